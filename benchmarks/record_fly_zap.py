@@ -17,20 +17,18 @@ Target: the full protocol (7,879 frames at 0.9141 s = 2 h of 138,639 neurons) in
     .venv/bin/python benchmarks/record_fly_zap.py record --silent
     .venv/bin/python benchmarks/record_fly_zap.py observe --neurons 8192
 
-Prints progress to stderr and one JSON line (wall_s, sim_s, observe_s, write_s, peak_rss_gb) on stdout.
+Prints progress to stderr and one JSON line (wall_s, sim_s, observe_s, write_s, peak_rss_gb,
+fraction of neurons spiking and spikes/s per condition) on stdout.
 
-Measured 2026-11-23 (2 shared cores; details and history in docs/recordings.md):
+Measured 2026-11-23 (2 shared cores, load ~1; details and history in docs/recordings.md):
 
-  record --silent (full size), load ~3:     observe 158 s, write 18 s, peak RSS 7.11 GB
-  record --frames 300, sparse protocol (1 % of neurons at 0.2 Hz + drives), fly-synth of
-    commit 8e47858, load ~1-2:              sim 146 s for 274 s simulated (RTF 0.53, i.e.
-                                            0.53 s per simulated s), 47.8 M spikes,
-                                            peak RSS 1.72 GB
-  projected full run: simulation >= 64 min (activity was still rising), + ~3 min imaging,
-    < 1 min writing: >= 68 min, target NOT met; memory ~7.3 GB (within 8 GB).
-  Not run in full. The cost is fly-synth's persistent local up-states (~50 Hz modules that
-  outlast their drive), not the inputs: the old 5 Hz background to every neuron alone was
-  RTF 0.46 (mostly generating its events); the sparse background is 277 events/s.
+  record (all 7,879 frames, current fly-zap: adaptation, 400 driven per condition,
+    5 % x 1 Hz background):             sim 539 s (RTF 0.075), observe 119 s, write 20 s,
+                                         wall 11.5 min, 114.9 M spikes, peak RSS 9.09 GB
+                                         (before removing two full-size temporaries; the
+                                         CLI run after it: 9.0 min, 7.19 GB)
+  record --frames 300 (same protocol):  sim 22.6 s (RTF 0.082), 4.6 M spikes, peak 0.95 GB
+  Target (issue 5): <= 30 min and <= 8 GB on 2 cores: met.
 """
 
 from __future__ import annotations
@@ -79,12 +77,16 @@ def bench_record(frames: int, seed: int, out: str | None, silent: bool = False) 
     sim_s = float(ds.attrs["wall_sim_s"])
     counts = ds["spike_counts"].values
     offsets = np.concatenate([[0], np.cumsum([c.n_frames for c in proto.conditions])])
-    active = {}
+    active, spikes_per_s = {}, {}
     for c, a, b in zip(proto.conditions, offsets[:-1], offsets[1:], strict=True):
         hit = np.zeros(counts.shape[1], dtype=bool)
+        total = 0
         for f in range(int(a), int(b), 256):  # blocks of frames: bounded scratch memory
-            hit |= (counts[f:min(f + 256, int(b))] > 0).any(axis=0)
+            block = counts[f:min(f + 256, int(b))]
+            hit |= (block > 0).any(axis=0)
+            total += int(block.sum(dtype=np.int64))
         active[c.name] = round(float(hit.mean()), 4)
+        spikes_per_s[c.name] = round(total / ((b - a) * proto.frame_dt_s))
     simulated_s = frames * proto.frame_dt_s
     full_s = get_protocol("fly-zap").duration_s
     return {
@@ -95,6 +97,7 @@ def bench_record(frames: int, seed: int, out: str | None, silent: bool = False) 
         "wall_s": round(t3 - t0, 2), "rtf_sim": round(sim_s / simulated_s, 3),
         "projected_full_sim_min": round(sim_s / simulated_s * full_s / 60, 1),
         "peak_rss_gb": round(peak_gb, 2), "fraction_spiking_per_condition": active,
+        "spikes_per_s_per_condition": spikes_per_s,
     }
 
 

@@ -7,22 +7,42 @@ The data flow, one stage per subpackage::
 Importing neurocast does no work: no files, no devices, no logging configuration.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from neurocast.bench import run_benchmark
-from neurocast.connectome import (
-    Connectome,
-    load_connectome,
-    random_connectome,
-    read_connectome,
-    write_connectome,
-)
-from neurocast.data import open_dataset, save_dataset
-from neurocast.data.protocol import Protocol, get_protocol
-from neurocast.errors import NeurocastError
-from neurocast.models import Forecaster, get_model
-from neurocast.sim import ShiuParams, build_network, simulate
-from neurocast.spikes import Spikes
+#: public name -> the subpackage that defines it; imported on first use (PEP 562), so
+#: ``import neurocast`` and the command line start fast.
+_EXPORTS = {
+    "Connectome": "neurocast.connectome",
+    "Forecaster": "neurocast.models",
+    "NeurocastError": "neurocast.errors",
+    "Protocol": "neurocast.data.protocol",
+    "ShiuParams": "neurocast.sim",
+    "Spikes": "neurocast.spikes",
+    "build_network": "neurocast.sim",
+    "get_model": "neurocast.models",
+    "get_protocol": "neurocast.data.protocol",
+    "load_connectome": "neurocast.connectome",
+    "open_dataset": "neurocast.data",
+    "random_connectome": "neurocast.connectome",
+    "read_connectome": "neurocast.connectome",
+    "run_benchmark": "neurocast.bench",
+    "save_dataset": "neurocast.data",
+    "simulate": "neurocast.sim",
+    "write_connectome": "neurocast.connectome",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'neurocast' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
 
 try:
     __version__ = version("neurocast")

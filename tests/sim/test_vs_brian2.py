@@ -107,3 +107,24 @@ def test_per_connection_delays_spike_for_spike(random10k):
     driven = net.resolve("random:20", seed=5)
     ours = _assert_identical(net, 300.0, _trains(driven, 300.0, 150.0, seed=5))
     assert len(ours.active()) > 40
+
+
+def test_adaptation_spike_for_spike(random10k):
+    # the threshold rises at each spike and decays (frozen while refractory) in both simulators
+    from neurocast.sim import ShiuParams
+
+    net = build_network(random10k, ShiuParams(w_syn_mv=0.55, adapt_mv=0.5, tau_adapt_ms=200.0))
+    driven = net.resolve("random:20", seed=6)
+    ours = _assert_identical(net, 500.0, _trains(driven, 500.0, 150.0, seed=6))
+    plain = simulate(net.with_params(adapt_mv=0.0), 500.0, input_spikes=_trains(driven, 500.0, 150.0, seed=6))
+    assert 40 < len(ours.active()) and ours.n_spikes < plain.n_spikes
+    # a two-neuron loop that reverberates until the risen thresholds stop it
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    table = pd.DataFrame({"id": [1, 2], "name": ["a", "b"], "sign": [1, 1]})
+    loop = Connectome.from_edges(table, np.array([0, 1]), np.array([1, 0]), np.array([300, 300]))
+    ours = _assert_identical(build_network(loop, ShiuParams(adapt_mv=0.5, tau_adapt_ms=1000.0)), 300.0,
+                             (np.array([10]), np.array([0])))
+    assert 10 < ours.n_spikes and ours.times_ms.max() < 200.0

@@ -72,7 +72,7 @@ register_dataset(BuiltinDataset(
 register_dataset(BuiltinDataset(
     "fly-zap",
     "fly-synth (138,639 neurons) under ZAPBench's 9 conditions, 7,879 frames at 0.9141 s, seed 0 "
-    "(long to generate)",
+    "(about 10 min and 7.2 GB of memory to generate, 3.8 GB on disk)",
     "neurocast record fly-synth --protocol fly-zap --seed 0",
     _record_builder("fly-synth", "fly-zap"),
 ))

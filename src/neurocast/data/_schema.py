@@ -193,10 +193,12 @@ def make_dataset(
         if spike_counts.shape != (n_time, n_neuron):
             raise FormatError(f"spike_counts shape {spike_counts.shape} != traces {(n_time, n_neuron)}",
                               "give spikes per frame for every neuron, shape (time, neuron)")
-        if spike_counts.size and (spike_counts.min() < 0 or spike_counts.max() > np.iinfo(np.uint16).max):
-            raise FormatError("spike_counts must lie in [0, 65535] (uint16)",
-                              "bin spikes per frame; counts are non-negative")
-        data_vars["spike_counts"] = (("time", "neuron"), spike_counts.astype(np.uint16))
+        if spike_counts.dtype != np.uint16:  # uint16 is kept as is: no copy of a large array
+            if spike_counts.size and (spike_counts.min() < 0 or spike_counts.max() > np.iinfo(np.uint16).max):
+                raise FormatError("spike_counts must lie in [0, 65535] (uint16)",
+                                  "bin spikes per frame; counts are non-negative")
+            spike_counts = spike_counts.astype(np.uint16)
+        data_vars["spike_counts"] = (("time", "neuron"), spike_counts)
     blocks = condition_blocks(condition)
     all_attrs = {
         "dt_s": float(dt_s),

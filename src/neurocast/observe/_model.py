@@ -202,10 +202,11 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     """
     if k.dtype != np.float32 or k.ndim != 2:
         raise FormatError(f"calcium traces must be float32 (time, neuron), got {k.dtype} {k.shape}")
-    if not np.isfinite(k).all():
-        from neurocast.errors import NonFiniteError
+    for t in range(0, k.shape[0], 256):  # blocks of frames: no full-size boolean temporary
+        if not np.isfinite(k[t:t + 256]).all():
+            from neurocast.errors import NonFiniteError
 
-        raise NonFiniteError("calcium traces hold NaN or inf")
+            raise NonFiniteError("calcium traces hold NaN or inf")
     ind = config.indicator_preset
     _n_t, n = k.shape
     ss = np.random.SeedSequence(seed)

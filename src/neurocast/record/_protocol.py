@@ -130,6 +130,8 @@ class StimulusProtocol:
       neurons of a sparse brain). The engine is event-driven, so a background reaching every
       neuron makes every neuron cost time; a sparse one keeps most neurons at rest and cheap.
     selection_seed: fixes random neuron selections of the drives (part of the protocol).
+    model: overrides of ``neurocast.sim.ShiuParams`` used to record this protocol (e.g.
+      ``{"adapt_mv": 0.5}`` for spike-frequency adaptation); empty: the published model.
     """
 
     name: str
@@ -141,6 +143,7 @@ class StimulusProtocol:
     background_weight_mv: float = 0.0
     background_fraction: float = 1.0
     selection_seed: int = 0
+    model: dict = field(default_factory=dict, hash=False)
     description: str = ""
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
@@ -163,6 +166,16 @@ class StimulusProtocol:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
+        from dataclasses import fields as dc_fields
+
+        from neurocast.sim import ShiuParams
+
+        known = {f.name for f in dc_fields(ShiuParams)} - {"dt_ms"}
+        bad = sorted(set(self.model) - known)
+        if bad:
+            raise ConfigError(f"protocol {self.name!r}: unknown model parameter(s) {', '.join(bad)}",
+                              f"known: {', '.join(sorted(known))}")
+        object.__setattr__(self, "model", dict(self.model))
         cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz")
         object.__setattr__(self, "covariate_names", cov)
 
@@ -284,16 +297,20 @@ def _worm_default() -> StimulusProtocol:
 def _fly_zap() -> StimulusProtocol:
     """fly-synth under ZAPBench's 9 conditions: each drives its own random subset of neurons.
 
-    Sparse by design, as in a real brain (and so the event-driven engine stays fast): a fixed 1 %
-    of the neurons are spontaneously active (Poisson 0.2 Hz, 10 mV per event: each event fires
-    the neuron), the other 99 % are at rest unless the network drives them. Each condition
-    except dark pulses its own 100 excitatory neurons at 20–40 Hz: 2,000–4,000 input events/s,
-    the same order as Shiu et al.'s activation of 20 neurons at 150 Hz.
+    Sparse by design, as in a real brain (and so the event-driven engine stays fast): a fixed 5 %
+    of the neurons are spontaneously active (Poisson 1 Hz, 10 mV per event: each event fires
+    the neuron), the others are at rest unless the network drives them. Each condition except
+    dark pulses its own 400 excitatory neurons at 20–40 Hz.
+
+    The model is Shiu et al.'s with spike-frequency adaptation (each spike raises the threshold
+    by 0.5 mV, decaying over 1 s). Without it, fly-synth's strongly coupled modules, once driven,
+    stay active for good (bistable up-states), so over two hours more and more of the brain
+    latches on and the recording no longer follows the stimulus (docs/recordings.md).
     """
     # per condition: (rate_hz, on_frames, off_frames, n_neurons); dark has no drive
-    plan = {"gain": (30.0, 20, 20, 100), "dots": (25.0, 5, 10, 100), "flash": (40.0, 5, 25, 100),
-            "taxis": (30.0, 30, 30, 100), "turning": (25.0, 15, 15, 100), "position": (20.0, 60, 30, 100),
-            "open loop": (30.0, 10, 10, 100), "rotation": (35.0, 20, 10, 100)}
+    plan = {"gain": (30.0, 20, 20, 400), "dots": (25.0, 5, 10, 400), "flash": (40.0, 5, 25, 400),
+            "taxis": (30.0, 30, 30, 400), "turning": (25.0, 15, 15, 400), "position": (20.0, 60, 30, 400),
+            "open loop": (30.0, 10, 10, 400), "rotation": (35.0, 20, 10, 400)}
     conds = []
     lengths = np.diff(ZAPBENCH.offsets).tolist()
     for name, n_frames in zip(ZAPBENCH.names, lengths, strict=True):
@@ -305,8 +322,8 @@ def _fly_zap() -> StimulusProtocol:
         conds.append(Condition(name, n_frames, drives))
     return StimulusProtocol(
         "fly-zap", tuple(conds), frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
-        heldout_conditions=ZAPBENCH.heldout, background_rate_hz=0.2, background_weight_mv=10.0,
-        background_fraction=0.01, selection_seed=783,
+        heldout_conditions=ZAPBENCH.heldout, background_rate_hz=1.0, background_weight_mv=10.0,
+        background_fraction=0.05, selection_seed=783, model={"adapt_mv": 0.5, "tau_adapt_ms": 1000.0},
         description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
                     "each condition pulses its own random set of excitatory neurons; taxis held out",
     )

@@ -11,6 +11,10 @@ connected one-to-one with ``v += w_input``; the same Bernoulli-per-step law as S
 ``PoissonInput(N=1)``, in the same 'synapses' scheduling slot) or explicit trains through a
 SpikeGeneratorGroup (to compare spike for spike with neurocast fed the same trains).
 
+With ``adapt_mv > 0`` the threshold rises at each spike as in neurocast
+(``dtheta/dt = -theta/tau_adapt (unless refractory)``, threshold ``v > v_th + theta``,
+reset adds ``theta += adapt_mv``).
+
 ``n_copies`` simulates independent copies of the network side by side in one Brian2 run
 (block-diagonal synapses, independent inputs): a cheap way to get many trials with one
 compilation. Brian2 must be installed (the ``peers`` extra).
@@ -108,10 +112,14 @@ def run_brian2(net: Network, duration_ms: float, *, stimulate=None, rate_hz: flo
     dg/dt = -g / tau : volt (unless refractory)
     rfc : second
     """
+    threshold, reset = "v > v_th", "v = v_rst; g = 0 * mV"
+    if p.adapt_mv > 0:  # spike-frequency adaptation: a threshold that rises at each spike
+        eqs += "dtheta/dt = -theta / t_adp : volt (unless refractory)\n"
+        threshold, reset = "v > v_th + theta", reset + "; theta += adp"
+        ns.update(t_adp=p.tau_adapt_ms * ms, adp=p.adapt_mv * mv)
     total = nn * n_copies
-    neu = b2.NeuronGroup(total, eqs, method="linear", threshold="v > v_th",
-                         reset="v = v_rst; g = 0 * mV", refractory="rfc", namespace=ns,
-                         name="shiu_neurons")
+    neu = b2.NeuronGroup(total, eqs, method="linear", threshold=threshold, reset=reset,
+                         refractory="rfc", namespace=ns, name="shiu_neurons")
     neu.v = p.v_rest_mv * mv
     neu.g = 0 * mv
     rfc_ms = np.full(total, p.refractory_ms)

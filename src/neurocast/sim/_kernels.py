@@ -50,7 +50,7 @@ def _reaches(st, i, rest, thr, hmax, eps):
 
 
 @njit(cache=True)
-def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
+def run_fast(n0, n1, st, theta, prm, uniform, active, is_active, pinned, step_spk,
              sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w, seg, indices, weight,
              tab, coef, dmin, dmax, rec_idx, rec_v, rec_g, rec_base):
     """Event-driven engine: only neurons that may reach threshold are stepped.
@@ -70,7 +70,10 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
     """
     wsyn, hmax, kk, dt_tm, dt_ts, eps = coef[0], coef[1], coef[2], coef[3], coef[4], coef[5]
     c_rest, c_thr = coef[6], coef[7]
+    jump, dt_ta = coef[8], coef[9]
+    adapt = jump != 0.0
     a, b, c = tab[1, 0], tab[1, 1], tab[1, 2]
+    d1 = tab[1, 3]
     n_tab = tab.shape[0]
     n_sp, dp, ep, n_act = ctr[0], ctr[1], ctr[2], ctr[3]
     cap = sp_step.shape[0]
@@ -90,7 +93,11 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
                 vi = v0 + (st[i, V] - v0) * a + gi * b
                 st[i, V] = vi
                 st[i, G] = gi * c
-                if vi > prm[i, THR]:
+                thr = prm[i, THR]
+                if adapt:
+                    theta[i] *= d1
+                    thr += theta[i]
+                if vi > thr:
                     step_spk[n_new] = i
                     n_new += 1
                     st[i, FREE] = n + prm[i, REF]
@@ -143,6 +150,8 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
                                 bk = kk * (ak - ck)
                             st[j, V] = v0 + u * ak + gj * bk
                             st[j, G] = gj * ck
+                            if adapt:
+                                theta[j] *= tab[kj, 3] if kj < n_tab else math.exp(-kj * dt_ta)
                         st[j, UPD] = n
                     if n >= st[j, FREE]:
                         st[j, G] += wsyn * w
@@ -183,6 +192,8 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
                         bk = kk * (ak - ck)
                     st[i, V] = v0 + u * ak + gj * bk
                     st[i, G] = gj * ck
+                    if adapt:
+                        theta[i] *= tab[kj, 3] if kj < n_tab else math.exp(-kj * dt_ta)
                 st[i, UPD] = n
             if n >= st[i, FREE]:
                 st[i, V] += ev_w[ep]
@@ -196,6 +207,7 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
             i = step_spk[k]
             st[i, V] = prm[i, RESET]
             st[i, G] = 0.0
+            theta[i] += jump
         # drop neurons that can no longer reach threshold without new input (neurons were
         # added above as soon as an input made their bound reach threshold)
         k = 0
@@ -221,7 +233,7 @@ def run_fast(n0, n1, st, prm, uniform, active, is_active, pinned, step_spk,
 
 
 @njit(cache=True)
-def run_reference(n0, n1, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
+def run_reference(n0, n1, st, theta, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
                   seg, indices, weight, tab, coef, dmin, dmax, rec_idx, rec_v, rec_g, rec_base):
     """Dense engine: every neuron is updated every step (what Brian2 and NEST do).
 
@@ -229,8 +241,9 @@ def run_reference(n0, n1, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
     Input reaching a neuron that spiked at this step is dropped explicitly (Brian2's
     conditional write), which the following reset would overwrite anyway.
     """
-    wsyn = coef[0]
+    wsyn, jump = coef[0], coef[8]
     a, b, c = tab[1, 0], tab[1, 1], tab[1, 2]
+    d1 = tab[1, 3]
     n_sp, dp, ep = ctr[0], ctr[1], ctr[2]
     cap = sp_step.shape[0]
     n_ev = ev_step.shape[0]
@@ -248,7 +261,8 @@ def run_reference(n0, n1, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
                 vi = v0 + (st[i, V] - v0) * a + gi * b
                 st[i, V] = vi
                 st[i, G] = gi * c
-                if vi > prm[i, THR]:
+                theta[i] *= d1
+                if vi > prm[i, THR] + theta[i]:
                     st[i, FREE] = n + prm[i, REF]
                     st[i, UPD] = n  # marks "spiked at step n"
                     sp_step[n_sp] = n
@@ -277,6 +291,7 @@ def run_reference(n0, n1, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
             i = sp_neu[k]
             st[i, V] = prm[i, RESET]
             st[i, G] = 0.0
+            theta[i] += jump
         if n_rec > 0:
             row = n - rec_base
             for r in range(n_rec):
@@ -290,11 +305,13 @@ def run_reference(n0, n1, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
 
 
 def coefficient_table(params, size: int = 1 << 15) -> np.ndarray:
-    """k-step propagator for k < size: float64 (size, 3) rows [a^k, b_k = K(a^k - c^k), c^k]."""
+    """k-step propagator for k < size: float64 (size, 4) rows [a^k, b_k = K(a^k - c^k), c^k, d^k]
+    with d = exp(-dt/tau_adapt) the decay of the threshold's rise."""
     k = np.arange(size, dtype=np.float64)
-    tab = np.empty((size, 3))
+    tab = np.empty((size, 4))
     tab[:, 0] = np.exp(-k * params.dt_ms / params.tau_m_ms)
     tab[:, 2] = np.exp(-k * params.dt_ms / params.tau_syn_ms)
+    tab[:, 3] = np.exp(-k * params.dt_ms / params.tau_adapt_ms)
     kk = params.tau_syn_ms / (params.tau_m_ms - params.tau_syn_ms)
     tab[:, 1] = kk * (tab[:, 0] - tab[:, 2])
     return tab

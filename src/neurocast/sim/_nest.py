@@ -123,6 +123,9 @@ def _shiu_values(params) -> dict[str, float]:
 
     if not isinstance(params, ShiuParams):
         raise ConfigError(f"params must be a ShiuParams, not {type(params).__name__}")
+    if params.adapt_mv > 0:
+        raise ConfigError("the NEST peer maps the published Shiu model only, without adaptation",
+                          "use adapt_mv=0, or compare adaptation with the Brian2 peer")
     return {
         "v_rest": params.v_rest_mv, "v_reset": params.v_reset_mv, "v_th": params.v_threshold_mv,
         "tau_m": params.tau_m_ms, "tau_syn": params.tau_syn_ms, "t_ref": params.refractory_ms,

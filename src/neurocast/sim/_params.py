@@ -34,7 +34,9 @@ class ShiuParams:
 
         dv/dt = (v_rest - v + g) / tau_m      (frozen while refractory)
         dg/dt = -g / tau_syn                  (frozen while refractory)
-        spike when v > v_threshold  ->  v = v_reset, g = 0, refractory for refractory_ms
+        dtheta/dt = -theta / tau_adapt        (frozen while refractory; theta = 0 unless adapt_mv > 0)
+        spike when v > v_threshold + theta  ->  v = v_reset, g = 0, theta += adapt_mv,
+                                                refractory for refractory_ms
 
     A presynaptic spike adds ``w_syn_mv × signed synapse count`` to the postsynaptic ``g``
     after ``delay_ms``. Driven ("stimulated") neurons receive independent Poisson events
@@ -48,6 +50,9 @@ class ShiuParams:
     w_input_mv: jump of v per Poisson input event (mV); Shiu et al.: 250 × 0.275 mV.
     rate_hz: default Poisson rate of driven neurons (Hz).
     dt_ms: time step (ms).
+    adapt_mv, tau_adapt_ms: spike-frequency adaptation (an extension, off by default): each
+      spike raises the neuron's threshold by adapt_mv (mV), decaying with tau_adapt_ms (ms).
+      0 gives the published model.
 
     Raises ConfigError for non-finite values, non-positive time constants or step,
     a threshold not above rest and reset, equal time constants, a negative rate, or a delay or
@@ -65,6 +70,8 @@ class ShiuParams:
     w_input_mv: float = 68.75
     rate_hz: float = 150.0
     dt_ms: float = 0.1
+    adapt_mv: float = 0.0
+    tau_adapt_ms: float = 1000.0
 
     def __post_init__(self):
         for f in fields(self):
@@ -74,7 +81,7 @@ class ShiuParams:
             if not math.isfinite(val):
                 raise ConfigError(f"ShiuParams.{f.name} must be finite, not {val}")
             object.__setattr__(self, f.name, float(val))
-        for name in ("tau_m_ms", "tau_syn_ms", "dt_ms"):
+        for name in ("tau_m_ms", "tau_syn_ms", "dt_ms", "tau_adapt_ms"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"ShiuParams.{name} must be > 0, not {getattr(self, name)}")
         if self.tau_m_ms == self.tau_syn_ms:
@@ -90,6 +97,9 @@ class ShiuParams:
                 f"v_threshold_mv ({self.v_threshold_mv}) must exceed v_reset_mv ({self.v_reset_mv})")
         if self.rate_hz < 0:
             raise ConfigError(f"rate_hz must be >= 0, not {self.rate_hz}")
+        if self.adapt_mv < 0:
+            raise ConfigError(f"adapt_mv must be >= 0, not {self.adapt_mv}",
+                              "0 is the Shiu et al. model (no adaptation)")
         if self.rate_hz * self.dt_ms / 1000.0 > 1.0:
             raise ConfigError(
                 f"rate_hz ({self.rate_hz}) gives more than one event per step of {self.dt_ms} ms",

@@ -169,6 +169,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     st[:, G] = 0.0
     st[:, UPD] = -1.0
     st[:, FREE] = _LONG_AGO
+    th = np.zeros(nn)  # rise of each neuron's threshold above v_threshold (mV; adaptation)
     cap = max(4 * nn, 1 << 16)
     sp_step = np.zeros(cap, np.int64)
     sp_neu = np.zeros(cap, np.int32)
@@ -178,7 +179,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     prop = p.propagator()
     coef = np.array([p.w_syn_mv, prop["h_max"], prop["K"], p.dt_ms / p.tau_m_ms,
                      p.dt_ms / p.tau_syn_ms, _MARGIN_MV,
-                     prm[0, REST] if nn else 0.0, prm[0, THR] if nn else 0.0])
+                     prm[0, REST] if nn else 0.0, prm[0, THR] if nn else 0.0,
+                     p.adapt_mv, p.dt_ms / p.tau_adapt_ms])
     rec_idx = rec.astype(np.int32)
     rec_v = np.zeros((n_steps if len(rec) else 0, len(rec)))
     rec_g = np.zeros_like(rec_v)
@@ -219,12 +221,12 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
             start = n
             while n < stop:
                 if mode == "fast":
-                    n = run_fast(n, stop, st, prm, uniform, active, is_active, pinned, step_spk,
+                    n = run_fast(n, stop, st, th, prm, uniform, active, is_active, pinned, step_spk,
                                  sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
                                  seg, net.indices, net.weight, tab, coef, dmin, dmax,
                                  rec_idx, rec_v, rec_g, 0)
                 else:
-                    n = run_reference(n, stop, st, prm, sp_step, sp_neu, ctr, ev_step, ev_neu,
+                    n = run_reference(n, stop, st, th, prm, sp_step, sp_neu, ctr, ev_step, ev_neu,
                                       ev_w, seg, net.indices, net.weight, tab, coef,
                                       dmin, dmax, rec_idx, rec_v, rec_g, 0)
                 if n < stop:  # spike buffer nearly full: grow it and continue
