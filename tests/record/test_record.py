@@ -114,22 +114,26 @@ def test_protocol_errors(tiny_connectome):
         Drive(names=("ZZZ*",)).resolve(tiny_connectome)
     with pytest.raises(ConfigError, match="n_frames"):
         Condition("a", 0)
-    with pytest.raises(ConfigError, match=r"unknown model parameter.*adapt_ms"):
-        StimulusProtocol("x", (Condition("a", 3),), frame_dt_s=1.0, model={"adapt_ms": 1.0})
+    with pytest.raises(UnknownNameError, match="shiu-adapt"):
+        StimulusProtocol("x", (Condition("a", 3),), frame_dt_s=1.0, model="shiu-adaptive")
 
 
 def test_protocol_model_sets_the_simulation(worm):
-    # the protocol's model overrides reach the simulator and the Dataset's attrs
+    # the protocol's neuron model reaches the simulator and the Dataset's attrs
     from dataclasses import replace
+
+    from neurocast.sim import ShiuParams
 
     base = get_protocol("worm-default").with_frames(14)
     plain = record(worm, base, seed=1, progress=False)
-    adapted = record(worm, replace(base, model={"adapt_mv": 5.0, "tau_adapt_ms": 2000.0}), seed=1,
-                     progress=False)
-    assert plain.attrs["sim_adapt_mv"] == 0.0 and adapted.attrs["sim_adapt_mv"] == 5.0
-    assert adapted.attrs["sim_tau_adapt_ms"] == 2000.0
+    adapted = record(worm, replace(base, model="shiu-adapt"), seed=1, progress=False)
+    assert (plain.attrs["sim_model"], plain.attrs["sim_adapt_mv"]) == ("shiu", 0.0)
+    assert (adapted.attrs["sim_model"], adapted.attrs["sim_adapt_mv"]) == ("shiu-adapt", 0.5)
+    assert adapted.attrs["sim_tau_adapt_ms"] == 1000.0
     assert 0 < adapted.attrs["n_spikes"] < plain.attrs["n_spikes"]
-    assert get_protocol("fly-zap").model["adapt_mv"] > 0 and get_protocol("worm-default").model == {}
+    custom = record(worm, base, seed=1, progress=False, params=ShiuParams(dt_ms=0.2, adapt_mv=5.0))
+    assert custom.attrs["sim_model"] == "custom" and custom.attrs["n_spikes"] < adapted.attrs["n_spikes"]
+    assert get_protocol("fly-zap").model == "shiu-adapt" and get_protocol("worm-default").model == "shiu"
 
 
 # ---------------------------------------------------------------------- record
@@ -314,16 +318,16 @@ def test_fly_zap_model_lets_fly_synth_recover_after_a_drive():
     """fly-synth's strong modules latch on after a drive in the published model; with fly-zap's
     adaptation every response ends within 0.5 s of the drive (docs/recordings.md)."""
     from neurocast.connectome import load_connectome
-    from neurocast.sim import PoissonInput, ShiuParams, build_network, simulate
+    from neurocast.sim import PoissonInput, build_network, neuron_model, simulate
 
     con = load_connectome("fly-synth")
     late = {}
-    for model in ({}, get_protocol("fly-zap").model):
-        net = build_network(con, ShiuParams(**model))
-        late[bool(model)] = []
+    for model in ("shiu", get_protocol("fly-zap").model):
+        net = build_network(con, neuron_model(model))
+        late[model] = []
         for k in range(10):
             drive = PoissonInput(net.resolve("random:20", seed=k), 150.0, 68.75, 0.0, 1000.0)
             sp = simulate(net, 2500.0, inputs=(drive,), seed=k)
-            late[bool(model)].append(int((sp.times_ms > 1500.0).sum()))
-    assert sum(n > 0 for n in late[False]) >= 3  # the published model: latched modules
-    assert late[True] == [0] * 10
+            late[model].append(int((sp.times_ms > 1500.0).sum()))
+    assert sum(n > 0 for n in late["shiu"]) >= 3  # the published model: latched modules
+    assert late["shiu-adapt"] == [0] * 10

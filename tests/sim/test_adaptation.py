@@ -106,3 +106,16 @@ def test_nest_peer_refuses_adaptation():
 
     with pytest.raises(ConfigError, match="without adaptation"):
         shiu_nest_params(ShiuParams(adapt_mv=0.5))
+
+
+def test_neuron_model_presets():
+    from neurocast.errors import UnknownNameError
+    from neurocast.sim import NEURON_MODELS, neuron_model
+
+    assert neuron_model("shiu") == ShiuParams()
+    adapt = neuron_model("shiu-adapt")
+    assert (adapt.adapt_mv, adapt.tau_adapt_ms) == (0.5, 1000.0)
+    assert adapt.replace(adapt_mv=0.0, tau_adapt_ms=1000.0) == ShiuParams()  # only adaptation differs
+    assert set(NEURON_MODELS) == {"shiu", "shiu-adapt"}
+    with pytest.raises(UnknownNameError, match="shiu-adapt"):
+        neuron_model("shiu_adapt")

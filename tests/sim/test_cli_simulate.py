@@ -53,6 +53,14 @@ def test_json_contract_and_response(capsys, chain):
     assert 50 < s["n_spikes"] < 400 and s["peak_memory_mb"] > 10
 
 
+def test_adaptive_model_preset(capsys, chain):
+    plain = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5", "--seed", "1")
+    adapt = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5", "--seed", "1",
+                  "--model", "shiu-adapt")
+    assert plain["model"] == "shiu" and adapt["model"] == "shiu-adapt"
+    assert 0 < adapt["n_spikes"] < plain["n_spikes"]  # thresholds rise with every spike
+
+
 def test_same_seed_same_result_and_rate_option(capsys, chain):
     a = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5", "--seed", "1")
     b = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5", "--seed", "1")
@@ -151,7 +159,7 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--duration", "0.00015"], "whole number of steps"),
     (["--seed", "-1"], "--seed"),
     (["--mode", "turbo"], "--mode"),
-    (["--model", "hodgkin"], "unknown model"),
+    (["--model", "hodgkin"], "unknown neuron model"),
     (["--out", "spikes.csv"], ".parquet or .npz"),
     (["--plot", "plot.pdf"], ".png"),
     (["--out", "no/such/folder/x.npz"], "does not exist"),

@@ -14,7 +14,6 @@ import numpy as np
 from neurocast.cli._output import info, print_json, split_list
 from neurocast.errors import ConfigError
 
-MODELS = ("shiu",)
 MODES = ("fast", "reference")
 TOP_SHOWN = 10
 TRIAL_CHUNK = 9  # trials per run_trials call when a progress bar is shown (1 here + 4 per core)
@@ -28,7 +27,9 @@ def register(sub) -> None:
                     "report which neurons respond (Shiu et al. 2024 fly-brain LIF model).",
     )
     p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
-    p.add_argument("--model", default="shiu", help=f"neuron model preset ({', '.join(MODELS)}; default shiu)")
+    p.add_argument("--model", default="shiu",
+                   help="neuron model preset: shiu (published, default) or shiu-adapt (with "
+                        "spike-frequency adaptation)")
     p.add_argument("--stimulate", default="", metavar="NAMES|random:K",
                    help="neurons driven by Poisson input: comma-separated names or ids, "
                         "or random:K for K neurons picked with --seed")
@@ -54,10 +55,9 @@ def register(sub) -> None:
 
 # ---------------------------------------------------------------------------- argument checks
 def _check_args(args: argparse.Namespace) -> None:
-    if args.model not in MODELS:
-        from neurocast.errors import unknown_name
+    from neurocast.sim import neuron_model
 
-        raise unknown_name("model", args.model, MODELS)
+    neuron_model(args.model)
     if args.mode not in MODES:
         raise ConfigError(f"--mode must be one of {', '.join(MODES)}, not {args.mode!r}")
     if args.rate is not None and not (math.isfinite(args.rate) and args.rate >= 0):
@@ -132,7 +132,8 @@ def _simulate(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - t0
     stim = parse_neurons(args.stimulate, con, seed=args.seed)
     silence = parse_neurons(args.silence, con, seed=args.seed, option="--silence")
-    params = sim.ShiuParams() if args.dt is None else sim.ShiuParams(dt_ms=args.dt)
+    params = sim.neuron_model(args.model)
+    params = params if args.dt is None else params.replace(dt_ms=args.dt)
     rate_hz = params.rate_hz if args.rate is None else float(args.rate)
     if rate_hz * params.dt_ms / 1000.0 > 1.0:
         raise ConfigError(f"--rate {rate_hz:g} Hz exceeds one input event per time step of {params.dt_ms} ms",

@@ -130,8 +130,8 @@ class StimulusProtocol:
       neurons of a sparse brain). The engine is event-driven, so a background reaching every
       neuron makes every neuron cost time; a sparse one keeps most neurons at rest and cheap.
     selection_seed: fixes random neuron selections of the drives (part of the protocol).
-    model: overrides of ``neurocast.sim.ShiuParams`` used to record this protocol (e.g.
-      ``{"adapt_mv": 0.5}`` for spike-frequency adaptation); empty: the published model.
+    model: the neuron model it is recorded with, a preset of ``neurocast.sim.NEURON_MODELS``
+      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation).
     """
 
     name: str
@@ -143,7 +143,7 @@ class StimulusProtocol:
     background_weight_mv: float = 0.0
     background_fraction: float = 1.0
     selection_seed: int = 0
-    model: dict = field(default_factory=dict, hash=False)
+    model: str = "shiu"
     description: str = ""
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
@@ -166,16 +166,9 @@ class StimulusProtocol:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
-        from dataclasses import fields as dc_fields
+        from neurocast.sim import neuron_model
 
-        from neurocast.sim import ShiuParams
-
-        known = {f.name for f in dc_fields(ShiuParams)} - {"dt_ms"}
-        bad = sorted(set(self.model) - known)
-        if bad:
-            raise ConfigError(f"protocol {self.name!r}: unknown model parameter(s) {', '.join(bad)}",
-                              f"known: {', '.join(sorted(known))}")
-        object.__setattr__(self, "model", dict(self.model))
+        neuron_model(self.model)
         cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz")
         object.__setattr__(self, "covariate_names", cov)
 
@@ -323,7 +316,7 @@ def _fly_zap() -> StimulusProtocol:
     return StimulusProtocol(
         "fly-zap", tuple(conds), frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
         heldout_conditions=ZAPBENCH.heldout, background_rate_hz=1.0, background_weight_mv=10.0,
-        background_fraction=0.05, selection_seed=783, model={"adapt_mv": 0.5, "tau_adapt_ms": 1000.0},
+        background_fraction=0.05, selection_seed=783, model="shiu-adapt",
         description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
                     "each condition pulses its own random set of excitatory neurons; taxis held out",
     )

@@ -93,8 +93,8 @@ def record(network, protocol: str | StimulusProtocol, *, indicator: str = "gcamp
     seed: one seed for the simulation (Poisson inputs) and the imaging noise; same seed, same data.
     n_frames: record only this many frames (every condition shortened in proportion), for quick runs.
     observe: ``neurocast.observe.ObserveConfig`` (default settings if None).
-    params: ``neurocast.sim.ShiuParams`` (default: published values with dt_ms = SIM_DT_MS and
-      the protocol's ``model`` overrides, e.g. fly-zap's spike-frequency adaptation).
+    params: ``neurocast.sim.ShiuParams`` (default: the protocol's neuron model preset, e.g.
+      fly-zap's ``"shiu-adapt"``, with dt_ms = SIM_DT_MS; attr ``sim_model`` "custom" if given).
     spike_counts: include ``spike_counts`` (time, neuron) uint16 (spikes per frame).
     progress: show progress bars (None: when stderr is a terminal).
 
@@ -136,7 +136,7 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
     from neurocast._progress import progress as make_bar
     from neurocast.data import make_dataset
     from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
-    from neurocast.sim import ShiuParams, build_network
+    from neurocast.sim import build_network, neuron_model
 
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
@@ -148,7 +148,8 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
     cfg = replace(cfg, indicator=indicator)
     con = _load(network)
-    params = params if params is not None else ShiuParams(dt_ms=SIM_DT_MS, **proto.model)
+    model = proto.model if params is None else "custom"
+    params = params if params is not None else neuron_model(proto.model).replace(dt_ms=SIM_DT_MS)
     net = build_network(con, params)
     n, t_total = con.n_neurons, proto.n_frames
     frame_dt = proto.frame_dt_s
@@ -195,7 +196,7 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",
         protocol=proto.name, indicator=cfg.indicator, seed=int(seed),
         heldout_conditions=proto.heldout_conditions,
-        attrs={"sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
+        attrs={"sim_model": model, "sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
                "sim_tau_adapt_ms": float(params.tau_adapt_ms), "n_spikes": int(n_spikes),
                "wall_sim_s": round(t1 - t0, 3), "wall_observe_s": round(t2 - t1, 3),
                "snr": float(cfg.snr), "normalised": bool(cfg.normalise)},

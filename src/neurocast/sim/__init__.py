@@ -3,7 +3,8 @@
 Public API (see docs/simulator.md for the exact semantics and measured speeds):
 
 - ``ShiuParams``: frozen dataclass of the model parameters (mV, ms, Hz) with the published
-  defaults; ``params.replace(**changes)``.
+  defaults; ``params.replace(**changes)``. ``NEURON_MODELS`` / ``neuron_model(name)``: named
+  presets, ``"shiu"`` (published) and ``"shiu-adapt"`` (with spike-frequency adaptation).
 - ``build_network(connectome, params=None, *, silence=None, neuron_params=None,
   delays_ms=None) -> Network``: synapse arrays (CSR by presynaptic neuron, signed synapse
   counts as float32; silenced rows zero) plus parameters; optional per-neuron v_rest_mv,
@@ -32,16 +33,18 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
-from neurocast.sim._params import ShiuParams
+from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
 from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, trace
 
 __all__ = [
     "MODES",
+    "NEURON_MODELS",
     "Network",
     "PoissonInput",
     "ShiuParams",
     "Trace",
     "build_network",
+    "neuron_model",
     "resolve_neurons",
     "run_trials",
     "simulate",

@@ -3,19 +3,21 @@
 Both kernels advance the same state through steps [n0, n1) and follow Brian2's per-step order
 for the Shiu et al. model (see docs/simulator.md):
 
-1. state update (exact propagator) of every non-refractory neuron;
+1. state update (exact propagator) of every non-refractory neuron, including the decay of
+   its threshold's rise ``theta`` (spike-frequency adaptation; 0 when ``adapt_mv`` is 0);
    a neuron is refractory at step n while ``n - lastspike < ref`` (``ref`` in steps, per neuron),
    i.e. while ``n < FREE = lastspike + ref``;
-2. threshold: ``v > v_th`` and not refractory -> spike at step n (``lastspike = n``);
+2. threshold: ``v > v_th + theta`` and not refractory -> spike at step n (``lastspike = n``);
 3. delivery of spikes emitted at step ``n - d`` (d: the connection's delay in steps):
    ``g_post += w_syn * weight``, in spike order then connection order, and input events
    of step n: ``v += w``; both are *conditional writes* — dropped for neurons that are
    refractory or spiked at this step (Brian2's ``unless refractory`` semantics);
-4. reset of the neurons that spiked: ``v = v_reset``, ``g = 0``.
+4. reset of the neurons that spiked: ``v = v_reset``, ``g = 0``, ``theta += adapt_mv``.
 
 State: st float64 (N, 4) records [v (mV), g (mV), step up to which v and g are valid (fast
 engine), first step at which the neuron is no longer refractory] — one neuron in half a cache
-line, which matters because synaptic delivery touches neurons in random order. Parameters:
+line, which matters because synaptic delivery touches neurons in random order; theta float64
+(N,) the threshold's rise, in its own array (touched only when adaptation is on). Parameters:
 prm float64 (N, 4) records [v_rest (including any constant external drive), v_threshold,
 v_reset (mV), refractory period (steps; 0 for driven neurons)].
 Spikes are appended to (sp_step int64, sp_neu int32) in time order, sorted by neuron within
@@ -59,12 +61,13 @@ def run_fast(n0, n1, st, theta, prm, uniform, active, is_active, pinned, step_sp
     prm: float64 (N, 4) records [v_rest, v_threshold, v_reset, refractory steps] (mV, steps).
     uniform: 1 if v_rest and v_threshold are the same for every neuron (then the hot delivery
       loop reads them from coef instead of prm: one memory access less per delivery).
-    coef (float64, 8): w_syn, h_max, K, dt/tau_m, dt/tau_syn, eps (margin of the bound, mV),
-      v_rest, v_threshold (used when uniform).
+    theta: float64 (N,) rise of each neuron's threshold (mV), decaying with tau_adapt.
+    coef (float64, 10): w_syn, h_max, K, dt/tau_m, dt/tau_syn, eps (margin of the bound, mV),
+      v_rest, v_threshold (used when uniform), adapt_mv (0: no adaptation), dt/tau_adapt.
     seg: int64 (N, K + 1) connection ranges by delay: the connections of neuron i with delay
       dmin + k steps are seg[i, k]:seg[i, k + 1] of indices/weight (K = dmax - dmin + 1;
       one range per neuron when the delay is homogeneous).
-    tab: float64 (T, 3) k-step propagator [a^k, b_k, c^k] for k < T.
+    tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (d: theta's decay).
     Neurons not in the active list are advanced lazily when input reaches them: from the step
     of their last update to n in one jump with the k-step propagator, skipping refractory steps.
     """

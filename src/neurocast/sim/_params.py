@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from neurocast.errors import ConfigError
 
-__all__ = ["ShiuParams"]
+__all__ = ["NEURON_MODELS", "ShiuParams", "neuron_model"]
 
 # Relative tolerance used to decide that a duration is a whole number of time steps.
 _STEP_TOL = 1e-9
@@ -150,3 +150,21 @@ class ShiuParams:
         t_peak = math.log(tm / ts) / (1.0 / ts - 1.0 / tm)
         h_max = k * (math.exp(-t_peak / tm) - math.exp(-t_peak / ts))
         return {"a": a, "b": k * (a - c), "c": c, "K": k, "h_max": h_max}
+
+
+#: Named neuron-model presets: the published model and its adaptive variant (docs/simulator.md).
+NEURON_MODELS: dict[str, ShiuParams] = {
+    "shiu": ShiuParams(),
+    # spike-frequency adaptation: +0.5 mV of threshold per spike, decaying over 1 s, so that
+    # self-sustained activity ends (used by the fly-zap recordings)
+    "shiu-adapt": ShiuParams(adapt_mv=0.5, tau_adapt_ms=1000.0),
+}
+
+
+def neuron_model(name: str) -> ShiuParams:
+    """The ShiuParams of a preset in ``NEURON_MODELS``; unknown names list the known ones."""
+    if name not in NEURON_MODELS:
+        from neurocast.errors import unknown_name
+
+        raise unknown_name("neuron model", name, NEURON_MODELS)
+    return NEURON_MODELS[name]

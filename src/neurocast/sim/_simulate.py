@@ -123,7 +123,7 @@ def _prepare(net: Network, duration_ms, stimulate, rate_hz, inputs, input_spikes
 
 
 def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mode: str) -> None:
-    state = nn * (32 + 32 + 4 + 4 + 3)
+    state = nn * (32 + 32 + 8 + 4 + 4 + 3)
     spikes = 12 * max(4 * nn, 1 << 16)
     record = 16 * n_steps * n_record
     ev = events.max_block_events() * (8 + 8 + 4 + 8) * 2
