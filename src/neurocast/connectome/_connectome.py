@@ -12,6 +12,13 @@ import numpy as np
 import pandas as pd
 
 from neurocast._files import atomic_path, json_default
+from neurocast.connectome._csr import (
+    counts_to_int32,
+    csr_from_sorted,
+    gap_csr,
+    rows_strictly_increasing,
+    unique_keys,
+)
 from neurocast.errors import FormatError, NeurocastError, ResourceError, unknown_name
 
 __all__ = ["NEURON_COLUMNS", "Connectome"]
@@ -65,87 +72,6 @@ def _normalise_neurons(neurons: pd.DataFrame) -> pd.DataFrame:
         if col in neurons.columns:
             table[col] = neurons[col].to_numpy(dtype=np.float32)
     return table
-
-
-def sort_order(key: np.ndarray, n_key: int) -> np.ndarray | None:
-    """Permutation sorting int64 ``key`` (values in 0..n_key-1), or None if already sorted.
-
-    Packs (key, row) into one int64 when they fit in 63 bits: numpy's plain sort of int64
-    is several times faster than argsort. Equal keys keep their row order.
-    """
-    if len(key) < 2 or (key[1:] > key[:-1]).all():
-        return None
-    row_bits = int(len(key) - 1).bit_length()
-    if int(max(n_key - 1, 1)).bit_length() + row_bits <= 63:
-        packed = np.sort((key << row_bits) | np.arange(len(key), dtype=np.int64))
-        return packed & ((1 << row_bits) - 1)
-    return np.argsort(key, kind="stable")
-
-
-def unique_keys(key: np.ndarray, values: list[np.ndarray], n_key: int, *, duplicates: str,
-                on_repeat) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Sort int64 pair keys (values in 0..n_key-1); reject or sum repeated keys.
-
-    values: (E,) integer arrays that travel with the keys and are summed (as int64) over
-      repeats. duplicates: 'error' or 'sum'.
-    on_repeat(key, n_repeated, rows) builds the error for 'error': ``key`` is the first
-      repeated key, ``rows`` the sorted input rows holding it.
-    Returns the sorted unique keys and the values in that order.
-    """
-    perm = sort_order(key, n_key)
-    if perm is not None:
-        key = key[perm]
-    values = [np.asarray(v, np.int64) if perm is None else np.asarray(v, np.int64)[perm]
-              for v in values]
-    new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
-    if not new.all():
-        k = key[np.flatnonzero(~new)[0]]
-        if duplicates != "sum":
-            same = np.flatnonzero(key == k)
-            rows = same if perm is None else np.sort(perm[same])
-            raise on_repeat(int(k), int((~new).sum()), rows)
-        starts = np.flatnonzero(new)
-        key = key[starts]
-        values = [np.add.reduceat(v, starts) for v in values]
-    return key, values
-
-
-def csr_from_sorted(n: int, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR ``indptr`` int64 (N + 1,) and ``indices`` int32 (E,) of sorted unique keys pre*N + post."""
-    m = max(n, 1)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(key // m, minlength=n), out=indptr[1:])
-    return indptr, (key % m).astype(np.int32)
-
-
-def gap_csr(n: int, a: np.ndarray, b: np.ndarray, count: np.ndarray, *, duplicates: str,
-            on_repeat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The symmetric gap-junction CSR (indptr, indices, count) of undirected pairs.
-
-    a, b: (G,) neuron positions, each unordered pair once in either order (a == b allowed,
-    stored once); count: (G,) positive. A pair listed twice (in any order) is an error
-    (``on_repeat(key, n_repeated, rows)``, key = min*N + max) unless duplicates='sum'.
-    """
-    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-    m = max(n, 1)
-    key, (count,) = unique_keys(np.minimum(a, b) * m + np.maximum(a, b), [count], m * m,
-                                duplicates=duplicates, on_repeat=on_repeat)
-    lo, hi = key // m, key % m
-    other = lo != hi
-    both = np.r_[key, hi[other] * m + lo[other]]
-    count = np.r_[count, count[other]]
-    order = sort_order(both, m * m)
-    if order is not None:
-        both, count = both[order], count[order]
-    indptr, indices = csr_from_sorted(n, both)
-    return indptr, indices, counts_to_int32(count)
-
-
-def counts_to_int32(count: np.ndarray) -> np.ndarray:
-    """Summed counts back to int32; raises FormatError if a sum left the int32 range."""
-    if len(count) and count.max() > np.iinfo(np.int32).max:
-        raise FormatError("summed synapse counts exceed 2**31 - 1")
-    return count.astype(np.int32)
 
 
 class Connectome:
@@ -288,7 +214,7 @@ class Connectome:
                 raise FormatError(f"{prefix}count and {prefix}indices differ in length")
             if len(indices) and (indices.min() < 0 or indices.max() >= n):
                 raise FormatError(f"{prefix}indices must lie in 0..{n - 1}")
-            if not _rows_strictly_increasing(indptr, indices):
+            if not rows_strictly_increasing(indptr, indices):
                 raise FormatError(f"{prefix}indices must be sorted within each row without repeats",
                                   "build the connectome with Connectome.from_edges")
             if len(count) and count.min() < 1:
@@ -624,14 +550,3 @@ def _positions(values, n: int, what: str) -> np.ndarray:
     if len(a) and (a.min() < 0 or a.max() >= n):
         raise FormatError(f"{what} positions must lie in 0..{n - 1}")
     return a
-
-
-def _rows_strictly_increasing(indptr: np.ndarray, indices: np.ndarray) -> bool:
-    """True if the column indices of every CSR row are strictly increasing (sorted, no repeats)."""
-    if len(indices) < 2:
-        return True
-    ok = np.diff(indices) > 0
-    starts = indptr[1:-1]
-    ok[starts[(starts > 0) & (starts < len(indices))] - 1] = True  # a new row may start lower
-    return bool(ok.all())
-

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome, gap_csr
+from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._csr import gap_csr
 from neurocast.connectome._tables import (
     ReadOptions,
     build,

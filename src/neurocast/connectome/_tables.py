@@ -18,13 +18,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from neurocast.connectome._connectome import (
-    POSITION_COLUMNS,
-    Connectome,
-    counts_to_int32,
-    csr_from_sorted,
-    unique_keys,
-)
+from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._csr import counts_to_int32, csr_from_sorted, unique_keys
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 CSV_SUFFIXES = (".csv",)
