@@ -22,11 +22,10 @@ fraction of neurons spiking and spikes/s per condition) on stdout.
 
 Measured 2026-11-23 (2 shared cores, load ~1; details and history in docs/recordings.md):
 
-  record (all 7,879 frames, current fly-zap: adaptation, 400 driven per condition,
-    5 % x 1 Hz background):             sim 539 s (RTF 0.075), observe 119 s, write 20 s,
-                                         wall 11.5 min, 114.9 M spikes, peak RSS 9.09 GB
-                                         (before removing two full-size temporaries; the
-                                         CLI run after it: 9.0 min, 7.19 GB)
+  record (all 7,879 frames, current fly-zap: shiu-adapt, 400 driven per condition,
+    5 % x 1 Hz background):             sim 414 s (RTF 0.058), observe 90 s, write 17 s,
+                                         wall 8.7 min, 114.9 M spikes, peak RSS 7.20 GB
+                                         (`neurocast record` itself: 9.0 min, 7.19 GB)
   record --frames 300 (same protocol):  sim 22.6 s (RTF 0.082), 4.6 M spikes, peak 0.95 GB
   Target (issue 5): <= 30 min and <= 8 GB on 2 cores: met.
 """

@@ -7,11 +7,11 @@ The data flow, one stage per subpackage::
 Importing neurocast does no work: no files, no devices, no logging configuration.
 """
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 #: public name -> the subpackage that defines it; imported on first use (PEP 562), so
-#: ``import neurocast`` and the command line start fast.
+#: ``import neurocast`` and the command line start fast. Subpackages load the same way.
+_SUBPACKAGES = ("bench", "connectome", "data", "errors", "models", "observe", "record", "sim", "spikes")
 _EXPORTS = {
     "Connectome": "neurocast.connectome",
     "Forecaster": "neurocast.models",
@@ -34,15 +34,20 @@ _EXPORTS = {
 
 
 def __getattr__(name: str):
+    from importlib import import_module
+
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module 'neurocast' has no attribute {name!r}")
+    elif name in _SUBPACKAGES:
+        value = import_module(f"neurocast.{name}")
+    else:
+        raise AttributeError(f"module 'neurocast' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBPACKAGES))
 
 try:
     __version__ = version("neurocast")

@@ -119,3 +119,32 @@ def test_neuron_model_presets():
     assert set(NEURON_MODELS) == {"shiu", "shiu-adapt"}
     with pytest.raises(UnknownNameError, match="shiu-adapt"):
         neuron_model("shiu_adapt")
+
+
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+def test_threshold_decay_over_a_long_silence(mode):
+    # 4 s between two kicks: the lazy jump exceeds the propagator table (32,768 steps) and
+    # takes the exp() branch; fast must still equal reference, and the second burst must
+    # start from a threshold that has nearly relaxed (it lasts about as long as the first)
+    net = build_network(_loop(), ShiuParams(adapt_mv=0.5, tau_adapt_ms=1000.0))
+    kicks = dict(input_spikes=([10, 40_000], [0, 0]))
+    sp = _same(net, 4500.0, **kicks)
+    first, second = (sp.times_ms < 1000.0).sum(), (sp.times_ms > 4000.0).sum()
+    assert first > 10 and 0.5 * first < second <= first
+
+
+def test_spikes_record_the_model():
+    from neurocast.sim import neuron_model
+
+    con = _loop()
+    for name in ("shiu", "shiu-adapt"):
+        sp = simulate(build_network(con, neuron_model(name).replace(dt_ms=0.2)), 10.0)
+        assert sp.attrs["model"] == name and sp.attrs["adapt_mv"] == neuron_model(name).adapt_mv
+    assert simulate(build_network(con, ShiuParams(adapt_mv=2.0)), 10.0).attrs["model"] == "custom"
+
+
+def test_neuron_model_needs_a_name():
+    from neurocast.sim import neuron_model
+
+    with pytest.raises(ConfigError, match="named by a string"):
+        neuron_model({"adapt_mv": 0.5})

@@ -143,8 +143,8 @@ class StimulusProtocol:
     background_weight_mv: float = 0.0
     background_fraction: float = 1.0
     selection_seed: int = 0
-    model: str = "shiu"
     description: str = ""
+    model: str = "shiu"
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
@@ -291,9 +291,9 @@ def _fly_zap() -> StimulusProtocol:
     """fly-synth under ZAPBench's 9 conditions: each drives its own random subset of neurons.
 
     Sparse by design, as in a real brain (and so the event-driven engine stays fast): a fixed 5 %
-    of the neurons are spontaneously active (Poisson 1 Hz, 10 mV per event: each event fires
-    the neuron), the others are at rest unless the network drives them. Each condition except
-    dark pulses its own 400 excitatory neurons at 20–40 Hz.
+    of the neurons are spontaneously active (Poisson 1 Hz, 10 mV per event: 3 mV above
+    threshold at rest), the others are at rest unless the network drives them. Each condition
+    except dark pulses its own 400 excitatory neurons at 20–40 Hz (10 mV per event).
 
     The model is Shiu et al.'s with spike-frequency adaptation (each spike raises the threshold
     by 0.5 mV, decaying over 1 s). Without it, fly-synth's strongly coupled modules, once driven,

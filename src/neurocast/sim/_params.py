@@ -55,7 +55,7 @@ class ShiuParams:
       0 gives the published model.
 
     Raises ConfigError for non-finite values, non-positive time constants or step,
-    a threshold not above rest and reset, equal time constants, a negative rate, or a delay or
+    a threshold not above rest and reset, equal time constants, a negative rate or adapt_mv, or a delay or
     refractory period that is not a whole number of steps.
     """
 
@@ -136,6 +136,10 @@ class ShiuParams:
             raise unknown_name("ShiuParams field", bad[0], sorted(known))
         return replace(self, **changes)
 
+    def preset_name(self) -> str:
+        """The ``NEURON_MODELS`` preset these parameters are (at any dt_ms), else "custom"."""
+        return next((k for k, v in NEURON_MODELS.items() if v.replace(dt_ms=self.dt_ms) == self), "custom")
+
     def propagator(self) -> dict:
         """Exact one-step propagator of the subthreshold system.
 
@@ -163,6 +167,9 @@ NEURON_MODELS: dict[str, ShiuParams] = {
 
 def neuron_model(name: str) -> ShiuParams:
     """The ShiuParams of a preset in ``NEURON_MODELS``; unknown names list the known ones."""
+    if not isinstance(name, str):
+        raise ConfigError(f"a neuron model is named by a string, not a {type(name).__name__}",
+                          f"use one of {', '.join(NEURON_MODELS)}, or pass params=ShiuParams(...)")
     if name not in NEURON_MODELS:
         from neurocast.errors import unknown_name
 

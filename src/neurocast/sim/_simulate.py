@@ -202,7 +202,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
         is_active[first] = 1
         ctr[3] = len(first)
         step_spk = np.zeros(nn, np.int32)
-    attrs = {"model": "shiu", "mode": mode, "seed": int(seed), "rate_hz": rate,
+    attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms, "mode": mode, "seed": int(seed), "rate_hz": rate,
              "stimulated": driven.tolist() if len(driven) <= 10_000 else len(driven),
              "silenced": net.silenced.tolist() if len(net.silenced) <= 10_000 else len(net.silenced),
              "network": getattr(net.connectome, "name", "")}
