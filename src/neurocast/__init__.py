@@ -10,8 +10,7 @@ Importing neurocast does no work: no files, no devices, no logging configuration
 from importlib.metadata import PackageNotFoundError, version
 
 #: public name -> the subpackage that defines it; imported on first use (PEP 562), so
-#: ``import neurocast`` and the command line start fast. Subpackages load the same way.
-_SUBPACKAGES = ("bench", "connectome", "data", "errors", "models", "observe", "record", "sim", "spikes")
+#: ``import neurocast`` and the command line start fast.
 _EXPORTS = {
     "Connectome": "neurocast.connectome",
     "Forecaster": "neurocast.models",
@@ -31,6 +30,8 @@ _EXPORTS = {
     "simulate": "neurocast.sim",
     "write_connectome": "neurocast.connectome",
 }
+#: subpackages, loaded the same way on first use as attributes (``neurocast.sim``)
+_SUBPACKAGES = ("bench", "connectome", "data", "errors", "models", "observe", "record", "sim", "spikes")
 
 
 def __getattr__(name: str):

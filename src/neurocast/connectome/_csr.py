@@ -99,4 +99,3 @@ def rows_strictly_increasing(indptr: np.ndarray, indices: np.ndarray) -> bool:
     starts = indptr[1:-1]
     ok[starts[(starts > 0) & (starts < len(indices))] - 1] = True  # a new row may start lower
     return bool(ok.all())
-
