@@ -133,6 +133,8 @@ def test_protocol_model_sets_the_simulation(worm):
     assert 0 < adapted.attrs["n_spikes"] < plain.attrs["n_spikes"]
     custom = record(worm, base, seed=1, progress=False, params=ShiuParams(dt_ms=0.2, adapt_mv=5.0))
     assert custom.attrs["sim_model"] == "custom" and custom.attrs["n_spikes"] < adapted.attrs["n_spikes"]
+    preset = record(worm, base, seed=1, progress=False, params=ShiuParams(dt_ms=0.2, adapt_mv=0.5))
+    assert preset.attrs["sim_model"] == "shiu-adapt" and preset.attrs["n_spikes"] == adapted.attrs["n_spikes"]
     assert get_protocol("fly-zap").model == "shiu-adapt" and get_protocol("worm-default").model == "shiu"
 
 

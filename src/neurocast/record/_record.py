@@ -94,7 +94,8 @@ def record(network, protocol: str | StimulusProtocol, *, indicator: str = "gcamp
     n_frames: record only this many frames (every condition shortened in proportion), for quick runs.
     observe: ``neurocast.observe.ObserveConfig`` (default settings if None).
     params: ``neurocast.sim.ShiuParams`` (default: the protocol's neuron model preset, e.g.
-      fly-zap's ``"shiu-adapt"``, with dt_ms = SIM_DT_MS; attr ``sim_model`` "custom" if given).
+      fly-zap's ``"shiu-adapt"``, with dt_ms = SIM_DT_MS; attr ``sim_model`` names the preset
+      the parameters match, else "custom").
     spike_counts: include ``spike_counts`` (time, neuron) uint16 (spikes per frame).
     progress: show progress bars (None: when stderr is a terminal).
 
@@ -148,7 +149,6 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
     cfg = replace(cfg, indicator=indicator)
     con = _load(network)
-    model = proto.model if params is None else "custom"
     params = params if params is not None else neuron_model(proto.model).replace(dt_ms=SIM_DT_MS)
     net = build_network(con, params)
     n, t_total = con.n_neurons, proto.n_frames
@@ -196,7 +196,7 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",
         protocol=proto.name, indicator=cfg.indicator, seed=int(seed),
         heldout_conditions=proto.heldout_conditions,
-        attrs={"sim_model": model, "sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
+        attrs={"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
                "sim_tau_adapt_ms": float(params.tau_adapt_ms), "n_spikes": int(n_spikes),
                "wall_sim_s": round(t1 - t0, 3), "wall_observe_s": round(t2 - t1, 3),
                "snr": float(cfg.snr), "normalised": bool(cfg.normalise)},
