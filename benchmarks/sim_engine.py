@@ -83,7 +83,8 @@ def measure(drives, repeats: int, reference: bool, sync: bool, duration_s: float
                 net, dur_ms, stimulate=f"random:{k}", rate_hz=150.0, seed=seed, mode=mode), reps)
             rows.append({"case": f"fly-synth {k} driven", "mode": mode, "run_s": run_s,
                          "rtf": run_s / duration_s, "n_spikes": len(sp.neurons),
-                         "n_active": int((sp.counts() > 0).sum()), "hash": _spike_hash(sp)})
+                         "n_active": int((sp.counts() > 0).sum()), "hash": _spike_hash(sp),
+                         "dense_fraction": sp.attrs.get("dense_fraction")})
     if sync:
         empty = Connectome.from_edges(pd.DataFrame({"id": np.arange(SYNC_NEURONS)}),
                                       np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -126,9 +127,10 @@ def _table(cols: dict[str, list[dict]]) -> str:
             line += f"{a['run_s'] / b['run_s']:>9.2f}x{'yes' if a['hash'] == b['hash'] else 'NO':>13}"
         lines.append(line)
     lines.append("")
-    lines.append("spikes and active neurons (" + names[-1] + "): " + "; ".join(
-        f"{r['case']} {r['mode']}: {r['n_spikes']:,} spikes, {r['n_active']:,} active"
-        for r in cols[names[-1]] if r["mode"] == "fast"))
+    lines.append("spikes, active neurons, fraction of steps run dense (" + names[-1] + "):")
+    lines += [f"  {r['case']}, {r['mode']}: {r['n_spikes']:,} spikes, {r['n_active']:,} active"
+              + (f", dense {r['dense_fraction']:.2f}" if r.get("dense_fraction") is not None else "")
+              for r in cols[names[-1]] if r["mode"] == "fast"]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,10 +22,14 @@ from neurocast.sim._network import (
 )
 from neurocast.spikes import Spikes
 
-__all__ = ["MODES", "Trace", "simulate", "simulate_chunks", "trace"]
+__all__ = ["MODES", "Estimate", "Trace", "estimate", "simulate", "simulate_chunks", "trace"]
 
-MODES = ("fast", "reference")
-DECIDE_STEPS = 200  # the fast mode chooses its engine (event-driven or dense) every 200 steps
+MODES = ("fast", "event", "reference")
+PROBE_STEPS = 2_000  # steps of the probe that estimates a long run's time and memory
+PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
+MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
+BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
+DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
 ACTIVE_COST = 1.5  # cost of stepping an active neuron / of a dense neuron update
 LAZY_COST = 3.0  # cost of a delivery with catch-up and bound / of a plain dense delivery
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
@@ -143,7 +148,7 @@ def _check_threads(threads) -> int:
 
 
 def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes, seed, mode,
-         record, progress, threads=None, chunk_steps=None, out=None):
+         record, progress, threads=None, chunk_steps=None, out=None, probing=False):
     """Generator of Spikes, one per chunk of ``chunk_steps`` steps (None: one chunk).
 
     State carries over between chunks; spikes already delivered are dropped from the buffer,
@@ -158,6 +163,11 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     rec = np.zeros(0, np.int64) if record is None else net.resolve(record, seed=int(seed))
     _check_memory(nn, n_steps, len(rec), events, mode)
     chunk_steps = n_steps if chunk_steps is None else int(chunk_steps)
+    if n_steps > PROBE_FROM_STEPS and not probing:
+        est = estimate(net, n_steps * p.dt_ms, chunk_ms=chunk_steps * p.dt_ms, stimulate=stimulate,
+                       rate_hz=rate_hz, inputs=inputs, input_spikes=input_spikes, seed=seed,
+                       mode=mode, threads=threads)
+        est.check()
 
     neu, coef = _initial_state(net, driven)
     log = K.SpikeLog(np.zeros(max(4 * nn, 1 << 16), np.int64),
@@ -174,6 +184,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     act.pinned[rec] = 1
     K.to_event(neu, act, coef, log.ctr)  # recorded neurons and those above threshold at rest
     dense = mode == "reference"
+    dense_steps = 0
     attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms,
              "mode": mode, "seed": int(seed), "rate_hz": rate,
              "stimulated": driven.tolist() if len(driven) <= 10_000 else len(driven),
@@ -202,6 +213,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
                 if n < stop:  # spike log nearly full: grow it and continue
                     log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
                                      np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            dense_steps += (n - start) if dense else 0
             if mode == "fast":  # choose the engine of the next steps from this block's work
                 want = _prefer_dense(log.ctr, n - start, nn, threads, dense)
                 if want and not dense:
@@ -216,7 +228,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
                 n_sp = int(log.ctr[K.N_SPIKES])
                 yield Spikes(log.step[emitted:n_sp] - chunk_lo, log.neuron[emitted:n_sp].copy(), nn,
                              p.dt_ms, (n - chunk_lo) * p.dt_ms,
-                             {**attrs, "start_step": chunk_lo, "start_ms": chunk_lo * p.dt_ms})
+                             {**attrs, "dense_fraction": round(dense_steps / n, 6),
+                              "start_step": chunk_lo, "start_ms": chunk_lo * p.dt_ms})
                 # keep only spikes still to be delivered
                 dp = int(log.ctr[K.DELIVERED])
                 if n < n_steps and dp > 0:
@@ -266,9 +279,84 @@ def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: boo
     """
     if steps <= 0:
         return dense
-    event = ACTIVE_COST * ctr[K.WORK_ACTIVE] + LAZY_COST * ctr[K.WORK_INPUTS]
-    full = steps * nn / threads + ctr[K.WORK_INPUTS]
+    active, inputs = int(ctr[K.WORK_ACTIVE]), int(ctr[K.WORK_INPUTS])
+    event = ACTIVE_COST * active + LAZY_COST * inputs
+    full = steps * nn / threads + inputs
     return event > (0.8 if dense else 1.2) * full
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Up-front estimate of a run from a short probe (its first PROBE_STEPS steps).
+
+    run_s: wall time (s); n_spikes: spikes; peak_bytes: memory the run holds at its peak
+    (state, spike log of a chunk or of the whole run, recorded samples); available_bytes: the
+    memory available now; duration_ms, probe_ms: the run's and the probe's simulated time.
+    The probe's rates are extrapolated linearly: a run whose activity grows later is
+    underestimated.
+    """
+
+    run_s: float
+    n_spikes: float
+    peak_bytes: float
+    available_bytes: int
+    duration_ms: float
+    probe_ms: float
+    chunked: bool
+
+    def check(self) -> None:
+        """Raise ResourceError if the run cannot fit in memory or would take over MAX_RUN_S."""
+        if self.peak_bytes > 0.8 * self.available_bytes:
+            hint = ("write the spikes to a file as they come (simulate_chunks, or --out FILE on the "
+                    "command line) or simulate a shorter duration" if not self.chunked else
+                    "simulate a shorter duration or use shorter chunks")
+            raise ResourceError(
+                f"this run would need about {_fmt_bytes(self.peak_bytes)} of memory "
+                f"(~{self.n_spikes:.3g} spikes in {self.duration_ms / 1000:g} s simulated, "
+                f"extrapolated from a {self.probe_ms:g} ms probe), but only "
+                f"{_fmt_bytes(self.available_bytes)} is available", hint)
+        if self.run_s > MAX_RUN_S:
+            raise ResourceError(
+                f"this run would take about {_fmt_duration(self.run_s)} "
+                f"({self.duration_ms / 1000:g} s simulated, extrapolated from a "
+                f"{self.probe_ms:g} ms probe)", "simulate a shorter duration")
+
+
+def _fmt_duration(s: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return f"{s / size:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None, stimulate=None,
+             rate_hz: float | None = None, inputs=(), input_spikes=None, seed: int = 0,
+             mode: str = "fast", threads: int | None = None) -> Estimate:
+    """Estimate the time and memory of ``simulate`` (``chunk_ms`` None) or ``simulate_chunks``
+    by running the first PROBE_STEPS steps (0.2 s at dt 0.1 ms) and extrapolating.
+
+    Arguments as in ``simulate``. Raises what ``simulate`` raises for bad arguments; call
+    ``.check()`` on the result to raise ResourceError for a run that cannot fit.
+    """
+    _check_network(net)
+    p = net.params
+    n_steps = check_duration(duration_ms, p.dt_ms)
+    probe_steps = min(n_steps, PROBE_STEPS)
+    t0 = time.perf_counter()
+    (spikes,) = _run(net, probe_steps * p.dt_ms, stimulate=stimulate, rate_hz=rate_hz,
+                     inputs=inputs, input_spikes=input_spikes, seed=seed, mode=mode, record=None,
+                     progress=False, threads=threads, probing=True)
+    wall = time.perf_counter() - t0
+    scale = n_steps / probe_steps
+    n_spikes = spikes.n_spikes * scale
+    chunk = n_steps if chunk_ms is None else min(n_steps, check_duration(chunk_ms, p.dt_ms))
+    nn = net.n_neurons
+    state = nn * (32 + 32 + 8 + 4 + 4 + 3 + 8)
+    held = spikes.n_spikes * chunk / probe_steps * BYTES_PER_SPIKE
+    return Estimate(run_s=wall * scale, n_spikes=n_spikes,
+                    peak_bytes=state + max(held, 12 * max(4 * nn, 1 << 16)),
+                    available_bytes=available_memory_bytes(), duration_ms=n_steps * p.dt_ms,
+                    probe_ms=probe_steps * p.dt_ms, chunked=chunk < n_steps)
 
 
 def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float | None = None,
@@ -284,7 +372,7 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
       a Spikes object or (steps, neurons) arrays of step indices and positions; each event adds
       ``w_input_mv`` to v. If ``stimulate`` is None the neurons in the trains are the driven ones.
     seed: non-negative int; the same seed gives the same spikes (in both modes).
-    mode: "fast" (chooses every 200 steps between the event-driven engine, which touches only
+    mode: "fast" (chooses every 1,000 steps between the event-driven engine, which touches only
       neurons that receive input, and the dense one, whichever is cheaper for the current
       activity) or "reference" (dense step-by-step update of every neuron); they give identical
       spike trains.
