@@ -18,7 +18,7 @@ from neurocast._progress import set_quiet
 from neurocast.errors import NeurocastError
 
 # Sub-command modules, in the order `neurocast --help` lists them.
-COMMANDS = ("demo", "connectome", "simulate", "record", "data", "protocol", "bench")
+COMMANDS = ("demo", "connectome", "simulate", "record", "data", "protocol", "bench", "infer")
 
 
 def build_parser() -> argparse.ArgumentParser:
