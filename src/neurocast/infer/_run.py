@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neurocast.errors import ConfigError, FormatError
+from neurocast.errors import ConfigError, FormatError, NeurocastError, WriteError
 from neurocast.infer._activity import Activity, as_activity
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
 
@@ -96,6 +96,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         raise FormatError("no true connectome to score against",
                           "pass truth= (CLI: --truth CONNECTOME), or use a dataset saved with its "
                           "connectome (neurocast record)")
+    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise NeurocastError(f"output folder '{out_dir}' is a file", "choose another --out folder")
     n_all = data.sizes["neuron"] if isinstance(data, xr.Dataset) else np.asarray(data).shape[1]
     keep = observed_subset(n_all, observed, seed) if observed < 1 else None
     act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
@@ -126,7 +128,11 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     result = InferenceResult(card, scorecard_summary(card), scores, curves, timings)
     if out_dir is not None:
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"cannot create output folder '{out}': {exc.strerror or exc}",
+                             "check that the folder is writable") from exc
         files = write_scorecard(card, out)
         base = next(iter(results.values()))["base_rate"] if results else None
         files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)

@@ -80,21 +80,34 @@ def _pairs(truth: sp.csr_matrix, max_pairs: int, rng: np.random.Generator):
     return np.concatenate([ei, a]), np.concatenate([ej, b]), w
 
 
-def _auc_pair(y, s, w):
-    from sklearn.metrics import average_precision_score, roc_auc_score
+def _curve(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> dict | None:
+    """ROC and precision–recall of labels y (bool) for scores s (one sort, ``sklearn.metrics.roc_curve``).
+
+    Returns None if only one class is present, else dict with fpr, tpr, precision, recall (at
+    every distinct threshold, highest first), auroc (= ``roc_auc_score``), auprc (=
+    ``average_precision_score``: Σ (R_n − R_{n−1}) P_n) and the weighted counts pos/neg.
+    """
+    from sklearn.metrics import auc, roc_curve
 
     if y.all() or not y.any():
-        return float("nan"), float("nan")
-    return float(roc_auc_score(y, s, sample_weight=w)), float(average_precision_score(y, s, sample_weight=w))
+        return None
+    fpr, tpr, _ = roc_curve(y, s, sample_weight=w, drop_intermediate=False)
+    pos = float(y.sum()) if w is None else float(w[y].sum())
+    neg = float((~y).sum()) if w is None else float(w[~y].sum())
+    tp, fp = tpr * pos, fpr * neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
+    recall = tpr
+    auprc = float(np.sum(np.diff(recall) * precision[1:]))
+    return {"fpr": fpr, "tpr": tpr, "precision": precision, "recall": recall,
+            "auroc": float(auc(fpr, tpr)), "auprc": auprc, "tp": tp, "fp": fp}
 
 
-def _precision_at_k(y, s, w, k):
-    order = np.argsort(-s, kind="stable")
-    ww = np.ones(len(s)) if w is None else w[order]
-    cum = np.cumsum(ww)
-    top = order[: int(np.searchsorted(cum, k, side="left")) + 1]
-    wt = np.ones(len(top)) if w is None else w[top]
-    return float((wt * y[top]).sum() / wt.sum())
+def _precision_at_k(c: dict, k: float) -> float:
+    """Share of true edges among the k highest scores (at the first threshold reaching k pairs)."""
+    reached = np.flatnonzero(c["tp"] + c["fp"] >= k - 1e-9)
+    at = reached[0] if len(reached) else len(c["tp"]) - 1
+    return float(c["tp"][at] / max(c["tp"][at] + c["fp"][at], 1e-300))
 
 
 def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool = True,
@@ -117,28 +130,31 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
     Raises FormatError if the shapes differ or scores hold NaN.
     """
     from scipy.stats import spearmanr
-    from sklearn.metrics import precision_recall_curve, roc_curve
 
     n = truth.shape[0]
     if scores.shape != (n, n):
         raise FormatError(f"score matrix shape {scores.shape} does not match the {n} neurons of the truth")
     rng = np.random.default_rng(seed)
     i, j, w = _pairs(truth.tocsr(), max_pairs, rng)
-    s = pair_values(scores, i, j)
+    s = pair_values(scores, i, j).astype(np.float32)
     if not np.isfinite(s).all():
         raise FormatError("the score matrix holds NaN or inf", "check the method's input")
     t = pair_values(truth, i, j)
     edge = t != 0
     mag = np.abs(s)
     out = dict.fromkeys(METRICS, float("nan"))
-    out["auroc"], out["auprc"] = _auc_pair(edge, mag, w)
+    main = _curve(edge, mag, w)
+    if main is not None:
+        out["auroc"], out["auprc"] = main["auroc"], main["auprc"]
     for key, sel, sgn in (("exc", t > 0, 1.0), ("inh", t < 0, -1.0)):
         use = sel | ~edge
-        out[f"auroc_{key}"], out[f"auprc_{key}"] = _auc_pair(
-            sel[use], (sgn * s[use]) if signed else mag[use], None if w is None else w[use])
+        c = _curve(sel[use], (sgn * s[use]) if signed else mag[use], None if w is None else w[use])
+        if c is not None:
+            out[f"auroc_{key}"], out[f"auprc_{key}"] = c["auroc"], c["auprc"]
     n_edges = float(edge.sum())
+    if main is not None:
+        out["precision_at_k"] = _precision_at_k(main, n_edges)
     if n_edges:
-        out["precision_at_k"] = _precision_at_k(edge, mag, w, n_edges)
         total = float(len(s) if w is None else w.sum())
         out["base_rate"] = n_edges / total
         if n_edges > 2 and np.ptp(s[edge]) > 0 and np.ptp(t[edge]) > 0:
@@ -154,11 +170,7 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
             out["direction_accuracy"] = float(np.mean((fwd > rev) + 0.5 * (fwd == rev)))
     if not curves:
         return out
-    curve = {}
-    if edge.any() and not edge.all():
-        fpr, tpr, _ = roc_curve(edge, mag, sample_weight=w)
-        prec, rec, _ = precision_recall_curve(edge, mag, sample_weight=w)
-        curve = {"fpr": _thin(fpr), "tpr": _thin(tpr), "precision": _thin(prec), "recall": _thin(rec)}
+    curve = {} if main is None else {k: _thin(main[k]) for k in ("fpr", "tpr", "precision", "recall")}
     return out, curve
 
 
