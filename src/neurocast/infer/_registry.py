@@ -18,7 +18,8 @@ class InferenceMethod:
 
     Class attributes: ``name`` (registry key), ``directed`` (scores i→j and j→i differ),
     ``signed`` (the score's sign estimates excitation/inhibition), ``needs_spikes`` (reads
-    ``Activity.spike_counts``), ``summary`` (one line for listings).
+    ``Activity.spike_counts``), ``dense`` (needs several (N, N) float32 matrices in memory),
+    ``summary`` (one line for listings).
     The dataclass fields are the method's options, validated in ``__post_init__``.
 
     ``infer(activity)`` returns an (N, N) float32 score matrix: row i = presynaptic neuron,
@@ -31,6 +32,7 @@ class InferenceMethod:
     directed: ClassVar[bool] = False
     signed: ClassVar[bool] = True
     needs_spikes: ClassVar[bool] = False
+    dense: ClassVar[bool] = True
     summary: ClassVar[str] = ""
 
     def infer(self, activity: Activity) -> np.ndarray:  # pragma: no cover - abstract

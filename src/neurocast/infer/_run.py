@@ -10,6 +10,7 @@ import numpy as np
 
 from neurocast.errors import ConfigError, FormatError, NeurocastError, WriteError
 from neurocast.infer._activity import Activity, as_activity
+from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
 
 __all__ = ["InferenceResult", "default_methods", "infer_connectivity", "observed_subset", "run_inference"]
@@ -99,7 +100,13 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise NeurocastError(f"output folder '{out_dir}' is a file", "choose another --out folder")
     n_all = data.sizes["neuron"] if isinstance(data, xr.Dataset) else np.asarray(data).shape[1]
-    keep = observed_subset(n_all, observed, seed) if observed < 1 else None
+    keep = observed_subset(n_all, observed, seed)
+    keep = None if len(keep) == n_all else keep
+    n_used = n_all if keep is None else len(keep)
+    if methods:  # before reading the traces: a brain too large for a dense method fails at once
+        for m in methods:
+            if get_method(m).dense:
+                check_dense_fits(n_used, m)
     act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
     true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None)
     if not isinstance(data, xr.Dataset) and keep is not None:
@@ -108,6 +115,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         raise FormatError(f"the truth has {true_w.shape[0]} neurons, the activity {act.n_neurons}",
                           "give the connectome the recording was made from")
     names = list(methods) if methods else default_methods(act)
+    for m in names:
+        if get_method(m).dense:
+            check_dense_fits(act.n_neurons, m)
     insts = {m: get_method(m) for m in names}
     scores, results, curves, timings = {}, {}, {}, {}
     for m, inst in insts.items():

@@ -54,6 +54,7 @@ class SparseRidge(InferenceMethod):
     name = "ridge-sparse"
     directed = True
     signed = True
+    dense = False
     summary = "chunked lagged ridge on the most active candidates, top-k per target (any N)"
 
     def __post_init__(self):
