@@ -15,10 +15,20 @@ neurons of fly-zap (7,879 frames) ≤ 60 min.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import multiprocessing as mp
+import os
+import platform
 import resource
 import time
+
+
+def _machine_line(when: str) -> str:
+    """Date, CPUs and load average (the machine is shared: timings depend on the load)."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"# {when}: {now}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average {load}"
 
 
 def _child(method: str, n: int, t: int, options: dict, queue) -> None:
@@ -60,6 +70,7 @@ def main() -> None:
     ap.add_argument("--methods", default="partial,ridge")
     ap.add_argument("--sparse", action="store_true", help="also ridge-sparse at 138,639 × 7,879")
     args = ap.parse_args()
+    print(_machine_line("start"), flush=True)
     rows = []
     for m in [m for m in args.methods.split(",") if m]:
         rows.append(run(m, args.neurons, args.frames))
@@ -67,6 +78,7 @@ def main() -> None:
     if args.sparse:
         rows.append(run("ridge-sparse", 138_639, 7_879))
         print(json.dumps(rows[-1]), flush=True)
+    print(_machine_line("end"), flush=True)
 
 
 if __name__ == "__main__":

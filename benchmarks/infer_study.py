@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
+import os
+import platform
 import time
 from pathlib import Path
 
@@ -39,6 +42,13 @@ FINE_DT_S = 0.1
 BASE = dict(frame_dt_s=0.2, indicator="gcamp6s", snr=5.0)
 
 
+def _machine_line(when: str) -> str:
+    """Date, CPUs and load average (the machine is shared: timings depend on the load)."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"# {when}: {now}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average {load}"
+
+
 def record_network(n: int, minutes: float, seed: int):
     con = random_connectome(n, NET["mean_out_degree"], seed=seed, module_size=NET["module_size"],
                             local_count_shift=NET["local_count_shift"])
@@ -53,7 +63,7 @@ def record_network(n: int, minutes: float, seed: int):
 
 
 def image(spikes, *, frame_dt_s, indicator, snr, minutes, seed):
-    n_frames = int(round(minutes * 60 / frame_dt_s))
+    n_frames = round(minutes * 60 / frame_dt_s)
     cfg = ObserveConfig(indicator=indicator, snr=snr)
     return observe(spikes, cfg, frame_dt_s=frame_dt_s, seed=seed, n_frames=n_frames)
 
@@ -95,7 +105,6 @@ def study(n, minutes_total, plan, rows, seed=0):
     con, spikes = record_network(n, minutes_total, seed)
     fine = image(spikes, frame_dt_s=FINE_DT_S, indicator=BASE["indicator"], snr=BASE["snr"],
                  minutes=minutes_total, seed=seed)
-    fine_counts = counts_per_frame(spikes, FINE_DT_S)[: len(fine)]
     k_base = round(BASE["frame_dt_s"] / FINE_DT_S)
     base = fine[::k_base]
     base_counts = counts_per_frame(spikes, BASE["frame_dt_s"])[: len(base)]
@@ -187,6 +196,7 @@ def main():
     ap.add_argument("--table", default="docs/infer_study.csv", help="CSV of every point")
     args = ap.parse_args()
     rows: list[dict] = []
+    print(_machine_line("start"), flush=True)
     t0 = time.perf_counter()
     if args.quick:
         study(300, 5, dict(length=[2, 5], observed_minutes=[5], observed=[0.3]), rows)
@@ -204,6 +214,7 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    print(_machine_line("end"))
     print(f"# {len(rows)} rows -> {args.table}, figure {png}; total {time.perf_counter() - t0:.0f} s")
 
 

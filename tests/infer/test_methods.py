@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocast.errors import ConfigError, FormatError, NonFiniteError, ResourceError, UnknownNameError
+from neurocast.errors import (
+    ConfigError,
+    FormatError,
+    NonFiniteError,
+    ResourceError,
+    UnknownNameError,
+)
 from neurocast.infer import METHODS, Activity, as_activity, get_method, infer_connectivity
 
 DIRECTED = [m for m, cls in METHODS.items() if cls.directed]
