@@ -189,12 +189,45 @@ def plot(rows, out: Path):
     plt.close(fig)
 
 
+def _num(v: str):
+    if v in ("", "None"):
+        return float("nan")
+    x = float(v)
+    return int(x) if x.is_integer() and "." not in v else x
+
+
+def markdown_table(rows) -> str:
+    """AUROC of every method at every point (one row per point), best in bold, as Markdown."""
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    keys = ("series", "network", "minutes", "frame_dt_s", "indicator", "snr", "observed")
+    points = list(dict.fromkeys(tuple(r[k] for k in keys) for r in rows))
+    head = "| series | N | min | frame (s) | indicator | SNR | observed | " + " | ".join(methods) + " |"
+    lines = [head, "|" + "---|" * (7 + len(methods))]
+    for pt in points:
+        vals = {r["method"]: float(r["auroc"]) for r in rows if tuple(r[k] for k in keys) == pt}
+        best = max(vals, key=vals.get)
+        cells = [f"**{vals[m]:.3f}**" if m == best else f"{vals[m]:.3f}" for m in methods]
+        s, n, mins, dt, ind, snr, obs = pt
+        lines.append(f"| {s} | {int(n):,} | {mins} | {dt} | {ind} | {snr} | {float(obs):.0%} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="300 neurons, a few points (about a minute)")
     ap.add_argument("--out", default="docs/img", help="folder of the PNG")
     ap.add_argument("--table", default="docs/infer_study.csv", help="CSV of every point")
+    ap.add_argument("--from-csv", default=None, metavar="CSV",
+                    help="no new runs: redraw the figure and print the table from a CSV of an earlier run")
     args = ap.parse_args()
+    if args.from_csv:
+        with open(args.from_csv, newline="") as f:
+            rows = [{k: (_num(v) if k not in ("series", "indicator", "method") else v) for k, v in r.items()}
+                    for r in csv.DictReader(f)]
+        plot(rows, Path(args.out) / "infer_study.png")
+        print(markdown_table(rows))
+        return
     rows: list[dict] = []
     print(_machine_line("start"), flush=True)
     t0 = time.perf_counter()
@@ -215,6 +248,7 @@ def main():
         w.writeheader()
         w.writerows(rows)
     print(_machine_line("end"))
+    print(markdown_table(rows))
     print(f"# {len(rows)} rows -> {args.table}, figure {png}; total {time.perf_counter() - t0:.0f} s")
 
 
