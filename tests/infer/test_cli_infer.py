@@ -14,7 +14,7 @@ from neurocast.cli import main
 def worm_store(tmp_path_factory):
     """A short worm-default recording (300 frames) saved with its connectome, as `neurocast record` does."""
     path = tmp_path_factory.mktemp("rec") / "worm.zarr"
-    assert main(["record", "celegans-cook2019", "--protocol", "worm-default", "--frames", "300",
+    assert main(["record", "celegans-cook2019", "--stimulus", "worm-default", "--frames", "300",
                  "--out", str(path)]) == 0
     return path
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
-
-
-def register(sub) -> None:
-    p = sub.add_parser("infer", help="infer connectivity from a recording and score it against the true wiring")
-    p.add_argument("dataset", metavar="DATASET", help="a dataset store path or name (see `neurocast data list`)")
-    p.add_argument("--truth", default=None, metavar="CONNECTOME",
-                   help="the true connectome (built-in name or file; default: the one stored with the dataset)")
-    p.add_argument("--methods", default=None,
-                   help="comma-separated methods (default: every method that applies; "
-                        "pearson, partial, ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
-    p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
-                   help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the observed subset and of the sample of non-edges (default 0)")
-    p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
-    p.add_argument("--json", action="store_true", help="print the scores as one JSON object")
-    p.set_defaults(func=run)
+from neurocast.cli.data import announce_build
+from neurocast.connectome import load_connectome
+from neurocast.errors import ConfigError
+from neurocast.infer import parse_method_names, run_inference
 
 
 def format_summary(summary: dict, timings: dict) -> str:
@@ -37,12 +25,6 @@ def format_summary(summary: dict, timings: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from neurocast.cli.data import announce_build
-    from neurocast.connectome import load_connectome
-    from neurocast.data import open_dataset
-    from neurocast.errors import ConfigError
-    from neurocast.infer import parse_method_names, run_inference
-
     methods = parse_method_names(args.methods) if args.methods else None
     if args.seed < 0:
         raise ConfigError(f"--seed must be >= 0, not {args.seed}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 
 from neurocast.errors import FormatError, NonFiniteError
 
@@ -50,8 +51,6 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
     Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons) and
     NonFiniteError for NaN/inf in the traces.
     """
-    import xarray as xr
-
     frames = slice(None) if frames is None else frames
     if isinstance(data, xr.Dataset):
         if "traces" not in data:

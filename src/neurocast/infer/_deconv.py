@@ -10,6 +10,7 @@ from neurocast.infer._activity import Activity, standardise
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._registry import InferenceMethod, check_positive
 from neurocast.infer._ridge import lagged_ridge
+from neurocast.observe import INDICATORS
 
 
 def ar1_deconvolve(traces: np.ndarray, gamma: np.ndarray | float) -> np.ndarray:
@@ -33,8 +34,6 @@ def ar1_deconvolve(traces: np.ndarray, gamma: np.ndarray | float) -> np.ndarray:
 def decay_per_frame(activity: Activity) -> np.ndarray:
     """γ = exp(−dt/τ) per neuron: τ from the recording's indicator preset if known, else γ from
     each trace's lag-1 autocorrelation (clipped to [0, 0.98]). float32 (neuron,)."""
-    from neurocast.observe import INDICATORS
-
     ind = INDICATORS.get(activity.indicator.lower()) if activity.indicator else None
     if ind is not None:
         tau_s = ind.half_decay_ms / 1000.0 / np.log(2.0)

@@ -28,7 +28,7 @@ def partial_correlation(x: np.ndarray, *, estimator: str = "ledoit-wolf", alpha:
         cov, _ = ledoit_wolf(x, gram(x))
         return partial_from_covariance(cov)
     if estimator == "glasso":
-        from sklearn.covariance import graphical_lasso
+        from sklearn.covariance import graphical_lasso  # heavy import: only for this estimator
 
         if n > GLASSO_MAX_NEURONS:
             raise ResourceError(f"the graphical lasso is too slow for {n:,} neurons "

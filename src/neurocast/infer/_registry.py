@@ -7,7 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from neurocast.errors import ConfigError, unknown_name
+from neurocast._registry import Registry
+from neurocast.errors import ConfigError
 from neurocast.infer._activity import Activity
 
 __all__ = ["METHODS", "InferenceMethod", "get_method", "parse_method_names", "register_method"]
@@ -43,18 +44,14 @@ class InferenceMethod:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
-#: name -> method class, in registration order (the order of default runs and listings).
-METHODS: dict[str, type[InferenceMethod]] = {}
+#: name -> method class, in registration order (the order of default runs and listings);
+#: plug-in packages add methods through the entry-point group ``neurocast.infer_methods``.
+METHODS: Registry[type[InferenceMethod]] = Registry("inference method", group="neurocast.infer_methods")
 
 
 def register_method(cls: type[InferenceMethod]) -> type[InferenceMethod]:
-    """Class decorator: add a method to ``METHODS`` under ``cls.name`` (names are unique)."""
-    if not cls.name:
-        raise ConfigError(f"{cls.__name__} has no name")
-    if cls.name in METHODS and METHODS[cls.name] is not cls:
-        raise ConfigError(f"an inference method named {cls.name!r} is already registered")
-    METHODS[cls.name] = cls
-    return cls
+    """Add a method class to ``METHODS`` under ``cls.name`` (names are unique); returns the class."""
+    return METHODS.register(cls)
 
 
 def get_method(name: str | InferenceMethod, **options) -> InferenceMethod:
@@ -64,9 +61,7 @@ def get_method(name: str | InferenceMethod, **options) -> InferenceMethod:
     """
     if isinstance(name, InferenceMethod):
         return name
-    if name not in METHODS:
-        raise unknown_name("inference method", name, METHODS)
-    cls = METHODS[name]
+    cls = METHODS.get(name)
     known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     bad = sorted(set(options) - known)
     if bad:
@@ -81,8 +76,7 @@ def parse_method_names(text: str) -> list[str]:
     if not names:
         raise ConfigError("no inference method given", f"known: {', '.join(METHODS)}")
     for n in names:
-        if n not in METHODS:
-            raise unknown_name("inference method", n, METHODS)
+        METHODS.get(n)  # UnknownNameError with near matches
     return names
 
 

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import xarray as xr
 
+from neurocast.data import dataset_connectome
 from neurocast.errors import ConfigError, FormatError, NeurocastError, WriteError
 from neurocast.infer._activity import Activity, as_activity
 from neurocast.infer._linalg import check_dense_fits
+from neurocast.infer._plots import module_order, plot_curves, plot_matrices
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
+from neurocast.infer._report import write_report
+from neurocast.infer._score import MAX_PAIRS, score_matrix, truth_matrix
+from neurocast.infer._scorecard import build_scorecard, scorecard_summary, write_scorecard
 
 __all__ = ["InferenceResult", "default_methods", "infer_connectivity", "observed_subset", "run_inference"]
 
@@ -82,16 +89,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
     unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes).
     """
-    import xarray as xr
-
-    from neurocast.infer._plots import module_order, plot_curves, plot_matrices
-    from neurocast.infer._report import write_report
-    from neurocast.infer._score import MAX_PAIRS, score_matrix, truth_matrix
-    from neurocast.infer._scorecard import build_scorecard, scorecard_summary, write_scorecard
-
     if truth is None and isinstance(data, xr.Dataset):
-        from neurocast.data import dataset_connectome
-
         truth = dataset_connectome(data)
     if truth is None:
         raise FormatError("no true connectome to score against",
@@ -160,8 +158,6 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
 
 def _types(truth, act: Activity) -> np.ndarray:
     """The neuron type/module label of each recorded neuron (for ordering matrix plots)."""
-    import pandas as pd
-
     table = truth.neurons
     pos = pd.Index(table["name"].astype(str)).get_indexer(act.names)
     col = table["type"].astype(str).to_numpy()

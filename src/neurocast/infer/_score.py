@@ -10,6 +10,7 @@ edges plus a uniform random sample of the non-edges (seeded) weighted by
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from neurocast.errors import FormatError
@@ -31,8 +32,6 @@ def truth_matrix(connectome, names=None) -> sp.csr_matrix:
     all are found but the counts agree, neuron k of the data is position k of the connectome.
     Raises FormatError if neither works.
     """
-    import pandas as pd
-
     full = connectome.to_scipy("weight").astype(np.float32)
     if names is None:
         return full.tocsr()
@@ -87,7 +86,7 @@ def _curve(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> dict | None:
     every distinct threshold, highest first), auroc (= ``roc_auc_score``), auprc (=
     ``average_precision_score``: Σ (R_n − R_{n−1}) P_n) and the weighted counts pos/neg.
     """
-    from sklearn.metrics import auc, roc_curve
+    from sklearn.metrics import auc, roc_curve  # heavy import (~1 s): only when scoring
 
     if y.all() or not y.any():
         return None
@@ -129,7 +128,7 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
     Returns a dict metric → float (and, with ``curves=True``, also the ROC and PR curves).
     Raises FormatError if the shapes differ or scores hold NaN.
     """
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # heavy import: only when scoring
 
     n = truth.shape[0]
     if scores.shape != (n, n):
