@@ -42,7 +42,7 @@ def test_cli_infer_json_on_a_recording(worm_store, tmp_path, capsys):
 
 
 def test_cli_infer_is_reproducible_with_the_same_seed(worm_store, tmp_path, capsys):
-    args = [worm_store, "--methods", "pearson,ridge", "--observed", "0.5", "--out", tmp_path / "o"]
+    args = [worm_store, "--methods", "ridge", "--observed", "0.5", "--out", tmp_path / "o"]
     a = _run_json(capsys, *args, "--seed", "3")
     b = _run_json(capsys, *args, "--seed", "3")
     c = _run_json(capsys, *args, "--seed", "4")
