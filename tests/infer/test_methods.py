@@ -206,3 +206,16 @@ def test_dense_method_refuses_a_brain_too_large(monkeypatch):
     monkeypatch.setattr(_linalg, "available_bytes", lambda: 10_000)
     with pytest.raises(ResourceError, match="ridge-sparse"):
         infer_connectivity(np.random.default_rng(0).standard_normal((50, 100)), "ridge")
+
+
+def test_cholesky_inverse_of_a_large_matrix_matches_numpy():
+    """Above 2,048 neurons the inverse is symmetrised in blocks of rows: check that path."""
+    from neurocast.infer._linalg import _cholesky_inverse
+
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((2300, 400)).astype(np.float32)
+    spd = (a @ a.T / 400 + np.eye(2300, dtype=np.float32)).astype(np.float32)
+    want = np.linalg.inv(spd.astype(np.float64))
+    got = _cholesky_inverse(spd.copy())
+    np.testing.assert_allclose(got, got.T, atol=0)
+    np.testing.assert_allclose(got, want, atol=2e-4)

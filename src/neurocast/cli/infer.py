@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
          f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
-                           observed=args.observed, keep_scores=True,
+                           observed=args.observed,
                            title=f"neurocast inference: {args.dataset}")
     card = result.scorecard
     if args.json:

@@ -108,8 +108,9 @@ def standardise(x: np.ndarray, *, copy: bool = True) -> np.ndarray:
     """Columns of ``x`` (time, neuron) centred and scaled to unit variance, float32.
 
     Constant columns (variance 0) become zeros, so they correlate with nothing.
+    copy=False works in place when ``x`` is already float32 (the caller's array changes).
     """
-    x = np.array(x, dtype=np.float32, copy=copy)
+    x = np.array(x, dtype=np.float32) if copy else np.asarray(x, dtype=np.float32)
     x -= x.mean(axis=0, dtype=np.float64).astype(np.float32)
     sd = _column_sd(x)
     sd[sd == 0] = np.inf

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
-from neurocast.infer._score import pair_values
 
 __all__ = ["module_order", "plot_curves", "plot_matrices"]
 
@@ -57,27 +56,26 @@ def module_order(types, n_max: int = MATRIX_NEURONS) -> np.ndarray:
     return np.argsort(types, kind="stable")[:n_max]
 
 
-def plot_matrices(scores: dict, truth, order: np.ndarray, path: Path, labels=None) -> Path:
-    """True signed weights next to each method's scores, neurons in ``order`` (rows pre, cols post).
+def plot_matrices(panels: dict[str, np.ndarray], path: Path, labels=None) -> Path:
+    """Square matrices side by side (rows presynaptic, columns postsynaptic), e.g. the true signed
+    weights next to each method's scores for the same neurons (``module_order``).
 
-    Colours: red excitatory/positive, blue inhibitory/negative; each panel scaled to its own
-    99th percentile of |value|. labels: optional (len(order),) group labels; group boundaries
-    are drawn as thin lines.
+    panels: {title: (k, k) array}. Colours: red positive/excitatory, blue negative/inhibitory;
+    each panel scaled to its own 99th percentile of |value|; the diagonal is drawn as 0.
+    labels: optional (k,) group labels; group boundaries are drawn as thin lines.
     """
     plt = _plt()
-    panels = {"truth (signed synapse count)": truth, **scores}
     k = len(panels)
     cols = min(4, k)
     rows = int(np.ceil(k / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 3.3 * rows), squeeze=False,
                              constrained_layout=True)
-    ii, jj = np.meshgrid(order, order, indexing="ij")
     bounds = None
     if labels is not None:
         lab = np.asarray(labels).astype(str)
         bounds = np.flatnonzero(lab[1:] != lab[:-1]) + 0.5
     for ax, (name, mat) in zip(axes.flat, panels.items(), strict=False):
-        m = pair_values(mat, ii.ravel(), jj.ravel()).reshape(ii.shape)
+        m = np.array(mat, dtype=np.float64)
         np.fill_diagonal(m, 0.0)
         vmax = float(np.percentile(np.abs(m), 99)) or 1.0
         ax.imshow(m, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")

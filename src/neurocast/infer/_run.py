@@ -17,7 +17,7 @@ from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
 from neurocast.infer._report import write_report
-from neurocast.infer._score import MAX_PAIRS, score_matrix, truth_matrix
+from neurocast.infer._score import MAX_PAIRS, pair_values, score_matrix, truth_matrix
 from neurocast.infer._scorecard import build_scorecard, scorecard_summary, write_scorecard
 
 __all__ = ["InferenceResult", "default_methods", "infer_connectivity", "observed_subset", "run_inference"]
@@ -76,7 +76,7 @@ class InferenceResult:
 def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0,
                   observed: float = 1.0, frames=None, dt_s: float | None = None,
                   max_pairs: int | None = None, title: str = "neurocast inference",
-                  keep_scores: bool = True) -> InferenceResult:
+                  keep_scores: bool = False) -> InferenceResult:
     """Run inference methods on a recording and score them against the true wiring.
 
     data: a Dataset (xarray; its stored connectome is the default truth when it was opened with
@@ -86,6 +86,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
       seeded by ``seed``); frames: optional slice of frames; seed: the neuron subset and the
       sample of non-edges (large N); the methods themselves are deterministic.
     out_dir: if given, writes infer_scorecard.nc/.csv, roc_pr.png, matrices.png, report.html.
+    keep_scores: keep every method's full (N, N) matrix in ``result.scores`` (memory: 4·N²
+      bytes each); the figures need only the ≤ 200 drawn neurons, kept anyway.
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
     unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes).
     """
@@ -117,6 +119,10 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         if get_method(m).dense:
             check_dense_fits(act.n_neurons, m)
     insts = {m: get_method(m) for m in names}
+    types = _types(truth, act)
+    order = module_order(types)  # the neurons drawn in the matrix figure
+    ii, jj = np.meshgrid(order, order, indexing="ij")
+    panels = {"truth (signed synapse count)": pair_values(true_w, ii.ravel(), jj.ravel()).reshape(ii.shape)}
     scores, results, curves, timings = {}, {}, {}, {}
     for m, inst in insts.items():
         t0 = time.perf_counter()
@@ -125,6 +131,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
                                 max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
         results[m], curves[m] = res, cur
+        panels[m] = pair_values(s, ii.ravel(), jj.ravel()).reshape(ii.shape)
         if keep_scores:
             scores[m] = s
         del s
@@ -145,12 +152,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         base = next(iter(results.values()))["base_rate"] if results else None
         files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
         images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
-        if scores:
-            types = _types(truth, act)
-            order = module_order(types)
-            files["matrices"] = plot_matrices(scores, true_w, order, out / "matrices.png",
-                                              labels=np.asarray(types)[order])
-            images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
+        files["matrices"] = plot_matrices(panels, out / "matrices.png", labels=np.asarray(types)[order])
+        images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
         files["report"] = write_report(card, images, out / "report.html", title=title)
         result.files = files
     return result
