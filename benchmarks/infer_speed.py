@@ -6,8 +6,10 @@
 
 Each method runs in its own child process on synthetic activity of the requested shape
 (a random first-order autoregressive process, float32; timings do not depend on the content)
-and prints one line: method, shape, wall time of ``infer`` (s) and the child's peak resident
-memory (GB, including the activity matrix itself). Targets: partial correlation ≤ 3 min and
+and prints one line: method, shape, wall time of ``infer`` (s), its CPU time (s, all threads:
+on a shared machine the wall time mostly measures the other jobs; on 2 idle cores the wall time
+is about cpu_s / 2, BLAS using both) and the child's peak resident memory (GB, including the
+activity matrix itself). Targets: partial correlation ≤ 3 min and
 ≤ 4 GB, lagged ridge ≤ 10 min for 10,000 neurons × 20,000 frames; ridge-sparse on the 138,639
 neurons of fly-zap (7,879 frames) ≤ 60 min.
 """
@@ -46,10 +48,17 @@ def _child(method: str, n: int, t: int, options: dict, queue) -> None:
         for k in range(a + 1, b):
             x[k] += 0.8 * x[k - 1]
     act = Activity(traces=x, dt_s=0.5, names=np.arange(n).astype(str))
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
     get_method(method, **options).infer(act)
     wall = time.perf_counter() - t0
-    queue.put((wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9))
+    queue.put((wall, _cpu_s() - cpu0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9))
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process so far (all threads: user + system)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def run(method: str, n: int, t: int, **options) -> dict:
@@ -57,10 +66,10 @@ def run(method: str, n: int, t: int, **options) -> dict:
     q = ctx.Queue()
     p = ctx.Process(target=_child, args=(method, n, t, options, q))
     p.start()
-    wall, peak_gb = q.get()  # the child's own peak resident memory
+    wall, cpu, peak_gb = q.get()  # the child's own CPU time and peak resident memory
     p.join()
     return {"method": method, "n_neurons": n, "n_frames": t, "wall_s": round(wall, 1),
-            "peak_rss_gb": round(peak_gb, 2), **options}
+            "cpu_s": round(cpu, 1), "peak_rss_gb": round(peak_gb, 2), **options}
 
 
 def main() -> None:
