@@ -14,10 +14,11 @@ import xarray as xr
 from neurocast._files import atomic_path
 from neurocast._progress import progress
 from neurocast.connectome import Connectome
+from neurocast.data._quality import TraceScan, TraceScanner
 from neurocast.data._schema import as_str, check_finite, validate_dataset
 from neurocast.errors import FormatError, NeurocastError
 
-__all__ = ["dataset_connectome", "open_dataset", "save_dataset"]
+__all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
 
 #: File name of the Connectome inside a dataset store (beside zarr.json; zarr ignores it).
 CONNECTOME_FILE = "connectome.npz"
@@ -80,7 +81,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                              "choose another path or pass overwrite=True (--overwrite)")
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if connectome is not None:
-        _check_connectome(ds, connectome)
+        check_connectome(ds, connectome)
     store = _to_storable(ds)
     n_time = store.sizes["time"]
     per_frame = max(1, sum(int(np.prod(v.shape[1:])) for v in store.data_vars.values()
@@ -91,38 +92,67 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     with atomic_path(path, overwrite=overwrite) as tmp:
         with progress(total=n_time, desc=f"writing {path.name}", unit="frame") as bar:
             # .load(): read each block of a lazily opened source once (not once per target chunk)
+            scanner = TraceScanner(store.sizes["neuron"])
             first = store.isel(time=slice(0, block)).load()
             if not allow_nan:
                 check_finite(first["traces"].values, what=f"dataset for '{path}': traces")
-            first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False)
+            scanner.add(first["traces"].values)
+            first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False,
+                          write_empty_chunks=True)  # every chunk exists: a missing one is damage
             bar.update(first.sizes["time"])
             for start in range(block, n_time, block):  # blocks of frames, bounded memory
                 part = store.isel(time=slice(start, start + block)).load()
                 if not allow_nan:
                     check_finite(part["traces"].values, what=f"dataset for '{path}': traces", offset=start)
-                part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False)
+                scanner.add(part["traces"].values)
+                part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])
+        _write_scan(tmp, scanner.result(), as_str(ds["neuron"].values))
         if connectome is not None:
             connectome.save(tmp / CONNECTOME_FILE)
     return path
 
 
-def _check_connectome(ds: xr.Dataset, connectome) -> None:
+def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
+    """Record what the write saw in the store's attrs: constant channels and NaN counts."""
+    import zarr  # the store was written by xarray through zarr; update its attributes
+
+    group = zarr.open_group(store, mode="r+", zarr_format=3)
+    group.attrs.update({
+        "constant_neurons": names[scan.constant].tolist(),
+        "n_nan_values": scan.n_nan,
+        "n_nan_frames": int(scan.bad_frames.sum()),
+    })
+
+
+def check_connectome(ds: xr.Dataset, connectome) -> None:
+    """Refuse a connectome whose neuron names do not cover the dataset's neurons.
+
+    Accepted: the same names in the same order, or a connectome holding every dataset neuron
+    by name (a recording of a subset of the wired neurons). Unnamed neurons (empty ``label``,
+    partially identified recordings) are not matched and do not count as differences.
+    Raises FormatError listing the first differences.
+    """
     if not isinstance(connectome, Connectome):
         raise FormatError(f"connectome must be a neurocast Connectome, not {type(connectome).__name__}",
                           "load one with neurocast.load_connectome")
-    n = ds.sizes["neuron"]
-    if connectome.n_neurons == n:
-        return
     names = as_str(ds["neuron"].values)
-    known = set(as_str(connectome.names).tolist())
-    missing = [x for x in names if x not in known]
-    if missing:
-        raise FormatError(
-            f"dataset has {n} neurons, connectome '{connectome.name}' {connectome.n_neurons}, "
-            f"and {len(missing)} dataset neuron(s) are not in the connectome (e.g. {missing[:3]})",
-            "attach the connectome the recording was made from",
-        )
+    wired = as_str(connectome.names)
+    if names.size == wired.size and np.array_equal(names, wired):
+        return
+    known = set(wired.tolist())
+    labels = as_str(ds["label"].values) if "label" in ds.coords else names
+    missing = [x for x, lab in zip(names.tolist(), labels.tolist(), strict=True) if lab and x not in known]
+    if not missing:
+        return
+    pairs = [f"{a!r} vs {b!r}" for a, b in zip(names.tolist(), wired.tolist(), strict=False) if a != b][:5]
+    raise FormatError(
+        f"the connectome '{connectome.name}' ({wired.size} neurons) does not name {len(missing)} of the "
+        f"dataset's {names.size} neurons: e.g. {missing[:5]}"
+        + (f"; first differences in order (dataset vs connectome): {', '.join(pairs)}" if pairs else ""),
+        "attach the connectome the recording belongs to, with the same neuron names "
+        "(rename neurons with --names when importing)",
+    )
 
 
 @contextlib.contextmanager
@@ -182,12 +212,28 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     for name in ("condition",):
         if name in ds.variables:
             ds[name] = ds[name].copy(data=as_str(ds[name].values))
-    for name in ("neuron", "covariate"):
+    for name in ("neuron", "covariate", "label"):
         if name in ds.coords:
             ds = ds.assign_coords({name: as_str(ds[name].values)})
     ds.encoding["neurocast_path"] = str(path)
     validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")
     return ds
+
+
+def attach_connectome(path: str | os.PathLike, connectome, *, overwrite: bool = False) -> Path:
+    """Store ``connectome`` inside the dataset store at ``path`` (``connectome.npz``), atomically.
+
+    The connectome must name the dataset's neurons (``check_connectome``). Raises FormatError
+    for a mismatch, NeurocastError if one is attached already and not ``overwrite``.
+    """
+    path = _existing(path)
+    ds = open_dataset(path, allow_nan=True)
+    check_connectome(ds, connectome)
+    file = path / CONNECTOME_FILE
+    if file.exists() and not overwrite:
+        raise NeurocastError(f"dataset '{path}' has a connectome attached already",
+                             "pass --overwrite to replace it")
+    return connectome.save(file)  # written atomically
 
 
 def dataset_connectome(path_or_dataset):
