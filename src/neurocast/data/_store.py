@@ -117,7 +117,8 @@ def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
     """Record what the write saw in the store's attrs: constant channels and NaN counts."""
     import zarr  # the store was written by xarray through zarr; update its attributes
 
-    group = zarr.open_group(store, mode="r+", zarr_format=3)
+    with _quiet_extra_files():
+        group = zarr.open_group(store, mode="r+", zarr_format=3)
     group.attrs.update({
         "constant_neurons": names[scan.constant].tolist(),
         "n_nan_values": scan.n_nan,

@@ -17,7 +17,7 @@ import numpy as np
 
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
-from neurocast.data._store import CONNECTOME_FILE
+from neurocast.data._store import CONNECTOME_FILE, _quiet_extra_files
 from neurocast.errors import FormatError
 
 __all__ = ["DamagedDatasetError", "VerifyReport", "check_dataset", "verify_dataset"]
@@ -74,8 +74,9 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
     n_chunks = 0
     scan = None
     try:
-        group = zarr.open_group(path, mode="r", zarr_format=3)
-        arrays = dict(group.arrays())
+        with _quiet_extra_files():
+            group = zarr.open_group(path, mode="r", zarr_format=3)
+            arrays = dict(group.arrays())
     except Exception as exc:  # noqa: BLE001 - any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])
     for name, arr in sorted(arrays.items()):
