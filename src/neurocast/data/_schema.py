@@ -336,5 +336,6 @@ def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", off
                 f"{what} hold {count} NaN/inf value(s) in frames "
                 f"{offset + start}..{offset + start + len(block) - 1}, "
                 f"first at frame {offset + start + int(t)}, neuron {int(n)}",
-                "clean or mask them first, or pass allow_nan=True and mask explicitly",
+                "benchmark with --nan skip-windows (leave out windows that touch them) or --nan "
+                "mask-neurons (leave out those neurons); to keep them in a dataset, import with --allow-nan",
             )
