@@ -170,3 +170,37 @@ def test_partially_named_worm_attaches_to_a_connectome_of_its_named_neurons(reco
     short = Connectome.from_edges(neurons.iloc[:6], [0, 1], [1, 0], [1, 1], name="short")
     with pytest.raises(FormatError, match=r"does not name 2 .*\['AIBL', 'AVAL#2'\]|does not name 2"):
         nd.save_dataset(ds, tmp_path / "w2.zarr", connectome=short)
+
+
+def test_blocked_cross_validation_splits():
+    p = nd.get_protocol("single", frames=1000, context=4, horizon=8, folds=5, fold=2)
+    rows = p.splits()
+    test = [r for r in rows if r.split == "test"]
+    assert [(r.start, r.stop) for r in test] == [(396, 600)]  # targets 400..599, context from 396
+    for r in rows:
+        if r.split in ("train", "val"):  # no fitting window within C + H frames of a test target
+            assert r.stop <= 400 - 12 or r.start >= 600 + 12
+    targets = set()
+    for k in range(5):
+        t = [r for r in nd.get_protocol("single", frames=1000, context=4, horizon=8, folds=5,
+                                        fold=k).splits() if r.split == "test"][0]
+        targets |= set(range(t.start + 4, t.stop))
+    assert targets == set(range(4, 1000))  # every frame (after the first context) is tested once
+    with pytest.raises(Exception, match="folds must be 0"):
+        nd.get_protocol("single", frames=1000, folds=1)
+
+
+def test_blocked_cross_validation_benchmark(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    ds = nd.make_dataset(rng.normal(0, 1, (600, 3)).astype(np.float32), dt_s=0.5)
+    res = run_benchmark(ds, models=["naive"], context=4, horizon=2, cv_folds=3)
+    x = ds.traces.values
+    starts = [s for k in range(3) for s in range(max(200 * k, 4) - 4, 200 * (k + 1) - 4 - 2 + 1)]
+    err = np.stack([np.abs(x[s + 4:s + 6] - x[s + 3]) for s in starts])
+    assert int(res.scorecard["n_windows"].values[0]) == len(starts)
+    np.testing.assert_allclose(res.scorecard["score"].sel(model="naive", metric="mae").values[0],
+                               err.mean(axis=2).mean(axis=0), rtol=1e-6)
+    path = nd.save_dataset(ds, tmp_path / "d.zarr")
+    assert main(["bench", str(path), "--models", "mean,linear", "--context", "4", "--horizon", "2",
+                 "--folds", "3", "--out", str(tmp_path / "o"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["linear"]["mae"] > 0

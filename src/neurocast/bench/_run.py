@@ -11,7 +11,7 @@ import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench._evaluate import evaluate
-from neurocast.bench._metrics import METRICS
+from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
 from neurocast.bench._statistics import write_statistics
@@ -112,7 +112,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
-                  keep_constant: bool = False) -> BenchResult:
+                  keep_constant: bool = False, cv_folds: int = 0) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -129,7 +129,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     condition, attrs ``nan_policy``, ``neurons_left_out``). keep_constant: score dead/constant
     channels too (by default they are left out of fitting and scoring: they only reward
     predicting a flat line). A ``stimulus`` model is left out (with a note) on datasets without
-    stimulus covariates. Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
+    stimulus covariates. cv_folds: blocked cross-validation with this many folds (0 = off):
+    every fold is fitted and scored (``Protocol.folds``), and each condition's test windows of
+    all folds are pooled (every frame of a training condition is then a test target once).
+    Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     """
     if isinstance(models, str):
         models = parse_model_names(models)
@@ -169,24 +172,33 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         groups = groups[keep]
     if mask is not None and not keep.all():
         mask = np.asarray(mask)[:, keep]
-    train = segments_for(traces, proto, "train", stimulus=stimulus)
-    val = segments_for(traces, proto, "val", stimulus=stimulus)
-    if bad_frames is not None:
-        train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
-        if not train:
-            raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
-                                 "use --nan mask-neurons (drop the neurons with gaps) instead")
+    folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
+    for p in folds:
+        p.splits()  # every fold fits, checked before any fitting
     results, timings, fitted = {}, {}, {}
     for name in names:
-        model = given[name] if name in given else get_model(name, horizon=horizon)
-        t0 = time.perf_counter()
-        model.fit(train, val)
-        t1 = time.perf_counter()
-        results[name] = evaluate(model, traces, proto, stimulus=stimulus, mask=mask, groups=groups,
-                                 group_names=group_names, statistics=statistics,
-                                 batch_windows=batch_windows, skip_frames=bad_frames)
-        t2 = time.perf_counter()
-        timings[name] = {"fit_s": t1 - t0, "evaluate_s": t2 - t1}
+        per_fold = []
+        timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
+        for p in folds:
+            train = segments_for(traces, p, "train", stimulus=stimulus)
+            val = segments_for(traces, p, "val", stimulus=stimulus)
+            if bad_frames is not None:
+                train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
+                if not train:
+                    raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
+                                         "use --nan mask-neurons (drop the neurons with gaps) instead")
+            model = given[name] if name in given else get_model(name, horizon=horizon)
+            t0 = time.perf_counter()
+            model.fit(train, val)
+            t1 = time.perf_counter()
+            per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
+                                     group_names=group_names, statistics=statistics,
+                                     batch_windows=batch_windows, skip_frames=bad_frames))
+            t2 = time.perf_counter()
+            timings[name]["fit_s"] += t1 - t0
+            timings[name]["evaluate_s"] += t2 - t1
+        results[name] = per_fold[0] if len(per_fold) == 1 else {
+            c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
         fitted[name] = {"config": model.config(), "fitted": model.fitted}
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
@@ -201,6 +213,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         "keep_constant": int(keep_constant),
         "neurons_left_out": left_out,
         "notes": list(notes),
+        "cv_folds": int(cv_folds or 0),
     }
     card = build_scorecard(results, proto, metrics=metrics, timings=timings, attrs=attrs)
     first = results[names[0]]
@@ -218,6 +231,16 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
         files["report"] = write_report(card, out / "report.html", images, title=label)
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
+
+
+def concat_windows(parts: list[WindowStats]) -> WindowStats:
+    """The windows of several test sets of one condition (e.g. cross-validation folds) as one."""
+    first = parts[0]
+    out = WindowStats(sum(p.n_windows for p in parts), first.horizon, first.group_names, first.groups,
+                      list(first.sums))
+    out.sums = {k: np.concatenate([p.sums[k] for p in parts]) for k in first.sums}
+    out.count = np.concatenate([p.count for p in parts])
+    return out
 
 
 def _select(ds, nan: str, keep_constant: bool, notes: list[str]):

@@ -217,6 +217,9 @@ def _bench(sub) -> None:
     p.add_argument("--nan", default="raise", choices=("raise", "skip-windows", "mask-neurons"),
                    help="NaN gaps: raise (default), skip-windows (leave out windows touching a NaN) "
                         "or mask-neurons (leave out neurons holding a NaN)")
+    p.add_argument("--folds", type=int, default=0, metavar="K",
+                   help="blocked cross-validation: K interleaved test blocks per training condition, "
+                        "gaps of C + H frames around each (default 0: the temporal 70/10/20 split)")
     p.add_argument("--keep-constant", action="store_true",
                    help="also score dead/constant channels (left out by default)")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
                            protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
                            title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
-                           keep_constant=args.keep_constant)
+                           keep_constant=args.keep_constant, cv_folds=args.folds)
     for note in result.notes:
         info(f"note: {note}")
     if args.json:
