@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 import neurocast.data as nd
 from neurocast.cli import main
 
-FAST = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
+STORES = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck),
+                  derandomize=True)
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck),
                 derandomize=True)
 SLOW = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -99,14 +101,14 @@ def _write_matrix(folder: Path, kind: str, x: np.ndarray, extra: dict, junk: byt
         np.savez(folder / "m.npz", **arrays)
         return folder / "m.npz"
     if kind == "csv":
-        np.savetxt(folder / "m.csv", x.reshape(x.shape[0], -1), delimiter=",")
+        np.savetxt(folder / "m.csv", x, delimiter=",")
         return folder / "m.csv"
     if kind == "h5":
         import h5py
 
         with h5py.File(folder / "m.h5", "w") as f:
             for k, v in arrays.items():
-                f[k] = v
+                f[k] = np.char.encode(v) if v.dtype.kind == "U" else v
         return folder / "m.h5"
     if kind == "mat":
         import scipy.io
@@ -235,7 +237,7 @@ def _check_damaged(good: Path, how: str, where: int, junk: bytes) -> None:
         _assert_clean(*_run(["data", "info", str(store)]))
 
 
-@FAST
+@STORES
 @given(st.sampled_from(["chunk-bytes", "chunk-missing", "chunk-truncated", "connectome", "metadata"]),
        st.integers(0, 10**6), st.binary(max_size=64))
 def test_fuzz_damaged_stores(good_store, how, where, junk):

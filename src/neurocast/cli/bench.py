@@ -9,7 +9,7 @@ from pathlib import Path
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
-from neurocast.catalog import open_dataset
+from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli._output import info, print_json, split_list
 from neurocast.cli.data import announce_build
@@ -66,10 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if metrics is not None and not metrics:
         raise ConfigError("--metrics names no metric", "e.g. --metrics mae,mse")
     announce_build(args.dataset)
+    check_dataset(resolve(args.dataset))  # damaged chunks or connectome stop here, with verify's message
     ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
-    where = ds.encoding.get("neurocast_path")
-    if where:
-        check_dataset(where)  # a damaged chunk or connectome stops here, with the verify message
     out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
         raise ConfigError(f"output folder '{out}' already holds files (a previous benchmark?)",

@@ -20,6 +20,13 @@ from neurocast.errors import FormatError, NeurocastError
 
 __all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
 
+class DamagedDatasetError(FormatError):
+    """A dataset store whose chunks or connectome cannot be read back intact."""
+
+
+DAMAGE_HINT = ("re-create it (neurocast record / neurocast data import --overwrite) or restore it "
+               "from a copy; neurocast data verify DATASET lists every damaged part")
+
 #: File name of the Connectome inside a dataset store (beside zarr.json; zarr ignores it).
 CONNECTOME_FILE = "connectome.npz"
 #: Frames per chunk along time: a forecasting window reads a few chunks, not the whole store.
@@ -207,15 +214,23 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     try:
         with _quiet_extra_files():
             ds = xr.open_zarr(path, chunks=None, consolidated=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise FormatError(f"cannot open '{path}' as a dataset: {exc}",
-                          "give a dataset written by neurocast (neurocast record / data import)") from None
-    for name in ("condition",):
-        if name in ds.variables:
-            ds[name] = ds[name].copy(data=as_str(ds[name].values))
-    for name in ("neuron", "covariate", "label"):
-        if name in ds.coords:
-            ds = ds.assign_coords({name: as_str(ds[name].values)})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FormatError(f"cannot open '{path}' as a dataset: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                          "give a dataset written by neurocast (neurocast record / data import); "
+                          "neurocast data verify DATASET reports damage") from None
+    except Exception as exc:  # noqa: BLE001 - codecs of damaged chunks raise RuntimeError, ...
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: its coordinates cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
+    try:
+        for name in ("condition",):
+            if name in ds.variables:
+                ds[name] = ds[name].copy(data=as_str(ds[name].values))
+        for name in ("neuron", "covariate", "label"):
+            if name in ds.coords:
+                ds = ds.assign_coords({name: as_str(ds[name].values)})
+    except Exception as exc:  # noqa: BLE001 - codecs of damaged chunks raise RuntimeError, ValueError, ...
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: its labels cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
     ds.encoding["neurocast_path"] = str(path)
     validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")
     return ds
@@ -250,4 +265,12 @@ def dataset_connectome(path_or_dataset):
     else:
         path = _existing(path_or_dataset)
     file = path / CONNECTOME_FILE
-    return Connectome.load(file) if file.is_file() else None
+    if not file.is_file():
+        return None
+    try:
+        return Connectome.load(file)
+    except NeurocastError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a truncated zip raises several kinds
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {CONNECTOME_FILE} cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None

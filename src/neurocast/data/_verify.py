@@ -17,14 +17,10 @@ import numpy as np
 
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
-from neurocast.data._store import CONNECTOME_FILE, _quiet_extra_files
+from neurocast.data._store import CONNECTOME_FILE, DAMAGE_HINT, DamagedDatasetError, _node_type, _quiet_extra_files
 from neurocast.errors import FormatError
 
 __all__ = ["DamagedDatasetError", "VerifyReport", "check_dataset", "verify_dataset"]
-
-
-class DamagedDatasetError(FormatError):
-    """A dataset store whose chunks or connectome cannot be read back intact."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +46,6 @@ class VerifyReport:
         return f"dataset '{self.path}' is damaged: {shown}{more}"
 
 
-_HINT = ("re-create it (neurocast record / neurocast data import --overwrite) or restore it "
-         "from a copy; neurocast data verify DATASET lists every damaged part")
 
 
 def _chunk_name(index: tuple[int, ...]) -> str:
@@ -70,6 +64,10 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
     if not (path / "zarr.json").is_file():
         raise FormatError(f"'{path}' is not a dataset store (no zarr.json)",
                           "give a dataset folder written by neurocast (record / data import)")
+    if _node_type(path) == "array":
+        raise FormatError(f"'{path}' is a single zarr array, not a dataset store",
+                          f"if it holds (time, neuron) traces, import it: neurocast data import "
+                          f"{path} OUT.zarr --format zapbench")
     problems: list[str] = []
     n_chunks = 0
     scan = None
@@ -114,5 +112,5 @@ def check_dataset(path: str | os.PathLike) -> VerifyReport:
     """``verify_dataset``, raising DamagedDatasetError (the report as message) if anything is damaged."""
     report = verify_dataset(path)
     if not report.ok:
-        raise DamagedDatasetError(report.message(), _HINT)
+        raise DamagedDatasetError(report.message(), DAMAGE_HINT)
     return report
