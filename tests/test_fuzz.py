@@ -277,3 +277,138 @@ def test_fuzz_matrix_imports_long(m):
        st.integers(0, 10**6), st.binary(max_size=64))
 def test_fuzz_damaged_stores_long(good_store, how, where, junk):
     _check_damaged(good_store, how, where, junk)
+
+
+# ---------------------------------------------------------------------- each listed case
+def _tiny_dataset(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    ds = nd.make_dataset(rng.normal(0, 1, (300, 3)).astype(np.float32), dt_s=0.5)
+    return nd.save_dataset(ds, folder / "d.zarr")
+
+
+def _case_simulate_out(tmp: Path):
+    (tmp / "s.npz").write_bytes(b"old")
+    return ["simulate", "celegans-cook2019", "--out", str(tmp / "s.npz")], "already exists", tmp / "s.npz"
+
+
+def _case_simulate_plot(tmp: Path):
+    (tmp / "p.png").write_bytes(b"old")
+    return ["simulate", "celegans-cook2019", "--plot", str(tmp / "p.png")], "already exists", tmp / "p.png"
+
+
+def _case_bench_out(tmp: Path):
+    (tmp / "o").mkdir()
+    (tmp / "o" / "report.html").write_text("old")
+    return (["bench", str(_tiny_dataset(tmp)), "--models", "naive", "--out", str(tmp / "o")],
+            "already holds files", tmp / "o" / "report.html")
+
+
+def _case_bench_default_out(tmp: Path):
+    path = _tiny_dataset(tmp)
+    default = Path.cwd() / "bench-d"  # the test runs in tmp (monkeypatch.chdir)
+    default.mkdir()
+    (default / "scorecard.csv").write_text("old")
+    return ["bench", str(path), "--models", "naive"], "already holds files", default / "scorecard.csv"
+
+
+def _case_npz_pickled(tmp: Path):
+    np.savez(tmp / "p.npz", traces=np.array([{"a": 1}, None], dtype=object))
+    return ["data", "import", str(tmp / "p.npz"), str(tmp / "o.zarr"), "--format", "matrix"], "pickled", None
+
+
+def _case_npz_empty(tmp: Path):
+    (tmp / "e.npz").write_bytes(b"")
+    return ["data", "import", str(tmp / "e.npz"), str(tmp / "o.zarr"), "--format", "matrix"], "empty", None
+
+
+def _case_plot_suffix(tmp: Path):
+    return (["data", "plot", str(_tiny_dataset(tmp)), "--out", str(tmp / "x.xyz")],
+            "unknown image type", None)
+
+
+def _case_zero_frames(tmp: Path):
+    np.save(tmp / "z.npy", np.zeros((0, 3), dtype=np.float32))
+    return (["data", "import", str(tmp / "z.npy"), str(tmp / "o.zarr"), "--format", "matrix", "--dt-s", "1"],
+            "at least 2 frames", None)
+
+
+def _case_one_frame(tmp: Path):
+    np.save(tmp / "one.npy", np.zeros((1, 3), dtype=np.float32))
+    return (["data", "import", str(tmp / "one.npy"), str(tmp / "o.zarr"), "--format", "matrix", "--dt-s", "1"],
+            "at least 2 frames", None)
+
+
+def _case_frames_beyond_plan(tmp: Path):
+    return (["record", "celegans-cook2019", "--stimulus", "worm-default", "--frames", "100000000",
+             "--out", str(tmp / "r.zarr")], "longer than the stimulus plan", None)
+
+
+def _case_models_empty(tmp: Path):
+    return ["bench", str(_tiny_dataset(tmp)), "--models", ""], "no model names", None
+
+
+def _case_negative_id(tmp: Path):
+    (tmp / "neg.csv").write_text("pre,post,count\n0,1,5\n-1,0,3\n")
+    return ["connectome", "info", str(tmp / "neg.csv")], "negative neuron id", None
+
+
+def _case_truncated_connectome_in_dataset(tmp: Path):
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    con = Connectome.from_edges(pd.DataFrame({"id": [0, 1, 2], "name": ["0", "1", "2"]}), [0], [1], [1])
+    rng = np.random.default_rng(0)
+    path = nd.save_dataset(nd.make_dataset(rng.normal(0, 1, (300, 3)).astype(np.float32), dt_s=0.5),
+                           tmp / "d.zarr", connectome=con)
+    data = (path / "connectome.npz").read_bytes()
+    (path / "connectome.npz").write_bytes(data[: len(data) // 2])
+    return ["bench", str(path), "--models", "naive", "--out", str(tmp / "b")], "connectome.npz", None
+
+
+def _case_corrupt_chunk(tmp: Path):
+    path = _tiny_dataset(tmp)
+    chunk = next(p for p in sorted((path / "traces").rglob("*")) if p.is_file() and p.name != "zarr.json")
+    chunk.write_bytes(b"garbage")
+    return ["bench", str(path), "--models", "naive", "--out", str(tmp / "b")], "cannot be decoded", None
+
+
+def _case_nan_without_policy(tmp: Path):
+    x = np.random.default_rng(0).normal(0, 1, (300, 3)).astype(np.float32)
+    x[10, 1] = np.nan
+    path = nd.save_dataset(nd.make_dataset(x, dt_s=0.5, allow_nan=True), tmp / "n.zarr", allow_nan=True)
+    return ["bench", str(path), "--models", "naive", "--out", str(tmp / "b")], "--nan skip-windows", None
+
+
+CASES = {f.__name__[len("_case_"):]: f for f in (
+    _case_simulate_out, _case_simulate_plot, _case_bench_out, _case_bench_default_out, _case_npz_pickled,
+    _case_npz_empty, _case_plot_suffix, _case_zero_frames, _case_one_frame, _case_frames_beyond_plan,
+    _case_models_empty, _case_negative_id, _case_truncated_connectome_in_dataset, _case_corrupt_chunk,
+    _case_nan_without_policy)}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_listed_bad_inputs_end_cleanly(case, tmp_path, monkeypatch):
+    """Each bad input of the issue: exit 2, its message, a hint, existing files untouched, nothing left."""
+    monkeypatch.chdir(tmp_path)
+    argv, fragment, kept = CASES[case](tmp_path)
+    before = kept.read_bytes() if kept is not None else None
+    code, err = _run(argv)
+    _assert_clean(code, err, allowed=(2,))
+    assert fragment in err, err
+    if kept is not None:
+        assert kept.read_bytes() == before  # nothing overwritten
+    _no_leftovers(tmp_path, "o.zarr", "r.zarr", "b")
+
+
+def test_stale_partial_folders_are_removed(tmp_path):
+    from neurocast._files import atomic_path
+
+    stale = tmp_path / ".d.zarr.999999999-0123abcd.partial"  # a pid that cannot be running
+    stale.mkdir()
+    (stale / "zarr.json").write_text("{}")
+    live = tmp_path / f".d.zarr.{__import__('os').getpid()}-0123abcd.partial"  # this process: kept
+    live.mkdir()
+    with atomic_path(tmp_path / "d.zarr") as tmp:
+        tmp.mkdir()
+    assert not stale.exists() and live.exists() and (tmp_path / "d.zarr").is_dir()
