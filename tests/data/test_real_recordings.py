@@ -182,8 +182,8 @@ def test_blocked_cross_validation_splits():
             assert r.stop <= 400 - 12 or r.start >= 600 + 12
     targets = set()
     for k in range(5):
-        t = [r for r in nd.get_protocol("single", frames=1000, context=4, horizon=8, folds=5,
-                                        fold=k).splits() if r.split == "test"][0]
+        t = next(r for r in nd.get_protocol("single", frames=1000, context=4, horizon=8, folds=5,
+                                        fold=k).splits() if r.split == "test")
         targets |= set(range(t.start + 4, t.stop))
     assert targets == set(range(4, 1000))  # every frame (after the first context) is tested once
     with pytest.raises(Exception, match="folds must be 0"):

@@ -10,8 +10,8 @@ from pathlib import Path
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset, resolve
-from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
 from neurocast.errors import ConfigError

@@ -14,9 +14,8 @@ from neurocast.catalog import (
     open_dataset,
     resolve,
 )
-
-from neurocast.cli.connectome import read_options
 from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli.connectome import read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
     DamagedDatasetError,

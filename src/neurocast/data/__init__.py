@@ -27,9 +27,10 @@ Public API::
 """
 
 from neurocast.data._info import dataset_info
-from neurocast.data._loading import LOADERS, Loader, load_recording
+from neurocast.data._loading import LOADERS, Loader, load_recording, unique_names
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
+from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
 from neurocast.data._schema import (
     check_finite,
     condition_blocks,
@@ -37,8 +38,6 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
-from neurocast.data._loading import unique_names
-from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
 from neurocast.data._store import (
     attach_connectome,
     check_connectome,
@@ -67,25 +66,22 @@ LOADERS.register(Loader("matrix", "a (time × neuron) matrix and its metadata: .
 
 __all__ = [
     "CONSTANT_ATOL",
-    "DamagedDatasetError",
-    "TraceScan",
-    "VerifyReport",
-    "attach_connectome",
-    "check_connectome",
-    "check_dataset",
-    "scan_traces",
-    "unique_names",
-    "verify_dataset",
     "DEFAULT_CONTEXT",
     "DEFAULT_HORIZON",
     "LOADERS",
     "PRESETS",
     "ZAPBENCH",
+    "DamagedDatasetError",
     "Loader",
     "Protocol",
     "Segment",
     "SplitRange",
+    "TraceScan",
+    "VerifyReport",
     "WindowMeta",
+    "attach_connectome",
+    "check_connectome",
+    "check_dataset",
     "check_finite",
     "condition_blocks",
     "conditions_from_offsets",
@@ -100,6 +96,9 @@ __all__ = [
     "open_dataset",
     "protocol_for_dataset",
     "save_dataset",
+    "scan_traces",
     "segments_for",
+    "unique_names",
     "validate_dataset",
+    "verify_dataset",
 ]

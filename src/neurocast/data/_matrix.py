@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from neurocast.data._loading import _conditions, _neuron_names, resample_uniform, unique_names, with_labels
+from neurocast.data._loading import (
+    _conditions,
+    _neuron_names,
+    resample_uniform,
+    unique_names,
+    with_labels,
+)
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 

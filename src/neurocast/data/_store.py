@@ -218,7 +218,7 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise FormatError(f"cannot open '{path}' as a dataset: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                           "give a dataset written by neurocast (neurocast record / data import); "
                           "neurocast data verify DATASET reports damage") from None
-    except Exception as exc:  # noqa: BLE001 - codecs of damaged chunks raise RuntimeError, ...
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError and others
         raise DamagedDatasetError(f"dataset '{path}' is damaged: its coordinates cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None
     try:
@@ -228,7 +228,7 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         for name in ("neuron", "covariate", "label"):
             if name in ds.coords:
                 ds = ds.assign_coords({name: as_str(ds[name].values)})
-    except Exception as exc:  # noqa: BLE001 - codecs of damaged chunks raise RuntimeError, ValueError, ...
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError, ValueError, ...
         raise DamagedDatasetError(f"dataset '{path}' is damaged: its labels cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None
     ds.encoding["neurocast_path"] = str(path)
@@ -271,6 +271,6 @@ def dataset_connectome(path_or_dataset):
         return Connectome.load(file)
     except NeurocastError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a truncated zip raises several kinds
+    except Exception as exc:  # a truncated zip raises several kinds
         raise DamagedDatasetError(f"dataset '{path}' is damaged: {CONNECTOME_FILE} cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None

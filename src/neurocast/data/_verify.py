@@ -17,7 +17,13 @@ import numpy as np
 
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
-from neurocast.data._store import CONNECTOME_FILE, DAMAGE_HINT, DamagedDatasetError, _node_type, _quiet_extra_files
+from neurocast.data._store import (
+    CONNECTOME_FILE,
+    DAMAGE_HINT,
+    DamagedDatasetError,
+    _node_type,
+    _quiet_extra_files,
+)
 from neurocast.errors import FormatError
 
 __all__ = ["DamagedDatasetError", "VerifyReport", "check_dataset", "verify_dataset"]
@@ -75,7 +81,7 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
         with _quiet_extra_files():
             group = zarr.open_group(path, mode="r", zarr_format=3)
             arrays = dict(group.arrays())
-    except Exception as exc:  # noqa: BLE001 - any failure to open the metadata is damage
+    except Exception as exc:  # any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])
     for name, arr in sorted(arrays.items()):
         grid = arr.cdata_shape
@@ -91,7 +97,7 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
                                                                                   strict=True))
             try:
                 block = arr[sel]
-            except Exception as exc:  # noqa: BLE001 - codecs raise RuntimeError, ValueError, ...
+            except Exception as exc:  # codecs raise RuntimeError, ValueError, ...
                 problems.append(f"{name}: chunk {_chunk_name(index)} cannot be decoded ({type(exc).__name__})")
                 broken += 1
                 continue
@@ -103,7 +109,7 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
     if file.exists():
         try:
             Connectome.load(file)
-        except Exception as exc:  # noqa: BLE001 - a truncated zip raises several kinds
+        except Exception as exc:  # a truncated zip raises several kinds
             problems.append(f"{CONNECTOME_FILE} cannot be read ({type(exc).__name__})")
     return VerifyReport(path, problems, n_chunks, scan)
 

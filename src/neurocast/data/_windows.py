@@ -8,8 +8,8 @@ frames ``[start + k, start + k + C)`` and predicts ``[start + k + C, start + k +
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
