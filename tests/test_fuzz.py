@@ -254,6 +254,8 @@ def test_damage_messages_match(good_store, tmp_path):
     assert code == code_b == 2
     assert err.splitlines()[0] == err_b.splitlines()[0] and "is missing" in err
     assert not (tmp_path / "b").exists()
+    code_i, err_i = _run(["data", "info", str(store)])  # info does not pass it either
+    assert code_i == 2 and err_i.splitlines()[0] == err.splitlines()[0]
 
 
 # ---------------------------------------------------------------------- the long runs

@@ -42,7 +42,7 @@ def test_roundtrip_identical_and_lazy(tmp_path):
     assert not isinstance(back.traces.variable._data, np.ndarray)
     np.testing.assert_array_equal(back.traces[10:20].values, ds.traces[10:20].values)
     # the store adds what the write saw in the values: no constant channel, no NaN
-    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0}
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
     xr.testing.assert_identical(back.load(), ds.assign_attrs(quality))
     assert back.encoding["neurocast_path"] == str(path)
 
@@ -60,7 +60,7 @@ def test_blockwise_write_equals_single_write(tmp_path, monkeypatch):
     ds = _dataset(n_time=1000, n_neuron=7)
     monkeypatch.setattr(_store, "_WRITE_BLOCK_VALUES", 256 * 20)  # several append steps
     path = nd.save_dataset(ds, tmp_path / "blocks.zarr")
-    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0}
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
     xr.testing.assert_identical(nd.open_dataset(path).load(), ds.assign_attrs(quality))
 
 

@@ -33,6 +33,7 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
     ``label`` was empty or repeated).
     Opening validates the dataset (NaN allowed here: info reports, it does not judge values).
+    Raises DamagedDatasetError (from ``open_dataset``) if chunk files are missing.
     """
     ds = path_or_dataset if isinstance(path_or_dataset, xr.Dataset) else open_dataset(
         path_or_dataset, allow_nan=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import zarr
 
 from neurocast._files import atomic_path
 from neurocast._progress import progress
@@ -122,14 +123,13 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
 
 def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
     """Record what the write saw in the store's attrs: constant channels and NaN counts."""
-    import zarr  # the store was written by xarray through zarr; update its attributes
-
     with _quiet_extra_files():
         group = zarr.open_group(store, mode="r+", zarr_format=3)
     group.attrs.update({
         "constant_neurons": names[scan.constant].tolist(),
         "n_nan_values": scan.n_nan,
         "n_nan_frames": int(scan.bad_frames.sum()),
+        "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
 
 
@@ -191,6 +191,37 @@ def _existing(path: str | os.PathLike) -> Path:
     return path
 
 
+def chunk_name(index: tuple[int, ...]) -> str:
+    """The file of a chunk inside a zarr v3 array folder (default chunk-key encoding)."""
+    return "c/" + "/".join(map(str, index))
+
+
+def missing_chunks(path: str | os.PathLike) -> list[str]:
+    """Chunk files a dataset store should hold but does not (a cheap check: nothing is decoded).
+
+    Reads only the arrays' metadata and lists the store's files. Returns "array: chunk c/i/j"
+    lines, empty when every chunk file exists or the store predates ``all_chunks_written``
+    (zarr skips chunks equal to the fill value unless told otherwise). Unreadable metadata is left to ``verify_dataset``.
+    """
+    path = Path(path)
+    try:
+        with _quiet_extra_files():
+            group = zarr.open_group(path, mode="r", zarr_format=3)
+            if not group.attrs.get("all_chunks_written", False):
+                return []  # an older store: chunks equal to the fill value were not written
+            arrays = dict(group.arrays())
+    except Exception:  # unreadable metadata: reported by verify_dataset and open_dataset
+        return []
+    out = []
+    for name, arr in sorted(arrays.items()):
+        if not arr.size:
+            continue
+        for index in np.ndindex(*arr.cdata_shape):
+            if not (path / name / chunk_name(index)).is_file():
+                out.append(f"{name}: chunk {chunk_name(index)} is missing")
+    return out
+
+
 def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
     """Open a Dataset lazily from a zarr store path; validate it.
 
@@ -201,7 +232,8 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     Traces are scanned for NaN/inf once (blockwise) and NonFiniteError is raised unless
     ``allow_nan=True``; then the caller must mask them (``np.isfinite``).
     ``ds.encoding['neurocast_path']`` holds the store path (for ``dataset_connectome(ds)``).
-    Raises FormatError if the path does not exist, is not a dataset store or breaks the schema.
+    Raises FormatError if the path does not exist, is not a dataset store or breaks the schema,
+    DamagedDatasetError if chunk files are missing or the labels cannot be decoded.
     """
     path = _existing(path)
     if not any((path / f).is_file() for f in ("zarr.json", ".zgroup", ".zarray")):
@@ -211,6 +243,11 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise FormatError(f"'{path}' is a single zarr array, not a dataset store",
                           f"if it holds (time, neuron) traces, import it: neurocast data import "
                           f"{path} OUT.zarr --format zapbench")
+    missing = missing_chunks(path)
+    if missing:
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {'; '.join(missing[:5])}"
+                                  + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
+                                  DAMAGE_HINT)
     try:
         with _quiet_extra_files():
             ds = xr.open_zarr(path, chunks=None, consolidated=False)

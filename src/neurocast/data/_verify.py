@@ -23,10 +23,12 @@ from neurocast.data._store import (
     DamagedDatasetError,
     _node_type,
     _quiet_extra_files,
+    chunk_name,
+    missing_chunks,
 )
 from neurocast.errors import FormatError
 
-__all__ = ["DamagedDatasetError", "VerifyReport", "check_dataset", "verify_dataset"]
+__all__ = ["DamagedDatasetError", "VerifyReport", "check_dataset", "missing_chunks", "verify_dataset"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,6 @@ class VerifyReport:
 
 
 
-def _chunk_name(index: tuple[int, ...]) -> str:
-    return "c/" + "/".join(map(str, index))
-
-
 def verify_dataset(path: str | os.PathLike) -> VerifyReport:
     """Read every chunk of every array of a dataset store, and its connectome; report damage.
 
@@ -83,14 +81,15 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
             arrays = dict(group.arrays())
     except Exception as exc:  # any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])
+    strict = bool(group.attrs.get("all_chunks_written", False))  # older stores skip fill-value chunks
     for name, arr in sorted(arrays.items()):
         grid = arr.cdata_shape
         scanner = TraceScanner(arr.shape[1]) if name == "traces" and arr.ndim == 2 else None
         broken = 0
         for index in np.ndindex(*grid):
             n_chunks += 1
-            if not (path / name / _chunk_name(index)).is_file() and arr.size:
-                problems.append(f"{name}: chunk {_chunk_name(index)} is missing")
+            if strict and arr.size and not (path / name / chunk_name(index)).is_file():
+                problems.append(f"{name}: chunk {chunk_name(index)} is missing")
                 broken += 1
                 continue
             sel = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, arr.chunks, arr.shape,
@@ -98,7 +97,7 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
             try:
                 block = arr[sel]
             except Exception as exc:  # codecs raise RuntimeError, ValueError, ...
-                problems.append(f"{name}: chunk {_chunk_name(index)} cannot be decoded ({type(exc).__name__})")
+                problems.append(f"{name}: chunk {chunk_name(index)} cannot be decoded ({type(exc).__name__})")
                 broken += 1
                 continue
             if scanner is not None and len(grid) == 2 and grid[1] == 1:
