@@ -14,7 +14,7 @@ from neurocast.cli._output import info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
-from neurocast.errors import ConfigError
+from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, parse_model_names
 
 
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if metrics is not None and not metrics:
         raise ConfigError("--metrics names no metric", "e.g. --metrics mae,mse")
     announce_build(args.dataset)
-    check_dataset(resolve(args.dataset))  # damaged chunks or connectome stop here, with verify's message
+    store = resolve(args.dataset)
+    check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
     ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
     out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
@@ -75,12 +76,27 @@ def run(args: argparse.Namespace) -> int:
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames), C = {args.context}, "
          f"H = {args.horizon}")
-    result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
-                           protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
-                           title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
-                           keep_constant=args.keep_constant, cv_folds=args.folds)
+    try:
+        result = _run(ds, models, metrics, out, args)
+    except NeurocastError:
+        raise
+    except Exception:  # a chunk that cannot be decoded surfaces while reading: report it as verify does
+        check_dataset(store)
+        raise
     for note in result.notes:
         info(f"note: {note}")
+    _print(result, args)
+    return 0
+
+
+def _run(ds, models, metrics, out, args):
+    return run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
+                         protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
+                         title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
+                         keep_constant=args.keep_constant, cv_folds=args.folds)
+
+
+def _print(result, args) -> None:
     if args.json:
         print_json({
             "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),
@@ -100,4 +116,3 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {m:<10} " + "  ".join(f"{g} {'–' if v is None else f'{v:.4g}'}"
                                                 for g, v in row.items()))
         print(f"report: {result.files['report']}")
-    return 0

@@ -269,7 +269,13 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise DamagedDatasetError(f"dataset '{path}' is damaged: its labels cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None
     ds.encoding["neurocast_path"] = str(path)
-    validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")
+    try:
+        validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")  # reads traces for NaN
+    except NeurocastError:
+        raise
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError, ValueError, ...
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: a chunk of its data cannot be decoded "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
     return ds
 
 

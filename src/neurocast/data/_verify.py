@@ -56,10 +56,12 @@ class VerifyReport:
 
 
 
-def verify_dataset(path: str | os.PathLike) -> VerifyReport:
+def verify_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyReport:
     """Read every chunk of every array of a dataset store, and its connectome; report damage.
 
     The traces' values are scanned on the way (NaN gaps, constant channels: ``report.scan``).
+    decode=False: only check that every chunk file exists and the connectome loads (cheap:
+    no chunk is read; decoding errors then surface when the data are read).
     Never raises for damage (it is reported); raises FormatError if ``path`` is not a store.
     """
     import zarr  # reading chunk by chunk needs the zarr API below xarray
@@ -92,6 +94,8 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
                 problems.append(f"{name}: chunk {chunk_name(index)} is missing")
                 broken += 1
                 continue
+            if not decode:
+                continue
             sel = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, arr.chunks, arr.shape,
                                                                                   strict=True))
             try:
@@ -113,9 +117,9 @@ def verify_dataset(path: str | os.PathLike) -> VerifyReport:
     return VerifyReport(path, problems, n_chunks, scan)
 
 
-def check_dataset(path: str | os.PathLike) -> VerifyReport:
+def check_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyReport:
     """``verify_dataset``, raising DamagedDatasetError (the report as message) if anything is damaged."""
-    report = verify_dataset(path)
+    report = verify_dataset(path, decode=decode)
     if not report.ok:
         raise DamagedDatasetError(report.message(), DAMAGE_HINT)
     return report
