@@ -41,7 +41,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seed must be >= 0, got {args.seed}")
     if args.top < 0:
         raise ConfigError(f"--top must be >= 0, got {args.top}")
-    if args.out and Path(args.out).suffix not in (".parquet", ".npz"):
+    if args.sweep:
+        _check_sweep_args(args)
+    elif args.of or args.scheduler:
+        raise ConfigError("--of and --scheduler go with --sweep", "e.g. --sweep silence:each --of random:100")
+    elif args.out and Path(args.out).suffix not in (".parquet", ".npz"):
         raise ConfigError(f"--out must end in .parquet or .npz, not {Path(args.out).suffix or 'nothing'!r}",
                           f"e.g. --out {Path(args.out).with_suffix('.parquet')}")
     if args.plot and Path(args.plot).suffix.lower() != ".png":
@@ -49,6 +53,85 @@ def _check_args(args: argparse.Namespace) -> None:
     for path in (args.out, args.plot):
         if path and not Path(path).resolve().parent.is_dir():
             raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
+
+
+def _check_sweep_args(args: argparse.Namespace) -> None:
+    if args.out and Path(args.out).suffix != ".zarr":
+        raise ConfigError(f"--sweep writes a zarr store; --out must end in .zarr, not {args.out!r}",
+                          f"e.g. --out {Path(args.out).with_suffix('.zarr')}")
+    if args.plot:
+        raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    each = args.sweep in sim.SWEEP_KINDS
+    if each and not args.of:
+        raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
+    if not each and "=" not in args.sweep:
+        raise ConfigError(f"unknown --sweep {args.sweep!r}",
+                          f"use {' or '.join(sim.SWEEP_KINDS)} (with --of), or PARAM=V1,V2,... "
+                          "(e.g. w_syn_mv=0.2,0.3)")
+    if not each and args.of:
+        raise ConfigError("--of goes with --sweep silence:each or stimulate:each")
+
+
+def _grid(spec: str) -> tuple[str, list[float]]:
+    """'w_syn_mv=0.2,0.3' -> ('w_syn_mv', [0.2, 0.3]); ConfigError for values that are not numbers."""
+    name, _, text = spec.partition("=")
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"--sweep {spec!r}: values must be numbers", "e.g. --sweep w_syn_mv=0.2,0.3") from None
+    return name.strip(), values
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    """--sweep: every experiment as a Dask task; rates (experiment x neuron) to --out FILE.zarr."""
+    t0 = time.perf_counter()
+    con = load_connectome(args.network)
+    stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
+    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence")
+    params = sim.neuron_model(args.model)
+    params = params if args.dt is None else params.replace(dt_ms=args.dt)
+    if args.rate is not None:
+        params = params.replace(rate_hz=float(args.rate))
+    if args.sweep in sim.SWEEP_KINDS:
+        of = sim.select_neurons(con, args.of, seed=args.seed, what="--of")
+        experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
+    else:
+        experiments = sim.grid_experiments(*_grid(args.sweep), stimulate=stim)
+    where = args.scheduler or f"a local cluster of {args.workers} workers"
+    info(f"{args.network}: {len(experiments):,} experiments x {args.trials} trial(s) of "
+         f"{args.duration:g} s on {where}")
+    ds = sim.run_experiments(args.network, experiments, float(args.duration) * 1000.0, params=params,
+                             silence=silence, n_trials=args.trials, seed=args.seed, mode=args.mode,
+                             scheduler=args.scheduler, n_workers=args.workers, progress=True)
+    if args.out:
+        sim.save_sweep(ds, args.out)
+    counts = ds["n_spikes"].values
+    summary = {"network": con.name or str(args.network), "sweep": args.sweep,
+               "n_experiments": len(experiments), "n_trials": args.trials,
+               "duration_s": float(args.duration), "n_workers": None if args.scheduler else args.workers,
+               "scheduler": args.scheduler, "task_s": ds.attrs["task_s"], "sweep_s": ds.attrs["wall_s"],
+               "wall_s": round(time.perf_counter() - t0, 6),
+               "n_spikes_min": int(counts.min()), "n_spikes_max": int(counts.max())}
+    if args.out:
+        summary["out"] = str(args.out)
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"{summary['network']}: {summary['n_experiments']:,} experiments ({args.sweep}), "
+          f"{args.trials} trial(s) of {args.duration:g} s; sweep {summary['sweep_s']:.1f} s wall, "
+          f"{summary['task_s']:.1f} s in tasks")
+    order = np.argsort(counts, kind="stable")
+    shown = list(dict.fromkeys([*order[: args.top // 2], *order[::-1][: args.top - args.top // 2]]))
+    if shown:
+        width = max(len(str(ds["label"].values[k])) for k in shown)
+        print("fewest and most spikes:")
+        for k in sorted(shown, key=lambda k: counts[k]):
+            print(f"  {ds['label'].values[k]!s:<{width}}  {counts[k]:,} spikes")
+    if args.out:
+        info(f"rates written to {args.out}")
+    return 0
 
 
 # ---------------------------------------------------------------------------- the command
@@ -62,6 +145,8 @@ def _peak_memory_mb() -> float:
 
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
+    if args.sweep:
+        return _run_sweep(args)
     t0 = time.perf_counter()
     con = load_connectome(args.network)
     load_s = time.perf_counter() - t0

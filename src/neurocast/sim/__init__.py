@@ -22,6 +22,11 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   -> list[Spikes]``: trial k uses seed + k; both cores via forked processes.
 - ``sweep(net, duration_ms, param, values, *, n_trials=1, seed=0, n_jobs=2, **kw)
   -> list[list[Spikes]]``: e.g. ``sweep(net, 1000, "rate_hz", range(10, 261, 50), ...)``.
+- ``run_experiments(network, experiments, duration_ms, *, n_trials=1, seed=0, client=None,
+  scheduler=None, n_workers=2, ...) -> xarray.Dataset``: a screen (``each_experiments(con,
+  "silence:each"|"stimulate:each", neurons)``, ``grid_experiments(param, values)``) as Dask
+  tasks; rates (experiment × neuron), identical to simulating the experiments one by one.
+  ``save_sweep(ds, path.zarr)``. Needs the ``dask`` extra.
 - ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, NumPy
   positions, boolean masks or "random:K".
 - ``MODES = ("fast", "reference")``: the event-driven engine and the dense reference;
@@ -36,19 +41,33 @@ from neurocast.sim._network import Network, PoissonInput, build_network, resolve
 from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
 from neurocast.sim._responses import response_summary, select_neurons
 from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, trace
+from neurocast.sim._sweeps import (
+    SWEEP_KINDS,
+    Experiment,
+    each_experiments,
+    grid_experiments,
+    run_experiments,
+    save_sweep,
+)
 
 __all__ = [
     "MODES",
+    "SWEEP_KINDS",
+    "Experiment",
     "NEURON_MODELS",
     "Network",
     "PoissonInput",
     "ShiuParams",
     "Trace",
     "build_network",
+    "each_experiments",
+    "grid_experiments",
     "neuron_model",
     "resolve_neurons",
     "response_summary",
+    "run_experiments",
     "run_trials",
+    "save_sweep",
     "select_neurons",
     "simulate",
     "simulate_chunks",
