@@ -10,16 +10,16 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from neurocast.cli import main  # noqa: E402
-from neurocast.errors import ConfigError, UnknownNameError  # noqa: E402
-from neurocast.sim import (  # noqa: E402
+from neurocast.cli import main
+from neurocast.errors import ConfigError, UnknownNameError
+from neurocast.sim import (
     build_network,
     each_experiments,
     grid_experiments,
     run_experiments,
     simulate,
 )
-from neurocast.sim._sweeps import cached_networks, clear_cached_networks  # noqa: E402
+from neurocast.sim._sweeps import cached_networks, clear_cached_networks
 
 pytestmark = pytest.mark.distributed
 

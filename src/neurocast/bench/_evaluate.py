@@ -10,7 +10,7 @@ from neurocast.data import segments_for
 from neurocast.errors import FormatError, unknown_name
 from neurocast.models import Forecaster
 
-__all__ = ["batch_windows_for", "evaluate"]
+__all__ = ["batch_windows_for", "evaluate", "score_segment"]
 
 # Forecast values held in memory per batch (float32): 2**25 values = 128 MiB.
 _BATCH_VALUES = 1 << 25
@@ -52,22 +52,32 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     with progress(total, f"evaluate {label or model.name}", "window") as bar:
         for seg in tests:
             stats = WindowStats(seg.n_windows, h, group_names, groups, statistics)
-            data = seg.load()
-            target_mask = None if mask is None else seg.target_windows(mask).astype(bool, copy=False)
-            if target_mask is not None and target_mask.shape[2:] != (n_neurons,):
-                raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
-                                  "give a (time, neuron) boolean mask")
-            for first, ctx, tgt in seg.windows(data, batch):
-                pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
-                expected = (ctx.shape[0], h, n_neurons)
-                if getattr(pred, "shape", None) != expected:
-                    raise FormatError(
-                        f"model {model.name!r} returned forecasts of shape {getattr(pred, 'shape', None)}, "
-                        f"expected (batch, horizon, neuron) = {expected}",
-                        "predict must return one frame per step ahead for every neuron",
-                    )
-                sub_mask = None if target_mask is None else target_mask[first:first + ctx.shape[0]]
-                stats.add(first, pred, tgt, mask=sub_mask)
-                bar.update(ctx.shape[0])
+            score_segment(model, seg, stats, batch, mask=mask, on_batch=bar.update)
             out[seg.condition] = stats
     return out
+
+
+def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mask=None,
+                  on_batch=None) -> None:
+    """Add the statistics of every window of one test segment to ``stats`` (rows 0.., in
+    batches of ``batch`` windows; the segment is read once). on_batch(n) is called per batch."""
+    n_neurons = seg.n_neurons
+    h = seg.horizon
+    data = seg.load()
+    target_mask = None if mask is None else seg.target_windows(mask).astype(bool, copy=False)
+    if target_mask is not None and target_mask.shape[2:] != (n_neurons,):
+        raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
+                          "give a (time, neuron) boolean mask")
+    for first, ctx, tgt in seg.windows(data, batch):
+        pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
+        expected = (ctx.shape[0], h, n_neurons)
+        if getattr(pred, "shape", None) != expected:
+            raise FormatError(
+                f"model {model.name!r} returned forecasts of shape {getattr(pred, 'shape', None)}, "
+                f"expected (batch, horizon, neuron) = {expected}",
+                "predict must return one frame per step ahead for every neuron",
+            )
+        sub_mask = None if target_mask is None else target_mask[first:first + ctx.shape[0]]
+        stats.add(first, pred, tgt, mask=sub_mask)
+        if on_batch is not None:
+            on_batch(ctx.shape[0])

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
+from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
@@ -98,7 +99,8 @@ def _output_folder(out_dir, *, create: bool) -> Path:
 def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
-                  connectome=None, batch_windows: int | None = None) -> BenchResult:
+                  connectome=None, batch_windows: int | None = None, client=None,
+                  chunk_windows: int | None = None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -110,6 +112,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     (atomically). mask: optional (time, neuron) bool. group_by: also score neuron groups: a
     column of the connectome's neuron table (e.g. 'type') or a dataset coordinate along
     ``neuron``; ``connectome`` defaults to the dataset's own.
+    client: a ``distributed.Client``: the test windows are then scored as Dask tasks in chunks
+    of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
+    by the workers; no ``mask``); the scorecard is identical bit for bit, and each model's
+    evaluate_s is the time of the one evaluation of all models.
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     """
     if isinstance(models, str):
@@ -138,18 +144,32 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     groups, group_names = (None, ("all",)) if group_by is None else neuron_groups(ds, group_by, connectome)
     train = segments_for(traces, proto, "train", stimulus=stimulus)
     val = segments_for(traces, proto, "val", stimulus=stimulus)
-    results, timings, fitted = {}, {}, {}
+    path = ds.encoding.get("neurocast_path")
+    if client is not None and (path is None or mask is not None):
+        raise ConfigError("evaluation on a Dask cluster needs a dataset stored on disk and no mask",
+                          "open the dataset from its store (neurocast.open_dataset(PATH))")
+    results, timings, fitted, models_fitted = {}, {}, {}, {}
     for name in names:
         model = given[name] if name in given else get_model(name, horizon=horizon)
         t0 = time.perf_counter()
         model.fit(train, val)
         t1 = time.perf_counter()
-        results[name] = evaluate(model, traces, proto, stimulus=stimulus, mask=mask, groups=groups,
-                                 group_names=group_names, statistics=statistics,
-                                 batch_windows=batch_windows)
+        if client is None:
+            results[name] = evaluate(model, traces, proto, stimulus=stimulus, mask=mask, groups=groups,
+                                     group_names=group_names, statistics=statistics,
+                                     batch_windows=batch_windows)
+        else:  # kept for the one evaluation of all models on the cluster
+            models_fitted[name] = model
         t2 = time.perf_counter()
         timings[name] = {"fit_s": t1 - t0, "evaluate_s": t2 - t1}
         fitted[name] = {"config": model.config(), "fitted": model.fitted}
+    if client is not None:
+        t0 = time.perf_counter()
+        results = evaluate_on_cluster(models_fitted, path, proto, client=client, groups=groups,
+                                      group_names=group_names, statistics=statistics,
+                                      batch_windows=batch_windows, chunk_windows=chunk_windows)
+        for name in names:
+            timings[name]["evaluate_s"] = time.perf_counter() - t0
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),

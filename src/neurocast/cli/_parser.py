@@ -208,6 +208,16 @@ def _bench(sub) -> None:
     p.add_argument("--group-by", default=None, metavar="COLUMN",
                    help="also score neuron groups, e.g. 'type' (a column of the dataset's connectome)")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
+    g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "
+                             "(needs the 'dask' extra; the scorecard is the same)")
+    g.add_argument("--dask", action="store_true",
+                   help="score the test windows as Dask tasks on a local cluster")
+    g.add_argument("--workers", type=int, default=2, metavar="W",
+                   help="worker processes of the local cluster (default 2)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="use a running Dask scheduler (e.g. tcp://host:8786); implies --dask")
+    g.add_argument("--chunk-windows", type=int, default=None, metavar="K",
+                   help="test windows per task (default: 4 batches of ~128 MiB of forecasts)")
     _common(p)
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
@@ -69,9 +70,20 @@ def run(args: argparse.Namespace) -> int:
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames), C = {args.context}, "
          f"H = {args.horizon}")
-    result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
-                           protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
-                           title=f"neurocast benchmark: {args.dataset}")
+    kwargs = dict(models=models, context=args.context, horizon=args.horizon, protocol=args.protocol,
+                  metrics=metrics, out_dir=out, group_by=args.group_by,
+                  title=f"neurocast benchmark: {args.dataset}")
+    if args.dask or args.scheduler:
+        if args.workers < 1 or (args.chunk_windows is not None and args.chunk_windows < 1):
+            raise ConfigError("--workers and --chunk-windows must be >= 1")
+        where = args.scheduler or f"a local Dask cluster of {args.workers} workers"
+        info(f"scoring the test windows on {where}")
+        with dask_client(args.scheduler, n_workers=args.workers) as client:
+            result = run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)
+    elif args.chunk_windows is not None:
+        raise ConfigError("--chunk-windows goes with --dask or --scheduler")
+    else:
+        result = run_benchmark(ds, **kwargs)
     if args.json:
         print_json({
             "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),

@@ -52,9 +52,9 @@ from neurocast.sim._sweeps import (
 
 __all__ = [
     "MODES",
+    "NEURON_MODELS",
     "SWEEP_KINDS",
     "Experiment",
-    "NEURON_MODELS",
     "Network",
     "PoissonInput",
     "ShiuParams",
