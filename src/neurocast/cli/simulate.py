@@ -169,7 +169,13 @@ def run(args: argparse.Namespace) -> int:
     warmup_s = time.perf_counter() - t_w
 
     t2 = time.perf_counter()
-    trials = _run(net, duration_ms, stim, rate_hz, args)
+    ranks = sim.mpi_world_size()
+    if ranks > 1:  # started by mpiexec -n K: every rank simulates its part, rank 0 reports
+        trials, mpi = _run_mpi(net, duration_ms, stim, rate_hz, args)
+        if mpi is None:
+            return 0
+    else:
+        trials, mpi = _run(net, duration_ms, stim, rate_hz, args), None
     run_s = time.perf_counter() - t2
 
     for i, s in enumerate(trials):
@@ -177,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
     written = _write_outputs(trials, con, stim, args)
     summary = _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
     summary["warmup_s"] = round(warmup_s, 6)
+    if mpi is not None:
+        summary.update(mpi)
     summary["wall_s"] = round(time.perf_counter() - t0, 6)
     if args.json:
         print_json(summary)
@@ -210,6 +218,29 @@ def _run(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args) -> lis
             out += sim.run_trials(net, duration_ms, k, seed=args.seed + len(out), **kw)
             bar.update(k)
     return out
+
+
+def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args):
+    """The trials across the MPI ranks (sim.simulate_mpi; the same spikes as one process).
+
+    Returns (trials, figures) on rank 0, where figures has mpi_ranks and the slowest rank's
+    compute_s / exchange_s / partition_s; (trials, None) on the other ranks.
+    """
+    from mpi4py import MPI  # heavy optional dependency (the 'mpi' extra)
+
+    comm = MPI.COMM_WORLD
+    trials, stats = [], sim.MPIStats()
+    for k in range(args.trials):
+        trials.append(sim.simulate_mpi(net, duration_ms, stimulate=stim, rate_hz=rate_hz,
+                                       seed=args.seed + k, mode=args.mode, comm=comm, stats=stats))
+    figures = comm.gather((stats.compute_s, stats.exchange_s, stats.extra.get("partition_s", 0.0),
+                           stats.synapse_bytes), root=0)
+    if comm.Get_rank() != 0:
+        return trials, None
+    compute, exchange, partition, nbytes = (max(f[i] for f in figures) for i in range(4))
+    return trials, {"mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
+                    "exchange_s": round(exchange, 6), "partition_s": round(partition, 6),
+                    "n_exchanges": stats.n_exchanges, "synapse_mb_per_rank": round(nbytes / 1e6, 3)}
 
 
 def trial_paths(out: str | Path, n_trials: int) -> list[Path]:

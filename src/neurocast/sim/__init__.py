@@ -27,6 +27,11 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   "silence:each"|"stimulate:each", neurons)``, ``grid_experiments(param, values)``) as Dask
   tasks; rates (experiment × neuron), identical to simulating the experiments one by one.
   ``save_sweep(ds, path.zarr)``. Needs the ``dask`` extra.
+- ``simulate_mpi(net, duration_ms, *, same as simulate, comm=None, stats=None) -> Spikes``:
+  the same run across MPI ranks (``mpiexec -n K``): neurons partitioned round robin, synapses
+  stored with their postsynaptic neuron, spikes exchanged every synaptic delay; identical
+  spike trains for any K. ``partition_network``, ``MPIStats``, ``mpi_world_size``. Needs the
+  ``mpi`` extra.
 - ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, NumPy
   positions, boolean masks or "random:K".
 - ``MODES = ("fast", "reference")``: the event-driven engine and the dense reference;
@@ -37,6 +42,7 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 """
 
 from neurocast.sim._experiments import run_trials, sweep
+from neurocast.sim._mpi import MPIStats, mpi_world_size, partition_network, simulate_mpi
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
 from neurocast.sim._responses import response_summary, select_neurons
@@ -55,6 +61,7 @@ __all__ = [
     "NEURON_MODELS",
     "SWEEP_KINDS",
     "Experiment",
+    "MPIStats",
     "Network",
     "PoissonInput",
     "ShiuParams",
@@ -62,7 +69,9 @@ __all__ = [
     "build_network",
     "each_experiments",
     "grid_experiments",
+    "mpi_world_size",
     "neuron_model",
+    "partition_network",
     "resolve_neurons",
     "response_summary",
     "run_experiments",
@@ -71,6 +80,7 @@ __all__ = [
     "select_neurons",
     "simulate",
     "simulate_chunks",
+    "simulate_mpi",
     "sweep",
     "trace",
 ]
