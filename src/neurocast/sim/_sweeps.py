@@ -211,7 +211,7 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
         params.replace(**dict(exp.changes))
     base_silence = tuple(int(i) for i in np.unique(np.asarray(silence, np.int64)))
     t0 = time.perf_counter()
-    counts = np.zeros((len(experiments), n), np.int64)
+    counts = np.zeros((len(experiments), n), np.int32)  # spikes per neuron, summed over trials
     task_s = 0.0
     given = contextlib.nullcontext(client) if client is not None else None
     with given or dask_client(scheduler, n_workers=n_workers) as cl:
@@ -241,7 +241,9 @@ def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params,
     """The tidy Dataset of a screen (see ``run_experiments``)."""
     import xarray as xr
 
-    rates = (counts / (n_trials * duration_ms / 1000.0)).astype(np.float32)
+    rates = np.empty(counts.shape, np.float32)
+    for a in range(0, len(rates), 256):  # in blocks: no float64 copy of the whole screen
+        rates[a:a + 256] = counts[a:a + 256] / (n_trials * duration_ms / 1000.0)
     coords = {
         "experiment": np.arange(len(experiments)),
         "label": ("experiment", [e.label for e in experiments]),
@@ -255,7 +257,7 @@ def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params,
              "n_trials": n_trials, "seed": seed, "mode": mode, "model": params.preset_name(),
              "silenced": list(base_silence), "task_s": round(task_s, 6), "wall_s": round(wall_s, 6)}
     return xr.Dataset({"rate_hz": (("experiment", "neuron"), rates),
-                       "n_spikes": ("experiment", counts.sum(axis=1))}, coords=coords, attrs=attrs)
+                       "n_spikes": ("experiment", counts.sum(axis=1, dtype=np.int64))}, coords=coords, attrs=attrs)
 
 
 def save_sweep(ds, path):
