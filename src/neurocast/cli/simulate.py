@@ -17,6 +17,7 @@ from neurocast._progress import progress, progress_enabled
 from neurocast.cli._output import info, print_json
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError
+from neurocast.sim._stream import CHUNK_MS
 from neurocast.sim.plot import plot_summary, save_figure
 
 TRIAL_CHUNK = 9  # trials per run_trials call when a progress bar is shown (1 here + 4 per core)
@@ -170,18 +171,24 @@ def run(args: argparse.Namespace) -> int:
 
     t2 = time.perf_counter()
     ranks = sim.mpi_world_size()
+    mpi = None
     if ranks > 1:  # started by mpiexec -n K: every rank simulates its part, rank 0 reports
-        trials, mpi = _run_mpi(net, duration_ms, stim, rate_hz, args)
+        counts, written, mpi = _run_mpi(net, duration_ms, stim, rate_hz, con, args)
         if mpi is None:
             return 0
+        run_s = time.perf_counter() - t2
+    elif args.trials == 1 and args.out and not args.plot:  # spikes go to the file as they come
+        counts = sim.simulate_to_file(net, duration_ms, args.out, stimulate=stim, rate_hz=rate_hz,
+                                  mode=args.mode, seed=args.seed, progress=True,
+                                  extra_attrs=_trial_attrs(0, 1, con, args))[None]
+        run_s = time.perf_counter() - t2
+        written = {"out": [args.out]}
     else:
-        trials, mpi = _run(net, duration_ms, stim, rate_hz, args), None
-    run_s = time.perf_counter() - t2
-
-    for i, s in enumerate(trials):
-        s.attrs.update({"trial": i, "n_trials": len(trials), "network": con.name or str(args.network)})
-    written = _write_outputs(trials, con, stim, args)
-    summary = _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
+        trials = _run(net, duration_ms, stim, rate_hz, args)
+        run_s = time.perf_counter() - t2
+        written = _write_outputs(trials, con, stim, args, duration_ms)
+        counts = np.stack([s.counts() for s in trials])
+    summary = _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
     summary["warmup_s"] = round(warmup_s, 6)
     if mpi is not None:
         summary.update(mpi)
@@ -220,27 +227,46 @@ def _run(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args) -> lis
     return out
 
 
-def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args):
-    """The trials across the MPI ranks (sim.simulate_mpi; the same spikes as one process).
+def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, args):
+    """The trials across the MPI ranks, with the spikes and files of a single-process run.
 
-    Returns (trials, figures) on rank 0, where figures has mpi_ranks and the slowest rank's
-    compute_s / exchange_s / partition_s; (trials, None) on the other ranks.
+    One trial with --out (no plot) streams the chunks of simulate_mpi_chunks into the
+    SpikeFileWriter, as simulate_to_file does in one process. Returns (counts (trial, neuron),
+    written, figures) on rank 0, where figures has mpi_ranks and the slowest rank's
+    compute_s / exchange_s / partition_s; (None, None, None) on the other ranks.
     """
     from mpi4py import MPI  # heavy optional dependency (the 'mpi' extra)
 
     comm = MPI.COMM_WORLD
-    trials, stats = [], sim.MPIStats()
-    for k in range(args.trials):
-        trials.append(sim.simulate_mpi(net, duration_ms, stimulate=stim, rate_hz=rate_hz,
-                                       seed=args.seed + k, mode=args.mode, comm=comm, stats=stats))
+    root = comm.Get_rank() == 0
+    stats = sim.MPIStats()
+    kw = {"stimulate": stim, "rate_hz": rate_hz, "mode": args.mode, "comm": comm, "stats": stats}
+    if args.trials == 1 and args.out and not args.plot:
+        chunks = sim.simulate_mpi_chunks(net, duration_ms, min(CHUNK_MS, duration_ms),
+                                         seed=args.seed, **kw)
+        if root:
+            with sim.SpikeFileWriter(args.out, duration_ms, _trial_attrs(0, 1, con, args)) as writer:
+                for chunk in chunks:
+                    writer.write(chunk)
+            counts, written = writer.counts[None], {"out": [args.out]}
+        else:
+            for _ in chunks:
+                pass
+    else:
+        trials = [sim.simulate_mpi(net, duration_ms, seed=args.seed + k, **kw)
+                  for k in range(args.trials)]
+        if root:
+            written = _write_outputs(trials, con, stim, args, duration_ms)
+            counts = np.stack([s.counts() for s in trials])
     figures = comm.gather((stats.compute_s, stats.exchange_s, stats.extra.get("partition_s", 0.0),
                            stats.synapse_bytes), root=0)
-    if comm.Get_rank() != 0:
-        return trials, None
+    if not root:
+        return None, None, None
     compute, exchange, partition, nbytes = (max(f[i] for f in figures) for i in range(4))
-    return trials, {"mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
-                    "exchange_s": round(exchange, 6), "partition_s": round(partition, 6),
-                    "n_exchanges": stats.n_exchanges, "synapse_mb_per_rank": round(nbytes / 1e6, 3)}
+    return counts, written, {
+        "mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
+        "exchange_s": round(exchange, 6), "partition_s": round(partition, 6),
+        "n_exchanges": stats.n_exchanges, "synapse_mb_per_rank": round(nbytes / 1e6, 3)}
 
 
 def trial_paths(out: str | Path, n_trials: int) -> list[Path]:
@@ -251,12 +277,25 @@ def trial_paths(out: str | Path, n_trials: int) -> list[Path]:
     return [out.with_name(f"{out.stem}.trial{i:03d}{out.suffix}") for i in range(n_trials)]
 
 
-def _write_outputs(trials: list, con, stim: np.ndarray, args) -> dict:
+def _trial_attrs(i: int, n: int, con, args) -> dict:
+    """Provenance added to the spikes of trial i of n."""
+    return {"trial": i, "n_trials": n, "network": con.name or str(args.network)}
+
+
+def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float) -> dict:
+    """--out and --plot of finished trials. One trial without a plot is written by the same
+    SpikeFileWriter as a streamed single-process run, so MPI runs give the same bytes."""
     written: dict = {}
+    for i, s in enumerate(trials):
+        s.attrs.update(_trial_attrs(i, len(trials), con, args))
     if args.out:
         paths = trial_paths(args.out, len(trials))
-        for s, path in zip(trials, paths, strict=True):
-            s.save(path)
+        if len(trials) == 1 and not args.plot:
+            with sim.SpikeFileWriter(paths[0], duration_ms) as writer:
+                writer.write(trials[0])
+        else:
+            for s, path in zip(trials, paths, strict=True):
+                s.save(path)
         written["out"] = [str(p) for p in paths]
     if args.plot:
         fig = plot_summary(trials, con, top=max(4 * args.top, 1), driven=stim)
@@ -264,8 +303,9 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args) -> dict:
     return written
 
 
-def _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:
-    sim_s = float(args.duration) * len(trials)
+def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:
+    """counts: int (trial, neuron) spikes of each neuron in each trial."""
+    sim_s = float(args.duration) * len(counts)
     out = {
         "network": con.name or str(args.network),
         "model": args.model,
@@ -277,14 +317,14 @@ def _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, 
         "n_silenced": len(silence),
         "rate_hz": rate_hz,
         "duration_s": float(args.duration),
-        "n_trials": len(trials),
+        "n_trials": len(counts),
         "seed": args.seed,
         "load_s": round(load_s, 6),
         "build_s": round(build_s, 6),
         "run_s": round(run_s, 6),
         "sim_s": sim_s,
         "rtf": round(run_s / sim_s, 6),
-        **sim.response_summary(trials, con, stim, top=args.top),
+        **sim.response_summary(counts, float(args.duration), con, stim, top=args.top),
         "peak_memory_mb": _peak_memory_mb(),
     }
     out.update(written)

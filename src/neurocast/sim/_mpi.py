@@ -22,25 +22,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neurocast.errors import ConfigError, NeurocastError
+from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS
-from neurocast.sim._kernels import (
-    FREE,
-    REF,
-    RESET,
-    REST,
-    THR,
-    UPD,
-    G,
-    V,
-    coefficient_table,
-    run_fast,
-    run_reference,
+from neurocast.sim._network import Network, check_duration, refractory_steps
+from neurocast.sim._simulate import (
+    _LONG_AGO,
+    _MARGIN_MV,
+    DECIDE_STEPS,
+    _check_network,
+    _check_threads,
+    _prefer_dense,
+    _prepare,
 )
-from neurocast.sim._network import Network, refractory_steps
-from neurocast.sim._simulate import _LONG_AGO, _MARGIN_MV, _check_network, _prepare
 from neurocast.spikes import Spikes
 
-__all__ = ["LocalNetwork", "MPIStats", "mpi_world_size", "partition_network", "simulate_mpi"]
+__all__ = ["LocalNetwork", "MPIStats", "mpi_world_size", "partition_network", "simulate_mpi",
+           "simulate_mpi_chunks"]
 
 
 def mpi_world_size() -> int:
@@ -155,34 +152,35 @@ class _LocalEvents:
         return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
-def _local_state(net: Network, local: LocalNetwork, driven: np.ndarray):
-    """(st, theta, prm, uniform, coef) of this rank's neurons, as ``simulate`` initialises them."""
+def _local_state(net: Network, local: LocalNetwork, driven: np.ndarray) -> tuple[K.Neurons, K.Coef]:
+    """This rank's neurons at rest and the model's scalars, as ``simulate`` initialises them."""
     p = net.params
     own = local.neurons
     nl = len(own)
     prm = np.empty((nl, 4))
     if net.neuron_params:
-        prm[:, REST] = net.neuron_values("v_rest_mv")[own] + net.neuron_values("i_ext_mv")[own]
-        prm[:, THR] = net.neuron_values("v_threshold_mv")[own]
-        prm[:, RESET] = net.neuron_values("v_reset_mv")[own]
-        prm[:, REF] = refractory_steps(net)[own]
-        uniform = int(nl > 0 and np.all(prm[:, REST] == prm[0, REST]) and np.all(prm[:, THR] == prm[0, THR]))
+        prm[:, K.REST] = net.neuron_values("v_rest_mv")[own] + net.neuron_values("i_ext_mv")[own]
+        prm[:, K.THR] = net.neuron_values("v_threshold_mv")[own]
+        prm[:, K.RESET] = net.neuron_values("v_reset_mv")[own]
+        prm[:, K.REF] = refractory_steps(net)[own]
+        uniform = bool(nl > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
+                       and np.all(prm[:, K.THR] == prm[0, K.THR]))
     else:
         prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
-        uniform = 1
+        uniform = True
     mine = driven[(driven % local.size) == local.rank] // local.size
-    prm[mine, REF] = 0.0  # driven neurons have no refractory period (Shiu et al.)
+    prm[mine, K.REF] = 0.0  # driven neurons have no refractory period (Shiu et al.)
     st = np.zeros((nl, 4))
-    st[:, V] = net.neuron_values("v_rest_mv")[own]
-    st[:, G] = 0.0
-    st[:, UPD] = -1.0
-    st[:, FREE] = _LONG_AGO
+    st[:, K.V] = net.neuron_values("v_rest_mv")[own]
+    st[:, K.UPD] = -1.0
+    st[:, K.FREE] = _LONG_AGO
     prop = p.propagator()
-    coef = np.array([p.w_syn_mv, prop["h_max"], prop["K"], p.dt_ms / p.tau_m_ms,
-                     p.dt_ms / p.tau_syn_ms, _MARGIN_MV,
-                     prm[0, REST] if nl else 0.0, prm[0, THR] if nl else 0.0,
-                     p.adapt_mv, p.dt_ms / p.tau_adapt_ms])
-    return st, np.zeros(nl), prm, uniform, coef
+    coef = K.Coef(w_syn=float(p.w_syn_mv), h_max=float(prop["h_max"]), k=float(prop["K"]),
+                  dt_tau_m=p.dt_ms / p.tau_m_ms, dt_tau_syn=p.dt_ms / p.tau_syn_ms,
+                  dt_tau_adapt=p.dt_ms / p.tau_adapt_ms, eps=_MARGIN_MV,
+                  adapt_mv=float(p.adapt_mv), uniform=uniform,
+                  rest=float(prm[0, K.REST]) if nl else 0.0, thr=float(prm[0, K.THR]) if nl else 0.0)
+    return K.Neurons(st, np.zeros(nl), prm), coef
 
 
 def _exchange(comm, keys: np.ndarray, stats: MPIStats) -> np.ndarray:
@@ -204,16 +202,23 @@ def _exchange(comm, keys: np.ndarray, stats: MPIStats) -> np.ndarray:
     return out
 
 
-def simulate_mpi(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float | None = None,
-                 inputs=(), seed: int = 0, mode: str = "fast", comm=None,
-                 stats: MPIStats | None = None) -> Spikes:
-    """``simulate`` across the ranks of ``comm`` (default COMM_WORLD); call it on every rank.
+def _next_stop(n: int, n_steps: int, chunk_end: int) -> int:
+    """Where ``simulate`` ends its next run of kernel calls (and may switch engines)."""
+    return min((n // BLOCK_STEPS + 1) * BLOCK_STEPS, n_steps, chunk_end, n + DECIDE_STEPS)
 
-    Same arguments and the same result as ``simulate`` (explicit ``input_spikes`` are not
-    supported): every rank returns the whole network's Spikes, identical to a single-process
-    run with the same seed for any number of ranks. ``stats``: an MPIStats to fill with this
-    rank's compute and exchange times. Raises what ``simulate`` raises, and ConfigError for
-    networks with per-connection delays.
+
+def simulate_mpi_chunks(net: Network, duration_ms: float, chunk_ms: float | None = None, *,
+                        stimulate=None, rate_hz: float | None = None, inputs=(), seed: int = 0,
+                        mode: str = "fast", threads: int | None = None, comm=None,
+                        stats: MPIStats | None = None):
+    """``simulate_chunks`` across the ranks of ``comm`` (default COMM_WORLD); call it on every rank.
+
+    Yields on every rank the same chunks (whole network, steps from the chunk's start,
+    ``attrs`` with start_step/start_ms and the same ``dense_fraction``) as ``simulate_chunks``
+    in one process; chunk_ms None: one chunk. In mode "fast" the ranks choose the engine
+    (event-driven or dense) together from their summed work, every 1,000 steps as ``simulate``
+    does, so the choice too is the single-process one. ``stats``: filled with this rank's
+    compute and exchange times. Explicit ``input_spikes`` are not supported.
     """
     _check_network(net)
     comm = world() if comm is None else comm
@@ -222,65 +227,109 @@ def simulate_mpi(net: Network, duration_ms: float, *, stimulate=None, rate_hz: f
     p = net.params
     n_steps, driven, rate, events = _prepare(net, duration_ms, stimulate, rate_hz, inputs, None,
                                              seed, mode)
+    chunk_steps = n_steps if chunk_ms is None else check_duration(chunk_ms, p.dt_ms)
+    threads = _check_threads(threads)
     t0 = time.perf_counter()
     local = partition_network(net, rank, size)
     comm.Barrier()  # so that exchange_s measures the run, not the ranks' skew in partitioning
-    stats.extra["partition_s"] = time.perf_counter() - t0
+    stats.extra["partition_s"] = stats.extra.get("partition_s", 0.0) + time.perf_counter() - t0
     stats.synapse_bytes = local.nbytes
     nn, nl = net.n_neurons, local.n_local
-    st, theta, prm, uniform, coef = _local_state(net, local, driven)
-    tab = coefficient_table(p)
-    seg = np.stack([local.indptr[:-1], local.indptr[1:]], axis=1)
+    neu, coef = _local_state(net, local, driven)
+    tab = K.coefficient_table(p)
     d = int(p.delay_steps)
+    syn = K.Synapses(np.stack([local.indptr[:-1], local.indptr[1:]], axis=1), local.indices,
+                     local.weight, d, d)
     cap = max(4 * nl, 1 << 16)
-    sp_step, sp_neu = np.zeros(cap, np.int64), np.zeros(cap, np.int32)
-    ctr = np.zeros(4, np.int64)
-    active, is_active = np.zeros(nl, np.int32), np.zeros(nl, np.uint8)
-    pinned, step_spk = np.zeros(nl, np.uint8), np.zeros(nl, np.int32)
-    if net.neuron_params:  # neurons whose constant drive reaches threshold are active from the start
-        u = st[:, V] - prm[:, REST]
-        first = np.flatnonzero(np.maximum(u, 0.0) >= (prm[:, THR] - prm[:, REST]) - _MARGIN_MV)
-        active[: len(first)] = first
-        is_active[first] = 1
-        ctr[3] = len(first)
-    no_rec = np.zeros(0, np.int32)
-    rec = np.zeros((0, 0))
-    own_events = _LocalEvents(events, rank, size)
-    received = np.zeros(0, np.int64)  # spikes of the last interval, to deliver in this one
-    history = []
-    for t in range(0, n_steps, d):
-        t1 = min(t + d, n_steps)
-        c0 = time.perf_counter()
-        ev_step, ev_neu, ev_w = own_events.between(t, t1)
-        k = len(received)
-        if cap < k + nl + 1:
-            cap = 2 * (k + nl + 1)
-            sp_step, sp_neu = np.zeros(cap, np.int64), np.zeros(cap, np.int32)
-        sp_step[:k] = received // nn
-        sp_neu[:k] = received % nn
-        ctr[0], ctr[1], ctr[2] = k, 0, 0
-        n = t
-        while n < t1:
-            if mode == "fast":
-                n = run_fast(n, t1, st, theta, prm, uniform, active, is_active, pinned, step_spk,
-                             sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w, seg, local.indices,
-                             local.weight, tab, coef, d, d, no_rec, rec, rec, 0)
-            else:
-                n = run_reference(n, t1, st, theta, prm, sp_step, sp_neu, ctr, ev_step, ev_neu,
-                                  ev_w, seg, local.indices, local.weight, tab, coef, d, d,
-                                  no_rec, rec, rec, 0)
-            if n < t1:  # spike buffer nearly full: grow it and continue
-                sp_step = np.concatenate([sp_step, np.zeros_like(sp_step)])
-                sp_neu = np.concatenate([sp_neu, np.zeros_like(sp_neu)])
-                cap = len(sp_step)
-        mine = sp_step[k:ctr[0]] * nn + (sp_neu[k:ctr[0]].astype(np.int64) * size + rank)
-        stats.compute_s += time.perf_counter() - c0
-        received = _exchange(comm, np.ascontiguousarray(mine), stats)
-        history.append(received)
-    keys = np.concatenate(history) if history else np.zeros(0, np.int64)
+    log = K.SpikeLog(np.zeros(cap, np.int64), np.zeros(cap, np.int32), np.zeros(K.N_CTR, np.int64))
+    act = K.Activity(np.zeros(nl, np.int32), np.zeros(nl, np.uint8), np.zeros(nl, np.uint8),
+                     np.zeros(nl, np.int32))
+    probe = K.Probe(np.zeros(0, np.int32), np.zeros((0, 0)), np.zeros((0, 0)))
+    K.to_event(neu, act, coef, log.ctr)  # neurons above threshold at rest
     attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms,
              "mode": mode, "seed": int(seed), "rate_hz": rate,
              "stimulated": driven.tolist() if len(driven) <= 10_000 else len(driven),
              "silenced": net.silenced.tolist() if len(net.silenced) <= 10_000 else len(net.silenced),
              "network": getattr(net.connectome, "name", "")}  # the attrs of simulate
-    return Spikes(keys // nn, (keys % nn).astype(np.int32), nn, p.dt_ms, n_steps * p.dt_ms, attrs)
+    own_events = _LocalEvents(events, rank, size)
+    dense, dense_steps = mode == "reference", 0
+    received = np.zeros(0, np.int64)  # spikes of the last interval, delivered in this one
+    done: list[np.ndarray] = []  # exchanged spikes not yet yielded
+    chunk_lo, seg_lo = 0, 0
+    seg_stop = _next_stop(0, n_steps, chunk_steps)
+    pending: list[tuple[int, float]] = []  # chunk ends reached, waiting for their exchange
+    work = np.zeros(K.N_CTR, np.int64)
+    for t in range(0, n_steps, d):
+        t1 = min(t + d, n_steps)
+        c0 = time.perf_counter()
+        k = len(received)
+        if len(log.step) < k + nl + 1:
+            cap = 2 * (k + nl + 1)
+            log = K.SpikeLog(np.zeros(cap, np.int64), np.zeros(cap, np.int32), log.ctr)
+        log.step[:k] = received // nn
+        log.neuron[:k] = received % nn
+        log.ctr[K.N_SPIKES], log.ctr[K.DELIVERED], log.ctr[K.NEXT_EVENT] = k, 0, 0
+        inp = K.Inputs(*own_events.between(t, t1))
+        n = t
+        while n < t1:
+            stop = min(t1, seg_stop)
+            while n < stop:
+                if dense:
+                    n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk,
+                                    threads)
+                else:
+                    n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
+                if n < stop:  # spike log nearly full: grow it and continue
+                    log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
+                                     np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            if n == seg_stop:  # where simulate may switch engines, and chunks end
+                dense_steps += (n - seg_lo) if dense else 0
+                if mode == "fast":  # the whole network's work decides, as in one process
+                    x0 = time.perf_counter()
+                    comm.Allreduce(log.ctr.copy(), work)
+                    stats.exchange_s += time.perf_counter() - x0
+                    want = _prefer_dense(work, n - seg_lo, nn, threads, dense)
+                    if want and not dense:
+                        K.to_dense(n, tab, coef, neu)
+                    elif dense and not want:
+                        K.to_event(neu, act, coef, log.ctr)
+                    dense = want
+                log.ctr[K.WORK_ACTIVE] = log.ctr[K.WORK_INPUTS] = 0
+                if n == chunk_lo + chunk_steps or n == n_steps:
+                    pending.append((chunk_lo, n, round(dense_steps / n, 6)))
+                    chunk_lo = n
+                seg_lo = n
+                seg_stop = _next_stop(n, n_steps, chunk_lo + chunk_steps)
+        mine = log.step[k:log.ctr[K.N_SPIKES]] * nn + (
+            log.neuron[k:log.ctr[K.N_SPIKES]].astype(np.int64) * size + rank)
+        stats.compute_s += time.perf_counter() - c0
+        received = _exchange(comm, np.ascontiguousarray(mine), stats)
+        done.append(received)
+        while pending and pending[0][1] <= t1:  # every spike before this chunk's end is here
+            lo, end, fraction = pending.pop(0)
+            keys = np.concatenate(done)
+            cut = np.searchsorted(keys, end * nn)
+            yield Spikes(keys[:cut] // nn - lo, (keys[:cut] % nn).astype(np.int32), nn, p.dt_ms,
+                         (end - lo) * p.dt_ms,
+                         {**attrs, "dense_fraction": fraction, "start_step": lo,
+                          "start_ms": lo * p.dt_ms})
+            done = [keys[cut:]]
+
+
+def simulate_mpi(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float | None = None,
+                 inputs=(), seed: int = 0, mode: str = "fast", threads: int | None = None,
+                 comm=None, stats: MPIStats | None = None) -> Spikes:
+    """``simulate`` across the ranks of ``comm`` (default COMM_WORLD); call it on every rank.
+
+    Same arguments and the same result as ``simulate`` (explicit ``input_spikes`` are not
+    supported): every rank returns the whole network's Spikes, identical to a single-process
+    run with the same seed for any number of ranks. ``stats``: an MPIStats to fill with this
+    rank's compute and exchange times. Raises what ``simulate`` raises, and ConfigError for
+    networks with per-connection delays.
+    """
+    (spikes,) = simulate_mpi_chunks(net, duration_ms, None, stimulate=stimulate, rate_hz=rate_hz,
+                                    inputs=inputs, seed=seed, mode=mode, threads=threads, comm=comm,
+                                    stats=stats)
+    spikes.attrs.pop("start_step")
+    spikes.attrs.pop("start_ms")
+    return spikes
