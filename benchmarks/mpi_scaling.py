@@ -35,9 +35,10 @@ def _mpiexec() -> str:
     return str(exe) if exe.exists() else "mpiexec"
 
 
-def _run(k: int, net: str, drive: str, duration: float, out: Path) -> dict:
+def _run(k: int, net: str, drive: str, duration: float, out: Path, *extra: str) -> dict:
     cmd = [_mpiexec(), "-n", str(k), sys.executable, "-m", "neurocast.cli", "-q", "simulate", net,
-           "--stimulate", drive, "--duration", str(duration), "--seed", "0", "--out", str(out), "--json"]
+           "--stimulate", drive, "--duration", str(duration), "--seed", "0", "--out", str(out), "--json",
+           *extra]
     env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if res.returncode != 0:
@@ -71,6 +72,8 @@ def main() -> None:
     print(f"# {_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; * = oversubscribed")
     tmp = Path(tempfile.mkdtemp(prefix="mpi-scaling-"))
+    for mode in ("event", "reference"):  # compile/load the kernels for the ranks' array types
+        _run(2, "celegans-cook2019", "random:5", 0.05, tmp / "warm.npz", "--mode", mode)
     if args.strong:
         for drive in args.drive.split(","):
             rows, files = [], []
