@@ -52,11 +52,13 @@ def _run(k: int, net: str, drive: str, duration: float, out: Path, *extra: str) 
 
 def _table(title: str, rows: list[tuple[int, str, str, dict]]) -> None:
     print(f"\n{title}")
-    print("| K | network | drive | spikes | run s | compute s | exchange s | synapses MB/rank | peak MB (rank 0) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| K | network | drive | spikes | run s | compute s | exchange s | partition s | synapses MB/rank "
+          "| peak MB (rank 0) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for k, net, drive, s in rows:
         print(f"| {k}{'*' if k > (os.cpu_count() or 1) else ''} | {net} | {drive} | {s['n_spikes']:,} "
               f"| {s['run_s']:.2f} | {s['compute_s']:.2f} | {s['exchange_s']:.2f} "
+              f"| {s.get('partition_s', 0.0):.2f} "
               f"| {s['synapse_mb_per_rank']:.0f} | {s['peak_memory_mb']:.0f} |", flush=True)
 
 
