@@ -5,13 +5,15 @@ Public API::
     run_benchmark(ds, *, models=..., context=4, horizon=32, protocol=None, metrics=None,
                   out_dir=None, ...) -> BenchResult (scorecard, protocol, summary, files, timings)
     evaluate(model, traces, protocol, ...) -> {condition: WindowStats}
+    evaluate_on_cluster(models, path, protocol, client=...)  the same, as Dask tasks (dask extra)
     METRICS, Metric, STATISTICS, Statistic, WindowStats   statistic → aggregation → metric
     write_statistics, read_statistics, merge_statistics    evaluate in shards, merge later
     build_scorecard, scorecard_protocol, summary_table, write_scorecard, read_scorecard
     plot_mae_curves, plot_heatmap, write_report
 """
 
-from neurocast.bench._evaluate import batch_windows_for, evaluate
+from neurocast.bench._cluster import evaluate_on_cluster
+from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._run import DEFAULT_MODELS, BenchResult, neuron_groups, run_benchmark
@@ -36,6 +38,7 @@ __all__ = [
     "batch_windows_for",
     "build_scorecard",
     "evaluate",
+    "evaluate_on_cluster",
     "merge_statistics",
     "neuron_groups",
     "plot_heatmap",
@@ -43,6 +46,7 @@ __all__ = [
     "read_scorecard",
     "read_statistics",
     "run_benchmark",
+    "score_segment",
     "scorecard_protocol",
     "summary_table",
     "write_report",

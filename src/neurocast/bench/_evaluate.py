@@ -11,7 +11,7 @@ from neurocast.data._windows import valid_windows
 from neurocast.errors import FormatError, unknown_name
 from neurocast.models import Forecaster
 
-__all__ = ["batch_windows_for", "evaluate"]
+__all__ = ["batch_windows_for", "evaluate", "score_segment"]
 
 # Forecast values held in memory per batch (float32): 2**25 values = 128 MiB.
 _BATCH_VALUES = 1 << 25
@@ -56,41 +56,42 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     with progress(total, f"evaluate {label or model.name}", "window") as bar:
         for seg in tests:
             stats = WindowStats(seg.n_windows, h, group_names, groups, statistics)
-            data = seg.load()
-            target_mask = None if mask is None else seg.target_windows(mask).astype(bool, copy=False)
-            if target_mask is not None and target_mask.shape[2:] != (n_neurons,):
-                raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
-                                  "give a (time, neuron) boolean mask")
             valid = None if skip_frames is None else valid_windows(seg, skip_frames)
-            for first, ctx, tgt in seg.windows(data, batch):
-                if valid is not None and not valid[first:first + ctx.shape[0]].all():
-                    _add_valid(model, seg, stats, first, ctx, tgt, valid, target_mask, h, bar)
-                    continue
-                pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
-                expected = (ctx.shape[0], h, n_neurons)
-                if getattr(pred, "shape", None) != expected:
-                    raise FormatError(
-                        f"model {model.name!r} returned forecasts of shape {getattr(pred, 'shape', None)}, "
-                        f"expected (batch, horizon, neuron) = {expected}",
-                        "predict must return one frame per step ahead for every neuron",
-                    )
-                sub_mask = None if target_mask is None else target_mask[first:first + ctx.shape[0]]
-                stats.add(first, pred, tgt, mask=sub_mask)
-                bar.update(ctx.shape[0])
+            score_segment(model, seg, stats, batch, mask=mask, valid=valid, on_batch=bar.update)
             out[seg.condition] = stats
     return out
 
 
-def _add_valid(model, seg, stats, first, ctx, tgt, valid, target_mask, h, bar) -> None:
-    """Score only the windows of a batch that touch no NaN frame, run by contiguous run."""
-    ok = valid[first:first + ctx.shape[0]]
-    change = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
-    for a, b in zip(np.flatnonzero(change == 1), np.flatnonzero(change == -1), strict=True):
-        c = np.ascontiguousarray(ctx[a:b])
-        pred = model.predict(c, seg.meta(first + int(a), int(b - a)))
-        if getattr(pred, "shape", None) != (b - a, h, ctx.shape[2]):
-            raise FormatError(f"model {model.name!r} returned forecasts of shape {getattr(pred, 'shape', None)}",
-                              "predict must return one frame per step ahead for every neuron")
-        sub_mask = None if target_mask is None else target_mask[first + a:first + b]
-        stats.add(first + int(a), pred, tgt[a:b], mask=sub_mask)
-    bar.update(ctx.shape[0])
+def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mask=None,
+                  valid: np.ndarray | None = None, on_batch=None) -> None:
+    """Add the statistics of the windows of one test segment to ``stats`` (rows 0.., in batches
+    of ``batch`` windows; the segment is read once). on_batch(n) is called per batch.
+
+    mask: optional bool (time, neuron) over the whole recording, True where a target counts.
+    valid: optional bool (n_windows,): False for windows that must not be predicted nor scored
+    (they touch a NaN frame); a batch holding such windows is predicted run by run of valid ones.
+    """
+    n_neurons = seg.n_neurons
+    data = seg.load()
+    target_mask = None if mask is None else seg.target_windows(mask).astype(bool, copy=False)
+    if target_mask is not None and target_mask.shape[2:] != (n_neurons,):
+        raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
+                          "give a (time, neuron) boolean mask")
+    for first, ctx, tgt in seg.windows(data, batch):
+        ok = np.ones(ctx.shape[0], bool) if valid is None else valid[first:first + ctx.shape[0]]
+        change = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+        for a, b in zip(np.flatnonzero(change == 1), np.flatnonzero(change == -1), strict=True):
+            whole = a == 0 and b == ctx.shape[0]  # the usual case: the batch as it is, no copy
+            c = ctx if whole else np.ascontiguousarray(ctx[a:b])
+            pred = model.predict(c, seg.meta(first + int(a), int(b - a)))
+            expected = (int(b - a), seg.horizon, n_neurons)
+            if getattr(pred, "shape", None) != expected:
+                raise FormatError(
+                    f"model {model.name!r} returned forecasts of shape {getattr(pred, 'shape', None)}, "
+                    f"expected (batch, horizon, neuron) = {expected}",
+                    "predict must return one frame per step ahead for every neuron",
+                )
+            sub_mask = None if target_mask is None else target_mask[first + a:first + b]
+            stats.add(first + int(a), pred, tgt if whole else tgt[a:b], mask=sub_mask)
+        if on_batch is not None:
+            on_batch(ctx.shape[0])

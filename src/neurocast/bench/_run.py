@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
+from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
@@ -112,7 +113,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
-                  keep_constant: bool = False, cv_folds: int = 0) -> BenchResult:
+                  keep_constant: bool = False, cv_folds: int = 0, client=None,
+                  chunk_windows: int | None = None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -132,6 +134,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     stimulus covariates. cv_folds: blocked cross-validation with this many folds (0 = off):
     every fold is fitted and scored (``Protocol.folds``), and each condition's test windows of
     all folds are pooled (every frame of a training condition is then a test target once).
+    client: a ``distributed.Client``: the test windows are then scored as Dask tasks in chunks
+    of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
+    by the workers; no mask, NaN skipping, left-out neurons or folds); the scorecard is
+    identical bit for bit, and each model's evaluate_s is the time of the one evaluation of all models.
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     """
     if isinstance(models, str):
@@ -175,7 +181,13 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
-    results, timings, fitted = {}, {}, {}
+    path = ds.encoding.get("neurocast_path")
+    if client is not None and (path is None or mask is not None or bad_frames is not None
+                               or not keep.all() or cv_folds):
+        raise ConfigError("evaluation on a Dask cluster needs a dataset stored on disk, every neuron "
+                          "scored, no NaN skipping and no folds",
+                          "open the dataset from its store, and leave out --nan, --folds and masks")
+    results, timings, fitted, models_fitted = {}, {}, {}, {}
     for name in names:
         per_fold = []
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
@@ -191,15 +203,26 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             t0 = time.perf_counter()
             model.fit(train, val)
             t1 = time.perf_counter()
-            per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
-                                     group_names=group_names, statistics=statistics,
-                                     batch_windows=batch_windows, skip_frames=bad_frames))
+            if client is None:
+                per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
+                                         group_names=group_names, statistics=statistics,
+                                         batch_windows=batch_windows, skip_frames=bad_frames))
+            else:  # kept for the one evaluation of all models on the cluster
+                models_fitted[name] = model
             t2 = time.perf_counter()
             timings[name]["fit_s"] += t1 - t0
             timings[name]["evaluate_s"] += t2 - t1
-        results[name] = per_fold[0] if len(per_fold) == 1 else {
-            c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
+        if per_fold:
+            results[name] = per_fold[0] if len(per_fold) == 1 else {
+                c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
         fitted[name] = {"config": model.config(), "fitted": model.fitted}
+    if client is not None:
+        t0 = time.perf_counter()
+        results = evaluate_on_cluster(models_fitted, path, proto, client=client, groups=groups,
+                                      group_names=group_names, statistics=statistics,
+                                      batch_windows=batch_windows, chunk_windows=chunk_windows)
+        for name in names:
+            timings[name]["evaluate_s"] = time.perf_counter() - t0
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),

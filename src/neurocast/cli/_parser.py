@@ -107,6 +107,18 @@ def _simulate(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing --out / --plot files")
     p.add_argument("--top", type=int, default=TOP_SHOWN, metavar="K",
                    help=f"responding neurons listed (and plotted x4) (default {TOP_SHOWN})")
+    g = p.add_argument_group("screens on a Dask cluster (needs the 'dask' extra)")
+    g.add_argument("--sweep", metavar="KIND",
+                   help="run many experiments as Dask tasks: silence:each or stimulate:each (one "
+                        "experiment per neuron of --of), or PARAM=V1,V2,... (a grid of a model "
+                        "parameter, e.g. w_syn_mv=0.2,0.3 or rate_hz=50,100); --out FILE.zarr "
+                        "gets the rates (experiment x neuron)")
+    g.add_argument("--of", default="", metavar="NAMES|random:K",
+                   help="the neurons of silence:each / stimulate:each")
+    g.add_argument("--workers", type=int, default=2, metavar="W",
+                   help="worker processes of the local Dask cluster (default 2)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="use a running Dask scheduler (e.g. tcp://host:8786) instead of a local cluster")
     _common(p)
 
 
@@ -224,6 +236,16 @@ def _bench(sub) -> None:
                    help="also score dead/constant channels (left out by default)")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
+    g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "
+                             "(needs the 'dask' extra; the scorecard is the same)")
+    g.add_argument("--dask", action="store_true",
+                   help="score the test windows as Dask tasks on a local cluster")
+    g.add_argument("--workers", type=int, default=2, metavar="W",
+                   help="worker processes of the local cluster (default 2)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="use a running Dask scheduler (e.g. tcp://host:8786); implies --dask")
+    g.add_argument("--chunk-windows", type=int, default=None, metavar="K",
+                   help="test windows per task (default: 4 batches of ~128 MiB of forecasts)")
     _common(p)
 
 

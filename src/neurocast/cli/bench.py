@@ -7,6 +7,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset, resolve
@@ -90,10 +91,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(ds, models, metrics, out, args):
-    return run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
-                         protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
-                         title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
-                         keep_constant=args.keep_constant, cv_folds=args.folds)
+    kwargs = dict(models=models, context=args.context, horizon=args.horizon, protocol=args.protocol,
+                  metrics=metrics, out_dir=out, group_by=args.group_by,
+                  title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
+                  keep_constant=args.keep_constant, cv_folds=args.folds)
+    if not (args.dask or args.scheduler):
+        if args.chunk_windows is not None:
+            raise ConfigError("--chunk-windows goes with --dask or --scheduler",
+                              "add --dask (a local cluster) or --scheduler ADDRESS")
+        return run_benchmark(ds, **kwargs)
+    if args.workers < 1 or (args.chunk_windows is not None and args.chunk_windows < 1):
+        raise ConfigError("--workers and --chunk-windows must be >= 1", "e.g. --workers 2")
+    info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {args.workers} workers'}")
+    with dask_client(args.scheduler, n_workers=args.workers) as client:
+        return run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)
 
 
 def _print(result, args) -> None:

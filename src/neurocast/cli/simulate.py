@@ -17,6 +17,7 @@ from neurocast._progress import progress, progress_enabled
 from neurocast.cli._output import info, print_json
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError
+from neurocast.sim._stream import CHUNK_MS
 from neurocast.sim.plot import plot_summary, save_figure
 
 TRIAL_CHUNK = 9  # trials per run_trials call when a progress bar is shown (1 here + 4 per core)
@@ -41,7 +42,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seed must be >= 0, got {args.seed}")
     if args.top < 0:
         raise ConfigError(f"--top must be >= 0, got {args.top}")
-    if args.out and Path(args.out).suffix not in (".parquet", ".npz"):
+    if args.sweep:
+        _check_sweep_args(args)
+    elif args.of or args.scheduler:
+        raise ConfigError("--of and --scheduler go with --sweep", "e.g. --sweep silence:each --of random:100")
+    elif args.out and Path(args.out).suffix not in (".parquet", ".npz"):
         raise ConfigError(f"--out must end in .parquet or .npz, not {Path(args.out).suffix or 'nothing'!r}",
                           f"e.g. --out {Path(args.out).with_suffix('.parquet')}")
     if args.plot and Path(args.plot).suffix.lower() != ".png":
@@ -58,6 +63,85 @@ def _check_args(args: argparse.Namespace) -> None:
                           "choose another path or pass --overwrite")
 
 
+def _check_sweep_args(args: argparse.Namespace) -> None:
+    if args.out and Path(args.out).suffix != ".zarr":
+        raise ConfigError(f"--sweep writes a zarr store; --out must end in .zarr, not {args.out!r}",
+                          f"e.g. --out {Path(args.out).with_suffix('.zarr')}")
+    if args.plot:
+        raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    each = args.sweep in sim.SWEEP_KINDS
+    if each and not args.of:
+        raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
+    if not each and "=" not in args.sweep:
+        raise ConfigError(f"unknown --sweep {args.sweep!r}",
+                          f"use {' or '.join(sim.SWEEP_KINDS)} (with --of), or PARAM=V1,V2,... "
+                          "(e.g. w_syn_mv=0.2,0.3)")
+    if not each and args.of:
+        raise ConfigError("--of goes with --sweep silence:each or stimulate:each")
+
+
+def _grid(spec: str) -> tuple[str, list[float]]:
+    """'w_syn_mv=0.2,0.3' -> ('w_syn_mv', [0.2, 0.3]); ConfigError for values that are not numbers."""
+    name, _, text = spec.partition("=")
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"--sweep {spec!r}: values must be numbers", "e.g. --sweep w_syn_mv=0.2,0.3") from None
+    return name.strip(), values
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    """--sweep: every experiment as a Dask task; rates (experiment x neuron) to --out FILE.zarr."""
+    t0 = time.perf_counter()
+    con = load_connectome(args.network)
+    stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
+    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence")
+    params = sim.neuron_model(args.model)
+    params = params if args.dt is None else params.replace(dt_ms=args.dt)
+    if args.rate is not None:
+        params = params.replace(rate_hz=float(args.rate))
+    if args.sweep in sim.SWEEP_KINDS:
+        of = sim.select_neurons(con, args.of, seed=args.seed, what="--of")
+        experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
+    else:
+        experiments = sim.grid_experiments(*_grid(args.sweep), stimulate=stim)
+    where = args.scheduler or f"a local cluster of {args.workers} workers"
+    info(f"{args.network}: {len(experiments):,} experiments x {args.trials} trial(s) of "
+         f"{args.duration:g} s on {where}")
+    ds = sim.run_experiments(args.network, experiments, float(args.duration) * 1000.0, params=params,
+                             silence=silence, n_trials=args.trials, seed=args.seed, mode=args.mode,
+                             scheduler=args.scheduler, n_workers=args.workers, progress=True)
+    if args.out:
+        sim.save_sweep(ds, args.out)
+    counts = ds["n_spikes"].values
+    summary = {"network": con.name or str(args.network), "sweep": args.sweep,
+               "n_experiments": len(experiments), "n_trials": args.trials,
+               "duration_s": float(args.duration), "n_workers": None if args.scheduler else args.workers,
+               "scheduler": args.scheduler, "task_s": ds.attrs["task_s"], "sweep_s": ds.attrs["wall_s"],
+               "wall_s": round(time.perf_counter() - t0, 6),
+               "n_spikes_min": int(counts.min()), "n_spikes_max": int(counts.max())}
+    if args.out:
+        summary["out"] = str(args.out)
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"{summary['network']}: {summary['n_experiments']:,} experiments ({args.sweep}), "
+          f"{args.trials} trial(s) of {args.duration:g} s; sweep {summary['sweep_s']:.1f} s wall, "
+          f"{summary['task_s']:.1f} s in tasks")
+    order = np.argsort(counts, kind="stable")
+    shown = list(dict.fromkeys([*order[: args.top // 2], *order[::-1][: args.top - args.top // 2]]))
+    if shown:
+        width = max(len(str(ds["label"].values[k])) for k in shown)
+        print("fewest and most spikes:")
+        for k in sorted(shown, key=lambda k: counts[k]):
+            print(f"  {ds['label'].values[k]!s:<{width}}  {counts[k]:,} spikes")
+    if args.out:
+        info(f"rates written to {args.out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- the command
 def _peak_memory_mb() -> float:
     """Peak resident memory of this process and its finished children, in MB (Linux ru_maxrss is KiB)."""
@@ -69,6 +153,8 @@ def _peak_memory_mb() -> float:
 
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
+    if args.sweep:
+        return _run_sweep(args)
     t0 = time.perf_counter()
     con = load_connectome(args.network)
     load_s = time.perf_counter() - t0
@@ -91,22 +177,28 @@ def run(args: argparse.Namespace) -> int:
     warmup_s = time.perf_counter() - t_w
 
     t2 = time.perf_counter()
-    if args.trials == 1 and args.out and not args.plot:  # spikes go to the file as they come
+    ranks = sim.mpi_world_size()
+    mpi = None
+    if ranks > 1:  # started by mpiexec -n K: every rank simulates its part, rank 0 reports
+        counts, written, mpi = _run_mpi(net, duration_ms, stim, rate_hz, con, args)
+        if mpi is None:
+            return 0
+        run_s = time.perf_counter() - t2
+    elif args.trials == 1 and args.out and not args.plot:  # spikes go to the file as they come
         counts = sim.simulate_to_file(net, duration_ms, args.out, stimulate=stim, rate_hz=rate_hz,
                                   mode=args.mode, seed=args.seed, progress=True,
-                                  extra_attrs={"trial": 0, "n_trials": 1,
-                                               "network": con.name or str(args.network)})[None]
+                                  extra_attrs=_trial_attrs(0, 1, con, args))[None]
         run_s = time.perf_counter() - t2
         written = {"out": [args.out]}
     else:
         trials = _run(net, duration_ms, stim, rate_hz, args)
         run_s = time.perf_counter() - t2
-        for i, s in enumerate(trials):
-            s.attrs.update({"trial": i, "n_trials": len(trials), "network": con.name or str(args.network)})
-        written = _write_outputs(trials, con, stim, args)
+        written = _write_outputs(trials, con, stim, args, duration_ms)
         counts = np.stack([s.counts() for s in trials])
     summary = _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
     summary["warmup_s"] = round(warmup_s, 6)
+    if mpi is not None:
+        summary.update(mpi)
     summary["wall_s"] = round(time.perf_counter() - t0, 6)
     if args.json:
         print_json(summary)
@@ -142,6 +234,48 @@ def _run(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args) -> lis
     return out
 
 
+def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, args):
+    """The trials across the MPI ranks, with the spikes and files of a single-process run.
+
+    One trial with --out (no plot) streams the chunks of simulate_mpi_chunks into the
+    SpikeFileWriter, as simulate_to_file does in one process. Returns (counts (trial, neuron),
+    written, figures) on rank 0, where figures has mpi_ranks and the slowest rank's
+    compute_s / exchange_s / partition_s; (None, None, None) on the other ranks.
+    """
+    from mpi4py import MPI  # heavy optional dependency (the 'mpi' extra)
+
+    comm = MPI.COMM_WORLD
+    root = comm.Get_rank() == 0
+    stats = sim.MPIStats()
+    kw = {"stimulate": stim, "rate_hz": rate_hz, "mode": args.mode, "comm": comm, "stats": stats}
+    if args.trials == 1 and args.out and not args.plot:
+        chunks = sim.simulate_mpi_chunks(net, duration_ms, min(CHUNK_MS, duration_ms),
+                                         seed=args.seed, **kw)
+        if root:
+            with sim.SpikeFileWriter(args.out, duration_ms, _trial_attrs(0, 1, con, args)) as writer:
+                for chunk in chunks:
+                    writer.write(chunk)
+            counts, written = writer.counts[None], {"out": [args.out]}
+        else:
+            for _ in chunks:
+                pass
+    else:
+        trials = [sim.simulate_mpi(net, duration_ms, seed=args.seed + k, **kw)
+                  for k in range(args.trials)]
+        if root:
+            written = _write_outputs(trials, con, stim, args, duration_ms)
+            counts = np.stack([s.counts() for s in trials])
+    figures = comm.gather((stats.compute_s, stats.exchange_s, stats.extra.get("partition_s", 0.0),
+                           stats.synapse_bytes), root=0)
+    if not root:
+        return None, None, None
+    compute, exchange, partition, nbytes = (max(f[i] for f in figures) for i in range(4))
+    return counts, written, {
+        "mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
+        "exchange_s": round(exchange, 6), "partition_s": round(partition, 6),
+        "n_exchanges": stats.n_exchanges, "synapse_mb_per_rank": round(nbytes / 1e6, 3)}
+
+
 def trial_paths(out: str | Path, n_trials: int) -> list[Path]:
     """Where --out writes: the file itself for one trial, FILE.trial000.SUFFIX, ... for several."""
     out = Path(out)
@@ -150,12 +284,25 @@ def trial_paths(out: str | Path, n_trials: int) -> list[Path]:
     return [out.with_name(f"{out.stem}.trial{i:03d}{out.suffix}") for i in range(n_trials)]
 
 
-def _write_outputs(trials: list, con, stim: np.ndarray, args) -> dict:
+def _trial_attrs(i: int, n: int, con, args) -> dict:
+    """Provenance added to the spikes of trial i of n."""
+    return {"trial": i, "n_trials": n, "network": con.name or str(args.network)}
+
+
+def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float) -> dict:
+    """--out and --plot of finished trials. One trial without a plot is written by the same
+    SpikeFileWriter as a streamed single-process run, so MPI runs give the same bytes."""
     written: dict = {}
+    for i, s in enumerate(trials):
+        s.attrs.update(_trial_attrs(i, len(trials), con, args))
     if args.out:
         paths = trial_paths(args.out, len(trials))
-        for s, path in zip(trials, paths, strict=True):
-            s.save(path)
+        if len(trials) == 1 and not args.plot:
+            with sim.SpikeFileWriter(paths[0], duration_ms) as writer:
+                writer.write(trials[0])
+        else:
+            for s, path in zip(trials, paths, strict=True):
+                s.save(path)
         written["out"] = [str(p) for p in paths]
     if args.plot:
         fig = plot_summary(trials, con, top=max(4 * args.top, 1), driven=stim)

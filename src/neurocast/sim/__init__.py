@@ -27,6 +27,16 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   -> list[Spikes]``: trial k uses seed + k; both cores via forked processes.
 - ``sweep(net, duration_ms, param, values, *, n_trials=1, seed=0, n_jobs=2, **kw)
   -> list[list[Spikes]]``: e.g. ``sweep(net, 1000, "rate_hz", range(10, 261, 50), ...)``.
+- ``run_experiments(network, experiments, duration_ms, *, n_trials=1, seed=0, client=None,
+  scheduler=None, n_workers=2, ...) -> xarray.Dataset``: a screen (``each_experiments(con,
+  "silence:each"|"stimulate:each", neurons)``, ``grid_experiments(param, values)``) as Dask
+  tasks; rates (experiment × neuron), identical to simulating the experiments one by one.
+  ``save_sweep(ds, path.zarr)``. Needs the ``dask`` extra.
+- ``simulate_mpi(net, duration_ms, *, same as simulate, comm=None, stats=None) -> Spikes``:
+  the same run across MPI ranks (``mpiexec -n K``): neurons partitioned round robin, synapses
+  stored with their postsynaptic neuron, spikes exchanged every synaptic delay; identical
+  spike trains for any K. ``partition_network``, ``MPIStats``, ``mpi_world_size``. Needs the
+  ``mpi`` extra.
 - ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, NumPy
   positions, boolean masks or "random:K".
 - ``MODES = ("fast", "event", "reference")``: automatic choice between the event-driven and
@@ -39,6 +49,13 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 
 from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
+from neurocast.sim._mpi import (
+    MPIStats,
+    mpi_world_size,
+    partition_network,
+    simulate_mpi,
+    simulate_mpi_chunks,
+)
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._params import ShiuParams
 from neurocast.sim._registry import (
@@ -59,11 +76,22 @@ from neurocast.sim._simulate import (
     trace,
 )
 from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
+from neurocast.sim._sweeps import (
+    SWEEP_KINDS,
+    Experiment,
+    each_experiments,
+    grid_experiments,
+    run_experiments,
+    save_sweep,
+)
 
 __all__ = [
     "MODES",
     "NEURON_MODELS",
+    "SWEEP_KINDS",
     "Estimate",
+    "Experiment",
+    "MPIStats",
     "Network",
     "NeuronModel",
     "PoissonInput",
@@ -71,16 +99,24 @@ __all__ = [
     "SpikeFileWriter",
     "Trace",
     "build_network",
+    "each_experiments",
     "estimate",
     "get_neuron_model",
+    "grid_experiments",
+    "mpi_world_size",
     "neuron_model",
+    "partition_network",
     "register_neuron_model",
     "resolve_neurons",
     "response_summary",
+    "run_experiments",
     "run_trials",
+    "save_sweep",
     "select_neurons",
     "simulate",
     "simulate_chunks",
+    "simulate_mpi",
+    "simulate_mpi_chunks",
     "simulate_to_file",
     "sweep",
     "trace",

@@ -1,0 +1,141 @@
+"""Screens on a Dask cluster: identical to the same experiments simulated one by one."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("distributed")
+
+from neurocast.cli import main
+from neurocast.errors import ConfigError, UnknownNameError
+from neurocast.sim import (
+    build_network,
+    each_experiments,
+    grid_experiments,
+    run_experiments,
+    simulate,
+)
+from neurocast.sim._sweeps import cached_networks, clear_cached_networks
+
+pytestmark = pytest.mark.distributed
+
+DURATION_MS = 300.0
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """A LocalCluster of two worker processes (started once for this module)."""
+    from neurocast._dask import dask_client
+
+    before = os.environ.get("NEUROCAST_CACHE")
+    os.environ["NEUROCAST_CACHE"] = str(tmp_path_factory.mktemp("cache"))  # inherited by workers
+    try:
+        with dask_client(n_workers=2) as cl:
+            yield cl
+    finally:
+        if before is None:
+            os.environ.pop("NEUROCAST_CACHE", None)
+        else:
+            os.environ["NEUROCAST_CACHE"] = before
+
+
+def _one_by_one(con, exp, n_trials, seed, params=None, rate_hz=None):
+    """What the screen must equal: plain simulate calls, trial k with seed + k."""
+    from neurocast.sim import ShiuParams
+
+    params = (params or ShiuParams()).replace(**{k: v for k, v in exp.changes if k != "rate_hz"})
+    rate = dict(exp.changes).get("rate_hz", rate_hz)
+    net = build_network(con, params, silence=np.array(exp.silence, np.int64))
+    counts = sum(simulate(net, DURATION_MS, stimulate=np.array(exp.stimulate, np.int64),
+                          rate_hz=rate, seed=seed + k).counts() for k in range(n_trials))
+    return (counts / (n_trials * DURATION_MS / 1000.0)).astype(np.float32)
+
+
+def test_silence_each_equals_one_by_one(client, cook2019):
+    drive = cook2019.index_of(["ASHL", "ASHR"])
+    # neurons downstream of ASH (silencing them changes the response) and two bystanders
+    of = np.array([*cook2019.index_of(["ASHR", "AVAL", "AVAR", "AVDL"]), 0, 7])
+    exps = each_experiments(cook2019, "silence:each", of, stimulate=drive)
+    ds = run_experiments(cook2019, exps, DURATION_MS, n_trials=2, seed=5, client=client)
+    assert ds["rate_hz"].dims == ("experiment", "neuron") and ds.sizes["experiment"] == len(of)
+    assert ds["target"].values.tolist() == of.tolist()  # in the order given
+    for k, exp in enumerate(exps):
+        np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
+    # the screen is not trivially constant: silencing ASHR removes its own spikes' effect
+    assert len({int(v) for v in ds["n_spikes"].values}) > 1
+    # the worker's weight copy was restored: a later unsilenced run is the plain one
+    base = each_experiments(cook2019, "stimulate:each", drive[:1], stimulate=drive)
+    again = run_experiments(cook2019, base, DURATION_MS, n_trials=1, seed=5, client=client)
+    np.testing.assert_array_equal(again["rate_hz"].values[0], _one_by_one(cook2019, base[0], 1, 5))
+
+
+def test_each_worker_builds_the_network_once(client, cook2019):
+    of = np.arange(8)
+    exps = each_experiments(cook2019, "stimulate:each", of)
+    client.run(clear_cached_networks)
+    ds = run_experiments("celegans-cook2019", exps, DURATION_MS, seed=1, client=client)
+    built = list(client.run(cached_networks).values())
+    # every worker that ran tasks built the network once (the key is the built-in name)
+    assert ["celegans-cook2019"] in built and all(b in ([], ["celegans-cook2019"]) for b in built)
+    for k in (0, 7):
+        np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exps[k], 1, 1))
+    driven = ds["rate_hz"].values[np.arange(8), of]
+    assert (driven > 50).all()  # each experiment drove its own neuron
+
+
+def test_parameter_grids(client, cook2019):
+    drive = cook2019.index_of(["ASHL", "ASHR"])
+    for param, values in (("w_syn_mv", [0.2, 0.4]), ("rate_hz", [50.0, 200.0])):
+        exps = grid_experiments(param, values, stimulate=drive)
+        ds = run_experiments(cook2019, exps, DURATION_MS, n_trials=2, seed=2, client=client)
+        assert ds["param"].values.tolist() == [param] * 2 and ds["value"].values.tolist() == values
+        for k, exp in enumerate(exps):
+            np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 2))
+        assert ds["n_spikes"].values[1] > ds["n_spikes"].values[0]
+
+
+def test_bad_screens(cook2019):
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        each_experiments(cook2019, "silence:evry", [1])
+    with pytest.raises(ConfigError, match="needs neurons"):
+        each_experiments(cook2019, "silence:each", [])
+    with pytest.raises(UnknownNameError, match="w_syn_mv"):
+        grid_experiments("w_syn", [0.1])
+    exps = grid_experiments("w_syn_mv", [0.1])
+    with pytest.raises(ConfigError, match="n_trials"):
+        run_experiments(cook2019, exps, DURATION_MS, n_trials=0)
+
+
+def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
+    import xarray as xr
+
+    out = tmp_path / "screen.zarr"
+    code = main(["simulate", "celegans-cook2019", "--stimulate", "ASHL,ASHR", "--sweep", "silence:each",
+                 "--of", "ASHR,AVAL,ADAL", "--duration", "0.3", "--trials", "2", "--seed", "5",
+                 "--scheduler", client.scheduler.address, "--out", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    summary = json.loads(captured.out)
+    assert summary["n_experiments"] == 3 and summary["out"] == str(out)
+    ds = xr.open_zarr(out, consolidated=False).load()
+    assert ds["label"].values.tolist() == ["silence ADAL", "silence ASHR", "silence AVAL"]
+    exps = each_experiments(cook2019, "silence:each", np.sort(cook2019.index_of(["ASHR", "AVAL", "ADAL"])),
+                            stimulate=cook2019.index_of(["ASHL", "ASHR"]))
+    for k, exp in enumerate(exps):
+        np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sweep", "silence:each"], "needs --of"),
+    (["--sweep", "silence:each", "--of", "ASHL", "--out", "x.npz"], "must end in .zarr"),
+    (["--sweep", "bogus"], "unknown --sweep"),
+    (["--of", "ASHL"], "go with --sweep"),
+    (["--sweep", "w_syn_mv=a,b"], "must be numbers"),
+])
+def test_cli_sweep_bad_input(capsys, argv, message):
+    assert main(["simulate", "celegans-cook2019", *argv]) == 2
+    assert message in capsys.readouterr().err
