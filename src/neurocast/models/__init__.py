@@ -1,6 +1,7 @@
 """Forecasters: ``fit(train, val)`` then ``predict(context)`` on (batch, time, neuron) arrays.
 
-Baselines (``MODELS``): naive, mean, stimulus, linear, var. Build one by name with
+Baselines (``MODELS``): naive, mean, stimulus, linear, var; connectome-constrained:
+connectome-linear (needs the connectome: ``connectome=``, or the dataset's own in the bench). Build one by name with
 ``get_model(name, horizon=H)``; unknown names raise UnknownNameError listing the known ones
 (and near matches).
 """
@@ -16,11 +17,14 @@ from neurocast.models._baselines import (
     StimulusConfig,
     StimulusForecaster,
 )
+from neurocast.models._connectome_linear import ConnectomeLinearConfig, ConnectomeLinearForecaster
 from neurocast.models._linear import LinearConfig, LinearForecaster
 from neurocast.models._var import VarConfig, VarForecaster
 
 __all__ = [
     "MODELS",
+    "ConnectomeLinearConfig",
+    "ConnectomeLinearForecaster",
     "Forecaster",
     "LinearConfig",
     "LinearForecaster",
@@ -40,7 +44,8 @@ __all__ = [
 #: name -> forecaster class, in the order scorecards list them.
 MODELS: dict[str, type[Forecaster]] = {
     cls.name: cls
-    for cls in (NaiveForecaster, MeanForecaster, StimulusForecaster, LinearForecaster, VarForecaster)
+    for cls in (NaiveForecaster, MeanForecaster, StimulusForecaster, LinearForecaster, VarForecaster,
+                ConnectomeLinearForecaster)
 }
 
 

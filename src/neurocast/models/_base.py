@@ -82,9 +82,15 @@ class Segment:
             yield first, win[:, :c], win[:, c:]
 
     def meta(self, first: int, n: int) -> WindowMeta:
-        """WindowMeta of windows first..first+n-1."""
+        """WindowMeta of windows first..first+n-1 (with their stimulus covariates, if any)."""
         offset = self.start - self.condition_start + self.context + first
-        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout)
+        stim = None
+        if self.stimulus is not None:
+            lo = self.start + first
+            block = np.asarray(self.stimulus[lo:lo + n - 1 + self.context + self.horizon], dtype=np.float32)
+            stim = np.lib.stride_tricks.sliding_window_view(
+                block, self.context + self.horizon, axis=0).transpose(0, 2, 1)
+        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout, stim)
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,15 @@ class WindowMeta:
     """What is being forecast: the condition and the frame-in-condition of each first target.
 
     target_frame: shape (batch,), int64, frames counted from the condition's start.
+    stimulus: the stimulus covariates over each window's context and target frames,
+    (batch, C + H, covariate) float32, or None if the dataset has none (the stimulus plan is
+    known in advance, so forecasts may use its future values).
     """
 
     condition: str
     target_frame: np.ndarray
     heldout: bool = False
+    stimulus: np.ndarray | None = None
 
 
 class Forecaster:
