@@ -31,6 +31,8 @@ class Segment:
     requested frames are read. stimulus: optional array-like (time, covariate) or None.
     condition_start: first frame of the condition (``start - condition_start`` is the
     frame-in-condition of ``start``). context, horizon: the window shape (C, H).
+    hidden: optional bool (neuron,): held-out neurons, whose values are hidden from the context
+    of test windows (zeros there) and the only ones scored; recorded in train and val frames.
     """
 
     source: object
@@ -43,6 +45,7 @@ class Segment:
     horizon: int
     stimulus: object = None
     heldout: bool = False
+    hidden: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -90,7 +93,8 @@ class Segment:
             block = np.asarray(self.stimulus[lo:lo + n - 1 + self.context + self.horizon], dtype=np.float32)
             stim = np.lib.stride_tricks.sliding_window_view(
                 block, self.context + self.horizon, axis=0).transpose(0, 2, 1)
-        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout, stim)
+        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout, stim,
+                          self.hidden)
 
 
 @dataclass(frozen=True)
@@ -101,12 +105,14 @@ class WindowMeta:
     stimulus: the stimulus covariates over each window's context and target frames,
     (batch, C + H, covariate) float32, or None if the dataset has none (the stimulus plan is
     known in advance, so forecasts may use its future values).
+    hidden: bool (neuron,) held-out neurons whose context values are hidden (zeros), or None.
     """
 
     condition: str
     target_frame: np.ndarray
     heldout: bool = False
     stimulus: np.ndarray | None = None
+    hidden: np.ndarray | None = None
 
 
 class Forecaster:

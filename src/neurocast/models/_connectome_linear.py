@@ -184,10 +184,11 @@ def _partner_stim_table(xt, stim, starts, lens, c):
 
 
 @njit(cache=True)
-def _features(xt, stim, starts, lens, c, i, partners, out):
+def _features(xt, stim, starts, lens, c, n_own, i, partners, out):
     """Fill ``out`` (d, T') with neuron i's design rows and its target over every segment.
 
-    Rows: own lags z_i[t−k] (k < C), partners z_j[t], stimulus ũ[t+1], 1, target z_i[t+1] − z_i[t];
+    Rows: own lags z_i[t−k] (k < n_own), partners z_j[t], stimulus ũ[t+1], 1, and the target:
+    z_i[t+1] − z_i[t] (n_own > 0) or z_i[t+1] (n_own == 0, a held-out neuron's level);
     columns: every t with t−C+1 >= 0 and t+1 < len in each segment (segments never mixed).
     xt: (N, T) centred frames; stim: (covariate, T) centred covariates.
     """
@@ -199,37 +200,40 @@ def _features(xt, stim, starts, lens, c, i, partners, out):
         if t_n <= 0:
             continue
         lo = starts[s] + c - 1  # first t
-        for k in range(c):
+        for k in range(n_own):
             out[k, col:col + t_n] = xt[i, lo - k:lo - k + t_n]
         for q in range(p):
-            out[c + q, col:col + t_n] = xt[partners[q], lo:lo + t_n]
+            out[n_own + q, col:col + t_n] = xt[partners[q], lo:lo + t_n]
         for u in range(n_cov):
-            out[c + p + u, col:col + t_n] = stim[u, lo + 1:lo + 1 + t_n]
-        out[c + p + n_cov, col:col + t_n] = 1.0
-        out[c + p + n_cov + 1, col:col + t_n] = xt[i, lo + 1:lo + 1 + t_n] - xt[i, lo:lo + t_n]
+            out[n_own + p + u, col:col + t_n] = stim[u, lo + 1:lo + 1 + t_n]
+        out[n_own + p + n_cov, col:col + t_n] = 1.0
+        out[n_own + p + n_cov + 1, col:col + t_n] = xt[i, lo + 1:lo + 1 + t_n]
+        if n_own > 0:
+            out[n_own + p + n_cov + 1, col:col + t_n] -= xt[i, lo:lo + t_n]
         col += t_n
 
 
 @njit(cache=True)
-def _gram(i, xt, stim, starts, lens, c, partners, pstim, stim_gram):
-    """Neuron i's Gram of [own lags, partners, stimulus, 1, lead z_i[t+1]] over the train frames.
+def _gram(i, xt, stim, starts, lens, c, n_own, partners, pstim, stim_gram):
+    """Neuron i's Gram of [own lags (n_own), partners, stimulus, 1, lead z_i[t+1]] over the
+    train frames (t valid for a context of C frames).
 
     pstim: (N, covariate + 1) from ``_partner_stim_table``; stim_gram: (covariate + 1,)² of
-    [ũ[t+1], 1]. Returns (m + 1, m + 1) float64 with m = C + p + covariates + 1.
+    [ũ[t+1], 1]. Returns (m + 1, m + 1) float64 with m = n_own + p + covariates + 1.
     """
     p = len(partners)
     n_cov = stim.shape[0]
-    r = c + p + 1  # rows read from xt: own lags, partners, lead
+    r = n_own + p + 1  # rows read from xt: own lags, partners, lead
     rows = np.empty(r, np.int64)
     shifts = np.empty(r, np.int64)
-    for k in range(c):
+    for k in range(n_own):
         rows[k], shifts[k] = i, k
     for q in range(p):
-        rows[c + q], shifts[c + q] = partners[q], 0
+        rows[n_own + q], shifts[n_own + q] = partners[q], 0
     rows[r - 1], shifts[r - 1] = i, -1
     g_rows = np.zeros((r, r))
     _row_gram(xt, rows, shifts, starts, lens, c, g_rows)
-    m = c + p + n_cov + 1
+    m = n_own + p + n_cov + 1
     h = np.zeros((m + 1, m + 1))
     order = np.empty(r, np.int64)  # position of each xt row in h: own lags, partners, then lead last
     for a in range(r - 1):
@@ -240,32 +244,35 @@ def _gram(i, xt, stim, starts, lens, c, partners, pstim, stim_gram):
             h[order[a], order[b]] = g_rows[a, b]
     su = np.zeros(n_cov + 1)
     for a in range(r):
-        if a < c or a == r - 1:
+        if a < n_own or a == r - 1:
             su[:] = 0.0
             _stim_dots(xt, i, shifts[a], stim, starts, lens, c, su)
         else:
             su[:] = pstim[rows[a]]
         for u in range(n_cov + 1):
-            h[order[a], c + p + u] = su[u]
-            h[c + p + u, order[a]] = su[u]
-    h[c + p:m, c + p:m] = stim_gram
+            h[order[a], n_own + p + u] = su[u]
+            h[n_own + p + u, order[a]] = su[u]
+    h[n_own + p:m, n_own + p:m] = stim_gram
     return h
 
 
 @njit(cache=True, parallel=True)
 def _fit_block(first, last, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, c,
-               indptr, partners, strength, alphas, prior, pstim, stim_gram, n_val,
+               indptr, partners, strength, alphas, prior, pstim, stim_gram, n_val, hidden,
                coef_own, coef_partner, coef_stim, bias, chosen, val_mse):
-    """Ridge fits of neurons first..last-1 (see the module docstring); results written in place."""
+    """Ridge fits of neurons first..last-1 (see the module docstring); results written in place.
+
+    A hidden (held-out) neuron has no own-history features and predicts its level z_i[t+1]."""
     n_cov = stim.shape[0]
     n_alpha = len(alphas)
     for i in prange(first, last):
         lo, hi = indptr[i], indptr[i + 1]
         p = hi - lo
-        m = c + p + n_cov + 1
-        h = _gram(i, xt, stim, starts, lens, c, partners[lo:hi], pstim, stim_gram)
+        n_own = 0 if hidden[i] else c
+        m = n_own + p + n_cov + 1
+        h = _gram(i, xt, stim, starts, lens, c, n_own, partners[lo:hi], pstim, stim_gram)
         xtx = h[:m, :m]
-        xty = h[:m, m] - h[:m, 0]  # target z_i[t+1] − z_i[t]
+        xty = h[:m, m] - h[:m, 0] if n_own else h[:m, m].copy()  # change, or level if hidden
         k = m - 1  # penalised features: all but the constant
         scale = 0.0
         for q in range(k):
@@ -276,9 +283,9 @@ def _fit_block(first, last, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, 
             mean_s = strength[lo:hi].mean()
             for q in range(p):
                 ratio = mean_s / max(strength[lo + q], 1e-12)
-                factor[c + q] = min(max(ratio, _PRIOR_CLIP[0]), _PRIOR_CLIP[1])
+                factor[n_own + q] = min(max(ratio, _PRIOR_CLIP[0]), _PRIOR_CLIP[1])
         fv = np.empty((m + 1, n_val), np.float32)
-        _features(xv, stim_v, vstarts, vlens, c, i, partners[lo:hi], fv)
+        _features(xv, stim_v, vstarts, vlens, c, n_own, i, partners[lo:hi], fv)
         xv_design = fv[:m].astype(np.float64)
         yv = fv[m].astype(np.float64)
         best, best_mse = 0, np.inf
@@ -292,18 +299,42 @@ def _fit_block(first, last, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, 
             mse = (resid @ resid) / max(n_val, 1)
             if mse < best_mse:
                 best, best_mse, best_w = a, mse, w
-        coef_own[i, :] = best_w[:c]
-        coef_partner[lo:hi] = best_w[c:c + p]
-        coef_stim[i, :] = best_w[c + p:c + p + n_cov]
+        for k in range(n_own):
+            coef_own[i, k] = best_w[k]
+        coef_partner[lo:hi] = best_w[n_own:n_own + p]
+        coef_stim[i, :] = best_w[n_own + p:n_own + p + n_cov]
         bias[i] = best_w[m - 1]
         chosen[i] = best
         val_mse[i] = best_mse
 
 
+@njit(cache=True)
+def _fill_hidden(hist, hidden, indptr, partners, coef_partner, bias, drive_ctx):
+    """Estimate hidden neurons' centred context frames in place: frame 0 at their mean (0),
+    frame k from the partners at frame k − 1 (their level model). drive_ctx: (C, N, B)."""
+    c, n, b = hist.shape
+    for k in range(c):
+        for i in range(n):
+            if not hidden[i]:
+                continue
+            for q in range(b):
+                hist[k, i, q] = 0.0
+            if k == 0:
+                continue
+            for q in range(b):
+                hist[k, i, q] = bias[i] + drive_ctx[k, i, q]
+            for e in range(indptr[i], indptr[i + 1]):
+                w = coef_partner[e]
+                j = partners[e]
+                for q in range(b):
+                    hist[k, i, q] += w * hist[k - 1, j, q]
+
+
 @njit(cache=True, parallel=True)
-def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizon):
+def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizon, hidden):
     """Roll the model out: hist (C, N, B) centred context (oldest first); drive (H, N, B) the
-    stimulus term. Returns (H, N, B) centred forecasts."""
+    stimulus term; hidden (N,) bool: neurons predicted as a level from their partners.
+    Returns (H, N, B) centred forecasts."""
     c, n, b = hist.shape
     ring = hist.copy()
     out = np.empty((horizon, n, b), np.float32)
@@ -325,8 +356,12 @@ def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizo
                 w = coef_partner[e]
                 for q in range(b):
                     acc[q] += w * cur[j, q]
-            for q in range(b):
-                nxt[i, q] = cur[i, q] + acc[q]
+            if hidden[i]:
+                for q in range(b):
+                    nxt[i, q] = acc[q]
+            else:
+                for q in range(b):
+                    nxt[i, q] = cur[i, q] + acc[q]
         newest = (newest + 1) % c
         ring[newest] = nxt
         out[h] = nxt
@@ -369,6 +404,17 @@ def _features_of_stimulus(st: np.ndarray, starts: np.ndarray, lens: np.ndarray, 
     cols = [np.arange(s0 + c - 1, s0 + n - 1) for s0, n in zip(starts, lens, strict=True) if n > c]
     t = np.concatenate(cols)
     return np.vstack([st[:, t + 1], np.ones((1, len(t)), np.float32)])
+
+
+def _hidden_mask(seg: Segment, n: int) -> np.ndarray:
+    """The held-out neurons of a segment as bool (N,) (all False if it has none)."""
+    hidden = getattr(seg, "hidden", None)
+    if hidden is None:
+        return np.zeros(n, bool)
+    hidden = np.asarray(hidden, bool)
+    if hidden.shape != (n,):
+        raise FormatError(f"held-out neuron mask has shape {hidden.shape}, expected ({n},)")
+    return hidden
 
 
 class ConnectomeLinearForecaster(Forecaster):
@@ -421,6 +467,7 @@ class ConnectomeLinearForecaster(Forecaster):
         self.bias = np.zeros(n, np.float32)
         chosen = np.zeros(n, np.int64)
         val_mse = np.zeros(n)
+        self.hidden = _hidden_mask(train[0], n)
         alphas = np.asarray(self.cfg.alphas, np.float64)
         n_val = int((vlens - c).clip(0).sum())
         pstim = _partner_stim_table(xt, st, starts, lens, c)
@@ -431,12 +478,13 @@ class ConnectomeLinearForecaster(Forecaster):
                 hi = min(n, lo + _NEURON_BLOCK)
                 _fit_block(lo, hi, xt, st, starts, lens, xv, sv, vstarts, vlens, c, indptr, partners,
                            strength, alphas, self.cfg.strength_prior, pstim, stim_gram, n_val,
-                           self.coef_own, self.coef_partner, self.coef_stim, self.bias, chosen, val_mse)
+                           self.hidden, self.coef_own, self.coef_partner, self.coef_stim, self.bias, chosen, val_mse)
                 bar.update(hi - lo)
         counts = np.bincount(chosen, minlength=len(alphas))
         self.fitted = {"wiring": self.cfg.wiring, "n_partners": int(len(partners)),
                        "n_connections": int(wiring.n_connections),
                        "val_mse_one_step": float(val_mse.mean()),
+                       "n_heldout_neurons": int(self.hidden.sum()),
                        "alpha_counts": {str(a): int(k) for a, k in zip(self.cfg.alphas, counts, strict=True)}}
         return self
 
@@ -444,7 +492,9 @@ class ConnectomeLinearForecaster(Forecaster):
         """context (batch, C, neuron) float32 → (batch, H, neuron) float32.
 
         The stimulus covariates of the target frames come from ``meta.stimulus``; without them
-        the covariates are taken at their train mean.
+        the covariates are taken at their train mean. Held-out neurons (``meta.hidden``, the
+        same as the segments' at fit time) have their context ignored: it is estimated from
+        their partners, and they are forecast as a level from their partners.
         """
         context = self._check_context(context)
         if self.coef_own is None:
@@ -453,14 +503,21 @@ class ConnectomeLinearForecaster(Forecaster):
         if c != self.coef_own.shape[1] or n != self.coef_own.shape[0]:
             raise FormatError(f"connectome-linear was fitted on (C, neuron) = {self.coef_own.shape[::-1]}, "
                               f"got context of shape {context.shape}")
+        hidden = None if meta is None else meta.hidden
+        if hidden is not None and not np.array_equal(np.asarray(hidden, bool), self.hidden):
+            raise FormatError("the held-out neurons of these windows are not those the model was fitted for",
+                              "fit on segments carrying the same held-out neurons (Segment.hidden)")
         hist = np.ascontiguousarray((context - self.mean).transpose(1, 2, 0), dtype=np.float32)
-        drive = np.zeros((self.horizon, n, b), np.float32)
+        drive = np.zeros((c + self.horizon, n, b), np.float32)  # stimulus term of frames t+1
         stim = None if meta is None else meta.stimulus
         if self.coef_stim.shape[1] and stim is not None:
-            future = stim[:, c:c + self.horizon] - self.stim_mean  # (b, H, cov)
+            future = stim[:, :c + self.horizon] - self.stim_mean  # (b, C + H, cov)
             drive += np.einsum("nu,bhu->hnb", self.coef_stim, future, optimize=True)
+        if self.hidden.any():
+            _fill_hidden(hist, self.hidden, self.indptr, self.partners, self.coef_partner, self.bias,
+                         drive[:c])
         out = _rollout(hist, self.indptr, self.partners, self.coef_partner, self.coef_own,
-                       self.bias, drive, self.horizon)
+                       self.bias, drive[c:], self.horizon, self.hidden)
         return (out.transpose(2, 0, 1) + self.mean).astype(np.float32, copy=False)
 
     def config(self) -> dict:
