@@ -18,6 +18,8 @@ from neurocast.connectome._controls import (
 from neurocast.connectome._formats import (
     READ_FORMATS,
     WRITE_FORMATS,
+    check_destination,
+    keeps,
     read_connectome,
     write_connectome,
 )
@@ -34,8 +36,10 @@ __all__ = [
     "Connectome",
     "SyntheticParams",
     "builtin_connectome",
+    "check_destination",
     "disconnect",
     "fly_synth",
+    "keeps",
     "load_connectome",
     "permute_labels",
     "random_connectome",

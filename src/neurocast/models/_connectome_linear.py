@@ -34,9 +34,9 @@ from numba import njit, prange
 
 from neurocast._progress import progress
 from neurocast.connectome import WIRINGS, Connectome, wiring_control
-from neurocast.data.protocol import ZAPBENCH
+from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
-from neurocast.models._base import Forecaster, Segment, WindowMeta
+from neurocast.models._base import Forecaster
 
 __all__ = ["ConnectomeLinearConfig", "ConnectomeLinearForecaster", "presynaptic_partners"]
 
@@ -430,7 +430,7 @@ class ConnectomeLinearForecaster(Forecaster):
     config_class = ConnectomeLinearConfig
     needs_connectome = True
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg: ConnectomeLinearConfig | None = None,
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: ConnectomeLinearConfig | None = None,
                  *, connectome: Connectome | None = None):
         super().__init__(horizon, cfg)
         if connectome is not None and not isinstance(connectome, Connectome):
