@@ -35,6 +35,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     conditions: evaluate only these test sets (default all): shards computed separately
     merge into the same scorecard bit for bit.
     batch_windows: windows per predict call (default: ~128 MiB of forecasts).
+    Held-out neurons (``protocol.heldout_neurons``): the model sees their context values as
+    zeros (and ``meta.hidden`` marking them), and only their forecasts are scored.
     Returns {condition: WindowStats} in protocol order. Raises FormatError if the forecaster
     returns the wrong shape, NonFiniteError on NaN/inf in counted entries.
     """
@@ -58,6 +60,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
                 raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
                                   "give a (time, neuron) boolean mask")
             for first, ctx, tgt in seg.windows(data, batch):
+                if seg.hidden is not None:
+                    ctx = np.where(seg.hidden, np.float32(0.0), ctx)  # a copy: the data stay intact
                 pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
                 expected = (ctx.shape[0], h, n_neurons)
                 if getattr(pred, "shape", None) != expected:
@@ -67,6 +71,9 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
                         "predict must return one frame per step ahead for every neuron",
                     )
                 sub_mask = None if target_mask is None else target_mask[first:first + ctx.shape[0]]
+                if seg.hidden is not None:
+                    scored = np.broadcast_to(seg.hidden, tgt.shape)
+                    sub_mask = scored if sub_mask is None else sub_mask & scored
                 stats.add(first, pred, tgt, mask=sub_mask)
                 bar.update(ctx.shape[0])
             out[seg.condition] = stats

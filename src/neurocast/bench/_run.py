@@ -73,6 +73,37 @@ def neuron_groups(ds, column: str, connectome=None):
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
 
 
+def _recorded_connectome(ds, connectome=None):
+    """The connectome of the dataset's neurons, in the dataset's neuron order.
+
+    ``connectome`` (or the dataset's own) must hold every dataset neuron by name; it is cut
+    to them and put in their order. Raises FormatError otherwise.
+    """
+    if connectome is None:
+        connectome = dataset_connectome(ds)
+    if connectome is None:
+        raise FormatError("this model needs the connectome of the recorded neurons, and the dataset has none",
+                          "attach it when saving (save_dataset(..., connectome=...)) or pass connectome=")
+    names = np.asarray(ds["neuron"].values).astype(str)
+    if np.array_equal(connectome.names.astype(str), names):
+        return connectome
+    table = {n: i for i, n in enumerate(connectome.names.astype(str))}
+    missing = [n for n in names if n not in table]
+    if missing:
+        raise FormatError(f"{len(missing)} dataset neuron(s) are not in the connectome, e.g. {missing[:3]}",
+                          "attach the connectome the recording was made from")
+    order = np.array([table[n] for n in names])
+    if len(np.unique(order)) != len(order):
+        raise FormatError("dataset neurons repeat a connectome neuron name", "give each neuron once")
+    keep = np.zeros(connectome.n_neurons, bool)
+    keep[order] = True
+    sub = connectome.subnetwork(keep)
+    if not np.array_equal(sub.names.astype(str), names):
+        raise FormatError("the dataset's neurons are not in the connectome's order",
+                          "record the dataset from this connectome, or reorder its neurons")
+    return sub
+
+
 def _output_folder(out_dir, *, create: bool) -> Path:
     """The output folder: checked (a folder, or creatable), and made if ``create``.
 
@@ -98,7 +129,8 @@ def _output_folder(out_dir, *, create: bool) -> Path:
 def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
-                  connectome=None, batch_windows: int | None = None) -> BenchResult:
+                  connectome=None, batch_windows: int | None = None,
+                  heldout_neurons: float = 0.0, neuron_seed: int = 0) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -109,7 +141,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     scorecard.nc/.csv, statistics.nc, mae_curves.png, heatmap.png and report.html there
     (atomically). mask: optional (time, neuron) bool. group_by: also score neuron groups: a
     column of the connectome's neuron table (e.g. 'type') or a dataset coordinate along
-    ``neuron``; ``connectome`` defaults to the dataset's own.
+    ``neuron``; ``connectome`` defaults to the dataset's own (it is also what forecasters that
+    need the wiring, e.g. connectome-linear, are built with).
+    heldout_neurons, neuron_seed: hold out this fraction of the neurons (``Protocol``): hidden
+    from the test contexts, the only ones scored.
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     """
     if isinstance(models, str):
@@ -127,7 +162,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         if getattr(m, "horizon", horizon) != horizon:
             raise ConfigError(f"model {m.name!r} forecasts {m.horizon} frames, the benchmark scores {horizon}",
                               f"build it with horizon={horizon}")
-    proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon)
+    proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon,
+                                 heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
     if out_dir is not None:
         _output_folder(out_dir, create=False)  # before the (long) fitting
@@ -141,6 +177,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     results, timings, fitted = {}, {}, {}
     for name in names:
         model = given[name] if name in given else get_model(name, horizon=horizon)
+        if getattr(model, "needs_connectome", False) and model.connectome is None:
+            connectome = _recorded_connectome(ds, connectome)
+            model.connectome = connectome
         t0 = time.perf_counter()
         model.fit(train, val)
         t1 = time.perf_counter()

@@ -195,6 +195,10 @@ def _bench(sub) -> None:
                    help="comma-separated metric names (default: every registered metric: mae, mse, ...)")
     p.add_argument("--group-by", default=None, metavar="COLUMN",
                    help="also score neuron groups, e.g. 'type' (a column of the dataset's connectome)")
+    p.add_argument("--heldout-neurons", type=float, default=0.0, metavar="FRACTION",
+                   help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
+                        "contexts and score only them (default 0: none)")
+    p.add_argument("--neuron-seed", type=int, default=0, help="seed of the held-out neuron draw")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     _common(p)
 

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
          f"H = {args.horizon}")
     result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
                            protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
+                           heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed,
                            title=f"neurocast benchmark: {args.dataset}")
     if args.json:
         print_json({

@@ -134,12 +134,14 @@ def segments_for(source, protocol: Protocol, split: str, *, stimulus=None) -> li
 
     source: array-like (time, neuron) with at least ``protocol.n_frames`` frames.
     Training splits (train, val) come from training conditions only; test from every condition.
+    With ``protocol.heldout_neurons`` every segment carries the held-out neurons (``hidden``).
     """
     if source.shape[0] != protocol.n_frames:
         raise FormatError(f"the data has {source.shape[0]} frames, the protocol covers {protocol.n_frames}",
                           "build the protocol from this dataset (protocol_for_dataset)")
+    hidden = protocol.hidden_neurons(int(source.shape[1]))
     return [
         Segment(source, r.condition, r.split, r.start, r.stop, r.condition_start,
-                protocol.context, protocol.horizon, stimulus, r.heldout)
+                protocol.context, protocol.horizon, stimulus, r.heldout, hidden)
         for r in protocol.splits() if r.split == split
     ]

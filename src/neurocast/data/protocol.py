@@ -88,6 +88,10 @@ class Protocol:
     fractions of a training condition (after padding) used for val and test.
     max_context: frames reserved as context at the start of held-out conditions; also the
     longest context a model may use. context (C), horizon (H): frames in, frames out.
+    heldout_neurons: fraction of the neurons held out (0: none): chosen by ``neuron_seed``
+    (``hidden_neurons``), recorded in the train and val frames, hidden from the context of
+    every test window (their values there are zeros, and ``WindowMeta.hidden`` marks them),
+    and the only neurons scored: the forecast of those neurons from the others.
     """
 
     name: str
@@ -100,6 +104,8 @@ class Protocol:
     max_context: int = ZAPBENCH.max_context
     context: int = DEFAULT_CONTEXT
     horizon: int = DEFAULT_HORIZON
+    heldout_neurons: float = 0.0
+    neuron_seed: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "conditions", tuple(str(c) for c in self.conditions))
@@ -136,6 +142,9 @@ class Protocol:
             raise ConfigError(f"horizon must be at least 1 frame, not {self.horizon}")
         if self.max_context < 1:
             raise ConfigError(f"max_context must be at least 1 frame, not {self.max_context}")
+        if not 0.0 <= self.heldout_neurons < 1.0:
+            raise ConfigError(f"heldout_neurons must lie in [0, 1), not {self.heldout_neurons}",
+                              "give the fraction of neurons to hide, e.g. 0.2")
         if self.context > self.max_context:
             raise ConfigError(
                 f"context {self.context} is longer than the {self.max_context} frames this "
@@ -152,6 +161,18 @@ class Protocol:
     def train_conditions(self) -> tuple[str, ...]:
         """Conditions that are split into train | val | test (not held out)."""
         return tuple(c for c in self.conditions if c not in self.heldout)
+
+    def hidden_neurons(self, n_neurons: int) -> np.ndarray | None:
+        """The held-out neurons, bool (n_neurons,): round(heldout_neurons × N) of them (at least
+        one, at most N − 1) drawn with ``neuron_seed``; None when no neuron is held out."""
+        if self.heldout_neurons == 0.0:
+            return None
+        if n_neurons < 2:
+            raise ConfigError(f"cannot hold out neurons of a recording with {n_neurons} neuron(s)")
+        k = min(max(1, round(self.heldout_neurons * n_neurons)), n_neurons - 1)
+        hidden = np.zeros(n_neurons, bool)
+        hidden[np.random.default_rng(self.neuron_seed).choice(n_neurons, k, replace=False)] = True
+        return hidden
 
     def replace(self, **changes) -> Protocol:
         """A copy with some fields changed (validated again)."""
