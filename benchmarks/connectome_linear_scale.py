@@ -16,6 +16,7 @@ cores need), peak RSS and (with --evaluate-windows) the forecast speed.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -68,6 +69,8 @@ def main():
     ap.add_argument("--max-partners", type=int, default=ConnectomeLinearConfig.max_partners)
     ap.add_argument("--evaluate-windows", type=int, default=0, help="also time forecasts of W test windows")
     args = ap.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
     t0 = time.perf_counter()
     con = fly_synth()
@@ -87,6 +90,7 @@ def main():
     model.fit(train, val)
     fit_s, fit_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    print(f"load average now {os.getloadavg()[0]:.1f}")
     print(f"fit connectome-linear: {fit_s:.1f} s wall ({fit_s / 60:.2f} min), {fit_cpu_s:.1f} s CPU "
           f"(all threads; {fit_cpu_s / 2 / 60:.2f} min on 2 free cores) for {con.n_neurons:,} neurons, "
           f"{model.fitted['n_partners']:,} partner weights; peak RSS {rss:.2f} GB; "
