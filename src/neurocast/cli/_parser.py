@@ -203,6 +203,22 @@ def _bench(sub) -> None:
     _common(p)
 
 
+def _infer(sub) -> None:
+    p = sub.add_parser("infer", help="infer connectivity from a recording and score it against the true wiring")
+    p.add_argument("dataset", metavar="DATASET", help="a dataset store path or name (see `neurocast data list`)")
+    p.add_argument("--truth", default=None, metavar="CONNECTOME",
+                   help="the true connectome (built-in name or file; default: the one stored with the dataset)")
+    p.add_argument("--methods", default=None, metavar="a,b",
+                   help="comma-separated methods (default: every method that applies; pearson, partial, "
+                        "ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
+    p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
+                   help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the observed subset and of the sample of non-edges (default 0)")
+    p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
+    _common(p)
+
+
 #: subcommand -> the function that adds its parser, in the order ``neurocast --help`` lists them.
 SUBCOMMANDS = {
     "demo": _demo,
@@ -212,6 +228,7 @@ SUBCOMMANDS = {
     "data": _data,
     "protocol": _protocol,
     "bench": _bench,
+    "infer": _infer,
 }
 
 
