@@ -169,6 +169,8 @@ def test_hcp_dataset_and_connectome():
     assert con.n_neurons == 94 and con.names.tolist() == ds["neuron"].values.tolist()
     dense = con.to_scipy("count").toarray()
     assert (dense == dense.T).all() and con.n_connections > 94 * 10
+    assert con.weighted and con.weight.max() == 1.0 and con.weight.min() > 0
+    np.testing.assert_array_equal(con.to_scipy("weight").toarray() > 0, dense > 0)
 
 
 def test_benchmark_runs_on_hcp(tmp_path, capsys):

@@ -138,11 +138,11 @@ def test_stimulus_without_period_uses_the_condition_mean():
 
 
 def test_registry():
-    assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var"]
+    assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var", "connectome-linear"]
     assert isinstance(get_model("linear", horizon=8), LinearForecaster)
-    with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var"):
+    with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var, connectome-linear"):
         parse_model_names("naive,lstm")
-    with pytest.raises(UnknownNameError, match=r"did you mean 'linear'.*known: naive, mean, stimulus, linear, var"):
+    with pytest.raises(UnknownNameError, match=r"did you mean 'linear'.*known: naive, mean, stimulus, linear, var, connectome-linear"):
         get_model("linaer")
     with pytest.raises(ConfigError, match="takes a LinearConfig"):
         get_model("linear", cfg=VarConfig())

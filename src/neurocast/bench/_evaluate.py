@@ -39,6 +39,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     skip_frames: optional bool (time,), True for frames holding NaN/inf: windows whose context
     or target touches one are not predicted and not scored (their rows keep a count of 0 and
     are left out of the means; ``WindowStats.n_scored`` counts the others).
+    Held-out neurons (``protocol.heldout_neurons``): the model sees their context values as
+    zeros (and ``meta.hidden`` marking them), and only their forecasts are scored.
     Returns {condition: WindowStats} in protocol order. Raises FormatError if the forecaster
     returns the wrong shape, NonFiniteError on NaN/inf in counted entries.
     """
@@ -68,7 +70,8 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
     of ``batch`` windows; the segment is read once). on_batch(n) is called per batch.
 
     mask: optional bool (time, neuron) over the whole recording, True where a target counts.
-    valid: optional bool (n_windows,): False for windows that must not be predicted nor scored
+    Held-out neurons (``seg.hidden``) are zeros in the context the model sees, and only they
+    are scored. valid: optional bool (n_windows,): False for windows that must not be predicted nor scored
     (they touch a NaN frame); a batch holding such windows is predicted run by run of valid ones.
     """
     n_neurons = seg.n_neurons
@@ -83,6 +86,8 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
         for a, b in zip(np.flatnonzero(change == 1), np.flatnonzero(change == -1), strict=True):
             whole = a == 0 and b == ctx.shape[0]  # the usual case: the batch as it is, no copy
             c = ctx if whole else np.ascontiguousarray(ctx[a:b])
+            if seg.hidden is not None:  # held-out neurons: zeros in the context (a copy)
+                c = np.where(seg.hidden, np.float32(0.0), c)
             pred = model.predict(c, seg.meta(first + int(a), int(b - a)))
             expected = (int(b - a), seg.horizon, n_neurons)
             if getattr(pred, "shape", None) != expected:
@@ -92,6 +97,10 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
                     "predict must return one frame per step ahead for every neuron",
                 )
             sub_mask = None if target_mask is None else target_mask[first + a:first + b]
-            stats.add(first + int(a), pred, tgt if whole else tgt[a:b], mask=sub_mask)
+            t = tgt if whole else tgt[a:b]
+            if seg.hidden is not None:  # ... and only they are scored
+                scored = np.broadcast_to(seg.hidden, t.shape)
+                sub_mask = scored if sub_mask is None else sub_mask & scored
+            stats.add(first + int(a), pred, t, mask=sub_mask)
         if on_batch is not None:
             on_batch(ctx.shape[0])

@@ -87,6 +87,35 @@ def neuron_groups(ds, column: str, connectome=None):
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
 
 
+def _recorded_connectome(names: np.ndarray, connectome):
+    """The connectome of the scored neurons ``names`` (str (neuron,)), in their order.
+
+    ``connectome`` must hold every neuron by name; it is cut to them and put in their order.
+    Raises FormatError otherwise.
+    """
+    if connectome is None:
+        raise FormatError("this model needs the connectome of the recorded neurons, and the dataset has none",
+                          "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=")
+    names = np.asarray(names).astype(str)
+    if np.array_equal(connectome.names.astype(str), names):
+        return connectome
+    table = {n: i for i, n in enumerate(connectome.names.astype(str))}
+    missing = [n for n in names if n not in table]
+    if missing:
+        raise FormatError(f"{len(missing)} dataset neuron(s) are not in the connectome, e.g. {missing[:3]}",
+                          "attach the connectome the recording was made from")
+    order = np.array([table[n] for n in names])
+    if len(np.unique(order)) != len(order):
+        raise FormatError("dataset neurons repeat a connectome neuron name", "give each neuron once")
+    keep = np.zeros(connectome.n_neurons, bool)
+    keep[order] = True
+    sub = connectome.subnetwork(keep)
+    if not np.array_equal(sub.names.astype(str), names):
+        raise FormatError("the dataset's neurons are not in the connectome's order",
+                          "record the dataset from this connectome, or reorder its neurons")
+    return sub
+
+
 def _output_folder(out_dir, *, create: bool) -> Path:
     """The output folder: checked (a folder, or creatable), and made if ``create``.
 
@@ -113,8 +142,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
-                  keep_constant: bool = False, cv_folds: int = 0, client=None,
-                  chunk_windows: int | None = None) -> BenchResult:
+                  keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float = 0.0,
+                  neuron_seed: int = 0, client=None, chunk_windows: int | None = None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -125,7 +154,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     scorecard.nc/.csv, statistics.nc, mae_curves.png, heatmap.png and report.html there
     (atomically). mask: optional (time, neuron) bool. group_by: also score neuron groups: a
     column of the connectome's neuron table (e.g. 'type') or a dataset coordinate along
-    ``neuron``; ``connectome`` defaults to the dataset's own.
+    ``neuron``; ``connectome`` defaults to the dataset's own (it is also what forecasters that
+    need the wiring, e.g. connectome-linear, are built with).
+    heldout_neurons, neuron_seed: hold out this fraction of the neurons (``Protocol``): hidden
+    from the test contexts, the only ones scored.
     nan: what to do with NaN/inf in the traces, one of ``NAN_POLICIES`` ('raise', 'skip-windows',
     'mask-neurons'); the scorecard counts what was left out (``n_windows_skipped`` per
     condition, attrs ``nan_policy``, ``neurons_left_out``). keep_constant: score dead/constant
@@ -155,7 +187,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         if getattr(m, "horizon", horizon) != horizon:
             raise ConfigError(f"model {m.name!r} forecasts {m.horizon} frames, the benchmark scores {horizon}",
                               f"build it with horizon={horizon}")
-    proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon)
+    proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon,
+                                 heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
     if out_dir is not None:
         _output_folder(out_dir, create=False)  # before the (long) fitting
@@ -200,6 +233,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
                                          "use --nan mask-neurons (drop the neurons with gaps) instead")
             model = given[name] if name in given else get_model(name, horizon=horizon)
+            if getattr(model, "needs_connectome", False) and model.connectome is None:
+                model.connectome = _recorded_connectome(
+                    traces["neuron"].values, connectome if connectome is not None else dataset_connectome(ds))
             t0 = time.perf_counter()
             model.fit(train, val)
             t1 = time.perf_counter()

@@ -18,7 +18,8 @@ __all__ = ["build_scorecard", "read_scorecard", "scorecard_protocol", "summary_t
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
 #: conditions are the ``condition`` coordinate and its ``heldout`` flag).
-_PROTOCOL_FIELDS = ("offsets", "padding", "val_fraction", "test_fraction", "max_context")
+_PROTOCOL_FIELDS = ("offsets", "padding", "val_fraction", "test_fraction", "max_context",
+                    "heldout_neurons", "neuron_seed")
 
 
 def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protocol, *,
@@ -78,12 +79,13 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
 def scorecard_protocol(card: xr.Dataset) -> Protocol:
     """The forecasting protocol a scorecard was computed under, rebuilt from its attrs and coords."""
     try:
-        fields = {f: card.attrs[f"protocol_{f}"] for f in _PROTOCOL_FIELDS}
+        fields = {f: card.attrs[f"protocol_{f}"] for f in _PROTOCOL_FIELDS
+                  if f"protocol_{f}" in card.attrs or f not in ("heldout_neurons", "neuron_seed")}
         conditions = [str(c) for c in card["condition"].values]
         heldout = [c for c, h in zip(conditions, card["heldout"].values, strict=True) if h]
         return Protocol(str(card.attrs["protocol"]), conditions, fields.pop("offsets"), heldout,
                         context=int(card.attrs["context"]), horizon=int(card.attrs["horizon"]),
-                        **{k: (int(v) if k in ("padding", "max_context") else float(v))
+                        **{k: (int(v) if k in ("padding", "max_context", "neuron_seed") else float(v))
                            for k, v in fields.items()})
     except KeyError as exc:
         raise FormatError(f"the scorecard has no protocol attribute {exc}",

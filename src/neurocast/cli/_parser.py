@@ -49,7 +49,7 @@ def _connectome_read_options(p: argparse.ArgumentParser) -> None:
                    help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
     g.add_argument("--columns", metavar="MAP",
                    help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
-                        "count=syn_count[,sign=COL][,id=NEURON_ID_COL]")
+                        "count=syn_count[,sign=COL][,weight=COL][,id=NEURON_ID_COL]")
     g.add_argument("--neurons", metavar="PATH", help="neuron table for a single edge-table file")
     g.add_argument("--sum-duplicates", action="store_true",
                    help="add the counts of repeated pre→post rows (default: reject them)")
@@ -234,6 +234,10 @@ def _bench(sub) -> None:
                         "gaps of C + H frames around each (default 0: the temporal 70/10/20 split)")
     p.add_argument("--keep-constant", action="store_true",
                    help="also score dead/constant channels (left out by default)")
+    p.add_argument("--heldout-neurons", type=float, default=0.0, metavar="FRACTION",
+                   help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
+                        "contexts and score only them (default 0: none)")
+    p.add_argument("--neuron-seed", type=int, default=0, help="seed of the held-out neuron draw")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "

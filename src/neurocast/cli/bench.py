@@ -94,7 +94,8 @@ def _run(ds, models, metrics, out, args):
     kwargs = dict(models=models, context=args.context, horizon=args.horizon, protocol=args.protocol,
                   metrics=metrics, out_dir=out, group_by=args.group_by,
                   title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
-                  keep_constant=args.keep_constant, cv_folds=args.folds)
+                  keep_constant=args.keep_constant, cv_folds=args.folds,
+                  heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed)
     if not (args.dask or args.scheduler):
         if args.chunk_windows is not None:
             raise ConfigError("--chunk-windows goes with --dask or --scheduler",

@@ -1,4 +1,5 @@
-"""Connectomes: the Connectome type, built-in wiring diagrams, file formats and generators."""
+"""Connectomes: the Connectome type, built-in wiring diagrams, file formats, generators and
+wiring controls (permuted, rewired, none)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from pathlib import Path
 
 from neurocast.connectome._builtin import BUILTINS, builtin_connectome
 from neurocast.connectome._connectome import NEURON_COLUMNS, Connectome
+from neurocast.connectome._controls import (
+    WIRINGS,
+    disconnect,
+    permute_labels,
+    rewire,
+    wiring_control,
+)
 from neurocast.connectome._formats import (
     READ_FORMATS,
     WRITE_FORMATS,
@@ -23,16 +31,21 @@ __all__ = [
     "FLY_SYNTH",
     "NEURON_COLUMNS",
     "READ_FORMATS",
+    "WIRINGS",
     "WRITE_FORMATS",
     "Connectome",
     "SyntheticParams",
     "builtin_connectome",
     "check_destination",
+    "disconnect",
     "fly_synth",
     "keeps",
     "load_connectome",
+    "permute_labels",
     "random_connectome",
     "read_connectome",
+    "rewire",
+    "wiring_control",
     "write_connectome",
 ]
 

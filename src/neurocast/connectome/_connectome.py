@@ -26,7 +26,12 @@ __all__ = ["NEURON_COLUMNS", "Connectome"]
 NEURON_COLUMNS = ("id", "name", "type", "transmitter", "sign")
 POSITION_COLUMNS = ("x", "y", "z")
 FORMAT_NAME = "neurocast-connectome"
-FORMAT_VERSION = 1
+#: Newest native format version. 1: synapse counts (weight = signed count). 2: adds
+#: ``weight_units`` to the metadata (float weights); files without float weights are still
+#: written as version 1, so older neurocast versions keep reading them.
+FORMAT_VERSION = 2
+#: ``weight_units`` of a connectome whose weights are signed synapse counts.
+SYNAPSES = "synapses"
 NETWORKX_LIMIT = 20_000
 
 
@@ -82,9 +87,13 @@ class Connectome:
     Chemical synapses are stored in CSR form by presynaptic neuron:
       indptr  int64 (N + 1,)  — row pointers
       indices int32 (E,)      — postsynaptic positions, sorted within each row
-      count   int32 (E,)      — synapse count of each pre→post connection (>= 1)
-      weight  float32 (E,)    — signed synapse count (+count excitatory, -count inhibitory)
-    so memory is 12 bytes per connection. Gap junctions are a separate symmetric CSR layer
+      count   int32 (E,)      — synapse count of each pre→post connection (>= 1; 1 where a
+                                weighted connectome does not know it)
+      weight  float32 (E,)    — signed strength: the signed synapse count (+count excitatory,
+                                -count inhibitory) when ``weight_units == "synapses"``, else a
+                                float weight in ``weight_units`` (e.g. normalised streamline
+                                density of region-level structural connectivity), with its sign
+    so memory is 12 bytes per connection either way. ``weighted`` is True for float weights. Gap junctions are a separate symmetric CSR layer
     (``gap_indptr``, ``gap_indices``, ``gap_count``) holding both directions of every pair.
 
     The object is immutable: arrays are read-only, attributes cannot be re-bound, and
@@ -107,6 +116,7 @@ class Connectome:
         gap_count: np.ndarray | None = None,
         name: str = "",
         attrs: dict | None = None,
+        weight_units: str = SYNAPSES,
     ):
         self._neurons = _normalise_neurons(neurons)
         n = len(self._neurons)
@@ -121,6 +131,10 @@ class Connectome:
         self.gap_count = _readonly(gap_count, np.int32)
         self.name = name
         self.attrs = dict(attrs or {})
+        if not isinstance(weight_units, str) or not weight_units:
+            raise FormatError(f"weight_units must be a non-empty string, not {weight_units!r}",
+                              f"use {SYNAPSES!r} for signed synapse counts, or name the weights' units")
+        self.weight_units = weight_units
         self._check()
         self._frozen = True
 
@@ -137,8 +151,10 @@ class Connectome:
         neurons: pd.DataFrame,
         pre: Sequence[int] | np.ndarray,
         post: Sequence[int] | np.ndarray,
-        count: Sequence[int] | np.ndarray,
+        count: Sequence[int] | np.ndarray | None,
         *,
+        weight: Sequence[float] | np.ndarray | None = None,
+        weight_units: str | None = None,
         sign: Sequence[int] | np.ndarray | None = None,
         gap_pre: Sequence[int] | np.ndarray | None = None,
         gap_post: Sequence[int] | np.ndarray | None = None,
@@ -149,23 +165,44 @@ class Connectome:
     ) -> Connectome:
         """Build a Connectome from edge lists given as neuron *positions* (0..N-1).
 
-        pre, post, count: (E,) arrays; count must be positive integers.
+        pre, post, count: (E,) arrays; count must be positive integers (None with ``weight``:
+          unknown, stored as 1 per connection).
+        weight: optional (E,) non-negative finite float strengths (e.g. normalised structural
+          connectivity); the stored ``weight`` is strength × edge sign, as counts are without it.
+        weight_units: what the float weights measure (default "weight"); "synapses" only
+          without ``weight``.
         sign: optional (E,) per-edge sign (+1/-1/0); default is the presynaptic neuron's sign.
         gap_pre, gap_post, gap_count: optional undirected gap-junction pairs, each listed once
           in either direction (a neuron coupled to itself once); both directions are stored.
         duplicates: 'error' (default) rejects repeated pre→post pairs (and gap pairs listed
-          twice); 'sum' adds their counts.
+          twice); 'sum' adds their counts (and weights).
         Raises FormatError for positions outside 0..N-1, counts that are not positive
-        integers, signs other than -1/0/+1, arrays of different lengths or repeated pairs.
+        integers, negative or non-finite weights, signs other than -1/0/+1, arrays of
+        different lengths or repeated pairs.
         """
         if duplicates not in ("error", "sum"):
             raise NeurocastError(f"duplicates must be 'error' or 'sum', not {duplicates!r}")
         table = _normalise_neurons(neurons)
         n = len(table)
         pre, post = _positions(pre, n, "pre"), _positions(post, n, "post")
+        if weight is None:
+            if count is None:
+                raise FormatError("give synapse counts, float weights (weight=), or both")
+            if weight_units not in (None, SYNAPSES):
+                raise FormatError(f"weight_units={weight_units!r} needs float weights (weight=)",
+                                  "pass weight=..., or leave weight_units out for synapse counts")
+            weight_units = SYNAPSES
+        else:
+            weight = _check_weights(weight)
+            weight_units = "weight" if weight_units is None else weight_units
+            if weight_units == SYNAPSES:
+                raise FormatError("weight_units 'synapses' is reserved for signed synapse counts",
+                                  "name the units of the float weights, e.g. 'streamlines' or 'density'")
+            if count is None:
+                count = np.ones(len(weight), np.int32)
         count = _check_counts(count, "synapse count")
-        if not (len(pre) == len(post) == len(count)):
-            raise FormatError("pre, post and count must have the same length")
+        if not (len(pre) == len(post) == len(count)) or (weight is not None and len(weight) != len(pre)):
+            raise FormatError("pre, post, count (and weight) must have the same length")
         if sign is None:
             edge_sign = table["sign"].to_numpy()[pre]
         else:
@@ -182,8 +219,9 @@ class Connectome:
                     "merge them yourself, or pass duplicates='sum' to add their counts")
             return error
 
+        strength = count.astype(np.int64) if weight is None else weight
         key, (count, signed) = unique_keys(
-            pre * m + post, [count, count.astype(np.int64) * edge_sign], m * m,
+            pre * m + post, [count, strength * edge_sign], m * m,
             duplicates=duplicates, on_repeat=repeated("edges", "→"))
         indptr, indices = csr_from_sorted(n, key)
         gaps = {}
@@ -198,7 +236,7 @@ class Connectome:
                                       on_repeat=repeated("gap junctions", "–"))
             gaps = dict(gap_indptr=gip, gap_indices=gind, gap_count=gcnt)
         return cls(table, indptr, indices, counts_to_int32(count), signed.astype(np.float32),
-                   name=name, attrs=attrs, **gaps)
+                   name=name, attrs=attrs, weight_units=weight_units, **gaps)
 
     def _check(self) -> None:
         n = self.n_neurons
@@ -223,6 +261,12 @@ class Connectome:
             raise FormatError("weight and indices differ in length")
         if not np.isfinite(self.weight).all():
             raise FormatError("weights hold NaN or infinity")
+        if not self.weighted:
+            magnitude = np.abs(self.weight)
+            if not np.all((magnitude == self.count) | (magnitude == 0)):
+                raise FormatError("weights must be the signed synapse counts (±count or 0) when "
+                                  f"weight_units is {SYNAPSES!r}",
+                                  "pass weight_units naming the units of float weights")
         if len(self.gap_indices):
             key = self._gap_rows() * n + self.gap_indices
             mirror = self.gap_indices.astype(np.int64) * n + self._gap_rows()
@@ -240,6 +284,16 @@ class Connectome:
     @property
     def n_neurons(self) -> int:
         return len(self._neurons)
+
+    @property
+    def weighted(self) -> bool:
+        """True if ``weight`` holds float weights (in ``weight_units``), not signed synapse counts."""
+        return self.weight_units != SYNAPSES
+
+    def strength(self) -> np.ndarray:
+        """Unsigned strength of every connection, float32 (E,): |weight| for a weighted
+        connectome, else the synapse count (so that sign-0 connections keep their count)."""
+        return np.abs(self.weight) if self.weighted else self.count.astype(np.float32)
 
     @property
     def n_connections(self) -> int:
@@ -350,8 +404,9 @@ class Connectome:
         gm = keep[gpre] & keep[self.gap_indices] & (gpre <= self.gap_indices)
         sub = self._neurons[keep].reset_index(drop=True)
         edge_sign = np.sign(self.weight[m]).astype(np.int8)
+        weights = dict(weight=np.abs(self.weight[m]), weight_units=self.weight_units) if self.weighted else {}
         out = Connectome.from_edges(
-            sub, new_pos[pre[m]], new_pos[self.indices[m]], self.count[m], sign=edge_sign,
+            sub, new_pos[pre[m]], new_pos[self.indices[m]], self.count[m], sign=edge_sign, **weights,
             gap_pre=new_pos[gpre[gm]], gap_post=new_pos[self.gap_indices[gm]],
             gap_count=self.gap_count[gm], name=f"{self.name}[sub]" if self.name else "",
             attrs=self.attrs,
@@ -438,6 +493,7 @@ class Connectome:
             "out_degree": stats(outd),
             "in_degree": stats(ind),
             "bytes_per_connection": float(self.nbytes / max(self.n_connections, 1)),
+            "weight_units": self.weight_units,
             "source": self.attrs.get("source", ""),
         }
 
@@ -448,13 +504,14 @@ class Connectome:
             return False
         arrays = ("indptr", "indices", "count", "weight", "gap_indptr", "gap_indices", "gap_count")
         same = all(np.array_equal(getattr(self, a), getattr(other, a)) for a in arrays)
-        same = same and self._neurons.equals(other._neurons)
+        same = same and self._neurons.equals(other._neurons) and self.weight_units == other.weight_units
         return same and (not check_name or self.name == other.name)
 
     def __repr__(self) -> str:
         return (
             f"Connectome({self.name!r}: {self.n_neurons} neurons, {self.n_connections} connections, "
-            f"{self.n_synapses} synapses, {self.n_gap_junctions} gap-junction pairs)"
+            + (f"weights in {self.weight_units}, " if self.weighted else f"{self.n_synapses} synapses, ")
+            + f"{self.n_gap_junctions} gap-junction pairs)"
         )
 
     # ------------------------------------------------------------------ storage
@@ -475,7 +532,9 @@ class Connectome:
         for col in POSITION_COLUMNS:
             if col in t.columns:
                 arrays[f"neuron_{col}"] = t[col].to_numpy()
-        meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": self.name, "attrs": self.attrs}
+        meta = {"format": FORMAT_NAME, "version": 1, "name": self.name, "attrs": self.attrs}
+        if self.weighted:
+            meta.update(version=2, weight_units=self.weight_units)
         arrays["meta"] = np.array(json.dumps(meta, default=json_default))
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
@@ -517,6 +576,7 @@ class Connectome:
                 pd.DataFrame(table), z["indptr"], z["indices"], z["count"], z["weight"],
                 gap_indptr=z["gap_indptr"], gap_indices=z["gap_indices"], gap_count=z["gap_count"],
                 name=meta.get("name", ""), attrs=meta.get("attrs", {}),
+                weight_units=meta.get("weight_units", SYNAPSES),  # version 1: synapse counts
             )
 
 
@@ -539,6 +599,20 @@ def _check_counts(count, what: str) -> np.ndarray:
     if len(c) and c.max() > np.iinfo(np.int32).max:
         raise FormatError(f"{what} exceeds the int32 range")
     return c.astype(np.int32)
+
+
+def _check_weights(weight) -> np.ndarray:
+    """Validate float strengths: 1-D, finite, non-negative. Returns float64 (E,)."""
+    w = np.asarray(weight)
+    if w.ndim != 1 or (len(w) and w.dtype.kind not in "iuf"):
+        raise FormatError(f"weight must be a 1-D array of numbers, not {w.dtype} shape {w.shape}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all():
+        raise FormatError("weight holds NaN or infinity", "remove or fill those rows")
+    if len(w) and w.min() < 0:
+        raise FormatError(f"weight must be non-negative, found {w.min()}",
+                          "give strengths here and the signs with sign= (or the neurons' sign)")
+    return w
 
 
 def _positions(values, n: int, what: str) -> np.ndarray:

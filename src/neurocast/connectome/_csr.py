@@ -29,8 +29,8 @@ def unique_keys(key: np.ndarray, values: list[np.ndarray], n_key: int, *, duplic
                 on_repeat) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sort int64 pair keys (values in 0..n_key-1); reject or sum repeated keys.
 
-    values: (E,) integer arrays that travel with the keys and are summed (as int64) over
-      repeats. duplicates: 'error' or 'sum'.
+    values: (E,) arrays that travel with the keys and are summed over repeats (integers as
+      int64, floats as float64). duplicates: 'error' or 'sum'.
     on_repeat(key, n_repeated, rows) builds the error for 'error': ``key`` is the first
       repeated key, ``rows`` the sorted input rows holding it.
     Returns the sorted unique keys and the values in that order.
@@ -38,8 +38,10 @@ def unique_keys(key: np.ndarray, values: list[np.ndarray], n_key: int, *, duplic
     perm = sort_order(key, n_key)
     if perm is not None:
         key = key[perm]
-    values = [np.asarray(v, np.int64) if perm is None else np.asarray(v, np.int64)[perm]
+    values = [np.asarray(v, np.float64 if np.asarray(v).dtype.kind == "f" else np.int64)
               for v in values]
+    if perm is not None:
+        values = [v[perm] for v in values]
     new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     if not new.all():
         k = key[np.flatnonzero(~new)[0]]

@@ -1,10 +1,16 @@
 """Generic edge lists (CSV or parquet) with a user-given column mapping.
 
 Edge table: one row per pre→post pair (or per synapse group with duplicates='sum'); the
-mapping ``columns={'pre': A, 'post': B, 'count': C, 'sign': D}`` names the columns holding
-the presynaptic id, the postsynaptic id, the synapse count and (optionally) the edge sign
-(+1/-1/0). Without a mapping the columns must be called pre, post, count (and sign), which
-is what neurocast writes.
+mapping ``columns={'pre': A, 'post': B, 'count': C, 'sign': D, 'weight': W}`` names the
+columns holding the presynaptic id, the postsynaptic id, the synapse count, (optionally) the
+edge sign (+1/-1/0) and (optionally) a float weight. Without a mapping the columns must be
+called pre, post, count (and sign, weight), which is what neurocast writes.
+
+Float weights (weighted connectomes, e.g. region-level structural connectivity): with a
+weight column the count column is optional (unknown counts are stored as 1). Weights are
+strengths: with a sign column they must be non-negative; without one, a negative weight
+gives its edge the sign -1 (and others +1 unless the neuron table says otherwise).
+neurocast writes the strength |weight| plus the sign column, so edge lists round-trip.
 Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else the
 first column), and any of name, type, transmitter, sign, x, y, z.
 
@@ -33,6 +39,7 @@ from neurocast.connectome._tables import (
     check_counts,
     check_ids,
     check_signs,
+    check_weights,
     guess_mapping,
     neuron_table,
     neurons_from_edges,
@@ -47,7 +54,7 @@ from neurocast.errors import FormatError
 
 NAME = "edgelist"
 DEFAULT = {"pre": "pre", "post": "post", "count": "count"}
-MARKERS = {"pre", "post", "count", "sign"}
+MARKERS = {"pre", "post", "count", "sign", "weight"}
 EDGE_STEM, NEURON_STEM, GAP_STEM = "edges", "neurons", "gap_junctions"
 GAP_COLUMNS = ("neuron_a", "neuron_b", "count")
 
@@ -79,19 +86,35 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     what = "edge table"
     mapping = dict(opts.columns) if opts.columns else dict(DEFAULT)
     found = table_columns(edges, what)
-    if not opts.columns and "sign" in found:
-        mapping["sign"] = "sign"
-    need = [mapping[k] for k in ("pre", "post", "count")]
+    if not opts.columns:
+        for role in ("sign", "weight"):
+            if role in found:
+                mapping[role] = role
+        if "weight" in found and "count" not in found:
+            del mapping["count"]
+    need = [mapping[k] for k in ("pre", "post", "count") if k in mapping]
+    optional = [mapping[k] for k in ("sign", "weight") if k in mapping]
     hint = (guess_mapping(found) if opts.columns is None
             else "correct the names given to --columns (API: columns=)")
-    require_columns(found, need + ([mapping["sign"]] if "sign" in mapping else []), edges, what, hint)
-    cols = list(dict.fromkeys(need + ([mapping["sign"]] if "sign" in mapping else [])))
+    require_columns(found, need + optional, edges, what, hint)
+    cols = list(dict.fromkeys(need + optional))
     frame = read_table(edges, cols, what, id_columns=tuple(need[:2]))
     pre = check_ids(frame[mapping["pre"]], mapping["pre"], edges, what)
     post = check_ids(frame[mapping["post"]], mapping["post"], edges, what)
-    count = check_counts(frame[mapping["count"]], mapping["count"], edges, what)
+    weight = (check_weights(frame[mapping["weight"]], mapping["weight"], edges, what)
+              if "weight" in mapping else None)
+    count = (check_counts(frame[mapping["count"]], mapping["count"], edges, what)
+             if "count" in mapping else np.ones(len(pre), np.int64))
     sign = (check_signs(frame[mapping["sign"]], mapping["sign"], edges, what)
             if "sign" in mapping else None)
+    if weight is not None and (weight < 0).any():
+        if sign is not None:
+            i = int(np.flatnonzero(weight < 0)[0])
+            raise FormatError(f"{what} '{edges.name}' has a sign column and a negative weight "
+                              f"({weight[i]:g} at {row_label(edges, i)})",
+                              "give non-negative weights with a sign column, or drop the sign column")
+        sign = np.where(weight < 0, -1, 1).astype(np.int8)
+        weight = np.abs(weight)
     if neurons is not None:
         nframe = read_neuron_frame(neurons)
         id_col = mapping.get("id") or ("id" if "id" in nframe.columns else nframe.columns[0])
@@ -103,7 +126,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     if sign is None and "sign" not in table.columns:
         table["sign"] = np.zeros(len(table), dtype=np.int8)
     c = build(table, pre, post, count, sign, duplicates=opts.duplicates, path=edges, what=what,
-              name=name, attrs={"source": f"edge list {edges.name}"})
+              name=name, attrs={"source": f"edge list {edges.name}"}, weight=weight)
     gaps = find_gaps(edges)
     return c if gaps is None else with_gaps(c, gaps, opts.duplicates)
 
@@ -134,7 +157,8 @@ def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:
     indptr, indices, gap_count = gap_csr(len(ids), a, b, count, duplicates=duplicates,
                                          on_repeat=repeated)
     return Connectome(c.neurons, c.indptr, c.indices, c.count, c.weight, gap_indptr=indptr,
-                      gap_indices=indices, gap_count=gap_count, name=c.name, attrs=c.attrs)
+                      gap_indices=indices, gap_count=gap_count, name=c.name, attrs=c.attrs,
+                      weight_units=c.weight_units)
 
 
 def _write_table(frame: pd.DataFrame, path: Path, kind: str) -> None:
@@ -145,10 +169,14 @@ def _write_table(frame: pd.DataFrame, path: Path, kind: str) -> None:
 
 
 def edge_frame(c: Connectome) -> pd.DataFrame:
-    """Edges by neuron id: pre, post (int64), count (int32), sign (int8); sorted by pre, post."""
+    """Edges by neuron id: pre, post (int64), count (int32), sign (int8) and, for a weighted
+    connectome, weight (float32 strength |weight|); sorted by pre, post."""
     ids = c.ids
-    return pd.DataFrame({"pre": ids[c.pre_positions()], "post": ids[c.indices],
-                         "count": c.count, "sign": np.sign(c.weight).astype(np.int8)})
+    frame = pd.DataFrame({"pre": ids[c.pre_positions()], "post": ids[c.indices],
+                          "count": c.count, "sign": np.sign(c.weight).astype(np.int8)})
+    if c.weighted:
+        frame["weight"] = np.abs(c.weight)
+    return frame
 
 
 def neuron_frame(c: Connectome) -> pd.DataFrame:

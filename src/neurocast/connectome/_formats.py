@@ -198,8 +198,10 @@ def write_connectome(connectome: Connectome, path: str | os.PathLike, format: st
       or a folder with edges.parquet + neurons.parquet); None picks by suffix.
     What each keeps: npz and edge-list folders everything; flywire everything but gap
     junctions; neuprint everything but gap junctions and per-edge signs (refused if they
-    differ from the neuron's); an edge-list file only ids, counts and signs of connected
-    neurons (``keeps`` says this for a destination).
+    differ from the neuron's); an edge-list file only ids, counts, signs and float weights of
+    connected neurons (``keeps`` says this for a destination). Float weights (a weighted
+    connectome) are kept by npz and edge lists (their ``weight_units`` by npz only); flywire
+    and neuprint refuse them.
     Raises FormatError for an unusable destination (see ``check_destination``) and
     WriteError if the operating system refuses the write; nothing is left behind then.
     """
@@ -208,6 +210,10 @@ def write_connectome(connectome: Connectome, path: str | os.PathLike, format: st
     path = Path(path)
     fmt = check_destination(path, format, overwrite=overwrite)
     folder = _writes_folder(path, fmt)
+    if connectome.weighted and fmt in _FOLDER_FORMATS:
+        raise FormatError(f"the {fmt} format holds synapse counts only; {connectome.name or 'this connectome'!r} "
+                          f"has float weights ({connectome.weight_units})",
+                          "write it as .npz or as an edge list (.parquet/.csv), which keep the weights")
     if fmt == "npz":
         return connectome.save(path)
     with atomic_path(path, overwrite=overwrite) as tmp:

@@ -257,7 +257,8 @@ def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarr
             raise FormatError(
                 f"{what} '{path.name}' column '{col}' must hold whole synapse counts, "
                 f"found {a[i]:g} at {row_label(path, i)}",
-                "synapse counts are integers; check the column is the count, not a weight")
+                "synapse counts are integers; map float weights with --columns weight=NAME "
+                "(API: columns={'weight': ...})")
     nonpos = a <= 0
     if nonpos.any():
         i = int(np.flatnonzero(nonpos)[0])
@@ -268,6 +269,30 @@ def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarr
     if a.max() > np.iinfo(np.int32).max:
         raise FormatError(f"{what} '{path.name}' column '{col}' has counts beyond 2**31 - 1")
     return a.astype(np.int64)
+
+
+def check_weights(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Float connection weights as float64, shape (rows,): numbers, finite (any sign).
+
+    Text raises FormatError and NaN/empty cells NonFiniteError, naming the first offending row.
+    """
+    s = values
+    if s.dtype.kind not in "iuf":
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FormatError(f"{what} '{path.name}' column '{col}' must hold numbers, "
+                              f"found {s.iloc[i]!r} at {row_label(path, i)}", "fix that row")
+        s = converted
+    a = s.to_numpy(dtype=np.float64)
+    nonfinite = ~np.isfinite(a)
+    if nonfinite.any():
+        raise NonFiniteError(
+            f"{what} '{path.name}' column '{col}' has {int(nonfinite.sum())} NaN, empty or "
+            f"infinite weight(s), first at {first_row(path, nonfinite)}",
+            "remove those rows or fill in their weights")
+    return a
 
 
 def check_signs(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
@@ -403,7 +428,8 @@ def positions_of(table_ids: np.ndarray, ids: np.ndarray, *, path: Path, what: st
 def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, count: np.ndarray,
           edge_sign: np.ndarray | None, *, duplicates: str, path: Path, what: str,
           name: str, attrs: dict,
-          positions: tuple[np.ndarray, np.ndarray] | None = None) -> Connectome:
+          positions: tuple[np.ndarray, np.ndarray] | None = None,
+          weight: np.ndarray | None = None, weight_units: str = "weight") -> Connectome:
     """Build a Connectome from edges given by neuron id.
 
     neurons: table with 'id' (and name, type, ...); if it has no 'sign' column the neuron
@@ -415,6 +441,8 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
       their counts (and signed counts).
     positions: optional (pre, post) neuron positions already known and checked (e.g. the
       FlyWire *_Index columns), which skips the id lookup.
+    weight: optional float64 (E,) non-negative strengths (a weighted connectome in
+      ``weight_units``); the signed weight is strength × sign, as for counts without it.
     Raises FormatError for edges naming neurons missing from the table.
     """
     table_ids = neurons["id"].to_numpy(dtype=np.int64)
@@ -436,9 +464,11 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
             "merge them in the file, or pass duplicates='sum' (CLI: --sum-duplicates) "
             "to add their synapse counts")
 
-    values = [count] if edge_sign is None else [count, np.asarray(count, np.int64) * edge_sign]
+    strength = np.asarray(count, np.int64) if weight is None else np.asarray(weight, np.float64)
+    values = [count, strength] if edge_sign is None else [count, strength * edge_sign]
     key, values = unique_keys(key, values, m * m, duplicates=duplicates, on_repeat=repeated)
-    count, signed = values[0], (values[1] if len(values) > 1 else None)
+    count = values[0]
+    strength, signed = (values[1], None) if edge_sign is None else (None, values[1])
     indptr, indices = csr_from_sorted(n, key)
     del key
     table = neurons.copy()
@@ -448,18 +478,19 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
             table["sign"] = (np.zeros(n, np.int8) if signed is None
                              else sign_from_edges(n, rows, signed))
         if signed is None:
-            signed = table["sign"].to_numpy(dtype=np.int64)[rows] * count
+            signed = table["sign"].to_numpy(dtype=np.int64)[rows] * strength
     try:
         count = counts_to_int32(count)
     except FormatError:
         raise FormatError(f"{what} '{path.name}': summed synapse counts exceed 2**31 - 1") from None
+    units = {} if weight is None else {"weight_units": weight_units}
     return Connectome(table, indptr, indices, count, signed.astype(np.float32),
-                      name=name, attrs=attrs)
+                      name=name, attrs=attrs, **units)
 
 
 # ---------------------------------------------------------------------- options and neuron tables
 DUPLICATES = ("error", "sum")
-COLUMN_ROLES = ("pre", "post", "count", "sign", "id")
+COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "id")
 
 
 @dataclass(frozen=True)
@@ -468,7 +499,8 @@ class ReadOptions:
 
     format: force a reader ('flywire', 'neuprint', 'edgelist', 'npz'); None sniffs the path.
     columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
-      optional 'id' (the neuron table's id column)}; implies format 'edgelist'.
+      optional 'weight' (float strengths; then 'count' may be left out), optional 'id' (the
+      neuron table's id column)}; implies format 'edgelist'.
     neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
       that appear in the edges, sorted).
     duplicates: 'error' (default) rejects repeated pre→post rows; 'sum' adds their counts.
@@ -492,10 +524,12 @@ class ReadOptions:
             if unknown:
                 raise ConfigError(f"unknown column role(s) {', '.join(map(repr, unknown))}",
                                   f"roles are {', '.join(COLUMN_ROLES)}")
-            missing = [k for k in ("pre", "post", "count") if k not in self.columns]
+            need = ("pre", "post") if "weight" in self.columns else ("pre", "post", "count")
+            missing = [k for k in need if k not in self.columns]
             if missing:
                 raise ConfigError(f"the column mapping lacks {', '.join(missing)}",
-                                  "give at least pre=COLUMN,post=COLUMN,count=COLUMN")
+                                  "give at least pre=COLUMN,post=COLUMN,count=COLUMN "
+                                  "(or weight=COLUMN for float weights)")
         if self.neurons is not None and not Path(self.neurons).is_file():
             raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
                               "check the path given to neurons= (CLI: --neurons)")

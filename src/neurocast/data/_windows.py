@@ -34,6 +34,8 @@ class Segment:
     requested frames are read. stimulus: optional array-like (time, covariate) or None.
     condition_start: first frame of the condition (``start - condition_start`` is the
     frame-in-condition of ``start``). context, horizon: the window shape (C, H).
+    hidden: optional bool (neuron,): held-out neurons (``Protocol.heldout_neurons``), recorded in
+    the train and val frames but hidden from the context of test windows and the only ones scored.
     """
 
     source: object
@@ -46,6 +48,7 @@ class Segment:
     horizon: int
     stimulus: object = None
     heldout: bool = False
+    hidden: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -96,9 +99,15 @@ class Segment:
         return _window_view(block, self.context + self.horizon)[:, self.context:]
 
     def meta(self, first: int, n: int) -> WindowMeta:
-        """WindowMeta of windows first..first+n-1."""
+        """WindowMeta of windows first..first+n-1 (with their stimulus covariates, if any)."""
         offset = self.start - self.condition_start + self.context + first
-        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout)
+        stim = None
+        if self.stimulus is not None:
+            lo = self.start + first
+            block = np.asarray(self.stimulus[lo:lo + n - 1 + self.context + self.horizon], dtype=np.float32)
+            stim = _window_view(block, self.context + self.horizon)
+        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout, stim,
+                          self.hidden)
 
 
 @dataclass(frozen=True)
@@ -106,11 +115,17 @@ class WindowMeta:
     """What is being forecast: the condition and the frame-in-condition of each first target.
 
     target_frame: shape (batch,), int64, frames counted from the condition's start.
+    stimulus: the stimulus covariates over each window's context and target frames,
+    (batch, C + H, covariate) float32, or None if the dataset has none (the stimulus plan is
+    known in advance, so forecasts may use its future values).
+    hidden: bool (neuron,) held-out neurons whose context values are hidden (zeros), or None.
     """
 
     condition: str
     target_frame: np.ndarray
     heldout: bool = False
+    stimulus: np.ndarray | None = None
+    hidden: np.ndarray | None = None
 
 
 
@@ -120,13 +135,15 @@ def segments_for(source, protocol: Protocol, split: str, *, stimulus=None) -> li
 
     source: array-like (time, neuron) with at least ``protocol.n_frames`` frames.
     Training splits (train, val) come from training conditions only; test from every condition.
+    With ``protocol.heldout_neurons`` every segment carries the held-out neurons (``hidden``).
     """
     if source.shape[0] != protocol.n_frames:
         raise FormatError(f"the data has {source.shape[0]} frames, the protocol covers {protocol.n_frames}",
                           "build the protocol from this dataset (protocol_for_dataset)")
+    hidden = protocol.hidden_neurons(int(source.shape[1]))
     return [
         Segment(source, r.condition, r.split, r.start, r.stop, r.condition_start,
-                protocol.context, protocol.horizon, stimulus, r.heldout)
+                protocol.context, protocol.horizon, stimulus, r.heldout, hidden)
         for r in protocol.splits() if r.split == split
     ]
 

@@ -93,6 +93,10 @@ class Protocol:
     every training condition is cut into ``folds`` equal blocks; block ``fold`` is the test set,
     the ``C + H`` frames on each side of it are a gap used by nothing, and the val set is the
     last ``val_fraction`` of the longer remaining piece (see ``blocked_bounds``).
+    heldout_neurons: fraction of the neurons held out (0: none): chosen by ``neuron_seed``
+    (``hidden_neurons``), recorded in the train and val frames, hidden from the context of
+    every test window (their values there are zeros, and ``WindowMeta.hidden`` marks them),
+    and the only neurons scored: the forecast of those neurons from the others.
     """
 
     name: str
@@ -107,6 +111,8 @@ class Protocol:
     horizon: int = DEFAULT_HORIZON
     folds: int = 0
     fold: int = 0
+    heldout_neurons: float = 0.0
+    neuron_seed: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "conditions", tuple(str(c) for c in self.conditions))
@@ -148,6 +154,9 @@ class Protocol:
                               "e.g. --folds 5 for five interleaved test blocks")
         if self.folds and not 0 <= self.fold < self.folds:
             raise ConfigError(f"fold must lie in 0..{self.folds - 1}, not {self.fold}")
+        if not 0.0 <= self.heldout_neurons < 1.0:
+            raise ConfigError(f"heldout_neurons must lie in [0, 1), not {self.heldout_neurons}",
+                              "give the fraction of neurons to hide, e.g. 0.2")
         if self.context > self.max_context:
             raise ConfigError(
                 f"context {self.context} is longer than the {self.max_context} frames this "
@@ -164,6 +173,18 @@ class Protocol:
     def train_conditions(self) -> tuple[str, ...]:
         """Conditions that are split into train | val | test (not held out)."""
         return tuple(c for c in self.conditions if c not in self.heldout)
+
+    def hidden_neurons(self, n_neurons: int) -> np.ndarray | None:
+        """The held-out neurons, bool (n_neurons,): round(heldout_neurons × N) of them (at least
+        one, at most N − 1) drawn with ``neuron_seed``; None when no neuron is held out."""
+        if self.heldout_neurons == 0.0:
+            return None
+        if n_neurons < 2:
+            raise ConfigError(f"cannot hold out neurons of a recording with {n_neurons} neuron(s)")
+        k = min(max(1, round(self.heldout_neurons * n_neurons)), n_neurons - 1)
+        hidden = np.zeros(n_neurons, bool)
+        hidden[np.random.default_rng(self.neuron_seed).choice(n_neurons, k, replace=False)] = True
+        return hidden
 
     def replace(self, **changes) -> Protocol:
         """A copy with some fields changed (validated again)."""

@@ -1,8 +1,9 @@
 """Forecasters: ``fit(train, val)`` then ``predict(context)`` on (batch, time, neuron) arrays.
 
 ``MODELS`` is the registry (name -> Forecaster subclass): the baselines naive, mean, stimulus,
-linear and var, then any plug-in. Build one by name with ``get_model(name, horizon=H)``;
-unknown names raise UnknownNameError listing the known ones (and near matches).
+linear and var, the connectome-constrained connectome-linear (it needs the connectome:
+``connectome=``, or the dataset's own in the bench), then any plug-in. Build one by name with
+``get_model(name, horizon=H)``; unknown names raise UnknownNameError listing the known ones (and near matches).
 To add a forecaster: write a module with a Forecaster subclass and register it below with one
 line (``register_model(MyForecaster)``), or, from another package, name it under the entry-point
 group ``neurocast.models`` (docs/architecture.md).
@@ -15,6 +16,7 @@ from neurocast.models._baselines import (
     StimulusConfig,
     StimulusForecaster,
 )
+from neurocast.models._connectome_linear import ConnectomeLinearConfig, ConnectomeLinearForecaster
 from neurocast.models._linear import LinearConfig, LinearForecaster
 from neurocast.models._var import VarConfig, VarForecaster
 
@@ -23,9 +25,12 @@ register_model(MeanForecaster)
 register_model(StimulusForecaster)
 register_model(LinearForecaster)
 register_model(VarForecaster)
+register_model(ConnectomeLinearForecaster)
 
 __all__ = [
     "MODELS",
+    "ConnectomeLinearConfig",
+    "ConnectomeLinearForecaster",
     "Forecaster",
     "LinearConfig",
     "LinearForecaster",

@@ -1,0 +1,114 @@
+"""Fit ``connectome-linear`` at fly-zap size: 138,639 neurons, fly-synth's 15.1 M connections.
+
+The traces are synthetic, made on demand frame by frame (so the script does not hold a second
+4.4 GB copy): 7,879 frames × 138,639 neurons float32 under ZAPBench's protocol (C = 4, H = 32),
+16 latent AR(1) processes with random loadings plus independent noise, and 11 stimulus
+covariates (one per condition plus two drives, as the fly-zap plan writes), the shape of the
+`fly-zap` recording. The timing is what matters here, not the forecasts.
+
+    PYTHONPATH=src python benchmarks/connectome_linear_scale.py [--neurons N] [--max-partners K]
+        [--evaluate-windows W]
+
+Prints the fit time (wall and CPU: on a shared machine the CPU time over 2 is what 2 free
+cores need), peak RSS and (with --evaluate-windows) the forecast speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+import numpy as np
+
+
+class LatentTraces:
+    """A (time, neuron) float32 array-like whose frames are generated when indexed."""
+
+    def __init__(self, n_frames: int, n_neurons: int, *, rank: int = 16, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        self.shape = (n_frames, n_neurons)
+        self.dtype = np.dtype(np.float32)
+        taus = rng.uniform(5, 40, rank)
+        z = np.zeros((n_frames, rank))
+        for t in range(1, n_frames):
+            z[t] = z[t - 1] * np.exp(-1 / taus) + rng.normal(0, 0.3, rank)
+        self.latent = z.astype(np.float32)
+        self.loadings = (rng.normal(0, 0.05, (rank, n_neurons))).astype(np.float32)
+        self.seed = seed
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("index LatentTraces with a slice of frames")
+        start, stop, _ = key.indices(self.shape[0])
+        out = self.latent[start:stop] @ self.loadings
+        noise = np.random.default_rng([self.seed, start]).standard_normal(out.shape, dtype=np.float32)
+        out += 0.05 * noise
+        return out
+
+
+def stimulus_covariates(protocol) -> np.ndarray:
+    """(time, 11) float32: one indicator per condition plus two pulsed drives."""
+    t = protocol.n_frames
+    stim = np.zeros((t, 11), np.float32)
+    for k, (a, b) in enumerate(zip(protocol.offsets[:-1], protocol.offsets[1:], strict=True)):
+        stim[a:b, k] = 1.0
+    stim[:, 9] = (np.arange(t) % 20) < 5
+    stim[:, 10] = (np.arange(t) % 50) < 10
+    return stim
+
+
+def main():
+    from neurocast.connectome import fly_synth
+    from neurocast.data.protocol import get_protocol
+    from neurocast.models import ConnectomeLinearConfig, ConnectomeLinearForecaster, segments_for
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--neurons", type=int, default=0, help="fit only the first N neurons' subnetwork (0: all)")
+    ap.add_argument("--max-partners", type=int, default=ConnectomeLinearConfig.max_partners)
+    ap.add_argument("--evaluate-windows", type=int, default=0, help="also time forecasts of W test windows")
+    args = ap.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    t0 = time.perf_counter()
+    con = fly_synth()
+    if args.neurons:
+        con = con.subnetwork(np.arange(con.n_neurons) < args.neurons)
+    t_con = time.perf_counter() - t0
+    proto = get_protocol("zapbench", frames=7879, context=4, horizon=32)
+    traces = LatentTraces(proto.n_frames, con.n_neurons)
+    stim = stimulus_covariates(proto)
+    train = segments_for(traces, proto, "train", stimulus=stim)
+    val = segments_for(traces, proto, "val", stimulus=stim)
+    print(f"connectome: {con.n_neurons:,} neurons, {con.n_connections:,} connections (loaded in {t_con:.1f} s); "
+          f"train {sum(s.n_frames for s in train):,} frames, val {sum(s.n_frames for s in val):,} frames, "
+          f"{stim.shape[1]} covariates, max_partners {args.max_partners}", flush=True)
+    model = ConnectomeLinearForecaster(32, ConnectomeLinearConfig(max_partners=args.max_partners), connectome=con)
+    t0, c0 = time.perf_counter(), time.process_time()
+    model.fit(train, val)
+    fit_s, fit_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+    print(f"fit connectome-linear: {fit_s:.1f} s wall ({fit_s / 60:.2f} min), {fit_cpu_s:.1f} s CPU "
+          f"(all threads; {fit_cpu_s / 2 / 60:.2f} min on 2 free cores) for {con.n_neurons:,} neurons, "
+          f"{model.fitted['n_partners']:,} partner weights; peak RSS {rss:.2f} GB; "
+          f"alphas chosen {model.fitted['alpha_counts']}", flush=True)
+    if args.evaluate_windows:
+        tests = segments_for(traces, proto, "test", stimulus=stim)
+        seg = tests[0]
+        data = seg.load()
+        t0 = time.perf_counter()
+        done = 0
+        for first, ctx, _ in seg.windows(data, 8):
+            model.predict(np.ascontiguousarray(ctx), seg.meta(first, ctx.shape[0]))
+            done += ctx.shape[0]
+            if done >= args.evaluate_windows:
+                break
+        pred_s = time.perf_counter() - t0
+        print(f"forecast: {done} windows × 32 steps in {pred_s:.1f} s ({pred_s / done:.2f} s per window)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""connectome-linear: coupling along the wiring, controls, held-out neurons."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurocast.connectome import Connectome, random_connectome
+from neurocast.data import get_protocol, segments_for
+from neurocast.errors import ConfigError, FormatError, UnknownNameError
+from neurocast.models import ConnectomeLinearConfig, ConnectomeLinearForecaster, get_model
+
+
+def _linear_system(n=200, t=2400, seed=0):
+    """x[t+1] = 0.5 x[t] + A x[t] + noise, A non-zero only on the connectome's edges (stable)."""
+    c = random_connectome(n, 5, seed=seed)
+    rng = np.random.default_rng(seed)
+    a = c.to_scipy("binary").T.toarray() * rng.choice([-1.0, 1.0], (n, n))
+    a *= 0.4 / np.abs(np.linalg.eigvals(a)).max()  # stable: spectral radius of 0.5 + A below 0.9
+    x = np.zeros((t, n))
+    for k in range(1, t):
+        x[k] = 0.5 * x[k - 1] + a @ x[k - 1] + rng.normal(0, 1, n)
+    return c, x.astype(np.float32)
+
+
+def _mae_hidden(model, proto, x, stim=None):
+    """MAE per step ahead over the test windows, of the held-out neurons (context hidden)."""
+    total, n = 0.0, 0
+    for seg in segments_for(x, proto, "test", stimulus=stim):
+        hidden = seg.hidden if seg.hidden is not None else np.ones(x.shape[1], bool)
+        for first, ctx, tgt in seg.windows(seg.load(), 64):
+            ctx = np.where(hidden, np.float32(0), ctx)
+            pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
+            total = total + np.abs(pred - tgt)[:, :, hidden].mean(axis=(0, 2)) * ctx.shape[0]
+            n += ctx.shape[0]
+    return total / n
+
+
+def test_true_wiring_beats_the_controls_on_a_linear_network():
+    c, x = _linear_system()
+    proto = get_protocol("single", frames=len(x), context=3, horizon=4)
+    train, val = segments_for(x, proto, "train"), segments_for(x, proto, "val")
+    fitted = {w: ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring=w, seed=1), connectome=c).fit(train, val)
+              for w in ("true", "permuted", "rewired", "none")}
+    mse = {w: m.fitted["val_mse_one_step"] for w, m in fitted.items()}
+    assert mse["true"] < 0.9 * min(mse["permuted"], mse["rewired"], mse["none"]), mse
+    assert fitted["permuted"].name == "connectome-linear:permuted"
+    assert fitted["none"].fitted["n_partners"] == 0
+    # coupling only on edges: partners are exactly the in-neighbours (no self-loops)
+    m = fitted["true"]
+    dense = c.to_scipy("binary").T.toarray().astype(bool)
+    np.fill_diagonal(dense, False)
+    assert m.partners.size == dense.sum()
+    for i in (0, 7, 42):
+        np.testing.assert_array_equal(m.partners[m.indptr[i]:m.indptr[i + 1]], np.flatnonzero(dense[i]))
+    pred = m.predict(x[None, :3], None)
+    assert pred.shape == (1, 4, c.n_neurons) and pred.dtype == np.float32
+
+
+def test_strongest_partners_are_kept():
+    n = 6
+    table = pd.DataFrame({"id": np.arange(n), "sign": np.ones(n, np.int8)})
+    c = Connectome.from_edges(table, [1, 2, 3, 4, 5], [0, 0, 0, 0, 0], [5, 1, 9, 2, 7])
+    from neurocast.models._connectome_linear import presynaptic_partners
+
+    indptr, partners, strength = presynaptic_partners(c, 2)
+    np.testing.assert_array_equal(partners[indptr[0]:indptr[1]], [3, 5])
+    np.testing.assert_array_equal(strength[indptr[0]:indptr[1]], [9, 7])
+    weighted = Connectome.from_edges(table, [1, 2], [0, 0], None, weight=[0.1, 0.9])
+    indptr, partners, _ = presynaptic_partners(weighted, 1)
+    np.testing.assert_array_equal(partners[indptr[0]:indptr[1]], [2])
+
+
+def test_bad_use_is_reported():
+    c, x = _linear_system(n=30, t=400)
+    proto = get_protocol("single", frames=len(x), context=3, horizon=4)
+    train, val = segments_for(x, proto, "train"), segments_for(x, proto, "val")
+    with pytest.raises(ConfigError, match="needs the connectome"):
+        get_model("connectome-linear", horizon=4).fit(train, val)
+    small = random_connectome(20, 3, seed=0)
+    with pytest.raises(FormatError, match="20 neurons, the data 30"):
+        ConnectomeLinearForecaster(4, connectome=small).fit(train, val)
+    with pytest.raises(FormatError, match="fitted before"):
+        ConnectomeLinearForecaster(4, connectome=c).predict(x[None, :3])
+    with pytest.raises(UnknownNameError, match="rewired"):
+        ConnectomeLinearConfig(wiring="shuffled")
+    with pytest.raises(ConfigError, match="alphas"):
+        ConnectomeLinearConfig(alphas=(0.0,))
+
+
+def _simulated_network(seed=0):
+    """100 LIF neurons, 4 strong presynaptic partners each, recorded with jGCaMP8m at 10 Hz."""
+    from neurocast.observe import ObserveConfig
+    from neurocast.record import Condition, Drive, StimulusPlan, record
+
+    n, k = 100, 4
+    rng = np.random.default_rng(seed)
+    pre = np.concatenate([rng.choice(np.delete(np.arange(n), i), k, replace=False) for i in range(n)])
+    post = np.repeat(np.arange(n), k)
+    table = pd.DataFrame({"id": np.arange(n), "name": [f"n{i:03d}" for i in range(n)],
+                          "sign": np.where(rng.random(n) < 0.8, 1, -1)})
+    con = Connectome.from_edges(table, pre, post, rng.integers(40, 80, len(pre)))
+    plan = StimulusPlan("pulses", (Condition("a", 2000, (Drive(n_random=20, rate_hz=40.0, weight_mv=10.0,
+                                                                on_frames=5, off_frames=10),)),),
+                        frame_dt_s=0.1, background_rate_hz=40.0, background_weight_mv=3.0)
+    ds = record(con, plan, seed=seed, observe=ObserveConfig(indicator="jgcamp8m"), spike_counts=False)
+    return con, ds["traces"].values, ds["stimulus"].values
+
+
+def test_true_wiring_recovers_heldout_neurons_of_a_simulated_network_better_than_permuted():
+    """The issue's test: 20 % of the neurons hidden from the context, forecast from the others.
+
+    On this network (seed 0) the true wiring's one-step MAE on the held-out neurons is 3.3 %
+    below the mean of three permutations (0.1761 vs 0.1776, 0.1864, 0.1823); the test asserts
+    at least 2 %, that every permutation is worse, and that no coupling at all is far worse
+    (0.2150). Docs: docs/connectome-models.md.
+    """
+    con, x, stim = _simulated_network()
+    proto = get_protocol("single", frames=len(x), context=4, horizon=8, heldout_neurons=0.2, neuron_seed=0)
+    train = segments_for(x, proto, "train", stimulus=stim)
+    val = segments_for(x, proto, "val", stimulus=stim)
+    assert train[0].hidden.sum() == 20
+
+    def step1(wiring, seed=0):
+        m = ConnectomeLinearForecaster(8, ConnectomeLinearConfig(wiring=wiring, seed=seed), connectome=con)
+        return _mae_hidden(m.fit(train, val), proto, x, stim)[0]
+
+    true = step1("true")
+    permuted = [step1("permuted", s) for s in range(3)]
+    none = step1("none")
+    assert true < 0.98 * np.mean(permuted), (true, permuted)
+    assert true < min(permuted), (true, permuted)
+    assert true < 0.9 * none, (true, none)
+
+
+def test_heldout_neurons_must_match_the_fit():
+    c, x = _linear_system(n=30, t=400)
+    proto = get_protocol("single", frames=len(x), context=3, horizon=4, heldout_neurons=0.2)
+    m = ConnectomeLinearForecaster(4, connectome=c).fit(segments_for(x, proto, "train"),
+                                                        segments_for(x, proto, "val"))
+    assert m.fitted["n_heldout_neurons"] == 6
+    assert np.all(m.coef_own[m.hidden] == 0)
+    other = get_protocol("single", frames=len(x), context=3, horizon=4, heldout_neurons=0.2, neuron_seed=5)
+    seg = segments_for(x, other, "test")[0]
+    with pytest.raises(FormatError, match="held-out neurons"):
+        m.predict(x[None, :3], seg.meta(0, 1))
