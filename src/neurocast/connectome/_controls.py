@@ -155,7 +155,7 @@ def _repair(u, v, n, undirected, table, mask, bad, seed, attempts):
     Bad slot s = (a, b), good random partner t = (c, d)  ⇒  (a, d) and (c, b), if both are
     new and not self-pairs. Degrees of a, b, c, d are unchanged. Returns the slots left bad.
     """
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002  (numba's own generator inside this kernel, seeded per call)
     left = 0
     e = len(u)
     for s in range(e):
@@ -163,7 +163,7 @@ def _repair(u, v, n, undirected, table, mask, bad, seed, attempts):
             continue
         a, b = u[s], v[s]
         for _ in range(attempts):
-            t = np.random.randint(0, e)
+            t = np.random.randint(0, e)  # noqa: NPY002
             if bad[t]:
                 continue
             c, d = u[t], v[t]
