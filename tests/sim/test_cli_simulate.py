@@ -112,7 +112,7 @@ def test_out_single_and_several_trials(capsys, chain, tmp_path):
     assert not trials[0].equals(trials[1])                   # seeds 4, 5, 6
     # trial k is the single run with seed + k
     _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2", "--seed", "5",
-          "--out", one)
+          "--out", one, "--overwrite")
     assert Spikes.load(one).equals(trials[1])
 
 
