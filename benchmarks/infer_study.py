@@ -179,6 +179,9 @@ def plot(rows, out: Path):
                     ax.plot(xs, ys, "o-", color=colors[m], label=m, ms=3)
             if key in ("minutes", "snr", "frame_dt_s"):
                 ax.set_xscale("log")
+                ticks = sorted({r[key] for r in sel})
+                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+                ax.minorticks_off()
             ax.axhline(0.5, color="0.7", lw=0.8, ls="--")
             ax.set_xlabel(label)
             ax.set_ylabel("AUROC")
