@@ -161,8 +161,9 @@ def plot(rows, out: Path):
                 sel = [r for r in sel if r["minutes"] == mins]
             if series != "length" and sel:  # add the baseline point (a length-series recording)
                 mins = sel[0]["minutes"]
+                have = {(r["method"], r[key]) for r in sel}  # the series' own point wins
                 sel += [r for r in rows if r["network"] == net and r["series"] == "length"
-                        and r["minutes"] == mins]
+                        and r["minutes"] == mins and (r["method"], r[key]) not in have]
             if not sel:
                 ax.set_visible(False)
                 continue
