@@ -10,8 +10,9 @@ one could do with spikes).
 
     python benchmarks/infer_study.py [--quick] [--out docs/img] [--table docs/infer_study.csv]
 
-prints one line per point and writes the curves (PNG) and a CSV table. The full study takes
-about 20 minutes on 2 cores (one seed per point); --quick runs a reduced 300-neuron version.
+prints one line per point and writes the curves (PNG) and a CSV table. The full study is sized
+for about 20 minutes on 2 idle cores (one seed per point; on a loaded machine much longer);
+--quick runs a reduced 300-neuron version.
 """
 
 from __future__ import annotations
