@@ -10,8 +10,9 @@ one could do with spikes).
 
     python benchmarks/infer_study.py [--quick] [--out docs/img] [--table docs/infer_study.csv]
 
-prints one line per point and writes the curves (PNG) and a CSV table. The full study takes
-about 20 minutes on 2 cores (one seed per point); --quick runs a reduced 300-neuron version.
+prints one line per point and writes the curves (PNG) and a CSV table. The full study is sized
+for about 20 minutes on 2 idle cores (one seed per point; on a loaded machine much longer);
+--quick runs a reduced 300-neuron version.
 """
 
 from __future__ import annotations
@@ -161,8 +162,9 @@ def plot(rows, out: Path):
                 sel = [r for r in sel if r["minutes"] == mins]
             if series != "length" and sel:  # add the baseline point (a length-series recording)
                 mins = sel[0]["minutes"]
+                have = {(r["method"], r[key]) for r in sel}  # the series' own point wins
                 sel += [r for r in rows if r["network"] == net and r["series"] == "length"
-                        and r["minutes"] == mins]
+                        and r["minutes"] == mins and (r["method"], r[key]) not in have]
             if not sel:
                 ax.set_visible(False)
                 continue
@@ -179,6 +181,9 @@ def plot(rows, out: Path):
                     ax.plot(xs, ys, "o-", color=colors[m], label=m, ms=3)
             if key in ("minutes", "snr", "frame_dt_s"):
                 ax.set_xscale("log")
+                ticks = sorted({r[key] for r in sel})
+                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+                ax.minorticks_off()
             ax.axhline(0.5, color="0.7", lw=0.8, ls="--")
             ax.set_xlabel(label)
             ax.set_ylabel("AUROC")

@@ -12,8 +12,8 @@ For N neurons the dense methods need several N × N float32 matrices (77 GB each
 * kept: the ``top_k`` largest |coefficients| of every target (signed), as a CSR matrix.
 
 Memory: the traces (T × N float32), the candidates' (T × M) and one (M × M) factor, one
-(M × chunk) block. Time: T·M·N multiply-adds, e.g. 7,879 × 8,192 × 138,639 ≈ 9·10¹² (minutes
-with BLAS on 2 cores). Pairs outside the kept entries score 0.
+(M × chunk) block. Work: 2·T·M·N flops (cross-products) + 2·M²·N (solves) + T·M² + M³/3 (once):
+about 4·10¹³ at 7,879 frames × 138,639 neurons, M = 8,192. Pairs outside the kept entries score 0.
 """
 
 from __future__ import annotations
