@@ -37,6 +37,7 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 ``neurocast.sim._brian2.run_brian2``.
 """
 
+from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._params import ShiuParams
@@ -47,9 +48,16 @@ from neurocast.sim._registry import (
     neuron_model,
     register_neuron_model,
 )
-from neurocast.sim._simulate import MODES, Estimate, Trace, estimate, simulate, simulate_chunks, trace
+from neurocast.sim._simulate import (
+    MODES,
+    Estimate,
+    Trace,
+    estimate,
+    simulate,
+    simulate_chunks,
+    trace,
+)
 from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
-from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 
 __all__ = [
     "MODES",

@@ -394,17 +394,23 @@ def run_dense(n0, n1, tab, coef, neu, syn, log, inp, probe, buf, threads):
         if cap - n_sp < nn + 1:
             break
         # 1-2. update every neuron, threshold; spikes of part p go to buf[bounds[p]:]
-        for p in prange(parts):
-            found[p], reach[p] = _update_part(n, bounds[p], bounds[p + 1], a, b, c, d1, adapt,
-                                              coef, neu, buf)
+        if parts == 1:  # a parallel region costs even for one part (worker threads spin)
+            found[0], reach[0] = _update_part(n, 0, nn, a, b, c, d1, adapt, coef, neu, buf)
+        else:
+            for p in prange(parts):
+                found[p], reach[p] = _update_part(n, bounds[p], bounds[p + 1], a, b, c, d1,
+                                                  adapt, coef, neu, buf)
         first = n_sp
         for p in range(parts):  # parts in order: spikes stay sorted by neuron
             n_sp = _log_spikes(log, n, buf[bounds[p]:], found[p], n_sp)
             ctr[WORK_ACTIVE] += reach[p] + found[p]
         # 3a. delivery: every part scans all arriving spikes, keeps its own postsynaptic neurons
         q0 = _first_to_deliver(log, n, syn.dmax, n_sp)
-        for p in prange(parts):
-            _deliver_part(n, bounds[p], bounds[p + 1], q0, n_sp, coef, neu, syn, log)
+        if parts == 1:
+            _deliver_part(n, 0, nn, q0, n_sp, coef, neu, syn, log)
+        else:
+            for p in prange(parts):
+                _deliver_part(n, bounds[p], bounds[p + 1], q0, n_sp, coef, neu, syn, log)
         q = q0
         while q < n_sp and log.step[q] <= n - syn.dmin:
             kd = n - log.step[q] - syn.dmin
