@@ -75,10 +75,10 @@ def measure(drives, repeats: int, reference: bool, sync: bool, duration_s: float
     tiny = Connectome.from_edges(pd.DataFrame({"id": [0, 1]}), [0], [1], [1])
     for mode in ("fast", "reference"):  # load the compiled kernels (numba cache) first
         simulate(build_network(tiny), 1.0, stimulate=np.array([0]), mode=mode)
-    t0 = time.perf_counter()
-    con = load_connectome("fly-synth")
-    net = build_network(con)
-    log(f"  fly-synth loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    if drives:
+        t0 = time.perf_counter()
+        net = build_network(load_connectome("fly-synth"))
+        log(f"  fly-synth loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     dur_ms = duration_s * 1000.0
     rows = []
     for k in drives:
@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--drives", default=",".join(map(str, DRIVES)), help="driven neurons per case (20,200,2000)")
+    ap.add_argument("--drives", default=",".join(map(str, DRIVES)),
+                    help="driven neurons per case (20,200,2000); '' for none")
     ap.add_argument("--repeats", type=int, default=3, help="runs per fast case; the fastest counts (3)")
     ap.add_argument("--duration", type=float, default=1.0, help="simulated seconds (1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the driven neurons and inputs (0)")

@@ -122,10 +122,10 @@ class Probe(NamedTuple):
     g: np.ndarray
 
 
-# The lazy catch-up of a neuron, in three scalar helpers used by every caller (``run_event``,
+# The lazy catch-up of a neuron, in scalar helpers used by every caller (``run_event``,
 # ``to_dense``). Helpers that take arrays cost ~0.1-0.4 us per call in numba (measured:
-# 113-150 ns per touched neuron against 52-62 ns written inline, benchmarks/README.md), so the
-# hot loops pass scalars only, apart from the tiny table lookup ``_kstep``.
+# 113-585 ns per touched neuron against 17-62 ns written inline, docs/simulator.md), so the
+# hot loops pass scalars only.
 @njit(cache=True)
 def _lag(updated, free, n):
     """Steps to advance a neuron last updated at step ``updated`` to the end of step n; its
@@ -137,10 +137,9 @@ def _lag(updated, free, n):
 
 
 @njit(cache=True)
-def _kstep(tab, k, coef):
-    """The k-step propagator (a^k, b_k, c^k, d^k): from the table, or computed past its end."""
-    if k < tab.shape[0]:
-        return tab[k, 0], tab[k, 1], tab[k, 2], tab[k, 3]
+def _kstep_far(k, coef):
+    """The k-step propagator (a^k, b_k, c^k, d^k) computed, for k past the table's end (the
+    callers read shorter jumps from the table: a lookup passing the table costs ~15 ns more)."""
     ak = math.exp(-k * coef.dt_tau_m)
     ck = math.exp(-k * coef.dt_tau_syn)
     return ak, coef.k * (ak - ck), ck, math.exp(-k * coef.dt_tau_adapt)
@@ -148,7 +147,7 @@ def _kstep(tab, k, coef):
 
 @njit(cache=True)
 def _jump(v, g, theta, v0, prop, adapt):
-    """(v, g, theta) after a free jump with the propagator ``prop`` = _kstep(...) (v0: rest)."""
+    """(v, g, theta) after a free jump with the k-step propagator ``prop`` (v0: rest)."""
     ak, bk, ck, dk = prop
     return v0 + (v - v0) * ak + g * bk, g * ck, theta * dk if adapt else theta
 
@@ -192,7 +191,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     """Event-driven engine: only the active neurons are stepped; returns the step reached.
 
     tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
-    Neurons outside the active list are caught up (``_lag``, ``_kstep``, ``_jump``) when input
+    Neurons outside the active list are caught up (``_lag``, ``_jump``) when input
     reaches them, and join the list when the bound says they may now reach threshold; active
     neurons leave it (unless pinned) when they no longer can. Per-step work is written inline
     (no helper taking arrays: see the note above ``_lag``).
@@ -209,6 +208,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     cap = sp_step.shape[0]
     n_ev = inp.step.shape[0]
     n_rec = probe.idx.shape[0]
+    n_tab = tab.shape[0]
     n = n0
     while n < n1:
         if cap - n_sp < n_act + 1:
@@ -248,52 +248,60 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             sp_step[n_sp] = n
             sp_neu[n_sp] = buf[k]
             n_sp += 1
-        # 3. inputs of step n: synaptic delivery of the spikes emitted at n - d (d = dmin..dmax,
-        # spike order then connection order), then the input events; one loop, so that the
-        # catch-up of a neuron reached by input is written once
+        # 3a. synaptic delivery of the spikes emitted at n - d (d = dmin..dmax), in spike order
+        # then connection order. The catch-up below is also in 3b: a single loop over both kinds
+        # of input (one call site) measured 15-23 % slower on fly-synth (docs/simulator.md)
         while dp < n_sp and sp_step[dp] < n - dmax:  # fully delivered spikes
             dp += 1
         q = dp
-        e = hi = 0
-        while True:
-            if e < hi:  # next connection of the current spike
+        while q < n_sp and sp_step[q] <= n - dmin:
+            kd = n - sp_step[q] - dmin  # this spike's connections with delay n - step
+            lo, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
+            work_in += hi - lo
+            q += 1
+            for e in range(lo, hi):
                 w = weight[e]
-                j = indices[e]
-                e += 1
-                if w == 0.0:
-                    continue
-                dg = wsyn * w
-                dv = 0.0
-            elif q < n_sp and sp_step[q] <= n - dmin:  # next spike to deliver
-                kd = n - sp_step[q] - dmin  # its connections with delay n - step
-                e, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
-                work_in += hi - e
-                q += 1
-                continue
-            elif ep < n_ev and inp.step[ep] <= n:  # next input event
-                j = inp.neuron[ep]
-                dv = inp.w[ep]
-                dg = 0.0
-                ep += 1
-                work_in += 1
-            else:
-                break
+                if w != 0.0:
+                    j = indices[e]
+                    v0 = c_rest if uniform else prm[j, REST]
+                    s = st[j, UPD]
+                    if s < n:  # lazy catch-up to step n
+                        kj = _lag(s, st[j, FREE], n)
+                        if kj > 0:
+                            prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
+                                    else _kstep_far(kj, coef))
+                            st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j],
+                                                                 v0, prop, adapt)
+                        st[j, UPD] = n
+                    if n >= st[j, FREE]:
+                        st[j, G] += wsyn * w
+                        if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
+                                                          c_thr if uniform else prm[j, THR], coef):
+                            is_active[j] = 1
+                            active[n_act] = j
+                            n_act += 1
+        # 3b. input events of this step
+        while ep < n_ev and inp.step[ep] <= n:
+            j = inp.neuron[ep]
             v0 = c_rest if uniform else prm[j, REST]
             s = st[j, UPD]
-            if s < n:  # lazy catch-up
+            if s < n:
                 kj = _lag(s, st[j, FREE], n)
                 if kj > 0:
+                    prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
+                            else _kstep_far(kj, coef))
                     st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
-                                                         _kstep(tab, kj, coef), adapt)
+                                                         prop, adapt)
                 st[j, UPD] = n
             if n >= st[j, FREE]:
-                st[j, V] += dv
-                st[j, G] += dg
+                st[j, V] += inp.w[ep]
                 if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
                                                   c_thr if uniform else prm[j, THR], coef):
                     is_active[j] = 1
                     active[n_act] = j
                     n_act += 1
+            ep += 1
+            work_in += 1
         # 4. reset, then drop the neurons that can no longer reach threshold without input
         for k in range(m):
             i = buf[k]
@@ -447,8 +455,9 @@ def to_dense(n, tab, coef, neu):
             kj = _lag(s, st[j, FREE], n - 1)
             if kj > 0:
                 v0 = coef.rest if coef.uniform else prm[j, REST]
-                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
-                                                     _kstep(tab, kj, coef), adapt)
+                prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < tab.shape[0]
+                        else _kstep_far(kj, coef))
+                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0, prop, adapt)
             st[j, UPD] = n - 1
 
 
