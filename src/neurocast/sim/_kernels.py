@@ -153,12 +153,12 @@ def _jump(v, g, theta, v0, prop, adapt):
 
 
 @njit(cache=True)
-def _reaches(v, g, rest, thr, coef):
+def _reaches(v, g, rest, thr, h_max, eps):
     """True if a neuron at (v, g) may exceed threshold on its free trajectory (a conservative
     bound: max(v - rest, 0) + max(g, 0) * h_max >= thr - rest - eps)."""
     u = v - rest
-    bound = (u if u > 0.0 else 0.0) + (g * coef.h_max if g > 0.0 else 0.0)
-    return bound >= (thr - rest) - coef.eps
+    bound = (u if u > 0.0 else 0.0) + (g * h_max if g > 0.0 else 0.0)
+    return bound >= (thr - rest) - eps
 
 
 @njit(cache=True)
@@ -203,6 +203,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
     adapt = coef.adapt_mv != 0.0
     uniform, c_rest, c_thr, wsyn = coef.uniform, coef.rest, coef.thr, coef.w_syn
+    h_max, eps = coef.h_max, coef.eps
     n_sp, dp, ep, n_act = ctr[N_SPIKES], ctr[DELIVERED], ctr[NEXT_EVENT], ctr[N_ACTIVE]
     work_act, work_in = ctr[WORK_ACTIVE], ctr[WORK_INPUTS]
     cap = sp_step.shape[0]
@@ -276,7 +277,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
                     if n >= st[j, FREE]:
                         st[j, G] += wsyn * w
                         if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
-                                                          c_thr if uniform else prm[j, THR], coef):
+                                                          c_thr if uniform else prm[j, THR], h_max, eps):
                             is_active[j] = 1
                             active[n_act] = j
                             n_act += 1
@@ -296,7 +297,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             if n >= st[j, FREE]:
                 st[j, V] += inp.w[ep]
                 if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
-                                                  c_thr if uniform else prm[j, THR], coef):
+                                                  c_thr if uniform else prm[j, THR], h_max, eps):
                     is_active[j] = 1
                     active[n_act] = j
                     n_act += 1
@@ -311,7 +312,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
         k = 0
         while k < n_act:
             i = active[k]
-            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
+            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR],
+                                               h_max, eps):
                 is_active[i] = 0
                 n_act -= 1
                 active[k] = active[n_act]
@@ -467,7 +469,8 @@ def to_event(neu, act, coef, ctr):
     st, prm = neu.st, neu.prm
     n_act = 0
     for i in range(st.shape[0]):
-        if act.pinned[i] != 0 or _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
+        if act.pinned[i] != 0 or _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR],
+                                          coef.h_max, coef.eps):
             act.is_active[i] = 1
             act.active[n_act] = i
             n_act += 1

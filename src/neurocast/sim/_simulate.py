@@ -189,7 +189,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     act = K.Activity(np.zeros(nn, np.int32), np.zeros(nn, np.uint8), np.zeros(nn, np.uint8),
                      np.zeros(nn, np.int32))
     act.pinned[rec] = 1
-    K.to_event(neu, act, coef, log.ctr)  # recorded neurons and those above threshold at rest
+    if len(rec) or net.neuron_params:  # recorded neurons, and those above threshold at rest
+        K.to_event(neu, act, coef, log.ctr)  # (else every neuron starts at rest: none active)
     dense = mode == "reference"
     dense_steps = 0
     attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms,
