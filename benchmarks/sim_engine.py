@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", type=float, default=1.0, help="simulated seconds (1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the driven neurons and inputs (0)")
     ap.add_argument("--threads", type=int, default=None,
-                    help="threads of the dense engine (default: all cores; ignored by old revisions)")
+                    help="threads of the dense engine (default: the library's, 1; ignored by old revisions)")
     ap.add_argument("--no-reference", action="store_true", help="skip the dense reference engine")
     ap.add_argument("--no-sync", action="store_true", help="skip the synchronous-firing case")
     ap.add_argument("--compare", metavar="REV", help="also run git revision REV (e.g. a commit) side by side")
