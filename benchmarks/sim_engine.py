@@ -6,8 +6,9 @@ in the event-driven ("fast") engine and the dense "reference" engine; the minimu
 runs counts (the machine is shared). Also the synchronous-firing corner of issue 16: 100,000
 unconnected neurons all driven at 150 Hz for 0.2 s, ~1,500 spikes in every step.
 
-Every case prints run time, RTF (run time / simulated time), number of spikes and a hash of
-the spike trains (so that two code versions can be checked to give identical spikes).
+Every case prints wall time, RTF (wall time / simulated time), CPU time of the process (all
+threads; the better figure on a loaded machine), number of spikes and a hash of the spike
+trains (so that two code versions can be checked to give identical spikes).
 
     python benchmarks/sim_engine.py                       # this checkout
     python benchmarks/sim_engine.py --compare REV         # REV (e.g. a commit) and this checkout
@@ -48,16 +49,18 @@ def _spike_hash(spikes) -> str:
 
 
 def _time(fn, repeats: int):
-    best, out = float("inf"), None
+    """(min wall s, min CPU s of this process, last result) over ``repeats`` runs."""
+    best, cpu, out = float("inf"), float("inf"), None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         best = min(best, time.perf_counter() - t0)
-    return best, out
+        cpu = min(cpu, time.process_time() - c0)
+    return best, cpu, out
 
 
 def measure(drives, repeats: int, reference: bool, sync: bool, duration_s: float, seed: int,
-            log=print) -> list[dict]:
+            threads: int | None = None, log=print) -> list[dict]:
     """Run the cases in this process (imports whichever neurocast is first on sys.path)."""
     import pandas as pd
 
@@ -66,22 +69,25 @@ def measure(drives, repeats: int, reference: bool, sync: bool, duration_s: float
     from neurocast.sim import build_network, simulate
 
     log(f"  neurocast from {Path(neurocast.__file__).parent}", file=sys.stderr, flush=True)
+    import inspect
+
+    kw = {"threads": threads} if threads and "threads" in inspect.signature(simulate).parameters else {}
     tiny = Connectome.from_edges(pd.DataFrame({"id": [0, 1]}), [0], [1], [1])
     for mode in ("fast", "reference"):  # load the compiled kernels (numba cache) first
         simulate(build_network(tiny), 1.0, stimulate=np.array([0]), mode=mode)
-    t0 = time.perf_counter()
-    con = load_connectome("fly-synth")
-    net = build_network(con)
-    log(f"  fly-synth loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    if drives:
+        t0 = time.perf_counter()
+        net = build_network(load_connectome("fly-synth"))
+        log(f"  fly-synth loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     dur_ms = duration_s * 1000.0
     rows = []
     for k in drives:
         for mode in ("fast", "reference") if reference else ("fast",):
             log(f"  fly-synth, {k} driven, {mode} ...", file=sys.stderr, flush=True)
             reps = repeats if mode == "fast" else max(1, min(repeats, 2))
-            run_s, sp = _time(lambda k=k, mode=mode: simulate(
-                net, dur_ms, stimulate=f"random:{k}", rate_hz=150.0, seed=seed, mode=mode), reps)
-            rows.append({"case": f"fly-synth {k} driven", "mode": mode, "run_s": run_s,
+            run_s, cpu_s, sp = _time(lambda k=k, mode=mode: simulate(
+                net, dur_ms, stimulate=f"random:{k}", rate_hz=150.0, seed=seed, mode=mode, **kw), reps)
+            rows.append({"case": f"fly-synth {k} driven", "mode": mode, "run_s": run_s, "cpu_s": cpu_s,
                          "rtf": run_s / duration_s, "n_spikes": len(sp.neurons),
                          "n_active": int((sp.counts() > 0).sum()), "hash": _spike_hash(sp),
                          "dense_fraction": sp.attrs.get("dense_fraction")})
@@ -91,10 +97,10 @@ def measure(drives, repeats: int, reference: bool, sync: bool, duration_s: float
         snet = build_network(empty)
         for mode in ("fast", "reference") if reference else ("fast",):
             log(f"  synchronous: {SYNC_NEURONS:,} unconnected driven, {mode} ...", file=sys.stderr, flush=True)
-            run_s, sp = _time(lambda mode=mode: simulate(
-                snet, SYNC_S * 1000.0, stimulate=np.arange(SYNC_NEURONS), rate_hz=150.0, seed=seed, mode=mode),
-                max(1, min(repeats, 2)))
-            rows.append({"case": f"{SYNC_NEURONS:,} unconnected, all driven", "mode": mode, "run_s": run_s,
+            run_s, cpu_s, sp = _time(lambda mode=mode: simulate(
+                snet, SYNC_S * 1000.0, stimulate=np.arange(SYNC_NEURONS), rate_hz=150.0, seed=seed, mode=mode,
+                **kw), max(1, min(repeats, 2)))
+            rows.append({"case": f"{SYNC_NEURONS:,} unconnected, all driven", "mode": mode, "run_s": run_s, "cpu_s": cpu_s,
                          "rtf": run_s / SYNC_S, "n_spikes": len(sp.neurons),
                          "n_active": int((sp.counts() > 0).sum()), "hash": _spike_hash(sp)})
     return rows
@@ -115,13 +121,15 @@ def _run_revision(rev: str, argv: list[str]) -> list[dict]:
 def _table(cols: dict[str, list[dict]]) -> str:
     names = list(cols)
     first = cols[names[0]]
-    head = f"{'case':<36}{'mode':<11}" + "".join(f"{n[:14] + ' s':>17}{'RTF':>8}" for n in names)
+    head = f"{'case':<36}{'mode':<11}" + "".join(f"{n[:14] + ' s':>17}{'RTF':>8}{'CPU s':>9}"
+                                                 for n in names)
     head += f"{'speed-up':>10}{'same spikes':>13}" if len(names) == 2 else ""
     lines = [head, "-" * len(head)]
     for i, r in enumerate(first):
         line = f"{r['case']:<36}{r['mode']:<11}"
         others = [cols[n][i] for n in names]
-        line += "".join(f"{o['run_s']:>17.3f}{o['rtf']:>8.3g}" for o in others)
+        line += "".join(f"{o['run_s']:>17.3f}{o['rtf']:>8.3g}{o.get('cpu_s', float('nan')):>9.3f}"
+                        for o in others)
         if len(names) == 2:
             a, b = others
             line += f"{a['run_s'] / b['run_s']:>9.2f}x{'yes' if a['hash'] == b['hash'] else 'NO':>13}"
@@ -138,10 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--drives", default=",".join(map(str, DRIVES)), help="driven neurons per case (20,200,2000)")
+    ap.add_argument("--drives", default=",".join(map(str, DRIVES)),
+                    help="driven neurons per case (20,200,2000); '' for none")
     ap.add_argument("--repeats", type=int, default=3, help="runs per fast case; the fastest counts (3)")
     ap.add_argument("--duration", type=float, default=1.0, help="simulated seconds (1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the driven neurons and inputs (0)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads of the dense engine (default: the library's, 1; ignored by old revisions)")
     ap.add_argument("--no-reference", action="store_true", help="skip the dense reference engine")
     ap.add_argument("--no-sync", action="store_true", help="skip the synchronous-firing case")
     ap.add_argument("--compare", metavar="REV", help="also run git revision REV (e.g. a commit) side by side")
@@ -150,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     drives = [int(x) for x in args.drives.split(",") if x.strip()]
     run = lambda: measure(drives, args.repeats, not args.no_reference, not args.no_sync,  # noqa: E731
-                          args.duration, args.seed)
+                          args.duration, args.seed, args.threads)
     if args.rows_only:
         Path(args.rows_only).write_text(json.dumps(run()))
         return 0

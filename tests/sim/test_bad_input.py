@@ -30,7 +30,7 @@ def test_defaults_are_the_published_values():
 def test_time_step_must_divide_delay():
     with pytest.raises(ConfigError, match=r"dt_ms \(0.07\) does not divide delay_ms") as e:
         ShiuParams(dt_ms=0.07)
-    assert "whole number of steps" in e.value.hint
+    assert "whole numbers of steps, e.g. dt_ms=0.05" in e.value.hint
     assert ShiuParams(dt_ms=0.05, refractory_ms=2.2).delay_steps == 36
 
 

@@ -72,6 +72,8 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
     kwargs.pop("progress", None)
     kwargs = _fix_selections(net, kwargs, int(seed))
     jobs = min(_check_jobs(n_jobs), int(n_trials))
+    if jobs > 1:  # the trials already use the cores: one thread each (same spikes either way)
+        kwargs.setdefault("threads", 1)
     seeds = [int(seed) + k for k in range(int(n_trials))]
     # the first trial runs here: validates the arguments and compiles the kernels before forking
     first = simulate(net, duration_ms, seed=seeds[0], **kwargs)

@@ -122,10 +122,10 @@ class Probe(NamedTuple):
     g: np.ndarray
 
 
-# The lazy catch-up of a neuron, in three scalar helpers used by every caller (``run_event``,
+# The lazy catch-up of a neuron, in scalar helpers used by every caller (``run_event``,
 # ``to_dense``). Helpers that take arrays cost ~0.1-0.4 us per call in numba (measured:
-# 113-150 ns per touched neuron against 52-62 ns written inline, benchmarks/README.md), so the
-# hot loops pass scalars only, apart from the tiny table lookup ``_kstep``.
+# 113-585 ns per touched neuron against 17-62 ns written inline, docs/simulator.md), so the
+# hot loops pass scalars only.
 @njit(cache=True)
 def _lag(updated, free, n):
     """Steps to advance a neuron last updated at step ``updated`` to the end of step n; its
@@ -137,10 +137,9 @@ def _lag(updated, free, n):
 
 
 @njit(cache=True)
-def _kstep(tab, k, coef):
-    """The k-step propagator (a^k, b_k, c^k, d^k): from the table, or computed past its end."""
-    if k < tab.shape[0]:
-        return tab[k, 0], tab[k, 1], tab[k, 2], tab[k, 3]
+def _kstep_far(k, coef):
+    """The k-step propagator (a^k, b_k, c^k, d^k) computed, for k past the table's end (the
+    callers read shorter jumps from the table: a lookup passing the table costs ~15 ns more)."""
     ak = math.exp(-k * coef.dt_tau_m)
     ck = math.exp(-k * coef.dt_tau_syn)
     return ak, coef.k * (ak - ck), ck, math.exp(-k * coef.dt_tau_adapt)
@@ -148,18 +147,18 @@ def _kstep(tab, k, coef):
 
 @njit(cache=True)
 def _jump(v, g, theta, v0, prop, adapt):
-    """(v, g, theta) after a free jump with the propagator ``prop`` = _kstep(...) (v0: rest)."""
+    """(v, g, theta) after a free jump with the k-step propagator ``prop`` (v0: rest)."""
     ak, bk, ck, dk = prop
     return v0 + (v - v0) * ak + g * bk, g * ck, theta * dk if adapt else theta
 
 
 @njit(cache=True)
-def _reaches(v, g, rest, thr, coef):
+def _reaches(v, g, rest, thr, h_max, eps):
     """True if a neuron at (v, g) may exceed threshold on its free trajectory (a conservative
     bound: max(v - rest, 0) + max(g, 0) * h_max >= thr - rest - eps)."""
     u = v - rest
-    bound = (u if u > 0.0 else 0.0) + (g * coef.h_max if g > 0.0 else 0.0)
-    return bound >= (thr - rest) - coef.eps
+    bound = (u if u > 0.0 else 0.0) + (g * h_max if g > 0.0 else 0.0)
+    return bound >= (thr - rest) - eps
 
 
 @njit(cache=True)
@@ -192,7 +191,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     """Event-driven engine: only the active neurons are stepped; returns the step reached.
 
     tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
-    Neurons outside the active list are caught up (``_lag``, ``_kstep``, ``_jump``) when input
+    Neurons outside the active list are caught up (``_lag``, ``_jump``) when input
     reaches them, and join the list when the bound says they may now reach threshold; active
     neurons leave it (unless pinned) when they no longer can. Per-step work is written inline
     (no helper taking arrays: see the note above ``_lag``).
@@ -204,11 +203,13 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
     adapt = coef.adapt_mv != 0.0
     uniform, c_rest, c_thr, wsyn = coef.uniform, coef.rest, coef.thr, coef.w_syn
+    h_max, eps = coef.h_max, coef.eps
     n_sp, dp, ep, n_act = ctr[N_SPIKES], ctr[DELIVERED], ctr[NEXT_EVENT], ctr[N_ACTIVE]
     work_act, work_in = ctr[WORK_ACTIVE], ctr[WORK_INPUTS]
     cap = sp_step.shape[0]
     n_ev = inp.step.shape[0]
     n_rec = probe.idx.shape[0]
+    n_tab = tab.shape[0]
     n = n0
     while n < n1:
         if cap - n_sp < n_act + 1:
@@ -248,52 +249,60 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             sp_step[n_sp] = n
             sp_neu[n_sp] = buf[k]
             n_sp += 1
-        # 3. inputs of step n: synaptic delivery of the spikes emitted at n - d (d = dmin..dmax,
-        # spike order then connection order), then the input events; one loop, so that the
-        # catch-up of a neuron reached by input is written once
+        # 3a. synaptic delivery of the spikes emitted at n - d (d = dmin..dmax), in spike order
+        # then connection order. The catch-up below is also in 3b: a single loop over both kinds
+        # of input (one call site) measured 15-23 % slower on fly-synth (docs/simulator.md)
         while dp < n_sp and sp_step[dp] < n - dmax:  # fully delivered spikes
             dp += 1
         q = dp
-        e = hi = 0
-        while True:
-            if e < hi:  # next connection of the current spike
+        while q < n_sp and sp_step[q] <= n - dmin:
+            kd = n - sp_step[q] - dmin  # this spike's connections with delay n - step
+            lo, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
+            work_in += hi - lo
+            q += 1
+            for e in range(lo, hi):
                 w = weight[e]
-                j = indices[e]
-                e += 1
-                if w == 0.0:
-                    continue
-                dg = wsyn * w
-                dv = 0.0
-            elif q < n_sp and sp_step[q] <= n - dmin:  # next spike to deliver
-                kd = n - sp_step[q] - dmin  # its connections with delay n - step
-                e, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
-                work_in += hi - e
-                q += 1
-                continue
-            elif ep < n_ev and inp.step[ep] <= n:  # next input event
-                j = inp.neuron[ep]
-                dv = inp.w[ep]
-                dg = 0.0
-                ep += 1
-                work_in += 1
-            else:
-                break
+                if w != 0.0:
+                    j = indices[e]
+                    v0 = c_rest if uniform else prm[j, REST]
+                    s = st[j, UPD]
+                    if s < n:  # lazy catch-up to step n
+                        kj = _lag(s, st[j, FREE], n)
+                        if kj > 0:
+                            prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
+                                    else _kstep_far(kj, coef))
+                            st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j],
+                                                                 v0, prop, adapt)
+                        st[j, UPD] = n
+                    if n >= st[j, FREE]:
+                        st[j, G] += wsyn * w
+                        if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
+                                                          c_thr if uniform else prm[j, THR], h_max, eps):
+                            is_active[j] = 1
+                            active[n_act] = j
+                            n_act += 1
+        # 3b. input events of this step
+        while ep < n_ev and inp.step[ep] <= n:
+            j = inp.neuron[ep]
             v0 = c_rest if uniform else prm[j, REST]
             s = st[j, UPD]
-            if s < n:  # lazy catch-up
+            if s < n:
                 kj = _lag(s, st[j, FREE], n)
                 if kj > 0:
+                    prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
+                            else _kstep_far(kj, coef))
                     st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
-                                                         _kstep(tab, kj, coef), adapt)
+                                                         prop, adapt)
                 st[j, UPD] = n
             if n >= st[j, FREE]:
-                st[j, V] += dv
-                st[j, G] += dg
+                st[j, V] += inp.w[ep]
                 if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
-                                                  c_thr if uniform else prm[j, THR], coef):
+                                                  c_thr if uniform else prm[j, THR], h_max, eps):
                     is_active[j] = 1
                     active[n_act] = j
                     n_act += 1
+            ep += 1
+            work_in += 1
         # 4. reset, then drop the neurons that can no longer reach threshold without input
         for k in range(m):
             i = buf[k]
@@ -303,7 +312,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
         k = 0
         while k < n_act:
             i = active[k]
-            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
+            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR],
+                                               h_max, eps):
                 is_active[i] = 0
                 n_act -= 1
                 active[k] = active[n_act]
@@ -394,17 +404,23 @@ def run_dense(n0, n1, tab, coef, neu, syn, log, inp, probe, buf, threads):
         if cap - n_sp < nn + 1:
             break
         # 1-2. update every neuron, threshold; spikes of part p go to buf[bounds[p]:]
-        for p in prange(parts):
-            found[p], reach[p] = _update_part(n, bounds[p], bounds[p + 1], a, b, c, d1, adapt,
-                                              coef, neu, buf)
+        if parts == 1:  # a parallel region costs even for one part (worker threads spin)
+            found[0], reach[0] = _update_part(n, 0, nn, a, b, c, d1, adapt, coef, neu, buf)
+        else:
+            for p in prange(parts):
+                found[p], reach[p] = _update_part(n, bounds[p], bounds[p + 1], a, b, c, d1,
+                                                  adapt, coef, neu, buf)
         first = n_sp
         for p in range(parts):  # parts in order: spikes stay sorted by neuron
             n_sp = _log_spikes(log, n, buf[bounds[p]:], found[p], n_sp)
             ctr[WORK_ACTIVE] += reach[p] + found[p]
         # 3a. delivery: every part scans all arriving spikes, keeps its own postsynaptic neurons
         q0 = _first_to_deliver(log, n, syn.dmax, n_sp)
-        for p in prange(parts):
-            _deliver_part(n, bounds[p], bounds[p + 1], q0, n_sp, coef, neu, syn, log)
+        if parts == 1:
+            _deliver_part(n, 0, nn, q0, n_sp, coef, neu, syn, log)
+        else:
+            for p in prange(parts):
+                _deliver_part(n, bounds[p], bounds[p + 1], q0, n_sp, coef, neu, syn, log)
         q = q0
         while q < n_sp and log.step[q] <= n - syn.dmin:
             kd = n - log.step[q] - syn.dmin
@@ -441,8 +457,9 @@ def to_dense(n, tab, coef, neu):
             kj = _lag(s, st[j, FREE], n - 1)
             if kj > 0:
                 v0 = coef.rest if coef.uniform else prm[j, REST]
-                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
-                                                     _kstep(tab, kj, coef), adapt)
+                prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < tab.shape[0]
+                        else _kstep_far(kj, coef))
+                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0, prop, adapt)
             st[j, UPD] = n - 1
 
 
@@ -452,7 +469,8 @@ def to_event(neu, act, coef, ctr):
     st, prm = neu.st, neu.prm
     n_act = 0
     for i in range(st.shape[0]):
-        if act.pinned[i] != 0 or _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
+        if act.pinned[i] != 0 or _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR],
+                                          coef.h_max, coef.eps):
             act.is_active[i] = 1
             act.active[n_act] = i
             n_act += 1

@@ -30,8 +30,12 @@ PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
 MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
-ACTIVE_COST = 1.5  # cost of stepping an active neuron / of a dense neuron update
-LAZY_COST = 3.0  # cost of a delivery with catch-up and bound / of a plain dense delivery
+# costs in units of one dense neuron update (3.7 ns), measured on fly-synth (1 thread, 0.3 s,
+# 200 and 2,000 driven; benchmarks/README.md): stepping an active neuron ~2, a delivery with
+# lazy catch-up and bound ~18 (67 ns), a plain delivery of the dense engine ~4 (14.6 ns)
+ACTIVE_COST = 2.0
+LAZY_COST = 18.0
+DENSE_DELIVERY_COST = 4.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
@@ -133,17 +137,20 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mod
 
 
 def default_threads() -> int:
-    """Threads of the dense engine by default: numba's (all cores unless NUMBA_NUM_THREADS)."""
-    import numba
+    """Threads of the dense engine by default: 1.
 
-    return int(numba.config.NUMBA_NUM_THREADS)
+    Two threads split each dense step (identical spikes), but every step then synchronises
+    the threads twice; on the shared, loaded 2-core machine this was measured much slower
+    than one thread (benchmarks/README.md), so more threads are opt-in.
+    """
+    return 1
 
 
 def _check_threads(threads) -> int:
     if threads is None:
         return default_threads()
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ConfigError(f"threads must be a positive integer or None (all cores), not {threads!r}")
+        raise ConfigError(f"threads must be a positive integer or None (one), not {threads!r}")
     return int(threads)
 
 
@@ -182,7 +189,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     act = K.Activity(np.zeros(nn, np.int32), np.zeros(nn, np.uint8), np.zeros(nn, np.uint8),
                      np.zeros(nn, np.int32))
     act.pinned[rec] = 1
-    K.to_event(neu, act, coef, log.ctr)  # recorded neurons and those above threshold at rest
+    if len(rec) or net.neuron_params:  # recorded neurons, and those above threshold at rest
+        K.to_event(neu, act, coef, log.ctr)  # (else every neuron starts at rest: none active)
     dense = mode == "reference"
     dense_steps = 0
     attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms,
@@ -275,13 +283,13 @@ def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: boo
     Cost model in units of one dense neuron update (measured on fly-synth, see
     benchmarks/README.md): the event-driven engine costs ACTIVE_COST per active neuron per step
     plus LAZY_COST per delivered input (catch-up and bound), the dense engine N / threads per
-    step plus 1 per delivered input. Hysteresis of ±20 % avoids flapping between the two.
+    step plus DENSE_DELIVERY_COST per delivered input. Hysteresis of ±20 % avoids flapping.
     """
     if steps <= 0:
         return dense
     active, inputs = int(ctr[K.WORK_ACTIVE]), int(ctr[K.WORK_INPUTS])
     event = ACTIVE_COST * active + LAZY_COST * inputs
-    full = steps * nn / threads + inputs
+    full = steps * nn / threads + DENSE_DELIVERY_COST * inputs
     return event > (0.8 if dense else 1.2) * full
 
 
@@ -377,8 +385,8 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
       activity) or "reference" (dense step-by-step update of every neuron); they give identical
       spike trains.
     progress: show a progress bar on stderr (only at a terminal).
-    threads: threads of the dense engine (default None: numba's thread count, all cores);
-      the spike trains are the same for any number of threads.
+    threads: threads of the dense engine (default None: 1); the spike trains are the same for
+      any number of threads.
 
     Returns Spikes (N neurons, step grid dt_ms; spike at step n = time n·dt_ms).
     Raises ConfigError (bad duration, rate, selection), UnknownNameError (unknown neuron),
