@@ -1,6 +1,7 @@
 """Forecasters: ``fit(train, val)`` then ``predict(context)`` on (batch, time, neuron) arrays.
 
-Baselines (``MODELS``): naive, mean, stimulus, linear, var. Build one by name with
+Baselines (``MODELS``): naive, mean, stimulus, linear, var; learned (``neurocast.models.deep``,
+needs the ``deep`` extra to fit): linear-mae, timemix, tsmixer, tide, population. Build one by name with
 ``get_model(name, horizon=H)``; unknown names raise UnknownNameError listing the known ones
 (and near matches).
 """
@@ -18,6 +19,7 @@ from neurocast.models._baselines import (
 )
 from neurocast.models._linear import LinearConfig, LinearForecaster
 from neurocast.models._var import VarConfig, VarForecaster
+from neurocast.models.deep import LEARNED_MODELS
 
 __all__ = [
     "MODELS",
@@ -40,7 +42,8 @@ __all__ = [
 #: name -> forecaster class, in the order scorecards list them.
 MODELS: dict[str, type[Forecaster]] = {
     cls.name: cls
-    for cls in (NaiveForecaster, MeanForecaster, StimulusForecaster, LinearForecaster, VarForecaster)
+    for cls in (NaiveForecaster, MeanForecaster, StimulusForecaster, LinearForecaster, VarForecaster,
+                *LEARNED_MODELS)
 }
 
 

@@ -82,9 +82,15 @@ class Segment:
             yield first, win[:, :c], win[:, c:]
 
     def meta(self, first: int, n: int) -> WindowMeta:
-        """WindowMeta of windows first..first+n-1."""
+        """WindowMeta of windows first..first+n-1 (with the stimulus of their target frames)."""
         offset = self.start - self.condition_start + self.context + first
-        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout)
+        future = None
+        if self.stimulus is not None:
+            lo = self.start + self.context + first
+            stim = np.asarray(self.stimulus[lo:lo + n + self.horizon - 1], dtype=np.float32)
+            future = np.lib.stride_tricks.sliding_window_view(stim, self.horizon, axis=0)
+            future = future.transpose(0, 2, 1)  # (n, H, covariate)
+        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout, future)
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,14 @@ class WindowMeta:
     """What is being forecast: the condition and the frame-in-condition of each first target.
 
     target_frame: shape (batch,), int64, frames counted from the condition's start.
+    stimulus: the stimulus covariates of the target frames, (batch, H, covariate) float32, or
+    None when the dataset has none (models forecasting from future covariates need them).
     """
 
     condition: str
     target_frame: np.ndarray
     heldout: bool = False
+    stimulus: np.ndarray | None = None
 
 
 class Forecaster:
