@@ -18,9 +18,10 @@ import time
 import numpy as np
 
 from neurocast.bench import evaluate
-from neurocast.data import open_dataset
+from neurocast.catalog import open_dataset
+from neurocast.data import segments_for
 from neurocast.data.protocol import protocol_for_dataset
-from neurocast.models import get_model, segments_for
+from neurocast.models import get_model
 
 
 def main() -> None:

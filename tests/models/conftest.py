@@ -41,7 +41,7 @@ def protocol(t: int, context: int = 4, horizon: int = 4):
 
 def split(x, proto, stimulus=None):
     """(train segments, val segments) of ``x`` under ``proto``."""
-    from neurocast.models import segments_for
+    from neurocast.data import segments_for
 
     return (segments_for(x, proto, "train", stimulus=stimulus),
             segments_for(x, proto, "val", stimulus=stimulus))

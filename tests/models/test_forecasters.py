@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocast.data.protocol import get_protocol
+from neurocast.data import get_protocol, segments_for
 from neurocast.errors import ConfigError, FormatError, UnknownNameError
 from neurocast.models import (
     MODELS,
@@ -18,7 +18,6 @@ from neurocast.models import (
     VarForecaster,
     get_model,
     parse_model_names,
-    segments_for,
 )
 from neurocast.models._baselines import stimulus_period
 from neurocast.models._linear import lagged_moments
@@ -139,11 +138,12 @@ def test_stimulus_without_period_uses_the_condition_mean():
 
 
 def test_registry():
-    assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var"]
+    assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var",
+                            "linear-mae", "timemix", "tsmixer", "tide", "population"]
     assert isinstance(get_model("linear", horizon=8), LinearForecaster)
-    with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var"):
+    with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var, linear-mae"):
         parse_model_names("naive,lstm")
-    with pytest.raises(UnknownNameError, match=r"did you mean 'linear'.*known: naive, mean, stimulus, linear, var"):
+    with pytest.raises(UnknownNameError, match=r"did you mean 'linear'.*known: naive, mean, stimulus, linear, var, linear-mae"):
         get_model("linaer")
     with pytest.raises(ConfigError, match="takes a LinearConfig"):
         get_model("linear", cfg=VarConfig())

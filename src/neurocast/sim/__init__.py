@@ -34,6 +34,7 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
+from neurocast.sim._responses import response_summary, select_neurons
 from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, trace
 
 __all__ = [
@@ -46,7 +47,9 @@ __all__ = [
     "build_network",
     "neuron_model",
     "resolve_neurons",
+    "response_summary",
     "run_trials",
+    "select_neurons",
     "simulate",
     "simulate_chunks",
     "sweep",

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from neurocast.data.protocol import ZAPBENCH
+from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import FormatError
-from neurocast.models._base import Forecaster, Segment, WindowMeta
+from neurocast.models._base import Forecaster
 from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._training import (
     EVAL_VALUES,
@@ -46,7 +46,7 @@ class LearnedForecaster(Forecaster):
     #: sets the work per batch that decides between 1 and ``threads`` CPU threads
     activation_factor = 1
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg=None):
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
         super().__init__(horizon, cfg)
         self.net = None
         self.shape: dict | None = None

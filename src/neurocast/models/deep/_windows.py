@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast.data import Segment
 from neurocast.errors import FormatError, NonFiniteError
-from neurocast.models._base import Segment
 
 __all__ = ["WindowStream"]
 
