@@ -47,15 +47,16 @@ def split(x, proto, stimulus=None):
             segments_for(x, proto, "val", stimulus=stimulus))
 
 
-def model(name: str, horizon: int = 4, **train):
-    """A learned forecaster with test-friendly training settings (``train`` overrides them)."""
+def model(name: str, horizon: int = 4, arch: dict | None = None, **train):
+    """A learned forecaster with test-friendly training settings (``train`` overrides them;
+    ``arch`` overrides fields of the model's own config)."""
     from neurocast.models import get_model
 
     m = get_model(name, horizon=horizon)
     settings = {"learning_rate": 1e-2, "val_every": 50, "patience": 1000, "max_steps": 400,
                 "device": "cpu", **train}
     return type(m)(horizon=horizon, cfg=dataclasses.replace(
-        m.cfg, train=dataclasses.replace(m.cfg.train, **settings)))
+        m.cfg, train=dataclasses.replace(m.cfg.train, **settings), **(arch or {})))
 
 
 def train_mae(m, segments) -> float:
