@@ -117,6 +117,20 @@ def test_window_stream_visits_every_window_once_per_epoch(budget, dd):
     np.testing.assert_array_equal(np.sort(seen), expected)
 
 
+def test_streamed_training_reads_each_block_once_per_epoch(sine_data, dd):
+    """With a budget too small for the train frames, blocks are read once per epoch, not per batch."""
+    x, _, proto = sine_data
+    rec = _Recorder(x)
+    train, val = dd.split(rec, proto)
+    m = dd.model("linear-mae", max_steps=60, val_every=60, memory_budget_gb=3000 / 2**30)
+    m.fit(train, val)
+    assert not m.fitted["resident"]
+    train_reads = [r for r in rec.read if r.start < train[0].stop - proto.context]
+    n_blocks = len(WindowStream(train, budget_bytes=2400, what="train").blocks)  # 80 % of 3000
+    epochs = int(np.ceil(m.fitted["epochs"])) + 1
+    assert len(train_reads) <= n_blocks * epochs < 60  # far fewer reads than steps
+
+
 def test_tide_needs_stimulus(sine_data, dd):
     x, _, proto = sine_data
     with pytest.raises(FormatError, match="stimulus covariates"):

@@ -95,7 +95,8 @@ class TrainResult:
 
 
 class _Tensors:
-    """Blocks of a WindowStream as torch tensors on the device (kept when the stream is resident)."""
+    """Blocks of a WindowStream as torch tensors on the device; the last one is kept (a resident
+    stream has one block; a streamed one serves its batches block by block)."""
 
     def __init__(self, torch, stream: WindowStream, device: str):
         self.torch, self.stream, self.device = torch, stream, device
@@ -108,8 +109,7 @@ class _Tensors:
         traces, stim = self.stream.load(b)
         out = (self.torch.from_numpy(traces).to(self.device),
                None if stim is None else self.torch.from_numpy(stim).to(self.device))
-        if self.stream.resident:
-            self.kept = {b: out}
+        self.kept = {b: out}
         return out
 
     def windows(self, b: int, starts: np.ndarray):
