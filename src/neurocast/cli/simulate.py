@@ -49,6 +49,13 @@ def _check_args(args: argparse.Namespace) -> None:
     for path in (args.out, args.plot):
         if path and not Path(path).resolve().parent.is_dir():
             raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
+    planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
+               *([Path(args.plot)] if args.plot else [])]
+    existing = [str(p) for p in planned if p.exists()]
+    if existing and not args.overwrite:
+        raise ConfigError(f"output {existing[0]} already exists"
+                          + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
+                          "choose another path or pass --overwrite")
 
 
 # ---------------------------------------------------------------------------- the command
@@ -84,13 +91,21 @@ def run(args: argparse.Namespace) -> int:
     warmup_s = time.perf_counter() - t_w
 
     t2 = time.perf_counter()
-    trials = _run(net, duration_ms, stim, rate_hz, args)
-    run_s = time.perf_counter() - t2
-
-    for i, s in enumerate(trials):
-        s.attrs.update({"trial": i, "n_trials": len(trials), "network": con.name or str(args.network)})
-    written = _write_outputs(trials, con, stim, args)
-    summary = _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
+    if args.trials == 1 and args.out and not args.plot:  # spikes go to the file as they come
+        counts = sim.simulate_to_file(net, duration_ms, args.out, stimulate=stim, rate_hz=rate_hz,
+                                  mode=args.mode, seed=args.seed, progress=True,
+                                  extra_attrs={"trial": 0, "n_trials": 1,
+                                               "network": con.name or str(args.network)})[None]
+        run_s = time.perf_counter() - t2
+        written = {"out": [args.out]}
+    else:
+        trials = _run(net, duration_ms, stim, rate_hz, args)
+        run_s = time.perf_counter() - t2
+        for i, s in enumerate(trials):
+            s.attrs.update({"trial": i, "n_trials": len(trials), "network": con.name or str(args.network)})
+        written = _write_outputs(trials, con, stim, args)
+        counts = np.stack([s.counts() for s in trials])
+    summary = _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
     summary["warmup_s"] = round(warmup_s, 6)
     summary["wall_s"] = round(time.perf_counter() - t0, 6)
     if args.json:
@@ -148,8 +163,9 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args) -> dict:
     return written
 
 
-def _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:
-    sim_s = float(args.duration) * len(trials)
+def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:
+    """counts: int (trial, neuron) spikes of each neuron in each trial."""
+    sim_s = float(args.duration) * len(counts)
     out = {
         "network": con.name or str(args.network),
         "model": args.model,
@@ -161,14 +177,14 @@ def _summary(con, trials, stim, silence, rate_hz, args, load_s, build_s, run_s, 
         "n_silenced": len(silence),
         "rate_hz": rate_hz,
         "duration_s": float(args.duration),
-        "n_trials": len(trials),
+        "n_trials": len(counts),
         "seed": args.seed,
         "load_s": round(load_s, 6),
         "build_s": round(build_s, 6),
         "run_s": round(run_s, 6),
         "sim_s": sim_s,
         "rtf": round(run_s / sim_s, 6),
-        **sim.response_summary(trials, con, stim, top=args.top),
+        **sim.response_summary(counts, float(args.duration), con, stim, top=args.top),
         "peak_memory_mb": _peak_memory_mb(),
     }
     out.update(written)

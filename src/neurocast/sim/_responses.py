@@ -36,16 +36,17 @@ def select_neurons(connectome, spec: str, *, seed: int = 0, what: str = "--stimu
     return resolve_neurons(connectome, names)
 
 
-def response_summary(trials, connectome, driven: np.ndarray, *, top: int = 10) -> dict:
-    """Which neurons responded to a drive, over one or several trials (``Spikes``, equal durations).
+def response_summary(counts: np.ndarray, duration_s: float, connectome, driven: np.ndarray, *,
+                     top: int = 10) -> dict:
+    """Which neurons responded to a drive, over one or several trials.
 
+    counts: int (trial, neuron) spikes of each neuron in each trial of ``duration_s`` seconds.
     driven: positions of the driven neurons (they are not counted as responding).
     Returns n_spikes, n_active_neurons, n_responding_neurons, mean_rate_responding_hz and
     top_responding (the ``top`` responding neurons by mean rate: name, rate_hz).
     """
-    counts = np.stack([s.counts() for s in trials])                       # (trial, neuron)
-    duration_s = trials[0].duration_ms / 1000.0
-    rates = counts.sum(axis=0) / (len(trials) * duration_s)              # mean Hz per neuron
+    counts = np.asarray(counts)
+    rates = counts.sum(axis=0) / (len(counts) * duration_s)              # mean Hz per neuron
     active = counts.sum(axis=0) > 0
     is_driven = np.zeros(connectome.n_neurons, dtype=bool)
     is_driven[np.asarray(driven, dtype=np.int64)] = True
