@@ -10,9 +10,12 @@ Public API::
     write_statistics, read_statistics, merge_statistics    evaluate in shards, merge later
     build_scorecard, scorecard_protocol, summary_table, write_scorecard, read_scorecard
     plot_mae_curves, plot_heatmap, write_report
+    ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
+    seed_interval(values) -> (mean, 95 % CI half-width) over seeds
 """
 
 from neurocast.bench._cluster import evaluate_on_cluster
+from neurocast.bench._ensemble import ensemble_scores, seed_interval
 from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
@@ -37,6 +40,7 @@ __all__ = [
     "accumulate",
     "batch_windows_for",
     "build_scorecard",
+    "ensemble_scores",
     "evaluate",
     "evaluate_on_cluster",
     "merge_statistics",
@@ -48,6 +52,7 @@ __all__ = [
     "run_benchmark",
     "score_segment",
     "scorecard_protocol",
+    "seed_interval",
     "summary_table",
     "write_report",
     "write_scorecard",

@@ -1,0 +1,100 @@
+"""Seed ensembles: the members' scores, mean and 95 % confidence interval over seeds, and the
+probabilistic scores of the ensemble (CRPS, spread/skill) that weather services report.
+
+The fitted seeds of one model form an ensemble of M forecasts per target value. Per condition
+and step ahead (every sum over windows and neurons, so each window counts equally, as in the
+MAE of ``evaluate``):
+
+* ``member_mae`` (member, condition, step): each seed's MAE;
+* ``ensemble_mae``: the MAE of the ensemble mean;
+* ``crps``: the continuous ranked probability score of the M-member ensemble, from
+  ``scoringrules.crps_ensemble`` (a maintained implementation, not ours);
+* ``spread``: sqrt of the mean ensemble variance (ddof 1); ``skill``: RMSE of the ensemble
+  mean; ``spread_skill``: sqrt((M + 1) / M) · spread / skill (Fortin et al. 2014), 1 for a
+  well-dispersed ensemble, below 1 for an over-confident one.
+
+``seed_interval`` gives the mean over seeds and the half-width of its 95 % confidence interval
+from Student's t with M − 1 degrees of freedom (sd / sqrt(M) · t₀.₉₇₅,M−1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from neurocast._progress import progress
+from neurocast.data import segments_for
+from neurocast.errors import ConfigError, NonFiniteError
+
+__all__ = ["ensemble_scores", "seed_interval"]
+
+# Forecast values per batch across all members: 2**24 floats = 64 MiB.
+_BATCH_VALUES = 1 << 24
+
+
+def seed_interval(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, 95 % CI half-width) over seeds along ``axis``; the half-width is NaN for one seed."""
+    from scipy.stats import t as student_t
+
+    values = np.asarray(values, dtype=np.float64)
+    m = values.shape[axis]
+    mean = values.mean(axis=axis)
+    if m < 2:
+        return mean, np.full_like(mean, np.nan)
+    half = student_t.ppf(0.975, m - 1) * values.std(axis=axis, ddof=1) / np.sqrt(m)
+    return mean, half
+
+
+def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None) -> xr.Dataset:
+    """Score fitted forecasters (the seeds of one model) as an ensemble on every test set.
+
+    members: at least 2 fitted forecasters with the same horizon. source: (time, neuron)
+    array-like of traces; stimulus: (time, covariate) or None. Returns a Dataset with the
+    variables described in the module docstring, dims (member,) condition, steps_ahead, and
+    coord ``heldout`` (condition,). Raises NonFiniteError on NaN targets or forecasts.
+    """
+    import scoringrules as sr  # a maintained CRPS implementation (numpy backend)
+
+    if len(members) < 2:
+        raise ConfigError(f"an ensemble needs at least 2 members, got {len(members)}",
+                          "train the model with 2 or more seeds")
+    n_m, h = len(members), protocol.horizon
+    tests = segments_for(source, protocol, "test", stimulus=stimulus)
+    n_c = len(tests)
+    sums = {k: np.zeros((n_c, h)) for k in ("ens_abs", "crps", "var", "sq")}
+    member_abs = np.zeros((n_m, n_c, h))
+    count = np.zeros((n_c, h))
+    n_neurons = int(source.shape[1])
+    batch = max(1, _BATCH_VALUES // (h * n_neurons * (n_m + 2)))
+    with progress(sum(s.n_windows for s in tests), "ensemble", "window") as bar:
+        for j, seg in enumerate(tests):
+            for first, ctx, tgt in seg.windows(seg.load(), batch):
+                meta = seg.meta(first, ctx.shape[0])
+                fct = np.stack([m.predict(ctx, meta) for m in members], axis=-1)  # (b, H, N, M)
+                if not (np.isfinite(fct).all() and np.isfinite(tgt).all()):
+                    raise NonFiniteError(f"NaN or inf in the forecasts or targets of condition {seg.condition!r}",
+                                         "mask or fill missing values before scoring")
+                err = fct - tgt[..., None]
+                member_abs[:, j] += np.abs(err).sum(axis=(0, 2)).T
+                mean_err = err.mean(axis=-1)
+                sums["ens_abs"][j] += np.abs(mean_err).sum(axis=(0, 2))
+                sums["sq"][j] += (mean_err**2).sum(axis=(0, 2))
+                sums["var"][j] += fct.var(axis=-1, ddof=1).sum(axis=(0, 2))
+                sums["crps"][j] += np.asarray(sr.crps_ensemble(tgt, fct, m_axis=-1)).sum(axis=(0, 2))
+                count[j] += tgt.shape[0] * tgt.shape[2]
+                bar.update(ctx.shape[0])
+    spread = np.sqrt(sums["var"] / count)
+    skill = np.sqrt(sums["sq"] / count)
+    dims = ("condition", "steps_ahead")
+    return xr.Dataset(
+        {"member_mae": (("member", *dims), member_abs / count),
+         "ensemble_mae": (dims, sums["ens_abs"] / count),
+         "crps": (dims, sums["crps"] / count),
+         "spread": (dims, spread), "skill": (dims, skill),
+         "spread_skill": (dims, np.sqrt((n_m + 1) / n_m) * spread / skill)},
+        coords={"member": np.arange(n_m), "condition": [s.condition for s in tests],
+                "steps_ahead": np.arange(1, h + 1), "heldout": ("condition", [s.heldout for s in tests])},
+        attrs={"n_members": n_m, "crps": "scoringrules.crps_ensemble (estimator 'qd')"},
+    )

@@ -1,0 +1,45 @@
+"""Learned forecasters (PyTorch, the optional ``deep`` extra) and the training they share.
+
+Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configurations) and
+``population`` (one network for all neurons with a pooled population context). All train with
+``TrainConfig`` (MAE, AdamW, early stopping on val MAE, seeds); ``save_model``/``load_model``
+persist fitted ones. Importing this package does not import torch; fitting does.
+"""
+
+from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._learned import LearnedForecaster
+from neurocast.models.deep._mixers import (
+    LinearMaeConfig,
+    LinearMaeForecaster,
+    TimemixConfig,
+    TimemixForecaster,
+    TsmixerConfig,
+    TsmixerForecaster,
+)
+from neurocast.models.deep._persist import load_model, save_model
+from neurocast.models.deep._population import PopulationConfig, PopulationForecaster
+from neurocast.models.deep._tide import TideConfig, TideForecaster
+from neurocast.models.deep._windows import WindowStream
+
+__all__ = [
+    "LEARNED_MODELS",
+    "LearnedForecaster",
+    "LinearMaeConfig",
+    "LinearMaeForecaster",
+    "PopulationConfig",
+    "PopulationForecaster",
+    "TideConfig",
+    "TideForecaster",
+    "TimemixConfig",
+    "TimemixForecaster",
+    "TrainConfig",
+    "TsmixerConfig",
+    "TsmixerForecaster",
+    "WindowStream",
+    "load_model",
+    "save_model",
+]
+
+#: The learned forecasters, in the order scorecards list them.
+LEARNED_MODELS = (LinearMaeForecaster, TimemixForecaster, TsmixerForecaster, TideForecaster,
+                  PopulationForecaster)

@@ -1,0 +1,83 @@
+"""Training settings shared by every learned forecaster, and JSON round trips of configs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from neurocast.errors import ConfigError
+
+__all__ = ["DEVICES", "TrainConfig", "config_from_dict", "config_to_dict"]
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a learned forecaster is trained (defaults: ZAPBench's shared training settings).
+
+    learning_rate, weight_decay: AdamW's (constant learning rate; decoupled weight decay).
+    batch_size: windows per optimiser step. val_every: steps between validations.
+    patience: validations without an improvement of at least ``min_delta`` (val MAE, ΔF/F)
+    before training stops; the weights of the best validation are kept. max_steps: a hard cap.
+    seed: initial weights and the order of training windows; the same seed gives the same
+    weights on CPU. device: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.
+    threads: torch CPU threads while training and predicting (batches of fewer than 2**20
+    values use 1: a second thread costs more in synchronisation than it saves on them).
+    memory_budget_gb: train frames are held in memory when they fit this budget, else read
+    from the store in blocks of contiguous frames (see ``WindowStream``).
+    """
+
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 8
+    val_every: int = 250
+    patience: int = 20
+    min_delta: float = 1e-4
+    max_steps: int = 1_000_000
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 2
+    memory_budget_gb: float = 4.0
+
+    def __post_init__(self):
+        for name in ("batch_size", "val_every", "patience", "max_steps", "threads"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate}")
+        if self.weight_decay < 0 or self.min_delta < 0:
+            raise ConfigError("weight_decay and min_delta must be non-negative, "
+                              f"not {self.weight_decay} and {self.min_delta}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
+        if not self.memory_budget_gb > 0:
+            raise ConfigError(f"memory_budget_gb must be positive, not {self.memory_budget_gb}")
+
+
+def config_to_dict(cfg) -> dict:
+    """A (nested) config dataclass as a JSON-ready dict."""
+    return dataclasses.asdict(cfg)
+
+
+def config_from_dict(cls, values: dict):
+    """Rebuild a config dataclass ``cls`` from ``config_to_dict`` output (nested TrainConfig too).
+
+    Raises ConfigError naming unknown fields (a model saved by another version of neurocast).
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"{cls.__name__} has no field(s) {unknown}",
+                          f"known fields: {', '.join(fields)}")
+    kw = {}
+    for name, value in values.items():
+        default = fields[name].default
+        if default is dataclasses.MISSING and fields[name].default_factory is not dataclasses.MISSING:
+            default = fields[name].default_factory()
+        if dataclasses.is_dataclass(default) and isinstance(value, dict):
+            value = config_from_dict(type(default), value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kw[name] = value
+    return cls(**kw)

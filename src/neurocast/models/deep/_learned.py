@@ -1,0 +1,134 @@
+"""The base class of forecasters trained with the shared loop (``train_network``).
+
+A subclass sets ``name``, ``description``, ``config_class`` (a frozen dataclass with a
+``train: TrainConfig`` field) and ``build_net(context, n_neurons, n_covariates)``, which
+returns a torch module (see ``_net_*.py``); ``uses_stimulus`` models get the stimulus
+covariates of the target frames. torch is imported inside functions only (optional dependency).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
+from neurocast.errors import FormatError
+from neurocast.models._base import Forecaster
+from neurocast.models.deep._identity import dataset_identity
+from neurocast.models.deep._training import (
+    EVAL_VALUES,
+    import_torch,
+    resolve_device,
+    threads_for,
+    torch_settings,
+    train_network,
+)
+from neurocast.models.deep._windows import WindowStream
+
+__all__ = ["LearnedForecaster"]
+
+# Share of TrainConfig.memory_budget_gb for train frames (the rest for val frames).
+_TRAIN_SHARE = 0.8
+
+
+class LearnedForecaster(Forecaster):
+    """A forecaster whose torch network is trained by ``train_network`` (MAE, AdamW, early stop).
+
+    After ``fit`` (or ``load_model``): ``net`` (the torch module, best val weights),
+    ``shape`` {context, n_neurons, n_covariates}, ``dataset`` (identity of the data fitted on)
+    and ``fitted`` (steps, epochs, best val MAE, train time, parameter count, device, seed).
+    """
+
+    uses_stimulus = False
+    #: width of the widest per-neuron activation relative to the frames of a window (C + H);
+    #: sets the work per batch that decides between 1 and ``threads`` CPU threads
+    activation_factor = 1
+
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
+        super().__init__(horizon, cfg)
+        self.net = None
+        self.shape: dict | None = None
+        self.dataset: dict | None = None
+        self.device: str | None = None
+
+    def build_net(self, context: int, n_neurons: int, n_covariates: int):
+        """A new torch module for this shape (seeded by the caller)."""
+        raise NotImplementedError
+
+    def prepare(self, net, train: WindowStream) -> None:
+        """Set data-derived buffers of ``net`` from the train stream before training (optional)."""
+
+    def fit(self, train: Sequence[Segment], val: Sequence[Segment]):
+        """Train on the train windows; val windows only decide when to stop (early stopping)."""
+        import_torch()
+        tc = self.cfg.train
+        budget = tc.memory_budget_gb * 2**30
+        tr = WindowStream(train, budget_bytes=budget * _TRAIN_SHARE, what="train",
+                          with_stimulus=self.uses_stimulus)
+        va = WindowStream(val, budget_bytes=budget * (1 - _TRAIN_SHARE), what="val",
+                          with_stimulus=self.uses_stimulus)
+        if tr.horizon != self.horizon:
+            raise FormatError(f"model {self.name!r} forecasts {self.horizon} frames, the segments "
+                              f"have a horizon of {tr.horizon}", f"build it with horizon={tr.horizon}")
+        device = resolve_device(tc.device)
+        values = tc.batch_size * (tr.context + tr.horizon) * tr.n_neurons * self.activation_factor
+        t0 = time.perf_counter()
+        with torch_settings(threads_for(tc, values)) as torch:
+            torch.manual_seed(tc.seed)
+            net = self.build_net(tr.context, tr.n_neurons, tr.n_covariates).to(device)
+            self.prepare(net, tr)
+            result = train_network(net, tr, va, tc, device=device, label=self.name)
+        self.net = net.eval()
+        self.device = device
+        self.shape = {"context": tr.context, "n_neurons": tr.n_neurons, "n_covariates": tr.n_covariates}
+        self.dataset = dataset_identity(train[0].source)
+        self.fitted = {**result.as_dict(), "fit_s": round(time.perf_counter() - t0, 3),
+                       "n_parameters": self.n_parameters, "device": device, "seed": tc.seed,
+                       "resident": tr.resident}
+        return self
+
+    @property
+    def n_parameters(self) -> int:
+        """Trainable parameters of the fitted network (0 before fitting)."""
+        return 0 if self.net is None else int(sum(p.numel() for p in self.net.parameters()))
+
+    def predict(self, context: np.ndarray, meta: WindowMeta | None = None) -> np.ndarray:
+        """context (batch, C, neuron) float32 → forecast (batch, H, neuron) float32.
+
+        Models with ``uses_stimulus`` need ``meta.stimulus`` (batch, H, covariate).
+        Raises FormatError before fitting, on a context of another shape than fitted, or
+        without the covariates a stimulus model needs.
+        """
+        context = self._check_context(context)
+        if self.net is None:
+            raise FormatError(f"model {self.name!r} must be fitted (or loaded) before predicting",
+                              "call fit(train, val) or load_model(path)")
+        c, n = self.shape["context"], self.shape["n_neurons"]
+        if context.shape[1:] != (c, n):
+            raise FormatError(f"model {self.name!r} was fitted on contexts of {c} frames × {n} neurons, "
+                              f"got {context.shape[1]} × {context.shape[2]}",
+                              "use the dataset and --context the model was fitted with")
+        future = None
+        if self.uses_stimulus:
+            # the covariates of the target frames: the last H of each window's C + H
+            future = None if meta is None or meta.stimulus is None else meta.stimulus[:, -self.horizon:]
+            k = self.shape["n_covariates"]
+            if future is None or future.shape != (context.shape[0], self.horizon, k):
+                raise FormatError(f"model {self.name!r} needs the {k} stimulus covariates of the "
+                                  "target frames (WindowMeta.stimulus, shape (batch, H, covariate))",
+                                  "predict through bench.evaluate with the dataset's stimulus")
+        torch = import_torch()
+        per_window = (c + self.horizon) * n
+        chunk = max(1, EVAL_VALUES // per_window)
+        out = np.empty((context.shape[0], self.horizon, n), dtype=np.float32)
+        cfg = self.cfg.train
+        values = min(chunk, context.shape[0]) * per_window * self.activation_factor
+        with torch_settings(threads_for(cfg, values)), torch.inference_mode():
+            for lo in range(0, context.shape[0], chunk):
+                x = torch.from_numpy(np.ascontiguousarray(context[lo:lo + chunk], dtype=np.float32))
+                f = None if future is None else torch.from_numpy(
+                    np.ascontiguousarray(future[lo:lo + chunk], dtype=np.float32)).to(self.device)
+                out[lo:lo + chunk] = self.net(x.to(self.device), f).cpu().numpy()
+        return out

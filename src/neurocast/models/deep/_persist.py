@@ -1,0 +1,100 @@
+"""Saving and loading fitted learned forecasters: weights, config, dataset identity, code version.
+
+One file per model (``torch.save`` of plain tensors, strings and numbers, read back with
+``weights_only=True``: loading a file never runs code from it), written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from neurocast._files import atomic_path, json_default
+from neurocast.errors import ConfigError, FormatError
+from neurocast.models.deep._config import config_from_dict, config_to_dict
+from neurocast.models.deep._identity import check_identity, dataset_identity
+from neurocast.models.deep._learned import LearnedForecaster
+from neurocast.models.deep._training import import_torch, resolve_device
+
+__all__ = ["FORMAT", "load_model", "save_model"]
+
+FORMAT = "neurocast.model/1"
+
+
+def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=None,
+               overwrite: bool = True) -> Path:
+    """Write a fitted learned forecaster to ``path`` (one file; conventionally ``NAME.pt``).
+
+    dataset: optional xarray Dataset it was fitted on; its source, protocol, seed and version
+    are stored too (and checked by ``load_model``). Raises ConfigError for a model that is not
+    a fitted learned forecaster.
+    """
+    from neurocast import __version__
+
+    if not isinstance(model, LearnedForecaster) or model.net is None:
+        raise ConfigError(f"only fitted learned forecasters can be saved, not {model.name!r}",
+                          "fit it first; closed-form baselines are refitted in seconds")
+    torch = import_torch()
+    identity = dict(model.dataset or {})
+    if dataset is not None:
+        identity.update(dataset_identity(dataset))
+    payload = {
+        "format": FORMAT,
+        "model": model.name,
+        "horizon": model.horizon,
+        "config": json.dumps(config_to_dict(model.cfg)),
+        "shape": json.dumps(model.shape),
+        "dataset": json.dumps(identity, default=json_default),
+        "fitted": json.dumps(model.fitted, default=json_default),
+        "code_version": __version__,
+        "state": {k: v.detach().cpu() for k, v in model.net.state_dict().items()},
+    }
+    path = Path(path)
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        torch.save(payload, tmp)
+    return path
+
+
+def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = None) -> LearnedForecaster:
+    """Read a model written by ``save_model``; ready to ``predict``.
+
+    dataset: the xarray Dataset (or traces array) it will forecast; if given, its neuron count,
+    neuron names, source, protocol, seed and version must match those stored (FormatError
+    otherwise). device: override the saved config's device ('auto', 'cpu', 'cuda').
+    Raises FormatError for a missing or foreign file.
+    """
+    from neurocast.models import MODELS
+
+    torch = import_torch()
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"no saved model at '{path}'", "check the path (save_model writes one file)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a file that is not its own
+        raise FormatError(f"'{path}' is not a saved neurocast model ({type(exc).__name__})",
+                          "give a file written by save_model / --save-models") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise FormatError(f"'{path}' is not a saved neurocast model (format "
+                          f"{payload.get('format') if isinstance(payload, dict) else None!r})",
+                          f"expected format {FORMAT!r}")
+    name = payload["model"]
+    if name not in MODELS or not issubclass(MODELS[name], LearnedForecaster):
+        raise FormatError(f"'{path}' holds model {name!r}, which this neurocast does not know",
+                          "use the neurocast version that saved it")
+    identity = json.loads(payload["dataset"])
+    if dataset is not None:
+        check_identity(identity, dataset, what=f"model {name!r} in '{path}'")
+    cls = MODELS[name]
+    cfg = config_from_dict(cls.config_class, json.loads(payload["config"]))
+    model = cls(horizon=int(payload["horizon"]), cfg=cfg)
+    shape = json.loads(payload["shape"])
+    model.device = resolve_device(device or cfg.train.device)
+    net = model.build_net(shape["context"], shape["n_neurons"], shape["n_covariates"])
+    net.load_state_dict(payload["state"])
+    model.net = net.to(model.device).eval()
+    model.shape, model.dataset = shape, identity
+    model.fitted = {**json.loads(payload["fitted"]), "loaded_from": str(path),
+                    "saved_by": payload["code_version"]}
+    return model

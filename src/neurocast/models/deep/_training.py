@@ -1,0 +1,219 @@
+"""The training loop every learned forecaster shares: MAE, AdamW, early stopping on val MAE.
+
+torch is an optional, heavy dependency (the ``deep`` extra): it is imported inside the
+functions here, so that ``import neurocast.models`` works (and stays fast) without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from neurocast._progress import progress
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
+from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._windows import WindowStream
+
+__all__ = ["EVAL_VALUES", "TrainResult", "import_torch", "resolve_device", "torch_settings", "train_network"]
+
+# Values (windows × frames × neurons) per validation or prediction batch: 2**24 floats = 64 MiB.
+EVAL_VALUES = 1 << 24
+# Batches smaller than this (values) run on one thread (see TrainConfig.threads).
+_SMALL_BATCH = 1 << 20
+
+
+def import_torch():
+    """torch, or a ConfigError saying how to install it (the optional 'deep' extra)."""
+    try:
+        import torch  # optional heavy dependency: only the learned models need it
+    except ImportError:
+        raise ConfigError("the learned forecasters need PyTorch, which is not installed",
+                          "pip install 'neurocast[deep]'") from None
+    return torch
+
+
+def resolve_device(name: str) -> str:
+    """'auto' → 'cuda' when a CUDA device is present, else 'cpu'; 'cuda' without one raises."""
+    torch = import_torch()
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but torch sees no CUDA device",
+                          "use --device cpu (or auto)")
+    return name
+
+
+@contextlib.contextmanager
+def torch_settings(threads: int):
+    """Within the block: ``threads`` CPU threads and deterministic algorithms; restored after.
+
+    Both are process-wide torch settings, so they are set only for the duration of fitting or
+    predicting and put back as they were.
+    """
+    torch = import_torch()
+    old_threads = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield torch
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+
+
+def threads_for(cfg: TrainConfig, values_per_batch: int) -> int:
+    """CPU threads for batches of ``values_per_batch`` floats (1 for small ones).
+
+    values_per_batch: the largest activation of a batch (floats), a proxy for work per step.
+    """
+    return 1 if values_per_batch < _SMALL_BATCH else cfg.threads
+
+
+@dataclass
+class TrainResult:
+    """What training did: steps, epochs, the best validation, wall time (s), the val history."""
+
+    steps: int
+    epochs: float
+    best_step: int
+    best_val_mae: float
+    train_s: float
+    stopped_by: str
+    val_history: list[tuple[int, float]] = field(default_factory=list)
+    windows_per_s: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"steps": self.steps, "epochs": round(self.epochs, 3), "best_step": self.best_step,
+                "best_val_mae": self.best_val_mae, "train_s": round(self.train_s, 3),
+                "stopped_by": self.stopped_by, "windows_per_s": round(self.windows_per_s, 1)}
+
+
+class _Tensors:
+    """Blocks of a WindowStream as torch tensors on the device; the last one is kept (a resident
+    stream has one block; a streamed one serves its batches block by block)."""
+
+    def __init__(self, torch, stream: WindowStream, device: str):
+        self.torch, self.stream, self.device = torch, stream, device
+        self.kept: dict[int, tuple] = {}
+        self.ar = torch.arange(stream.context + stream.horizon, device=device)
+
+    def block(self, b: int):
+        if b in self.kept:
+            return self.kept[b]
+        traces, stim = self.stream.load(b)
+        out = (self.torch.from_numpy(traces).to(self.device),
+               None if stim is None else self.torch.from_numpy(stim).to(self.device))
+        self.kept = {b: out}
+        return out
+
+    def windows(self, b: int, starts: np.ndarray):
+        """(context (b, C, N), target (b, H, N), future covariates (b, H, K) or None)."""
+        traces, stim = self.block(b)
+        idx = self.torch.from_numpy(starts).to(self.device)[:, None] + self.ar  # (b, C + H)
+        win = traces[idx]
+        c = self.stream.context
+        future = None if stim is None else stim[idx[:, c:]]
+        return win[:, :c], win[:, c:], future
+
+
+def _validate(torch, net, val: _Tensors) -> float:
+    """Mean absolute error over every val window, step and neuron (ΔF/F)."""
+    stream = val.stream
+    per_window = (stream.context + stream.horizon) * stream.n_neurons
+    batch = max(1, EVAL_VALUES // per_window)
+    total = torch.zeros((), dtype=torch.float64, device=val.device)
+    count = 0
+    net.eval()
+    with torch.inference_mode():
+        for b, starts in stream.batches(batch):
+            ctx, tgt, future = val.windows(b, starts)
+            total += (net(ctx, future) - tgt).abs().sum(dtype=torch.float64)
+            count += tgt.numel()
+    net.train()
+    return float(total) / count
+
+
+def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig, *,
+                  device: str, label: str = "model",
+                  on_step: Callable[[int], None] | None = None) -> TrainResult:
+    """Train ``net`` in place with AdamW on the MAE of train windows; early-stop on val MAE.
+
+    net: a torch module mapping (context (b, C, N), future covariates (b, H, K) or None) to a
+    forecast (b, H, N); on ``device`` already. Every ``cfg.val_every`` steps the MAE over all
+    val windows is computed; training stops after ``cfg.patience`` validations without an
+    improvement of at least ``cfg.min_delta`` (or at ``cfg.max_steps``), and the weights of
+    the best validation are loaded back into ``net``. Val frames only choose when to stop.
+    Raises NonFiniteError if the training loss or the val MAE becomes NaN/inf.
+    """
+    import torch  # optional heavy dependency (see the module docstring)
+
+    rng = np.random.default_rng(cfg.seed)
+    # fused: one kernel for the whole update (CPU and CUDA); the step costs far less at batch 8
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
+                            fused=True)
+    tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
+    best, best_step, bad, step, epochs = float("inf"), 0, 0, 0, 0.0
+    best_state = None
+    history: list[tuple[int, float]] = []
+    running = torch.zeros((), device=device)
+    running_n, stopped_by = 0, "max_steps"
+    t0 = time.perf_counter()
+    net.train()
+    with progress(None, f"train {label}", "step") as bar:
+        while step < cfg.max_steps and stopped_by != "early stopping":
+            seen = 0
+            for b, starts in train.batches(cfg.batch_size, rng):
+                ctx, tgt, future = tr.windows(b, starts)
+                loss = torch.nn.functional.l1_loss(net(ctx, future), tgt)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                running += loss.detach()
+                running_n += 1
+                step += 1
+                seen += 1
+                if on_step is not None:
+                    on_step(step)
+                if step % cfg.val_every == 0 or step == cfg.max_steps:
+                    train_mae = float(running) / running_n
+                    if not np.isfinite(train_mae):
+                        raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
+                                             "lower the learning rate, or check the data's scale")
+                    v = _validate(torch, net, va)
+                    if not np.isfinite(v):
+                        raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
+                                             "val frames must be finite: they drive early stopping")
+                    history.append((step, v))
+                    if v < best - cfg.min_delta:
+                        best, best_step, bad = v, step, 0
+                        best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+                    else:
+                        bad += 1
+                    bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
+                    running.zero_()
+                    running_n = 0
+                    if bad >= cfg.patience:
+                        stopped_by = "early stopping"
+                        break
+                if step >= cfg.max_steps:
+                    break
+                if step % 50 == 0:
+                    bar.update(50)
+            if seen == 0:
+                raise FormatError(f"{label}: fewer train windows per block than the batch size "
+                                  f"({cfg.batch_size})", "use a smaller batch_size")
+            epochs += seen * cfg.batch_size / train.n_windows
+    if best_state is None:  # max_steps reached before the first validation
+        best, best_step = _validate(torch, net, va), step
+        history.append((step, best))
+    else:
+        net.load_state_dict(best_state)
+    wall = time.perf_counter() - t0
+    return TrainResult(step, epochs, best_step, best, wall, stopped_by, history,
+                       step * cfg.batch_size / max(wall, 1e-9))

@@ -1,0 +1,155 @@
+"""Learned forecasters: they learn, they are reproducible, they never fit on val or test frames."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
+from neurocast.models import MeanForecaster
+from neurocast.models.deep import LEARNED_MODELS, TrainConfig, WindowStream
+
+NAMES = [cls.name for cls in LEARNED_MODELS]
+SMALL = {"tide": {"hidden": 32, "temporal_hidden": 32, "covariate_hidden": 32, "decoder_dim": 8,
+                  "covariate_dim": 8}}
+
+
+@pytest.fixture
+def sine_data(dd):
+    x = dd.sines()
+    return x, dd.stimulus_for(x.shape[0]), dd.protocol(x.shape[0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_model_overfits_a_tiny_dataset(name, sine_data, dd):
+    x, stim, proto = sine_data
+    train, val = dd.split(x, proto, stim)
+    arch = SMALL.get(name)  # narrower TiDE: same code, a fifth of the time
+    m = dd.model(name, max_steps=500, arch=arch).fit(train, val)
+    baseline = dd.train_mae(MeanForecaster(horizon=4), train)  # ≈ 0.4 on these sines
+    err = dd.train_mae(m, train)
+    assert err < 0.03 and err < 0.08 * baseline, (name, err, baseline)
+    assert m.fitted["steps"] == 500 and m.fitted["n_parameters"] > 0
+
+
+@pytest.mark.parametrize("name", ["timemix", "tsmixer", "population"])
+def test_same_seed_same_weights_and_forecasts(name, sine_data, dd):
+    x, _, proto = sine_data
+    train, val = dd.split(x + np.random.default_rng(1).normal(0, 0.1, x.shape).astype(np.float32), proto)
+    a, b = (dd.model(name, max_steps=120, seed=3).fit(train, val) for _ in range(2))
+    other = dd.model(name, max_steps=120, seed=4).fit(train, val)
+    sa, sb, so = (m.net.state_dict() for m in (a, b, other))
+    assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
+    assert not all(np.array_equal(sa[k].numpy(), so[k].numpy()) for k in sa)
+    ctx = x[None, 100:104]
+    np.testing.assert_array_equal(a.predict(ctx), b.predict(ctx))
+
+
+def test_val_frames_only_choose_when_to_stop(sine_data, dd):
+    """Fitting with different val frames gives identical weights up to the first validation."""
+    x, _, proto = sine_data
+    val_range = dd.split(x, proto)[1][0]
+    y = x.copy()
+    y[val_range.start + proto.context:val_range.stop] += 5.0  # other val targets, same train frames
+    ma = dd.model("tsmixer", max_steps=60, val_every=60).fit(*dd.split(x, proto))
+    mb = dd.model("tsmixer", max_steps=60, val_every=60).fit(*dd.split(y, proto))
+    sa, sb = ma.net.state_dict(), mb.net.state_dict()
+    assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
+    assert mb.fitted["best_val_mae"] > ma.fitted["best_val_mae"] + 1.0  # val was read, for scoring
+
+
+class _Recorder:
+    """An array-like (time, neuron) that records every frame range read from it."""
+
+    def __init__(self, x):
+        self.x, self.read = x, []
+        self.shape = x.shape
+
+    def __getitem__(self, key):
+        rows = key[0] if isinstance(key, tuple) else key
+        self.read.append(range(*rows.indices(self.shape[0])))
+        return self.x[key]
+
+
+def test_fitting_never_reads_test_frames_and_nan_test_frames_do_not_matter(sine_data, dd):
+    x, _, proto = sine_data
+    y = x.copy()
+    tests = [r for r in proto.splits() if r.split == "test"]
+    first_target = {r.condition: r.start + proto.context for r in tests}
+    for r in tests:
+        y[first_target[r.condition]:r.stop] = np.nan  # every test target frame
+    rec = _Recorder(y)
+    m = dd.model("timemix", max_steps=100).fit(*dd.split(rec, proto))
+    assert all(np.isfinite(p.detach().numpy()).all() for p in m.net.parameters())
+    test_frames = set().union(*(range(first_target[r.condition], r.stop) for r in tests))
+    assert rec.read and not any(set(r) & test_frames for r in rec.read)
+
+
+def test_nan_val_frames_are_reported_clearly(sine_data, dd):
+    x, _, proto = sine_data
+    val_range = dd.split(x, proto)[1][0]
+    y = x.copy()
+    y[val_range.stop - 2] = np.nan
+    with pytest.raises(NonFiniteError, match="val frames of condition 'all'"):
+        dd.model("linear-mae", max_steps=60).fit(*dd.split(y, proto))
+
+
+@pytest.mark.parametrize("budget", [1e9, 600.0])
+def test_window_stream_visits_every_window_once_per_epoch(budget, dd):
+    """Resident (whole) and streamed (blocks within the budget) epochs cover all windows once."""
+    x = np.arange(300 * 3, dtype=np.float32).reshape(300, 3)
+    proto = dd.protocol(300, context=4, horizon=4)
+    segs = dd.split(x, proto)[0]
+    stream = WindowStream(segs, budget_bytes=budget, what="train")
+    assert stream.resident == (budget > 1e6)
+    assert len(stream.blocks) == (1 if stream.resident else 4)  # 203 windows, 64 per block of 71 frames
+    seen = []
+    for b, starts in stream.batches(1, np.random.default_rng(0)):
+        frames, _ = stream.load(b)
+        assert stream.resident or frames.shape[0] <= 71
+        seen.extend(frames[starts, 0] // 3)  # first frame of each window, in recording frames
+    expected = segs[0].start + np.arange(segs[0].n_windows)
+    np.testing.assert_array_equal(np.sort(seen), expected)
+
+
+def test_streamed_training_reads_each_block_once_per_epoch(sine_data, dd):
+    """With a budget too small for the train frames, blocks are read once per epoch, not per batch."""
+    x, _, proto = sine_data
+    rec = _Recorder(x)
+    train, val = dd.split(rec, proto)
+    m = dd.model("linear-mae", max_steps=60, val_every=60, memory_budget_gb=3000 / 2**30)
+    m.fit(train, val)
+    assert not m.fitted["resident"]
+    train_reads = [r for r in rec.read if r.start < train[0].stop - proto.context]
+    n_blocks = len(WindowStream(train, budget_bytes=2400, what="train").blocks)  # 80 % of 3000
+    epochs = int(np.ceil(m.fitted["epochs"])) + 1
+    assert len(train_reads) <= n_blocks * epochs < 60  # far fewer reads than steps
+
+
+def test_tide_needs_stimulus(sine_data, dd):
+    x, _, proto = sine_data
+    with pytest.raises(FormatError, match="stimulus covariates"):
+        dd.model("tide").fit(*dd.split(x, proto))
+
+
+def test_train_config_is_validated():
+    with pytest.raises(ConfigError, match="auto, cpu, cuda"):
+        TrainConfig(device="gpu")
+    with pytest.raises(ConfigError, match="batch_size"):
+        TrainConfig(batch_size=0)
+
+
+def test_importing_models_does_not_import_torch():
+    code = "import sys, neurocast.models, neurocast.models.deep; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_neuron_names_are_used_when_present(sine_data, dd):
+    x, _, proto = sine_data
+    m = dd.model("linear-mae", max_steps=20).fit(*dd.split(dd.as_traces(x), proto))
+    assert "neuron_sha1" in m.dataset and m.dataset["n_neurons"] == x.shape[1]
