@@ -12,3 +12,6 @@ DEFAULT_HORIZON = 32
 DEFAULT_INDICATOR = "gcamp6s"
 #: Forecasters ``neurocast bench`` runs when none are named.
 DEFAULT_MODELS = ("naive", "mean", "stimulus", "linear", "var")
+#: What ``neurocast demo`` runs: the baselines and one learned forecaster (ZAPBench's linear
+#: model trained on MAE; needs the ``deep`` extra, PyTorch).
+DEMO_MODELS = (*DEFAULT_MODELS, "linear-mae")

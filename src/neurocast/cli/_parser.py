@@ -36,7 +36,7 @@ def _window(p: argparse.ArgumentParser) -> None:
 
 
 def _demo(sub) -> None:
-    p = sub.add_parser("demo", help="end to end: record the worm dataset, benchmark all baselines")
+    p = sub.add_parser("demo", help="end to end: record the worm dataset, benchmark the baselines and a learned model")
     p.add_argument("--dataset", default="worm-default",
                    help="dataset path or name to benchmark (default: worm-default, recorded on first use)")
     p.add_argument("--out", default=None, help="output folder (default: <cache>/demo)")

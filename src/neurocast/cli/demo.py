@@ -1,9 +1,10 @@
-"""`neurocast demo`: record the built-in worm dataset (or reuse it), benchmark every baseline.
+"""`neurocast demo`: record the built-in worm dataset (or reuse it), benchmark the baselines and a learned model.
 
 The dataset ``worm-default`` (C. elegans Cook 2019 connectome simulated under the
 worm-default stimulus plan, seed 0) is generated into the user cache on first use and
-reused afterwards. Then all baselines are fitted and scored under the ``conditions``
-protocol (ZAPBench's rules on the worm's conditions), C = 4, H = 32.
+reused afterwards. Then the baselines and ZAPBench's linear model trained on MAE
+(``linear-mae``, PyTorch) are fitted and scored under the dataset's protocol (ZAPBench's rules
+on the worm's conditions), C = 4, H = 32.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from neurocast._cache import cache_dir
-from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_MODELS
+from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEMO_MODELS
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     info(f"dataset {name}: {ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
          f"conditions {', '.join(map(str, ds.attrs.get('conditions', [])))} ({t_data:.1f} s)")
     out = Path(args.out) if args.out else cache_dir() / "demo"
-    result = run_benchmark(ds, models=DEFAULT_MODELS, context=DEFAULT_CONTEXT,
+    result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,
                            horizon=DEFAULT_HORIZON, out_dir=out,
                            title=f"neurocast demo: {name}")
     wall = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from neurocast._registry import Registry
 from neurocast.errors import ConfigError
 
 __all__ = ["NEURON_MODELS", "NeuronModel", "get_neuron_model", "neuron_model", "preset_name",
@@ -45,19 +46,16 @@ class NeuronModel:
                 raise ConfigError(f"neuron model {self.name!r}: {what} must be callable")
 
 
-#: Registered neuron models by name (filled by neurocast.sim._models).
-NEURON_MODELS: dict[str, NeuronModel] = {}
+#: Registered neuron models by name (built-ins in neurocast.sim._models; plug-ins through the
+#: entry-point group ``neurocast.neuron_models``).
+NEURON_MODELS: Registry[NeuronModel] = Registry("neuron model", group="neurocast.neuron_models")
 
 
 def register_neuron_model(model: NeuronModel, *, replace: bool = False) -> NeuronModel:
     """Add ``model`` to NEURON_MODELS; ConfigError if the name is taken (unless ``replace``)."""
     if not isinstance(model, NeuronModel):
         raise ConfigError(f"register a NeuronModel, not a {type(model).__name__}")
-    if model.name in NEURON_MODELS and not replace:
-        raise ConfigError(f"a neuron model named {model.name!r} is already registered",
-                          "choose another name or pass replace=True")
-    NEURON_MODELS[model.name] = model
-    return model
+    return NEURON_MODELS.register(model, replace=replace)
 
 
 def get_neuron_model(name: str) -> NeuronModel:
@@ -65,11 +63,7 @@ def get_neuron_model(name: str) -> NeuronModel:
     if not isinstance(name, str):
         raise ConfigError(f"a neuron model is named by a string, not a {type(name).__name__}",
                           f"use one of {', '.join(NEURON_MODELS)}, or pass params=ShiuParams(...)")
-    if name not in NEURON_MODELS:
-        from neurocast.errors import unknown_name
-
-        raise unknown_name("neuron model", name, NEURON_MODELS)
-    return NEURON_MODELS[name]
+    return NEURON_MODELS.get(name)
 
 
 def neuron_model(name: str):
