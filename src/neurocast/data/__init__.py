@@ -17,6 +17,9 @@ Public API::
     list_datasets() -> list[dict];  DATASETS, BuiltinDataset, register_dataset
     load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...) -> Dataset
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
+    realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
+    reference_table(), reference_ranges(group), compare_stats(stats, reference) -> dict
+    STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
 """
 
 from neurocast.data._info import dataset_info
@@ -29,6 +32,13 @@ from neurocast.data._loaders import (
     load_nwb,
     load_zapbench,
 )
+from neurocast.data._reference import (
+    REFERENCE_GROUPS,
+    SCORED_STATISTICS,
+    compare_stats,
+    reference_ranges,
+    reference_table,
+)
 from neurocast.data._registry import DATASETS, BuiltinDataset, list_datasets, register_dataset
 from neurocast.data._schema import (
     check_finite,
@@ -37,16 +47,22 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
+from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
 from neurocast.data._store import dataset_connectome, open_dataset, save_dataset
 
 __all__ = [
     "DATASETS",
+    "REFERENCE_GROUPS",
+    "SCORED_STATISTICS",
+    "STATISTICS",
     "ZAPBENCH_CONDITIONS",
     "ZAPBENCH_DT_S",
     "ZAPBENCH_HELDOUT",
     "ZAPBENCH_OFFSETS",
     "BuiltinDataset",
+    "StatsConfig",
     "check_finite",
+    "compare_stats",
     "condition_blocks",
     "conditions_from_offsets",
     "dataset_connectome",
@@ -57,7 +73,11 @@ __all__ = [
     "load_zapbench",
     "make_dataset",
     "open_dataset",
+    "realism_stats",
+    "reference_ranges",
+    "reference_table",
     "register_dataset",
     "save_dataset",
+    "trace_stats",
     "validate_dataset",
 ]
