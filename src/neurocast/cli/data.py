@@ -1,4 +1,4 @@
-"""`neurocast data list | info | import | plot`."""
+"""`neurocast data list | info | import | plot | stats`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ def register(sub) -> None:
     pp.add_argument("--overwrite", action="store_true")
     pp.add_argument("--json", action="store_true", help="print one JSON object")
     pp.set_defaults(func=_plot)
+
+    sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
+                                       "against real recordings")
+    sp.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
+                    help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
+                         "or another dataset (default: celegans for C. elegans, else zebrafish)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the 140-neuron subsets")
+    sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.set_defaults(func=_stats)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -201,4 +212,51 @@ def _plot(args: argparse.Namespace) -> int:
                     "n_neurons": len(order)})
     else:
         info(f"wrote {args.out}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from neurocast.data import (
+        STATISTICS,
+        StatsConfig,
+        compare_stats,
+        open_dataset,
+        realism_stats,
+        resolve_reference,
+    )
+
+    announce_build(args.dataset)
+    ds = open_dataset(args.dataset)
+    cfg = StatsConfig(seed=args.seed)
+    res = realism_stats(ds, config=cfg)
+    label, ref = resolve_reference(args.reference, source=ds.attrs.get("source", ""), config=cfg)
+    cmp = compare_stats(res["overall"], ref)
+    plots = []
+    if args.plots:
+        from neurocast.data._realism_plots import realism_plots
+
+        group = args.reference if args.reference in ("celegans", "zebrafish") else "all"
+        plots = [str(p) for p in realism_plots({args.dataset: res}, args.plots, group=group)[0]]
+    numbers = {k: res["overall"][k] for k in STATISTICS}
+    per_cond = {c: {k: v[k] for k in STATISTICS} for c, v in res["conditions"].items()}
+    if args.json:
+        print_json({"dataset": args.dataset, "reference": label, "n_frames": res["n_frames"],
+                    "n_neurons": res["n_neurons"], "dt_s": res["dt_s"], "n_subsets": res["n_subsets"],
+                    "subset_size": res["subset_size"], "seed": res["seed"], "overall": numbers,
+                    "conditions": per_cond, "comparison": cmp["rows"], "n_inside": cmp["n_inside"],
+                    "n_scored": cmp["n_scored"], "plots": plots})
+        return 0
+    print(f"{args.dataset}: {res['n_frames']:,} frames × {res['n_neurons']:,} neurons, dt_s {res['dt_s']:g}; "
+          f"{res['n_subsets']} subset(s) of {res['overall']['n_neurons']} neurons; reference: {label}")
+    conds = list(per_cond)
+    print(f"{'statistic':<22}{'value':>9}  {'reference':>15}  in   " + "".join(f"{c[:10]:>11}" for c in conds))
+    for k in STATISTICS:
+        row = cmp["rows"].get(k)
+        rng = "" if row is None else (f"{row['low']:.3g}" if row["low"] == row["high"]
+                                      else f"{row['low']:.3g}–{row['high']:.3g}")
+        mark = "" if row is None else {True: "yes", False: "no", None: "-"}[row["inside"]]
+        print(f"{k:<22}{numbers[k]:>9.3g}  {rng:>15}  {mark:<4} " + "".join(f"{per_cond[c][k]:>11.3g}" for c in conds))
+    print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics")
+    for p in plots:
+        info(f"wrote {p}")
     return 0

@@ -18,7 +18,7 @@ Public API::
     load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...) -> Dataset
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
-    reference_table(), reference_ranges(group), compare_stats(stats, reference) -> dict
+    reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
     STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
 """
 
@@ -38,6 +38,7 @@ from neurocast.data._reference import (
     compare_stats,
     reference_ranges,
     reference_table,
+    resolve_reference,
 )
 from neurocast.data._registry import DATASETS, BuiltinDataset, list_datasets, register_dataset
 from neurocast.data._schema import (
@@ -77,6 +78,7 @@ __all__ = [
     "reference_ranges",
     "reference_table",
     "register_dataset",
+    "resolve_reference",
     "save_dataset",
     "trace_stats",
     "validate_dataset",

@@ -15,8 +15,14 @@ import numpy as np
 from neurocast.data._stats import STATISTICS
 from neurocast.errors import FormatError, unknown_name
 
-__all__ = ["REFERENCE_GROUPS", "SCORED_STATISTICS", "compare_stats", "reference_ranges",
-           "reference_table"]
+__all__ = [
+    "REFERENCE_GROUPS",
+    "SCORED_STATISTICS",
+    "compare_stats",
+    "reference_ranges",
+    "reference_table",
+    "resolve_reference",
+]
 
 #: The six statistics the realism target counts (issue 17's table), in table order.
 SCORED_STATISTICS = ("lag1_autocorr", "acf_half_life_s", "median_abs_r", "pc1_5", "pr_over_n",
@@ -94,3 +100,22 @@ def compare_stats(stats: dict, reference: dict) -> dict:
         rows[key] = {"value": value, "low": float(low), "high": float(high), "inside": ok}
     scored = [k for k in SCORED_STATISTICS if k in rows]
     return {"rows": rows, "n_inside": sum(rows[k]["inside"] is True for k in scored), "n_scored": len(scored)}
+
+
+def resolve_reference(spec: str | None, *, source: str = "", config=None) -> tuple[str, dict]:
+    """(label, reference) for ``compare_stats`` from a command-line style specification.
+
+    spec: None (the shipped group matching ``source``: "celegans" for a connectome whose name
+      starts with "celegans", else "zebrafish"), a group of the shipped table ("celegans",
+      "zebrafish", "all"), a ``.csv`` table (ranges over all its rows), or a dataset name/path
+      (its own statistics, computed with ``config``).
+    """
+    from neurocast.data._stats import realism_stats
+
+    if spec is None:
+        spec = "celegans" if str(source).lower().startswith("celegans") else "zebrafish"
+    if spec in REFERENCE_GROUPS:
+        return f"real {spec} recordings (shipped table)", reference_ranges(spec)
+    if str(spec).lower().endswith(".csv"):
+        return f"table {spec}", reference_ranges("all", table=reference_table(spec))
+    return f"dataset {spec}", realism_stats(spec, config=config)["overall"]

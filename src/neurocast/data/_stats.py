@@ -158,7 +158,7 @@ def _mean_stats(parts: list[dict]) -> dict:
         vals = np.array([p[key] for p in parts], dtype=np.float64)
         out[key] = float(np.mean(vals)) if np.isfinite(vals).all() else (
             float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan"))
-    out["n_neurons"] = int(round(np.mean([p["n_neurons"] for p in parts])))
+    out["n_neurons"] = round(float(np.mean([p["n_neurons"] for p in parts])))
     out["n_frames"] = int(parts[0]["n_frames"])
     lags = min(len(p["acf"]) for p in parts)
     out["acf"] = np.mean([p["acf"][:lags] for p in parts], axis=0) if lags else np.zeros(0)
@@ -213,7 +213,7 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
     with _bar(progress, "reading traces") as bar:
         cols.bar = bar
         subsets = _subsets(n_neurons, cfg, lambda pos: _non_constant(cols.read(pos)))
-    max_lag = max(1, int(round(cfg.max_lag_s / dt_s)))
+    max_lag = max(1, round(cfg.max_lag_s / dt_s))
     cond = np.full(n_frames, "all") if cond is None else np.asarray(cond).astype(str)
     names = list(dict.fromkeys(cond.tolist()))
     per_cond: dict[str, list[dict]] = {c: [] for c in names}
