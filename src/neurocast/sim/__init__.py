@@ -27,28 +27,45 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``MODES = ("fast", "reference")``: the event-driven engine and the dense reference;
   identical spike trains for the same seed.
 
+- ``GradedParams``, ``simulate_graded(connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
+  sample_ms) -> GradedTrace``, ``simulate_graded_chunks(...)``, ``graded_equilibrium(connectome)``:
+  the graded-potential C. elegans model of Kunert, Shlizerman & Kutz (2014) with gap junctions
+  and graded synapses; its calcium events feed the observation model like spikes.
+
 The Brian2 version of the same model (for equivalence tests and benchmarks) is in
 ``neurocast.sim._brian2.run_brian2``.
 """
 
 from neurocast.sim._experiments import run_trials, sweep
+from neurocast.sim._graded import (
+    GradedParams,
+    GradedTrace,
+    graded_equilibrium,
+    simulate_graded,
+    simulate_graded_chunks,
+)
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
 from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, trace
 
 __all__ = [
     "MODES",
+    "GradedParams",
+    "GradedTrace",
     "NEURON_MODELS",
     "Network",
     "PoissonInput",
     "ShiuParams",
     "Trace",
     "build_network",
+    "graded_equilibrium",
     "neuron_model",
     "resolve_neurons",
     "run_trials",
     "simulate",
     "simulate_chunks",
+    "simulate_graded",
+    "simulate_graded_chunks",
     "sweep",
     "trace",
 ]
