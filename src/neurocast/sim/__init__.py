@@ -50,9 +50,9 @@ from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, tra
 
 __all__ = [
     "MODES",
+    "NEURON_MODELS",
     "GradedParams",
     "GradedTrace",
-    "NEURON_MODELS",
     "Network",
     "PoissonInput",
     "ShiuParams",

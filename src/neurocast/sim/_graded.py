@@ -164,7 +164,7 @@ def _matvec(x, diag, gap_ptr, gap_nb, gap_g, out):
 
 @njit(cache=True)
 def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb, gap_g, gap_deg, v_th,
-               ev_step, ev_neu, ev_w, ext_pa, n_steps, step0, c_pf, g_leak, e_leak, a_r, a_d, beta,
+               ev_step, ev_neu, ev_w, ext_pa, draws, n_steps, step0, c_pf, g_leak, e_leak, a_r, a_d, beta,
                dt_s, noise_sd_fa, noise_decay, rate_max, cg_tol, rec_every, rec_v, rec_s, out_step,
                out_neu):
     """Advance n_steps; returns the number of events written to out_step/out_neu (-1: full)."""
@@ -202,7 +202,7 @@ def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb
                     out_neu[n_out] = i
                 n_out += 1
             if noise_sd_fa > 0.0:
-                noise[i] = noise[i] * noise_decay + noise_sd_fa * noise_in * np.random.standard_normal()
+                noise[i] = noise[i] * noise_decay + noise_sd_fa * noise_in * draws[t, i]
         # implicit Euler: (C/dt + G_c + Σ G^s s + L) V = C/dt V + G_c E + Σ G^s s E + I
         for i in range(n):
             d = c_dt + g_leak + gap_deg[i]
@@ -253,11 +253,6 @@ def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb
                 rec_v[row, i] = v[i]
                 rec_s[row, i] = s[i]
     return n_out if n_out <= out_step.shape[0] else -1
-
-
-@njit(cache=True)
-def _seed(seed):
-    np.random.seed(seed)
 
 
 @dataclass(frozen=True)
@@ -311,7 +306,6 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
     acc = rng.random(n)  # event phases
     noise = rng.standard_normal(n) * p.noise_pa * 1000.0
-    _seed(int(rng.integers(2**31 - 1)))
     gap_deg = np.bincount(np.repeat(np.arange(n), np.diff(arr.gap_ptr)), weights=arr.gap_g, minlength=n)
     chunk = max(1, round(chunk_ms / p.dt_ms)) if chunk_ms else n_steps
     if sample_every:
@@ -337,8 +331,9 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
         ev_w = np.concatenate(evw) if evw else np.zeros(0)
         k = (hi - lo) // sample_every if sample_every else 0
         rec_v, rec_s = np.empty((k, n)), np.empty((k, n))
+        draws = rng.standard_normal((hi - lo, n)) if p.noise_pa > 0 else np.zeros((0, n))
         m = _run_block(v, s, noise, acc, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
-                       arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, ev_step, ev_neu, ev_w, ext, hi - lo, lo,
+                       arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, ev_step, ev_neu, ev_w, ext, draws, hi - lo, lo,
                        p.c_pf, p.g_leak_ps, p.e_leak_mv, p.rise_per_s, p.decay_per_s, p.beta_per_mv, dt_s,
                        p.noise_pa * 1000.0, decay, p.event_rate_max_hz, p.cg_tol, sample_every or 0,
                        rec_v, rec_s, out_step, out_neu)
@@ -380,7 +375,7 @@ def simulate_graded(connectome, duration_ms: float, *, params: GradedParams | No
     every = 1 if sample_ms is None else max(1, round(sample_ms / p.dt_ms))
     vs, ss, st, ne = [], [], [], []
     n_steps = 0
-    for sp, lo, rv, rs in _chunks(connectome, duration_ms, 20_000 * p.dt_ms, p, inputs, seed, i_ext_pa, every):
+    for sp, lo, rv, rs in _chunks(connectome, duration_ms, 5_000 * p.dt_ms, p, inputs, seed, i_ext_pa, every):
         vs.append(rv)
         ss.append(rs)
         st.append(sp.steps + lo)
