@@ -18,7 +18,7 @@ def gap_only(n_neurons, pairs, counts):
 
 
 def test_two_cells_coupled_by_a_gap_junction_closed_form():
-    p = GradedParams(g_gap_ps=100.0, dt_ms=2.0)
+    p = GradedParams(g_gap_ps=100.0, dt_ms=2.0, cg_tol=1e-10)
     con = gap_only(2, [(0, 1)], [3])
     i_pa = 0.5
     tr = simulate_graded(con, 3000, params=p, i_ext_pa=[i_pa, 0.0], sample_ms=1000)

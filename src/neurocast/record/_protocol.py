@@ -10,6 +10,7 @@ import numpy as np
 
 from neurocast.data.protocol import ZAPBENCH
 from neurocast.errors import ConfigError, unknown_name
+from neurocast.record._states import BehaviouralState, StateProcess
 
 __all__ = ["PROTOCOLS", "Condition", "Drive", "StimulusProtocol", "get_protocol"]
 
@@ -131,7 +132,11 @@ class StimulusProtocol:
       neuron makes every neuron cost time; a sparse one keeps most neurons at rest and cheap.
     selection_seed: fixes random neuron selections of the drives (part of the protocol).
     model: the neuron model it is recorded with, a preset of ``neurocast.sim.NEURON_MODELS``
-      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation).
+      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation), or
+      ``"graded"``: the graded-potential model of Kunert et al. 2014 (``neurocast.sim.GradedParams``,
+      given by ``graded_params``; default the published values).
+    states: optional ``StateProcess``: slow shared state drives (e.g. forward / reverse / turn),
+      switching with the recording seed; stored as covariates ``state:<name>``.
     """
 
     name: str
@@ -145,6 +150,8 @@ class StimulusProtocol:
     selection_seed: int = 0
     description: str = ""
     model: str = "shiu"
+    graded_params: object = None
+    states: StateProcess | None = None
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
@@ -166,10 +173,19 @@ class StimulusProtocol:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
-        from neurocast.sim import neuron_model
+        from neurocast.sim import GradedParams, neuron_model
 
-        neuron_model(self.model)
-        cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz")
+        if self.model == "graded":
+            if self.graded_params is None:
+                object.__setattr__(self, "graded_params", GradedParams())
+            if not isinstance(self.graded_params, GradedParams):
+                raise ConfigError("graded_params must be a neurocast.sim.GradedParams")
+        else:
+            neuron_model(self.model)
+        if self.states is not None and not isinstance(self.states, StateProcess):
+            raise ConfigError(f"states must be a StateProcess, not {type(self.states).__name__}")
+        state_cols = () if self.states is None else tuple(f"state:{n}" for n in self.states.names)
+        cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz", *state_cols)
         object.__setattr__(self, "covariate_names", cov)
 
     # ------------------------------------------------------------------ frames
@@ -194,14 +210,17 @@ class StimulusProtocol:
         """Condition name of every frame, str array (n_frames,)."""
         return np.repeat(np.array(self.condition_names, dtype=str), [c.n_frames for c in self.conditions])
 
-    def covariates(self) -> tuple[list[str], np.ndarray]:
+    def covariates(self, seed: int = 0) -> tuple[list[str], np.ndarray]:
         """Stimulus covariates per frame: (names, float32 (n_frames, n_covariates)).
 
         One-hot condition columns ``condition:<name>``, ``drive_on`` (1 while any drive of the
-        condition is on) and ``drive_rate_hz`` (summed rate of the drives that are on).
+        condition is on) and ``drive_rate_hz`` (summed rate of the drives that are on); with
+        ``states``, one-hot ``state:<name>`` columns of the recording ``seed``'s state sequence.
         """
         n_cond = len(self.conditions)
-        out = np.zeros((self.n_frames, n_cond + 2), dtype=np.float32)
+        out = np.zeros((self.n_frames, len(self.covariate_names)), dtype=np.float32)
+        if self.states is not None:
+            out[:, n_cond + 2:] = self.states.covariates(self.n_frames, self.frame_dt_s, seed)[1]
         for j, (c, start) in enumerate(zip(self.conditions, self.offsets[:-1], strict=True)):
             rows = slice(int(start), int(start) + c.n_frames)
             out[rows, j] = 1.0
@@ -229,6 +248,19 @@ class StimulusProtocol:
         """Driven neuron positions per condition and drive: ``[cond][drive] -> int64 array``."""
         return [[d.resolve(connectome, seed_key=f"{c.name}/{i}", selection_seed=self.selection_seed)
                  for i, d in enumerate(c.drives)] for c in self.conditions]
+
+    def state_inputs(self, connectome, seed: int) -> list[tuple[int, float, float, np.ndarray]]:
+        """The state drives of recording ``seed``: (state index, start_s, stop_s, neurons) per
+        visit and drive, with the Drive as ``self.states.states[i].drives[k]`` (a list of
+        (state, drive index, start_s, stop_s, positions)); empty without states."""
+        if self.states is None:
+            return []
+        pos = [[d.resolve(connectome, seed_key=f"state:{st.name}/{k}", selection_seed=self.selection_seed)
+                for k, d in enumerate(st.drives)] for st in self.states.states]
+        starts, idx = self.states.intervals(self.duration_s, seed)
+        stops = np.append(starts[1:], self.duration_s)
+        return [(int(i), k, float(a), float(min(b, self.duration_s)), pos[i][k])
+                for a, b, i in zip(starts, stops, idx, strict=True) for k in range(len(pos[i]))]
 
     def background_neurons(self, connectome) -> np.ndarray:
         """Positions (int64, sorted) of the neurons receiving the background drive.
@@ -263,8 +295,72 @@ class StimulusProtocol:
 
 
 # ---------------------------------------------------------------------- built-ins
-def _worm_default() -> StimulusProtocol:
-    """C. elegans (Cook 2019): spontaneous activity and six sensory modalities, 0.6 s frames."""
+#: C. elegans command states (Gray, Hill & Bargmann 2005; Kato et al. 2015): the neurons each
+#: state drives (glob patterns of Cook 2019 names). Forward: AVB/PVC/RIB/AIY and the B-type motor
+#: neurons; reverse: AVA/AVD/AVE/RIM/AIB and the A-type motor neurons; turn: SMD/RIV/RMD/SAA.
+WORM_STATE_NEURONS = {
+    "forward": ("AVB?", "PVC?", "RIB?", "AIY?", "DB*", "VB*"),
+    "reverse": ("AVA?", "AVD?", "AVE?", "RIM?", "AIB?", "DA*", "VA*", "AS*"),
+    "turn": ("SMD??", "RIV?", "RMD*", "SAA??"),
+}
+
+
+def worm_states(*, forward_s: float = 20.0, reverse_s: float = 6.0, turn_s: float = 4.0,
+                rate_hz: float = 50.0, weight_mv: float = 2000.0) -> StateProcess:
+    """Forward / reverse / turn command states switching on seconds (mean visit lengths in s).
+
+    Each state drives its neurons (``WORM_STATE_NEURONS``) with Poisson events; for the graded
+    model one event is a charge of C · weight_mv (mean current C · weight_mv · rate_hz: 1.5 pF ·
+    2000 mV · 50 Hz = 150 pA). Transitions: forward → reverse (0.8) or turn (0.2); reverse →
+    turn (0.6) or forward (0.4); turn → forward.
+    """
+    mk = {name: (Drive(names=pats, rate_hz=rate_hz, weight_mv=weight_mv),)
+          for name, pats in WORM_STATE_NEURONS.items()}
+    return StateProcess(
+        (BehaviouralState("forward", forward_s, mk["forward"]), BehaviouralState("reverse", reverse_s, mk["reverse"]),
+         BehaviouralState("turn", turn_s, mk["turn"])),
+        transitions=((0.0, 0.8, 0.2), (0.4, 0.0, 0.6), (1.0, 0.0, 0.0)), initial="forward")
+
+
+def _worm_default(**knobs) -> StimulusProtocol:
+    """C. elegans (Cook 2019), graded model with gap junctions, command states and sensory pulses.
+
+    knobs (the calibration, docs/recordings.md): noise_pa, noise_tau_ms, event_rate_max_hz,
+    pulse_weight_mv, background_rate_hz, background_weight_mv, and worm_states() arguments.
+    """
+    from neurocast.sim import GradedParams
+
+    n = 360
+    pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
+    sim = {k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz") if k in knobs}
+    bg_rate = knobs.pop("background_rate_hz", 0.0)
+    bg_w = knobs.pop("background_weight_mv", 0.0)
+
+    def pulse(names):  # 6 s on / 12 s off, 50 Hz of C · pulse_w charges (150 pA at 2000 mV)
+        return (Drive(names=names, rate_hz=50.0, weight_mv=pulse_w, on_frames=10, off_frames=20),)
+
+    conds = (
+        Condition("spontaneous", n),
+        Condition("nociceptive", n, pulse(("ASH?", "ADL?", "FLP?"))),
+        Condition("salt", n, pulse(("ASE?",))),
+        Condition("odor", n, pulse(("AWC?", "AWA?"))),
+        Condition("thermosensory", n, pulse(("AFD?",))),
+        Condition("gentle-touch", n, pulse(("ALM?", "AVM", "PLM?", "PVM"))),
+        Condition("oxygen", n, pulse(("URX?", "BAG?"))),
+    )
+    return StimulusProtocol(
+        "worm-default", conds, frame_dt_s=0.6, network="celegans-cook2019",
+        heldout_conditions=("thermosensory",), background_rate_hz=bg_rate, background_weight_mv=bg_w,
+        model="graded", graded_params=GradedParams(**sim), states=worm_states(**knobs),
+        description="C. elegans, graded model (Kunert et al. 2014) with gap junctions and "
+                    "forward/reverse/turn command states: spontaneous + 6 sensory conditions "
+                    "(360 frames each, 0.6 s frames); thermosensory held out",
+    )
+
+
+def _worm_lif() -> StimulusProtocol:
+    """C. elegans (Cook 2019) with the Shiu et al. LIF model: the original worm-default plan (kept so
+    published comparisons stay reproducible)."""
     n = 360  # frames per condition: 3.6 min, enough for a 70/10/20 split (≥ 300)
 
     def pulse(names):  # Shiu et al.'s 150 Hz activation, 6 s on / 12 s off
@@ -280,9 +376,9 @@ def _worm_default() -> StimulusProtocol:
         Condition("oxygen", n, pulse(("URX?", "BAG?"))),                        # O2 / CO2 sensing
     )
     return StimulusProtocol(
-        "worm-default", conds, frame_dt_s=0.6, network="celegans-cook2019",
+        "worm-lif", conds, frame_dt_s=0.6, network="celegans-cook2019",
         heldout_conditions=("thermosensory",), background_rate_hz=10.0, background_weight_mv=4.0,
-        description="C. elegans: spontaneous + 6 sensory conditions (360 frames each, 0.6 s frames); "
+        description="C. elegans, Shiu LIF model (the first worm-default): spontaneous + 6 sensory conditions (360 frames each, 0.6 s frames); "
                     "10 frames on / 20 off pulses; thermosensory held out",
     )
 
@@ -322,7 +418,7 @@ def _fly_zap() -> StimulusProtocol:
     )
 
 
-PROTOCOLS: dict[str, StimulusProtocol] = {p.name: p for p in (_worm_default(), _fly_zap())}
+PROTOCOLS: dict[str, StimulusProtocol] = {p.name: p for p in (_worm_default(), _worm_lif(), _fly_zap())}
 
 
 def get_protocol(protocol: str | StimulusProtocol) -> StimulusProtocol:

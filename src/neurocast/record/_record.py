@@ -36,11 +36,12 @@ def _load(network):
 
 
 def build_inputs(protocol: StimulusProtocol, connectome, *, start_frame: int = 0,
-                 stop_frame: int | None = None) -> list:
+                 stop_frame: int | None = None, seed: int = 0) -> list:
     """Poisson inputs (``neurocast.sim.PoissonInput``) of a protocol, for frames [start, stop).
 
     Times are in ms relative to ``start_frame``: one input per drive pulse overlapping the
-    window, plus the background drive (``protocol.background_neurons``).
+    window, one per visit of a state (``protocol.states``, sequence of recording ``seed``) and
+    drive, plus the background drive (``protocol.background_neurons``).
     """
     from neurocast.sim import PoissonInput
 
@@ -55,28 +56,42 @@ def build_inputs(protocol: StimulusProtocol, connectome, *, start_frame: int = 0
         d = protocol.conditions[ci].drives[di]
         inputs.append(PoissonInput(driven[ci][di], float(d.rate_hz), float(d.weight_mv),
                                    start_ms=(a - start_frame) * ms, stop_ms=(b - start_frame) * ms))
+    for i, k, a_s, b_s, neurons in protocol.state_inputs(connectome, seed):
+        a_ms, b_ms = max(a_s, start_frame * ms / 1000.0) * 1000.0, min(b_s, stop_frame * ms / 1000.0) * 1000.0
+        if a_ms >= b_ms:
+            continue
+        d = protocol.states.states[i].drives[k]
+        inputs.append(PoissonInput(neurons, float(d.rate_hz), float(d.weight_mv),
+                                   start_ms=a_ms - start_frame * ms, stop_ms=b_ms - start_frame * ms))
     if protocol.background_rate_hz > 0:
         inputs.append(PoissonInput(protocol.background_neurons(connectome), float(protocol.background_rate_hz),
                                    float(protocol.background_weight_mv)))
     return inputs
 
 
-def _simulate(net, protocol: StimulusProtocol, connectome, seed: int):
+def _simulate(net, protocol: StimulusProtocol, connectome, seed: int, record_seed: int):
     """Yield (spike_t_s, spike_neuron, end_s) chunk by chunk of ONE continuous simulation.
 
     The whole protocol is one ``simulate_chunks`` run (state carried over, so the spikes are
     exactly those of a single ``simulate`` call) cut into chunks of about ``CHUNK_FRAMES``
     frames (whole simulation steps); spike times are in s from the start, ``end_s`` is the
-    chunk's end (all spikes before it have been yielded).
+    chunk's end (all spikes before it have been yielded). ``net`` is a Network, or GradedParams
+    for the graded model (whose calcium events take the place of spikes).
     """
-    from neurocast.sim import simulate_chunks
+    from neurocast.sim import GradedParams, simulate_chunks, simulate_graded_chunks
 
-    dt = net.params.dt_ms
+    graded = isinstance(net, GradedParams)
+    dt = net.dt_ms if graded else net.params.dt_ms
     frame_ms = protocol.frame_dt_s * 1000.0
     n_steps = max(1, round(protocol.n_frames * frame_ms / dt))
     chunk_steps = max(1, round(CHUNK_FRAMES * frame_ms / dt))
-    for sp in simulate_chunks(net, n_steps * dt, chunk_steps * dt, seed=seed,
-                              inputs=build_inputs(protocol, connectome)):
+    inputs = build_inputs(protocol, connectome, seed=record_seed)
+    if graded:
+        chunks = simulate_graded_chunks(connectome, n_steps * dt, chunk_steps * dt, params=net, seed=seed,
+                                        inputs=inputs)
+    else:
+        chunks = simulate_chunks(net, n_steps * dt, chunk_steps * dt, seed=seed, inputs=inputs)
+    for sp in chunks:
         lo = int(sp.attrs["start_step"])
         hi = lo + round(sp.duration_ms / dt)
         yield ((sp.steps + lo) * (dt / 1000.0)).astype(np.float64), sp.neurons.astype(np.int32), hi * dt / 1000.0
@@ -149,8 +164,12 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
     cfg = replace(cfg, indicator=indicator)
     con = _load(network)
-    params = params if params is not None else neuron_model(proto.model).replace(dt_ms=SIM_DT_MS)
-    net = build_network(con, params)
+    if proto.model == "graded":
+        params = params if params is not None else proto.graded_params
+        net = params
+    else:
+        params = params if params is not None else neuron_model(proto.model).replace(dt_ms=SIM_DT_MS)
+        net = build_network(con, params)
     n, t_total = con.n_neurons, proto.n_frames
     frame_dt = proto.frame_dt_s
     z = con.neurons["z"].to_numpy() if "z" in con.neurons.columns else None
@@ -169,7 +188,7 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
     g = 0  # next group to integrate: frames edges[g]:edges[g + 1]
     held_t, held_n = np.zeros(0), np.zeros(0, np.int32)  # spikes of the groups not yet integrated
     with make_bar(total=t_total, desc=f"simulating {con.name or 'network'}", unit="frame") as bar:
-        for t_s, neu, end_s in itertools.chain(_simulate(net, proto, con, sim_seed), [(None,) * 3]):
+        for t_s, neu, end_s in itertools.chain(_simulate(net, proto, con, sim_seed, int(seed)), [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):
                     add_spike_counts(t_s, neu, frame_dt, counts)
@@ -190,14 +209,18 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
-    names, cov = proto.covariates()
+    names, cov = proto.covariates(int(seed))
+    if proto.model == "graded":
+        sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
+    else:
+        sim_attrs = {"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms),
+                     "sim_adapt_mv": float(params.adapt_mv), "sim_tau_adapt_ms": float(params.tau_adapt_ms)}
     return make_dataset(
         traces, dt_s=frame_dt, condition=proto.condition_per_frame(), neuron=con.names.astype(str),
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",
         protocol=proto.name, indicator=cfg.indicator, seed=int(seed),
         heldout_conditions=proto.heldout_conditions,
-        attrs={"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
-               "sim_tau_adapt_ms": float(params.tau_adapt_ms), "n_spikes": int(n_spikes),
+        attrs={**sim_attrs, "n_spikes": int(n_spikes),
                "wall_sim_s": round(t1 - t0, 3), "wall_observe_s": round(t2 - t1, 3),
                "snr": float(cfg.snr), "normalised": bool(cfg.normalise)},
     )
