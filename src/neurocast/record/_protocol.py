@@ -306,7 +306,7 @@ WORM_STATE_NEURONS = {
 
 
 def worm_states(*, forward_s: float = 20.0, reverse_s: float = 6.0, turn_s: float = 4.0,
-                rate_hz: float = 50.0, weight_mv: float = 2000.0) -> StateProcess:
+                rate_hz: float = 50.0, weight_mv: float = 2000.0, n_random: int = 0) -> StateProcess:
     """Forward / reverse / turn command states switching on seconds (mean visit lengths in s).
 
     Each state drives its neurons (``WORM_STATE_NEURONS``) with Poisson events; for the graded
@@ -315,6 +315,7 @@ def worm_states(*, forward_s: float = 20.0, reverse_s: float = 6.0, turn_s: floa
     turn (0.6) or forward (0.4); turn → forward.
     """
     mk = {name: (Drive(names=pats, rate_hz=rate_hz, weight_mv=weight_mv),)
+          + ((Drive(n_random=n_random, rate_hz=rate_hz, weight_mv=weight_mv),) if n_random else ())
           for name, pats in WORM_STATE_NEURONS.items()}
     return StateProcess(
         (BehaviouralState("forward", forward_s, mk["forward"]), BehaviouralState("reverse", reverse_s, mk["reverse"]),

@@ -18,14 +18,16 @@ is advanced by implicit (backward) Euler with s from the previous step: each ste
 sparse symmetric positive-definite system (C/dt + G_c + Σ_j G^s_ij s_j + L_gap) V = rhs by
 Jacobi-preconditioned conjugate gradients (numba), warm-started from the previous V (about 20
 iterations per step on the worm under drive at cg_tol 1e-5; attrs ``cg_iterations``). s is
-advanced exactly for the step's φ. Poisson input events (``PoissonInput``) add
-``weight_mv`` · C of charge (a jump of V by weight_mv in an isolated neuron).
+advanced exactly for the step's φ.
+
+Inputs: a graded neuron integrates many small inputs, so a ``PoissonInput`` (rate r, weight w)
+acts as its mean current C · w · r while its window lasts (1.5 pF · 1000 mV · 100 Hz = 150 pA),
+without shot noise; the same plan drives the LIF model with events and this one with currents.
 
 Readout: graded neurons do not spike. For the calcium observation model each neuron emits
-calcium-influx *events* at the rate ``event_rate_max_hz · φ_i(V_i)`` (its synaptic activation,
-so ½ of the maximum at rest), regularly spaced (an accumulator crosses 1; no extra
-randomness), returned as ``Spikes``; the indicator turns them into calcium exactly as it does
-spikes.
+calcium-influx *events*, a Poisson process (Bernoulli per step) at the rate
+``event_rate_max_hz · φ_i(V_i)`` (its synaptic activation, so ½ of the maximum at rest),
+returned as ``Spikes``; the indicator turns them into calcium exactly as it does spikes.
 
 Current noise (optional): an Ornstein–Uhlenbeck current per neuron, standard deviation
 ``noise_pa`` and correlation time ``noise_tau_ms``, independent between neurons.
@@ -164,8 +166,8 @@ def _matvec(x, diag, gap_ptr, gap_nb, gap_g, out):
 
 
 @njit(cache=True)
-def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb, gap_g, gap_deg, v_th,
-               ev_step, ev_neu, ev_w, ext_pa, draws, cg_iters, n_steps, step0, c_pf, g_leak, e_leak, a_r, a_d, beta,
+def _run_block(v, s, noise, uniforms, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb, gap_g, gap_deg, v_th,
+               ev_step, ev_neu, ev_w, cur, draws, cg_iters, n_steps, step0, c_pf, g_leak, e_leak, a_r, a_d, beta,
                dt_s, noise_sd_fa, noise_decay, rate_max, cg_tol, rec_every, rec_v, rec_s, out_step,
                out_neu):
     """Advance n_steps; returns the number of events written to out_step/out_neu (-1: full)."""
@@ -176,17 +178,14 @@ def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb
     z = np.empty(n)
     pdir = np.empty(n)
     ap = np.empty(n)
-    charge = np.zeros(n)
     c_dt = c_pf / dt_s
     k_ev = 0
     n_out = 0
     noise_in = math.sqrt(1.0 - noise_decay * noise_decay)
     for t in range(n_steps):
         step = step0 + t
-        for i in range(n):
-            charge[i] = 0.0
-        while k_ev < ev_step.shape[0] and ev_step[k_ev] == step:
-            charge[ev_neu[k_ev]] += c_pf * ev_w[k_ev]
+        while k_ev < ev_step.shape[0] and ev_step[k_ev] <= step:
+            cur[ev_neu[k_ev]] += ev_w[k_ev]
             k_ev += 1
         # synaptic activation: exact for this step's phi
         for i in range(n):
@@ -194,10 +193,8 @@ def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb
             lam = a_r * phi + a_d
             s_inf = a_r * phi / lam
             s[i] = s_inf + (s[i] - s_inf) * math.exp(-lam * dt_s)
-            # calcium events at rate rate_max * phi
-            acc[i] += rate_max * phi * dt_s
-            if acc[i] >= 1.0:
-                acc[i] -= 1.0
+            # calcium events: Bernoulli(rate_max * phi * dt) per step (a Poisson process)
+            if uniforms[t, i] < rate_max * phi * dt_s:
                 if n_out < out_step.shape[0]:
                     out_step[n_out] = step
                     out_neu[n_out] = i
@@ -207,7 +204,7 @@ def _run_block(v, s, noise, acc, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb
         # implicit Euler: (C/dt + G_c + Σ G^s s + L) V = C/dt V + G_c E + Σ G^s s E + I
         for i in range(n):
             d = c_dt + g_leak + gap_deg[i]
-            b = c_dt * v[i] + g_leak * e_leak + charge[i] / dt_s + ext_pa[i] * 1000.0 + noise[i]
+            b = c_dt * v[i] + g_leak * e_leak + cur[i] + noise[i]
             for k in range(syn_ptr[i], syn_ptr[i + 1]):
                 gs = syn_g[k] * s[syn_pre[k]]
                 d += gs
@@ -269,8 +266,8 @@ class GradedTrace:
 
 
 def _prepare(connectome, params, inputs, seed, duration_ms, i_ext_pa):
-    from neurocast.sim._inputs import EventSource, _Train
-    from neurocast.sim._network import PoissonInput, check_duration, check_rate, resolve_neurons
+    """(params, n_steps, switch events (step int64, neuron int32, delta fA float64) sorted, ext fA)."""
+    from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 
     p = params or GradedParams()
     if not isinstance(p, GradedParams):
@@ -281,33 +278,42 @@ def _prepare(connectome, params, inputs, seed, duration_ms, i_ext_pa):
     n = connectome.n_neurons
     if isinstance(inputs, PoissonInput):
         inputs = (inputs,)
-    trains = []
+    steps, neurons, delta = [], [], []
     for k, inp in enumerate(inputs or ()):
         if not isinstance(inp, PoissonInput):
             raise ConfigError(f"inputs[{k}] is a {type(inp).__name__}, not a PoissonInput")
-        rate = check_rate(inp.rate_hz, p.dt_ms, f"inputs[{k}].rate_hz")
         lo = round(inp.start_ms / p.dt_ms)
         hi = n_steps if inp.stop_ms is None else min(n_steps, round(inp.stop_ms / p.dt_ms))
-        trains.append(_Train(resolve_neurons(connectome, inp.neurons, seed=int(seed)),
-                             rate * p.dt_ms / 1000.0, float(inp.weight_mv), lo, hi))
+        if hi <= lo or inp.rate_hz == 0:
+            continue
+        pos = resolve_neurons(connectome, inp.neurons, seed=int(seed)).astype(np.int32)
+        amp = p.c_pf * float(inp.weight_mv) * float(inp.rate_hz)  # fA
+        steps += [np.full(len(pos), lo), np.full(len(pos), hi)]
+        neurons += [pos, pos]
+        delta += [np.full(len(pos), amp), np.full(len(pos), -amp)]
     ext = np.zeros(n) if i_ext_pa is None else np.broadcast_to(np.asarray(i_ext_pa, np.float64), (n,)).copy()
     if not np.isfinite(ext).all():
         raise NonFiniteError("i_ext_pa holds NaN or inf")
-    return p, n_steps, EventSource(trains, None, int(seed), n_steps), ext
+    if steps:
+        st = np.concatenate(steps).astype(np.int64)
+        order = np.argsort(st, kind="stable")
+        ev = (st[order], np.concatenate(neurons)[order], np.concatenate(delta)[order])
+    else:
+        ev = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0))
+    return p, n_steps, ev, ext * 1000.0
 
 
 def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, sample_every):
     """Yield (events Spikes of the chunk, start_step, sampled v, sampled s) chunk by chunk."""
-    from neurocast.sim._inputs import BLOCK_STEPS
     from neurocast.spikes import Spikes
 
-    p, n_steps, events, ext = _prepare(connectome, params, inputs, seed, duration_ms, i_ext_pa)
+    p, n_steps, (sw_step, sw_neu, sw_delta), cur = _prepare(connectome, params, inputs, seed, duration_ms,
+                                                            i_ext_pa)
     arr = _arrays(connectome, p)
     n = connectome.n_neurons
     v = arr.v_th.copy()
     s = np.full(n, p.s_rest)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
-    acc = rng.random(n)  # event phases
     noise = rng.standard_normal(n) * p.noise_pa * 1000.0
     gap_deg = np.bincount(np.repeat(np.arange(n), np.diff(arr.gap_ptr)), weights=arr.gap_g, minlength=n)
     cg_iters = np.zeros(1, np.int64)
@@ -316,36 +322,26 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
         chunk = max(sample_every, chunk - chunk % sample_every)
     dt_s = p.dt_ms / 1000.0
     decay = math.exp(-p.dt_ms / p.noise_tau_ms)
-    cap = int(n * chunk * p.event_rate_max_hz * dt_s) + n + 16
+    mean = n * chunk * p.event_rate_max_hz * dt_s  # events per chunk at most (every φ = 1)
+    cap = int(mean + 12.0 * math.sqrt(mean) + 64)
     out_step, out_neu = np.empty(cap, np.int64), np.empty(cap, np.int32)
-    block, block_id = None, -1
     for lo in range(0, n_steps, chunk):
         hi = min(n_steps, lo + chunk)
-        evs, evn, evw = [], [], []
-        for b in range(lo // BLOCK_STEPS, (hi - 1) // BLOCK_STEPS + 1):
-            if b != block_id:
-                block, block_id = events.block(b), b
-            st, ne, w = block
-            m = (st >= lo) & (st < hi)
-            evs.append(st[m])
-            evn.append(ne[m])
-            evw.append(w[m])
-        ev_step = np.concatenate(evs) if evs else np.zeros(0, np.int64)
-        ev_neu = np.concatenate(evn).astype(np.int32) if evn else np.zeros(0, np.int32)
-        ev_w = np.concatenate(evw) if evw else np.zeros(0)
+        a, b = np.searchsorted(sw_step, [lo, hi])
         k = (hi - lo) // sample_every if sample_every else 0
         rec_v, rec_s = np.empty((k, n)), np.empty((k, n))
         draws = rng.standard_normal((hi - lo, n)) if p.noise_pa > 0 else np.zeros((0, n))
-        m = _run_block(v, s, noise, acc, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
-                       arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, ev_step, ev_neu, ev_w, ext, draws, cg_iters, hi - lo, lo,
-                       p.c_pf, p.g_leak_ps, p.e_leak_mv, p.rise_per_s, p.decay_per_s, p.beta_per_mv, dt_s,
-                       p.noise_pa * 1000.0, decay, p.event_rate_max_hz, p.cg_tol, sample_every or 0,
-                       rec_v, rec_s, out_step, out_neu)
-        if m < 0:  # cannot happen: at most one event per neuron and step
+        uniforms = rng.random((hi - lo, n))
+        m = _run_block(v, s, noise, uniforms, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
+                       arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, sw_step[a:b], sw_neu[a:b], sw_delta[a:b], cur,
+                       draws, cg_iters, hi - lo, lo, p.c_pf, p.g_leak_ps, p.e_leak_mv, p.rise_per_s,
+                       p.decay_per_s, p.beta_per_mv, dt_s, p.noise_pa * 1000.0, decay, p.event_rate_max_hz,
+                       p.cg_tol, sample_every or 0, rec_v, rec_s, out_step, out_neu)
+        if m < 0:  # more than 12 standard deviations above the largest possible mean
             raise RuntimeError("graded event buffer overflow")
         if not np.isfinite(v).all():
             raise NonFiniteError("the graded network diverged (V is not finite)",
-                                 "lower the input weights or the integration step dt_ms")
+                                 "lower the input currents or the integration step dt_ms")
         sp = Spikes(out_step[:m] - lo, out_neu[:m].copy(), n, p.dt_ms, (hi - lo) * p.dt_ms,
                     {"model": "graded-kunert", "seed": int(seed), "start_step": lo, "start_ms": lo * p.dt_ms,
                      "cg_iterations": int(cg_iters[0])})
@@ -357,7 +353,7 @@ def simulate_graded_chunks(connectome, duration_ms: float, chunk_ms: float, *, p
     """Run the graded model and yield its calcium events chunk by chunk (continuous state).
 
     connectome: a Connectome (chemical synapses with signed weights; gap junctions optional).
-    inputs: ``PoissonInput`` objects (weight_mv: jump of V per event of an isolated neuron).
+    inputs: ``PoissonInput`` objects, applied as their mean current C · weight_mv · rate_hz.
     i_ext_pa: constant injected current, scalar or float (N,) (pA).
     Yields ``Spikes`` (the events; steps from the chunk's start, ``attrs["start_step"]``).
     Same seed, same result. Raises NonFiniteError if V diverges.
