@@ -333,7 +333,8 @@ def _worm_default(**knobs) -> StimulusProtocol:
 
     n = 360
     pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
-    sim = {k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz") if k in knobs}
+    sim = {k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz", "poisson_events")
+           if k in knobs}
     bg_rate = knobs.pop("background_rate_hz", 0.0)
     bg_w = knobs.pop("background_weight_mv", 0.0)
 

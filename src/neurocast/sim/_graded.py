@@ -25,9 +25,10 @@ acts as its mean current C · w · r while its window lasts (1.5 pF · 1000 mV �
 without shot noise; the same plan drives the LIF model with events and this one with currents.
 
 Readout: graded neurons do not spike. For the calcium observation model each neuron emits
-calcium-influx *events*, a Poisson process (Bernoulli per step) at the rate
-``event_rate_max_hz · φ_i(V_i)`` (its synaptic activation, so ½ of the maximum at rest),
-returned as ``Spikes``; the indicator turns them into calcium exactly as it does spikes.
+calcium-influx *events* at the rate ``event_rate_max_hz · φ_i(V_i)`` (its synaptic activation,
+so ½ of the maximum at rest), returned as ``Spikes``; the indicator turns them into calcium
+exactly as it does spikes. The events are regularly spaced (an accumulator crosses 1; a random
+initial phase per neuron) by default, a Poisson process with ``poisson_events=True``.
 
 Current noise (optional): an Ornstein–Uhlenbeck current per neuron, standard deviation
 ``noise_pa`` and correlation time ``noise_tau_ms``, independent between neurons.
@@ -58,6 +59,7 @@ class GradedParams:
     beta_per_mv: steepness β of the activation sigmoid (1/mV).
     dt_ms: integration step (ms). noise_pa, noise_tau_ms: OU current noise (pA, ms; 0: none).
     event_rate_max_hz: calcium-event rate of a fully activated neuron (Hz).
+    poisson_events: False: regularly spaced events (the rate only); True: a Poisson process.
     cg_tol: relative residual at which the per-step linear solve stops.
     """
 
@@ -75,6 +77,7 @@ class GradedParams:
     noise_pa: float = 0.0
     noise_tau_ms: float = 1000.0
     event_rate_max_hz: float = 10.0
+    poisson_events: bool = False
     cg_tol: float = 1e-5
 
     def __post_init__(self):
@@ -166,7 +169,7 @@ def _matvec(x, diag, gap_ptr, gap_nb, gap_g, out):
 
 
 @njit(cache=True)
-def _run_block(v, s, noise, uniforms, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb, gap_g, gap_deg, v_th,
+def _run_block(v, s, noise, acc, uniforms, poisson, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, gap_nb, gap_g, gap_deg, v_th,
                ev_step, ev_neu, ev_w, cur, draws, cg_iters, n_steps, step0, c_pf, g_leak, e_leak, a_r, a_d, beta,
                dt_s, noise_sd_fa, noise_decay, rate_max, cg_tol, rec_every, rec_v, rec_s, out_step,
                out_neu):
@@ -193,8 +196,16 @@ def _run_block(v, s, noise, uniforms, syn_ptr, syn_pre, syn_g, syn_e, gap_ptr, g
             lam = a_r * phi + a_d
             s_inf = a_r * phi / lam
             s[i] = s_inf + (s[i] - s_inf) * math.exp(-lam * dt_s)
-            # calcium events: Bernoulli(rate_max * phi * dt) per step (a Poisson process)
-            if uniforms[t, i] < rate_max * phi * dt_s:
+            # calcium events: regular (an accumulator crossing 1) or Poisson (Bernoulli per step)
+            fire = False
+            if poisson:
+                fire = uniforms[t, i] < rate_max * phi * dt_s
+            else:
+                acc[i] += rate_max * phi * dt_s
+                if acc[i] >= 1.0:
+                    acc[i] -= 1.0
+                    fire = True
+            if fire:
                 if n_out < out_step.shape[0]:
                     out_step[n_out] = step
                     out_neu[n_out] = i
@@ -315,6 +326,7 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
     s = np.full(n, p.s_rest)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
     noise = rng.standard_normal(n) * p.noise_pa * 1000.0
+    acc = rng.random(n)  # phases of the regular event readout
     gap_deg = np.bincount(np.repeat(np.arange(n), np.diff(arr.gap_ptr)), weights=arr.gap_g, minlength=n)
     cg_iters = np.zeros(1, np.int64)
     chunk = max(1, round(chunk_ms / p.dt_ms)) if chunk_ms else n_steps
@@ -331,8 +343,8 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
         k = (hi - lo) // sample_every if sample_every else 0
         rec_v, rec_s = np.empty((k, n)), np.empty((k, n))
         draws = rng.standard_normal((hi - lo, n)) if p.noise_pa > 0 else np.zeros((0, n))
-        uniforms = rng.random((hi - lo, n))
-        m = _run_block(v, s, noise, uniforms, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
+        uniforms = rng.random((hi - lo, n)) if p.poisson_events else np.zeros((0, n))
+        m = _run_block(v, s, noise, acc, uniforms, p.poisson_events, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
                        arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, sw_step[a:b], sw_neu[a:b], sw_delta[a:b], cur,
                        draws, cg_iters, hi - lo, lo, p.c_pf, p.g_leak_ps, p.e_leak_mv, p.rise_per_s,
                        p.decay_per_s, p.beta_per_mv, dt_s, p.noise_pa * 1000.0, decay, p.event_rate_max_hz,
