@@ -23,8 +23,9 @@ import tracemalloc
 import numpy as np
 
 from neurocast.bench import build_scorecard, evaluate, summary_table
+from neurocast.data import segments_for
 from neurocast.data.protocol import ZAPBENCH, get_protocol
-from neurocast.models import LinearForecaster, MeanForecaster, VarForecaster, segments_for
+from neurocast.models import LinearForecaster, MeanForecaster, VarForecaster
 
 
 def peak_rss_gb() -> float:

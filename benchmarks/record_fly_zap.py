@@ -1,4 +1,4 @@
-"""Time and peak memory of `neurocast record fly-synth --protocol fly-zap` (issue 5).
+"""Time and peak memory of `neurocast record fly-synth --stimulus fly-zap` (issue 5).
 
 Target: the full protocol (7,879 frames at 0.9141 s = 2 h of 138,639 neurons) in at most
 30 min and 8 GB on 2 cores. Three measurements:
@@ -54,13 +54,13 @@ def bench_record(frames: int, seed: int, out: str | None, silent: bool = False) 
 
     from neurocast.connectome import load_connectome
     from neurocast.data import save_dataset
-    from neurocast.record import get_protocol, record
+    from neurocast.record import get_plan, record
 
     t0 = time.perf_counter()
     con = load_connectome("fly-synth")
     t1 = time.perf_counter()
     print(f"loaded {con} in {t1 - t0:.1f} s", file=sys.stderr)
-    proto = get_protocol("fly-zap").with_frames(frames)
+    proto = get_plan("fly-zap").with_frames(frames)
     if silent:  # no input at all: the full-size observation and writing without simulation cost
         proto = replace(proto, background_rate_hz=0.0,
                         conditions=tuple(replace(c, drives=()) for c in proto.conditions))
@@ -87,7 +87,7 @@ def bench_record(frames: int, seed: int, out: str | None, silent: bool = False) 
         active[c.name] = round(float(hit.mean()), 4)
         spikes_per_s[c.name] = round(total / ((b - a) * proto.frame_dt_s))
     simulated_s = frames * proto.frame_dt_s
-    full_s = get_protocol("fly-zap").duration_s
+    full_s = get_plan("fly-zap").duration_s
     return {
         "what": "record-silent" if silent else "record", "frames": frames, "neurons": con.n_neurons,
         "simulated_s": round(simulated_s, 1),
@@ -102,9 +102,9 @@ def bench_record(frames: int, seed: int, out: str | None, silent: bool = False) 
 
 def bench_observe(neurons: int, rate_hz: float, seed: int) -> dict:
     from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence
-    from neurocast.record import get_protocol
+    from neurocast.record import get_plan
 
-    p = get_protocol("fly-zap")
+    p = get_plan("fly-zap")
     frames, dt = p.n_frames, p.frame_dt_s
     rng = np.random.default_rng(seed)
     n_spikes = rng.poisson(rate_hz * frames * dt * neurons)

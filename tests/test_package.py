@@ -20,7 +20,7 @@ def test_subpackages_are_attributes():
     import neurocast
 
     assert neurocast.sim.neuron_model("shiu") == neurocast.ShiuParams()
-    assert neurocast.record.get_protocol("fly-zap").model == "shiu-adapt"
+    assert neurocast.record.get_plan("fly-zap").model == "shiu-adapt"
 
 
 def test_unknown_attribute():

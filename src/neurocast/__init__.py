@@ -2,12 +2,15 @@
 
 The data flow, one stage per subpackage::
 
-    connectome ──► sim ──► Spikes ──► observe ──► record ──► data (Dataset) ──► models ──► bench
+    connectome ──► sim ──► Spikes ──► observe ──► data (Dataset) ──► record ──► models ──► bench
+    ──► infer, with built-in datasets in ``catalog`` and the command line in ``cli`` on top
+    (docs/architecture.md).
 
 Importing neurocast does no work: no files, no devices, no logging configuration.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+#: The package version; pyproject.toml reads it from here (one home).
+__version__ = "0.2.0"
 
 #: public name -> the subpackage that defines it; imported on first use (PEP 562), so
 #: ``import neurocast`` and the command line start fast.
@@ -15,14 +18,14 @@ _EXPORTS = {
     "Connectome": "neurocast.connectome",
     "Forecaster": "neurocast.models",
     "NeurocastError": "neurocast.errors",
-    "Protocol": "neurocast.data.protocol",
+    "Protocol": "neurocast.data",
     "ShiuParams": "neurocast.sim",
     "Spikes": "neurocast.spikes",
     "build_network": "neurocast.sim",
     "get_model": "neurocast.models",
-    "get_protocol": "neurocast.data.protocol",
+    "get_protocol": "neurocast.data",
     "load_connectome": "neurocast.connectome",
-    "open_dataset": "neurocast.data",
+    "open_dataset": "neurocast.catalog",
     "random_connectome": "neurocast.connectome",
     "read_connectome": "neurocast.connectome",
     "run_benchmark": "neurocast.bench",
@@ -31,7 +34,8 @@ _EXPORTS = {
     "write_connectome": "neurocast.connectome",
 }
 #: subpackages, loaded the same way on first use as attributes (``neurocast.sim``)
-_SUBPACKAGES = ("bench", "connectome", "data", "errors", "models", "observe", "record", "sim", "spikes")
+_SUBPACKAGES = ("bench", "catalog", "connectome", "data", "errors", "models", "observe", "record", "sim",
+                "spikes")
 
 
 def __getattr__(name: str):
@@ -49,11 +53,6 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_EXPORTS) | set(_SUBPACKAGES))
-
-try:
-    __version__ = version("neurocast")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "Connectome",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 from neurocast.errors import WriteError
 
 
@@ -21,8 +23,6 @@ def cache_dir() -> Path:
     if root:
         path = Path(root)
     else:
-        import platformdirs
-
         path = Path(platformdirs.user_cache_dir("neurocast"))
     try:
         path.mkdir(parents=True, exist_ok=True)

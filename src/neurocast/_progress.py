@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
 
-_QUIET_ENV = "NEUROCAST_QUIET"
+_quiet = False
 
 
 def progress_enabled() -> bool:
-    """True when stderr is a terminal and the user did not ask for quiet (--quiet)."""
-    return sys.stderr.isatty() and not os.environ.get(_QUIET_ENV)
+    """True when stderr is a terminal and progress bars were not silenced (--quiet, ``quiet()``)."""
+    return sys.stderr.isatty() and not _quiet
 
 
 def set_quiet(quiet: bool) -> None:
     """Silence (or re-enable) progress bars for this process; used by the CLI's --quiet."""
-    if quiet:
-        os.environ[_QUIET_ENV] = "1"
-    else:
-        os.environ.pop(_QUIET_ENV, None)
+    global _quiet
+    _quiet = bool(quiet)
+
+
+@contextlib.contextmanager
+def quiet(on: bool = True):
+    """Within the block, no progress bars if ``on`` (the previous setting is restored after)."""
+    global _quiet
+    before = _quiet
+    _quiet = before or bool(on)
+    try:
+        yield
+    finally:
+        _quiet = before
 
 
 def progress(total: float | None = None, desc: str = "", unit: str = "it"):
     """A tqdm bar on stderr (disabled when not wanted). Use as a context manager; call .update(n)."""
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # on the first bar: keeps the command line's start fast
 
     return tqdm(
         total=total,

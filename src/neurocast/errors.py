@@ -7,6 +7,8 @@ to fix it. The command line prints both and exits with status 2.
 
 from __future__ import annotations
 
+import difflib
+
 __all__ = [
     "ConfigError",
     "FormatError",
@@ -60,8 +62,6 @@ class ResourceError(NeurocastError):
 
 def unknown_name(kind: str, name: object, known, *, n_close: int = 5) -> UnknownNameError:
     """Build an UnknownNameError that lists near matches (or the known names if few)."""
-    import difflib
-
     known = [str(k) for k in known]
     by_lower: dict[str, str] = {}
     for k in known:

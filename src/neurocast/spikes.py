@@ -121,8 +121,8 @@ class Spikes:
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
                 np.savez(fh, steps=self.steps, neurons=self.neurons, meta=np.array(json.dumps(meta, default=json_default)))
         elif path.suffix == ".parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            import pyarrow as pa  # heavy: only for parquet files
+            import pyarrow.parquet as pq  # heavy: only for parquet files
 
             table = pa.table({"step": self.steps, "time_ms": self.times_ms, "neuron": self.neurons})
             table = table.replace_schema_metadata({"neurocast": json.dumps(meta, default=json_default)})
@@ -160,7 +160,7 @@ def _read(path: Path) -> tuple[dict, np.ndarray, np.ndarray]:
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as z:
             return json.loads(str(z["meta"])), z["steps"], z["neurons"]
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # heavy: only for parquet files
 
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(b"neurocast")

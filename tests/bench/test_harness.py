@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neurocast.bench import load_hcp, read_scorecard, run_benchmark, summary_table
+from neurocast.bench import read_scorecard, run_benchmark, scorecard_protocol, summary_table
+from neurocast.catalog import load_hcp
 from neurocast.cli import main
 from neurocast.data import make_dataset, save_dataset
 from neurocast.errors import ConfigError, FormatError, UnknownNameError
@@ -63,7 +64,8 @@ def test_run_benchmark_writes_scorecard_plots_and_report(tmp_path):
     back = read_scorecard(res.files["netcdf"])
     np.testing.assert_array_equal(back["score"].values, card["score"].values)
     assert back["heldout"].values.tolist() == [False, False, True]
-    assert json.loads(back.attrs["protocol"])["name"] == "conditions"
+    assert back.attrs["protocol"] == "conditions"
+    assert scorecard_protocol(back) == res.protocol  # the split rules round-trip through the file
     assert summary_table(back) == res.summary
     table = pd.read_csv(res.files["csv"])
     assert len(table) == 5 * 3 * 8 and {"mae", "mse", "heldout"} <= set(table.columns)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from neurocast.bench import ErrorStats, error_sums, evaluate
+from neurocast.bench import WindowStats, accumulate, evaluate
 from neurocast.data.protocol import get_protocol
 from neurocast.errors import FormatError, NonFiniteError
 from neurocast.models import MeanForecaster, NaiveForecaster
@@ -25,7 +25,7 @@ def _numpy_mae_mse(pred, target):
 
 def test_in_memory_matches_numpy():
     pred, target = _random((40, 8, 33), 0), _random((40, 8, 33), 1)
-    st = ErrorStats(40, 8)
+    st = WindowStats(40, 8)
     st.add(0, pred, target)
     mae, mse = _numpy_mae_mse(pred, target)
     np.testing.assert_allclose(st.metric("mae")[:, 0], mae, rtol=1e-12)
@@ -34,15 +34,15 @@ def test_in_memory_matches_numpy():
 
 def test_window_chunks_are_bit_identical_and_neuron_chunks_add_up():
     pred, target = _random((50, 6, 40), 2), _random((50, 6, 40), 3)
-    whole = ErrorStats(50, 6)
+    whole = WindowStats(50, 6)
     whole.add(0, pred, target)
-    chunked = ErrorStats(50, 6)
+    chunked = WindowStats(50, 6)
     cuts = [0, 7, 8, 30, 50]
     for a, b in itertools.pairwise(cuts):
         chunked.add(a, pred[a:b], target[a:b])
     for m in ("mae", "mse"):
         assert np.array_equal(whole.metric(m), chunked.metric(m))
-    left, right = ErrorStats(50, 6), ErrorStats(50, 6)
+    left, right = WindowStats(50, 6), WindowStats(50, 6)
     left.add(0, pred[:, :, :15], target[:, :, :15])
     right.add(0, pred[:, :, 15:], target[:, :, 15:])
     np.testing.assert_allclose(left.merge(right).metric("mae"), whole.metric("mae"), rtol=1e-14)
@@ -51,7 +51,7 @@ def test_window_chunks_are_bit_identical_and_neuron_chunks_add_up():
 def test_groups_are_a_binning_dimension():
     pred, target = _random((20, 4, 30), 4), _random((20, 4, 30), 5)
     groups = np.random.default_rng(6).integers(0, 3, 30)
-    st = ErrorStats(20, 4, ("a", "b", "c"), groups)
+    st = WindowStats(20, 4, ("a", "b", "c"), groups)
     st.add(0, pred, target)
     for g in range(3):
         ref, _ = _numpy_mae_mse(pred[:, :, groups == g], target[:, :, groups == g])
@@ -62,13 +62,13 @@ def test_nan_raises_unless_masked():
     pred, target = _random((10, 4, 12), 7), _random((10, 4, 12), 8)
     target[3, 1, 5] = np.nan
     with pytest.raises(NonFiniteError, match="1 NaN or infinite value"):
-        error_sums(pred, target)
+        accumulate(pred, target, ["abs_error"])
     pred2 = pred.copy()
     pred2[0, 0, 0] = np.inf
     with pytest.raises(NonFiniteError, match="predictions"):
-        error_sums(pred2, _random((10, 4, 12), 8))
+        accumulate(pred2, _random((10, 4, 12), 8), ["abs_error"])
     mask = np.isfinite(target)
-    st = ErrorStats(10, 4)
+    st = WindowStats(10, 4)
     st.add(0, pred, target, mask=mask)
     # reference: mean over the valid neurons of each window, then over windows
     err = np.where(mask, np.abs(pred.astype(np.float64) - target), 0.0)
@@ -80,19 +80,19 @@ def test_nan_raises_with_groups_and_names_the_culprit_under_a_mask():
     pred, target = _random((6, 3, 10), 11), _random((6, 3, 10), 12)
     target[2, 0, 4] = np.nan
     with pytest.raises(NonFiniteError, match=r"1 NaN or infinite value.*targets"):
-        error_sums(pred, target, groups=np.arange(10) % 2, n_groups=2)
+        accumulate(pred, target, ["abs_error"], groups=np.arange(10) % 2, n_groups=2)
     # a NaN prediction outside the mask does not count; a kept NaN target is named as such
     pred[0, 0, 0] = np.nan
     mask = np.ones(target.shape, bool)
     mask[0, 0, 0] = False
     with pytest.raises(NonFiniteError, match="targets"):
-        error_sums(pred, target, mask=mask)
+        accumulate(pred, target, ["abs_error"], mask=mask)
 
 
 def test_wrong_shapes_raise():
     with pytest.raises(FormatError, match="shape"):
-        error_sums(np.zeros((2, 3, 4), np.float32), np.zeros((2, 3, 5), np.float32))
-    st = ErrorStats(5, 3)
+        accumulate(np.zeros((2, 3, 4), np.float32), np.zeros((2, 3, 5), np.float32), ["abs_error"])
+    st = WindowStats(5, 3)
     with pytest.raises(FormatError, match="steps"):
         st.add(0, np.zeros((2, 4, 4), np.float32), np.zeros((2, 4, 4), np.float32))
 
@@ -127,3 +127,23 @@ def test_evaluate_rejects_wrong_prediction_shape():
     x = _random((300, 5), 10)
     with pytest.raises(FormatError, match="expected \\(batch, horizon, neuron\\)"):
         evaluate(Bad(horizon=4), x, get_protocol("single", frames=300, context=4, horizon=4))
+
+
+def test_statistics_saved_in_shards_merge_into_the_same_scorecard(tmp_path):
+    from neurocast.bench import build_scorecard, merge_statistics, read_statistics, write_statistics
+
+    x = np.cumsum(np.random.default_rng(3).standard_normal((900, 7)), axis=0).astype(np.float32)
+    proto = get_protocol("conditions", conditions=["a", "b", "c"], offsets=[0, 300, 600, 900],
+                         heldout=["c"], context=4, horizon=5)
+    model = MeanForecaster(horizon=5)
+    whole = {"mean": evaluate(model, x, proto)}
+    # two "machines": one scores condition a, the other b and c; each saves its statistics
+    write_statistics({"mean": evaluate(model, x, proto, conditions=["a"])}, proto, tmp_path / "1.nc")
+    write_statistics({"mean": evaluate(model, x, proto, conditions=["b", "c"])}, proto, tmp_path / "2.nc")
+    (one, p1), (two, p2) = read_statistics(tmp_path / "1.nc"), read_statistics(tmp_path / "2.nc")
+    assert p1 == p2 == proto
+    merged = merge_statistics(one, two)
+    a, b = build_scorecard(whole, proto), build_scorecard(merged, proto)
+    assert np.array_equal(a["score"].values, b["score"].values)  # bit for bit
+    with pytest.raises(FormatError, match="cannot merge"):
+        merge_statistics(whole, {"mean": {"a": WindowStats(3, 5)}})

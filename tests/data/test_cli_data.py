@@ -27,9 +27,9 @@ def test_list_json(capsys):
 
 
 def test_list_text_shows_user_datasets(capsys):
-    from neurocast.data._registry import datasets_dir
+    from neurocast.catalog import dataset_path
 
-    nd.save_dataset(nd.make_dataset(np.zeros((5, 2)), dt_s=1.0), datasets_dir() / "cli-user.zarr",
+    nd.save_dataset(nd.make_dataset(np.zeros((5, 2)), dt_s=1.0), dataset_path("cli-user"),
                     overwrite=True)
     assert main(["data", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -145,7 +145,8 @@ def test_builtin_worm_default_is_made_once_and_described(capsys, tmp_path, monke
     assert out["n_neurons"] == 302 and out["dt_s"] == 0.6
     assert len(out["conditions"]) >= 6 and min(c["n_frames"] for c in out["conditions"]) >= 300
     assert out["has_connectome"] and out["connectome"]["name"] == "celegans-cook2019"
-    assert out["protocol"] == "worm-default" and out["has_spike_counts"]
+    assert out["protocol"] == "conditions" and out["stimulus_plan"] == "worm-default"
+    assert out["has_spike_counts"]
     assert main(["data", "list", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["datasets"]}
     assert rows["worm-default"]["available"]

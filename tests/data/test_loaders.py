@@ -11,8 +11,8 @@ from neurocast.errors import FormatError, NonFiniteError
 
 
 def test_zapbench_constants():
-    assert nd.ZAPBENCH_OFFSETS[-1] == 7879 and len(nd.ZAPBENCH_CONDITIONS) == 9
-    lengths = np.diff(nd.ZAPBENCH_OFFSETS)
+    assert nd.ZAPBENCH.offsets[-1] == 7879 and len(nd.ZAPBENCH.names) == 9
+    lengths = np.diff(nd.ZAPBENCH.offsets)
     assert lengths.tolist() == [649, 1773, 656, 657, 1312, 591, 985, 656, 600]
 
 

@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 from neurocast.cli import main
+from neurocast.data import segments_for
 from neurocast.data.protocol import (
     ZAPBENCH,
     Protocol,
@@ -16,7 +17,6 @@ from neurocast.data.protocol import (
     n_windows,
     protocol_for_dataset,
     split_bounds,
-    window_starts,
 )
 from neurocast.errors import ConfigError, FormatError, UnknownNameError
 
@@ -89,12 +89,17 @@ def test_every_context_scores_the_same_targets():
     assert taxis.heldout and taxis.start + 4 == 3079 + 256  # targets start after 256 context frames
 
 
-def test_window_starts_cover_the_range():
-    seg = get_protocol("zapbench", context=4).test_sets()[0]
-    starts = window_starts(seg)
-    assert starts[0] == seg.start
-    assert starts[-1] + 4 + 32 == seg.stop  # the last window's targets end at the range end
-    assert len(starts) == seg.n_windows
+def test_windows_cover_the_range():
+    proto = get_protocol("zapbench", context=4)
+    frames = np.arange(proto.n_frames, dtype=np.float32)[:, None]  # each frame holds its index
+    seg = segments_for(frames, proto, "test")[0]
+    first, ctx, tgt = next(seg.windows(seg.load(), batch=seg.n_windows))
+    assert first == 0 and ctx.shape == (seg.n_windows, 4, 1) and tgt.shape == (seg.n_windows, 32, 1)
+    assert ctx[0, 0, 0] == seg.start  # the first window reads from the range start
+    assert tgt[-1, -1, 0] == seg.stop - 1  # the last window's targets end at the range end
+    np.testing.assert_array_equal(ctx[:, 0, 0], seg.start + np.arange(seg.n_windows))
+    mask = seg.target_windows(frames)  # any per-frame array is cut exactly like the targets
+    np.testing.assert_array_equal(mask, tgt)
 
 
 def test_single_preset_is_70_10_20_in_time():
@@ -147,7 +152,9 @@ def test_bad_input():
 
 def test_cli_protocol_show_json(capsys):
     assert main(["protocol", "show", "zapbench", "--context", "4", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
+    assert out["protocol"]["name"] == "zapbench" and out["protocol"]["heldout"] == ["taxis"]
+    rows = out["splits"]
     assert len(rows) == 8 * 3 + 1
     assert set(rows[0]) == {"condition", "split", "start", "stop", "n_windows"}
     assert rows[0] == {"condition": "gain", "split": "train", "start": 1, "stop": 455, "n_windows": 419}
@@ -192,7 +199,7 @@ def test_cli_protocol_show_from_a_dataset(tmp_path, capsys):
     ds = make_dataset(np.zeros((1300, 2), np.float32), dt_s=1.0, condition=cond, heldout_conditions=["b"])
     path = save_dataset(ds, tmp_path / "c.zarr")
     assert main(["protocol", "show", "conditions", "--dataset", str(path), "--horizon", "8", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["splits"]
     assert [r["condition"] for r in rows] == ["a"] * 3 + ["b"] + ["c"] * 3
     assert rows[3] == {"condition": "b", "split": "test", "start": 401 + 256 - 4, "stop": 899,
                        "n_windows": 899 - 653 - 4 - 8 + 1}

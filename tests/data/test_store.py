@@ -8,6 +8,7 @@ import xarray as xr
 import zarr
 
 import neurocast.data as nd
+from neurocast import catalog
 from neurocast.data import _store
 from neurocast.errors import FormatError, NeurocastError, NonFiniteError, UnknownNameError
 
@@ -166,19 +167,19 @@ def test_nan_raises_unless_allowed(tmp_path):
 
 
 def test_registry_names_and_user_datasets(tmp_path):
-    rows = {r["name"]: r for r in nd.list_datasets()}
+    rows = {r["name"]: r for r in catalog.list_datasets()}
     assert rows["worm-default"]["kind"] == "built-in"
-    from neurocast.data._registry import datasets_dir
-
-    nd.save_dataset(_dataset(), datasets_dir() / "mine.zarr", overwrite=True)
-    rows = {r["name"]: r for r in nd.list_datasets()}
+    nd.save_dataset(_dataset(), catalog.dataset_path("mine"), overwrite=True)
+    rows = {r["name"]: r for r in catalog.list_datasets()}
     assert rows["mine"]["kind"] == "user" and rows["mine"]["available"]
-    assert nd.open_dataset("mine").sizes["neuron"] == 5
+    assert catalog.open_dataset("mine").sizes["neuron"] == 5
     with pytest.raises(UnknownNameError, match="unknown dataset 'mien'") as err:
-        nd.open_dataset("mien")
+        catalog.open_dataset("mien")
     assert "mine" in err.value.hint
     with pytest.raises(FormatError, match="no dataset at"):
-        nd.open_dataset(tmp_path / "nope.zarr")
+        catalog.open_dataset(tmp_path / "nope.zarr")
+    with pytest.raises(FormatError, match="no dataset at"):  # the data layer takes paths only
+        nd.open_dataset("mine")
 
 
 def test_register_builtin_builds_once(tmp_path):
@@ -188,16 +189,16 @@ def test_register_builtin_builds_once(tmp_path):
         calls.append(path)
         nd.save_dataset(_dataset(), path, overwrite=True)
 
-    entry = nd.BuiltinDataset("unit-test-builtin", "test", "test", build)
-    nd.register_dataset(entry)
+    entry = catalog.BuiltinDataset("unit-test-builtin", "test", "test", build)
+    catalog.DATASETS.register(entry)
     try:
-        ds = nd.open_dataset("unit-test-builtin")
-        ds2 = nd.open_dataset("unit-test-builtin")
+        ds = catalog.open_dataset("unit-test-builtin")
+        ds2 = catalog.open_dataset("unit-test-builtin")
         assert len(calls) == 1 and ds.sizes == ds2.sizes
         with pytest.raises(NeurocastError, match="already registered"):
-            nd.register_dataset(entry)
+            catalog.DATASETS.register(entry)
     finally:
-        nd.DATASETS.pop("unit-test-builtin")
+        catalog.DATASETS.unregister("unit-test-builtin")
 
 
 def test_not_a_store(tmp_path):

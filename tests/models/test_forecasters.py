@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocast.data.protocol import get_protocol
+from neurocast.data import get_protocol, segments_for
 from neurocast.errors import ConfigError, FormatError, UnknownNameError
 from neurocast.models import (
     MODELS,
@@ -18,7 +18,6 @@ from neurocast.models import (
     VarForecaster,
     get_model,
     parse_model_names,
-    segments_for,
 )
 from neurocast.models._baselines import stimulus_period
 from neurocast.models._linear import lagged_moments

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from neurocast.errors import ConfigError, NeurocastError, UnknownNameError
-from neurocast.record import PROTOCOLS, Condition, Drive, StimulusProtocol, get_protocol, record
+from neurocast.observe import ObserveConfig
+from neurocast.record import PLANS, Condition, Drive, StimulusPlan, get_plan, record
 
 N_FRAMES = 1400  # 200 frames per worm condition: quick, still long enough to compare conditions
 
@@ -27,7 +28,7 @@ def worm_rec(worm):
 
 # ---------------------------------------------------------------------- protocols
 def test_worm_default_protocol():
-    p = get_protocol("worm-default")
+    p = get_plan("worm-default")
     assert p.frame_dt_s == 0.6 and p.network == "celegans-cook2019"
     assert len(p.conditions) >= 7
     assert all(c.n_frames >= 300 for c in p.conditions)
@@ -37,18 +38,14 @@ def test_worm_default_protocol():
 
 
 def test_fly_zap_protocol_matches_zapbench():
-    from neurocast.data import (
-        ZAPBENCH_CONDITIONS,
-        ZAPBENCH_DT_S,
-        ZAPBENCH_HELDOUT,
-        ZAPBENCH_OFFSETS,
-    )
+    from neurocast.data import ZAPBENCH
 
-    p = get_protocol("fly-zap")
-    assert p.n_frames == 7879 and p.frame_dt_s == ZAPBENCH_DT_S == 0.9141
-    assert list(p.offsets) == list(ZAPBENCH_OFFSETS)
-    assert p.condition_names == list(ZAPBENCH_CONDITIONS)
-    assert list(p.heldout_conditions) == list(ZAPBENCH_HELDOUT) == ["taxis"]
+    p = get_plan("fly-zap")
+    assert p.n_frames == 7879 and p.frame_dt_s == ZAPBENCH.dt_s == 0.9141
+    assert list(p.offsets) == list(ZAPBENCH.offsets)
+    assert p.condition_names == list(ZAPBENCH.names)
+    assert list(p.heldout_conditions) == list(ZAPBENCH.heldout) == ["taxis"]
+    assert p.split_protocol == "zapbench" and p.with_frames(900).split_protocol == "conditions"
     assert sum(1 for c in p.conditions if c.drives) == 8  # dark has no drive
 
 
@@ -56,15 +53,15 @@ def test_fly_zap_conditions_drive_different_neurons():
     from neurocast.connectome import random_connectome
 
     con = random_connectome(5000, 20, seed=1)
-    sets = [frozenset(x[0].tolist()) for x in get_protocol("fly-zap").resolve(con) if x]
+    sets = [frozenset(x[0].tolist()) for x in get_plan("fly-zap").resolve(con) if x]
     assert len(sets) == 8 and len(set(sets)) == 8
     # fixed draw: the same neurons every time (part of the protocol, not of the seed)
-    again = [frozenset(x[0].tolist()) for x in get_protocol("fly-zap").resolve(con) if x]
+    again = [frozenset(x[0].tolist()) for x in get_plan("fly-zap").resolve(con) if x]
     assert sets == again
 
 
 def test_covariates_and_pulses():
-    p = StimulusProtocol("t", (Condition("a", 5), Condition("b", 7, (Drive(rate_hz=20.0, on_frames=2, off_frames=1),))),
+    p = StimulusPlan("t", (Condition("a", 5), Condition("b", 7, (Drive(rate_hz=20.0, on_frames=2, off_frames=1),))),
                          frame_dt_s=0.5)
     names, cov = p.covariates()
     assert names == ["condition:a", "condition:b", "drive_on", "drive_rate_hz"]
@@ -77,8 +74,8 @@ def test_covariates_and_pulses():
 
 
 def test_with_frames_keeps_conditions():
-    p = get_protocol("fly-zap").with_frames(900)
-    assert p.n_frames == 900 and p.condition_names == get_protocol("fly-zap").condition_names
+    p = get_plan("fly-zap").with_frames(900)
+    assert p.n_frames == 900 and p.condition_names == get_plan("fly-zap").condition_names
 
 
 def test_background_fraction_draws_a_fixed_sparse_set():
@@ -86,7 +83,7 @@ def test_background_fraction_draws_a_fixed_sparse_set():
     from neurocast.record._record import build_inputs
 
     con = random_connectome(2000, 10, seed=1)
-    p = StimulusProtocol("t", (Condition("a", 4),), frame_dt_s=0.5, background_rate_hz=1.0,
+    p = StimulusPlan("t", (Condition("a", 4),), frame_dt_s=0.5, background_rate_hz=1.0,
                          background_weight_mv=10.0, background_fraction=0.05, selection_seed=7)
     bg = p.background_neurons(con)
     assert len(bg) == 100 and np.all(np.diff(bg) > 0)
@@ -96,7 +93,7 @@ def test_background_fraction_draws_a_fixed_sparse_set():
     from dataclasses import replace
 
     assert len(replace(p, background_fraction=1.0).background_neurons(con)) == 2000
-    fly = get_protocol("fly-zap")
+    fly = get_plan("fly-zap")
     assert fly.background_fraction < 0.1  # sparse: most fly neurons at rest
     for bad in (0.0, 1.5):
         with pytest.raises(ConfigError, match="background_fraction"):
@@ -105,17 +102,17 @@ def test_background_fraction_draws_a_fixed_sparse_set():
 
 def test_protocol_errors(tiny_connectome):
     with pytest.raises(UnknownNameError, match="worm-default"):
-        get_protocol("worm")
+        get_plan("worm")
     with pytest.raises(ConfigError, match="held-out"):
-        StimulusProtocol("x", (Condition("a", 3),), frame_dt_s=1.0, heldout_conditions=("b",))
+        StimulusPlan("x", (Condition("a", 3),), frame_dt_s=1.0, heldout_conditions=("b",))
     with pytest.raises(ConfigError, match="repeats"):
-        StimulusProtocol("x", (Condition("a", 3), Condition("a", 3)), frame_dt_s=1.0)
+        StimulusPlan("x", (Condition("a", 3), Condition("a", 3)), frame_dt_s=1.0)
     with pytest.raises(ConfigError, match="matches no neuron"):
         Drive(names=("ZZZ*",)).resolve(tiny_connectome)
     with pytest.raises(ConfigError, match="n_frames"):
         Condition("a", 0)
     with pytest.raises(UnknownNameError, match="shiu-adapt"):
-        StimulusProtocol("x", (Condition("a", 3),), frame_dt_s=1.0, model="shiu-adaptive")
+        StimulusPlan("x", (Condition("a", 3),), frame_dt_s=1.0, model="shiu-adaptive")
 
 
 def test_protocol_model_sets_the_simulation(worm):
@@ -124,7 +121,7 @@ def test_protocol_model_sets_the_simulation(worm):
 
     from neurocast.sim import ShiuParams
 
-    base = get_protocol("worm-default").with_frames(14)
+    base = get_plan("worm-default").with_frames(14)
     plain = record(worm, base, seed=1, progress=False)
     adapted = record(worm, replace(base, model="shiu-adapt"), seed=1, progress=False)
     assert (plain.attrs["sim_model"], plain.attrs["sim_adapt_mv"]) == ("shiu", 0.0)
@@ -135,7 +132,7 @@ def test_protocol_model_sets_the_simulation(worm):
     assert custom.attrs["sim_model"] == "custom" and custom.attrs["n_spikes"] < adapted.attrs["n_spikes"]
     preset = record(worm, base, seed=1, progress=False, params=ShiuParams(dt_ms=0.2, adapt_mv=0.5))
     assert preset.attrs["sim_model"] == "shiu-adapt" and preset.attrs["n_spikes"] == adapted.attrs["n_spikes"]
-    assert get_protocol("fly-zap").model == "shiu-adapt" and get_protocol("worm-default").model == "shiu"
+    assert get_plan("fly-zap").model == "shiu-adapt" and get_plan("worm-default").model == "shiu"
 
 
 # ---------------------------------------------------------------------- record
@@ -146,9 +143,10 @@ def test_record_follows_schema(worm_rec, worm):
     validate_dataset(ds)
     assert ds.sizes["time"] == N_FRAMES and ds.sizes["neuron"] == worm.n_neurons
     assert ds.traces.dtype == np.float32 and ds.spike_counts.dtype == np.uint16
-    assert ds.attrs["dt_s"] == 0.6 and ds.attrs["protocol"] == "worm-default"
+    assert ds.attrs["dt_s"] == 0.6 and ds.attrs["stimulus_plan"] == "worm-default"
+    assert ds.attrs["protocol"] == "conditions"
     assert ds.attrs["indicator"] == "gcamp6s" and ds.attrs["seed"] == 0
-    assert ds.attrs["conditions"] == get_protocol("worm-default").condition_names
+    assert ds.attrs["conditions"] == get_plan("worm-default").condition_names
     assert ds.attrs["heldout_conditions"] == ["thermosensory"]
     assert float(ds.traces.min()) >= -0.25 and float(ds.traces.max()) <= 1.5
     assert ds.attrs["n_spikes"] == int(ds.spike_counts.sum())
@@ -190,14 +188,15 @@ def test_record_is_deterministic(worm):
 
 
 def test_record_indicator_changes_traces(worm):
-    a = record(worm, "worm-default", seed=1, n_frames=70, indicator="gcamp6f", progress=False)
+    a = record(worm, "worm-default", seed=1, n_frames=70, observe=ObserveConfig(indicator="gcamp6f"),
+               progress=False)
     assert a.attrs["indicator"] == "gcamp6f"
     with pytest.raises(UnknownNameError, match="gcamp6s"):
-        record(worm, "worm-default", indicator="gcamp7", n_frames=70)
+        record(worm, "worm-default", observe=ObserveConfig(indicator="gcamp7"), n_frames=70)
 
 
 def test_record_to_saves_connectome(tmp_path, worm):
-    from neurocast.data import dataset_connectome, open_dataset
+    from neurocast.catalog import dataset_connectome, open_dataset
     from neurocast.record import record_to
 
     out = record_to(tmp_path / "w.zarr", worm, "worm-default", n_frames=70, progress=False)
@@ -213,7 +212,7 @@ def test_cli_record_json(tmp_path, capsys):
     from neurocast.cli import main
 
     out = tmp_path / "worm.zarr"
-    rc = main(["record", "celegans-cook2019", "--protocol", "worm-default", "--out", str(out),
+    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-default", "--out", str(out),
                "--frames", "140", "--seed", "2", "--json"])
     assert rc == 0
     result = json.loads(capsys.readouterr().out)  # exactly one JSON object
@@ -223,8 +222,8 @@ def test_cli_record_json(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--protocol", "worm-defualt"], "unknown stimulus protocol 'worm-defualt'"),
-    (["--protocol", "worm-default", "--indicator", "gcamp5"], "unknown indicator 'gcamp5'"),
+    (["--stimulus", "worm-defualt"], "unknown stimulus plan 'worm-defualt'"),
+    (["--stimulus", "worm-default", "--indicator", "gcamp5"], "unknown indicator 'gcamp5'"),
 ])
 def test_cli_record_bad_names(tmp_path, capsys, argv, message):
     from neurocast.cli import main
@@ -240,13 +239,13 @@ def test_cli_record_existing_output(tmp_path, capsys):
 
     out = tmp_path / "exists.zarr"
     out.mkdir()
-    rc = main(["record", "celegans-cook2019", "--protocol", "worm-default", "--out", str(out)])
+    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-default", "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 2 and "already exists" in err and "--overwrite" in err
 
 
 def test_builtin_protocols_listed():
-    assert set(PROTOCOLS) == {"worm-default", "fly-zap"}
+    assert {"worm-default", "fly-zap"} <= set(PLANS)
 
 
 def test_recording_is_one_continuous_simulation(worm, monkeypatch):
@@ -274,7 +273,7 @@ def test_recording_is_one_continuous_simulation(worm, monkeypatch):
     np.testing.assert_array_equal(small.traces.values, whole.traces.values)
     assert small.attrs["n_spikes"] == whole.attrs["n_spikes"] == int(whole.spike_counts.sum())
     # and both are one simulate() call over the whole protocol (no restart at chunk boundaries)
-    proto = get_protocol("worm-default").with_frames(140)
+    proto = get_plan("worm-default").with_frames(140)
     net = build_network(worm, ShiuParams(dt_ms=rec.SIM_DT_MS))
     seed = int(np.random.SeedSequence([5, 1]).generate_state(1)[0])
     seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
@@ -285,8 +284,6 @@ def test_recording_is_one_continuous_simulation(worm, monkeypatch):
 def test_calcium_integration_does_not_depend_on_chunks(worm, monkeypatch):
     """Groups of frames are imaged as chunks arrive; the traces match imaging all spikes at once."""
     import neurocast.record._record as rec
-    from neurocast.observe import ObserveConfig
-
     cfg = ObserveConfig(normalise=False, snr=1e9)  # nearly noise-free: compare the calcium itself
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 5)
     monkeypatch.setattr(rec, "INTEGRATE_FRAMES", 3)
@@ -300,12 +297,12 @@ def test_calcium_integration_does_not_depend_on_chunks(worm, monkeypatch):
 
 @pytest.mark.slow
 def test_cli_record_fly_zap_short(tmp_path, capsys):
-    """`neurocast record fly-synth --protocol fly-zap` on all 138,639 neurons, 18 frames (16 s)."""
+    """`neurocast record fly-synth --stimulus fly-zap` on all 138,639 neurons, 18 frames (16 s)."""
+    from neurocast.catalog import open_dataset
     from neurocast.cli import main
-    from neurocast.data import open_dataset
 
     out = tmp_path / "fly.zarr"
-    rc = main(["record", "fly-synth", "--protocol", "fly-zap", "--out", str(out), "--frames", "18",
+    rc = main(["record", "fly-synth", "--stimulus", "fly-zap", "--out", str(out), "--frames", "18",
                "--json"])
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
@@ -324,7 +321,7 @@ def test_fly_zap_model_lets_fly_synth_recover_after_a_drive():
 
     con = load_connectome("fly-synth")
     late = {}
-    for model in ("shiu", get_protocol("fly-zap").model):
+    for model in ("shiu", get_plan("fly-zap").model):
         net = build_network(con, neuron_model(model))
         late[model] = []
         for k in range(10):

@@ -1,13 +1,14 @@
-"""Evaluate a forecaster on every test set of a protocol, streaming windows in batches."""
+"""Evaluate a forecaster on the test sets of a protocol, streaming windows in batches."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from neurocast._progress import progress
-from neurocast.bench._metrics import ErrorStats
-from neurocast.errors import FormatError
-from neurocast.models import Forecaster, segments_for
+from neurocast.bench._metrics import WindowStats
+from neurocast.data import segments_for
+from neurocast.errors import FormatError, unknown_name
+from neurocast.models import Forecaster
 
 __all__ = ["batch_windows_for", "evaluate"]
 
@@ -21,36 +22,41 @@ def batch_windows_for(horizon: int, n_neurons: int, context: int = 0) -> int:
 
 
 def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
-             groups: np.ndarray | None = None, group_names=("all",),
-             batch_windows: int | None = None, label: str | None = None) -> dict[str, ErrorStats]:
-    """Score a fitted forecaster on every test set of ``protocol``.
+             groups: np.ndarray | None = None, group_names=("all",), statistics=None,
+             conditions=None, batch_windows: int | None = None,
+             label: str | None = None) -> dict[str, WindowStats]:
+    """Score a fitted forecaster on the test sets of ``protocol``.
 
     source: array-like (time, neuron) of traces (numpy or a lazy xarray variable; each test
     range is read once). stimulus: optional (time, covariate) array-like for models that use it.
     mask: optional bool array-like (time, neuron): True where a target value counts.
     groups: optional int (neuron,) group index per neuron, with ``group_names``.
+    statistics: names in STATISTICS to gather (default: those of every registered metric).
+    conditions: evaluate only these test sets (default all): shards computed separately
+    merge into the same scorecard bit for bit.
     batch_windows: windows per predict call (default: ~128 MiB of forecasts).
-    Returns {condition: ErrorStats} in protocol order. Raises FormatError if the forecaster
+    Returns {condition: WindowStats} in protocol order. Raises FormatError if the forecaster
     returns the wrong shape, NonFiniteError on NaN/inf in counted entries.
     """
     tests = segments_for(source, protocol, "test", stimulus=stimulus)
+    if conditions is not None:
+        for c in conditions:
+            if c not in protocol.conditions:
+                raise unknown_name("condition", c, protocol.conditions)
+        tests = [s for s in tests if s.condition in conditions]
     n_neurons = int(source.shape[1])
     h = protocol.horizon
     batch = batch_windows or batch_windows_for(h, n_neurons)
     total = sum(s.n_windows for s in tests)
-    out: dict[str, ErrorStats] = {}
+    out: dict[str, WindowStats] = {}
     with progress(total, f"evaluate {label or model.name}", "window") as bar:
         for seg in tests:
-            stats = ErrorStats(seg.n_windows, h, group_names, groups)
+            stats = WindowStats(seg.n_windows, h, group_names, groups, statistics)
             data = seg.load()
-            mwin = None
-            if mask is not None:
-                m = np.asarray(mask[seg.start:seg.stop], dtype=bool)
-                if m.shape != data.shape:
-                    raise FormatError(f"mask has shape {m.shape} for frames of shape "
-                                      f"{data.shape}", "give a (time, neuron) boolean mask")
-                mwin = np.lib.stride_tricks.sliding_window_view(m, seg.context + h, axis=0)
-                mwin = mwin.transpose(0, 2, 1)[:, seg.context:]
+            target_mask = None if mask is None else seg.target_windows(mask).astype(bool, copy=False)
+            if target_mask is not None and target_mask.shape[2:] != (n_neurons,):
+                raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
+                                  "give a (time, neuron) boolean mask")
             for first, ctx, tgt in seg.windows(data, batch):
                 pred = model.predict(ctx, seg.meta(first, ctx.shape[0]))
                 expected = (ctx.shape[0], h, n_neurons)
@@ -60,7 +66,7 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
                         f"expected (batch, horizon, neuron) = {expected}",
                         "predict must return one frame per step ahead for every neuron",
                     )
-                sub_mask = None if mwin is None else mwin[first:first + ctx.shape[0]]
+                sub_mask = None if target_mask is None else target_mask[first:first + ctx.shape[0]]
                 stats.add(first, pred, tgt, mask=sub_mask)
                 bar.update(ctx.shape[0])
             out[seg.condition] = stats

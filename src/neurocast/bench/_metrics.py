@@ -1,86 +1,118 @@
-"""Forecast errors as statistic → additive aggregation → metric (the WeatherBench-X pattern).
+"""Forecast scores as statistic → additive aggregation → metric (the WeatherBench-X pattern).
 
-Statistic: for every window w, step h and neuron group g, the sum over the group's valid
-neurons of |error| and error², and the number of valid neurons (``ErrorStats``).
-Aggregation: these are stored per window and added up over windows (or over neuron
-chunks), so a test set can be evaluated in any chunking, streamed or in memory.
-Metric: MAE(h, g) = mean over windows of (sum |error| / count), i.e. the mean over neurons
-first, then over windows (the ZAPBench definition); MSE likewise with error².
+Statistic: an elementwise function of (prediction, target), e.g. |error| or error². For every
+window w, step h and neuron group g, ``WindowStats`` holds the sum of each statistic over the
+group's counted neurons, and how many neurons were counted.
+Aggregation: these sums are additive. Windows evaluated separately (other chunks, other
+conditions, other machines) fill disjoint rows and merge bit for bit (``WindowStats.merge``);
+chunks of neurons add float64 partial sums (identical to ~1e-15 relative).
+Metric: a value per window from the window's sums (``Metric.per_window``), then the mean over
+the windows that counted any neuron. MAE(h, g) = mean over windows of (Σ|error| / count): the
+mean over neurons first, then over windows (the ZAPBench definition); MSE likewise with error².
 
-Chunking over windows fills disjoint rows of the same arrays and gives bit-identical
-metrics; chunking over neurons adds float64 partial sums (identical to ~1e-15 relative).
+To add a metric: one ``Metric`` subclass (and, if it needs one, a ``Statistic``) registered with
+one line each (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
+from neurocast._registry import Registry
 from neurocast.errors import FormatError, NonFiniteError
 
-__all__ = ["METRICS", "ErrorStats", "error_sums"]
+__all__ = ["METRICS", "STATISTICS", "Metric", "Statistic", "WindowStats", "accumulate"]
 
-#: Metric names, in the order a scorecard lists them.
-METRICS = ("mae", "mse")
+# Values per sub-batch when statistics are evaluated (bounds the float64 temporaries to 32 MiB).
+_SUB_BATCH_VALUES = 1 << 22
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """An elementwise statistic: ``func(pred, target)`` on float64 arrays of equal shape."""
+
+    name: str
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    description: str = ""
+
+
+#: name -> Statistic (summed per window, step and group).
+STATISTICS: Registry[Statistic] = Registry("statistic")
+STATISTICS.register(Statistic("abs_error", lambda p, t: np.abs(p - t), "|prediction − target|"))
+STATISTICS.register(Statistic("sq_error", lambda p, t: np.square(p - t), "(prediction − target)²"))
+
+
+class Metric:
+    """A score computed from the per-window sums of some statistics.
+
+    Subclasses set ``name``, ``description``, ``units``, ``statistics`` (names in STATISTICS)
+    and ``per_window``. ``lower_is_better`` says which way is good (reports say it).
+    """
+
+    name = "metric"
+    description = ""
+    units = ""
+    lower_is_better = True
+    statistics: tuple[str, ...] = ()
+
+    def per_window(self, sums: Mapping[str, np.ndarray], count: np.ndarray) -> np.ndarray:
+        """Value per (window, step, group) from the sums (same shape); count > 0 guaranteed."""
+        raise NotImplementedError
+
+
+class MAE(Metric):
+    name = "mae"
+    description = "mean absolute error (mean over neurons, then windows)"
+    units = "ΔF/F"
+    statistics = ("abs_error",)
+
+    def per_window(self, sums, count):
+        return sums["abs_error"] / count
+
+
+class MSE(Metric):
+    name = "mse"
+    description = "mean squared error (mean over neurons, then windows)"
+    units = "(ΔF/F)²"
+    statistics = ("sq_error",)
+
+    def per_window(self, sums, count):
+        return sums["sq_error"] / count
+
+
+#: name -> Metric instance, in the order scorecards list them.
+METRICS: Registry[Metric] = Registry("metric", group="neurocast.metrics")
+METRICS.register(MAE())
+METRICS.register(MSE())
 
 
 @njit(cache=True, nogil=True)
-def _sums_nomask(pred, target, abs_out, sq_out, cnt_out):
-    """One neuron group, every entry counted: per (window, step) sums into column 0.
-
-    Returns the number of non-finite values (only counted when a sum is not finite).
-    """
-    n_w, n_h, n_n = target.shape
-    bad = 0
-    for w in range(n_w):
-        for h in range(n_h):
-            sa = 0.0
-            sq = 0.0
-            for n in range(n_n):
-                d = np.float64(pred[w, h, n]) - np.float64(target[w, h, n])
-                sa += abs(d)
-                sq += d * d
-            if not np.isfinite(sa + sq):
-                for n in range(n_n):
-                    if not (np.isfinite(pred[w, h, n]) and np.isfinite(target[w, h, n])):
-                        bad += 1
-            abs_out[w, h, 0] += sa
-            sq_out[w, h, 0] += sq
-            cnt_out[w, h, 0] += n_n
-    return bad
-
-
-@njit(cache=True, nogil=True)
-def _sums_mask(pred, target, mask, groups, abs_out, sq_out, cnt_out):
-    """Per (window, step, group) sums over entries where mask is True; returns non-finite kept values.
-
-    Also the grouped path without a mask (mask is then a broadcast all-True view).
-    """
-    n_w, n_h, n_n = target.shape
-    bad = 0
+def _group_sums(values, mask, groups, out):
+    """out[w, h, groups[n]] += values[w, h, n] where mask[w, h, n] (mask may be a broadcast view)."""
+    n_w, n_h, n_n = values.shape
     for w in range(n_w):
         for h in range(n_h):
             for n in range(n_n):
                 if mask[w, h, n]:
-                    d = np.float64(pred[w, h, n]) - np.float64(target[w, h, n])
-                    if not np.isfinite(d):
-                        bad += 1
-                    g = groups[n]
-                    abs_out[w, h, g] += abs(d)
-                    sq_out[w, h, g] += d * d
-                    cnt_out[w, h, g] += 1
-    return bad
+                    out[w, h, groups[n]] += values[w, h, n]
 
 
-def error_sums(pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray | None = None,
+def _statistics(names) -> list[Statistic]:
+    return [STATISTICS.get(n) for n in names]
+
+
+def accumulate(pred: np.ndarray, target: np.ndarray, statistics, *, mask: np.ndarray | None = None,
                groups: np.ndarray | None = None, n_groups: int = 1):
-    """The statistic: per (window, step, group) sums of |error| and error², and valid counts.
+    """The statistics' sums per (window, step, group), and the counted neurons.
 
-    pred, target: float arrays shaped (window, step, neuron), ΔF/F units (views with any
-    strides, e.g. broadcast predictions, are read without copying).
-    mask: optional bool, broadcastable to (window, step, neuron): True where an entry counts.
-    groups: optional int array (neuron,) in 0..n_groups-1: a neuron's group (cell type, region).
-    Returns (abs_sum, sq_sum, count), each shaped (window, step, n_groups), float64/int64.
+    pred, target: float arrays (window, step, neuron), ΔF/F (views with any strides are fine).
+    statistics: names in STATISTICS. mask: optional bool broadcastable to (window, step, neuron),
+    True where an entry counts. groups: optional int (neuron,) in 0..n_groups-1.
+    Returns ({name: float64 (window, step, n_groups)}, count int64 (window, step, n_groups)).
     Raises FormatError on shape mismatch, NonFiniteError on NaN/inf in counted entries.
     """
     if pred.shape != target.shape:
@@ -91,54 +123,76 @@ def error_sums(pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray | None 
         raise FormatError(f"targets must be 3-D (window, step, neuron), not shape {target.shape}")
     n_w, n_h, n_n = target.shape
     if groups is None:
-        groups = np.zeros(n_n, dtype=np.int64)
-        n_groups = 1
+        groups, n_groups = np.zeros(n_n, dtype=np.int64), 1
     else:
         groups = np.asarray(groups, dtype=np.int64)
         if groups.shape != (n_n,):
             raise FormatError(f"groups must have shape ({n_n},), not {groups.shape}")
         if n_n and (groups.min() < 0 or groups.max() >= n_groups):
             raise FormatError(f"group indices must lie in 0..{n_groups - 1}")
-    abs_sum = np.zeros((n_w, n_h, n_groups))
-    sq_sum = np.zeros((n_w, n_h, n_groups))
+    full = np.broadcast_to(np.asarray(True if mask is None else mask, dtype=np.bool_), target.shape)
+    stats = _statistics(statistics)
+    sums = {s.name: np.zeros((n_w, n_h, n_groups)) for s in stats}
     count = np.zeros((n_w, n_h, n_groups), dtype=np.int64)
-    if mask is None and n_groups == 1:
-        bad = _sums_nomask(pred, target, abs_sum, sq_sum, count)
+    plain = mask is None and n_groups == 1
+    if plain:
+        count[:] = n_n
     else:
-        full = np.broadcast_to(np.asarray(True if mask is None else mask, dtype=np.bool_), target.shape)
-        bad = _sums_mask(pred, target, full, groups, abs_sum, sq_sum, count)
+        _group_sums(np.broadcast_to(np.int64(1), target.shape), full, groups, count)
+    step = max(1, _SUB_BATCH_VALUES // max(1, n_h * n_n))
+    bad = 0
+    for a in range(0, n_w, step):
+        p = np.asarray(pred[a:a + step], dtype=np.float64)
+        t = np.asarray(target[a:a + step], dtype=np.float64)
+        counted = full[a:a + step]
+        finite = np.isfinite(p) & np.isfinite(t)
+        bad += int(np.count_nonzero(counted & ~finite))
+        if bad:
+            break
+        for s in stats:
+            values = s.func(p, t)
+            if plain:
+                sums[s.name][a:a + step, :, 0] = values.sum(axis=2)
+            else:
+                _group_sums(values, counted, groups, sums[s.name][a:a + step])
     if bad:
         if mask is None:
-            pred_bad = not np.isfinite(pred).all()
+            which = "predictions" if not np.isfinite(pred).all() else "targets"
             hint = "pass a mask (True where a value counts) to skip missing values explicitly"
         else:
-            pred_bad = not np.isfinite(np.where(full, pred, 0.0)).all()
+            which = "predictions" if not np.isfinite(np.where(full, pred, 0.0)).all() else "targets"
             hint = "set the mask to False where predictions or targets are not finite"
-        which = "predictions" if pred_bad else "targets"
         raise NonFiniteError(f"{bad} NaN or infinite value(s) in the {which}", hint)
-    return abs_sum, sq_sum, count
+    return sums, count
 
 
-class ErrorStats:
-    """Additive error statistics of one test set: shaped (window, step, group).
+class WindowStats:
+    """Additive statistics of one test set, each shaped (window, step, group).
 
-    n_windows, horizon: the test set's size. group_names: names of the neuron groups
-    (default one group, "all"). ``add(first_window, pred, target)`` accumulates a chunk of
-    windows (and/or a chunk of neurons, passing ``neurons=`` to pick their group ids).
+    n_windows, horizon: the test set's size. statistics: names in STATISTICS (default: those
+    of every registered metric). group_names: names of the neuron groups (default one group,
+    "all"); groups: optional int (neuron,) group of each neuron.
+    ``add(first_window, pred, target)`` accumulates a chunk of windows (and/or a chunk of
+    neurons, passing ``neurons=`` to pick their group ids).
     """
 
     def __init__(self, n_windows: int, horizon: int, group_names=("all",),
-                 groups: np.ndarray | None = None):
+                 groups: np.ndarray | None = None, statistics=None):
+        if statistics is None:
+            statistics = dict.fromkeys(s for m in METRICS.values() for s in m.statistics)
         self.group_names = tuple(str(g) for g in group_names)
         self.groups = None if groups is None else np.asarray(groups, dtype=np.int64)
-        g = len(self.group_names)
-        self.abs_sum = np.zeros((n_windows, horizon, g))
-        self.sq_sum = np.zeros((n_windows, horizon, g))
-        self.count = np.zeros((n_windows, horizon, g), dtype=np.int64)
+        shape = (n_windows, horizon, len(self.group_names))
+        self.sums = {name: np.zeros(shape) for name in statistics}
+        self.count = np.zeros(shape, dtype=np.int64)
 
     @property
     def n_windows(self) -> int:
-        return self.abs_sum.shape[0]
+        return self.count.shape[0]
+
+    @property
+    def horizon(self) -> int:
+        return self.count.shape[1]
 
     def add(self, first_window: int, pred: np.ndarray, target: np.ndarray, *,
             mask: np.ndarray | None = None, neurons: slice | np.ndarray | None = None) -> None:
@@ -147,51 +201,56 @@ class ErrorStats:
         pred, target: (window, step, neuron). neurons: which neurons (of the full set) these
         columns are, when evaluating a chunk of neurons; used to look up their groups.
         """
-        if pred.shape[1] != self.abs_sum.shape[1]:
+        if pred.shape[1] != self.horizon:
             raise FormatError(f"predictions hold {pred.shape[1]} steps, the test set scores "
-                              f"{self.abs_sum.shape[1]}", "predict exactly --horizon steps")
+                              f"{self.horizon}", "predict exactly --horizon steps")
         groups = self.groups
         if groups is not None and neurons is not None:
             groups = groups[neurons]
-        a, s, c = error_sums(pred, target, mask=mask, groups=groups, n_groups=len(self.group_names))
-        sl = slice(first_window, first_window + a.shape[0])
+        sums, count = accumulate(pred, target, self.sums, mask=mask, groups=groups,
+                                 n_groups=len(self.group_names))
+        sl = slice(first_window, first_window + count.shape[0])
         if sl.stop > self.n_windows:
             raise FormatError(f"windows {sl.start}..{sl.stop - 1} beyond the {self.n_windows} of the test set")
-        self.abs_sum[sl] += a
-        self.sq_sum[sl] += s
-        self.count[sl] += c
+        for name, s in sums.items():
+            self.sums[name][sl] += s
+        self.count[sl] += count
 
-    def merge(self, other: ErrorStats) -> ErrorStats:
-        """The sum of two statistics of the same test set (e.g. two neuron chunks)."""
-        out = ErrorStats(self.n_windows, self.abs_sum.shape[1], self.group_names, self.groups)
-        out.abs_sum = self.abs_sum + other.abs_sum
-        out.sq_sum = self.sq_sum + other.sq_sum
+    def merge(self, other: WindowStats) -> WindowStats:
+        """The sum of two statistics of the same test set (other windows, or other neurons)."""
+        if other.count.shape != self.count.shape or set(other.sums) != set(self.sums):
+            raise FormatError("cannot merge statistics of different test sets or statistics")
+        out = WindowStats(self.n_windows, self.horizon, self.group_names, self.groups, self.sums)
+        for name in self.sums:
+            out.sums[name] = self.sums[name] + other.sums[name]
         out.count = self.count + other.count
         return out
 
-    def metric_all(self, name: str) -> np.ndarray:
-        """MAE or MSE per step over all neurons (groups pooled), shape (step,)."""
-        pooled = ErrorStats(self.n_windows, self.abs_sum.shape[1])
-        pooled.abs_sum = self.abs_sum.sum(axis=2, keepdims=True)
-        pooled.sq_sum = self.sq_sum.sum(axis=2, keepdims=True)
-        pooled.count = self.count.sum(axis=2, keepdims=True)
-        return pooled.metric(name)[:, 0]
+    def pooled(self) -> WindowStats:
+        """All neuron groups pooled into one group, "all"."""
+        out = WindowStats(self.n_windows, self.horizon, ("all",), None, self.sums)
+        out.sums = {k: v.sum(axis=2, keepdims=True) for k, v in self.sums.items()}
+        out.count = self.count.sum(axis=2, keepdims=True)
+        return out
 
     def metric(self, name: str) -> np.ndarray:
-        """MAE or MSE per (step, group): mean over neurons, then over windows with a valid neuron.
+        """A metric per (step, group): its per-window value averaged over windows that counted a neuron.
 
-        Returns float64 shaped (step, group); NaN where no window had a valid neuron.
+        Returns float64 shaped (step, group); NaN where no window had a counted neuron.
         """
-        if name == "mae":
-            total = self.abs_sum
-        elif name == "mse":
-            total = self.sq_sum
-        else:
-            from neurocast.errors import unknown_name
-
-            raise unknown_name("metric", name, METRICS)
+        metric = METRICS.get(name)
+        missing = [s for s in metric.statistics if s not in self.sums]
+        if missing:
+            raise FormatError(f"metric {name!r} needs the statistics {missing}, which were not gathered",
+                              "evaluate with the metric requested")
         valid = self.count > 0
-        per_window = np.where(valid, total / np.maximum(self.count, 1), 0.0)
+        safe = np.maximum(self.count, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_window = np.where(valid, metric.per_window(self.sums, safe), 0.0)
         n_valid = valid.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(n_valid > 0, per_window.sum(axis=0) / n_valid, np.nan)
+
+    def metric_all(self, name: str) -> np.ndarray:
+        """A metric per step over all neurons (groups pooled), shape (step,)."""
+        return self.pooled().metric(name)[:, 0]

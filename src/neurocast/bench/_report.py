@@ -12,16 +12,17 @@ import numpy as np
 import xarray as xr
 
 from neurocast._files import atomic_path
+from neurocast.bench._metrics import METRICS
 from neurocast.bench._scorecard import summary_table
 
 __all__ = ["plot_heatmap", "plot_mae_curves", "write_report"]
 
 
 def _figure_module():
-    import matplotlib
+    import matplotlib  # heavy: imported on use
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # heavy: imported on use
 
     return plt
 
@@ -101,19 +102,48 @@ def _fmt(v) -> str:
     return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.4g}"
 
 
-def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title: str) -> Path:
-    """A single HTML file: summary table, per-condition table, embedded plots and provenance."""
+def _metric_notes(card: xr.Dataset) -> str:
+    """One line per metric of the scorecard: what it is, its units, which way is better."""
+    rows = []
+    for name in card["metric"].values.tolist():
+        m = METRICS.get(name)
+        better = "lower is better" if m.lower_is_better else "higher is better"
+        rows.append(f"<li><b>{html.escape(name)}</b>: {html.escape(m.description)}, in "
+                    f"{html.escape(m.units or 'no units')}; {better}.</li>")
+    return "<ul>" + "".join(rows) + "</ul>"
+
+
+def _timings_table(card: xr.Dataset) -> str:
+    """Per-model timings (and any other per-model figures) stored as (model,) variables."""
+    cols = [v for v in card.data_vars if card[v].dims == ("model",)]
+    if not cols:
+        return ""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["model", *cols])
+    body = "".join(f"<tr><td>{html.escape(m)}</td>"
+                   + "".join(f"<td>{_fmt(float(card[c].sel(model=m)))}</td>" for c in cols) + "</tr>"
+                   for m in card["model"].values.tolist())
+    return f"<h2>Fitting and scoring cost</h2><table><tr>{head}</tr>{body}</table>"
+
+
+def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title: str,
+                 sections=()) -> Path:
+    """A single HTML file: summary table, per-condition table, embedded plots and provenance.
+
+    sections: extra (heading, HTML fragment) pairs appended before the provenance (e.g. the
+    realism statistics of the dataset, or connectivity-inference scores).
+    """
     summary = summary_table(card)
     h = int(card.sizes["steps_ahead"])
-    keys = ["mae", "mae_heldout", "mse", "mse_heldout", "mae_step1", f"mae_step{h}"]
-    best = min(summary, key=lambda m: summary[m]["mae"] if summary[m]["mae"] is not None else np.inf)
+    keys = [k for k in next(iter(summary.values()))]
+    first = keys[0]
+    best = min(summary, key=lambda m: summary[m][first] if summary[m][first] is not None else np.inf)
     head = "".join(f"<th>{k}</th>" for k in ["model", *keys])
     body = "".join(
         f"<tr{' class=best' if m == best else ''}><td>{html.escape(m)}</td>"
         + "".join(f"<td>{_fmt(row[k])}</td>" for k in keys) + "</tr>"
         for m, row in summary.items()
     )
-    mae = card["score"].sel(metric="mae").mean("steps_ahead")
+    mae = card["score"].sel(metric=first).mean("steps_ahead")
     conds = card["condition"].values.tolist()
     held = card["heldout"].values.astype(bool)
     chead = "".join(f"<th>{html.escape(c)}{'*' if hd else ''}</th>" for c, hd in zip(conds, held, strict=True))
@@ -129,6 +159,7 @@ def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title
     )
     figs = "".join(f"<figure>{_img(p, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
                    for name, p in images.items())
+    extra = "".join(f"<h2>{html.escape(head)}</h2>{fragment}" for head, fragment in sections)
     summary_json = json.dumps(summary).replace("</", "<\\/")  # safe inside <script>
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -141,13 +172,15 @@ tr.best td {{ font-weight: bold; background: #eef7ee; }}
 img {{ max-width: 100%; }} figure {{ margin: 1.5em 0; }} code {{ font-size: 0.85em; word-break: break-all; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Forecast C = {int(card.attrs.get('context', 0))} frames → H = {h} frames ahead; MAE/MSE are averaged
+<p>Forecast C = {int(card.attrs.get('context', 0))} frames → H = {h} frames ahead; scores are averaged
 over neurons, then over all stride-1 windows of each condition's test set, then over steps 1..{h}.
 Columns without “heldout” average the training conditions; * marks held-out conditions.</p>
+{_metric_notes(card)}
 <h2>Summary</h2><table><tr>{head}</tr>{body}</table>
-<h2>MAE per condition (mean over steps)</h2>
+<h2>{html.escape(first.upper())} per condition (mean over steps)</h2>
 <table><tr><th>model</th>{chead}</tr>{cbody}<tr><td>test windows</td>{nwin}</tr></table>
 <h2>Figures</h2>{figs}
+{_timings_table(card)}{extra}
 <h2>Provenance</h2><table>{prov}</table>
 <script type="application/json" id="summary">{summary_json}</script>
 </body></html>

@@ -8,59 +8,86 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast import __version__
 from neurocast._files import atomic_path
-from neurocast.bench._metrics import METRICS, ErrorStats
+from neurocast.bench._metrics import METRICS, WindowStats
+from neurocast.data import Protocol
 from neurocast.errors import FormatError
 
-__all__ = ["build_scorecard", "read_scorecard", "summary_table", "write_scorecard"]
+__all__ = ["build_scorecard", "read_scorecard", "scorecard_protocol", "summary_table", "write_scorecard"]
+
+#: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
+#: conditions are the ``condition`` coordinate and its ``heldout`` flag).
+_PROTOCOL_FIELDS = ("offsets", "padding", "val_fraction", "test_fraction", "max_context")
 
 
-def build_scorecard(results: dict[str, dict[str, ErrorStats]], protocol, *,
+def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protocol, *,
+                    metrics=None, timings: dict[str, dict[str, float]] | None = None,
                     attrs: dict | None = None) -> xr.Dataset:
-    """Assemble per-model, per-condition error statistics into a scorecard.
+    """Assemble per-model, per-condition statistics into a scorecard.
 
-    results: {model: {condition: ErrorStats}}. ``score`` pools all neurons; with several neuron
+    results: {model: {condition: WindowStats}}. metrics: names in METRICS (default: every
+    registered metric the statistics support). ``score`` pools all neurons; with several neuron
     groups, ``score_by_group`` (model, condition, group, steps_ahead, metric) holds each
     group's metric (mean over the group's neurons, then windows).
+    timings: optional {model: {"fit_s": .., "evaluate_s": .., ...}} stored as variables (model,).
     Returns a Dataset with ``score`` (model, condition, steps_ahead, metric) float64,
-    ``n_windows`` (condition,) and coord ``heldout`` (condition,) bool. Provenance in attrs:
-    ``protocol`` (JSON), ``context``, ``horizon``, ``neurocast_version`` and ``attrs``
-    (values that are not str/int/float are stored as JSON strings).
+    ``n_windows`` (condition,), coord ``heldout`` (condition,) bool, and attrs: ``protocol``
+    (its name), ``context``, ``horizon``, ``protocol_<field>`` for the split rules (see
+    ``scorecard_protocol``), ``neurocast_version``, and ``attrs`` (values that are not
+    str/int/float/list are stored as JSON strings, for provenance only).
     """
     models = list(results)
     conditions = [c for c in protocol.conditions if c in results[models[0]]]
+    first = results[models[0]][conditions[0]]
+    if metrics is None:
+        metrics = [m for m in METRICS if set(METRICS[m].statistics) <= set(first.sums)]
+    metrics = list(metrics)
     h = protocol.horizon
-    group_names = results[models[0]][conditions[0]].group_names
-    score = np.full((len(models), len(conditions), h, len(METRICS)), np.nan)
-    by_group = np.full((len(models), len(conditions), len(group_names), h, len(METRICS)), np.nan)
+    group_names = first.group_names
+    score = np.full((len(models), len(conditions), h, len(metrics)), np.nan)
+    by_group = np.full((len(models), len(conditions), len(group_names), h, len(metrics)), np.nan)
     n_win = np.zeros(len(conditions), dtype=np.int64)
     for i, m in enumerate(models):
         for j, c in enumerate(conditions):
             st = results[m][c]
             n_win[j] = st.n_windows
-            for k, metric in enumerate(METRICS):
-                score[i, j, :, k] = st.metric_all(metric)  # all neurons pooled
+            pooled = st.pooled()
+            for k, metric in enumerate(metrics):
+                score[i, j, :, k] = pooled.metric(metric)[:, 0]
                 by_group[i, j, :, :, k] = st.metric(metric).T  # (group, step)
-    proto = {
-        "name": protocol.name, "conditions": list(protocol.conditions), "offsets": list(protocol.offsets),
-        "heldout": list(protocol.heldout), "padding": protocol.padding,
-        "val_fraction": protocol.val_fraction, "test_fraction": protocol.test_fraction,
-        "max_context": protocol.max_context, "context": protocol.context, "horizon": protocol.horizon,
-    }
-    from neurocast import __version__
-
-    all_attrs = {"protocol": json.dumps(proto), "context": protocol.context, "horizon": h,
+    all_attrs = {"protocol": protocol.name, "context": protocol.context, "horizon": h,
                  "neurocast_version": __version__}
+    for f in _PROTOCOL_FIELDS:
+        value = getattr(protocol, f)
+        all_attrs[f"protocol_{f}"] = list(value) if isinstance(value, tuple) else value
     for k, v in (attrs or {}).items():
         all_attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
     data_vars = {"score": (("model", "condition", "steps_ahead", "metric"), score),
                  "n_windows": (("condition",), n_win)}
+    for key in sorted({k for t in (timings or {}).values() for k in t}):
+        data_vars[key] = (("model",), [float((timings or {}).get(m, {}).get(key, np.nan)) for m in models])
     coords = {"model": models, "condition": conditions, "steps_ahead": np.arange(1, h + 1),
-              "metric": list(METRICS), "heldout": ("condition", [c in protocol.heldout for c in conditions])}
+              "metric": metrics, "heldout": ("condition", [c in protocol.heldout for c in conditions])}
     if len(group_names) > 1:
         data_vars["score_by_group"] = (("model", "condition", "group", "steps_ahead", "metric"), by_group)
         coords["group"] = list(group_names)
     return xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
+
+
+def scorecard_protocol(card: xr.Dataset) -> Protocol:
+    """The forecasting protocol a scorecard was computed under, rebuilt from its attrs and coords."""
+    try:
+        fields = {f: card.attrs[f"protocol_{f}"] for f in _PROTOCOL_FIELDS}
+        conditions = [str(c) for c in card["condition"].values]
+        heldout = [c for c, h in zip(conditions, card["heldout"].values, strict=True) if h]
+        return Protocol(str(card.attrs["protocol"]), conditions, fields.pop("offsets"), heldout,
+                        context=int(card.attrs["context"]), horizon=int(card.attrs["horizon"]),
+                        **{k: (int(v) if k in ("padding", "max_context") else float(v))
+                           for k, v in fields.items()})
+    except KeyError as exc:
+        raise FormatError(f"the scorecard has no protocol attribute {exc}",
+                          "read a scorecard written by neurocast bench") from None
 
 
 def _mean(values: np.ndarray) -> float | None:
@@ -83,13 +110,14 @@ def summary_table(card: xr.Dataset) -> dict:
     for m in card["model"].values.tolist():
         s = card["score"].sel(model=m)
         row = {}
-        for metric in METRICS:
+        for metric in card["metric"].values.tolist():
             v = s.sel(metric=metric).values  # (condition, step)
             row[metric] = _mean(v[~held])
             row[f"{metric}_heldout"] = _mean(v[held])
-        mae = s.sel(metric="mae").values[~held]
-        row["mae_step1"] = _mean(mae[:, 0])
-        row[f"mae_step{h}"] = _mean(mae[:, -1])
+        if "mae" in card["metric"].values:
+            mae = s.sel(metric="mae").values[~held]
+            row["mae_step1"] = _mean(mae[:, 0])
+            row[f"mae_step{h}"] = _mean(mae[:, -1])
         rows[m] = row
     return rows
 

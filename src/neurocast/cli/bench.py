@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import math
 from pathlib import Path
 
-from neurocast.cli._output import info, print_json
-from neurocast.cli.protocol import add_window_args
-
-
-def register(sub) -> None:
-    p = sub.add_parser("bench", help="benchmark forecasters on a dataset (scorecard, plots, report)")
-    p.add_argument("dataset", metavar="DATASET",
-                   help="a dataset store path or name (see `neurocast data list`; 'hcp-rest' = HCP fMRI)")
-    p.add_argument("--models", default=None,
-                   help="comma-separated model names (default: naive,mean,stimulus,linear,var)")
-    add_window_args(p)
-    p.add_argument("--protocol", default=None,
-                   help="zapbench, conditions or single (default: conditions if the dataset has "
-                        "several, else single)")
-    p.add_argument("--group-by", default=None, metavar="COLUMN",
-                   help="also score neuron groups, e.g. 'type' (a column of the dataset's connectome)")
-    p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
-    p.add_argument("--json", action="store_true", help="print the summary table as one JSON object")
-    p.set_defaults(func=_bench)
+from neurocast._defaults import DEFAULT_MODELS
+from neurocast.bench import run_benchmark
+from neurocast.catalog import open_dataset
+from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli.data import announce_build
+from neurocast.errors import ConfigError
+from neurocast.models import MODELS, parse_model_names
 
 
 def format_summary(summary: dict) -> str:
@@ -53,13 +41,28 @@ def _group_summary(card) -> dict | None:
             for m in card["model"].values.tolist()}
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from neurocast.bench import DEFAULT_MODELS, run_benchmark
-    from neurocast.cli.data import announce_build
-    from neurocast.data import open_dataset
-    from neurocast.models import parse_model_names
+def _list_models(as_json: bool) -> int:
+    """``--models`` alone: every registered forecaster (built-ins and plug-ins) with its description."""
+    rows = [{"name": name, "description": cls.description} for name, cls in MODELS.items()]
+    if as_json:
+        print_json({"models": rows})
+    else:
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['description']}")
+    return 0
 
-    models = parse_model_names(args.models) if args.models else list(DEFAULT_MODELS)
+
+def run(args: argparse.Namespace) -> int:
+    if args.models == "":
+        return _list_models(args.json)
+    if args.dataset is None:
+        raise ConfigError("bench needs a dataset", "e.g. neurocast bench worm-default "
+                          "(see neurocast data list), or neurocast bench --models to list the models")
+    models = parse_model_names(args.models) if args.models is not None else list(DEFAULT_MODELS)
+    metrics = split_list(args.metrics) if args.metrics is not None else None
+    if metrics is not None and not metrics:
+        raise ConfigError("--metrics names no metric", "e.g. --metrics mae,mse")
     announce_build(args.dataset)
     ds = open_dataset(args.dataset)
     out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
@@ -67,13 +70,14 @@ def _bench(args: argparse.Namespace) -> int:
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames), C = {args.context}, "
          f"H = {args.horizon}")
     result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
-                           protocol=args.protocol, out_dir=out, group_by=args.group_by,
+                           protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
                            title=f"neurocast benchmark: {args.dataset}")
     if args.json:
         print_json({
-            "dataset": args.dataset, "protocol": json.loads(result.scorecard.attrs["protocol"]),
+            "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),
             "context": args.context, "horizon": args.horizon, "summary": result.summary,
-            "timings": result.timings, "by_group": _group_summary(result.scorecard), "files": {k: str(v) for k, v in result.files.items()},
+            "timings": result.timings, "by_group": _group_summary(result.scorecard),
+            "files": {k: str(v) for k, v in result.files.items()},
         })
     else:
         print(format_summary(result.summary))

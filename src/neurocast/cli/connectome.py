@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
+from neurocast._progress import progress
 from neurocast.cli._output import info, print_json
+from neurocast.connectome import (
+    BUILTINS,
+    check_destination,
+    keeps,
+    load_connectome,
+    write_connectome,
+)
 from neurocast.errors import ConfigError
-
-
-def register(sub) -> None:
-    p = sub.add_parser("connectome", help="list, inspect and convert connectomes")
-    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    lp = csub.add_parser("list", help="list the built-in connectomes")
-    lp.add_argument("--json", action="store_true", help="print one JSON object")
-    lp.set_defaults(func=_list)
-
-    ip = csub.add_parser("info", help="statistics of a built-in connectome or a file")
-    ip.add_argument("source", metavar="NAME|PATH")
-    ip.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_read_options(ip)
-    ip.set_defaults(func=_info)
-
-    cp = csub.add_parser(
-        "convert", help="convert a connectome between formats (npz, flywire, neuprint, edgelist)",
-        description="Read SRC (built-in name, file or folder; format recognised from the path and "
-                    "the column names) and write DST (format from --to, else from the suffix: "
-                    ".npz native, .csv/.parquet edge list). See docs/connectomes.md.")
-    cp.add_argument("source", metavar="SRC", help="built-in name, file or folder")
-    cp.add_argument("destination", metavar="DST", help="output file or folder")
-    cp.add_argument("--to", dest="to_format", metavar="FORMAT",
-                    help="output format: npz, flywire, neuprint or edgelist "
-                         "(needed when DST has no .npz/.csv/.parquet suffix)")
-    cp.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
-    cp.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_read_options(cp)
-    cp.set_defaults(func=_convert)
-
-
-def _add_read_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("reading files")
-    g.add_argument("--from", dest="from_format", metavar="FORMAT",
-                   help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
-    g.add_argument("--columns", metavar="MAP",
-                   help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
-                        "count=syn_count[,sign=COL][,id=NEURON_ID_COL]")
-    g.add_argument("--neurons", metavar="PATH", help="neuron table for a single edge-table file")
-    g.add_argument("--sum-duplicates", action="store_true",
-                   help="add the counts of repeated pre→post rows (default: reject them)")
 
 
 def parse_columns(text: str) -> dict[str, str]:
@@ -82,9 +49,11 @@ def read_options(args: argparse.Namespace) -> dict:
     return opts
 
 
-def _list(args: argparse.Namespace) -> int:
-    from neurocast.connectome import BUILTINS
+def run(args: argparse.Namespace) -> int:
+    return {"list": _list, "info": _info, "convert": _convert}[args.action](args)
 
+
+def _list(args: argparse.Namespace) -> int:
     rows = [{"name": b.name, "description": b.description, "source": b.source} for b in BUILTINS.values()]
     if args.json:
         print_json({"connectomes": rows})
@@ -116,8 +85,6 @@ def format_summary(s: dict) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from neurocast.connectome import load_connectome
-
     summary = load_connectome(args.source, **read_options(args)).summary()
     if args.json:
         print_json(summary)
@@ -127,12 +94,6 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from neurocast._progress import progress
-    from neurocast.connectome import load_connectome, write_connectome
-    from neurocast.connectome._formats import check_destination, keeps
-
     dst = Path(args.destination)
     fmt = check_destination(dst, args.to_format, overwrite=args.overwrite)  # fail before reading
     t0 = time.perf_counter()

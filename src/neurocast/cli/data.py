@@ -4,71 +4,25 @@ from __future__ import annotations
 
 import argparse
 
+from neurocast.catalog import (
+    DATASETS,
+    dataset_info,
+    dataset_path,
+    is_built,
+    list_datasets,
+    open_dataset,
+)
 from neurocast.cli._output import info, print_json, split_list
+from neurocast.data import load_recording, save_dataset
+from neurocast.data.plot import traces_heatmap, traces_with_spikes
+from neurocast.errors import ConfigError
 
 
-def register(sub) -> None:
-    p = sub.add_parser("data", help="list, inspect, import and plot datasets")
-    dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    lp = dsub.add_parser("list", help="built-in datasets and user datasets in the cache")
-    lp.add_argument("--json", action="store_true", help="print one JSON object")
-    lp.set_defaults(func=_list)
-
-    ip = dsub.add_parser("info", help="shape, duration, conditions, sampling and source of a dataset")
-    ip.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
-    ip.add_argument("--json", action="store_true", help="print one JSON object")
-    ip.set_defaults(func=_info)
-
-    mp = dsub.add_parser("import", help="convert a real recording (ZAPBench zarr, NWB, matrix) to a dataset")
-    mp.add_argument("source", metavar="SRC")
-    mp.add_argument("out", metavar="DST.zarr")
-    mp.add_argument("--format", required=True, choices=("zapbench", "nwb", "matrix"))
-    mp.add_argument("--dt-s", type=float, default=None,
-                    help="seconds per frame (required for matrix; zapbench default 0.9141)")
-    mp.add_argument("--names", default=None, help="text file with one neuron name per line")
-    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5 file")
-    mp.add_argument("--series", default=None, help="NWB RoiResponseSeries name (if several)")
-    mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
-    mp.add_argument("--conditions", default=None,
-                    help="condition frame offsets and names: '0,600,1200:rest,stim' "
-                         "(zapbench default: ZAPBench's 9 conditions)")
-    mp.add_argument("--heldout", default=None,
-                    help="held-out condition names, e.g. 'odor' (zapbench default: taxis)")
-    mp.add_argument("--allow-nan", action="store_true", help="keep NaN/inf (consumers must mask)")
-    mp.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    mp.add_argument("--json", action="store_true", help="print one JSON object")
-    mp.set_defaults(func=_import)
-
-    pp = dsub.add_parser("plot", help="heatmap of traces sorted by similarity, or traces beside spikes")
-    pp.add_argument("dataset", metavar="DATASET")
-    pp.add_argument("--out", required=True, help="image file to write (PNG/PDF/SVG)")
-    pp.add_argument("--kind", default="heatmap", choices=("heatmap", "traces"),
-                    help="heatmap: all neurons; traces: example traces above their spikes")
-    pp.add_argument("--neurons", default=None, help="traces: names to show, e.g. AVAL,ASHL")
-    pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
-    pp.add_argument("--sort", default="cluster", choices=("cluster", "pc", "none"))
-    pp.add_argument("--max-rows", type=int, default=1000, help="at most this many rows (neurons are binned)")
-    pp.add_argument("--seed", type=int, default=0, help="seed of the neuron subsample for sorting")
-    pp.add_argument("--overwrite", action="store_true")
-    pp.add_argument("--json", action="store_true", help="print one JSON object")
-    pp.set_defaults(func=_plot)
-
-    sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
-                                       "against real recordings")
-    sp.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
-    sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
-                    help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
-                         "or another dataset (default: celegans for C. elegans, else zebrafish)")
-    sp.add_argument("--seed", type=int, default=0, help="seed of the 140-neuron subsets")
-    sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
-    sp.add_argument("--json", action="store_true", help="print one JSON object")
-    sp.set_defaults(func=_stats)
+def run(args: argparse.Namespace) -> int:
+    return {"list": _list, "info": _info, "import": _import, "plot": _plot, "stats": _stats}[args.action](args)
 
 
 def _list(args: argparse.Namespace) -> int:
-    from neurocast.data import list_datasets
-
     rows = list_datasets()
     if args.json:
         print_json({"datasets": rows})
@@ -89,7 +43,8 @@ def format_info(s: dict) -> str:
         f"sampling     dt_s {s['dt_s']:g} s ({s['sampling_hz']:.4g} Hz), duration {s['duration_s']:.1f} s "
         f"({s['duration_s'] / 60:.1f} min)",
         f"source       {s['source']}",
-        f"protocol     {s['protocol'] or '-'}   indicator {s['indicator'] or '-'}   seed {s['seed']}",
+        f"protocol     {s['protocol'] or '-'}   stimulus plan {s['stimulus_plan'] or '-'}   "
+        f"indicator {s['indicator'] or '-'}   seed {s['seed']}",
         f"variables    {', '.join(s['variables'])}",
     ]
     if s["covariates"]:
@@ -108,18 +63,11 @@ def format_info(s: dict) -> str:
 
 def announce_build(name: str) -> None:
     """Tell the person when a built-in dataset is about to be generated (first use)."""
-    from pathlib import Path
-
-    from neurocast.data import DATASETS
-    from neurocast.data._registry import dataset_path
-
-    if name in DATASETS and not Path(name).exists() and not (dataset_path(name) / "zarr.json").is_file():
+    if not is_built(name) and name in DATASETS:
         info(f"making built-in dataset '{name}' (first use; cached in {dataset_path(name)})")
 
 
 def _info(args: argparse.Namespace) -> int:
-    from neurocast.data import dataset_info
-
     announce_build(args.dataset)
     s = dataset_info(args.dataset)
     if args.json:
@@ -130,8 +78,6 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _parse_conditions(text: str | None):
-    from neurocast.errors import ConfigError
-
     if text is None:
         return None, None
     if ":" not in text:
@@ -147,28 +93,14 @@ def _parse_conditions(text: str | None):
 
 
 def _import(args: argparse.Namespace) -> int:
-    from neurocast.data import load_matrix, load_nwb, load_zapbench, save_dataset
-    from neurocast.errors import ConfigError
-
     offsets, names = _parse_conditions(args.conditions)
-    common = {"allow_nan": args.allow_nan}
-    if offsets is not None:
-        common.update(condition_offsets=offsets, condition_names=names)
-    if args.heldout is not None:
-        common["heldout_conditions"] = split_list(args.heldout)
-    if args.format == "zapbench":
-        kw = dict(common, neuron_names=args.names)
-        if args.dt_s is not None:
-            kw["dt_s"] = args.dt_s
-        ds = load_zapbench(args.source, **kw)
-    elif args.format == "nwb":
-        ds = load_nwb(args.source, series=args.series, **common)
-    else:
-        if args.dt_s is None:
-            raise ConfigError("--format matrix needs --dt-s (seconds per frame)",
-                              "plain matrices carry no timing, e.g. --dt-s 0.5")
-        ds = load_matrix(args.source, dt_s=args.dt_s, neuron_names=args.names, key=args.key,
-                         transpose=args.transpose, **common)
+    given = {  # CLI flag -> loader option; only the flags the person used are passed on
+        "dt_s": args.dt_s, "neuron_names": args.names, "key": args.key, "series": args.series,
+        "transpose": args.transpose or None, "condition_offsets": offsets, "condition_names": names,
+        "heldout_conditions": split_list(args.heldout) if args.heldout is not None else None,
+        "allow_nan": args.allow_nan or None,
+    }
+    ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan)
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
@@ -182,10 +114,6 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from neurocast.data import open_dataset
-    from neurocast.data.plot import traces_heatmap, traces_with_spikes
-    from neurocast.errors import ConfigError
-
     announce_build(args.dataset)
     ds = open_dataset(args.dataset)
     if args.kind == "traces":
@@ -216,25 +144,21 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from neurocast.data import (
-        STATISTICS,
-        StatsConfig,
-        compare_stats,
-        open_dataset,
-        realism_stats,
-        resolve_reference,
-    )
+    from neurocast.data import STATISTICS, StatsConfig, compare_stats, realism_stats, resolve_reference
+    from neurocast.data._realism_plots import realism_plots
 
     announce_build(args.dataset)
     ds = open_dataset(args.dataset)
     cfg = StatsConfig(seed=args.seed)
     res = realism_stats(ds, config=cfg)
-    label, ref = resolve_reference(args.reference, source=ds.attrs.get("source", ""), config=cfg)
+    found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
+    if found is None:  # another dataset: its own statistics
+        announce_build(args.reference)
+        found = (f"dataset {args.reference}", realism_stats(open_dataset(args.reference), config=cfg)["overall"])
+    label, ref = found
     cmp = compare_stats(res["overall"], ref)
     plots = []
     if args.plots:
-        from neurocast.data._realism_plots import realism_plots
-
         group = args.reference if args.reference in ("celegans", "zebrafish") else "all"
         plots = [str(p) for p in realism_plots({args.dataset: res}, args.plots, group=group)[0]]
     numbers = {k: res["overall"][k] for k in STATISTICS}

@@ -1,7 +1,7 @@
 """`neurocast demo`: record the built-in worm dataset (or reuse it), benchmark every baseline.
 
 The dataset ``worm-default`` (C. elegans Cook 2019 connectome simulated under the
-worm-default stimulus protocol, seed 0) is generated into the user cache on first use and
+worm-default stimulus plan, seed 0) is generated into the user cache on first use and
 reused afterwards. Then all baselines are fitted and scored under the ``conditions``
 protocol (ZAPBench's rules on the worm's conditions), C = 4, H = 32.
 """
@@ -12,16 +12,13 @@ import argparse
 import time
 from pathlib import Path
 
+from neurocast._cache import cache_dir
+from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_MODELS
+from neurocast.bench import run_benchmark
+from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
-
-
-def register(sub) -> None:
-    p = sub.add_parser("demo", help="end to end: record the worm dataset, benchmark all baselines")
-    p.add_argument("--dataset", default="worm-default",
-                   help="dataset path or name to benchmark (default: worm-default, recorded on first use)")
-    p.add_argument("--out", default=None, help="output folder (default: <cache>/demo)")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    p.set_defaults(func=_demo)
+from neurocast.cli.bench import format_summary
+from neurocast.cli.data import announce_build
 
 
 def scorecard_table(card) -> str:
@@ -39,13 +36,7 @@ def scorecard_table(card) -> str:
     return "\n".join(lines)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from neurocast._cache import cache_dir
-    from neurocast.bench import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_MODELS, run_benchmark
-    from neurocast.cli.bench import format_summary
-    from neurocast.cli.data import announce_build
-    from neurocast.data import open_dataset
-
+def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     name = args.dataset
     announce_build(name)

@@ -1,4 +1,4 @@
-"""`neurocast record NET --protocol NAME --out DATASET.zarr`: a synthetic recording with known wiring."""
+"""`neurocast record NET --stimulus PLAN --out DATASET.zarr`: a synthetic recording with known wiring."""
 
 from __future__ import annotations
 
@@ -6,68 +6,39 @@ import argparse
 import time
 
 from neurocast.cli._output import info, print_json
+from neurocast.data import open_dataset
+from neurocast.errors import ConfigError
+from neurocast.observe import ObserveConfig, get_indicator
+from neurocast.record import get_plan, record_to
 
 
-def register(sub) -> None:
-    from neurocast.observe import INDICATORS
-    from neurocast.record import PROTOCOLS
-
-    p = sub.add_parser(
-        "record", help="simulate a connectome under a stimulus protocol and image it (ΔF/F dataset)",
-        description="Simulate NET under a stimulus protocol, pass the spikes through a calcium "
-                    "imaging model and write a zarr Dataset with the true connectome inside.",
-    )
-    p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
-    p.add_argument("--protocol", required=True, metavar="NAME",
-                   help=f"stimulus protocol ({', '.join(PROTOCOLS)})")
-    p.add_argument("--out", required=True, metavar="DATASET.zarr", help="output dataset (zarr folder)")
-    p.add_argument("--indicator", default="gcamp6s", metavar="NAME",
-                   help=f"calcium indicator preset ({', '.join(INDICATORS)}; default gcamp6s)")
-    p.add_argument("--seed", type=int, default=0, metavar="K", help="random seed (default 0)")
-    p.add_argument("--frames", type=int, default=None, metavar="N",
-                   help="record only N frames (conditions shortened in proportion), for quick runs")
-    p.add_argument("--snr", type=float, default=None, help="1-spike ΔF/F over noise s.d. (default 5)")
-    p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=_record)
-
-
-def _record(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from neurocast.connectome import load_connectome
-    from neurocast.data import save_dataset
-    from neurocast.errors import NeurocastError
-    from neurocast.observe import ObserveConfig, get_indicator
-    from neurocast.record import get_protocol, record
-
-    out = Path(args.out)
-    # cheap checks first: a mistake must not cost a simulation
-    protocol = get_protocol(args.protocol)
-    get_indicator(args.indicator)
-    if out.exists() and not args.overwrite:
-        raise NeurocastError(f"output '{out}' already exists", "choose another path or pass --overwrite")
-    if not out.parent.exists():
-        raise NeurocastError(f"output folder '{out.parent}' does not exist", "create it first")
+def run(args: argparse.Namespace) -> int:
+    if args.old_protocol is not None:
+        raise ConfigError("record takes the stimulus plan as --stimulus PLAN; --protocol now names "
+                          "forecasting protocols only (neurocast bench, neurocast protocol)",
+                          f"neurocast record {args.network} --stimulus {args.old_protocol} --out {args.out}")
+    if args.stimulus is None:
+        raise ConfigError("record needs a stimulus plan", "pass --stimulus worm-default (or fly-zap, ...)")
     if args.frames is not None and args.frames < 1:
-        raise NeurocastError(f"--frames must be >= 1, got {args.frames}")
-    cfg = ObserveConfig(indicator=args.indicator.lower()) if args.snr is None else \
-        ObserveConfig(indicator=args.indicator.lower(), snr=args.snr)
+        raise ConfigError(f"--frames must be >= 1, got {args.frames}", "e.g. --frames 300")
+    plan = get_plan(args.stimulus)  # cheap checks first: a mistake must not cost a simulation
+    indicator = get_indicator(args.indicator).name
+    observe = ObserveConfig(indicator=indicator) if args.snr is None else \
+        ObserveConfig(indicator=indicator, snr=args.snr)
     t0 = time.perf_counter()
-    con = load_connectome(args.network)
-    ds = record(con, protocol, indicator=args.indicator.lower(), seed=args.seed, n_frames=args.frames,
-                observe=cfg, spike_counts=not args.no_spikes)
-    t1 = time.perf_counter()
-    save_dataset(ds, out, connectome=con, overwrite=args.overwrite)
-    t2 = time.perf_counter()
+    path = record_to(args.out, args.network, plan, seed=args.seed, n_frames=args.frames, observe=observe,
+                     spike_counts=not args.no_spikes, overwrite=args.overwrite)
+    wall = time.perf_counter() - t0
+    ds = open_dataset(path)
+    a = ds.attrs
     summary = {
-        "path": str(out), "network": con.name, "protocol": protocol.name, "indicator": ds.attrs["indicator"],
-        "seed": args.seed, "n_frames": int(ds.sizes["time"]), "n_neurons": int(ds.sizes["neuron"]),
-        "dt_s": float(ds.attrs["dt_s"]), "duration_s": float(ds.sizes["time"] * ds.attrs["dt_s"]),
-        "conditions": list(ds.attrs["conditions"]), "heldout_conditions": list(ds.attrs["heldout_conditions"]),
-        "n_spikes": int(ds.attrs["n_spikes"]), "sim_s": ds.attrs["wall_sim_s"],
-        "observe_s": ds.attrs["wall_observe_s"], "write_s": round(t2 - t1, 3), "wall_s": round(t2 - t0, 3),
+        "path": str(path), "network": a["source"], "stimulus_plan": a["stimulus_plan"],
+        "protocol": a["protocol"], "indicator": a["indicator"], "seed": args.seed,
+        "n_frames": int(ds.sizes["time"]), "n_neurons": int(ds.sizes["neuron"]),
+        "dt_s": float(a["dt_s"]), "duration_s": float(ds.sizes["time"] * a["dt_s"]),
+        "conditions": list(a["conditions"]), "heldout_conditions": list(a["heldout_conditions"]),
+        "n_spikes": int(a["n_spikes"]), "sim_s": a["wall_sim_s"], "observe_s": a["wall_observe_s"],
+        "wall_s": round(wall, 3),
     }
     if args.json:
         print_json(summary)
@@ -75,6 +46,6 @@ def _record(args: argparse.Namespace) -> int:
         info(f"recorded {summary['n_frames']} frames × {summary['n_neurons']} neurons "
              f"({summary['duration_s']:.0f} s at {summary['dt_s']} s/frame, {summary['n_spikes']:,} spikes) "
              f"in {summary['wall_s']:.1f} s")
-        print(f"{out}  {protocol.name} on {con.name}: {len(summary['conditions'])} conditions "
+        print(f"{path}  {plan.name} on {summary['network']}: {len(summary['conditions'])} conditions "
               f"({', '.join(summary['conditions'])}); held out: {', '.join(summary['heldout_conditions']) or '-'}")
     return 0

@@ -10,6 +10,8 @@ from neurocast.connectome._connectome import NEURON_COLUMNS, Connectome
 from neurocast.connectome._formats import (
     READ_FORMATS,
     WRITE_FORMATS,
+    check_destination,
+    keeps,
     read_connectome,
     write_connectome,
 )
@@ -25,7 +27,9 @@ __all__ = [
     "Connectome",
     "SyntheticParams",
     "builtin_connectome",
+    "check_destination",
     "fly_synth",
+    "keeps",
     "load_connectome",
     "random_connectome",
     "read_connectome",

@@ -32,7 +32,8 @@ from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._tables import ReadOptions, guess_mapping, table_columns, table_kind
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "read_connectome", "write_connectome"]
+__all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "keeps", "read_connectome",
+           "write_connectome"]
 
 _READERS = {m.NAME: m for m in (_flywire, _neuprint, _edgelist)}
 READ_FORMATS = ("npz", *_READERS)

@@ -1,21 +1,25 @@
-"""Datasets: the shared xarray schema, zarr storage, the registry, real-data loaders.
+"""Datasets: the shared xarray schema, zarr storage, real-data loaders, splits and windows.
 
 A Dataset is an ``xarray.Dataset`` with ``traces`` (time, neuron) float32 ΔF/F,
 ``condition`` (time,) str, optional ``stimulus`` (time, covariate) float32 and
 ``spike_counts`` (time, neuron) uint16, coords ``time`` (s) and ``neuron`` (str), and attrs
-``dt_s``, ``source``, ``protocol``, ``indicator``, ``seed``, ``neurocast_version``,
-``conditions``, ``heldout_conditions``. See docs/datasets.md.
+``dt_s``, ``source``, ``protocol`` (default split protocol), ``indicator``, ``seed``,
+``neurocast_version``, ``conditions``, ``heldout_conditions`` (and ``stimulus_plan`` for
+synthetic recordings). See docs/datasets.md. Named datasets (``worm-default``, ...) live one
+floor up, in ``neurocast.catalog``.
 
 Public API::
 
     make_dataset(traces, *, dt_s, condition=None, neuron=None, ...) -> xarray.Dataset
     validate_dataset(ds, *, allow_nan=False)            raises FormatError / NonFiniteError
     save_dataset(ds, path, *, connectome=None, overwrite=False, allow_nan=False) -> Path
-    open_dataset(path_or_name, *, allow_nan=False) -> xarray.Dataset (lazy)
-    dataset_connectome(path_or_name_or_ds) -> Connectome | None
-    dataset_info(path_or_name_or_ds) -> dict
-    list_datasets() -> list[dict];  DATASETS, BuiltinDataset, register_dataset
+    open_dataset(path, *, allow_nan=False) -> xarray.Dataset (lazy)
+    dataset_connectome(path_or_ds) -> Connectome | None;  dataset_info(path_or_ds) -> dict
+    LOADERS (registry of Loader), load_recording(path, format, **options) -> Dataset
     load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...) -> Dataset
+    Protocol, get_protocol, protocol_for_dataset, ZAPBENCH, PRESETS    splits (data.protocol)
+    Segment, WindowMeta, segments_for                                  windows
+    DEFAULT_CONTEXT, DEFAULT_HORIZON
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
     reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
@@ -23,15 +27,9 @@ Public API::
 """
 
 from neurocast.data._info import dataset_info
-from neurocast.data._loaders import (
-    ZAPBENCH_CONDITIONS,
-    ZAPBENCH_DT_S,
-    ZAPBENCH_HELDOUT,
-    ZAPBENCH_OFFSETS,
-    load_matrix,
-    load_nwb,
-    load_zapbench,
-)
+from neurocast.data._loading import LOADERS, Loader, load_recording
+from neurocast.data._matrix import load_matrix
+from neurocast.data._nwb import load_nwb
 from neurocast.data._reference import (
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
@@ -40,7 +38,6 @@ from neurocast.data._reference import (
     reference_table,
     resolve_reference,
 )
-from neurocast.data._registry import DATASETS, BuiltinDataset, list_datasets, register_dataset
 from neurocast.data._schema import (
     check_finite,
     condition_blocks,
@@ -50,36 +47,58 @@ from neurocast.data._schema import (
 )
 from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
 from neurocast.data._store import dataset_connectome, open_dataset, save_dataset
+from neurocast.data._windows import Segment, WindowMeta, segments_for
+from neurocast.data._zapbench import load_zapbench
+from neurocast.data.protocol import (
+    DEFAULT_CONTEXT,
+    DEFAULT_HORIZON,
+    PRESETS,
+    ZAPBENCH,
+    Protocol,
+    SplitRange,
+    get_protocol,
+    protocol_for_dataset,
+)
+
+LOADERS.register(Loader("zapbench", "ZAPBench's zarr array (t, f) of ΔF/F, read lazily", load_zapbench))
+LOADERS.register(Loader("nwb", "an ophys RoiResponseSeries of an NWB 2.x file", load_nwb))
+LOADERS.register(Loader("matrix", "a (time × neuron) matrix: .npy, .npz, HDF5, CSV/TSV/text", load_matrix))
 
 __all__ = [
-    "DATASETS",
+    "DEFAULT_CONTEXT",
+    "DEFAULT_HORIZON",
+    "LOADERS",
+    "PRESETS",
     "REFERENCE_GROUPS",
     "SCORED_STATISTICS",
     "STATISTICS",
-    "ZAPBENCH_CONDITIONS",
-    "ZAPBENCH_DT_S",
-    "ZAPBENCH_HELDOUT",
-    "ZAPBENCH_OFFSETS",
-    "BuiltinDataset",
+    "ZAPBENCH",
+    "Loader",
+    "Protocol",
+    "Segment",
+    "SplitRange",
     "StatsConfig",
+    "WindowMeta",
     "check_finite",
     "compare_stats",
     "condition_blocks",
     "conditions_from_offsets",
     "dataset_connectome",
     "dataset_info",
-    "list_datasets",
+    "get_protocol",
     "load_matrix",
     "load_nwb",
+    "load_recording",
     "load_zapbench",
     "make_dataset",
     "open_dataset",
+    "protocol_for_dataset",
     "realism_stats",
     "reference_ranges",
     "reference_table",
-    "register_dataset",
     "resolve_reference",
     "save_dataset",
+    "segments_for",
     "trace_stats",
     "validate_dataset",
 ]

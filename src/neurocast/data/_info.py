@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from neurocast.data._schema import condition_blocks
+from neurocast.data._store import CONNECTOME_FILE, dataset_connectome, open_dataset
 
 __all__ = ["dataset_info"]
 
@@ -18,17 +19,15 @@ def _store_bytes(path: Path) -> int:
 
 
 def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
-    """A JSON-friendly summary of a dataset (a path, a name or an open Dataset).
+    """A JSON-friendly summary of a dataset (a store path or an open Dataset).
 
     Keys: name, path, n_frames, n_neurons, shape, duration_s, dt_s, sampling_hz,
     conditions (name, start_frame, stop_frame (exclusive), n_frames, start_s), heldout_conditions,
-    source, protocol, indicator, seed, neurocast_version, variables, covariates,
+    source, protocol, stimulus_plan, indicator, seed, neurocast_version, variables, covariates,
     has_spike_counts, has_connectome, connectome (name, n_neurons, n_connections or None),
     store_bytes (on disk, or None for in-memory data), traces_bytes.
     Opening validates the dataset (NaN allowed here: info reports, it does not judge values).
     """
-    from neurocast.data._store import CONNECTOME_FILE, dataset_connectome, open_dataset
-
     ds = path_or_dataset if isinstance(path_or_dataset, xr.Dataset) else open_dataset(
         path_or_dataset, allow_nan=True)
     where = ds.encoding.get("neurocast_path")
@@ -56,6 +55,7 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "heldout_conditions": [str(h) for h in ds.attrs["heldout_conditions"]],
         "source": ds.attrs["source"],
         "protocol": ds.attrs["protocol"],
+        "stimulus_plan": str(ds.attrs.get("stimulus_plan", "")),
         "indicator": ds.attrs["indicator"],
         "seed": int(ds.attrs["seed"]),
         "neurocast_version": ds.attrs["neurocast_version"],

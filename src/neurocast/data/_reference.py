@@ -102,20 +102,18 @@ def compare_stats(stats: dict, reference: dict) -> dict:
     return {"rows": rows, "n_inside": sum(rows[k]["inside"] is True for k in scored), "n_scored": len(scored)}
 
 
-def resolve_reference(spec: str | None, *, source: str = "", config=None) -> tuple[str, dict]:
-    """(label, reference) for ``compare_stats`` from a command-line style specification.
+def resolve_reference(spec: str | None, *, source: str = "") -> tuple[str, dict] | None:
+    """(label, ranges) for ``compare_stats`` from a command-line style specification.
 
     spec: None (the shipped group matching ``source``: "celegans" for a connectome whose name
       starts with "celegans", else "zebrafish"), a group of the shipped table ("celegans",
-      "zebrafish", "all"), a ``.csv`` table (ranges over all its rows), or a dataset name/path
-      (its own statistics, computed with ``config``).
+      "zebrafish", "all"), or a ``.csv`` table (ranges over all its rows). Anything else is taken
+      for a dataset: returns None (the caller computes that dataset's statistics).
     """
-    from neurocast.data._stats import realism_stats
-
     if spec is None:
         spec = "celegans" if str(source).lower().startswith("celegans") else "zebrafish"
     if spec in REFERENCE_GROUPS:
         return f"real {spec} recordings (shipped table)", reference_ranges(spec)
     if str(spec).lower().endswith(".csv"):
         return f"table {spec}", reference_ranges("all", table=reference_table(spec))
-    return f"dataset {spec}", realism_stats(spec, config=config)["overall"]
+    return None

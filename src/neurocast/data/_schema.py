@@ -7,8 +7,10 @@ Schema (see docs/datasets.md):
 - optional ``stimulus``: dims (time, covariate), float32, with coord ``covariate`` (str).
 - optional ``spike_counts``: dims (time, neuron), uint16, spikes per frame.
 - coords ``time`` (time,) float64 seconds from the start; ``neuron`` (neuron,) str names.
-- attrs: dt_s, source, protocol, indicator, seed, neurocast_version, conditions,
-  heldout_conditions.
+- attrs: dt_s, source, protocol (the split protocol the dataset is scored with by default:
+  a preset of ``neurocast.data.PRESETS``, or "" to choose from the conditions), indicator, seed,
+  neurocast_version, conditions, heldout_conditions; optional ``stimulus_plan`` (the stimulus
+  plan a synthetic recording was made under, ``neurocast.record.PLANS``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from neurocast import __version__
 from neurocast.errors import FormatError, NonFiniteError
 
 __all__ = [
@@ -59,8 +62,6 @@ _SCAN_BLOCK_VALUES = 1 << 24
 
 
 def _version() -> str:
-    from neurocast import __version__
-
     return __version__
 
 
@@ -122,6 +123,7 @@ def make_dataset(
     spike_counts: np.ndarray | None = None,
     source: str = "",
     protocol: str = "",
+    stimulus_plan: str = "",
     indicator: str = "",
     seed: int = -1,
     heldout_conditions: Sequence[str] = (),
@@ -136,6 +138,8 @@ def make_dataset(
     neuron: shape (neuron,) names (default "0", "1", ...). time_s: shape (time,) seconds from
     the start (default ``arange(time) * dt_s``). stimulus: shape (time, covariate) with
     ``covariate`` names. spike_counts: shape (time, neuron), converted to uint16.
+    protocol: the split protocol to score it with by default ("" = choose from the conditions).
+    stimulus_plan: the stimulus plan of a synthetic recording (stored only if given).
     attrs: extra attributes (must be JSON-serialisable to be saved).
     Raises FormatError on inconsistent shapes, NonFiniteError on NaN/inf unless allow_nan.
     """
@@ -210,6 +214,8 @@ def make_dataset(
         "conditions": [b[0] for b in blocks],
         "heldout_conditions": [str(h) for h in heldout_conditions],
     }
+    if stimulus_plan:
+        all_attrs["stimulus_plan"] = str(stimulus_plan)
     all_attrs.update(attrs or {})
     ds = xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
     validate_dataset(ds, allow_nan=allow_nan)

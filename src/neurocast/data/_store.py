@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import warnings
 from pathlib import Path
@@ -12,6 +13,7 @@ import xarray as xr
 
 from neurocast._files import atomic_path
 from neurocast._progress import progress
+from neurocast.connectome import Connectome
 from neurocast.data._schema import as_str, check_finite, validate_dataset
 from neurocast.errors import FormatError, NeurocastError
 
@@ -106,8 +108,6 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
 
 
 def _check_connectome(ds: xr.Dataset, connectome) -> None:
-    from neurocast.connectome import Connectome
-
     if not isinstance(connectome, Connectome):
         raise FormatError(f"connectome must be a neurocast Connectome, not {type(connectome).__name__}",
                           "load one with neurocast.load_connectome")
@@ -135,8 +135,6 @@ def _quiet_extra_files():
 
 def _node_type(path: Path) -> str:
     """'array' or 'group' from a zarr v3 store's zarr.json (or v2's .zarray/.zgroup)."""
-    import json
-
     meta = path / "zarr.json"
     if meta.is_file():
         try:
@@ -146,27 +144,28 @@ def _node_type(path: Path) -> str:
     return "array" if (path / ".zarray").is_file() else "group"
 
 
-def resolve_path(path_or_name: str | os.PathLike) -> Path:
-    """The store path of a dataset path or a registered name (building a built-in if needed)."""
-    from neurocast.data._registry import resolve
+def _existing(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(f"no dataset at '{path}'",
+                          "check the path; named datasets (worm-default, ...) open with "
+                          "neurocast.open_dataset (see 'neurocast data list')")
+    return path
 
-    return resolve(path_or_name)
 
+def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
+    """Open a Dataset lazily from a zarr store path; validate it.
 
-def open_dataset(path_or_name: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
-    """Open a Dataset lazily from a zarr store path or a dataset name; validate it.
-
-    Names are built-in datasets (generated into the user cache on first use) or user datasets
-    in ``cache_dir()/datasets`` (see ``neurocast data list``). Arrays are read on access
+    Named datasets (built-in ones, generated on first use, and user datasets in the cache)
+    open with ``neurocast.open_dataset`` / ``neurocast.catalog.open_dataset``. Arrays are read on access
     (xarray's lazy indexing; no dask needed): ``ds.traces[t0:t1].values`` reads only those
     frames' chunks. The small ``condition`` and ``neuron`` arrays are loaded as numpy str.
     Traces are scanned for NaN/inf once (blockwise) and NonFiniteError is raised unless
     ``allow_nan=True``; then the caller must mask them (``np.isfinite``).
     ``ds.encoding['neurocast_path']`` holds the store path (for ``dataset_connectome(ds)``).
-    Raises FormatError if the path is not a dataset store or breaks the schema,
-    UnknownNameError for an unknown name.
+    Raises FormatError if the path does not exist, is not a dataset store or breaks the schema.
     """
-    path = resolve_path(path_or_name)
+    path = _existing(path)
     if not any((path / f).is_file() for f in ("zarr.json", ".zgroup", ".zarray")):
         raise FormatError(f"'{path}' is not a zarr store (no zarr.json)",
                           "give a dataset written by neurocast (neurocast record / data import)")
@@ -194,16 +193,14 @@ def open_dataset(path_or_name: str | os.PathLike, *, allow_nan: bool = False) ->
 def dataset_connectome(path_or_dataset):
     """The Connectome stored with a dataset, or None if none is attached.
 
-    path_or_dataset: a store path, a dataset name, or a Dataset returned by ``open_dataset``.
+    path_or_dataset: a store path, or a Dataset returned by ``open_dataset``.
     """
-    from neurocast.connectome import Connectome
-
     if isinstance(path_or_dataset, xr.Dataset):
         where = path_or_dataset.encoding.get("neurocast_path")
         if where is None:
             return None
         path = Path(where)
     else:
-        path = resolve_path(path_or_dataset)
+        path = _existing(path_or_dataset)
     file = path / CONNECTOME_FILE
     return Connectome.load(file) if file.is_file() else None

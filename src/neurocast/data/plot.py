@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+from scipy.spatial.distance import squareform
 
 from neurocast._files import atomic_path
 from neurocast.data._schema import as_str, condition_blocks
@@ -85,8 +87,6 @@ def similarity_order(traces: np.ndarray, *, sort: str = "cluster", max_neurons: 
         pc_time = zs @ loading  # (time,) the leading component's time course
         score = (z.T @ pc_time) / max(1, n_time)  # every neuron's projection
         return np.argsort(score, kind="stable").astype(np.int64)
-    from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
-    from scipy.spatial.distance import squareform
 
     corr = (zs.T @ zs) / n_time
     dist = np.clip(1.0 - corr, 0.0, 2.0)
@@ -132,7 +132,7 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     unless ``overwrite``). Returns the matplotlib Figure, with ``fig.neurocast_order``
     (neuron indices top to bottom, shape (neuron,)) and ``fig.neurocast_n_rows``.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # heavy: imported on use
 
     if max_rows < 1 or max_cols < 1:
         raise ConfigError(f"max_rows ({max_rows}) and max_cols ({max_cols}) must be at least 1")
@@ -197,7 +197,7 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
     ``fig.neurocast_neurons`` (the names shown).
     Raises FormatError if the dataset has no spike_counts, UnknownNameError for unknown names.
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # heavy: imported on use
 
     if "spike_counts" not in ds.variables:
         raise FormatError("the dataset has no spike_counts (only synthetic recordings carry spikes)",

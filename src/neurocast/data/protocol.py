@@ -1,4 +1,4 @@
-"""Forecasting protocols: conditions, train/val/test splits and stride-1 windows.
+"""Forecasting protocols: conditions, train/val/test splits and how many windows each holds.
 
 A protocol answers "which frames are trained on, which are scored, and how many
 forecast windows does each test set hold". Everything here is a pure function of a
@@ -18,7 +18,7 @@ The rules (Lueckmann et al. 2025, ZAPBench; constants below match
   its first ``max_context`` frames (reserved as context), so every context length up to
   ``max_context`` is scored on identical targets.
 * Windows have stride 1: input frames ``[i, i + C)``, targets ``[i + C, i + C + H)``; a
-  range ``[start, stop)`` holds ``stop - start - C - H + 1`` windows.
+  range ``[start, stop)`` holds ``stop - start - C - H + 1`` windows (cut by ``_windows.Segment``).
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON
 from neurocast.data._schema import condition_blocks
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = [
+    "DEFAULT_CONTEXT",
+    "DEFAULT_HORIZON",
     "PRESETS",
     "SPLITS",
     "ZAPBENCH",
@@ -44,7 +47,6 @@ __all__ = [
     "protocol_for_dataset",
     "split_bounds",
     "split_table",
-    "window_starts",
 ]
 
 
@@ -69,6 +71,7 @@ class _ZapbenchConstants:
 
 
 ZAPBENCH = _ZapbenchConstants()
+
 
 #: Split names, in temporal order within a training condition.
 SPLITS = ("train", "val", "test")
@@ -95,8 +98,8 @@ class Protocol:
     val_fraction: float = ZAPBENCH.val_fraction
     test_fraction: float = ZAPBENCH.test_fraction
     max_context: int = ZAPBENCH.max_context
-    context: int = ZAPBENCH.standard_contexts[0]
-    horizon: int = ZAPBENCH.horizon
+    context: int = DEFAULT_CONTEXT
+    horizon: int = DEFAULT_HORIZON
 
     def __post_init__(self):
         object.__setattr__(self, "conditions", tuple(str(c) for c in self.conditions))
@@ -188,15 +191,6 @@ class SplitRange:
 def n_windows(start: int, stop: int, context: int, horizon: int) -> int:
     """Stride-1 windows of ``context`` input and ``horizon`` target frames in [start, stop)."""
     return max(0, stop - start - context - horizon + 1)
-
-
-def window_starts(split: SplitRange) -> np.ndarray:
-    """First input frame of every window of a split, shape (n_windows,), int64.
-
-    Window k reads frames ``[s_k, s_k + C)`` and predicts ``[s_k + C, s_k + C + H)`` (the
-    range already includes the context frames before its first target).
-    """
-    return split.start + np.arange(split.n_windows, dtype=np.int64)
 
 
 def condition_bounds(protocol: Protocol, index: int) -> tuple[int, int]:
@@ -332,8 +326,9 @@ def _blocks(condition: np.ndarray) -> tuple[list[str], list[int]]:
 def protocol_for_dataset(ds, name: str | None = None, **fields) -> Protocol:
     """The protocol ``name`` applied to an xarray Dataset in the shared schema.
 
-    name: 'zapbench', 'conditions', 'single' or None (choose: 'conditions' if the dataset has
-    more than one condition, else 'single'). fields: Protocol fields (context, horizon, ...).
+    name: 'zapbench', 'conditions', 'single' or None (the dataset's own ``protocol`` attr if it
+    names a preset, else 'conditions' if the dataset has more than one condition, else 'single').
+    fields: Protocol fields (context, horizon, ...).
     Raises FormatError when a condition protocol meets a dataset without conditions.
     """
     frames = int(ds.sizes["time"])
@@ -342,7 +337,8 @@ def protocol_for_dataset(ds, name: str | None = None, **fields) -> Protocol:
     else:
         names, offsets = ["all"], [0, frames]
     if name is None:
-        name = "conditions" if len(names) > 1 else "single"
+        own = str(ds.attrs.get("protocol", ""))
+        name = own if own in PRESETS else "conditions" if len(names) > 1 else "single"
     if name == "single":
         return get_protocol("single", frames=frames, **fields)
     if len(names) < 2:

@@ -1,15 +1,14 @@
 """Forecasters: ``fit(train, val)`` then ``predict(context)`` on (batch, time, neuron) arrays.
 
-Baselines (``MODELS``): naive, mean, stimulus, linear, var. Build one by name with
-``get_model(name, horizon=H)``; unknown names raise UnknownNameError listing the known ones
-(and near matches).
+``MODELS`` is the registry (name -> Forecaster subclass): the baselines naive, mean, stimulus,
+linear and var, then any plug-in. Build one by name with ``get_model(name, horizon=H)``;
+unknown names raise UnknownNameError listing the known ones (and near matches).
+To add a forecaster: write a module with a Forecaster subclass and register it below with one
+line (``register_model(MyForecaster)``), or, from another package, name it under the entry-point
+group ``neurocast.models`` (docs/architecture.md).
 """
 
-from __future__ import annotations
-
-from neurocast.data.protocol import ZAPBENCH
-from neurocast.errors import UnknownNameError, unknown_name
-from neurocast.models._base import Forecaster, Segment, WindowMeta, segments_for
+from neurocast.models._base import MODELS, Forecaster, get_model, parse_model_names, register_model
 from neurocast.models._baselines import (
     MeanForecaster,
     NaiveForecaster,
@@ -19,6 +18,12 @@ from neurocast.models._baselines import (
 from neurocast.models._linear import LinearConfig, LinearForecaster
 from neurocast.models._var import VarConfig, VarForecaster
 
+register_model(NaiveForecaster)
+register_model(MeanForecaster)
+register_model(StimulusForecaster)
+register_model(LinearForecaster)
+register_model(VarForecaster)
+
 __all__ = [
     "MODELS",
     "Forecaster",
@@ -26,47 +31,11 @@ __all__ = [
     "LinearForecaster",
     "MeanForecaster",
     "NaiveForecaster",
-    "Segment",
     "StimulusConfig",
     "StimulusForecaster",
     "VarConfig",
     "VarForecaster",
-    "WindowMeta",
     "get_model",
     "parse_model_names",
-    "segments_for",
+    "register_model",
 ]
-
-#: name -> forecaster class, in the order scorecards list them.
-MODELS: dict[str, type[Forecaster]] = {
-    cls.name: cls
-    for cls in (NaiveForecaster, MeanForecaster, StimulusForecaster, LinearForecaster, VarForecaster)
-}
-
-
-def _unknown_model(name) -> UnknownNameError:
-    """UnknownNameError for a model name: near matches (if any) and always every known name."""
-    err = unknown_name("model", name, MODELS)
-    known = "known: " + ", ".join(MODELS)
-    hint = known if err.hint == known else f"{err.hint} {known}"
-    return UnknownNameError(err.message, hint)
-
-
-def get_model(name: str, *, horizon: int = ZAPBENCH.horizon, cfg=None) -> Forecaster:
-    """A new, unfitted forecaster by registry name; ``cfg`` is its config dataclass (or None)."""
-    if name not in MODELS:
-        raise _unknown_model(name)
-    return MODELS[name](horizon=horizon, cfg=cfg)
-
-
-def parse_model_names(names) -> list[str]:
-    """Validate a list of model names (or 'a,b,c'); raises UnknownNameError on the first unknown."""
-    if isinstance(names, str):
-        names = [n.strip() for n in names.split(",") if n.strip()]
-    out = []
-    for n in names:
-        if n not in MODELS:
-            raise _unknown_model(n)
-        if n not in out:
-            out.append(n)
-    return out

@@ -1,102 +1,28 @@
-"""The forecaster interface and the lazily read data segments models are fitted on.
+"""The forecaster interface and the registry of forecasters.
 
 A ``Forecaster`` has ``fit(train, val)`` and ``predict(context, meta)``:
 
-* ``train`` and ``val`` are sequences of ``Segment``: frames ``[start, stop)`` of one split of
-  one condition, read on demand (``load``) from an array-like that may be a lazily opened
-  xarray/zarr variable, optionally a chunk of neurons at a time, so fitting can stream.
+* ``train`` and ``val`` are sequences of ``neurocast.data.Segment``: frames of one split of one
+  condition, read on demand, so fitting can stream;
 * ``predict`` maps a context batch shaped (batch, C, neuron) to a forecast shaped
-  (batch, H, neuron); ``meta`` says which condition and frames are being forecast (the
-  stimulus baseline needs it; others ignore it).
+  (batch, H, neuron); ``meta`` (``neurocast.data.WindowMeta``) says which condition and frames
+  are being forecast (the stimulus baseline needs it; others ignore it).
+
+``MODELS`` is the registry: a built-in registers with one line in ``models/__init__.py``;
+a plug-in package through the entry-point group ``neurocast.models``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
-from neurocast.data.protocol import ZAPBENCH, n_windows
-from neurocast.errors import ConfigError, FormatError
+from neurocast._registry import Registry
+from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
+from neurocast.errors import ConfigError, FormatError, NeurocastError
 
-__all__ = ["Forecaster", "Segment", "WindowMeta", "segments_for"]
-
-
-@dataclass(frozen=True)
-class Segment:
-    """Frames ``[start, stop)`` of one split of one condition (context frames included).
-
-    source: array-like shaped (time, neuron) — numpy, or a lazy xarray DataArray; only the
-    requested frames are read. stimulus: optional array-like (time, covariate) or None.
-    condition_start: first frame of the condition (``start - condition_start`` is the
-    frame-in-condition of ``start``). context, horizon: the window shape (C, H).
-    """
-
-    source: object
-    condition: str
-    split: str
-    start: int
-    stop: int
-    condition_start: int
-    context: int
-    horizon: int
-    stimulus: object = None
-    heldout: bool = False
-
-    @property
-    def n_frames(self) -> int:
-        return self.stop - self.start
-
-    @property
-    def n_neurons(self) -> int:
-        return int(self.source.shape[1])
-
-    @property
-    def n_windows(self) -> int:
-        return n_windows(self.start, self.stop, self.context, self.horizon)
-
-    def load(self, neurons: slice | np.ndarray = slice(None)) -> np.ndarray:
-        """The segment's frames as float32 (time, neuron) — all neurons or a chunk of them."""
-        block = self.source[self.start:self.stop]
-        if not (isinstance(neurons, slice) and neurons == slice(None)):
-            block = block[:, neurons]
-        return np.ascontiguousarray(np.asarray(block), dtype=np.float32)
-
-    def load_stimulus(self) -> np.ndarray | None:
-        """Stimulus covariates of the segment's frames, (time, covariate) float32, or None."""
-        if self.stimulus is None:
-            return None
-        return np.asarray(self.stimulus[self.start:self.stop], dtype=np.float32)
-
-    def windows(self, data: np.ndarray, batch: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """Batches of stride-1 windows of loaded ``data`` (time, neuron) of this segment.
-
-        Yields (first_window, context (b, C, neuron), target (b, H, neuron)); both are views.
-        """
-        c, h = self.context, self.horizon
-        view = np.lib.stride_tricks.sliding_window_view(data, c + h, axis=0)  # (W, N, C+H)
-        view = view.transpose(0, 2, 1)  # (W, C+H, N)
-        for first in range(0, self.n_windows, batch):
-            win = view[first:first + batch]
-            yield first, win[:, :c], win[:, c:]
-
-    def meta(self, first: int, n: int) -> WindowMeta:
-        """WindowMeta of windows first..first+n-1."""
-        offset = self.start - self.condition_start + self.context + first
-        return WindowMeta(self.condition, offset + np.arange(n, dtype=np.int64), self.heldout)
-
-
-@dataclass(frozen=True)
-class WindowMeta:
-    """What is being forecast: the condition and the frame-in-condition of each first target.
-
-    target_frame: shape (batch,), int64, frames counted from the condition's start.
-    """
-
-    condition: str
-    target_frame: np.ndarray
-    heldout: bool = False
+__all__ = ["MODELS", "Forecaster", "get_model", "parse_model_names", "register_model"]
 
 
 class Forecaster:
@@ -114,7 +40,7 @@ class Forecaster:
     description = ""
     config_class: type | None = None
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg=None):
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
         if int(horizon) < 1:
             raise ConfigError(f"horizon must be at least 1 frame, not {horizon}")
         self.horizon = int(horizon)
@@ -145,17 +71,35 @@ class Forecaster:
         return context
 
 
-def segments_for(source, protocol, split: str, *, stimulus=None) -> list[Segment]:
-    """The segments of one split ('train', 'val' or 'test') of a protocol over ``source``.
 
-    source: array-like (time, neuron) with at least ``protocol.n_frames`` frames.
-    Training splits (train, val) come from training conditions only; test from every condition.
+#: name -> forecaster class, in the order scorecards list them; plug-ins come last.
+MODELS: Registry[type[Forecaster]] = Registry("model", group="neurocast.models")
+
+
+def register_model(cls: type[Forecaster], *, replace: bool = False) -> type[Forecaster]:
+    """Add a Forecaster subclass under its ``name`` (usable as a class decorator)."""
+    if not (isinstance(cls, type) and issubclass(cls, Forecaster)):
+        raise ConfigError(f"register_model takes a Forecaster subclass, not {cls!r}")
+    return MODELS.register(cls, replace=replace)
+
+
+def get_model(name: str, *, horizon: int = DEFAULT_HORIZON, cfg=None) -> Forecaster:
+    """A new, unfitted forecaster by registry name; ``cfg`` is its config dataclass (or None)."""
+    return MODELS.get(name)(horizon=horizon, cfg=cfg)
+
+
+def parse_model_names(names) -> list[str]:
+    """Validate model names (a list or 'a,b,c'), dropping repeats; UnknownNameError on the first unknown.
+
+    Raises NeurocastError if no name is given (e.g. ``--models ""``).
     """
-    if source.shape[0] != protocol.n_frames:
-        raise FormatError(f"the data has {source.shape[0]} frames, the protocol covers {protocol.n_frames}",
-                          "build the protocol from this dataset (protocol_for_dataset)")
-    return [
-        Segment(source, r.condition, r.split, r.start, r.stop, r.condition_start,
-                protocol.context, protocol.horizon, stimulus, r.heldout)
-        for r in protocol.splits() if r.split == split
-    ]
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    out = []
+    for n in names:
+        MODELS.get(n)
+        if n not in out:
+            out.append(n)
+    if not out:
+        raise NeurocastError("no model names given", "name at least one, e.g. --models naive,linear")
+    return out

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurocast.data.protocol import ZAPBENCH
+from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import ConfigError, FormatError
-from neurocast.models._base import Forecaster, Segment, WindowMeta
+from neurocast.models._base import Forecaster
 
 __all__ = ["MeanForecaster", "NaiveForecaster", "StimulusConfig", "StimulusForecaster"]
 
@@ -90,7 +90,7 @@ class StimulusForecaster(Forecaster):
 
     config_class = StimulusConfig
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg: StimulusConfig | None = None):
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: StimulusConfig | None = None):
         super().__init__(horizon, cfg)
         self.tables: dict[str, tuple[int, np.ndarray]] = {}  # condition -> (period, (P, neuron))
         self.global_mean: np.ndarray | None = None

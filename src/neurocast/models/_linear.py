@@ -20,9 +20,9 @@ import numpy as np
 from numba import njit
 
 from neurocast._progress import progress
-from neurocast.data.protocol import ZAPBENCH
+from neurocast.data import DEFAULT_HORIZON, Segment
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
-from neurocast.models._base import Forecaster, Segment
+from neurocast.models._base import Forecaster
 
 __all__ = ["LinearConfig", "LinearForecaster", "lagged_moments", "ridge_path"]
 
@@ -171,7 +171,7 @@ class LinearForecaster(Forecaster):
 
     config_class = LinearConfig
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg: LinearConfig | None = None):
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: LinearConfig | None = None):
         super().__init__(horizon, cfg)
         self.weights: np.ndarray | None = None
         self.bias: np.ndarray | None = None

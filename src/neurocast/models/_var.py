@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neurocast._progress import progress
-from neurocast.data.protocol import ZAPBENCH
+from neurocast.data import DEFAULT_HORIZON, Segment
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
-from neurocast.models._base import Forecaster, Segment
+from neurocast.models._base import Forecaster
 from neurocast.models._linear import _DEFAULT_ALPHAS, quadratic_mse, ridge_path
 
 __all__ = ["VarConfig", "VarForecaster"]
@@ -93,7 +93,7 @@ class VarForecaster(Forecaster):
 
     config_class = VarConfig
 
-    def __init__(self, horizon: int = ZAPBENCH.horizon, cfg: VarConfig | None = None):
+    def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: VarConfig | None = None):
         super().__init__(horizon, cfg)
         self.mean: np.ndarray | None = None
         self.components: np.ndarray | None = None

@@ -12,7 +12,13 @@ Public API: ``Indicator``, ``INDICATORS``, ``get_indicator``, ``ObserveConfig``,
 ``transient_times``, and the plots in ``neurocast.observe.plot``.
 """
 
-from neurocast.observe._indicators import INDICATORS, Indicator, get_indicator, transient_times
+from neurocast.observe._indicators import (
+    DEFAULT_INDICATOR,
+    INDICATORS,
+    Indicator,
+    get_indicator,
+    transient_times,
+)
 from neurocast.observe._model import (
     CalciumIntegrator,
     ObserveConfig,
@@ -24,6 +30,7 @@ from neurocast.observe._model import (
 )
 
 __all__ = [
+    "DEFAULT_INDICATOR",
     "INDICATORS",
     "CalciumIntegrator",
     "Indicator",

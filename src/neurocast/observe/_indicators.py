@@ -32,9 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._defaults import DEFAULT_INDICATOR
 from neurocast.errors import ConfigError, unknown_name
 
-__all__ = ["INDICATORS", "Indicator", "get_indicator"]
+__all__ = ["DEFAULT_INDICATOR", "INDICATORS", "Indicator", "get_indicator"]
 
 
 @dataclass(frozen=True)

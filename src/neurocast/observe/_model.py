@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurocast.errors import ConfigError, FormatError
-from neurocast.observe._indicators import INDICATORS, Indicator, get_indicator
+from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
+from neurocast.observe._indicators import DEFAULT_INDICATOR, INDICATORS, Indicator, get_indicator
 from neurocast.observe._kernels import (
     fluorescence_kernel,
     run_kernel,
@@ -58,7 +58,7 @@ class ObserveConfig:
       the noise streams, which are fixed for a given value).
     """
 
-    indicator: str = "gcamp6s"
+    indicator: str = DEFAULT_INDICATOR
     snr: float = 5.0
     read_noise_fraction: float = 0.2
     baseline_sigma: float = 0.3
@@ -101,8 +101,6 @@ class ObserveConfig:
 
 
 def get_indicator_error(name):
-    from neurocast.errors import unknown_name
-
     return unknown_name("indicator", name, INDICATORS)
 
 
@@ -131,7 +129,7 @@ class CalciumIntegrator:
     time counts in that sample. Spikes later than the returned frames are carried over.
     """
 
-    def __init__(self, n_neurons: int, frame_dt_s: float, indicator: str | Indicator = "gcamp6s",
+    def __init__(self, n_neurons: int, frame_dt_s: float, indicator: str | Indicator = DEFAULT_INDICATOR,
                  offsets_s: np.ndarray | None = None):
         if frame_dt_s <= 0:
             raise ConfigError(f"frame_dt_s must be > 0, got {frame_dt_s}")
@@ -179,7 +177,7 @@ class CalciumIntegrator:
 
 
 def calcium(spikes, frame_dt_s: float, *, n_frames: int | None = None,
-            indicator: str | Indicator = "gcamp6s", offsets_s: np.ndarray | None = None) -> np.ndarray:
+            indicator: str | Indicator = DEFAULT_INDICATOR, offsets_s: np.ndarray | None = None) -> np.ndarray:
     """Calcium kernel sums of a whole ``Spikes`` run sampled every ``frame_dt_s`` seconds.
 
     Returns float32 (n_frames, N) in units of the single-spike peak (one isolated spike peaks
@@ -204,8 +202,6 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
         raise FormatError(f"calcium traces must be float32 (time, neuron), got {k.dtype} {k.shape}")
     for t in range(0, k.shape[0], 256):  # blocks of frames: no full-size boolean temporary
         if not np.isfinite(k[t:t + 256]).all():
-            from neurocast.errors import NonFiniteError
-
             raise NonFiniteError("calcium traces hold NaN or inf")
     ind = config.indicator_preset
     _n_t, n = k.shape
@@ -255,8 +251,6 @@ def delta_f_over_f(f: np.ndarray, *, percentile: float = 8.0, radius: int = 400,
     ZAPBench: 8th percentile, radius 400 frames, clip [−0.25, 1.5].
     Raises NonFiniteError on NaN/inf, FormatError if F0 is not positive somewhere.
     """
-    from neurocast.errors import NonFiniteError
-
     f = np.ascontiguousarray(f, dtype=np.float32)
     if f.ndim != 2:
         raise FormatError(f"fluorescence must be 2-D (time, neuron), got shape {f.shape}")

@@ -10,14 +10,21 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast._files import atomic_path
 from neurocast.errors import ConfigError, FormatError
+from neurocast.observe._indicators import (
+    DEFAULT_INDICATOR,
+    INDICATORS,
+    get_indicator,
+    transient_times,
+)
 
 __all__ = ["plot_indicators", "plot_observation"]
 
 
 def _figure(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # heavy: imported on use
+    from matplotlib.figure import Figure  # heavy: imported on use
 
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
@@ -25,8 +32,6 @@ def _figure(width: float, height: float):
 
 
 def _save(fig, path) -> None:
-    from neurocast._files import atomic_path
-
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ConfigError(f"plots are written as .png, not '{path.suffix}'", f"use {path.with_suffix('.png')}")
@@ -35,7 +40,7 @@ def _save(fig, path) -> None:
 
 
 def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=None, n_neurons: int = 5,
-                     window_s: tuple[float, float] | None = None, indicator: str = "gcamp6s",
+                     window_s: tuple[float, float] | None = None, indicator: str = DEFAULT_INDICATOR,
                      names=None, path: str | os.PathLike | None = None):
     """Observed ΔF/F frames beside the exact spike times that produced them.
 
@@ -47,8 +52,6 @@ def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=N
     observed frames (green dots and line; these are clipped if the traces were normalised).
     Returns the matplotlib Figure; writes a PNG atomically if ``path`` is given.
     """
-    from neurocast.observe._indicators import get_indicator
-
     traces = np.asarray(traces)
     if traces.ndim != 2 or traces.shape[1] != spikes.n_neurons:
         raise FormatError(f"traces shape {traces.shape} does not match {spikes.n_neurons} neurons",
@@ -96,8 +99,6 @@ def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=N
 
 def plot_indicators(path: str | os.PathLike | None = None, *, max_ms: float = 2000.0):
     """The modelled 1-AP ΔF/F transient of every indicator preset (time to peak and half-decay marked)."""
-    from neurocast.observe._indicators import INDICATORS, transient_times
-
     t = np.linspace(0.0, max_ms, 4001)
     fig = _figure(7, 3.5)
     ax = fig.subplots()

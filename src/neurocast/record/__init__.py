@@ -1,27 +1,28 @@
-"""Synthetic recordings with known wiring: stimulus protocols and ``record``.
+"""Synthetic recordings with known wiring: stimulus plans and ``record``.
 
-A *stimulus protocol* is a sequence of named conditions (contiguous blocks of frames).
-Each condition says which neurons receive which Poisson drive; a low background drive (to
-every neuron, or to a fixed sparse share of them) keeps the network spontaneously active.
-``record`` simulates the connectome under the protocol as one continuous simulation
-(streamed chunk by chunk, calcium integrated as the chunks arrive), passes the spikes through
-the calcium observation model (``neurocast.observe``) and returns an ``xarray.Dataset`` in the shared schema
-(``traces`` (time, neuron) ΔF/F float32, ``condition`` (time,), ``stimulus``
+A *stimulus plan* is a sequence of named conditions (contiguous blocks of frames). Each
+condition says which neurons receive which Poisson drive; a low background drive (to every
+neuron, or to a fixed sparse share of them) keeps the network spontaneously active.
+(A stimulus plan says what is stimulated; a forecasting *protocol*, ``neurocast.data.Protocol``,
+says how the recording is split and scored.)
+``record`` simulates the connectome under the plan as one continuous simulation (streamed
+chunk by chunk, calcium integrated as the chunks arrive), passes the spikes through the
+calcium observation model (``neurocast.observe``) and returns an ``xarray.Dataset`` in the
+shared schema (``traces`` (time, neuron) ΔF/F float32, ``condition`` (time,), ``stimulus``
 (time, covariate), ``spike_counts`` (time, neuron) uint16, attrs ``dt_s``, ``source``,
-``protocol``, ``indicator``, ``seed``, ``neurocast_version``, ``conditions``,
-``heldout_conditions``).
+``stimulus_plan``, ``protocol``, ``indicator``, ``seed``, ``neurocast_version``,
+``conditions``, ``heldout_conditions``).
 
 Public API::
 
-    record(network, protocol, *, indicator="gcamp6s", seed=0, n_frames=None,
-           observe=None, progress=None) -> xarray.Dataset
-    record_to(path, network, protocol, *, indicator="gcamp6s", seed=0, overwrite=False,
-              n_frames=None, progress=None) -> pathlib.Path
-    get_protocol(name) -> StimulusProtocol;  PROTOCOLS: dict name -> StimulusProtocol
-    Condition, Drive, StimulusProtocol: frozen dataclasses
+    record(network, plan, *, seed=0, n_frames=None, observe=None, progress=None) -> xarray.Dataset
+    record_to(path, network, plan, *, seed=0, overwrite=False, n_frames=None, ...) -> pathlib.Path
+    get_plan(name) -> StimulusPlan;  PLANS: registry name -> StimulusPlan
+    Condition, Drive, StimulusPlan: frozen dataclasses;  SIM_DT_MS: the simulation step (ms)
+    StateProcess, BehaviouralState: slow shared state drives of a plan (``plan.states``; stored as
+      covariates ``state:<name>``);  worm_states(...): C. elegans forward / reverse / turn states
 
-The connectome: ``record`` accepts a name or a ``Connectome``. To store the true wiring
-with the data, load it yourself and pass it to both calls::
+To store the true wiring with the data, load the connectome yourself and pass it to both calls::
 
     con = neurocast.load_connectome("celegans-cook2019")
     ds = record(con, "worm-default", seed=0)
@@ -30,21 +31,22 @@ with the data, load it yourself and pass it to both calls::
 or call ``record_to(path, ...)``, which does exactly that.
 """
 
-from neurocast.record._protocol import (
-    PROTOCOLS,
-    Condition,
-    Drive,
-    StimulusProtocol,
-    get_protocol,
-)
-from neurocast.record._record import record, record_to
+from neurocast.record import _plans  # noqa: F401  (registers the built-in stimulus plans)
+from neurocast.record._plan import PLANS, Condition, Drive, StimulusPlan, get_plan
+from neurocast.record._plans import worm_states
+from neurocast.record._states import BehaviouralState, StateProcess
+from neurocast.record._record import SIM_DT_MS, record, record_to
 
 __all__ = [
-    "PROTOCOLS",
+    "PLANS",
+    "SIM_DT_MS",
+    "BehaviouralState",
     "Condition",
     "Drive",
-    "StimulusProtocol",
-    "get_protocol",
+    "StateProcess",
+    "StimulusPlan",
+    "get_plan",
     "record",
     "record_to",
+    "worm_states",
 ]

@@ -1,18 +1,30 @@
-"""record(): simulate a connectome under a stimulus protocol and image it (private)."""
+"""record(): simulate a connectome under a stimulus plan and image it (private)."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-from dataclasses import replace
+import time
 from pathlib import Path
 
 import numpy as np
 
-from neurocast.errors import ConfigError
+from neurocast._progress import progress as make_bar
+from neurocast._progress import quiet
+from neurocast.connectome import Connectome, load_connectome
+from neurocast.data import make_dataset, save_dataset
+from neurocast.errors import ConfigError, NeurocastError
+from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
 from neurocast.record._kernels import add_spike_counts
-from neurocast.record._protocol import StimulusProtocol, get_protocol
+from neurocast.record._plan import StimulusPlan, get_plan
+from neurocast.sim import (
+    GradedParams,
+    PoissonInput,
+    build_network,
+    neuron_model,
+    simulate_chunks,
+    simulate_graded_chunks,
+)
 
 __all__ = ["SIM_DT_MS", "build_inputs", "record", "record_to"]
 
@@ -28,64 +40,58 @@ INTEGRATE_FRAMES = 64
 
 
 def _load(network):
-    from neurocast.connectome import Connectome, load_connectome
-
     if isinstance(network, Connectome):
         return network
     return load_connectome(network)
 
 
-def build_inputs(protocol: StimulusProtocol, connectome, *, start_frame: int = 0,
+def build_inputs(plan: StimulusPlan, connectome, *, start_frame: int = 0,
                  stop_frame: int | None = None, seed: int = 0) -> list:
-    """Poisson inputs (``neurocast.sim.PoissonInput``) of a protocol, for frames [start, stop).
+    """Poisson inputs (``neurocast.sim.PoissonInput``) of a stimulus plan, for frames [start, stop).
 
     Times are in ms relative to ``start_frame``: one input per drive pulse overlapping the
-    window, one per visit of a state (``protocol.states``, sequence of recording ``seed``) and
-    drive, plus the background drive (``protocol.background_neurons``).
+    window, one per visit of a state (``plan.states``, the state sequence of recording ``seed``)
+    and drive, plus the background drive (``plan.background_neurons``).
     """
-    from neurocast.sim import PoissonInput
-
-    stop_frame = protocol.n_frames if stop_frame is None else stop_frame
-    ms = protocol.frame_dt_s * 1000.0
-    driven = protocol.resolve(connectome)
+    stop_frame = plan.n_frames if stop_frame is None else stop_frame
+    ms = plan.frame_dt_s * 1000.0
+    driven = plan.resolve(connectome)
     inputs = []
-    for ci, di, a, b in protocol.pulses():
+    for ci, di, a, b in plan.pulses():
         a, b = max(a, start_frame), min(b, stop_frame)
         if a >= b:
             continue
-        d = protocol.conditions[ci].drives[di]
+        d = plan.conditions[ci].drives[di]
         inputs.append(PoissonInput(driven[ci][di], float(d.rate_hz), float(d.weight_mv),
                                    start_ms=(a - start_frame) * ms, stop_ms=(b - start_frame) * ms))
-    for i, k, a_s, b_s, neurons in protocol.state_inputs(connectome, seed):
-        a_ms, b_ms = max(a_s, start_frame * ms / 1000.0) * 1000.0, min(b_s, stop_frame * ms / 1000.0) * 1000.0
+    for i, k, a_s, b_s, neurons in plan.state_inputs(connectome, seed):
+        a_ms, b_ms = max(a_s * 1000.0, start_frame * ms), min(b_s * 1000.0, stop_frame * ms)
         if a_ms >= b_ms:
             continue
-        d = protocol.states.states[i].drives[k]
+        d = plan.states.states[i].drives[k]
         inputs.append(PoissonInput(neurons, float(d.rate_hz), float(d.weight_mv),
                                    start_ms=a_ms - start_frame * ms, stop_ms=b_ms - start_frame * ms))
-    if protocol.background_rate_hz > 0:
-        inputs.append(PoissonInput(protocol.background_neurons(connectome), float(protocol.background_rate_hz),
-                                   float(protocol.background_weight_mv)))
+    if plan.background_rate_hz > 0:
+        inputs.append(PoissonInput(plan.background_neurons(connectome), float(plan.background_rate_hz),
+                                   float(plan.background_weight_mv)))
     return inputs
 
 
-def _simulate(net, protocol: StimulusProtocol, connectome, seed: int, record_seed: int):
+def _simulate(net, plan: StimulusPlan, connectome, seed: int, record_seed: int):
     """Yield (spike_t_s, spike_neuron, end_s) chunk by chunk of ONE continuous simulation.
 
-    The whole protocol is one ``simulate_chunks`` run (state carried over, so the spikes are
+    The whole plan is one ``simulate_chunks`` run (state carried over, so the spikes are
     exactly those of a single ``simulate`` call) cut into chunks of about ``CHUNK_FRAMES``
     frames (whole simulation steps); spike times are in s from the start, ``end_s`` is the
     chunk's end (all spikes before it have been yielded). ``net`` is a Network, or GradedParams
     for the graded model (whose calcium events take the place of spikes).
     """
-    from neurocast.sim import GradedParams, simulate_chunks, simulate_graded_chunks
-
     graded = isinstance(net, GradedParams)
     dt = net.dt_ms if graded else net.params.dt_ms
-    frame_ms = protocol.frame_dt_s * 1000.0
-    n_steps = max(1, round(protocol.n_frames * frame_ms / dt))
+    frame_ms = plan.frame_dt_s * 1000.0
+    n_steps = max(1, round(plan.n_frames * frame_ms / dt))
     chunk_steps = max(1, round(CHUNK_FRAMES * frame_ms / dt))
-    inputs = build_inputs(protocol, connectome, seed=record_seed)
+    inputs = build_inputs(plan, connectome, seed=record_seed)
     if graded:
         chunks = simulate_graded_chunks(connectome, n_steps * dt, chunk_steps * dt, params=net, seed=seed,
                                         inputs=inputs)
@@ -97,81 +103,54 @@ def _simulate(net, protocol: StimulusProtocol, connectome, seed: int, record_see
         yield ((sp.steps + lo) * (dt / 1000.0)).astype(np.float64), sp.neurons.astype(np.int32), hi * dt / 1000.0
 
 
-def record(network, protocol: str | StimulusProtocol, *, indicator: str = "gcamp6s", seed: int = 0,
-           n_frames: int | None = None, observe=None, params=None, spike_counts: bool = True,
+def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | None = None,
+           observe: ObserveConfig | None = None, params=None, spike_counts: bool = True,
            progress: bool | None = None):
-    """Simulate ``network`` under ``protocol`` and return a synthetic calcium-imaging Dataset.
+    """Simulate ``network`` under a stimulus ``plan`` and return a synthetic calcium-imaging Dataset.
 
     network: a built-in connectome name, a path, or a Connectome.
-    protocol: a built-in protocol name (``PROTOCOLS``) or a StimulusProtocol.
-    indicator: indicator preset (``neurocast.observe.INDICATORS``); overrides ``observe.indicator``.
+    plan: a registered stimulus plan name (``PLANS``) or a StimulusPlan.
     seed: one seed for the simulation (Poisson inputs) and the imaging noise; same seed, same data.
     n_frames: record only this many frames (every condition shortened in proportion), for quick runs.
-    observe: ``neurocast.observe.ObserveConfig`` (default settings if None).
-    params: ``neurocast.sim.ShiuParams`` (default: the protocol's neuron model preset, e.g.
-      fly-zap's ``"shiu-adapt"``, with dt_ms = SIM_DT_MS; attr ``sim_model`` names the preset
+    observe: ``neurocast.observe.ObserveConfig`` (indicator, noise, ...; default settings if None).
+    params: ``neurocast.sim.ShiuParams`` (default: the plan's neuron model preset, e.g.
+      fly-zap's ``"shiu-adapt"``, with dt_ms = ``SIM_DT_MS``; attr ``sim_model`` names the preset
       the parameters match, else "custom").
     spike_counts: include ``spike_counts`` (time, neuron) uint16 (spikes per frame).
-    progress: show progress bars (None: when stderr is a terminal).
+    progress: show progress bars (None: when stderr is a terminal; False: never).
 
     Returns an ``xarray.Dataset`` in the shared schema: ``traces`` (time, neuron) float32 ΔF/F,
     ``condition`` (time,), ``stimulus`` (time, covariate) float32, optional ``spike_counts``;
     coords ``time`` (s), ``neuron`` (names), ``covariate``; attrs ``dt_s``, ``source`` (the
-    connectome name), ``protocol``, ``indicator``, ``seed``, ``conditions``, ``heldout_conditions``,
-    ``neurocast_version``, plus ``sim_dt_ms``, ``n_spikes``, ``wall_sim_s``, ``wall_observe_s``.
+    connectome name), ``stimulus_plan``, ``protocol`` (the plan's split protocol), ``indicator``,
+    ``seed``, ``conditions``, ``heldout_conditions``, ``neurocast_version``, plus ``sim_dt_ms``,
+    ``n_spikes``, ``wall_sim_s``, ``wall_observe_s``.
     The connectome is not inside the Dataset: pass the same Connectome to
     ``neurocast.data.save_dataset(ds, path, connectome=con)``, or use ``record_to``.
     """
-    with _progress_setting(progress):
-        return _record(network, protocol, indicator=indicator, seed=seed, n_frames=n_frames,
-                       observe=observe, params=params, spike_counts=spike_counts)
+    with quiet(progress is False):
+        return _record(network, plan, seed=seed, n_frames=n_frames, observe=observe, params=params,
+                       spike_counts=spike_counts)
 
 
-@contextlib.contextmanager
-def _progress_setting(progress: bool | None):
-    """Temporarily force progress bars off (False) or leave the process setting (None/True)."""
-    from neurocast._progress import _QUIET_ENV
-
-    if progress is None or progress:
-        yield
-        return
-    old = os.environ.get(_QUIET_ENV)
-    os.environ[_QUIET_ENV] = "1"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(_QUIET_ENV, None)
-        else:
-            os.environ[_QUIET_ENV] = old
-
-
-def _record(network, protocol, *, indicator, seed, n_frames, observe, params, spike_counts):
-    import time
-
-    from neurocast._progress import progress as make_bar
-    from neurocast.data import make_dataset
-    from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
-    from neurocast.sim import build_network, neuron_model
-
+def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
-    proto = get_protocol(protocol)
+    stim_plan = get_plan(plan)
     if n_frames is not None:
-        proto = proto.with_frames(int(n_frames))
+        stim_plan = stim_plan.with_frames(int(n_frames))
     cfg = observe if observe is not None else ObserveConfig()
     if not isinstance(cfg, ObserveConfig):
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
-    cfg = replace(cfg, indicator=indicator)
     con = _load(network)
-    if proto.model == "graded":
-        params = params if params is not None else proto.graded_params
+    if stim_plan.model == "graded":
+        params = params if params is not None else stim_plan.graded_params
         net = params
     else:
-        params = params if params is not None else neuron_model(proto.model).replace(dt_ms=SIM_DT_MS)
+        params = params if params is not None else neuron_model(stim_plan.model).replace(dt_ms=SIM_DT_MS)
         net = build_network(con, params)
-    n, t_total = con.n_neurons, proto.n_frames
-    frame_dt = proto.frame_dt_s
+    n, t_total = con.n_neurons, stim_plan.n_frames
+    frame_dt = stim_plan.frame_dt_s
     z = con.neurons["z"].to_numpy() if "z" in con.neurons.columns else None
     integ = CalciumIntegrator(n, frame_dt, cfg.indicator, plane_offsets(n, cfg.n_planes, frame_dt, z))
     traces = np.empty((t_total, n), dtype=np.float32)
@@ -188,7 +167,7 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
     g = 0  # next group to integrate: frames edges[g]:edges[g + 1]
     held_t, held_n = np.zeros(0), np.zeros(0, np.int32)  # spikes of the groups not yet integrated
     with make_bar(total=t_total, desc=f"simulating {con.name or 'network'}", unit="frame") as bar:
-        for t_s, neu, end_s in itertools.chain(_simulate(net, proto, con, sim_seed, int(seed)), [(None,) * 3]):
+        for t_s, neu, end_s in itertools.chain(_simulate(net, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):
                     add_spike_counts(t_s, neu, frame_dt, counts)
@@ -209,42 +188,39 @@ def _record(network, protocol, *, indicator, seed, n_frames, observe, params, sp
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
-    names, cov = proto.covariates(int(seed))
-    if proto.model == "graded":
+    names, cov = stim_plan.covariates(int(seed))
+    if stim_plan.model == "graded":
         sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
     else:
         sim_attrs = {"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms),
                      "sim_adapt_mv": float(params.adapt_mv), "sim_tau_adapt_ms": float(params.tau_adapt_ms)}
     return make_dataset(
-        traces, dt_s=frame_dt, condition=proto.condition_per_frame(), neuron=con.names.astype(str),
+        traces, dt_s=frame_dt, condition=stim_plan.condition_per_frame(), neuron=con.names.astype(str),
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",
-        protocol=proto.name, indicator=cfg.indicator, seed=int(seed),
-        heldout_conditions=proto.heldout_conditions,
+        protocol=stim_plan.split_protocol, stimulus_plan=stim_plan.name, indicator=cfg.indicator, seed=int(seed),
+        heldout_conditions=stim_plan.heldout_conditions,
         attrs={**sim_attrs, "n_spikes": int(n_spikes),
                "wall_sim_s": round(t1 - t0, 3), "wall_observe_s": round(t2 - t1, 3),
                "snr": float(cfg.snr), "normalised": bool(cfg.normalise)},
     )
 
 
-def record_to(path: str | os.PathLike, network, protocol: str | StimulusProtocol, *,
-              indicator: str = "gcamp6s", seed: int = 0, overwrite: bool = False,
-              n_frames: int | None = None, observe=None, params=None, spike_counts: bool = True,
-              progress: bool | None = None) -> Path:
+def record_to(path: str | os.PathLike, network, plan: str | StimulusPlan, *, seed: int = 0,
+              overwrite: bool = False, n_frames: int | None = None, observe: ObserveConfig | None = None,
+              params=None, spike_counts: bool = True, progress: bool | None = None) -> Path:
     """``record`` and save the Dataset with its connectome at ``path`` (zarr, atomic).
 
-    Checks ``path`` before simulating: raises NeurocastError if it exists and not ``overwrite``.
-    Returns the path.
+    Checks ``path`` and the plan before simulating: raises NeurocastError if the path exists
+    and not ``overwrite``, or its folder does not exist. Returns the path.
     """
-    from neurocast.data import save_dataset
-    from neurocast.errors import NeurocastError
-
     path = Path(path)
+    get_plan(plan)
     if path.exists() and not overwrite:
         raise NeurocastError(f"output '{path}' already exists", "choose another path or pass --overwrite")
     if not path.parent.exists():
         raise NeurocastError(f"output folder '{path.parent}' does not exist",
                              "create it first or choose another path")
     con = _load(network)
-    ds = record(con, protocol, indicator=indicator, seed=seed, n_frames=n_frames, observe=observe,
-                params=params, spike_counts=spike_counts, progress=progress)
+    ds = record(con, plan, seed=seed, n_frames=n_frames, observe=observe, params=params,
+                spike_counts=spike_counts, progress=progress)
     return save_dataset(ds, path, connectome=con, overwrite=overwrite)

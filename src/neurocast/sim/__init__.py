@@ -3,8 +3,10 @@
 Public API (see docs/simulator.md for the exact semantics and measured speeds):
 
 - ``ShiuParams``: frozen dataclass of the model parameters (mV, ms, Hz) with the published
-  defaults; ``params.replace(**changes)``. ``NEURON_MODELS`` / ``neuron_model(name)``: named
-  presets, ``"shiu"`` (published) and ``"shiu-adapt"`` (with spike-frequency adaptation).
+  defaults; ``params.replace(**changes)``.
+- ``NEURON_MODELS`` (name -> ``NeuronModel``: default params, build_network, simulate),
+  ``neuron_model(name)`` (its params), ``get_neuron_model(name)``, ``register_neuron_model``:
+  ``"shiu"`` (published) and ``"shiu-adapt"`` (with spike-frequency adaptation).
 - ``build_network(connectome, params=None, *, silence=None, neuron_params=None,
   delays_ms=None) -> Network``: synapse arrays (CSR by presynaptic neuron, signed synapse
   counts as float32; silenced rows zero) plus parameters; optional per-neuron v_rest_mv,
@@ -15,7 +17,10 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``simulate(net, duration_ms, *, stimulate=None, rate_hz=None, inputs=(), input_spikes=None,
   seed=0, mode="fast", progress=False) -> Spikes``.
 - ``simulate_chunks(net, duration_ms, chunk_ms, **same) -> Iterator[Spikes]``: the same run
-  yielded chunk by chunk with continuous state (long runs in bounded memory).
+  yielded chunk by chunk with continuous state (long runs in bounded memory);
+  ``simulate_to_file(net, duration_ms, path, **same)`` streams them into a spike file
+  (``SpikeFileWriter``); ``estimate(net, duration_ms, **same) -> Estimate``: time and memory
+  from a short probe (long runs are checked with it before they start).
 - ``trace(net, duration_ms, record, **same) -> Trace``: spikes plus v, g of chosen neurons
   at every step (for validation and plots).
 - ``run_trials(net, duration_ms, n_trials, *, seed=0, n_jobs=2, **simulate_kwargs)
@@ -24,8 +29,9 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   -> list[list[Spikes]]``: e.g. ``sweep(net, 1000, "rate_hz", range(10, 261, 50), ...)``.
 - ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, NumPy
   positions, boolean masks or "random:K".
-- ``MODES = ("fast", "reference")``: the event-driven engine and the dense reference;
-  identical spike trains for the same seed.
+- ``MODES = ("fast", "event", "reference")``: automatic choice between the event-driven and
+  the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
+  the same seed, and for any ``threads``.
 
 - ``GradedParams``, ``simulate_graded(connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
   sample_ms) -> GradedTrace``, ``simulate_graded_chunks(...)``, ``graded_equilibrium(connectome)``:
@@ -36,6 +42,7 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 ``neurocast.sim._brian2.run_brian2``.
 """
 
+from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._graded import (
     GradedParams,
@@ -45,27 +52,53 @@ from neurocast.sim._graded import (
     simulate_graded_chunks,
 )
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
-from neurocast.sim._params import NEURON_MODELS, ShiuParams, neuron_model
-from neurocast.sim._simulate import MODES, Trace, simulate, simulate_chunks, trace
+from neurocast.sim._params import ShiuParams
+from neurocast.sim._registry import (
+    NEURON_MODELS,
+    NeuronModel,
+    get_neuron_model,
+    neuron_model,
+    register_neuron_model,
+)
+from neurocast.sim._responses import response_summary, select_neurons
+from neurocast.sim._simulate import (
+    MODES,
+    Estimate,
+    Trace,
+    estimate,
+    simulate,
+    simulate_chunks,
+    trace,
+)
+from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
 
 __all__ = [
     "MODES",
     "NEURON_MODELS",
+    "Estimate",
     "GradedParams",
     "GradedTrace",
     "Network",
+    "NeuronModel",
     "PoissonInput",
     "ShiuParams",
+    "SpikeFileWriter",
     "Trace",
     "build_network",
+    "estimate",
+    "get_neuron_model",
     "graded_equilibrium",
     "neuron_model",
+    "register_neuron_model",
     "resolve_neurons",
+    "response_summary",
     "run_trials",
+    "select_neurons",
     "simulate",
     "simulate_chunks",
     "simulate_graded",
     "simulate_graded_chunks",
+    "simulate_to_file",
     "sweep",
     "trace",
 ]

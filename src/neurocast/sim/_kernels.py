@@ -1,93 +1,221 @@
-"""Numba kernels: the event-driven fast engine and the dense reference engine.
+"""Numba kernels of the Shiu et al. model: the event-driven and the dense engine.
 
 Both kernels advance the same state through steps [n0, n1) and follow Brian2's per-step order
-for the Shiu et al. model (see docs/simulator.md):
+(see docs/simulator.md):
 
 1. state update (exact propagator) of every non-refractory neuron, including the decay of
    its threshold's rise ``theta`` (spike-frequency adaptation; 0 when ``adapt_mv`` is 0);
-   a neuron is refractory at step n while ``n - lastspike < ref`` (``ref`` in steps, per neuron),
-   i.e. while ``n < FREE = lastspike + ref``;
-2. threshold: ``v > v_th + theta`` and not refractory -> spike at step n (``lastspike = n``);
+   a neuron is refractory at step n while ``n < FREE = lastspike + ref`` (``ref`` in steps);
+2. threshold: ``v > v_th + theta`` and not refractory -> spike at step n;
 3. delivery of spikes emitted at step ``n - d`` (d: the connection's delay in steps):
    ``g_post += w_syn * weight``, in spike order then connection order, and input events
-   of step n: ``v += w``; both are *conditional writes* — dropped for neurons that are
-   refractory or spiked at this step (Brian2's ``unless refractory`` semantics);
+   of step n: ``v += w``; both dropped for refractory neurons, and overwritten by the reset
+   for neurons that spiked at this step (Brian2's ``unless refractory`` semantics);
 4. reset of the neurons that spiked: ``v = v_reset``, ``g = 0``, ``theta += adapt_mv``.
 
-State: st float64 (N, 4) records [v (mV), g (mV), step up to which v and g are valid (fast
-engine), first step at which the neuron is no longer refractory] — one neuron in half a cache
-line, which matters because synaptic delivery touches neurons in random order; theta float64
-(N,) the threshold's rise, in its own array (touched only when adaptation is on). Parameters:
-prm float64 (N, 4) records [v_rest (including any constant external drive), v_threshold,
-v_reset (mV), refractory period (steps; 0 for driven neurons)].
-Spikes are appended to (sp_step int64, sp_neu int32) in time order, sorted by neuron within
-a step. ``ctr`` (int64, 4) holds [n_spikes, next spike to deliver, next event, n_active].
-A kernel returns the step it reached; it stops early (before a step) when the spike buffer
-might overflow, so the caller can grow the buffer and call again.
+The event-driven engine (``run_event``) steps only the *active* neurons, those whose free
+trajectory may still reach threshold; the others are advanced lazily, in one closed-form jump
+(``_catch_up``), when input reaches them. The dense engine (``run_dense``) updates every neuron
+every step on ``threads`` threads, each owning a contiguous range of neurons, so that every
+neuron sees the same operations in the same order for any number of threads. ``to_dense`` and
+``to_event`` switch a run from one engine to the other between steps.
+
+The inputs are grouped in named tuples (numba passes them as plain structs, at no cost):
+``Neurons`` (state and parameters), ``Synapses``, ``SpikeLog`` (spikes emitted so far and the
+counters), ``Inputs`` (this block's input events), ``Activity`` (the active list) and ``Probe``
+(sampled state); the model's scalars are ``Coef``. A kernel returns the step it reached; it
+stops early (before a step) when the spike log might overflow, so the caller can grow the log.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["coefficient_table", "run_fast", "run_reference"]
+__all__ = ["Activity", "Coef", "Inputs", "Neurons", "Probe", "SpikeLog", "Synapses",
+           "coefficient_table", "run_dense", "run_event", "to_dense", "to_event"]
 
-
-# columns of the per-neuron state record st (float64, shape (N, 4)): half a cache line
+# columns of the per-neuron state record Neurons.st (float64, (N, 4)): half a cache line, which
+# matters because synaptic delivery touches neurons in random order
 V, G, UPD, FREE = 0, 1, 2, 3
-# columns of the per-neuron parameter record prm (float64, shape (N, 4))
+# columns of the per-neuron parameter record Neurons.prm (float64, (N, 4))
 REST, THR, RESET, REF = 0, 1, 2, 3
+# slots of SpikeLog.ctr (int64, (8,))
+N_SPIKES, DELIVERED, NEXT_EVENT, N_ACTIVE, WORK_ACTIVE, WORK_INPUTS = 0, 1, 2, 3, 4, 5
+N_CTR = 8
+SORT_SMALL = 32  # a step's spikes are insertion-sorted up to this many, else np.sort (O(n log n))
 
 
-@njit(cache=True, inline="always")
-def _reaches(st, i, rest, thr, hmax, eps):
-    """True if neuron i's free trajectory may exceed threshold (conservative bound)."""
-    u = st[i, V] - rest
-    gi = st[i, G]
-    bound = (u if u > 0.0 else 0.0) + (gi * hmax if gi > 0.0 else 0.0)
-    return bound >= (thr - rest) - eps
+class Coef(NamedTuple):
+    """Scalars of the model, in mV and steps."""
+
+    w_syn: float        # jump of g per unit of synaptic weight (mV)
+    h_max: float        # peak of the PSP kernel (mV of v per mV of g): bounds a free trajectory
+    k: float            # tau_syn / (tau_m - tau_syn), the propagator's b_k = k (a^k - c^k)
+    dt_tau_m: float     # dt / tau_m
+    dt_tau_syn: float   # dt / tau_syn
+    dt_tau_adapt: float  # dt / tau_adapt
+    eps: float          # safety margin of the reachability bound (mV)
+    adapt_mv: float     # threshold rise per spike (mV); 0: no adaptation
+    uniform: bool       # same v_rest and v_threshold for every neuron (then read from rest, thr)
+    rest: float         # v_rest (incl. constant drive) when uniform (mV)
+    thr: float          # v_threshold when uniform (mV)
+
+
+class Neurons(NamedTuple):
+    """st float64 (N, 4) [v (mV), g (mV), step up to which v and g are valid, first step at
+    which the neuron is no longer refractory]; theta float64 (N,) rise of the threshold (mV);
+    prm float64 (N, 4) [v_rest incl. constant drive, v_threshold, v_reset (mV), refractory steps]."""
+
+    st: np.ndarray
+    theta: np.ndarray
+    prm: np.ndarray
+
+
+class Synapses(NamedTuple):
+    """The connections of neuron i with delay dmin + k steps are seg[i, k]:seg[i, k + 1] of
+    indices (int32 postsynaptic positions) and weight (float32 signed counts)."""
+
+    seg: np.ndarray
+    indices: np.ndarray
+    weight: np.ndarray
+    dmin: int
+    dmax: int
+
+
+class SpikeLog(NamedTuple):
+    """Spikes in time order, by neuron within a step: step int64 (cap,), neuron int32 (cap,);
+    ctr int64 (N_CTR,): [N_SPIKES, DELIVERED (first spike still to deliver), NEXT_EVENT (in
+    Inputs), N_ACTIVE, WORK_ACTIVE (neuron updates), WORK_INPUTS (deliveries and events)]."""
+
+    step: np.ndarray
+    neuron: np.ndarray
+    ctr: np.ndarray
+
+
+class Inputs(NamedTuple):
+    """Input events sorted by step: step int64, neuron int64, w float64 (mV added to v)."""
+
+    step: np.ndarray
+    neuron: np.ndarray
+    w: np.ndarray
+
+
+class Activity(NamedTuple):
+    """active int32 (N,) the first ctr[N_ACTIVE] are the active neurons; is_active, pinned
+    uint8 (N,) (pinned: never dropped, e.g. recorded); step_spk int32 (N,) scratch."""
+
+    active: np.ndarray
+    is_active: np.ndarray
+    pinned: np.ndarray
+    step_spk: np.ndarray
+
+
+class Probe(NamedTuple):
+    """idx int32 (K,) recorded neurons; v, g float64 (T, K) their state after each step."""
+
+    idx: np.ndarray
+    v: np.ndarray
+    g: np.ndarray
+
+
+# The lazy catch-up of a neuron, in three scalar helpers used by every caller (``run_event``,
+# ``to_dense``). Helpers that take arrays cost ~0.1-0.4 us per call in numba (measured:
+# 113-150 ns per touched neuron against 52-62 ns written inline, benchmarks/README.md), so the
+# hot loops pass scalars only, apart from the tiny table lookup ``_kstep``.
+@njit(cache=True)
+def _lag(updated, free, n):
+    """Steps to advance a neuron last updated at step ``updated`` to the end of step n; its
+    refractory steps (before ``free``) are frozen and skipped."""
+    start = free - 1.0
+    if start < updated:
+        start = updated
+    return n - int(start)
 
 
 @njit(cache=True)
-def run_fast(n0, n1, st, theta, prm, uniform, active, is_active, pinned, step_spk,
-             sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w, seg, indices, weight,
-             tab, coef, dmin, dmax, rec_idx, rec_v, rec_g, rec_base):
-    """Event-driven engine: only neurons that may reach threshold are stepped.
+def _kstep(tab, k, coef):
+    """The k-step propagator (a^k, b_k, c^k, d^k): from the table, or computed past its end."""
+    if k < tab.shape[0]:
+        return tab[k, 0], tab[k, 1], tab[k, 2], tab[k, 3]
+    ak = math.exp(-k * coef.dt_tau_m)
+    ck = math.exp(-k * coef.dt_tau_syn)
+    return ak, coef.k * (ak - ck), ck, math.exp(-k * coef.dt_tau_adapt)
 
-    st: float64 (N, 4) records [v, g, step of last update, first non-refractory step].
-    prm: float64 (N, 4) records [v_rest, v_threshold, v_reset, refractory steps] (mV, steps).
-    uniform: 1 if v_rest and v_threshold are the same for every neuron (then the hot delivery
-      loop reads them from coef instead of prm: one memory access less per delivery).
-    theta: float64 (N,) rise of each neuron's threshold (mV), decaying with tau_adapt.
-    coef (float64, 10): w_syn, h_max, K, dt/tau_m, dt/tau_syn, eps (margin of the bound, mV),
-      v_rest, v_threshold (used when uniform), adapt_mv (0: no adaptation), dt/tau_adapt.
-    seg: int64 (N, K + 1) connection ranges by delay: the connections of neuron i with delay
-      dmin + k steps are seg[i, k]:seg[i, k + 1] of indices/weight (K = dmax - dmin + 1;
-      one range per neuron when the delay is homogeneous).
-    tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (d: theta's decay).
-    Neurons not in the active list are advanced lazily when input reaches them: from the step
-    of their last update to n in one jump with the k-step propagator, skipping refractory steps.
+
+@njit(cache=True)
+def _jump(v, g, theta, v0, prop, adapt):
+    """(v, g, theta) after a free jump with the propagator ``prop`` = _kstep(...) (v0: rest)."""
+    ak, bk, ck, dk = prop
+    return v0 + (v - v0) * ak + g * bk, g * ck, theta * dk if adapt else theta
+
+
+@njit(cache=True)
+def _reaches(v, g, rest, thr, coef):
+    """True if a neuron at (v, g) may exceed threshold on its free trajectory (a conservative
+    bound: max(v - rest, 0) + max(g, 0) * h_max >= thr - rest - eps)."""
+    u = v - rest
+    bound = (u if u > 0.0 else 0.0) + (g * coef.h_max if g > 0.0 else 0.0)
+    return bound >= (thr - rest) - coef.eps
+
+
+@njit(cache=True)
+def _log_spikes(log, n, buf, m, n_sp):
+    for k in range(m):
+        log.step[n_sp] = n
+        log.neuron[n_sp] = buf[k]
+        n_sp += 1
+    return n_sp
+
+
+@njit(cache=True)
+def _sample(neu, probe, row):
+    for r in range(probe.idx.shape[0]):
+        probe.v[row, r] = neu.st[probe.idx[r], V]
+        probe.g[row, r] = neu.st[probe.idx[r], G]
+
+
+@njit(cache=True)
+def _first_to_deliver(log, n, dmax, n_sp):
+    dp = log.ctr[DELIVERED]
+    while dp < n_sp and log.step[dp] < n - dmax:  # fully delivered spikes
+        dp += 1
+    log.ctr[DELIVERED] = dp
+    return dp
+
+
+@njit(cache=True)
+def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
+    """Event-driven engine: only the active neurons are stepped; returns the step reached.
+
+    tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
+    Neurons outside the active list are caught up (``_lag``, ``_kstep``, ``_jump``) when input
+    reaches them, and join the list when the bound says they may now reach threshold; active
+    neurons leave it (unless pinned) when they no longer can. Per-step work is written inline
+    (no helper taking arrays: see the note above ``_lag``).
     """
-    wsyn, hmax, kk, dt_tm, dt_ts, eps = coef[0], coef[1], coef[2], coef[3], coef[4], coef[5]
-    c_rest, c_thr = coef[6], coef[7]
-    jump, dt_ta = coef[8], coef[9]
-    adapt = jump != 0.0
-    a, b, c = tab[1, 0], tab[1, 1], tab[1, 2]
-    d1 = tab[1, 3]
-    n_tab = tab.shape[0]
-    n_sp, dp, ep, n_act = ctr[0], ctr[1], ctr[2], ctr[3]
+    st, prm, theta = neu.st, neu.prm, neu.theta
+    sp_step, sp_neu, ctr = log.step, log.neuron, log.ctr
+    seg, indices, weight, dmin, dmax = syn.seg, syn.indices, syn.weight, syn.dmin, syn.dmax
+    active, is_active, pinned, buf = act.active, act.is_active, act.pinned, act.step_spk
+    a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
+    adapt = coef.adapt_mv != 0.0
+    uniform, c_rest, c_thr, wsyn = coef.uniform, coef.rest, coef.thr, coef.w_syn
+    n_sp, dp, ep, n_act = ctr[N_SPIKES], ctr[DELIVERED], ctr[NEXT_EVENT], ctr[N_ACTIVE]
+    work_act, work_in = ctr[WORK_ACTIVE], ctr[WORK_INPUTS]
     cap = sp_step.shape[0]
-    n_ev = ev_step.shape[0]
-    n_rec = rec_idx.shape[0]
+    n_ev = inp.step.shape[0]
+    n_rec = probe.idx.shape[0]
     n = n0
     while n < n1:
         if cap - n_sp < n_act + 1:
             break
         # 1-2. update the active neurons, threshold
-        n_new = 0
+        m = 0
+        work_act += n_act
         for k in range(n_act):
             i = active[k]
             if n >= st[i, FREE]:
@@ -101,210 +229,236 @@ def run_fast(n0, n1, st, theta, prm, uniform, active, is_active, pinned, step_sp
                     theta[i] *= d1
                     thr += theta[i]
                 if vi > thr:
-                    step_spk[n_new] = i
-                    n_new += 1
+                    buf[m] = i
+                    m += 1
                     st[i, FREE] = n + prm[i, REF]
             st[i, UPD] = n
-        # spikes of this step in neuron order (insertion sort; few per step)
-        for k in range(1, n_new):
-            x = step_spk[k]
-            m = k - 1
-            while m >= 0 and step_spk[m] > x:
-                step_spk[m + 1] = step_spk[m]
-                m -= 1
-            step_spk[m + 1] = x
-        for k in range(n_new):
+        # this step's spikes in neuron order: insertion sort for a few, else O(m log m)
+        if m > SORT_SMALL:
+            buf[:m] = np.sort(buf[:m])
+        else:
+            for k in range(1, m):
+                x = buf[k]
+                p = k - 1
+                while p >= 0 and buf[p] > x:
+                    buf[p + 1] = buf[p]
+                    p -= 1
+                buf[p + 1] = x
+        for k in range(m):
             sp_step[n_sp] = n
-            sp_neu[n_sp] = step_spk[k]
+            sp_neu[n_sp] = buf[k]
             n_sp += 1
-        # 3a. synaptic delivery: connections with delay d of spikes emitted at step n - d.
-        # Input reaching a neuron that spiked at this step is overwritten by the reset below,
-        # as in Brian2.
+        # 3. inputs of step n: synaptic delivery of the spikes emitted at n - d (d = dmin..dmax,
+        # spike order then connection order), then the input events; one loop, so that the
+        # catch-up of a neuron reached by input is written once
         while dp < n_sp and sp_step[dp] < n - dmax:  # fully delivered spikes
             dp += 1
         q = dp
-        while q < n_sp and sp_step[q] <= n - dmin:
-            pre = sp_neu[q]
-            kd = n - sp_step[q] - dmin  # this spike's connections with delay n - step
-            q += 1
-            for e in range(seg[pre, kd], seg[pre, kd + 1]):
+        e = hi = 0
+        while True:
+            if e < hi:  # next connection of the current spike
                 w = weight[e]
-                if w != 0.0:
-                    j = indices[e]
-                    # lazy advance of j to step n (written out here: as a function call,
-                    # numba made this loop 3-4x slower)
-                    s = st[j, UPD]
-                    if s < n:
-                        start = st[j, FREE] - 1.0  # refractory steps are frozen: skip them
-                        if start < s:
-                            start = s
-                        kj = n - int(start)
-                        if kj > 0:
-                            gj = st[j, G]
-                            v0 = c_rest if uniform else prm[j, REST]
-                            u = st[j, V] - v0
-                            if kj < n_tab:
-                                ak = tab[kj, 0]
-                                bk = tab[kj, 1]
-                                ck = tab[kj, 2]
-                            else:
-                                ak = math.exp(-kj * dt_tm)
-                                ck = math.exp(-kj * dt_ts)
-                                bk = kk * (ak - ck)
-                            st[j, V] = v0 + u * ak + gj * bk
-                            st[j, G] = gj * ck
-                            if adapt:
-                                theta[j] *= tab[kj, 3] if kj < n_tab else math.exp(-kj * dt_ta)
-                        st[j, UPD] = n
-                    if n >= st[j, FREE]:
-                        st[j, G] += wsyn * w
-                        if is_active[j] == 0:  # may it now reach threshold? (bound inline)
-                            if uniform:
-                                r0 = c_rest
-                                th = c_thr
-                            else:
-                                r0 = prm[j, REST]
-                                th = prm[j, THR]
-                            u = st[j, V] - r0
-                            gj = st[j, G]
-                            bound = (u if u > 0.0 else 0.0) + (gj * hmax if gj > 0.0 else 0.0)
-                            if bound >= (th - r0) - eps:
-                                is_active[j] = 1
-                                active[n_act] = j
-                                n_act += 1
-        # 3b. input events of this step
-        while ep < n_ev and ev_step[ep] <= n:
-            i = ev_neu[ep]
-            s = st[i, UPD]
-            if s < n:  # lazy advance, as above
-                start = st[i, FREE] - 1.0
-                if start < s:
-                    start = s
-                kj = n - int(start)
+                j = indices[e]
+                e += 1
+                if w == 0.0:
+                    continue
+                dg = wsyn * w
+                dv = 0.0
+            elif q < n_sp and sp_step[q] <= n - dmin:  # next spike to deliver
+                kd = n - sp_step[q] - dmin  # its connections with delay n - step
+                e, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
+                work_in += hi - e
+                q += 1
+                continue
+            elif ep < n_ev and inp.step[ep] <= n:  # next input event
+                j = inp.neuron[ep]
+                dv = inp.w[ep]
+                dg = 0.0
+                ep += 1
+                work_in += 1
+            else:
+                break
+            v0 = c_rest if uniform else prm[j, REST]
+            s = st[j, UPD]
+            if s < n:  # lazy catch-up
+                kj = _lag(s, st[j, FREE], n)
                 if kj > 0:
-                    gj = st[i, G]
-                    v0 = c_rest if uniform else prm[i, REST]
-                    u = st[i, V] - v0
-                    if kj < n_tab:
-                        ak = tab[kj, 0]
-                        bk = tab[kj, 1]
-                        ck = tab[kj, 2]
-                    else:
-                        ak = math.exp(-kj * dt_tm)
-                        ck = math.exp(-kj * dt_ts)
-                        bk = kk * (ak - ck)
-                    st[i, V] = v0 + u * ak + gj * bk
-                    st[i, G] = gj * ck
-                    if adapt:
-                        theta[i] *= tab[kj, 3] if kj < n_tab else math.exp(-kj * dt_ta)
-                st[i, UPD] = n
-            if n >= st[i, FREE]:
-                st[i, V] += ev_w[ep]
-                if is_active[i] == 0 and _reaches(st, i, prm[i, REST], prm[i, THR], hmax, eps):
-                    is_active[i] = 1
-                    active[n_act] = i
+                    st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
+                                                         _kstep(tab, kj, coef), adapt)
+                st[j, UPD] = n
+            if n >= st[j, FREE]:
+                st[j, V] += dv
+                st[j, G] += dg
+                if is_active[j] == 0 and _reaches(st[j, V], st[j, G], v0,
+                                                  c_thr if uniform else prm[j, THR], coef):
+                    is_active[j] = 1
+                    active[n_act] = j
                     n_act += 1
-            ep += 1
-        # 4. reset
-        for k in range(n_new):
-            i = step_spk[k]
+        # 4. reset, then drop the neurons that can no longer reach threshold without input
+        for k in range(m):
+            i = buf[k]
             st[i, V] = prm[i, RESET]
             st[i, G] = 0.0
-            theta[i] += jump
-        # drop neurons that can no longer reach threshold without new input (neurons were
-        # added above as soon as an input made their bound reach threshold)
+            theta[i] += coef.adapt_mv
         k = 0
         while k < n_act:
             i = active[k]
-            if pinned[i] == 0 and not _reaches(st, i, prm[i, REST], prm[i, THR], hmax, eps):
+            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
                 is_active[i] = 0
                 n_act -= 1
                 active[k] = active[n_act]
             else:
                 k += 1
-        if n_rec > 0:
-            row = n - rec_base
-            for r in range(n_rec):
-                rec_v[row, r] = st[rec_idx[r], V]
-                rec_g[row, r] = st[rec_idx[r], G]
+        for r in range(n_rec):
+            probe.v[n, r] = st[probe.idx[r], V]
+            probe.g[n, r] = st[probe.idx[r], G]
         n += 1
-    ctr[0] = n_sp
-    ctr[1] = dp
-    ctr[2] = ep
-    ctr[3] = n_act
+    ctr[N_SPIKES], ctr[DELIVERED], ctr[NEXT_EVENT], ctr[N_ACTIVE] = n_sp, dp, ep, n_act
+    ctr[WORK_ACTIVE], ctr[WORK_INPUTS] = work_act, work_in
     return n
 
 
 @njit(cache=True)
-def run_reference(n0, n1, st, theta, prm, sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
-                  seg, indices, weight, tab, coef, dmin, dmax, rec_idx, rec_v, rec_g, rec_base):
+def _update_part(n, lo, hi, a, b, c, d1, adapt, coef, neu, buf):
+    """Dense update of neurons lo..hi-1 at step n; their spikes go to buf[lo:], in neuron
+    order. Returns (number of spikes, number of neurons whose bound reaches threshold)."""
+    st, prm, theta = neu.st, neu.prm, neu.theta
+    m = lo
+    r = 0
+    for i in range(lo, hi):
+        if n >= st[i, FREE]:
+            gi = st[i, G]
+            v0 = prm[i, REST]
+            vi = v0 + (st[i, V] - v0) * a + gi * b
+            st[i, V] = vi
+            gi = gi * c
+            st[i, G] = gi
+            thr = prm[i, THR]
+            if adapt:
+                theta[i] *= d1
+                thr += theta[i]
+            if vi > thr:
+                buf[m] = i
+                m += 1
+                st[i, FREE] = n + prm[i, REF]
+            else:
+                u = vi - v0
+                bound = (u if u > 0.0 else 0.0) + (gi * coef.h_max if gi > 0.0 else 0.0)
+                if bound >= (prm[i, THR] - v0) - coef.eps:
+                    r += 1
+        st[i, UPD] = n
+    return m - lo, r
+
+
+@njit(cache=True)
+def _deliver_part(n, lo, hi, q, n_sp, coef, neu, syn, log):
+    """Dense delivery at step n of spikes log[q:] emitted at n - d, to neurons lo..hi-1 only."""
+    st = neu.st
+    while q < n_sp and log.step[q] <= n - syn.dmin:
+        pre = log.neuron[q]
+        kd = n - log.step[q] - syn.dmin
+        q += 1
+        for e in range(syn.seg[pre, kd], syn.seg[pre, kd + 1]):
+            j = syn.indices[e]
+            if lo <= j < hi:
+                w = syn.weight[e]
+                if w != 0.0 and n >= st[j, FREE]:
+                    st[j, G] += coef.w_syn * w
+
+
+@njit(cache=True, parallel=True)
+def run_dense(n0, n1, tab, coef, neu, syn, log, inp, probe, buf, threads):
     """Dense engine: every neuron is updated every step (what Brian2 and NEST do).
 
-    Same arguments as ``run_fast`` minus the activity bookkeeping; st[:, UPD] is unused.
-    Input reaching a neuron that spiked at this step is dropped explicitly (Brian2's
-    conditional write), which the following reset would overwrite anyway.
+    threads: number of partitions of the neurons (contiguous ranges), each updated and each
+      receiving its synaptic input on its own thread; the spike trains do not depend on it.
+    buf: int32 (N,) scratch. Sets st[:, UPD] = n for every neuron, and counts the neurons whose
+    bound reaches threshold in ctr[WORK_ACTIVE] (what the event-driven engine would step).
     """
-    wsyn, jump = coef[0], coef[8]
-    a, b, c = tab[1, 0], tab[1, 1], tab[1, 2]
-    d1 = tab[1, 3]
-    n_sp, dp, ep = ctr[0], ctr[1], ctr[2]
-    cap = sp_step.shape[0]
-    n_ev = ev_step.shape[0]
-    n_rec = rec_idx.shape[0]
+    st, prm, theta = neu.st, neu.prm, neu.theta
+    ctr = log.ctr
+    a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
+    adapt = coef.adapt_mv != 0.0
     nn = st.shape[0]
+    parts = max(1, min(threads, nn))
+    bounds = np.empty(parts + 1, np.int64)
+    for p in range(parts + 1):
+        bounds[p] = p * nn // parts
+    found = np.zeros(parts, np.int64)
+    reach = np.zeros(parts, np.int64)
+    n_sp, ep = ctr[N_SPIKES], ctr[NEXT_EVENT]
+    cap = log.step.shape[0]
+    n_ev = inp.step.shape[0]
     n = n0
     while n < n1:
         if cap - n_sp < nn + 1:
             break
+        # 1-2. update every neuron, threshold; spikes of part p go to buf[bounds[p]:]
+        for p in prange(parts):
+            found[p], reach[p] = _update_part(n, bounds[p], bounds[p + 1], a, b, c, d1, adapt,
+                                              coef, neu, buf)
         first = n_sp
-        for i in range(nn):
-            if n >= st[i, FREE]:
-                gi = st[i, G]
-                v0 = prm[i, REST]
-                vi = v0 + (st[i, V] - v0) * a + gi * b
-                st[i, V] = vi
-                st[i, G] = gi * c
-                theta[i] *= d1
-                if vi > prm[i, THR] + theta[i]:
-                    st[i, FREE] = n + prm[i, REF]
-                    st[i, UPD] = n  # marks "spiked at step n"
-                    sp_step[n_sp] = n
-                    sp_neu[n_sp] = i
-                    n_sp += 1
-        last = n_sp
-        while dp < n_sp and sp_step[dp] < n - dmax:
-            dp += 1
-        q = dp
-        while q < n_sp and sp_step[q] <= n - dmin:
-            pre = sp_neu[q]
-            kd = n - sp_step[q] - dmin
+        for p in range(parts):  # parts in order: spikes stay sorted by neuron
+            n_sp = _log_spikes(log, n, buf[bounds[p]:], found[p], n_sp)
+            ctr[WORK_ACTIVE] += reach[p] + found[p]
+        # 3a. delivery: every part scans all arriving spikes, keeps its own postsynaptic neurons
+        q0 = _first_to_deliver(log, n, syn.dmax, n_sp)
+        for p in prange(parts):
+            _deliver_part(n, bounds[p], bounds[p + 1], q0, n_sp, coef, neu, syn, log)
+        q = q0
+        while q < n_sp and log.step[q] <= n - syn.dmin:
+            kd = n - log.step[q] - syn.dmin
+            ctr[WORK_INPUTS] += syn.seg[log.neuron[q], kd + 1] - syn.seg[log.neuron[q], kd]
             q += 1
-            for e in range(seg[pre, kd], seg[pre, kd + 1]):
-                w = weight[e]
-                if w != 0.0:
-                    j = indices[e]
-                    if n >= st[j, FREE] and st[j, UPD] != n:
-                        st[j, G] += wsyn * w
-        while ep < n_ev and ev_step[ep] <= n:
-            i = ev_neu[ep]
-            if n >= st[i, FREE] and st[i, UPD] != n:
-                st[i, V] += ev_w[ep]
+        # 3b. input events of this step
+        while ep < n_ev and inp.step[ep] <= n:
+            i = inp.neuron[ep]
+            if n >= st[i, FREE]:
+                st[i, V] += inp.w[ep]
             ep += 1
-        for k in range(first, last):
-            i = sp_neu[k]
+            ctr[WORK_INPUTS] += 1
+        # 4. reset
+        for k in range(first, n_sp):
+            i = log.neuron[k]
             st[i, V] = prm[i, RESET]
             st[i, G] = 0.0
-            theta[i] += jump
-        if n_rec > 0:
-            row = n - rec_base
-            for r in range(n_rec):
-                rec_v[row, r] = st[rec_idx[r], V]
-                rec_g[row, r] = st[rec_idx[r], G]
+            theta[i] += coef.adapt_mv
+        if probe.idx.shape[0] > 0:
+            _sample(neu, probe, n)
         n += 1
-    ctr[0] = n_sp
-    ctr[1] = dp
-    ctr[2] = ep
+    ctr[N_SPIKES], ctr[NEXT_EVENT] = n_sp, ep
     return n
+
+
+@njit(cache=True)
+def to_dense(n, tab, coef, neu):
+    """Catch every neuron up to the end of step n - 1, before the dense engine runs step n."""
+    st, prm, theta = neu.st, neu.prm, neu.theta
+    adapt = coef.adapt_mv != 0.0
+    for j in range(st.shape[0]):
+        s = st[j, UPD]
+        if s < n - 1:
+            kj = _lag(s, st[j, FREE], n - 1)
+            if kj > 0:
+                v0 = coef.rest if coef.uniform else prm[j, REST]
+                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
+                                                     _kstep(tab, kj, coef), adapt)
+            st[j, UPD] = n - 1
+
+
+@njit(cache=True)
+def to_event(neu, act, coef, ctr):
+    """Rebuild the active list from the bound (pinned neurons always), after dense steps."""
+    st, prm = neu.st, neu.prm
+    n_act = 0
+    for i in range(st.shape[0]):
+        if act.pinned[i] != 0 or _reaches(st[i, V], st[i, G], prm[i, REST], prm[i, THR], coef):
+            act.is_active[i] = 1
+            act.active[n_act] = i
+            n_act += 1
+        else:
+            act.is_active[i] = 0
+    ctr[N_ACTIVE] = n_act
 
 
 def coefficient_table(params, size: int = 1 << 15) -> np.ndarray:

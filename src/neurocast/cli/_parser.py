@@ -1,0 +1,234 @@
+"""Every argument of the ``neurocast`` command, in one place.
+
+Building the parser imports nothing of the library (only argparse and the plain defaults), so
+``neurocast --help`` and ``--version`` are fast; the module of a subcommand (``cli/NAME.py``)
+is imported only when that subcommand runs. Choices that come from registries (models, plans,
+indicators, formats) are checked by the library when the command runs, with near-match hints.
+To add a subcommand: a function here that adds its parser, one entry in ``SUBCOMMANDS``, and a
+module ``cli/NAME.py`` with ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_INDICATOR, DEFAULT_MODELS
+
+__all__ = ["SUBCOMMANDS", "build_parser"]
+
+TOP_SHOWN = 10
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    """--json, and -q also after the subcommand (it is accepted before it too)."""
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="no progress bars")
+
+
+def _window(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--context", type=int, default=DEFAULT_CONTEXT,
+                   help=f"context frames C (default {DEFAULT_CONTEXT})")
+    p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON,
+                   help=f"frames ahead H (default {DEFAULT_HORIZON})")
+
+
+def _demo(sub) -> None:
+    p = sub.add_parser("demo", help="end to end: record the worm dataset, benchmark all baselines")
+    p.add_argument("--dataset", default="worm-default",
+                   help="dataset path or name to benchmark (default: worm-default, recorded on first use)")
+    p.add_argument("--out", default=None, help="output folder (default: <cache>/demo)")
+    _common(p)
+
+
+def _connectome_read_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading files")
+    g.add_argument("--from", dest="from_format", metavar="FORMAT",
+                   help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
+    g.add_argument("--columns", metavar="MAP",
+                   help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
+                        "count=syn_count[,sign=COL][,id=NEURON_ID_COL]")
+    g.add_argument("--neurons", metavar="PATH", help="neuron table for a single edge-table file")
+    g.add_argument("--sum-duplicates", action="store_true",
+                   help="add the counts of repeated pre→post rows (default: reject them)")
+
+
+def _connectome(sub) -> None:
+    p = sub.add_parser("connectome", help="list, inspect and convert connectomes")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _common(csub.add_parser("list", help="list the built-in connectomes"))
+    ip = csub.add_parser("info", help="statistics of a built-in connectome or a file")
+    ip.add_argument("source", metavar="NAME|PATH")
+    _common(ip)
+    _connectome_read_options(ip)
+    cp = csub.add_parser(
+        "convert", help="convert a connectome between formats (npz, flywire, neuprint, edgelist)",
+        description="Read SRC (built-in name, file or folder; format recognised from the path and "
+                    "the column names) and write DST (format from --to, else from the suffix: "
+                    ".npz native, .csv/.parquet edge list). See docs/connectomes.md.")
+    cp.add_argument("source", metavar="SRC", help="built-in name, file or folder")
+    cp.add_argument("destination", metavar="DST", help="output file or folder")
+    cp.add_argument("--to", dest="to_format", metavar="FORMAT",
+                    help="output format: npz, flywire, neuprint or edgelist "
+                         "(needed when DST has no .npz/.csv/.parquet suffix)")
+    cp.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    _common(cp)
+    _connectome_read_options(cp)
+
+
+def _simulate(sub) -> None:
+    p = sub.add_parser(
+        "simulate", help="simulate a connectome with the Shiu et al. 2024 LIF model",
+        description="Drive some neurons with Poisson input, optionally silence others, and "
+                    "report which neurons respond (Shiu et al. 2024 fly-brain LIF model).")
+    p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
+    p.add_argument("--model", default="shiu",
+                   help="neuron model preset: shiu (published, default) or shiu-adapt (with "
+                        "spike-frequency adaptation)")
+    p.add_argument("--stimulate", default="", metavar="NAMES|random:K",
+                   help="neurons driven by Poisson input: comma-separated names or ids, "
+                        "or random:K for K neurons picked with --seed")
+    p.add_argument("--rate", type=float, default=None, metavar="HZ",
+                   help="Poisson rate of the drive in Hz (default: the model's, 150)")
+    p.add_argument("--silence", default="", metavar="NAMES",
+                   help="comma-separated names or ids whose outgoing synapses are set to zero")
+    p.add_argument("--duration", type=float, default=1.0, metavar="S", help="simulated seconds (default 1)")
+    p.add_argument("--trials", type=int, default=1, metavar="N",
+                   help="independent trials (seeds SEED, SEED+1, ...; default 1)")
+    p.add_argument("--seed", type=int, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--dt", type=float, default=None, metavar="MS",
+                   help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay")
+    p.add_argument("--mode", default="fast", help="engine: fast (default) or reference (dense, slow)")
+    p.add_argument("--out", metavar="FILE", help="write spikes to FILE (.parquet or .npz); with "
+                   "several trials, one file per trial: FILE.trial000.parquet, ...")
+    p.add_argument("--plot", metavar="FILE.png", help="write a raster + rate plot of the responding neurons")
+    p.add_argument("--top", type=int, default=TOP_SHOWN, metavar="K",
+                   help=f"responding neurons listed (and plotted x4) (default {TOP_SHOWN})")
+    _common(p)
+
+
+def _record(sub) -> None:
+    p = sub.add_parser(
+        "record", help="simulate a connectome under a stimulus plan and image it (ΔF/F dataset)",
+        description="Simulate NET under a stimulus plan, pass the spikes through a calcium "
+                    "imaging model and write a zarr Dataset with the true connectome inside.")
+    p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
+    p.add_argument("--stimulus", metavar="PLAN",
+                   help="stimulus plan: worm-default, fly-zap, ... (an unknown name lists them)")
+    p.add_argument("--protocol", dest="old_protocol", metavar="NAME", help=argparse.SUPPRESS)
+    p.add_argument("--out", required=True, metavar="DATASET.zarr", help="output dataset (zarr folder)")
+    p.add_argument("--indicator", default=DEFAULT_INDICATOR, metavar="NAME",
+                   help=f"calcium indicator preset (default {DEFAULT_INDICATOR})")
+    p.add_argument("--seed", type=int, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--frames", type=int, default=None, metavar="N",
+                   help="record only N frames (conditions shortened in proportion), for quick runs")
+    p.add_argument("--snr", type=float, default=None, help="1-spike ΔF/F over noise s.d. (default 5)")
+    p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    _common(p)
+
+
+def _data(sub) -> None:
+    p = sub.add_parser("data", help="list, inspect, import, plot datasets and measure their realism")
+    dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _common(dsub.add_parser("list", help="built-in datasets and user datasets in the cache"))
+    ip = dsub.add_parser("info", help="shape, duration, conditions, sampling and source of a dataset")
+    ip.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    _common(ip)
+    mp = dsub.add_parser("import", help="convert a real recording (ZAPBench zarr, NWB, matrix, ...) to a dataset")
+    mp.add_argument("source", metavar="SRC")
+    mp.add_argument("out", metavar="DST.zarr")
+    mp.add_argument("--format", required=True, help="recording format: zapbench, nwb, matrix, or a plug-in's")
+    mp.add_argument("--dt-s", type=float, default=None,
+                    help="seconds per frame (required for matrix; zapbench default 0.9141)")
+    mp.add_argument("--names", default=None, help="text file with one neuron name per line")
+    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5 file")
+    mp.add_argument("--series", default=None, help="NWB RoiResponseSeries name (if several)")
+    mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
+    mp.add_argument("--conditions", default=None,
+                    help="condition frame offsets and names: '0,600,1200:rest,stim' "
+                         "(zapbench default: ZAPBench's 9 conditions)")
+    mp.add_argument("--heldout", default=None,
+                    help="held-out condition names, e.g. 'odor' (zapbench default: taxis)")
+    mp.add_argument("--allow-nan", action="store_true", help="keep NaN/inf (consumers must mask)")
+    mp.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    _common(mp)
+    pp = dsub.add_parser("plot", help="heatmap of traces sorted by similarity, or traces beside spikes")
+    pp.add_argument("dataset", metavar="DATASET")
+    pp.add_argument("--out", required=True, help="image file to write (PNG/PDF/SVG)")
+    pp.add_argument("--kind", default="heatmap", choices=("heatmap", "traces"),
+                    help="heatmap: all neurons; traces: example traces above their spikes")
+    pp.add_argument("--neurons", default=None, help="traces: names to show, e.g. AVAL,ASHL")
+    pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
+    pp.add_argument("--sort", default="cluster", choices=("cluster", "pc", "none"))
+    pp.add_argument("--max-rows", type=int, default=1000, help="at most this many rows (neurons are binned)")
+    pp.add_argument("--seed", type=int, default=0, help="seed of the neuron subsample for sorting")
+    pp.add_argument("--overwrite", action="store_true")
+    _common(pp)
+    sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
+                                       "against real recordings")
+    sp.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
+                    help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
+                         "or another dataset (default: celegans for C. elegans, else zebrafish)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the 140-neuron subsets")
+    sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
+    _common(sp)
+
+
+def _protocol(sub) -> None:
+    p = sub.add_parser("protocol", help="forecasting protocols: conditions, splits and windows")
+    psub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _common(psub.add_parser("list", help="list the protocol presets"))
+    sp = psub.add_parser("show", help="every condition × split with frames [start, stop) and windows")
+    sp.add_argument("name", metavar="NAME", help="zapbench, conditions or single")
+    sp.add_argument("--frames", type=int, default=None, help="number of frames (needed by 'single')")
+    sp.add_argument("--dataset", default=None,
+                    help="take the conditions (and frames) from this dataset (path or name)")
+    _window(sp)
+    _common(sp)
+
+
+def _bench(sub) -> None:
+    p = sub.add_parser("bench", help="benchmark forecasters on a dataset (scorecard, plots, report)")
+    p.add_argument("dataset", metavar="DATASET", nargs="?",
+                   help="a dataset store path or name (see `neurocast data list`; 'hcp-rest' = HCP fMRI)")
+    p.add_argument("--models", nargs="?", const="", default=None, metavar="a,b,c",
+                   help=f"comma-separated model names (default: {','.join(DEFAULT_MODELS)}); "
+                        "--models alone lists the available models")
+    _window(p)
+    p.add_argument("--protocol", default=None,
+                   help="zapbench, conditions or single (default: the dataset's own, else conditions "
+                        "if it has several, else single)")
+    p.add_argument("--metrics", default=None, metavar="a,b",
+                   help="comma-separated metric names (default: every registered metric: mae, mse, ...)")
+    p.add_argument("--group-by", default=None, metavar="COLUMN",
+                   help="also score neuron groups, e.g. 'type' (a column of the dataset's connectome)")
+    p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
+    _common(p)
+
+
+#: subcommand -> the function that adds its parser, in the order ``neurocast --help`` lists them.
+SUBCOMMANDS = {
+    "demo": _demo,
+    "connectome": _connectome,
+    "simulate": _simulate,
+    "record": _record,
+    "data": _data,
+    "protocol": _protocol,
+    "bench": _bench,
+}
+
+
+def build_parser(version: str) -> argparse.ArgumentParser:
+    """The whole command line; ``args.command`` names the subcommand to run."""
+    parser = argparse.ArgumentParser(
+        prog="neurocast",
+        description="Connectomes, whole-brain simulation, synthetic recordings and forecasting benchmarks.")
+    parser.add_argument("--version", action="version", version=f"neurocast {version}")
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in SUBCOMMANDS.values():
+        add(sub)
+    return parser

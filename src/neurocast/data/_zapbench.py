@@ -1,0 +1,108 @@
+"""ZAPBench's layout: a zarr array (t, f) of ΔF/F, time-major, read lazily (private)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import zarr
+from xarray.backends import BackendArray
+from xarray.core import indexing
+
+from neurocast.data._loading import _conditions, _neuron_names
+from neurocast.data._schema import make_dataset
+from neurocast.data.protocol import ZAPBENCH
+from neurocast.errors import FormatError
+
+__all__ = ["load_zapbench"]
+
+class _ZarrBackend(BackendArray):
+    """A zarr array behind xarray's lazy indexing: only the indexed chunks are read."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape = tuple(array.shape)
+        self.dtype = np.dtype(array.dtype)
+
+    def __getitem__(self, key):
+        return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.BASIC,
+                                                  self._read)
+
+    def _read(self, key):
+        return np.asarray(self.array[key])
+
+
+def _lazy_traces(array) -> xr.Variable:
+    """A (time, neuron) Variable reading ``array`` (a zarr array) only where indexed."""
+    return xr.Variable(("time", "neuron"), indexing.LazilyIndexedArray(_ZarrBackend(array)))
+
+
+def load_zapbench(
+    path: str | os.PathLike,
+    *,
+    condition_offsets: Sequence[int] | None = ZAPBENCH.offsets,
+    condition_names: Sequence[str] | None = ZAPBENCH.names,
+    dt_s: float = ZAPBENCH.dt_s,
+    heldout_conditions: Sequence[str] | None = None,
+    covariates: str | os.PathLike | None = None,
+    covariate_names: Sequence[str] | None = None,
+    neuron_names=None,
+    indicator: str = "",
+    allow_nan: bool = False,
+) -> xr.Dataset:
+    """Open traces in ZAPBench's layout: a zarr array (t, f) float32 of ΔF/F, time-major.
+
+    path: the zarr array (v3 or v2; ZAPBench's is v3 with dimension names ``t``, ``f``; other
+    dimension names raise FormatError). The traces stay lazy: frames are read on access.
+    condition_offsets / condition_names: frame offsets (first frame of each condition, then
+    the number of frames) and names; the defaults are ZAPBench's 9 conditions over 7,879
+    frames (pass ``None`` for both to use one condition "all"). dt_s: seconds per frame
+    (ZAPBench 0.9141). heldout_conditions: default ZAPBench's ("taxis") if present; names
+    given explicitly must be conditions of the recording. covariates: optional zarr array (t, k) of stimulus features, stored as
+    ``stimulus`` with ``covariate_names`` (default c0..). Neurons are named by trace index
+    ("0", "1", ...; ZAPBench's segment label is index + 1) unless neuron_names are given.
+    Raises FormatError on a wrong layout or mismatched sizes, NonFiniteError on NaN/inf
+    (scanned blockwise) unless ``allow_nan``.
+    """
+    path = Path(path)
+    what = f"ZAPBench traces '{path}'"
+    try:
+        arr = zarr.open_array(path, mode="r")
+    except Exception as exc:  # zarr raises several types for "not an array here"
+        raise FormatError(f"{what}: not a zarr array ({type(exc).__name__}: {exc})",
+                          "give the path of the traces array (e.g. .../traces), not its parent") from None
+    if arr.ndim != 2:
+        raise FormatError(f"{what}: array has shape {arr.shape}, expected 2-D (t, f)",
+                          "ZAPBench traces are time × neuron")
+    dims = getattr(arr.metadata, "dimension_names", None)
+    if dims is not None and tuple(dims) not in (("t", "f"), ("time", "neuron")):
+        raise FormatError(f"{what}: dimension names {tuple(dims)}, expected ('t', 'f')",
+                          "the first axis must be time (t), the second neurons (f)")
+    n_time, n_neuron = arr.shape
+    traces = _lazy_traces(arr) if arr.dtype == np.float32 else np.asarray(arr[...], dtype=np.float32)
+    condition = _conditions(n_time, condition_offsets, condition_names, what)
+    stim = None
+    if covariates is not None:
+        try:
+            cov = zarr.open_array(Path(covariates), mode="r")
+        except Exception as exc:
+            raise FormatError(f"covariates '{covariates}' are not a zarr array ({exc})") from None
+        stim = np.asarray(cov[...], dtype=np.float32)
+        if stim.ndim != 2 or stim.shape[0] != n_time:
+            raise FormatError(f"covariates have shape {stim.shape}, traces {n_time} frames",
+                              "give a (t, k) array with one row per frame")
+    if heldout_conditions is None:  # ZAPBench's held-out condition, if the recording has it
+        present = set(condition.tolist()) if condition is not None else set()
+        heldout_conditions = [h for h in ZAPBENCH.heldout if h in present]
+    return make_dataset(
+        traces, dt_s=dt_s, condition=condition,
+        neuron=_neuron_names(neuron_names, n_neuron, what),
+        stimulus=stim, covariate=covariate_names,
+        source=f"zapbench:{path.resolve()}", indicator=indicator,
+        heldout_conditions=heldout_conditions,
+        protocol="zapbench" if condition_names is not None and tuple(condition_names) == ZAPBENCH.names else "",
+        allow_nan=allow_nan,
+    )

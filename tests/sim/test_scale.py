@@ -1,0 +1,166 @@
+"""The simulator at every activity level (issue 16): threads, engine choice, sorting, memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurocast.errors import ConfigError, ResourceError
+from neurocast.sim import ShiuParams, build_network, estimate, simulate, simulate_chunks
+from neurocast.sim._params import common_step_ms, is_whole_steps
+from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
+from neurocast.spikes import Spikes
+
+
+def _same(a: Spikes, b: Spikes) -> bool:
+    return np.array_equal(a.steps, b.steps) and np.array_equal(a.neurons, b.neurons)
+
+
+@pytest.fixture(scope="module")
+def net10k(random10k):
+    return build_network(random10k)
+
+
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+def test_one_and_two_threads_give_identical_spikes(net10k, mode):
+    # 3,000 driven neurons: the fast mode runs dense after its first 1,000 steps (100 ms)
+    a = simulate(net10k, 300.0, stimulate="random:3000", seed=4, mode=mode, threads=1)
+    b = simulate(net10k, 300.0, stimulate="random:3000", seed=4, mode=mode, threads=2)
+    c = simulate(net10k, 300.0, stimulate="random:3000", seed=4, mode=mode, threads=3)
+    assert a.n_spikes > 10_000
+    assert a.attrs["dense_fraction"] >= 0.6
+    assert _same(a, b) and _same(a, c)
+
+
+@pytest.mark.parametrize("k", [2, 30, 300, 3000, 10_000])
+def test_event_dense_and_automatic_engines_agree_across_drives(net10k, k):
+    runs = {m: simulate(net10k, 300.0, stimulate=f"random:{k}", seed=k, mode=m)
+            for m in ("event", "reference", "fast")}
+    assert runs["event"].attrs["dense_fraction"] == 0.0
+    assert runs["reference"].attrs["dense_fraction"] == 1.0
+    assert _same(runs["event"], runs["reference"])
+    assert _same(runs["fast"], runs["reference"])
+    assert runs["event"].n_spikes > 0
+
+
+def test_automatic_choice_follows_activity(net10k):
+    few = simulate(net10k, 300.0, stimulate="random:2", seed=1)
+    many = simulate(net10k, 300.0, stimulate="random:10000", seed=1)
+    assert few.attrs["dense_fraction"] == 0.0
+    assert many.attrs["dense_fraction"] >= 0.6
+
+
+def test_switching_engines_mid_run_keeps_spikes(random10k):
+    # a strong drive for 150 ms, then none: the fast mode goes dense and back to event-driven
+    from neurocast.sim import PoissonInput
+
+    net = build_network(random10k)
+    burst = PoissonInput(np.arange(10_000), 150.0, 68.75, 0.0, 150.0)
+    fast = simulate(net, 500.0, inputs=burst, seed=3, mode="fast")
+    ref = simulate(net, 500.0, inputs=burst, seed=3, mode="reference")
+    assert 0.0 < fast.attrs["dense_fraction"] < 1.0
+    assert _same(fast, ref)
+
+
+def test_synchronous_spikes_are_sorted_within_each_step():
+    from neurocast.connectome import Connectome
+
+    n = 20_000
+    empty = Connectome.from_edges(pd.DataFrame({"id": np.arange(n)}), np.zeros(0, np.int64),
+                                  np.zeros(0, np.int64), np.zeros(0, np.int64))
+    net = build_network(empty)
+    # 500 Hz on every neuron: ~1,000 spikes per step, in random order in the active list
+    fast = simulate(net, 20.0, stimulate=np.arange(n), rate_hz=5000.0, seed=2, mode="event")
+    ref = simulate(net, 20.0, stimulate=np.arange(n), rate_hz=5000.0, seed=2, mode="reference")
+    assert fast.n_spikes > 50_000
+    assert _same(fast, ref)
+    key = fast.steps * n + fast.neurons
+    assert np.all(np.diff(key) > 0)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_streamed_file_equals_the_in_memory_run(net10k, tmp_path, suffix):
+    path = tmp_path / f"spikes{suffix}"
+    whole = simulate(net10k, 250.0, stimulate="random:200", seed=5)
+    counts = simulate_to_file(net10k, 250.0, path, chunk_ms=30.0, stimulate="random:200", seed=5)
+    back = Spikes.load(path)
+    assert _same(back, whole)
+    assert back.duration_ms == whole.duration_ms and back.n_neurons == whole.n_neurons
+    assert back.attrs["seed"] == 5 and "start_step" not in back.attrs
+    assert np.array_equal(counts, whole.counts())
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporaries left
+
+
+def test_streamed_file_is_not_left_half_written(net10k, tmp_path):
+    path = tmp_path / "spikes.npz"
+    chunks = simulate_chunks(net10k, 100.0, 20.0, stimulate="random:50", seed=1)
+    with pytest.raises(KeyboardInterrupt), SpikeFileWriter(path, 100.0) as writer:
+        writer.write(next(chunks))
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(Exception, match="cover"), SpikeFileWriter(path, 100.0) as writer:
+        writer.write(next(chunks))  # the run is not complete: no file
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_estimate_extrapolates_a_probe(net10k):
+    est = estimate(net10k, 10_000.0, stimulate="random:200", seed=0)
+    short = simulate(net10k, 200.0, stimulate="random:200", seed=0)
+    assert est.probe_ms == 200.0
+    assert est.n_spikes == pytest.approx(short.n_spikes * 50)
+    assert est.run_s > 0 and est.peak_bytes > 12 * est.n_spikes
+    est.check()  # fits
+
+
+def test_a_run_that_cannot_fit_is_refused_before_it_starts(net10k):
+    t0 = time.perf_counter()
+    with pytest.raises(ResourceError) as exc:
+        simulate(net10k, 1e15, stimulate="random:200", seed=0)
+    assert time.perf_counter() - t0 < 30
+    assert "memory" in exc.value.message and exc.value.hint
+
+
+def test_cli_huge_duration_ends_with_one_line_and_exit_2(tmp_path):
+    pytest.importorskip("cect")
+    cmd = [sys.executable, "-c", "import sys; from neurocast.cli import main; sys.exit(main())",
+           "simulate", "celegans-cook2019", "--stimulate", "ASHL", "--duration", "1e12"]
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert time.perf_counter() - t0 < 120
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 2 and lines[1].strip().startswith("hint:"), res.stderr
+    assert "Traceback" not in res.stderr
+    # streamed to a file, memory is not the limit, time is
+    res = subprocess.run([*cmd, "--out", str(tmp_path / "s.npz")], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 2 and "would take" in res.stderr, res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("changes", [{"delay_ms": 1.85}, {"refractory_ms": 2.25}, {"dt_ms": 0.07},
+                                     {"dt_ms": 0.3}, {"delay_ms": 1.77, "refractory_ms": 2.3}])
+def test_suggested_dt_satisfies_both_checks(changes):
+    with pytest.raises(ConfigError) as exc:
+        ShiuParams(**changes)
+    dt = float(exc.value.hint.rsplit("dt_ms=", 1)[1])
+    p = ShiuParams(**{**changes, "dt_ms": dt})  # does not raise
+    assert is_whole_steps(p.delay_ms, dt) and is_whole_steps(p.refractory_ms, dt)
+    assert dt <= changes.get("dt_ms", 0.1)
+
+
+def test_common_step():
+    assert common_step_ms(0.1, 1.85, 2.2) == 0.05
+    assert common_step_ms(0.1, 1.8, 2.2) == 0.1
+    assert common_step_ms(0.3, 1.8, 2.2) == 0.2
+    assert common_step_ms(0.1, 0.0, 0.0) == 0.1
+
+
+def test_threads_must_be_positive(net10k):
+    with pytest.raises(ConfigError, match="threads"):
+        simulate(net10k, 1.0, threads=0)
