@@ -144,7 +144,13 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from neurocast.data import STATISTICS, StatsConfig, compare_stats, realism_stats, resolve_reference
+    from neurocast.data import (
+        STATISTICS,
+        StatsConfig,
+        compare_stats,
+        realism_stats,
+        resolve_reference,
+    )
     from neurocast.data._realism_plots import realism_plots
 
     announce_build(args.dataset)

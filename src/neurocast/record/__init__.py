@@ -34,8 +34,8 @@ or call ``record_to(path, ...)``, which does exactly that.
 from neurocast.record import _plans  # noqa: F401  (registers the built-in stimulus plans)
 from neurocast.record._plan import PLANS, Condition, Drive, StimulusPlan, get_plan
 from neurocast.record._plans import worm_states
-from neurocast.record._states import BehaviouralState, StateProcess
 from neurocast.record._record import SIM_DT_MS, record, record_to
+from neurocast.record._states import BehaviouralState, StateProcess
 
 __all__ = [
     "PLANS",

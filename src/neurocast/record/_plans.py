@@ -9,7 +9,6 @@ from neurocast.record._plan import PLANS, Condition, Drive, StimulusPlan
 from neurocast.record._states import BehaviouralState, StateProcess
 from neurocast.sim import GradedParams
 
-
 #: C. elegans command states (Gray, Hill & Bargmann 2005; Kato et al. 2015): the neurons each
 #: state drives (glob patterns of Cook 2019 names). Forward: AVB/PVC/RIB/AIY and the B-type motor
 #: neurons; reverse: AVA/AVD/AVE/RIM/AIB and the A-type motor neurons; turn: SMD/RIV/RMD/SAA.
