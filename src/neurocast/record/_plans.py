@@ -20,13 +20,17 @@ WORM_STATE_NEURONS = {
 
 
 def worm_states(*, forward_s: float = 60.0, reverse_s: float = 20.0, turn_s: float = 12.0,
-                rate_hz: float = 50.0, weight_mv: float = 2000.0, n_random: int = 0) -> StateProcess:
+                rate_hz: float = 50.0, weight_mv: float = 2000.0, n_random: int = 0,
+                dwell_shape: float = 4.0) -> StateProcess:
     """Forward / reverse / turn command states switching on seconds (mean visit lengths in s).
 
-    Each state drives its neurons (``WORM_STATE_NEURONS``) with Poisson events; for the graded
-    model one event is a charge of C · weight_mv (mean current C · weight_mv · rate_hz: 1.5 pF ·
-    2000 mV · 50 Hz = 150 pA). Transitions: forward → reverse (0.8) or turn (0.2); reverse →
-    turn (0.6) or forward (0.4); turn → forward.
+    Each state drives its neurons (``WORM_STATE_NEURONS``) with a Poisson drive of ``rate_hz`` ×
+    ``weight_mv``; the graded model takes it as the mean current C · w · r (1.5 pF · 2000 mV ·
+    50 Hz = 150 pA). n_random: each state also drives its own fixed random set of this many
+    neurons. Visit lengths are gamma distributed (shape ``dwell_shape``: 4 makes the
+    forward-reverse-turn cycle fairly regular, as in Kato et al. 2015's whole-brain cycles).
+    Transitions: forward → reverse (0.8) or turn (0.2); reverse → turn (0.6) or forward (0.4);
+    turn → forward.
     """
     mk = {name: (Drive(names=pats, rate_hz=rate_hz, weight_mv=weight_mv),)
           + ((Drive(n_random=n_random, rate_hz=rate_hz, weight_mv=weight_mv),) if n_random else ())
@@ -34,24 +38,27 @@ def worm_states(*, forward_s: float = 60.0, reverse_s: float = 20.0, turn_s: flo
     return StateProcess(
         (BehaviouralState("forward", forward_s, mk["forward"]), BehaviouralState("reverse", reverse_s, mk["reverse"]),
          BehaviouralState("turn", turn_s, mk["turn"])),
-        transitions=((0.0, 0.8, 0.2), (0.4, 0.0, 0.6), (1.0, 0.0, 0.0)), initial="forward")
+        transitions=((0.0, 0.8, 0.2), (0.4, 0.0, 0.6), (1.0, 0.0, 0.0)), dwell_shape=dwell_shape,
+        initial="forward")
 
 
 def _worm_default(**knobs) -> StimulusPlan:
     """C. elegans (Cook 2019), graded model with gap junctions, command states and sensory pulses.
 
-    knobs (the calibration, docs/recordings.md): noise_pa, noise_tau_ms, event_rate_max_hz,
-    pulse_weight_mv, background_rate_hz, background_weight_mv, and worm_states() arguments.
+    The sensory conditions of worm-lif, each pulse a 150 pA current (50 Hz × 2000 mV × 1.5 pF)
+    into the sensory neurons. knobs (the calibration, docs/recordings.md): noise_pa,
+    noise_tau_ms, event_rate_max_hz, poisson_events (GradedParams), pulse_weight_mv,
+    background_rate_hz, background_weight_mv, and worm_states() arguments.
     """
     n = 360
     pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
-    sim = {"noise_pa": 4.0, "noise_tau_ms": 10_000.0, "event_rate_max_hz": 6.0}  # calibrated
+    sim = {"noise_pa": 4.0, "noise_tau_ms": 20_000.0, "event_rate_max_hz": 6.0}  # calibrated
     sim.update({k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz", "poisson_events")
                 if k in knobs})
     bg_rate = knobs.pop("background_rate_hz", 0.0)
     bg_w = knobs.pop("background_weight_mv", 0.0)
 
-    def pulse(names):  # 6 s on / 12 s off, 50 Hz of C · pulse_w charges (150 pA at 2000 mV)
+    def pulse(names):  # 6 s on / 12 s off, mean current C · pulse_w · 50 Hz (150 pA at 2000 mV)
         return (Drive(names=names, rate_hz=50.0, weight_mv=pulse_w, on_frames=10, off_frames=20),)
 
     conds = (
