@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,41 @@ def require_output_folder(path: str | os.PathLike) -> None:
                              "create the folder first or choose another path")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else (or unknown): leave its files alone
+    return True
+
+
+def clean_stale(path: str | os.PathLike) -> list[Path]:
+    """Remove leftovers of killed atomic writes of ``path``: ``.NAME.PID-XXXX.partial`` / ``.old``.
+
+    Only leftovers whose writing process (PID) no longer runs are removed, so a concurrent
+    write is never disturbed. Returns the removed paths.
+    """
+    path = Path(path)
+    removed = []
+    for p in path.parent.glob(f".{glob_escape(path.name)}.*"):
+        m = re.fullmatch(rf"\.{re.escape(path.name)}\.(\d+)-[0-9a-f]{{8}}\.(partial|old)", p.name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """A file name with glob special characters escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds.
@@ -48,11 +84,12 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             f"output '{path}' already exists", "choose another path or pass --overwrite"
         )
     require_output_folder(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
+    clean_stale(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
     try:
         yield tmp
         if path.is_dir() and not path.is_symlink():
-            old = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.old")
+            old = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.old")
             os.replace(path, old)
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)

@@ -60,3 +60,85 @@ def write_nwb():
     """Factory: write_nwb(path, data, rate=None, timestamps=None, container="DfOverF",
     n_series=1) writes an NWB file with RoiResponseSeries (time, roi) in processing/ophys."""
     return _write_nwb
+
+
+# ---------------------------------------------------------------------- real-recording layouts
+# Small files in the layouts scientists bring (docs/datasets.md shows the import commands).
+WORM_LABELS = ["AVAL", "", "AVAR", "", "RIML", "AVAL", "SMDVL", "", "ASHL", "AWCL", "", "AIBL"]
+
+
+def _worm_traces(n_time=240, n_neuron=12, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.53, 0.67, n_time))  # uneven volume times, as in whole-brain worm imaging
+    x = np.cumsum(rng.normal(0, 0.05, (n_time, n_neuron)), axis=0).astype(np.float32)
+    return t, x
+
+
+def _write_recordings(folder):
+    """Write the six layouts into ``folder``; return {kind: (path, expected facts)}."""
+    import h5py
+    import scipy.io
+
+    out = {}
+    t, x = _worm_traces()
+    # 1. NeuroPAL-like MATLAB v5 file: neuron × time traces, cell array of partial names, timestamps
+    names = np.array(WORM_LABELS, dtype=object)
+    scipy.io.savemat(folder / "worm_neuropal.mat", {"traces": x.T, "timestamps": t, "neuron_names": names})
+    out["worm_mat"] = folder / "worm_neuropal.mat"
+    # 2. MATLAB v7.3 (HDF5 inside): MATLAB writes column-major, names as a cell array of char
+    with h5py.File(folder / "worm_v73.mat", "w", userblock_size=512) as f:
+        d = f.create_dataset("traces", data=x)  # h5py sees the transpose of MATLAB's (neuron × time)
+        d.attrs["MATLAB_class"] = np.bytes_("double")
+        refs = []
+        for i, lab in enumerate(WORM_LABELS):
+            codes = np.array([[ord(c)] for c in lab], dtype=np.uint16) if lab else np.zeros((0, 0), np.uint16)
+            c = f.create_dataset(f"#refs#/n{i}", data=codes if lab else np.zeros(2, dtype=np.uint64))
+            c.attrs["MATLAB_class"] = np.bytes_("char")
+            refs.append(c.ref)
+        names_ds = f.create_dataset("neuron_names", data=np.array(refs, dtype=h5py.ref_dtype)[None, :])
+        names_ds.attrs["MATLAB_class"] = np.bytes_("cell")
+        ts = f.create_dataset("timestamps", data=t[None, :])
+        ts.attrs["MATLAB_class"] = np.bytes_("double")
+    with open(folder / "worm_v73.mat", "r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, written by a test".ljust(128, b" "))
+    out["worm_v73"] = folder / "worm_v73.mat"
+    # 3. Flavell-lab-like HDF5: (neuron × time) traces, byte-string labels, confocal timestamps
+    with h5py.File(folder / "worm_flavell.h5", "w") as f:
+        f["gcamp/trace_array"] = x.T
+        f["gcamp/timestamp_confocal"] = t
+        f["labels"] = np.array([lab.encode() for lab in WORM_LABELS])
+    out["worm_h5"] = folder / "worm_flavell.h5"
+    # 4. zebrafish tectum .npz: ΔF/F (time × cell), its frame rate, a NaN gap, one dead cell
+    rng = np.random.default_rng(1)
+    dff = rng.normal(0, 0.1, (300, 20)).astype(np.float32)
+    dff[100:103, 4] = np.nan
+    dff[:, 7] = 0.0
+    np.savez(folder / "tectum.npz", dff=dff, fps=np.float64(4.0))
+    out["tectum"] = folder / "tectum.npz"
+    # 5. zebrafish brain regions: CSV with a header of region names, one all-zero region
+    regions = ["TeO_L", "TeO_R", "Hb_L", "Hb_R", "Cb"]
+    r = rng.normal(0, 0.1, (260, 5))
+    r[:, 4] = 0.0
+    np.savetxt(folder / "regions.csv", r, delimiter=",", header=",".join(regions), comments="")
+    con = folder / "region_connectome"
+    con.mkdir()
+    (con / "neurons.csv").write_text("id,name\n" + "".join(f"{i},{n}\n" for i, n in enumerate(regions)))
+    (con / "edges.csv").write_text("pre,post,count\n0,1,5\n1,0,4\n2,0,2\n3,1,2\n4,2,1\n")
+    out["regions"] = folder / "regions.csv"
+    out["region_connectome"] = con
+    # 6. a plain matrix and a names file whose blank lines are unnamed neurons
+    np.save(folder / "plain.npy", x)
+    (folder / "names.txt").write_text("\n".join(WORM_LABELS) + "\n")
+    out["plain"] = folder / "plain.npy"
+    out["names"] = folder / "names.txt"
+    out["time_s"] = t - t[0]
+    out["traces"] = x
+    return out
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    """The six real-recording layouts written in tmp_path/rec: {kind: path, 'time_s', 'traces'}."""
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    return _write_recordings(folder)

@@ -15,7 +15,8 @@ def _saved(tmp_path, name="d.zarr", connectome=None, n_neuron=5):
     rng = np.random.default_rng(0)
     ds = nd.make_dataset(rng.standard_normal((700, n_neuron)), dt_s=0.6, condition=cond,
                          source="test", protocol="worm-test", indicator="gcamp6s", seed=7,
-                         heldout_conditions=["touch"])
+                         heldout_conditions=["touch"],
+                         neuron=None if connectome is None else connectome.names[:n_neuron])
     return nd.save_dataset(ds, tmp_path / name, connectome=connectome)
 
 
@@ -99,7 +100,7 @@ def test_import_errors_exit_2(tmp_path, capsys):
     np.save(tmp_path / "nan.npy", data)
     base = ["data", "import", str(tmp_path / "nan.npy"), str(tmp_path / "o.zarr"), "--format", "matrix"]
     assert main(base) == 2
-    assert "needs --dt-s" in capsys.readouterr().err
+    assert "holds no timestamps or frame interval" in capsys.readouterr().err
     assert main([*base, "--dt-s", "1"]) == 2
     assert "NaN" in capsys.readouterr().err
     (tmp_path / "names.txt").write_text("a\nb\n")

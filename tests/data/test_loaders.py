@@ -139,12 +139,16 @@ def test_matrix_npy_csv_h5(tmp_path):
 
     import h5py
     with h5py.File(tmp_path / "m.h5", "w") as f:
+        f["rec/a"] = data
+        f["rec/other"] = data[:, :2]
+    with pytest.raises(FormatError, match="holds 2 2-D arrays"):
+        nd.load_matrix(tmp_path / "m.h5", dt_s=0.2)
+    ds = nd.load_matrix(tmp_path / "m.h5", dt_s=0.2, key="rec/a")
+    np.testing.assert_array_equal(ds.traces.values, data)
+    with h5py.File(tmp_path / "named.h5", "w") as f:  # a conventional name picks the traces
         f["rec/dff"] = data
         f["rec/other"] = data[:, :2]
-    with pytest.raises(FormatError, match="holds 2 arrays"):
-        nd.load_matrix(tmp_path / "m.h5", dt_s=0.2)
-    ds = nd.load_matrix(tmp_path / "m.h5", dt_s=0.2, key="rec/dff")
-    np.testing.assert_array_equal(ds.traces.values, data)
+    np.testing.assert_array_equal(nd.load_matrix(tmp_path / "named.h5", dt_s=0.2).traces.values, data)
 
 
 def test_matrix_errors(tmp_path):

@@ -41,7 +41,9 @@ def test_roundtrip_identical_and_lazy(tmp_path):
     # lazily opened: traces are not a numpy array until read
     assert not isinstance(back.traces.variable._data, np.ndarray)
     np.testing.assert_array_equal(back.traces[10:20].values, ds.traces[10:20].values)
-    xr.testing.assert_identical(back.load(), ds)
+    # the store adds what the write saw in the values: no constant channel, no NaN
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
+    xr.testing.assert_identical(back.load(), ds.assign_attrs(quality))
     assert back.encoding["neurocast_path"] == str(path)
 
 
@@ -58,11 +60,12 @@ def test_blockwise_write_equals_single_write(tmp_path, monkeypatch):
     ds = _dataset(n_time=1000, n_neuron=7)
     monkeypatch.setattr(_store, "_WRITE_BLOCK_VALUES", 256 * 20)  # several append steps
     path = nd.save_dataset(ds, tmp_path / "blocks.zarr")
-    xr.testing.assert_identical(nd.open_dataset(path).load(), ds)
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
+    xr.testing.assert_identical(nd.open_dataset(path).load(), ds.assign_attrs(quality))
 
 
 def test_connectome_travels_with_the_data(tmp_path, tiny_connectome):
-    ds = _dataset(n_neuron=5)
+    ds = _dataset(n_neuron=5).assign_coords(neuron=["A", "B", "C", "D", "E"])
     path = nd.save_dataset(ds, tmp_path / "d.zarr", connectome=tiny_connectome)
     back = nd.dataset_connectome(path)
     assert back.equals(tiny_connectome)
@@ -81,9 +84,16 @@ def test_connectome_travels_with_the_data(tmp_path, tiny_connectome):
 
 def test_connectome_must_match_neurons(tmp_path, tiny_connectome):
     ds = _dataset(n_neuron=7)
-    with pytest.raises(FormatError, match="not in the connectome"):
+    with pytest.raises(FormatError, match="does not name 7 of the dataset's 7 neurons") as err:
         nd.save_dataset(ds, tmp_path / "d.zarr", connectome=tiny_connectome)
+    assert "'n0' vs 'A'" in str(err.value)  # the first differences are shown
     assert not (tmp_path / "d.zarr").exists()
+    # same count, other names: refused too (it used to be accepted silently)
+    with pytest.raises(FormatError, match="does not name 5"):
+        nd.save_dataset(_dataset(n_neuron=5), tmp_path / "d.zarr", connectome=tiny_connectome)
+    # a subset of the wired neurons, by name: accepted
+    sub = _dataset(n_neuron=2).assign_coords(neuron=["E", "B"])
+    nd.save_dataset(sub, tmp_path / "sub.zarr", connectome=tiny_connectome)
 
 
 def test_existing_output_needs_overwrite(tmp_path):

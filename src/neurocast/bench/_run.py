@@ -11,7 +11,7 @@ import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench._evaluate import evaluate
-from neurocast.bench._metrics import METRICS
+from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
 from neurocast.bench._statistics import write_statistics
@@ -21,12 +21,23 @@ from neurocast.data import (
     Protocol,
     dataset_connectome,
     protocol_for_dataset,
+    scan_traces,
     segments_for,
 )
-from neurocast.errors import ConfigError, FormatError, NeurocastError
+from neurocast.data._schema import as_str
+from neurocast.data._windows import finite_segments
+from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
 
-__all__ = ["DEFAULT_MODELS", "BenchResult", "neuron_groups", "run_benchmark"]
+__all__ = ["DEFAULT_MODELS", "NAN_POLICIES", "BenchResult", "neuron_groups", "run_benchmark"]
+
+#: What run_benchmark does with NaN/inf in the traces (real recordings have gaps).
+NAN_POLICIES = {
+    "raise": "refuse traces holding NaN/inf (the default: nothing is dropped silently)",
+    "skip-windows": "leave every window whose context or target touches a NaN out of fitting and scoring",
+    "mask-neurons": "leave every neuron holding a NaN out of fitting and scoring",
+}
+
 
 @dataclass(frozen=True)
 class BenchResult:
@@ -34,7 +45,8 @@ class BenchResult:
 
     scorecard: the xarray scorecard; protocol: the forecasting protocol it was scored under;
     summary: headline numbers per model (``summary_table``); files: written files by kind;
-    timings: {model: {"fit_s", "evaluate_s"}} in seconds.
+    timings: {model: {"fit_s", "evaluate_s"}} in seconds. notes: what was left out and why
+    (constant channels, NaN windows or neurons, models that do not apply), one line each.
     """
 
     scorecard: object
@@ -42,6 +54,7 @@ class BenchResult:
     summary: dict
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def neuron_groups(ds, column: str, connectome=None):
@@ -98,7 +111,8 @@ def _output_folder(out_dir, *, create: bool) -> Path:
 def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
-                  connectome=None, batch_windows: int | None = None) -> BenchResult:
+                  connectome=None, batch_windows: int | None = None, nan: str = "raise",
+                  keep_constant: bool = False, cv_folds: int = 0) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -110,6 +124,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     (atomically). mask: optional (time, neuron) bool. group_by: also score neuron groups: a
     column of the connectome's neuron table (e.g. 'type') or a dataset coordinate along
     ``neuron``; ``connectome`` defaults to the dataset's own.
+    nan: what to do with NaN/inf in the traces, one of ``NAN_POLICIES`` ('raise', 'skip-windows',
+    'mask-neurons'); the scorecard counts what was left out (``n_windows_skipped`` per
+    condition, attrs ``nan_policy``, ``neurons_left_out``). keep_constant: score dead/constant
+    channels too (by default they are left out of fitting and scoring: they only reward
+    predicting a flat line). A ``stimulus`` model is left out (with a note) on datasets without
+    stimulus covariates. cv_folds: blocked cross-validation with this many folds (0 = off):
+    every fold is fitted and scored (``Protocol.folds``), and each condition's test windows of
+    all folds are pooled (every frame of a training condition is then a test target once).
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     """
     if isinstance(models, str):
@@ -133,22 +155,50 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         _output_folder(out_dir, create=False)  # before the (long) fitting
     if "traces" not in ds:
         raise NeurocastError("the dataset has no 'traces' variable", "give a dataset in the neurocast schema")
-    traces = ds["traces"]
+    if nan not in NAN_POLICIES:
+        raise ConfigError(f"unknown NaN policy {nan!r}", "choose one of: " + ", ".join(NAN_POLICIES))
+    notes: list[str] = []
+    if "stimulus" in names and "stimulus" not in ds:
+        names = [n for n in names if n != "stimulus"]
+        notes.append("stimulus: left out, the dataset has no stimulus covariates to average over")
+        if not names:
+            raise ConfigError("the stimulus baseline needs stimulus covariates, which this dataset lacks",
+                              "choose other models, e.g. --models naive,mean,linear")
+    keep, bad_frames, left_out = _select(ds, nan, keep_constant, notes)
+    traces = ds["traces"] if keep.all() else ds["traces"].isel(neuron=np.flatnonzero(keep))
     stimulus = ds["stimulus"] if "stimulus" in ds else None
     groups, group_names = (None, ("all",)) if group_by is None else neuron_groups(ds, group_by, connectome)
-    train = segments_for(traces, proto, "train", stimulus=stimulus)
-    val = segments_for(traces, proto, "val", stimulus=stimulus)
+    if groups is not None:
+        groups = groups[keep]
+    if mask is not None and not keep.all():
+        mask = np.asarray(mask)[:, keep]
+    folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
+    for p in folds:
+        p.splits()  # every fold fits, checked before any fitting
     results, timings, fitted = {}, {}, {}
     for name in names:
-        model = given[name] if name in given else get_model(name, horizon=horizon)
-        t0 = time.perf_counter()
-        model.fit(train, val)
-        t1 = time.perf_counter()
-        results[name] = evaluate(model, traces, proto, stimulus=stimulus, mask=mask, groups=groups,
-                                 group_names=group_names, statistics=statistics,
-                                 batch_windows=batch_windows)
-        t2 = time.perf_counter()
-        timings[name] = {"fit_s": t1 - t0, "evaluate_s": t2 - t1}
+        per_fold = []
+        timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
+        for p in folds:
+            train = segments_for(traces, p, "train", stimulus=stimulus)
+            val = segments_for(traces, p, "val", stimulus=stimulus)
+            if bad_frames is not None:
+                train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
+                if not train:
+                    raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
+                                         "use --nan mask-neurons (drop the neurons with gaps) instead")
+            model = given[name] if name in given else get_model(name, horizon=horizon)
+            t0 = time.perf_counter()
+            model.fit(train, val)
+            t1 = time.perf_counter()
+            per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
+                                     group_names=group_names, statistics=statistics,
+                                     batch_windows=batch_windows, skip_frames=bad_frames))
+            t2 = time.perf_counter()
+            timings[name]["fit_s"] += t1 - t0
+            timings[name]["evaluate_s"] += t2 - t1
+        results[name] = per_fold[0] if len(per_fold) == 1 else {
+            c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
         fitted[name] = {"config": model.config(), "fitted": model.fitted}
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
@@ -159,8 +209,17 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         "n_frames": int(ds.sizes["time"]),
         "models": fitted,
         "group_by": group_by or "",
+        "nan_policy": nan,
+        "keep_constant": int(keep_constant),
+        "neurons_left_out": left_out,
+        "notes": list(notes),
+        "cv_folds": int(cv_folds or 0),
     }
     card = build_scorecard(results, proto, metrics=metrics, timings=timings, attrs=attrs)
+    first = results[names[0]]
+    card["n_windows_skipped"] = ("condition",), np.array(
+        [int((first[c].count.sum(axis=(1, 2)) == 0).sum()) if bad_frames is not None else 0
+         for c in card["condition"].values.tolist()], dtype=np.int64)
     files: dict[str, Path] = {}
     if out_dir is not None:
         out = _output_folder(out_dir, create=True)
@@ -171,4 +230,60 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
         label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
         files["report"] = write_report(card, out / "report.html", images, title=label)
-    return BenchResult(card, proto, summary_table(card), files, timings)
+    return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
+
+
+def concat_windows(parts: list[WindowStats]) -> WindowStats:
+    """The windows of several test sets of one condition (e.g. cross-validation folds) as one."""
+    first = parts[0]
+    out = WindowStats(sum(p.n_windows for p in parts), first.horizon, first.group_names, first.groups,
+                      list(first.sums))
+    out.sums = {k: np.concatenate([p.sums[k] for p in parts]) for k in first.sums}
+    out.count = np.concatenate([p.count for p in parts])
+    return out
+
+
+def _select(ds, nan: str, keep_constant: bool, notes: list[str]):
+    """Which neurons are fitted and scored, and which frames are bad (NaN) among them.
+
+    Returns (keep bool (neuron,), bad_frames bool (time,) or None, {reason: [names]}).
+    Uses the constant channels and NaN count the store recorded on import when it has them,
+    else scans the traces once.
+    """
+    names = as_str(ds["neuron"].values)
+    attrs = ds.attrs
+    scan = None
+    if "constant_neurons" in attrs and int(attrs.get("n_nan_values", -1)) == 0:
+        constant = np.isin(names, [str(c) for c in attrs["constant_neurons"]])
+        nan_per_neuron = np.zeros(names.size, dtype=np.int64)
+    else:
+        scan = scan_traces(ds["traces"])
+        constant, nan_per_neuron = scan.constant, scan.nan_per_neuron
+    keep = np.ones(names.size, dtype=bool)
+    left_out: dict[str, list[str]] = {}
+    if not keep_constant and constant.any():
+        keep &= ~constant
+        left_out["constant"] = names[constant].tolist()
+        notes.append(f"{int(constant.sum())} dead/constant channel(s) left out of fitting and scoring "
+                     f"(e.g. {', '.join(names[constant][:3])}); keep them with --keep-constant")
+    has_nan = (nan_per_neuron > 0) & keep
+    bad_frames = None
+    if has_nan.any():
+        n_values = int(nan_per_neuron[keep].sum())
+        if nan == "raise":
+            raise NonFiniteError(
+                f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s)",
+                "leave out the windows that touch them (--nan skip-windows) or those neurons "
+                "(--nan mask-neurons)")
+        if nan == "mask-neurons":
+            keep &= ~has_nan
+            left_out["nan"] = names[has_nan].tolist()
+            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN left out of fitting and scoring")
+        else:
+            bad_frames = scan.bad_frames_among(keep, ds["traces"])
+            notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN: windows touching them left out "
+                         "of fitting and scoring (counted in n_windows_skipped)")
+    if not keep.any():
+        raise ConfigError("no neuron left to score: every channel is constant or holds NaN",
+                          "check the recording, or pass --keep-constant")
+    return keep, bad_frames, left_out

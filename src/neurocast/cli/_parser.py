@@ -17,6 +17,8 @@ from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_INDICA
 __all__ = ["SUBCOMMANDS", "build_parser"]
 
 TOP_SHOWN = 10
+#: ``bench --models`` given alone (list the models); ``--models ""`` is an empty list (an error).
+LIST_MODELS = "\x00list"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -102,6 +104,7 @@ def _simulate(sub) -> None:
     p.add_argument("--out", metavar="FILE", help="write spikes to FILE (.parquet or .npz); with "
                    "several trials, one file per trial: FILE.trial000.parquet, ...")
     p.add_argument("--plot", metavar="FILE.png", help="write a raster + rate plot of the responding neurons")
+    p.add_argument("--overwrite", action="store_true", help="replace existing --out / --plot files")
     p.add_argument("--top", type=int, default=TOP_SHOWN, metavar="K",
                    help=f"responding neurons listed (and plotted x4) (default {TOP_SHOWN})")
     _common(p)
@@ -140,8 +143,15 @@ def _data(sub) -> None:
     mp.add_argument("out", metavar="DST.zarr")
     mp.add_argument("--format", required=True, help="recording format: zapbench, nwb, matrix, or a plug-in's")
     mp.add_argument("--dt-s", type=float, default=None,
-                    help="seconds per frame (required for matrix; zapbench default 0.9141)")
-    mp.add_argument("--names", default=None, help="text file with one neuron name per line")
+                    help="seconds per frame (matrix: only if the file has no timestamps or frame "
+                         "interval; zapbench default 0.9141)")
+    mp.add_argument("--names", default=None,
+                    help="text file with one neuron name per line (a blank line = an unnamed neuron)")
+    mp.add_argument("--resample", type=float, default=None, metavar="S",
+                    help="interpolate uneven frames onto a uniform grid of S seconds (default: keep "
+                         "the file's own timestamps)")
+    mp.add_argument("--connectome", default=None, metavar="FILE",
+                    help="attach this connectome (its neuron names must match the recording's)")
     mp.add_argument("--key", default=None, help="array inside an .npz/HDF5 file")
     mp.add_argument("--series", default=None, help="NWB RoiResponseSeries name (if several)")
     mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
@@ -153,6 +163,15 @@ def _data(sub) -> None:
     mp.add_argument("--allow-nan", action="store_true", help="keep NaN/inf (consumers must mask)")
     mp.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(mp)
+    ap = dsub.add_parser("attach", help="attach a connectome to a dataset (neuron names must match)")
+    ap.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    ap.add_argument("connectome", metavar="CONNECTOME", help="built-in connectome name or file")
+    ap.add_argument("--overwrite", action="store_true", help="replace an attached connectome")
+    _common(ap)
+    _connectome_read_options(ap)
+    vp = dsub.add_parser("verify", help="read every chunk and the stored connectome; report damage")
+    vp.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    _common(vp)
     pp = dsub.add_parser("plot", help="heatmap of traces sorted by similarity, or traces beside spikes")
     pp.add_argument("dataset", metavar="DATASET")
     pp.add_argument("--out", required=True, help="image file to write (PNG/PDF/SVG)")
@@ -193,7 +212,7 @@ def _bench(sub) -> None:
     p = sub.add_parser("bench", help="benchmark forecasters on a dataset (scorecard, plots, report)")
     p.add_argument("dataset", metavar="DATASET", nargs="?",
                    help="a dataset store path or name (see `neurocast data list`; 'hcp-rest' = HCP fMRI)")
-    p.add_argument("--models", nargs="?", const="", default=None, metavar="a,b,c",
+    p.add_argument("--models", nargs="?", const=LIST_MODELS, default=None, metavar="a,b,c",
                    help=f"comma-separated model names (default: {','.join(DEFAULT_MODELS)}); "
                         "--models alone lists the available models")
     _window(p)
@@ -204,7 +223,32 @@ def _bench(sub) -> None:
                    help="comma-separated metric names (default: every registered metric: mae, mse, ...)")
     p.add_argument("--group-by", default=None, metavar="COLUMN",
                    help="also score neuron groups, e.g. 'type' (a column of the dataset's connectome)")
+    p.add_argument("--nan", default="raise", choices=("raise", "skip-windows", "mask-neurons"),
+                   help="NaN gaps: raise (default), skip-windows (leave out windows touching a NaN) "
+                        "or mask-neurons (leave out neurons holding a NaN)")
+    p.add_argument("--folds", type=int, default=0, metavar="K",
+                   help="blocked cross-validation: K interleaved test blocks per training condition, "
+                        "gaps of C + H frames around each (default 0: the temporal 70/10/20 split)")
+    p.add_argument("--keep-constant", action="store_true",
+                   help="also score dead/constant channels (left out by default)")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
+    _common(p)
+
+
+def _infer(sub) -> None:
+    p = sub.add_parser("infer", help="infer connectivity from a recording and score it against the true wiring")
+    p.add_argument("dataset", metavar="DATASET", help="a dataset store path or name (see `neurocast data list`)")
+    p.add_argument("--truth", default=None, metavar="CONNECTOME",
+                   help="the true connectome (built-in name or file; default: the one stored with the dataset)")
+    p.add_argument("--methods", default=None, metavar="a,b",
+                   help="comma-separated methods (default: every method that applies; pearson, partial, "
+                        "ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
+    p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
+                   help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the observed subset and of the sample of non-edges (default 0)")
+    p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
     _common(p)
 
 
@@ -217,6 +261,7 @@ SUBCOMMANDS = {
     "data": _data,
     "protocol": _protocol,
     "bench": _bench,
+    "infer": _infer,
 }
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
-from neurocast.catalog import open_dataset
+from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
-from neurocast.errors import ConfigError
+from neurocast.data import check_dataset
+from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, parse_model_names
 
 
@@ -54,7 +56,7 @@ def _list_models(as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.models == "":
+    if args.models == LIST_MODELS:
         return _list_models(args.json)
     if args.dataset is None:
         raise ConfigError("bench needs a dataset", "e.g. neurocast bench worm-default "
@@ -64,20 +66,46 @@ def run(args: argparse.Namespace) -> int:
     if metrics is not None and not metrics:
         raise ConfigError("--metrics names no metric", "e.g. --metrics mae,mse")
     announce_build(args.dataset)
-    ds = open_dataset(args.dataset)
+    store = resolve(args.dataset)
+    check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
+    ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
     out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise ConfigError(f"output folder '{out}' already holds files (a previous benchmark?)",
+                          "choose another folder with --out, or pass --overwrite to replace its files")
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames), C = {args.context}, "
          f"H = {args.horizon}")
-    result = run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
-                           protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
-                           title=f"neurocast benchmark: {args.dataset}")
+    try:
+        result = _run(ds, models, metrics, out, args)
+    except NeurocastError:
+        raise
+    except Exception:  # a chunk that cannot be decoded surfaces while reading: report it as verify does
+        check_dataset(store)
+        raise
+    for note in result.notes:
+        info(f"note: {note}")
+    _print(result, args)
+    return 0
+
+
+def _run(ds, models, metrics, out, args):
+    return run_benchmark(ds, models=models, context=args.context, horizon=args.horizon,
+                         protocol=args.protocol, metrics=metrics, out_dir=out, group_by=args.group_by,
+                         title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
+                         keep_constant=args.keep_constant, cv_folds=args.folds)
+
+
+def _print(result, args) -> None:
     if args.json:
         print_json({
             "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),
             "context": args.context, "horizon": args.horizon, "summary": result.summary,
             "timings": result.timings, "by_group": _group_summary(result.scorecard),
             "files": {k: str(v) for k, v in result.files.items()},
+            "notes": list(result.notes), "nan": args.nan,
+            "n_windows_skipped": dict(zip(result.scorecard["condition"].values.tolist(),
+                                          result.scorecard["n_windows_skipped"].values.tolist(), strict=True)),
         })
     else:
         print(format_summary(result.summary))
@@ -88,4 +116,3 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {m:<10} " + "  ".join(f"{g} {'–' if v is None else f'{v:.4g}'}"
                                                 for g, v in row.items()))
         print(f"report: {result.files['report']}")
-    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from neurocast.catalog import (
     DATASETS,
@@ -11,15 +12,25 @@ from neurocast.catalog import (
     is_built,
     list_datasets,
     open_dataset,
+    resolve,
 )
 from neurocast.cli._output import info, print_json, split_list
-from neurocast.data import load_recording, save_dataset
+from neurocast.cli.connectome import read_options
+from neurocast.connectome import load_connectome
+from neurocast.data import (
+    DamagedDatasetError,
+    attach_connectome,
+    load_recording,
+    save_dataset,
+    verify_dataset,
+)
 from neurocast.data.plot import traces_heatmap, traces_with_spikes
 from neurocast.errors import ConfigError
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"list": _list, "info": _info, "import": _import, "plot": _plot, "stats": _stats}[args.action](args)
+    return {"list": _list, "info": _info, "import": _import, "plot": _plot, "attach": _attach,
+            "verify": _verify, "stats": _stats}[args.action](args)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -52,6 +63,23 @@ def format_info(s: dict) -> str:
     con = s["connectome"]
     lines.append("connectome   " + (f"{con['name']} ({con['n_neurons']:,} neurons, "
                                     f"{con['n_connections']:,} connections)" if con else "none attached"))
+    iv = s.get("frame_interval_s") or []
+    if iv and iv[2] - iv[0] > 0.01 * iv[1]:
+        lines.append(f"frame times  uneven: {iv[0]:.4g}–{iv[2]:.4g} s apart (median {iv[1]:.4g} s); "
+                     "windows step frame by frame (import with --resample S for a uniform grid)")
+    if s.get("resampled_s"):
+        lines.append(f"frame times  resampled on import to {s['resampled_s']:g} s")
+    if s.get("n_unnamed") or s.get("n_renamed"):
+        lines.append(f"names        {s['n_unnamed']} unnamed (unnamed-<column>), {s['n_renamed']} repeated "
+                     "(NAME#2, ...); raw labels in the 'label' coordinate")
+    const = s.get("constant_neurons") or []
+    lines.append("constant     " + (f"{len(const)} dead/constant channel(s): {', '.join(const[:8])}"
+                                    + (" ..." if len(const) > 8 else "")
+                                    + " (left out of bench scoring; --keep-constant keeps them)"
+                                    if const else "none"))
+    lines.append("NaN          " + (f"{s['n_nan_values']:,} value(s) in {s['n_nan_frames']:,} frame(s) "
+                                    "(bench --nan skip-windows or --nan mask-neurons)"
+                                    if s.get("n_nan_values") else "none"))
     lines.append("conditions")
     held = set(s["heldout_conditions"])
     for c in s["conditions"]:
@@ -100,11 +128,18 @@ def _import(args: argparse.Namespace) -> int:
         "heldout_conditions": split_list(args.heldout) if args.heldout is not None else None,
         "allow_nan": args.allow_nan or None,
     }
+    if args.resample is not None:
+        given["resample_s"] = args.resample
+    if Path(args.out).exists() and not args.overwrite:  # before reading a large source
+        raise ConfigError(f"output '{args.out}' already exists", "choose another path or pass --overwrite")
+    connectome = load_connectome(args.connectome) if args.connectome else None
     ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
-    path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan)
+    path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
+                        connectome=connectome)
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
-               "source": ds.attrs["source"]}
+               "source": ds.attrs["source"], "connectome": connectome.name if connectome else None,
+               "constant_neurons": dataset_info(path)["constant_neurons"]}
     if args.json:
         print_json(summary)
     else:
@@ -189,4 +224,28 @@ def _stats(args: argparse.Namespace) -> int:
     print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics")
     for p in plots:
         info(f"wrote {p}")
+def _attach(args: argparse.Namespace) -> int:
+    path = resolve(args.dataset, build=False)
+    connectome = load_connectome(args.connectome, **read_options(args))
+    file = attach_connectome(path, connectome, overwrite=args.overwrite)
+    if args.json:
+        print_json({"dataset": str(path), "connectome": connectome.name, "file": str(file),
+                    "n_neurons": connectome.n_neurons})
+    else:
+        info(f"attached {connectome.name} ({connectome.n_neurons:,} neurons) to {path}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    path = resolve(args.dataset, build=False)
+    report = verify_dataset(path)
+    if args.json:
+        print_json({"dataset": str(path), "ok": report.ok, "n_chunks": report.n_chunks,
+                    "problems": report.problems})
+    elif report.ok:
+        print(f"{path}: intact ({report.n_chunks:,} chunks read"
+              + (", connectome readable)" if (path / "connectome.npz").exists() else ")"))
+    if not report.ok:
+        raise DamagedDatasetError(report.message(), "re-create it (neurocast record / neurocast data import "
+                                  "--overwrite) or restore it from a copy")
     return 0

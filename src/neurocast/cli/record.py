@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
     if args.frames is not None and args.frames < 1:
         raise ConfigError(f"--frames must be >= 1, got {args.frames}", "e.g. --frames 300")
     plan = get_plan(args.stimulus)  # cheap checks first: a mistake must not cost a simulation
+    if args.frames is not None and args.frames > plan.n_frames:
+        raise ConfigError(f"--frames {args.frames} is longer than the stimulus plan '{plan.name}' "
+                          f"({plan.n_frames:,} frames)",
+                          f"use --frames {plan.n_frames} or less (fewer frames shorten every condition)")
     indicator = get_indicator(args.indicator).name
     observe = ObserveConfig(indicator=indicator) if args.snr is None else \
         ObserveConfig(indicator=indicator, snr=args.snr)

@@ -49,6 +49,13 @@ def _check_args(args: argparse.Namespace) -> None:
     for path in (args.out, args.plot):
         if path and not Path(path).resolve().parent.is_dir():
             raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
+    planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
+               *([Path(args.plot)] if args.plot else [])]
+    existing = [str(p) for p in planned if p.exists()]
+    if existing and not args.overwrite:
+        raise ConfigError(f"output {existing[0]} already exists"
+                          + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
+                          "choose another path or pass --overwrite")
 
 
 # ---------------------------------------------------------------------------- the command

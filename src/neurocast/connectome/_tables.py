@@ -166,6 +166,18 @@ def first_row(path: Path, mask: np.ndarray) -> str:
 
 
 def check_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Neuron ids as an exact int64 array, shape (rows,); see ``_parse_ids``. Negative ids raise FormatError."""
+    ids = _parse_ids(values, col, path, what)
+    negative = ids < 0
+    if negative.any():
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds a negative neuron id, "
+                          f"{int(ids[negative][0])} at {first_row(path, negative)}",
+                          "neuron ids are non-negative integers; fix that row, or map the right column "
+                          "with --columns")
+    return ids
+
+
+def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
     """Neuron ids as an exact int64 array, shape (rows,).
 
     Accepts integer columns as they are. Float columns are accepted only if every value

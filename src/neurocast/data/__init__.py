@@ -15,6 +15,9 @@ Public API::
     save_dataset(ds, path, *, connectome=None, overwrite=False, allow_nan=False) -> Path
     open_dataset(path, *, allow_nan=False) -> xarray.Dataset (lazy)
     dataset_connectome(path_or_ds) -> Connectome | None;  dataset_info(path_or_ds) -> dict
+    attach_connectome(path, connectome, *, overwrite=False); check_connectome(ds, connectome)
+    verify_dataset(path) -> VerifyReport;  check_dataset(path) raises DamagedDatasetError
+    scan_traces(traces) -> TraceScan (NaN gaps, constant channels);  unique_names(labels)
     LOADERS (registry of Loader), load_recording(path, format, **options) -> Dataset
     load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...) -> Dataset
     Protocol, get_protocol, protocol_for_dataset, ZAPBENCH, PRESETS    splits (data.protocol)
@@ -27,9 +30,10 @@ Public API::
 """
 
 from neurocast.data._info import dataset_info
-from neurocast.data._loading import LOADERS, Loader, load_recording
+from neurocast.data._loading import LOADERS, Loader, load_recording, unique_names
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
+from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
 from neurocast.data._reference import (
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
@@ -46,7 +50,14 @@ from neurocast.data._schema import (
     validate_dataset,
 )
 from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
-from neurocast.data._store import dataset_connectome, open_dataset, save_dataset
+from neurocast.data._store import (
+    attach_connectome,
+    check_connectome,
+    dataset_connectome,
+    open_dataset,
+    save_dataset,
+)
+from neurocast.data._verify import DamagedDatasetError, VerifyReport, check_dataset, verify_dataset
 from neurocast.data._windows import Segment, WindowMeta, segments_for
 from neurocast.data._zapbench import load_zapbench
 from neurocast.data.protocol import (
@@ -62,9 +73,11 @@ from neurocast.data.protocol import (
 
 LOADERS.register(Loader("zapbench", "ZAPBench's zarr array (t, f) of ΔF/F, read lazily", load_zapbench))
 LOADERS.register(Loader("nwb", "an ophys RoiResponseSeries of an NWB 2.x file", load_nwb))
-LOADERS.register(Loader("matrix", "a (time × neuron) matrix: .npy, .npz, HDF5, CSV/TSV/text", load_matrix))
+LOADERS.register(Loader("matrix", "a (time × neuron) matrix and its metadata: .npy, .npz, .mat, HDF5, "
+                        "CSV/TSV/text", load_matrix))
 
 __all__ = [
+    "CONSTANT_ATOL",
     "DEFAULT_CONTEXT",
     "DEFAULT_HORIZON",
     "LOADERS",
@@ -73,12 +86,18 @@ __all__ = [
     "SCORED_STATISTICS",
     "STATISTICS",
     "ZAPBENCH",
+    "DamagedDatasetError",
     "Loader",
     "Protocol",
     "Segment",
     "SplitRange",
     "StatsConfig",
+    "TraceScan",
+    "VerifyReport",
     "WindowMeta",
+    "attach_connectome",
+    "check_connectome",
+    "check_dataset",
     "check_finite",
     "compare_stats",
     "condition_blocks",
@@ -98,7 +117,10 @@ __all__ = [
     "reference_table",
     "resolve_reference",
     "save_dataset",
+    "scan_traces",
     "segments_for",
     "trace_stats",
+    "unique_names",
     "validate_dataset",
+    "verify_dataset",
 ]

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._schema import condition_blocks
+from neurocast.data._quality import scan_traces
+from neurocast.data._schema import as_str, condition_blocks
 from neurocast.data._store import CONNECTOME_FILE, dataset_connectome, open_dataset
 
 __all__ = ["dataset_info"]
@@ -25,8 +26,14 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     conditions (name, start_frame, stop_frame (exclusive), n_frames, start_s), heldout_conditions,
     source, protocol, stimulus_plan, indicator, seed, neurocast_version, variables, covariates,
     has_spike_counts, has_connectome, connectome (name, n_neurons, n_connections or None),
-    store_bytes (on disk, or None for in-memory data), traces_bytes.
+    store_bytes (on disk, or None for in-memory data), traces_bytes; the values' quality:
+    constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames (from the
+    store's attrs, written on import; scanned here for datasets without them); the timing:
+    frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
+    resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
+    ``label`` was empty or repeated).
     Opening validates the dataset (NaN allowed here: info reports, it does not judge values).
+    Raises DamagedDatasetError (from ``open_dataset``) if chunk files are missing.
     """
     ds = path_or_dataset if isinstance(path_or_dataset, xr.Dataset) else open_dataset(
         path_or_dataset, allow_nan=True)
@@ -38,6 +45,17 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     blocks = condition_blocks(np.asarray(ds["condition"].values))
     conditions = [{"name": n, "start_frame": a, "stop_frame": b, "n_frames": b - a,
                    "start_s": float(time[a])} for n, a, b in blocks]
+    if "constant_neurons" in ds.attrs and "n_nan_values" in ds.attrs:
+        constant = [str(c) for c in ds.attrs["constant_neurons"]]
+        n_nan, nan_frames = int(ds.attrs["n_nan_values"]), int(ds.attrs.get("n_nan_frames", 0))
+    else:
+        scan = scan_traces(ds["traces"])
+        constant = as_str(ds["neuron"].values)[scan.constant].tolist()
+        n_nan, nan_frames = scan.n_nan, int(scan.bad_frames.sum())
+    steps = np.diff(time)
+    interval = [float(steps.min()), float(np.median(steps)), float(steps.max())] if steps.size else []
+    labels = as_str(ds["label"].values) if "label" in ds.coords else None
+    names = as_str(ds["neuron"].values)
     con = None
     if path is not None and (path / CONNECTOME_FILE).is_file():
         c = dataset_connectome(ds)
@@ -66,4 +84,11 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "connectome": con,
         "traces_bytes": int(n_time * n_neuron * 4),
         "store_bytes": _store_bytes(path) if path is not None else None,
+        "constant_neurons": constant,
+        "n_nan_values": n_nan,
+        "n_nan_frames": nan_frames,
+        "frame_interval_s": interval,
+        "resampled_s": ds.attrs.get("resampled_s"),
+        "n_unnamed": 0 if labels is None else int(np.sum(labels == "")),
+        "n_renamed": 0 if labels is None else int(np.sum((labels != "") & (labels != names))),
     }

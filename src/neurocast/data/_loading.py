@@ -86,17 +86,100 @@ def _conditions(n_time: int, offsets, names, what: str) -> np.ndarray | None:
     return conditions_from_offsets(offsets, names)
 
 
+#: Name given to a column without a name: ``unnamed-<column index>`` (0-based).
+UNNAMED = "unnamed-{}"
+#: Suffix of the k-th (k >= 2) occurrence of a repeated name: ``AVA#2``, ``AVA#3``, ...
+REPEAT = "{}#{}"
+
+
+def read_names_file(path: str | os.PathLike) -> list[str]:
+    """One name per line of a text file; blank lines are kept as unnamed ("") neurons.
+
+    Trailing blank lines at the very end of the file are dropped (an editor's final newline).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise FormatError(f"neuron names file '{file}' not found", "give a text file, one name per line")
+    try:
+        lines = [line.strip() for line in file.read_text().splitlines()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot read neuron names file '{file}': {exc}",
+                          "give a UTF-8 text file, one name per line") from None
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def unique_names(labels) -> np.ndarray:
+    """Unique neuron names from raw labels, which may be empty or repeated (normal in real data).
+
+    labels: sequence of str, one per column. An empty label becomes ``unnamed-<column>``; the
+    second, third, ... occurrence of a label becomes ``<label>#2``, ``<label>#3``, ... (the first
+    keeps its label). Returns a str array of the same length; the raw labels are kept by the
+    loaders as the ``label`` coordinate.
+    """
+    labels = [str(x).strip() for x in labels]
+    taken = set(lab for lab in labels if lab)
+    seen: dict[str, int] = {}
+    out = []
+    for i, lab in enumerate(labels):
+        if not lab:
+            name = UNNAMED.format(i)
+        elif lab in seen:
+            k = seen[lab] + 1
+            while REPEAT.format(lab, k) in taken:
+                k += 1
+            seen[lab] = k
+            name = REPEAT.format(lab, k)
+        else:
+            seen[lab] = 1
+            name = lab
+        taken.add(name)
+        out.append(name)
+    return np.asarray(out, dtype=str)
+
+
 def _neuron_names(names, n: int, what: str) -> np.ndarray | None:
-    """Names from a sequence or a text file (one per line); checked against n columns."""
+    """Raw labels from a sequence or a text file (one per line, blank = unnamed), checked against n."""
     if names is None:
         return None
     if isinstance(names, (str, os.PathLike)):
-        file = Path(names)
-        if not file.is_file():
-            raise FormatError(f"neuron names file '{file}' not found", "give a text file, one name per line")
-        names = [line.strip() for line in file.read_text().splitlines() if line.strip()]
-    names = np.asarray(list(names)).astype(str)
+        names = read_names_file(names)
+    names = np.asarray([str(x).strip() for x in names], dtype=str)
     if names.size != n:
         raise FormatError(f"{what}: {names.size} neuron names for {n} trace columns",
-                          "give exactly one name per column (neuron) of the matrix")
+                          "give exactly one name per column (neuron) of the matrix; "
+                          "a blank line stands for an unnamed neuron")
     return names
+
+
+def with_labels(ds: xr.Dataset, labels: np.ndarray | None) -> xr.Dataset:
+    """Keep the raw labels as coordinate ``label`` (neuron,) when they differ from the unique names."""
+    if labels is None or np.array_equal(labels, ds["neuron"].values):
+        return ds
+    return ds.assign_coords(label=("neuron", np.asarray(labels, dtype=str)))
+
+
+def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Linear interpolation of (time, neuron) values onto a uniform grid of step dt_s seconds.
+
+    The grid starts at time_s[0] and ends at or before time_s[-1]. A grid frame between two
+    recorded frames of which one is NaN is NaN (gaps are not filled). Returns (values float32
+    (new_time, neuron), grid_s float64 (new_time,)).
+    """
+    if not (np.isfinite(dt_s) and dt_s > 0):
+        raise FormatError(f"resampling step {dt_s} s is not a positive number of seconds",
+                          "give --resample S with S > 0, e.g. the median frame interval")
+    t = np.asarray(time_s, dtype=np.float64)
+    n = int(np.floor((t[-1] - t[0]) / dt_s + 1e-9)) + 1
+    if n < 2:
+        raise FormatError(f"resampling at {dt_s} s leaves {n} frame(s)", "give a shorter --resample step")
+    grid = t[0] + np.arange(n) * dt_s
+    right = np.clip(np.searchsorted(t, grid, side="right"), 1, t.size - 1)
+    left = right - 1
+    w = ((grid - t[left]) / (t[right] - t[left]))[:, None]
+    v = np.asarray(values, dtype=np.float64)
+    out = v[left] * (1.0 - w) + v[right] * w  # NaN on either side -> NaN
+    exact = np.isclose(w[:, 0], 0.0)
+    out[exact] = v[left[exact]]
+    return out.astype(np.float32), grid

@@ -1,9 +1,26 @@
-"""Plain (time × neuron) matrices: .npy, .npz, HDF5, CSV/TSV/text (private)."""
+"""Plain (time × neuron) matrices with their own metadata: .npy, .npz, HDF5, MATLAB .mat, CSV/TSV/text (private).
+
+Containers (.npz, HDF5, .mat) often carry more than the traces. Beside the trace array the
+loader looks for (names compared case-insensitively):
+
+- timestamps: a 1-D array named one of ``TIME_KEYS`` or containing "timestamp" (seconds) — kept as the real ``time``
+  coordinate, uneven or not; dt_s is then their median spacing;
+- frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
+  frame) or ``RATE_KEYS`` (frames per second);
+- neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``;
+  empty and repeated names are allowed (see ``unique_names``).
+
+The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
+of ``TRACE_KEYS``. If the timestamps or names fit the rows rather than the columns, the
+matrix is read as (neuron × time) and transposed. Explicit options win over the file's own
+metadata.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,28 +28,183 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from neurocast.data._loading import _conditions, _neuron_names
+from neurocast.data._loading import (
+    _conditions,
+    _neuron_names,
+    resample_uniform,
+    unique_names,
+    with_labels,
+)
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
-__all__ = ["load_matrix"]
+__all__ = ["DT_KEYS", "NAME_KEYS", "RATE_KEYS", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
-_MATRIX_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
+_MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
+TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "activity", "calcium", "data",
+              "f", "signal", "signals", "trace_array", "neural_activity")
+TIME_KEYS = ("time", "times", "time_s", "timestamps", "timestamp", "t", "frame_times",
+             "timevectorseconds", "tvec")
+DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
+RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz")
+NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
+             "ids", "id", "neurons", "neuron", "cell_names", "roi_names", "regions", "region_names")
+_HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
 
 
-def _pick_key(keys: list[str], key: str | None, what: str) -> str:
+def _pick(arrays: dict, wanted: Sequence[str]):
+    lower = {k.lower().rsplit("/", 1)[-1]: k for k in arrays}
+    for w in wanted:
+        if w in lower:
+            return lower[w]
+    return None
+
+
+def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
     if key is not None:
-        if key not in keys:
-            raise FormatError(f"{what} has no array {key!r}", "available: " + ", ".join(keys))
+        if key not in arrays:
+            raise FormatError(f"{what} has no array {key!r}",
+                              "available: " + (", ".join(sorted(arrays)) or "none"))
         return key
-    if len(keys) != 1:
-        raise FormatError(f"{what} holds {len(keys)} arrays", "choose one with key=... (--key): " + ", ".join(keys))
-    return keys[0]
+    matrices = [k for k, v in arrays.items() if _ndim(v) == 2 and _numeric(v)]
+    if len(matrices) == 1:
+        return matrices[0]
+    if not matrices:
+        raise FormatError(f"{what} holds no 2-D numeric array",
+                          "available: " + (", ".join(sorted(arrays)) or "none") + "; " + _HINT_FORMAT)
+    named = _pick({k: arrays[k] for k in matrices}, TRACE_KEYS)
+    if named is None:
+        raise FormatError(f"{what} holds {len(matrices)} 2-D arrays",
+                          "choose one with --key: " + ", ".join(sorted(matrices)))
+    return named
+
+
+def _ndim(v) -> int:
+    return len(getattr(v, "shape", ()))
+
+
+def _numeric(v) -> bool:
+    return getattr(v, "dtype", np.dtype(object)).kind in "fiub"
+
+
+def _strings(v) -> np.ndarray | None:
+    """A 1-D array of str from strings, bytes or a MATLAB cell array of strings, or None."""
+    a = np.asarray(v)
+    if a.ndim == 0 and a.dtype.kind in "USO":
+        a = a.reshape(1)
+    a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
+    if a.ndim != 1:
+        return None
+    out = []
+    for x in a.tolist():
+        if isinstance(x, bytes):
+            x = x.decode("utf-8", "replace")
+        elif isinstance(x, np.ndarray):  # MATLAB cell holding a char array (or an empty one)
+            x = "".join(map(str, x.reshape(-1).tolist())) if x.size else ""
+        elif isinstance(x, (int, float, np.integer, np.floating)) and a.dtype.kind in "fiu":
+            return None
+        out.append(str(x).strip())
+    return np.asarray(out, dtype=str)
+
+
+def _scalar(v) -> float | None:
+    try:
+        a = np.asarray(v, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return None
+    return float(a[0]) if a.size == 1 and np.isfinite(a[0]) else None
+
+
+# ---------------------------------------------------------------------- containers
+
+def _read_npz(path: Path, what: str) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise FormatError(f"{what} holds Python objects (pickled), which are not read for safety",
+                              "save plain numeric and string arrays (np.savez with numbers/str)") from None
+        raise FormatError(f"{what} is not a readable .npz file: {exc}", _HINT_FORMAT) from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise FormatError(f"{what} is empty or not a valid .npz file ({type(exc).__name__})",
+                          "re-save it with numpy.savez") from None
+
+
+def _h5_value(f, obj):
+    """An HDF5 dataset as numpy; MATLAB v7.3 char arrays and cell arrays of strings as str."""
+    import h5py  # heavy: only for HDF5/MAT v7.3 files
+
+    cls = obj.attrs.get("MATLAB_class", b"")
+    cls = cls.decode() if isinstance(cls, bytes) else str(cls)
+    data = obj[()]
+    if cls == "char":
+        codes = np.asarray(data, dtype=np.uint16)
+        return np.asarray(["".join(map(chr, row)).strip("\x00") for row in np.atleast_2d(codes.T)])
+    if obj.dtype.kind == "O" and h5py.check_dtype(ref=obj.dtype) is not None:
+        out = []
+        for ref in np.asarray(data).reshape(-1):
+            target = f[ref]
+            val = _h5_value(f, target) if isinstance(target, h5py.Dataset) else ""
+            out.append(str(val[0]) if isinstance(val, np.ndarray) and val.dtype.kind in "US" and val.size
+                       else "" if isinstance(val, np.ndarray) and val.size == 0 else str(val))
+        return np.asarray(out, dtype=str)
+    if cls and obj.ndim == 2:  # MATLAB stores column-major: h5py sees the transpose
+        data = np.asarray(data).T
+    return data
+
+
+def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
+    import h5py  # heavy: only for HDF5 files
+
+    arrays, attrs = {}, {}
+    try:
+        with h5py.File(path, "r") as f:
+            def visit(name, obj):
+                if isinstance(obj, h5py.Dataset) and not name.startswith("#refs#"):
+                    arrays[name] = _h5_value(f, obj)
+                    attrs.update({f"{name}/{k}": v for k, v in obj.attrs.items()})
+            f.visititems(visit)
+            attrs.update(dict(f.attrs))
+    except OSError as exc:
+        raise FormatError(f"{what} is not a readable HDF5 file: {exc}",
+                          "give an HDF5 (.h5) or MATLAB v7.3 file") from None
+    return arrays, attrs
+
+
+def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head[:8] == b"\x89HDF\r\n\x1a\n" or b"MATLAB 7.3" in head[:128]:
+        return _read_hdf5(path, what)  # v7.3 .mat files are HDF5
+    from scipy.io import loadmat  # heavy: only for MATLAB files
+    from scipy.io.matlab import MatReadError
+
+    try:
+        raw = loadmat(path, squeeze_me=True, chars_as_strings=True)
+    except (MatReadError, ValueError, OSError, TypeError) as exc:
+        raise FormatError(f"{what} is not a readable MATLAB file: {exc}", "save it with MATLAB's save "
+                          "(v5 or v7.3) or as .npz/.h5") from None
+    arrays = {}
+    for k, v in raw.items():
+        if k.startswith("__"):
+            continue
+        if isinstance(v, np.ndarray) and v.dtype.names:  # a struct: flatten one level, 'struct.field'
+            for field in v.dtype.names:
+                arrays[f"{k}/{field}"] = np.asarray(v[field].item() if v.size == 1 else v[field])
+        else:
+            arrays[k] = np.asarray(v)
+    return arrays, {}
 
 
 def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
-    with open(path) as fh:
-        first = fh.readline().strip()
+    try:
+        with open(path) as fh:
+            first = fh.readline().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
+    if not first:
+        raise FormatError(f"{what} is empty", _HINT_FORMAT)
     if path.suffix == ".tsv" or "\t" in first:
         sep = "\t"
     elif "," in first:
@@ -46,7 +218,11 @@ def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
         header = None
     except ValueError:
         header = 0
-    table = pd.read_csv(path, sep=sep, header=header, engine="python" if sep == r"\s+" else "c")
+    try:
+        table = pd.read_csv(path, sep=sep, header=header, engine="python" if sep == r"\s+" else "c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot parse {what}: {str(exc).splitlines()[0]}",
+                          "every row needs the same number of cells; " + _HINT_FORMAT) from None
     try:
         values = table.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
@@ -54,68 +230,140 @@ def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
         raise FormatError(f"{what}: column(s) {[str(b) for b in bad[:3]]} hold non-numeric values",
                           "a matrix file holds numbers only, with an optional header row of neuron names") from None
     names = np.asarray(table.columns).astype(str) if header == 0 else None
+    if names is not None:  # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
+        names = np.asarray(["" if n.startswith("Unnamed: ") else n for n in names], dtype=str)
     return values, names
 
 
 def load_matrix(
     path: str | os.PathLike,
     *,
-    dt_s: float,
+    dt_s: float | None = None,
     neuron_names=None,
     key: str | None = None,
     transpose: bool = False,
+    resample_s: float | None = None,
     condition_offsets: Sequence[int] | None = None,
     condition_names: Sequence[str] | None = None,
     heldout_conditions: Sequence[str] = (),
     indicator: str = "",
     allow_nan: bool = False,
 ) -> xr.Dataset:
-    """Read a plain (time × neuron) matrix of ΔF/F from .npy, .npz, .h5/.hdf5, .csv/.tsv/.txt.
+    """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
-    dt_s: seconds per frame (required: plain matrices carry no timing). neuron_names: a
-    sequence or a text file with one name per line (default: the CSV header if it has one,
-    else "0", "1", ...). key: the array inside an .npz or HDF5 file (required when it holds
-    several). transpose: the file is (neuron × time). Conditions: optional frame offsets and
-    names, and the names of held-out ones. Raises FormatError (unknown suffix, missing key, names not matching columns,
-    non-numeric cells), NonFiniteError on NaN/inf unless ``allow_nan``.
+    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .csv/.tsv/.txt.
+    dt_s: seconds per frame; needed only when the file has no timestamps or frame interval
+    (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
+    line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
+    "0", "1", .... Empty and repeated names are made unique (``unique_names``) and the raw
+    labels kept as coordinate ``label``. key: the trace array inside a container.
+    transpose: the file is (neuron × time). resample_s: interpolate linearly onto a uniform grid
+    of this step (s); by default uneven timestamps are kept as the ``time`` coordinate and the
+    windows step frame by frame. Conditions: optional frame offsets and names, held-out names.
+    Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
+    columns, non-numeric cells, no timing), NonFiniteError on NaN/inf unless ``allow_nan``.
     """
     path = Path(path)
     what = f"matrix file '{path}'"
     if not path.is_file():
         raise FormatError(f"{what} not found", "check the path")
     suffix = path.suffix.lower()
+    arrays: dict = {}
+    attrs: dict = {}
     header_names = None
     if suffix == ".npy":
-        values = np.load(path, mmap_mode="r", allow_pickle=False)
-    elif suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            values = z[_pick_key(list(z.files), key, what)]
-    elif suffix in (".h5", ".hdf5", ".hdf"):
-        import h5py  # heavy: only for HDF5 files
-
-        with h5py.File(path, "r") as f:
-            keys: list[str] = []
-            f.visititems(lambda name, obj: keys.append(name) if isinstance(obj, h5py.Dataset) and obj.ndim == 2 else None)
-            values = np.asarray(f[_pick_key(keys, key, what)][...])
+        try:
+            values = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise FormatError(f"{what} is not a readable .npy array ({str(exc).splitlines()[0]})",
+                              "save a numeric array with numpy.save") from None
+    elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf"):
+        if suffix == ".npz":
+            arrays = _read_npz(path, what)
+        elif suffix == ".mat":
+            arrays, attrs = _read_mat(path, what)
+        else:
+            arrays, attrs = _read_hdf5(path, what)
+        trace_key = _pick_traces(arrays, key, what)
+        values = np.asarray(arrays.pop(trace_key))
+        key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
         values, header_names = _read_table(path, what)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
     if values.ndim != 2:
-        raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)")
+        raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)", _HINT_FORMAT)
     if values.dtype.kind not in "fiub":
-        raise FormatError(f"{what}: array dtype {values.dtype} is not numeric")
+        raise FormatError(f"{what}: array dtype {values.dtype} is not numeric", _HINT_FORMAT)
+    # the file's own metadata
+    time_s = None
+    vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
+               and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
+    k = _pick(vectors, TIME_KEYS) or next((k for k in vectors if "timestamp" in k.lower()), None)
+    if k is not None and dt_s is None:  # an explicit dt_s replaces the file's timing
+        time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1)
+    file_names = None
+    k = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS)
+    if k is not None:
+        file_names = _strings(arrays[k])
+    file_dt = None
+    meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
+    k = _pick(meta, DT_KEYS)
+    if k is not None:
+        file_dt = _scalar(meta[k])
+    else:
+        k = _pick(meta, RATE_KEYS)
+        rate = _scalar(meta[k]) if k is not None else None
+        file_dt = 1.0 / rate if rate else None
+    # orientation: explicit transpose, else what the metadata fits
+    rows, cols = values.shape
+    if not transpose and rows != cols:
+        fits_rows = (time_s is not None and time_s.size == cols) or (
+            file_names is not None and file_names.size == rows and neuron_names is None)
+        fits_cols = (time_s is not None and time_s.size == rows) or (
+            file_names is not None and file_names.size == cols)
+        transpose = fits_rows and not fits_cols
     if transpose:
         values = values.T
         header_names = None
     n_time, n_neuron = values.shape
-    names = _neuron_names(neuron_names, n_neuron, what)
-    if names is None and header_names is not None:
-        names = _neuron_names(header_names, n_neuron, what)
-    return make_dataset(
-        np.asarray(values, dtype=np.float32), dt_s=dt_s, neuron=names,
+    if n_time < 2 or n_neuron < 1:
+        raise FormatError(f"{what}: {n_time} frame(s) × {n_neuron} neuron(s); a recording needs at least "
+                          "2 frames and 1 neuron", "check the file, or pass --transpose if it is neuron × time")
+    if time_s is not None and time_s.size != n_time:
+        raise FormatError(f"{what}: {time_s.size} timestamps for {n_time} frames",
+                          "give one timestamp per frame, or drop them and give --dt-s")
+    labels = _neuron_names(neuron_names, n_neuron, what)
+    for candidate in (file_names, header_names):
+        if labels is None and candidate is not None:
+            labels = _neuron_names(candidate, n_neuron, what)
+    if time_s is not None:
+        if not np.all(np.isfinite(time_s)) or np.any(np.diff(time_s) <= 0):
+            raise FormatError(f"{what}: the timestamps are not finite and strictly increasing",
+                              "sort the frames by time and drop repeated ones")
+        time_s = time_s - time_s[0]
+    if dt_s is None:
+        dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
+    if dt_s is None:
+        raise FormatError(f"{what} holds no timestamps or frame interval",
+                          "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
+    values = np.asarray(values, dtype=np.float32)
+    attrs_out = {}
+    if time_s is not None:
+        steps = np.diff(time_s)
+        attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
+    if resample_s is not None:
+        values, time_s = resample_uniform(values, time_s if time_s is not None
+                                          else np.arange(n_time) * float(dt_s), float(resample_s))
+        dt_s = float(resample_s)
+        attrs_out["resampled_s"] = float(resample_s)
+        n_time = values.shape[0]
+    ds = make_dataset(
+        values, dt_s=float(dt_s), neuron=None if labels is None else unique_names(labels),
+        time_s=time_s,
         condition=_conditions(n_time, condition_offsets, condition_names, what),
         source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
-        heldout_conditions=heldout_conditions, allow_nan=allow_nan,
+        heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
     )
+    return with_labels(ds, labels)

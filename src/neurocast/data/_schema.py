@@ -278,6 +278,9 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
         if not isinstance(ds.attrs[key], types):
             raise _fail(what, f"attribute '{key}' is a {type(ds.attrs[key]).__name__}",
                         f"expected {' or '.join(t.__name__ for t in types)}")
+    if ds.sizes.get("time", 0) < 2 or ds.sizes.get("neuron", 0) < 1:
+        raise _fail(what, f"{ds.sizes.get('time', 0)} frame(s) × {ds.sizes.get('neuron', 0)} neuron(s)",
+                    "a recording needs at least 2 frames and 1 neuron")
     dt_s = float(ds.attrs["dt_s"])
     if not (np.isfinite(dt_s) and dt_s > 0):
         raise _fail(what, f"dt_s = {dt_s} is not a positive number of seconds per frame",
@@ -336,5 +339,6 @@ def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", off
                 f"{what} hold {count} NaN/inf value(s) in frames "
                 f"{offset + start}..{offset + start + len(block) - 1}, "
                 f"first at frame {offset + start + int(t)}, neuron {int(n)}",
-                "clean or mask them first, or pass allow_nan=True and mask explicitly",
+                "benchmark with --nan skip-windows (leave out windows that touch them) or --nan "
+                "mask-neurons (leave out those neurons); to keep them in a dataset, import with --allow-nan",
             )

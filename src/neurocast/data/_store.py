@@ -10,14 +10,23 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import zarr
 
 from neurocast._files import atomic_path
 from neurocast._progress import progress
 from neurocast.connectome import Connectome
+from neurocast.data._quality import TraceScan, TraceScanner
 from neurocast.data._schema import as_str, check_finite, validate_dataset
 from neurocast.errors import FormatError, NeurocastError
 
-__all__ = ["dataset_connectome", "open_dataset", "save_dataset"]
+__all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
+
+class DamagedDatasetError(FormatError):
+    """A dataset store whose chunks or connectome cannot be read back intact."""
+
+
+DAMAGE_HINT = ("re-create it (neurocast record / neurocast data import --overwrite) or restore it "
+               "from a copy; neurocast data verify DATASET lists every damaged part")
 
 #: File name of the Connectome inside a dataset store (beside zarr.json; zarr ignores it).
 CONNECTOME_FILE = "connectome.npz"
@@ -80,7 +89,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                              "choose another path or pass overwrite=True (--overwrite)")
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if connectome is not None:
-        _check_connectome(ds, connectome)
+        check_connectome(ds, connectome)
     store = _to_storable(ds)
     n_time = store.sizes["time"]
     per_frame = max(1, sum(int(np.prod(v.shape[1:])) for v in store.data_vars.values()
@@ -91,38 +100,67 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     with atomic_path(path, overwrite=overwrite) as tmp:
         with progress(total=n_time, desc=f"writing {path.name}", unit="frame") as bar:
             # .load(): read each block of a lazily opened source once (not once per target chunk)
+            scanner = TraceScanner(store.sizes["neuron"])
             first = store.isel(time=slice(0, block)).load()
             if not allow_nan:
                 check_finite(first["traces"].values, what=f"dataset for '{path}': traces")
-            first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False)
+            scanner.add(first["traces"].values)
+            first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False,
+                          write_empty_chunks=True)  # every chunk exists: a missing one is damage
             bar.update(first.sizes["time"])
             for start in range(block, n_time, block):  # blocks of frames, bounded memory
                 part = store.isel(time=slice(start, start + block)).load()
                 if not allow_nan:
                     check_finite(part["traces"].values, what=f"dataset for '{path}': traces", offset=start)
-                part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False)
+                scanner.add(part["traces"].values)
+                part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])
+        _write_scan(tmp, scanner.result(), as_str(ds["neuron"].values))
         if connectome is not None:
             connectome.save(tmp / CONNECTOME_FILE)
     return path
 
 
-def _check_connectome(ds: xr.Dataset, connectome) -> None:
+def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
+    """Record what the write saw in the store's attrs: constant channels and NaN counts."""
+    with _quiet_extra_files():
+        group = zarr.open_group(store, mode="r+", zarr_format=3)
+    group.attrs.update({
+        "constant_neurons": names[scan.constant].tolist(),
+        "n_nan_values": scan.n_nan,
+        "n_nan_frames": int(scan.bad_frames.sum()),
+        "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
+    })
+
+
+def check_connectome(ds: xr.Dataset, connectome) -> None:
+    """Refuse a connectome whose neuron names do not cover the dataset's neurons.
+
+    Accepted: the same names in the same order, or a connectome holding every dataset neuron
+    by name (a recording of a subset of the wired neurons). Unnamed neurons (empty ``label``,
+    partially identified recordings) are not matched and do not count as differences.
+    Raises FormatError listing the first differences.
+    """
     if not isinstance(connectome, Connectome):
         raise FormatError(f"connectome must be a neurocast Connectome, not {type(connectome).__name__}",
                           "load one with neurocast.load_connectome")
-    n = ds.sizes["neuron"]
-    if connectome.n_neurons == n:
-        return
     names = as_str(ds["neuron"].values)
-    known = set(as_str(connectome.names).tolist())
-    missing = [x for x in names if x not in known]
-    if missing:
-        raise FormatError(
-            f"dataset has {n} neurons, connectome '{connectome.name}' {connectome.n_neurons}, "
-            f"and {len(missing)} dataset neuron(s) are not in the connectome (e.g. {missing[:3]})",
-            "attach the connectome the recording was made from",
-        )
+    wired = as_str(connectome.names)
+    if names.size == wired.size and np.array_equal(names, wired):
+        return
+    known = set(wired.tolist())
+    labels = as_str(ds["label"].values) if "label" in ds.coords else names
+    missing = [x for x, lab in zip(names.tolist(), labels.tolist(), strict=True) if lab and x not in known]
+    if not missing:
+        return
+    pairs = [f"{a!r} vs {b!r}" for a, b in zip(names.tolist(), wired.tolist(), strict=False) if a != b][:5]
+    raise FormatError(
+        f"the connectome '{connectome.name}' ({wired.size} neurons) does not name {len(missing)} of the "
+        f"dataset's {names.size} neurons: e.g. {missing[:5]}"
+        + (f"; first differences in order (dataset vs connectome): {', '.join(pairs)}" if pairs else ""),
+        "attach the connectome the recording belongs to, with the same neuron names "
+        "(rename neurons with --names when importing)",
+    )
 
 
 @contextlib.contextmanager
@@ -153,6 +191,37 @@ def _existing(path: str | os.PathLike) -> Path:
     return path
 
 
+def chunk_name(index: tuple[int, ...]) -> str:
+    """The file of a chunk inside a zarr v3 array folder (default chunk-key encoding)."""
+    return "c/" + "/".join(map(str, index))
+
+
+def missing_chunks(path: str | os.PathLike) -> list[str]:
+    """Chunk files a dataset store should hold but does not (a cheap check: nothing is decoded).
+
+    Reads only the arrays' metadata and lists the store's files. Returns "array: chunk c/i/j"
+    lines, empty when every chunk file exists or the store predates ``all_chunks_written``
+    (zarr skips chunks equal to the fill value unless told otherwise). Unreadable metadata is left to ``verify_dataset``.
+    """
+    path = Path(path)
+    try:
+        with _quiet_extra_files():
+            group = zarr.open_group(path, mode="r", zarr_format=3)
+            if not group.attrs.get("all_chunks_written", False):
+                return []  # an older store: chunks equal to the fill value were not written
+            arrays = dict(group.arrays())
+    except Exception:  # unreadable metadata: reported by verify_dataset and open_dataset
+        return []
+    out = []
+    for name, arr in sorted(arrays.items()):
+        if not arr.size:
+            continue
+        for index in np.ndindex(*arr.cdata_shape):
+            if not (path / name / chunk_name(index)).is_file():
+                out.append(f"{name}: chunk {chunk_name(index)} is missing")
+    return out
+
+
 def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
     """Open a Dataset lazily from a zarr store path; validate it.
 
@@ -163,7 +232,8 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     Traces are scanned for NaN/inf once (blockwise) and NonFiniteError is raised unless
     ``allow_nan=True``; then the caller must mask them (``np.isfinite``).
     ``ds.encoding['neurocast_path']`` holds the store path (for ``dataset_connectome(ds)``).
-    Raises FormatError if the path does not exist, is not a dataset store or breaks the schema.
+    Raises FormatError if the path does not exist, is not a dataset store or breaks the schema,
+    DamagedDatasetError if chunk files are missing or the labels cannot be decoded.
     """
     path = _existing(path)
     if not any((path / f).is_file() for f in ("zarr.json", ".zgroup", ".zarray")):
@@ -173,21 +243,56 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise FormatError(f"'{path}' is a single zarr array, not a dataset store",
                           f"if it holds (time, neuron) traces, import it: neurocast data import "
                           f"{path} OUT.zarr --format zapbench")
+    missing = missing_chunks(path)
+    if missing:
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {'; '.join(missing[:5])}"
+                                  + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
+                                  DAMAGE_HINT)
     try:
         with _quiet_extra_files():
             ds = xr.open_zarr(path, chunks=None, consolidated=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise FormatError(f"cannot open '{path}' as a dataset: {exc}",
-                          "give a dataset written by neurocast (neurocast record / data import)") from None
-    for name in ("condition",):
-        if name in ds.variables:
-            ds[name] = ds[name].copy(data=as_str(ds[name].values))
-    for name in ("neuron", "covariate"):
-        if name in ds.coords:
-            ds = ds.assign_coords({name: as_str(ds[name].values)})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FormatError(f"cannot open '{path}' as a dataset: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                          "give a dataset written by neurocast (neurocast record / data import); "
+                          "neurocast data verify DATASET reports damage") from None
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError and others
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: its coordinates cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
+    try:
+        for name in ("condition",):
+            if name in ds.variables:
+                ds[name] = ds[name].copy(data=as_str(ds[name].values))
+        for name in ("neuron", "covariate", "label"):
+            if name in ds.coords:
+                ds = ds.assign_coords({name: as_str(ds[name].values)})
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError, ValueError, ...
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: its labels cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
     ds.encoding["neurocast_path"] = str(path)
-    validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")
+    try:
+        validate_dataset(ds, allow_nan=allow_nan, what=f"dataset '{path}'")  # reads traces for NaN
+    except NeurocastError:
+        raise
+    except Exception as exc:  # codecs of damaged chunks raise RuntimeError, ValueError, ...
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: a chunk of its data cannot be decoded "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None
     return ds
+
+
+def attach_connectome(path: str | os.PathLike, connectome, *, overwrite: bool = False) -> Path:
+    """Store ``connectome`` inside the dataset store at ``path`` (``connectome.npz``), atomically.
+
+    The connectome must name the dataset's neurons (``check_connectome``). Raises FormatError
+    for a mismatch, NeurocastError if one is attached already and not ``overwrite``.
+    """
+    path = _existing(path)
+    ds = open_dataset(path, allow_nan=True)
+    check_connectome(ds, connectome)
+    file = path / CONNECTOME_FILE
+    if file.exists() and not overwrite:
+        raise NeurocastError(f"dataset '{path}' has a connectome attached already",
+                             "pass --overwrite to replace it")
+    return connectome.save(file)  # written atomically
 
 
 def dataset_connectome(path_or_dataset):
@@ -203,4 +308,12 @@ def dataset_connectome(path_or_dataset):
     else:
         path = _existing(path_or_dataset)
     file = path / CONNECTOME_FILE
-    return Connectome.load(file) if file.is_file() else None
+    if not file.is_file():
+        return None
+    try:
+        return Connectome.load(file)
+    except NeurocastError:
+        raise
+    except Exception as exc:  # a truncated zip raises several kinds
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {CONNECTOME_FILE} cannot be read "
+                                  f"({type(exc).__name__})", DAMAGE_HINT) from None

@@ -8,6 +8,7 @@ frames ``[start + k, start + k + C)`` and predicts ``[start + k + C, start + k +
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import numpy as np
 from neurocast.data.protocol import Protocol, n_windows
 from neurocast.errors import FormatError
 
-__all__ = ["Segment", "WindowMeta", "segments_for"]
+__all__ = ["Segment", "WindowMeta", "finite_segments", "segments_for", "valid_windows"]
 
 
 def _window_view(data: np.ndarray, length: int) -> np.ndarray:
@@ -128,3 +129,38 @@ def segments_for(source, protocol: Protocol, split: str, *, stimulus=None) -> li
                 protocol.context, protocol.horizon, stimulus, r.heldout)
         for r in protocol.splits() if r.split == split
     ]
+
+
+def valid_windows(seg: Segment, bad_frames: np.ndarray) -> np.ndarray:
+    """bool (n_windows,): True for the windows of ``seg`` that touch no bad frame.
+
+    bad_frames: bool (time,) over the whole recording, True where a frame holds NaN/inf.
+    Window k reads frames [start + k, start + k + C + H): context and target.
+    """
+    bad = np.asarray(bad_frames[seg.start:seg.stop], dtype=np.int64)
+    length = seg.context + seg.horizon
+    if seg.n_windows == 0:
+        return np.zeros(0, dtype=bool)
+    cum = np.concatenate([[0], np.cumsum(bad)])
+    return (cum[length:length + seg.n_windows] - cum[:seg.n_windows]) == 0
+
+
+def finite_segments(segments: list[Segment], bad_frames: np.ndarray) -> list[Segment]:
+    """The segments cut at bad frames (NaN/inf): the runs of clean frames that hold a window.
+
+    Every window of the result is a window of the input that touches no bad frame, and every
+    such window is in the result (fitting on the result = leaving out windows that touch a NaN).
+    Each piece keeps its condition and ``condition_start`` (frame-in-condition stays right).
+    """
+    out = []
+    for seg in segments:
+        bad = np.asarray(bad_frames[seg.start:seg.stop], dtype=bool)
+        if not bad.any():
+            out.append(seg)
+            continue
+        change = np.diff(np.concatenate([[1], bad.astype(np.int8), [1]]))
+        for a, b in zip(np.flatnonzero(change == -1), np.flatnonzero(change == 1), strict=True):
+            piece = dataclasses.replace(seg, start=seg.start + int(a), stop=seg.start + int(b))
+            if piece.n_windows > 0:
+                out.append(piece)
+    return out

@@ -118,6 +118,22 @@ def _group_rows(x: np.ndarray, max_rows: int) -> np.ndarray:
     return (np.add.reduceat(x, starts, axis=1) / sizes).T
 
 
+#: Image formats a plot can be written as (by the file's suffix).
+IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps")
+
+
+def _image_path(path, overwrite: bool) -> Path:
+    """The output image path, checked: a known image suffix, not an existing file unless overwrite."""
+    path = Path(path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ConfigError(f"cannot write a plot as '{path.name}': unknown image type '{path.suffix}'",
+                          "end the file name in " + ", ".join(IMAGE_SUFFIXES[:3]) + " (or "
+                          + ", ".join(IMAGE_SUFFIXES[3:]) + ")")
+    if path.exists() and not overwrite:
+        raise ConfigError(f"output '{path}' already exists", "choose another path or pass --overwrite")
+    return path
+
+
 def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sort: str = "cluster",
                    max_rows: int = 1000, max_cols: int = 2000, max_sort_neurons: int = 2000,
                    seed: int = 0, overwrite: bool = False, title: str | None = None):
@@ -135,13 +151,12 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     from matplotlib.figure import Figure  # heavy: imported on use
 
     if max_rows < 1 or max_cols < 1:
-        raise ConfigError(f"max_rows ({max_rows}) and max_cols ({max_cols}) must be at least 1")
+        raise ConfigError(f"the heatmap needs at least 1 row and 1 column, not {max_rows} × {max_cols}",
+                          "pass --max-rows 1000 or another positive number")
     if sort not in _SORTS:
         raise ConfigError(f"unknown sort {sort!r}", "choose one of: " + ", ".join(_SORTS))
     if path is not None:
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise ConfigError(f"output '{path}' already exists", "choose another path or pass --overwrite")
+        path = _image_path(path, overwrite)
     dt_s = float(ds.attrs["dt_s"])
     n_time = ds.sizes["time"]
     binned, _ = bin_time(ds["traces"].variable, max_cols)
@@ -203,9 +218,7 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         raise FormatError("the dataset has no spike_counts (only synthetic recordings carry spikes)",
                           "use traces_heatmap, or record a dataset with neurocast record")
     if path is not None:
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise ConfigError(f"output '{path}' already exists", "choose another path or pass --overwrite")
+        path = _image_path(path, overwrite)
     n_time = ds.sizes["time"]
     start, stop = (0, min(n_time, 500)) if frames is None else (int(frames[0]), int(frames[1]))
     if not 0 <= start < stop <= n_time:

@@ -41,6 +41,7 @@ __all__ = [
     "ZAPBENCH",
     "Protocol",
     "SplitRange",
+    "blocked_bounds",
     "condition_bounds",
     "get_protocol",
     "n_windows",
@@ -88,6 +89,10 @@ class Protocol:
     fractions of a training condition (after padding) used for val and test.
     max_context: frames reserved as context at the start of held-out conditions; also the
     longest context a model may use. context (C), horizon (H): frames in, frames out.
+    folds, fold: blocked cross-validation (``folds`` >= 2; 0 = off, the temporal 70/10/20 split):
+    every training condition is cut into ``folds`` equal blocks; block ``fold`` is the test set,
+    the ``C + H`` frames on each side of it are a gap used by nothing, and the val set is the
+    last ``val_fraction`` of the longer remaining piece (see ``blocked_bounds``).
     """
 
     name: str
@@ -100,6 +105,8 @@ class Protocol:
     max_context: int = ZAPBENCH.max_context
     context: int = DEFAULT_CONTEXT
     horizon: int = DEFAULT_HORIZON
+    folds: int = 0
+    fold: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "conditions", tuple(str(c) for c in self.conditions))
@@ -136,6 +143,11 @@ class Protocol:
             raise ConfigError(f"horizon must be at least 1 frame, not {self.horizon}")
         if self.max_context < 1:
             raise ConfigError(f"max_context must be at least 1 frame, not {self.max_context}")
+        if self.folds == 1 or self.folds < 0:
+            raise ConfigError(f"folds must be 0 (off) or at least 2, not {self.folds}",
+                              "e.g. --folds 5 for five interleaved test blocks")
+        if self.folds and not 0 <= self.fold < self.folds:
+            raise ConfigError(f"fold must lie in 0..{self.folds - 1}, not {self.fold}")
         if self.context > self.max_context:
             raise ConfigError(
                 f"context {self.context} is longer than the {self.max_context} frames this "
@@ -236,6 +248,43 @@ def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: P
     return lo, hi
 
 
+def blocked_bounds(start: int, stop: int, *, protocol: Protocol) -> list[tuple[str, int, int]]:
+    """Blocked cross-validation of a (padded) condition [start, stop): [(split, lo, hi), ...].
+
+    The condition is cut into ``protocol.folds`` equal blocks of target frames; block
+    ``protocol.fold`` is the test set (its range starts C frames early, for the context, but
+    never before ``start + C``). A gap of C + H frames on each side of the test block is used by
+    no split, so that no training or validation window shares a frame with a test target.
+    The remaining frames form up to two pieces; the val set takes the last ``val_fraction`` of
+    the condition's frames from the end of the longer piece (its range starts C frames early),
+    and everything else in the pieces is train. Raises ConfigError if a split has no room.
+    """
+    c, h, k = protocol.context, protocol.horizon, protocol.folds
+    edges = [start + (stop - start) * i // k for i in range(k + 1)]
+    t0, t1 = max(edges[protocol.fold], start + c), edges[protocol.fold + 1]
+    gap = c + h
+    pieces = [(start, t0 - gap), (t1 + gap, stop)]
+    pieces = [(a, b) for a, b in pieces if b - a > 0]
+    if t1 - t0 <= 0 or not pieces:
+        raise ConfigError(f"fold {protocol.fold} of {k} leaves no room in frames [{start}, {stop}) "
+                          f"for gaps of C + H = {gap} frames",
+                          "use fewer --folds, or a shorter --context / --horizon")
+    n_val = int((stop - start) * protocol.val_fraction)
+    longest = max(range(len(pieces)), key=lambda i: pieces[i][1] - pieces[i][0])
+    out = [("test", t0 - c, t1)]
+    for i, (a, b) in enumerate(pieces):
+        if i == longest:
+            if b - a - n_val < 1:
+                raise ConfigError(f"fold {protocol.fold} of {k}: frames [{a}, {b}) hold no room for "
+                                  f"{n_val} val frames", "use fewer --folds")
+            out.append(("train", a, b - n_val))
+            out.append(("val", max(a, b - n_val - c), b))
+        else:
+            out.append(("train", a, b))
+    order = {"train": 0, "val": 1, "test": 2}
+    return sorted(out, key=lambda r: (order[r[0]], r[1]))
+
+
 def split_table(protocol: Protocol) -> list[SplitRange]:
     """Every condition × split of a protocol with its frames [start, stop) and window count.
 
@@ -249,6 +298,10 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
         if hi - lo <= 0:
             raise ConfigError(f"condition {name!r} has no frames left after padding {protocol.padding}")
         held = name in protocol.heldout
+        if protocol.folds and not held:
+            for split, a, b in blocked_bounds(lo, hi, protocol=protocol):
+                rows.append(SplitRange(name, split, a, b, n_windows(a, b, c, h), False, protocol.offsets[i]))
+            continue
         kinds = ("test_heldout",) if held else SPLITS
         for kind in kinds:
             a, b = split_bounds(kind, lo, hi, context=c, protocol=protocol)

@@ -96,20 +96,31 @@ class StimulusForecaster(Forecaster):
         self.global_mean: np.ndarray | None = None
 
     def fit(self, train: Sequence[Segment], val: Sequence[Segment]):
-        total, frames = None, 0
+        """Per-phase means of the train frames of each condition (from the train split only).
+
+        A condition may come in several train segments (pieces between NaN gaps, the blocks of
+        cross-validation): their frames are pooled by phase; the period is found on the
+        condition's longest segment.
+        """
+        by_condition: dict[str, list[Segment]] = {}
         for seg in train:
-            data = seg.load()
-            period = stimulus_period(seg.load_stimulus(), self.cfg.max_period, self.cfg.min_repeats)
+            by_condition.setdefault(seg.condition, []).append(seg)
+        total, frames = None, 0
+        for condition, segs in by_condition.items():
+            longest = max(segs, key=lambda g: g.n_frames)
+            period = stimulus_period(longest.load_stimulus(), self.cfg.max_period, self.cfg.min_repeats)
             p = period or 1
-            phase = (seg.start - seg.condition_start + np.arange(seg.n_frames)) % p
-            # per-phase sums without a Python loop over frames: sort by phase, reduce blocks
-            order = np.argsort(phase, kind="stable")
-            counts = np.bincount(phase, minlength=p).astype(np.float64)[:, None]
-            starts = np.concatenate([[0], np.cumsum(counts[:-1, 0])]).astype(np.int64)
-            sums = np.add.reduceat(data[order].astype(np.float64), starts, axis=0)
-            self.tables[seg.condition] = (p, (sums / np.maximum(counts, 1)).astype(np.float32))
+            sums, counts = None, np.zeros((p, 1))
+            for seg in segs:
+                data = seg.load().astype(np.float64)
+                phase = (seg.start - seg.condition_start + np.arange(seg.n_frames)) % p
+                part = np.zeros((p, data.shape[1]))
+                np.add.at(part, phase, data)  # per-phase sums, vectorised over frames
+                sums = part if sums is None else sums + part
+                counts[:, 0] += np.bincount(phase, minlength=p)
+                frames += seg.n_frames
+            self.tables[condition] = (p, (sums / np.maximum(counts, 1)).astype(np.float32))
             total = sums.sum(axis=0) if total is None else total + sums.sum(axis=0)
-            frames += seg.n_frames
         if total is None:
             raise FormatError("the stimulus baseline got no train frames",
                               "check that the protocol has training conditions")

@@ -13,16 +13,19 @@ time constants of k are *solved* so that the modelled 1-AP transient reproduces 
 preset's peak ΔF/F, time to peak and half-decay exactly; the Hill curve then sets how
 responses to bursts saturate. ``Indicator.half_rise_ms`` reports the resulting half-rise.
 
-References (kinetics and 1-AP amplitudes: approximate means of 1-AP responses in mouse V1
-layer-2/3 neurons in vivo, rounded; titrations: purified protein). Kinetics vary 1.5–2×
-with cell type, temperature and expression level, so treat them as typical, not exact:
-  Chen T.-W. et al. 2013, "Ultrasensitive fluorescent proteins for imaging neuronal
-    activity", Nature 499:295–300 (GCaMP6s, GCaMP6f).
-  Dana H. et al. 2019, "High-performance calcium sensors for imaging activity in neuronal
-    populations and microcompartments", Nat. Methods 16:649–657 (jGCaMP7f).
-  Zhang Y. et al. 2023, "Fast and sensitive GCaMP calcium indicators for imaging neural
-    populations", Nature 615:884–891 (jGCaMP8m).
-Resting free calcium: ~50 nM (Maravall et al. 2000, Biophys. J. 78:2655).
+Sources (marks: [P] the authors' own repository or text, [S] software that ships the
+constant, [D] derived by arithmetic from those; docs/recordings.md cites each constant):
+  Kinetics and 1-AP peak ΔF/F [P]/[D]: Zhang Y. et al. 2023, "Fast and sensitive GCaMP calcium
+    indicators for imaging neural populations", Nature 615:884–891, Table S8: the
+    spike-to-fluorescence model fitted to mouse V1 in vivo (GitHub zqwei/Spike2Fluorescence_jGCaMP8,
+    parameter_fits.csv); the time to peak, half-decay and peak ΔF/F of its 1-AP response are
+    derived from that model [D]. In vivo decay depends on preparation and cell type (analysis
+    software assumes up to ~2x slower decays): treat them as typical, not exact.
+  Titration (Kd, Hill n, Fmax/Fmin) and resting calcium 50 nM [S]: the NAOMi simulator
+    (Song et al. 2021), citing Badura et al. 2014. No jGCaMP8 Kd was found; the jGCaMP8 presets
+    use jGCaMP7f's titration as a stand-in (it only shapes the saturation of bursts).
+  Cell-to-cell spread of the 1-AP amplitude, 25–50 % (s.d. / mean) [P]: the Zhang et al. 2023
+    culture screen (ilyakolb/jGCaMP8-neuron-culture-screen); ``ObserveConfig.amplitude_cv``.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class Indicator:
     kd_nm: float
     hill_n: float
     dynamic_range: float
-    ca_rest_nm: float = 50.0
+    ca_rest_nm: float = 50.0  # NAOMi's resting calcium [S]
     reference: str = ""
 
     def __post_init__(self):
@@ -99,10 +102,14 @@ class Indicator:
     @property
     def dca_per_spike_nm(self) -> float:
         """Calcium step per spike (nM) such that one spike gives a peak ΔF/F of dff_1ap."""
-        # invert F(Ca)/F_rest = 1 + dff_1ap for the bound fraction, then the Hill curve
-        h = ((1.0 + self.dff_1ap) * self._f_rest - 1.0) / (self.dynamic_range - 1.0)
+        return float(self.dca_for_dff(self.dff_1ap))
+
+    def dca_for_dff(self, dff):
+        """Calcium step (nM) whose peak gives ΔF/F ``dff`` (any shape, each in (0, max_dff))."""
+        # invert F(Ca)/F_rest = 1 + dff for the bound fraction, then the Hill curve
+        h = ((1.0 + np.asarray(dff, dtype=np.float64)) * self._f_rest - 1.0) / (self.dynamic_range - 1.0)
         ca = self.kd_nm * (h / (1.0 - h)) ** (1.0 / self.hill_n)
-        return float(ca - self.ca_rest_nm)
+        return ca - self.ca_rest_nm
 
     # ------------------------------------------------------------------ kinetics
     @property
@@ -182,21 +189,36 @@ def _solve_taus(ind: Indicator) -> tuple[float, float]:
     return float(tr), float(td)
 
 
+_ZHANG_2023 = ("Zhang et al. 2023, Nature 615:884, Table S8 in vivo fits (zqwei/Spike2Fluorescence_jGCaMP8 "
+               "parameter_fits.csv) [P]; time to peak and half-decay derived from that model [D]")
+_NAOMI = "Hill titration as shipped by NAOMi (Song et al. 2021) [S]"
+_NO_KD = ("no published jGCaMP8 Kd was found: jGCaMP7f's NAOMi titration is used as a stand-in "
+          "(it sets only how bursts saturate)")
+
+#: The presets. Kinetics and 1-AP amplitude: the 1-AP response of Zhang et al. 2023's model
+#: fitted to mouse V1 in vivo (one lab, one preparation: comparable across indicators).
+#: Titration: NAOMi's constants. Resting calcium 50 nM (NAOMi) [S]. See docs/recordings.md.
 INDICATORS: dict[str, Indicator] = {
     ind.name: ind
     for ind in (
-        Indicator("gcamp6s", peak_ms=180.0, half_decay_ms=550.0, dff_1ap=0.23,
-                  kd_nm=144.0, hill_n=2.90, dynamic_range=63.2,
-                  reference="Chen et al. 2013, Nature 499:295"),
-        Indicator("gcamp6f", peak_ms=45.0, half_decay_ms=142.0, dff_1ap=0.19,
-                  kd_nm=375.0, hill_n=2.27, dynamic_range=51.8,
-                  reference="Chen et al. 2013, Nature 499:295"),
-        Indicator("jgcamp7f", peak_ms=50.0, half_decay_ms=265.0, dff_1ap=0.21,
-                  kd_nm=174.0, hill_n=2.30, dynamic_range=30.2,
-                  reference="Dana et al. 2019, Nat. Methods 16:649"),
-        Indicator("jgcamp8m", peak_ms=25.0, half_decay_ms=118.0, dff_1ap=0.35,
-                  kd_nm=108.0, hill_n=1.92, dynamic_range=45.0,
-                  reference="Zhang et al. 2023, Nature 615:884"),
+        Indicator("gcamp6s", peak_ms=179.9, half_decay_ms=835.0, dff_1ap=0.105,
+                  kd_nm=147.0, hill_n=2.45, dynamic_range=27.2,
+                  reference=f"{_ZHANG_2023}; {_NAOMI}"),
+        Indicator("gcamp6f", peak_ms=42.3, half_decay_ms=308.0, dff_1ap=0.054,
+                  kd_nm=290.0, hill_n=2.7, dynamic_range=25.2,
+                  reference=f"{_ZHANG_2023}; {_NAOMI}"),
+        Indicator("jgcamp7f", peak_ms=34.1, half_decay_ms=95.0, dff_1ap=0.213,
+                  kd_nm=174.0, hill_n=2.3, dynamic_range=30.2,
+                  reference=f"{_ZHANG_2023}; {_NAOMI}"),
+        Indicator("jgcamp8f", peak_ms=6.2, half_decay_ms=39.0, dff_1ap=0.480,
+                  kd_nm=174.0, hill_n=2.3, dynamic_range=30.2,
+                  reference=f"{_ZHANG_2023}; {_NO_KD}"),
+        Indicator("jgcamp8m", peak_ms=7.6, half_decay_ms=40.0, dff_1ap=0.609,
+                  kd_nm=174.0, hill_n=2.3, dynamic_range=30.2,
+                  reference=f"{_ZHANG_2023}; {_NO_KD}"),
+        Indicator("jgcamp8s", peak_ms=16.6, half_decay_ms=79.0, dff_1ap=0.599,
+                  kd_nm=174.0, hill_n=2.3, dynamic_range=30.2,
+                  reference=f"{_ZHANG_2023}; {_NO_KD}"),
     )
 }
 

@@ -1,0 +1,52 @@
+"""`neurocast infer DATASET`: infer connectivity from activity and score it against the true wiring."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from neurocast.catalog import open_dataset
+from neurocast.cli._output import info, print_json
+from neurocast.cli.data import announce_build
+from neurocast.connectome import load_connectome
+from neurocast.errors import ConfigError
+from neurocast.infer import parse_method_names, run_inference
+
+
+def format_summary(summary: dict, timings: dict) -> str:
+    """One line per method: AUROC, AUPRC, precision@k, direction accuracy, wall time."""
+    keys = ("auroc", "auprc", "auroc_exc", "auroc_inh", "precision_at_k", "direction_accuracy")
+    mw = max(len("method"), *map(len, summary))
+    lines = [f"{'method':<{mw}}  " + "  ".join(f"{k:>18}" for k in keys) + f"  {'wall_s':>7}"]
+    for m, row in summary.items():
+        cells = ["–" if row[k] is None else f"{row[k]:.4f}" for k in keys]
+        lines.append(f"{m:<{mw}}  " + "  ".join(f"{c:>18}" for c in cells) + f"  {timings[m]:>7.2f}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    methods = parse_method_names(args.methods) if args.methods else None
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be >= 0, not {args.seed}")
+    announce_build(args.dataset)
+    ds = open_dataset(args.dataset)
+    truth = load_connectome(args.truth) if args.truth else None
+    out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")
+    info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
+         f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
+    result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
+                           observed=args.observed,
+                           title=f"neurocast inference: {args.dataset}")
+    card = result.scorecard
+    if args.json:
+        print_json({
+            "dataset": str(args.dataset), "truth": card.attrs.get("truth", ""),
+            "n_neurons": int(card.attrs["n_neurons"]), "n_frames": int(card.attrs["n_frames"]),
+            "n_edges": int(card.attrs["n_edges"]), "observed": args.observed, "seed": args.seed,
+            "methods": result.summary, "wall_s": result.timings,
+            "files": {k: str(v) for k, v in result.files.items()},
+        })
+    else:
+        print(format_summary(result.summary, result.timings))
+        print(f"report: {result.files['report']}")
+    return 0

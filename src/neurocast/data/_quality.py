@@ -1,0 +1,85 @@
+"""What is wrong with a recording's values: NaN gaps and dead or constant channels (private).
+
+``scan_traces`` reads the traces once, in blocks of frames (bounded memory for lazy stores), and
+returns a ``TraceScan``. A channel (neuron) is *constant* when its finite values span no more
+than ``CONSTANT_ATOL`` (all-zero regions, saturated or dead neurons) or it has no finite value
+at all. Such channels carry nothing to forecast and would dominate a ranking of models by how
+well each predicts a flat line, so the benchmark leaves them out by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CONSTANT_ATOL", "TraceScan", "TraceScanner", "scan_traces"]
+
+#: A channel whose finite values span at most this (ΔF/F) is constant.
+CONSTANT_ATOL = 1e-6
+# Values read per block when scanning.
+_BLOCK_VALUES = 1 << 24
+
+
+@dataclass(frozen=True)
+class TraceScan:
+    """Result of ``scan_traces``.
+
+    bad_frames: bool (time,), True where any neuron is NaN/inf in that frame.
+    nan_per_neuron: int64 (neuron,), NaN/inf values per neuron.
+    constant: bool (neuron,), True for dead/constant channels (see the module doc).
+    """
+
+    bad_frames: np.ndarray
+    nan_per_neuron: np.ndarray
+    constant: np.ndarray
+
+    @property
+    def n_nan(self) -> int:
+        return int(self.nan_per_neuron.sum())
+
+    def bad_frames_among(self, keep: np.ndarray, traces) -> np.ndarray:
+        """bad_frames restricted to the neurons ``keep`` (bool (neuron,)); rescans only if needed."""
+        if keep.all() or not self.nan_per_neuron[~keep].any():
+            return self.bad_frames
+        return scan_traces(traces, neurons=np.flatnonzero(keep)).bad_frames
+
+
+class TraceScanner:
+    """Accumulates a TraceScan block by block: ``add(block)`` with consecutive blocks of frames."""
+
+    def __init__(self, n_neuron: int):
+        self._frames: list[np.ndarray] = []
+        self.nan = np.zeros(n_neuron, dtype=np.int64)
+        self.lo = np.full(n_neuron, np.inf)
+        self.hi = np.full(n_neuron, -np.inf)
+
+    def add(self, block) -> None:
+        """block: (frames, neuron) values, the next frames of the recording."""
+        block = np.asarray(block, dtype=np.float64)
+        finite = np.isfinite(block)
+        self._frames.append(~finite.all(axis=1))
+        self.nan += (~finite).sum(axis=0)
+        if block.size:
+            self.lo = np.minimum(self.lo, np.where(finite, block, np.inf).min(axis=0))
+            self.hi = np.maximum(self.hi, np.where(finite, block, -np.inf).max(axis=0))
+
+    def result(self) -> TraceScan:
+        frames = np.concatenate(self._frames) if self._frames else np.zeros(0, dtype=bool)
+        return TraceScan(frames, self.nan.copy(), ~(self.hi - self.lo > CONSTANT_ATOL))
+
+
+def scan_traces(traces, *, neurons: np.ndarray | None = None) -> TraceScan:
+    """Scan traces (time, neuron) (numpy or a lazy xarray variable) for NaN/inf and constant channels.
+
+    neurons: optional int indices; scan only these columns (the result then covers them only).
+    Reads blocks of frames (bounded memory).
+    """
+    n_time = int(traces.shape[0])
+    n_neuron = int(traces.shape[1]) if neurons is None else len(neurons)
+    scanner = TraceScanner(n_neuron)
+    step = max(1, _BLOCK_VALUES // max(1, n_neuron))
+    for start in range(0, n_time, step):  # blocks of frames
+        block = traces[start:start + step]
+        scanner.add(block if neurons is None else np.asarray(block)[:, neurons])
+    return scanner.result()

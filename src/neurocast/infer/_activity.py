@@ -1,0 +1,128 @@
+"""The input of every inference method: activity as a (time, neuron) float32 matrix (private)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from neurocast.errors import FormatError, NonFiniteError
+
+__all__ = ["Activity", "as_activity", "standardise"]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Recorded activity handed to the inference methods.
+
+    traces: (time, neuron) float32 ΔF/F (or any activity signal).
+    dt_s: seconds per frame (> 0).
+    names: (neuron,) str neuron names.
+    spike_counts: optional (time, neuron) spikes per frame (float32), when the data carry them.
+    indicator: the calcium indicator preset of the recording ("" if unknown).
+    """
+
+    traces: np.ndarray
+    dt_s: float
+    names: np.ndarray
+    spike_counts: np.ndarray | None = None
+    indicator: str = ""
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.traces.shape[1])
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.traces.shape[0])
+
+
+def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
+                spike_counts: np.ndarray | None = None) -> Activity:
+    """An ``Activity`` from a neurocast Dataset (xarray) or a (time, neuron) array.
+
+    data: a Dataset following ``neurocast.data`` 's schema (``traces``, optional ``spike_counts``,
+      attrs ``dt_s``, ``indicator``), or a 2-D array shaped (time, neuron).
+    dt_s: seconds per frame for an array (default 1.0); ignored for a Dataset (its attr is used).
+    neurons: optional positions (int array) or boolean mask of the neurons to keep (a partially
+      observed recording); frames: optional slice of frames to keep (e.g. a shorter recording).
+    spike_counts: optional (time, neuron) spikes per frame for an array input.
+    Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons) and
+    NonFiniteError for NaN/inf in the traces.
+    """
+    frames = slice(None) if frames is None else frames
+    if isinstance(data, xr.Dataset):
+        if "traces" not in data:
+            raise FormatError("dataset has no 'traces' variable",
+                              "give a neurocast Dataset (neurocast.data.open_dataset)")
+        cols = slice(None) if neurons is None else _positions(neurons, data.sizes["neuron"])
+        traces = np.asarray(data["traces"][frames].values[:, cols], dtype=np.float32)
+        counts = None
+        if "spike_counts" in data:
+            counts = np.asarray(data["spike_counts"][frames].values[:, cols], dtype=np.float32)
+        names = np.asarray(data["neuron"].values).astype(str)[cols]
+        dt = float(data.attrs.get("dt_s", 1.0))
+        indicator = str(data.attrs.get("indicator", ""))
+    else:
+        traces = np.asarray(data)
+        if traces.ndim != 2:
+            raise FormatError(f"activity must be 2-D (time, neuron), got shape {traces.shape}",
+                              "pass a matrix whose rows are frames and columns neurons")
+        cols = slice(None) if neurons is None else _positions(neurons, traces.shape[1])
+        names = np.arange(traces.shape[1]).astype(str)[cols]
+        traces = np.ascontiguousarray(traces[frames][:, cols], dtype=np.float32)
+        counts = None
+        if spike_counts is not None:
+            counts = np.asarray(spike_counts)
+            if counts.shape != np.asarray(data).shape:
+                raise FormatError(f"spike_counts shape {counts.shape} differs from the traces' "
+                                  f"{np.asarray(data).shape}", "give spikes per frame, (time, neuron)")
+            counts = np.ascontiguousarray(counts[frames][:, cols], dtype=np.float32)
+        dt = 1.0 if dt_s is None else float(dt_s)
+        indicator = ""
+    if traces.shape[0] < 3 or traces.shape[1] < 2:
+        raise FormatError(f"activity of shape {traces.shape} is too small to infer connectivity",
+                          "give at least 3 frames and 2 neurons, (time, neuron)")
+    if not (np.isfinite(dt) and dt > 0):
+        raise FormatError(f"dt_s = {dt} is not a positive frame interval in seconds")
+    if not np.isfinite(traces).all():
+        raise NonFiniteError("activity holds NaN or inf", "clean or drop those frames/neurons first")
+    return Activity(traces=traces, dt_s=dt, names=names, spike_counts=counts, indicator=indicator)
+
+
+def _positions(neurons, n: int) -> np.ndarray:
+    sel = np.asarray(neurons)
+    if sel.dtype == bool:
+        if sel.shape != (n,):
+            raise FormatError(f"neuron mask has {sel.size} entries for {n} neurons")
+        sel = np.flatnonzero(sel)
+    if sel.dtype.kind not in "iu" or sel.ndim != 1:
+        raise FormatError("neurons must be integer positions or a boolean mask")
+    if sel.size and (sel.min() < 0 or sel.max() >= n):
+        raise FormatError(f"neuron positions must lie in 0..{n - 1}")
+    return sel.astype(np.int64)
+
+
+def standardise(x: np.ndarray, *, copy: bool = True) -> np.ndarray:
+    """Columns of ``x`` (time, neuron) centred and scaled to unit variance, float32.
+
+    Constant columns (variance 0) become zeros, so they correlate with nothing.
+    copy=False works in place when ``x`` is already float32 (the caller's array changes).
+    """
+    x = np.array(x, dtype=np.float32) if copy else np.asarray(x, dtype=np.float32)
+    x -= x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    sd = _column_sd(x)
+    sd[sd == 0] = np.inf
+    x /= sd
+    return x
+
+
+def _column_sd(x: np.ndarray) -> np.ndarray:
+    """Column s.d. of an already centred (time, neuron) matrix, in blocks (bounded memory)."""
+    out = np.zeros(x.shape[1], dtype=np.float64)
+    step = max(1, (1 << 24) // max(1, x.shape[1]))
+    for a in range(0, x.shape[0], step):
+        blk = x[a:a + step]
+        out += np.einsum("ij,ij->j", blk, blk, dtype=np.float64)
+    return np.sqrt(out / x.shape[0]).astype(np.float32)

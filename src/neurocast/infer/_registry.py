@@ -1,0 +1,88 @@
+"""The registry of inference methods: the base class, ``register_method``, ``get_method`` (private)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import ClassVar
+
+import numpy as np
+
+from neurocast._registry import Registry
+from neurocast.errors import ConfigError
+from neurocast.infer._activity import Activity
+
+__all__ = ["METHODS", "InferenceMethod", "get_method", "parse_method_names", "register_method"]
+
+
+class InferenceMethod:
+    """Base class of a connectivity inference method (subclasses are frozen dataclasses).
+
+    Class attributes: ``name`` (registry key), ``directed`` (scores i→j and j→i differ),
+    ``signed`` (the score's sign estimates excitation/inhibition), ``needs_spikes`` (reads
+    ``Activity.spike_counts``), ``dense`` (needs several (N, N) float32 matrices in memory),
+    ``summary`` (one line for listings).
+    The dataclass fields are the method's options, validated in ``__post_init__``.
+
+    ``infer(activity)`` returns an (N, N) float32 score matrix: row i = presynaptic neuron,
+    column j = postsynaptic neuron, larger |score| = more evidence for a connection i→j;
+    the diagonal is 0 (self-connections are not scored). ``ridge-sparse`` returns a
+    ``scipy.sparse.csr_matrix`` of the same shape (unlisted pairs score 0).
+    """
+
+    name: ClassVar[str] = ""
+    directed: ClassVar[bool] = False
+    signed: ClassVar[bool] = True
+    needs_spikes: ClassVar[bool] = False
+    dense: ClassVar[bool] = True
+    summary: ClassVar[str] = ""
+
+    def infer(self, activity: Activity) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def options(self) -> dict:
+        """The option values of this instance (its dataclass fields)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
+#: name -> method class, in registration order (the order of default runs and listings);
+#: plug-in packages add methods through the entry-point group ``neurocast.infer_methods``.
+METHODS: Registry[type[InferenceMethod]] = Registry("inference method", group="neurocast.infer_methods")
+
+
+def register_method(cls: type[InferenceMethod]) -> type[InferenceMethod]:
+    """Add a method class to ``METHODS`` under ``cls.name`` (names are unique); returns the class."""
+    return METHODS.register(cls)
+
+
+def get_method(name: str | InferenceMethod, **options) -> InferenceMethod:
+    """An instance of the registered method ``name`` with ``options`` (its dataclass fields).
+
+    Raises UnknownNameError for an unknown name, ConfigError for unknown or invalid options.
+    """
+    if isinstance(name, InferenceMethod):
+        return name
+    cls = METHODS.get(name)
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    bad = sorted(set(options) - known)
+    if bad:
+        raise ConfigError(f"method {name!r} has no option(s) {', '.join(bad)}",
+                          f"options: {', '.join(sorted(known)) or 'none'}")
+    return cls(**options)
+
+
+def parse_method_names(text: str) -> list[str]:
+    """'pearson, partial' -> ['pearson', 'partial']; unknown names raise UnknownNameError."""
+    names = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not names:
+        raise ConfigError("no inference method given", f"known: {', '.join(METHODS)}")
+    for n in names:
+        METHODS.get(n)  # UnknownNameError with near matches
+    return names
+
+
+def check_positive(owner: str, **values) -> None:
+    """ConfigError unless every value is a finite number > 0 (option validation helper)."""
+    for key, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v) or v <= 0:
+            raise ConfigError(f"{owner}: {key} must be a finite number > 0, not {v!r}")

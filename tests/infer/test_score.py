@@ -1,0 +1,126 @@
+"""Scores against the true wiring: hand cases against scikit-learn, chance level, sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from neurocast.errors import FormatError
+from neurocast.infer import score_matrix, truth_matrix
+
+
+def _truth(dense):
+    return sp.csr_matrix(np.asarray(dense, dtype=np.float32))
+
+
+def _offdiag(a):
+    a = np.asarray(a)
+    return a[~np.eye(a.shape[0], dtype=bool)]
+
+
+def test_hand_case_matches_sklearn():
+    rng = np.random.default_rng(0)
+    w = np.zeros((6, 6))
+    w[0, 1], w[1, 2], w[2, 0], w[3, 4], w[4, 5], w[5, 3] = 2, 1, -3, 4, -1, 1
+    s = rng.standard_normal((6, 6)) + 0.8 * np.sign(w)
+    got = score_matrix(s, _truth(w), directed=True)
+    y, v = _offdiag(w) != 0, _offdiag(s)
+    assert got["auroc"] == pytest.approx(roc_auc_score(y, np.abs(v)), abs=1e-12)
+    assert got["auprc"] == pytest.approx(average_precision_score(y, np.abs(v)), abs=1e-6)
+    exc = (_offdiag(w) > 0) | ~y
+    assert got["auroc_exc"] == pytest.approx(roc_auc_score(_offdiag(w)[exc] > 0, v[exc]), abs=1e-12)
+    inh = (_offdiag(w) < 0) | ~y
+    assert got["auroc_inh"] == pytest.approx(roc_auc_score(_offdiag(w)[inh] < 0, -v[inh]), abs=1e-12)
+    assert got["base_rate"] == pytest.approx(6 / 30)
+
+
+def test_perfect_scores_and_reversed_direction():
+    w = np.zeros((5, 5))
+    w[0, 1], w[1, 2], w[2, 3], w[3, 4], w[4, 0] = 3, 1, -2, 5, 1
+    perfect = score_matrix(w, _truth(w), directed=True)
+    for k in ("auroc", "auprc", "auroc_exc", "auroc_inh", "precision_at_k", "direction_accuracy",
+              "sign_accuracy", "weight_corr"):
+        assert perfect[k] == pytest.approx(1.0), k
+    backwards = score_matrix(w.T, _truth(w), directed=True)
+    assert backwards["direction_accuracy"] == 0.0
+    assert np.isnan(score_matrix(w, _truth(w), directed=False)["direction_accuracy"])
+
+
+def test_diagonal_is_not_scored():
+    w = np.zeros((4, 4))
+    w[0, 1] = w[2, 3] = 1
+    s = np.random.default_rng(1).random((4, 4))
+    s2 = s.copy()
+    np.fill_diagonal(s2, 1e6)
+    np.testing.assert_equal(score_matrix(s, _truth(w), directed=True), score_matrix(s2, _truth(w), directed=True))
+
+
+def test_precision_at_k_counts_edges_among_the_top_k():
+    w = np.zeros((4, 4))
+    w[0, 1] = w[1, 2] = w[2, 3] = 1  # k = 3
+    s = np.zeros((4, 4))
+    s[0, 1], s[1, 2], s[3, 0] = 0.9, 0.8, 0.7  # top 3: two edges and one non-edge
+    assert score_matrix(s, _truth(w), directed=True)["precision_at_k"] == pytest.approx(2 / 3)
+
+
+def test_random_scores_give_chance_auroc_on_a_large_random_graph():
+    """Exact path (N·(N−1) = 2,248,500 pairs, 15,000 edges): the standard error of the AUROC of
+    random scores is about sqrt(1/(12·15,000)) ≈ 0.0024, so |AUROC − 0.5| < 0.01 is 4 s.e."""
+    n, rng = 1500, np.random.default_rng(0)
+    keys = rng.choice(n * n, size=17_000, replace=False)
+    keys = keys[keys // n != keys % n][:15_000]  # 15,000 distinct off-diagonal pairs
+    sign = np.where(rng.random(len(keys)) < 0.8, 1.0, -1.0)
+    truth = sp.csr_matrix((sign * rng.integers(1, 10, len(keys)), (keys // n, keys % n)), shape=(n, n))
+    s = np.random.default_rng(12345).standard_normal((1500, 1500)).astype(np.float32)
+    got = score_matrix(s, truth, directed=True)
+    assert abs(got["auroc"] - 0.5) < 0.01
+    assert abs(got["auroc_exc"] - 0.5) < 0.01 and abs(got["auroc_inh"] - 0.5) < 0.02
+    assert got["auprc"] == pytest.approx(got["base_rate"], rel=0.1)
+    assert abs(got["direction_accuracy"] - 0.5) < 0.02
+    assert got["base_rate"] == pytest.approx(15_000 / (1500 * 1499))
+
+
+def test_sampled_non_edges_estimate_the_exact_scores():
+    from neurocast.connectome import random_connectome
+
+    con = random_connectome(800, 8, seed=2)
+    truth = truth_matrix(con)
+    w = truth.toarray()
+    s = np.random.default_rng(3).standard_normal(w.shape) + 0.5 * (w != 0)
+    exact = score_matrix(s, truth, directed=True)
+    sampled = score_matrix(s, truth, directed=True, max_pairs=100_000, seed=7)
+    for k in ("auroc", "auprc", "auroc_exc", "precision_at_k"):
+        assert sampled[k] == pytest.approx(exact[k], abs=0.01), k
+    assert sampled["base_rate"] == pytest.approx(exact["base_rate"], rel=1e-6)  # weights add up
+    np.testing.assert_equal(score_matrix(s, truth, directed=True, max_pairs=100_000, seed=7), sampled)  # seeded
+
+
+def test_sparse_scores_equal_dense_scores():
+    w = np.zeros((6, 6))
+    w[0, 1], w[2, 3], w[4, 5] = 1, -1, 2
+    s = np.zeros((6, 6))
+    s[0, 1], s[2, 3], s[1, 4] = 0.5, -0.2, 0.1
+    np.testing.assert_equal(score_matrix(sp.csr_matrix(s), _truth(w), directed=True),
+                            score_matrix(s, _truth(w), directed=True))
+
+
+def test_truth_matrix_follows_the_recording_order(tiny_connectome):
+    names = ["C", "A", "B"]  # a partial recording in another order
+    t = truth_matrix(tiny_connectome, names).toarray()
+    full = tiny_connectome.to_scipy("weight").toarray()
+    pos = [2, 0, 1]
+    np.testing.assert_array_equal(t, full[np.ix_(pos, pos)])
+    with pytest.raises(FormatError, match="not in connectome"):
+        truth_matrix(tiny_connectome, ["A", "Z"])
+
+
+def test_bad_score_matrix():
+    w = _truth(np.eye(3, k=1))
+    with pytest.raises(FormatError, match="shape"):
+        score_matrix(np.zeros((2, 2)), w, directed=True)
+    bad = np.zeros((3, 3))
+    bad[0, 1] = np.nan
+    with pytest.raises(FormatError, match="NaN"):
+        score_matrix(bad, w, directed=True)
