@@ -93,7 +93,7 @@ def test_background_fraction_draws_a_fixed_sparse_set():
     from dataclasses import replace
 
     assert len(replace(p, background_fraction=1.0).background_neurons(con)) == 2000
-    fly = get_plan("fly-zap-sparse")
+    fly = get_plan("fly-zap")
     assert fly.background_fraction < 0.1  # sparse: most fly neurons at rest
     for bad in (0.0, 1.5):
         with pytest.raises(ConfigError, match="background_fraction"):
