@@ -23,12 +23,12 @@ def worm():
 
 @pytest.fixture(scope="module")
 def worm_rec(worm):
-    return record(worm, "worm-default", seed=0, n_frames=N_FRAMES, progress=False)
+    return record(worm, "worm-lif", seed=0, n_frames=N_FRAMES, progress=False)
 
 
 # ---------------------------------------------------------------------- protocols
 def test_worm_default_protocol():
-    p = get_plan("worm-default")
+    p = get_plan("worm-lif")
     assert p.frame_dt_s == 0.6 and p.network == "celegans-cook2019"
     assert len(p.conditions) >= 7
     assert all(c.n_frames >= 300 for c in p.conditions)
@@ -121,7 +121,7 @@ def test_protocol_model_sets_the_simulation(worm):
 
     from neurocast.sim import ShiuParams
 
-    base = get_plan("worm-default").with_frames(14)
+    base = get_plan("worm-lif").with_frames(14)
     plain = record(worm, base, seed=1, progress=False)
     adapted = record(worm, replace(base, model="shiu-adapt"), seed=1, progress=False)
     assert (plain.attrs["sim_model"], plain.attrs["sim_adapt_mv"]) == ("shiu", 0.0)
@@ -132,7 +132,7 @@ def test_protocol_model_sets_the_simulation(worm):
     assert custom.attrs["sim_model"] == "custom" and custom.attrs["n_spikes"] < adapted.attrs["n_spikes"]
     preset = record(worm, base, seed=1, progress=False, params=ShiuParams(dt_ms=0.2, adapt_mv=0.5))
     assert preset.attrs["sim_model"] == "shiu-adapt" and preset.attrs["n_spikes"] == adapted.attrs["n_spikes"]
-    assert get_plan("fly-zap").model == "shiu-adapt" and get_plan("worm-default").model == "shiu"
+    assert get_plan("fly-zap").model == "shiu-adapt" and get_plan("worm-lif").model == "shiu"
 
 
 # ---------------------------------------------------------------------- record
@@ -143,10 +143,10 @@ def test_record_follows_schema(worm_rec, worm):
     validate_dataset(ds)
     assert ds.sizes["time"] == N_FRAMES and ds.sizes["neuron"] == worm.n_neurons
     assert ds.traces.dtype == np.float32 and ds.spike_counts.dtype == np.uint16
-    assert ds.attrs["dt_s"] == 0.6 and ds.attrs["stimulus_plan"] == "worm-default"
+    assert ds.attrs["dt_s"] == 0.6 and ds.attrs["stimulus_plan"] == "worm-lif"
     assert ds.attrs["protocol"] == "conditions"
     assert ds.attrs["indicator"] == "gcamp6s" and ds.attrs["seed"] == 0
-    assert ds.attrs["conditions"] == get_plan("worm-default").condition_names
+    assert ds.attrs["conditions"] == get_plan("worm-lif").condition_names
     assert ds.attrs["heldout_conditions"] == ["thermosensory"]
     assert float(ds.traces.min()) >= -0.25 and float(ds.traces.max()) <= 1.5
     assert ds.attrs["n_spikes"] == int(ds.spike_counts.sum())
@@ -179,32 +179,32 @@ def test_driven_neurons_respond_in_traces(worm_rec, worm):
 
 
 def test_record_is_deterministic(worm):
-    a = record(worm, "worm-default", seed=3, n_frames=70, progress=False)
-    b = record(worm, "worm-default", seed=3, n_frames=70, progress=False)
-    c = record(worm, "worm-default", seed=4, n_frames=70, progress=False)
+    a = record(worm, "worm-lif", seed=3, n_frames=70, progress=False)
+    b = record(worm, "worm-lif", seed=3, n_frames=70, progress=False)
+    c = record(worm, "worm-lif", seed=4, n_frames=70, progress=False)
     np.testing.assert_array_equal(a.traces.values, b.traces.values)
     np.testing.assert_array_equal(a.spike_counts.values, b.spike_counts.values)
     assert not np.array_equal(a.spike_counts.values, c.spike_counts.values)
 
 
 def test_record_indicator_changes_traces(worm):
-    a = record(worm, "worm-default", seed=1, n_frames=70, observe=ObserveConfig(indicator="gcamp6f"),
+    a = record(worm, "worm-lif", seed=1, n_frames=70, observe=ObserveConfig(indicator="gcamp6f"),
                progress=False)
     assert a.attrs["indicator"] == "gcamp6f"
     with pytest.raises(UnknownNameError, match="gcamp6s"):
-        record(worm, "worm-default", observe=ObserveConfig(indicator="gcamp7"), n_frames=70)
+        record(worm, "worm-lif", observe=ObserveConfig(indicator="gcamp7"), n_frames=70)
 
 
 def test_record_to_saves_connectome(tmp_path, worm):
     from neurocast.catalog import dataset_connectome, open_dataset
     from neurocast.record import record_to
 
-    out = record_to(tmp_path / "w.zarr", worm, "worm-default", n_frames=70, progress=False)
+    out = record_to(tmp_path / "w.zarr", worm, "worm-lif", n_frames=70, progress=False)
     ds = open_dataset(out)
     assert ds.sizes["time"] == 70
     assert dataset_connectome(out).equals(worm)
     with pytest.raises(NeurocastError, match="already exists"):
-        record_to(out, worm, "worm-default", n_frames=70)
+        record_to(out, worm, "worm-lif", n_frames=70)
 
 
 # ---------------------------------------------------------------------- CLI
@@ -212,7 +212,7 @@ def test_cli_record_json(tmp_path, capsys):
     from neurocast.cli import main
 
     out = tmp_path / "worm.zarr"
-    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-default", "--out", str(out),
+    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--out", str(out),
                "--frames", "140", "--seed", "2", "--json"])
     assert rc == 0
     result = json.loads(capsys.readouterr().out)  # exactly one JSON object
@@ -223,7 +223,7 @@ def test_cli_record_json(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--stimulus", "worm-defualt"], "unknown stimulus plan 'worm-defualt'"),
-    (["--stimulus", "worm-default", "--indicator", "gcamp5"], "unknown indicator 'gcamp5'"),
+    (["--stimulus", "worm-lif", "--indicator", "gcamp5"], "unknown indicator 'gcamp5'"),
 ])
 def test_cli_record_bad_names(tmp_path, capsys, argv, message):
     from neurocast.cli import main
@@ -239,13 +239,13 @@ def test_cli_record_existing_output(tmp_path, capsys):
 
     out = tmp_path / "exists.zarr"
     out.mkdir()
-    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-default", "--out", str(out)])
+    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 2 and "already exists" in err and "--overwrite" in err
 
 
 def test_builtin_protocols_listed():
-    assert {"worm-default", "fly-zap"} <= set(PLANS)
+    assert {"worm-default", "worm-lif", "fly-zap"} <= set(PLANS)
 
 
 def test_recording_is_one_continuous_simulation(worm, monkeypatch):
@@ -263,17 +263,17 @@ def test_recording_is_one_continuous_simulation(worm, monkeypatch):
 
     monkeypatch.setattr(rec, "_simulate", counting)
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 7)
-    small = record(worm, "worm-default", seed=5, n_frames=140, progress=False)
+    small = record(worm, "worm-lif", seed=5, n_frames=140, progress=False)
     assert len(chunks) == 20 and chunks[-1] == pytest.approx(140 * 0.6)
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 10_000)
     chunks.clear()
-    whole = record(worm, "worm-default", seed=5, n_frames=140, progress=False)
+    whole = record(worm, "worm-lif", seed=5, n_frames=140, progress=False)
     assert len(chunks) == 1
     np.testing.assert_array_equal(small.spike_counts.values, whole.spike_counts.values)
     np.testing.assert_array_equal(small.traces.values, whole.traces.values)
     assert small.attrs["n_spikes"] == whole.attrs["n_spikes"] == int(whole.spike_counts.sum())
     # and both are one simulate() call over the whole protocol (no restart at chunk boundaries)
-    proto = get_plan("worm-default").with_frames(140)
+    proto = get_plan("worm-lif").with_frames(140)
     net = build_network(worm, ShiuParams(dt_ms=rec.SIM_DT_MS))
     seed = int(np.random.SeedSequence([5, 1]).generate_state(1)[0])
     seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
@@ -287,10 +287,10 @@ def test_calcium_integration_does_not_depend_on_chunks(worm, monkeypatch):
     cfg = ObserveConfig(normalise=False, snr=1e9)  # nearly noise-free: compare the calcium itself
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 5)
     monkeypatch.setattr(rec, "INTEGRATE_FRAMES", 3)
-    a = record(worm, "worm-default", seed=2, n_frames=70, observe=cfg, progress=False)
+    a = record(worm, "worm-lif", seed=2, n_frames=70, observe=cfg, progress=False)
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 1000)
     monkeypatch.setattr(rec, "INTEGRATE_FRAMES", 1000)
-    b = record(worm, "worm-default", seed=2, n_frames=70, observe=cfg, progress=False)
+    b = record(worm, "worm-lif", seed=2, n_frames=70, observe=cfg, progress=False)
     np.testing.assert_array_equal(a.spike_counts.values, b.spike_counts.values)
     np.testing.assert_allclose(a.traces.values, b.traces.values, rtol=1e-5, atol=1e-6)
 

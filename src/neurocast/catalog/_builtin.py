@@ -19,9 +19,17 @@ def _recording(network: str, plan: str, seed: int = 0):
 
 DATASETS.register(BuiltinDataset(
     "worm-default",
-    "C. elegans (Cook 2019 hermaphrodite) simulated under the worm-default stimulus plan, seed 0",
+    "C. elegans (Cook 2019 hermaphrodite), graded model with gap junctions and command states, "
+    "under the worm-default stimulus plan, seed 0",
     "neurocast record celegans-cook2019 --stimulus worm-default --seed 0",
     _recording("celegans-cook2019", "worm-default"),
+))
+DATASETS.register(BuiltinDataset(
+    "worm-lif",
+    "C. elegans (Cook 2019 hermaphrodite), Shiu LIF model under the worm-lif stimulus plan (the first "
+    "worm-default), seed 0",
+    "neurocast record celegans-cook2019 --stimulus worm-lif --seed 0",
+    _recording("celegans-cook2019", "worm-lif"),
 ))
 DATASETS.register(BuiltinDataset(
     "fly-zap",

@@ -144,7 +144,7 @@ def _record(sub) -> None:
 
 
 def _data(sub) -> None:
-    p = sub.add_parser("data", help="list, inspect, import and plot datasets")
+    p = sub.add_parser("data", help="list, inspect, import, plot datasets and measure their realism")
     dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     _common(dsub.add_parser("list", help="built-in datasets and user datasets in the cache"))
     ip = dsub.add_parser("info", help="shape, duration, conditions, sampling and source of a dataset")
@@ -196,6 +196,15 @@ def _data(sub) -> None:
     pp.add_argument("--seed", type=int, default=0, help="seed of the neuron subsample for sorting")
     pp.add_argument("--overwrite", action="store_true")
     _common(pp)
+    sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
+                                       "against real recordings")
+    sp.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
+    sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
+                    help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
+                         "or another dataset (default: celegans for C. elegans, else zebrafish)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the 140-neuron subsets")
+    sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
+    _common(sp)
 
 
 def _protocol(sub) -> None:

@@ -1,4 +1,4 @@
-"""`neurocast data list | info | import | plot`."""
+"""`neurocast data list | info | import | plot | stats`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from neurocast.errors import ConfigError
 
 def run(args: argparse.Namespace) -> int:
     return {"list": _list, "info": _info, "import": _import, "plot": _plot, "attach": _attach,
-            "verify": _verify}[args.action](args)
+            "verify": _verify, "stats": _stats}[args.action](args)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -178,6 +178,52 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from neurocast.data import (
+        STATISTICS,
+        StatsConfig,
+        compare_stats,
+        realism_stats,
+        resolve_reference,
+    )
+    from neurocast.data._realism_plots import realism_plots
+
+    announce_build(args.dataset)
+    ds = open_dataset(args.dataset)
+    cfg = StatsConfig(seed=args.seed)
+    res = realism_stats(ds, config=cfg)
+    found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
+    if found is None:  # another dataset: its own statistics
+        announce_build(args.reference)
+        found = (f"dataset {args.reference}", realism_stats(open_dataset(args.reference), config=cfg)["overall"])
+    label, ref = found
+    cmp = compare_stats(res["overall"], ref)
+    plots = []
+    if args.plots:
+        group = args.reference if args.reference in ("celegans", "zebrafish") else "all"
+        plots = [str(p) for p in realism_plots({args.dataset: res}, args.plots, group=group)[0]]
+    numbers = {k: res["overall"][k] for k in STATISTICS}
+    per_cond = {c: {k: v[k] for k in STATISTICS} for c, v in res["conditions"].items()}
+    if args.json:
+        print_json({"dataset": args.dataset, "reference": label, "n_frames": res["n_frames"],
+                    "n_neurons": res["n_neurons"], "dt_s": res["dt_s"], "n_subsets": res["n_subsets"],
+                    "subset_size": res["subset_size"], "seed": res["seed"], "overall": numbers,
+                    "conditions": per_cond, "comparison": cmp["rows"], "n_inside": cmp["n_inside"],
+                    "n_scored": cmp["n_scored"], "plots": plots})
+        return 0
+    print(f"{args.dataset}: {res['n_frames']:,} frames × {res['n_neurons']:,} neurons, dt_s {res['dt_s']:g}; "
+          f"{res['n_subsets']} subset(s) of {res['overall']['n_neurons']} neurons; reference: {label}")
+    conds = list(per_cond)
+    print(f"{'statistic':<22}{'value':>9}  {'reference':>15}  in   " + "".join(f"{c[:10]:>11}" for c in conds))
+    for k in STATISTICS:
+        row = cmp["rows"].get(k)
+        rng = "" if row is None else (f"{row['low']:.3g}" if row["low"] == row["high"]
+                                      else f"{row['low']:.3g}–{row['high']:.3g}")
+        mark = "" if row is None else {True: "yes", False: "no", None: "-"}[row["inside"]]
+        print(f"{k:<22}{numbers[k]:>9.3g}  {rng:>15}  {mark:<4} " + "".join(f"{per_cond[c][k]:>11.3g}" for c in conds))
+    print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics")
+    for p in plots:
+        info(f"wrote {p}")
 def _attach(args: argparse.Namespace) -> int:
     path = resolve(args.dataset, build=False)
     connectome = load_connectome(args.connectome, **read_options(args))

@@ -24,6 +24,9 @@ Public API::
     Segment, WindowMeta, segments_for                                  windows
     DEFAULT_CONTEXT, DEFAULT_HORIZON
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
+    realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
+    reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
+    STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
 """
 
 from neurocast.data._info import dataset_info
@@ -31,6 +34,14 @@ from neurocast.data._loading import LOADERS, Loader, load_recording, unique_name
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
+from neurocast.data._reference import (
+    REFERENCE_GROUPS,
+    SCORED_STATISTICS,
+    compare_stats,
+    reference_ranges,
+    reference_table,
+    resolve_reference,
+)
 from neurocast.data._schema import (
     check_finite,
     condition_blocks,
@@ -38,6 +49,7 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
+from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
 from neurocast.data._store import (
     attach_connectome,
     check_connectome,
@@ -70,12 +82,16 @@ __all__ = [
     "DEFAULT_HORIZON",
     "LOADERS",
     "PRESETS",
+    "REFERENCE_GROUPS",
+    "SCORED_STATISTICS",
+    "STATISTICS",
     "ZAPBENCH",
     "DamagedDatasetError",
     "Loader",
     "Protocol",
     "Segment",
     "SplitRange",
+    "StatsConfig",
     "TraceScan",
     "VerifyReport",
     "WindowMeta",
@@ -83,6 +99,7 @@ __all__ = [
     "check_connectome",
     "check_dataset",
     "check_finite",
+    "compare_stats",
     "condition_blocks",
     "conditions_from_offsets",
     "dataset_connectome",
@@ -95,9 +112,14 @@ __all__ = [
     "make_dataset",
     "open_dataset",
     "protocol_for_dataset",
+    "realism_stats",
+    "reference_ranges",
+    "reference_table",
+    "resolve_reference",
     "save_dataset",
     "scan_traces",
     "segments_for",
+    "trace_stats",
     "unique_names",
     "validate_dataset",
     "verify_dataset",

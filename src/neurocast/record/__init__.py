@@ -19,6 +19,8 @@ Public API::
     record_to(path, network, plan, *, seed=0, overwrite=False, n_frames=None, ...) -> pathlib.Path
     get_plan(name) -> StimulusPlan;  PLANS: registry name -> StimulusPlan
     Condition, Drive, StimulusPlan: frozen dataclasses;  SIM_DT_MS: the simulation step (ms)
+    StateProcess, BehaviouralState: slow shared state drives of a plan (``plan.states``; stored as
+      covariates ``state:<name>``);  worm_states(...): C. elegans forward / reverse / turn states
 
 To store the true wiring with the data, load the connectome yourself and pass it to both calls::
 
@@ -31,15 +33,20 @@ or call ``record_to(path, ...)``, which does exactly that.
 
 from neurocast.record import _plans  # noqa: F401  (registers the built-in stimulus plans)
 from neurocast.record._plan import PLANS, Condition, Drive, StimulusPlan, get_plan
+from neurocast.record._plans import worm_states
 from neurocast.record._record import SIM_DT_MS, record, record_to
+from neurocast.record._states import BehaviouralState, StateProcess
 
 __all__ = [
     "PLANS",
     "SIM_DT_MS",
+    "BehaviouralState",
     "Condition",
     "Drive",
+    "StateProcess",
     "StimulusPlan",
     "get_plan",
     "record",
     "record_to",
+    "worm_states",
 ]

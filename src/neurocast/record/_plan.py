@@ -15,7 +15,8 @@ import numpy as np
 
 from neurocast._registry import Registry
 from neurocast.errors import ConfigError
-from neurocast.sim import neuron_model
+from neurocast.record._states import StateProcess
+from neurocast.sim import GradedParams, neuron_model
 
 __all__ = ["PLANS", "Condition", "Drive", "StimulusPlan", "get_plan"]
 
@@ -137,7 +138,11 @@ class StimulusPlan:
     split_protocol: the forecasting protocol its recordings are scored with by default (a preset of
       ``neurocast.data.PRESETS``; stored as the dataset's ``protocol`` attr).
     model: the neuron model it is recorded with, a preset of ``neurocast.sim.NEURON_MODELS``
-      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation).
+      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation), or
+      ``"graded"``: the graded-potential model of Kunert et al. 2014 (``neurocast.sim.GradedParams``,
+      given by ``graded_params``; default the published values).
+    states: optional ``StateProcess``: slow shared state drives (e.g. forward / reverse / turn),
+      switching with the recording seed; stored as covariates ``state:<name>``.
     """
 
     name: str
@@ -152,6 +157,8 @@ class StimulusPlan:
     description: str = ""
     split_protocol: str = "conditions"
     model: str = "shiu"
+    graded_params: object = None
+    states: StateProcess | None = None
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
@@ -173,8 +180,17 @@ class StimulusPlan:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
-        neuron_model(self.model)
-        cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz")
+        if self.model == "graded":
+            if self.graded_params is None:
+                object.__setattr__(self, "graded_params", GradedParams())
+            if not isinstance(self.graded_params, GradedParams):
+                raise ConfigError("graded_params must be a neurocast.sim.GradedParams")
+        else:
+            neuron_model(self.model)
+        if self.states is not None and not isinstance(self.states, StateProcess):
+            raise ConfigError(f"states must be a StateProcess, not {type(self.states).__name__}")
+        state_cols = () if self.states is None else tuple(f"state:{n}" for n in self.states.names)
+        cov = (*tuple(f"condition:{n}" for n in names), "drive_on", "drive_rate_hz", *state_cols)
         object.__setattr__(self, "covariate_names", cov)
 
     # ------------------------------------------------------------------ frames
@@ -199,14 +215,17 @@ class StimulusPlan:
         """Condition name of every frame, str array (n_frames,)."""
         return np.repeat(np.array(self.condition_names, dtype=str), [c.n_frames for c in self.conditions])
 
-    def covariates(self) -> tuple[list[str], np.ndarray]:
+    def covariates(self, seed: int = 0) -> tuple[list[str], np.ndarray]:
         """Stimulus covariates per frame: (names, float32 (n_frames, n_covariates)).
 
         One-hot condition columns ``condition:<name>``, ``drive_on`` (1 while any drive of the
-        condition is on) and ``drive_rate_hz`` (summed rate of the drives that are on).
+        condition is on) and ``drive_rate_hz`` (summed rate of the drives that are on); with
+        ``states``, one-hot ``state:<name>`` columns of the recording ``seed``'s state sequence.
         """
         n_cond = len(self.conditions)
-        out = np.zeros((self.n_frames, n_cond + 2), dtype=np.float32)
+        out = np.zeros((self.n_frames, len(self.covariate_names)), dtype=np.float32)
+        if self.states is not None:
+            out[:, n_cond + 2:] = self.states.covariates(self.n_frames, self.frame_dt_s, seed)[1]
         for j, (c, start) in enumerate(zip(self.conditions, self.offsets[:-1], strict=True)):
             rows = slice(int(start), int(start) + c.n_frames)
             out[rows, j] = 1.0
@@ -234,6 +253,19 @@ class StimulusPlan:
         """Driven neuron positions per condition and drive: ``[cond][drive] -> int64 array``."""
         return [[d.resolve(connectome, seed_key=f"{c.name}/{i}", selection_seed=self.selection_seed)
                  for i, d in enumerate(c.drives)] for c in self.conditions]
+
+    def state_inputs(self, connectome, seed: int) -> list[tuple[int, float, float, np.ndarray]]:
+        """The state drives of recording ``seed``: (state index, start_s, stop_s, neurons) per
+        visit and drive, with the Drive as ``self.states.states[i].drives[k]`` (a list of
+        (state, drive index, start_s, stop_s, positions)); empty without states."""
+        if self.states is None:
+            return []
+        pos = [[d.resolve(connectome, seed_key=f"state:{st.name}/{k}", selection_seed=self.selection_seed)
+                for k, d in enumerate(st.drives)] for st in self.states.states]
+        starts, idx = self.states.intervals(self.duration_s, seed)
+        stops = np.append(starts[1:], self.duration_s)
+        return [(int(i), k, float(a), float(min(b, self.duration_s)), pos[i][k])
+                for a, b, i in zip(starts, stops, idx, strict=True) for k in range(len(pos[i]))]
 
     def background_neurons(self, connectome) -> np.ndarray:
         """Positions (int64, sorted) of the neurons receiving the background drive.

@@ -17,7 +17,14 @@ from neurocast.errors import ConfigError, NeurocastError
 from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
 from neurocast.record._kernels import add_spike_counts
 from neurocast.record._plan import StimulusPlan, get_plan
-from neurocast.sim import PoissonInput, build_network, neuron_model, simulate_chunks
+from neurocast.sim import (
+    GradedParams,
+    PoissonInput,
+    build_network,
+    neuron_model,
+    simulate_chunks,
+    simulate_graded_chunks,
+)
 
 __all__ = ["SIM_DT_MS", "build_inputs", "record", "record_to"]
 
@@ -39,11 +46,12 @@ def _load(network):
 
 
 def build_inputs(plan: StimulusPlan, connectome, *, start_frame: int = 0,
-                 stop_frame: int | None = None) -> list:
+                 stop_frame: int | None = None, seed: int = 0) -> list:
     """Poisson inputs (``neurocast.sim.PoissonInput``) of a stimulus plan, for frames [start, stop).
 
     Times are in ms relative to ``start_frame``: one input per drive pulse overlapping the
-    window, plus the background drive (``plan.background_neurons``).
+    window, one per visit of a state (``plan.states``, the state sequence of recording ``seed``)
+    and drive, plus the background drive (``plan.background_neurons``).
     """
     stop_frame = plan.n_frames if stop_frame is None else stop_frame
     ms = plan.frame_dt_s * 1000.0
@@ -56,26 +64,40 @@ def build_inputs(plan: StimulusPlan, connectome, *, start_frame: int = 0,
         d = plan.conditions[ci].drives[di]
         inputs.append(PoissonInput(driven[ci][di], float(d.rate_hz), float(d.weight_mv),
                                    start_ms=(a - start_frame) * ms, stop_ms=(b - start_frame) * ms))
+    for i, k, a_s, b_s, neurons in plan.state_inputs(connectome, seed):
+        a_ms, b_ms = max(a_s * 1000.0, start_frame * ms), min(b_s * 1000.0, stop_frame * ms)
+        if a_ms >= b_ms:
+            continue
+        d = plan.states.states[i].drives[k]
+        inputs.append(PoissonInput(neurons, float(d.rate_hz), float(d.weight_mv),
+                                   start_ms=a_ms - start_frame * ms, stop_ms=b_ms - start_frame * ms))
     if plan.background_rate_hz > 0:
         inputs.append(PoissonInput(plan.background_neurons(connectome), float(plan.background_rate_hz),
                                    float(plan.background_weight_mv)))
     return inputs
 
 
-def _simulate(net, plan: StimulusPlan, connectome, seed: int):
+def _simulate(net, plan: StimulusPlan, connectome, seed: int, record_seed: int):
     """Yield (spike_t_s, spike_neuron, end_s) chunk by chunk of ONE continuous simulation.
 
     The whole plan is one ``simulate_chunks`` run (state carried over, so the spikes are
     exactly those of a single ``simulate`` call) cut into chunks of about ``CHUNK_FRAMES``
     frames (whole simulation steps); spike times are in s from the start, ``end_s`` is the
-    chunk's end (all spikes before it have been yielded).
+    chunk's end (all spikes before it have been yielded). ``net`` is a Network, or GradedParams
+    for the graded model (whose calcium events take the place of spikes).
     """
-    dt = net.params.dt_ms
+    graded = isinstance(net, GradedParams)
+    dt = net.dt_ms if graded else net.params.dt_ms
     frame_ms = plan.frame_dt_s * 1000.0
     n_steps = max(1, round(plan.n_frames * frame_ms / dt))
     chunk_steps = max(1, round(CHUNK_FRAMES * frame_ms / dt))
-    for sp in simulate_chunks(net, n_steps * dt, chunk_steps * dt, seed=seed,
-                              inputs=build_inputs(plan, connectome)):
+    inputs = build_inputs(plan, connectome, seed=record_seed)
+    if graded:
+        chunks = simulate_graded_chunks(connectome, n_steps * dt, chunk_steps * dt, params=net, seed=seed,
+                                        inputs=inputs)
+    else:
+        chunks = simulate_chunks(net, n_steps * dt, chunk_steps * dt, seed=seed, inputs=inputs)
+    for sp in chunks:
         lo = int(sp.attrs["start_step"])
         hi = lo + round(sp.duration_ms / dt)
         yield ((sp.steps + lo) * (dt / 1000.0)).astype(np.float64), sp.neurons.astype(np.int32), hi * dt / 1000.0
@@ -121,8 +143,12 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     if not isinstance(cfg, ObserveConfig):
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
     con = _load(network)
-    params = params if params is not None else neuron_model(stim_plan.model).replace(dt_ms=SIM_DT_MS)
-    net = build_network(con, params)
+    if stim_plan.model == "graded":
+        params = params if params is not None else stim_plan.graded_params
+        net = params
+    else:
+        params = params if params is not None else neuron_model(stim_plan.model).replace(dt_ms=SIM_DT_MS)
+        net = build_network(con, params)
     n, t_total = con.n_neurons, stim_plan.n_frames
     frame_dt = stim_plan.frame_dt_s
     z = con.neurons["z"].to_numpy() if "z" in con.neurons.columns else None
@@ -141,7 +167,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     g = 0  # next group to integrate: frames edges[g]:edges[g + 1]
     held_t, held_n = np.zeros(0), np.zeros(0, np.int32)  # spikes of the groups not yet integrated
     with make_bar(total=t_total, desc=f"simulating {con.name or 'network'}", unit="frame") as bar:
-        for t_s, neu, end_s in itertools.chain(_simulate(net, stim_plan, con, sim_seed), [(None,) * 3]):
+        for t_s, neu, end_s in itertools.chain(_simulate(net, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):
                     add_spike_counts(t_s, neu, frame_dt, counts)
@@ -162,14 +188,18 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
-    names, cov = stim_plan.covariates()
+    names, cov = stim_plan.covariates(int(seed))
+    if stim_plan.model == "graded":
+        sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
+    else:
+        sim_attrs = {"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms),
+                     "sim_adapt_mv": float(params.adapt_mv), "sim_tau_adapt_ms": float(params.tau_adapt_ms)}
     return make_dataset(
         traces, dt_s=frame_dt, condition=stim_plan.condition_per_frame(), neuron=con.names.astype(str),
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",
         protocol=stim_plan.split_protocol, stimulus_plan=stim_plan.name, indicator=cfg.indicator, seed=int(seed),
         heldout_conditions=stim_plan.heldout_conditions,
-        attrs={"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms), "sim_adapt_mv": float(params.adapt_mv),
-               "sim_tau_adapt_ms": float(params.tau_adapt_ms), "n_spikes": int(n_spikes),
+        attrs={**sim_attrs, "n_spikes": int(n_spikes),
                "wall_sim_s": round(t1 - t0, 3), "wall_observe_s": round(t2 - t1, 3),
                "snr": float(cfg.snr), "normalised": bool(cfg.normalise)},
     )

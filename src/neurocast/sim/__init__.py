@@ -43,12 +43,24 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
   the same seed, and for any ``threads``.
 
+- ``GradedParams``, ``simulate_graded(connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
+  sample_ms) -> GradedTrace``, ``simulate_graded_chunks(...)``, ``graded_equilibrium(connectome)``:
+  the graded-potential C. elegans model of Kunert, Shlizerman & Kutz (2014) with gap junctions
+  and graded synapses; its calcium events feed the observation model like spikes.
+
 The Brian2 version of the same model (for equivalence tests and benchmarks) is in
 ``neurocast.sim._brian2.run_brian2``.
 """
 
 from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
+from neurocast.sim._graded import (
+    GradedParams,
+    GradedTrace,
+    graded_equilibrium,
+    simulate_graded,
+    simulate_graded_chunks,
+)
 from neurocast.sim._mpi import (
     MPIStats,
     mpi_world_size,
@@ -91,6 +103,8 @@ __all__ = [
     "SWEEP_KINDS",
     "Estimate",
     "Experiment",
+    "GradedParams",
+    "GradedTrace",
     "MPIStats",
     "Network",
     "NeuronModel",
@@ -102,6 +116,7 @@ __all__ = [
     "each_experiments",
     "estimate",
     "get_neuron_model",
+    "graded_equilibrium",
     "grid_experiments",
     "mpi_world_size",
     "neuron_model",
@@ -115,6 +130,8 @@ __all__ = [
     "select_neurons",
     "simulate",
     "simulate_chunks",
+    "simulate_graded",
+    "simulate_graded_chunks",
     "simulate_mpi",
     "simulate_mpi_chunks",
     "simulate_to_file",

@@ -1,0 +1,63 @@
+"""`neurocast data stats` and the realism plots."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import neurocast.data as nd
+from neurocast.cli import main
+from neurocast.data._realism_plots import realism_plots
+
+
+def _ar1_store(tmp_path, name, phi, source="celegans-test", n_neurons=30, n_frames=600):
+    rng = np.random.default_rng(0)
+    x = np.zeros((n_frames, n_neurons))
+    for t in range(1, n_frames):
+        x[t] = phi * x[t - 1] + rng.standard_normal(n_neurons)
+    cond = nd.conditions_from_offsets([0, 300, n_frames], ["rest", "touch"])
+    ds = nd.make_dataset(x.astype(np.float32), dt_s=0.6, condition=cond, source=source)
+    return nd.save_dataset(ds, tmp_path / name)
+
+
+def test_stats_json_against_the_worm_table(tmp_path, capsys):
+    path = _ar1_store(tmp_path, "slow.zarr", 0.85)
+    assert main(["data", "stats", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["reference"].startswith("real celegans")  # chosen from the source name
+    assert abs(out["overall"]["lag1_autocorr"] - 0.85) < 0.05
+    assert out["comparison"]["lag1_autocorr"]["inside"] is True
+    assert out["comparison"]["pr_over_n"]["inside"] is False  # independent neurons: high-dimensional
+    assert set(out["conditions"]) == {"rest", "touch"}
+    assert out["n_scored"] == 6
+
+
+def test_stats_against_another_dataset_and_plots(tmp_path, capsys):
+    a = _ar1_store(tmp_path, "a.zarr", 0.9)
+    b = _ar1_store(tmp_path, "b.zarr", 0.2)
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    assert main(["data", "stats", str(b), "--reference", str(a), "--plots", str(plots), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    row = out["comparison"]["lag1_autocorr"]
+    assert row["low"] == row["high"] and abs(row["low"] - 0.9) < 0.05
+    assert row["inside"] is False
+    assert len(out["plots"]) == 4 and all((plots / p.split("/")[-1]).stat().st_size > 1000 for p in out["plots"])
+
+
+def test_stats_text_and_bad_reference(tmp_path, capsys):
+    path = _ar1_store(tmp_path, "t.zarr", 0.5, source="fly-synth")
+    assert main(["data", "stats", str(path), "--reference", "zebrafish"]) == 0
+    text = capsys.readouterr().out
+    assert "lag1_autocorr" in text and "inside the reference:" in text
+    assert main(["data", "stats", str(path), "--reference", "nowhere.zarr"]) == 2
+
+
+def test_realism_plots_fragment(tmp_path):
+    res = nd.realism_stats(nd.open_dataset(_ar1_store(tmp_path, "p.zarr", 0.8)), progress=False)
+    paths, fragment = realism_plots({"seed 0": res}, tmp_path, group="celegans")
+    assert [p.name for p in paths] == ["realism_acf.png", "realism_corr.png", "realism_pca.png",
+                                       "realism_ranges.png"]
+    assert fragment.startswith('<section class="realism">') and fragment.count("<img") == 4
+    assert "0.81–0.88" in fragment  # the worm range of lag-1 autocorrelation

@@ -1,0 +1,61 @@
+"""Slow shared state drives: the switching process, its covariates, and their effect on a recording."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from neurocast.errors import ConfigError
+from neurocast.record import BehaviouralState, StateProcess, get_plan, record, worm_states
+
+
+def two_states(**kw):
+    return StateProcess((BehaviouralState("a", 10.0), BehaviouralState("b", 2.0)), **kw)
+
+
+def test_visits_follow_the_dwell_times_and_transitions():
+    proc = worm_states(forward_s=30.0, reverse_s=6.0, turn_s=3.0)
+    starts, idx = proc.intervals(200_000.0, seed=1)
+    lengths = np.diff(starts)
+    for k, mean in enumerate((30.0, 6.0, 3.0)):
+        assert lengths[idx[:-1] == k].mean() == pytest.approx(mean, rel=0.08)
+    assert not np.any(idx[1:] == idx[:-1])                       # a state never follows itself
+    assert np.all(idx[1:][idx[:-1] == 2] == 0)                   # turn -> forward
+    after_forward = idx[1:][idx[:-1] == 0]
+    assert np.mean(after_forward == 1) == pytest.approx(0.8, abs=0.03)
+
+
+def test_sequence_is_seeded_and_covariates_are_one_hot():
+    proc = two_states()
+    a, b, c = (proc.sample(500, 0.5, seed=s) for s in (3, 3, 4))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    names, cov = proc.covariates(500, 0.5, seed=3)
+    assert names == ["state:a", "state:b"]
+    assert np.array_equal(cov.sum(axis=1), np.ones(500)) and np.array_equal(cov.argmax(axis=1), a)
+
+
+def test_bad_state_processes():
+    with pytest.raises(ConfigError, match="two distinct"):
+        StateProcess((BehaviouralState("a", 1.0),))
+    with pytest.raises(ConfigError, match="zero diagonal"):
+        two_states(transitions=((0.5, 0.5), (1.0, 0.0)))
+    with pytest.raises(ConfigError, match="mean_dwell_s"):
+        BehaviouralState("a", 0.0)
+
+
+def test_worm_default_is_graded_and_its_states_drive_the_command_neurons():
+    from neurocast.connectome import load_connectome
+
+    cook2019 = load_connectome("celegans-cook2019")
+    plan = get_plan("worm-default")
+    assert plan.model == "graded" and plan.states is not None
+    fast = replace(plan, states=worm_states(forward_s=8.0, reverse_s=8.0, turn_s=4.0))
+    ds = record(cook2019, fast, seed=0, n_frames=300, progress=False)
+    assert ds.attrs["sim_model"] == "graded"
+    cov = ds["stimulus"].sel(covariate=["state:forward", "state:reverse", "state:turn"]).values
+    assert np.array_equal(cov.sum(axis=1), np.ones(300))
+    state = cov.argmax(axis=1)
+    ava = ds["traces"].sel(neuron=["AVAL", "AVAR"]).values.mean(axis=1)
+    # the reverse command interneurons are brighter in reverse than in forward (calcium lags ~2 s)
+    lagged = state[:-4]
+    assert ava[4:][lagged == 1].mean() > ava[4:][lagged == 0].mean() + 0.05
