@@ -36,7 +36,9 @@ def test_demo_prints_scorecard_and_report_path(tmp_path, capsys):
 def test_demo_records_worm_default_and_reuses_it(capsys):
     assert main(["demo", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert set(first["summary"]) == {"naive", "mean", "stimulus", "linear", "var"}
+    assert set(first["summary"]) == {"naive", "mean", "stimulus", "linear", "var", "linear-mae"}
+    # the learned forecaster (MAE-trained) beats the closed-form ridge it extends, as in ZAPBench
+    assert first["summary"]["linear-mae"]["mae"] < first["summary"]["linear"]["mae"]
     assert first["wall_s"] < 300
     # the stimulus-aware baseline beats persistence on the stimulus-driven worm recording
     assert first["summary"]["stimulus"]["mae"] < first["summary"]["naive"]["mae"]
