@@ -40,8 +40,9 @@ def test_demo_records_worm_default_and_reuses_it(capsys):
     # the learned forecaster (MAE-trained) beats the closed-form ridge it extends, as in ZAPBench
     assert first["summary"]["linear-mae"]["mae"] < first["summary"]["linear"]["mae"]
     assert first["wall_s"] < 300
-    # the stimulus-aware baseline beats persistence on the stimulus-driven worm recording
-    assert first["summary"]["stimulus"]["mae"] < first["summary"]["naive"]["mae"]
+    # the learned forecaster also beats persistence (worm-default is driven by slow command
+    # states more than by the stimuli since its realism calibration, so `stimulus` no longer does)
+    assert first["summary"]["linear-mae"]["mae"] < first["summary"]["naive"]["mae"]
     assert main(["demo", "--json"]) == 0  # second run reuses the cached recording
     second = json.loads(capsys.readouterr().out)
     assert second["data_s"] < first["data_s"]
