@@ -18,7 +18,14 @@ from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores, seed_interval
 from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
-from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
+from neurocast.bench._report import (
+    image_tag,
+    page_head,
+    plot_heatmap,
+    plot_mae_curves,
+    provenance_rows,
+    write_report,
+)
 from neurocast.bench._run import DEFAULT_MODELS, BenchResult, neuron_groups, run_benchmark
 from neurocast.bench._scorecard import (
     build_scorecard,
@@ -43,10 +50,13 @@ __all__ = [
     "ensemble_scores",
     "evaluate",
     "evaluate_on_cluster",
+    "image_tag",
     "merge_statistics",
     "neuron_groups",
+    "page_head",
     "plot_heatmap",
     "plot_mae_curves",
+    "provenance_rows",
     "read_scorecard",
     "read_statistics",
     "run_benchmark",

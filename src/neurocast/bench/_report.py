@@ -15,7 +15,30 @@ from neurocast._files import atomic_path
 from neurocast.bench._metrics import METRICS
 from neurocast.bench._scorecard import summary_table
 
-__all__ = ["plot_heatmap", "plot_mae_curves", "write_report"]
+__all__ = ["image_tag", "page_head", "plot_heatmap", "plot_mae_curves", "provenance_rows",
+           "write_report"]
+
+
+_STYLE = """<style>
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+tr.best td { font-weight: bold; background: #eef7ee; }
+img { max-width: 100%; } figure { margin: 1.5em 0; } code { font-size: 0.85em; word-break: break-all; }
+</style>"""
+
+
+def page_head(title: str) -> str:
+    """The start of a neurocast HTML report, up to and including ``<body>`` (the shared style)."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
+            f"</title>\n{_STYLE}</head><body>")
+
+
+def provenance_rows(attrs: dict) -> str:
+    """HTML table rows, one per attribute: its name and its value (escaped)."""
+    return "".join(f"<tr><th>{html.escape(str(k))}</th><td><code>{html.escape(str(v))}</code></td></tr>"
+                   for k, v in attrs.items())
 
 
 def _figure_module():
@@ -93,7 +116,8 @@ def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     return path
 
 
-def _img(path: Path, alt: str) -> str:
+def image_tag(path: Path, alt: str) -> str:
+    """A PNG file embedded as an <img> (base64), so a report is one self-contained file."""
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
@@ -153,24 +177,12 @@ def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title
         for m in card["model"].values.tolist()
     )
     nwin = "".join(f"<td>{int(n)}</td>" for n in card["n_windows"].values)
-    prov = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td><code>{html.escape(str(v))}</code></td></tr>"
-        for k, v in card.attrs.items()
-    )
-    figs = "".join(f"<figure>{_img(p, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
+    prov = provenance_rows(card.attrs)
+    figs = "".join(f"<figure>{image_tag(p, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
                    for name, p in images.items())
     extra = "".join(f"<h2>{html.escape(head)}</h2>{fragment}" for head, fragment in sections)
     summary_json = json.dumps(summary).replace("</", "<\\/")  # safe inside <script>
-    doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
-th {{ background: #f3f3f3; }} td:first-child, th:first-child {{ text-align: left; }}
-tr.best td {{ font-weight: bold; background: #eef7ee; }}
-img {{ max-width: 100%; }} figure {{ margin: 1.5em 0; }} code {{ font-size: 0.85em; word-break: break-all; }}
-</style></head><body>
+    doc = f"""{page_head(title)}
 <h1>{html.escape(title)}</h1>
 <p>Forecast C = {int(card.attrs.get('context', 0))} frames → H = {h} frames ahead; scores are averaged
 over neurons, then over all stride-1 windows of each condition's test set, then over steps 1..{h}.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from neurocast._files import atomic_path
+from neurocast.bench import image_tag, page_head, provenance_rows
 from neurocast.infer._scorecard import scorecard_summary
 
 __all__ = ["report_section", "write_report"]
@@ -17,11 +17,6 @@ __all__ = ["report_section", "write_report"]
 #: Columns of the report's table.
 TABLE_METRICS = ("auroc", "auprc", "auroc_exc", "auroc_inh", "precision_at_k", "direction_accuracy",
                  "weight_corr", "sign_accuracy")
-
-
-def _img(path: Path, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _fmt(v) -> str:
@@ -45,7 +40,7 @@ def report_section(card: xr.Dataset, images: dict[str, Path]) -> tuple[str, dict
         f"<td>{'yes' if dirs[m] else 'no'}</td><td>{'yes' if sgn[m] else 'no'}</td>"
         + "".join(f"<td>{_fmt(row[k])}</td>" for k in TABLE_METRICS) + "</tr>"
         for m, row in summary.items())
-    figs = "".join(f"<figure>{_img(p, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
+    figs = "".join(f"<figure>{image_tag(p, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
                    for name, p in images.items())
     n_edges = card.attrs.get("n_edges", "?")
     n = card.attrs.get("n_neurons", "?")
@@ -67,18 +62,8 @@ of score and signed synapse count over true edges. Random scores give AUROC 0.5.
 def write_report(card: xr.Dataset, images: dict[str, Path], path: Path, *, title: str) -> Path:
     """A standalone HTML page around ``report_section`` (same style as the bench report), atomic."""
     frag, _ = report_section(card, images)
-    prov = "".join(f"<tr><th>{html.escape(str(k))}</th><td><code>{html.escape(str(v))}</code></td></tr>"
-                   for k, v in card.attrs.items())
-    doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
-th {{ background: #f3f3f3; }} td:first-child, th:first-child {{ text-align: left; }}
-tr.best td {{ font-weight: bold; background: #eef7ee; }}
-img {{ max-width: 100%; }} figure {{ margin: 1.5em 0; }} code {{ font-size: 0.85em; word-break: break-all; }}
-</style></head><body>
+    prov = provenance_rows(card.attrs)
+    doc = f"""{page_head(title)}
 <h1>{html.escape(title)}</h1>
 {frag}
 <h2>Provenance</h2><table>{prov}</table>

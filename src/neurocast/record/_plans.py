@@ -105,6 +105,25 @@ def _worm_lif() -> StimulusPlan:
     )
 
 
+def _zapbench_conditions() -> tuple[Condition, ...]:
+    """ZAPBench's 9 conditions and lengths; each but dark pulses its own 400 random excitatory
+    fly-synth neurons at 20–40 Hz (10 mV per event)."""
+    # per condition: (rate_hz, on_frames, off_frames, n_neurons); dark has no drive
+    plan = {"gain": (30.0, 20, 20, 400), "dots": (25.0, 5, 10, 400), "flash": (40.0, 5, 25, 400),
+            "taxis": (30.0, 30, 30, 400), "turning": (25.0, 15, 15, 400), "position": (20.0, 60, 30, 400),
+            "open loop": (30.0, 10, 10, 400), "rotation": (35.0, 20, 10, 400)}
+    conds = []
+    lengths = np.diff(ZAPBENCH.offsets).tolist()
+    for name, n_frames in zip(ZAPBENCH.names, lengths, strict=True):
+        drives = ()
+        if name in plan:
+            rate, on, off, k = plan[name]
+            drives = (Drive(types=("*.ACh",), n_random=k, rate_hz=rate, weight_mv=10.0,
+                            on_frames=on, off_frames=off),)
+        conds.append(Condition(name, n_frames, drives))
+    return tuple(conds)
+
+
 def _fly_zap_states(**knobs) -> StimulusPlan:
     """fly-zap (below) with a broader background and slow arousal states.
 
@@ -128,21 +147,9 @@ def _fly_zap_states(**knobs) -> StimulusPlan:
         BehaviouralState("active", active_s, (Drive(types=("*.ACh",), n_random=round(arousal_fraction * n_fly),
                                                     rate_hz=arousal_rate, weight_mv=10.0),)),
     ), initial="quiet")
-    # per condition: (rate_hz, on_frames, off_frames, n_neurons); dark has no drive
-    plan = {"gain": (30.0, 20, 20, 400), "dots": (25.0, 5, 10, 400), "flash": (40.0, 5, 25, 400),
-            "taxis": (30.0, 30, 30, 400), "turning": (25.0, 15, 15, 400), "position": (20.0, 60, 30, 400),
-            "open loop": (30.0, 10, 10, 400), "rotation": (35.0, 20, 10, 400)}
-    conds = []
-    lengths = np.diff(ZAPBENCH.offsets).tolist()
-    for name, n_frames in zip(ZAPBENCH.names, lengths, strict=True):
-        drives = ()
-        if name in plan:
-            rate, on, off, k = plan[name]
-            drives = (Drive(types=("*.ACh",), n_random=k, rate_hz=rate, weight_mv=10.0,
-                            on_frames=on, off_frames=off),)
-        conds.append(Condition(name, n_frames, drives))
+    conds = _zapbench_conditions()
     return StimulusPlan(
-        "fly-zap-states", tuple(conds), frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
+        "fly-zap-states", conds, frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
         heldout_conditions=ZAPBENCH.heldout, split_protocol="zapbench", background_rate_hz=bg_rate, background_weight_mv=10.0,
         background_fraction=bg_fraction, selection_seed=783, model="shiu-adapt", states=states,
         description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
@@ -164,21 +171,9 @@ def _fly_zap() -> StimulusPlan:
     stay active for good (bistable up-states), so over two hours more and more of the brain
     latches on and the recording no longer follows the stimulus (docs/recordings.md).
     """
-    # per condition: (rate_hz, on_frames, off_frames, n_neurons); dark has no drive
-    plan = {"gain": (30.0, 20, 20, 400), "dots": (25.0, 5, 10, 400), "flash": (40.0, 5, 25, 400),
-            "taxis": (30.0, 30, 30, 400), "turning": (25.0, 15, 15, 400), "position": (20.0, 60, 30, 400),
-            "open loop": (30.0, 10, 10, 400), "rotation": (35.0, 20, 10, 400)}
-    conds = []
-    lengths = np.diff(ZAPBENCH.offsets).tolist()
-    for name, n_frames in zip(ZAPBENCH.names, lengths, strict=True):
-        drives = ()
-        if name in plan:
-            rate, on, off, k = plan[name]
-            drives = (Drive(types=("*.ACh",), n_random=k, rate_hz=rate, weight_mv=10.0,
-                            on_frames=on, off_frames=off),)
-        conds.append(Condition(name, n_frames, drives))
+    conds = _zapbench_conditions()
     return StimulusPlan(
-        "fly-zap", tuple(conds), frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
+        "fly-zap", conds, frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
         heldout_conditions=ZAPBENCH.heldout, split_protocol="zapbench", background_rate_hz=1.0, background_weight_mv=10.0,
         background_fraction=0.05, selection_seed=783, model="shiu-adapt",
         description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
