@@ -24,13 +24,12 @@ import numpy as np
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS
-from neurocast.sim._network import Network, check_duration, refractory_steps
+from neurocast.sim._network import Network, check_duration
 from neurocast.sim._simulate import (
-    _LONG_AGO,
-    _MARGIN_MV,
     DECIDE_STEPS,
     _check_network,
     _check_threads,
+    _initial_state,
     _prefer_dense,
     _prepare,
 )
@@ -154,33 +153,8 @@ class _LocalEvents:
 
 def _local_state(net: Network, local: LocalNetwork, driven: np.ndarray) -> tuple[K.Neurons, K.Coef]:
     """This rank's neurons at rest and the model's scalars, as ``simulate`` initialises them."""
-    p = net.params
-    own = local.neurons
-    nl = len(own)
-    prm = np.empty((nl, 4))
-    if net.neuron_params:
-        prm[:, K.REST] = net.neuron_values("v_rest_mv")[own] + net.neuron_values("i_ext_mv")[own]
-        prm[:, K.THR] = net.neuron_values("v_threshold_mv")[own]
-        prm[:, K.RESET] = net.neuron_values("v_reset_mv")[own]
-        prm[:, K.REF] = refractory_steps(net)[own]
-        uniform = bool(nl > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
-                       and np.all(prm[:, K.THR] == prm[0, K.THR]))
-    else:
-        prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
-        uniform = True
     mine = driven[(driven % local.size) == local.rank] // local.size
-    prm[mine, K.REF] = 0.0  # driven neurons have no refractory period (Shiu et al.)
-    st = np.zeros((nl, 4))
-    st[:, K.V] = net.neuron_values("v_rest_mv")[own]
-    st[:, K.UPD] = -1.0
-    st[:, K.FREE] = _LONG_AGO
-    prop = p.propagator()
-    coef = K.Coef(w_syn=float(p.w_syn_mv), h_max=float(prop["h_max"]), k=float(prop["K"]),
-                  dt_tau_m=p.dt_ms / p.tau_m_ms, dt_tau_syn=p.dt_ms / p.tau_syn_ms,
-                  dt_tau_adapt=p.dt_ms / p.tau_adapt_ms, eps=_MARGIN_MV,
-                  adapt_mv=float(p.adapt_mv), uniform=uniform,
-                  rest=float(prm[0, K.REST]) if nl else 0.0, thr=float(prm[0, K.THR]) if nl else 0.0)
-    return K.Neurons(st, np.zeros(nl), prm), coef
+    return _initial_state(net, mine, own=local.neurons)
 
 
 def _exchange(comm, keys: np.ndarray, stats: MPIStats) -> np.ndarray:

@@ -249,15 +249,22 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
                 chunk_lo = n
 
 
-def _initial_state(net: Network, driven: np.ndarray) -> tuple[K.Neurons, K.Coef]:
-    """Neurons at rest (without external drive), never spiked, and the model's scalars."""
-    p, nn = net.params, net.n_neurons
+def _initial_state(net: Network, driven: np.ndarray,
+                   own: np.ndarray | None = None) -> tuple[K.Neurons, K.Coef]:
+    """Neurons at rest (without external drive), never spiked, and the model's scalars.
+
+    own: positions of the neurons this process holds (an MPI rank's), default every neuron;
+    driven: positions, among those held, of the driven neurons.
+    """
+    p = net.params
+    sel = slice(None) if own is None else own
+    nn = net.n_neurons if own is None else len(own)
     prm = np.empty((nn, 4))
     if net.neuron_params:
-        prm[:, K.REST] = net.neuron_values("v_rest_mv") + net.neuron_values("i_ext_mv")
-        prm[:, K.THR] = net.neuron_values("v_threshold_mv")
-        prm[:, K.RESET] = net.neuron_values("v_reset_mv")
-        prm[:, K.REF] = refractory_steps(net)
+        prm[:, K.REST] = net.neuron_values("v_rest_mv")[sel] + net.neuron_values("i_ext_mv")[sel]
+        prm[:, K.THR] = net.neuron_values("v_threshold_mv")[sel]
+        prm[:, K.RESET] = net.neuron_values("v_reset_mv")[sel]
+        prm[:, K.REF] = refractory_steps(net)[sel]
         uniform = bool(nn > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
                        and np.all(prm[:, K.THR] == prm[0, K.THR]))
     else:  # the preset: the same values for every neuron
@@ -265,7 +272,7 @@ def _initial_state(net: Network, driven: np.ndarray) -> tuple[K.Neurons, K.Coef]
         uniform = True
     prm[driven, K.REF] = 0.0  # Shiu et al.: driven neurons have no refractory period
     st = np.zeros((nn, 4))
-    st[:, K.V] = net.neuron_values("v_rest_mv")
+    st[:, K.V] = net.neuron_values("v_rest_mv")[sel]
     st[:, K.UPD] = -1.0
     st[:, K.FREE] = _LONG_AGO
     prop = p.propagator()
