@@ -146,10 +146,12 @@ def _kstep_far(k, coef):
 
 
 @njit(cache=True)
-def _jump(v, g, theta, v0, prop, adapt):
-    """(v, g, theta) after a free jump with the k-step propagator ``prop`` (v0: rest)."""
+def _jump(v, g, v0, prop):
+    """(v, g) after a free jump with the k-step propagator ``prop`` (v0: rest); the caller
+    decays theta by prop[3] only when adaptation is on (theta is a separate array: writing
+    it back unconditionally costs one more random memory access per catch-up)."""
     ak, bk, ck, dk = prop
-    return v0 + (v - v0) * ak + g * bk, g * ck, theta * dk if adapt else theta
+    return v0 + (v - v0) * ak + g * bk, g * ck
 
 
 @njit(cache=True)
@@ -271,8 +273,9 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
                         if kj > 0:
                             prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
                                     else _kstep_far(kj, coef))
-                            st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j],
-                                                                 v0, prop, adapt)
+                            st[j, V], st[j, G] = _jump(st[j, V], st[j, G], v0, prop)
+                            if adapt:
+                                theta[j] *= prop[3]
                         st[j, UPD] = n
                     if n >= st[j, FREE]:
                         st[j, G] += wsyn * w
@@ -291,8 +294,9 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
                 if kj > 0:
                     prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < n_tab
                             else _kstep_far(kj, coef))
-                    st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0,
-                                                         prop, adapt)
+                    st[j, V], st[j, G] = _jump(st[j, V], st[j, G], v0, prop)
+                    if adapt:
+                        theta[j] *= prop[3]
                 st[j, UPD] = n
             if n >= st[j, FREE]:
                 st[j, V] += inp.w[ep]
@@ -459,7 +463,9 @@ def to_dense(n, tab, coef, neu):
                 v0 = coef.rest if coef.uniform else prm[j, REST]
                 prop = ((tab[kj, 0], tab[kj, 1], tab[kj, 2], tab[kj, 3]) if kj < tab.shape[0]
                         else _kstep_far(kj, coef))
-                st[j, V], st[j, G], theta[j] = _jump(st[j, V], st[j, G], theta[j], v0, prop, adapt)
+                st[j, V], st[j, G] = _jump(st[j, V], st[j, G], v0, prop)
+                if adapt:
+                    theta[j] *= prop[3]
             st[j, UPD] = n - 1
 
 

@@ -30,12 +30,14 @@ PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
 MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
-# costs in units of one dense neuron update (3.7 ns), measured on fly-synth (1 thread, 0.3 s,
-# 200 and 2,000 driven; benchmarks/README.md): stepping an active neuron ~2, a delivery with
-# lazy catch-up and bound ~18 (67 ns), a plain delivery of the dense engine ~4 (14.6 ns)
+# costs in units of one dense neuron update (2.5 ns), fitted on fly-synth on an idle 2-core
+# machine (1 thread, 0.5 s; 2,000 and 5,000 driven, where the choice matters;
+# benchmarks/README.md): stepping an active neuron ~2; a delivery with lazy catch-up and bound
+# 19 ns at 2,000 driven and 28 ns at 5,000 (more neurons touched, fewer cache hits), ~10; a
+# plain delivery of the dense engine 12-15 ns, ~5.
 ACTIVE_COST = 2.0
-LAZY_COST = 18.0
-DENSE_DELIVERY_COST = 4.0
+LAZY_COST = 10.0
+DENSE_DELIVERY_COST = 5.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
