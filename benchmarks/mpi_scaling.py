@@ -37,7 +37,7 @@ def _mpiexec() -> str:
 
 def _run(k: int, net: str, drive: str, duration: float, out: Path, *extra: str) -> dict:
     cmd = [_mpiexec(), "-n", str(k), sys.executable, "-m", "neurocast.cli", "-q", "simulate", net,
-           "--stimulate", drive, "--duration", str(duration), "--seed", "0", "--out", str(out), "--json",
+           "--stimulate", drive, "--duration", str(duration), "--seed", "0", "--out", str(out), "--overwrite", "--json",
            *extra]
     env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

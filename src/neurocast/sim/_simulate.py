@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._progress import progress as progress_bar
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS, EventSource, _Train, explicit_events
@@ -200,8 +201,6 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
              "stimulated": driven.tolist() if len(driven) <= 10_000 else len(driven),
              "silenced": net.silenced.tolist() if len(net.silenced) <= 10_000 else len(net.silenced),
              "network": getattr(net.connectome, "name", "")}
-
-    from neurocast._progress import progress as progress_bar
 
     bar_total = n_steps * p.dt_ms / 1000.0
     with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar:
