@@ -124,7 +124,7 @@ def _keep_fastest(cols: dict[str, list[dict]], name: str, rows: list[dict]) -> N
     if name not in cols:
         cols[name] = rows
         return
-    for old, new in zip(cols[name], rows):
+    for old, new in zip(cols[name], rows, strict=True):
         for key in ("run_s", "cpu_s", "rtf"):
             old[key] = min(old[key], new[key])
 
