@@ -19,7 +19,10 @@ from neurocast.errors import NeurocastError
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser(__version__).parse_args(argv)
+    try:
+        args = build_parser(__version__).parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
+        return exc.code if isinstance(exc.code, int) else 0
     set_quiet(getattr(args, "quiet", False))
     try:
         command = importlib.import_module(f"neurocast.cli.{args.command}")
