@@ -35,7 +35,8 @@ TRIAL_OVERHEAD_S = 0.005
 def _check_args(args: argparse.Namespace) -> None:
     sim.neuron_model(args.model)
     if args.mode not in sim.MODES:
-        raise ConfigError(f"--mode must be one of {', '.join(sim.MODES)}, not {args.mode!r}")
+        raise ConfigError(f"--mode must be one of {', '.join(sim.MODES)}, not {args.mode!r}",
+                          "e.g. --mode fast")
     if args.rate is not None and not (math.isfinite(args.rate) and args.rate >= 0):
         raise ConfigError(f"--rate must be a finite number of Hz >= 0, got {args.rate}",
                           "e.g. --rate 150")
@@ -45,11 +46,11 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.dt is not None and not (math.isfinite(args.dt) and args.dt > 0):
         raise ConfigError(f"--dt must be a positive number of ms, got {args.dt}", "e.g. --dt 0.1")
     if args.trials < 1:
-        raise ConfigError(f"--trials must be >= 1, got {args.trials}")
+        raise ConfigError(f"--trials must be >= 1, got {args.trials}", "e.g. --trials 10")
     if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}", "e.g. --seed 0")
     if args.top < 0:
-        raise ConfigError(f"--top must be >= 0, got {args.top}")
+        raise ConfigError(f"--top must be >= 0, got {args.top}", "e.g. --top 10 (0 lists none)")
     if args.sweep:
         _check_sweep_args(args)
     elif args.of or args.scheduler:
@@ -58,7 +59,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--out must end in .parquet or .npz, not {Path(args.out).suffix or 'nothing'!r}",
                           f"e.g. --out {Path(args.out).with_suffix('.parquet')}")
     if args.plot and Path(args.plot).suffix.lower() != ".png":
-        raise ConfigError(f"--plot writes a PNG; the file must end in .png, not {args.plot!r}")
+        raise ConfigError(f"--plot writes a PNG; the file must end in .png, not {args.plot!r}",
+                          f"e.g. --plot {Path(args.plot).with_suffix('.png')}")
     for path in (args.out, args.plot):
         if path and not Path(path).resolve().parent.is_dir():
             raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
@@ -78,7 +80,7 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
     if args.plot:
         raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
     if args.workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}", "e.g. --workers 2")
     each = args.sweep in sim.SWEEP_KINDS
     if each and not args.of:
         raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
@@ -87,7 +89,8 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
                           f"use {' or '.join(sim.SWEEP_KINDS)} (with --of), or PARAM=V1,V2,... "
                           "(e.g. w_syn_mv=0.2,0.3)")
     if not each and args.of:
-        raise ConfigError("--of goes with --sweep silence:each or stimulate:each")
+        raise ConfigError("--of goes with --sweep silence:each or stimulate:each",
+                          "add --sweep silence:each (or stimulate:each), or leave out --of")
 
 
 def _grid(spec: str) -> tuple[str, list[float]]:

@@ -86,7 +86,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     path = Path(path)
     if path.exists() and not overwrite:
         raise NeurocastError(f"output '{path}' already exists",
-                             "choose another path or pass overwrite=True (--overwrite)")
+                             "choose another path, or pass --overwrite to replace it")
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if connectome is not None:
         check_connectome(ds, connectome)
