@@ -302,3 +302,12 @@ def test_zapbench_protocol_on_a_zapbench_shaped_dataset():
     assert zap["n_windows"].values.tolist() == [98, 323, 99, 368, 231, 86, 165, 99, 88]
     assert zap["heldout"].values.tolist() == [c == "taxis" for c in ZAPBENCH.names]
     np.testing.assert_array_equal(zap["score"].values, auto["score"].values)
+
+
+def test_report_states_units_and_which_way_is_better(tmp_path):
+    """The HTML report says, for every metric, its units and that lower is better."""
+    res = run_benchmark(_dataset(), models=["naive"], metrics=["mae", "mse"], context=4, horizon=4,
+                        out_dir=tmp_path)
+    text = res.files["report"].read_text()
+    assert "<b>mae</b>: " in text and "in ΔF/F; lower is better.</li>" in text
+    assert "<b>mse</b>: " in text and "in (ΔF/F)²; lower is better.</li>" in text
