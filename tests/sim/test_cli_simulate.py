@@ -215,3 +215,16 @@ def test_counts_are_whole_numbers(capsys, chain, value, ok):
         assert code == 2
         assert err.splitlines() == [f"neurocast: error: argument --trials: expected a whole number, not {value!r}",
                                     "  hint: see 'neurocast simulate --help'"]
+
+
+def test_several_trials_show_a_progress_bar_with_the_time_left(capsys, chain, monkeypatch):
+    """At a terminal, trials advance a bar that knows its total (so it shows the time left)."""
+    import neurocast._progress as prog
+    import neurocast.cli.simulate as cli_sim
+
+    monkeypatch.setattr(prog, "progress_enabled", lambda: True)
+    monkeypatch.setattr(cli_sim, "progress_enabled", lambda: True)
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05", "--trials", "20")
+    assert code == 0
+    bars = [b for b in err.replace("\r", "\n").splitlines() if b.startswith("trials:")]
+    assert any("/20 [" in b and "<" in b for b in bars), repr(err)  # n/total [elapsed<left
