@@ -134,6 +134,8 @@ def test_every_error_has_one_line_and_a_hint(line, files, tmp_path, monkeypatch)
     assert len(hints) == 1 and hints[0] > first, err  # the hint follows the error (and its detail lines)
     assert not INTERNAL.search(err), err
     assert out == ""
+    if "--snr" in line:
+        assert "--snr must be a positive number" in err  # the option's name, not the setting's
     assert sorted(p.name for p in Path(files["dir"]).iterdir()) == before  # nothing written or left
 
 
