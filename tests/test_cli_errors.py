@@ -99,6 +99,7 @@ BAD = [
     "bench {data} --context 1000", "bench {data} --folds 1", "bench {data} --folds -2",
     "bench {data} --heldout-neurons 1.5", "bench {data} --group-by nope", "bench {data} --workers 0 --dask",
     "bench {data} --chunk-windows 0 --dask", "bench {dir}/missing.zarr",
+    "bench {data} --dask --workers 1e6", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 1e6",
     # infer
     "infer {data}", "infer {data} --truth {other}", "infer {data} --truth {con} --methods nope",
     "infer {data} --truth {con} --observed 0", "infer {data} --truth {con} --observed 2",

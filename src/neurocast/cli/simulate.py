@@ -15,7 +15,7 @@ import pandas as pd
 
 from neurocast import sim
 from neurocast._progress import progress, progress_enabled
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import check_workers, info, print_json
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim._stream import CHUNK_MS
@@ -79,8 +79,7 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
                           f"e.g. --out {Path(args.out).with_suffix('.zarr')}")
     if args.plot:
         raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
-    if args.workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {args.workers}", "e.g. --workers 2")
+    check_workers(args.workers, args.scheduler)
     each = args.sweep in sim.SWEEP_KINDS
     if each and not args.of:
         raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
