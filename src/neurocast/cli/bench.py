@@ -11,7 +11,7 @@ from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset, resolve
-from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
@@ -101,8 +101,9 @@ def _run(ds, models, metrics, out, args):
             raise ConfigError("--chunk-windows goes with --dask or --scheduler",
                               "add --dask (a local cluster) or --scheduler ADDRESS")
         return run_benchmark(ds, **kwargs)
-    if args.workers < 1 or (args.chunk_windows is not None and args.chunk_windows < 1):
-        raise ConfigError("--workers and --chunk-windows must be >= 1", "e.g. --workers 2")
+    check_workers(args.workers, args.scheduler)
+    if args.chunk_windows is not None and args.chunk_windows < 1:
+        raise ConfigError(f"--chunk-windows must be >= 1, got {args.chunk_windows}", "e.g. --chunk-windows 64")
     info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {args.workers} workers'}")
     with dask_client(args.scheduler, n_workers=args.workers) as client:
         return run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)

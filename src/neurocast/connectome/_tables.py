@@ -88,7 +88,7 @@ def require_columns(found: list[str], expected: list[str], path: Path, what: str
     raise FormatError(
         f"{what} '{path.name}' has no column '{col}'{near}{more}\n"
         f"  found: {', '.join(found) or '(none)'}\n  expected: {', '.join(expected)}",
-        hint or "rename the column in the file, or map it with columns= (CLI: --columns)",
+        hint or "rename the column in the file, or map it with --columns (e.g. pre=COL,post=COL,count=COL)",
     )
 
 
@@ -466,8 +466,7 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
         return FormatError(
             f"{what} '{path.name}' repeats {n_repeated} pre→post pair(s), "
             f"first {a}→{b} at {' and '.join(row_label(path, int(r)) for r in rows[:3])}",
-            "merge them in the file, or pass duplicates='sum' (CLI: --sum-duplicates) "
-            "to add their synapse counts")
+            "merge them in the file, or add their synapse counts with --sum-duplicates")
 
     strength = np.asarray(count, np.int64) if weight is None else np.asarray(weight, np.float64)
     values = [count, strength] if edge_sign is None else [count, strength * edge_sign]
@@ -537,7 +536,7 @@ class ReadOptions:
                                   "(or weight=COLUMN for float weights)")
         if self.neurons is not None and not Path(self.neurons).is_file():
             raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
-                              "check the path given to neurons= (CLI: --neurons)")
+                              "check the path of the neuron table (--neurons)")
 
 
 def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:

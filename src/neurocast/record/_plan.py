@@ -286,8 +286,9 @@ class StimulusPlan:
         For quick runs and benchmarks; keeps the order, drives and held-out set.
         """
         if n_frames < len(self.conditions):
-            raise ConfigError(f"n_frames ({n_frames}) must be at least the number of conditions "
-                              f"({len(self.conditions)})")
+            raise ConfigError(f"{n_frames} frame(s) are fewer than the {len(self.conditions)} conditions of "
+                              f"the stimulus plan {self.name!r}",
+                              f"record at least {len(self.conditions)} frames (--frames), or all of them")
         if n_frames >= self.n_frames:
             return self
         share = np.array([c.n_frames for c in self.conditions], dtype=np.float64) / self.n_frames

@@ -135,7 +135,7 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
 
 def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ConfigError(f"the seed must be a non-negative integer, got {seed!r}", "e.g. --seed 0")
     stim_plan = get_plan(plan)
     if n_frames is not None:
         stim_plan = stim_plan.with_frames(int(n_frames))

@@ -320,6 +320,10 @@ class Estimate:
     probe_ms: float
     chunked: bool
 
+    def describe(self) -> str:
+        """'about 3.2 min and 1.5 GB of memory': the cost in words, for a message before a run."""
+        return f"about {_fmt_duration(self.run_s)} and {_fmt_bytes(self.peak_bytes)} of memory"
+
     def check(self) -> None:
         """Raise ResourceError if the run cannot fit in memory or would take over MAX_RUN_S."""
         if self.peak_bytes > 0.8 * self.available_bytes:
