@@ -137,7 +137,7 @@ def test_every_error_has_one_line_and_a_hint(line, files, tmp_path, monkeypatch)
     assert not INTERNAL.search(err), err
     assert out == ""
     if line.startswith("demo"):  # options the demo does not have are not suggested
-        assert "--horizon 4" not in err and "neurocast bench" in err.splitlines()[-1] or "missing" in line
+        assert ("--horizon 4" not in err and "neurocast bench" in err.splitlines()[-1]) or "missing" in line
     if "--snr" in line:
         assert "--snr must be a positive number" in err  # the option's name, not the setting's
     assert sorted(p.name for p in Path(files["dir"]).iterdir()) == before  # nothing written or left
