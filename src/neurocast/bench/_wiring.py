@@ -117,7 +117,10 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
         timings.update(res.timings)
         notes.extend(n for n in res.notes if n not in notes)
         cards.append(stack_models([base, card]))
+    order = list(dict.fromkeys(m if isinstance(m, str) else type(m).name if m in wired else m.name
+                               for m in models))
     card = stack_scorecards(cards, "wiring", wirings)
+    card = card.sel(model=[m for m in order if m in card["model"].values.tolist()])  # as given
     flat = flatten_wiring(card)
     files: dict[str, Path] = {}
     if out_dir is not None:
