@@ -6,12 +6,12 @@ import pytest
 
 pytest.importorskip("torch")
 
-from neurocast.connectome import Connectome, random_connectome  # noqa: E402
-from neurocast.data import get_protocol, segments_for  # noqa: E402
-from neurocast.errors import ConfigError, FormatError, UnknownNameError  # noqa: E402
-from neurocast.models import get_model  # noqa: E402
-from neurocast.models.deep import ConnectomeRateConfig, ConnectomeRateForecaster, TrainConfig  # noqa: E402
-from neurocast.models.deep._connectome_rate import rate_edges  # noqa: E402
+from neurocast.connectome import Connectome, random_connectome
+from neurocast.data import get_protocol, segments_for
+from neurocast.errors import ConfigError, FormatError, UnknownNameError
+from neurocast.models import get_model
+from neurocast.models.deep import ConnectomeRateConfig, ConnectomeRateForecaster, TrainConfig
+from neurocast.models.deep._connectome_rate import rate_edges
 
 
 def _coupled(n=30, t=900, seed=0):
@@ -119,7 +119,7 @@ def test_heldout_neurons_context_is_never_used():
 
 
 def test_bad_use_is_reported():
-    c, x = _coupled(n=30, t=200)
+    _, x = _coupled(n=30, t=200)
     proto = get_protocol("single", frames=len(x), context=3, horizon=4)
     train, val = segments_for(x, proto, "train"), segments_for(x, proto, "val")
     with pytest.raises(ConfigError, match="needs the connectome"):
