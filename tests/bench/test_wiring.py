@@ -1,5 +1,7 @@
 """bench --wiring: connectome models under each wiring control, one scorecard with a 'wiring' dimension."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -63,14 +65,22 @@ def test_stack_scorecards_and_bad_use(data):
         stack_scorecards([], "seed", [0])
 
 
-def test_cli_bench_wiring_needs_a_connectome_model(tmp_path, capsys):
+def test_cli_bench_wiring_json_and_its_error(tmp_path, capsys):
     from neurocast.cli import main
     from neurocast.data import save_dataset
 
     con = random_connectome(12, 3, seed=0)
     x = np.random.default_rng(0).standard_normal((200, 12)).astype(np.float32)
     path = tmp_path / "d.zarr"
-    save_dataset(make_dataset(x, dt_s=0.5, neuron=con.names), path)
+    save_dataset(make_dataset(x, dt_s=0.5, neuron=con.names), path, connectome=con)
     assert main(["bench", str(path), "--models", "naive", "--wiring", "true,none", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "needs a model that uses the wiring" in err and "hint:" in err
+    argv = ["bench", str(path), "--models", "naive,connectome-linear", "--wiring", "true,permuted", "--context", "4",
+            "--horizon", "4", "--out", str(tmp_path / "o"), "--overwrite", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["summary"]) == {"true", "permuted"}
+    assert out["summary"]["true"]["naive"] == out["summary"]["permuted"]["naive"]
+    assert out["summary"]["true"]["connectome-linear"] != out["summary"]["permuted"]["connectome-linear"]
+    assert (tmp_path / "o" / "report.html").is_file()
