@@ -53,7 +53,7 @@ def with_wiring(model: str | Forecaster, wiring: str, *, horizon: int) -> Foreca
     return cls(horizon, cfg, connectome=None if isinstance(model, str) else model.connectome)
 
 
-def stack_models(cards: Sequence[xr.Dataset]) -> xr.Dataset:
+def _stack_models(cards: Sequence[xr.Dataset]) -> xr.Dataset:
     """Scorecards of the same dataset and protocol, with different models, as one."""
     cards = [c for c in cards if c is not None]
     if len(cards) == 1:
@@ -116,7 +116,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
         card = res.scorecard.assign_coords(model=[rename.get(m, m) for m in res.scorecard["model"].values.tolist()])
         timings.update(res.timings)
         notes.extend(n for n in res.notes if n not in notes)
-        cards.append(stack_models([base, card]))
+        cards.append(_stack_models([base, card]))
     order = list(dict.fromkeys(m if isinstance(m, str) else type(m).name if m in wired else m.name
                                for m in models))
     card = stack_scorecards(cards, "wiring", wirings)
