@@ -139,7 +139,7 @@ def test_stimulus_without_period_uses_the_condition_mean():
 
 def test_registry():
     assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var", "connectome-linear",
-                            "linear-mae", "timemix", "tsmixer", "tide", "population"]
+                            "connectome-rate", "linear-mae", "timemix", "tsmixer", "tide", "population"]
     assert isinstance(get_model("linear", horizon=8), LinearForecaster)
     with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var, connectome-linear"):
         parse_model_names("naive,lstm")

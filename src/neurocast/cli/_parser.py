@@ -265,6 +265,10 @@ def _bench(sub) -> None:
                    help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
                         "contexts and score only them (default 0: none)")
     p.add_argument("--neuron-seed", type=_whole, default=0, help="seed of the held-out neuron draw")
+    p.add_argument("--wiring", default=None, metavar="a,b",
+                   help="run the connectome models (connectome-linear, connectome-rate) under each "
+                        "wiring control: true, permuted, rewired, none, lowrank (connectome-rate "
+                        "only); the scorecard gets a 'wiring' dimension")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
-from neurocast.bench import run_benchmark
+from neurocast.bench import flatten_wiring, run_benchmark, run_wirings
 from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
@@ -34,6 +34,7 @@ def _group_summary(card) -> dict | None:
     """MAE per model and neuron group (mean over training conditions and steps), or None."""
     if "score_by_group" not in card:
         return None
+    card = flatten_wiring(card)
     held = card["heldout"].values.astype(bool)
     mae = card["score_by_group"].sel(metric="mae").isel(condition=~held).mean(("condition", "steps_ahead"))
     def value(m, g):  # None where every window of the group was masked out (valid JSON)
@@ -96,6 +97,10 @@ def _run(ds, models, metrics, out, args):
                   title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
                   keep_constant=args.keep_constant, cv_folds=args.folds,
                   heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed)
+    if args.wiring is not None:
+        if args.dask or args.scheduler:
+            raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
+        return run_wirings(ds, wirings=split_list(args.wiring), **kwargs)
     if not (args.dask or args.scheduler):
         if args.chunk_windows is not None:
             raise ConfigError("--chunk-windows goes with --dask or --scheduler",
@@ -120,6 +125,10 @@ def _print(result, args) -> None:
             "n_windows_skipped": dict(zip(result.scorecard["condition"].values.tolist(),
                                           result.scorecard["n_windows_skipped"].values.tolist(), strict=True)),
         })
+    elif "wiring" in result.scorecard.dims:
+        for wiring, table in result.summary.items():
+            print(f"wiring: {wiring}")
+            print(format_summary(table))
     else:
         print(format_summary(result.summary))
         groups = _group_summary(result.scorecard)

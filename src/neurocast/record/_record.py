@@ -188,7 +188,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
-    names, cov = stim_plan.covariates(int(seed))
+    names, cov = stim_plan.covariates(int(seed), con)
     if stim_plan.model == "graded":
         sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
     else:
