@@ -247,6 +247,8 @@ def _bench(sub) -> None:
                    help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
                         "contexts and score only them (default 0: none)")
     p.add_argument("--neuron-seed", type=int, default=0, help="seed of the held-out neuron draw")
+    p.add_argument("--no-realism", action="store_true",
+                   help="leave the realism statistics of the recording (docs/realism.md) out of the report")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "

@@ -27,6 +27,7 @@ Public API::
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
     reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
     STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
+    realism_plots(results, out_dir, group=...) -> (PNG paths, HTML section for the bench report)
 """
 
 from neurocast.data._info import dataset_info
@@ -49,6 +50,7 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
+from neurocast.data._realism_plots import realism_plots
 from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
 from neurocast.data._store import (
     attach_connectome,
@@ -112,6 +114,7 @@ __all__ = [
     "make_dataset",
     "open_dataset",
     "protocol_for_dataset",
+    "realism_plots",
     "realism_stats",
     "reference_ranges",
     "reference_table",

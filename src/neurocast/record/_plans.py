@@ -73,7 +73,7 @@ def _worm_default(**knobs) -> StimulusPlan:
     return StimulusPlan(
         "worm-default", conds, frame_dt_s=0.6, network="celegans-cook2019",
         heldout_conditions=("thermosensory",), background_rate_hz=bg_rate, background_weight_mv=bg_w,
-        model="graded", graded_params=GradedParams(**sim), states=worm_states(**knobs),
+        model="graded", params=GradedParams(**sim), states=worm_states(**knobs),
         description="C. elegans, graded model (Kunert et al. 2014) with gap junctions and "
                     "forward/reverse/turn command states: spontaneous + 6 sensory conditions "
                     "(360 frames each, 0.6 s frames); thermosensory held out",
