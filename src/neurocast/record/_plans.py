@@ -52,7 +52,7 @@ def _worm_default(**knobs) -> StimulusPlan:
     """
     n = 360
     pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
-    sim = {"noise_pa": 4.0, "noise_tau_ms": 20_000.0, "event_rate_max_hz": 6.0}  # calibrated
+    sim = {"noise_pa": 5.5, "noise_tau_ms": 30_000.0, "event_rate_max_hz": 6.0}  # calibrated (docs/recordings.md)
     sim.update({k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz", "poisson_events")
                 if k in knobs})
     bg_rate = knobs.pop("background_rate_hz", 0.0)
