@@ -6,7 +6,13 @@ import pytest
 
 from neurocast.connectome import Connectome
 from neurocast.errors import ConfigError
-from neurocast.sim import GradedParams, PoissonInput, ShiuParams, graded_equilibrium, simulate_graded
+from neurocast.sim import (
+    GradedParams,
+    PoissonInput,
+    ShiuParams,
+    graded_equilibrium,
+    simulate_graded,
+)
 
 
 def gap_only(n_neurons, pairs, counts):

@@ -35,6 +35,7 @@ from neurocast.data._loading import LOADERS, Loader, load_recording, unique_name
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
+from neurocast.data._realism_plots import realism_plots
 from neurocast.data._reference import (
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
@@ -50,7 +51,6 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
-from neurocast.data._realism_plots import realism_plots
 from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
 from neurocast.data._store import (
     attach_connectome,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from neurocast.sim._graded import GradedParams, build_graded_network, simulate_graded, simulate_graded_chunks
+from neurocast.sim._graded import (
+                                  GradedParams,
+                                  build_graded_network,
+                                  simulate_graded,
+                                  simulate_graded_chunks,
+)
 from neurocast.sim._network import build_network
 from neurocast.sim._params import RECORD_DT_MS, ShiuParams
 from neurocast.sim._registry import NeuronModel, register_neuron_model
