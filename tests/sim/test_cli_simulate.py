@@ -184,3 +184,11 @@ def test_unknown_network(capsys):
     code, out, err = _run(capsys, "simulate", "fly-synht")
     assert code == 2 and out == ""
     assert "fly-synth" in err
+
+
+def test_simulate_refuses_the_graded_model_with_a_hint(capsys):
+    """`graded` is a registered neuron model, but `neurocast simulate` runs spiking models only."""
+    assert main(["simulate", "celegans-cook2019", "--model", "graded"]) == 2
+    err = capsys.readouterr().err
+    assert "runs the spiking Shiu models (shiu, shiu-adapt); 'graded' is not one" in err
+    assert "hint: record it under a stimulus plan" in err
