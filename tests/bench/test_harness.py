@@ -71,8 +71,34 @@ def test_run_benchmark_writes_scorecard_plots_and_report(tmp_path):
     assert len(table) == 5 * 3 * 8 and {"mae", "mse", "heldout"} <= set(table.columns)
     html = res.files["report"].read_text()
     png = base64.b64decode(html.split("data:image/png;base64,")[1].split('"')[0])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and html.count("<img") == 2
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and html.count("<img") == 2 + 4  # + the realism plots
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_report_shows_the_realism_of_the_recording_beside_the_scorecard(tmp_path):
+    from neurocast.data import realism_stats
+
+    ds = _dataset()
+    res = run_benchmark(ds, models=["naive", "mean"], context=4, horizon=8, out_dir=tmp_path)
+    html = res.files["report"].read_text()
+    assert html.index("<h2>Summary</h2>") < html.index("<h2>Realism of the recording</h2>") \
+        < html.index('<section class="realism">')
+    # the dataset's own statistics against the real ranges of its kind (not C. elegans: zebrafish)
+    lag1 = realism_stats(ds, progress=False)["overall"]["lag1_autocorr"]
+    assert f"<tr><td>lag-1 autocorrelation</td><td>0.73–0.94</td><td>{lag1:.3g}" in html
+    for name in ("realism_acf", "realism_corr", "realism_pca", "realism_ranges"):
+        assert res.files[name] == tmp_path / f"{name}.png" and res.files[name].stat().st_size > 1000
+    worm = ds.assign_attrs(source="celegans-cook2019")
+    html = run_benchmark(worm, models=["naive"], context=4, horizon=8, out_dir=tmp_path / "w").files["report"]
+    assert "<td>lag-1 autocorrelation</td><td>0.81–0.88</td>" in html.read_text()
+    off = run_benchmark(ds, models=["naive"], context=4, horizon=8, out_dir=tmp_path / "off", realism=False)
+    assert "Realism" not in off.files["report"].read_text() and "realism_acf" not in off.files
+    # a recording with gaps cannot be measured: the report is written without it, with a note
+    gap = ds.copy(deep=True)
+    gap["traces"].values[100:103, 2] = np.nan
+    res = run_benchmark(gap, models=["naive"], context=4, horizon=8, out_dir=tmp_path / "gap", nan="skip-windows")
+    assert "Realism" not in res.files["report"].read_text()
+    assert any(n.startswith("realism statistics left out") for n in res.notes)
 
 
 def test_fully_masked_condition_stays_in_the_files_as_nan(tmp_path):

@@ -61,7 +61,7 @@ def test_unknown_dataset_exit_2(capsys):
     assert "unknown dataset 'worm-defualt'" in err and "worm-default" in err
     assert main(["data", "info", "zebrafish"]) == 2
     err = capsys.readouterr().err
-    assert "known: worm-default, worm-lif, fly-zap, hcp-rest" in err
+    assert "known: worm-default, worm-lif, fly-zap, fly-zap-sparse, hcp-rest" in err
 
 
 def test_missing_variable_exit_2(tmp_path, capsys):

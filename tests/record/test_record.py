@@ -135,6 +135,25 @@ def test_protocol_model_sets_the_simulation(worm):
     assert get_plan("fly-zap").model == "shiu-adapt" and get_plan("worm-lif").model == "shiu"
 
 
+def test_record_runs_any_registered_model_and_checks_its_parameters(worm):
+    """record() takes the model from the registry: the graded worm-default records without a
+    special case, its calibrated parameters land in the attrs, foreign parameters are refused."""
+    from dataclasses import replace
+
+    from neurocast.sim import GradedParams, ShiuParams
+
+    plan = get_plan("worm-default").with_frames(14)
+    ds = record(worm, plan, seed=0, progress=False)
+    assert ds.attrs["sim_model"] == "graded" and ds.attrs["sim_dt_ms"] == plan.params.dt_ms
+    assert ds.attrs["sim_noise_pa"] == plan.params.noise_pa and ds.attrs["sim_poisson_events"] is False
+    published = record(worm, replace(plan, params=None), seed=0, progress=False)
+    assert published.attrs["sim_noise_pa"] == 0.0 and published.attrs["sim_model"] == "graded"
+    with pytest.raises(ConfigError, match="GradedParams, not ShiuParams"):
+        record(worm, plan, seed=0, progress=False, params=ShiuParams(dt_ms=0.2))
+    with pytest.raises(ConfigError, match="must be ShiuParams"):
+        replace(get_plan("worm-lif"), params=GradedParams())
+
+
 # ---------------------------------------------------------------------- record
 def test_record_follows_schema(worm_rec, worm):
     from neurocast.data import validate_dataset

@@ -59,3 +59,28 @@ def test_worm_default_is_graded_and_its_states_drive_the_command_neurons():
     # the reverse command interneurons are brighter in reverse than in forward (calcium lags ~2 s)
     lagged = state[:-4]
     assert ava[4:][lagged == 1].mean() > ava[4:][lagged == 0].mean() + 0.05
+
+
+def test_fly_zap_module_states_take_turns_over_a_partition_of_fly_synth():
+    """fly-zap's ten module groups split fly-synth's neurons into disjoint ~10 % shares, one group
+    driven at a time; fly-zap-sparse (the first fly-zap) is the same plan without them."""
+    from neurocast.connectome import load_connectome
+
+    fly = load_connectome("fly-synth")
+    plan, sparse = get_plan("fly-zap"), get_plan("fly-zap-sparse")
+    assert sparse.states is None and plan.conditions == sparse.conditions and plan.model == sparse.model
+    assert plan.background_fraction == sparse.background_fraction == 0.05
+    short = plan.with_frames(120)
+    visits = short.state_inputs(fly, seed=0)
+    assert all(b > a for _, _, a, b, _ in visits)
+    assert len({i for i, *_ in visits}) >= 5  # 110 s at a 10 s mean visit
+    starts = np.array([a for _, _, a, _, _ in visits])
+    stops = np.array([b for _, _, _, b, _ in visits])
+    np.testing.assert_allclose(starts[1:], stops[:-1])
+    everyone = np.concatenate([st.drives[0].resolve(fly) for st in plan.states.states])
+    assert len(everyone) == fly.n_neurons and len(np.unique(everyone)) == fly.n_neurons
+    sizes = [len(st.drives[0].resolve(fly)) / fly.n_neurons for st in plan.states.states]
+    assert min(sizes) > 0.09 and max(sizes) < 0.11
+    names, cov = short.covariates(seed=0)
+    states = cov[:, [names.index(f"state:g{j}") for j in range(10)]]
+    assert np.array_equal(states.sum(axis=1), np.ones(120))

@@ -228,3 +228,11 @@ def test_several_trials_show_a_progress_bar_with_the_time_left(capsys, chain, mo
     assert code == 0
     bars = [b for b in err.replace("\r", "\n").splitlines() if b.startswith("trials:")]
     assert any("/20 [" in b and "<" in b for b in bars), repr(err)  # n/total [elapsed<left
+
+
+def test_simulate_refuses_the_graded_model_with_a_hint(capsys):
+    """`graded` is a registered neuron model, but `neurocast simulate` runs spiking models only."""
+    assert main(["simulate", "celegans-cook2019", "--model", "graded"]) == 2
+    err = capsys.readouterr().err
+    assert "runs the spiking Shiu models (shiu, shiu-adapt); 'graded' is not one" in err
+    assert "hint: record it under a stimulus plan" in err

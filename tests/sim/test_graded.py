@@ -6,7 +6,13 @@ import pytest
 
 from neurocast.connectome import Connectome
 from neurocast.errors import ConfigError
-from neurocast.sim import GradedParams, PoissonInput, graded_equilibrium, simulate_graded
+from neurocast.sim import (
+    GradedParams,
+    PoissonInput,
+    ShiuParams,
+    graded_equilibrium,
+    simulate_graded,
+)
 
 
 def gap_only(n_neurons, pairs, counts):
@@ -96,3 +102,28 @@ def test_bad_parameters():
         GradedParams(c_pf=0)
     with pytest.raises(ConfigError, match="event_rate_max_hz"):
         GradedParams(event_rate_max_hz=500.0, dt_ms=5.0)
+
+
+def test_graded_model_is_registered_beside_the_lif_models(cook2019):
+    """NEURON_MODELS["graded"] builds, runs and chunks the same model as simulate_graded."""
+    from neurocast.sim import NEURON_MODELS, GradedNetwork, get_neuron_model
+
+    assert {"shiu", "shiu-adapt", "graded"} <= set(NEURON_MODELS)
+    m = get_neuron_model("graded")
+    assert m.params == GradedParams() and m.simulate_chunks is not None and m.recording_params() == m.params
+    p = GradedParams(noise_pa=2.0)
+    net = m.build_network(cook2019, p)
+    assert isinstance(net, GradedNetwork) and net.params == p
+    drive = [PoissonInput(["PLML", "PLMR"], 50.0, 400.0, start_ms=500, stop_ms=1500)]
+    whole = m.simulate(net, 3000, seed=2, inputs=drive, sample_ms=100)
+    direct = simulate_graded(cook2019, 3000, params=p, seed=2, inputs=drive, sample_ms=100)
+    assert np.array_equal(whole.v_mv, direct.v_mv)
+    chunks = list(m.simulate_chunks(net, 3000, 700, seed=2, inputs=drive))
+    assert [c.attrs["start_step"] for c in chunks] == [0, 70, 140, 210, 280]
+    steps = np.concatenate([c.steps + c.attrs["start_step"] for c in chunks])
+    assert np.array_equal(steps, whole.events.steps)
+    assert np.array_equal(np.concatenate([c.neurons for c in chunks]), whole.events.neurons)
+    with pytest.raises(ConfigError, match="its own parameters"):
+        m.simulate(net, 100, params=GradedParams())
+    with pytest.raises(ConfigError, match="GradedParams"):
+        m.build_network(cook2019, ShiuParams())

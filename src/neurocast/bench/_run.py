@@ -22,6 +22,8 @@ from neurocast.data import (
     Protocol,
     dataset_connectome,
     protocol_for_dataset,
+    realism_plots,
+    realism_stats,
     scan_traces,
     segments_for,
 )
@@ -143,7 +145,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
                   keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float = 0.0,
-                  neuron_seed: int = 0, client=None, chunk_windows: int | None = None) -> BenchResult:
+                  neuron_seed: int = 0, client=None, chunk_windows: int | None = None,
+                  realism: bool = True) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -171,6 +174,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     by the workers; no mask, NaN skipping, left-out neurons or folds); the scorecard is
     identical bit for bit, and each model's evaluate_s is the time of the one evaluation of all models.
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
+    realism: with ``out_dir``, also measure how brain-like the recording is (the statistics of
+    docs/realism.md, ``neurocast.data.realism_stats``, against the shipped real ranges matching
+    its source) and show them in the report beside the scorecard (realism_*.png: autocorrelation
+    curves, correlation histograms, PCA spectra, recording vs the real ranges); a recording the
+    statistics cannot measure (NaN gaps) gets a note instead.
     """
     if isinstance(models, str):
         models = parse_model_names(models)
@@ -288,8 +296,27 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         files["heatmap"] = plot_heatmap(card, out / "heatmap.png")
         images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
         label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
-        files["report"] = write_report(card, out / "report.html", images, title=label)
+        sections = []
+        if realism:
+            sections, plots = _realism_section(ds, out, notes)
+            files.update(plots)
+        files["report"] = write_report(card, out / "report.html", images, title=label, sections=sections)
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
+
+
+def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, Path]]:
+    """([("Realism of the recording", html)], {"realism_acf": path, ...}) for the report; on a
+    recording the statistics cannot measure, ([], {}) and a note."""
+    source = str(ds.attrs.get("source", ""))
+    group = "celegans" if source.lower().startswith("celegans") else "zebrafish"  # as resolve_reference
+    try:
+        res = realism_stats(ds, progress=False)
+    except FormatError as err:
+        notes.append(f"realism statistics left out of the report: {err.message}")
+        return [], {}
+    paths, fragment = realism_plots({str(ds.attrs.get("stimulus_plan", "") or source or "recording"): res},
+                                    out, group=group)
+    return [("Realism of the recording", fragment)], {p.stem: p for p in paths}
 
 
 def concat_windows(parts: list[WindowStats]) -> WindowStats:

@@ -269,6 +269,8 @@ def _bench(sub) -> None:
                    help="run the connectome models (connectome-linear, connectome-rate) under each "
                         "wiring control: true, permuted, rewired, none, lowrank (connectome-rate "
                         "only); the scorecard gets a 'wiring' dimension")
+    p.add_argument("--no-realism", action="store_true",
+                   help="leave the realism statistics of the recording (docs/realism.md) out of the report")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "

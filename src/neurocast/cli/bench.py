@@ -96,7 +96,8 @@ def _run(ds, models, metrics, out, args):
                   metrics=metrics, out_dir=out, group_by=args.group_by,
                   title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
                   keep_constant=args.keep_constant, cv_folds=args.folds,
-                  heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed)
+                  heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed,
+                  realism=not args.no_realism)
     if args.wiring is not None:
         if args.dask or args.scheduler:
             raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")

@@ -33,7 +33,12 @@ TRIAL_OVERHEAD_S = 0.005
 
 # ---------------------------------------------------------------------------- argument checks
 def _check_args(args: argparse.Namespace) -> None:
-    sim.neuron_model(args.model)
+    if not isinstance(sim.neuron_model(args.model), sim.ShiuParams):
+        spiking = [name for name, m in sim.NEURON_MODELS.items() if isinstance(m.params, sim.ShiuParams)]
+        raise ConfigError(f"neurocast simulate runs the spiking Shiu models ({', '.join(spiking)}); "
+                          f"{args.model!r} is not one",
+                          f"record it under a stimulus plan (`neurocast record`), or call "
+                          f"neurocast.sim.get_neuron_model({args.model!r}).simulate from Python")
     if args.mode not in sim.MODES:
         raise ConfigError(f"--mode must be one of {', '.join(sim.MODES)}, not {args.mode!r}",
                           "e.g. --mode fast")

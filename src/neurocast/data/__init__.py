@@ -27,6 +27,7 @@ Public API::
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
     reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
     STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
+    realism_plots(results, out_dir, group=...) -> (PNG paths, HTML section for the bench report)
 """
 
 from neurocast.data._info import dataset_info
@@ -34,6 +35,7 @@ from neurocast.data._loading import LOADERS, Loader, load_recording, unique_name
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
+from neurocast.data._realism_plots import realism_plots
 from neurocast.data._reference import (
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
@@ -112,6 +114,7 @@ __all__ = [
     "make_dataset",
     "open_dataset",
     "protocol_for_dataset",
+    "realism_plots",
     "realism_stats",
     "reference_ranges",
     "reference_table",

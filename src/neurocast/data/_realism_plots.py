@@ -47,8 +47,9 @@ def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str =
     group: rows of the shipped reference table drawn in the ranges plot ("celegans",
       "zebrafish", "all").
     Returns (the PNG paths, an HTML fragment: a ``<section>`` with a table of the statistics,
-    the reference range and whether each lies inside, and the plots embedded as base64), in
-    the style of the benchmark report so it can be pasted into it.
+    the reference range and whether each lies inside, and the plots embedded as base64, without
+    a heading), in the style of the benchmark report: ``bench.write_report(..., sections=
+    [("Realism of the recording", fragment)])`` shows it beside the scorecard.
     """
     out_dir = Path(out_dir)
     if not results:
@@ -138,7 +139,7 @@ def _fragment(results: dict[str, dict], paths: list[Path], group: str) -> str:
         f'<figure><img alt="{p.stem}" src="data:image/png;base64,'
         f'{base64.b64encode(p.read_bytes()).decode("ascii")}"><figcaption>{p.stem}</figcaption></figure>'
         for p in paths)
-    return (f'<section class="realism"><h2>Realism statistics</h2>'
+    return (f'<section class="realism">'
             f"<p>Statistics of docs/realism.md (140-neuron subsets, z-scored traces) against the real "
             f"{html.escape(group)} recordings of the shipped reference table; ✓ inside the real range.</p>"
             f"<table><tr><th>statistic</th><th>real range</th>{head}</tr>{body}"

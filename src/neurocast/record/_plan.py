@@ -16,7 +16,7 @@ import numpy as np
 from neurocast._registry import Registry
 from neurocast.errors import ConfigError
 from neurocast.record._states import StateProcess
-from neurocast.sim import GradedParams, neuron_model
+from neurocast.sim import get_neuron_model
 
 __all__ = ["PLANS", "Condition", "Drive", "StimulusPlan", "get_plan"]
 
@@ -154,10 +154,11 @@ class StimulusPlan:
     selection_seed: fixes random neuron selections of the drives (part of the plan).
     split_protocol: the forecasting protocol its recordings are scored with by default (a preset of
       ``neurocast.data.PRESETS``; stored as the dataset's ``protocol`` attr).
-    model: the neuron model it is recorded with, a preset of ``neurocast.sim.NEURON_MODELS``
-      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation), or
-      ``"graded"``: the graded-potential model of Kunert et al. 2014 (``neurocast.sim.GradedParams``,
-      given by ``graded_params``; default the published values).
+    model: the neuron model it is recorded with, a name in ``neurocast.sim.NEURON_MODELS``
+      (``"shiu"``: the published model; ``"shiu-adapt"``: with spike-frequency adaptation;
+      ``"graded"``: the graded-potential model of Kunert et al. 2014).
+    params: the model's parameters for this plan (its parameters class, e.g. a calibrated
+      ``GradedParams``); None: the registered defaults at the model's recording step.
     states: optional ``StateProcess``: slow shared state drives (e.g. forward / reverse / turn),
       switching with the recording seed; stored as covariates ``state:<name>``.
     driven_covariates: also record which neuron a single-neuron drive (``Drive.order``) drives:
@@ -177,7 +178,7 @@ class StimulusPlan:
     description: str = ""
     split_protocol: str = "conditions"
     model: str = "shiu"
-    graded_params: object = None
+    params: object = None
     states: StateProcess | None = None
     driven_covariates: bool = False
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
@@ -201,13 +202,10 @@ class StimulusPlan:
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
-        if self.model == "graded":
-            if self.graded_params is None:
-                object.__setattr__(self, "graded_params", GradedParams())
-            if not isinstance(self.graded_params, GradedParams):
-                raise ConfigError("graded_params must be a neurocast.sim.GradedParams")
-        else:
-            neuron_model(self.model)
+        default = get_neuron_model(self.model).params
+        if self.params is not None and type(self.params) is not type(default):
+            raise ConfigError(f"stimulus plan {self.name!r}: params for model {self.model!r} must be "
+                              f"{type(default).__name__}, not {type(self.params).__name__}")
         if self.states is not None and not isinstance(self.states, StateProcess):
             raise ConfigError(f"states must be a StateProcess, not {type(self.states).__name__}")
         state_cols = () if self.states is None else tuple(f"state:{n}" for n in self.states.names)

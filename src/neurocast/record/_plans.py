@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from neurocast.data import ZAPBENCH
@@ -52,7 +54,7 @@ def _worm_default(**knobs) -> StimulusPlan:
     """
     n = 360
     pulse_w = knobs.pop("pulse_weight_mv", 2000.0)
-    sim = {"noise_pa": 4.0, "noise_tau_ms": 20_000.0, "event_rate_max_hz": 6.0}  # calibrated
+    sim = {"noise_pa": 5.5, "noise_tau_ms": 30_000.0, "event_rate_max_hz": 6.0}  # calibrated (docs/recordings.md)
     sim.update({k: knobs.pop(k) for k in ("noise_pa", "noise_tau_ms", "event_rate_max_hz", "poisson_events")
                 if k in knobs})
     bg_rate = knobs.pop("background_rate_hz", 0.0)
@@ -73,7 +75,7 @@ def _worm_default(**knobs) -> StimulusPlan:
     return StimulusPlan(
         "worm-default", conds, frame_dt_s=0.6, network="celegans-cook2019",
         heldout_conditions=("thermosensory",), background_rate_hz=bg_rate, background_weight_mv=bg_w,
-        model="graded", graded_params=GradedParams(**sim), states=worm_states(**knobs),
+        model="graded", params=GradedParams(**sim), states=worm_states(**knobs),
         description="C. elegans, graded model (Kunert et al. 2014) with gap junctions and "
                     "forward/reverse/turn command states: spontaneous + 6 sensory conditions "
                     "(360 frames each, 0.6 s frames); thermosensory held out",
@@ -105,7 +107,7 @@ def _worm_optogenetics(*, repeats: int = 3, on_frames: int = 1, off_frames: int 
     base = _worm_default()
     return StimulusPlan(
         "worm-optogenetics", conds, frame_dt_s=base.frame_dt_s, network="celegans-cook2019",
-        heldout_conditions=(conds[-1].name,), model="graded", graded_params=base.graded_params,
+        heldout_conditions=(conds[-1].name,), model="graded", params=base.params,
         states=base.states, driven_covariates=True,
         description=f"C. elegans, worm-default's network: each of the {WORM_NEURONS} neurons driven in turn "
                     f"({on_frames} frame on, {off_frames} off), {repeats} repeats in random orders, the driven "
@@ -157,47 +159,47 @@ def _zapbench_conditions() -> tuple[Condition, ...]:
     return tuple(conds)
 
 
-def _fly_zap_states(**knobs) -> StimulusPlan:
-    """fly-zap (below) with a broader background and slow arousal states.
+def fly_module_states(*, rate_hz: float = 2.5, dwell_s: float = 10.0, dwell_shape: float = 2.0) -> StateProcess:
+    """Slow activity states of fly-synth: ten groups of modules, one group active at a time.
 
-    A realism candidate, not yet inside the zebrafish ranges (docs/recordings.md): a broader background (``background_fraction``
-    of the neurons, Poisson ``background_rate_hz``) and slow arousal states: "quiet" and
-    "active" (swim-bout-like) visits of ``quiet_s`` / ``active_s`` seconds on average; while
-    active, a fixed random set of ``arousal_fraction`` · N excitatory neurons receives Poisson input
-    at ``arousal_rate_hz`` (10 mV per event). The state sequence depends on the recording seed
-    and is stored as covariates ``state:quiet``, ``state:active``.
+    fly-synth's neurons belong to about 700 modules (neuron types ``m<NNN>.<transmitter>``,
+    docs/synthetic.md); group j holds the modules whose number ends in j (types ``m??j.*``:
+    about 10 % of the neurons each, every transmitter). One group is active at a time: a visit
+    lasts a gamma-distributed time (mean ``dwell_s`` seconds, shape ``dwell_shape``), then the
+    next group is drawn uniformly among the other nine. While a group is active each of its
+    neurons receives Poisson input at ``rate_hz`` (10 mV per event: one event fires a neuron
+    at rest). Every neuron then fires in slow bursts shared with its group, as regions of a
+    spontaneously active zebrafish brain take turns: slow, correlated, low-dimensional traces
+    (docs/recordings.md, *Realism calibration*). States ``state:g0`` ... ``state:g9``.
     """
-    bg_fraction = knobs.pop("background_fraction", 0.3)
-    bg_rate = knobs.pop("background_rate_hz", 1.0)
-    arousal_fraction = knobs.pop("arousal_fraction", 0.3)
-    arousal_rate = knobs.pop("arousal_rate_hz", 3.0)
-    quiet_s, active_s = knobs.pop("quiet_s", 8.0), knobs.pop("active_s", 4.0)
-    if knobs:
-        raise ValueError(f"unknown fly-zap knobs {sorted(knobs)}")
-    n_fly = 138_639  # fly-synth's neurons; the arousal share is of all neurons, drawn among the excitatory
-    states = StateProcess((
-        BehaviouralState("quiet", quiet_s),
-        BehaviouralState("active", active_s, (Drive(types=("*.ACh",), n_random=round(arousal_fraction * n_fly),
-                                                    rate_hz=arousal_rate, weight_mv=10.0),)),
-    ), initial="quiet")
-    conds = _zapbench_conditions()
-    return StimulusPlan(
-        "fly-zap-states", conds, frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
-        heldout_conditions=ZAPBENCH.heldout, split_protocol="zapbench", background_rate_hz=bg_rate, background_weight_mv=10.0,
-        background_fraction=bg_fraction, selection_seed=783, model="shiu-adapt", states=states,
-        description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
-                    "each condition pulses its own random set of excitatory neurons; slow quiet/active "
-                    "arousal states; taxis held out",
-    )
+    return StateProcess(tuple(
+        BehaviouralState(f"g{j}", dwell_s, (Drive(types=(f"m??{j}.*",), rate_hz=rate_hz, weight_mv=10.0),))
+        for j in range(10)), dwell_shape=dwell_shape)
 
 
-def _fly_zap() -> StimulusPlan:
-    """fly-synth under ZAPBench's 9 conditions: each drives its own random subset of neurons.
+def _fly_zap(**knobs) -> StimulusPlan:
+    """fly-synth under ZAPBench's 9 conditions, with slow module states (calibrated, issue 17).
 
-    Sparse by design, as in a real brain (and so the event-driven engine stays fast): a fixed 5 %
-    of the neurons are spontaneously active (Poisson 1 Hz, 10 mV per event: 3 mV above
-    threshold at rest), the others are at rest unless the network drives them. Each condition
-    except dark pulses its own 400 excitatory neurons at 20–40 Hz (10 mV per event).
+    ``_fly_zap_sparse`` (below) plus ``fly_module_states``: the conditions' drives, the sparse
+    background (a fixed 5 % of the neurons at 1 Hz × 10 mV) and the model (Shiu et al. with
+    spike-frequency adaptation) are unchanged. knobs: ``fly_module_states`` arguments (the
+    calibration, docs/recordings.md).
+    """
+    return replace(_fly_zap_sparse(), name="fly-zap", states=fly_module_states(**knobs),
+                   description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at "
+                               "0.9141 s); each condition pulses its own random set of excitatory "
+                               "neurons; ten groups of modules take turns in slow active states "
+                               "(mean 10 s); taxis held out")
+
+
+def _fly_zap_sparse() -> StimulusPlan:
+    """fly-synth under ZAPBench's 9 conditions: each drives its own random subset of neurons
+    (the first fly-zap, kept so published comparisons stay reproducible).
+
+    Sparse by design (and so the event-driven engine stays fast): a fixed 5 % of the neurons
+    are spontaneously active (Poisson 1 Hz, 10 mV per event: 3 mV above threshold at rest), the
+    others are at rest unless the network drives them. Each condition except dark pulses its
+    own 400 excitatory neurons at 20–40 Hz (10 mV per event).
 
     The model is Shiu et al.'s with spike-frequency adaptation (each spike raises the threshold
     by 0.5 mV, decaying over 1 s). Without it, fly-synth's strongly coupled modules, once driven,
@@ -206,16 +208,17 @@ def _fly_zap() -> StimulusPlan:
     """
     conds = _zapbench_conditions()
     return StimulusPlan(
-        "fly-zap", conds, frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
+        "fly-zap-sparse", conds, frame_dt_s=ZAPBENCH.dt_s, network="fly-synth",
         heldout_conditions=ZAPBENCH.heldout, split_protocol="zapbench", background_rate_hz=1.0, background_weight_mv=10.0,
         background_fraction=0.05, selection_seed=783, model="shiu-adapt",
         description="fly-synth under ZAPBench's 9 conditions and lengths (7,879 frames at 0.9141 s); "
-                    "each condition pulses its own random set of excitatory neurons; taxis held out",
+                    "each condition pulses its own random set of excitatory neurons; sparse background "
+                    "only (the first fly-zap); taxis held out",
     )
 
 
 PLANS.register(_worm_default())
 PLANS.register(_worm_lif())
 PLANS.register(_worm_optogenetics())
-PLANS.register(_fly_zap_states())
 PLANS.register(_fly_zap())
+PLANS.register(_fly_zap_sparse())

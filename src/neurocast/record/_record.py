@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import time
@@ -17,21 +18,15 @@ from neurocast.errors import ConfigError, NeurocastError
 from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
 from neurocast.record._kernels import add_spike_counts
 from neurocast.record._plan import StimulusPlan, get_plan
-from neurocast.sim import (
-    GradedParams,
-    PoissonInput,
-    build_network,
-    neuron_model,
-    simulate_chunks,
-    simulate_graded_chunks,
-)
+from neurocast.sim import RECORD_DT_MS, PoissonInput, get_neuron_model, preset_name
 
 __all__ = ["SIM_DT_MS", "build_inputs", "record", "record_to"]
 
-#: Simulation step for recordings (ms). 0.2 ms is the coarsest step that keeps the Shiu et al.
-#: delay (1.8 ms = 9 steps) and refractory period (2.2 ms = 11 steps) whole numbers of steps;
-#: the integration is exact, so it only quantises spike times to 0.2 ms, far below a frame.
-SIM_DT_MS = 0.2
+#: Simulation step of the Shiu models in recordings (ms; their ``record_dt_ms``). 0.2 ms is the
+#: coarsest step that keeps the Shiu et al. delay (1.8 ms = 9 steps) and refractory period
+#: (2.2 ms = 11 steps) whole numbers of steps; the integration is exact, so it only quantises
+#: spike times to 0.2 ms, far below a frame.
+SIM_DT_MS = RECORD_DT_MS
 
 #: Frames simulated per chunk of the one continuous simulation (bounds the spike buffer).
 CHUNK_FRAMES = 64
@@ -77,30 +72,56 @@ def build_inputs(plan: StimulusPlan, connectome, *, start_frame: int = 0,
     return inputs
 
 
-def _simulate(net, plan: StimulusPlan, connectome, seed: int, record_seed: int):
+def _simulate(model, net, dt_ms: float, plan: StimulusPlan, connectome, seed: int, record_seed: int):
     """Yield (spike_t_s, spike_neuron, end_s) chunk by chunk of ONE continuous simulation.
 
-    The whole plan is one ``simulate_chunks`` run (state carried over, so the spikes are
+    The whole plan is one ``model.simulate_chunks`` run (state carried over, so the spikes are
     exactly those of a single ``simulate`` call) cut into chunks of about ``CHUNK_FRAMES``
     frames (whole simulation steps); spike times are in s from the start, ``end_s`` is the
-    chunk's end (all spikes before it have been yielded). ``net`` is a Network, or GradedParams
-    for the graded model (whose calcium events take the place of spikes).
+    chunk's end (all spikes before it have been yielded). ``model`` is the registered
+    NeuronModel, ``net`` its network; a model without spikes (the graded one) yields the
+    calcium events that take their place.
     """
-    graded = isinstance(net, GradedParams)
-    dt = net.dt_ms if graded else net.params.dt_ms
     frame_ms = plan.frame_dt_s * 1000.0
-    n_steps = max(1, round(plan.n_frames * frame_ms / dt))
-    chunk_steps = max(1, round(CHUNK_FRAMES * frame_ms / dt))
+    n_steps = max(1, round(plan.n_frames * frame_ms / dt_ms))
+    chunk_steps = max(1, round(CHUNK_FRAMES * frame_ms / dt_ms))
     inputs = build_inputs(plan, connectome, seed=record_seed)
-    if graded:
-        chunks = simulate_graded_chunks(connectome, n_steps * dt, chunk_steps * dt, params=net, seed=seed,
-                                        inputs=inputs)
-    else:
-        chunks = simulate_chunks(net, n_steps * dt, chunk_steps * dt, seed=seed, inputs=inputs)
-    for sp in chunks:
+    for sp in model.simulate_chunks(net, n_steps * dt_ms, chunk_steps * dt_ms, seed=seed, inputs=inputs):
         lo = int(sp.attrs["start_step"])
-        hi = lo + round(sp.duration_ms / dt)
-        yield ((sp.steps + lo) * (dt / 1000.0)).astype(np.float64), sp.neurons.astype(np.int32), hi * dt / 1000.0
+        hi = lo + round(sp.duration_ms / dt_ms)
+        yield ((sp.steps + lo) * (dt_ms / 1000.0)).astype(np.float64), sp.neurons.astype(np.int32), hi * dt_ms / 1000.0
+
+
+def _model_params(stim_plan: StimulusPlan, params):
+    """(NeuronModel, parameters) of a recording: ``params``, else the plan's, else the model's
+    registered defaults at its recording step. ConfigError for parameters of another model."""
+    model = get_neuron_model(stim_plan.model)
+    if model.simulate_chunks is None:
+        raise ConfigError(f"neuron model {model.name!r} has no simulate_chunks, so it cannot record",
+                          "register it with simulate_chunks=... (see neurocast.sim.NeuronModel)")
+    if params is None:
+        params = stim_plan.params if stim_plan.params is not None else model.recording_params()
+    if type(params) is not type(model.params):
+        raise ConfigError(f"stimulus plan {stim_plan.name!r} is recorded with model {model.name!r}, whose "
+                          f"parameters are {type(model.params).__name__}, not {type(params).__name__}",
+                          f"pass params={type(model.params).__name__}(...) or leave params out")
+    return model, params
+
+
+def _sim_attrs(model, params, plan_params) -> dict:
+    """Dataset attrs of the simulation: ``sim_model`` and ``sim_<field>`` for every number or flag
+    of the parameters (e.g. ``sim_dt_ms``, ``sim_adapt_mv``). ``sim_model`` is the registered
+    model the parameters are (at any step), else the plan's model if they are the plan's own
+    parameters, else "custom"."""
+    name = preset_name(params)
+    if name == "custom" and plan_params is not None and plan_params.replace(dt_ms=params.dt_ms) == params:
+        name = model.name
+    out = {"sim_model": name}
+    for f in dataclasses.fields(params):
+        v = getattr(params, f.name)
+        if isinstance(v, (bool, int, float, np.integer, np.floating)):
+            out[f"sim_{f.name}"] = v if isinstance(v, bool) else float(v)
+    return out
 
 
 def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | None = None,
@@ -113,9 +134,12 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
     seed: one seed for the simulation (Poisson inputs) and the imaging noise; same seed, same data.
     n_frames: record only this many frames (every condition shortened in proportion), for quick runs.
     observe: ``neurocast.observe.ObserveConfig`` (indicator, noise, ...; default settings if None).
-    params: ``neurocast.sim.ShiuParams`` (default: the plan's neuron model preset, e.g.
-      fly-zap's ``"shiu-adapt"``, with dt_ms = ``SIM_DT_MS``; attr ``sim_model`` names the preset
-      the parameters match, else "custom").
+    params: parameters of the plan's neuron model (``plan.model``, a ``neurocast.sim.NEURON_MODELS``
+      name): ``ShiuParams`` for ``shiu``/``shiu-adapt``, ``GradedParams`` for ``graded``. Default:
+      the plan's own ``params``, else the model's registered defaults at its recording step (the
+      Shiu models: ``SIM_DT_MS``). Attr ``sim_model`` names the preset the parameters match (or
+      the plan's model for the plan's own parameters), else "custom". ConfigError for the
+      parameters of another model.
     spike_counts: include ``spike_counts`` (time, neuron) uint16 (spikes per frame).
     progress: show progress bars (None: when stderr is a terminal; False: never).
 
@@ -142,13 +166,9 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     cfg = observe if observe is not None else ObserveConfig()
     if not isinstance(cfg, ObserveConfig):
         raise ConfigError(f"observe must be an ObserveConfig, not {type(cfg).__name__}")
+    model, params = _model_params(stim_plan, params)
     con = _load(network)
-    if stim_plan.model == "graded":
-        params = params if params is not None else stim_plan.graded_params
-        net = params
-    else:
-        params = params if params is not None else neuron_model(stim_plan.model).replace(dt_ms=SIM_DT_MS)
-        net = build_network(con, params)
+    net = model.build_network(con, params)
     n, t_total = con.n_neurons, stim_plan.n_frames
     frame_dt = stim_plan.frame_dt_s
     z = con.neurons["z"].to_numpy() if "z" in con.neurons.columns else None
@@ -167,7 +187,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     g = 0  # next group to integrate: frames edges[g]:edges[g + 1]
     held_t, held_n = np.zeros(0), np.zeros(0, np.int32)  # spikes of the groups not yet integrated
     with make_bar(total=t_total, desc=f"simulating {con.name or 'network'}", unit="frame") as bar:
-        for t_s, neu, end_s in itertools.chain(_simulate(net, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
+        for t_s, neu, end_s in itertools.chain(_simulate(model, net, params.dt_ms, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):
                     add_spike_counts(t_s, neu, frame_dt, counts)
@@ -189,11 +209,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
     names, cov = stim_plan.covariates(int(seed), con)
-    if stim_plan.model == "graded":
-        sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
-    else:
-        sim_attrs = {"sim_model": params.preset_name(), "sim_dt_ms": float(params.dt_ms),
-                     "sim_adapt_mv": float(params.adapt_mv), "sim_tau_adapt_ms": float(params.tau_adapt_ms)}
+    sim_attrs = _sim_attrs(model, params, stim_plan.params)
     return make_dataset(
         traces, dt_s=frame_dt, condition=stim_plan.condition_per_frame(), neuron=con.names.astype(str),
         stimulus=cov, covariate=names, spike_counts=counts, source=con.name or "connectome",

@@ -6,7 +6,9 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   defaults; ``params.replace(**changes)``.
 - ``NEURON_MODELS`` (name -> ``NeuronModel``: default params, build_network, simulate),
   ``neuron_model(name)`` (its params), ``get_neuron_model(name)``, ``register_neuron_model``:
-  ``"shiu"`` (published) and ``"shiu-adapt"`` (with spike-frequency adaptation).
+  ``preset_name(params)`` (the model they are, else "custom"), ``RECORD_DT_MS`` (the Shiu
+  models' step in recordings): ``"shiu"`` (published), ``"shiu-adapt"`` (with spike-frequency adaptation) and ``"graded"``
+  (Kunert et al. 2014, below); each names its own build_network, simulate and simulate_chunks.
 - ``build_network(connectome, params=None, *, silence=None, neuron_params=None,
   delays_ms=None) -> Network``: synapse arrays (CSR by presynaptic neuron, signed synapse
   counts as float32; silenced rows zero) plus parameters; optional per-neuron v_rest_mv,
@@ -43,7 +45,8 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
   the same seed, and for any ``threads``.
 
-- ``GradedParams``, ``simulate_graded(connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
+- ``GradedParams``, ``build_graded_network(connectome, params) -> GradedNetwork``,
+  ``simulate_graded(network_or_connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
   sample_ms) -> GradedTrace``, ``simulate_graded_chunks(...)``, ``graded_equilibrium(connectome)``:
   the graded-potential C. elegans model of Kunert, Shlizerman & Kutz (2014) with gap junctions
   and graded synapses; its calcium events feed the observation model like spikes.
@@ -55,8 +58,10 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._graded import (
+    GradedNetwork,
     GradedParams,
     GradedTrace,
+    build_graded_network,
     graded_equilibrium,
     simulate_graded,
     simulate_graded_chunks,
@@ -69,12 +74,13 @@ from neurocast.sim._mpi import (
     simulate_mpi_chunks,
 )
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
-from neurocast.sim._params import ShiuParams
+from neurocast.sim._params import RECORD_DT_MS, ShiuParams
 from neurocast.sim._registry import (
     NEURON_MODELS,
     NeuronModel,
     get_neuron_model,
     neuron_model,
+    preset_name,
     register_neuron_model,
 )
 from neurocast.sim._responses import response_summary, select_neurons
@@ -100,9 +106,11 @@ from neurocast.sim._sweeps import (
 __all__ = [
     "MODES",
     "NEURON_MODELS",
+    "RECORD_DT_MS",
     "SWEEP_KINDS",
     "Estimate",
     "Experiment",
+    "GradedNetwork",
     "GradedParams",
     "GradedTrace",
     "MPIStats",
@@ -112,6 +120,7 @@ __all__ = [
     "ShiuParams",
     "SpikeFileWriter",
     "Trace",
+    "build_graded_network",
     "build_network",
     "each_experiments",
     "estimate",
@@ -121,6 +130,7 @@ __all__ = [
     "mpi_world_size",
     "neuron_model",
     "partition_network",
+    "preset_name",
     "register_neuron_model",
     "resolve_neurons",
     "response_summary",

@@ -38,14 +38,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit
 
 from neurocast.errors import ConfigError, NonFiniteError
 
-__all__ = ["GradedParams", "GradedTrace", "graded_equilibrium", "simulate_graded", "simulate_graded_chunks"]
+__all__ = ["GradedNetwork", "GradedParams", "GradedTrace", "build_graded_network", "graded_equilibrium",
+           "simulate_graded", "simulate_graded_chunks"]
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,44 @@ def _arrays(connectome, p: GradedParams) -> _Arrays:
                    np.asarray(connectome.gap_indptr, dtype=np.int64), gap_nb, gap_g, v_eq)
 
 
+@dataclass(frozen=True)
+class GradedNetwork:
+    """A connectome prepared for the graded model: the ``connectome``, its ``params`` and the
+    integrator's arrays (conductances by postsynaptic neuron, thresholds V^th = V^eq)."""
+
+    connectome: object
+    params: GradedParams
+    arrays: _Arrays = field(repr=False)
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.connectome.n_neurons)
+
+
+def build_graded_network(connectome, params: GradedParams | None = None) -> GradedNetwork:
+    """Prepare ``connectome`` (chemical synapses with signed weights, gap junctions optional) for
+    the graded model with ``params`` (default: the published values). Solves the equilibrium once
+    (sparse direct solve), so runs on the same network skip it. ConfigError for other params types."""
+    p = GradedParams() if params is None else params
+    if not isinstance(p, GradedParams):
+        raise ConfigError(f"params must be GradedParams, not {type(p).__name__}",
+                          "the graded model takes neurocast.sim.GradedParams")
+    return GradedNetwork(connectome, p, _arrays(connectome, p))
+
+
+def _network(network, params) -> GradedNetwork:
+    """A GradedNetwork from a GradedNetwork (``params`` None or equal to its own) or a Connectome."""
+    if isinstance(network, GradedNetwork):
+        if params is not None and params != network.params:
+            raise ConfigError("a GradedNetwork carries its own parameters; params differ from them",
+                              "pass params to build_graded_network, or a Connectome here")
+        return network
+    return build_graded_network(network, params)
+
+
 def graded_equilibrium(connectome, params: GradedParams | None = None) -> np.ndarray:
     """float64 (N,): the equilibrium voltages (mV) without input, which are also the thresholds V^th."""
-    return _arrays(connectome, params or GradedParams()).v_th.copy()
+    return _network(connectome, params).arrays.v_th.copy()
 
 
 @njit(cache=True)
@@ -276,13 +312,10 @@ class GradedTrace:
     events: object
 
 
-def _prepare(connectome, params, inputs, seed, duration_ms, i_ext_pa):
-    """(params, n_steps, switch events (step int64, neuron int32, delta fA float64) sorted, ext fA)."""
+def _prepare(connectome, p, inputs, seed, duration_ms, i_ext_pa):
+    """(n_steps, switch events (step int64, neuron int32, delta fA float64) sorted, ext fA)."""
     from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 
-    p = params or GradedParams()
-    if not isinstance(p, GradedParams):
-        raise ConfigError(f"params must be GradedParams, not {type(p).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
     n_steps = check_duration(duration_ms, p.dt_ms)
@@ -311,17 +344,15 @@ def _prepare(connectome, params, inputs, seed, duration_ms, i_ext_pa):
         ev = (st[order], np.concatenate(neurons)[order], np.concatenate(delta)[order])
     else:
         ev = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0))
-    return p, n_steps, ev, ext * 1000.0
+    return n_steps, ev, ext * 1000.0
 
 
-def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, sample_every):
+def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, sample_every):
     """Yield (events Spikes of the chunk, start_step, sampled v, sampled s) chunk by chunk."""
     from neurocast.spikes import Spikes
 
-    p, n_steps, (sw_step, sw_neu, sw_delta), cur = _prepare(connectome, params, inputs, seed, duration_ms,
-                                                            i_ext_pa)
-    arr = _arrays(connectome, p)
-    n = connectome.n_neurons
+    p, arr, n = net.params, net.arrays, net.n_neurons
+    n_steps, (sw_step, sw_neu, sw_delta), cur = _prepare(net.connectome, p, inputs, seed, duration_ms, i_ext_pa)
     v = arr.v_th.copy()
     s = np.full(n, p.s_rest)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
@@ -360,21 +391,24 @@ def _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, s
         yield sp, lo, rec_v, rec_s
 
 
-def simulate_graded_chunks(connectome, duration_ms: float, chunk_ms: float, *, params: GradedParams | None = None,
+def simulate_graded_chunks(network, duration_ms: float, chunk_ms: float, *, params: GradedParams | None = None,
                            inputs=(), seed: int = 0, i_ext_pa=None) -> Iterator:
     """Run the graded model and yield its calcium events chunk by chunk (continuous state).
 
-    connectome: a Connectome (chemical synapses with signed weights; gap junctions optional).
+    network: a ``GradedNetwork`` (``build_graded_network``; ``params`` then None or equal to its
+      own) or a Connectome (chemical synapses with signed weights; gap junctions optional),
+      prepared with ``params`` (default: the published values).
     inputs: ``PoissonInput`` objects, applied as their mean current C · weight_mv · rate_hz.
     i_ext_pa: constant injected current, scalar or float (N,) (pA).
     Yields ``Spikes`` (the events; steps from the chunk's start, ``attrs["start_step"]``).
     Same seed, same result. Raises NonFiniteError if V diverges.
     """
-    for sp, _, _, _ in _chunks(connectome, duration_ms, chunk_ms, params, inputs, seed, i_ext_pa, 0):
+    net = _network(network, params)
+    for sp, _, _, _ in _chunks(net, duration_ms, chunk_ms, inputs, seed, i_ext_pa, 0):
         yield sp
 
 
-def simulate_graded(connectome, duration_ms: float, *, params: GradedParams | None = None, inputs=(),
+def simulate_graded(network, duration_ms: float, *, params: GradedParams | None = None, inputs=(),
                     seed: int = 0, i_ext_pa=None, sample_ms: float | None = None) -> GradedTrace:
     """Run the graded model; V and s sampled every ``sample_ms`` (default: every step).
 
@@ -384,11 +418,12 @@ def simulate_graded(connectome, duration_ms: float, *, params: GradedParams | No
     """
     from neurocast.spikes import Spikes
 
-    p = params or GradedParams()
+    net = _network(network, params)
+    p = net.params
     every = 1 if sample_ms is None else max(1, round(sample_ms / p.dt_ms))
     vs, ss, st, ne = [], [], [], []
     n_steps = 0
-    for sp, lo, rv, rs in _chunks(connectome, duration_ms, 5_000 * p.dt_ms, p, inputs, seed, i_ext_pa, every):
+    for sp, lo, rv, rs in _chunks(net, duration_ms, 5_000 * p.dt_ms, inputs, seed, i_ext_pa, every):
         vs.append(rv)
         ss.append(rs)
         st.append(sp.steps + lo)
@@ -396,6 +431,6 @@ def simulate_graded(connectome, duration_ms: float, *, params: GradedParams | No
         n_steps = lo + sp.n_steps
     v = np.concatenate(vs)
     t_ms = (np.arange(1, len(v) + 1) * every) * p.dt_ms
-    events = Spikes(np.concatenate(st), np.concatenate(ne), connectome.n_neurons, p.dt_ms, n_steps * p.dt_ms,
+    events = Spikes(np.concatenate(st), np.concatenate(ne), net.n_neurons, p.dt_ms, n_steps * p.dt_ms,
                     {"model": "graded-kunert", "seed": int(seed)})
     return GradedTrace(t_ms, v, np.concatenate(ss), events)

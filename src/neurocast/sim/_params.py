@@ -18,6 +18,12 @@ __all__ = ["ShiuParams"]
 _STEP_TOL = 1e-9
 
 
+#: Simulation step of the Shiu models in recordings (ms; ``neurocast.record.SIM_DT_MS``). 0.2 ms is
+#: the coarsest step that keeps the delay (1.8 ms = 9 steps) and refractory period (2.2 ms = 11
+#: steps) whole numbers of steps; the integration is exact, so it only quantises spike times.
+RECORD_DT_MS = 0.2
+
+
 def _steps(value_ms: float, dt_ms: float) -> float:
     return value_ms / dt_ms
 

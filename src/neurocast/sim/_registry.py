@@ -1,10 +1,13 @@
 """The neuron-model registry: name -> NeuronModel (parameters and the engine that runs them).
 
 Adding a neuron model is one module plus one registration line: write the module (a frozen
-parameters dataclass with its defaults, ``build_network(connectome, params, **kw)`` and
-``simulate(network, duration_ms, **kw)``), then register it in ``neurocast/sim/_models.py``::
+parameters dataclass with its defaults and a ``dt_ms`` field, ``build_network(connectome, params,
+**kw)``, ``simulate(network, duration_ms, **kw)`` and, for recordings,
+``simulate_chunks(network, duration_ms, chunk_ms, *, inputs, seed)``), then register it in
+``neurocast/sim/_models.py``::
 
-    register_neuron_model(NeuronModel("my-model", MyParams(), my_build, my_simulate, "one line"))
+    register_neuron_model(NeuronModel("my-model", MyParams(), my_build, my_simulate, "one line",
+                                      simulate_chunks=my_chunks))
 
 Models with different engines live side by side: each entry names its own functions.
 """
@@ -30,6 +33,12 @@ class NeuronModel:
       configuration type, and ``params.replace(**changes)`` makes variants).
     build_network: ``(connectome, params, **kw) -> network`` prepares a connectome for it.
     simulate: ``(network, duration_ms, **kw) -> Spikes`` (or the model's own result type).
+    simulate_chunks: ``(network, duration_ms, chunk_ms, *, inputs, seed) -> Iterator[Spikes]``:
+      one continuous run yielded chunk by chunk (``attrs["start_step"]`` on each), what
+      ``neurocast.record`` runs; ``inputs`` are ``PoissonInput`` s. None: the model cannot record.
+      Spiking models yield spikes; others yield whatever events their calcium follows.
+    record_dt_ms: the step ``record`` simulates with when the plan gives no parameters
+      (None: ``params.dt_ms``).
     """
 
     name: str
@@ -37,6 +46,8 @@ class NeuronModel:
     build_network: Callable
     simulate: Callable
     description: str = ""
+    simulate_chunks: Callable | None = None
+    record_dt_ms: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name or self.name != self.name.strip().lower():
@@ -44,6 +55,18 @@ class NeuronModel:
         for what in ("build_network", "simulate"):
             if not callable(getattr(self, what)):
                 raise ConfigError(f"neuron model {self.name!r}: {what} must be callable")
+        if self.simulate_chunks is not None and not callable(self.simulate_chunks):
+            raise ConfigError(f"neuron model {self.name!r}: simulate_chunks must be callable or None")
+        if not callable(getattr(self.params, "replace", None)) or not hasattr(self.params, "dt_ms"):
+            raise ConfigError(f"neuron model {self.name!r}: params need a dt_ms field and a replace() method",
+                              "use a frozen dataclass like ShiuParams or GradedParams")
+        if self.record_dt_ms is not None and not self.record_dt_ms > 0:
+            raise ConfigError(f"neuron model {self.name!r}: record_dt_ms must be > 0 or None, "
+                              f"not {self.record_dt_ms!r}")
+
+    def recording_params(self):
+        """The parameters ``record`` uses by default: ``params`` at ``record_dt_ms`` (if set)."""
+        return self.params if self.record_dt_ms is None else self.params.replace(dt_ms=self.record_dt_ms)
 
 
 #: Registered neuron models by name (built-ins in neurocast.sim._models; plug-ins through the
