@@ -349,3 +349,25 @@ def test_fly_zap_model_lets_fly_synth_recover_after_a_drive():
             late[model].append(int((sp.times_ms > 1500.0).sum()))
     assert sum(n > 0 for n in late["shiu"]) >= 3  # the published model: latched modules
     assert late["shiu-adapt"] == [0] * 10
+
+
+def test_a_recording_that_cannot_fit_in_memory_is_refused_before_simulating(tmp_path, capsys, monkeypatch):
+    """The traces and counts are held in memory: refused up front (exit 2, a hint, nothing
+    written, no simulation started) when they need more than 80 % of what is available."""
+    import neurocast.record._record as rec
+    from neurocast.cli import main
+
+    started = []
+    monkeypatch.setattr(rec, "available_memory_bytes", lambda: 1_000_000)  # 1 MB left
+    monkeypatch.setattr(rec, "_simulate", lambda *a, **k: started.append(1) or iter(()))
+    out = tmp_path / "big.zarr"
+    # 1,400 frames × 302 neurons × (4 + 2) bytes = 2.5 MB > 0.8 MB
+    rc = main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--frames", "1400", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and not started and not out.exists() and list(tmp_path.iterdir()) == []
+    assert err[0].startswith("neurocast: error: recording 1,400 frames × 302 neurons holds about 2.4 MB")
+    assert err[1] == "  hint: record fewer frames (--frames) or leave out the spike counts (--no-spikes)"
+    # with 10 MB available, 100 frames without counts (0.1 MB) pass the check and run
+    monkeypatch.setattr(rec, "available_memory_bytes", lambda: 10_000_000)
+    assert main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--frames", "100", "--no-spikes",
+                 "--out", str(out)]) == 0 and started

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.data import make_dataset, save_dataset
-from neurocast.errors import ConfigError, NeurocastError
+from neurocast.errors import ConfigError, NeurocastError, ResourceError
 from neurocast.observe import CalciumIntegrator, ObserveConfig, fluorescence, plane_offsets
 from neurocast.record._kernels import add_spike_counts
 from neurocast.record._plan import StimulusPlan, get_plan
@@ -171,6 +172,13 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     net = model.build_network(con, params)
     n, t_total = con.n_neurons, stim_plan.n_frames
     frame_dt = stim_plan.frame_dt_s
+    held = t_total * n * (4 + (2 if spike_counts else 0))  # traces float32, counts uint16
+    have = available_memory_bytes()
+    if held > 0.8 * have:
+        raise ResourceError(
+            f"recording {t_total:,} frames × {n:,} neurons holds about {format_bytes(held)} of traces"
+            f"{' and spike counts' if spike_counts else ''} in memory, but only {format_bytes(have)} "
+            "is available", "record fewer frames (--frames) or leave out the spike counts (--no-spikes)")
     z = con.neurons["z"].to_numpy() if "z" in con.neurons.columns else None
     integ = CalciumIntegrator(n, frame_dt, cfg.indicator, plane_offsets(n, cfg.n_planes, frame_dt, z))
     traces = np.empty((t_total, n), dtype=np.float32)
@@ -186,7 +194,9 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     half_step_s = 0.5e-3 * params.dt_ms
     g = 0  # next group to integrate: frames edges[g]:edges[g + 1]
     held_t, held_n = np.zeros(0), np.zeros(0, np.int32)  # spikes of the groups not yet integrated
-    with make_bar(total=t_total, desc=f"simulating {con.name or 'network'}", unit="frame") as bar:
+    desc = (f"simulating {con.name or 'network'} ({t_total * frame_dt / 60:.1f} min of recording, "
+            f"{format_bytes(held)} in memory)")
+    with make_bar(total=t_total, desc=desc, unit="frame") as bar:
         for t_s, neu, end_s in itertools.chain(_simulate(model, net, params.dt_ms, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as progress_bar
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim import _kernels as K
@@ -63,29 +63,6 @@ class Trace:
         return np.arange(self.v_mv.shape[0]) * self.spikes.dt_ms
 
 
-def available_memory_bytes() -> int:
-    """Memory available to new allocations (MemAvailable of /proc/meminfo, else total RAM)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return 1 << 62
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
-
-
 def _check_network(net) -> None:
     if not isinstance(net, Network):
         raise ConfigError(f"simulate needs a Network, not {type(net).__name__}",
@@ -133,9 +110,9 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mod
     need = state + spikes + record + ev + (3 << 19)
     have = available_memory_bytes()
     if need > 0.8 * have:
-        parts = f"state {_fmt_bytes(state)}, recorded samples {_fmt_bytes(record)}, input events {_fmt_bytes(ev)}"
+        parts = f"state {format_bytes(state)}, recorded samples {format_bytes(record)}, input events {format_bytes(ev)}"
         raise ResourceError(
-            f"this run needs about {_fmt_bytes(need)} but only {_fmt_bytes(have)} is available ({parts})",
+            f"this run needs about {format_bytes(need)} but only {format_bytes(have)} is available ({parts})",
             "record fewer neurons or a shorter duration, or drive fewer neurons / lower rates")
 
 
@@ -322,7 +299,7 @@ class Estimate:
 
     def describe(self) -> str:
         """'about 3.2 min and 1.5 GB of memory': the cost in words, for a message before a run."""
-        return f"about {_fmt_duration(self.run_s)} and {_fmt_bytes(self.peak_bytes)} of memory"
+        return f"about {_fmt_duration(self.run_s)} and {format_bytes(self.peak_bytes)} of memory"
 
     def check(self) -> None:
         """Raise ResourceError if the run cannot fit in memory or would take over MAX_RUN_S."""
@@ -331,10 +308,10 @@ class Estimate:
                     "command line) or simulate a shorter duration" if not self.chunked else
                     "simulate a shorter duration or use shorter chunks")
             raise ResourceError(
-                f"this run would need about {_fmt_bytes(self.peak_bytes)} of memory "
+                f"this run would need about {format_bytes(self.peak_bytes)} of memory "
                 f"(~{self.n_spikes:.3g} spikes in {self.duration_ms / 1000:g} s simulated, "
                 f"extrapolated from a {self.probe_ms:g} ms probe), but only "
-                f"{_fmt_bytes(self.available_bytes)} is available", hint)
+                f"{format_bytes(self.available_bytes)} is available", hint)
         if self.run_s > MAX_RUN_S:
             raise ResourceError(
                 f"this run would take about {_fmt_duration(self.run_s)} "
