@@ -9,6 +9,8 @@ The data flow, one stage per subpackage::
 Importing neurocast does no work: no files, no devices, no logging configuration.
 """
 
+from importlib import import_module
+
 #: The package version; pyproject.toml reads it from here (one home).
 __version__ = "0.2.0"
 
@@ -39,8 +41,6 @@ _SUBPACKAGES = ("bench", "catalog", "connectome", "data", "errors", "models", "o
 
 
 def __getattr__(name: str):
-    from importlib import import_module
-
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)
     elif name in _SUBPACKAGES:

@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
-from neurocast.data._reference import SCORED_STATISTICS, compare_stats, reference_table
+from neurocast.data._reference import (
+    SCORED_STATISTICS,
+    compare_stats,
+    reference_ranges,
+    reference_table,
+)
 from neurocast.errors import ConfigError
 
 __all__ = ["realism_plots"]
@@ -22,7 +27,7 @@ _LABELS = {"lag1_autocorr": "lag-1 autocorrelation", "acf_half_life_s": "ACF hal
 
 
 def _plt():
-    import matplotlib
+    import matplotlib  # matplotlib: only when plotting (slow to import)
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
@@ -120,8 +125,6 @@ def _fmt(v: float) -> str:
 
 
 def _fragment(results: dict[str, dict], paths: list[Path], group: str) -> str:
-    from neurocast.data._reference import reference_ranges
-
     ranges = reference_ranges(group)
     labels = list(results)
     head = "".join(f"<th>{html.escape(lb)}</th>" for lb in labels)

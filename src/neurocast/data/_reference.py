@@ -7,10 +7,12 @@ docs/realism.md), measured with the definitions of ``neurocast.data._stats``.
 
 from __future__ import annotations
 
+import importlib.resources
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from neurocast.data._stats import STATISTICS
 from neurocast.errors import FormatError, unknown_name
@@ -33,10 +35,6 @@ REFERENCE_GROUPS = ("celegans", "zebrafish", "all")
 
 @cache
 def _shipped():
-    import importlib.resources
-
-    import pandas as pd
-
     with importlib.resources.files("neurocast.data").joinpath("realism_reference.csv").open("rb") as f:
         return pd.read_csv(f)
 
@@ -48,8 +46,6 @@ def reference_table(path: str | Path | None = None):
     statistic of ``STATISTICS``, ``source``. A user CSV needs ``recording`` and at least one
     statistic column; raises FormatError otherwise.
     """
-    import pandas as pd
-
     if path is None:
         return _shipped().copy()
     try:

@@ -22,7 +22,10 @@ On a z-scored trace z (mean 0, population standard deviation 1, T frames):
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
+from neurocast._progress import progress as make_bar
+from neurocast.data._store import open_dataset
 from neurocast.errors import ConfigError, FormatError
 
 __all__ = ["STATISTICS", "StatsConfig", "realism_stats", "trace_stats"]
@@ -233,8 +236,6 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
 
 
 def _bar(enabled: bool, desc: str, total=None, unit="frame"):
-    from neurocast._progress import progress as make_bar
-
     bar = make_bar(total=total, desc=desc, unit=unit)
     if not enabled:
         bar.disable = True
@@ -280,11 +281,7 @@ class _Columns:
 
 def _source(data, condition):
     """(_Columns over the traces, condition labels or None, dt_s or None) of the input."""
-    import xarray as xr
-
     if isinstance(data, str) or hasattr(data, "__fspath__"):
-        from neurocast.data._store import open_dataset
-
         data = open_dataset(data)
     if isinstance(data, xr.Dataset):
         if "traces" not in data:

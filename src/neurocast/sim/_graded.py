@@ -44,6 +44,8 @@ import numpy as np
 from numba import njit
 
 from neurocast.errors import ConfigError, NonFiniteError
+from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
+from neurocast.spikes import Spikes
 
 __all__ = ["GradedNetwork", "GradedParams", "GradedTrace", "build_graded_network", "graded_equilibrium",
            "simulate_graded", "simulate_graded_chunks"]
@@ -122,7 +124,7 @@ class _Arrays:
 
 
 def _arrays(connectome, p: GradedParams) -> _Arrays:
-    import scipy.sparse as sp
+    import scipy.sparse as sp  # scipy is slow to import; only building a graded network needs it
 
     n = connectome.n_neurons
     w = np.asarray(connectome.weight, dtype=np.float64)
@@ -147,7 +149,7 @@ def _arrays(connectome, p: GradedParams) -> _Arrays:
     deg = -np.asarray(lap.sum(axis=1)).ravel()
     a = (lap + sp.diags(p.g_leak_ps + s0 * gs_in + deg)).tocsc()
     b = p.g_leak_ps * p.e_leak_mv + s0 * ge_in
-    from scipy.sparse.linalg import spsolve
+    from scipy.sparse.linalg import spsolve  # as above
 
     v_eq = np.asarray(spsolve(a, b), dtype=np.float64) if n > 1 else b / np.asarray(a.diagonal())
     return _Arrays(syn_ptr, rows[by_post].astype(np.int32), g[by_post], e[by_post],
@@ -314,7 +316,6 @@ class GradedTrace:
 
 def _prepare(connectome, p, inputs, seed, duration_ms, i_ext_pa):
     """(n_steps, switch events (step int64, neuron int32, delta fA float64) sorted, ext fA)."""
-    from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
@@ -349,7 +350,6 @@ def _prepare(connectome, p, inputs, seed, duration_ms, i_ext_pa):
 
 def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, sample_every):
     """Yield (events Spikes of the chunk, start_step, sampled v, sampled s) chunk by chunk."""
-    from neurocast.spikes import Spikes
 
     p, arr, n = net.params, net.arrays, net.n_neurons
     n_steps, (sw_step, sw_neu, sw_delta), cur = _prepare(net.connectome, p, inputs, seed, duration_ms, i_ext_pa)
@@ -416,8 +416,6 @@ def simulate_graded(network, duration_ms: float, *, params: GradedParams | None 
     (T, N), ``events`` the calcium events of the whole run (``Spikes``). Arguments as
     ``simulate_graded_chunks``. The run starts at the equilibrium (V = V^th, s = s_rest).
     """
-    from neurocast.spikes import Spikes
-
     net = _network(network, params)
     p = net.params
     every = 1 if sample_ms is None else max(1, round(sample_ms / p.dt_ms))
