@@ -95,7 +95,9 @@ def _run(ds, models, metrics, out, args):
                   metrics=metrics, out_dir=out, group_by=args.group_by,
                   title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
                   keep_constant=args.keep_constant, cv_folds=args.folds,
-                  heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed)
+                  heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed,
+                  seeds=args.seeds, device=args.device, max_steps=args.max_steps,
+                  save_models=args.save_models, load_models=args.load_models)
     if not (args.dask or args.scheduler):
         if args.chunk_windows is not None:
             raise ConfigError("--chunk-windows goes with --dask or --scheduler",
