@@ -256,8 +256,12 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     runs: dict[int, dict] = {k: {} for k in range(seeds)}
     on_cluster: dict[int, dict] = {k: {} for k in range(seeds)}
     timings, fitted, training, ensembles = {}, {}, {}, {}
+    templates = {name: given[name] if name in given else get_model(name, horizon=horizon) for name in names}
+    loaded = {} if load_models is None else {  # every file checked before anything is fitted
+        (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
+        for name, m in templates.items() if is_seeded(m) for k in range(seeds)}
     for name in names:
-        template = given[name] if name in given else get_model(name, horizon=horizon)
+        template = templates[name]
         learned = is_seeded(template)
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
         members, per_seed = [], []
@@ -265,8 +269,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             per_fold = []
             for p in folds:
                 if learned and load_models is not None:
-                    model = load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
-                                        device=device)
+                    model = loaded.pop((name, k))
                 elif learned:
                     model = seeded(template, k, device=device, max_steps=max_steps)
                 else:

@@ -15,7 +15,7 @@ from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
 from neurocast.errors import FormatError
 
-__all__ = ["build_scorecard", "read_scorecard", "scorecard_protocol", "summary_table", "write_scorecard"]
+__all__ = ["SEED_KEYS", "build_scorecard", "read_scorecard", "scorecard_protocol", "summary_table", "write_scorecard"]
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
 #: conditions are the ``condition`` coordinate and its ``heldout`` flag).
@@ -91,6 +91,11 @@ def scorecard_protocol(card: xr.Dataset) -> Protocol:
     except KeyError as exc:
         raise FormatError(f"the scorecard has no protocol attribute {exc}",
                           "read a scorecard written by neurocast bench") from None
+
+
+#: Keys ``summary_table`` adds for seeds and seed ensembles (reports show them in their own table).
+SEED_KEYS = ("n_seeds", "mae_ci", "mae_heldout_ci", "crps", "crps_heldout", "ensemble_mae",
+             "ensemble_mae_heldout", "spread_skill", "spread_skill_heldout")
 
 
 def _mean(values: np.ndarray) -> float | None:
