@@ -36,7 +36,7 @@ def format_summary(summary: dict) -> str:
 def _pm(mean, half) -> str:
     if mean is None:
         return "–"
-    return f"{mean:.4f}" if half is None else f"{mean:.4f} ± {half:.4f}"
+    return f"{mean:.4f}" if half is None else f"{mean:.4f} ± {half:.1g}"
 
 
 def training_table(card) -> dict:
