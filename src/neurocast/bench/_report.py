@@ -12,8 +12,8 @@ import numpy as np
 import xarray as xr
 
 from neurocast._files import atomic_path
-from neurocast.bench._metrics import METRICS
 from neurocast.bench._ensemble import seed_interval
+from neurocast.bench._metrics import METRICS
 from neurocast.bench._scorecard import SEED_KEYS, summary_table
 
 __all__ = ["image_tag", "page_head", "plot_heatmap", "plot_mae_curves", "provenance_rows",
