@@ -180,3 +180,18 @@ def test_cli_loading_into_a_mismatched_dataset_exits_2(tmp_path, capsys):
     assert "fitted on another dataset" in err and "seed: 0 (fitted) vs 1 (given)" in err
     assert "hint: load it with the dataset it was fitted on" in err and "Traceback" not in err
     assert not (tmp_path / "ob").exists()
+
+
+def test_neuron_groups_are_averaged_over_seeds():
+    ds = _dataset().assign_coords(side=("neuron", np.array(["L", "R"] * 6)))  # two groups of 6
+    one = run_benchmark(ds, models=[_linear_mae(40), "naive"], context=4, horizon=H, seeds=1,
+                        group_by="side").scorecard
+    two = run_benchmark(ds, models=[_linear_mae(40), "naive"], context=4, horizon=H, seeds=2,
+                        group_by="side").scorecard
+    assert two["score_by_group"].dims == ("model", "condition", "group", "steps_ahead", "metric")
+    np.testing.assert_array_equal(two["score_by_group"].sel(model="naive"), one["score_by_group"].sel(model="naive"))
+    g0 = one["score_by_group"].sel(model="linear-mae")
+    g1 = 2 * two["score_by_group"].sel(model="linear-mae") - g0  # the mean over seeds 0 and 1, undone
+    # equal groups: seed 1's pooled score is the mean of its two groups' scores
+    np.testing.assert_allclose(g1.mean("group"), two["score_by_seed"].sel(model="linear-mae", seed=1), rtol=1e-9)
+    assert not np.allclose(g1, g0)
