@@ -74,13 +74,15 @@ def tables(paths) -> str:
         lines.append("")
     lines += ["Training (learned models, per seed):", "",
               "| model | seeds | max steps | steps | epochs | train s per seed | parameters |", "|---|---|---|---|---|---|---|"]
+    seen = set()
     for card in cards:
         if "train_s" not in card:
             continue
         for m in card["model"].values.tolist():
             t = card["train_s"].sel(model=m).values
-            if not np.isfinite(t).any():
+            if m in seen or not np.isfinite(t).any():
                 continue
+            seen.add(m)
             steps_run = card["steps"].sel(model=m).values
             lines.append(f"| `{m}` | {int(card['n_seeds'].sel(model=m))} | {_max_steps(card, m)} | "
                          f"{', '.join(str(int(s)) for s in steps_run[np.isfinite(steps_run)])} | "
