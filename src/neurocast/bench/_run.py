@@ -57,7 +57,8 @@ class BenchResult:
 
     scorecard: the xarray scorecard; protocol: the forecasting protocol it was scored under;
     summary: headline numbers per model (``summary_table``); files: written files by kind;
-    timings: {model: {"fit_s", "evaluate_s"}} in seconds. notes: what was left out and why
+    timings: {model: {"fit_s", "evaluate_s"}} in seconds (summed over seeds and folds; a learned
+    model's evaluate_s includes its ensemble pass). notes: what was left out and why
     (constant channels, NaN windows or neurons, models that do not apply), one line each.
     """
 
