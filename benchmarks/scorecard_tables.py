@@ -19,6 +19,7 @@ import re
 import numpy as np
 
 from neurocast.bench import read_scorecard, seed_interval
+from neurocast.models.deep import TrainConfig
 
 STEPS = (1, 8, 32)
 
@@ -94,7 +95,9 @@ def tables(paths) -> str:
 def _max_steps(card, model: str) -> str:
     """The training cap of the model, from the scorecard's provenance (``models`` attr)."""
     found = re.search(r"max_steps\W+(\d+)", json.dumps(json.loads(card.attrs["models"])[model]["config"]))
-    return found.group(1) if found else "?"
+    if not found:
+        return "?"
+    return "early stopping" if int(found.group(1)) == TrainConfig().max_steps else f"{int(found.group(1)):,}"
 
 
 def main() -> None:
