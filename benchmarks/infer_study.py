@@ -9,6 +9,7 @@ subset of neurons (seeded). Spike counts per frame feed the 'xcorr' method (a re
 one could do with spikes).
 
     python benchmarks/infer_study.py [--quick] [--out docs/img] [--table docs/infer_study.csv]
+    python benchmarks/infer_study.py --networks 10000   # only that network; the CSV keeps the others
 
 prints one line per point and writes the curves (PNG) and a CSV table. The full study is sized
 for about 20 minutes on 2 idle cores (one seed per point; on a loaded machine much longer);
@@ -201,6 +202,12 @@ def _num(v: str):
     return int(x) if x.is_integer() and "." not in v else x
 
 
+def _read_csv(path) -> list[dict]:
+    with open(path, newline="") as f:
+        return [{k: (_num(v) if k not in ("series", "indicator", "method") else v) for k, v in r.items()}
+                for r in csv.DictReader(f)]
+
+
 def markdown_table(rows) -> str:
     """AUROC of every method at every point (one row per point), best in bold, as Markdown."""
     methods = list(dict.fromkeys(r["method"] for r in rows))
@@ -225,25 +232,30 @@ def main():
     ap.add_argument("--table", default="docs/infer_study.csv", help="CSV of every point")
     ap.add_argument("--from-csv", default=None, metavar="CSV",
                     help="no new runs: redraw the figure and print the table from a CSV of an earlier run")
+    ap.add_argument("--networks", default="1000,10000",
+                    help="networks to run (1000,10000); rows of the others are kept from --table")
     args = ap.parse_args()
     if args.from_csv:
-        with open(args.from_csv, newline="") as f:
-            rows = [{k: (_num(v) if k not in ("series", "indicator", "method") else v) for k, v in r.items()}
-                    for r in csv.DictReader(f)]
+        rows = _read_csv(args.from_csv)
         plot(rows, Path(args.out) / "infer_study.png")
         print(markdown_table(rows))
         return
+    networks = {int(x) for x in args.networks.split(",") if x.strip()}
     rows: list[dict] = []
+    if not args.quick and networks != {1000, 10_000} and Path(args.table).exists():
+        rows = [r for r in _read_csv(args.table) if int(r["network"]) not in networks]
     print(_machine_line("start"), flush=True)
     t0 = time.perf_counter()
     if args.quick:
         study(300, 5, dict(length=[2, 5], observed_minutes=[5], observed=[0.3]), rows)
     else:
-        study(1000, 60, dict(length=[2, 5, 15, 60], observed_minutes=[5, 15, 60], observed=[0.1, 0.3],
-                             frame_minutes=15, frame_dt_s=[0.1, 0.5, 1.0],
-                             observe_minutes=15, snr=[1.0, 2.0, 20.0],
-                             indicator=["gcamp6s", "gcamp6f", "jgcamp8m"]), rows)
-        study(10_000, 20, dict(length=[5, 20], observed_minutes=[20], observed=[0.1, 0.3]), rows)
+        if 1000 in networks:
+            study(1000, 60, dict(length=[2, 5, 15, 60], observed_minutes=[5, 15, 60], observed=[0.1, 0.3],
+                                 frame_minutes=15, frame_dt_s=[0.1, 0.5, 1.0],
+                                 observe_minutes=15, snr=[1.0, 2.0, 20.0],
+                                 indicator=["gcamp6s", "gcamp6f", "jgcamp8m"]), rows)
+        if 10_000 in networks:
+            study(10_000, 20, dict(length=[5, 20], observed_minutes=[20], observed=[0.1, 0.3]), rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     png = out / ("infer_study_quick.png" if args.quick else "infer_study.png")

@@ -302,3 +302,27 @@ def test_zapbench_protocol_on_a_zapbench_shaped_dataset():
     assert zap["n_windows"].values.tolist() == [98, 323, 99, 368, 231, 86, 165, 99, 88]
     assert zap["heldout"].values.tolist() == [c == "taxis" for c in ZAPBENCH.names]
     np.testing.assert_array_equal(zap["score"].values, auto["score"].values)
+
+
+def test_report_states_units_and_which_way_is_better(tmp_path):
+    """The HTML report says, for every metric, its units and that lower is better."""
+    res = run_benchmark(_dataset(), models=["naive"], metrics=["mae", "mse"], context=4, horizon=4,
+                        out_dir=tmp_path)
+    text = res.files["report"].read_text()
+    assert "<b>mae</b>: " in text and "in ΔF/F; lower is better.</li>" in text
+    assert "<b>mse</b>: " in text and "in (ΔF/F)²; lower is better.</li>" in text
+
+
+def test_stimulus_is_left_out_with_a_note_where_there_are_no_covariates(tmp_path):
+    """Without stimulus covariates the stimulus baseline is not scored: the result, the
+    scorecard and the HTML report say why; with covariates it is scored."""
+    import neurocast.data as nd
+
+    x = np.random.default_rng(3).normal(0, 1, (400, 4)).astype(np.float32)
+    res = run_benchmark(nd.make_dataset(x, dt_s=0.5), models=["naive", "stimulus"], context=4, horizon=4,
+                        out_dir=tmp_path / "none")
+    note = "stimulus: left out, the dataset has no stimulus covariates to average over"
+    assert list(res.summary) == ["naive"] and note in res.notes and note in json.loads(res.scorecard.attrs["notes"])
+    assert f"<li>{note}</li>" in res.files["report"].read_text()
+    with_cov = run_benchmark(_dataset(), models=["naive", "stimulus"], context=4, horizon=4)
+    assert list(with_cov.summary) == ["naive", "stimulus"] and not any("stimulus" in n for n in with_cov.notes)

@@ -352,4 +352,4 @@ def test_reader_options_that_do_not_apply(tmp_path, capsys, tiny_connectome):
             "reader options (duplicates) apply to files, not to the built-in connectome")
     src = tiny_connectome.save(tmp_path / "tiny.npz")
     run_bad(capsys, tmp_path, ["info", str(src), "--columns", "pre=a,post=b,count=c"],
-            "'tiny.npz' is a neurocast .npz file; columns= and neurons=")
+            "'tiny.npz' is a neurocast .npz file; a column mapping and a neuron table (--columns, --neurons)")

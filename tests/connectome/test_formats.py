@@ -429,3 +429,23 @@ def test_flywire_parquet_neuron_table_with_ids_as_index(tmp_path):
     pd.DataFrame({"Completed": np.ones(5, bool)}, index=pd.Index(IDS)).to_parquet(
         tmp_path / "Completeness_783.parquet")
     check_shiu(read_connectome(tmp_path))
+
+
+def test_single_edge_file_export_says_how_the_neuron_fractions_change(tmp_path, tiny_connectome, capsys):
+    """A single edge-list file loses unconnected neurons and the signs of neurons without
+    outgoing edges: convert says so, with the fractions the file will give when read back."""
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    neurons = pd.DataFrame({"id": [1, 2, 3, 4], "name": list("ABCD"), "sign": [1, 1, -1, -1]})
+    con = Connectome.from_edges(neurons, pre=[0, 2], post=[1, 1], count=[3, 2], name="lonely")  # D: no edges
+    src, dst = con.save(tmp_path / "c.npz"), tmp_path / "e.csv"
+    assert main(["connectome", "convert", str(src), str(dst), "--json"]) == 0
+    out = capsys.readouterr()
+    doc = json.loads(out.out)
+    back = load_connectome(dst).summary()
+    assert doc["n_neurons_written"] == back["n_neurons"] == 3 and doc["excitatory_fraction"] == 0.5
+    assert doc["excitatory_fraction_written"] == back["excitatory_fraction"] != 0.5
+    assert (f"Read back, it holds 3 of 4 neurons, {100 * back['excitatory_fraction']:.1f} % excitatory"
+            in out.err) and "(source: 50.0 % and 50.0 %)" in out.err

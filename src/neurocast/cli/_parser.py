@@ -21,6 +21,24 @@ TOP_SHOWN = 10
 LIST_MODELS = "\x00list"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse in the CLI's error format: one ``neurocast: error:`` line, a hint, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"neurocast: error: {message}\n  hint: see '{self.prog} --help'\n")
+
+
+def _whole(text: str) -> int:
+    """A count or seed: a whole number, also written as 1e6 or 1_000_000."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
+    return int(value)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     """--json, and -q also after the subcommand (it is accepted before it too)."""
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -29,9 +47,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _window(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--context", type=int, default=DEFAULT_CONTEXT,
+    p.add_argument("--context", type=_whole, default=DEFAULT_CONTEXT,
                    help=f"context frames C (default {DEFAULT_CONTEXT})")
-    p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON,
+    p.add_argument("--horizon", type=_whole, default=DEFAULT_HORIZON,
                    help=f"frames ahead H (default {DEFAULT_HORIZON})")
 
 
@@ -95,9 +113,9 @@ def _simulate(sub) -> None:
     p.add_argument("--silence", default="", metavar="NAMES",
                    help="comma-separated names or ids whose outgoing synapses are set to zero")
     p.add_argument("--duration", type=float, default=1.0, metavar="S", help="simulated seconds (default 1)")
-    p.add_argument("--trials", type=int, default=1, metavar="N",
+    p.add_argument("--trials", type=_whole, default=1, metavar="N",
                    help="independent trials (seeds SEED, SEED+1, ...; default 1)")
-    p.add_argument("--seed", type=int, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--seed", type=_whole, default=0, metavar="K", help="random seed (default 0)")
     p.add_argument("--dt", type=float, default=None, metavar="MS",
                    help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay")
     p.add_argument("--mode", default="fast", help="engine: fast (default) or reference (dense, slow)")
@@ -105,7 +123,7 @@ def _simulate(sub) -> None:
                    "several trials, one file per trial: FILE.trial000.parquet, ...")
     p.add_argument("--plot", metavar="FILE.png", help="write a raster + rate plot of the responding neurons")
     p.add_argument("--overwrite", action="store_true", help="replace existing --out / --plot files")
-    p.add_argument("--top", type=int, default=TOP_SHOWN, metavar="K",
+    p.add_argument("--top", type=_whole, default=TOP_SHOWN, metavar="K",
                    help=f"responding neurons listed (and plotted x4) (default {TOP_SHOWN})")
     g = p.add_argument_group("screens on a Dask cluster (needs the 'dask' extra)")
     g.add_argument("--sweep", metavar="KIND",
@@ -115,7 +133,7 @@ def _simulate(sub) -> None:
                         "gets the rates (experiment x neuron)")
     g.add_argument("--of", default="", metavar="NAMES|random:K",
                    help="the neurons of silence:each / stimulate:each")
-    g.add_argument("--workers", type=int, default=2, metavar="W",
+    g.add_argument("--workers", type=_whole, default=2, metavar="W",
                    help="worker processes of the local Dask cluster (default 2)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="use a running Dask scheduler (e.g. tcp://host:8786) instead of a local cluster")
@@ -134,8 +152,8 @@ def _record(sub) -> None:
     p.add_argument("--out", required=True, metavar="DATASET.zarr", help="output dataset (zarr folder)")
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, metavar="NAME",
                    help=f"calcium indicator preset (default {DEFAULT_INDICATOR})")
-    p.add_argument("--seed", type=int, default=0, metavar="K", help="random seed (default 0)")
-    p.add_argument("--frames", type=int, default=None, metavar="N",
+    p.add_argument("--seed", type=_whole, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--frames", type=_whole, default=None, metavar="N",
                    help="record only N frames (conditions shortened in proportion), for quick runs")
     p.add_argument("--snr", type=float, default=None, help="1-spike ΔF/F over noise s.d. (default 5)")
     p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
@@ -192,8 +210,8 @@ def _data(sub) -> None:
     pp.add_argument("--neurons", default=None, help="traces: names to show, e.g. AVAL,ASHL")
     pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
     pp.add_argument("--sort", default="cluster", choices=("cluster", "pc", "none"))
-    pp.add_argument("--max-rows", type=int, default=1000, help="at most this many rows (neurons are binned)")
-    pp.add_argument("--seed", type=int, default=0, help="seed of the neuron subsample for sorting")
+    pp.add_argument("--max-rows", type=_whole, default=1000, help="at most this many rows (neurons are binned)")
+    pp.add_argument("--seed", type=_whole, default=0, help="seed of the neuron subsample for sorting")
     pp.add_argument("--overwrite", action="store_true")
     _common(pp)
     sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
@@ -202,7 +220,7 @@ def _data(sub) -> None:
     sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
                     help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
                          "or another dataset (default: celegans for C. elegans, else zebrafish)")
-    sp.add_argument("--seed", type=int, default=0, help="seed of the 140-neuron subsets")
+    sp.add_argument("--seed", type=_whole, default=0, help="seed of the 140-neuron subsets")
     sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
     _common(sp)
 
@@ -213,7 +231,7 @@ def _protocol(sub) -> None:
     _common(psub.add_parser("list", help="list the protocol presets"))
     sp = psub.add_parser("show", help="every condition × split with frames [start, stop) and windows")
     sp.add_argument("name", metavar="NAME", help="zapbench, conditions or single")
-    sp.add_argument("--frames", type=int, default=None, help="number of frames (needed by 'single')")
+    sp.add_argument("--frames", type=_whole, default=None, help="number of frames (needed by 'single')")
     sp.add_argument("--dataset", default=None,
                     help="take the conditions (and frames) from this dataset (path or name)")
     _window(sp)
@@ -238,7 +256,7 @@ def _bench(sub) -> None:
     p.add_argument("--nan", default="raise", choices=("raise", "skip-windows", "mask-neurons"),
                    help="NaN gaps: raise (default), skip-windows (leave out windows touching a NaN) "
                         "or mask-neurons (leave out neurons holding a NaN)")
-    p.add_argument("--folds", type=int, default=0, metavar="K",
+    p.add_argument("--folds", type=_whole, default=0, metavar="K",
                    help="blocked cross-validation: K interleaved test blocks per training condition, "
                         "gaps of C + H frames around each (default 0: the temporal 70/10/20 split)")
     p.add_argument("--keep-constant", action="store_true",
@@ -246,7 +264,11 @@ def _bench(sub) -> None:
     p.add_argument("--heldout-neurons", type=float, default=0.0, metavar="FRACTION",
                    help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
                         "contexts and score only them (default 0: none)")
-    p.add_argument("--neuron-seed", type=int, default=0, help="seed of the held-out neuron draw")
+    p.add_argument("--neuron-seed", type=_whole, default=0, help="seed of the held-out neuron draw")
+    p.add_argument("--wiring", default=None, metavar="a,b",
+                   help="run the connectome models (connectome-linear, connectome-rate) under each "
+                        "wiring control: true, permuted, rewired, none, lowrank (connectome-rate "
+                        "only); the scorecard gets a 'wiring' dimension")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("learned models (linear-mae, timemix, tsmixer, tide, population; the 'deep' extra)")
@@ -269,11 +291,11 @@ def _bench(sub) -> None:
                              "(needs the 'dask' extra; the scorecard is the same)")
     g.add_argument("--dask", action="store_true",
                    help="score the test windows as Dask tasks on a local cluster")
-    g.add_argument("--workers", type=int, default=2, metavar="W",
+    g.add_argument("--workers", type=_whole, default=2, metavar="W",
                    help="worker processes of the local cluster (default 2)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="use a running Dask scheduler (e.g. tcp://host:8786); implies --dask")
-    g.add_argument("--chunk-windows", type=int, default=None, metavar="K",
+    g.add_argument("--chunk-windows", type=_whole, default=None, metavar="K",
                    help="test windows per task (default: 4 batches of ~128 MiB of forecasts)")
     _common(p)
 
@@ -288,7 +310,7 @@ def _infer(sub) -> None:
                         "ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
     p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
                    help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=_whole, default=0,
                    help="seed of the observed subset and of the sample of non-edges (default 0)")
     p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
     _common(p)
@@ -309,7 +331,7 @@ SUBCOMMANDS = {
 
 def build_parser(version: str) -> argparse.ArgumentParser:
     """The whole command line; ``args.command`` names the subcommand to run."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="neurocast",
         description="Connectomes, whole-brain simulation, synthetic recordings and forecasting benchmarks.")
     parser.add_argument("--version", action="version", version=f"neurocast {version}")

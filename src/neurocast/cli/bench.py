@@ -11,9 +11,9 @@ import numpy as np
 
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
-from neurocast.bench import SEED_KEYS, run_benchmark
+from neurocast.bench import SEED_KEYS, flatten_wiring, run_benchmark, run_wirings
 from neurocast.catalog import open_dataset, resolve
-from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
@@ -83,6 +83,7 @@ def _group_summary(card) -> dict | None:
     """MAE per model and neuron group (mean over training conditions and steps), or None."""
     if "score_by_group" not in card:
         return None
+    card = flatten_wiring(card)
     held = card["heldout"].values.astype(bool)
     mae = card["score_by_group"].sel(metric="mae").isel(condition=~held).mean(("condition", "steps_ahead"))
     def value(m, g):  # None where every window of the group was masked out (valid JSON)
@@ -147,13 +148,18 @@ def _run(ds, models, metrics, out, args):
                   heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed,
                   seeds=args.seeds, device=args.device, max_steps=args.max_steps,
                   save_models=args.save_models, load_models=args.load_models)
+    if args.wiring is not None:
+        if args.dask or args.scheduler:
+            raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
+        return run_wirings(ds, wirings=split_list(args.wiring), **kwargs)
     if not (args.dask or args.scheduler):
         if args.chunk_windows is not None:
             raise ConfigError("--chunk-windows goes with --dask or --scheduler",
                               "add --dask (a local cluster) or --scheduler ADDRESS")
         return run_benchmark(ds, **kwargs)
-    if args.workers < 1 or (args.chunk_windows is not None and args.chunk_windows < 1):
-        raise ConfigError("--workers and --chunk-windows must be >= 1", "e.g. --workers 2")
+    check_workers(args.workers, args.scheduler)
+    if args.chunk_windows is not None and args.chunk_windows < 1:
+        raise ConfigError(f"--chunk-windows must be >= 1, got {args.chunk_windows}", "e.g. --chunk-windows 64")
     info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {args.workers} workers'}")
     with dask_client(args.scheduler, n_workers=args.workers) as client:
         return run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)
@@ -171,6 +177,10 @@ def _print(result, args) -> None:
             "n_windows_skipped": dict(zip(result.scorecard["condition"].values.tolist(),
                                           result.scorecard["n_windows_skipped"].values.tolist(), strict=True)),
         })
+    elif "wiring" in result.scorecard.dims:
+        for wiring, table in result.summary.items():
+            print(f"wiring: {wiring}")
+            print(format_summary(table))
     else:
         print(format_summary(result.summary))
         seeds = format_seeds(result.summary, result.scorecard)

@@ -114,9 +114,16 @@ def _convert(args: argparse.Namespace) -> int:
     if c.n_gap_junctions and not kept["gap_junctions"]:
         info(f"note: {fmt} files have no gap-junction layer; "
              f"{c.n_gap_junctions:,} gap-junction pairs were not written")
-    if not kept["neuron_table"]:
+    if not kept["neuron_table"]:  # read it back: what a user of the file will get
+        was, back = c.summary(), load_connectome(dst).summary()
+        result.update(n_neurons_written=back["n_neurons"], excitatory_fraction=was["excitatory_fraction"],
+                      excitatory_fraction_written=back["excitatory_fraction"])
         info("note: a single edge-list file keeps ids, counts and signs only; names, types, "
-             "transmitters and unconnected neurons need a folder (--to edgelist, DST without suffix)")
+             "transmitters and unconnected neurons need a folder (--to edgelist, DST without suffix). "
+             f"Read back, it holds {back['n_neurons']:,} of {was['n_neurons']:,} neurons, "
+             f"{100 * back['excitatory_fraction']:.1f} % excitatory and {100 * back['inhibitory_fraction']:.1f} % "
+             f"inhibitory (source: {100 * was['excitatory_fraction']:.1f} % and "
+             f"{100 * was['inhibitory_fraction']:.1f} %)")
     if args.json:
         print_json(result)
     else:

@@ -18,12 +18,18 @@ from neurocast.cli._output import info, print_json, split_list
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
+    STATISTICS,
     DamagedDatasetError,
+    StatsConfig,
     attach_connectome,
+    compare_stats,
     load_recording,
+    realism_stats,
+    resolve_reference,
     save_dataset,
     verify_dataset,
 )
+from neurocast.data._realism_plots import realism_plots
 from neurocast.data.plot import traces_heatmap, traces_with_spikes
 from neurocast.errors import ConfigError
 
@@ -179,15 +185,6 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from neurocast.data import (
-        STATISTICS,
-        StatsConfig,
-        compare_stats,
-        realism_stats,
-        resolve_reference,
-    )
-    from neurocast.data._realism_plots import realism_plots
-
     announce_build(args.dataset)
     ds = open_dataset(args.dataset)
     cfg = StatsConfig(seed=args.seed)

@@ -20,6 +20,7 @@ from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
 from neurocast.cli.bench import format_summary
 from neurocast.cli.data import announce_build
+from neurocast.errors import NeurocastError
 
 
 def scorecard_table(card) -> str:
@@ -46,9 +47,16 @@ def run(args: argparse.Namespace) -> int:
     info(f"dataset {name}: {ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
          f"conditions {', '.join(map(str, ds.attrs.get('conditions', [])))} ({t_data:.1f} s)")
     out = Path(args.out) if args.out else cache_dir() / "demo"
-    result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,
-                           horizon=DEFAULT_HORIZON, out_dir=out,
-                           title=f"neurocast demo: {name}")
+    try:
+        result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,
+                               horizon=DEFAULT_HORIZON, out_dir=out,
+                               title=f"neurocast demo: {name}")
+    except NeurocastError as exc:  # the demo has no --context/--horizon to suggest
+        if exc.hint and ("--context" in exc.hint or "--horizon" in exc.hint):
+            raise type(exc)(exc.message, f"the demo always forecasts C = {DEFAULT_CONTEXT} → H = {DEFAULT_HORIZON} "
+                                         f"frames: give a longer recording, or choose C and H with "
+                                         f"neurocast bench {name} --context C --horizon H") from None
+        raise
     wall = time.perf_counter() - t0
     if args.json:
         print_json({"dataset": name, "summary": result.summary, "wall_s": wall, "data_s": t_data,

@@ -27,7 +27,7 @@ def format_summary(summary: dict, timings: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     methods = parse_method_names(args.methods) if args.methods else None
     if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, not {args.seed}")
+        raise ConfigError(f"--seed must be >= 0, not {args.seed}", "e.g. --seed 0")
     announce_build(args.dataset)
     ds = open_dataset(args.dataset)
     truth = load_connectome(args.truth) if args.truth else None

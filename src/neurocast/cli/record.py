@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 from neurocast.cli._output import info, print_json
@@ -21,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("record needs a stimulus plan", "pass --stimulus worm-default (or fly-zap, ...)")
     if args.frames is not None and args.frames < 1:
         raise ConfigError(f"--frames must be >= 1, got {args.frames}", "e.g. --frames 300")
+    if args.snr is not None and not (math.isfinite(args.snr) and args.snr > 0):
+        raise ConfigError(f"--snr must be a positive number, got {args.snr}",
+                          "e.g. --snr 5 (the 1-spike ΔF/F over the noise s.d.)")
     plan = get_plan(args.stimulus)  # cheap checks first: a mistake must not cost a simulation
     if args.frames is not None and args.frames > plan.n_frames:
         raise ConfigError(f"--frames {args.frames} is longer than the stimulus plan '{plan.name}' "

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from neurocast.connectome._cect import load_cook2019, load_witvliet2021
 from neurocast.connectome._connectome import Connectome
+from neurocast.connectome._synthetic import fly_synth
 from neurocast.errors import unknown_name
 
 
@@ -18,20 +20,14 @@ class Builtin:
 
 
 def _cook2019() -> Connectome:
-    from neurocast.connectome._cect import load_cook2019
-
     return load_cook2019()
 
 
 def _witvliet2021() -> Connectome:
-    from neurocast.connectome._cect import load_witvliet2021
-
     return load_witvliet2021()
 
 
 def _fly_synth() -> Connectome:
-    from neurocast.connectome._synthetic import fly_synth
-
     return fly_synth()
 
 

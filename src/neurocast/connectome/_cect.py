@@ -52,6 +52,7 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -144,8 +145,6 @@ def transmitter_sign(transmitters: Iterable[str | None]) -> int:
 
 # ---------------------------------------------------------------------- loading and caching
 def _cect_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("cect")
     except PackageNotFoundError:
@@ -188,6 +187,7 @@ def _quiet_cect():
 @functools.lru_cache(maxsize=1)
 def _wang_transmitters() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(neuron name, transmitters) pairs of the hermaphrodite atlas of Wang et al. 2024."""
+    # cect: the optional C. elegans data package, slow to import
     from cect.readers.Cook2019DataReader import HERMAPHRODITE
     from cect.readers.Wang2024Reader import Wang2024Reader
 
@@ -198,6 +198,7 @@ def _wang_transmitters() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def _standard_neurons() -> list[str]:
     """The 302 standard hermaphrodite neuron names, sorted (position = neuron id)."""
+    # cect: the optional C. elegans data package, slow to import
     from cect.Cells import PREFERRED_HERM_NEURON_NAMES
 
     names = sorted(set(PREFERRED_HERM_NEURON_NAMES))
@@ -211,6 +212,7 @@ def _standard_neurons() -> list[str]:
 
 def _neuron_table(names: list[str], ids: np.ndarray) -> pd.DataFrame:
     """id, name, type, transmitter, sign for the given standard neuron names."""
+    # cect: the optional C. elegans data package, slow to import
     from cect.Cells import get_SIM_class
 
     transmitters = dict(_wang_transmitters())

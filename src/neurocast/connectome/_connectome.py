@@ -419,6 +419,7 @@ class Connectome:
         values: 'weight' (signed counts), 'count' (synapse counts) or 'binary'.
         layer: 'chemical' or 'gap' (the gap layer is symmetric; 'weight' equals 'count' there).
         """
+        # scipy is slow to import and needed only here
         import scipy.sparse as sp
 
         if layer == "chemical":
@@ -442,6 +443,7 @@ class Connectome:
 
         Refuses graphs above ``max_neurons`` neurons (networkx needs ~1 kB per edge).
         """
+        # networkx: only for this conversion
         import networkx as nx
 
         if self.n_neurons > max_neurons:

@@ -152,7 +152,7 @@ def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:
         return FormatError(
             f"{what} '{path.name}' repeats {n_repeated} neuron pair(s), first {ids[k // m]}–{ids[k % m]} "
             f"at {' and '.join(row_label(path, int(r)) for r in rows[:3])}",
-            "list each pair once, or pass duplicates='sum' (CLI: --sum-duplicates)")
+            "list each pair once, or add their counts with --sum-duplicates")
 
     indptr, indices, gap_count = gap_csr(len(ids), a, b, count, duplicates=duplicates,
                                          on_repeat=repeated)

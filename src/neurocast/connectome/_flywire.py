@@ -144,6 +144,7 @@ def write(c: Connectome, folder: Path) -> None:
     (unnamed, as in the original), then ``Completed`` (True) and neurocast's extras
     name, type, transmitter, sign (and x, y, z if present), which other tools ignore.
     """
+    # pyarrow: only for Parquet/CSV tables
     import pyarrow as pa
     import pyarrow.parquet as pq
 

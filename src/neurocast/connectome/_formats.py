@@ -64,8 +64,8 @@ def detect(path: Path, opts: ReadOptions) -> tuple[str, Path, Path | None]:
     suffix = path.suffix.lower()
     if suffix == ".npz" and opts.format in (None, "npz"):
         if opts.columns is not None or opts.neurons is not None:
-            raise ConfigError(f"'{path.name}' is a neurocast .npz file; columns= and neurons= "
-                              "(CLI: --columns, --neurons) apply to edge tables only",
+            raise ConfigError(f"'{path.name}' is a neurocast .npz file; a column mapping and a neuron table "
+                              "(--columns, --neurons) apply to edge tables only",
                               "leave them out")
         return "npz", path, None
     if table_kind(path) is None:
@@ -151,7 +151,7 @@ def writer_format(path: Path, format: str | None) -> str:
     if table_kind(path):
         return "edgelist"
     raise FormatError(f"cannot tell which format to write to '{path}'",
-                      "end the name in .npz, .csv or .parquet, or pass format= (CLI: --to) "
+                      "end the name in .npz, .csv or .parquet, or choose the format with --to, "
                       f"one of {', '.join(WRITE_FORMATS)}")
 
 
@@ -174,7 +174,7 @@ def check_destination(path: str | os.PathLike, format: str | None = None, *,
     if path.exists():
         if not overwrite:
             raise FormatError(f"output '{path}' already exists",
-                              "choose another path or pass overwrite=True (CLI: --overwrite)")
+                              "choose another path, or pass --overwrite to replace it")
         if path.is_dir() != _writes_folder(path, fmt):
             raise FormatError(f"output '{path}' exists and is a {'folder' if path.is_dir() else 'file'}",
                               "remove it or choose another path")

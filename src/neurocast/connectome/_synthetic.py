@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from neurocast._cache import cache_dir
+from neurocast._progress import progress
 from neurocast.connectome._connectome import Connectome
 from neurocast.errors import ConfigError
 
@@ -188,6 +190,7 @@ def psp_peak_factor(tau_m_ms: float = 20.0, tau_syn_ms: float = 5.0) -> float:
 
 def _ceil_lognormal_mean(mu: float, sigma: float, max_count: int) -> float:
     """E[min(ceil(exp(mu + sigma Z)), max_count)] for standard normal Z (exact sum)."""
+    # scipy is slow to import and needed only here
     from scipy.special import ndtr
 
     k = np.arange(1, max_count, dtype=np.float64)
@@ -358,7 +361,6 @@ def _neuron_table(p: SyntheticParams, rng: np.random.Generator) -> pd.DataFrame:
 
 def generate(p: SyntheticParams, *, name: str = "") -> Connectome:
     """Build the connectome described by ``p`` (see the module docstring for the model)."""
-    from neurocast._progress import progress
 
     n = p.n_neurons
     rng = np.random.default_rng(p.seed)
@@ -437,7 +439,6 @@ def fly_synth(*, cache: bool = True, **overrides) -> Connectome:
     cache: load from / save to ``neurocast._cache.cache_dir()`` as
       ``fly-synth-<hash of generator version and parameters>.npz`` (written atomically).
     """
-    from neurocast._cache import cache_dir
 
     unknown = sorted(set(overrides) - set(SyntheticParams.__dataclass_fields__))
     if unknown:

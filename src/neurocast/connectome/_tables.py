@@ -9,6 +9,7 @@ Errors name the file, the column and the first offending row, and say how to fix
 
 from __future__ import annotations
 
+import csv
 import difflib
 import os
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ def table_columns(path: Path, what: str) -> list[str]:
         raise FormatError(f"{what} '{path}' is empty (0 bytes)",
                           "export the table again; it needs a header row and at least one data row")
     if kind == "parquet":
+        # pyarrow: only for Parquet/CSV tables
         import pyarrow.parquet as pq
 
         try:
@@ -62,8 +64,6 @@ def table_columns(path: Path, what: str) -> list[str]:
             raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
                               "check the file is complete, or export it as CSV") from None
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        import csv
-
         try:
             header = next(csv.reader(fh), [])
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -88,7 +88,7 @@ def require_columns(found: list[str], expected: list[str], path: Path, what: str
     raise FormatError(
         f"{what} '{path.name}' has no column '{col}'{near}{more}\n"
         f"  found: {', '.join(found) or '(none)'}\n  expected: {', '.join(expected)}",
-        hint or "rename the column in the file, or map it with columns= (CLI: --columns)",
+        hint or "rename the column in the file, or map it with --columns (e.g. pre=COL,post=COL,count=COL)",
     )
 
 
@@ -98,10 +98,12 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
     id_columns are read as exact int64 (CSV) or kept as stored (parquet; checked later).
     Raises FormatError for a table with no data rows or values that cannot be parsed.
     """
+    # pyarrow: only for Parquet/CSV tables
     import pyarrow as pa
 
     kind = table_kind(path)
     if kind == "parquet":
+        # pyarrow: only for Parquet/CSV tables
         import pyarrow.parquet as pq
 
         try:
@@ -110,6 +112,7 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
             raise FormatError(f"{what} '{path}' could not be read ({exc})",
                               "check the file is a complete parquet table") from None
     else:
+        # pyarrow: only for Parquet/CSV tables
         import pyarrow.csv as pcsv
 
         types = {c: pa.int64() for c in id_columns}
@@ -132,6 +135,7 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
 
 def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: str) -> None:
     """After a failed typed read: find an id column holding a non-integer (raises if found)."""
+    # pyarrow: only for Parquet/CSV tables
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -148,6 +152,7 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
 
 def _series(col) -> pd.Series:
     """An arrow column as a Series; numeric columns without nulls go straight to numpy."""
+    # pyarrow: only for Parquet/CSV tables
     import pyarrow as pa
 
     if col.null_count == 0 and (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
@@ -461,8 +466,7 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
         return FormatError(
             f"{what} '{path.name}' repeats {n_repeated} pre→post pair(s), "
             f"first {a}→{b} at {' and '.join(row_label(path, int(r)) for r in rows[:3])}",
-            "merge them in the file, or pass duplicates='sum' (CLI: --sum-duplicates) "
-            "to add their synapse counts")
+            "merge them in the file, or add their synapse counts with --sum-duplicates")
 
     strength = np.asarray(count, np.int64) if weight is None else np.asarray(weight, np.float64)
     values = [count, strength] if edge_sign is None else [count, strength * edge_sign]
@@ -532,7 +536,7 @@ class ReadOptions:
                                   "(or weight=COLUMN for float weights)")
         if self.neurons is not None and not Path(self.neurons).is_file():
             raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
-                              "check the path given to neurons= (CLI: --neurons)")
+                              "check the path of the neuron table (--neurons)")
 
 
 def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:

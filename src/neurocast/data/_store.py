@@ -86,7 +86,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     path = Path(path)
     if path.exists() and not overwrite:
         raise NeurocastError(f"output '{path}' already exists",
-                             "choose another path or pass overwrite=True (--overwrite)")
+                             "choose another path, or pass --overwrite to replace it")
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if connectome is not None:
         check_connectome(ds, connectome)
@@ -116,6 +116,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                 part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])
         _write_scan(tmp, scanner.result(), as_str(ds["neuron"].values))
+        _consolidate(tmp)
         if connectome is not None:
             connectome.save(tmp / CONNECTOME_FILE)
     return path
@@ -124,13 +125,25 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
 def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
     """Record what the write saw in the store's attrs: constant channels and NaN counts."""
     with _quiet_extra_files():
-        group = zarr.open_group(store, mode="r+", zarr_format=3)
+        group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
     group.attrs.update({
         "constant_neurons": names[scan.constant].tolist(),
         "n_nan_values": scan.n_nan,
         "n_nan_frames": int(scan.bad_frames.sum()),
         "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
+
+
+def _consolidate(store: Path) -> None:
+    """Write the store's consolidated metadata (all arrays' metadata in the root zarr.json).
+
+    Without it, plain ``xarray.open_zarr(path)`` warns that it fell back to reading every
+    array's metadata; with it, that call opens the store silently (and faster).
+    """
+    with _quiet_extra_files(), warnings.catch_warnings():
+        # zarr notes that consolidated metadata is not yet in the v3 spec; xarray and zarr read it
+        warnings.filterwarnings("ignore", message=r"Consolidated metadata is currently not part")
+        zarr.consolidate_metadata(store, zarr_format=3)
 
 
 def check_connectome(ds: xr.Dataset, connectome) -> None:
@@ -206,7 +219,7 @@ def missing_chunks(path: str | os.PathLike) -> list[str]:
     path = Path(path)
     try:
         with _quiet_extra_files():
-            group = zarr.open_group(path, mode="r", zarr_format=3)
+            group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
             if not group.attrs.get("all_chunks_written", False):
                 return []  # an older store: chunks equal to the fill value were not written
             arrays = dict(group.arrays())

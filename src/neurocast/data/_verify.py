@@ -79,7 +79,7 @@ def verify_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyRep
     scan = None
     try:
         with _quiet_extra_files():
-            group = zarr.open_group(path, mode="r", zarr_format=3)
+            group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
             arrays = dict(group.arrays())
     except Exception as exc:  # any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])

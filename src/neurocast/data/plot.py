@@ -216,7 +216,7 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
 
     if "spike_counts" not in ds.variables:
         raise FormatError("the dataset has no spike_counts (only synthetic recordings carry spikes)",
-                          "use traces_heatmap, or record a dataset with neurocast record")
+                          "plot the traces as a heatmap instead (--kind heatmap), or record a dataset with neurocast record")
     if path is not None:
         path = _image_path(path, overwrite)
     n_time = ds.sizes["time"]

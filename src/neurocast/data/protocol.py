@@ -380,7 +380,7 @@ def get_protocol(name: str, *, frames: int | None = None, conditions: Sequence[s
     if name == "conditions":
         if conditions is None or offsets is None:
             raise ConfigError("the conditions protocol takes its conditions from a dataset",
-                              "pass --dataset PATH (or use protocol_for_dataset)")
+                              "name the dataset whose conditions to use: --dataset PATH")
         if frames is not None and offsets[-1] != frames:
             raise ConfigError(f"the conditions cover {offsets[-1]} frames, not {frames}")
         return Protocol("conditions", tuple(conditions), tuple(offsets), tuple(heldout), **fields)

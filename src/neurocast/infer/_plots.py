@@ -15,9 +15,11 @@ MATRIX_NEURONS = 200
 
 
 def _plt():
+    # matplotlib: only when plotting (slow to import)
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    # matplotlib: only when plotting (slow to import)
     import matplotlib.pyplot as plt
 
     return plt

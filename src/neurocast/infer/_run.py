@@ -95,7 +95,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         truth = dataset_connectome(data)
     if truth is None:
         raise FormatError("no true connectome to score against",
-                          "pass truth= (CLI: --truth CONNECTOME), or use a dataset saved with its "
+                          "give the true wiring (--truth CONNECTOME), or use a dataset saved with its "
                           "connectome (neurocast record)")
     if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise NeurocastError(f"output folder '{out_dir}' is a file", "choose another --out folder")

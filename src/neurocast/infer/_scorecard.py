@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast import __version__
 from neurocast._files import atomic_path
 from neurocast.infer._score import METRICS
 
@@ -18,7 +19,6 @@ __all__ = ["build_scorecard", "scorecard_summary", "write_scorecard"]
 def build_scorecard(results: dict[str, dict], methods: dict, *, attrs: dict | None = None) -> xr.Dataset:
     """``score`` (method, metric) float64 from {method: {metric: value}}; coords ``directed``,
     ``signed`` and ``wall_s`` per method; attrs: provenance (non-scalar values as JSON)."""
-    from neurocast import __version__
 
     names = list(results)
     score = np.array([[results[m].get(k, np.nan) for k in METRICS] for m in names], dtype=np.float64)

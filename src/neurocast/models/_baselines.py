@@ -75,14 +75,33 @@ def stimulus_period(stim: np.ndarray | None, max_period: int, min_repeats: int) 
     return None
 
 
+def stimulus_columns(seg: Segment) -> np.ndarray | None:
+    """The segment's stimulus covariates (frame, covariate) without behavioural-state columns.
+
+    Columns named ``state:<name>`` (the animal's arousal or locomotor state, drawn per
+    recording) are not part of the presented stimulus and do not repeat with it; they are
+    dropped when the covariates carry names (a DataArray with a ``covariate`` coordinate).
+    """
+    stim = seg.load_stimulus()
+    names = getattr(seg.stimulus, "coords", {}).get("covariate") if stim is not None else None
+    if names is None:
+        return stim
+    keep = ~np.char.startswith(np.asarray(names.values).astype(str), "state:")
+    return stim[:, keep]
+
+
 class StimulusForecaster(Forecaster):
-    """Mean response per frame-in-condition, learned from the train split only.
+    """ZAPBench's stimulus baseline: the mean response over the stimulus repeats of each
+    condition, at the target frame's place in the repeat, learned from the train split only.
 
     For each training condition the train frames are grouped by their phase within the
-    stimulus period (frame-in-condition mod P, with P the period of the condition's stimulus
-    covariates); the forecast for a target frame is the mean train response at its phase.
-    Conditions without a detectable period use their mean train response; held-out (or
-    unseen) conditions use the mean over all train frames. Ignores the context.
+    stimulus repeat period (frame-in-condition mod P, with P the period of the condition's
+    stimulus covariates, ``state:`` columns left out); the forecast for a target frame is the
+    per-neuron mean train response at its phase. Conditions without a repeating stimulus
+    (ZAPBench's open loop and dark) use their mean train response; held-out (or unseen)
+    conditions use the mean over all train frames. Ignores the context. ZAPBench's released
+    array averages over every repeat, test frames included; here the val and test frames are
+    never used (no leak).
     """
 
     name = "stimulus"
@@ -108,7 +127,7 @@ class StimulusForecaster(Forecaster):
         total, frames = None, 0
         for condition, segs in by_condition.items():
             longest = max(segs, key=lambda g: g.n_frames)
-            period = stimulus_period(longest.load_stimulus(), self.cfg.max_period, self.cfg.min_repeats)
+            period = stimulus_period(stimulus_columns(longest), self.cfg.max_period, self.cfg.min_repeats)
             p = period or 1
             sums, counts = None, np.zeros((p, 1))
             for seg in segs:

@@ -105,6 +105,7 @@ def presynaptic_partners(connectome: Connectome, max_partners: int = 0):
     within each row, strength float32 (K,) (synapse count or |weight|, plus gap-junction
     count); at most ``max_partners`` per neuron, the strongest (0: all).
     """
+    # scipy is slow to import and needed only here
     import scipy.sparse as sp
 
     n = connectome.n_neurons

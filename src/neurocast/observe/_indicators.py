@@ -164,6 +164,7 @@ def transient_times(t_ms: np.ndarray, y: np.ndarray) -> tuple[float, float, floa
 @functools.lru_cache(maxsize=64)
 def _solve_taus(ind: Indicator) -> tuple[float, float]:
     """Find kernel time constants whose 1-AP ΔF/F has the preset's time to peak and half-decay."""
+    # scipy is slow to import and needed only here
     from scipy.optimize import least_squares
 
     dca = ind.dca_per_spike_nm

@@ -96,7 +96,8 @@ class ObserveConfig:
         ]
         for name, ok, rule in checks:
             if not ok:
-                raise ConfigError(f"ObserveConfig.{name} must be {rule}, got {getattr(self, name)!r}")
+                raise ConfigError(f"the observation setting {name} must be {rule}, got {getattr(self, name)!r}",
+                                  f"set {name} to a value {rule}")
 
     @property
     def indicator_preset(self) -> Indicator:

@@ -34,6 +34,11 @@ class Drive:
     weight_mv: jump of the membrane potential per input event (mV).
     on_frames, off_frames: pulse pattern inside the condition (on for on_frames, then off for
       off_frames, repeated); on_frames = 0 means on for the whole condition.
+    delay_frames: frames of the condition before the pattern starts (off until then).
+    order, order_seed: if order >= 0, the drive reaches a single neuron: the order-th (modulo
+      the pool size) of the matched neurons in a random order fixed by the plan's
+      ``selection_seed`` and ``order_seed``. Drives with orders 0..K-1 and one order_seed thus
+      visit K distinct neurons, each in turn (the optogenetic atlas plans).
     """
 
     names: tuple[str, ...] = ()
@@ -43,6 +48,9 @@ class Drive:
     weight_mv: float = 10.0
     on_frames: int = 0
     off_frames: int = 0
+    delay_frames: int = 0
+    order: int = -1
+    order_seed: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "names", tuple(self.names))
@@ -55,13 +63,19 @@ class Drive:
             raise ConfigError("Drive.n_random, on_frames and off_frames must be >= 0")
         if self.on_frames == 0 and self.off_frames > 0:
             raise ConfigError("Drive.off_frames needs on_frames > 0 (a pulse pattern)")
+        if self.delay_frames < 0 or self.order < -1:
+            raise ConfigError("Drive.delay_frames must be >= 0 and Drive.order >= -1 (-1: no order)")
+        if self.order >= 0 and self.n_random:
+            raise ConfigError("Drive.order and Drive.n_random exclude each other",
+                              "order picks one neuron of a seeded random order; n_random a random set")
 
     def on_mask(self, n_frames: int) -> np.ndarray:
         """bool (n_frames,): True in the frames of the condition where this drive is on."""
+        k = np.arange(n_frames) - self.delay_frames
         if self.on_frames == 0:
-            return np.ones(n_frames, dtype=bool)
+            return k >= 0
         period = self.on_frames + self.off_frames
-        return (np.arange(n_frames) % period) < self.on_frames
+        return (k >= 0) & ((k % period) < self.on_frames)
 
     def resolve(self, connectome, *, seed_key: str = "", selection_seed: int = 0) -> np.ndarray:
         """Positions (int64, sorted) of the neurons this drive reaches in ``connectome``.
@@ -88,6 +102,9 @@ class Drive:
                 f"names={list(self.names)}, types={list(self.types)}",
                 "check the patterns against `neurocast connectome info` or the neuron table",
             )
+        if self.order >= 0:
+            rng = np.random.default_rng([selection_seed, zlib.crc32(b"order"), self.order_seed])
+            return pool[rng.permutation(len(pool))[self.order % len(pool)]][None].astype(np.int64)
         if self.n_random:
             if self.n_random > len(pool):
                 raise ConfigError(f"drive asks for {self.n_random} random neurons but only "
@@ -143,6 +160,9 @@ class StimulusPlan:
       given by ``graded_params``; default the published values).
     states: optional ``StateProcess``: slow shared state drives (e.g. forward / reverse / turn),
       switching with the recording seed; stored as covariates ``state:<name>``.
+    driven_covariates: also record which neuron a single-neuron drive (``Drive.order``) drives:
+      one covariate ``driven:<neuron name>`` per such neuron, 1 while it is driven (needs the
+      connectome: ``covariates(seed, connectome)``).
     """
 
     name: str
@@ -159,6 +179,7 @@ class StimulusPlan:
     model: str = "shiu"
     graded_params: object = None
     states: StateProcess | None = None
+    driven_covariates: bool = False
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
@@ -215,12 +236,14 @@ class StimulusPlan:
         """Condition name of every frame, str array (n_frames,)."""
         return np.repeat(np.array(self.condition_names, dtype=str), [c.n_frames for c in self.conditions])
 
-    def covariates(self, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    def covariates(self, seed: int = 0, connectome=None) -> tuple[list[str], np.ndarray]:
         """Stimulus covariates per frame: (names, float32 (n_frames, n_covariates)).
 
         One-hot condition columns ``condition:<name>``, ``drive_on`` (1 while any drive of the
         condition is on) and ``drive_rate_hz`` (summed rate of the drives that are on); with
-        ``states``, one-hot ``state:<name>`` columns of the recording ``seed``'s state sequence.
+        ``states``, one-hot ``state:<name>`` columns of the recording ``seed``'s state sequence;
+        with ``driven_covariates`` and a ``connectome``, ``driven:<name>`` columns (1 while that
+        neuron's single-neuron drive is on), in neuron order.
         """
         n_cond = len(self.conditions)
         out = np.zeros((self.n_frames, len(self.covariate_names)), dtype=np.float32)
@@ -233,7 +256,16 @@ class StimulusPlan:
                 on = d.on_mask(c.n_frames)
                 out[rows, n_cond] = np.maximum(out[rows, n_cond], on)
                 out[rows, n_cond + 1] += on * np.float32(d.rate_hz)
-        return list(self.covariate_names), out
+        if not (self.driven_covariates and connectome is not None):
+            return list(self.covariate_names), out
+        driven = np.zeros((self.n_frames, connectome.n_neurons), dtype=bool)
+        for c, start, positions in zip(self.conditions, self.offsets[:-1], self.resolve(connectome), strict=True):
+            for d, pos in zip(c.drives, positions, strict=True):
+                if d.order >= 0:
+                    driven[int(start):int(start) + c.n_frames, pos[0]] |= d.on_mask(c.n_frames)
+        cols = np.flatnonzero(driven.any(axis=0))
+        names = [f"driven:{n}" for n in connectome.names[cols].astype(str)]
+        return [*self.covariate_names, *names], np.hstack([out, driven[:, cols].astype(np.float32)])
 
     def pulses(self) -> list[tuple[int, int, int, int]]:
         """Every stretch of frames a drive is on: (condition index, drive index, start, stop).
@@ -286,8 +318,9 @@ class StimulusPlan:
         For quick runs and benchmarks; keeps the order, drives and held-out set.
         """
         if n_frames < len(self.conditions):
-            raise ConfigError(f"n_frames ({n_frames}) must be at least the number of conditions "
-                              f"({len(self.conditions)})")
+            raise ConfigError(f"{n_frames} frame(s) are fewer than the {len(self.conditions)} conditions of "
+                              f"the stimulus plan {self.name!r}",
+                              f"record at least {len(self.conditions)} frames (--frames), or all of them")
         if n_frames >= self.n_frames:
             return self
         share = np.array([c.n_frames for c in self.conditions], dtype=np.float64) / self.n_frames

@@ -80,6 +80,39 @@ def _worm_default(**knobs) -> StimulusPlan:
     )
 
 
+#: Neurons of the C. elegans hermaphrodite (celegans-cook2019): one slot each per repeat.
+WORM_NEURONS = 302
+
+
+def _worm_optogenetics(*, repeats: int = 3, on_frames: int = 1, off_frames: int = 7,
+                       rate_hz: float = 50.0, weight_mv: float = 2000.0) -> StimulusPlan:
+    """Each neuron driven in turn, as in the C. elegans signal-propagation atlas (Randi et al.,
+    Nature 2023, by optogenetic activation of single neurons during whole-brain imaging).
+
+    ``repeats`` conditions ("repeat-1", ...), each visiting all 302 neurons once in its own
+    random order (``Drive.order``, seeded by the repeat): a pulse of ``on_frames`` frames
+    (0.6 s each; the graded model takes the drive as a mean current of C · w · r, 150 pA at the
+    defaults, as worm-default's sensory pulses) then ``off_frames`` quiet frames for the
+    response. The driven neuron is a covariate (``driven:<name>``). The network, noise and
+    command states are worm-default's; the last repeat is held out.
+    """
+    slot = on_frames + off_frames
+    conds = tuple(
+        Condition(f"repeat-{r + 1}", WORM_NEURONS * slot, tuple(
+            Drive(rate_hz=rate_hz, weight_mv=weight_mv, on_frames=on_frames, off_frames=WORM_NEURONS * slot,
+                  delay_frames=k * slot, order=k, order_seed=r) for k in range(WORM_NEURONS)))
+        for r in range(repeats))
+    base = _worm_default()
+    return StimulusPlan(
+        "worm-optogenetics", conds, frame_dt_s=base.frame_dt_s, network="celegans-cook2019",
+        heldout_conditions=(conds[-1].name,), model="graded", graded_params=base.graded_params,
+        states=base.states, driven_covariates=True,
+        description=f"C. elegans, worm-default's network: each of the {WORM_NEURONS} neurons driven in turn "
+                    f"({on_frames} frame on, {off_frames} off), {repeats} repeats in random orders, the driven "
+                    "neuron a covariate (Randi et al. 2023); the last repeat held out",
+    )
+
+
 def _worm_lif() -> StimulusPlan:
     """C. elegans (Cook 2019) with the Shiu et al. LIF model: the first worm-default plan, kept so
     published comparisons stay reproducible."""
@@ -183,5 +216,6 @@ def _fly_zap() -> StimulusPlan:
 
 PLANS.register(_worm_default())
 PLANS.register(_worm_lif())
+PLANS.register(_worm_optogenetics())
 PLANS.register(_fly_zap_states())
 PLANS.register(_fly_zap())

@@ -135,7 +135,7 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
 
 def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ConfigError(f"the seed must be a non-negative integer, got {seed!r}", "e.g. --seed 0")
     stim_plan = get_plan(plan)
     if n_frames is not None:
         stim_plan = stim_plan.with_frames(int(n_frames))
@@ -188,7 +188,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)
     t2 = time.perf_counter()
-    names, cov = stim_plan.covariates(int(seed))
+    names, cov = stim_plan.covariates(int(seed), con)
     if stim_plan.model == "graded":
         sim_attrs = {"sim_model": "graded", "sim_dt_ms": float(params.dt_ms)}
     else:

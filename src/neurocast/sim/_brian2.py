@@ -74,6 +74,7 @@ def run_brian2(net: Network, duration_ms: float, *, stimulate=None, rate_hz: flo
     threads: OpenMP threads for cpp_standalone.
     directory: build folder for cpp_standalone (default: a temporary folder).
     """
+    # brian2: the optional peer simulator (extra 'peers')
     import brian2 as b2
 
     if device not in DEVICES:

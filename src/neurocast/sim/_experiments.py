@@ -5,11 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 
 from neurocast.errors import ConfigError
-from neurocast.sim._network import Network
+from neurocast.sim._network import Network, PoissonInput
 from neurocast.sim._simulate import simulate
 from neurocast.spikes import Spikes
 
@@ -38,9 +39,6 @@ def _check_jobs(n_jobs) -> int:
 
 def _fix_selections(net: Network, kwargs: dict, seed: int) -> dict:
     """Resolve neuron selections once, so "random:K" picks the same neurons in every trial."""
-    from dataclasses import replace
-
-    from neurocast.sim._network import PoissonInput
 
     out = dict(kwargs)
     if out.get("stimulate") is not None:

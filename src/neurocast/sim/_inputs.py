@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocast.errors import ConfigError
+from neurocast.spikes import Spikes
 
 __all__ = ["BLOCK_STEPS", "EventSource"]
 
@@ -128,7 +129,6 @@ def explicit_events(input_spikes, n_neurons: int, n_steps: int, weight_mv: float
 
     Returns (steps int64, neurons int32, weight_mv). Events outside [0, n_steps) raise ConfigError.
     """
-    from neurocast.spikes import Spikes
 
     if isinstance(input_spikes, Spikes):
         if input_spikes.n_neurons != n_neurons:

@@ -150,7 +150,7 @@ def _jump(v, g, v0, prop):
     """(v, g) after a free jump with the k-step propagator ``prop`` (v0: rest); the caller
     decays theta by prop[3] only when adaptation is on (theta is a separate array: writing
     it back unconditionally costs one more random memory access per catch-up)."""
-    ak, bk, ck, dk = prop
+    ak, bk, ck, _ = prop
     return v0 + (v - v0) * ak + g * bk, g * ck
 
 

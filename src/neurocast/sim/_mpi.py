@@ -16,6 +16,7 @@ trains are identical to ``simulate`` for any K, bit for bit.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -42,7 +43,6 @@ __all__ = ["LocalNetwork", "MPIStats", "mpi_world_size", "partition_network", "s
 def mpi_world_size() -> int:
     """Processes started by mpiexec/mpirun (from their environment; 1 outside MPI), without
     importing mpi4py."""
-    import os
 
     for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE"):
         if os.environ.get(var, "").isdigit():

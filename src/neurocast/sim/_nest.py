@@ -58,6 +58,7 @@ used here.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import math
 import os
@@ -68,6 +69,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocast.errors import ConfigError, NeurocastError
+from neurocast.sim._inputs import explicit_events
+from neurocast.sim._params import ShiuParams
 from neurocast.spikes import Spikes
 
 __all__ = ["NestResult", "nest_available", "pulse_weight_pa", "run_nest", "shiu_nest_params"]
@@ -101,7 +104,6 @@ class NestResult:
 
 def nest_available() -> bool:
     """True if the ``nest`` module (nest-simulator) can be imported."""
-    import importlib.util
 
     return importlib.util.find_spec("nest") is not None
 
@@ -111,6 +113,7 @@ def _import_nest():
         raise NeurocastError("NEST is not installed",
                              "pip install 'neurocast[peers]' (nest-simulator==3.10.0)")
     os.environ.setdefault("PYNEST_QUIET", "1")  # no banner on stdout
+    # nest: the optional peer simulator (extra 'peers')
     import nest
 
     nest.verbosity = nest.VerbosityLevel.ERROR
@@ -119,7 +122,6 @@ def _import_nest():
 
 def _shiu_values(params) -> dict[str, float]:
     """The Shiu parameters (mV, ms) of a neurocast ``ShiuParams`` as a plain dict."""
-    from neurocast.sim._params import ShiuParams
 
     if not isinstance(params, ShiuParams):
         raise ConfigError(f"params must be a ShiuParams, not {type(params).__name__}")
@@ -193,8 +195,6 @@ def run_nest(
     neurons from time 0 and spike steps follow neurocast's convention (spike at step n = n·dt).
     """
     if params is None:
-        from neurocast.sim._params import ShiuParams
-
         params = ShiuParams()
     p = _shiu_values(params)
     n = connectome.n_neurons
@@ -207,8 +207,6 @@ def run_nest(
     n_steps = round(duration_ms / p["dt"])
     explicit = None
     if input_spikes is not None:
-        from neurocast.sim._inputs import explicit_events
-
         in_steps, in_neurons, _ = explicit_events(input_spikes, n, n_steps, p["w_poisson"])
         explicit = (in_steps, in_neurons.astype(np.int64))
         stimulate = np.unique(explicit[1])

@@ -9,7 +9,8 @@ from functools import cached_property
 
 import numpy as np
 
-from neurocast.errors import ConfigError, NonFiniteError
+from neurocast.connectome import Connectome
+from neurocast.errors import ConfigError, NonFiniteError, unknown_name
 from neurocast.sim._params import ShiuParams
 
 __all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "resolve_neurons"]
@@ -155,8 +156,6 @@ class Network:
         """float64 (N,) per-neuron value of v_rest_mv, v_threshold_mv, v_reset_mv,
         refractory_ms or i_ext_mv (the override if given, else the ShiuParams value; i_ext 0)."""
         if name not in NEURON_PARAMS:
-            from neurocast.errors import unknown_name
-
             raise unknown_name("per-neuron parameter", name, NEURON_PARAMS)
         if name in self.neuron_params:
             return self.neuron_params[name]
@@ -176,7 +175,6 @@ NEURON_PARAMS = ("v_rest_mv", "v_threshold_mv", "v_reset_mv", "refractory_ms", "
 
 def _check_neuron_params(neuron_params, n: int, params: ShiuParams) -> dict:
     """Validate per-neuron overrides: known names, scalar or shape (N,), finite, consistent."""
-    from neurocast.errors import unknown_name
 
     out = {}
     for name, val in (neuron_params or {}).items():
@@ -260,7 +258,6 @@ def build_network(connectome, params: ShiuParams | None = None, *,
     Returns a Network sharing the connectome's CSR arrays (a copy only when silencing or
     reordering by delay).
     """
-    from neurocast.connectome import Connectome
 
     if not isinstance(connectome, Connectome):
         raise ConfigError(f"build_network needs a Connectome, not {type(connectome).__name__}",

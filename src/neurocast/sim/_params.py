@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from fractions import Fraction
 
-from neurocast.errors import ConfigError
+from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._registry import preset_name
 
 __all__ = ["ShiuParams"]
@@ -28,7 +29,6 @@ def common_step_ms(dt_ms: float, *durations_ms: float) -> float:
     common / k a step with at most 6 decimals is preferred (0.05 rather than 0.0666667). Used by the hints of
     ShiuParams, so that a suggested dt satisfies the delay and the refractory check at once.
     """
-    from fractions import Fraction
 
     common = Fraction(0)
     for d in durations_ms:
@@ -158,8 +158,6 @@ class ShiuParams:
         known = {f.name for f in fields(self)}
         bad = sorted(set(changes) - known)
         if bad:
-            from neurocast.errors import unknown_name
-
             raise unknown_name("ShiuParams field", bad[0], sorted(known))
         return replace(self, **changes)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._progress import progress as progress_bar
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS, EventSource, _Train, explicit_events
@@ -201,8 +202,6 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
              "silenced": net.silenced.tolist() if len(net.silenced) <= 10_000 else len(net.silenced),
              "network": getattr(net.connectome, "name", "")}
 
-    from neurocast._progress import progress as progress_bar
-
     bar_total = n_steps * p.dt_ms / 1000.0
     with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar:
         n, block, chunk_lo, emitted = 0, -1, 0, 0
@@ -320,6 +319,10 @@ class Estimate:
     duration_ms: float
     probe_ms: float
     chunked: bool
+
+    def describe(self) -> str:
+        """'about 3.2 min and 1.5 GB of memory': the cost in words, for a message before a run."""
+        return f"about {_fmt_duration(self.run_s)} and {_fmt_bytes(self.peak_bytes)} of memory"
 
     def check(self) -> None:
         """Raise ResourceError if the run cannot fit in memory or would take over MAX_RUN_S."""

@@ -20,6 +20,7 @@ import numpy as np
 
 from neurocast._files import atomic_path, json_default
 from neurocast.errors import NeurocastError
+from neurocast.sim._simulate import simulate_chunks
 from neurocast.spikes import _FORMAT, _VERSION, Spikes
 
 __all__ = ["CHUNK_MS", "SpikeFileWriter", "simulate_to_file"]
@@ -146,7 +147,6 @@ def simulate_to_file(net, duration_ms: float, path: str | os.PathLike, *, chunk_
     extra_attrs: added to the file's attrs. simulate_kwargs: as for ``simulate``.
     Returns int64 (N,) the number of spikes of each neuron.
     """
-    from neurocast.sim._simulate import simulate_chunks
 
     chunks = simulate_chunks(net, duration_ms, min(float(chunk_ms), float(duration_ms)),
                              **simulate_kwargs)

@@ -16,12 +16,17 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from neurocast._dask import dask_client
+from neurocast._files import atomic_path
+from neurocast._progress import progress as progress_bar
+from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._experiments import run_trials
-from neurocast.sim._network import Network, build_network
+from neurocast.sim._network import Network, build_network, check_duration
 from neurocast.sim._params import ShiuParams
 
 __all__ = ["SWEEP_KINDS", "Experiment", "each_experiments", "grid_experiments", "run_experiments",
@@ -117,8 +122,6 @@ def _worker_network(key: str, source, params: ShiuParams, silence: tuple[int, ..
     cache_key = (key, params, silence)
     with _NETWORKS_LOCK:
         if cache_key not in _NETWORKS:
-            from neurocast.connectome import Connectome, load_connectome
-
             con = source if isinstance(source, Connectome) else load_connectome(source)
             net = build_network(con, params, silence=np.array(silence, np.int64))
             _NETWORKS[cache_key] = _WorkerNetwork(net)
@@ -189,10 +192,6 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
     attrs network, duration_ms, n_trials, seed, mode, model, task_s (summed worker time),
     wall_s. Identical to calling ``simulate`` experiment by experiment.
     """
-    from neurocast._dask import dask_client
-    from neurocast._progress import progress as progress_bar
-    from neurocast.connectome import Connectome, load_connectome
-    from neurocast.sim._network import check_duration
 
     if not experiments:
         raise ConfigError("no experiments to run")
@@ -239,6 +238,7 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
 def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params, base_silence,
             task_s, wall_s):
     """The tidy Dataset of a screen (see ``run_experiments``)."""
+    # xarray: only for a screen's results (the sim layer does not need it otherwise)
     import xarray as xr
 
     rates = np.empty(counts.shape, np.float32)
@@ -262,9 +262,6 @@ def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params,
 
 def save_sweep(ds, path):
     """Write a screen's Dataset (``run_experiments``) as a zarr store, atomically. Returns the path."""
-    from pathlib import Path
-
-    from neurocast._files import atomic_path
 
     path = Path(path)
     strings = {name: (var.dims, var.values.astype(object)) for name, var in ds.variables.items()

@@ -94,6 +94,7 @@ def responding_neurons(spikes: Spikes | Sequence[Spikes], *, top: int | None = N
 
 
 def _new_figure(width: float, height: float):
+    # matplotlib: only when plotting (slow to import)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -139,6 +140,7 @@ def _draw_rates(ax, rows: np.ndarray, labels: list[str], mean: np.ndarray, sd: n
 def _legend(fig, driven_shown: bool) -> None:
     if not driven_shown:
         return
+    # matplotlib: only when plotting (slow to import)
     from matplotlib.patches import Patch
 
     fig.legend(handles=[Patch(color=_DRIVEN_COLOR, label="driven (Poisson input)"),

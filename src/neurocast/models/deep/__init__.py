@@ -1,12 +1,14 @@
 """Learned forecasters (PyTorch, the optional ``deep`` extra) and the training they share.
 
-Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configurations) and
-``population`` (one network for all neurons with a pooled population context). All train with
+Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configurations),
+``population`` (one network for all neurons with a pooled population context) and
+``connectome-rate`` (a leaky rate network on the connectome's edges). All train with
 ``TrainConfig`` (MAE, AdamW, early stopping on val MAE, seeds); ``save_model``/``load_model``
 persist fitted ones. Importing this package does not import torch; fitting does.
 """
 
 from neurocast.models.deep._config import DEVICES, TrainConfig
+from neurocast.models.deep._connectome_rate import ConnectomeRateConfig, ConnectomeRateForecaster
 from neurocast.models.deep._learned import LearnedForecaster
 from neurocast.models.deep._mixers import (
     LinearMaeConfig,
@@ -24,6 +26,8 @@ from neurocast.models.deep._windows import WindowStream
 __all__ = [
     "DEVICES",
     "LEARNED_MODELS",
+    "ConnectomeRateConfig",
+    "ConnectomeRateForecaster",
     "LearnedForecaster",
     "LinearMaeConfig",
     "LinearMaeForecaster",

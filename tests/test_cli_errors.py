@@ -1,0 +1,182 @@
+"""Every error the command line can show: one ``neurocast: error:`` line, a ``hint:``, exit 2.
+
+Bad values for every option of every subcommand (counts, fractions, paths, names, formats,
+protocol settings). The message must speak the command line's language: no Python keyword
+arguments (``allow_nan=True``), config classes (``ObserveConfig.snr``) or internal names
+(``n_frames``, ``max_cols``, ``traces_heatmap``), and no traceback. The run is in-process and
+each input fails fast (before any long work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import neurocast.data as nd
+from neurocast.cli import main
+from neurocast.connectome import Connectome
+
+#: Python-API language that must not reach a command-line user.
+INTERNAL = re.compile(r"\b[a-z]+(_[a-z]+)*=(True|False|None)\b|\b[A-Z]\w*(Config|Plan|Protocol)\.\w"
+                      r"|\bn_frames\b|\bmax_cols\b|\bmax_rows\b|\btraces_heatmap\b|\ballow_nan\b"
+                      r"|\bpass \w+=|Traceback|\bkwarg")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, str]:
+    d = tmp_path_factory.mktemp("bad")
+    rng = np.random.default_rng(0)
+    ds = nd.make_dataset(rng.normal(0, 1, (300, 3)).astype(np.float32), dt_s=0.5, neuron=["A", "B", "C"])
+    data = nd.save_dataset(ds, d / "d.zarr")
+    con = Connectome.from_edges(pd.DataFrame({"id": [0, 1, 2], "name": ["A", "B", "C"]}), [0], [1], [1])
+    other = Connectome.from_edges(pd.DataFrame({"id": [0, 1], "name": ["X", "Y"]}), [0], [1], [1])
+    np.save(d / "m.npy", rng.normal(0, 1, (50, 3)).astype(np.float32))
+    (d / "names.txt").write_text("A\nB\n")
+    (d / "old.png").write_bytes(b"x")
+    short = nd.save_dataset(nd.make_dataset(rng.normal(0, 1, (40, 3)).astype(np.float32), dt_s=0.5), d / "s.zarr")
+    return {"data": str(data), "con": str(con.save(d / "c.npz")), "other": str(other.save(d / "o.npz")),
+            "npy": str(d / "m.npy"), "names": str(d / "names.txt"), "dir": str(d), "png": str(d / "old.png"), "short": str(short)}
+
+
+# (argv with {placeholders} for the files above)
+BAD = [
+    # argparse itself: unknown commands, options, missing arguments, wrong types
+    "bogus", "simulate", "simulate celegans-cook2019 --bogus", "simulate celegans-cook2019 --trials many",
+    "simulate celegans-cook2019 --trials 2.5", "simulate celegans-cook2019 --duration x",
+    "data import {npy}", "data plot {data} --kind pie --out x.png", "bench {data} --nan sometimes",
+    # simulate
+    "simulate celegans-cook2019 --trials 0", "simulate celegans-cook2019 --trials 1e8",
+    "simulate celegans-cook2019 --duration -1", "simulate celegans-cook2019 --duration 1e9",
+    "simulate celegans-cook2019 --duration nan", "simulate celegans-cook2019 --dt 0",
+    "simulate celegans-cook2019 --rate -5", "simulate celegans-cook2019 --rate 1e9",
+    "simulate celegans-cook2019 --seed -1", "simulate celegans-cook2019 --top -1",
+    "simulate celegans-cook2019 --mode turbo", "simulate celegans-cook2019 --model hodgkin",
+    "simulate celegans-cook2019 --stimulate NOPE", "simulate celegans-cook2019 --stimulate random:99999",
+    "simulate celegans-cook2019 --silence NOPE", "simulate celegans-cook2019 --out x.txt",
+    "simulate celegans-cook2019 --plot x.jpg", "simulate celegans-cook2019 --out /no/such/dir/x.npz",
+    "simulate celegans-cook2019 --plot {png}", "simulate celegans-cook2019 --of random:3",
+    "simulate celegans-cook2019 --sweep bogus", "simulate celegans-cook2019 --sweep silence:each",
+    "simulate celegans-cook2019 --sweep w_syn_mv=a,b", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 0",
+    "simulate celegans-cook2019 --sweep silence:each --of random:2 --plot x.png",
+    "simulate no-such-net", "simulate {npy}",
+    # record
+    "record celegans-cook2019 --stimulus nope --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --frames 1 --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --frames 0 --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --frames 100000000 --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --snr -1 --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --snr nan --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --indicator gcamp99 --out {dir}/r.zarr",
+    "record celegans-cook2019 --stimulus worm-default --out {data}",
+    "record celegans-cook2019 --stimulus worm-default --seed -3 --out {dir}/r.zarr",
+    # data
+    "data info {dir}/missing.zarr", "data info {npy}", "data verify {dir}/missing.zarr",
+    "data import {npy} {dir}/i.zarr --format nope", "data import {npy} {dir}/i.zarr --format matrix",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s -1",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s 0.5 --names {names}",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s 0.5 --resample -2",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s 0.5 --connectome {other}",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s 0.5 --conditions a:0",
+    "data import {npy} {dir}/i.zarr --format matrix --dt-s 0.5 --heldout nope",
+    "data import {npy} {data} --format matrix --dt-s 0.5",
+    "data import {dir}/missing.npy {dir}/i.zarr --format matrix --dt-s 0.5",
+    "data attach {data} {other}", "data attach {data} no-such-connectome",
+    "data plot {data} --out {dir}/x.xyz", "data plot {data} --out {dir}/p.png --max-rows 0",
+    "data plot {data} --out {dir}/p.png --kind traces --neurons NOPE",
+    "data plot {data} --out {dir}/p.png --kind traces --frames 9:3",
+    "data plot {data} --out {png}", "data stats {dir}/missing.zarr",
+    # protocol
+    "protocol show nope", "protocol show single", "protocol show zapbench --context 0",
+    "protocol show single --frames 10", "protocol show zapbench --horizon -1",
+    # bench
+    "bench", "bench {data} --models nope", "bench {data} --models ''", "bench {data} --protocol nope",
+    "bench {data} --metrics nope", "bench {data} --context 0", "bench {data} --horizon 0",
+    "bench {data} --context 1000", "bench {data} --folds 1", "bench {data} --folds -2",
+    "bench {data} --heldout-neurons 1.5", "bench {data} --group-by nope", "bench {data} --workers 0 --dask",
+    "bench {data} --chunk-windows 0 --dask", "bench {dir}/missing.zarr",
+    "bench {data} --dask --workers 1e6", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 1e6",
+    # infer
+    "infer {data}", "infer {data} --truth {other}", "infer {data} --truth {con} --methods nope",
+    "infer {data} --truth {con} --observed 0", "infer {data} --truth {con} --observed 2",
+    "infer {data} --truth {con} --seed -1",
+    # connectome
+    "connectome info nope", "connectome info {npy}", "connectome convert {con} {dir}/x.unknown",
+    "connectome convert nope {dir}/x.npz", "connectome info {con} --from nope",
+    "connectome info {con} --columns pre=a",
+    # demo
+    "demo --dataset {dir}/missing.zarr", "demo --dataset {short} --out {dir}/demo",
+]
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("line", BAD)
+def test_every_error_has_one_line_and_a_hint(line, files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.replace("''", "").format(**files) for a in line.split()]
+    before = sorted(p.name for p in Path(files["dir"]).iterdir())
+    code, out, err = _run(argv)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("neurocast: error: ")]
+    assert code == 2, err
+    assert len(errors) == 1, err  # exactly one error (info lines may come before it)
+    first = lines.index(errors[0])
+    hints = [i for i, ln in enumerate(lines) if ln.startswith("  hint: ")]
+    assert len(hints) == 1 and hints[0] > first, err  # the hint follows the error (and its detail lines)
+    assert not INTERNAL.search(err), err
+    assert out == ""
+    if line.startswith("demo"):  # options the demo does not have are not suggested
+        assert ("--horizon 4" not in err and "neurocast bench" in err.splitlines()[-1]) or "missing" in line
+    if "--snr" in line:
+        assert "--snr must be a positive number" in err  # the option's name, not the setting's
+    assert sorted(p.name for p in Path(files["dir"]).iterdir()) == before  # nothing written or left
+
+
+def _raises(folder: Path):
+    """(file, line, call) of every ``raise SomeError(...)`` of a NeurocastError class under folder."""
+    import ast
+
+    import neurocast.errors as errors
+
+    kinds = {n for n in dir(errors) if isinstance(getattr(errors, n), type)
+             and issubclass(getattr(errors, n), errors.NeurocastError)}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                fn = node.exc.func
+                if (fn.id if isinstance(fn, ast.Name) else getattr(fn, "attr", None)) in kinds:
+                    yield path.name, node.lineno, node.exc
+
+
+def test_command_line_errors_carry_their_own_hint():
+    """Errors raised by the command-line layer itself name the fix (not only --help)."""
+    import neurocast.cli
+
+    bare = [f"{f}:{n}" for f, n, call in _raises(Path(neurocast.cli.__file__).parent)
+            if len(call.args) < 2 and not any(k.arg == "hint" for k in call.keywords)]
+    assert not bare, bare
+
+
+def test_no_error_mixes_python_and_command_line_advice():
+    """No message or hint anywhere says 'pass x= (CLI: --x)': the CLI user sees options only."""
+    import ast
+
+    import neurocast
+
+    mixed = []
+    for f, n, call in _raises(Path(neurocast.__file__).parent):
+        text = " ".join(c.value for c in ast.walk(call) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+        if "(CLI:" in text or re.search(r"\b[A-Z]\w*Config\.\w|traces_heatmap|overwrite=True", text):
+            mixed.append(f"{f}:{n}: {text[:80]}")
+    assert not mixed, mixed
