@@ -15,6 +15,8 @@ Public API::
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
+    run_benchmark(..., seeds=N, device=, save_models=DIR, load_models=DIR): learned models per
+    seed; the scorecard's ``score_by_seed``, ``score_ci``, training figures and ensemble scores
 """
 
 from neurocast.bench._cluster import evaluate_on_cluster
@@ -31,6 +33,7 @@ from neurocast.bench._report import (
 )
 from neurocast.bench._run import DEFAULT_MODELS, BenchResult, neuron_groups, run_benchmark
 from neurocast.bench._scorecard import (
+    SEED_KEYS,
     build_scorecard,
     read_scorecard,
     scorecard_protocol,
@@ -44,6 +47,7 @@ from neurocast.bench._wiring import flatten_wiring, run_wirings, wiring_table, w
 __all__ = [
     "DEFAULT_MODELS",
     "METRICS",
+    "SEED_KEYS",
     "STATISTICS",
     "BenchResult",
     "Metric",

@@ -12,8 +12,9 @@ import numpy as np
 import xarray as xr
 
 from neurocast._files import atomic_path
+from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS
-from neurocast.bench._scorecard import summary_table
+from neurocast.bench._scorecard import SEED_KEYS, summary_table
 
 __all__ = ["image_tag", "page_head", "plot_heatmap", "plot_mae_curves", "provenance_rows",
            "write_report"]
@@ -137,6 +138,57 @@ def _metric_notes(card: xr.Dataset) -> str:
     return "<ul>" + "".join(rows) + "</ul>"
 
 
+def _fmt_ci(mean, half) -> str:
+    """'mean ± half' (4 significant digits), or the mean alone when there is no interval."""
+    if half is None or not np.isfinite(half):
+        return _fmt(mean)
+    return f"{_fmt(mean)} ± {half:.2g}"
+
+
+def _condition_means(card: xr.Dataset, metric: str):
+    """(mean over steps, 95 % CI half-width over seeds of that mean), each (model, condition).
+
+    The interval is computed from each seed's mean over steps (NaN for one seed or no seeds)."""
+    mean = card["score"].sel(metric=metric).mean("steps_ahead")
+    ci = xr.full_like(mean, np.nan)
+    if "score_by_seed" in card and int(card.sizes["seed"]) > 1:
+        per_seed = card["score_by_seed"].sel(metric=metric).mean("steps_ahead").values  # (model, seed, cond)
+        for i in range(per_seed.shape[0]):
+            runs = per_seed[i][np.isfinite(per_seed[i]).any(axis=1)]
+            if runs.shape[0] > 1:
+                ci[i] = seed_interval(runs)[1]
+    return mean, ci
+
+
+def _seeds_section(card: xr.Dataset, summary: dict) -> str:
+    """Learned models over seeds: MAE mean ± 95 % CI, ensemble scores, training time, epochs,
+    parameters, and how the interval is computed ('' without learned models)."""
+    if "train_s" not in card:
+        return ""
+    rows = []
+    for m in card["model"].values.tolist():
+        train_s = card["train_s"].sel(model=m).values
+        if not np.isfinite(train_s).any():
+            continue
+        r = summary[m]
+        epochs = card["epochs"].sel(model=m).values
+        cells = [int(card["n_seeds"].sel(model=m)), _fmt_ci(r["mae"], r.get("mae_ci")),
+                 _fmt_ci(r["mae_heldout"], r.get("mae_heldout_ci")), _fmt(r.get("ensemble_mae")),
+                 _fmt(r.get("crps")), _fmt(r.get("crps_heldout")), _fmt(r.get("spread_skill")),
+                 _fmt(float(np.nanmean(train_s))), _fmt(float(np.nanmean(epochs))),
+                 f"{int(card['n_parameters'].sel(model=m)):,}"]
+        rows.append(f"<tr><td>{html.escape(m)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    heads = ["model", "seeds", "mae", "mae heldout", "ensemble-mean mae", "crps", "crps heldout",
+             "spread/skill", "train s per seed", "epochs", "parameters"]
+    note = html.escape(str(card.attrs.get("seeds_note", "")))
+    return (f"<h2>Learned models over seeds</h2><p>{note}. CRPS: the continuous ranked probability "
+            "score of the seeds taken as an equally weighted ensemble (scoringrules.crps_ensemble); "
+            "spread/skill: sqrt((M+1)/M) · ensemble spread / RMSE of the ensemble mean (1 = well "
+            "dispersed, below 1 = over-confident); both are means over the training conditions and "
+            "steps (held out separately).</p><table><tr>"
+            + "".join(f"<th>{h}</th>" for h in heads) + "</tr>" + "".join(rows) + "</table>")
+
+
 def _left_out_notes(card: xr.Dataset) -> str:
     """The benchmark's notes (what it left out and why: a model, constant channels, NaN windows)."""
     notes = card.attrs.get("notes", [])
@@ -168,7 +220,7 @@ def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title
     """
     summary = summary_table(card)
     h = int(card.sizes["steps_ahead"])
-    keys = [k for k in next(iter(summary.values()))]
+    keys = [k for k in next(iter(summary.values())) if k not in SEED_KEYS]
     first = keys[0]
     best = min(summary, key=lambda m: summary[m][first] if summary[m][first] is not None else np.inf)
     head = "".join(f"<th>{k}</th>" for k in ["model", *keys])
@@ -177,13 +229,14 @@ def write_report(card: xr.Dataset, path: Path, images: dict[str, Path], *, title
         + "".join(f"<td>{_fmt(row[k])}</td>" for k in keys) + "</tr>"
         for m, row in summary.items()
     )
-    mae = card["score"].sel(metric=first).mean("steps_ahead")
+    mae, ci = _condition_means(card, first)
     conds = card["condition"].values.tolist()
     held = card["heldout"].values.astype(bool)
     chead = "".join(f"<th>{html.escape(c)}{'*' if hd else ''}</th>" for c, hd in zip(conds, held, strict=True))
     cbody = "".join(
         f"<tr><td>{html.escape(m)}</td>"
-        + "".join(f"<td>{_fmt(float(mae.sel(model=m, condition=c)))}</td>" for c in conds) + "</tr>"
+        + "".join(f"<td>{_fmt_ci(float(mae.sel(model=m, condition=c)), float(ci.sel(model=m, condition=c)))}</td>"
+                  for c in conds) + "</tr>"
         for m in card["model"].values.tolist()
     )
     nwin = "".join(f"<td>{int(n)}</td>" for n in card["n_windows"].values)
@@ -201,6 +254,7 @@ Columns without “heldout” average the training conditions; * marks held-out 
 <h2>Summary</h2><table><tr>{head}</tr>{body}</table>
 <h2>{html.escape(first.upper())} per condition (mean over steps)</h2>
 <table><tr><th>model</th>{chead}</tr>{cbody}<tr><td>test windows</td>{nwin}</tr></table>
+{_seeds_section(card, summary)}
 <h2>Figures</h2>{figs}
 {_timings_table(card)}{extra}
 <h2>Provenance</h2><table>{prov}</table>

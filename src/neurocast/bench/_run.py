@@ -11,10 +11,20 @@ import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast.bench._cluster import evaluate_on_cluster
+from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
+from neurocast.bench._seeds import (
+    add_ensembles,
+    add_training,
+    is_seeded,
+    load_seeded,
+    save_seeded,
+    seeded,
+    stack_runs,
+)
 from neurocast.bench._statistics import write_statistics
 from neurocast.data import (
     DEFAULT_CONTEXT,
@@ -31,6 +41,7 @@ from neurocast.data._schema import as_str
 from neurocast.data._windows import finite_segments
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
+from neurocast.models.deep import DEVICES
 
 __all__ = ["DEFAULT_MODELS", "NAN_POLICIES", "BenchResult", "neuron_groups", "run_benchmark"]
 
@@ -48,7 +59,8 @@ class BenchResult:
 
     scorecard: the xarray scorecard; protocol: the forecasting protocol it was scored under;
     summary: headline numbers per model (``summary_table``); files: written files by kind;
-    timings: {model: {"fit_s", "evaluate_s"}} in seconds. notes: what was left out and why
+    timings: {model: {"fit_s", "evaluate_s"}} in seconds (summed over seeds and folds; a learned
+    model's evaluate_s includes its ensemble pass). notes: what was left out and why
     (constant channels, NaN windows or neurons, models that do not apply), one line each.
     """
 
@@ -146,7 +158,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
                   keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float = 0.0,
                   neuron_seed: int = 0, client=None, chunk_windows: int | None = None,
-                  realism: bool = True) -> BenchResult:
+                  realism: bool = True, seeds: int = 1, device: str | None = None,
+                  max_steps: int | None = None, save_models=None, load_models=None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -173,6 +186,23 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
     by the workers; no mask, NaN skipping, left-out neurons or folds); the scorecard is
     identical bit for bit, and each model's evaluate_s is the time of the one evaluation of all models.
+    seeds: train every learned forecaster (``models.deep``) with seeds 0..seeds−1 (its
+    ``TrainConfig.seed`` is replaced); deterministic models (the baselines) are fitted and scored
+    once, as seed 0. The scorecard then has ``score_by_seed`` (model, seed, condition,
+    steps_ahead, metric; NaN where a model did not run), ``score`` = the mean over a model's
+    seeds, ``score_ci`` = its 95 % CI half-width (Student's t over seeds, NaN for one seed),
+    ``n_seeds`` (model,), and per learned model and seed ``train_s``, ``epochs``, ``steps``,
+    and ``n_parameters`` (model,). With 2 or more seeds the seeds of a model form an ensemble:
+    ``ensemble_mae``, ``crps`` (scoringrules), ``spread``, ``skill`` and ``spread_skill``
+    (model, condition, steps_ahead; ``ensemble_scores``), computed in a second streamed pass
+    over the test windows (not with folds, masks, NaN skipping or held-out neurons: a note says so).
+    device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
+    their configured device). max_steps: cap on their training steps (None: early stopping).
+    save_models: a folder; every fitted learned model is saved there as ``NAME-seedK.pt``
+    (weights, config, dataset identity, code version; ``models.deep.save_model``).
+    load_models: a folder written by ``save_models``: the learned models are loaded instead of
+    trained (FormatError if one was fitted on another dataset, or is missing; ConfigError for
+    another C or H); baselines are fitted as usual.
     Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
     realism: with ``out_dir``, also measure how brain-like the recording is (the statistics of
     docs/realism.md, ``neurocast.data.realism_stats``, against the shipped real ranges matching
@@ -189,6 +219,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise NeurocastError(f"model names repeat: {names}", "give every forecaster a distinct name")
     if not names:
         raise NeurocastError("no models to run", "pass --models naive,mean,...")
+    _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds)
     metrics = list(METRICS) if metrics is None else [METRICS.get(m).name for m in metrics]
     statistics = list(dict.fromkeys(s for m in metrics for s in METRICS[m].statistics))
     for m in given.values():
@@ -228,45 +259,71 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise ConfigError("evaluation on a Dask cluster needs a dataset stored on disk, every neuron "
                           "scored, no NaN skipping and no folds",
                           "open the dataset from its store, and leave out --nan, --folds and masks")
-    results, timings, fitted, models_fitted = {}, {}, {}, {}
+    ensemble_ok = _ensemble_applies(seeds, cv_folds, mask, bad_frames, proto, notes)
+    # runs[k][model] = {condition: WindowStats} of seed k; deterministic models run under seed 0 only
+    runs: dict[int, dict] = {k: {} for k in range(seeds)}
+    on_cluster: dict[int, dict] = {k: {} for k in range(seeds)}
+    timings, fitted, training, ensembles = {}, {}, {}, {}
+    templates = {name: given[name] if name in given else get_model(name, horizon=horizon) for name in names}
+    loaded = {} if load_models is None else {  # every file checked before anything is fitted
+        (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
+        for name, m in templates.items() if is_seeded(m) for k in range(seeds)}
     for name in names:
-        per_fold = []
+        template = templates[name]
+        learned = is_seeded(template)
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
-        for p in folds:
-            train = segments_for(traces, p, "train", stimulus=stimulus)
-            val = segments_for(traces, p, "val", stimulus=stimulus)
-            if bad_frames is not None:
-                train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
-                if not train:
-                    raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
-                                         "use --nan mask-neurons (drop the neurons with gaps) instead")
-            model = given[name] if name in given else get_model(name, horizon=horizon)
-            if getattr(model, "needs_connectome", False) and model.connectome is None:
-                model.connectome = _recorded_connectome(
-                    traces["neuron"].values, connectome if connectome is not None else dataset_connectome(ds))
+        members, per_seed = [], []
+        for k in range(seeds if learned else 1):
+            per_fold = []
+            for p in folds:
+                if learned and load_models is not None:
+                    model = loaded.pop((name, k))
+                elif learned:
+                    model = seeded(template, k, device=device, max_steps=max_steps)
+                else:
+                    model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
+                if getattr(model, "needs_connectome", False) and model.connectome is None:
+                    model.connectome = _recorded_connectome(
+                        traces["neuron"].values, connectome if connectome is not None else dataset_connectome(ds))
+                t0 = time.perf_counter()
+                if not (learned and load_models is not None):
+                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
+                if learned and save_models is not None:
+                    save_seeded(model, save_models, k, ds)
+                t1 = time.perf_counter()
+                if client is None:
+                    label = f"{name} seed {k}" if learned and seeds > 1 else name
+                    per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
+                                             group_names=group_names, statistics=statistics,
+                                             batch_windows=batch_windows, skip_frames=bad_frames, label=label))
+                else:  # kept for the one evaluation of all models of this seed on the cluster
+                    on_cluster[k][name] = model
+                timings[name]["fit_s"] += t1 - t0
+                timings[name]["evaluate_s"] += time.perf_counter() - t1
+            if per_fold:
+                runs[k][name] = per_fold[0] if len(per_fold) == 1 else {
+                    c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
+            per_seed.append(model.fitted)
+            if learned and ensemble_ok:
+                members.append(model)
+        fitted[name] = {"config": model.config(), "fitted": per_seed[0],
+                        **({"fitted_by_seed": per_seed} if len(per_seed) > 1 else {})}
+        if learned:
+            training[name] = per_seed
+        if len(members) > 1:
             t0 = time.perf_counter()
-            model.fit(train, val)
-            t1 = time.perf_counter()
-            if client is None:
-                per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
-                                         group_names=group_names, statistics=statistics,
-                                         batch_windows=batch_windows, skip_frames=bad_frames))
-            else:  # kept for the one evaluation of all models on the cluster
-                models_fitted[name] = model
-            t2 = time.perf_counter()
-            timings[name]["fit_s"] += t1 - t0
-            timings[name]["evaluate_s"] += t2 - t1
-        if per_fold:
-            results[name] = per_fold[0] if len(per_fold) == 1 else {
-                c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
-        fitted[name] = {"config": model.config(), "fitted": model.fitted}
+            ensembles[name] = ensemble_scores(members, traces, proto, stimulus=stimulus)
+            timings[name]["evaluate_s"] += time.perf_counter() - t0
     if client is not None:
-        t0 = time.perf_counter()
-        results = evaluate_on_cluster(models_fitted, path, proto, client=client, groups=groups,
-                                      group_names=group_names, statistics=statistics,
-                                      batch_windows=batch_windows, chunk_windows=chunk_windows)
-        for name in names:
-            timings[name]["evaluate_s"] = time.perf_counter() - t0
+        for k, models_k in on_cluster.items():
+            if not models_k:
+                continue
+            t0 = time.perf_counter()
+            runs[k] = evaluate_on_cluster(models_k, path, proto, client=client, groups=groups,
+                                          group_names=group_names, statistics=statistics,
+                                          batch_windows=batch_windows, chunk_windows=chunk_windows)
+            for name in models_k:
+                timings[name]["evaluate_s"] += time.perf_counter() - t0
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),
@@ -281,9 +338,13 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         "neurons_left_out": left_out,
         "notes": list(notes),
         "cv_folds": int(cv_folds or 0),
+        "seeds": int(seeds),
+        "seeds_note": SEEDS_NOTE,
     }
-    card = build_scorecard(results, proto, metrics=metrics, timings=timings, attrs=attrs)
-    first = results[names[0]]
+    cards = {k: build_scorecard(r, proto, metrics=metrics, timings=timings if k == 0 else None,
+                                attrs=attrs if k == 0 else None) for k, r in runs.items() if r}
+    card = add_ensembles(add_training(stack_runs(cards, "seed"), training), ensembles)
+    first = runs[0][names[0]]
     card["n_windows_skipped"] = ("condition",), np.array(
         [int((first[c].count.sum(axis=(1, 2)) == 0).sum()) if bad_frames is not None else 0
          for c in card["condition"].values.tolist()], dtype=np.int64)
@@ -291,7 +352,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if out_dir is not None:
         out = _output_folder(out_dir, create=True)
         files.update(write_scorecard(card, out))
-        files["statistics"] = write_statistics(results, proto, out / "statistics.nc")
+        files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
+        for k in range(1, seeds):  # the other seeds of the learned models, one file each
+            if runs[k]:
+                files[f"statistics_seed{k}"] = write_statistics(runs[k], proto, out / f"statistics-seed{k}.nc")
         files["mae_curves"] = plot_mae_curves(card, out / "mae_curves.png")
         files["heatmap"] = plot_heatmap(card, out / "heatmap.png")
         images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
@@ -317,6 +381,57 @@ def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, P
     paths, fragment = realism_plots({str(ds.attrs.get("stimulus_plan", "") or source or "recording"): res},
                                     out, group=group)
     return [("Realism of the recording", fragment)], {p.stem: p for p in paths}
+
+
+#: What the seed dimension means (scorecard attr ``seeds_note``, shown in reports).
+SEEDS_NOTE = ("learned models are trained once per seed 0..N-1 and their scores are the mean over "
+              "seeds, ± the half-width of the 95 % confidence interval of that mean (Student's t with "
+              "N-1 degrees of freedom: t(0.975, N-1) · sd / sqrt(N)); baselines are deterministic and "
+              "run once (seed 0)")
+
+
+def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds) -> None:
+    """Raise ConfigError for bad seed/device/step/model-folder options, before anything is fitted."""
+    if int(seeds) < 1:
+        raise ConfigError(f"seeds must be at least 1, not {seeds}", "e.g. --seeds 3")
+    if device is not None and device not in DEVICES:
+        raise ConfigError(f"unknown device {device!r}", f"choose one of: {', '.join(DEVICES)}")
+    if max_steps is not None and int(max_steps) < 1:
+        raise ConfigError(f"max_steps must be at least 1, not {max_steps}", "e.g. --max-steps 2000")
+    if save_models is not None and load_models is not None:
+        raise ConfigError("--save-models and --load-models together", "give one of them")
+    if (save_models is not None or load_models is not None) and cv_folds:
+        raise ConfigError("saving or loading models does not go with --folds (one model per fold)",
+                          "leave out --folds")
+    if load_models is not None and not Path(load_models).is_dir():
+        raise FormatError(f"no model folder '{load_models}'",
+                          "give a folder written by neurocast bench --save-models")
+    if save_models is not None and Path(save_models).is_file():
+        raise ConfigError(f"model folder '{save_models}' is a file", "choose a folder with --save-models")
+
+
+def _fit_segments(traces, protocol, stimulus, bad_frames):
+    """(train, val) segments of ``protocol``, without windows touching a bad frame."""
+    train = segments_for(traces, protocol, "train", stimulus=stimulus)
+    val = segments_for(traces, protocol, "val", stimulus=stimulus)
+    if bad_frames is not None:
+        train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
+        if not train:
+            raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
+                                 "use --nan mask-neurons (drop the neurons with gaps) instead")
+    return train, val
+
+
+def _ensemble_applies(seeds, cv_folds, mask, bad_frames, proto, notes) -> bool:
+    """Whether the seeds of a model are scored as an ensemble (CRPS, spread/skill); a note if not."""
+    if seeds < 2:
+        return False
+    blocked = [why for why, on in (("folds", cv_folds), ("a mask", mask is not None),
+                                   ("NaN skipping", bad_frames is not None),
+                                   ("held-out neurons", proto.heldout_neurons)) if on]
+    if blocked:
+        notes.append(f"ensemble scores (CRPS, spread/skill) left out: not computed with {', '.join(blocked)}")
+    return not blocked
 
 
 def concat_windows(parts: list[WindowStats]) -> WindowStats:

@@ -11,12 +11,13 @@ import xarray as xr
 
 from neurocast import __version__
 from neurocast._files import atomic_path
+from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["build_scorecard", "read_scorecard", "scorecard_protocol", "stack_scorecards", "summary_table",
-           "write_scorecard"]
+__all__ = ["SEED_KEYS", "build_scorecard", "read_scorecard", "scorecard_protocol", "stack_scorecards",
+           "summary_table", "write_scorecard"]
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
 #: conditions are the ``condition`` coordinate and its ``heldout`` flag).
@@ -114,10 +115,21 @@ def scorecard_protocol(card: xr.Dataset) -> Protocol:
                           "read a scorecard written by neurocast bench") from None
 
 
+#: Keys ``summary_table`` adds for seeds and seed ensembles (reports show them in their own table).
+SEED_KEYS = ("n_seeds", "mae_ci", "mae_heldout_ci", "crps", "crps_heldout", "ensemble_mae",
+             "ensemble_mae_heldout", "spread_skill", "spread_skill_heldout")
+
+
 def _mean(values: np.ndarray) -> float | None:
     """Mean of the finite values (scores are NaN where a mask left nothing), or None if none."""
     finite = values[np.isfinite(values)]
     return float(finite.mean()) if finite.size else None
+
+
+def _seed_ci(values) -> float | None:
+    """95 % CI half-width over the seeds that have a value (None for fewer than 2)."""
+    values = [v for v in values if v is not None]
+    return float(seed_interval(values)[1]) if len(values) > 1 else None
 
 
 def summary_table(card: xr.Dataset) -> dict:
@@ -125,11 +137,18 @@ def summary_table(card: xr.Dataset) -> dict:
 
     Keys per model: mae / mse (mean over training conditions), mae_heldout / mse_heldout
     (mean over held-out conditions), mae_step1 and mae_step{H} (training conditions).
+    A scorecard of several seeds (``score_by_seed``) adds n_seeds and mae_ci / mae_heldout_ci:
+    the half-width of the 95 % CI of the mean over seeds of the per-seed ``mae`` /
+    ``mae_heldout`` (Student's t, ``seed_interval``; None for one seed). One with seed ensembles
+    adds crps / crps_heldout, ensemble_mae / ensemble_mae_heldout and spread_skill /
+    spread_skill_heldout (the same means over conditions and steps; None without an ensemble).
     A value is None where there is nothing to average (no held-out condition, or every
     window masked out), so the table is valid JSON.
     """
     held = card["heldout"].values.astype(bool)
     h = int(card.sizes["steps_ahead"])
+    seeds = "score_by_seed" in card and int(card.sizes["seed"]) > 1 and "mae" in card["metric"].values
+    ensemble = [v for v in ("crps", "ensemble_mae", "spread_skill") if v in card]
     rows = {}
     for m in card["model"].values.tolist():
         s = card["score"].sel(model=m)
@@ -142,6 +161,14 @@ def summary_table(card: xr.Dataset) -> dict:
             mae = s.sel(metric="mae").values[~held]
             row["mae_step1"] = _mean(mae[:, 0])
             row[f"mae_step{h}"] = _mean(mae[:, -1])
+        if seeds:
+            row["n_seeds"] = int(card["n_seeds"].sel(model=m))
+            per_seed = card["score_by_seed"].sel(model=m, metric="mae").values  # (seed, condition, step)
+            for key, conds in (("mae_ci", ~held), ("mae_heldout_ci", held)):
+                row[key] = _seed_ci([_mean(v[conds]) for v in per_seed])
+        for var in ensemble:
+            v = card[var].sel(model=m).values
+            row[var], row[f"{var}_heldout"] = _mean(v[~held]), _mean(v[held])
         rows[m] = row
     return rows
 
@@ -157,15 +184,28 @@ def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:
     with atomic_path(nc) as tmp:
         enc.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
     index = [d for d in card["score"].dims if d != "metric"]  # repeated dims (wiring, ...) first
-    frame = card["score"].to_dataframe().reset_index()
-    frame = frame.pivot_table(index=index, columns="metric", values="score", sort=False,
-                              dropna=False).reset_index()
-    frame.columns.name = None
+    frame = _wide(card["score"], "{}")
+    if "score_ci" in card and int(card.sizes.get("seed", 1)) > 1:  # 95 % CI half-widths over seeds
+        frame = frame.merge(_wide(card["score_ci"], "{}_ci95"), on=index)
+    for var in ("ensemble_mae", "crps", "spread_skill"):
+        if var in card:
+            frame = frame.merge(card[var].to_dataframe().reset_index()[[*card[var].dims, var]],
+                                on=list(card[var].dims))
     held = dict(zip(card["condition"].values.tolist(), card["heldout"].values.tolist(), strict=True))
     frame.insert(frame.columns.get_loc("condition") + 1, "heldout", frame["condition"].map(held))
     with atomic_path(csv) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")
     return {"netcdf": nc, "csv": csv}
+
+
+def _wide(score: xr.DataArray, name: str):
+    """A (..., model, condition, steps_ahead, metric) variable as a table with one column per metric."""
+    index = [d for d in score.dims if d != "metric"]
+    frame = score.rename("value").to_dataframe().reset_index()
+    frame = frame.pivot_table(index=index, columns="metric",
+                              values="value", sort=False, dropna=False).reset_index()
+    frame.columns.name = None
+    return frame.rename(columns={m: name.format(m) for m in score["metric"].values.tolist()})
 
 
 def read_scorecard(path) -> xr.Dataset:

@@ -92,6 +92,9 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     if not wired:
         raise ConfigError("--wiring needs a model that uses the wiring",
                           "add one, e.g. --models connectome-linear,connectome-rate")
+    if bench.get("save_models") is not None or bench.get("load_models") is not None:
+        raise ConfigError("--save-models and --load-models do not go with --wiring (one model per wiring)",
+                          "leave out --wiring to save or load models")
     if out_dir is not None:
         _output_folder(out_dir, create=False)
     notes: list[str] = []

@@ -273,6 +273,22 @@ def _bench(sub) -> None:
                    help="leave the realism statistics of the recording (docs/realism.md) out of the report")
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
+    g = p.add_argument_group("learned models (linear-mae, timemix, tsmixer, tide, population; the 'deep' extra)")
+    g.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="train each learned model with seeds 0..N-1: scores become the mean and 95 %% CI "
+                        "over seeds, and with N >= 2 the seeds form an ensemble (CRPS, spread/skill); "
+                        "baselines are deterministic and run once (default 1)")
+    g.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="where learned models train and predict: auto (a GPU when torch sees one, "
+                        "default), cpu or cuda")
+    g.add_argument("--max-steps", type=int, default=None, metavar="K",
+                   help="stop training after K steps at most (default: early stopping on val MAE decides)")
+    g.add_argument("--save-models", default=None, metavar="DIR",
+                   help="save every trained model to DIR/NAME-seedK.pt (weights, config, dataset and "
+                        "code version)")
+    g.add_argument("--load-models", default=None, metavar="DIR",
+                   help="load the learned models from DIR (written by --save-models) instead of "
+                        "training them; a model fitted on another dataset is refused")
     g = p.add_argument_group("evaluation on a Dask cluster, for datasets larger than memory "
                              "(needs the 'dask' extra; the scorecard is the same)")
     g.add_argument("--dask", action="store_true",

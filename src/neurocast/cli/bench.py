@@ -7,9 +7,11 @@ import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
+
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
-from neurocast.bench import flatten_wiring, run_benchmark, run_wirings
+from neurocast.bench import SEED_KEYS, flatten_wiring, run_benchmark, run_wirings
 from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
@@ -20,13 +22,60 @@ from neurocast.models import MODELS, parse_model_names
 
 
 def format_summary(summary: dict) -> str:
-    """The summary table as aligned text (one row per model)."""
-    keys = list(next(iter(summary.values())))
+    """The summary table as aligned text (one row per model; seed and ensemble columns are in
+    ``format_seeds``)."""
+    keys = [k for k in next(iter(summary.values())) if k not in SEED_KEYS]
     mw = max(len("model"), *map(len, summary))
     lines = [f"{'model':<{mw}}  " + "  ".join(f"{k:>11}" for k in keys)]
     for m, row in summary.items():
         cells = ["–" if row[k] is None else f"{row[k]:.4g}" for k in keys]
         lines.append(f"{m:<{mw}}  " + "  ".join(f"{c:>11}" for c in cells))
+    return "\n".join(lines)
+
+
+def _pm(mean, half) -> str:
+    if mean is None:
+        return "–"
+    return f"{mean:.4f}" if half is None else f"{mean:.4f} ± {half:.1g}"
+
+
+def training_table(card) -> dict:
+    """Per learned model: seeds, mean training wall time per seed (s), mean epochs, parameters."""
+    if "train_s" not in card:
+        return {}
+    out = {}
+    for m in card["model"].values.tolist():
+        train_s = card["train_s"].sel(model=m).values
+        if not np.isfinite(train_s).any():
+            continue
+        out[m] = {"n_seeds": int(card["n_seeds"].sel(model=m)),
+                  "train_s": [float(v) for v in train_s[np.isfinite(train_s)]],
+                  "epochs": [float(v) for v in card["epochs"].sel(model=m).values if np.isfinite(v)],
+                  "n_parameters": int(card["n_parameters"].sel(model=m))}
+    return out
+
+
+def format_seeds(summary: dict, card) -> str | None:
+    """Learned models over seeds: MAE mean ± 95 % CI, ensemble CRPS and spread/skill, training
+    time, epochs, parameters (None without learned models)."""
+    training = training_table(card)
+    if not training:
+        return None
+    mw = max(len("model"), *map(len, training))
+    cols = ["seeds", "mae", "mae_heldout", "crps", "crps_heldout", "spread/skill", "train_s/seed",
+            "epochs", "parameters"]
+    widths = [5, 17, 17, 7, 12, 12, 12, 7, 10]
+    lines = [f"{'model':<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))]
+    for m, t in training.items():
+        row = summary[m]
+        cells = [str(t["n_seeds"]), _pm(row["mae"], row.get("mae_ci")),
+                 _pm(row["mae_heldout"], row.get("mae_heldout_ci")),
+                 _pm(row.get("crps"), None), _pm(row.get("crps_heldout"), None),
+                 _pm(row.get("spread_skill"), None), f"{np.mean(t['train_s']):.1f}",
+                 f"{np.mean(t['epochs']):.1f}", f"{t['n_parameters']:,}"]
+        lines.append(f"{m:<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+    lines.append("mean over seeds ± 95 % CI (Student's t); crps, spread/skill: the seeds as an ensemble; "
+                 "baselines are deterministic and run once")
     return "\n".join(lines)
 
 
@@ -97,7 +146,9 @@ def _run(ds, models, metrics, out, args):
                   title=f"neurocast benchmark: {args.dataset}", nan=args.nan,
                   keep_constant=args.keep_constant, cv_folds=args.folds,
                   heldout_neurons=args.heldout_neurons, neuron_seed=args.neuron_seed,
-                  realism=not args.no_realism)
+                  realism=not args.no_realism,
+                  seeds=args.seeds, device=args.device, max_steps=args.max_steps,
+                  save_models=args.save_models, load_models=args.load_models)
     if args.wiring is not None:
         if args.dask or args.scheduler:
             raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
@@ -121,6 +172,7 @@ def _print(result, args) -> None:
             "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),
             "context": args.context, "horizon": args.horizon, "summary": result.summary,
             "timings": result.timings, "by_group": _group_summary(result.scorecard),
+            "seeds": args.seeds, "training": training_table(result.scorecard),
             "files": {k: str(v) for k, v in result.files.items()},
             "notes": list(result.notes), "nan": args.nan,
             "n_windows_skipped": dict(zip(result.scorecard["condition"].values.tolist(),
@@ -132,6 +184,9 @@ def _print(result, args) -> None:
             print(format_summary(table))
     else:
         print(format_summary(result.summary))
+        seeds = format_seeds(result.summary, result.scorecard)
+        if seeds:
+            print(seeds)
         groups = _group_summary(result.scorecard)
         if groups:
             print(f"MAE by {args.group_by} (training conditions):")

@@ -7,7 +7,7 @@ Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configura
 persist fitted ones. Importing this package does not import torch; fitting does.
 """
 
-from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._config import DEVICES, TrainConfig
 from neurocast.models.deep._connectome_rate import ConnectomeRateConfig, ConnectomeRateForecaster
 from neurocast.models.deep._learned import LearnedForecaster
 from neurocast.models.deep._mixers import (
@@ -24,6 +24,7 @@ from neurocast.models.deep._tide import TideConfig, TideForecaster
 from neurocast.models.deep._windows import WindowStream
 
 __all__ = [
+    "DEVICES",
     "LEARNED_MODELS",
     "ConnectomeRateConfig",
     "ConnectomeRateForecaster",

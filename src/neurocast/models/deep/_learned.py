@@ -16,6 +16,7 @@ import numpy as np
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import FormatError
 from neurocast.models._base import Forecaster
+from neurocast.models.deep._config import config_to_dict
 from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._training import (
     EVAL_VALUES,
@@ -88,6 +89,10 @@ class LearnedForecaster(Forecaster):
                        "n_parameters": self.n_parameters, "device": device, "seed": tc.seed,
                        "resident": tr.resident}
         return self
+
+    def config(self) -> dict:
+        """The configuration as a JSON-ready dict, the training settings nested (``train``)."""
+        return config_to_dict(self.cfg)
 
     @property
     def n_parameters(self) -> int:

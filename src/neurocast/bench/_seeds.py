@@ -1,0 +1,163 @@
+"""Seeds of learned forecasters in the benchmark: one fitted copy per seed, saved and loaded, and
+scorecards of several runs stacked along a dimension (``seed``) with the mean and 95 % CI.
+
+A learned forecaster (``models.deep.LearnedForecaster``) is trained once per seed 0..N−1
+(``TrainConfig.seed``); every other forecaster is deterministic and is fitted and scored once,
+under seed 0 (its scores at the other seeds are NaN, its ``n_seeds`` is 1).
+
+Runs along any dimension (seeds here; wirings or folds could be stacked the same way) are
+combined by ``stack_runs``: each run's scorecard is built as usual, the cards are concatenated
+along the new dimension (a model missing from a run is NaN there), and ``score`` becomes the
+mean over the runs a model has, with ``score_ci`` the half-width of its 95 % confidence interval
+(Student's t, ``seed_interval``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from neurocast.bench._ensemble import seed_interval
+from neurocast.errors import ConfigError, FormatError
+from neurocast.models import Forecaster
+from neurocast.models.deep import LearnedForecaster, load_model, save_model
+
+__all__ = ["ENSEMBLE_VARIABLES", "add_ensembles", "add_training", "is_seeded", "load_seeded", "model_file", "save_seeded", "seeded", "stack_runs"]
+
+
+#: Scorecard variables (model, condition, steps_ahead) of seed ensembles (``ensemble_scores``).
+ENSEMBLE_VARIABLES = ("ensemble_mae", "crps", "spread", "skill", "spread_skill")
+
+
+def is_seeded(model: Forecaster) -> bool:
+    """True for forecasters whose fit depends on a seed (trained ones), False for deterministic ones."""
+    return isinstance(model, LearnedForecaster)
+
+
+def seeded(model: Forecaster, seed: int, *, device: str | None = None,
+           max_steps: int | None = None) -> Forecaster:
+    """A new, unfitted copy of a learned ``model`` trained with ``seed`` (and optionally another
+    device, 'auto' / 'cpu' / 'cuda', and a cap on training steps). Raises ConfigError (via
+    ``TrainConfig``) for a bad device or cap."""
+    changes = {"seed": int(seed)}
+    if device is not None:
+        changes["device"] = device
+    if max_steps is not None:
+        changes["max_steps"] = int(max_steps)
+    train = dataclasses.replace(model.cfg.train, **changes)
+    return type(model)(horizon=model.horizon, cfg=dataclasses.replace(model.cfg, train=train))
+
+
+def model_file(folder, name: str, seed: int) -> Path:
+    """Where ``--save-models`` puts (and ``--load-models`` finds) model ``name`` trained with ``seed``."""
+    return Path(folder) / f"{name}-seed{int(seed)}.pt"
+
+
+def save_seeded(model: LearnedForecaster, folder, seed: int, dataset) -> Path:
+    """Save a fitted learned model of one seed into ``folder`` (created), with ``dataset``'s identity."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the model folder '{folder}': {exc.strerror}",
+                          "choose a writable folder with --save-models") from None
+    return save_model(model, model_file(folder, model.name, seed), dataset=dataset)
+
+
+def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon: int,
+                device: str | None = None) -> LearnedForecaster:
+    """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
+    source, protocol, seed and version), the context C and the horizon H.
+
+    Raises FormatError for a missing file or a model fitted on another dataset, ConfigError for
+    another C or H.
+    """
+    path = model_file(folder, name, seed)
+    if not path.is_file():
+        raise FormatError(f"no saved model {name!r} of seed {seed} in '{folder}' (expected '{path.name}')",
+                          "save it first with neurocast bench ... --save-models DIR and the same "
+                          "--models and --seeds")
+    model = load_model(path, dataset=dataset, device=device)
+    if model.name != name:
+        raise FormatError(f"'{path}' holds model {model.name!r}, not {name!r}",
+                          "do not rename the files --save-models writes")
+    if model.horizon != horizon or model.shape["context"] != context:
+        raise ConfigError(f"model {name!r} in '{path}' forecasts C = {model.shape['context']} → "
+                          f"H = {model.horizon}, the benchmark asks C = {context} → H = {horizon}",
+                          f"use --context {model.shape['context']} --horizon {model.horizon}, "
+                          "or fit the model again")
+    return model
+
+
+def stack_runs(cards: dict, dim: str) -> xr.Dataset:
+    """Scorecards of several runs (``{label: card}``, the first holding every model) as one card.
+
+    Adds ``score_by_<dim>`` (model, dim, condition, steps_ahead, metric): each run's score, NaN
+    where a model was not run; ``score_ci`` (model, condition, steps_ahead, metric): the 95 %
+    CI half-width over the runs (NaN for a model with one run); ``n_<dim>s`` (model,): how many
+    runs each model has. ``score`` (and ``score_by_group``) become the mean over a model's runs.
+    The other variables and the attrs are the first card's.
+    """
+    labels = list(cards)
+    first = cards[labels[0]]
+    models = first["model"].values.tolist()
+    per_run = xr.concat([cards[k]["score"].reindex(model=models) for k in labels],
+                        dim=xr.DataArray(labels, dims=dim, name=dim), join="outer")
+    per_run = per_run.transpose("model", dim, ...)
+    values = per_run.values  # (model, run, condition, step, metric)
+    ran = np.isfinite(values).any(axis=(2, 3, 4))  # (model, run)
+    card = first.copy()
+    mean = np.full(values.shape[:1] + values.shape[2:], np.nan)
+    ci = np.full_like(mean, np.nan)
+    for i in range(len(models)):
+        runs = values[i, ran[i]]
+        if runs.shape[0]:
+            mean[i], ci[i] = seed_interval(runs)
+    card["score"] = (first["score"].dims, mean)
+    card["score_ci"] = (first["score"].dims, ci)
+    card[f"score_by_{dim}"] = per_run
+    card[f"n_{dim}s"] = ("model",), ran.sum(axis=1).astype(np.int64)
+    if "score_by_group" in first:
+        groups = xr.concat([cards[k]["score_by_group"].reindex(model=models) for k in labels], dim=dim)
+        card["score_by_group"] = groups.mean(dim, skipna=True).transpose(*first["score_by_group"].dims)
+    return card
+
+
+def add_training(card: xr.Dataset, training: dict[str, list[dict]]) -> xr.Dataset:
+    """Per learned model and seed, what training did: ``train_s`` (wall s of the training loop),
+    ``epochs``, ``steps`` (model, seed) and ``n_parameters`` (model,); NaN for other models.
+
+    training: {model: [fitted dict of seed 0, seed 1, ...]} (``LearnedForecaster.fitted``).
+    """
+    models = card["model"].values.tolist()
+    n_seed = int(card.sizes["seed"])
+    for key in ("train_s", "epochs", "steps"):
+        values = np.full((len(models), n_seed), np.nan)
+        for name, per_seed in training.items():
+            for k, info in enumerate(per_seed):
+                values[models.index(name), k] = float(info.get(key, np.nan))
+        card[key] = ("model", "seed"), values
+    card["n_parameters"] = ("model",), np.array(
+        [float(training[m][0].get("n_parameters", np.nan)) if m in training else np.nan for m in models])
+    return card
+
+
+def add_ensembles(card: xr.Dataset, ensembles: dict[str, xr.Dataset]) -> xr.Dataset:
+    """The ensemble scores of the models with 2 or more seeds as (model, condition, steps_ahead)
+    variables ``ENSEMBLE_VARIABLES`` (NaN for other models), attr ``ensemble_crps`` naming the
+    estimator. Nothing is added when no model formed an ensemble."""
+    if not ensembles:
+        return card
+    models = card["model"].values.tolist()
+    shape = (len(models), card.sizes["condition"], card.sizes["steps_ahead"])
+    conditions = card["condition"].values.tolist()
+    for var in ENSEMBLE_VARIABLES:
+        values = np.full(shape, np.nan)
+        for name, ens in ensembles.items():
+            values[models.index(name)] = ens[var].sel(condition=conditions).values
+        card[var] = ("model", "condition", "steps_ahead"), values
+    card.attrs["ensemble_crps"] = next(iter(ensembles.values())).attrs["crps"]
+    return card

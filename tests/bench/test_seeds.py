@@ -1,0 +1,197 @@
+"""Seeds in the benchmark: the seed dimension, seed ensembles (CRPS), saving and loading models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+import scoringrules as sr
+
+from neurocast.bench import read_scorecard, run_benchmark, seed_interval
+from neurocast.cli import main
+from neurocast.data import make_dataset, save_dataset, segments_for
+from neurocast.errors import ConfigError, FormatError
+from neurocast.models import NaiveForecaster
+from neurocast.models.deep import LinearMaeConfig, LinearMaeForecaster, TrainConfig, load_model
+
+H = 4
+
+
+def _dataset(seed=0, t=900, n=12):
+    """Three conditions of smooth low-rank dynamics with a periodic stimulus response; 'dark' held out."""
+    rng = np.random.default_rng(seed)
+    frames = np.arange(t)
+    lat = np.cumsum(rng.standard_normal((t, 3)), axis=0) * 0.05
+    stim = ((frames % 15) < 3).astype(np.float32)
+    x = lat @ rng.standard_normal((3, n)) + np.outer(np.convolve(stim, np.exp(-np.arange(10) / 3))[:t],
+                                                       rng.random(n))
+    x = (x + 0.05 * rng.standard_normal((t, n))).astype(np.float32)
+    cond = np.repeat(["rest", "flash", "dark"], t // 3)
+    return make_dataset(x, dt_s=0.5, condition=cond, stimulus=stim[:, None], covariate=["flash"],
+                        heldout_conditions=["dark"], source="test synth", seed=seed)
+
+
+def _linear_mae(steps=60):
+    """ZAPBench's linear model with a few fast training steps (seeds are set by the benchmark)."""
+    return LinearMaeForecaster(horizon=H, cfg=LinearMaeConfig(train=TrainConfig(
+        learning_rate=1e-2, val_every=20, patience=100, max_steps=steps, device="cpu")))
+
+
+class _CountingNaive(NaiveForecaster):
+    """The naive baseline, counting its fits."""
+
+    def __init__(self):
+        super().__init__(horizon=H)
+        self.n_fits = 0
+
+    def fit(self, train, val):
+        self.n_fits += 1
+        return self
+
+
+def test_seeds_form_a_dimension_and_baselines_run_once():
+    naive = _CountingNaive()
+    card = run_benchmark(_dataset(), models=[naive, _linear_mae()], context=4, horizon=H, seeds=3).scorecard
+    assert naive.n_fits == 1  # deterministic: fitted and scored once
+    assert card.sizes["seed"] == 3 and card["n_seeds"].values.tolist() == [1, 3]
+    by_seed = card["score_by_seed"]
+    assert by_seed.dims == ("model", "seed", "condition", "steps_ahead", "metric")
+    assert np.isfinite(by_seed.sel(model="naive", seed=0)).all()
+    assert np.isnan(by_seed.sel(model="naive", seed=[1, 2])).all()
+    lm = by_seed.sel(model="linear-mae").values
+    assert not np.array_equal(lm[0], lm[1]) and not np.array_equal(lm[1], lm[2])  # seeds differ
+    mean, half = seed_interval(lm)
+    np.testing.assert_allclose(card["score"].sel(model="linear-mae"), mean)
+    np.testing.assert_allclose(card["score_ci"].sel(model="linear-mae"), half)
+    np.testing.assert_array_equal(card["score"].sel(model="naive"), by_seed.sel(model="naive", seed=0))
+    assert np.isnan(card["score_ci"].sel(model="naive")).all()
+    # training figures per seed; parameters of ZAPBench's linear: Dense(C → H) = 4·4 + 4
+    assert (card["steps"].sel(model="linear-mae") == 60).all() and card["n_parameters"].sel(model="linear-mae") == 20
+    assert np.isnan(card["train_s"].sel(model="naive")).all()
+
+
+def test_same_seeds_same_scorecard():
+    runs = [run_benchmark(_dataset(), models=[_linear_mae(40)], context=4, horizon=H, seeds=2).scorecard
+            for _ in range(2)]
+    for var in ("score_by_seed", "crps", "spread_skill"):
+        np.testing.assert_array_equal(runs[0][var].values, runs[1][var].values)
+
+
+def test_ensemble_crps_equals_scoringrules_on_the_forecasts(tmp_path):
+    ds = _dataset()
+    res = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=2, save_models=tmp_path)
+    card = res.scorecard
+    members = [load_model(tmp_path / f"linear-mae-seed{k}.pt", dataset=ds) for k in range(2)]
+    for seg in segments_for(ds["traces"], res.protocol, "test", stimulus=ds["stimulus"]):
+        crps, ens_abs, n = np.zeros(H), np.zeros(H), 0
+        for first, ctx, tgt in seg.windows(seg.load(), 1000):
+            fct = np.stack([m.predict(ctx, seg.meta(first, len(ctx))) for m in members], axis=-1)
+            crps += np.asarray(sr.crps_ensemble(tgt, fct, m_axis=-1)).sum(axis=(0, 2))
+            ens_abs += np.abs(fct.mean(-1) - tgt).sum(axis=(0, 2))
+            n += tgt.shape[0] * tgt.shape[2]
+        got = card.sel(model="linear-mae", condition=seg.condition)
+        np.testing.assert_allclose(got["crps"], crps / n, rtol=1e-6)
+        np.testing.assert_allclose(got["ensemble_mae"], ens_abs / n, rtol=1e-6)
+    assert card["crps"].sel(model="linear-mae").mean() < card["ensemble_mae"].sel(model="linear-mae").mean()
+
+
+def test_save_then_load_gives_identical_scores(tmp_path):
+    ds = _dataset()
+    a = run_benchmark(ds, models=[_linear_mae(), "naive"], context=4, horizon=H, seeds=2,
+                      save_models=tmp_path / "models").scorecard
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["linear-mae-seed0.pt", "linear-mae-seed1.pt"]
+    b = run_benchmark(ds, models=["linear-mae", "naive"], context=4, horizon=H, seeds=2,
+                      load_models=tmp_path / "models").scorecard
+    for var in ("score_by_seed", "score", "score_ci", "crps", "train_s", "epochs"):
+        np.testing.assert_array_equal(a[var].values, b[var].sel(model=a["model"]).values)
+    assert b["fit_s"].sel(model="linear-mae") < 0.5 * a["fit_s"].sel(model="linear-mae")  # loaded, not trained
+
+
+def test_loading_errors(tmp_path):
+    ds = _dataset()
+    run_benchmark(ds, models=[_linear_mae(20)], context=4, horizon=H, seeds=1, save_models=tmp_path)
+    with pytest.raises(FormatError, match="no saved model 'linear-mae' of seed 1") as err:
+        run_benchmark(ds, models="linear-mae", context=4, horizon=H, seeds=2, load_models=tmp_path)
+    assert "--save-models" in err.value.hint
+    with pytest.raises(ConfigError, match="C = 4 → H = 4, the benchmark asks C = 4 → H = 8"):
+        run_benchmark(ds, models="linear-mae", context=4, horizon=8, load_models=tmp_path)
+    with pytest.raises(FormatError, match="fitted on another dataset"):
+        run_benchmark(_dataset(seed=1), models="linear-mae", context=4, horizon=H, load_models=tmp_path)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seeds": 0}, "seeds must be at least 1"),
+    ({"device": "gpu"}, "unknown device 'gpu'"),
+    ({"max_steps": 0}, "max_steps must be at least 1"),
+    ({"save_models": "a", "load_models": "b"}, "together"),
+    ({"save_models": "a", "cv_folds": 2}, "does not go with --folds"),
+])
+def test_bad_seed_options(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        run_benchmark(_dataset(), models="naive", context=4, horizon=H, **kwargs)
+
+
+def test_ensemble_is_left_out_with_heldout_neurons():
+    res = run_benchmark(_dataset(), models=[_linear_mae(20)], context=4, horizon=H, seeds=2,
+                        heldout_neurons=0.25)
+    assert "crps" not in res.scorecard and any("ensemble scores" in n for n in res.notes)
+    assert res.scorecard.sizes["seed"] == 2
+
+
+def test_cli_seeds_save_and_load(tmp_path, capsys):
+    store = save_dataset(_dataset(), tmp_path / "a.zarr")
+    common = ["--models", "naive,linear-mae", "--horizon", str(H), "--seeds", "2", "--max-steps", "30"]
+    assert main(["bench", str(store), *common, "--device", "cpu", "--save-models", str(tmp_path / "m"),
+                 "--out", str(tmp_path / "o1"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = doc["summary"]["linear-mae"]
+    assert row["n_seeds"] == 2 and row["mae_ci"] > 0 and row["crps"] < row["mae"]
+    assert doc["summary"]["naive"]["n_seeds"] == 1 and doc["summary"]["naive"]["crps"] is None
+    assert doc["training"]["linear-mae"]["n_parameters"] == 20 and len(doc["training"]["linear-mae"]["epochs"]) == 2
+    card = read_scorecard(tmp_path / "o1" / "scorecard.nc")
+    assert card.sizes["seed"] == 2 and "crps" in card
+    html = (tmp_path / "o1" / "report.html").read_text()
+    assert "Learned models over seeds" in html and "Student" in html
+    assert (tmp_path / "o1" / "statistics-seed1.nc").is_file()
+    # loading gives the same scores, printed as text with the seeds table
+    assert main(["bench", str(store), *common, "--load-models", str(tmp_path / "m"),
+                 "--out", str(tmp_path / "o2")]) == 0
+    out = capsys.readouterr().out
+    assert "±" in out and "baselines are deterministic and run once" in out
+    again = read_scorecard(tmp_path / "o2" / "scorecard.nc")
+    np.testing.assert_array_equal(card["score_by_seed"].values, again["score_by_seed"].values)
+
+
+def test_cli_loading_into_a_mismatched_dataset_exits_2(tmp_path, capsys):
+    a = save_dataset(_dataset(seed=0), tmp_path / "a.zarr")
+    b = save_dataset(_dataset(seed=1), tmp_path / "b.zarr")
+    run_benchmark(_dataset(seed=0), models=[_linear_mae(20)], context=4, horizon=H,
+                  save_models=tmp_path / "m")
+    assert main(["bench", str(a), "--models", "linear-mae", "--horizon", str(H),
+                 "--load-models", str(tmp_path / "m"), "--out", str(tmp_path / "oa"), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["bench", str(b), "--models", "linear-mae", "--horizon", str(H),
+                 "--load-models", str(tmp_path / "m"), "--out", str(tmp_path / "ob")]) == 2
+    err = capsys.readouterr().err
+    assert "fitted on another dataset" in err and "seed: 0 (fitted) vs 1 (given)" in err
+    assert "hint: load it with the dataset it was fitted on" in err and "Traceback" not in err
+    assert not (tmp_path / "ob").exists()
+
+
+def test_neuron_groups_are_averaged_over_seeds():
+    ds = _dataset().assign_coords(side=("neuron", np.array(["L", "R"] * 6)))  # two groups of 6
+    one = run_benchmark(ds, models=[_linear_mae(40), "naive"], context=4, horizon=H, seeds=1,
+                        group_by="side").scorecard
+    two = run_benchmark(ds, models=[_linear_mae(40), "naive"], context=4, horizon=H, seeds=2,
+                        group_by="side").scorecard
+    assert two["score_by_group"].dims == ("model", "condition", "group", "steps_ahead", "metric")
+    np.testing.assert_array_equal(two["score_by_group"].sel(model="naive"), one["score_by_group"].sel(model="naive"))
+    g0 = one["score_by_group"].sel(model="linear-mae")
+    g1 = 2 * two["score_by_group"].sel(model="linear-mae") - g0  # the mean over seeds 0 and 1, undone
+    # equal groups: seed 1's pooled score is the mean of its two groups' scores
+    np.testing.assert_allclose(g1.mean("group"), two["score_by_seed"].sel(model="linear-mae", seed=1), rtol=1e-9)
+    assert not np.allclose(g1, g0)
