@@ -10,7 +10,7 @@ import zarr
 import neurocast.data as nd
 from neurocast import catalog
 from neurocast.data import _store
-from neurocast.errors import FormatError, NeurocastError, NonFiniteError, UnknownNameError
+from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError, UnknownNameError
 
 
 def _dataset(n_time=600, n_neuron=5, seed=0, **kw):
@@ -209,6 +209,45 @@ def test_register_builtin_builds_once(tmp_path):
             catalog.DATASETS.register(entry)
     finally:
         catalog.DATASETS.unregister("unit-test-builtin")
+
+
+def test_an_outdated_builtin_is_rebuilt(tmp_path):
+    """A cached built-in made under another fingerprint (an older plan or version of neurocast)
+    is rebuilt on next use; with the same fingerprint it is reused; a failed build leaves no
+    fingerprint, so the next use tries again."""
+    calls, version = [], ["plan v1"]
+
+    def build(path):
+        calls.append(version[0])
+        if version[0] == "broken":
+            raise ConfigError("build failed")
+        nd.save_dataset(_dataset(), path, overwrite=True)
+
+    entry = catalog.BuiltinDataset("unit-test-versioned", "test", "test", build,
+                                   fingerprint=lambda: version[0])
+    catalog.DATASETS.register(entry)
+    try:
+        catalog.open_dataset("unit-test-versioned")
+        catalog.open_dataset("unit-test-versioned")
+        assert calls == ["plan v1"] and catalog.is_built("unit-test-versioned")
+        version[0] = "plan v2"
+        assert not catalog.is_built("unit-test-versioned")
+        catalog.open_dataset("unit-test-versioned")
+        assert calls == ["plan v1", "plan v2"]
+        assert catalog.dataset_path("unit-test-versioned").with_suffix(".fingerprint").read_text() == "plan v2\n"
+        version[0] = "broken"
+        with pytest.raises(ConfigError, match="build failed"):
+            catalog.open_dataset("unit-test-versioned")
+        version[0] = "plan v2"  # the fingerprint went with the failed build: built again
+        catalog.open_dataset("unit-test-versioned")
+        assert calls == ["plan v1", "plan v2", "broken", "plan v2"]
+    finally:
+        catalog.DATASETS.unregister("unit-test-versioned")
+
+
+def test_builtin_recordings_carry_their_plan_in_the_fingerprint():
+    fp = catalog.DATASETS["worm-default"].fingerprint
+    assert fp() == fp() and fp() != catalog.DATASETS["worm-lif"].fingerprint()
 
 
 def test_not_a_store(tmp_path):

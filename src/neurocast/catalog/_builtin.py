@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+from neurocast import __version__
 from neurocast.catalog._hcp import HCP_DATASET, build_hcp
 from neurocast.catalog._registry import DATASETS, BuiltinDataset
-from neurocast.record import record_to
+from neurocast.record import get_plan, record_to
 
 
-def _recording(network: str, plan: str, seed: int = 0):
-    """A ``build(path)`` that records ``network`` under the stimulus plan ``plan``."""
+def _recording(network: str, plan: str, seed: int = 0) -> dict:
+    """``build`` (records ``network`` under the stimulus plan ``plan``) and ``fingerprint`` (the
+    network, seed, plan and neurocast version: a cached recording of an older plan is remade)."""
     def build(path: Path):
         return record_to(path, network, plan, seed=seed, overwrite=True)
 
-    return build
+    def fingerprint() -> str:
+        text = f"{network}|{seed}|{get_plan(plan)!r}|{__version__}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    return {"build": build, "fingerprint": fingerprint}
 
 
 DATASETS.register(BuiltinDataset(
@@ -22,28 +29,28 @@ DATASETS.register(BuiltinDataset(
     "C. elegans (Cook 2019 hermaphrodite), graded model with gap junctions and command states, "
     "under the worm-default stimulus plan, seed 0",
     "neurocast record celegans-cook2019 --stimulus worm-default --seed 0",
-    _recording("celegans-cook2019", "worm-default"),
+    **_recording("celegans-cook2019", "worm-default"),
 ))
 DATASETS.register(BuiltinDataset(
     "worm-lif",
     "C. elegans (Cook 2019 hermaphrodite), Shiu LIF model under the worm-lif stimulus plan (the first "
     "worm-default), seed 0",
     "neurocast record celegans-cook2019 --stimulus worm-lif --seed 0",
-    _recording("celegans-cook2019", "worm-lif"),
+    **_recording("celegans-cook2019", "worm-lif"),
 ))
 DATASETS.register(BuiltinDataset(
     "fly-zap",
     "fly-synth (138,639 neurons) under ZAPBench's 9 conditions with slow module states, 7,879 frames "
     "at 0.9141 s, seed 0 (about 25 min and 7.2 GB of memory to generate on an idle 2-core machine)",
     "neurocast record fly-synth --stimulus fly-zap --seed 0",
-    _recording("fly-synth", "fly-zap"),
+    **_recording("fly-synth", "fly-zap"),
 ))
 DATASETS.register(BuiltinDataset(
     "fly-zap-sparse",
     "fly-synth (138,639 neurons) under the fly-zap-sparse plan (the first fly-zap: sparse background "
     "only), 7,879 frames at 0.9141 s, seed 0 (about 10 min and 7.2 GB of memory, 3.8 GB on disk)",
     "neurocast record fly-synth --stimulus fly-zap-sparse --seed 0",
-    _recording("fly-synth", "fly-zap-sparse"),
+    **_recording("fly-synth", "fly-zap-sparse"),
 ))
 DATASETS.register(BuiltinDataset(
     HCP_DATASET,

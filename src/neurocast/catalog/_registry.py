@@ -19,6 +19,7 @@ import xarray as xr
 
 from neurocast import data
 from neurocast._cache import cache_dir
+from neurocast._files import atomic_path
 from neurocast._registry import Registry
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
@@ -34,12 +35,17 @@ class BuiltinDataset:
     description: one line for ``neurocast data list``. source: where the data come from.
     build: ``build(path)`` writes the store at ``path`` (e.g. via ``neurocast.data.save_dataset``
     or ``neurocast.record.record_to``); called once, the result is cached.
+    fingerprint: ``fingerprint() -> str``, what the build depends on (e.g. the stimulus plan and
+    neurocast's version), kept beside the cached store (``<name>.fingerprint``); a store made
+    under another fingerprint, or before fingerprints existed, is rebuilt on next use. None: a
+    cached store is always reused.
     """
 
     name: str
     description: str
     source: str
     build: Callable[[Path], object]
+    fingerprint: Callable[[], str] | None = None
 
     def __post_init__(self):
         if not self.name or os.sep in self.name or self.name.endswith(".zarr"):
@@ -65,6 +71,30 @@ def _is_store(path: Path) -> bool:
     return path.is_dir() and ((path / "zarr.json").is_file() or (path / ".zgroup").is_file())
 
 
+def _fingerprint_file(store: Path) -> Path:
+    return store.with_suffix(".fingerprint")
+
+
+def _is_current(entry: BuiltinDataset, store: Path) -> bool:
+    """Whether the cached store of a built-in dataset exists and was built as the code builds it now."""
+    if not _is_store(store):
+        return False
+    if entry.fingerprint is None:
+        return True
+    mark = _fingerprint_file(store)
+    return mark.is_file() and mark.read_text().strip() == entry.fingerprint()
+
+
+def _build(entry: BuiltinDataset, store: Path) -> None:
+    """Build a built-in dataset into ``store`` (replacing an outdated one), then record its
+    fingerprint: a build that fails leaves no fingerprint, so the next use builds again."""
+    _fingerprint_file(store).unlink(missing_ok=True)
+    entry.build(store)
+    if entry.fingerprint is not None:
+        with atomic_path(_fingerprint_file(store)) as tmp:
+            tmp.write_text(entry.fingerprint() + "\n")
+
+
 def user_datasets() -> dict[str, Path]:
     """Stores in the cache's datasets folder that are not built-in: name -> path."""
     return {p.stem: p for p in sorted(datasets_dir().glob("*.zarr"))
@@ -76,7 +106,7 @@ def list_datasets() -> list[dict]:
     rows = []
     for entry in DATASETS.values():
         path = dataset_path(entry.name)
-        rows.append({"name": entry.name, "kind": "built-in", "available": _is_store(path),
+        rows.append({"name": entry.name, "kind": "built-in", "available": _is_current(entry, path),
                      "path": str(path), "description": entry.description, "source": entry.source})
     for name, path in user_datasets().items():
         rows.append({"name": name, "kind": "user", "available": True, "path": str(path),
@@ -90,9 +120,9 @@ def dataset_path(name: str) -> Path:
 
 
 def is_built(path_or_name: str | os.PathLike) -> bool:
-    """False only for a built-in name whose store has not been generated yet."""
+    """False only for a built-in name whose store has not been generated yet, or is outdated."""
     text = os.fspath(path_or_name)
-    return Path(text).exists() or text not in DATASETS or _is_store(dataset_path(text))
+    return Path(text).exists() or text not in DATASETS or _is_current(DATASETS[text], dataset_path(text))
 
 
 def resolve(path_or_name: str | os.PathLike, *, build: bool = True) -> Path:
@@ -107,8 +137,8 @@ def resolve(path_or_name: str | os.PathLike, *, build: bool = True) -> Path:
         return path
     if text in DATASETS:
         target = dataset_path(text)
-        if build and not _is_store(target):
-            DATASETS[text].build(target)
+        if build and not _is_current(DATASETS[text], target):
+            _build(DATASETS[text], target)
         return target
     users = user_datasets()
     if text in users:
