@@ -121,7 +121,11 @@ def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
     assert code == 0, captured.err
     summary = json.loads(captured.out)
     assert summary["n_experiments"] == 3 and summary["out"] == str(out)
-    ds = xr.open_zarr(out, consolidated=False).load()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # plain open_zarr opens the screen silently
+        ds = xr.open_zarr(out).load()
     assert ds["label"].values.tolist() == ["silence ADAL", "silence ASHR", "silence AVAL"]
     exps = each_experiments(cook2019, "silence:each", np.sort(cook2019.index_of(["ASHR", "AVAL", "ADAL"])),
                             stimulate=cook2019.index_of(["ASHL", "ASHR"]))

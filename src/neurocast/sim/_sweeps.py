@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,6 +269,9 @@ def save_sweep(ds, path):
                if var.dtype.kind == "U"}  # as object arrays: zarr v3's 'string' type
     ds = ds.assign_coords({k: v for k, v in strings.items() if k in ds.coords})
     ds = ds.assign({k: v for k, v in strings.items() if k not in ds.coords})
-    with atomic_path(path) as tmp:
-        ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        # consolidated metadata (so plain xarray.open_zarr opens it silently); zarr notes that
+        # it is not yet part of the v3 spec, which xarray and zarr read all the same
+        warnings.filterwarnings("ignore", message=r"Consolidated metadata is currently not part")
+        ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=True)
     return path
