@@ -147,7 +147,9 @@ def test_cli_seeds_save_and_load(tmp_path, capsys):
     common = ["--models", "naive,linear-mae", "--horizon", str(H), "--seeds", "2", "--max-steps", "30"]
     assert main(["bench", str(store), *common, "--device", "cpu", "--save-models", str(tmp_path / "m"),
                  "--out", str(tmp_path / "o1"), "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    cap = capsys.readouterr()
+    doc = json.loads(cap.out)
+    assert "training linear-mae: 2 seed(s) each, up to 30 steps per seed" in cap.err  # said up front
     row = doc["summary"]["linear-mae"]
     assert row["n_seeds"] == 2 and row["mae_ci"] > 0 and row["crps"] < row["mae"]
     assert doc["summary"]["naive"]["n_seeds"] == 1 and doc["summary"]["naive"]["crps"] is None
@@ -160,8 +162,9 @@ def test_cli_seeds_save_and_load(tmp_path, capsys):
     # loading gives the same scores, printed as text with the seeds table
     assert main(["bench", str(store), *common, "--load-models", str(tmp_path / "m"),
                  "--out", str(tmp_path / "o2")]) == 0
-    out = capsys.readouterr().out
-    assert "±" in out and "baselines are deterministic and run once" in out
+    cap = capsys.readouterr()
+    assert "±" in cap.out and "baselines are deterministic and run once" in cap.out
+    assert "training linear-mae" not in cap.err  # loaded, not trained
     again = read_scorecard(tmp_path / "o2" / "scorecard.nc")
     np.testing.assert_array_equal(card["score_by_seed"].values, again["score_by_seed"].values)
 

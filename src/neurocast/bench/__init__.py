@@ -41,6 +41,7 @@ from neurocast.bench._scorecard import (
     summary_table,
     write_scorecard,
 )
+from neurocast.bench._seeds import learned_names
 from neurocast.bench._statistics import merge_statistics, read_statistics, write_statistics
 from neurocast.bench._wiring import flatten_wiring, run_wirings, wiring_table, with_wiring
 
@@ -61,6 +62,7 @@ __all__ = [
     "evaluate_on_cluster",
     "flatten_wiring",
     "image_tag",
+    "learned_names",
     "merge_statistics",
     "neuron_groups",
     "page_head",

@@ -22,7 +22,7 @@ import xarray as xr
 
 from neurocast.bench._ensemble import seed_interval
 from neurocast.errors import ConfigError, FormatError
-from neurocast.models import Forecaster
+from neurocast.models import MODELS, Forecaster
 from neurocast.models.deep import LearnedForecaster, load_model, save_model
 
 __all__ = ["ENSEMBLE_VARIABLES", "add_ensembles", "add_training", "is_seeded", "load_seeded", "model_file", "save_seeded", "seeded", "stack_runs"]
@@ -35,6 +35,12 @@ ENSEMBLE_VARIABLES = ("ensemble_mae", "crps", "spread", "skill", "spread_skill")
 def is_seeded(model: Forecaster) -> bool:
     """True for forecasters whose fit depends on a seed (trained ones), False for deterministic ones."""
     return isinstance(model, LearnedForecaster)
+
+
+def learned_names(names) -> list[str]:
+    """The registered model names among ``names`` that train (one fit per seed)."""
+    return [n for n in names if isinstance(n, str) and n in MODELS
+            and isinstance(MODELS.get(n), type) and issubclass(MODELS.get(n), LearnedForecaster)]
 
 
 def seeded(model: Forecaster, seed: int, *, device: str | None = None,

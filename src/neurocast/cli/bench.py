@@ -11,7 +11,8 @@ import numpy as np
 
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
-from neurocast.bench import SEED_KEYS, flatten_wiring, run_benchmark, run_wirings
+from neurocast._memory import format_bytes
+from neurocast.bench import SEED_KEYS, flatten_wiring, learned_names, run_benchmark, run_wirings
 from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
@@ -125,8 +126,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"output folder '{out}' already holds files (a previous benchmark?)",
                           "choose another folder with --out, or pass --overwrite to replace its files")
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
-         f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames), C = {args.context}, "
+         f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
+         f"{format_bytes(4 * ds.sizes['neuron'] * ds.sizes['time'])} of traces), C = {args.context}, "
          f"H = {args.horizon}")
+    learned = [] if args.load_models else learned_names(models)
+    if learned:  # the long part: say it before it starts
+        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, up to "
+             f"{f'{args.max_steps:,} steps' if args.max_steps else 'early stopping'} per seed "
+             "(a bar per seed counts to the step cap, so its time left is an upper bound)")
     try:
         result = _run(ds, models, metrics, out, args)
     except NeurocastError:

@@ -165,7 +165,8 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     running_n, stopped_by = 0, "max_steps"
     t0 = time.perf_counter()
     net.train()
-    with progress(None, f"train {label}", "step") as bar:
+    # the bar counts to the step cap: its time left is an upper bound (early stopping ends sooner)
+    with progress(cfg.max_steps, f"train {label}", "step") as bar:
         while step < cfg.max_steps and stopped_by != "early stopping":
             seen = 0
             for b, starts in train.batches(cfg.batch_size, rng):
