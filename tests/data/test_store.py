@@ -10,7 +10,13 @@ import zarr
 import neurocast.data as nd
 from neurocast import catalog
 from neurocast.data import _store
-from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError, UnknownNameError
+from neurocast.errors import (
+    ConfigError,
+    FormatError,
+    NeurocastError,
+    NonFiniteError,
+    UnknownNameError,
+)
 
 
 def _dataset(n_time=600, n_neuron=5, seed=0, **kw):
