@@ -203,7 +203,7 @@ def test_bad_activity_input():
 def test_dense_method_refuses_a_brain_too_large(monkeypatch):
     from neurocast.infer import _linalg
 
-    monkeypatch.setattr(_linalg, "available_bytes", lambda: 10_000)
+    monkeypatch.setattr(_linalg, "available_memory_bytes", lambda: 10_000)
     with pytest.raises(ResourceError, match="ridge-sparse"):
         infer_connectivity(np.random.default_rng(0).standard_normal((50, 100)), "ridge")
 

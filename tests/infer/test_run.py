@@ -73,6 +73,6 @@ def test_errors(ring_data, monkeypatch):
         run_inference(calcium[:, :5], truth=ring, dt_s=0.1, methods=["pearson"])
     from neurocast.infer import _linalg
 
-    monkeypatch.setattr(_linalg, "available_bytes", lambda: 100)
+    monkeypatch.setattr(_linalg, "available_memory_bytes", lambda: 100)
     with pytest.raises(ResourceError, match="needs dense"):
         run_inference(calcium, truth=ring, dt_s=0.1, methods=["partial"])

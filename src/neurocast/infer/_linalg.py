@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
+from neurocast._memory import available_memory_bytes
 from neurocast.errors import ConfigError, ResourceError
 
 __all__ = ["check_dense_fits", "cross_product", "gram", "ledoit_wolf", "partial_from_covariance",
@@ -18,22 +19,10 @@ __all__ = ["check_dense_fits", "cross_product", "gram", "ledoit_wolf", "partial_
 DENSE_COPIES = 4
 
 
-def available_bytes() -> int:
-    """Free memory of the machine (MemAvailable), or a large number where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 1 << 62
-
-
 def check_dense_fits(n: int, method: str) -> None:
     """Raise ResourceError if ``DENSE_COPIES`` (N, N) float32 matrices exceed the free memory."""
     need = DENSE_COPIES * 4 * n * n
-    free = available_bytes()
+    free = available_memory_bytes()
     if need > free:
         raise ResourceError(
             f"method '{method}' on {n:,} neurons needs dense {n:,} × {n:,} matrices "
