@@ -131,8 +131,8 @@ def run(args: argparse.Namespace) -> int:
          f"H = {args.horizon}")
     learned = [] if args.load_models else learned_names(models)
     if learned:  # the long part: say it before it starts
-        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, up to "
-             f"{f'{args.max_steps:,} steps' if args.max_steps else 'early stopping'} per seed "
+        limit = f"up to {args.max_steps:,} steps per seed" if args.max_steps else "each to early stopping"
+        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, {limit} "
              "(a bar per seed counts to the step cap, so its time left is an upper bound)")
     try:
         result = _run(ds, models, metrics, out, args)
