@@ -116,7 +116,7 @@ def test_neuron_model_presets():
     adapt = neuron_model("shiu-adapt")
     assert (adapt.adapt_mv, adapt.tau_adapt_ms) == (0.5, 1000.0)
     assert adapt.replace(adapt_mv=0.0, tau_adapt_ms=1000.0) == ShiuParams()  # only adaptation differs
-    assert set(NEURON_MODELS) == {"shiu", "shiu-adapt"}
+    assert set(NEURON_MODELS) == {"shiu", "shiu-adapt", "graded"}
     with pytest.raises(UnknownNameError, match="shiu-adapt"):
         neuron_model("shiu_adapt")
 
