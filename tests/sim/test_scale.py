@@ -164,3 +164,20 @@ def test_common_step():
 def test_threads_must_be_positive(net10k):
     with pytest.raises(ConfigError, match="threads"):
         simulate(net10k, 1.0, threads=0)
+
+
+def test_default_threads_use_a_spare_core_on_large_networks_only(monkeypatch):
+    """Both cores for a large network on a machine with a core to spare; one thread when the
+    network is small, when every core is busy, or when only one CPU is available."""
+    import neurocast.sim._simulate as S
+
+    monkeypatch.setattr(S.numba.config, "NUMBA_NUM_THREADS", 2)
+    monkeypatch.setattr(S.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(S.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert S.default_threads(138_639) == 2
+    assert S.default_threads(S.PARALLEL_MIN_NEURONS - 1) == 1
+    monkeypatch.setattr(S.os, "getloadavg", lambda: (1.6, 1.0, 1.0))
+    assert S.default_threads(138_639) == 1
+    monkeypatch.setattr(S.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(S.os, "sched_getaffinity", lambda pid: {0})
+    assert S.default_threads(138_639) == 1

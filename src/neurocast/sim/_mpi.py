@@ -202,7 +202,7 @@ def simulate_mpi_chunks(net: Network, duration_ms: float, chunk_ms: float | None
     n_steps, driven, rate, events = _prepare(net, duration_ms, stimulate, rate_hz, inputs, None,
                                              seed, mode)
     chunk_steps = n_steps if chunk_ms is None else check_duration(chunk_ms, p.dt_ms)
-    threads = _check_threads(threads)
+    threads = _check_threads(1 if threads is None else threads, 0)  # one per rank unless given
     t0 = time.perf_counter()
     local = partition_network(net, rank, size)
     comm.Barrier()  # so that exchange_s measures the run, not the ranks' skew in partitioning

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from neurocast._memory import available_memory_bytes, format_bytes
@@ -30,6 +32,7 @@ PROBE_STEPS = 2_000  # steps of the probe that estimates a long run's time and m
 PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
 MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
+PARALLEL_MIN_NEURONS = 50_000  # smaller networks run the dense engine on one thread by default
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
 # costs in units of one dense neuron update (2.5 ns), fitted on fly-synth on an idle 2-core
 # machine (1 thread, 0.5 s; 2,000 and 5,000 driven, where the choice matters;
@@ -116,19 +119,27 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mod
             "record fewer neurons or a shorter duration, or drive fewer neurons / lower rates")
 
 
-def default_threads() -> int:
-    """Threads of the dense engine by default: 1.
+def default_threads(n_neurons: int) -> int:
+    """Threads of the dense engine when none are given: the CPUs this process may use (at most
+    numba's NUMBA_NUM_THREADS), for networks of at least PARALLEL_MIN_NEURONS neurons on a
+    machine with a core to spare; else 1.
 
-    Two threads split each dense step (identical spikes), but every step then synchronises
-    the threads twice; on the shared, loaded 2-core machine this was measured much slower
-    than one thread (benchmarks/README.md), so more threads are opt-in.
+    Two threads split each dense step (identical spikes) but synchronise twice per step: on an
+    idle 2-core machine that makes the dense engine 1.6x faster on fly-synth (2,000 driven:
+    1.76 -> 1.08 s for 0.3 s simulated), while with every core busy (1-minute load average above
+    cores - 0.5) the threads wait for each other to be scheduled and one thread is much faster;
+    small networks do too little work per step to pay for the synchronisation
+    (benchmarks/README.md).
     """
-    return 1
+    cores = min(len(os.sched_getaffinity(0)), int(numba.config.NUMBA_NUM_THREADS))
+    if cores < 2 or n_neurons < PARALLEL_MIN_NEURONS or os.getloadavg()[0] > cores - 0.5:
+        return 1
+    return cores
 
 
-def _check_threads(threads) -> int:
+def _check_threads(threads, n_neurons: int) -> int:
     if threads is None:
-        return default_threads()
+        return default_threads(n_neurons)
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ConfigError(f"threads must be a positive integer or None (one), not {threads!r}")
     return int(threads)
@@ -146,7 +157,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     n_steps, driven, rate, events = _prepare(net, duration_ms, stimulate, rate_hz, inputs,
                                              input_spikes, seed, mode)
     nn = net.n_neurons
-    threads = _check_threads(threads)
+    threads = _check_threads(threads, nn)
     rec = np.zeros(0, np.int64) if record is None else net.resolve(record, seed=int(seed))
     _check_memory(nn, n_steps, len(rec), events, mode)
     chunk_steps = n_steps if chunk_steps is None else int(chunk_steps)
@@ -374,8 +385,9 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
       activity) or "reference" (dense step-by-step update of every neuron); they give identical
       spike trains.
     progress: show a progress bar on stderr (only at a terminal).
-    threads: threads of the dense engine (default None: 1); the spike trains are the same for
-      any number of threads.
+    threads: threads of the dense engine (default None: ``default_threads``, i.e. both cores
+      for networks of 50,000 neurons or more on a machine with a core to spare, else 1); the
+      spike trains are the same for any number of threads.
 
     Returns Spikes (N neurons, step grid dt_ms; spike at step n = time n·dt_ms).
     Raises ConfigError (bad duration, rate, selection), UnknownNameError (unknown neuron),
