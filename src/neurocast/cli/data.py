@@ -96,9 +96,12 @@ def format_info(s: dict) -> str:
 
 
 def announce_build(name: str) -> None:
-    """Tell the person when a built-in dataset is about to be generated (first use)."""
+    """Tell the person when a built-in dataset is about to be generated (first use, or its
+    cached copy was made by another version of its plan)."""
     if not is_built(name) and name in DATASETS:
-        info(f"making built-in dataset '{name}' (first use; cached in {dataset_path(name)})")
+        why = "remade: the cached copy is from another version of its plan" \
+            if dataset_path(name).exists() else "first use"
+        info(f"making built-in dataset '{name}' ({why}; cached in {dataset_path(name)})")
 
 
 def _info(args: argparse.Namespace) -> int:
