@@ -37,6 +37,7 @@ from neurocast.connectome import WIRINGS, Connectome, wiring_control
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 from neurocast.models._base import Forecaster
+from neurocast.models._wired import attach_connectome, checked_connectome
 
 __all__ = ["ConnectomeLinearConfig", "ConnectomeLinearForecaster", "presynaptic_partners"]
 
@@ -434,18 +435,12 @@ class ConnectomeLinearForecaster(Forecaster):
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: ConnectomeLinearConfig | None = None,
                  *, connectome: Connectome | None = None):
         super().__init__(horizon, cfg)
-        if connectome is not None and not isinstance(connectome, Connectome):
-            raise ConfigError(f"connectome must be a Connectome, not {type(connectome).__name__}")
-        self.connectome = connectome
-        if self.cfg.wiring != "true":
-            self.name = f"{type(self).name}:{self.cfg.wiring}"
+        attach_connectome(self, connectome)
         self.coef_own = None
 
     def fit(self, train: Sequence[Segment], val: Sequence[Segment]):
         """Ridge per neuron on its partners, own history and stimulus; penalty chosen on val."""
-        if self.connectome is None:
-            raise ConfigError("connectome-linear needs the connectome of the recorded neurons",
-                              "build it with connectome=..., or attach the connectome to the dataset")
+        checked_connectome(self)  # before the window checks: the more useful message
         train = [s for s in train if s.n_frames > s.context]
         val = [s for s in val if s.n_frames > s.context]
         if not train or not val:
@@ -453,10 +448,7 @@ class ConnectomeLinearForecaster(Forecaster):
                               "use a shorter --context or longer conditions")
         c = train[0].context
         n = train[0].n_neurons
-        if self.connectome.n_neurons != n:
-            raise FormatError(f"the connectome has {self.connectome.n_neurons} neurons, the data {n}",
-                              "give the connectome the recording was made from (same neurons, same order)")
-        wiring = wiring_control(self.connectome, self.cfg.wiring, seed=self.cfg.seed)
+        wiring = wiring_control(checked_connectome(self, n), self.cfg.wiring, seed=self.cfg.seed)
         indptr, partners, strength = presynaptic_partners(wiring, self.cfg.max_partners)
         xt, st, starts, lens, self.mean, self.stim_mean = _stack(train, "train")
         xv, sv, vstarts, vlens, _, _ = _stack(val, "val", self.mean, self.stim_mean)

@@ -27,6 +27,7 @@ import numpy as np
 from neurocast.connectome import WIRINGS, Connectome, wiring_control
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import ConfigError, FormatError, unknown_name
+from neurocast.models._wired import attach_connectome, checked_connectome
 from neurocast.models.deep._config import TrainConfig
 from neurocast.models.deep._learned import LearnedForecaster
 
@@ -105,25 +106,17 @@ class ConnectomeRateForecaster(LearnedForecaster):
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: ConnectomeRateConfig | None = None,
                  *, connectome: Connectome | None = None):
         super().__init__(horizon, cfg)
-        if connectome is not None and not isinstance(connectome, Connectome):
-            raise ConfigError(f"connectome must be a Connectome, not {type(connectome).__name__}")
-        self.connectome = connectome
-        if self.cfg.wiring != "true":
-            self.name = f"{type(self).name}:{self.cfg.wiring}"
+        attach_connectome(self, connectome)
         self.hidden: np.ndarray | None = None
         self.n_edges = 0
 
     def fit(self, train: Sequence[Segment], val: Sequence[Segment]):
         """Train on the train windows (held-out neurons' contexts unused); stop on val MAE."""
-        if self.connectome is None:
-            raise ConfigError("connectome-rate needs the connectome of the recorded neurons",
-                              "build it with connectome=..., or attach the connectome to the dataset")
+        checked_connectome(self)  # before the segment check: the more useful message
         if not train:
             raise FormatError("connectome-rate got no train segments", "check the protocol's splits")
         n = train[0].n_neurons
-        if self.connectome.n_neurons != n:
-            raise FormatError(f"the connectome has {self.connectome.n_neurons} neurons, the data {n}",
-                              "give the connectome the recording was made from (same neurons, same order)")
+        checked_connectome(self, n)
         hidden = getattr(train[0], "hidden", None)
         self.hidden = np.zeros(n, bool) if hidden is None else np.asarray(hidden, bool).copy()
         self.uses_stimulus = train[0].stimulus is not None
