@@ -1,10 +1,13 @@
 """Built-in C. elegans connectomes, read from the data shipped with the ``cect`` package.
 
-Two wiring diagrams of the adult hermaphrodite are provided:
+Three wiring diagrams of the adult hermaphrodite are provided:
 
 - ``load_cook2019()``: the whole animal of Cook et al. 2019 (Nature 571:63), 302 neurons.
 - ``load_witvliet2021()``: dataset 8 (adult) of Witvliet et al. 2021 (Nature 596:257),
   the full brain (the nerve-ring region): 180 neurons.
+- ``load_varshney2011(signs=...)``: the somatic nervous system of Varshney et al. 2011
+  (PLoS Comput. Biol. 7:e1001066), 280 neurons (no pharynx; CANL/CANR absent), the wiring the
+  whole-nervous-system model of Kunert, Shlizerman & Kutz 2014 was built on.
 
 Neurons
   Only neurons are kept: the cells named in cect's list of the 302 standard hermaphrodite
@@ -28,11 +31,16 @@ Transmitters and signs
   inhibitory chloride channels (GluCl, e.g. AVR-14, GLC-3); the sign of a glutamatergic
   synapse really depends on the postsynaptic receptor, which this rule does not model.
   Each chemical connection's ``weight`` is ``sign[pre] * count``.
+  ``load_varshney2011(signs="kunert2014")`` instead uses the convention of Kunert et al. 2014:
+  the 26 classical GABAergic neurons (``KUNERT_GABAERGIC``: DD1-6, VD1-13, RMED/V/L/R, AVL,
+  DVB, RIS; McIntire et al. 1993) are inhibitory (-1), every other neuron excitatory (+1).
 
 Counts
   ``count`` is the integer value of the source table: for Cook 2019 the number of EM serial
   sections showing the connection (a measure of synapse number and size), for Witvliet 2021
-  the number of presynaptic active zones agreed by annotators (a synapse count).
+  the number of presynaptic active zones agreed by annotators (a synapse count), for
+  Varshney 2011 the number of synaptic contacts (sends ``S`` and polyadic sends ``Sp`` added,
+  as cect reads them; gap junctions ``EJ``: the number of gap-junction contacts of the pair).
   Chemical autapses (a neuron onto itself) are kept. Gap junctions form the symmetric gap
   layer; in cect 0.3.5 both gap tables are symmetric, and a pair that were listed with two
   different values would get the larger one. Gap junctions of a neuron with itself carry no
@@ -51,7 +59,7 @@ import importlib
 import io
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -61,13 +69,16 @@ import pandas as pd
 from neurocast._cache import cache_dir
 from neurocast._progress import progress
 from neurocast.connectome._connectome import Connectome
-from neurocast.errors import FormatError, NeurocastError
+from neurocast.errors import ConfigError, FormatError, NeurocastError
 
 __all__ = [
     "CACHE_FORMAT",
     "EXCITATORY_TRANSMITTERS",
     "INHIBITORY_TRANSMITTERS",
+    "KUNERT_GABAERGIC",
+    "SIGN_RULES",
     "load_cook2019",
+    "load_varshney2011",
     "load_witvliet2021",
     "transmitter_sign",
 ]
@@ -77,6 +88,12 @@ CACHE_FORMAT = 1
 #: Fast transmitters counted as excitatory / inhibitory by ``transmitter_sign`` (cect spellings).
 EXCITATORY_TRANSMITTERS = ("Acetylcholine", "Glutamate")
 INHIBITORY_TRANSMITTERS = ("GABA",)
+#: The 26 classical GABAergic neurons (McIntire et al. 1993, Nature 364:337), inhibitory in
+#: the sign convention of Kunert et al. 2014; every other neuron is excitatory there.
+KUNERT_GABAERGIC = ("AVL", "DVB", "RIS", "RMED", "RMEL", "RMER", "RMEV",
+                    *(f"DD{i}" for i in range(1, 7)), *(f"VD{i}" for i in range(1, 14)))
+#: Sign conventions of ``load_varshney2011``.
+SIGN_RULES = ("wang2024", "kunert2014")
 
 _N_STANDARD_NEURONS = 302
 _TYPES = {"Sensory": "sensory", "Interneuron": "interneuron", "Motorneuron": "motor", "Other": "other"}
@@ -84,6 +101,8 @@ _CHEMICAL, _GAP = "Generic_CS", "Generic_GJ"  # cect's synapse classes
 _SIGN_RULE = ("+1 if acetylcholine or glutamate and no GABA; -1 if GABA and neither; "
               "0 otherwise (both, or none of the three); transmitters from Wang et al. 2024")
 _TRANSMITTER_SOURCE = "Wang et al. 2024, eLife 13:RP95402 (neurotransmitter atlas, via cect)"
+_KUNERT_RULE = ("-1 for the 26 classical GABAergic neurons (McIntire et al. 1993: DD, VD, RME, AVL, DVB, "
+                "RIS), +1 for every other neuron (Kunert, Shlizerman & Kutz 2014)")
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,7 @@ class _Dataset:
     reader: str  # module under cect.readers with get_instance(from_cache=...)
     source: str
     count_unit: str
+    signs: str = "wang2024"  # one of SIGN_RULES
 
 
 _COOK = _Dataset(
@@ -105,6 +125,13 @@ _WITVLIET = _Dataset(
     "celegans-witvliet2021", "WitvlietDataReader8",
     "Witvliet et al. 2021, Nature 596:257, dataset 8 (adult) (cect WitvlietDataReader8)",
     "synapses (presynaptic active zones, Witvliet et al. 2021)",
+)
+
+
+_VARSHNEY = _Dataset(
+    "celegans-varshney2011", "VarshneyDataReader",
+    "Varshney et al. 2011, PLoS Comput. Biol. 7:e1001066 (cect VarshneyDataReader)",
+    "synaptic contacts (sends S + polyadic sends Sp, Varshney et al. 2011)",
 )
 
 
@@ -126,6 +153,23 @@ def load_witvliet2021() -> Connectome:
     Cached on disk after the first call (~2 s); later calls take milliseconds.
     """
     return _load(_WITVLIET)
+
+
+def load_varshney2011(signs: str = "wang2024") -> Connectome:
+    """The somatic nervous system of Varshney et al. 2011 (PLoS Comput. Biol. 7:e1001066).
+
+    280 neurons (the 279 connected somatic neurons of the paper and VC6, which has no
+    connection here), 2194 chemical connections (count = synaptic contacts, 6394 in all),
+    514 gap-junction pairs (887 contacts; 3 of a neuron with itself dropped). ``signs``: "wang2024" (default,
+    as the other built-ins: Wang et al. 2024 transmitters) or "kunert2014" (the 26 classical
+    GABAergic neurons -1, every other neuron +1, the convention of Kunert et al. 2014).
+    ConfigError for another ``signs``. Cached on disk after the first call.
+    """
+    if signs not in SIGN_RULES:
+        raise ConfigError(f"unknown sign rule {signs!r}; valid: {', '.join(SIGN_RULES)}")
+    if signs == "wang2024":
+        return _load(_VARSHNEY)
+    return _load(replace(_VARSHNEY, name="celegans-varshney2011-kunert", signs=signs))
 
 
 def transmitter_sign(transmitters: Iterable[str | None]) -> int:
@@ -210,8 +254,9 @@ def _standard_neurons() -> list[str]:
     return names
 
 
-def _neuron_table(names: list[str], ids: np.ndarray) -> pd.DataFrame:
-    """id, name, type, transmitter, sign for the given standard neuron names."""
+def _neuron_table(names: list[str], ids: np.ndarray, signs: str = "wang2024") -> pd.DataFrame:
+    """id, name, type, transmitter, sign for the given standard neuron names; ``signs`` is
+    "wang2024" (``transmitter_sign``) or "kunert2014" (-1 for ``KUNERT_GABAERGIC``, else +1)."""
     # cect: the optional C. elegans data package, slow to import
     from cect.Cells import get_SIM_class
 
@@ -222,7 +267,8 @@ def _neuron_table(names: list[str], ids: np.ndarray) -> pd.DataFrame:
         "name": names,
         "type": [_TYPES.get(get_SIM_class(n), "other") for n in names],
         "transmitter": ["+".join(t) for t in nts],
-        "sign": np.array([transmitter_sign(t) for t in nts], dtype=np.int8),
+        "sign": np.array([transmitter_sign(t) for t in nts] if signs == "wang2024"
+                         else [-1 if n in KUNERT_GABAERGIC else 1 for n in names], dtype=np.int8),
     })
 
 
@@ -253,7 +299,7 @@ def _build(ds: _Dataset) -> Connectome:
         keep = [i for i, name in enumerate(standard) if name in node_pos]
         names = [standard[i] for i in keep]
         rows = np.array([node_pos[n] for n in names], dtype=np.int64)
-        neurons = _neuron_table(names, np.asarray(keep))
+        neurons = _neuron_table(names, np.asarray(keep), ds.signs)
         bar.update(1)
 
         chem = _square(data, _CHEMICAL, rows)
@@ -267,7 +313,7 @@ def _build(ds: _Dataset) -> Connectome:
             "cect_version": version,
             "count_unit": ds.count_unit,
             "transmitter_source": _TRANSMITTER_SOURCE,
-            "sign_rule": _SIGN_RULE,
+            "sign_rule": _SIGN_RULE if ds.signs == "wang2024" else _KUNERT_RULE,
             "self_gap_junctions_dropped": n_self_gap,
             "asymmetric_gap_entries": int(np.count_nonzero(gap != gap.T) // 2),
         }
