@@ -47,9 +47,12 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 
 - ``GradedParams``, ``build_graded_network(connectome, params) -> GradedNetwork``,
   ``simulate_graded(network_or_connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
-  sample_ms) -> GradedTrace``, ``simulate_graded_chunks(...)``, ``graded_equilibrium(connectome)``:
+  sample_ms, threshold) -> GradedTrace``, ``simulate_graded_chunks(...)``,
+  ``graded_equilibrium(connectome, params, *, i_ext_pa)``, ``THRESHOLDS``:
   the graded-potential C. elegans model of Kunert, Shlizerman & Kutz (2014) with gap junctions
   and graded synapses; its calcium events feed the observation model like spikes.
+- ``measure_oscillation(v_mv, dt_ms) -> Oscillation``: amplitude, period (autocorrelation of
+  the first principal component) and two-mode variance fraction of (time, neuron) traces.
 
 The Brian2 version of the same model (for equivalence tests and benchmarks) is in
 ``neurocast.sim._brian2.run_brian2``.
@@ -58,6 +61,7 @@ The Brian2 version of the same model (for equivalence tests and benchmarks) is i
 from neurocast.sim import _models  # noqa: F401  (registers the built-in neuron models)
 from neurocast.sim._experiments import run_trials, sweep
 from neurocast.sim._graded import (
+    THRESHOLDS,
     GradedNetwork,
     GradedParams,
     GradedTrace,
@@ -66,6 +70,7 @@ from neurocast.sim._graded import (
     simulate_graded,
     simulate_graded_chunks,
 )
+from neurocast.sim._oscillation import Oscillation, measure_oscillation
 from neurocast.sim._mpi import (
     MPIStats,
     mpi_world_size,
@@ -108,6 +113,7 @@ __all__ = [
     "NEURON_MODELS",
     "RECORD_DT_MS",
     "SWEEP_KINDS",
+    "THRESHOLDS",
     "Estimate",
     "Experiment",
     "GradedNetwork",
@@ -116,6 +122,7 @@ __all__ = [
     "MPIStats",
     "Network",
     "NeuronModel",
+    "Oscillation",
     "PoissonInput",
     "ShiuParams",
     "SpikeFileWriter",
@@ -127,6 +134,7 @@ __all__ = [
     "get_neuron_model",
     "graded_equilibrium",
     "grid_experiments",
+    "measure_oscillation",
     "mpi_world_size",
     "neuron_model",
     "partition_network",

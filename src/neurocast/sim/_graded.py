@@ -9,9 +9,14 @@ a gap-junction layer. For neuron i (V in mV, t in s, conductances in pS, C in pF
 
 G^g_ij = g_gap · (gap-junction contacts of the pair), G^s_ij = g_syn · (synapses j → i);
 E_ij = E_exc for a connection with positive weight, E_inh for a negative one; connections of
-weight 0 (sign unknown) carry no fast current. V^th_i is set, as in the paper, so that every
-φ_i is ½ at the network's equilibrium without input: V^eq solves the linear system above with
-s_j = a_r / (a_r + 2 a_d), and V^th = V^eq.
+weight 0 (sign unknown) carry no fast current. V^th_i is set so that every φ_i is ½ at an
+equilibrium: V^eq solves the linear system above with s_j = a_r / (a_r + 2 a_d), and
+V^th = V^eq. ``threshold="rest"`` (default) takes the equilibrium without input;
+``threshold="input"`` the equilibrium under the constant current ``i_ext_pa``, as the code of
+Kunert et al. and its successors does (they solve for V^th with the stimulus in the right-hand
+side). Only the "input" construction shows the paper's induced oscillations (docs/simulator.md).
+Every run starts at the equilibrium without input (V^eq, s = s_rest), so a constant current
+switched on at t = 0 moves the network from there.
 
 Numerics: the gap-junction coupling makes the system stiff (hub neurons have τ ≪ 1 ms), so V
 is advanced by implicit (backward) Euler with s from the previous step: each step solves the
@@ -47,8 +52,12 @@ from neurocast.errors import ConfigError, NonFiniteError
 from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 from neurocast.spikes import Spikes
 
-__all__ = ["GradedNetwork", "GradedParams", "GradedTrace", "build_graded_network", "graded_equilibrium",
-           "simulate_graded", "simulate_graded_chunks"]
+__all__ = ["THRESHOLDS", "GradedNetwork", "GradedParams", "GradedTrace", "build_graded_network",
+           "graded_equilibrium", "simulate_graded", "simulate_graded_chunks"]
+
+#: How the sigmoid thresholds V^th are set: the equilibrium without input ("rest") or under the
+#: run's constant current ``i_ext_pa`` ("input", Kunert et al.'s construction).
+THRESHOLDS = ("rest", "input")
 
 
 @dataclass(frozen=True)
@@ -124,8 +133,6 @@ class _Arrays:
 
 
 def _arrays(connectome, p: GradedParams) -> _Arrays:
-    import scipy.sparse as sp  # scipy is slow to import; only building a graded network needs it
-
     n = connectome.n_neurons
     w = np.asarray(connectome.weight, dtype=np.float64)
     count = np.asarray(connectome.count, dtype=np.float64)
@@ -141,19 +148,30 @@ def _arrays(connectome, p: GradedParams) -> _Arrays:
     gap_g = p.g_gap_ps * np.asarray(connectome.gap_count, dtype=np.float64)
     self_pair = gap_rows == gap_nb  # a neuron coupled to itself carries no current
     gap_g = np.where(self_pair, 0.0, gap_g)
-    # equilibrium: (G_c + Σ_j G^s_ij s0 + L) V = G_c E_cell + Σ_j G^s_ij s0 E_ij
+    arr = _Arrays(syn_ptr, rows[by_post].astype(np.int32), g[by_post], e[by_post],
+                  np.asarray(connectome.gap_indptr, dtype=np.int64), gap_nb, gap_g, np.zeros(n))
+    return replace(arr, v_th=_equilibrium(arr, p, np.zeros(n)))
+
+
+def _equilibrium(arr: _Arrays, p: GradedParams, ext_fa: np.ndarray) -> np.ndarray:
+    """float64 (N,) V (mV) solving (G_c + Σ_j G^s_ij s0 + L) V = G_c E_cell + Σ_j G^s_ij s0 E_ij + I
+    with every s_j = s0 = s_rest and the constant current ``ext_fa`` (fA) (sparse direct solve)."""
+    import scipy.sparse as sp  # scipy is slow to import; only graded equilibria need it
+    from scipy.sparse.linalg import spsolve
+
+    n = len(ext_fa)
     s0 = p.s_rest
-    gs_in = np.bincount(cols, weights=g, minlength=n)
-    ge_in = np.bincount(cols, weights=g * e, minlength=n)
-    lap = sp.csr_matrix((-gap_g, (gap_rows, gap_nb)), shape=(n, n))
+    post = np.repeat(np.arange(n), np.diff(arr.syn_ptr))
+    gs_in = np.bincount(post, weights=arr.syn_g, minlength=n)
+    ge_in = np.bincount(post, weights=arr.syn_g * arr.syn_e, minlength=n)
+    gap_rows = np.repeat(np.arange(n), np.diff(arr.gap_ptr))
+    lap = sp.csr_matrix((-arr.gap_g, (gap_rows, arr.gap_nb)), shape=(n, n))
     deg = -np.asarray(lap.sum(axis=1)).ravel()
     a = (lap + sp.diags(p.g_leak_ps + s0 * gs_in + deg)).tocsc()
-    b = p.g_leak_ps * p.e_leak_mv + s0 * ge_in
-    from scipy.sparse.linalg import spsolve  # as above
-
-    v_eq = np.asarray(spsolve(a, b), dtype=np.float64) if n > 1 else b / np.asarray(a.diagonal())
-    return _Arrays(syn_ptr, rows[by_post].astype(np.int32), g[by_post], e[by_post],
-                   np.asarray(connectome.gap_indptr, dtype=np.int64), gap_nb, gap_g, v_eq)
+    b = p.g_leak_ps * p.e_leak_mv + s0 * ge_in + ext_fa
+    if n > 1:
+        return np.asarray(spsolve(a, b), dtype=np.float64)
+    return b / np.asarray(a.diagonal())
 
 
 @dataclass(frozen=True)
@@ -191,9 +209,17 @@ def _network(network, params) -> GradedNetwork:
     return build_graded_network(network, params)
 
 
-def graded_equilibrium(connectome, params: GradedParams | None = None) -> np.ndarray:
-    """float64 (N,): the equilibrium voltages (mV) without input, which are also the thresholds V^th."""
-    return _network(connectome, params).arrays.v_th.copy()
+def graded_equilibrium(connectome, params: GradedParams | None = None, *, i_ext_pa=None) -> np.ndarray:
+    """float64 (N,): the equilibrium voltages (mV) with every s = s_rest, without input (the
+    thresholds V^th of ``threshold="rest"``) or under the constant current ``i_ext_pa`` (pA, scalar
+    or (N,); the thresholds of ``threshold="input"``). NonFiniteError for NaN or inf currents."""
+    net = _network(connectome, params)
+    if i_ext_pa is None:
+        return net.arrays.v_th.copy()
+    ext = np.broadcast_to(np.asarray(i_ext_pa, np.float64), (net.n_neurons,))
+    if not np.isfinite(ext).all():
+        raise NonFiniteError("i_ext_pa holds NaN or inf")
+    return _equilibrium(net.arrays, net.params, ext * 1000.0)
 
 
 @njit(cache=True)
@@ -348,12 +374,16 @@ def _prepare(connectome, p, inputs, seed, duration_ms, i_ext_pa):
     return n_steps, ev, ext * 1000.0
 
 
-def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, sample_every):
+def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, sample_every, threshold):
     """Yield (events Spikes of the chunk, start_step, sampled v, sampled s) chunk by chunk."""
 
+    if threshold not in THRESHOLDS:
+        raise ConfigError(f"unknown threshold {threshold!r}; valid: {', '.join(THRESHOLDS)}",
+                          "'rest': V^th = equilibrium without input; 'input': under the constant i_ext_pa")
     p, arr, n = net.params, net.arrays, net.n_neurons
     n_steps, (sw_step, sw_neu, sw_delta), cur = _prepare(net.connectome, p, inputs, seed, duration_ms, i_ext_pa)
-    v = arr.v_th.copy()
+    v_th = arr.v_th if threshold == "rest" or not cur.any() else _equilibrium(arr, p, cur)
+    v = arr.v_th.copy()  # every run starts at the equilibrium without input
     s = np.full(n, p.s_rest)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
     noise = rng.standard_normal(n) * p.noise_pa * 1000.0
@@ -376,7 +406,7 @@ def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, s
         draws = rng.standard_normal((hi - lo, n)) if p.noise_pa > 0 else np.zeros((0, n))
         uniforms = rng.random((hi - lo, n)) if p.poisson_events else np.zeros((0, n))
         m = _run_block(v, s, noise, acc, uniforms, p.poisson_events, arr.syn_ptr, arr.syn_pre, arr.syn_g, arr.syn_e, arr.gap_ptr,
-                       arr.gap_nb, arr.gap_g, gap_deg, arr.v_th, sw_step[a:b], sw_neu[a:b], sw_delta[a:b], cur,
+                       arr.gap_nb, arr.gap_g, gap_deg, v_th, sw_step[a:b], sw_neu[a:b], sw_delta[a:b], cur,
                        draws, cg_iters, hi - lo, lo, p.c_pf, p.g_leak_ps, p.e_leak_mv, p.rise_per_s,
                        p.decay_per_s, p.beta_per_mv, dt_s, p.noise_pa * 1000.0, decay, p.event_rate_max_hz,
                        p.cg_tol, sample_every or 0, rec_v, rec_s, out_step, out_neu)
@@ -392,7 +422,7 @@ def _chunks(net: GradedNetwork, duration_ms, chunk_ms, inputs, seed, i_ext_pa, s
 
 
 def simulate_graded_chunks(network, duration_ms: float, chunk_ms: float, *, params: GradedParams | None = None,
-                           inputs=(), seed: int = 0, i_ext_pa=None) -> Iterator:
+                           inputs=(), seed: int = 0, i_ext_pa=None, threshold: str = "rest") -> Iterator:
     """Run the graded model and yield its calcium events chunk by chunk (continuous state).
 
     network: a ``GradedNetwork`` (``build_graded_network``; ``params`` then None or equal to its
@@ -400,28 +430,33 @@ def simulate_graded_chunks(network, duration_ms: float, chunk_ms: float, *, para
       prepared with ``params`` (default: the published values).
     inputs: ``PoissonInput`` objects, applied as their mean current C · weight_mv · rate_hz.
     i_ext_pa: constant injected current, scalar or float (N,) (pA).
+    threshold: "rest" (default): V^th = the equilibrium without input; "input": V^th = the
+      equilibrium under ``i_ext_pa`` (Kunert et al.'s construction, which the paper's induced
+      oscillations need; module docstring). ConfigError for other values.
     Yields ``Spikes`` (the events; steps from the chunk's start, ``attrs["start_step"]``).
     Same seed, same result. Raises NonFiniteError if V diverges.
     """
     net = _network(network, params)
-    for sp, _, _, _ in _chunks(net, duration_ms, chunk_ms, inputs, seed, i_ext_pa, 0):
+    for sp, _, _, _ in _chunks(net, duration_ms, chunk_ms, inputs, seed, i_ext_pa, 0, threshold):
         yield sp
 
 
 def simulate_graded(network, duration_ms: float, *, params: GradedParams | None = None, inputs=(),
-                    seed: int = 0, i_ext_pa=None, sample_ms: float | None = None) -> GradedTrace:
+                    seed: int = 0, i_ext_pa=None, sample_ms: float | None = None,
+                    threshold: str = "rest") -> GradedTrace:
     """Run the graded model; V and s sampled every ``sample_ms`` (default: every step).
 
     Returns a GradedTrace: ``t_ms`` (T,) the end of each sample, ``v_mv`` and ``s`` float64
     (T, N), ``events`` the calcium events of the whole run (``Spikes``). Arguments as
-    ``simulate_graded_chunks``. The run starts at the equilibrium (V = V^th, s = s_rest).
+    ``simulate_graded_chunks``. The run starts at the equilibrium without input (V = V^eq,
+    s = s_rest), which is V^th when ``threshold="rest"``.
     """
     net = _network(network, params)
     p = net.params
     every = 1 if sample_ms is None else max(1, round(sample_ms / p.dt_ms))
     vs, ss, st, ne = [], [], [], []
     n_steps = 0
-    for sp, lo, rv, rs in _chunks(net, duration_ms, 5_000 * p.dt_ms, inputs, seed, i_ext_pa, every):
+    for sp, lo, rv, rs in _chunks(net, duration_ms, 5_000 * p.dt_ms, inputs, seed, i_ext_pa, every, threshold):
         vs.append(rv)
         ss.append(rs)
         st.append(sp.steps + lo)
