@@ -1,4 +1,5 @@
-"""Built-in C. elegans connectomes (Cook 2019, Witvliet 2021) against cect's own source tables.
+"""Built-in C. elegans connectomes (Cook 2019, Witvliet 2021, Varshney 2011) against cect's own
+source tables.
 
 The expected numbers are computed here from the raw spreadsheets shipped in cect's data folder
 (read with pandas, names normalised by a rule written in this file), not through the loader's
@@ -22,13 +23,16 @@ from neurocast.cli import main
 from neurocast.connectome import load_connectome
 from neurocast.connectome._cect import (
     _WITVLIET,
+    KUNERT_GABAERGIC,
     _cache_path,
     _load,
     _wang_transmitters,
     load_cook2019,
+    load_varshney2011,
     load_witvliet2021,
     transmitter_sign,
 )
+from neurocast.errors import ConfigError
 
 DATA = Path(cect.__file__).parent / "data"
 STANDARD = set(PREFERRED_HERM_NEURON_NAMES)
@@ -115,6 +119,28 @@ def witvliet_source() -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def varshney_source() -> dict:
+    """Neurons, chemical edges (sends S + polyadic sends Sp) and gap junctions (EJ, listed both
+    ways) of Varshney et al.'s NeuronConnect.xls; R/Rp rows repeat the sends from the receiver."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas: the xlrd engine is deprecated
+        t = pd.read_excel(DATA / "NeuronConnect.xls")
+    assert list(t.columns) == ["Neuron 1", "Neuron 2", "Type", "Nbr"]
+    t["pre"], t["post"] = t["Neuron 1"].map(_norm), t["Neuron 2"].map(_norm)
+    neurons = (set(t["pre"]) | set(t["post"])) & STANDARD
+    both = t[t["pre"].isin(STANDARD) & t["post"].isin(STANDARD)]
+    chem: dict[tuple[str, str], int] = {}
+    for a, b, n in both[both["Type"].isin(["S", "Sp"])][["pre", "post", "Nbr"]].itertuples(index=False):
+        chem[(a, b)] = chem.get((a, b), 0) + int(n)
+    directed = {}
+    for a, b, n in both[both["Type"] == "EJ"][["pre", "post", "Nbr"]].itertuples(index=False):
+        assert directed.get((a, b), n) == n, f"gap {(a, b)} listed with two values"
+        directed[(a, b)] = int(n)
+    symmetric = all(directed.get((b, a)) == n for (a, b), n in directed.items())
+    return {"neurons": neurons, "chemical": chem, "gap_directed": directed, "gap_symmetric": symmetric}
+
+
 def _edges(con) -> dict[tuple[str, str], int]:
     names = con.names
     return {(names[a], names[b]): int(c)
@@ -132,6 +158,7 @@ CASES = [
     # name, loader, source fixture, documented totals (neurons, connections, synapses, gap pairs)
     ("celegans-cook2019", load_cook2019, "cook_source", (302, 3709, 20965, 1091)),
     ("celegans-witvliet2021", load_witvliet2021, "witvliet_source", (180, 1933, 7099, 296)),
+    ("celegans-varshney2011", load_varshney2011, "varshney_source", (280, 2194, 6394, 514)),
 ]
 
 
@@ -194,7 +221,7 @@ def test_transmitter_sign_rule():
     assert transmitter_sign([None]) == 0 and transmitter_sign([]) == 0
 
 
-@pytest.mark.parametrize("loader", [load_cook2019, load_witvliet2021])
+@pytest.mark.parametrize("loader", [load_cook2019, load_witvliet2021, load_varshney2011])
 def test_signs_follow_transmitters(loader):
     con = loader()
     t = con.neurons.set_index("name")
@@ -210,6 +237,24 @@ def test_signs_follow_transmitters(loader):
     rule = [transmitter_sign(s.split("+")) for s in t["transmitter"]]
     assert np.array_equal(t["sign"].to_numpy(), rule)
     assert np.array_equal(con.weight, con.count * con.sign[con.pre_positions()])
+
+
+def test_varshney_with_kunert_signs():
+    """Kunert et al. 2014's convention: the 26 classical GABAergic neurons inhibit, all others
+    excite; same wiring and transmitter column as the Wang-signed built-in."""
+    wang, kunert = load_varshney2011(), load_varshney2011(signs="kunert2014")
+    assert kunert.name == "celegans-varshney2011-kunert" and "Kunert" in kunert.attrs["sign_rule"]
+    assert _edges(kunert) == _edges(wang) and _gap_pairs(kunert) == _gap_pairs(wang)
+    assert list(kunert.neurons["transmitter"]) == list(wang.neurons["transmitter"])
+    assert set(kunert.names[kunert.sign == -1]) == set(KUNERT_GABAERGIC) and len(KUNERT_GABAERGIC) == 26
+    assert (kunert.sign[~np.isin(kunert.names, KUNERT_GABAERGIC)] == 1).all()
+    assert np.array_equal(kunert.weight, kunert.count * kunert.sign[kunert.pre_positions()])
+    # every classical GABAergic neuron is GABAergic in Wang et al. 2024 too (AVL: with a monoamine)
+    t = wang.neurons.set_index("name")["transmitter"]
+    assert all("GABA" in t[n].split("+") for n in KUNERT_GABAERGIC)
+    assert load_connectome("celegans-varshney2011-kunert").equals(kunert, check_name=True)
+    with pytest.raises(ConfigError, match="wang2024, kunert2014"):
+        load_varshney2011(signs="gaba")
 
 
 def test_transmitters_are_cect_wang2024_table():

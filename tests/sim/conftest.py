@@ -46,3 +46,14 @@ def cook2019():
         return load_connectome("celegans-cook2019")
     except Exception as exc:  # pragma: no cover - cect missing
         pytest.skip(f"celegans-cook2019 unavailable: {exc}")
+
+
+@pytest.fixture
+def varshney_kunert():
+    """Varshney et al. 2011 wiring signed as in Kunert et al. 2014 (GABAergic -1, others +1)."""
+    from neurocast.connectome import load_connectome
+
+    try:
+        return load_connectome("celegans-varshney2011-kunert")
+    except Exception as exc:  # pragma: no cover - cect missing
+        pytest.skip(f"celegans-varshney2011-kunert unavailable: {exc}")

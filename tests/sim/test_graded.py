@@ -11,7 +11,9 @@ from neurocast.sim import (
     PoissonInput,
     ShiuParams,
     graded_equilibrium,
+    measure_oscillation,
     simulate_graded,
+    simulate_graded_chunks,
 )
 
 
@@ -127,3 +129,78 @@ def test_graded_model_is_registered_beside_the_lif_models(cook2019):
         m.simulate(net, 100, params=GradedParams())
     with pytest.raises(ConfigError, match="GradedParams"):
         m.build_network(cook2019, ShiuParams())
+
+
+def test_input_threshold_puts_every_activation_at_half_under_the_input(cook2019):
+    """threshold="input" (Kunert et al.'s construction): V^th is the equilibrium under the constant
+    current, so a weak current (stable fixed point) brings the network to exactly that voltage with
+    every s back at s_rest; the run starts from the unforced equilibrium. threshold="rest" ends
+    elsewhere: the driven neurons' synapses stay more active."""
+    p = GradedParams()
+    ext = np.zeros(cook2019.n_neurons)
+    plm = cook2019.index_of(["PLML", "PLMR"])
+    ext[plm] = 20.0
+    v_in = graded_equilibrium(cook2019, p, i_ext_pa=ext)
+    v_rest = graded_equilibrium(cook2019, p)
+    assert (v_in[plm] - v_rest[plm]).min() > 1.0
+    tr = simulate_graded(cook2019, 30_000, params=p, i_ext_pa=ext, sample_ms=1000, threshold="input")
+    assert np.abs(tr.v_mv[0] - v_rest).max() > 0.1  # it started at rest and moved
+    assert np.abs(tr.v_mv[-1] - v_in).max() < 1e-3
+    assert np.abs(tr.s[-1] - p.s_rest).max() < 1e-6
+    rest = simulate_graded(cook2019, 30_000, params=p, i_ext_pa=ext, sample_ms=1000, threshold="rest")
+    assert rest.s[-1, plm].min() > p.s_rest + 0.01
+    chunks = list(simulate_graded_chunks(cook2019, 30_000, 7000, params=p, i_ext_pa=ext, threshold="input"))
+    steps = np.concatenate([c.steps + c.attrs["start_step"] for c in chunks])
+    assert np.array_equal(steps, tr.events.steps)
+    with pytest.raises(ConfigError, match="rest, input"):
+        simulate_graded(cook2019, 100, params=p, threshold="equilibrium")
+
+
+KUNERT = GradedParams(c_pf=1.0, dt_ms=5.0)  # Kunert et al.'s C (their tau = C / 100 pS = 10 ms)
+
+
+def _plm_motor_oscillation(con, amp_pa, threshold="input", seconds=20):
+    ext = np.zeros(con.n_neurons)
+    ext[con.index_of(["PLML", "PLMR"])] = amp_pa
+    tr = simulate_graded(con, seconds * 1000, params=KUNERT, i_ext_pa=ext, sample_ms=10, threshold=threshold)
+    motor = np.flatnonzero(con.neurons["type"].to_numpy() == "motor")
+    return measure_oscillation(tr.v_mv[len(tr.t_ms) // 2:, motor], 10.0)
+
+
+def test_plm_current_induces_a_low_dimensional_motor_oscillation(varshney_kunert):
+    """Kunert et al. 2014: constant current into PLM drives the motor neurons through a Hopf
+    bifurcation into a two-mode oscillation. On their wiring (Varshney 2011) and signs (26
+    GABAergic neurons inhibitory), with their thresholds (V^th under the input): a fixed point at
+    800 pA per PLM neuron, a sustained oscillation at 2,000 pA (the amplitude of the authors'
+    code, 2·10^4 in its units of 0.1 pA) with two modes carrying the variance, and a fixed point
+    again at 10,000 pA (an independent Brian2 replication: none at 1,000 pA, onset by 1,500,
+    gone at 10,000). Measured here: onset 1,050–1,100 pA, period 1.2 s at 2,000 pA, end
+    8,000–8,500 pA, a small second window near 12,000 pA (docs/simulator.md)."""
+    below = _plm_motor_oscillation(varshney_kunert, 800.0)
+    assert below.amplitude_mv < 1e-3
+    osc = _plm_motor_oscillation(varshney_kunert, 2000.0)
+    assert osc.amplitude_mv > 3.0                        # mV: a large, sustained swing
+    assert 1000.0 < osc.period_ms < 1500.0 and osc.peak_autocorrelation > 0.9
+    assert osc.two_mode_fraction > 0.95                  # low-dimensional (two modes)
+    above = _plm_motor_oscillation(varshney_kunert, 10000.0)
+    assert above.amplitude_mv < 1e-3
+    # the thresholds are what makes it: fixed at the unforced equilibrium, the same drive
+    # saturates the activations and the network settles (the reason Cook 2019 runs showed none)
+    assert _plm_motor_oscillation(varshney_kunert, 2000.0, threshold="rest").amplitude_mv < 1e-3
+
+
+def test_measure_oscillation_reads_period_and_dimension():
+    t = np.arange(2000) * 5.0  # ms
+    rng = np.random.default_rng(0)
+    mix = rng.normal(size=(2, 30))
+    v = np.column_stack([np.sin(2 * np.pi * t / 800.0), np.cos(2 * np.pi * t / 800.0)]) @ mix
+    osc = measure_oscillation(v, 5.0)
+    assert osc.period_ms == pytest.approx(800.0, abs=5.0)
+    assert osc.two_mode_fraction == pytest.approx(1.0)
+    assert osc.amplitude_mv == pytest.approx(np.sqrt((mix**2).sum(axis=0) / 2).max(), rel=0.01)
+    flat = measure_oscillation(np.full((100, 3), -30.0), 5.0)
+    assert flat.amplitude_mv == 0.0 and np.isnan(flat.period_ms)
+    drift = measure_oscillation(np.outer(np.exp(-t / 1000.0), np.ones(4)), 5.0)  # decays, no rhythm
+    assert np.isnan(drift.period_ms)
+    with pytest.raises(ConfigError, match="at least 8"):
+        measure_oscillation(np.zeros((3, 2)), 5.0)
