@@ -70,7 +70,6 @@ from neurocast.sim._graded import (
     simulate_graded,
     simulate_graded_chunks,
 )
-from neurocast.sim._oscillation import Oscillation, measure_oscillation
 from neurocast.sim._mpi import (
     MPIStats,
     mpi_world_size,
@@ -79,6 +78,7 @@ from neurocast.sim._mpi import (
     simulate_mpi_chunks,
 )
 from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
+from neurocast.sim._oscillation import Oscillation, measure_oscillation
 from neurocast.sim._params import RECORD_DT_MS, ShiuParams
 from neurocast.sim._registry import (
     NEURON_MODELS,
