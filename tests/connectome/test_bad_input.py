@@ -183,7 +183,8 @@ def test_unknown_builtin_name(tmp_path, capsys):
             "unknown built-in connectome 'celegans-cook'", "did you mean 'celegans-cook2019'")
     run_bad(capsys, tmp_path, ["convert", "zebrafish"],
             "unknown built-in connectome 'zebrafish'",
-            "known: celegans-cook2019, celegans-witvliet2021, fly-synth")
+            "known: celegans-cook2019, celegans-witvliet2021, celegans-varshney2011, "
+            "celegans-varshney2011-kunert, fly-synth")
 
 
 def test_unrecognised_file_format(tmp_path, capsys):
