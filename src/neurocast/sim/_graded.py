@@ -62,7 +62,8 @@ THRESHOLDS = ("rest", "input")
 
 @dataclass(frozen=True)
 class GradedParams:
-    """Parameters of the graded model (defaults: Kunert et al. 2014; docs/simulator.md).
+    """Parameters of the graded model (defaults: Kunert et al. 2014's, except c_pf: 1.5 pF as in
+    the Neural Interactome, where Kunert's code has 1.0; docs/simulator.md).
 
     c_pf: membrane capacitance (pF). g_leak_ps: membrane (leak) conductance G_c (pS).
     e_leak_mv: leak reversal E_cell (mV). g_gap_ps, g_syn_ps: conductance per gap-junction
