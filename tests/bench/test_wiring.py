@@ -84,3 +84,88 @@ def test_cli_bench_wiring_json_and_its_error(tmp_path, capsys):
     assert out["summary"]["true"]["naive"] == out["summary"]["permuted"]["naive"]
     assert out["summary"]["true"]["connectome-linear"] != out["summary"]["permuted"]["connectome-linear"]
     assert (tmp_path / "o" / "report.html").is_file()
+
+
+def test_wiring_with_seeds_refits_only_what_the_seed_changes(tmp_path, data, monkeypatch):
+    """--wiring with --seeds: a (wiring, seed) scorecard; the true and no-coupling controls of a
+    deterministic model are fitted once, a random control is drawn anew per seed, a learned model
+    is trained per seed under every control; the table shows mean ± 95 % CI over seeds."""
+    pytest.importorskip("torch")
+    from scipy.stats import t as student_t
+
+    from neurocast.bench import wiring_cells
+    from neurocast.models import ConnectomeLinearForecaster
+    from neurocast.models.deep import LinearMaeConfig, LinearMaeForecaster, TrainConfig
+
+    fits = []
+    real_fit = ConnectomeLinearForecaster.fit
+
+    def counting_fit(self, train, val):
+        fits.append((self.cfg.wiring, self.cfg.seed))
+        return real_fit(self, train, val)
+
+    monkeypatch.setattr(ConnectomeLinearForecaster, "fit", counting_fit)
+    con, ds = data
+    mae = LinearMaeForecaster(4, LinearMaeConfig(train=TrainConfig(val_every=10, patience=2, max_steps=20)))
+    result = run_wirings(ds, wirings=["true", "permuted", "none"], models=["connectome-linear", mae, "naive"],
+                         horizon=4, context=4, connectome=con, seeds=3, out_dir=tmp_path)
+    assert sorted(fits) == [("none", 0), ("permuted", 0), ("permuted", 1), ("permuted", 2), ("true", 0)]
+    card = result.scorecard
+    assert card["score_by_seed"].dims == ("wiring", "model", "seed", "condition", "steps_ahead", "metric")
+    n = card["n_seeds"].to_pandas()
+    assert n.loc["permuted", "connectome-linear"] == 3 and n.loc["true", "connectome-linear"] == 1
+    assert n.loc["none", "connectome-linear"] == 1 and (n["linear-mae"] == 3).all() and (n["naive"] == 1).all()
+    # every permutation is another graph: the three seeds score differently
+    by_seed = card["score_by_seed"].sel(wiring="permuted", model="connectome-linear", metric="mae").values
+    assert len({float(v.mean()) for v in by_seed}) == 3
+    # seed 0 of a random control is the one-seed run's draw
+    one = run_wirings(ds, wirings=["permuted"], models=["connectome-linear"], horizon=4, context=4, connectome=con)
+    np.testing.assert_allclose(by_seed[0], one.scorecard["score"].sel(wiring="permuted", metric="mae").values[0])
+    # the model × wiring table: mean and 95 % CI over each model's seeds
+    cells = wiring_cells(card)
+    assert list(cells["naive"]) == ["–"] and list(cells["connectome-linear"]) == ["true", "permuted", "none"]
+    per_seed = by_seed[:, :, 0].mean(axis=1)  # step 1, mean over the two (training) conditions
+    mean, ci, k = cells["connectome-linear"]["permuted"][("train", 1)]
+    assert k == 3 and mean == pytest.approx(per_seed.mean())
+    assert ci == pytest.approx(student_t.ppf(0.975, 2) * per_seed.std(ddof=1) / np.sqrt(3))
+    assert np.isnan(cells["connectome-linear"]["true"][("train", "mean")][1])  # one run: no interval
+    assert np.isfinite(cells["linear-mae"]["–"][("train", "mean")][1])
+    report = (tmp_path / "report.html").read_text()
+    assert f"{mean:.4f} ± {ci:.4f}" in report
+    head = (tmp_path / "scorecard.csv").read_text().splitlines()[0]
+    assert head.startswith("wiring,model,condition,heldout,steps_ahead") and "mae_ci95" in head
+
+
+def test_cli_bench_wiring_with_seeds_prints_the_table(tmp_path, capsys):
+    from neurocast.cli import main
+    from neurocast.data import save_dataset
+
+    con = random_connectome(12, 3, seed=0)
+    x = np.random.default_rng(0).standard_normal((200, 12)).cumsum(axis=0).astype(np.float32)
+    path = tmp_path / "d.zarr"
+    save_dataset(make_dataset(x, dt_s=0.5, neuron=con.names), path, connectome=con)
+    argv = ["bench", str(path), "--models", "connectome-linear,naive", "--wiring", "true,rewired", "--seeds", "2",
+            "--context", "4", "--horizon", "4", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line for line in out.splitlines()}
+    assert "±" in rows[("connectome-linear", "rewired")] and "±" not in rows[("connectome-linear", "true")]
+    assert ("naive", "–") in rows
+    assert main([*argv, "--overwrite", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)["wiring"]
+    cell = table["connectome-linear"]["rewired"]["train step 1"]
+    assert cell["n_seeds"] == 2 and cell["ci95"] > 0
+    assert table["connectome-linear"]["true"]["train mean"]["ci95"] is None
+
+
+def test_a_seeded_copy_keeps_the_connectome_and_offsets_the_draw(data):
+    from neurocast.bench._seeds import is_seeded, seeded
+    from neurocast.models import ConnectomeLinearConfig, ConnectomeLinearForecaster
+
+    con, _ = data
+    rewired = ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring="rewired", seed=5), connectome=con)
+    copy = seeded(rewired, 2)
+    assert copy.connectome is con and copy.cfg.seed == 7 and copy.cfg.wiring == "rewired" and copy.name == rewired.name
+    assert is_seeded(rewired)
+    assert not is_seeded(ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring="true"), connectome=con))
+    assert not is_seeded(ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring="none"), connectome=con))

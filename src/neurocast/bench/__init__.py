@@ -43,7 +43,14 @@ from neurocast.bench._scorecard import (
 )
 from neurocast.bench._seeds import learned_names
 from neurocast.bench._statistics import merge_statistics, read_statistics, write_statistics
-from neurocast.bench._wiring import flatten_wiring, run_wirings, wiring_table, with_wiring
+from neurocast.bench._wiring import (
+    flatten_wiring,
+    format_cell,
+    run_wirings,
+    wiring_cells,
+    wiring_table,
+    with_wiring,
+)
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -61,6 +68,7 @@ __all__ = [
     "evaluate",
     "evaluate_on_cluster",
     "flatten_wiring",
+    "format_cell",
     "image_tag",
     "learned_names",
     "merge_statistics",
@@ -78,6 +86,7 @@ __all__ = [
     "seed_interval",
     "stack_scorecards",
     "summary_table",
+    "wiring_cells",
     "wiring_table",
     "with_wiring",
     "write_report",
