@@ -169,3 +169,34 @@ def test_a_seeded_copy_keeps_the_connectome_and_offsets_the_draw(data):
     assert is_seeded(rewired)
     assert not is_seeded(ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring="true"), connectome=con))
     assert not is_seeded(ConnectomeLinearForecaster(4, ConnectomeLinearConfig(wiring="none"), connectome=con))
+
+
+def test_cli_wiring_saves_and_loads_every_control(tmp_path, capsys):
+    """--save-models with --wiring: one file per learned model, control and seed in one folder;
+    --load-models reproduces the scorecard exactly; a mismatched dataset fails with exit 2."""
+    pytest.importorskip("torch")
+    from neurocast.cli import main
+    from neurocast.data import save_dataset
+
+    con = random_connectome(12, 3, seed=0)
+    x = np.random.default_rng(0).standard_normal((200, 12)).cumsum(axis=0).astype(np.float32)
+    path = tmp_path / "d.zarr"
+    save_dataset(make_dataset(x, dt_s=0.5, neuron=con.names, source="walk"), path, connectome=con)
+    common = ["--models", "connectome-rate,connectome-linear", "--wiring", "true,permuted,lowrank", "--seeds", "2",
+              "--context", "4", "--horizon", "4", "--json", "-q", "--no-realism"]
+    models = tmp_path / "models"
+    assert main(["bench", str(path), *common, "--max-steps", "5", "--out", str(tmp_path / "a"),
+                 "--save-models", str(models)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in models.iterdir()) == sorted(
+        f"connectome-rate{w}-seed{k}.pt" for w in ("", "-lowrank", "-permuted") for k in (0, 1))
+    assert main(["bench", str(path), *common, "--out", str(tmp_path / "b"), "--load-models", str(models)]) == 0
+    capsys.readouterr()
+    a, b = read_scorecard(tmp_path / "a" / "scorecard.nc"), read_scorecard(tmp_path / "b" / "scorecard.nc")
+    np.testing.assert_array_equal(a["score_by_seed"].values, b["score_by_seed"].values)
+    other = tmp_path / "e.zarr"
+    save_dataset(make_dataset(x[:, :11], dt_s=0.5, neuron=con.names[:11], source="walk"), other,
+                 connectome=con.subnetwork(np.arange(12) < 11))
+    assert main(["bench", str(other), *common, "--out", str(tmp_path / "c"), "--load-models", str(models)]) == 2
+    err = capsys.readouterr().err
+    assert "fitted on another dataset" in err and "n_neurons: 12 (fitted) vs 11 (given)" in err

@@ -79,8 +79,9 @@ def seeded(model: Forecaster, seed: int, *, device: str | None = None,
 
 
 def model_file(folder, name: str, seed: int) -> Path:
-    """Where ``--save-models`` puts (and ``--load-models`` finds) model ``name`` trained with ``seed``."""
-    return Path(folder) / f"{name}-seed{int(seed)}.pt"
+    """Where ``--save-models`` puts (and ``--load-models`` finds) model ``name`` trained with
+    ``seed``: ``NAME-seedK.pt``, a control's ':' as '-' (``connectome-rate-permuted-seed0.pt``)."""
+    return Path(folder) / f"{name.replace(':', '-')}-seed{int(seed)}.pt"
 
 
 def save_seeded(model: LearnedForecaster, folder, seed: int, dataset) -> Path:

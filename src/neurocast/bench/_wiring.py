@@ -82,6 +82,9 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     Returns a BenchResult whose scorecard has dims (wiring, model, condition, steps_ahead,
     metric); summary: {wiring: {model: ...}}; the report shows the flattened scorecard
     (``flatten_wiring``) and a model × wiring table. Files as run_benchmark's (no statistics.nc).
+    bench may hold ``seeds`` (a random control is drawn anew per seed, see ``run_benchmark``)
+    and ``save_models`` / ``load_models``: one folder for every wiring, a learned model under a
+    control saved as e.g. ``connectome-rate-permuted-seed0.pt`` (``model_file``).
     """
     wirings = list(dict.fromkeys(wirings))
     if not wirings:
@@ -93,9 +96,6 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     if not wired:
         raise ConfigError("--wiring needs a model that uses the wiring",
                           "add one, e.g. --models connectome-linear,connectome-rate")
-    if bench.get("save_models") is not None or bench.get("load_models") is not None:
-        raise ConfigError("--save-models and --load-models do not go with --wiring (one model per wiring)",
-                          "leave out --wiring to save or load models")
     if out_dir is not None:
         _output_folder(out_dir, create=False)
     notes: list[str] = []

@@ -49,9 +49,11 @@ def _pm(mean, half) -> str:
 
 
 def training_table(card) -> dict:
-    """Per learned model: seeds, mean training wall time per seed (s), mean epochs, parameters."""
+    """Per learned model (and wiring control, as ``NAME:WIRING``): seeds, mean training wall time
+    per seed (s), mean epochs, parameters."""
     if "train_s" not in card:
         return {}
+    card = flatten_wiring(card)
     out = {}
     for m in card["model"].values.tolist():
         train_s = card["train_s"].sel(model=m).values
