@@ -200,3 +200,27 @@ def test_cli_wiring_saves_and_loads_every_control(tmp_path, capsys):
     assert main(["bench", str(other), *common, "--out", str(tmp_path / "c"), "--load-models", str(models)]) == 2
     err = capsys.readouterr().err
     assert "fitted on another dataset" in err and "n_neurons: 12 (fitted) vs 11 (given)" in err
+
+
+def test_a_graph_too_dense_to_rewire_fails_before_any_fitting(monkeypatch):
+    """A complete graph (as hcp-rest's structural connectivity) has no degree-preserving
+    rewiring: --wiring ...,rewired fails at once, with the hint to drop it, and fits nothing."""
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+    from neurocast.errors import NeurocastError
+    from neurocast.models import ConnectomeLinearForecaster
+
+    n = 6
+    pre, post = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    off = pre != post
+    con = Connectome.from_edges(pd.DataFrame({"id": np.arange(n), "sign": np.ones(n, int)}),
+                                pre[off], post[off], np.ones(off.sum()))
+    x = np.random.default_rng(0).standard_normal((200, n)).astype(np.float32)
+    ds = make_dataset(x, dt_s=0.5, neuron=con.names)
+    fits = []
+    monkeypatch.setattr(ConnectomeLinearForecaster, "fit", lambda self, *a: fits.append(self.cfg.wiring))
+    with pytest.raises(NeurocastError, match="'rewired' control cannot be drawn") as err:
+        run_wirings(ds, wirings=["true", "permuted", "rewired"], models=["connectome-linear"], horizon=4,
+                    context=4, connectome=con)
+    assert "drop 'rewired'" in err.value.hint and fits == []

@@ -25,6 +25,8 @@ from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._run import BenchResult, _output_folder, run_benchmark
 from neurocast.bench._scorecard import stack_scorecards, summary_table, write_scorecard
+from neurocast.connectome import wiring_control
+from neurocast.data import dataset_connectome
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, Forecaster, parse_model_names
 
@@ -52,6 +54,24 @@ def with_wiring(model: str | Forecaster, wiring: str, *, horizon: int) -> Foreca
     except NeurocastError:  # the config names its controls: this one is not among them
         return None
     return cls(horizon, cfg, connectome=None if isinstance(model, str) else model.connectome)
+
+
+def _check_rewiring(ds, wirings, wired, connectome) -> None:
+    """Draw the 'rewired' control once before any fitting, so that a graph too dense to rewire
+    (e.g. a complete region-level graph) fails at once, not after the other controls were
+    fitted. Raises the control's NeurocastError, with the hint to drop it."""
+    if "rewired" not in wirings:
+        return
+    connectome = connectome if connectome is not None else dataset_connectome(ds)
+    if connectome is None:
+        return  # the models say so when they are built
+    seed = next((m.cfg.seed for m in wired if not isinstance(m, str)), 0)
+    try:
+        wiring_control(connectome, "rewired", seed=seed)
+    except NeurocastError as err:
+        raise type(err)(f"the 'rewired' control cannot be drawn: {err.message}",
+                        "drop 'rewired' from --wiring (a complete graph has no degree-preserving "
+                        "rewiring); 'permuted' remains") from None
 
 
 def _stack_models(cards: Sequence[xr.Dataset]) -> xr.Dataset:
@@ -98,6 +118,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
                           "add one, e.g. --models connectome-linear,connectome-rate")
     if out_dir is not None:
         _output_folder(out_dir, create=False)
+    _check_rewiring(ds, wirings, wired, bench.get("connectome"))
     notes: list[str] = []
     timings: dict = {}
     base = None
