@@ -12,6 +12,7 @@ Public API::
     stack_scorecards(cards, dim, values)   repeated runs as one scorecard with a new dimension
     run_wirings(ds, wirings=..., models=..., horizon=H) -> BenchResult   the wiring experiment:
         connectome models under each wiring control, scorecard with a ``wiring`` dimension
+        (and ``seed`` with seeds=N); wiring_cells / wiring_table: the model × wiring table, mean ± 95 % CI
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
