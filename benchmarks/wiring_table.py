@@ -1,54 +1,43 @@
 """Print the model × wiring results table of docs/connectome-models.md from `bench --wiring`
-scorecards.
+scorecards (with or without `--seeds`).
 
     PYTHONPATH=src python benchmarks/wiring_table.py LABEL=DIR/scorecard.nc [LABEL=...]
 
-For every scorecard: one markdown row per model and wiring, with the MAE at steps 1, 8 and 32
-averaged over the training conditions and over the held-out condition(s), and the mean over
-all steps; a model that does not use the wiring is printed once (its scores are the same
-under every control).
+For every scorecard: one markdown row per model and wiring control, with the MAE at steps 1, 8
+and 32 averaged over the training conditions and over the held-out condition(s), and the mean
+over all steps; with several seeds, the mean over a model's seeds ± the half-width of its 95 %
+confidence interval (``neurocast.bench.wiring_cells``). A model that does not use the wiring is
+printed once (wiring –). A scorecard without a held-out condition gets '–' there.
 """
 
 from __future__ import annotations
 
 import sys
 
-import numpy as np
-
-from neurocast.bench import read_scorecard
+from neurocast.bench import format_cell, read_scorecard, wiring_cells
 
 STEPS = (1, 8, 32)
 
 
-def rows(card, label: str, steps) -> list[str]:
-    held = card["heldout"].values.astype(bool)
-    mae = card["score"].sel(metric="mae")
+def rows(card, label: str, columns) -> list[str]:
     out = []
-    for m in card["model"].values.tolist():
-        per_wiring = mae.sel(model=m)
-        same = all(np.array_equal(per_wiring.isel(wiring=0).values, per_wiring.isel(wiring=k).values,
-                                  equal_nan=True) for k in range(card.sizes["wiring"]))
-        for w in card["wiring"].values.tolist()[:1] if same else card["wiring"].values.tolist():
-            v = per_wiring.sel(wiring=w).values  # (condition, step)
-            if not np.isfinite(v).any():
-                continue
-            cells = []
-            for mask in (~held, held):
-                cells += [f"{np.nanmean(v[mask, s - 1]):.4f}" for s in steps]
-                cells.append(f"{np.nanmean(v[mask]):.4f}")
-            out.append(f"| {label} | {m} | {'–' if same else w} | " + " | ".join(cells) + " |")
+    for m, by_wiring in wiring_cells(card, steps=STEPS).items():
+        for w, cells in by_wiring.items():
+            values = [format_cell(*cells[c][:2]) if c in cells else "–" for c in columns]
+            seeds = max(v[2] for v in cells.values())
+            out.append(f"| {label} | {m} | {w} | {seeds} | " + " | ".join(values) + " |")
     return out
 
 
 def main() -> None:
     cards = [(arg.split("=", 1)[0], read_scorecard(arg.split("=", 1)[1])) for arg in sys.argv[1:]]
     steps = [s for s in STEPS if s <= min(c.sizes["steps_ahead"] for _, c in cards)]
-    head = " | ".join([f"train step {s}" for s in steps] + ["train mean"]
-                      + [f"held-out step {s}" for s in steps] + ["held-out mean"])
-    print(f"| run | model | wiring | {head} |")
-    print("|" + "---|" * (3 + 2 * (len(steps) + 1)))
+    columns = [(g, s) for g in ("train", "held-out") for s in [*steps, "mean"]]
+    head = " | ".join(f"{g} {'mean' if s == 'mean' else f'step {s}'}" for g, s in columns)
+    print(f"| run | model | wiring | seeds | {head} |")
+    print("|" + "---|" * (4 + len(columns)))
     for label, card in cards:
-        for line in rows(card, label, steps):
+        for line in rows(card, label, columns):
             print(line)
 
 

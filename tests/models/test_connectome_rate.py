@@ -130,3 +130,33 @@ def test_bad_use_is_reported():
         ConnectomeRateConfig(wiring="shuffled")
     with pytest.raises(ConfigError, match="tau_frames"):
         ConnectomeRateConfig(tau_frames=0.5)
+
+
+@pytest.mark.parametrize("wiring", ["permuted", "lowrank"])
+def test_save_then_load_gives_identical_forecasts_without_the_connectome(wiring, tmp_path):
+    """A saved connectome-rate carries its drawn graph (or low-rank factors), held-out neurons
+    and stimulus inputs: loaded without any connectome, it forecasts exactly as fitted."""
+    from neurocast.data import make_dataset
+    from neurocast.models.deep import load_model, save_model
+
+    c, x = _coupled(n=30, t=300)
+    stim = (np.arange(300) % 20 < 3).astype(np.float32)[:, None]
+    x = x + stim  # a stimulus the network takes as an input
+    ds = make_dataset(x, dt_s=0.5, neuron=c.names, stimulus=stim, covariate=["pulse"], source="coupled", seed=0)
+    proto = get_protocol("single", frames=len(x), context=3, horizon=4, heldout_neurons=0.2, neuron_seed=1)
+    train, val = (segments_for(ds["traces"], proto, s, stimulus=ds["stimulus"]) for s in ("train", "val"))
+    m = ConnectomeRateForecaster(4, _fast(wiring, seed=0, max_steps=20), connectome=c).fit(train, val)
+    back = load_model(save_model(m, tmp_path / "rate.pt", dataset=ds), dataset=ds)
+    assert back.connectome is None and back.name == f"connectome-rate:{wiring}"
+    np.testing.assert_array_equal(back.hidden, m.hidden)
+    assert back.n_edges == m.n_edges and back.n_parameters == m.n_parameters
+    test = segments_for(ds["traces"], proto, "test", stimulus=ds["stimulus"])[0]
+    first, ctx, _ = next(test.windows(test.load(), 16))
+    meta = test.meta(first, ctx.shape[0])
+    np.testing.assert_array_equal(back.predict(ctx, meta), m.predict(ctx, meta))
+    with pytest.raises(FormatError, match="held-out neurons"):  # fitted for another draw of them
+        other = get_protocol("single", frames=len(x), context=3, horizon=4, heldout_neurons=0.2, neuron_seed=7)
+        back.predict(ctx, segments_for(ds["traces"], other, "test", stimulus=ds["stimulus"])[0].meta(first, len(ctx)))
+    renamed = ds.assign_coords(neuron=[f"m{i}" for i in range(30)])
+    with pytest.raises(FormatError, match="neuron_sha1"):
+        load_model(tmp_path / "rate.pt", dataset=renamed)

@@ -12,6 +12,7 @@ Public API::
     stack_scorecards(cards, dim, values)   repeated runs as one scorecard with a new dimension
     run_wirings(ds, wirings=..., models=..., horizon=H) -> BenchResult   the wiring experiment:
         connectome models under each wiring control, scorecard with a ``wiring`` dimension
+        (and ``seed`` with seeds=N); wiring_cells / wiring_table: the model × wiring table, mean ± 95 % CI
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
@@ -43,7 +44,14 @@ from neurocast.bench._scorecard import (
 )
 from neurocast.bench._seeds import learned_names
 from neurocast.bench._statistics import merge_statistics, read_statistics, write_statistics
-from neurocast.bench._wiring import flatten_wiring, run_wirings, wiring_table, with_wiring
+from neurocast.bench._wiring import (
+    flatten_wiring,
+    format_cell,
+    run_wirings,
+    wiring_cells,
+    wiring_table,
+    with_wiring,
+)
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -61,6 +69,7 @@ __all__ = [
     "evaluate",
     "evaluate_on_cluster",
     "flatten_wiring",
+    "format_cell",
     "image_tag",
     "learned_names",
     "merge_statistics",
@@ -78,6 +87,7 @@ __all__ = [
     "seed_interval",
     "stack_scorecards",
     "summary_table",
+    "wiring_cells",
     "wiring_table",
     "with_wiring",
     "write_report",

@@ -41,7 +41,7 @@ from neurocast.data._schema import as_str
 from neurocast.data._windows import finite_segments
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
-from neurocast.models.deep import DEVICES
+from neurocast.models.deep import DEVICES, LearnedForecaster
 
 __all__ = ["DEFAULT_MODELS", "NAN_POLICIES", "BenchResult", "neuron_groups", "run_benchmark"]
 
@@ -187,8 +187,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     by the workers; no mask, NaN skipping, left-out neurons or folds); the scorecard is
     identical bit for bit, and each model's evaluate_s is the time of the one evaluation of all models.
     seeds: train every learned forecaster (``models.deep``) with seeds 0..seeds−1 (its
-    ``TrainConfig.seed`` is replaced); deterministic models (the baselines) are fitted and scored
-    once, as seed 0. The scorecard then has ``score_by_seed`` (model, seed, condition,
+    ``TrainConfig.seed`` is replaced), and fit a connectome model under a random wiring control
+    ('permuted', 'rewired') once per seed, seed k drawing the control with its config's seed + k;
+    deterministic models (the baselines, connectome-linear under 'true' or 'none') are fitted
+    and scored once, as seed 0. The scorecard then has ``score_by_seed`` (model, seed, condition,
     steps_ahead, metric; NaN where a model did not run), ``score`` = the mean over a model's
     seeds, ``score_ci`` = its 95 % CI half-width (Student's t over seeds, NaN for one seed),
     ``n_seeds`` (model,), and per learned model and seed ``train_s``, ``epochs``, ``steps``,
@@ -267,18 +269,19 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     templates = {name: given[name] if name in given else get_model(name, horizon=horizon) for name in names}
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
-        for name, m in templates.items() if is_seeded(m) for k in range(seeds)}
+        for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
     for name in names:
         template = templates[name]
-        learned = is_seeded(template)
+        learned = isinstance(template, LearnedForecaster)
+        repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
         members, per_seed = [], []
-        for k in range(seeds if learned else 1):
+        for k in range(seeds if repeated else 1):
             per_fold = []
             for p in folds:
                 if learned and load_models is not None:
                     model = loaded.pop((name, k))
-                elif learned:
+                elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
@@ -292,7 +295,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     save_seeded(model, save_models, k, ds)
                 t1 = time.perf_counter()
                 if client is None:
-                    label = f"{name} seed {k}" if learned and seeds > 1 else name
+                    label = f"{name} seed {k}" if repeated and seeds > 1 else name
                     per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
                                              group_names=group_names, statistics=statistics,
                                              batch_windows=batch_windows, skip_frames=bad_frames, label=label))
@@ -353,7 +356,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         out = _output_folder(out_dir, create=True)
         files.update(write_scorecard(card, out))
         files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
-        for k in range(1, seeds):  # the other seeds of the learned models, one file each
+        for k in range(1, seeds):  # the other seeds of the seeded models, one file each
             if runs[k]:
                 files[f"statistics_seed{k}"] = write_statistics(runs[k], proto, out / f"statistics-seed{k}.nc")
         files["mae_curves"] = plot_mae_curves(card, out / "mae_curves.png")
@@ -386,8 +389,8 @@ def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, P
 #: What the seed dimension means (scorecard attr ``seeds_note``, shown in reports).
 SEEDS_NOTE = ("learned models are trained once per seed 0..N-1 and their scores are the mean over "
               "seeds, ± the half-width of the 95 % confidence interval of that mean (Student's t with "
-              "N-1 degrees of freedom: t(0.975, N-1) · sd / sqrt(N)); baselines are deterministic and "
-              "run once (seed 0)")
+              "N-1 degrees of freedom: t(0.975, N-1) · sd / sqrt(N)); a random wiring control "
+              "(permuted, rewired) is drawn anew per seed; baselines are deterministic and run once (seed 0)")
 
 
 def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds) -> None:

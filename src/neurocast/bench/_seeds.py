@@ -2,8 +2,11 @@
 scorecards of several runs stacked along a dimension (``seed``) with the mean and 95 % CI.
 
 A learned forecaster (``models.deep.LearnedForecaster``) is trained once per seed 0..N−1
-(``TrainConfig.seed``); every other forecaster is deterministic and is fitted and scored once,
-under seed 0 (its scores at the other seeds are NaN, its ``n_seeds`` is 1).
+(``TrainConfig.seed``). A connectome model under a randomly drawn wiring control ('permuted',
+'rewired') is fitted once per seed too, seed k drawing the control with its config's
+``seed`` + k, so that the CI covers the draw of the control. Every other forecaster is
+deterministic and is fitted and scored once, under seed 0 (its scores at the other seeds are
+NaN, its ``n_seeds`` is 1).
 
 Runs along any dimension (seeds here; wirings or folds could be stacked the same way) are
 combined by ``stack_runs``: each run's scorecard is built as usual, the cards are concatenated
@@ -25,16 +28,27 @@ from neurocast.errors import ConfigError, FormatError
 from neurocast.models import MODELS, Forecaster
 from neurocast.models.deep import LearnedForecaster, load_model, save_model
 
-__all__ = ["ENSEMBLE_VARIABLES", "add_ensembles", "add_training", "is_seeded", "load_seeded", "model_file", "save_seeded", "seeded", "stack_runs"]
+__all__ = ["ENSEMBLE_VARIABLES", "RANDOM_WIRINGS", "add_ensembles", "add_training", "is_seeded", "load_seeded",
+           "model_file", "save_seeded", "seeded", "stack_runs"]
 
 
 #: Scorecard variables (model, condition, steps_ahead) of seed ensembles (``ensemble_scores``).
 ENSEMBLE_VARIABLES = ("ensemble_mae", "crps", "spread", "skill", "spread_skill")
 
 
+#: Wiring controls drawn at random: a model under one of them is fitted once per seed.
+RANDOM_WIRINGS = ("permuted", "rewired")
+
+
+def _random_wiring(model: Forecaster) -> bool:
+    cfg = getattr(model, "cfg", None)
+    return getattr(cfg, "wiring", None) in RANDOM_WIRINGS and hasattr(cfg, "seed")
+
+
 def is_seeded(model: Forecaster) -> bool:
-    """True for forecasters whose fit depends on a seed (trained ones), False for deterministic ones."""
-    return isinstance(model, LearnedForecaster)
+    """True for forecasters whose fit depends on the seed: trained ones, and connectome models
+    under a randomly drawn wiring control (``RANDOM_WIRINGS``); False for deterministic ones."""
+    return isinstance(model, LearnedForecaster) or _random_wiring(model)
 
 
 def learned_names(names) -> list[str]:
@@ -45,21 +59,29 @@ def learned_names(names) -> list[str]:
 
 def seeded(model: Forecaster, seed: int, *, device: str | None = None,
            max_steps: int | None = None) -> Forecaster:
-    """A new, unfitted copy of a learned ``model`` trained with ``seed`` (and optionally another
-    device, 'auto' / 'cpu' / 'cuda', and a cap on training steps). Raises ConfigError (via
-    ``TrainConfig``) for a bad device or cap."""
-    changes = {"seed": int(seed)}
-    if device is not None:
-        changes["device"] = device
-    if max_steps is not None:
-        changes["max_steps"] = int(max_steps)
-    train = dataclasses.replace(model.cfg.train, **changes)
-    return type(model)(horizon=model.horizon, cfg=dataclasses.replace(model.cfg, train=train))
+    """A new, unfitted copy of a seeded ``model`` (``is_seeded``) for run ``seed``: a learned
+    model trained with ``seed`` (and optionally another device, 'auto' / 'cpu' / 'cuda', and a
+    cap on training steps); a random wiring control drawn with the config's ``seed`` + ``seed``.
+    A connectome model keeps its connectome. Raises ConfigError (via ``TrainConfig``) for a bad
+    device or cap."""
+    changes = {}
+    if _random_wiring(model):
+        changes["seed"] = int(model.cfg.seed) + int(seed)
+    if isinstance(model, LearnedForecaster):
+        train = {"seed": int(seed)}
+        if device is not None:
+            train["device"] = device
+        if max_steps is not None:
+            train["max_steps"] = int(max_steps)
+        changes["train"] = dataclasses.replace(model.cfg.train, **train)
+    extra = {"connectome": model.connectome} if getattr(model, "needs_connectome", False) else {}
+    return type(model)(horizon=model.horizon, cfg=dataclasses.replace(model.cfg, **changes), **extra)
 
 
 def model_file(folder, name: str, seed: int) -> Path:
-    """Where ``--save-models`` puts (and ``--load-models`` finds) model ``name`` trained with ``seed``."""
-    return Path(folder) / f"{name}-seed{int(seed)}.pt"
+    """Where ``--save-models`` puts (and ``--load-models`` finds) model ``name`` trained with
+    ``seed``: ``NAME-seedK.pt``, a control's ':' as '-' (``connectome-rate-permuted-seed0.pt``)."""
+    return Path(folder) / f"{name.replace(':', '-')}-seed{int(seed)}.pt"
 
 
 def save_seeded(model: LearnedForecaster, folder, seed: int, dataset) -> Path:

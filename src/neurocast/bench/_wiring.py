@@ -21,13 +21,16 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._run import BenchResult, _output_folder, run_benchmark
 from neurocast.bench._scorecard import stack_scorecards, summary_table, write_scorecard
+from neurocast.connectome import wiring_control
+from neurocast.data import dataset_connectome
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, Forecaster, parse_model_names
 
-__all__ = ["flatten_wiring", "run_wirings", "wiring_table", "with_wiring"]
+__all__ = ["flatten_wiring", "format_cell", "run_wirings", "wiring_cells", "wiring_table", "with_wiring"]
 
 #: Steps ahead shown in the wiring table of the report (those within the horizon).
 TABLE_STEPS = (1, 8, 32)
@@ -53,13 +56,31 @@ def with_wiring(model: str | Forecaster, wiring: str, *, horizon: int) -> Foreca
     return cls(horizon, cfg, connectome=None if isinstance(model, str) else model.connectome)
 
 
+def _check_rewiring(ds, wirings, wired, connectome) -> None:
+    """Draw the 'rewired' control once before any fitting, so that a graph too dense to rewire
+    (e.g. a complete region-level graph) fails at once, not after the other controls were
+    fitted. Raises the control's NeurocastError, with the hint to drop it."""
+    if "rewired" not in wirings:
+        return
+    connectome = connectome if connectome is not None else dataset_connectome(ds)
+    if connectome is None:
+        return  # the models say so when they are built
+    seed = next((m.cfg.seed for m in wired if not isinstance(m, str)), 0)
+    try:
+        wiring_control(connectome, "rewired", seed=seed)
+    except NeurocastError as err:
+        raise type(err)(f"the 'rewired' control cannot be drawn: {err.message}",
+                        "drop 'rewired' from --wiring (a complete graph has no degree-preserving "
+                        "rewiring); 'permuted' remains") from None
+
+
 def _stack_models(cards: Sequence[xr.Dataset]) -> xr.Dataset:
     """Scorecards of the same dataset and protocol, with different models, as one."""
     cards = [c for c in cards if c is not None]
     if len(cards) == 1:
         return cards[0]
     out = xr.concat(cards, dim="model", data_vars="minimal", coords="minimal", compat="override",
-                    combine_attrs="override")
+                    join="outer", combine_attrs="override")  # a card without seeds 1.. is NaN there
     models = {}
     for c in cards:
         models.update(_models_attr(c))
@@ -81,6 +102,9 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     Returns a BenchResult whose scorecard has dims (wiring, model, condition, steps_ahead,
     metric); summary: {wiring: {model: ...}}; the report shows the flattened scorecard
     (``flatten_wiring``) and a model × wiring table. Files as run_benchmark's (no statistics.nc).
+    bench may hold ``seeds`` (a random control is drawn anew per seed, see ``run_benchmark``)
+    and ``save_models`` / ``load_models``: one folder for every wiring, a learned model under a
+    control saved as e.g. ``connectome-rate-permuted-seed0.pt`` (``model_file``).
     """
     wirings = list(dict.fromkeys(wirings))
     if not wirings:
@@ -92,11 +116,9 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     if not wired:
         raise ConfigError("--wiring needs a model that uses the wiring",
                           "add one, e.g. --models connectome-linear,connectome-rate")
-    if bench.get("save_models") is not None or bench.get("load_models") is not None:
-        raise ConfigError("--save-models and --load-models do not go with --wiring (one model per wiring)",
-                          "leave out --wiring to save or load models")
     if out_dir is not None:
         _output_folder(out_dir, create=False)
+    _check_rewiring(ds, wirings, wired, bench.get("connectome"))
     notes: list[str] = []
     timings: dict = {}
     base = None
@@ -160,35 +182,74 @@ def flatten_wiring(card: xr.Dataset) -> xr.Dataset:
                      combine_attrs="override")
 
 
-def wiring_table(card: xr.Dataset, metric: str = "mae") -> str:
-    """HTML: one row per model, columns wiring × (training conditions, held-out condition) ×
-    steps (1, 8, 32 within the horizon); the best control per model and column in bold."""
+def wiring_cells(card: xr.Dataset, metric: str = "mae", steps=TABLE_STEPS) -> dict:
+    """The numbers of the model × wiring table: for every model and wiring control it has,
+    {(group, step): (mean, ci, n)} with group 'train' (training conditions) or 'held-out'
+    (held-out conditions, if any), step one of ``steps`` within the horizon or 'mean' (over all
+    steps 1..H). mean: averaged over the group's conditions; with several seeds
+    (``score_by_seed``), the mean over the seeds a model ran of each seed's value, ci the 95 %
+    CI half-width of that mean (``seed_interval``; NaN for one seed) and n the seed count.
+
+    Returns {model: {wiring: cells}} in the scorecard's order; a model whose scores do not
+    depend on the wiring (the black boxes) is listed once, under wiring '–'. A scorecard
+    without ``wiring`` counts as one wiring 'true'.
+    """
+    if "wiring" not in card.dims:
+        card = card.expand_dims(wiring=["true"])
     h = int(card.sizes["steps_ahead"])
-    steps = [s for s in TABLE_STEPS if s <= h]
+    columns = [s for s in steps if s <= h] + ["mean"]
     held = card["heldout"].values.astype(bool)
     groups = [("train", ~held)] + ([("held-out", held)] if held.any() else [])
-    wirings = card["wiring"].values.tolist()
-    cols = [(w, g, s) for g, _ in groups for s in steps for w in wirings]
-    score = card["score"].sel(metric=metric)
-    head1 = "".join(f'<th colspan="{len(wirings)}">{g} step {s}</th>' for g, _ in groups for s in steps)
-    head2 = "".join(f"<th>{html.escape(w)}</th>" for _ in groups for _ in steps for w in wirings)
-    rows = []
-    for m in card["model"].values.tolist():
-        vals = {}
-        for w, g, s in cols:
-            mask = dict(groups)[g]
-            v = score.sel(model=m, wiring=w, steps_ahead=s).values[mask]
-            v = v[np.isfinite(v)]
-            vals[(w, g, s)] = float(v.mean()) if v.size else np.nan
-        cells = []
-        for w, g, s in cols:
-            v = vals[(w, g, s)]
-            group = [vals[(w2, g, s)] for w2 in wirings if np.isfinite(vals[(w2, g, s)])]
-            best = np.isfinite(v) and len(set(group)) > 1 and v == min(group)
-            text = "–" if not np.isfinite(v) else f"{v:.4g}"
-            cells.append(f"<td>{'<b>' + text + '</b>' if best else text}</td>")
-        rows.append(f"<tr><td>{html.escape(m)}</td>{''.join(cells)}</tr>")
+    multi = "score_by_seed" in card and int(card.sizes.get("seed", 1)) > 1
+    source = card["score_by_seed"] if multi else card["score"].expand_dims(seed=[0], axis=2)
+    values = source.sel(metric=metric).transpose("wiring", "model", "seed", "condition", "steps_ahead").values
+    wirings = [str(w) for w in card["wiring"].values.tolist()]
+    out: dict = {}
+    for i, m in enumerate(card["model"].values.tolist()):
+        v = values[:, i]  # (wiring, seed, condition, step)
+        same = all(np.array_equal(v[0], v[k], equal_nan=True) for k in range(1, v.shape[0]))
+        out[m] = {}
+        for k, w in enumerate(wirings[:1] if same else wirings):
+            if not np.isfinite(v[k]).any():
+                continue  # no such control for this model
+            seeds = v[k][np.isfinite(v[k]).any(axis=(1, 2))]  # (seed, condition, step), seeds run
+            cells = {}
+            for g, mask in groups:
+                for col in columns:
+                    per_seed = seeds[:, mask].mean(axis=(1, 2)) if col == "mean" else seeds[:, mask, col - 1].mean(axis=1)
+                    mean, ci = seed_interval(per_seed)
+                    cells[(g, col)] = (float(mean), float(ci), int(per_seed.size))
+            out[m]["–" if same else w] = cells
+    return out
+
+
+def format_cell(mean: float, ci: float, digits: int = 4) -> str:
+    """'mean ± ci' (``digits`` decimals), the mean alone without an interval, '–' for NaN."""
+    if not np.isfinite(mean):
+        return "–"
+    return f"{mean:.{digits}f}" if not np.isfinite(ci) else f"{mean:.{digits}f} ± {ci:.{digits}f}"
+
+
+def wiring_table(card: xr.Dataset, metric: str = "mae") -> str:
+    """HTML: one row per model and wiring control (``wiring_cells``), columns (training
+    conditions, held-out condition) × (steps 1, 8, 32 within the horizon, mean over steps);
+    mean ± 95 % CI over seeds where a model ran several; the lowest mean of each column in bold."""
+    cells = wiring_cells(card, metric)
+    cols = list(next(iter(next(iter(cells.values())).values())))
+    best = {c: min(v[c][0] for rows in cells.values() for v in rows.values()) for c in cols}
+    head = "".join(f"<th>{g} {'mean' if s == 'mean' else f'step {s}'}</th>" for g, s in cols)
+    body = []
+    for m, rows in cells.items():
+        for w, row in rows.items():
+            tds = []
+            for c in cols:
+                text = html.escape(format_cell(*row[c][:2]))
+                tds.append(f"<td>{'<b>' + text + '</b>' if row[c][0] == best[c] else text}</td>")
+            body.append(f"<tr><td>{html.escape(m)}</td><td>{html.escape(w)}</td>{''.join(tds)}</tr>")
+    seeds = "score_by_seed" in card and int(card.sizes.get("seed", 1)) > 1
     return (f"<p>{metric.upper()} per model and wiring control, averaged over the conditions of each "
-            "group; models that do not use the wiring have the same value under every control. "
-            "Bold: the best control of a model.</p>"
-            f"<table><tr><th rowspan=2>model</th>{head1}</tr><tr>{head2}</tr>{''.join(rows)}</table>")
+            "group; a model that does not use the wiring has one row (wiring –). "
+            + ("Mean over seeds ± the half-width of its 95 % confidence interval (Student's t); a "
+               "deterministic model ran once and has no interval. " if seeds else "")
+            + "Bold: the lowest of a column.</p>"
+            f"<table><tr><th>model</th><th>wiring</th>{head}</tr>{''.join(body)}</table>")

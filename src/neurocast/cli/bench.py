@@ -12,7 +12,15 @@ import numpy as np
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast._memory import format_bytes
-from neurocast.bench import SEED_KEYS, flatten_wiring, learned_names, run_benchmark, run_wirings
+from neurocast.bench import (
+    SEED_KEYS,
+    flatten_wiring,
+    format_cell,
+    learned_names,
+    run_benchmark,
+    run_wirings,
+    wiring_cells,
+)
 from neurocast.catalog import open_dataset, resolve
 from neurocast.cli._output import check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
@@ -41,9 +49,11 @@ def _pm(mean, half) -> str:
 
 
 def training_table(card) -> dict:
-    """Per learned model: seeds, mean training wall time per seed (s), mean epochs, parameters."""
+    """Per learned model (and wiring control, as ``NAME:WIRING``): seeds, mean training wall time
+    per seed (s), mean epochs, parameters."""
     if "train_s" not in card:
         return {}
+    card = flatten_wiring(card)
     out = {}
     for m in card["model"].values.tolist():
         train_s = card["train_s"].sel(model=m).values
@@ -78,6 +88,36 @@ def format_seeds(summary: dict, card) -> str | None:
     lines.append("mean over seeds ± 95 % CI (Student's t); crps, spread/skill: the seeds as an ensemble; "
                  "baselines are deterministic and run once")
     return "\n".join(lines)
+
+
+def _column(key) -> str:
+    group, step = key
+    return f"{group} {'mean' if step == 'mean' else f'step {step}'}"
+
+
+def format_wiring(card) -> str:
+    """The model × wiring MAE table (``wiring_cells``) as aligned text: mean ± 95 % CI over seeds."""
+    cells = wiring_cells(card)
+    rows = [(m, w, [format_cell(*row[c][:2]) for c in row]) for m, by_w in cells.items() for w, row in by_w.items()]
+    heads = [_column(c) for c in next(iter(next(iter(cells.values())).values()))]
+    mw = max(len("model"), *(len(r[0]) for r in rows))
+    ww = max(len("wiring"), *(len(r[1]) for r in rows))
+    cw = [max(len(h), *(len(r[2][k]) for r in rows)) for k, h in enumerate(heads)]
+    lines = [f"{'model':<{mw}}  {'wiring':<{ww}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, cw, strict=True))]
+    lines += [f"{m:<{mw}}  {w:<{ww}}  " + "  ".join(f"{c:>{x}}" for c, x in zip(vals, cw, strict=True))
+              for m, w, vals in rows]
+    if "score_by_seed" in card and int(card.sizes.get("seed", 1)) > 1:
+        lines.append("MAE, mean over seeds ± 95 % CI (Student's t); one value: a deterministic model, run once")
+    return "\n".join(lines)
+
+
+def _wiring_json(card) -> dict:
+    """{model: {wiring: {column: {"mean", "ci95", "n_seeds"}}}} of ``wiring_cells`` (None for NaN)."""
+    def num(v):
+        return v if math.isfinite(v) else None
+
+    return {m: {w: {_column(c): {"mean": num(v[0]), "ci95": num(v[1]), "n_seeds": v[2]} for c, v in row.items()}
+                for w, row in by_w.items()} for m, by_w in wiring_cells(card).items()}
 
 
 def _group_summary(card) -> dict | None:
@@ -182,13 +222,13 @@ def _print(result, args) -> None:
             "seeds": args.seeds, "training": training_table(result.scorecard),
             "files": {k: str(v) for k, v in result.files.items()},
             "notes": list(result.notes), "nan": args.nan,
+            **({"wiring": _wiring_json(result.scorecard)} if "wiring" in result.scorecard.dims else {}),
             "n_windows_skipped": dict(zip(result.scorecard["condition"].values.tolist(),
                                           result.scorecard["n_windows_skipped"].values.tolist(), strict=True)),
         })
     elif "wiring" in result.scorecard.dims:
-        for wiring, table in result.summary.items():
-            print(f"wiring: {wiring}")
-            print(format_summary(table))
+        print(format_wiring(result.scorecard))
+        print(f"report: {result.files['report']}")
     else:
         print(format_summary(result.summary))
         seeds = format_seeds(result.summary, result.scorecard)

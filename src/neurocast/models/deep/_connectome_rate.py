@@ -129,9 +129,6 @@ class ConnectomeRateForecaster(LearnedForecaster):
     def build_net(self, context, n_neurons, n_covariates):
         from neurocast.models.deep._net_rate import RateNet  # imports torch (optional)
 
-        if self.connectome is None or self.hidden is None:
-            raise ConfigError("connectome-rate is rebuilt from its connectome and held-out neurons",
-                              "refit it (saved connectome-rate models cannot be loaded yet)")
         cfg = self.cfg
         rank = 0
         if cfg.wiring == "lowrank":
@@ -146,6 +143,23 @@ class ConnectomeRateForecaster(LearnedForecaster):
         return RateNet(n_neurons, pre, post, w0, (~self.hidden).astype(np.float32), n_covariates,
                        self.horizon, rank=rank, tau_frames=cfg.tau_frames,
                        tau_calcium_frames=cfg.tau_calcium_frames)
+
+    def restore_net(self, shape: dict, state: dict):
+        """The network of a saved model, from its saved state alone: the edges it was trained on
+        (buffers ``pre``, ``post``; under a control, the drawn graph), the low-rank factors'
+        rank, and the held-out neurons (``observed`` 0). No connectome is needed to load it."""
+        from neurocast.models.deep._net_rate import RateNet  # imports torch (optional)
+
+        n = shape["n_neurons"]
+        observed = state["observed"].numpy()
+        rank = int(state["u"].shape[1]) if "u" in state else 0
+        pre, post = state["pre"].numpy(), state["post"].numpy()
+        self.hidden = observed == 0
+        self.uses_stimulus = shape["n_covariates"] > 0
+        self.n_edges = 2 * n * rank if rank else len(pre)
+        return RateNet(n, pre, post, np.zeros(len(pre), np.float32), observed, shape["n_covariates"],
+                       self.horizon, rank=rank, tau_frames=self.cfg.tau_frames,
+                       tau_calcium_frames=self.cfg.tau_calcium_frames)
 
     def prepare(self, net, train):
         """Read-out at each neuron's train mean and s.d.; covariates standardised on train."""

@@ -58,6 +58,12 @@ class LearnedForecaster(Forecaster):
         """A new torch module for this shape (seeded by the caller)."""
         raise NotImplementedError
 
+    def restore_net(self, shape: dict, state: dict):
+        """The torch module to load the saved ``state`` (a state dict) into, for a fitted
+        ``shape`` {context, n_neurons, n_covariates}; also restores what the model set in
+        ``fit`` besides the weights. Default: ``build_net`` of that shape."""
+        return self.build_net(shape["context"], shape["n_neurons"], shape["n_covariates"])
+
     def prepare(self, net, train: WindowStream) -> None:
         """Set data-derived buffers of ``net`` from the train stream before training (optional)."""
 

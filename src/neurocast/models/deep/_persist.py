@@ -41,7 +41,7 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
         identity.update(dataset_identity(dataset))
     payload = {
         "format": FORMAT,
-        "model": model.name,
+        "model": type(model).name,  # the registry name (a wiring control's NAME:WIRING comes from the config)
         "horizon": model.horizon,
         "config": json.dumps(config_to_dict(model.cfg)),
         "shape": json.dumps(model.shape),
@@ -91,7 +91,7 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     model = cls(horizon=int(payload["horizon"]), cfg=cfg)
     shape = json.loads(payload["shape"])
     model.device = resolve_device(device or cfg.train.device)
-    net = model.build_net(shape["context"], shape["n_neurons"], shape["n_covariates"])
+    net = model.restore_net(shape, payload["state"])
     net.load_state_dict(payload["state"])
     model.net = net.to(model.device).eval()
     model.shape, model.dataset = shape, identity
