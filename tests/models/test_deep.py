@@ -198,3 +198,21 @@ def test_forecast_does_not_depend_on_the_memory_layout_of_the_context(name, arch
         a, b = net(x), net(time_major)
     assert a.shape == (5, m.horizon, 7)
     torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_mae_loss_matches_torch_l1_loss_and_its_gradient():
+    import torch
+
+    from neurocast.models.deep._mae_loss import mae_loss
+
+    torch.manual_seed(0)
+    base, target = torch.randn(6, 40), torch.randn(6, 40)
+    target[0, :5] = base[0, :5]  # zero differences: sign 0, as in l1_loss's gradient
+    out = []
+    for loss_fn in (mae_loss, torch.nn.functional.l1_loss):
+        y = base.clone().t().requires_grad_(True)  # a transposed layout, as in training
+        loss = loss_fn(y, target.t())
+        loss.backward()
+        out.append((loss.detach(), y.grad))
+    torch.testing.assert_close(out[0][0], out[1][0], rtol=1e-6, atol=0)
+    assert torch.equal(out[0][1], out[1][1]) and (out[0][1] == 0).sum() == 5
