@@ -160,7 +160,7 @@ class _Tensors:
         self.torch, self.stream, self.device = torch, stream, device
         self.kept: dict[int, tuple] = {}
         self.ar = torch.arange(stream.context + stream.horizon, device=device)
-        self.buffers: dict[tuple, object] = {}
+        self.buffers: dict[str, object] = {}  # "traces" / "stimulus" → reused gather buffer
 
     def block(self, b: int):
         if b in self.kept:
