@@ -12,6 +12,7 @@ process (on a shared machine the CPU rate is the fairer one).
 
     PYTHONPATH=src python benchmarks/train_throughput.py [--steps 400] [--zapbench-steps 3]
         [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench] [--threads 2]
+        [--zapbench-contexts 4,256] [--zapbench-models linear-mae,timemix,tsmixer,population]
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def main() -> None:
     ap.add_argument("--zapbench-steps", type=int, default=3)
     ap.add_argument("--skip-zapbench", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--zapbench-contexts", default="4,256", help="contexts C at ZAPBench size")
+    ap.add_argument("--zapbench-models", default=None, help="models at ZAPBench size (default: --models)")
     args = ap.parse_args()
     names = args.models.split(",")
     print(f"load average at start: {os.getloadavg()}")
@@ -91,9 +94,9 @@ def main() -> None:
         x = np.cumsum(rng.normal(0, 0.05, (t, n)).astype(np.float32), axis=0)
         x -= x.mean(axis=0)
         s = rng.random((t, 26)).astype(np.float32)
-        for c in (4, 256):
+        for c in (int(v) for v in args.zapbench_contexts.split(",")):
             p = get_protocol("single", frames=t, context=c, horizon=32)
-            for name in names:
+            for name in (args.zapbench_models or args.models).split(","):
                 if name == "tide":
                     continue
                 r = measure(name, x, p, s, steps=args.zapbench_steps, warmup=1, threads=args.threads)

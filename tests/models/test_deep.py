@@ -153,3 +153,66 @@ def test_neuron_names_are_used_when_present(sine_data, dd):
     x, _, proto = sine_data
     m = dd.model("linear-mae", max_steps=20).fit(*dd.split(dd.as_traces(x), proto))
     assert "neuron_sha1" in m.dataset and m.dataset["n_neurons"] == x.shape[1]
+
+
+def test_lean_adamw_matches_torch_adamw_bit_for_bit():
+    """The training loop's AdamW gives exactly torch.optim.AdamW(fused=True)'s weights, and skips
+    parameters without a gradient as torch does."""
+    import torch
+
+    from neurocast.models.deep._training import AdamW
+
+    torch.manual_seed(0)
+    init = [torch.randn(5, 3), torch.randn(3, 1), torch.randn(2)]
+    ours = [torch.nn.Parameter(t.clone()) for t in init]
+    ref = [torch.nn.Parameter(t.clone()) for t in init]
+    opt = AdamW(torch, ours, lr=1e-2, weight_decay=1e-3)
+    ref_opt = torch.optim.AdamW(ref, lr=1e-2, weight_decay=1e-3, fused=True)
+    for step in range(30):
+        grads = [torch.randn_like(t) for t in init]
+        for params, o in ((ours, opt), (ref, ref_opt)):
+            o.zero_grad()
+            for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+                if not (i == 2 and step % 3 == 0):  # the last one gets no gradient every 3rd step
+                    p.grad = g.clone()
+            o.step()
+    for a, b, t in zip(ours, ref, init, strict=True):
+        assert torch.equal(a, b) and not torch.equal(a, t)
+
+
+@pytest.mark.parametrize(("name", "arch"), [("linear-mae", None), ("timemix", None),
+                                           ("timemix", {"revin": True}), ("tsmixer", None),
+                                           ("population", None)])
+def test_forecast_does_not_depend_on_the_memory_layout_of_the_context(name, arch, dd):
+    """Training hands nets time-major views; predict hands them contiguous (batch, C, N) arrays."""
+    import torch
+
+    m = dd.model(name, arch=arch)
+    torch.manual_seed(0)
+    net = m.build_net(8, 7, 0)
+    for p in net.parameters():  # away from the zero/mean initialisation: every layer matters
+        torch.nn.init.normal_(p, std=0.3)
+    x = torch.randn(5, 8, 7)
+    time_major = x.transpose(0, 1).contiguous().transpose(0, 1)
+    with torch.no_grad():
+        a, b = net(x), net(time_major)
+    assert a.shape == (5, m.horizon, 7)
+    torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_mae_loss_matches_torch_l1_loss_and_its_gradient():
+    import torch
+
+    from neurocast.models.deep._mae_loss import mae_loss
+
+    torch.manual_seed(0)
+    base, target = torch.randn(6, 40), torch.randn(6, 40)
+    target[0, :5] = base[0, :5]  # zero differences: sign 0, as in l1_loss's gradient
+    out = []
+    for loss_fn in (mae_loss, torch.nn.functional.l1_loss):
+        y = base.clone().t().requires_grad_(True)  # a transposed layout, as in training
+        loss = loss_fn(y, target.t())
+        loss.backward()
+        out.append((loss.detach(), y.grad))
+    torch.testing.assert_close(out[0][0], out[1][0], rtol=1e-6, atol=0)
+    assert torch.equal(out[0][1], out[1][1]) and (out[0][1] == 0).sum() == 5

@@ -1,9 +1,13 @@
 """torch modules of the linear, TSMixer and Time-Mix forecasters (ZAPBench's architectures).
 
 Imported only when a model is built (torch is an optional dependency). Every module maps
-(context (batch, C, neuron), future covariates or None) → forecast (batch, H, neuron) and keeps
-the (batch, time, neuron) layout throughout: mixing along time is a (C × C) matrix applied
-from the left, mixing along neurons a Linear over the last axis, so no transposes are needed.
+(context (batch, C, neuron), future covariates or None) → forecast (batch, H, neuron). Inside,
+they work time-major: the context as a (C, batch · neuron) matrix, so that mixing along time is
+one matrix product from the left (no broadcasting over the batch, whose backward pass copies
+and reduces per-window gradients), and mixing along neurons a Linear over the last axis of the
+(C, batch, neuron) view. The training loop hands the context over as a view of time-major
+memory (no copy); other callers' (batch, C, neuron) arrays are copied once. The forecast is a
+(batch, H, neuron) view of time-major memory.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ class LinearNet(nn.Module):
         self.bias = nn.Parameter(torch.zeros(horizon, 1))
 
     def forward(self, x, future=None):
-        return torch.matmul(self.weight, x) + self.bias
+        b, c, n = x.shape
+        y = torch.addmm(self.bias, self.weight, x.transpose(0, 1).reshape(c, b * n))
+        return y.view(-1, b, n).transpose(0, 1)
 
 
 class MixerNet(nn.Module):
@@ -71,16 +77,20 @@ class MixerNet(nn.Module):
         self.out_w, self.out_b = _time_dense(context, horizon)
 
     def forward(self, x, future=None):
+        b, c, n = x.shape
+        x = x.transpose(0, 1).reshape(c, b * n)  # time-major (C, B·N); a view when x is one
         if self.revin:
-            mean = x.mean(dim=1, keepdim=True)
-            std = torch.sqrt(x.var(dim=1, keepdim=True, unbiased=False) + _EPS)
+            mean = x.mean(dim=0, keepdim=True)
+            std = torch.sqrt(x.var(dim=0, keepdim=True, unbiased=False) + _EPS)
             x = (x - mean) / std
-        for i in range(self.time_w.shape[0]):
-            x = x + torch.relu(torch.matmul(self.time_w[i], x) + self.time_b[i])
+        # unbind once: indexing the stacked weights per block would add a select, and in the
+        # backward pass a zero-filled gradient of the whole stack, per block
+        for i, (w, bias) in enumerate(zip(self.time_w.unbind(0), self.time_b.unbind(0), strict=True)):
+            x = x + torch.relu(torch.addmm(bias, w, x))
             if len(self.feature):
                 up, down = self.feature[i]
-                x = x + down(torch.relu(up(x)))
-        y = torch.matmul(self.out_w, x) + self.out_b
+                x = x + down(torch.relu(up(x.view(c, b, n)))).view(c, b * n)
+        y = torch.addmm(self.out_b, self.out_w, x)
         if self.revin:
             y = y * std + mean
-        return y
+        return y.view(-1, b, n).transpose(0, 1)

@@ -1,0 +1,34 @@
+"""The training loss: mean absolute error as one autograd node (imported with torch, lazily).
+
+``torch.nn.functional.l1_loss`` records three autograd nodes (subtract, absolute value, mean)
+whose backward passes make four passes over the batch (expand and divide, sign, multiply) plus
+their bookkeeping; at batch 8 on worm-default that was a third of a linear model's step. Here
+the forward pass keeps the difference, and the backward pass turns it into the gradient in
+place: sign(forecast − target) · g / n, the same values (multiplying by ±1 or 0 is exact).
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["mae_loss"]
+
+
+class _MAE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, forecast, target):
+        diff = forecast - target
+        ctx.save_for_backward(diff)
+        # the 1-norm: no |diff| temporary (at ZAPBench size, 73 MB of fresh memory per step)
+        return torch.linalg.vector_norm(diff, ord=1) / diff.numel()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        # in place: the saved difference is used once (the training loop never retains the graph)
+        return diff.sign_().mul_(grad / diff.numel()), None
+
+
+def mae_loss(forecast: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean of |forecast − target| over all elements (a 0-d tensor); gradient only for forecast."""
+    return _MAE.apply(forecast, target)
