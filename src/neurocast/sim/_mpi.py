@@ -28,6 +28,7 @@ from neurocast.sim._inputs import BLOCK_STEPS
 from neurocast.sim._network import Network, check_duration
 from neurocast.sim._simulate import (
     DECIDE_STEPS,
+    _advance,
     _check_network,
     _check_threads,
     _initial_state,
@@ -247,15 +248,7 @@ def simulate_mpi_chunks(net: Network, duration_ms: float, chunk_ms: float | None
         n = t
         while n < t1:
             stop = min(t1, seg_stop)
-            while n < stop:
-                if dense:
-                    n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk,
-                                    threads)
-                else:
-                    n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
-                if n < stop:  # spike log nearly full: grow it and continue
-                    log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
-                                     np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            n, log = _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe)
             if n == seg_stop:  # where simulate may switch engines, and chunks end
                 dense_steps += (n - seg_lo) if dense else 0
                 if mode == "fast":  # the whole network's work decides, as in one process

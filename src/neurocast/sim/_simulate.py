@@ -201,15 +201,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
             stop = min((block + 1) * BLOCK_STEPS, n_steps, chunk_lo + chunk_steps,
                        n + DECIDE_STEPS)
             start = n
-            while n < stop:
-                if dense:
-                    n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk,
-                                    threads)
-                else:
-                    n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
-                if n < stop:  # spike log nearly full: grow it and continue
-                    log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
-                                     np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            n, log = _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe)
             dense_steps += (n - start) if dense else 0
             if mode == "fast":  # choose the engine of the next steps from this block's work
                 want = _prefer_dense(log.ctr, n - start, nn, threads, dense)
@@ -271,6 +263,20 @@ def _initial_state(net: Network, driven: np.ndarray,
                   adapt_mv=float(p.adapt_mv), uniform=uniform,
                   rest=float(prm[0, K.REST]) if nn else 0.0, thr=float(prm[0, K.THR]) if nn else 0.0)
     return K.Neurons(st, np.zeros(nn), prm), coef
+
+
+def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe):
+    """Run steps [n, stop) in the dense or the event-driven engine, doubling the spike log
+    whenever a kernel stops early because it might overflow; returns (stop, the log)."""
+    while n < stop:
+        if dense:
+            n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk, threads)
+        else:
+            n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
+        if n < stop:  # spike log nearly full: grow it and continue
+            log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
+                             np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+    return n, log
 
 
 def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: bool) -> bool:
