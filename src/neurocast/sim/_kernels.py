@@ -396,11 +396,15 @@ def _update_part(n, lo, hi, a, b, c, d1, adapt, coef, neu, buf):
 def _deliver_part(n, lo, hi, q, n_sp, coef, neu, syn, log):
     """Dense delivery at step n of spikes log[q:] emitted at n - d, to neurons lo..hi-1 only."""
     st = neu.st
+    st_at, st_row = st.ctypes.data, st.strides[0]
     while q < n_sp and log.step[q] <= n - syn.dmin:
         pre = log.neuron[q]
         kd = n - log.step[q] - syn.dmin
         q += 1
-        for e in range(syn.seg[pre, kd], syn.seg[pre, kd + 1]):
+        e_end = syn.seg[pre, kd + 1]
+        for e in range(syn.seg[pre, kd], e_end):
+            if e + PREFETCH < e_end:
+                _prefetch(st_at + syn.indices[e + PREFETCH] * st_row)
             j = syn.indices[e]
             if lo <= j < hi:
                 w = syn.weight[e]
