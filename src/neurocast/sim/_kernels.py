@@ -33,7 +33,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 __all__ = ["Activity", "Coef", "Inputs", "Neurons", "Probe", "SpikeLog", "Synapses",
            "coefficient_table", "run_dense", "run_event", "to_dense", "to_event"]
@@ -46,6 +48,7 @@ REST, THR, RESET, REF = 0, 1, 2, 3
 # slots of SpikeLog.ctr (int64, (8,))
 N_SPIKES, DELIVERED, NEXT_EVENT, N_ACTIVE, WORK_ACTIVE, WORK_INPUTS = 0, 1, 2, 3, 4, 5
 N_CTR = 8
+PREFETCH = 16  # deliveries ahead whose neuron record is requested early
 SORT_SMALL = 32  # a step's spikes are insertion-sorted up to this many, else np.sort (O(n log n))
 
 
@@ -120,6 +123,27 @@ class Probe(NamedTuple):
     idx: np.ndarray
     v: np.ndarray
     g: np.ndarray
+
+
+@intrinsic
+def _prefetch(typingctx, address):
+    """Ask the CPU to start loading the cache line at ``address`` (an integer) for reading; no
+    effect on results. Synaptic delivery reads neuron records in random order, and the
+    branches of the lazy catch-up keep the CPU from running far enough ahead to overlap those
+    loads by itself: requesting the record PREFETCH deliveries ahead made delivery-bound runs
+    1.3-1.7x faster (benchmarks/README.md)."""
+    if not isinstance(address, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = builder.module.declare_intrinsic(  # names the pointer type as this LLVM does
+            "llvm.prefetch", [i8p], fnty=ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]))
+        # read, keep in all cache levels, data cache
+        builder.call(fn, [builder.inttoptr(args[0], i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(address), codegen
 
 
 # The lazy catch-up of a neuron, in scalar helpers used by every caller (``run_event``,
@@ -212,6 +236,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     n_ev = inp.step.shape[0]
     n_rec = probe.idx.shape[0]
     n_tab = tab.shape[0]
+    st_at, st_row = st.ctypes.data, st.strides[0]
     n = n0
     while n < n1:
         if cap - n_sp < n_act + 1:
@@ -263,6 +288,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             work_in += hi - lo
             q += 1
             for e in range(lo, hi):
+                if e + PREFETCH < hi:
+                    _prefetch(st_at + indices[e + PREFETCH] * st_row)
                 w = weight[e]
                 if w != 0.0:
                     j = indices[e]
@@ -286,6 +313,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
                             n_act += 1
         # 3b. input events of this step
         while ep < n_ev and inp.step[ep] <= n:
+            if ep + PREFETCH < n_ev:
+                _prefetch(st_at + inp.neuron[ep + PREFETCH] * st_row)
             j = inp.neuron[ep]
             v0 = c_rest if uniform else prm[j, REST]
             s = st[j, UPD]
@@ -368,11 +397,15 @@ def _update_part(n, lo, hi, a, b, c, d1, adapt, coef, neu, buf):
 def _deliver_part(n, lo, hi, q, n_sp, coef, neu, syn, log):
     """Dense delivery at step n of spikes log[q:] emitted at n - d, to neurons lo..hi-1 only."""
     st = neu.st
+    st_at, st_row = st.ctypes.data, st.strides[0]
     while q < n_sp and log.step[q] <= n - syn.dmin:
         pre = log.neuron[q]
         kd = n - log.step[q] - syn.dmin
         q += 1
-        for e in range(syn.seg[pre, kd], syn.seg[pre, kd + 1]):
+        e_end = syn.seg[pre, kd + 1]
+        for e in range(syn.seg[pre, kd], e_end):
+            if e + PREFETCH < e_end:
+                _prefetch(st_at + syn.indices[e + PREFETCH] * st_row)
             j = syn.indices[e]
             if lo <= j < hi:
                 w = syn.weight[e]
