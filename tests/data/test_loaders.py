@@ -166,6 +166,10 @@ def test_matrix_errors(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,x\n2,3\n")
     with pytest.raises(FormatError, match="non-numeric"):
         nd.load_matrix(tmp_path / "bad.csv", dt_s=1.0)
+    # a short junk .mat: scipy's header check itself fails (IndexError), found by the fuzz test
+    (tmp_path / "junk.mat").write_bytes(b"\x01" * 4 + b"\x00" * 29)
+    with pytest.raises(FormatError, match="not a readable MATLAB file"):
+        nd.load_matrix(tmp_path / "junk.mat", dt_s=1.0)
 
 
 @pytest.mark.parametrize("delimiter, suffix", [(" ", ".txt"), ("\t", ".tsv"), (";", ".csv")])

@@ -178,11 +178,12 @@ def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
     if head[:8] == b"\x89HDF\r\n\x1a\n" or b"MATLAB 7.3" in head[:128]:
         return _read_hdf5(path, what)  # v7.3 .mat files are HDF5
     from scipy.io import loadmat  # heavy: only for MATLAB files
-    from scipy.io.matlab import MatReadError
 
     try:
         raw = loadmat(path, squeeze_me=True, chars_as_strings=True)
-    except (MatReadError, ValueError, OSError, TypeError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # scipy's reader fails on corrupt files with many exception types
         raise FormatError(f"{what} is not a readable MATLAB file: {exc}", "save it with MATLAB's save "
                           "(v5 or v7.3) or as .npz/.h5") from None
     arrays = {}
