@@ -7,10 +7,13 @@ covariates (one per condition plus two drives, as the fly-zap plan writes), the 
 `fly-zap` recording. The timing is what matters here, not the forecasts.
 
     PYTHONPATH=src python benchmarks/connectome_linear_scale.py [--neurons N] [--max-partners K]
-        [--evaluate-windows W]
+        [--evaluate-windows W [--batch B ...]]
 
 Prints the fit time (wall and CPU: on a shared machine the CPU time over 2 is what 2 free
-cores need), peak RSS and (with --evaluate-windows) the forecast speed.
+cores need), peak RSS and (with --evaluate-windows) the forecast speed of W windows of the
+`dots` test set, in batches of the bench's memory-based default (7 windows at this size), of
+the model's ``predict_batch`` (32) and of any --batch sizes, checking that the forecasts do not
+depend on the batch.
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=0, help="fit only the first N neurons' subnetwork (0: all)")
     ap.add_argument("--max-partners", type=int, default=ConnectomeLinearConfig.max_partners)
-    ap.add_argument("--evaluate-windows", type=int, default=0, help="also time forecasts of W test windows")
+    ap.add_argument("--evaluate-windows", type=int, default=0,
+                    help="also time forecasts of W test windows, in the bench's batches (default and the model's)")
+    ap.add_argument("--batch", type=int, nargs="*", default=[], help="also time forecasts in batches of these sizes")
     args = ap.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -96,18 +101,30 @@ def main():
           f"{model.fitted['n_partners']:,} partner weights; peak RSS {rss:.2f} GB; "
           f"alphas chosen {model.fitted['alpha_counts']}", flush=True)
     if args.evaluate_windows:
-        tests = segments_for(traces, proto, "test", stimulus=stim)
-        seg = tests[0]
+        from neurocast.bench import batch_windows_for
+
+        seg = segments_for(traces, proto, "test", stimulus=stim)[1]  # dots: 323 test windows
         data = seg.load()
-        t0 = time.perf_counter()
-        done = 0
-        for first, ctx, _ in seg.windows(data, 8):
-            model.predict(np.ascontiguousarray(ctx), seg.meta(first, ctx.shape[0]))
-            done += ctx.shape[0]
-            if done >= args.evaluate_windows:
-                break
-        pred_s = time.perf_counter() - t0
-        print(f"forecast: {done} windows × 32 steps in {pred_s:.1f} s ({pred_s / done:.2f} s per window)")
+        default = batch_windows_for(32, con.n_neurons)
+        batches = sorted({default, batch_windows_for(32, con.n_neurons, model=model), *args.batch})
+        first_preds = {}
+        for batch in batches:
+            t0, c0 = time.perf_counter(), time.process_time()
+            done = 0
+            for first, ctx, _ in seg.windows(data, batch):
+                pred = model.predict(np.ascontiguousarray(ctx), seg.meta(first, ctx.shape[0]))
+                if first == 0:
+                    first_preds[batch] = pred[:min(batches)]
+                done += ctx.shape[0]
+                if done >= args.evaluate_windows:
+                    break
+            pred_s, pred_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+            print(f"forecast, batches of {batch} windows: {done} windows × 32 steps in {pred_s:.1f} s wall, "
+                  f"{pred_cpu_s:.1f} s CPU ({pred_cpu_s / done:.3f} CPU-s per window); "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        same = all(np.array_equal(first_preds[batches[0]], p) for p in first_preds.values())
+        print(f"forecasts of the first {min(batches)} windows identical across batch sizes: {same}; "
+              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
 
 
 if __name__ == "__main__":
