@@ -7,10 +7,13 @@ covariates (one per condition plus two drives, as the fly-zap plan writes), the 
 `fly-zap` recording. The timing is what matters here, not the forecasts.
 
     PYTHONPATH=src python benchmarks/connectome_linear_scale.py [--neurons N] [--max-partners K]
-        [--evaluate-windows W]
+        [--evaluate-windows W [--batch B ...]] [--rollout-only WIRING [--batch B ...]]
 
 Prints the fit time (wall and CPU: on a shared machine the CPU time over 2 is what 2 free
-cores need), peak RSS and (with --evaluate-windows) the forecast speed.
+cores need), peak RSS and (with --evaluate-windows) the forecast speed of W windows of the
+`dots` test set, in batches of the bench's memory-based default (7 windows at this size), of
+the model's ``predict_batch`` (32) and of any --batch sizes, checking that the forecasts do not
+depend on the batch. --rollout-only times the forecast kernel alone (no fit: seconds, not minutes).
 """
 
 from __future__ import annotations
@@ -59,15 +62,55 @@ def stimulus_covariates(protocol) -> np.ndarray:
     return stim
 
 
+def time_rollout(con, wiring: str, max_partners: int, batches) -> None:
+    """The forecast kernel alone, on the partner lists of ``con`` under ``wiring`` (seed 0) with
+    random coefficients: 32 steps, C = 4, 20 % of the neurons held out, one call per batch size;
+    prints the CPU seconds per window (no fit needed, so it takes seconds, not minutes)."""
+    from neurocast.connectome import wiring_control
+    from neurocast.models._connectome_linear import (
+        _ROLLOUT_BLOCK_BYTES,
+        _rollout,
+        presynaptic_partners,
+    )
+
+    indptr, partners, _ = presynaptic_partners(wiring_control(con, wiring, seed=0), max_partners)
+    n = con.n_neurons
+    rng = np.random.default_rng(0)
+    coef_partner = rng.normal(0, 0.01, len(partners)).astype(np.float32)
+    coef_own = rng.normal(0, 0.05, (n, 4)).astype(np.float32)
+    bias = rng.normal(0, 0.01, n).astype(np.float32)
+    hidden = rng.random(n) < 0.2
+
+    def run(hist, drive, m=n):
+        return _rollout(hist, indptr[:m + 1], partners if m == n else partners % m, coef_partner, coef_own,
+                        bias, drive, 32, hidden, _ROLLOUT_BLOCK_BYTES)
+
+    run(np.zeros((4, 10, 1), np.float32), np.zeros((32, 10, 1), np.float32), 10)  # compile
+    for b in batches:
+        hist = rng.normal(0, 1, (4, n, b)).astype(np.float32)
+        drive = rng.normal(0, 0.01, (32, n, b)).astype(np.float32)
+        t0, c0 = time.perf_counter(), time.process_time()
+        run(hist, drive)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"rollout, {wiring} wiring, batch {b}: {wall:.2f} s wall, {cpu:.2f} CPU-s, "
+              f"{cpu / b:.3f} CPU-s per window; load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main():
     from neurocast.connectome import fly_synth
+    from neurocast.data import segments_for
     from neurocast.data.protocol import get_protocol
-    from neurocast.models import ConnectomeLinearConfig, ConnectomeLinearForecaster, segments_for
+    from neurocast.models import ConnectomeLinearConfig, ConnectomeLinearForecaster
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=0, help="fit only the first N neurons' subnetwork (0: all)")
     ap.add_argument("--max-partners", type=int, default=ConnectomeLinearConfig.max_partners)
-    ap.add_argument("--evaluate-windows", type=int, default=0, help="also time forecasts of W test windows")
+    ap.add_argument("--evaluate-windows", type=int, default=0,
+                    help="also time forecasts of W test windows, in the bench's batches (default and the model's)")
+    ap.add_argument("--batch", type=int, nargs="*", default=[], help="also time forecasts in batches of these sizes")
+    ap.add_argument("--rollout-only", metavar="WIRING", default=None,
+                    help="time only the forecast kernel on this wiring's partner lists (true, permuted, ...), "
+                         "with random coefficients, for --batch sizes (default 7 32); no fit")
     args = ap.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -77,6 +120,9 @@ def main():
     if args.neurons:
         con = con.subnetwork(np.arange(con.n_neurons) < args.neurons)
     t_con = time.perf_counter() - t0
+    if args.rollout_only:
+        time_rollout(con, args.rollout_only, args.max_partners, args.batch or [7, 32])
+        return
     proto = get_protocol("zapbench", frames=7879, context=4, horizon=32)
     traces = LatentTraces(proto.n_frames, con.n_neurons)
     stim = stimulus_covariates(proto)
@@ -96,18 +142,30 @@ def main():
           f"{model.fitted['n_partners']:,} partner weights; peak RSS {rss:.2f} GB; "
           f"alphas chosen {model.fitted['alpha_counts']}", flush=True)
     if args.evaluate_windows:
-        tests = segments_for(traces, proto, "test", stimulus=stim)
-        seg = tests[0]
+        from neurocast.bench import batch_windows_for
+
+        seg = segments_for(traces, proto, "test", stimulus=stim)[1]  # dots: 323 test windows
         data = seg.load()
-        t0 = time.perf_counter()
-        done = 0
-        for first, ctx, _ in seg.windows(data, 8):
-            model.predict(np.ascontiguousarray(ctx), seg.meta(first, ctx.shape[0]))
-            done += ctx.shape[0]
-            if done >= args.evaluate_windows:
-                break
-        pred_s = time.perf_counter() - t0
-        print(f"forecast: {done} windows × 32 steps in {pred_s:.1f} s ({pred_s / done:.2f} s per window)")
+        default = batch_windows_for(32, con.n_neurons)
+        batches = sorted({default, batch_windows_for(32, con.n_neurons, model=model), *args.batch})
+        first_preds = {}
+        for batch in batches:
+            t0, c0 = time.perf_counter(), time.process_time()
+            done = 0
+            for first, ctx, _ in seg.windows(data, batch):
+                pred = model.predict(np.ascontiguousarray(ctx), seg.meta(first, ctx.shape[0]))
+                if first == 0:
+                    first_preds[batch] = pred[:min(batches)]
+                done += ctx.shape[0]
+                if done >= args.evaluate_windows:
+                    break
+            pred_s, pred_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+            print(f"forecast, batches of {batch} windows: {done} windows × 32 steps in {pred_s:.1f} s wall, "
+                  f"{pred_cpu_s:.1f} s CPU ({pred_cpu_s / done:.3f} CPU-s per window); "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        same = all(np.array_equal(first_preds[batches[0]], p) for p in first_preds.values())
+        print(f"forecasts of the first {min(batches)} windows identical across batch sizes: {same}; "
+              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
 
 
 if __name__ == "__main__":

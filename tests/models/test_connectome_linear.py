@@ -156,3 +156,75 @@ def test_heldout_neurons_must_match_the_fit():
     seg = segments_for(x, other, "test")[0]
     with pytest.raises(FormatError, match="held-out neurons"):
         m.predict(x[None, :3], seg.meta(0, 1))
+
+
+def _reference_forecast(m, context, meta):
+    """The model's equations as a plain loop over neurons and partners (float32, each sum in the
+    order of the module docstring: bias and stimulus, own lags, partners in list order, then
+    the current value), for a (batch, C, neuron) context; the stimulus term as ``predict`` forms it."""
+    b, c, n = context.shape
+    hist = (context - m.mean).transpose(1, 2, 0).astype(np.float32)  # (C, N, B)
+    drive = np.zeros((c + m.horizon, n, b), np.float32)
+    future = meta.stimulus[:, :c + m.horizon] - m.stim_mean
+    drive += np.einsum("nu,bhu->hnb", m.coef_stim, future, optimize=True)
+    rows = [slice(m.indptr[i], m.indptr[i + 1]) for i in range(n)]
+    for k in range(c):  # held-out neurons' context, from their partners
+        for i in np.flatnonzero(m.hidden):
+            hist[k, i] = 0.0
+            if k:
+                acc = m.bias[i] + drive[k, i]
+                for j, w in zip(m.partners[rows[i]], m.coef_partner[rows[i]], strict=True):
+                    acc += w * hist[k - 1, j]
+                hist[k, i] = acc
+    frames = list(hist)
+    for h in range(m.horizon):
+        cur, nxt = frames[-1], np.empty((n, b), np.float32)
+        for i in range(n):
+            acc = m.bias[i] + drive[c + h, i]
+            for k in range(c):
+                acc += m.coef_own[i, k] * frames[-1 - k][i]
+            for j, w in zip(m.partners[rows[i]], m.coef_partner[rows[i]], strict=True):
+                acc += w * cur[j]
+            nxt[i] = acc if m.hidden[i] else cur[i] + acc
+        frames.append(nxt)
+    return np.stack(frames[c:]).transpose(2, 0, 1) + m.mean
+
+
+@pytest.mark.parametrize("heldout", [0.0, 0.25])
+def test_forecasts_equal_a_plain_loop_over_the_partners_bit_for_bit(monkeypatch, heldout):
+    """The rollout gathers partners block by block of presynaptic neurons (for the cache); the
+    sums must still be the plain loop's, float32 operation for operation, with any block size
+    and batch size."""
+    import neurocast.models._connectome_linear as cl
+
+    c, x = _linear_system(n=60, t=600, seed=2)
+    rng = np.random.default_rng(4)
+    stim = (rng.random((len(x), 2)) < 0.2).astype(np.float32)
+    x = x + stim @ rng.normal(0, 1, (2, x.shape[1])).astype(np.float32)
+    proto = get_protocol("single", frames=len(x), context=3, horizon=6, heldout_neurons=heldout)
+    m = ConnectomeLinearForecaster(6, connectome=c).fit(segments_for(x, proto, "train", stimulus=stim),
+                                                        segments_for(x, proto, "val", stimulus=stim))
+    seg = segments_for(x, proto, "test", stimulus=stim)[0]
+    hidden = np.zeros(60, bool) if seg.hidden is None else seg.hidden
+    _, ctx, _ = next(seg.windows(seg.load(), 9))
+    ctx = np.where(hidden, np.float32(0), ctx)
+    meta = seg.meta(0, 9)
+    expected = _reference_forecast(m, ctx, meta)
+    assert m.partners.size > 100 and m.hidden.sum() == round(60 * heldout)
+    np.testing.assert_array_equal(m.predict(ctx, meta), expected)  # one block: 60 neurons
+    for neurons_per_block in (1, 7):  # many blocks, some rows split across them
+        monkeypatch.setattr(cl, "_ROLLOUT_BLOCK_BYTES", 4 * 9 * neurons_per_block)
+        np.testing.assert_array_equal(m.predict(ctx, meta), expected)
+    one_by_one = np.concatenate([m.predict(ctx[q:q + 1], seg.meta(q, 1)) for q in range(9)])
+    np.testing.assert_array_equal(one_by_one, expected)
+
+
+def test_bench_predicts_connectome_linear_in_its_own_batches():
+    from neurocast.bench import batch_windows_for
+
+    m = ConnectomeLinearForecaster(32)
+    assert batch_windows_for(32, 138_639) == 7  # 128 MiB of forecasts at fly-zap size
+    assert batch_windows_for(32, 138_639, model=m) == m.predict_batch == 32
+    assert batch_windows_for(32, 302, model=m) == batch_windows_for(32, 302) == 3472  # already larger
+    assert batch_windows_for(32, 4_000_000, model=m) == 8  # at most 8 × the default (1 GiB)
+    assert batch_windows_for(32, 138_639, model=get_model("naive", horizon=32)) == 7

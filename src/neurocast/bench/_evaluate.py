@@ -15,11 +15,21 @@ __all__ = ["batch_windows_for", "evaluate", "score_segment"]
 
 # Forecast values held in memory per batch (float32): 2**25 values = 128 MiB.
 _BATCH_VALUES = 1 << 25
+# A model's ``predict_batch`` may raise the batch up to this many times the default (1 GiB).
+_MAX_BATCH_FACTOR = 8
 
 
-def batch_windows_for(horizon: int, n_neurons: int, context: int = 0) -> int:
-    """Windows per batch so that a batch of forecasts stays near 128 MiB."""
-    return max(1, _BATCH_VALUES // max(1, (horizon + context) * n_neurons))
+def batch_windows_for(horizon: int, n_neurons: int, context: int = 0, model: Forecaster | None = None) -> int:
+    """Windows per batch so that a batch of forecasts stays near 128 MiB.
+
+    With ``model``: at least its ``predict_batch`` (the batch it needs to be fast), as long as
+    that stays within 8 times the default (1 GiB of forecasts).
+    """
+    default = max(1, _BATCH_VALUES // max(1, (horizon + context) * n_neurons))
+    wanted = None if model is None else model.predict_batch
+    if wanted is None or wanted <= default:
+        return default
+    return min(int(wanted), _MAX_BATCH_FACTOR * default)
 
 
 def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
@@ -35,7 +45,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     statistics: names in STATISTICS to gather (default: those of every registered metric).
     conditions: evaluate only these test sets (default all): shards computed separately
     merge into the same scorecard bit for bit.
-    batch_windows: windows per predict call (default: ~128 MiB of forecasts).
+    batch_windows: windows per predict call (default: ~128 MiB of forecasts, more if the model
+    asks for it with ``predict_batch``; ``batch_windows_for``).
     skip_frames: optional bool (time,), True for frames holding NaN/inf: windows whose context
     or target touches one are not predicted and not scored (their rows keep a count of 0 and
     are left out of the means; ``WindowStats.n_scored`` counts the others).
@@ -52,7 +63,7 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
         tests = [s for s in tests if s.condition in conditions]
     n_neurons = int(source.shape[1])
     h = protocol.horizon
-    batch = batch_windows or batch_windows_for(h, n_neurons)
+    batch = batch_windows or batch_windows_for(h, n_neurons, model=model)
     total = sum(s.n_windows for s in tests)
     out: dict[str, WindowStats] = {}
     with progress(total, f"evaluate {label or model.name}", "window") as bar:

@@ -34,11 +34,15 @@ class Forecaster:
     Subclasses set ``name``, ``description`` (and ``config_class``) and override ``predict``
     (and ``fit`` if they learn anything). ``fitted`` (dict) records what was chosen during
     fitting (e.g. the ridge penalty), for the scorecard's provenance.
+    ``predict_batch``: windows per ``predict`` call below which the model slows down per
+    window (None: any batch is as good); the bench then predicts at least that many at once
+    when memory allows (``neurocast.bench.batch_windows_for``).
     """
 
     name = "forecaster"
     description = ""
     config_class: type | None = None
+    predict_batch: int | None = None
 
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
         if int(horizon) < 1:

@@ -16,7 +16,8 @@ frames and its Gram matrix is one BLAS product per neuron, in numba). The penalt
 is alpha × the mean feature energy of that neuron, divided for a partner by its relative
 connection strength (``strength_prior``: strong synapses are shrunk less) and chosen per neuron
 among ``alphas`` by the one-step mean squared error on the val frames.
-Forecast: H steps rolled out autoregressively with a sparse (numba, parallel) update.
+Forecast: H steps rolled out autoregressively with a sparse (numba, parallel) update, the
+partners gathered block by block of presynaptic neurons so that the rows read stay in cache.
 
 The wiring can be replaced by a control (``wiring``: true, permuted, rewired, none; see
 ``neurocast.connectome.wiring_control``): same model, same fitting, another graph.
@@ -332,42 +333,75 @@ def _fill_hidden(hist, hidden, indptr, partners, coef_partner, bias, drive_ctx):
                     hist[k, i, q] += w * hist[k - 1, j, q]
 
 
+#: Bytes of the current frame's rows, (presynaptic neurons, windows) float32, read per block of
+#: the rollout: a block stays in cache while every neuron gathers its partners from it. 2 MiB
+#: was fastest at fly-zap size (16,384 neurons × 32 windows; benchmarks/README.md).
+_ROLLOUT_BLOCK_BYTES = 1 << 21
+
+
+@njit(cache=True)
+def _block_offsets(indptr, partners, block):
+    """Where each neuron's partner list enters each block of ``block`` presynaptic neurons.
+
+    Returns int64 (n_blocks + 1, N): row i's partners e in off[k, i]:off[k + 1, i] are those
+    taken with block k (its partners below (k + 1) × block, from off[k, i] on). The ranges
+    follow each other, so every partner is taken once and in its list's order, sorted or not.
+    """
+    n = len(indptr) - 1
+    nb = max(1, (n + block - 1) // block)
+    off = np.empty((nb + 1, n), np.int64)
+    for i in range(n):
+        e, end = indptr[i], indptr[i + 1]
+        for k in range(nb):
+            off[k, i] = e
+            lim = (k + 1) * block
+            while e < end and partners[e] < lim:
+                e += 1
+        off[nb, i] = end
+    return off
+
+
 @njit(cache=True, parallel=True)
-def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizon, hidden):
+def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizon, hidden, block_bytes):
     """Roll the model out: hist (C, N, B) centred context (oldest first); drive (H, N, B) the
     stimulus term; hidden (N,) bool: neurons predicted as a level from their partners.
-    Returns (H, N, B) centred forecasts."""
+    Returns (H, N, B) centred forecasts.
+
+    Per step, each neuron's sum starts from its bias, stimulus term and own lags, then takes
+    its partners block by block of presynaptic neurons (``block_bytes`` of the current frame
+    per block, so the rows gathered stay in cache), each partner list in its order: the same
+    float32 operations in the same order as a plain loop over the partners.
+    """
     c, n, b = hist.shape
-    ring = hist.copy()
-    out = np.empty((horizon, n, b), np.float32)
-    newest = c - 1
+    off = _block_offsets(indptr, partners, max(1, block_bytes // (4 * b)))
+    traj = np.empty((c + horizon, n, b), np.float32)  # context frames, then the forecasts
+    traj[:c] = hist
+    acc = np.empty((n, b), np.float32)
     for h in range(horizon):
-        cur = ring[newest]
-        nxt = np.empty((n, b), np.float32)
+        t = c + h
+        cur = traj[t - 1]
         for i in prange(n):
-            acc = np.empty(b, np.float32)
             for q in range(b):
-                acc[q] = bias[i] + drive[h, i, q]
+                acc[i, q] = bias[i] + drive[h, i, q]
             for k in range(c):
-                lag = ring[(newest - k) % c]
                 a = coef_own[i, k]
                 for q in range(b):
-                    acc[q] += a * lag[i, q]
-            for e in range(indptr[i], indptr[i + 1]):
-                j = partners[e]
-                w = coef_partner[e]
-                for q in range(b):
-                    acc[q] += w * cur[j, q]
+                    acc[i, q] += a * traj[t - 1 - k, i, q]
+        for blk in range(off.shape[0] - 1):
+            for i in prange(n):
+                for e in range(off[blk, i], off[blk + 1, i]):
+                    j = partners[e]
+                    w = coef_partner[e]
+                    for q in range(b):
+                        acc[i, q] += w * cur[j, q]
+        for i in prange(n):
             if hidden[i]:
                 for q in range(b):
-                    nxt[i, q] = acc[q]
+                    traj[t, i, q] = acc[i, q]
             else:
                 for q in range(b):
-                    nxt[i, q] = cur[i, q] + acc[q]
-        newest = (newest + 1) % c
-        ring[newest] = nxt
-        out[h] = nxt
-    return out
+                    traj[t, i, q] = cur[i, q] + acc[i, q]
+    return traj[c:]
 
 
 # ---------------------------------------------------------------------- the forecaster
@@ -431,6 +465,10 @@ class ConnectomeLinearForecaster(Forecaster):
     description = "linear dynamics coupled along the connectome (ridge per neuron, penalty on val)"
     config_class = ConnectomeLinearConfig
     needs_connectome = True
+    #: Each partner row gathered serves every window of the batch: at fly-zap size a forecast
+    #: costs ~0.13 CPU-s per window in batches of 32, against ~0.3 in the bench's default 7
+    #: (memory-bound; benchmarks/README.md).
+    predict_batch = 32
 
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg: ConnectomeLinearConfig | None = None,
                  *, connectome: Connectome | None = None):
@@ -510,7 +548,7 @@ class ConnectomeLinearForecaster(Forecaster):
             _fill_hidden(hist, self.hidden, self.indptr, self.partners, self.coef_partner, self.bias,
                          drive[:c])
         out = _rollout(hist, self.indptr, self.partners, self.coef_partner, self.coef_own,
-                       self.bias, drive[c:], self.horizon, self.hidden)
+                       self.bias, drive[c:], self.horizon, self.hidden, _ROLLOUT_BLOCK_BYTES)
         return (out.transpose(2, 0, 1) + self.mean).astype(np.float32, copy=False)
 
     def config(self) -> dict:
