@@ -77,7 +77,7 @@ def sliding_percentile(x, q, radius, out):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def spikes_to_injections(spike_t_s, spike_neuron, offset_s, t0_s, frame_dt_s, n_frames,
                          tau_r_s, tau_d_s, inj_r, inj_d, pend_r, pend_d):
     """Scatter spikes onto the first frame each neuron samples at or after the spike.
@@ -108,7 +108,7 @@ def spikes_to_injections(spike_t_s, spike_neuron, offset_s, t0_s, frame_dt_s, n_
             pend_d[i] += np.exp(-lag / tau_d_s)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_kernel(inj_r, inj_d, state_r, state_d, a_r, a_d, peak, out):
     """Advance the two exponential states frame by frame and write the calcium kernel sum.
 

@@ -162,6 +162,7 @@ class CalciumIntegrator:
         self._peak = float(np.exp(-t_peak / td) - np.exp(-t_peak / tr))
         self._state = (np.zeros(self.n_neurons), np.zeros(self.n_neurons))
         self._pend = (np.zeros(self.n_neurons), np.zeros(self.n_neurons))
+        self._inj = np.empty((2, 0, self.n_neurons))  # scratch of advance: float64 (2, frames, N)
         self.frame = 0  # frames integrated so far
 
     def advance(self, spike_t_s: np.ndarray, spike_neuron: np.ndarray, n_frames: int,
@@ -175,8 +176,11 @@ class CalciumIntegrator:
         if len(spike_neuron) and (spike_neuron.min() < 0 or spike_neuron.max() >= n):
             raise FormatError(f"spike neurons must lie in 0..{n - 1}")
         t0 = self.frame * self.frame_dt_s
-        inj_r = np.zeros((n_frames, n))
-        inj_d = np.zeros((n_frames, n))
+        if self._inj.shape[1] < n_frames:  # reused between calls: fresh pages cost a fault each
+            self._inj = np.empty((2, n_frames, n))
+        inj_r, inj_d = self._inj[0, :n_frames], self._inj[1, :n_frames]
+        inj_r[:] = 0.0
+        inj_d[:] = 0.0
         if n_frames:
             inj_r[0] += self._pend[0]
             inj_d[0] += self._pend[1]

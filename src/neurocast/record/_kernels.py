@@ -5,7 +5,7 @@ from __future__ import annotations
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_spike_counts(spike_t_s, spike_neuron, frame_dt_s, counts):
     """Add one to counts[frame, neuron] per spike (frame = floor(t / frame_dt)), saturating at 65535.
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast._background import run_ahead
 from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
@@ -197,7 +198,9 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
     desc = (f"simulating {con.name or 'network'} ({t_total * frame_dt / 60:.1f} min of recording, "
             f"{format_bytes(held)} in memory)")
     with make_bar(total=t_total, desc=desc, unit="frame") as bar:
-        for t_s, neu, end_s in itertools.chain(_simulate(model, net, params.dt_ms, stim_plan, con, sim_seed, int(seed)), [(None,) * 3]):
+        # the next chunk is simulated in a background thread while this one is imaged
+        chunks = run_ahead(_simulate(model, net, params.dt_ms, stim_plan, con, sim_seed, int(seed)))
+        for t_s, neu, end_s in itertools.chain(chunks, [(None,) * 3]):
             if t_s is not None:
                 if counts is not None and len(t_s):
                     add_spike_counts(t_s, neu, frame_dt, counts)
@@ -214,6 +217,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts):
                 held_t, held_n = held_t[k:], held_n[k:]
                 g += 1
             bar.update(int(edges[g] - edges[g0]))
+    del integ  # its scratch (2 × 64 frames × N float64) is not needed while imaging
     t1 = time.perf_counter()
     with make_bar(total=n, desc="imaging", unit="neuron") as bar:
         fluorescence(traces, cfg, frame_dt_s=frame_dt, seed=int(seed), progress=bar)

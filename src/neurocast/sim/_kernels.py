@@ -212,7 +212,7 @@ def _first_to_deliver(log, n, dmax, n_sp):
     return dp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     """Event-driven engine: only the active neurons are stepped; returns the step reached.
 
@@ -413,7 +413,7 @@ def _deliver_part(n, lo, hi, q, n_sp, coef, neu, syn, log):
                     st[j, G] += coef.w_syn * w
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_dense(n0, n1, tab, coef, neu, syn, log, inp, probe, buf, threads):
     """Dense engine: every neuron is updated every step (what Brian2 and NEST do).
 
@@ -483,7 +483,7 @@ def run_dense(n0, n1, tab, coef, neu, syn, log, inp, probe, buf, threads):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def to_dense(n, tab, coef, neu):
     """Catch every neuron up to the end of step n - 1, before the dense engine runs step n."""
     st, prm, theta = neu.st, neu.prm, neu.theta
@@ -502,7 +502,7 @@ def to_dense(n, tab, coef, neu):
             st[j, UPD] = n - 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def to_event(neu, act, coef, ctr):
     """Rebuild the active list from the bound (pinned neurons always), after dense steps."""
     st, prm = neu.st, neu.prm
