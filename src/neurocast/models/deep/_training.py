@@ -231,7 +231,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     """
     torch = import_torch()
 
-    from neurocast.models.deep._mae_loss import mae_loss  # imports torch
+    from neurocast.models.deep._mae_loss import mae_and_grad  # imports torch
 
     rng = np.random.default_rng(cfg.seed)
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
@@ -249,11 +249,12 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             seen = 0
             for b, starts in train.batches(cfg.batch_size, rng):
                 ctx, tgt, future = tr.windows(b, starts)
-                loss = mae_loss(net(ctx, future), tgt)
+                forecast = net(ctx, future)
+                loss, grad = mae_and_grad(forecast, tgt)
                 opt.zero_grad()
-                loss.backward()
+                forecast.backward(grad)
                 opt.step()
-                running += loss.detach()
+                running += loss
                 running_n += 1
                 step += 1
                 seen += 1
