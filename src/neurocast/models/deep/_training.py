@@ -120,11 +120,7 @@ class AdamW:
         self.params = [p for p in params if p.requires_grad]
         self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
-        # the kernel's per-parameter step counts, as 0-d views of one tensor: when every
-        # parameter has a gradient (the usual case) one add advances them all
-        self.count = torch.zeros(len(self.params), dtype=torch.float32,
-                                 device=self.params[0].device if self.params else None)
-        self.steps = list(self.count.unbind(0))
+        self.steps = [torch.zeros((), dtype=torch.float32, device=p.device) for p in self.params]
         self.kw = {"amsgrad": False, "lr": lr, "beta1": betas[0], "beta2": betas[1],
                    "weight_decay": weight_decay, "eps": eps, "maximize": False,
                    "grad_scale": None, "found_inf": None}
@@ -137,14 +133,11 @@ class AdamW:
         live = [i for i, p in enumerate(self.params) if p.grad is not None]
         if not live:
             return
-        if len(live) == len(self.params):
-            self.count.add_(1)
-        else:
-            self.torch._foreach_add_([self.steps[i] for i in live], 1)
         params = [self.params[i] for i in live]
+        steps = [self.steps[i] for i in live]
+        self.torch._foreach_add_(steps, 1)
         self.torch._fused_adamw_(params, [p.grad for p in params], [self.exp_avg[i] for i in live],
-                                 [self.exp_avg_sq[i] for i in live], [], [self.steps[i] for i in live],
-                                 **self.kw)
+                                 [self.exp_avg_sq[i] for i in live], [], steps, **self.kw)
 
 
 class _Tensors:
@@ -166,7 +159,7 @@ class _Tensors:
     def __init__(self, torch, stream: WindowStream, device: str):
         self.torch, self.stream, self.device = torch, stream, device
         self.kept: dict[int, tuple] = {}
-        self.ar = np.arange(stream.context + stream.horizon, dtype=np.int64)
+        self.ar = torch.arange(stream.context + stream.horizon, device=device)
         self.buffers: dict[str, object] = {}  # "traces" / "stimulus" → reused gather buffer
 
     def block(self, b: int):
@@ -197,7 +190,7 @@ class _Tensors:
         """(context (b, C, N), target (b, H, N), future covariates (b, H, K) or None): views of
         time-major (frames, b, ·) arrays, valid until the next call."""
         traces, stim = self.block(b)
-        idx = self.torch.from_numpy(np.add.outer(self.ar, starts)).to(self.device)  # (C + H, b)
+        idx = self.ar[:, None] + self.torch.from_numpy(starts).to(self.device)  # (C + H, b)
         win = self._gather("traces", traces, idx.view(-1)).view(*idx.shape, -1).transpose(0, 1)
         c, h = self.stream.context, self.stream.horizon
         future = None
@@ -238,7 +231,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     """
     torch = import_torch()
 
-    from neurocast.models.deep._mae_loss import mae_and_grad  # imports torch
+    from neurocast.models.deep._mae_loss import mae_loss  # imports torch
 
     rng = np.random.default_rng(cfg.seed)
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
@@ -256,12 +249,11 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             seen = 0
             for b, starts in train.batches(cfg.batch_size, rng):
                 ctx, tgt, future = tr.windows(b, starts)
-                forecast = net(ctx, future)
-                loss, grad = mae_and_grad(forecast, tgt)
+                loss = mae_loss(net(ctx, future), tgt)
                 opt.zero_grad()
-                forecast.backward(grad)
+                loss.backward()
                 opt.step()
-                running += loss
+                running += loss.detach()
                 running_n += 1
                 step += 1
                 seen += 1
