@@ -225,7 +225,7 @@ def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, 
     loop (batches indexed from the frames, l1_loss, backward, torch.optim.AdamW(fused=True))."""
     import torch
 
-    from neurocast.models.deep._training import train_network
+    from neurocast.models.deep._training import torch_settings, train_network
 
     x, _, proto = sine_data
     train, val = dd.split(x + np.random.default_rng(1).normal(0, 0.1, x.shape).astype(np.float32), proto)
@@ -233,35 +233,37 @@ def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, 
     tc = m.cfg.train
     tr = WindowStream(train, budget_bytes=1e9, what="train")
     va = WindowStream(val, budget_bytes=1e9, what="val")
+    # one thread, as fit() uses for such batches (two spin-wait on a loaded machine)
     nets = []
-    for _ in range(2):
-        torch.manual_seed(tc.seed)
-        net = m.build_net(tr.context, tr.n_neurons, 0)
-        m.prepare(net, tr)
-        nets.append(net)
-    with torch.random.fork_rng():
-        train_network(nets[0], tr, va, tc, device="cpu")
-    ref = nets[1]
-    opt = torch.optim.AdamW(ref.parameters(), lr=tc.learning_rate, weight_decay=tc.weight_decay, fused=True)
-    frames = torch.from_numpy(tr.load(0)[0])
-    rng, step = np.random.default_rng(tc.seed), 0
-    while step < tc.max_steps:
-        for _, starts in tr.batches(tc.batch_size, rng):
-            # time-major (C + H, b, N), as the loop gathers: float sums may depend on the layout
-            idx = torch.arange(tr.context + tr.horizon)[:, None] + torch.from_numpy(starts)
-            win = frames[idx].transpose(0, 1)
-            loss = torch.nn.functional.l1_loss(ref(win[:, :tr.context]), win[:, tr.context:])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            step += 1
-            if step == tc.max_steps:
-                break
+    with torch_settings(1):
+        for _ in range(2):
+            torch.manual_seed(tc.seed)
+            net = m.build_net(tr.context, tr.n_neurons, 0)
+            m.prepare(net, tr)
+            nets.append(net)
+        with torch.random.fork_rng():
+            train_network(nets[0], tr, va, tc, device="cpu")
+        ref = nets[1]
+        opt = torch.optim.AdamW(ref.parameters(), lr=tc.learning_rate, weight_decay=tc.weight_decay, fused=True)
+        frames = torch.from_numpy(tr.load(0)[0])
+        rng, step = np.random.default_rng(tc.seed), 0
+        while step < tc.max_steps:
+            for _, starts in tr.batches(tc.batch_size, rng):
+                # time-major (C + H, b, N), as the loop gathers: float sums may depend on the layout
+                idx = torch.arange(tr.context + tr.horizon)[:, None] + torch.from_numpy(starts)
+                win = frames[idx].transpose(0, 1)
+                loss = torch.nn.functional.l1_loss(ref(win[:, :tr.context]), win[:, tr.context:])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                step += 1
+                if step == tc.max_steps:
+                    break
     ours, theirs = nets[0].state_dict(), ref.state_dict()
     if name == "population":
         # its forecast is a (b, H, N) view of neuron-major memory, and the gradient reaches the
         # skip layer's bias in another memory order than l1_loss's: summed in another order,
-        # that bias differs in its last bit (as before these shortcuts); all else is identical
+        # that bias differs in its last bit; all else is identical
         for k in ours:
             torch.testing.assert_close(ours[k], theirs[k], rtol=0, atol=0 if k != "skip.bias" else 1e-7)
     else:
