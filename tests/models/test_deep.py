@@ -149,6 +149,19 @@ def test_importing_models_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.parametrize(("env", "expected"), [(None, "PASSIVE 1"), ("ACTIVE", "ACTIVE 1")])
+def test_torch_is_imported_with_sleeping_openmp_threads_unless_told_otherwise(env, expected):
+    import os
+
+    code = ("import os; from neurocast.models.deep._training import import_torch; import_torch(); "
+            "print(os.environ['OMP_WAIT_POLICY'], os.environ['THP_MEM_ALLOC_ENABLE'])")
+    environ = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "THP_MEM_ALLOC_ENABLE")}
+    if env is not None:
+        environ["OMP_WAIT_POLICY"] = env
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=environ)
+    assert out.stdout.split() == expected.split()
+
+
 def test_neuron_names_are_used_when_present(sine_data, dd):
     x, _, proto = sine_data
     m = dd.model("linear-mae", max_steps=20).fit(*dd.split(dd.as_traces(x), proto))
