@@ -8,10 +8,12 @@
    activation, 9.4 GB, at batch 8.
 
 Prints one line per (size, model) and a table; timings are wall-clock and CPU seconds of this
-process (on a shared machine the CPU rate is the fairer one).
+process (on a shared machine the CPU rate is the fairer one). ``--threads N`` runs torch on N
+threads; without it, the training loop's own choice (``threads_for``: one thread for batches
+below 2**20 values, as at worm-default, else ``TrainConfig.threads``).
 
     PYTHONPATH=src python benchmarks/train_throughput.py [--steps 400] [--zapbench-steps 3]
-        [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench] [--threads 2]
+        [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench] [--threads N]
         [--zapbench-contexts 4,256] [--zapbench-models linear-mae,timemix,tsmixer,population]
 """
 
@@ -38,10 +40,10 @@ from neurocast.models.deep._windows import WindowStream
 
 
 def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
-    """(wall windows/s, CPU windows/s, s per step) of ``steps`` training steps after ``warmup``."""
+    """(wall windows/s, CPU windows/s, s per step, parameters, threads) of ``steps`` training
+    steps after ``warmup``; threads None: the training loop's choice."""
     model = get_model(name, horizon=proto.horizon)
-    tc = dataclasses.replace(model.cfg.train, max_steps=warmup + steps, val_every=10**9,
-                             threads=threads, device="cpu")
+    tc = dataclasses.replace(model.cfg.train, max_steps=warmup + steps, val_every=10**9, device="cpu")
     train = WindowStream(segments_for(traces, proto, "train", stimulus=stimulus), budget_bytes=4e9,
                          what="train", with_stimulus=model.uses_stimulus)
     val = WindowStream(segments_for(traces, proto, "val", stimulus=stimulus), budget_bytes=1e9,
@@ -53,7 +55,8 @@ def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
             marks[step] = (time.perf_counter(), time.process_time())
 
     values = tc.batch_size * (proto.context + proto.horizon) * train.n_neurons * model.activation_factor
-    with torch_settings(threads_for(tc, values)) as torch:
+    threads = threads_for(tc, values) if threads is None else threads
+    with torch_settings(threads) as torch:
         torch.manual_seed(0)
         net = model.build_net(proto.context, train.n_neurons, train.n_covariates).to(resolve_device("cpu"))
         model.prepare(net, train)
@@ -61,7 +64,7 @@ def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
         n_par = sum(p.numel() for p in net.parameters())
     (w0, c0), (w1, c1) = marks[warmup], marks[warmup + steps]
     n = steps * tc.batch_size
-    return n / (w1 - w0), n / (c1 - c0), (w1 - w0) / steps, n_par
+    return n / (w1 - w0), n / (c1 - c0), (w1 - w0) / steps, n_par, threads
 
 
 def main() -> None:
@@ -71,7 +74,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--zapbench-steps", type=int, default=3)
     ap.add_argument("--skip-zapbench", action="store_true")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: the loop's choice)")
     ap.add_argument("--zapbench-contexts", default="4,256", help="contexts C at ZAPBench size")
     ap.add_argument("--zapbench-models", default=None, help="models at ZAPBench size (default: --models)")
     args = ap.parse_args()
@@ -104,11 +107,11 @@ def main() -> None:
                 print(rows[-1], flush=True)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"\nload average at end: {os.getloadavg()}; peak RSS {peak_gb:.1f} GB")
-    print("| data | C | model | parameters | windows/s (wall) | windows/s (CPU time) | s/step | "
+    print("| data | C | model | parameters | threads | windows/s (wall) | windows/s (CPU time) | s/step | "
           "5,000 steps (min) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for data, c, name, wall, cpu, sps, n_par in rows:
-        print(f"| {data} | {c} | {name} | {n_par:,} | {wall:,.0f} | {cpu:,.0f} | {sps:.4f} | "
+    print("|---|---|---|---|---|---|---|---|---|")
+    for data, c, name, wall, cpu, sps, n_par, threads in rows:
+        print(f"| {data} | {c} | {name} | {n_par:,} | {threads} | {wall:,.0f} | {cpu:,.0f} | {sps:.4f} | "
               f"{5000 * sps / 60:.1f} |")
 
 

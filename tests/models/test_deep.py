@@ -149,6 +149,19 @@ def test_importing_models_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.parametrize(("env", "expected"), [(None, "PASSIVE 1"), ("ACTIVE", "ACTIVE 1")])
+def test_torch_is_imported_with_sleeping_openmp_threads_unless_told_otherwise(env, expected):
+    import os
+
+    code = ("import os; from neurocast.models.deep._training import import_torch; import_torch(); "
+            "print(os.environ['OMP_WAIT_POLICY'], os.environ['THP_MEM_ALLOC_ENABLE'])")
+    environ = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "THP_MEM_ALLOC_ENABLE")}
+    if env is not None:
+        environ["OMP_WAIT_POLICY"] = env
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=environ)
+    assert out.stdout.split() == expected.split()
+
+
 def test_neuron_names_are_used_when_present(sine_data, dd):
     x, _, proto = sine_data
     m = dd.model("linear-mae", max_steps=20).fit(*dd.split(dd.as_traces(x), proto))
@@ -216,3 +229,55 @@ def test_mae_loss_matches_torch_l1_loss_and_its_gradient():
         out.append((loss.detach(), y.grad))
     torch.testing.assert_close(out[0][0], out[1][0], rtol=1e-6, atol=0)
     assert torch.equal(out[0][1], out[1][1]) and (out[0][1] == 0).sum() == 5
+
+
+@pytest.mark.parametrize("name", ["linear-mae", "timemix", "tsmixer", "population"])
+def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, dd):
+    """train_network's shortcuts (the one-node MAE, the lean AdamW, time-major gathering into
+    a reused buffer) change nothing: the same weights, bit for bit, as the plain
+    loop (batches indexed from the frames, l1_loss, backward, torch.optim.AdamW(fused=True))."""
+    import torch
+
+    from neurocast.models.deep._training import torch_settings, train_network
+
+    x, _, proto = sine_data
+    train, val = dd.split(x + np.random.default_rng(1).normal(0, 0.1, x.shape).astype(np.float32), proto)
+    m = dd.model(name, max_steps=40, val_every=1000, seed=2)
+    tc = m.cfg.train
+    tr = WindowStream(train, budget_bytes=1e9, what="train")
+    va = WindowStream(val, budget_bytes=1e9, what="val")
+    # one thread, as fit() uses for such batches (two spin-wait on a loaded machine)
+    nets = []
+    with torch_settings(1):
+        for _ in range(2):
+            torch.manual_seed(tc.seed)
+            net = m.build_net(tr.context, tr.n_neurons, 0)
+            m.prepare(net, tr)
+            nets.append(net)
+        with torch.random.fork_rng():
+            train_network(nets[0], tr, va, tc, device="cpu")
+        ref = nets[1]
+        opt = torch.optim.AdamW(ref.parameters(), lr=tc.learning_rate, weight_decay=tc.weight_decay, fused=True)
+        frames = torch.from_numpy(tr.load(0)[0])
+        rng, step = np.random.default_rng(tc.seed), 0
+        while step < tc.max_steps:
+            for _, starts in tr.batches(tc.batch_size, rng):
+                # time-major (C + H, b, N), as the loop gathers: float sums may depend on the layout
+                idx = torch.arange(tr.context + tr.horizon)[:, None] + torch.from_numpy(starts)
+                win = frames[idx].transpose(0, 1)
+                loss = torch.nn.functional.l1_loss(ref(win[:, :tr.context]), win[:, tr.context:])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                step += 1
+                if step == tc.max_steps:
+                    break
+    ours, theirs = nets[0].state_dict(), ref.state_dict()
+    if name == "population":
+        # its forecast is a (b, H, N) view of neuron-major memory, and the gradient reaches the
+        # skip layer's bias in another memory order than l1_loss's: summed in another order,
+        # that bias differs in its last bit; all else is identical
+        for k in ours:
+            torch.testing.assert_close(ours[k], theirs[k], rtol=0, atol=0 if k != "skip.bias" else 1e-7)
+    else:
+        assert all(torch.equal(ours[k], theirs[k]) for k in ours)
