@@ -228,3 +228,75 @@ def test_bench_predicts_connectome_linear_in_its_own_batches():
     assert batch_windows_for(32, 302, model=m) == batch_windows_for(32, 302) == 3472  # already larger
     assert batch_windows_for(32, 4_000_000, model=m) == 8  # at most 8 × the default (1 GiB)
     assert batch_windows_for(32, 138_639, model=get_model("naive", horizon=32)) == 7
+
+
+def _one_step_radius(m):
+    """Spectral radius of the fitted one-step map, from the dense (C·N)² companion matrix."""
+    n, c = m.coef_own.shape
+    a = np.zeros((c * n, c * n))
+    for i in range(n):
+        a[i, i] = 0.0 if m.hidden[i] else 1.0
+        a[i, np.arange(c) * n + i] += m.coef_own[i]
+        np.add.at(a[i], m.partners[m.indptr[i]:m.indptr[i + 1]], m.coef_partner[m.indptr[i]:m.indptr[i + 1]])
+    for k in range(1, c):
+        a[k * n:(k + 1) * n, (k - 1) * n:k * n] = np.eye(n)
+    return float(np.abs(np.linalg.eigvals(a)).max())
+
+
+def _two_modules(seed=1, size=30, t=400, noise=0.01):
+    """Two modules of near-copies: each neuron is its module's slow AR(1) latent plus a little
+    white noise, and is wired to every other neuron of its module. On 250 train frames the
+    one-step ridge fit of a neuron on its 29 near-collinear partners chooses the weakest penalty
+    and large weights of opposite signs, whose closed loop grows."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    lat = np.zeros((t, 2))
+    for k in range(1, t):
+        lat[k] = 0.95 * lat[k - 1] + rng.normal(0, 0.3, 2)
+    x = np.repeat(lat, size, axis=1) + noise * rng.normal(size=(t, 2 * size))
+    wired = sp.block_diag([np.ones((size, size))] * 2).tocsr()
+    wired.setdiag(0)
+    wired = wired.tocoo()
+    table = pd.DataFrame({"id": np.arange(2 * size), "sign": np.ones(2 * size, np.int8)})
+    con = Connectome.from_edges(table, wired.row[wired.data > 0], wired.col[wired.data > 0],
+                                np.ones(int((wired.data > 0).sum()), int))
+    return con, x.astype(np.float32)
+
+
+def test_a_growing_fit_is_made_stable_by_raising_the_penalty_of_the_growing_mode():
+    con, x = _two_modules()
+    proto = get_protocol("single", frames=len(x), context=3, horizon=8)
+    train, val = segments_for(x, proto, "train"), segments_for(x, proto, "val")
+    loose = ConnectomeLinearForecaster(200, ConnectomeLinearConfig(stable=False), connectome=con).fit(train, val)
+    fixed = ConnectomeLinearForecaster(200, ConnectomeLinearConfig(), connectome=con).fit(train, val)
+    assert _one_step_radius(loose) > 1.05  # the case is unstable without the fix
+    assert _one_step_radius(fixed) < 1.002
+    assert fixed.fitted["rollout_radius_unconstrained"] > 1.05 > 1.001 > fixed.fitted["rollout_radius"]
+    assert 0 < fixed.fitted["n_penalty_raised"] <= 60 and fixed.fitted["stability_rounds"] >= 1
+    # the symptom: 200 steps after a test context, the loose rollout has run away, the stable one not
+    seg = segments_for(x, proto, "test")[0]
+    first, ctx, _ = next(seg.windows(seg.load(), 16))
+    scale = np.abs(x - x.mean(axis=0)).max()
+    assert np.abs(loose.predict(ctx, seg.meta(first, 16))[:, -1] - loose.mean).max() > 100 * scale
+    assert np.abs(fixed.predict(ctx, seg.meta(first, 16))[:, -1] - fixed.mean).max() < 2 * scale
+
+
+@pytest.mark.parametrize("heldout", [0.0, 0.25])
+def test_a_stable_fit_is_left_untouched_and_its_growth_is_measured(heldout):
+    from neurocast.models._connectome_linear import rollout_growth
+
+    c, x = _linear_system(n=80, t=800, seed=3)
+    proto = get_protocol("single", frames=len(x), context=3, horizon=4, heldout_neurons=heldout)
+    train, val = segments_for(x, proto, "train"), segments_for(x, proto, "val")
+    fits = [ConnectomeLinearForecaster(4, ConnectomeLinearConfig(stable=s), connectome=c).fit(train, val)
+            for s in (True, False)]
+    assert fits[0].fitted["n_penalty_raised"] == 0 and fits[0].fitted["stability_rounds"] == 0
+    for name in ("coef_own", "coef_partner", "coef_stim", "bias"):
+        np.testing.assert_array_equal(getattr(fits[0], name), getattr(fits[1], name))
+    m = fits[0]
+    exact = _one_step_radius(m)
+    assert 0.5 < exact < 1.0
+    radius, mode = rollout_growth(m.indptr, m.partners, m.coef_partner, m.coef_own, m.hidden)
+    assert abs(radius - exact) < 0.01 and radius == m.fitted["rollout_radius"]
+    assert mode.shape == (80,) and np.isclose(mode.sum(), 1.0)

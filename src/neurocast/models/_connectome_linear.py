@@ -16,6 +16,11 @@ frames and its Gram matrix is one BLAS product per neuron, in numba). The penalt
 is alpha × the mean feature energy of that neuron, divided for a partner by its relative
 connection strength (``strength_prior``: strong synapses are shrunk less) and chosen per neuron
 among ``alphas`` by the one-step mean squared error on the val frames.
+Stability: a one-step fit row by row can still give a closed loop that grows when rolled out
+(near-collinear partners in a dense module get large weights of opposite signs). After the fit,
+the spectral radius of the rollout's one-step map is measured by power iteration; while it is
+above 1.001, the neurons carrying the growing mode get the next larger alpha as their smallest
+and are refitted (``stable``; every wiring control gets the same rule, a stable fit is untouched).
 Forecast: H steps rolled out autoregressively with a sparse (numba, parallel) update, the
 partners gathered block by block of presynaptic neurons so that the rows read stay in cache.
 
@@ -40,7 +45,7 @@ from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_n
 from neurocast.models._base import Forecaster
 from neurocast.models._wired import attach_connectome, checked_connectome
 
-__all__ = ["ConnectomeLinearConfig", "ConnectomeLinearForecaster", "presynaptic_partners"]
+__all__ = ["ConnectomeLinearConfig", "ConnectomeLinearForecaster", "presynaptic_partners", "rollout_growth"]
 
 #: Neurons fitted per numba call (between progress-bar updates).
 _NEURON_BLOCK = 2048
@@ -57,6 +62,9 @@ class ConnectomeLinearConfig:
       ``seed``). max_partners: presynaptic partners kept per neuron, strongest first (0: all).
     alphas: ridge penalties tried per neuron (relative to its mean feature energy).
     strength_prior: divide a partner's penalty by its relative connection strength.
+    stable: after the fit, while the rollout's one-step map grows (spectral radius above
+      1.001), raise the penalty of the neurons that carry the growing mode to the next alpha
+      and refit them (False: leave the fit as the val one-step error chose it).
     """
 
     wiring: str = "true"
@@ -64,6 +72,7 @@ class ConnectomeLinearConfig:
     max_partners: int = 64
     alphas: tuple[float, ...] = field(default=(1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0))
     strength_prior: bool = True
+    stable: bool = True
 
     def __post_init__(self):
         if self.wiring not in WIRINGS:
@@ -260,15 +269,17 @@ def _gram(i, xt, stim, starts, lens, c, n_own, partners, pstim, stim_gram):
 
 
 @njit(cache=True, parallel=True)
-def _fit_block(first, last, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, c,
+def _fit_block(neurons, min_alpha, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, c,
                indptr, partners, strength, alphas, prior, pstim, stim_gram, n_val, hidden,
                coef_own, coef_partner, coef_stim, bias, chosen, val_mse):
-    """Ridge fits of neurons first..last-1 (see the module docstring); results written in place.
+    """Ridge fits of the neurons ``neurons`` (int64) (see the module docstring); results written
+    in place. Neuron i's penalty is chosen among alphas[min_alpha[i]:] (min_alpha int64 (N,)).
 
     A hidden (held-out) neuron has no own-history features and predicts its level z_i[t+1]."""
     n_cov = stim.shape[0]
     n_alpha = len(alphas)
-    for i in prange(first, last):
+    for r in prange(len(neurons)):
+        i = neurons[r]
         lo, hi = indptr[i], indptr[i + 1]
         p = hi - lo
         n_own = 0 if hidden[i] else c
@@ -291,9 +302,9 @@ def _fit_block(first, last, xt, stim, starts, lens, xv, stim_v, vstarts, vlens, 
         _features(xv, stim_v, vstarts, vlens, c, n_own, i, partners[lo:hi], fv)
         xv_design = fv[:m].astype(np.float64)
         yv = fv[m].astype(np.float64)
-        best, best_mse = 0, np.inf
+        best, best_mse = min_alpha[i], np.inf
         best_w = np.zeros(m)
-        for a in range(n_alpha):
+        for a in range(min_alpha[i], n_alpha):
             lhs = xtx.copy()
             for q in range(k):
                 lhs[q, q] += alphas[a] * scale * factor[q]
@@ -404,6 +415,61 @@ def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizo
     return traj[c:]
 
 
+#: Steps of the power iteration that measures the rollout's growth; the rate is the geometric
+#: mean over the last _POWER_TAIL of them.
+_POWER_STEPS, _POWER_TAIL = 200, 100
+#: A fit is stable when its rollout grows by at most this factor per step (1.001: +3 % over 32 steps).
+_MAX_GROWTH = 1.001
+#: Share of a growing mode's squared size carried by the neurons whose penalty is raised.
+_MODE_MASS = 0.99
+
+
+@njit(cache=True, parallel=True)
+def _power_iteration(indptr, partners, coef_partner, coef_own, hidden, state, n_steps):
+    """Apply the rollout's one-step map without bias and stimulus (z[t+1] = z[t] + own lags +
+    partners; a hidden neuron: partners only) ``n_steps`` times to ``state`` (C, N) float64
+    (state[k] = z[t − k]), normalising it after each step (in place). Returns the log of the
+    growth of the state's norm per step, (n_steps,) float64."""
+    c, n = state.shape
+    logs = np.empty(n_steps)
+    new = np.empty(n)
+    for it in range(n_steps):
+        for i in prange(n):
+            acc = 0.0 if hidden[i] else state[0, i]
+            for k in range(c):
+                acc += coef_own[i, k] * state[k, i]
+            for e in range(indptr[i], indptr[i + 1]):
+                acc += coef_partner[e] * state[0, partners[e]]
+            new[i] = acc
+        for k in range(c - 1, 0, -1):
+            state[k] = state[k - 1]
+        state[0] = new
+        norm = np.sqrt((state * state).sum())
+        if norm == 0.0:  # the map is nilpotent on this start: nothing grows
+            logs[it:] = -np.inf
+            break
+        state /= norm
+        logs[it] = np.log(norm)
+    return logs
+
+
+def rollout_growth(indptr, partners, coef_partner, coef_own, hidden, seed: int = 0):
+    """The spectral radius of ``connectome-linear``'s one-step map, by power iteration.
+
+    The map takes the last C centred frames to the next (own lags, partners, and for a visible
+    neuron its current value; bias and stimulus left out, as they do not decide growth). Its
+    spectral radius is the factor by which the rollout's free dynamics grow (> 1) or decay per
+    step. Returns (radius, mode): the geometric mean growth over the last steps of the power
+    iteration from a random start, and each neuron's share of the resulting state's squared
+    size, float64 (N,) (the neurons that carry the fastest-growing mode)."""
+    n, c = coef_own.shape
+    state = np.random.default_rng(seed).standard_normal((c, n))
+    state /= np.linalg.norm(state)
+    logs = _power_iteration(indptr, partners, coef_partner, coef_own, hidden, state, _POWER_STEPS)
+    mass = (state * state).sum(axis=0)
+    return float(np.exp(logs[-_POWER_TAIL:].mean())), mass / max(mass.sum(), 1e-300)
+
+
 # ---------------------------------------------------------------------- the forecaster
 def _stack(segments: Sequence[Segment], what: str, mean=None, stim_mean=None):
     """Frames of all segments as one centred (neuron, time) float32 array, their covariates
@@ -504,20 +570,53 @@ class ConnectomeLinearForecaster(Forecaster):
         pstim = _partner_stim_table(xt, st, starts, lens, c)
         design = _features_of_stimulus(st, starts, lens, c)  # (covariate + 1, T'): ũ[t+1], 1
         stim_gram = design.astype(np.float64) @ design.T.astype(np.float64)
+        min_alpha = np.zeros(n, np.int64)  # per neuron: the smallest alpha it may choose
+
+        def fit_rows(rows):
+            _fit_block(rows, min_alpha, xt, st, starts, lens, xv, sv, vstarts, vlens, c, indptr, partners,
+                       strength, alphas, self.cfg.strength_prior, pstim, stim_gram, n_val,
+                       self.hidden, self.coef_own, self.coef_partner, self.coef_stim, self.bias, chosen, val_mse)
+
         with progress(n, f"{self.name}: fit", "neuron") as bar:
             for lo in range(0, n, _NEURON_BLOCK):
                 hi = min(n, lo + _NEURON_BLOCK)
-                _fit_block(lo, hi, xt, st, starts, lens, xv, sv, vstarts, vlens, c, indptr, partners,
-                           strength, alphas, self.cfg.strength_prior, pstim, stim_gram, n_val,
-                           self.hidden, self.coef_own, self.coef_partner, self.coef_stim, self.bias, chosen, val_mse)
+                fit_rows(np.arange(lo, hi, dtype=np.int64))
                 bar.update(hi - lo)
+        growth = self._stabilise(fit_rows, chosen, min_alpha)
         counts = np.bincount(chosen, minlength=len(alphas))
         self.fitted = {"wiring": self.cfg.wiring, "n_partners": len(partners),
                        "n_connections": int(wiring.n_connections),
                        "val_mse_one_step": float(val_mse.mean()),
-                       "n_heldout_neurons": int(self.hidden.sum()),
+                       "n_heldout_neurons": int(self.hidden.sum()), **growth,
                        "alpha_counts": {str(a): int(k) for a, k in zip(self.cfg.alphas, counts, strict=True)}}
         return self
+
+    def _stabilise(self, fit_rows, chosen, min_alpha) -> dict:
+        """Make the rollout stable, if ``cfg.stable``: while its one-step map's spectral radius
+        (``rollout_growth``) is above ``_MAX_GROWTH``, the neurons carrying 99 % of the growing
+        mode get the next larger alpha as their smallest (the val error still chooses among the
+        rest) and are refitted. A fit that does not grow is left untouched. Stops when no such
+        neuron has a larger alpha left. Returns what ``fitted`` records: the radius before and
+        after, the neurons whose penalty was raised and the rounds taken."""
+        def measure():
+            return rollout_growth(self.indptr, self.partners, self.coef_partner, self.coef_own, self.hidden)
+
+        radius, mode = measure()
+        first, raised, rounds = radius, np.zeros(len(chosen), bool), 0
+        top = len(self.cfg.alphas) - 1
+        while self.cfg.stable and radius > _MAX_GROWTH:
+            order = np.argsort(-mode)
+            carriers = order[:int(np.searchsorted(np.cumsum(mode[order]), _MODE_MASS)) + 1]
+            rows = np.sort(carriers[chosen[carriers] < top]).astype(np.int64)
+            if not rows.size:
+                break
+            min_alpha[rows] = chosen[rows] + 1
+            fit_rows(rows)
+            raised[rows] = True
+            rounds += 1
+            radius, mode = measure()
+        return {"rollout_radius_unconstrained": first, "rollout_radius": radius,
+                "n_penalty_raised": int(raised.sum()), "stability_rounds": rounds}
 
     def predict(self, context, meta: WindowMeta | None = None):
         """context (batch, C, neuron) float32 → (batch, H, neuron) float32.
