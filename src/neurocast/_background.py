@@ -20,7 +20,8 @@ def run_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     ``nogil=True``, large NumPy operations). An exception raised by the producer is raised here,
     at the item where it happened. When the caller stops early (``break``, an exception,
     Ctrl-C), the producer stops after the item it is computing and the caller does not wait
-    for it; at most ``depth + 1`` items are held in memory.
+    for it. At most ``depth + 2`` items exist at once: the caller's, ``depth`` waiting, and one
+    finished by the producer while the queue is full.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
