@@ -79,18 +79,20 @@ def time_rollout(con, wiring: str, max_partners: int, batches) -> None:
     coef_partner = rng.normal(0, 0.01, len(partners)).astype(np.float32)
     coef_own = rng.normal(0, 0.05, (n, 4)).astype(np.float32)
     bias = rng.normal(0, 0.01, n).astype(np.float32)
+    coef_stim = rng.normal(0, 0.01, (n, 11)).astype(np.float32)
+    mean = rng.normal(0, 0.1, n).astype(np.float32)
     hidden = rng.random(n) < 0.2
 
-    def run(hist, drive, m=n):
+    def run(hist, stim, m=n):
         return _rollout(hist, indptr[:m + 1], partners if m == n else partners % m, coef_partner, coef_own,
-                        bias, drive, 32, hidden, _ROLLOUT_BLOCK_BYTES)
+                        bias, coef_stim, stim, mean, 32, hidden, _ROLLOUT_BLOCK_BYTES)
 
-    run(np.zeros((4, 10, 1), np.float32), np.zeros((32, 10, 1), np.float32), 10)  # compile
+    run(np.zeros((4, 10, 1), np.float32), np.zeros((36, 11, 1), np.float32), 10)  # compile
     for b in batches:
         hist = rng.normal(0, 1, (4, n, b)).astype(np.float32)
-        drive = rng.normal(0, 0.01, (32, n, b)).astype(np.float32)
+        stim = rng.random((36, 11, b)).astype(np.float32)
         t0, c0 = time.perf_counter(), time.process_time()
-        run(hist, drive)
+        run(hist, stim)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(f"rollout, {wiring} wiring, batch {b}: {wall:.2f} s wall, {cpu:.2f} CPU-s, "
               f"{cpu / b:.3f} CPU-s per window; load average {os.getloadavg()[0]:.1f}", flush=True)

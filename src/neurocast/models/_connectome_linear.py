@@ -20,7 +20,8 @@ Stability: a one-step fit row by row can still give a closed loop that grows whe
 (near-collinear partners in a dense module get large weights of opposite signs). After the fit,
 the spectral radius of the rollout's one-step map is measured by power iteration; while it is
 above 1.001, the neurons carrying the growing mode get the next larger alpha as their smallest
-and are refitted (``stable``; every wiring control gets the same rule, a stable fit is untouched).
+and are refitted, measuring the map restricted to them between raises (``stable``; every wiring
+control gets the same rule, a stable fit is untouched).
 Forecast: H steps rolled out autoregressively with a sparse (numba, parallel) update, the
 partners gathered block by block of presynaptic neurons so that the rows read stay in cache.
 
@@ -323,10 +324,22 @@ def _fit_block(neurons, min_alpha, xt, stim, starts, lens, xv, stim_v, vstarts, 
 
 
 @njit(cache=True)
-def _fill_hidden(hist, hidden, indptr, partners, coef_partner, bias, drive_ctx):
+def _stimulus_term(coef_stim, stim, t, i, out):
+    """out[q] = Σ_u coef_stim[i, u] · stim[t, u, q]: neuron i's stimulus term at window frame t
+    (stim: (C + H, covariate, B) centred covariates of each window's frames)."""
+    out[:] = 0.0
+    for u in range(stim.shape[1]):
+        a = coef_stim[i, u]
+        for q in range(stim.shape[2]):
+            out[q] += a * stim[t, u, q]
+
+
+@njit(cache=True)
+def _fill_hidden(hist, hidden, indptr, partners, coef_partner, bias, coef_stim, stim):
     """Estimate hidden neurons' centred context frames in place: frame 0 at their mean (0),
-    frame k from the partners at frame k − 1 (their level model). drive_ctx: (C, N, B)."""
+    frame k from the partners at frame k − 1 (their level model). stim: (C + H, covariate, B)."""
     c, n, b = hist.shape
+    term = np.empty(b, np.float32)
     for k in range(c):
         for i in range(n):
             if not hidden[i]:
@@ -335,8 +348,9 @@ def _fill_hidden(hist, hidden, indptr, partners, coef_partner, bias, drive_ctx):
                 hist[k, i, q] = 0.0
             if k == 0:
                 continue
+            _stimulus_term(coef_stim, stim, k, i, term)
             for q in range(b):
-                hist[k, i, q] = bias[i] + drive_ctx[k, i, q]
+                hist[k, i, q] = bias[i] + term[q]
             for e in range(indptr[i], indptr[i + 1]):
                 w = coef_partner[e]
                 j = partners[e]
@@ -373,10 +387,12 @@ def _block_offsets(indptr, partners, block):
 
 
 @njit(cache=True, parallel=True)
-def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizon, hidden, block_bytes):
-    """Roll the model out: hist (C, N, B) centred context (oldest first); drive (H, N, B) the
-    stimulus term; hidden (N,) bool: neurons predicted as a level from their partners.
-    Returns (H, N, B) centred forecasts.
+def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, coef_stim, stim, mean, horizon, hidden,
+             block_bytes):
+    """Roll the model out: hist (C, N, B) centred context (oldest first; overwritten, it holds
+    the last C frames as a ring); stim (C + H, covariate, B) centred covariates of the windows'
+    frames; hidden (N,) bool: neurons predicted as a level from their partners; mean (N,): added
+    to the forecasts. Returns (B, H, N) forecasts, the only large array allocated.
 
     Per step, each neuron's sum starts from its bias, stimulus term and own lags, then takes
     its partners block by block of presynaptic neurons (``block_bytes`` of the current frame
@@ -385,19 +401,20 @@ def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizo
     """
     c, n, b = hist.shape
     off = _block_offsets(indptr, partners, max(1, block_bytes // (4 * b)))
-    traj = np.empty((c + horizon, n, b), np.float32)  # context frames, then the forecasts
-    traj[:c] = hist
+    out = np.empty((b, horizon, n), np.float32)
     acc = np.empty((n, b), np.float32)
     for h in range(horizon):
-        t = c + h
-        cur = traj[t - 1]
+        t = c + h  # frame t of the window goes to ring slot t % c
+        cur = hist[(t - 1) % c]
         for i in prange(n):
+            _stimulus_term(coef_stim, stim, t, i, acc[i])
             for q in range(b):
-                acc[i, q] = bias[i] + drive[h, i, q]
+                acc[i, q] += bias[i]
             for k in range(c):
                 a = coef_own[i, k]
+                lag = hist[(t - 1 - k) % c, i]
                 for q in range(b):
-                    acc[i, q] += a * traj[t - 1 - k, i, q]
+                    acc[i, q] += a * lag[q]
         for blk in range(off.shape[0] - 1):
             for i in prange(n):
                 for e in range(off[blk, i], off[blk + 1, i]):
@@ -405,14 +422,13 @@ def _rollout(hist, indptr, partners, coef_partner, coef_own, bias, drive, horizo
                     w = coef_partner[e]
                     for q in range(b):
                         acc[i, q] += w * cur[j, q]
+        new = hist[t % c]  # the oldest frame's slot, no longer needed (for C = 1 it is cur)
         for i in prange(n):
-            if hidden[i]:
-                for q in range(b):
-                    traj[t, i, q] = acc[i, q]
-            else:
-                for q in range(b):
-                    traj[t, i, q] = cur[i, q] + acc[i, q]
-    return traj[c:]
+            for q in range(b):
+                v = acc[i, q] if hidden[i] else cur[i, q] + acc[i, q]
+                new[i, q] = v
+                out[q, h, i] = v + mean[i]
+    return out
 
 
 #: Steps of the power iteration that measures the rollout's growth; the rate is the geometric
@@ -422,6 +438,9 @@ _POWER_STEPS, _POWER_TAIL = 200, 100
 _MAX_GROWTH = 1.001
 #: Share of a growing mode's squared size carried by the neurons whose penalty is raised.
 _MODE_MASS = 0.99
+#: The stability rule stops when a mode's raises moved the radius by less than this (about the
+#: resolution of the power iteration's reading when many modes lie near 1).
+_MIN_PROGRESS = 5e-4
 
 
 @njit(cache=True, parallel=True)
@@ -468,6 +487,27 @@ def rollout_growth(indptr, partners, coef_partner, coef_own, hidden, seed: int =
     logs = _power_iteration(indptr, partners, coef_partner, coef_own, hidden, state, _POWER_STEPS)
     mass = (state * state).sum(axis=0)
     return float(np.exp(logs[-_POWER_TAIL:].mean())), mass / max(mass.sum(), 1e-300)
+
+
+def _carriers(mode: np.ndarray) -> np.ndarray:
+    """The fewest neurons holding ``_MODE_MASS`` of a mode's squared size, sorted, int64."""
+    order = np.argsort(-mode)
+    return np.sort(order[:int(np.searchsorted(np.cumsum(mode[order]), _MODE_MASS)) + 1]).astype(np.int64)
+
+
+def _restricted_map(indptr, partners, coef_partner, coef_own, hidden, rows):
+    """The one-step map restricted to ``rows`` (sorted int64): their own lags, and only the
+    partners among them; in ``rollout_growth``'s argument order, rows renumbered 0..len−1."""
+    pos = np.full(len(indptr) - 1, -1, np.int64)
+    pos[rows] = np.arange(len(rows))
+    lo, counts = indptr[rows], indptr[rows + 1] - indptr[rows]
+    edges = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - lo, counts)
+    inside = pos[partners[edges]] >= 0
+    owner = np.repeat(np.arange(len(rows)), counts)
+    sub_indptr = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(np.bincount(owner[inside], minlength=len(rows)), out=sub_indptr[1:])
+    return (sub_indptr, pos[partners[edges[inside]]].astype(np.int32), coef_partner[edges[inside]],
+            np.ascontiguousarray(coef_own[rows]), hidden[rows])
 
 
 # ---------------------------------------------------------------------- the forecaster
@@ -595,28 +635,42 @@ class ConnectomeLinearForecaster(Forecaster):
         """Make the rollout stable, if ``cfg.stable``: while its one-step map's spectral radius
         (``rollout_growth``) is above ``_MAX_GROWTH``, the neurons carrying 99 % of the growing
         mode get the next larger alpha as their smallest (the val error still chooses among the
-        rest) and are refitted. A fit that does not grow is left untouched. Stops when no such
-        neuron has a larger alpha left. Returns what ``fitted`` records: the radius before and
-        after, the neurons whose penalty was raised and the rounds taken."""
-        def measure():
-            return rollout_growth(self.indptr, self.partners, self.coef_partner, self.coef_own, self.hidden)
+        rest) and are refitted. A fit that does not grow is left untouched.
 
-        radius, mode = measure()
-        first, raised, rounds = radius, np.zeros(len(chosen), bool), 0
+        A growing mode sits on a small group of neurons (a dense module of the wiring), and it
+        usually takes several raises to tame it. So the whole map is measured once per mode:
+        the raises are repeated on the map restricted to that group (``_restricted_map``,
+        cheap) until the group alone no longer grows, and only then is the whole map measured
+        again, for the next mode. Stops when the neurons carrying a growing mode have no larger
+        alpha left, or when raising them moved the radius by less than ``_MIN_PROGRESS`` (what
+        is left then is many weakly growing modes spread over many neurons). Returns what ``fitted`` records: the radius before and after, the neurons
+        whose penalty was raised, the raises (rounds) and the measurements of the whole map."""
+        maps = (self.indptr, self.partners, self.coef_partner, self.coef_own, self.hidden)  # refitted in place
+        radius, mode = rollout_growth(*maps)
+        first, raised, rounds, checks = radius, np.zeros(len(chosen), bool), 0, 1
         top = len(self.cfg.alphas) - 1
         while self.cfg.stable and radius > _MAX_GROWTH:
-            order = np.argsort(-mode)
-            carriers = order[:int(np.searchsorted(np.cumsum(mode[order]), _MODE_MASS)) + 1]
-            rows = np.sort(carriers[chosen[carriers] < top]).astype(np.int64)
-            if not rows.size:
+            group = _carriers(mode)
+            local, local_mode, before = radius, mode[group], rounds
+            while local > _MAX_GROWTH:
+                carriers = group[_carriers(local_mode)]
+                rows = carriers[chosen[carriers] < top]
+                if not rows.size:
+                    break
+                min_alpha[rows] = chosen[rows] + 1
+                fit_rows(rows)
+                raised[rows] = True
+                rounds += 1
+                local, local_mode = rollout_growth(*_restricted_map(*maps, group))
+            if rounds == before:  # the mode's carriers are all at the largest alpha
                 break
-            min_alpha[rows] = chosen[rows] + 1
-            fit_rows(rows)
-            raised[rows] = True
-            rounds += 1
-            radius, mode = measure()
+            previous, (radius, mode) = radius, rollout_growth(*maps)
+            checks += 1
+            if abs(previous - radius) < _MIN_PROGRESS:  # a plateau
+                break
         return {"rollout_radius_unconstrained": first, "rollout_radius": radius,
-                "n_penalty_raised": int(raised.sum()), "stability_rounds": rounds}
+                "n_penalty_raised": int(raised.sum()), "stability_rounds": rounds,
+                "stability_checks": checks}
 
     def predict(self, context, meta: WindowMeta | None = None):
         """context (batch, C, neuron) float32 → (batch, H, neuron) float32.
@@ -638,17 +692,17 @@ class ConnectomeLinearForecaster(Forecaster):
             raise FormatError("the held-out neurons of these windows are not those the model was fitted for",
                               "fit on segments carrying the same held-out neurons (Segment.hidden)")
         hist = np.ascontiguousarray((context - self.mean).transpose(1, 2, 0), dtype=np.float32)
-        drive = np.zeros((c + self.horizon, n, b), np.float32)  # stimulus term of frames t+1
         stim = None if meta is None else meta.stimulus
-        if self.coef_stim.shape[1] and stim is not None:
-            future = stim[:, :c + self.horizon] - self.stim_mean  # (b, C + H, cov)
-            drive += np.einsum("nu,bhu->hnb", self.coef_stim, future, optimize=True)
+        if self.coef_stim.shape[1] and stim is not None:  # (C + H, covariate, B), centred
+            stim = np.ascontiguousarray((stim[:, :c + self.horizon] - self.stim_mean).transpose(1, 2, 0),
+                                        dtype=np.float32)
+        else:  # covariates at their train mean: no stimulus term
+            stim = np.zeros((c + self.horizon, 0, b), np.float32)
         if self.hidden.any():
             _fill_hidden(hist, self.hidden, self.indptr, self.partners, self.coef_partner, self.bias,
-                         drive[:c])
-        out = _rollout(hist, self.indptr, self.partners, self.coef_partner, self.coef_own,
-                       self.bias, drive[c:], self.horizon, self.hidden, _ROLLOUT_BLOCK_BYTES)
-        return (out.transpose(2, 0, 1) + self.mean).astype(np.float32, copy=False)
+                         self.coef_stim, stim)
+        return _rollout(hist, self.indptr, self.partners, self.coef_partner, self.coef_own, self.bias,
+                        self.coef_stim, stim, self.mean, self.horizon, self.hidden, _ROLLOUT_BLOCK_BYTES)
 
     def config(self) -> dict:
         cfg = super().config()
