@@ -181,7 +181,6 @@ def main():
     train = segments_for(traces, proto, "train", stimulus=stim)
     val = segments_for(traces, proto, "val", stimulus=stim)
     print(f"connectome: {con.n_neurons:,} neurons, {con.n_connections:,} connections (loaded in {t_con:.1f} s); "
-          f"train {sum(s.n_frames for s in train):,} frames, val {sum(s.n_frames for s in val):,} frames, "
           f"{stim.shape[1]} covariates, max_partners {args.max_partners}", flush=True)
     model = fit_and_report(con, train, val, ConnectomeLinearConfig(max_partners=args.max_partners))
     if args.evaluate_windows:

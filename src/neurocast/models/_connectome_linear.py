@@ -643,8 +643,9 @@ class ConnectomeLinearForecaster(Forecaster):
         cheap) until the group alone no longer grows, and only then is the whole map measured
         again, for the next mode. Stops when the neurons carrying a growing mode have no larger
         alpha left, or when raising them moved the radius by less than ``_MIN_PROGRESS`` (what
-        is left then is many weakly growing modes spread over many neurons). Returns what ``fitted`` records: the radius before and after, the neurons
-        whose penalty was raised, the raises (rounds) and the measurements of the whole map."""
+        is left then is many weakly growing modes spread over many neurons). Returns what
+        ``fitted`` records: the radius before and after, the neurons whose penalty was raised,
+        the raises (rounds) and the measurements of the whole map."""
         maps = (self.indptr, self.partners, self.coef_partner, self.coef_own, self.hidden)  # refitted in place
         radius, mode = rollout_growth(*maps)
         first, raised, rounds, checks = radius, np.zeros(len(chosen), bool), 0, 1
