@@ -2,19 +2,22 @@
 
 1. worm-default (302 neurons, C = 4, H = 32, the real recording): ``--steps`` optimiser steps per
    model after ``--warmup`` steps; validation excluded from the timing.
-2. ZAPBench size (71,721 neurons, synthetic frames, C = 4 and C = 256): a few steps per model,
-   to project a full training (ZAPBench stops early after at least patience × val_every =
-   5,000 steps). TiDE is skipped there: its temporal decoder alone holds a (8, 71,721, 32, 128)
-   activation, 9.4 GB, at batch 8.
+2. ZAPBench size (71,721 neurons, synthetic frames, C = 4 and C = 256): ``--zapbench-steps``
+   steps per model after one warm-up step, to project a full training (ZAPBench stops early
+   after at least patience × val_every = 5,000 steps). Batches whose activations exceed
+   ``TrainConfig.activation_budget_gb`` run as micro-batches (the ``micro`` column).
 
 Prints one line per (size, model) and a table; timings are wall-clock and CPU seconds of this
 process (on a shared machine the CPU rate is the fairer one). ``--threads N`` runs torch on N
 threads; without it, the training loop's own choice (``threads_for``: one thread for batches
-below 2**20 values, as at worm-default, else ``TrainConfig.threads``).
+below 2**20 values, as at worm-default, else ``TrainConfig.threads``). Peak RSS is that of the
+whole process: run one model per process (``--models``) for a per-model figure. GFLOP/step
+counts the matrix products of one forward and backward pass (``FlopCounterMode``; one window,
+times the batch); element-wise work and AdamW are not in it.
 
     PYTHONPATH=src python benchmarks/train_throughput.py [--steps 400] [--zapbench-steps 3]
-        [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench] [--threads N]
-        [--zapbench-contexts 4,256] [--zapbench-models linear-mae,timemix,tsmixer,population]
+        [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench | --skip-worm]
+        [--threads N] [--zapbench-contexts 4,256] [--zapbench-models ...]
 """
 
 from __future__ import annotations
@@ -39,15 +42,32 @@ from neurocast.models.deep._training import (
 from neurocast.models.deep._windows import WindowStream
 
 
+def step_flops(torch, net, batch, context, n_neurons, horizon, n_covariates) -> float:
+    """Matrix-product FLOPs of one training step's forward and backward pass (one window ×
+    ``batch``: every model's work is linear in the number of windows)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from neurocast.models.deep._mae_loss import mae_loss
+
+    x = torch.zeros((1, context, n_neurons))
+    future = torch.zeros((1, horizon, n_covariates)) if n_covariates else None
+    with FlopCounterMode(display=False) as counter:
+        mae_loss(net(x, future), torch.zeros((1, horizon, n_neurons))).backward()
+    net.zero_grad(set_to_none=True)
+    return counter.get_total_flops() * batch
+
+
 def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
-    """(wall windows/s, CPU windows/s, s per step, parameters, threads) of ``steps`` training
-    steps after ``warmup``; threads None: the training loop's choice."""
+    """Dict of wall and CPU windows/s, s per step, parameters, threads, micro-batch and
+    GFLOP per step of ``steps`` training steps after ``warmup``; threads None: the loop's choice."""
     model = get_model(name, horizon=proto.horizon)
     tc = dataclasses.replace(model.cfg.train, max_steps=warmup + steps, val_every=10**9, device="cpu")
     train = WindowStream(segments_for(traces, proto, "train", stimulus=stimulus), budget_bytes=4e9,
                          what="train", with_stimulus=model.uses_stimulus)
-    val = WindowStream(segments_for(traces, proto, "val", stimulus=stimulus), budget_bytes=1e9,
-                       what="val", with_stimulus=model.uses_stimulus)
+    # one val window: the loop validates once, after the last step (not timed)
+    first = segments_for(traces, proto, "val", stimulus=stimulus)[0]
+    one = dataclasses.replace(first, stop=first.start + proto.context + proto.horizon)
+    val = WindowStream([one], budget_bytes=1e9, what="val", with_stimulus=model.uses_stimulus)
     marks = {}
 
     def on_step(step):
@@ -60,11 +80,15 @@ def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
         torch.manual_seed(0)
         net = model.build_net(proto.context, train.n_neurons, train.n_covariates).to(resolve_device("cpu"))
         model.prepare(net, train)
-        train_network(net, train, val, tc, device="cpu", label=name, on_step=on_step)
+        result = train_network(net, train, val, tc, device="cpu", label=name, on_step=on_step)
+        flops = step_flops(torch, net, tc.batch_size, proto.context, train.n_neurons, proto.horizon,
+                           train.n_covariates)
         n_par = sum(p.numel() for p in net.parameters())
     (w0, c0), (w1, c1) = marks[warmup], marks[warmup + steps]
     n = steps * tc.batch_size
-    return n / (w1 - w0), n / (c1 - c0), (w1 - w0) / steps, n_par, threads
+    return {"wall": n / (w1 - w0), "cpu": n / (c1 - c0), "s_step": (w1 - w0) / steps,
+            "cpu_s_step": (c1 - c0) / steps, "params": n_par, "threads": threads,
+            "micro": result.micro_batch, "gflop": flops / 1e9, "load": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -73,7 +97,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--zapbench-steps", type=int, default=3)
-    ap.add_argument("--skip-zapbench", action="store_true")
+    skip = ap.add_mutually_exclusive_group()
+    skip.add_argument("--skip-zapbench", action="store_true")
+    skip.add_argument("--skip-worm", action="store_true")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: the loop's choice)")
     ap.add_argument("--zapbench-contexts", default="4,256", help="contexts C at ZAPBench size")
     ap.add_argument("--zapbench-models", default=None, help="models at ZAPBench size (default: --models)")
@@ -81,16 +107,17 @@ def main() -> None:
     names = args.models.split(",")
     print(f"load average at start: {os.getloadavg()}")
     rows = []
-    from neurocast.catalog import open_dataset
+    if not args.skip_worm:
+        from neurocast.catalog import open_dataset
 
-    ds = open_dataset("worm-default")
-    proto = protocol_for_dataset(ds, None, context=4, horizon=32)
-    traces = np.asarray(ds["traces"].values)
-    stim = np.asarray(ds["stimulus"].values)
-    for name in names:
-        r = measure(name, traces, proto, stim, steps=args.steps, warmup=args.warmup, threads=args.threads)
-        rows.append(("worm-default", 4, name, *r))
-        print(rows[-1], flush=True)
+        ds = open_dataset("worm-default")
+        proto = protocol_for_dataset(ds, None, context=4, horizon=32)
+        traces = np.asarray(ds["traces"].values)
+        stim = np.asarray(ds["stimulus"].values)
+        for name in names:
+            r = measure(name, traces, proto, stim, steps=args.steps, warmup=args.warmup, threads=args.threads)
+            rows.append(("worm-default", 4, name, r))
+            print(rows[-1], flush=True)
     if not args.skip_zapbench:
         n, t = 71_721, 600
         rng = np.random.default_rng(0)
@@ -100,19 +127,18 @@ def main() -> None:
         for c in (int(v) for v in args.zapbench_contexts.split(",")):
             p = get_protocol("single", frames=t, context=c, horizon=32)
             for name in (args.zapbench_models or args.models).split(","):
-                if name == "tide":
-                    continue
                 r = measure(name, x, p, s, steps=args.zapbench_steps, warmup=1, threads=args.threads)
-                rows.append(("zapbench-size", c, name, *r))
+                rows.append(("zapbench-size", c, name, r))
                 print(rows[-1], flush=True)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"\nload average at end: {os.getloadavg()}; peak RSS {peak_gb:.1f} GB")
-    print("| data | C | model | parameters | threads | windows/s (wall) | windows/s (CPU time) | s/step | "
-          "5,000 steps (min) |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for data, c, name, wall, cpu, sps, n_par, threads in rows:
-        print(f"| {data} | {c} | {name} | {n_par:,} | {threads} | {wall:,.0f} | {cpu:,.0f} | {sps:.4f} | "
-              f"{5000 * sps / 60:.1f} |")
+    print(f"\nload average at end: {os.getloadavg()}; peak RSS of the process {peak_gb:.2f} GB")
+    print("| data | C | model | parameters | threads | micro | windows/s (wall) | windows/s (CPU time) | "
+          "s/step | CPU s/step | GFLOP/step | 5,000 steps (min) | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for data, c, name, r in rows:
+        print(f"| {data} | {c} | {name} | {r['params']:,} | {r['threads']} | {r['micro']} | {r['wall']:,.1f} | "
+              f"{r['cpu']:,.1f} | {r['s_step']:.4f} | {r['cpu_s_step']:.4f} | {r['gflop']:,.2f} | "
+              f"{5000 * r['s_step'] / 60:.1f} | {r['load']:.2f} |")
 
 
 if __name__ == "__main__":

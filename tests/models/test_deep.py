@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -281,3 +282,71 @@ def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, 
             torch.testing.assert_close(ours[k], theirs[k], rtol=0, atol=0 if k != "skip.bias" else 1e-7)
     else:
         assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+
+@pytest.mark.parametrize("name", ["timemix", "tsmixer", "tide", "population"])
+def test_micro_batches_give_the_gradients_and_weights_of_whole_batches(name, sine_data, dd):
+    """A batch run as micro-batches (a small activation budget) gets the whole batch's
+    gradient at every step, up to float rounding, and so the same weights: the micro-batch
+    losses are scaled by the whole batch's element count and every micro-batch is summed in.
+    (AdamW's step hides a scaled gradient, so the gradients themselves are compared.)"""
+    import torch
+
+    from neurocast.models.deep._training import activation_bytes, torch_settings, train_network
+
+    x, stim, proto = sine_data
+    train, val = dd.split(x + np.random.default_rng(1).normal(0, 0.1, x.shape).astype(np.float32), proto, stim)
+    uses_stim = name == "tide"
+    tr = WindowStream(train, budget_bytes=1e9, what="train", with_stimulus=uses_stim)
+    va = WindowStream(val, budget_bytes=1e9, what="val", with_stimulus=uses_stim)
+    m = dd.model(name, max_steps=20, val_every=10, seed=2, arch=SMALL.get(name))
+    runs = {}
+    with torch_settings(1):
+        torch.manual_seed(0)
+        probe = m.build_net(tr.context, tr.n_neurons, tr.n_covariates)
+        window = activation_bytes(probe, tr.context, tr.n_neurons, tr.horizon, tr.n_covariates, "cpu")
+        assert window > 4 * tr.n_neurons * (tr.context + tr.horizon)  # at least the window itself
+        # budgets for whole batches of 8, micro-batches of 3 (3 + 3 + 2) and of 1
+        for budget in (1.0, 3.5 * 2 * window / 2**30, 1.5 * 2 * window / 2**30):
+            tc = dataclasses.replace(m.cfg.train, activation_budget_gb=budget)
+            torch.manual_seed(tc.seed)
+            net = m.build_net(tr.context, tr.n_neurons, tr.n_covariates)
+            m.prepare(net, tr)
+            grads = []
+
+            def keep(step, net=net, grads=grads):  # after the step; its gradients are still held
+                if step <= 3:
+                    grads.append([p.grad.clone() for p in net.parameters()])
+
+            result = train_network(net, tr, va, tc, device="cpu", on_step=keep)
+            runs[result.micro_batch] = (grads, net.state_dict(), result.val_history)
+    assert sorted(runs) == [1, 3, 8]
+    whole_grads, whole_state, whole_val = runs[8]
+    for micro in (1, 3):
+        grads, state, val_history = runs[micro]
+        for step_whole, step_micro in zip(whole_grads, grads, strict=True):
+            for g0, g1 in zip(step_whole, step_micro, strict=True):
+                # float32 sums in another order: errors relative to the gradient's scale
+                torch.testing.assert_close(g1, g0, rtol=1e-5, atol=1e-5 * float(g0.abs().max()))
+        for k in whole_state:  # AdamW can turn a rounding difference of a near-zero gradient
+            # into a step of lr (1e-2 here) in the worst case; it does far less
+            torch.testing.assert_close(state[k], whole_state[k], rtol=1e-4, atol=2e-4)
+        np.testing.assert_allclose(np.array(val_history), np.array(whole_val), rtol=1e-5)
+
+
+def test_activation_bytes_grow_with_the_neurons():
+    import torch
+
+    from neurocast.models import get_model
+    from neurocast.models.deep._training import activation_bytes, micro_batch_size
+
+    m = get_model("timemix", horizon=4)
+    sizes = []
+    for n in (1000, 2000):
+        torch.manual_seed(0)
+        sizes.append(activation_bytes(m.build_net(8, n, 0), 8, n, 4, 0, "cpu"))
+    # 5 blocks keep their input and ReLU output, (8, n) floats each: at least 10 · 32 n bytes
+    assert sizes[0] >= 10 * 32 * 1000 and sizes[1] == pytest.approx(2 * sizes[0], rel=0.02)
+    tc = m.cfg.train
+    assert micro_batch_size(tc, 1) == tc.batch_size  # tiny activations: the whole batch
+    assert micro_batch_size(dataclasses.replace(tc, activation_budget_gb=1e-6), 10**6) == 1

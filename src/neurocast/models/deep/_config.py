@@ -26,6 +26,11 @@ class TrainConfig:
     values use 1: a second thread costs more in synchronisation than it saves on them).
     memory_budget_gb: train frames are held in memory when they fit this budget, else read
     from the store in blocks of contiguous frames (see ``WindowStream``).
+    activation_budget_gb: memory for the activations of one training step. A batch whose
+    activations would exceed it is run as micro-batches whose gradients are summed before the
+    optimiser step: the same gradient up to float rounding (see ``micro_batch_size``), so the
+    weights can differ in their last bits from a run with a larger budget; the same config and
+    seed still give the same weights.
     """
 
     learning_rate: float = 1e-3
@@ -39,6 +44,7 @@ class TrainConfig:
     device: str = "auto"
     threads: int = 2
     memory_budget_gb: float = 4.0
+    activation_budget_gb: float = 3.0
 
     def __post_init__(self):
         for name in ("batch_size", "val_every", "patience", "max_steps", "threads"):
@@ -51,8 +57,9 @@ class TrainConfig:
                               f"not {self.weight_decay} and {self.min_delta}")
         if self.device not in DEVICES:
             raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
-        if not self.memory_budget_gb > 0:
-            raise ConfigError(f"memory_budget_gb must be positive, not {self.memory_budget_gb}")
+        for name in ("memory_budget_gb", "activation_budget_gb"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
 
 
 def config_to_dict(cfg) -> dict:

@@ -19,8 +19,10 @@ from neurocast.models._base import Forecaster
 from neurocast.models.deep._config import config_to_dict
 from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._training import (
-    EVAL_VALUES,
+    activation_bytes,
+    eval_batch_size,
     import_torch,
+    micro_batch_size,
     resolve_device,
     threads_for,
     torch_settings,
@@ -53,6 +55,7 @@ class LearnedForecaster(Forecaster):
         self.shape: dict | None = None
         self.dataset: dict | None = None
         self.device: str | None = None
+        self._max_windows: tuple | None = None  # (net, windows per forecast batch) of predict
 
     def build_net(self, context: int, n_neurons: int, n_covariates: int):
         """A new torch module for this shape (seeded by the caller)."""
@@ -131,11 +134,14 @@ class LearnedForecaster(Forecaster):
                                   "target frames (WindowMeta.stimulus, shape (batch, H, covariate))",
                                   "predict through bench.evaluate with the dataset's stimulus")
         torch = import_torch()
-        per_window = (c + self.horizon) * n
-        chunk = max(1, EVAL_VALUES // per_window)
-        out = np.empty((context.shape[0], self.horizon, n), dtype=np.float32)
         cfg = self.cfg.train
-        values = min(chunk, context.shape[0]) * per_window * self.activation_factor
+        if self._max_windows is None or self._max_windows[0] is not self.net:
+            # the training loop's micro-batch bounds the activations of a forecast batch too
+            window_bytes = activation_bytes(self.net, c, n, self.horizon, self.shape["n_covariates"], self.device)
+            self._max_windows = (self.net, micro_batch_size(cfg, window_bytes))
+        chunk = eval_batch_size(c, self.horizon, n, self._max_windows[1])
+        out = np.empty((context.shape[0], self.horizon, n), dtype=np.float32)
+        values = min(chunk, context.shape[0]) * (c + self.horizon) * n * self.activation_factor
         with torch_settings(threads_for(cfg, values)), torch.inference_mode():
             for lo in range(0, context.shape[0], chunk):
                 x = torch.from_numpy(np.ascontiguousarray(context[lo:lo + chunk], dtype=np.float32))

@@ -16,19 +16,24 @@ __all__ = ["mae_loss"]
 
 class _MAE(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, forecast, target):
+    def forward(ctx, forecast, target, count):
         diff = forecast - target
         ctx.save_for_backward(diff)
+        ctx.count = count
         # the 1-norm: no |diff| temporary (at ZAPBench size, 73 MB of fresh memory per step)
-        return torch.linalg.vector_norm(diff, ord=1) / diff.numel()
+        return torch.linalg.vector_norm(diff, ord=1) / count
 
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
         # in place: the saved difference is used once (the training loop never retains the graph)
-        return diff.sign_().mul_(grad / diff.numel()), None
+        return diff.sign_().mul_(grad / ctx.count), None, None
 
 
-def mae_loss(forecast: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean of |forecast − target| over all elements (a 0-d tensor); gradient only for forecast."""
-    return _MAE.apply(forecast, target)
+def mae_loss(forecast: torch.Tensor, target: torch.Tensor, count: int | None = None) -> torch.Tensor:
+    """Sum of |forecast − target| over all elements divided by ``count`` (default: their
+    number, i.e. the mean), a 0-d tensor; gradient only for forecast.
+
+    A micro-batch of a larger batch passes the batch's element count: every element then gets
+    the gradient sign(forecast − target) · g / count, the same value as in the whole batch."""
+    return _MAE.apply(forecast, target, forecast.numel() if count is None else count)

@@ -20,12 +20,16 @@ from neurocast.errors import ConfigError, FormatError, NonFiniteError
 from neurocast.models.deep._config import TrainConfig
 from neurocast.models.deep._windows import WindowStream
 
-__all__ = ["EVAL_VALUES", "AdamW", "TrainResult", "import_torch", "resolve_device", "torch_settings", "train_network"]
+__all__ = ["EVAL_VALUES", "AdamW", "TrainResult", "activation_bytes", "eval_batch_size", "import_torch",
+           "micro_batch_size", "resolve_device", "torch_settings", "train_network"]
 
 # Values (windows × frames × neurons) per validation or prediction batch: 2**24 floats = 64 MiB.
 EVAL_VALUES = 1 << 24
 # Batches smaller than this (values) run on one thread (see TrainConfig.threads).
 _SMALL_BATCH = 1 << 20
+# Peak memory of a training step per byte of activations kept for the backward pass: the
+# backward pass holds gradients of about the size of the activations it consumes.
+_BACKWARD_FACTOR = 2
 
 
 def import_torch():
@@ -94,6 +98,50 @@ def threads_for(cfg: TrainConfig, values_per_batch: int) -> int:
     return 1 if values_per_batch < _SMALL_BATCH else cfg.threads
 
 
+def activation_bytes(net, context: int, n_neurons: int, horizon: int, n_covariates: int,
+                     device: str) -> int:
+    """Bytes of the activations that the forward pass and MAE of one window keep for the
+    backward pass (parameters excluded; a view counts its whole storage, once).
+
+    Counted with saved-tensor hooks while ``net`` forecasts one window of zeros (covariates
+    (1, horizon, n_covariates) if n_covariates, else None); the weights, their gradients and
+    torch's random state are untouched. Memory per window is what decides micro-batches
+    (``micro_batch_size``): it covers every model, whatever its widest activation.
+    """
+    torch = import_torch()
+
+    from neurocast.models.deep._mae_loss import mae_loss  # imports torch
+
+    params = {p.untyped_storage().data_ptr() for p in net.parameters()}
+    kept: dict[int, int] = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in params:
+            kept[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    x = torch.zeros((1, context, n_neurons), device=device)
+    future = torch.zeros((1, horizon, n_covariates), device=device) if n_covariates else None
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        mae_loss(net(x, future), torch.zeros((1, horizon, n_neurons), device=device))
+    return sum(kept.values())
+
+
+def micro_batch_size(cfg: TrainConfig, window_bytes: int) -> int:
+    """Windows per forward/backward pass: the whole batch, or fewer if the activations of a
+    batch (``window_bytes`` per window, see ``activation_bytes``, and about as much again for
+    their gradients) would exceed ``cfg.activation_budget_gb``; at least 1.
+
+    The training loop runs a batch as micro-batches of this size and sums their gradients
+    before the optimiser step. Each window's forecast depends on that window only (no model
+    normalises over the batch) and each element's loss gradient is sign(error) / (elements of
+    the whole batch), so the sum is the batch's gradient, up to the order of float additions.
+    """
+    budget = cfg.activation_budget_gb * 2**30
+    return max(1, min(cfg.batch_size, int(budget // (_BACKWARD_FACTOR * max(window_bytes, 1)))))
+
+
 @dataclass
 class TrainResult:
     """What training did: steps, epochs, the best validation, wall time (s), the val history."""
@@ -106,11 +154,13 @@ class TrainResult:
     stopped_by: str
     val_history: list[tuple[int, float]] = field(default_factory=list)
     windows_per_s: float = 0.0
+    micro_batch: int = 0
 
     def as_dict(self) -> dict:
         return {"steps": self.steps, "epochs": round(self.epochs, 3), "best_step": self.best_step,
                 "best_val_mae": self.best_val_mae, "train_s": round(self.train_s, 3),
-                "stopped_by": self.stopped_by, "windows_per_s": round(self.windows_per_s, 1)}
+                "stopped_by": self.stopped_by, "windows_per_s": round(self.windows_per_s, 1),
+                "micro_batch": self.micro_batch}
 
 
 class AdamW:
@@ -208,11 +258,17 @@ class _Tensors:
         return win[:, :c], win[:, c:], future
 
 
-def _validate(torch, net, val: _Tensors) -> float:
-    """Mean absolute error over every val window, step and neuron (ΔF/F)."""
+def eval_batch_size(context: int, horizon: int, n_neurons: int, max_windows: int) -> int:
+    """Windows per batch when forecasting without gradients: EVAL_VALUES values of frames, but
+    no more than ``max_windows`` (the training micro-batch, which bounds the activations)."""
+    return max(1, min(EVAL_VALUES // ((context + horizon) * n_neurons), max_windows))
+
+
+def _validate(torch, net, val: _Tensors, max_windows: int) -> float:
+    """Mean absolute error over every val window, step and neuron (ΔF/F); batches of at most
+    ``max_windows`` windows."""
     stream = val.stream
-    per_window = (stream.context + stream.horizon) * stream.n_neurons
-    batch = max(1, EVAL_VALUES // per_window)
+    batch = eval_batch_size(stream.context, stream.horizon, stream.n_neurons, max_windows)
     total = torch.zeros((), dtype=torch.float64, device=val.device)
     count = 0
     net.eval()
@@ -231,7 +287,9 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     """Train ``net`` in place with AdamW on the MAE of train windows; early-stop on val MAE.
 
     net: a torch module mapping (context (b, C, N), future covariates (b, H, K) or None) to a
-    forecast (b, H, N); on ``device`` already. Every ``cfg.val_every`` steps the MAE over all
+    forecast (b, H, N); on ``device`` already. A batch whose activations exceed
+    ``cfg.activation_budget_gb`` is run as micro-batches (``micro_batch_size``). Every
+    ``cfg.val_every`` steps the MAE over all
     val windows is computed; training stops after ``cfg.patience`` validations without an
     improvement of at least ``cfg.min_delta`` (or at ``cfg.max_steps``), and the weights of
     the best validation are loaded back into ``net``. Val frames only choose when to stop.
@@ -242,6 +300,8 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     from neurocast.models.deep._mae_loss import mae_loss  # imports torch
 
     rng = np.random.default_rng(cfg.seed)
+    micro = micro_batch_size(cfg, activation_bytes(net, train.context, train.n_neurons, train.horizon,
+                                                   train.n_covariates, device))
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
     best, best_step, bad, step, epochs = float("inf"), 0, 0, 0, 0.0
@@ -257,11 +317,14 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             seen = 0
             for b, starts in train.batches(cfg.batch_size, rng):
                 ctx, tgt, future = tr.windows(b, starts)
-                loss = mae_loss(net(ctx, future), tgt)
                 opt.zero_grad()
-                loss.backward()
+                for lo in range(0, len(starts), micro):
+                    part = slice(lo, lo + micro)
+                    loss = mae_loss(net(ctx[part], None if future is None else future[part]), tgt[part],
+                                    tgt.numel())
+                    loss.backward()  # summed into the gradients of the earlier micro-batches
+                    running += loss.detach()
                 opt.step()
-                running += loss.detach()
                 running_n += 1
                 step += 1
                 seen += 1
@@ -272,7 +335,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                     if not np.isfinite(train_mae):
                         raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
                                              "lower the learning rate, or check the data's scale")
-                    v = _validate(torch, net, va)
+                    v = _validate(torch, net, va, micro)
                     if not np.isfinite(v):
                         raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
                                              "val frames must be finite: they drive early stopping")
@@ -297,10 +360,10 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                                   f"({cfg.batch_size})", "use a smaller batch_size")
             epochs += seen * cfg.batch_size / train.n_windows
     if best_state is None:  # max_steps reached before the first validation
-        best, best_step = _validate(torch, net, va), step
+        best, best_step = _validate(torch, net, va, micro), step
         history.append((step, best))
     else:
         net.load_state_dict(best_state)
     wall = time.perf_counter() - t0
     return TrainResult(step, epochs, best_step, best, wall, stopped_by, history,
-                       step * cfg.batch_size / max(wall, 1e-9))
+                       step * cfg.batch_size / max(wall, 1e-9), micro)
