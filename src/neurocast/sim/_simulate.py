@@ -240,7 +240,7 @@ def _initial_state(net: Network, driven: np.ndarray,
     p = net.params
     sel = slice(None) if own is None else own
     nn = net.n_neurons if own is None else len(own)
-    prm = np.empty((nn, 4))
+    prm = K.aligned_empty((nn, 4))  # records on cache lines (see aligned_empty)
     if net.neuron_params:
         prm[:, K.REST] = net.neuron_values("v_rest_mv")[sel] + net.neuron_values("i_ext_mv")[sel]
         prm[:, K.THR] = net.neuron_values("v_threshold_mv")[sel]
@@ -249,13 +249,16 @@ def _initial_state(net: Network, driven: np.ndarray,
         uniform = bool(nn > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
                        and np.all(prm[:, K.THR] == prm[0, K.THR]))
     else:  # the preset: the same values for every neuron
-        prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
+        K.fill_rows(prm, np.array([p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps],
+                                  dtype=np.float64))
         uniform = True
     prm[driven, K.REF] = 0.0  # Shiu et al.: driven neurons have no refractory period
-    st = np.zeros((nn, 4))
-    st[:, K.V] = net.neuron_values("v_rest_mv")[sel]
-    st[:, K.UPD] = -1.0
-    st[:, K.FREE] = _LONG_AGO
+    st = K.aligned_empty((nn, 4))
+    row = np.zeros(4)
+    row[K.V], row[K.UPD], row[K.FREE] = p.v_rest_mv, -1.0, _LONG_AGO
+    K.fill_rows(st, row)
+    if net.neuron_params:
+        st[:, K.V] = net.neuron_values("v_rest_mv")[sel]
     prop = p.propagator()
     coef = K.Coef(w_syn=float(p.w_syn_mv), h_max=float(prop["h_max"]), k=float(prop["K"]),
                   dt_tau_m=p.dt_ms / p.tau_m_ms, dt_tau_syn=p.dt_ms / p.tau_syn_ms,
