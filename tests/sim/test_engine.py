@@ -223,3 +223,60 @@ def test_fast_equals_reference_with_per_connection_delays(random10k, seed):
     same = build_network(random10k, delays_ms=1.8)
     assert simulate(same, 200.0, stimulate="random:20", seed=seed).equals(
         simulate(build_network(random10k), 200.0, stimulate="random:20", seed=seed))
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (138_639, 4), (1, 4), (7,)])
+def test_aligned_empty_starts_on_a_cache_line(shape):
+    from neurocast.sim import _kernels as K
+
+    for _ in range(3):  # NumPy's own placement varies; every result must be aligned
+        a = K.aligned_empty(shape)
+        assert a.shape == shape and a.dtype == np.float64 and a.flags.c_contiguous
+        assert a.ctypes.data % K.CACHE_LINE == 0
+        a[...] = 1.5  # the whole array is writable memory of its own
+        assert float(a.sum()) == 1.5 * a.size
+
+
+def test_coefficient_table_is_shared_exact_and_read_only():
+    from neurocast.sim import ShiuParams
+    from neurocast.sim import _kernels as K
+
+    p = ShiuParams()
+    tab = K.coefficient_table(p)
+    assert tab is K.coefficient_table(ShiuParams())  # one table per set of time constants
+    assert not tab.flags.writeable and tab.ctypes.data % K.CACHE_LINE == 0
+    k = np.arange(tab.shape[0], dtype=np.float64)
+    a, c = np.exp(-k * p.dt_ms / p.tau_m_ms), np.exp(-k * p.dt_ms / p.tau_syn_ms)
+    np.testing.assert_array_equal(tab[:, 0], a)  # bit for bit: the engines' arithmetic
+    np.testing.assert_array_equal(tab[:, 1], p.tau_syn_ms / (p.tau_m_ms - p.tau_syn_ms) * (a - c))
+    np.testing.assert_array_equal(tab[:, 2], c)
+    np.testing.assert_array_equal(tab[:, 3], np.exp(-k * p.dt_ms / p.tau_adapt_ms))
+    other = K.coefficient_table(p.replace(tau_syn_ms=3.0))
+    np.testing.assert_array_equal(other[:, 2], np.exp(-k * p.dt_ms / 3.0))
+    assert K.coefficient_table(p.replace(w_syn_mv=1.0)) is tab  # w_syn is not in the table
+
+
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_initial_state_is_rest_never_spiked(random10k, per_neuron):
+    from neurocast.sim import _kernels as K
+    from neurocast.sim._simulate import _LONG_AGO, _initial_state
+
+    nn = random10k.n_neurons
+    rest = np.linspace(-60.0, -50.0, nn) if per_neuron else -52.0
+    kw = {"neuron_params": {"v_rest_mv": rest, "i_ext_mv": 1.0}} if per_neuron else {}
+    net = build_network(random10k, **kw)
+    driven = np.array([3, 17])
+    neu, coef = _initial_state(net, driven)
+    assert neu.st.ctypes.data % K.CACHE_LINE == 0 and neu.prm.ctypes.data % K.CACHE_LINE == 0
+    np.testing.assert_array_equal(neu.st[:, K.V], np.broadcast_to(rest, (nn,)))
+    np.testing.assert_array_equal(neu.st[:, K.G], 0.0)
+    np.testing.assert_array_equal(neu.st[:, K.UPD], -1.0)
+    np.testing.assert_array_equal(neu.st[:, K.FREE], _LONG_AGO)
+    p = net.params
+    np.testing.assert_array_equal(neu.prm[:, K.REST], np.broadcast_to(rest, (nn,)) + (1.0 if per_neuron else 0.0))
+    np.testing.assert_array_equal(neu.prm[:, K.THR], p.v_threshold_mv)
+    np.testing.assert_array_equal(neu.prm[:, K.RESET], p.v_reset_mv)
+    ref = np.full(nn, float(p.refractory_steps))
+    ref[driven] = 0.0
+    np.testing.assert_array_equal(neu.prm[:, K.REF], ref)
+    assert coef.uniform is not per_neuron

@@ -34,14 +34,16 @@ MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is r
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
 PARALLEL_MIN_NEURONS = 50_000  # smaller networks run the dense engine on one thread by default
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
-# costs in units of one dense neuron update (2.5 ns), fitted on fly-synth on an idle 2-core
-# machine (1 thread, 0.5 s; 2,000 and 5,000 driven, where the choice matters;
-# benchmarks/README.md): stepping an active neuron ~2; a delivery with lazy catch-up and bound
-# 19 ns at 2,000 driven and 28 ns at 5,000 (more neurons touched, fewer cache hits), ~10; a
-# plain delivery of the dense engine 12-15 ns, ~5.
+# costs in units of one dense neuron update (2.5 ns on an idle machine), fitted on fly-synth
+# (0.3 s, 1 thread, 2,000 and 5,000 driven, where the choice matters; both engines timed in the
+# same process, alternated, so that the machine's load hits both alike; benchmarks/README.md,
+# 2026-12-04): stepping an active neuron ~2; a delivery with lazy catch-up and bound ~5 at 2,000
+# driven and ~6 at 5,000 (more neurons touched, fewer cache hits), 6; a plain delivery of the
+# dense engine ~4. (The previous fit, 10 and 5, predates the prefetch and the unsigned-index
+# delivery loop, which made the event-driven engine 1.7-1.9x cheaper at 2,000 driven.)
 ACTIVE_COST = 2.0
-LAZY_COST = 10.0
-DENSE_DELIVERY_COST = 5.0
+LAZY_COST = 6.0
+DENSE_DELIVERY_COST = 4.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
@@ -168,8 +170,9 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
         est.check()
 
     neu, coef = _initial_state(net, driven)
-    log = K.SpikeLog(np.zeros(max(4 * nn, 1 << 16), np.int64),
-                     np.zeros(max(4 * nn, 1 << 16), np.int32), np.zeros(K.N_CTR, np.int64))
+    # the log is written before it is read (entries below ctr[N_SPIKES]): no need to zero it
+    log = K.SpikeLog(np.empty(max(4 * nn, 1 << 16), np.int64),
+                     np.empty(max(4 * nn, 1 << 16), np.int32), np.zeros(K.N_CTR, np.int64))
     tab = K.coefficient_table(p)
     seg, dmin, dmax = net.delay_segments()
     syn = K.Synapses(seg, net.indices, net.weight, int(dmin), int(dmax))
@@ -177,8 +180,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
                     np.zeros((n_steps if len(rec) else 0, len(rec))))
     if out is not None:
         out.update(neurons=rec, v_mv=probe.v, g_mv=probe.g)
-    act = K.Activity(np.zeros(nn, np.int32), np.zeros(nn, np.uint8), np.zeros(nn, np.uint8),
-                     np.zeros(nn, np.int32))
+    act = K.Activity(np.empty(nn, np.int32), np.zeros(nn, np.uint8), np.zeros(nn, np.uint8),
+                     np.empty(nn, np.int32))  # the list and the scratch are written before read
     act.pinned[rec] = 1
     if len(rec) or net.neuron_params:  # recorded neurons, and those above threshold at rest
         K.to_event(neu, act, coef, log.ctr)  # (else every neuron starts at rest: none active)
@@ -240,7 +243,7 @@ def _initial_state(net: Network, driven: np.ndarray,
     p = net.params
     sel = slice(None) if own is None else own
     nn = net.n_neurons if own is None else len(own)
-    prm = np.empty((nn, 4))
+    prm = K.aligned_empty((nn, 4))  # records on cache lines (see aligned_empty)
     if net.neuron_params:
         prm[:, K.REST] = net.neuron_values("v_rest_mv")[sel] + net.neuron_values("i_ext_mv")[sel]
         prm[:, K.THR] = net.neuron_values("v_threshold_mv")[sel]
@@ -249,13 +252,16 @@ def _initial_state(net: Network, driven: np.ndarray,
         uniform = bool(nn > 0 and np.all(prm[:, K.REST] == prm[0, K.REST])
                        and np.all(prm[:, K.THR] == prm[0, K.THR]))
     else:  # the preset: the same values for every neuron
-        prm[:] = (p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps)
+        K.fill_rows(prm, np.array([p.v_rest_mv, p.v_threshold_mv, p.v_reset_mv, p.refractory_steps],
+                                  dtype=np.float64))
         uniform = True
     prm[driven, K.REF] = 0.0  # Shiu et al.: driven neurons have no refractory period
-    st = np.zeros((nn, 4))
-    st[:, K.V] = net.neuron_values("v_rest_mv")[sel]
-    st[:, K.UPD] = -1.0
-    st[:, K.FREE] = _LONG_AGO
+    st = K.aligned_empty((nn, 4))
+    row = np.zeros(4)
+    row[K.V], row[K.UPD], row[K.FREE] = p.v_rest_mv, -1.0, _LONG_AGO
+    K.fill_rows(st, row)
+    if net.neuron_params:
+        st[:, K.V] = net.neuron_values("v_rest_mv")[sel]
     prop = p.propagator()
     coef = K.Coef(w_syn=float(p.w_syn_mv), h_max=float(prop["h_max"]), k=float(prop["K"]),
                   dt_tau_m=p.dt_ms / p.tau_m_ms, dt_tau_syn=p.dt_ms / p.tau_syn_ms,
@@ -274,8 +280,8 @@ def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe)
         else:
             n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
         if n < stop:  # spike log nearly full: grow it and continue
-            log = K.SpikeLog(np.concatenate([log.step, np.zeros_like(log.step)]),
-                             np.concatenate([log.neuron, np.zeros_like(log.neuron)]), log.ctr)
+            log = K.SpikeLog(np.concatenate([log.step, np.empty_like(log.step)]),
+                             np.concatenate([log.neuron, np.empty_like(log.neuron)]), log.ctr)
     return n, log
 
 
