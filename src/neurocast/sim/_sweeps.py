@@ -117,8 +117,8 @@ _NETWORKS_KEPT = 2  # networks a worker keeps (least recently used dropped): bou
 def _worker_network(key: str, source, params: ShiuParams, silence: tuple[int, ...]) -> _WorkerNetwork:
     """The cached network of (key, params, base silencing), loaded and built on first use.
 
-    key names the connectome: its built-in name or path, or the Dask key of a scattered
-    Connectome (a hash of its content). source: that name/path or the Connectome itself.
+    key names the connectome: its built-in name or path, or a token of a scattered
+    Connectome's content. source: that name/path or the Connectome itself.
     """
     cache_key = (key, params, silence)
     with _NETWORKS_LOCK:
@@ -218,8 +218,14 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
         from distributed import as_completed  # heavy optional dependency
 
         if isinstance(network, Connectome):
-            source = cl.scatter(con, broadcast=True)  # keyed by a hash of the content
-            key = source.key
+            from dask.base import tokenize
+
+            # a fresh key per call: re-scattering under a shared content-hash key races the
+            # release of the previous call's copy ("lost dependencies"); workers cache networks
+            # by the content token instead, so a repeated connectome is still built once
+            source = cl.scatter(con, broadcast=True, hash=False)
+            key = "Connectome-" + tokenize(con.neurons, con.indptr, con.indices, con.count, con.weight,
+                                             con.gap_indptr, con.gap_indices, con.gap_count)
         else:
             source = key = str(network)
         futures = {cl.submit(_experiment_counts, key, source, params, base_silence, exp, float(duration_ms),
