@@ -92,12 +92,12 @@ def test_a_scattered_connectome_sent_again_is_built_once(client, cook2019):
     # whose release could race the next scatter) yet the workers reuse the cached network
     exps = each_experiments(cook2019, "stimulate:each", np.arange(2))
     client.run(clear_cached_networks)
-    first = [run_experiments(cook2019, exps, DURATION_MS, seed=3, client=client)["n_spikes"].values
+    spikes = [run_experiments(cook2019, exps, DURATION_MS, seed=3, client=client)["n_spikes"].values
              for _ in range(4)]
     built = [b for b in client.run(cached_networks).values() if b]
     assert built and all(len(b) == 1 and b[0].startswith("Connectome-") for b in built)
     assert len({b[0] for b in built}) == 1
-    assert all((f == first[0]).all() for f in first)
+    assert all((s == spikes[0]).all() for s in spikes)
 
 
 def test_parameter_grids(client, cook2019):
