@@ -156,7 +156,7 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--trials", "0"], "--trials"),
     (["--dt", "0.7"], "does not divide delay_ms"),
     (["--dt", "-0.1"], "--dt"),
-    (["--duration", "0.00015"], "whole number of steps"),
+    (["--duration", "0.00015"], "not a whole number of 0.1 ms steps"),
     (["--seed", "-1"], "--seed"),
     (["--mode", "turbo"], "--mode"),
     (["--model", "hodgkin"], "unknown neuron model"),

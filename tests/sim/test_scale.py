@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from neurocast.errors import ConfigError, ResourceError
-from neurocast.sim import ShiuParams, build_network, estimate, simulate, simulate_chunks
+from neurocast.sim import (
+    MAX_STEPS,
+    ShiuParams,
+    build_network,
+    estimate,
+    simulate,
+    simulate_chunks,
+)
 from neurocast.sim._params import common_step_ms, is_whole_steps
 from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
 from neurocast.spikes import Spikes
@@ -117,30 +124,58 @@ def test_estimate_extrapolates_a_probe(net10k):
     est.check()  # fits
 
 
+def test_the_estimate_does_not_scale_the_set_up(net10k, monkeypatch):
+    # a slow set-up (0.3 s) is paid once: a run 1,000 probes long is not estimated at 300 s
+    import neurocast.sim._simulate as S
+
+    slow = S._initial_state
+
+    def slow_set_up(*args, **kwargs):
+        time.sleep(0.3)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(S, "_initial_state", slow_set_up)
+    est = estimate(net10k, 1000 * S.PROBE_STEPS * net10k.params.dt_ms)
+    assert 0.3 <= est.run_s < 100
+
+
 def test_a_run_that_cannot_fit_is_refused_before_it_starts(net10k):
     t0 = time.perf_counter()
-    with pytest.raises(ResourceError) as exc:
-        simulate(net10k, 1e15, stimulate="random:200", seed=0)
+    with pytest.raises(ResourceError) as exc:  # ~1e11 spikes
+        simulate(net10k, 1e9, stimulate="random:200", seed=0)
     assert time.perf_counter() - t0 < 30
     assert "memory" in exc.value.message and exc.value.hint
 
 
-def test_cli_huge_duration_ends_with_one_line_and_exit_2(tmp_path):
-    pytest.importorskip("cect")
+def test_more_steps_than_any_run_may_take_are_refused_without_probing(net10k, monkeypatch):
+    import neurocast.sim._simulate as S
+
+    monkeypatch.setattr(S, "_initial_state", None)  # nothing may start
+    too_long = (MAX_STEPS + 1) * net10k.params.dt_ms
+    for call in (lambda: simulate(net10k, too_long), lambda: estimate(net10k, too_long)):
+        with pytest.raises(ConfigError, match="steps a run may take"):
+            call()
+
+
+def test_cli_huge_duration_ends_with_one_line_and_exit_2(net10k, tmp_path):
+    net_file = net10k.connectome.save(tmp_path / "net.npz")
+    out = tmp_path / "out"
+    out.mkdir()
+    # the longest run allowed, 1e12 steps: ~1e13 spikes cannot be held in memory
     cmd = [sys.executable, "-c", "import sys; from neurocast.cli import main; sys.exit(main())",
-           "simulate", "celegans-cook2019", "--stimulate", "ASHL", "--duration", "1e12"]
+           "simulate", str(net_file), "--stimulate", "random:200", "--duration", "1e8"]
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2, res.stderr
     assert time.perf_counter() - t0 < 120
     lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 2 and lines[1].strip().startswith("hint:"), res.stderr
-    assert "Traceback" not in res.stderr
-    # streamed to a file, memory is not the limit, time is
-    res = subprocess.run([*cmd, "--out", str(tmp_path / "s.npz")], capture_output=True, text=True,
+    assert "memory" in lines[0] and "Traceback" not in res.stderr
+    # streamed to a file, memory is not the limit, time is (~2e5 days at ~20 us a step)
+    res = subprocess.run([*cmd, "--out", str(out / "s.npz")], capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 2 and "would take" in res.stderr, res.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("changes", [{"delay_ms": 1.85}, {"refractory_ms": 2.25}, {"dt_ms": 0.07},

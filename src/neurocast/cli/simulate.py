@@ -117,6 +117,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     params = params if args.dt is None else params.replace(dt_ms=args.dt)
     if args.rate is not None:
         params = params.replace(rate_hz=float(args.rate))
+    duration_ms = _duration_ms(args.duration, params.dt_ms)
     if args.sweep in sim.SWEEP_KINDS:
         of = sim.select_neurons(con, args.of, seed=args.seed, what="--of")
         experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
@@ -125,7 +126,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     where = args.scheduler or f"a local cluster of {args.workers} workers"
     info(f"{args.network}: {len(experiments):,} experiments x {args.trials} trial(s) of "
          f"{args.duration:g} s on {where}")
-    ds = sim.run_experiments(args.network, experiments, float(args.duration) * 1000.0, params=params,
+    ds = sim.run_experiments(args.network, experiments, duration_ms, params=params,
                              silence=silence, n_trials=args.trials, seed=args.seed, mode=args.mode,
                              scheduler=args.scheduler, n_workers=args.workers, progress=True)
     if args.out:
@@ -181,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     if rate_hz * params.dt_ms / 1000.0 > 1.0:
         raise ConfigError(f"--rate {rate_hz:g} Hz exceeds one input event per time step of {params.dt_ms} ms",
                           f"use --rate <= {1000.0 / params.dt_ms:g}")
-    duration_ms = float(args.duration) * 1000.0
+    duration_ms = _duration_ms(args.duration, params.dt_ms)
 
     t1 = time.perf_counter()
     net = sim.build_network(con, params, silence=silence)
@@ -223,6 +224,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_human(summary)
     return 0
+
+
+def _duration_ms(duration_s: float, dt_ms: float) -> float:
+    """--duration (s) in ms; ConfigError unless it is a whole number of steps, at most MAX_STEPS."""
+    steps = duration_s * 1000.0 / dt_ms
+    if steps > sim.MAX_STEPS:
+        raise ConfigError(f"--duration {duration_s:g} s is {steps:.3g} steps of {dt_ms} ms, more than "
+                          f"the {sim.MAX_STEPS:.0e} steps one run may take",
+                          f"use --duration <= {sim.MAX_STEPS * dt_ms / 1000:.3g}")
+    if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+        raise ConfigError(f"--duration {duration_s:g} s is not a whole number of {dt_ms} ms steps",
+                          f"e.g. --duration {max(1, round(steps)) * dt_ms / 1000:g}")
+    return duration_s * 1000.0
 
 
 def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args) -> None:

@@ -44,6 +44,8 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``MODES = ("fast", "event", "reference")``: automatic choice between the event-driven and
   the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
   the same seed, and for any ``threads``.
+- ``MAX_STEPS = 10**12``: the most steps one run may take (3.2 years simulated at 0.1 ms);
+  longer requests raise ConfigError before anything runs.
 
 - ``GradedParams``, ``build_graded_network(connectome, params) -> GradedNetwork``,
   ``simulate_graded(network_or_connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
@@ -77,7 +79,7 @@ from neurocast.sim._mpi import (
     simulate_mpi,
     simulate_mpi_chunks,
 )
-from neurocast.sim._network import Network, PoissonInput, build_network, resolve_neurons
+from neurocast.sim._network import MAX_STEPS, Network, PoissonInput, build_network, resolve_neurons
 from neurocast.sim._oscillation import Oscillation, measure_oscillation
 from neurocast.sim._params import RECORD_DT_MS, ShiuParams
 from neurocast.sim._registry import (
@@ -109,6 +111,7 @@ from neurocast.sim._sweeps import (
 )
 
 __all__ = [
+    "MAX_STEPS",
     "MODES",
     "NEURON_MODELS",
     "RECORD_DT_MS",

@@ -16,6 +16,9 @@ from neurocast.sim._params import ShiuParams
 __all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "resolve_neurons"]
 
 NeuronSelection = str | int | Iterable | np.ndarray | None
+# the most steps one run may take: 3.2 years simulated at 0.1 ms, hours of wall time even when
+# nothing spikes (~20 ns a step); a larger request is a mistake, refused without probing
+MAX_STEPS = 10**12
 
 
 def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> np.ndarray:
@@ -339,7 +342,8 @@ def check_rate(rate_hz, dt_ms: float, what: str = "rate_hz") -> float:
 
 
 def check_duration(duration_ms, dt_ms: float) -> int:
-    """Number of steps of a duration in ms; raises ConfigError unless positive and whole steps."""
+    """Number of steps of a duration in ms; raises ConfigError unless positive, whole steps and
+    at most MAX_STEPS."""
     try:
         d = float(duration_ms)
     except (TypeError, ValueError):
@@ -348,6 +352,11 @@ def check_duration(duration_ms, dt_ms: float) -> int:
         raise ConfigError(f"duration_ms must be positive and finite, not {duration_ms}",
                           "give the simulated time in ms, e.g. 1000 for one second")
     k = d / dt_ms
+    if k > MAX_STEPS:
+        raise ConfigError(
+            f"duration_ms ({d:g}) is {k:.3g} steps of {dt_ms} ms, more than the {MAX_STEPS:.0e} "
+            f"steps a run may take ({MAX_STEPS * dt_ms / 1000 / 86400 / 365.25:.3g} years simulated)",
+            "simulate a shorter duration")
     if abs(k - round(k)) > 1e-9 * max(1.0, k):
         raise ConfigError(f"duration_ms ({d}) is not a whole number of steps of {dt_ms} ms",
                           f"use e.g. {round(k) * dt_ms:g}")
