@@ -2,7 +2,11 @@
 
 1. worm-default (302 neurons, C = 4, H = 32, the real recording): ``--steps`` optimiser steps per
    model after ``--warmup`` steps; validation excluded from the timing.
-2. ZAPBench size (71,721 neurons, synthetic frames, C = 4 and C = 256): ``--zapbench-steps``
+2. ``--dataset PATH``: a dataset store (e.g. the full ``fly-zap`` recording), C = 4, H = 32,
+   its own protocol: ``--zapbench-steps`` steps per model after one warm-up step; frames are
+   read as training reads them (held in memory within ``TrainConfig.memory_budget_gb``, else
+   streamed in blocks).
+3. ZAPBench size (71,721 neurons, synthetic frames, C = 4 and C = 256): ``--zapbench-steps``
    steps per model after one warm-up step, to project a full training (ZAPBench stops early
    after at least patience × val_every = 5,000 steps). Batches whose activations exceed
    ``TrainConfig.activation_budget_gb`` run as micro-batches (the ``micro`` column).
@@ -17,7 +21,7 @@ times the batch); element-wise work and AdamW are not in it.
 
     PYTHONPATH=src python benchmarks/train_throughput.py [--steps 400] [--zapbench-steps 3]
         [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench | --skip-worm]
-        [--threads N] [--zapbench-contexts 4,256] [--zapbench-models ...]
+        [--threads N] [--zapbench-contexts 4,256] [--zapbench-models ...] [--dataset PATH]
 """
 
 from __future__ import annotations
@@ -49,10 +53,13 @@ def step_flops(torch, net, batch, context, n_neurons, horizon, n_covariates) -> 
 
     from neurocast.models.deep._mae_loss import mae_loss
 
-    x = torch.zeros((1, context, n_neurons))
+    sample = getattr(net, "train_neurons", 0)  # a model trained on neuron samples
+    n = sample or n_neurons
+    kw = {"neurons": torch.arange(n)} if sample else {}
+    x = torch.zeros((1, context, n))
     future = torch.zeros((1, horizon, n_covariates)) if n_covariates else None
     with FlopCounterMode(display=False) as counter:
-        mae_loss(net(x, future), torch.zeros((1, horizon, n_neurons))).backward()
+        mae_loss(net(x, future, **kw), torch.zeros((1, horizon, n))).backward()
     net.zero_grad(set_to_none=True)
     return counter.get_total_flops() * batch
 
@@ -97,12 +104,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--zapbench-steps", type=int, default=3)
-    skip = ap.add_mutually_exclusive_group()
-    skip.add_argument("--skip-zapbench", action="store_true")
-    skip.add_argument("--skip-worm", action="store_true")
+    ap.add_argument("--skip-zapbench", action="store_true")
+    ap.add_argument("--skip-worm", action="store_true")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: the loop's choice)")
     ap.add_argument("--zapbench-contexts", default="4,256", help="contexts C at ZAPBench size")
     ap.add_argument("--zapbench-models", default=None, help="models at ZAPBench size (default: --models)")
+    ap.add_argument("--dataset", default=None, help="also measure on this dataset store (C = 4)")
     args = ap.parse_args()
     names = args.models.split(",")
     print(f"load average at start: {os.getloadavg()}")
@@ -117,6 +124,16 @@ def main() -> None:
         for name in names:
             r = measure(name, traces, proto, stim, steps=args.steps, warmup=args.warmup, threads=args.threads)
             rows.append(("worm-default", 4, name, r))
+            print(rows[-1], flush=True)
+    if args.dataset:
+        from neurocast.catalog import open_dataset
+
+        ds = open_dataset(args.dataset)
+        proto = protocol_for_dataset(ds, None, context=4, horizon=32)
+        for name in (args.zapbench_models or args.models).split(","):
+            r = measure(name, ds["traces"], proto, np.asarray(ds["stimulus"].values),
+                        steps=args.zapbench_steps, warmup=1, threads=args.threads)
+            rows.append((f"{ds.attrs.get('name', args.dataset)} ({ds.sizes['neuron']:,})", 4, name, r))
             print(rows[-1], flush=True)
     if not args.skip_zapbench:
         n, t = 71_721, 600

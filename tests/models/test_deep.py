@@ -350,3 +350,63 @@ def test_activation_bytes_grow_with_the_neurons():
     tc = m.cfg.train
     assert micro_batch_size(tc, 1) == tc.batch_size  # tiny activations: the whole batch
     assert micro_batch_size(dataclasses.replace(tc, activation_budget_gb=1e-6), 10**6) == 1
+
+
+def test_population_trains_on_neuron_samples_and_forecasts_every_neuron(dd):
+    """With train_neurons = M < N each step sees M distinct random neurons (their own
+    embeddings), validation the same M neurons each time, prediction every neuron; the same
+    seed gives the same weights, and the sampled training still learns every neuron's sines."""
+    x = dd.sines(n=40)
+    proto = dd.protocol(x.shape[0])
+    train, val = dd.split(x, proto)
+    baseline = dd.train_mae(MeanForecaster(horizon=4), train)
+    seen = []
+
+    def fit(seed):
+        m = dd.model("population", max_steps=300, seed=seed, arch={"train_neurons": 10})
+        build = m.build_net
+
+        def recording_build(*args):
+            net = build(*args)
+            forward = net.forward
+
+            def recording_forward(x, future=None, neurons=None):
+                seen.append((net.training, x.shape[2], None if neurons is None else neurons.numpy()))
+                return forward(x, future, neurons)
+
+            net.forward = recording_forward
+            return net
+
+        m.build_net = recording_build
+        return m.fit(train, val)
+
+    a = fit(3)
+    probe, *training = [s for s in seen if s[0] and s[2] is not None]
+    np.testing.assert_array_equal(probe[2], np.arange(10))  # activation_bytes' probe
+    assert len(training) == 300 and all(width == 10 for _, width, _ in training)
+    assert all(len(np.unique(idx)) == 10 and idx.max() < 40 for _, _, idx in training)
+    assert len(np.unique(np.concatenate([idx for _, _, idx in training]))) == 40
+    # validation: the same 10 neurons each time; prediction: every neuron, in order
+    validations = [idx for is_training, _, idx in seen if not is_training]
+    assert len(validations) >= 300 // 50 and len(np.unique(validations[0])) == 10
+    assert all(np.array_equal(idx, validations[0]) for idx in validations)
+    assert a.fitted["best_val_mae"] < 0.25 * baseline
+    seen.clear()
+    assert a.predict(x[None, 100:104]).shape == (1, 4, 40)
+    assert seen and all(width == 40 and idx is None for _, width, idx in seen)
+    assert dd.train_mae(a, train) < 0.25 * baseline
+    b = fit(3)
+    sa, sb = a.net.state_dict(), b.net.state_dict()
+    assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
+
+
+def test_population_uses_every_neuron_when_there_are_no_more_than_its_sample(sine_data, dd):
+    x, _, proto = sine_data  # 12 neurons
+    train, val = dd.split(x, proto)
+    runs = [dd.model("population", max_steps=30, seed=1, arch={"train_neurons": m}).fit(train, val)
+            for m in (0, 12, 100)]
+    states = [r.net.state_dict() for r in runs]
+    assert all(r.net.train_neurons == 0 for r in runs)
+    assert all(np.array_equal(states[0][k].numpy(), s[k].numpy()) for s in states[1:] for k in s)
+    with pytest.raises(ConfigError, match="train_neurons"):
+        dd.model("population", arch={"train_neurons": -1})

@@ -10,6 +10,12 @@ Shapes: x (B, C, N) → (B, H, N). With d = ``hidden`` and e = ``embed``:
 3. Modulation and decoder, per neuron: z = h ⊙ (1 + γ) + β; the forecast of all H steps at
    once is W_o ReLU(W_z z + W_d E_n) plus a Dense(C → H) of the context initialised to 1/C.
    The FiLM and output layers start at zero, so the untrained network is the mean baseline.
+
+Training on neuron samples: with ``train_neurons`` = M > 0 (and M < N), the training loop
+(``train_network``) forecasts each step's windows for M neurons drawn at random, passing their
+positions as ``neurons``; the pooled context is then a sample estimate (the mean and the
+softmax-weighted means do not depend on the number of neurons pooled). Validation uses M
+neurons drawn once; prediction every neuron.
 """
 
 from __future__ import annotations
@@ -39,8 +45,9 @@ class PopulationNet(nn.Module):
     """Shared per-neuron encoder/decoder, neuron embeddings, pooled population context by FiLM."""
 
     def __init__(self, n_neurons: int, context: int, horizon: int, *, hidden: int = 64,
-                 embed: int = 16, pools: int = 4):
+                 embed: int = 16, pools: int = 4, train_neurons: int = 0):
         super().__init__()
+        self.train_neurons = train_neurons if 0 < train_neurons < n_neurons else 0
         self.embedding = nn.Parameter(torch.randn(n_neurons, embed) * (1.0 / math.sqrt(embed)))
         self.enc_x = _dense(context, hidden)
         self.enc_e = _dense(embed, hidden, bias=False)
@@ -56,14 +63,17 @@ class PopulationNet(nn.Module):
         nn.init.zeros_(self.skip.bias)
         self.hidden = hidden
 
-    def forward(self, x, future=None):
+    def forward(self, x, future=None, neurons=None):
+        """x (B, C, N) → (B, H, N); neurons: int64 (N,) positions of x's neurons among the
+        fitted ones (default: all of them, in order)."""
         past = x.transpose(1, 2)  # (B, N, C)
-        h = torch.relu(self.enc_x(past) + self.enc_e(self.embedding))  # (B, N, d)
+        emb = self.embedding if neurons is None else self.embedding[neurons]  # (N, e)
+        h = torch.relu(self.enc_x(past) + self.enc_e(emb))  # (B, N, d)
         h = h + torch.relu(self.enc_2(h))
         scores = torch.matmul(h, self.queries.t()) / math.sqrt(self.hidden)  # (B, N, K)
         pooled = torch.matmul(torch.softmax(scores, dim=1).transpose(1, 2), h)  # (B, K, d)
         pop = torch.cat([h.mean(dim=1, keepdim=True), pooled], dim=1).flatten(1)  # (B, (K+1)d)
         gamma, beta = self.context_mlp(pop)[:, None].chunk(2, dim=-1)  # (B, 1, d) each
         z = h * (1.0 + gamma) + beta
-        y = self.dec_out(torch.relu(self.dec_z(z) + self.dec_e(self.embedding)))  # (B, N, H)
+        y = self.dec_out(torch.relu(self.dec_z(z) + self.dec_e(emb)))  # (B, N, H)
         return (y + self.skip(past)).transpose(1, 2)

@@ -15,19 +15,24 @@ __all__ = ["PopulationConfig", "PopulationForecaster"]
 @dataclass(frozen=True)
 class PopulationConfig:
     """hidden: per-neuron feature width d (64). embed: neuron embedding width e (16).
-    pools: attention pools over neurons in the population context (4), besides the mean."""
+    pools: attention pools over neurons in the population context (4), besides the mean.
+    train_neurons: neurons per training window, drawn at random each step (8,192); every
+    neuron when the recording has no more, or with 0. Early stopping validates on as many
+    neurons, drawn once; prediction uses all."""
 
     hidden: int = 64
     embed: int = 16
     pools: int = 4
+    train_neurons: int = 8192
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self):
         for name in ("hidden", "embed"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.pools < 0:
-            raise ConfigError(f"pools must be 0 or more, not {self.pools}")
+        for name in ("pools", "train_neurons"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
 
 
 class PopulationForecaster(LearnedForecaster):
@@ -47,4 +52,4 @@ class PopulationForecaster(LearnedForecaster):
 
         c = self.cfg
         return PopulationNet(n_neurons, context, self.horizon, hidden=c.hidden, embed=c.embed,
-                             pools=c.pools)
+                             pools=c.pools, train_neurons=c.train_neurons)

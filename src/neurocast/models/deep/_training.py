@@ -99,7 +99,7 @@ def threads_for(cfg: TrainConfig, values_per_batch: int) -> int:
 
 
 def activation_bytes(net, context: int, n_neurons: int, horizon: int, n_covariates: int,
-                     device: str) -> int:
+                     device: str, *, sampled: bool = False) -> int:
     """Bytes of the activations that the forward pass and MAE of one window keep for the
     backward pass (parameters excluded; a view counts its whole storage, once).
 
@@ -107,6 +107,8 @@ def activation_bytes(net, context: int, n_neurons: int, horizon: int, n_covariat
     (1, horizon, n_covariates) if n_covariates, else None); the weights, their gradients and
     torch's random state are untouched. Memory per window is what decides micro-batches
     (``micro_batch_size``): it covers every model, whatever its widest activation.
+    sampled: the window holds ``n_neurons`` of the net's neurons (passed as ``neurons``; see
+    ``train_network``).
     """
     torch = import_torch()
 
@@ -123,8 +125,9 @@ def activation_bytes(net, context: int, n_neurons: int, horizon: int, n_covariat
 
     x = torch.zeros((1, context, n_neurons), device=device)
     future = torch.zeros((1, horizon, n_covariates), device=device) if n_covariates else None
+    kw = {"neurons": torch.arange(n_neurons, device=device)} if sampled else {}
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        mae_loss(net(x, future), torch.zeros((1, horizon, n_neurons), device=device))
+        mae_loss(net(x, future, **kw), torch.zeros((1, horizon, n_neurons), device=device))
     return sum(kept.values())
 
 
@@ -264,18 +267,23 @@ def eval_batch_size(context: int, horizon: int, n_neurons: int, max_windows: int
     return max(1, min(EVAL_VALUES // ((context + horizon) * n_neurons), max_windows))
 
 
-def _validate(torch, net, val: _Tensors, max_windows: int) -> float:
+def _validate(torch, net, val: _Tensors, max_windows: int, neurons=None) -> float:
     """Mean absolute error over every val window, step and neuron (ΔF/F); batches of at most
-    ``max_windows`` windows."""
+    ``max_windows`` windows. neurons: int64 (M,) positions to validate on (passed to the net
+    as ``neurons``), default every neuron."""
     stream = val.stream
-    batch = eval_batch_size(stream.context, stream.horizon, stream.n_neurons, max_windows)
+    n = stream.n_neurons if neurons is None else len(neurons)
+    batch = eval_batch_size(stream.context, stream.horizon, n, max_windows)
+    kw = {} if neurons is None else {"neurons": neurons}
     total = torch.zeros((), dtype=torch.float64, device=val.device)
     count = 0
     net.eval()
     with torch.inference_mode():
         for b, starts in stream.batches(batch):
             ctx, tgt, future = val.windows(b, starts)
-            total += (net(ctx, future) - tgt).abs().sum(dtype=torch.float64)
+            if neurons is not None:
+                ctx, tgt = ctx.index_select(2, neurons), tgt.index_select(2, neurons)
+            total += (net(ctx, future, **kw) - tgt).abs().sum(dtype=torch.float64)
             count += tgt.numel()
     net.train()
     return float(total) / count
@@ -293,6 +301,12 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     val windows is computed; training stops after ``cfg.patience`` validations without an
     improvement of at least ``cfg.min_delta`` (or at ``cfg.max_steps``), and the weights of
     the best validation are loaded back into ``net``. Val frames only choose when to stop.
+
+    A net with a positive ``train_neurons`` attribute M (fewer than the N neurons) is trained
+    on M neurons per step, drawn at random without replacement (seeded by ``cfg.seed``) and
+    passed to it as ``neurons`` (int64 (M,) positions): the step's MAE is an unbiased estimate
+    of the whole population's, at M / N of the cost. It is validated on M neurons drawn once,
+    the same at every validation (``best_val_mae`` is theirs).
     Raises NonFiniteError if the training loss or the val MAE becomes NaN/inf.
     """
     torch = import_torch()
@@ -300,8 +314,14 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     from neurocast.models.deep._mae_loss import mae_loss  # imports torch
 
     rng = np.random.default_rng(cfg.seed)
-    micro = micro_batch_size(cfg, activation_bytes(net, train.context, train.n_neurons, train.horizon,
-                                                   train.n_covariates, device))
+    picker = np.random.default_rng((cfg.seed, 1))  # neuron samples: a stream of their own
+    n = train.n_neurons
+    sample = getattr(net, "train_neurons", 0)
+    micro = micro_batch_size(cfg, activation_bytes(net, train.context, sample or n, train.horizon,
+                                                   train.n_covariates, device, sampled=bool(sample)))
+    val_neurons = None  # every neuron
+    if sample:
+        val_neurons = torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
     best, best_step, bad, step, epochs = float("inf"), 0, 0, 0, 0.0
@@ -317,11 +337,15 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             seen = 0
             for b, starts in train.batches(cfg.batch_size, rng):
                 ctx, tgt, future = tr.windows(b, starts)
+                kw = {}
+                if sample:
+                    idx = torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
+                    ctx, tgt, kw = ctx.index_select(2, idx), tgt.index_select(2, idx), {"neurons": idx}
                 opt.zero_grad()
                 for lo in range(0, len(starts), micro):
                     part = slice(lo, lo + micro)
-                    loss = mae_loss(net(ctx[part], None if future is None else future[part]), tgt[part],
-                                    tgt.numel())
+                    loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
+                                    tgt[part], tgt.numel())
                     loss.backward()  # summed into the gradients of the earlier micro-batches
                     running += loss.detach()
                 opt.step()
@@ -335,7 +359,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                     if not np.isfinite(train_mae):
                         raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
                                              "lower the learning rate, or check the data's scale")
-                    v = _validate(torch, net, va, micro)
+                    v = _validate(torch, net, va, micro, val_neurons)
                     if not np.isfinite(v):
                         raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
                                              "val frames must be finite: they drive early stopping")
@@ -360,7 +384,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                                   f"({cfg.batch_size})", "use a smaller batch_size")
             epochs += seen * cfg.batch_size / train.n_windows
     if best_state is None:  # max_steps reached before the first validation
-        best, best_step = _validate(torch, net, va, micro), step
+        best, best_step = _validate(torch, net, va, micro, val_neurons), step
         history.append((step, best))
     else:
         net.load_state_dict(best_state)
