@@ -410,3 +410,16 @@ def test_population_uses_every_neuron_when_there_are_no_more_than_its_sample(sin
     assert all(np.array_equal(states[0][k].numpy(), s[k].numpy()) for s in states[1:] for k in s)
     with pytest.raises(ConfigError, match="train_neurons"):
         dd.model("population", arch={"train_neurons": -1})
+
+
+def test_predicting_from_a_read_only_context_warns_nothing(sine_data, dd):
+    import warnings
+
+    x, _, proto = sine_data
+    m = dd.model("linear-mae", max_steps=10).fit(*dd.split(x, proto))
+    ctx = x[None, 100:104].copy()
+    ctx.setflags(write=False)  # as a memory-mapped or zarr-read array arrives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = m.predict(ctx)
+    np.testing.assert_array_equal(forecast, m.predict(ctx.copy()))

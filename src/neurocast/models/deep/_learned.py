@@ -9,6 +9,7 @@ covariates of the target frames. torch is imported inside functions only (option
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -142,7 +143,9 @@ class LearnedForecaster(Forecaster):
         chunk = eval_batch_size(c, self.horizon, n, self._max_windows[1])
         out = np.empty((context.shape[0], self.horizon, n), dtype=np.float32)
         values = min(chunk, context.shape[0]) * (c + self.horizon) * n * self.activation_factor
-        with torch_settings(threads_for(cfg, values)), torch.inference_mode():
+        with torch_settings(threads_for(cfg, values)), torch.inference_mode(), warnings.catch_warnings():
+            # a read-only context (a memory map, a zarr chunk) is fine: nothing here writes to it
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             for lo in range(0, context.shape[0], chunk):
                 x = torch.from_numpy(np.ascontiguousarray(context[lo:lo + chunk], dtype=np.float32))
                 f = None if future is None else torch.from_numpy(
