@@ -374,8 +374,8 @@ def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None,
                      inputs=inputs, input_spikes=input_spikes, seed=seed, mode=mode, record=None,
                      progress=False, threads=threads, out=timing, probing=True)
     wall = time.perf_counter() - t0
-    # the set-up (state, tables) and handing over the spikes are paid once; the stepping grows
-    # with the duration
+    # the set-up (state, tables) is paid once, the stepping grows with the duration (handing
+    # over a chunk's spikes, a copy, is not counted: small beside simulating them)
     stepping = timing["stepping_s"]
     scale = n_steps / probe_steps
     n_spikes = spikes.n_spikes * scale
