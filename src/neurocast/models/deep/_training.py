@@ -317,11 +317,15 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     picker = np.random.default_rng((cfg.seed, 1))  # neuron samples: a stream of their own
     n = train.n_neurons
     sample = getattr(net, "train_neurons", 0)
+
+    def draw():  # int64 (sample,) sorted positions of distinct random neurons, on the device
+        return torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
+
     micro = micro_batch_size(cfg, activation_bytes(net, train.context, sample or n, train.horizon,
                                                    train.n_covariates, device, sampled=bool(sample)))
     val_neurons = None  # every neuron
     if sample:
-        val_neurons = torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
+        val_neurons = draw()
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
     best, best_step, bad, step, epochs = float("inf"), 0, 0, 0, 0.0
@@ -339,7 +343,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                 ctx, tgt, future = tr.windows(b, starts)
                 kw = {}
                 if sample:
-                    idx = torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
+                    idx = draw()
                     ctx, tgt, kw = ctx.index_select(2, idx), tgt.index_select(2, idx), {"neurons": idx}
                 opt.zero_grad()
                 for lo in range(0, len(starts), micro):
