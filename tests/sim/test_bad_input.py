@@ -97,8 +97,25 @@ def test_non_positive_duration(tiny_connectome, duration):
 
 
 def test_duration_not_whole_steps(tiny_connectome):
-    with pytest.raises(ConfigError, match="not a whole number of steps"):
+    with pytest.raises(ConfigError, match=r"not a whole number of 0\.1 ms steps") as err:
         simulate(build_network(tiny_connectome), 10.05)
+    assert err.value.hint in ("e.g. duration_ms 10", "e.g. duration_ms 10.1")
+
+
+@pytest.mark.parametrize(("duration", "unit_ms", "hint"), [
+    (0.04, 1.0, "e.g. duration_ms 0.1"),  # less than one step: suggest one step, never 0
+    (0.00015, 1000.0, "e.g. --duration 0.0001"),  # seconds, as the CLI gives them
+    (2.5e12, 1.0, "use duration_ms <= 1e+11"),  # over the cap: the longest allowed
+])
+def test_duration_hints_name_the_caller_and_can_be_followed(duration, unit_ms, hint):
+    from neurocast.sim import check_duration
+
+    name = "--duration" if unit_ms == 1000.0 else "duration_ms"
+    with pytest.raises(ConfigError) as err:
+        check_duration(duration, 0.1, name=name, unit_ms=unit_ms)
+    assert err.value.hint == hint
+    suggested = float(hint.split()[-1])
+    assert check_duration(suggested, 0.1, name=name, unit_ms=unit_ms) >= 1
 
 
 def test_bad_mode_seed_trials(tiny_connectome):

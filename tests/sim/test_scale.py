@@ -153,7 +153,7 @@ def test_more_steps_than_any_run_may_take_are_refused_without_probing(net10k, mo
     monkeypatch.setattr(S, "_initial_state", None)  # nothing may start
     too_long = (MAX_STEPS + 1) * net10k.params.dt_ms
     for call in (lambda: simulate(net10k, too_long), lambda: estimate(net10k, too_long)):
-        with pytest.raises(ConfigError, match="steps a run may take"):
+        with pytest.raises(ConfigError, match="steps one run may take"):
             call()
 
 

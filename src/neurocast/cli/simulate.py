@@ -227,15 +227,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _duration_ms(duration_s: float, dt_ms: float) -> float:
-    """--duration (s) in ms; ConfigError unless it is a whole number of steps, at most MAX_STEPS."""
-    steps = duration_s * 1000.0 / dt_ms
-    if steps > sim.MAX_STEPS:
-        raise ConfigError(f"--duration {duration_s:g} s is {steps:.3g} steps of {dt_ms} ms, more than "
-                          f"the {sim.MAX_STEPS:.0e} steps one run may take",
-                          f"use --duration <= {sim.MAX_STEPS * dt_ms / 1000:.3g}")
-    if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
-        raise ConfigError(f"--duration {duration_s:g} s is not a whole number of {dt_ms} ms steps",
-                          f"e.g. --duration {max(1, round(steps)) * dt_ms / 1000:g}")
+    """--duration (s) in ms, checked by ``sim.check_duration`` (ConfigError if it cannot run)."""
+    sim.check_duration(duration_s, dt_ms, name="--duration", unit_ms=1000.0)
     return duration_s * 1000.0
 
 

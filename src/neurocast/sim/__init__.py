@@ -46,6 +46,9 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   the same seed, and for any ``threads``.
 - ``MAX_STEPS = 10**12``: the most steps one run may take (3.2 years simulated at 0.1 ms);
   longer requests raise ConfigError before anything runs.
+- ``check_duration(duration, dt_ms, *, name="duration_ms", unit_ms=1.0) -> n_steps``: the
+  check every engine makes (positive, whole steps, at most ``MAX_STEPS``), with messages that
+  name the caller's option and unit (the CLI passes ``name="--duration", unit_ms=1000``).
 
 - ``GradedParams``, ``build_graded_network(connectome, params) -> GradedNetwork``,
   ``simulate_graded(network_or_connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
@@ -79,7 +82,14 @@ from neurocast.sim._mpi import (
     simulate_mpi,
     simulate_mpi_chunks,
 )
-from neurocast.sim._network import MAX_STEPS, Network, PoissonInput, build_network, resolve_neurons
+from neurocast.sim._network import (
+    MAX_STEPS,
+    Network,
+    PoissonInput,
+    build_network,
+    check_duration,
+    resolve_neurons,
+)
 from neurocast.sim._oscillation import Oscillation, measure_oscillation
 from neurocast.sim._params import RECORD_DT_MS, ShiuParams
 from neurocast.sim._registry import (
@@ -132,6 +142,7 @@ __all__ = [
     "Trace",
     "build_graded_network",
     "build_network",
+    "check_duration",
     "each_experiments",
     "estimate",
     "get_neuron_model",

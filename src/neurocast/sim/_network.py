@@ -341,23 +341,28 @@ def check_rate(rate_hz, dt_ms: float, what: str = "rate_hz") -> float:
     return rate
 
 
-def check_duration(duration_ms, dt_ms: float) -> int:
-    """Number of steps of a duration in ms; raises ConfigError unless positive, whole steps and
-    at most MAX_STEPS."""
+def check_duration(duration, dt_ms: float, *, name: str = "duration_ms", unit_ms: float = 1.0) -> int:
+    """Number of steps of ``dt_ms`` in a duration; raises ConfigError unless positive, a whole
+    number of steps and at most MAX_STEPS.
+
+    duration: the duration in units of ``unit_ms`` ms (ms by default; the CLI passes seconds,
+    ``unit_ms=1000``); name: how the error messages and hints call it (``"--duration"``).
+    """
+    unit = {1.0: " ms", 1000.0: " s"}.get(unit_ms, f" x {unit_ms:g} ms")
     try:
-        d = float(duration_ms)
+        d = float(duration)
     except (TypeError, ValueError):
-        raise ConfigError(f"duration_ms must be a number, not {duration_ms!r}") from None
+        raise ConfigError(f"{name} must be a number, not {duration!r}") from None
     if not math.isfinite(d) or d <= 0:
-        raise ConfigError(f"duration_ms must be positive and finite, not {duration_ms}",
-                          "give the simulated time in ms, e.g. 1000 for one second")
-    k = d / dt_ms
+        raise ConfigError(f"{name} must be positive and finite, not {duration}",
+                          f"give the simulated time, e.g. {name} {1000 / unit_ms:g} for one second")
+    k = d * unit_ms / dt_ms
     if k > MAX_STEPS:
         raise ConfigError(
-            f"duration_ms ({d:g}) is {k:.3g} steps of {dt_ms} ms, more than the {MAX_STEPS:.0e} "
-            f"steps a run may take ({MAX_STEPS * dt_ms / 1000 / 86400 / 365.25:.3g} years simulated)",
-            "simulate a shorter duration")
+            f"{name} {d:g}{unit} is {k:.3g} steps of {dt_ms} ms, more than the {MAX_STEPS:.0e} "
+            f"steps one run may take ({MAX_STEPS * dt_ms / 1000 / 86400 / 365.25:.3g} years simulated)",
+            f"use {name} <= {MAX_STEPS * dt_ms / unit_ms:.3g}")
     if abs(k - round(k)) > 1e-9 * max(1.0, k):
-        raise ConfigError(f"duration_ms ({d}) is not a whole number of steps of {dt_ms} ms",
-                          f"use e.g. {round(k) * dt_ms:g}")
+        raise ConfigError(f"{name} {d:g}{unit} is not a whole number of {dt_ms} ms steps",
+                          f"e.g. {name} {max(1, round(k)) * dt_ms / unit_ms:g}")
     return round(k)
