@@ -423,3 +423,41 @@ def test_predicting_from_a_read_only_context_warns_nothing(sine_data, dd):
         warnings.simplefilter("error")
         forecast = m.predict(ctx)
     np.testing.assert_array_equal(forecast, m.predict(ctx.copy()))
+
+
+def test_ctrl_c_ends_training_with_the_best_weights_so_far(sine_data, dd, capsys):
+    """Interrupted after two validations, training keeps the weights of the better one, as a run
+    that stopped there would; before any validation there is nothing to keep and it propagates."""
+    import torch
+
+    from neurocast.models.deep._training import torch_settings, train_network
+
+    x, _, proto = sine_data
+    train, val = dd.split(x, proto)
+    tr = WindowStream(train, budget_bytes=1e9, what="train")
+    va = WindowStream(val, budget_bytes=1e9, what="val")
+    m = dd.model("timemix", max_steps=20, val_every=5, seed=2)
+
+    def fit(cfg, on_step=None):
+        torch.manual_seed(cfg.seed)
+        net = m.build_net(tr.context, tr.n_neurons, tr.n_covariates)
+        m.prepare(net, tr)
+        return net, train_network(net, tr, va, cfg, device="cpu", on_step=on_step)
+
+    def interrupt_at(k):
+        def on_step(step):
+            if step == k:
+                raise KeyboardInterrupt
+        return on_step
+
+    with torch_settings(1):
+        stopped, r_stopped = fit(dataclasses.replace(m.cfg.train, max_steps=10))
+        net, result = fit(m.cfg.train, interrupt_at(12))
+        with pytest.raises(KeyboardInterrupt):
+            fit(m.cfg.train, interrupt_at(3))
+    assert result.stopped_by == "interrupted" and result.steps == 12
+    assert (result.best_step, result.best_val_mae) == (r_stopped.best_step, r_stopped.best_val_mae)
+    assert len(result.val_history) == 2
+    for k, t in stopped.state_dict().items():
+        assert torch.equal(net.state_dict()[k], t), k
+    assert "interrupted at step 12" in capsys.readouterr().err

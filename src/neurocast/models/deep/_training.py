@@ -301,6 +301,8 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     val windows is computed; training stops after ``cfg.patience`` validations without an
     improvement of at least ``cfg.min_delta`` (or at ``cfg.max_steps``), and the weights of
     the best validation are loaded back into ``net``. Val frames only choose when to stop.
+    Ctrl-C (KeyboardInterrupt) after the first validation ends training the same way, with the
+    best weights so far and ``stopped_by`` "interrupted"; before it, it propagates.
 
     A net with a positive ``train_neurons`` attribute M (fewer than the N neurons) is trained
     on M neurons per step, drawn at random without replacement (seeded by ``cfg.seed``) and
@@ -336,57 +338,65 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     t0 = time.perf_counter()
     net.train()
     # the bar counts to the step cap: its time left is an upper bound (early stopping ends sooner)
-    with progress(cfg.max_steps, f"train {label}", "step") as bar:
-        while step < cfg.max_steps and stopped_by != "early stopping":
-            seen = 0
-            for b, starts in train.batches(cfg.batch_size, rng):
-                ctx, tgt, future = tr.windows(b, starts)
-                kw = {}
-                if sample:
-                    idx = draw()
-                    ctx, tgt, kw = ctx.index_select(2, idx), tgt.index_select(2, idx), {"neurons": idx}
-                opt.zero_grad()
-                for lo in range(0, len(starts), micro):
-                    part = slice(lo, lo + micro)
-                    loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
-                                    tgt[part], tgt.numel())
-                    loss.backward()  # summed into the gradients of the earlier micro-batches
-                    running += loss.detach()
-                opt.step()
-                running_n += 1
-                step += 1
-                seen += 1
-                if on_step is not None:
-                    on_step(step)
-                if step % cfg.val_every == 0 or step == cfg.max_steps:
-                    train_mae = float(running) / running_n
-                    if not np.isfinite(train_mae):
-                        raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
-                                             "lower the learning rate, or check the data's scale")
-                    v = _validate(torch, net, va, micro, val_neurons)
-                    if not np.isfinite(v):
-                        raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
-                                             "val frames must be finite: they drive early stopping")
-                    history.append((step, v))
-                    if v < best - cfg.min_delta:
-                        best, best_step, bad = v, step, 0
-                        best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
-                    else:
-                        bad += 1
-                    bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
-                    running.zero_()
-                    running_n = 0
-                    if bad >= cfg.patience:
-                        stopped_by = "early stopping"
+    try:
+        with progress(cfg.max_steps, f"train {label}", "step") as bar:
+            while step < cfg.max_steps and stopped_by != "early stopping":
+                seen = 0
+                for b, starts in train.batches(cfg.batch_size, rng):
+                    ctx, tgt, future = tr.windows(b, starts)
+                    kw = {}
+                    if sample:
+                        idx = draw()
+                        ctx, tgt, kw = ctx.index_select(2, idx), tgt.index_select(2, idx), {"neurons": idx}
+                    opt.zero_grad()
+                    for lo in range(0, len(starts), micro):
+                        part = slice(lo, lo + micro)
+                        loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
+                                        tgt[part], tgt.numel())
+                        loss.backward()  # summed into the gradients of the earlier micro-batches
+                        running += loss.detach()
+                    opt.step()
+                    running_n += 1
+                    step += 1
+                    seen += 1
+                    if on_step is not None:
+                        on_step(step)
+                    if step % cfg.val_every == 0 or step == cfg.max_steps:
+                        train_mae = float(running) / running_n
+                        if not np.isfinite(train_mae):
+                            raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
+                                                 "lower the learning rate, or check the data's scale")
+                        v = _validate(torch, net, va, micro, val_neurons)
+                        if not np.isfinite(v):
+                            raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
+                                                 "val frames must be finite: they drive early stopping")
+                        history.append((step, v))
+                        if v < best - cfg.min_delta:
+                            best, best_step, bad = v, step, 0
+                            best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+                        else:
+                            bad += 1
+                        bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
+                        running.zero_()
+                        running_n = 0
+                        if bad >= cfg.patience:
+                            stopped_by = "early stopping"
+                            break
+                    if step >= cfg.max_steps:
                         break
-                if step >= cfg.max_steps:
-                    break
-                if step % 50 == 0:
-                    bar.update(50)
-            if seen == 0:
-                raise FormatError(f"{label}: fewer train windows per block than the batch size "
-                                  f"({cfg.batch_size})", "use a smaller batch_size")
-            epochs += seen * cfg.batch_size / train.n_windows
+                    if step % 50 == 0:
+                        bar.update(50)
+                if seen == 0:
+                    raise FormatError(f"{label}: fewer train windows per block than the batch size "
+                                      f"({cfg.batch_size})", "use a smaller batch_size")
+                epochs += seen * cfg.batch_size / train.n_windows
+    except KeyboardInterrupt:  # Ctrl-C: stop here with the best weights so far (again: abort)
+        if best_state is None:
+            raise
+        stopped_by = "interrupted"
+        print(f"\n{label}: interrupted at step {step:,}; going on with the best weights so far "
+              f"(step {best_step:,}, val MAE {best:.4f}); press Ctrl-C again to abort",
+              file=sys.stderr)
     if best_state is None:  # max_steps reached before the first validation
         best, best_step = _validate(torch, net, va, micro, val_neurons), step
         history.append((step, best))
