@@ -461,3 +461,30 @@ def test_ctrl_c_ends_training_with_the_best_weights_so_far(sine_data, dd, capsys
     for k, t in stopped.state_dict().items():
         assert torch.equal(net.state_dict()[k], t), k
     assert "interrupted at step 12" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("budget", [1e9, 6e3])  # resident, and streamed in blocks
+def test_windows_of_a_neuron_sample_are_those_columns_of_the_whole_windows(budget, dd):
+    """Gathering only the sampled neurons gives exactly the sampled columns of every window
+    (context, target and the shared covariates), in the sample's order."""
+    import torch
+
+    from neurocast.models.deep._training import _Tensors
+
+    x = dd.sines(n=40) + np.arange(40, dtype=np.float32)  # every column distinct
+    proto = dd.protocol(x.shape[0])
+    train, _ = dd.split(x, proto, dd.stimulus_for(x.shape[0]))
+    stream = WindowStream(train, budget_bytes=budget, what="train", with_stimulus=True)
+    whole, part = _Tensors(torch, stream, "cpu"), _Tensors(torch, stream, "cpu")
+    neurons = torch.tensor([0, 3, 17, 18, 39])
+    rng = np.random.default_rng(0)
+    n_blocks = 0
+    for b, starts in stream.batches(8, rng):
+        n_blocks = max(n_blocks, b + 1)
+        ctx, tgt, fut = (t.clone() for t in whole.windows(b, starts))
+        c, t, f = part.windows(b, starts, neurons)
+        assert c.shape == (len(starts), proto.context, 5) and t.shape[2] == 5
+        torch.testing.assert_close(c, ctx[:, :, neurons], rtol=0, atol=0)
+        torch.testing.assert_close(t, tgt[:, :, neurons], rtol=0, atol=0)
+        torch.testing.assert_close(f, fut, rtol=0, atol=0)
+    assert (n_blocks > 1) == (budget < 1e9)
