@@ -11,7 +11,7 @@ import numpy as np
 
 from neurocast.connectome import Connectome
 from neurocast.errors import ConfigError, NonFiniteError, unknown_name
-from neurocast.sim._params import ShiuParams
+from neurocast.sim._params import ShiuParams, is_whole_steps
 
 __all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "resolve_neurons"]
 
@@ -362,7 +362,7 @@ def check_duration(duration, dt_ms: float, *, name: str = "duration_ms", unit_ms
             f"{name} {d:g}{unit} is {k:.3g} steps of {dt_ms} ms, more than the {MAX_STEPS:.0e} "
             f"steps one run may take ({MAX_STEPS * dt_ms / 1000 / 86400 / 365.25:.3g} years simulated)",
             f"use {name} <= {MAX_STEPS * dt_ms / unit_ms:.3g}")
-    if abs(k - round(k)) > 1e-9 * max(1.0, k):
+    if not is_whole_steps(d * unit_ms, dt_ms):
         raise ConfigError(f"{name} {d:g}{unit} is not a whole number of {dt_ms} ms steps",
                           f"e.g. {name} {max(1, round(k)) * dt_ms / unit_ms:g}")
     return round(k)
