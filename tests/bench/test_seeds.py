@@ -16,7 +16,13 @@ from neurocast.cli import main
 from neurocast.data import make_dataset, save_dataset, segments_for
 from neurocast.errors import ConfigError, FormatError
 from neurocast.models import NaiveForecaster
-from neurocast.models.deep import LinearMaeConfig, LinearMaeForecaster, TrainConfig, load_model
+from neurocast.models.deep import (
+    LinearMaeConfig,
+    LinearMaeForecaster,
+    TrainConfig,
+    load_model,
+    save_model,
+)
 
 H = 4
 
@@ -109,6 +115,41 @@ def test_save_then_load_gives_identical_scores(tmp_path):
     for var in ("score_by_seed", "score", "score_ci", "crps", "train_s", "epochs"):
         np.testing.assert_array_equal(a[var].values, b[var].sel(model=a["model"]).values)
     assert b["fit_s"].sel(model="linear-mae") < 0.5 * a["fit_s"].sel(model="linear-mae")  # loaded, not trained
+
+
+def test_a_rerun_into_the_same_folder_trains_only_what_is_missing(tmp_path):
+    ds, models = _dataset(), tmp_path / "models"
+    one = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=1, save_models=models)
+    seed0 = models / "linear-mae-seed0.pt"
+    saved = seed0.read_bytes()
+    two = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=2, save_models=models)
+    assert [n for n in two.notes if "linear-mae seed 0: loaded from" in n]
+    assert not [n for n in two.notes if "seed 1: loaded" in n]
+    assert seed0.read_bytes() == saved and (models / "linear-mae-seed1.pt").is_file()
+    card = two.scorecard
+    np.testing.assert_array_equal(card["score_by_seed"].sel(seed=0).values,
+                                  one.scorecard["score_by_seed"].sel(seed=0).values)
+    assert card["train_s"].sel(model="linear-mae", seed=0) == one.scorecard["train_s"].sel(model="linear-mae", seed=0)
+    fresh = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=2,
+                          save_models=tmp_path / "fresh").scorecard
+    for var in ("score_by_seed", "crps"):
+        np.testing.assert_array_equal(card[var].values, fresh[var].values)
+    # another configuration (here the step cap) is trained again and saved over the old file
+    other = run_benchmark(ds, models=[_linear_mae(30)], context=4, horizon=H, seeds=1, save_models=models)
+    assert not [n for n in other.notes if "loaded from" in n] and seed0.read_bytes() != saved
+    assert load_model(seed0).cfg.train.max_steps == 30
+
+
+def test_an_interrupted_model_saved_earlier_is_trained_again(tmp_path):
+    ds = _dataset()
+    run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=1, save_models=tmp_path)
+    path = tmp_path / "linear-mae-seed0.pt"
+    model = load_model(path)
+    model.fitted = {**model.fitted, "stopped_by": "interrupted"}
+    save_model(model, path, dataset=ds)
+    again = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=1, save_models=tmp_path)
+    assert not [n for n in again.notes if "loaded from" in n]
+    assert load_model(path).fitted["stopped_by"] != "interrupted"
 
 
 def test_loading_errors(tmp_path):

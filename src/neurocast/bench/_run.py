@@ -22,6 +22,7 @@ from neurocast.bench._seeds import (
     is_seeded,
     load_seeded,
     save_seeded,
+    saved_earlier,
     seeded,
     stack_runs,
 )
@@ -201,7 +202,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
     their configured device). max_steps: cap on their training steps (None: early stopping).
     save_models: a folder; every fitted learned model is saved there as ``NAME-seedK.pt``
-    (weights, config, dataset identity, code version; ``models.deep.save_model``).
+    (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
+    folder already holds for the same dataset and configuration is loaded instead of trained
+    again (``saved_earlier``; a note says so), so a rerun trains only what is missing.
     load_models: a folder written by ``save_models``: the learned models are loaded instead of
     trained (FormatError if one was fitted on another dataset, or is missing; ConfigError for
     another C or H); baselines are fitted as usual.
@@ -279,20 +282,27 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         for k in range(seeds if repeated else 1):
             per_fold = []
             for p in folds:
+                ready = False  # fitted already: loaded from --load-models, or saved earlier
                 if learned and load_models is not None:
-                    model = loaded.pop((name, k))
+                    model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
+                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context)
+                               if learned and save_models is not None else None)
+                    if earlier is not None:
+                        model, ready = earlier, True
+                        notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
+                                     "run saved it (same dataset and configuration), not trained again")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
                     model.connectome = _recorded_connectome(
                         traces["neuron"].values, connectome if connectome is not None else dataset_connectome(ds))
                 t0 = time.perf_counter()
-                if not (learned and load_models is not None):
+                if not ready:
                     model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
-                if learned and save_models is not None:
-                    save_seeded(model, save_models, k, ds)
+                    if learned and save_models is not None:
+                        save_seeded(model, save_models, k, ds)
                 t1 = time.perf_counter()
                 if client is None:
                     label = f"{name} seed {k}" if repeated and seeds > 1 else name

@@ -27,9 +27,10 @@ from neurocast.bench._ensemble import seed_interval
 from neurocast.errors import ConfigError, FormatError
 from neurocast.models import MODELS, Forecaster
 from neurocast.models.deep import LearnedForecaster, load_model, save_model
+from neurocast.models.deep._config import config_to_dict
 
 __all__ = ["ENSEMBLE_VARIABLES", "RANDOM_WIRINGS", "add_ensembles", "add_training", "is_seeded", "load_seeded",
-           "model_file", "save_seeded", "seeded", "stack_runs"]
+           "model_file", "save_seeded", "saved_earlier", "seeded", "stack_runs"]
 
 
 #: Scorecard variables (model, condition, steps_ahead) of seed ensembles (``ensemble_scores``).
@@ -118,6 +119,33 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
                           f"use --context {model.shape['context']} --horizon {model.horizon}, "
                           "or fit the model again")
     return model
+
+
+def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *,
+                  context: int) -> LearnedForecaster | None:
+    """The copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, or None.
+
+    A rerun with the same ``--save-models`` folder then trains only what is missing (e.g. after
+    a crash, Ctrl-C, or to add a seed). The saved file counts only if it is the same model with
+    the same configuration (seed, training options, device and threads included), the same C and
+    H, fitted on this dataset by this version of neurocast and trained to its end (not
+    interrupted); anything else is None, and the model is trained and saved over it as before.
+    """
+    from neurocast import __version__
+
+    path = model_file(folder, model.name, seed)
+    if not path.is_file():
+        return None
+    try:
+        saved = load_model(path, dataset=dataset, device=model.cfg.train.device)
+    except (FormatError, ConfigError):
+        return None
+    same = (saved.name == model.name and saved.horizon == model.horizon
+            and saved.shape["context"] == context
+            and config_to_dict(saved.cfg) == config_to_dict(model.cfg)
+            and saved.fitted.get("saved_by") == __version__
+            and saved.fitted.get("stopped_by") != "interrupted")
+    return saved if same else None
 
 
 def stack_runs(cards: dict, dim: str) -> xr.Dataset:
