@@ -488,3 +488,16 @@ def test_windows_of_a_neuron_sample_are_those_columns_of_the_whole_windows(budge
         torch.testing.assert_close(t, tgt[:, :, neurons], rtol=0, atol=0)
         torch.testing.assert_close(f, fut, rtol=0, atol=0)
     assert (n_blocks > 1) == (budget < 1e9)
+
+
+def test_a_batch_larger_than_the_train_windows_is_refused_and_epochs_count_windows(sine_data, dd):
+    x, _, proto = sine_data
+    train, val = dd.split(x, proto)
+    windows = sum(s.n_windows for s in train)
+    with pytest.raises(FormatError, match="fewer train windows per block than the batch size") as err:
+        dd.model("linear-mae", batch_size=windows + 1, max_steps=5).fit(train, val)
+    assert "smaller batch_size" in err.value.hint
+    m = dd.model("linear-mae", batch_size=8, max_steps=2 * windows // 8 + 3, val_every=10)
+    m.fit(train, val)  # a little more than two epochs
+    assert m.fitted["epochs"] == pytest.approx(m.fitted["steps"] * 8 / windows, abs=1e-3)
+    assert m.fitted["epochs"] > 2

@@ -335,64 +335,75 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
         val_neurons = draw()
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
-    best, best_step, bad, step, epochs = float("inf"), 0, 0, 0, 0.0
+    best, best_step, bad, step = float("inf"), 0, 0, 0
     best_state = None
     history: list[tuple[int, float]] = []
-    running = torch.zeros((), device=device)
+    running = torch.zeros((), device=device)  # summed training loss since the last validation
     running_n, stopped_by = 0, "max_steps"
+
+    def batches():  # (block, starts) of cfg.batch_size train windows, epoch after epoch
+        while True:
+            empty = True
+            for batch in train.batches(cfg.batch_size, rng):
+                empty = False
+                yield batch
+            if empty:
+                raise FormatError(f"{label}: fewer train windows per block than the batch size "
+                                  f"({cfg.batch_size})", "use a smaller batch_size")
+
+    def fit(b, starts) -> None:  # one AdamW step on one batch (as micro-batches if too large)
+        nonlocal running_n
+        idx = draw() if sample else None
+        ctx, tgt, future = tr.windows(b, starts, idx)
+        kw = {} if idx is None else {"neurons": idx}
+        opt.zero_grad()
+        for lo in range(0, len(starts), micro):
+            part = slice(lo, lo + micro)
+            loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
+                            tgt[part], tgt.numel())
+            loss.backward()  # summed into the gradients of the earlier micro-batches
+            running.add_(loss.detach())
+        opt.step()
+        running_n += 1
+
+    def validate(bar) -> bool:  # validate at ``step``, keep the best weights; True: patience is out
+        nonlocal best, best_step, bad, best_state, running_n
+        train_mae = float(running) / running_n
+        if not np.isfinite(train_mae):
+            raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
+                                 "lower the learning rate, or check the data's scale")
+        v = _validate(torch, net, va, micro, val_neurons)
+        if not np.isfinite(v):
+            raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
+                                 "val frames must be finite: they drive early stopping")
+        history.append((step, v))
+        if v < best - cfg.min_delta:
+            best, best_step, bad = v, step, 0
+            best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+        else:
+            bad += 1
+        bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
+        running.zero_()
+        running_n = 0
+        return bad >= cfg.patience
+
     t0 = time.perf_counter()
     net.train()
     # the bar counts to the step cap: its time left is an upper bound (early stopping ends sooner)
     try:
         with progress(cfg.max_steps, f"train {label}", "step") as bar:
-            while step < cfg.max_steps and stopped_by != "early stopping":
-                seen = 0
-                for b, starts in train.batches(cfg.batch_size, rng):
-                    idx = draw() if sample else None
-                    ctx, tgt, future = tr.windows(b, starts, idx)
-                    kw = {} if idx is None else {"neurons": idx}
-                    opt.zero_grad()
-                    for lo in range(0, len(starts), micro):
-                        part = slice(lo, lo + micro)
-                        loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
-                                        tgt[part], tgt.numel())
-                        loss.backward()  # summed into the gradients of the earlier micro-batches
-                        running += loss.detach()
-                    opt.step()
-                    running_n += 1
-                    step += 1
-                    seen += 1
-                    if on_step is not None:
-                        on_step(step)
-                    if step % cfg.val_every == 0 or step == cfg.max_steps:
-                        train_mae = float(running) / running_n
-                        if not np.isfinite(train_mae):
-                            raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
-                                                 "lower the learning rate, or check the data's scale")
-                        v = _validate(torch, net, va, micro, val_neurons)
-                        if not np.isfinite(v):
-                            raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
-                                                 "val frames must be finite: they drive early stopping")
-                        history.append((step, v))
-                        if v < best - cfg.min_delta:
-                            best, best_step, bad = v, step, 0
-                            best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
-                        else:
-                            bad += 1
-                        bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
-                        running.zero_()
-                        running_n = 0
-                        if bad >= cfg.patience:
-                            stopped_by = "early stopping"
-                            break
-                    if step >= cfg.max_steps:
-                        break
-                    if step % 50 == 0:
-                        bar.update(50)
-                if seen == 0:
-                    raise FormatError(f"{label}: fewer train windows per block than the batch size "
-                                      f"({cfg.batch_size})", "use a smaller batch_size")
-                epochs += seen * cfg.batch_size / train.n_windows
+            for b, starts in batches():
+                fit(b, starts)
+                step += 1
+                if on_step is not None:
+                    on_step(step)
+                if (step % cfg.val_every == 0 or step == cfg.max_steps) and validate(bar):
+                    stopped_by = "early stopping"
+                    break
+                if step >= cfg.max_steps:
+                    break
+                if step % 50 == 0:
+                    bar.update(50)
     except KeyboardInterrupt:  # Ctrl-C: stop here with the best weights so far (again: abort)
         if best_state is None:
             raise
@@ -406,5 +417,6 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     else:
         net.load_state_dict(best_state)
     wall = time.perf_counter() - t0
+    epochs = step * cfg.batch_size / train.n_windows
     return TrainResult(step, epochs, best_step, best, wall, stopped_by, history,
                        step * cfg.batch_size / max(wall, 1e-9), micro)
