@@ -19,7 +19,6 @@ import re
 import numpy as np
 
 from neurocast.bench import read_scorecard, seed_interval
-from neurocast.models.deep import TrainConfig
 
 STEPS = (1, 8, 32)
 
@@ -94,10 +93,11 @@ def tables(paths) -> str:
 
 def _max_steps(card, model: str) -> str:
     """The training cap of the model, from the scorecard's provenance (``models`` attr)."""
-    found = re.search(r"max_steps\W+(\d+)", json.dumps(json.loads(card.attrs["models"])[model]["config"]))
+    found = re.search(r"max_steps\W+(\d+|null)", json.dumps(json.loads(card.attrs["models"])[model]["config"]))
     if not found:
         return "?"
-    return "early stopping" if int(found.group(1)) == TrainConfig().max_steps else f"{int(found.group(1)):,}"
+    # no cap (null); scorecards written before the cap became optional hold 1,000,000 for it
+    return "early stopping" if found.group(1) in ("null", "1000000") else f"{int(found.group(1)):,}"
 
 
 def main() -> None:

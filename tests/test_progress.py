@@ -35,3 +35,14 @@ def test_short_silenced_or_unwanted_work_writes_nothing(capsys, monkeypatch):
     with P.quiet():
         _run_bar(20, 20, 0.02)
     assert capsys.readouterr().err == ""
+
+
+def test_a_quiet_command_silences_its_own_bars_only(capsys, monkeypatch):
+    """`main([..., "--quiet"])` in a process (a notebook, a test) must not silence what runs after it."""
+    from neurocast.cli import main
+
+    monkeypatch.setattr(P, "LOG_INTERVAL_S", 0.2)
+    assert main(["connectome", "list", "--quiet"]) == 0
+    capsys.readouterr()
+    _run_bar(30, 30, 0.02)
+    assert capsys.readouterr().err.startswith("train m:")

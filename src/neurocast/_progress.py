@@ -18,14 +18,8 @@ LOG_INTERVAL_S = 60.0
 
 
 def progress_enabled() -> bool:
-    """True when stderr is a terminal and progress bars were not silenced (--quiet, ``quiet()``)."""
+    """True when stderr is a terminal and progress bars were not silenced (``quiet()``, --quiet)."""
     return sys.stderr.isatty() and not _quiet
-
-
-def set_quiet(quiet: bool) -> None:
-    """Silence (or re-enable) progress bars for this process; used by the CLI's --quiet."""
-    global _quiet
-    _quiet = bool(quiet)
 
 
 @contextlib.contextmanager

@@ -501,3 +501,12 @@ def test_a_batch_larger_than_the_train_windows_is_refused_and_epochs_count_windo
     m.fit(train, val)  # a little more than two epochs
     assert m.fitted["epochs"] == pytest.approx(m.fitted["steps"] * 8 / windows, abs=1e-3)
     assert m.fitted["epochs"] > 2
+
+
+def test_without_a_step_cap_early_stopping_ends_training(sine_data, dd):
+    x, _, proto = sine_data
+    train, val = dd.split(x, proto)
+    m = dd.model("linear-mae", max_steps=None, learning_rate=0.3, val_every=10, patience=2)
+    m.fit(train, val)
+    assert m.cfg.train.max_steps is None and m.fitted["stopped_by"] == "early stopping"
+    assert m.fitted["steps"] == m.fitted["best_step"] + 2 * 10

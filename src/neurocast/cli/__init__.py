@@ -14,7 +14,7 @@ import os
 import sys
 
 from neurocast import __version__
-from neurocast._progress import set_quiet
+from neurocast._progress import quiet
 from neurocast.cli._parser import build_parser
 from neurocast.errors import NeurocastError
 
@@ -24,20 +24,20 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(__version__).parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
         return exc.code if isinstance(exc.code, int) else 0
-    set_quiet(getattr(args, "quiet", False))
-    try:
-        command = importlib.import_module(f"neurocast.cli.{args.command}")
-        return int(command.run(args) or 0)
-    except NeurocastError as exc:
-        print(f"neurocast: error: {exc.message}", file=sys.stderr)
-        print(f"  hint: {exc.hint or _help_hint(args)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("neurocast: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
-        return 141
+    with quiet(getattr(args, "quiet", False)):  # this command only: the setting is restored after
+        try:
+            command = importlib.import_module(f"neurocast.cli.{args.command}")
+            return int(command.run(args) or 0)
+        except NeurocastError as exc:
+            print(f"neurocast: error: {exc.message}", file=sys.stderr)
+            print(f"  hint: {exc.hint or _help_hint(args)}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("neurocast: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
+            return 141
 
 
 def _help_hint(args) -> str:

@@ -172,8 +172,7 @@ def run(args: argparse.Namespace) -> int:
     learned = [] if args.load_models else learned_names(models)
     if learned:  # the long part: say it before it starts
         limit = f"up to {args.max_steps:,} steps per seed" if args.max_steps else "each to early stopping"
-        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, {limit} "
-             "(a bar per seed counts to the step cap, so its time left is an upper bound)")
+        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, {limit}")
     try:
         result = _run(ds, models, metrics, out, args)
     except NeurocastError:

@@ -19,7 +19,8 @@ class TrainConfig:
     learning_rate, weight_decay: AdamW's (constant learning rate; decoupled weight decay).
     batch_size: windows per optimiser step. val_every: steps between validations.
     patience: validations without an improvement of at least ``min_delta`` (val MAE, ΔF/F)
-    before training stops; the weights of the best validation are kept. max_steps: a hard cap.
+    before training stops; the weights of the best validation are kept. max_steps: a hard cap
+    (None: none, early stopping alone ends training).
     seed: initial weights and the order of training windows; the same seed gives the same
     weights on CPU. device: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.
     threads: torch CPU threads while training and predicting (batches of fewer than 2**20
@@ -39,7 +40,7 @@ class TrainConfig:
     val_every: int = 250
     patience: int = 20
     min_delta: float = 1e-4
-    max_steps: int = 1_000_000
+    max_steps: int | None = None
     seed: int = 0
     device: str = "auto"
     threads: int = 2
@@ -48,7 +49,7 @@ class TrainConfig:
 
     def __post_init__(self):
         for name in ("batch_size", "val_every", "patience", "max_steps", "threads"):
-            if int(getattr(self, name)) < 1:
+            if getattr(self, name) is not None and int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise ConfigError(f"learning_rate must be positive, not {self.learning_rate}")

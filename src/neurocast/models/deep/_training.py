@@ -7,6 +7,7 @@ functions here, so that ``import neurocast.models`` works (and stays fast) witho
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
@@ -389,18 +390,18 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
 
     t0 = time.perf_counter()
     net.train()
-    # the bar counts to the step cap: its time left is an upper bound (early stopping ends sooner)
-    try:
+    cap = math.inf if cfg.max_steps is None else cfg.max_steps
+    try:  # the bar counts to the cap if there is one, else it shows the steps and their rate
         with progress(cfg.max_steps, f"train {label}", "step") as bar:
             for b, starts in batches():
                 fit(b, starts)
                 step += 1
                 if on_step is not None:
                     on_step(step)
-                if (step % cfg.val_every == 0 or step == cfg.max_steps) and validate(bar):
+                if (step % cfg.val_every == 0 or step == cap) and validate(bar):
                     stopped_by = "early stopping"
                     break
-                if step >= cfg.max_steps:
+                if step >= cap:
                     break
                 if step % 50 == 0:
                     bar.update(50)
