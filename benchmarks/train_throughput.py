@@ -11,6 +11,10 @@
    after at least patience × val_every = 5,000 steps). Batches whose activations exceed
    ``TrainConfig.activation_budget_gb`` run as micro-batches (the ``micro`` column).
 
+Models that train on neuron samples (``train_neurons``, 8,192 by default: population,
+linear-mae, timemix and tide; not tsmixer, which mixes the neurons) count windows of their
+sampled neurons when the data have more; the "neurons per window" column says how many.
+
 Prints one line per (size, model) and a table; timings are wall-clock and CPU seconds of this
 process (on a shared machine the CPU rate is the fairer one). ``--threads N`` runs torch on N
 threads; without it, the training loop's own choice (``threads_for``: one thread for batches
@@ -95,7 +99,8 @@ def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
     n = steps * tc.batch_size
     return {"wall": n / (w1 - w0), "cpu": n / (c1 - c0), "s_step": (w1 - w0) / steps,
             "cpu_s_step": (c1 - c0) / steps, "params": n_par, "threads": threads,
-            "micro": result.micro_batch, "gflop": flops / 1e9, "load": os.getloadavg()[0]}
+            "micro": result.micro_batch, "gflop": flops / 1e9, "load": os.getloadavg()[0],
+            "neurons": getattr(net, "train_neurons", 0) or train.n_neurons}
 
 
 def main() -> None:
@@ -149,11 +154,12 @@ def main() -> None:
                 print(rows[-1], flush=True)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"\nload average at end: {os.getloadavg()}; peak RSS of the process {peak_gb:.2f} GB")
-    print("| data | C | model | parameters | threads | micro | windows/s (wall) | windows/s (CPU time) | "
-          "s/step | CPU s/step | GFLOP/step | 5,000 steps (min) | load |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| data | C | model | neurons per window | parameters | threads | micro | windows/s (wall) | "
+          "windows/s (CPU time) | s/step | CPU s/step | GFLOP/step | 5,000 steps (min) | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for data, c, name, r in rows:
-        print(f"| {data} | {c} | {name} | {r['params']:,} | {r['threads']} | {r['micro']} | {r['wall']:,.1f} | "
+        print(f"| {data} | {c} | {name} | {r['neurons']:,} | {r['params']:,} | {r['threads']} | {r['micro']} | "
+              f"{r['wall']:,.1f} | "
               f"{r['cpu']:,.1f} | {r['s_step']:.4f} | {r['cpu_s_step']:.4f} | {r['gflop']:,.2f} | "
               f"{5000 * r['s_step'] / 60:.1f} | {r['load']:.2f} |")
 

@@ -16,6 +16,7 @@ from neurocast.models import MeanForecaster
 from neurocast.models.deep import LEARNED_MODELS, TrainConfig, WindowStream
 
 NAMES = [cls.name for cls in LEARNED_MODELS]
+SAMPLED = ["population", "linear-mae", "timemix", "tide"]  # can train on neuron samples
 SMALL = {"tide": {"hidden": 32, "temporal_hidden": 32, "covariate_hidden": 32, "decoder_dim": 8,
                   "covariate_dim": 8}}
 
@@ -352,18 +353,19 @@ def test_activation_bytes_grow_with_the_neurons():
     assert micro_batch_size(dataclasses.replace(tc, activation_budget_gb=1e-6), 10**6) == 1
 
 
-def test_population_trains_on_neuron_samples_and_forecasts_every_neuron(dd):
-    """With train_neurons = M < N each step sees M distinct random neurons (their own
-    embeddings), validation the same M neurons each time, prediction every neuron; the same
+@pytest.mark.parametrize("name", SAMPLED)
+def test_training_on_neuron_samples_forecasts_every_neuron(name, dd):
+    """With train_neurons = M < N each step sees M distinct random neurons (population: their
+    own embeddings), validation the same M neurons each time, prediction every neuron; the same
     seed gives the same weights, and the sampled training still learns every neuron's sines."""
     x = dd.sines(n=40)
     proto = dd.protocol(x.shape[0])
-    train, val = dd.split(x, proto)
+    train, val = dd.split(x, proto, dd.stimulus_for(x.shape[0]))
     baseline = dd.train_mae(MeanForecaster(horizon=4), train)
     seen = []
 
     def fit(seed):
-        m = dd.model("population", max_steps=300, seed=seed, arch={"train_neurons": 10})
+        m = dd.model(name, max_steps=300, seed=seed, arch={**SMALL.get(name, {}), "train_neurons": 10})
         build = m.build_net
 
         def recording_build(*args):
@@ -392,7 +394,8 @@ def test_population_trains_on_neuron_samples_and_forecasts_every_neuron(dd):
     assert all(np.array_equal(idx, validations[0]) for idx in validations)
     assert a.fitted["best_val_mae"] < 0.25 * baseline
     seen.clear()
-    assert a.predict(x[None, 100:104]).shape == (1, 4, 40)
+    first, ctx, _ = next(train[0].windows(train[0].load(), 1))
+    assert a.predict(ctx, train[0].meta(first, 1)).shape == (1, 4, 40)
     assert seen and all(width == 40 and idx is None for _, width, idx in seen)
     assert dd.train_mae(a, train) < 0.25 * baseline
     b = fit(3)
@@ -400,16 +403,23 @@ def test_population_trains_on_neuron_samples_and_forecasts_every_neuron(dd):
     assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sa)
 
 
-def test_population_uses_every_neuron_when_there_are_no_more_than_its_sample(sine_data, dd):
-    x, _, proto = sine_data  # 12 neurons
-    train, val = dd.split(x, proto)
-    runs = [dd.model("population", max_steps=30, seed=1, arch={"train_neurons": m}).fit(train, val)
+@pytest.mark.parametrize("name", SAMPLED)
+def test_every_neuron_is_used_when_there_are_no_more_than_the_sample(name, sine_data, dd):
+    x, stim, proto = sine_data  # 12 neurons
+    train, val = dd.split(x, proto, stim)
+    runs = [dd.model(name, max_steps=30, seed=1, arch={**SMALL.get(name, {}), "train_neurons": m}).fit(train, val)
             for m in (0, 12, 100)]
     states = [r.net.state_dict() for r in runs]
     assert all(r.net.train_neurons == 0 for r in runs)
     assert all(np.array_equal(states[0][k].numpy(), s[k].numpy()) for s in states[1:] for k in s)
     with pytest.raises(ConfigError, match="train_neurons"):
-        dd.model("population", arch={"train_neurons": -1})
+        dd.model(name, arch={"train_neurons": -1})
+
+
+def test_tsmixer_mixes_neurons_and_so_trains_on_all_of_them(dd):
+    x = dd.sines(n=40)
+    m = dd.model("tsmixer", max_steps=5).fit(*dd.split(x, dd.protocol(x.shape[0])))
+    assert m.net.train_neurons == 0 and not hasattr(m.cfg, "train_neurons")
 
 
 def test_predicting_from_a_read_only_context_warns_nothing(sine_data, dd):

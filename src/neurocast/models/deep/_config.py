@@ -63,6 +63,17 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}")
 
 
+#: Neurons per training window of the models that can train on neuron samples (docs/models.md).
+TRAIN_NEURONS = 8192
+
+
+def check_train_neurons(value: int) -> None:
+    """Raise ConfigError unless ``value`` (a config's ``train_neurons``) is 0 (off) or more."""
+    if value < 0:
+        raise ConfigError(f"train_neurons must be 0 or more, not {value}",
+                          "e.g. 8192, or 0 to train on every neuron")
+
+
 def config_to_dict(cfg) -> dict:
     """A (nested) config dataclass as a JSON-ready dict."""
     return dataclasses.asdict(cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from neurocast.errors import ConfigError
-from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._config import TRAIN_NEURONS, TrainConfig, check_train_neurons
 from neurocast.models.deep._learned import LearnedForecaster
 
 __all__ = [
@@ -30,9 +30,17 @@ def _check_blocks(blocks: int) -> None:
 
 @dataclass(frozen=True)
 class LinearMaeConfig:
-    """ZAPBench's linear model: Dense(C → H) shared by all neurons, trained on MAE (see TrainConfig)."""
+    """ZAPBench's linear model: Dense(C → H) shared by all neurons, trained on MAE (see TrainConfig).
 
+    train_neurons: neurons per training window, drawn at random each step (8,192), when the
+    recording has more; 0: every neuron (ZAPBench's training). See docs/models.md.
+    """
+
+    train_neurons: int = TRAIN_NEURONS
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self):
+        check_train_neurons(self.train_neurons)
 
 
 class LinearMaeForecaster(LearnedForecaster):
@@ -47,9 +55,12 @@ class LinearMaeForecaster(LearnedForecaster):
     config_class = LinearMaeConfig
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import LinearNet  # imports torch (optional)
+        from neurocast.models.deep._net_mixer import (  # imports torch (optional)
+            LinearNet,
+            neuron_sample,
+        )
 
-        return LinearNet(context, self.horizon)
+        return LinearNet(context, self.horizon, train_neurons=neuron_sample(self.cfg.train_neurons, n_neurons))
 
 
 @dataclass(frozen=True)
@@ -92,14 +103,17 @@ class TsmixerForecaster(LearnedForecaster):
 
 @dataclass(frozen=True)
 class TimemixConfig:
-    """Time-Mix as ZAPBench configures it: blocks (5); revin None = on at long context only."""
+    """Time-Mix as ZAPBench configures it: blocks (5); revin None = on at long context only.
+    train_neurons: as ``LinearMaeConfig``'s (8,192; 0: every neuron)."""
 
     blocks: int = 5
     revin: bool | None = None
+    train_neurons: int = TRAIN_NEURONS
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self):
         _check_blocks(self.blocks)
+        check_train_neurons(self.train_neurons)
 
 
 class TimemixForecaster(LearnedForecaster):
@@ -110,8 +124,11 @@ class TimemixForecaster(LearnedForecaster):
     config_class = TimemixConfig
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import MixerNet  # imports torch (optional)
+        from neurocast.models.deep._net_mixer import (  # imports torch (optional)
+            MixerNet,
+            neuron_sample,
+        )
 
         revin = context >= LONG_CONTEXT if self.cfg.revin is None else self.cfg.revin
-        return MixerNet(n_neurons, context, self.horizon, blocks=self.cfg.blocks,
-                        feature_width=0, revin=revin)
+        return MixerNet(n_neurons, context, self.horizon, blocks=self.cfg.blocks, feature_width=0,
+                        revin=revin, train_neurons=neuron_sample(self.cfg.train_neurons, n_neurons))

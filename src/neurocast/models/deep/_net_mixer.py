@@ -17,9 +17,15 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LinearNet", "MixerNet", "lecun_normal_"]
+__all__ = ["LinearNet", "MixerNet", "lecun_normal_", "neuron_sample"]
 
 _EPS = 1e-5
+
+
+def neuron_sample(train_neurons: int, n_neurons: int) -> int:
+    """Neurons per training window (a net's ``train_neurons``, read by ``train_network``): the
+    configured sample when it is smaller than the recording, else 0 (every neuron)."""
+    return train_neurons if 0 < train_neurons < n_neurons else 0
 
 
 def lecun_normal_(weight: torch.Tensor, fan_in: int) -> torch.Tensor:
@@ -38,14 +44,19 @@ def _time_dense(n_in: int, n_out: int, blocks: int | None = None):
 
 
 class LinearNet(nn.Module):
-    """One Dense(C → H) over time shared by all neurons, initialised to 1/C (the mean baseline)."""
+    """One Dense(C → H) over time shared by all neurons, initialised to 1/C (the mean baseline).
 
-    def __init__(self, context: int, horizon: int):
+    train_neurons: neurons per training window (``neuron_sample``; 0: all). Channel independent,
+    so a window of sampled neurons is forecast like any other: ``neurons`` is ignored.
+    """
+
+    def __init__(self, context: int, horizon: int, *, train_neurons: int = 0):
         super().__init__()
+        self.train_neurons = train_neurons
         self.weight = nn.Parameter(torch.full((horizon, context), 1.0 / context))
         self.bias = nn.Parameter(torch.zeros(horizon, 1))
 
-    def forward(self, x, future=None):
+    def forward(self, x, future=None, neurons=None):
         b, c, n = x.shape
         y = torch.addmm(self.bias, self.weight, x.transpose(0, 1).reshape(c, b * n))
         return y.view(-1, b, n).transpose(0, 1)
@@ -58,13 +69,17 @@ class MixerNet(nn.Module):
     is 0 (Time-Mix), x ← x + W_2 ReLU(W_1 x + b_1) + b_2 along neurons (bottleneck
     ``feature_width``). No per-block normalisation, no dropout. Then Dense(C → H) over time.
     revin: reversible instance normalisation (each window and neuron standardised over the
-    context, the forecast mapped back).
+    context, the forecast mapped back). train_neurons: neurons per training window of Time-Mix
+    (``neuron_sample``; 0: all); it is channel independent, so ``neurons`` is ignored. TSMixer
+    mixes the neurons and trains on all of them.
     """
 
     def __init__(self, n_neurons: int, context: int, horizon: int, *, blocks: int,
-                 feature_width: int, revin: bool):
+                 feature_width: int, revin: bool, train_neurons: int = 0):
         super().__init__()
-        self.revin = revin
+        if feature_width and train_neurons:
+            raise ValueError("a neuron-mixing net trains on every neuron (train_neurons=0)")
+        self.revin, self.train_neurons = revin, train_neurons
         self.time_w, self.time_b = _time_dense(context, context, blocks)
         self.feature = nn.ModuleList()
         if feature_width:
@@ -76,7 +91,7 @@ class MixerNet(nn.Module):
                 self.feature.append(pair)
         self.out_w, self.out_b = _time_dense(context, horizon)
 
-    def forward(self, x, future=None):
+    def forward(self, x, future=None, neurons=None):
         b, c, n = x.shape
         x = x.transpose(0, 1).reshape(c, b * n)  # time-major (C, B·N); a view when x is one
         if self.revin:

@@ -47,7 +47,7 @@ class PopulationNet(nn.Module):
     def __init__(self, n_neurons: int, context: int, horizon: int, *, hidden: int = 64,
                  embed: int = 16, pools: int = 4, train_neurons: int = 0):
         super().__init__()
-        self.train_neurons = train_neurons if 0 < train_neurons < n_neurons else 0
+        self.train_neurons = train_neurons
         self.embedding = nn.Parameter(torch.randn(n_neurons, embed) * (1.0 / math.sqrt(embed)))
         self.enc_x = _dense(context, hidden)
         self.enc_e = _dense(embed, hidden, bias=False)

@@ -60,14 +60,15 @@ class TideNet(nn.Module):
     """TiDE with future covariates. Shapes: x (B, C, N), future (B, H, K) → (B, H, N).
 
     cov_mean, cov_std: (K,) standardisation of the covariates (train statistics; buffers, so
-    they are saved with the weights).
+    they are saved with the weights). train_neurons: neurons per training window
+    (``neuron_sample``; 0: all); channel independent, so ``neurons`` is ignored.
     """
 
     def __init__(self, context: int, horizon: int, n_covariates: int, *, hidden: int = 128,
                  decoder_dim: int = 32, temporal_hidden: int = 128, covariate_hidden: int = 128,
-                 covariate_dim: int = 32):
+                 covariate_dim: int = 32, train_neurons: int = 0):
         super().__init__()
-        self.horizon, self.decoder_dim = horizon, decoder_dim
+        self.horizon, self.decoder_dim, self.train_neurons = horizon, decoder_dim, train_neurons
         self.register_buffer("cov_mean", torch.zeros(n_covariates))
         self.register_buffer("cov_std", torch.ones(n_covariates))
         self.covariates = _Residual(n_covariates, 0, covariate_hidden, covariate_dim)
@@ -76,7 +77,7 @@ class TideNet(nn.Module):
         self.temporal = _Residual(decoder_dim, covariate_dim, temporal_hidden, 1)
         self.residual = _dense(context, horizon)
 
-    def forward(self, x, future):
+    def forward(self, x, future, neurons=None):
         b, _, n = x.shape
         past = x.transpose(1, 2)  # (B, N, C)
         cov = self.covariates((future - self.cov_mean) / self.cov_std)  # (B, H, K')

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from neurocast.errors import ConfigError
-from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._config import TRAIN_NEURONS, TrainConfig, check_train_neurons
 from neurocast.models.deep._learned import LearnedForecaster
 
 __all__ = ["PopulationConfig", "PopulationForecaster"]
@@ -23,16 +23,16 @@ class PopulationConfig:
     hidden: int = 64
     embed: int = 16
     pools: int = 4
-    train_neurons: int = 8192
+    train_neurons: int = TRAIN_NEURONS
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self):
         for name in ("hidden", "embed"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
-        for name in ("pools", "train_neurons"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, not {getattr(self, name)}")
+        if self.pools < 0:
+            raise ConfigError(f"pools must be 0 or more, not {self.pools}")
+        check_train_neurons(self.train_neurons)
 
 
 class PopulationForecaster(LearnedForecaster):
@@ -48,8 +48,9 @@ class PopulationForecaster(LearnedForecaster):
     activation_factor = 2  # (batch, neuron, hidden = 64) activations vs (batch, C + H, neuron)
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_population import PopulationNet  # imports torch (optional)
+        from neurocast.models.deep._net_mixer import neuron_sample  # imports torch (optional)
+        from neurocast.models.deep._net_population import PopulationNet
 
         c = self.cfg
         return PopulationNet(n_neurons, context, self.horizon, hidden=c.hidden, embed=c.embed,
-                             pools=c.pools, train_neurons=c.train_neurons)
+                             pools=c.pools, train_neurons=neuron_sample(c.train_neurons, n_neurons))

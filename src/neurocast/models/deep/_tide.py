@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neurocast.errors import ConfigError
-from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._config import TRAIN_NEURONS, TrainConfig, check_train_neurons
 from neurocast.models.deep._learned import LearnedForecaster
 
 __all__ = ["TideConfig", "TideForecaster"]
@@ -16,19 +16,22 @@ __all__ = ["TideConfig", "TideForecaster"]
 @dataclass(frozen=True)
 class TideConfig:
     """TiDE widths (ZAPBench's): hidden (encoder/decoder, 128), decoder_dim (per step, 32),
-    temporal_hidden (128), covariate_hidden (128) and covariate_dim (projection, 32)."""
+    temporal_hidden (128), covariate_hidden (128) and covariate_dim (projection, 32).
+    train_neurons: as ``LinearMaeConfig``'s (8,192; 0: every neuron)."""
 
     hidden: int = 128
     decoder_dim: int = 32
     temporal_hidden: int = 128
     covariate_hidden: int = 128
     covariate_dim: int = 32
+    train_neurons: int = TRAIN_NEURONS
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self):
         for name in ("hidden", "decoder_dim", "temporal_hidden", "covariate_hidden", "covariate_dim"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        check_train_neurons(self.train_neurons)
 
 
 class TideForecaster(LearnedForecaster):
@@ -45,12 +48,14 @@ class TideForecaster(LearnedForecaster):
     activation_factor = 128  # the temporal decoder's (batch, neuron, H, 128) hidden layer
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_tide import TideNet  # imports torch (optional)
+        from neurocast.models.deep._net_mixer import neuron_sample  # imports torch (optional)
+        from neurocast.models.deep._net_tide import TideNet
 
         c = self.cfg
         return TideNet(context, self.horizon, n_covariates, hidden=c.hidden, decoder_dim=c.decoder_dim,
                        temporal_hidden=c.temporal_hidden, covariate_hidden=c.covariate_hidden,
-                       covariate_dim=c.covariate_dim)
+                       covariate_dim=c.covariate_dim,
+                       train_neurons=neuron_sample(c.train_neurons, n_neurons))
 
     def prepare(self, net, train):
         import torch  # optional heavy dependency
