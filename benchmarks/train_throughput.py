@@ -41,6 +41,7 @@ import numpy as np
 from neurocast.data import segments_for
 from neurocast.data.protocol import get_protocol, protocol_for_dataset
 from neurocast.models import get_model
+from neurocast.models.deep._config import neuron_sample
 from neurocast.models.deep._training import (
     resolve_device,
     threads_for,
@@ -57,7 +58,7 @@ def step_flops(torch, net, batch, context, n_neurons, horizon, n_covariates) -> 
 
     from neurocast.models.deep._mae_loss import mae_loss
 
-    sample = getattr(net, "train_neurons", 0)  # a model trained on neuron samples
+    sample = neuron_sample(getattr(net, "train_neurons", 0), n_neurons)  # a model trained on neuron samples
     n = sample or n_neurons
     kw = {"neurons": torch.arange(n)} if sample else {}
     x = torch.zeros((1, context, n))
@@ -100,7 +101,7 @@ def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
     return {"wall": n / (w1 - w0), "cpu": n / (c1 - c0), "s_step": (w1 - w0) / steps,
             "cpu_s_step": (c1 - c0) / steps, "params": n_par, "threads": threads,
             "micro": result.micro_batch, "gflop": flops / 1e9, "load": os.getloadavg()[0],
-            "neurons": getattr(net, "train_neurons", 0) or train.n_neurons}
+            "neurons": neuron_sample(getattr(net, "train_neurons", 0), train.n_neurons) or train.n_neurons}
 
 
 def main() -> None:

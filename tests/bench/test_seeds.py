@@ -140,6 +140,39 @@ def test_a_rerun_into_the_same_folder_trains_only_what_is_missing(tmp_path):
     assert load_model(seed0).cfg.train.max_steps == 30
 
 
+@pytest.mark.parametrize("change", [
+    {"protocol": "single"},  # other splits: the saved model may have trained on these test frames
+    {"heldout_neurons": 0.25},
+    {"keep_constant": True},  # other neurons kept (the dataset has a dead channel)
+])
+def test_a_model_saved_for_another_setup_is_trained_again(tmp_path, change):
+    ds = _dataset()
+    ds["traces"][:, 3] = 0.5  # a dead channel, left out unless keep_constant
+    run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path)
+    saved = (tmp_path / "linear-mae-seed0.pt").read_bytes()
+    again = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path, **change)
+    assert not [n for n in again.notes if "loaded from" in n]
+    assert (tmp_path / "linear-mae-seed0.pt").read_bytes() != saved  # trained and saved anew
+    same = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path, **change)
+    assert [n for n in same.notes if "linear-mae seed 0: loaded from" in n]  # that setup now is saved
+
+
+@pytest.mark.parametrize("damage", ["garbage", "no setup"])
+def test_an_unreadable_or_older_file_is_trained_again(tmp_path, damage):
+    ds = _dataset()
+    run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path)
+    path = tmp_path / "linear-mae-seed0.pt"
+    if damage == "garbage":
+        path.write_bytes(b"not a model")
+    else:  # as files saved before the setup was recorded
+        model = load_model(path)
+        model.fitted = {k: v for k, v in model.fitted.items() if k != "setup"}
+        save_model(model, path, dataset=ds)
+    again = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path)
+    assert not [n for n in again.notes if "loaded from" in n]
+    assert load_model(path, dataset=ds).fitted.get("setup")
+
+
 def test_an_interrupted_model_saved_earlier_is_trained_again(tmp_path):
     ds = _dataset()
     run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, seeds=1, save_models=tmp_path)

@@ -19,6 +19,7 @@ from neurocast.bench._scorecard import build_scorecard, summary_table, write_sco
 from neurocast.bench._seeds import (
     add_ensembles,
     add_training,
+    fit_setup,
     is_seeded,
     load_seeded,
     save_seeded,
@@ -203,8 +204,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     their configured device). max_steps: cap on their training steps (None: early stopping).
     save_models: a folder; every fitted learned model is saved there as ``NAME-seedK.pt``
     (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
-    folder already holds for the same dataset and configuration is loaded instead of trained
-    again (``saved_earlier``; a note says so), so a rerun trains only what is missing.
+    folder already holds for the same dataset, configuration and fitting setup (``fit_setup``)
+    is loaded instead of trained again (``saved_earlier``; a note says so), so a rerun trains
+    only what is missing.
     load_models: a folder written by ``save_models``: the learned models are loaded instead of
     trained (FormatError if one was fitted on another dataset, or is missing; ConfigError for
     another C or H); baselines are fitted as usual.
@@ -283,16 +285,20 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             per_fold = []
             for p in folds:
                 ready = False  # fitted already: loaded from --load-models, or saved earlier
+                # what the model is fitted on, to recognise it saved earlier (a graph given here
+                # rather than the dataset's own is not in the fingerprint: never reused)
+                own_graph = connectome is None or not getattr(template, "needs_connectome", False)
+                setup = fit_setup(p, traces, bad_frames) if learned and save_models is not None and own_graph else None
                 if learned and load_models is not None:
                     model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
-                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context)
-                               if learned and save_models is not None else None)
+                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context, setup=setup)
+                               if setup is not None else None)
                     if earlier is not None:
                         model, ready = earlier, True
                         notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
-                                     "run saved it (same dataset and configuration), not trained again")
+                                     "run saved it (same dataset, configuration and splits), not trained again")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
@@ -302,6 +308,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                 if not ready:
                     model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
                     if learned and save_models is not None:
+                        model.fitted["setup"] = setup
                         save_seeded(model, save_models, k, ds)
                 t1 = time.perf_counter()
                 if client is None:

@@ -18,19 +18,34 @@ mean over the runs a model has, with ``score_ci`` the half-width of its 95 % con
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from neurocast._files import json_default
 from neurocast.bench._ensemble import seed_interval
 from neurocast.errors import ConfigError, FormatError
 from neurocast.models import MODELS, Forecaster
-from neurocast.models.deep import LearnedForecaster, load_model, save_model
+from neurocast.models.deep import LearnedForecaster, load_model, save_model, saved_header
 from neurocast.models.deep._config import config_to_dict
 
-__all__ = ["ENSEMBLE_VARIABLES", "RANDOM_WIRINGS", "add_ensembles", "add_training", "is_seeded", "load_seeded",
-           "model_file", "save_seeded", "saved_earlier", "seeded", "stack_runs"]
+__all__ = [
+    "ENSEMBLE_VARIABLES",
+    "RANDOM_WIRINGS",
+    "add_ensembles",
+    "add_training",
+    "fit_setup",
+    "is_seeded",
+    "load_seeded",
+    "model_file",
+    "save_seeded",
+    "saved_earlier",
+    "seeded",
+    "stack_runs",
+]
 
 
 #: Scorecard variables (model, condition, steps_ahead) of seed ensembles (``ensemble_scores``).
@@ -121,15 +136,17 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
     return model
 
 
-def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *,
-                  context: int) -> LearnedForecaster | None:
+def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
+                  setup: str) -> LearnedForecaster | None:
     """The copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, or None.
 
     A rerun with the same ``--save-models`` folder then trains only what is missing (e.g. after
-    a crash, Ctrl-C, or to add a seed). The saved file counts only if it is the same model with
-    the same configuration (seed, training options, device and threads included), the same C and
-    H, fitted on this dataset by this version of neurocast and trained to its end (not
-    interrupted); anything else is None, and the model is trained and saved over it as before.
+    a crash, Ctrl-C, or to add a seed). The saved file counts only if it holds the same model
+    with the same configuration as saved (seed, training options, device and threads included;
+    a file from before a field was added does not count), the same C and H, was fitted on this
+    dataset with the same ``setup`` (``fit_setup``: protocol, neurons and frames used) by this
+    version of neurocast, and was trained to its end (not interrupted). Anything else, or a
+    file that cannot be read, is None: the model is trained and saved over it, as before.
     """
     from neurocast import __version__
 
@@ -137,15 +154,26 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *,
     if not path.is_file():
         return None
     try:
-        saved = load_model(path, dataset=dataset, device=model.cfg.train.device)
-    except (FormatError, ConfigError):
+        head = saved_header(path)
+        config = json.loads(json.dumps(config_to_dict(model.cfg), default=json_default))
+        same = (head["model"] == type(model).name and head["config"] == config
+                and head["horizon"] == model.horizon and head["shape"].get("context") == context
+                and head["fitted"].get("setup") == setup and head["code_version"] == __version__
+                and head["fitted"].get("stopped_by") != "interrupted")
+        return load_model(path, dataset=dataset, device=model.cfg.train.device) if same else None
+    except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew
         return None
-    same = (saved.name == model.name and saved.horizon == model.horizon
-            and saved.shape["context"] == context
-            and config_to_dict(saved.cfg) == config_to_dict(model.cfg)
-            and saved.fitted.get("saved_by") == __version__
-            and saved.fitted.get("stopped_by") != "interrupted")
-    return saved if same else None
+
+
+def fit_setup(protocol, traces, bad_frames) -> str:
+    """A fingerprint (SHA-1 hex) of what a model is fitted on besides its config and the
+    dataset's identity: the protocol (splits, held-out conditions and neurons, folds), the
+    neurons kept (names, in order) and the frames left out (bool (time,) or None)."""
+    h = hashlib.sha1(json.dumps(dataclasses.asdict(protocol), sort_keys=True, default=str).encode())
+    h.update("\n".join(np.asarray(traces["neuron"].values).astype(str)).encode())
+    if bad_frames is not None:
+        h.update(np.flatnonzero(bad_frames).astype(np.int64).tobytes())
+    return h.hexdigest()
 
 
 def stack_runs(cards: dict, dim: str) -> xr.Dataset:

@@ -285,8 +285,8 @@ def _bench(sub) -> None:
                    help="stop training after K steps at most (default: early stopping on val MAE decides)")
     g.add_argument("--save-models", default=None, metavar="DIR",
                    help="save every trained model to DIR/NAME-seedK.pt (weights, config, dataset and "
-                        "code version); a model DIR already holds for the same dataset and "
-                        "configuration is loaded, not trained again (rerun to resume or add seeds)")
+                        "code version); a model DIR already holds for the same dataset, configuration "
+                        "and splits is loaded, not trained again (rerun to resume or add seeds)")
     g.add_argument("--load-models", default=None, metavar="DIR",
                    help="load the learned models from DIR (written by --save-models) instead of "
                         "training them; a model fitted on another dataset is refused")

@@ -4,7 +4,7 @@ Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configura
 ``population`` (one network for all neurons with a pooled population context) and
 ``connectome-rate`` (a leaky rate network on the connectome's edges). All train with
 ``TrainConfig`` (MAE, AdamW, early stopping on val MAE, seeds); ``save_model``/``load_model``
-persist fitted ones. Importing this package does not import torch; fitting does.
+persist fitted ones (``saved_header`` reads what a file holds without building the model). Importing this package does not import torch; fitting does.
 """
 
 from neurocast.models.deep._config import DEVICES, TrainConfig
@@ -18,7 +18,7 @@ from neurocast.models.deep._mixers import (
     TsmixerConfig,
     TsmixerForecaster,
 )
-from neurocast.models.deep._persist import load_model, save_model
+from neurocast.models.deep._persist import load_model, save_model, saved_header
 from neurocast.models.deep._population import PopulationConfig, PopulationForecaster
 from neurocast.models.deep._tide import TideConfig, TideForecaster
 from neurocast.models.deep._windows import WindowStream
@@ -43,6 +43,7 @@ __all__ = [
     "WindowStream",
     "load_model",
     "save_model",
+    "saved_header",
 ]
 
 #: The learned forecasters, in the order scorecards list them.

@@ -74,6 +74,12 @@ def check_train_neurons(value: int) -> None:
                           "e.g. 8192, or 0 to train on every neuron")
 
 
+def neuron_sample(train_neurons: int, n_neurons: int) -> int:
+    """Neurons per training window of a net with ``train_neurons`` (read by ``train_network``):
+    that many when the recording has more, else 0 (every neuron)."""
+    return train_neurons if 0 < train_neurons < n_neurons else 0
+
+
 def config_to_dict(cfg) -> dict:
     """A (nested) config dataclass as a JSON-ready dict."""
     return dataclasses.asdict(cfg)

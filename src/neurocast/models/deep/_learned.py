@@ -17,7 +17,7 @@ import numpy as np
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import FormatError
 from neurocast.models._base import Forecaster
-from neurocast.models.deep._config import config_to_dict
+from neurocast.models.deep._config import config_to_dict, neuron_sample
 from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._training import (
     activation_bytes,
@@ -84,7 +84,8 @@ class LearnedForecaster(Forecaster):
             raise FormatError(f"model {self.name!r} forecasts {self.horizon} frames, the segments "
                               f"have a horizon of {tr.horizon}", f"build it with horizon={tr.horizon}")
         device = resolve_device(tc.device)
-        values = tc.batch_size * (tr.context + tr.horizon) * tr.n_neurons * self.activation_factor
+        per_window = neuron_sample(getattr(self.cfg, "train_neurons", 0), tr.n_neurons) or tr.n_neurons
+        values = tc.batch_size * (tr.context + tr.horizon) * per_window * self.activation_factor
         t0 = time.perf_counter()
         with torch_settings(threads_for(tc, values)) as torch:
             torch.manual_seed(tc.seed)

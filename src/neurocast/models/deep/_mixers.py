@@ -55,12 +55,9 @@ class LinearMaeForecaster(LearnedForecaster):
     config_class = LinearMaeConfig
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import (  # imports torch (optional)
-            LinearNet,
-            neuron_sample,
-        )
+        from neurocast.models.deep._net_mixer import LinearNet  # imports torch (optional)
 
-        return LinearNet(context, self.horizon, train_neurons=neuron_sample(self.cfg.train_neurons, n_neurons))
+        return LinearNet(context, self.horizon, train_neurons=self.cfg.train_neurons)
 
 
 @dataclass(frozen=True)
@@ -124,11 +121,8 @@ class TimemixForecaster(LearnedForecaster):
     config_class = TimemixConfig
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import (  # imports torch (optional)
-            MixerNet,
-            neuron_sample,
-        )
+        from neurocast.models.deep._net_mixer import MixerNet  # imports torch (optional)
 
         revin = context >= LONG_CONTEXT if self.cfg.revin is None else self.cfg.revin
         return MixerNet(n_neurons, context, self.horizon, blocks=self.cfg.blocks, feature_width=0,
-                        revin=revin, train_neurons=neuron_sample(self.cfg.train_neurons, n_neurons))
+                        revin=revin, train_neurons=self.cfg.train_neurons)

@@ -17,15 +17,9 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LinearNet", "MixerNet", "lecun_normal_", "neuron_sample"]
+__all__ = ["LinearNet", "MixerNet", "lecun_normal_"]
 
 _EPS = 1e-5
-
-
-def neuron_sample(train_neurons: int, n_neurons: int) -> int:
-    """Neurons per training window (a net's ``train_neurons``, read by ``train_network``): the
-    configured sample when it is smaller than the recording, else 0 (every neuron)."""
-    return train_neurons if 0 < train_neurons < n_neurons else 0
 
 
 def lecun_normal_(weight: torch.Tensor, fan_in: int) -> torch.Tensor:
@@ -46,7 +40,7 @@ def _time_dense(n_in: int, n_out: int, blocks: int | None = None):
 class LinearNet(nn.Module):
     """One Dense(C → H) over time shared by all neurons, initialised to 1/C (the mean baseline).
 
-    train_neurons: neurons per training window (``neuron_sample``; 0: all). Channel independent,
+    train_neurons: neurons per training window on larger recordings (``neuron_sample``; 0: all). Channel independent,
     so a window of sampled neurons is forecast like any other: ``neurons`` is ignored.
     """
 
@@ -69,8 +63,8 @@ class MixerNet(nn.Module):
     is 0 (Time-Mix), x ← x + W_2 ReLU(W_1 x + b_1) + b_2 along neurons (bottleneck
     ``feature_width``). No per-block normalisation, no dropout. Then Dense(C → H) over time.
     revin: reversible instance normalisation (each window and neuron standardised over the
-    context, the forecast mapped back). train_neurons: neurons per training window of Time-Mix
-    (``neuron_sample``; 0: all); it is channel independent, so ``neurons`` is ignored. TSMixer
+    context, the forecast mapped back). train_neurons: neurons per training window of Time-Mix on
+    larger recordings (``neuron_sample``; 0: all); it is channel independent, so ``neurons`` is ignored. TSMixer
     mixes the neurons and trains on all of them.
     """
 

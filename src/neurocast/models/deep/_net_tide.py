@@ -61,7 +61,7 @@ class TideNet(nn.Module):
 
     cov_mean, cov_std: (K,) standardisation of the covariates (train statistics; buffers, so
     they are saved with the weights). train_neurons: neurons per training window
-    (``neuron_sample``; 0: all); channel independent, so ``neurons`` is ignored.
+    on larger recordings (``neuron_sample``; 0: all); channel independent, so ``neurons`` is ignored.
     """
 
     def __init__(self, context: int, horizon: int, n_covariates: int, *, hidden: int = 128,

@@ -17,7 +17,7 @@ from neurocast.models.deep._identity import check_identity, dataset_identity
 from neurocast.models.deep._learned import LearnedForecaster
 from neurocast.models.deep._training import import_torch, resolve_device
 
-__all__ = ["FORMAT", "load_model", "save_model"]
+__all__ = ["FORMAT", "load_model", "save_model", "saved_header"]
 
 FORMAT = "neurocast.model/1"
 
@@ -66,23 +66,9 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     """
     from neurocast.models import MODELS
 
-    torch = import_torch()
     path = Path(path)
-    if not path.is_file():
-        raise FormatError(f"no saved model at '{path}'", "check the path (save_model writes one file)")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a file that is not its own
-        raise FormatError(f"'{path}' is not a saved neurocast model ({type(exc).__name__})",
-                          "give a file written by save_model / --save-models") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise FormatError(f"'{path}' is not a saved neurocast model (format "
-                          f"{payload.get('format') if isinstance(payload, dict) else None!r})",
-                          f"expected format {FORMAT!r}")
+    payload = _read(path)
     name = payload["model"]
-    if name not in MODELS or not issubclass(MODELS[name], LearnedForecaster):
-        raise FormatError(f"'{path}' holds model {name!r}, which this neurocast does not know",
-                          "use the neurocast version that saved it")
     identity = json.loads(payload["dataset"])
     if dataset is not None:
         check_identity(identity, dataset, what=f"model {name!r} in '{path}'")
@@ -98,3 +84,37 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     model.fitted = {**json.loads(payload["fitted"]), "loaded_from": str(path),
                     "saved_by": payload["code_version"]}
     return model
+
+
+def saved_header(path: str | os.PathLike) -> dict:
+    """What a file written by ``save_model`` says about its model, without building it:
+    {'model': registry name, 'horizon', 'config' (the dict as saved: fields added since are
+    absent), 'shape', 'dataset' (identity), 'fitted', 'code_version'}. Raises FormatError as
+    ``load_model``."""
+    payload = _read(Path(path))
+    return {"model": payload["model"], "horizon": int(payload["horizon"]),
+            "code_version": payload["code_version"],
+            **{k: json.loads(payload[k]) for k in ("config", "shape", "dataset", "fitted")}}
+
+
+def _read(path: Path) -> dict:
+    """The payload of a model file, checked to be ours and of a model this neurocast knows."""
+    from neurocast.models import MODELS
+
+    torch = import_torch()
+    if not path.is_file():
+        raise FormatError(f"no saved model at '{path}'", "check the path (save_model writes one file)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a file that is not its own
+        raise FormatError(f"'{path}' is not a saved neurocast model ({type(exc).__name__})",
+                          "give a file written by save_model / --save-models") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise FormatError(f"'{path}' is not a saved neurocast model (format "
+                          f"{payload.get('format') if isinstance(payload, dict) else None!r})",
+                          f"expected format {FORMAT!r}")
+    name = payload["model"]
+    if name not in MODELS or not issubclass(MODELS[name], LearnedForecaster):
+        raise FormatError(f"'{path}' holds model {name!r}, which this neurocast does not know",
+                          "use the neurocast version that saved it")
+    return payload

@@ -48,9 +48,8 @@ class PopulationForecaster(LearnedForecaster):
     activation_factor = 2  # (batch, neuron, hidden = 64) activations vs (batch, C + H, neuron)
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import neuron_sample  # imports torch (optional)
-        from neurocast.models.deep._net_population import PopulationNet
+        from neurocast.models.deep._net_population import PopulationNet  # imports torch (optional)
 
         c = self.cfg
         return PopulationNet(n_neurons, context, self.horizon, hidden=c.hidden, embed=c.embed,
-                             pools=c.pools, train_neurons=neuron_sample(c.train_neurons, n_neurons))
+                             pools=c.pools, train_neurons=c.train_neurons)

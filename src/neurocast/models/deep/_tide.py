@@ -48,14 +48,13 @@ class TideForecaster(LearnedForecaster):
     activation_factor = 128  # the temporal decoder's (batch, neuron, H, 128) hidden layer
 
     def build_net(self, context, n_neurons, n_covariates):
-        from neurocast.models.deep._net_mixer import neuron_sample  # imports torch (optional)
-        from neurocast.models.deep._net_tide import TideNet
+        from neurocast.models.deep._net_tide import TideNet  # imports torch (optional)
 
         c = self.cfg
         return TideNet(context, self.horizon, n_covariates, hidden=c.hidden, decoder_dim=c.decoder_dim,
                        temporal_hidden=c.temporal_hidden, covariate_hidden=c.covariate_hidden,
                        covariate_dim=c.covariate_dim,
-                       train_neurons=neuron_sample(c.train_neurons, n_neurons))
+                       train_neurons=c.train_neurons)
 
     def prepare(self, net, train):
         import torch  # optional heavy dependency

@@ -18,7 +18,7 @@ import numpy as np
 
 from neurocast._progress import progress
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
-from neurocast.models.deep._config import TrainConfig
+from neurocast.models.deep._config import TrainConfig, neuron_sample
 from neurocast.models.deep._windows import WindowStream
 
 __all__ = ["EVAL_VALUES", "AdamW", "TrainResult", "activation_bytes", "eval_batch_size", "import_torch",
@@ -310,7 +310,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     Ctrl-C (KeyboardInterrupt) after the first validation ends training the same way, with the
     best weights so far and ``stopped_by`` "interrupted"; before it, it propagates.
 
-    A net with a positive ``train_neurons`` attribute M (fewer than the N neurons) is trained
+    A net with a positive ``train_neurons`` attribute M (fewer than the N neurons: ``neuron_sample``) is trained
     on M neurons per step, drawn at random without replacement (seeded by ``cfg.seed``) and
     passed to it as ``neurons`` (int64 (M,) positions): the step's MAE is an unbiased estimate
     of the whole population's, at M / N of the cost. It is validated on M neurons drawn once,
@@ -324,7 +324,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     rng = np.random.default_rng(cfg.seed)
     picker = np.random.default_rng((cfg.seed, 1))  # neuron samples: a stream of their own
     n = train.n_neurons
-    sample = getattr(net, "train_neurons", 0)
+    sample = neuron_sample(getattr(net, "train_neurons", 0), n)
 
     def draw():  # int64 (sample,) sorted positions of distinct random neurons, on the device
         return torch.from_numpy(np.sort(picker.choice(n, sample, replace=False))).to(device)
