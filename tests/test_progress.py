@@ -46,3 +46,12 @@ def test_a_quiet_command_silences_its_own_bars_only(capsys, monkeypatch):
     capsys.readouterr()
     _run_bar(30, 30, 0.02)
     assert capsys.readouterr().err.startswith("train m:")
+
+
+def test_a_bar_without_a_total_logs_counts_and_rate(capsys, monkeypatch):
+    """Training without a step cap has no total: its lines show the count and rate, no time left."""
+    monkeypatch.setattr(P, "LOG_INTERVAL_S", 0.2)
+    _run_bar(None, 40, 0.02, postfix_every=5)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and all(ln.startswith("train m:") and "step [" in ln and "/" not in ln.split("[")[0]
+                         and "step/s" in ln and "val_mae=" in ln for ln in lines), lines
