@@ -288,7 +288,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                 # what the model is fitted on, to recognise it saved earlier (a graph given here
                 # rather than the dataset's own is not in the fingerprint: never reused)
                 own_graph = connectome is None or not getattr(template, "needs_connectome", False)
-                setup = fit_setup(p, traces, bad_frames) if learned and save_models is not None and own_graph else None
+                reusable = learned and save_models is not None and own_graph
+                setup = fit_setup(p, traces, bad_frames) if reusable else None
                 if learned and load_models is not None:
                     model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):

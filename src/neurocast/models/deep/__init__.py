@@ -4,7 +4,8 @@ Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configura
 ``population`` (one network for all neurons with a pooled population context) and
 ``connectome-rate`` (a leaky rate network on the connectome's edges). All train with
 ``TrainConfig`` (MAE, AdamW, early stopping on val MAE, seeds); ``save_model``/``load_model``
-persist fitted ones (``saved_header`` reads what a file holds without building the model). Importing this package does not import torch; fitting does.
+persist fitted ones (``saved_header`` reads what a file holds without building the model).
+Importing this package does not import torch; fitting does.
 """
 
 from neurocast.models.deep._config import DEVICES, TrainConfig

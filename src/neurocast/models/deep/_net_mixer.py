@@ -40,8 +40,9 @@ def _time_dense(n_in: int, n_out: int, blocks: int | None = None):
 class LinearNet(nn.Module):
     """One Dense(C → H) over time shared by all neurons, initialised to 1/C (the mean baseline).
 
-    train_neurons: neurons per training window on larger recordings (``neuron_sample``; 0: all). Channel independent,
-    so a window of sampled neurons is forecast like any other: ``neurons`` is ignored.
+    train_neurons: neurons per training window on larger recordings (``neuron_sample``; 0: all).
+    Channel independent, so a window of sampled neurons is forecast like any other: ``neurons``
+    is ignored.
     """
 
     def __init__(self, context: int, horizon: int, *, train_neurons: int = 0):
@@ -64,8 +65,8 @@ class MixerNet(nn.Module):
     ``feature_width``). No per-block normalisation, no dropout. Then Dense(C → H) over time.
     revin: reversible instance normalisation (each window and neuron standardised over the
     context, the forecast mapped back). train_neurons: neurons per training window of Time-Mix on
-    larger recordings (``neuron_sample``; 0: all); it is channel independent, so ``neurons`` is ignored. TSMixer
-    mixes the neurons and trains on all of them.
+    larger recordings (``neuron_sample``; 0: all); it is channel independent, so ``neurons`` is
+    ignored. TSMixer mixes the neurons and trains on all of them.
     """
 
     def __init__(self, n_neurons: int, context: int, horizon: int, *, blocks: int,
