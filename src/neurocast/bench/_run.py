@@ -275,9 +275,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
+    # what a saved model is fitted on, to recognise it in --save-models (one fold only there)
+    setup = fit_setup(proto, traces, bad_frames) if save_models is not None else None
     for name in names:
         template = templates[name]
         learned = isinstance(template, LearnedForecaster)
+        # a graph given here rather than the dataset's own is not in the fingerprint: never reused
+        reusable = learned and setup is not None and (
+            connectome is None or not getattr(template, "needs_connectome", False))
         repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
         members, per_seed = [], []
@@ -285,17 +290,12 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             per_fold = []
             for p in folds:
                 ready = False  # fitted already: loaded from --load-models, or saved earlier
-                # what the model is fitted on, to recognise it saved earlier (a graph given here
-                # rather than the dataset's own is not in the fingerprint: never reused)
-                own_graph = connectome is None or not getattr(template, "needs_connectome", False)
-                reusable = learned and save_models is not None and own_graph
-                setup = fit_setup(p, traces, bad_frames) if reusable else None
                 if learned and load_models is not None:
                     model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
                     earlier = (saved_earlier(save_models, model, k, ds, context=p.context, setup=setup)
-                               if setup is not None else None)
+                               if reusable else None)
                     if earlier is not None:
                         model, ready = earlier, True
                         notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
