@@ -216,3 +216,116 @@ def test_default_threads_use_a_spare_core_on_large_networks_only(monkeypatch):
     monkeypatch.setattr(S.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(S.os, "sched_getaffinity", lambda pid: {0})
     assert S.default_threads(138_639) == 1
+
+
+# -- the event-driven engine on threads ---------------------------------------------------------
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Run the event-driven engine on threads whatever the work (from the second block on), as
+    if the machine had 3 cores; counts the blocks run on threads."""
+    from neurocast.sim import _simulate as S
+
+    blocks = []
+    run = S._event_on_threads
+
+    def counted(*args):
+        blocks.append(len(args[-2].ctr))  # parts
+        return run(*args)
+
+    monkeypatch.setattr(S, "THREADED_COST", 0.0)
+    monkeypatch.setattr(S, "usable_cores", lambda: 3)
+    monkeypatch.setattr(S, "_event_on_threads", counted)
+    return blocks
+
+
+@pytest.mark.parametrize("k", [2, 300, 3000])
+def test_event_engine_on_threads_gives_identical_spikes(net10k, threaded, k):
+    one = simulate(net10k, 400.0, stimulate=f"random:{k}", seed=k, mode="event", threads=1)
+    assert not threaded
+    two = simulate(net10k, 400.0, stimulate=f"random:{k}", seed=k, mode="event", threads=2)
+    assert threaded and set(threaded) == {2}
+    threaded.clear()
+    three = simulate(net10k, 400.0, stimulate=f"random:{k}", seed=k, mode="event", threads=3)
+    assert threaded and set(threaded) == {3}
+    assert one.n_spikes > 0
+    assert _same(one, two) and _same(one, three)
+
+
+def test_threads_are_used_only_where_the_work_pays(net10k, monkeypatch):
+    from neurocast.sim import _simulate as S
+
+    monkeypatch.setattr(S, "usable_cores", lambda: 2)
+    blocks = []
+    run = S._event_on_threads
+    monkeypatch.setattr(S, "_event_on_threads", lambda *a: blocks.append(1) or run(*a))
+    simulate(net10k, 300.0, stimulate="random:2", seed=1, mode="event", threads=2)
+    assert not blocks  # a few driven neurons: one thread
+    simulate(net10k, 300.0, stimulate="random:3000", seed=1, mode="event", threads=2)
+    assert blocks
+
+
+def test_threaded_event_engine_keeps_traces_and_chunks(net10k, threaded):
+    from neurocast.sim import trace
+
+    rec = np.arange(0, 10_000, 97)
+    a = trace(net10k, 300.0, rec, stimulate="random:500", seed=2, mode="event", threads=1)
+    b = trace(net10k, 300.0, rec, stimulate="random:500", seed=2, mode="event", threads=2)
+    assert threaded
+    assert _same(a.spikes, b.spikes)
+    np.testing.assert_array_equal(a.v_mv, b.v_mv)
+    np.testing.assert_array_equal(a.g_mv, b.g_mv)
+    # chunks: the log is trimmed of delivered spikes between them
+    whole = simulate(net10k, 400.0, stimulate="random:500", seed=5, mode="event", threads=1)
+    parts = list(simulate_chunks(net10k, 400.0, 70.0, stimulate="random:500", seed=5,
+                                 mode="event", threads=2))
+    assert np.array_equal(np.concatenate([c.steps + c.attrs["start_step"] for c in parts]),
+                          whole.steps)
+    assert np.array_equal(np.concatenate([c.neurons for c in parts]), whole.neurons)
+
+
+
+def test_fast_mode_switches_between_dense_and_threaded_event_engines(net10k, threaded,
+                                                                     monkeypatch):
+    from neurocast.sim import _simulate as S
+
+    choices = iter([False, True, False, True, False, False, False])  # after blocks 1, 2, ...
+    monkeypatch.setattr(S, "_prefer_dense", lambda *a: next(choices))
+    fast = simulate(net10k, 600.0, stimulate="random:800", seed=3, mode="fast", threads=2)
+    ref = simulate(net10k, 600.0, stimulate="random:800", seed=3, mode="reference", threads=1)
+    assert fast.attrs["dense_fraction"] == pytest.approx(2 / 6)
+    assert threaded
+    assert _same(fast, ref)
+
+
+def test_threaded_event_engine_grows_a_small_spike_log(net10k, threaded, monkeypatch):
+    from neurocast.sim import _simulate as S
+
+    monkeypatch.setattr(S, "log_capacity", lambda n, span: 64)  # the kernels stop to grow it
+    a = simulate(net10k, 300.0, stimulate="random:3000", seed=6, mode="event", threads=1)
+    b = simulate(net10k, 300.0, stimulate="random:3000", seed=6, mode="event", threads=2)
+    assert threaded and a.n_spikes > 10_000
+    assert _same(a, b)
+
+
+def test_threaded_event_engine_with_mixed_delays(random10k, threaded):
+    rng = np.random.default_rng(0)
+    delays = rng.choice([0.5, 0.8, 1.8, 3.0], size=random10k.n_connections)  # 5 to 30 steps
+    net = build_network(random10k, delays_ms=delays)
+    a = simulate(net, 300.0, stimulate="random:1000", seed=1, mode="event", threads=1)
+    b = simulate(net, 300.0, stimulate="random:1000", seed=1, mode="event", threads=3)
+    ref = simulate(net, 300.0, stimulate="random:1000", seed=1, mode="reference", threads=1)
+    assert threaded and a.n_spikes > 1_000
+    assert _same(a, b) and _same(a, ref)
+
+
+def test_event_engine_stays_on_one_thread_for_short_delays(monkeypatch):
+    from neurocast.sim import _simulate as S
+
+    monkeypatch.setattr(S, "usable_cores", lambda: 2)
+    assert S.event_parts(1000, 2, S.MIN_SPAN - 1) is None
+    assert S.event_parts(1000, 1, 18) is None
+    parts = S.event_parts(1001, 2, 18)
+    assert parts.span == 18 and list(parts.bounds) == [0, 500, 1001]
+    monkeypatch.setattr(S, "usable_cores", lambda: 1)
+    assert S.event_parts(1000, 2, 18) is None

@@ -36,10 +36,12 @@ from typing import NamedTuple
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["Activity", "Coef", "Inputs", "Neurons", "Probe", "SpikeLog", "Synapses",
-           "aligned_empty", "coefficient_table", "fill_rows", "run_dense", "run_event", "to_dense", "to_event"]
+__all__ = ["Activity", "Coef", "Inputs", "Neurons", "Parts", "Probe", "SpikeLog", "Synapses",
+           "aligned_empty", "coefficient_table", "fill_rows", "join_active", "make_parts", "run_dense",
+           "run_event", "run_event_part", "split_active", "to_dense", "to_event"]
 
 # columns of the per-neuron state record Neurons.st (float64, (N, 4)): half a cache line, which
 # matters because synaptic delivery touches neurons in random order
@@ -52,6 +54,7 @@ N_CTR = 8
 PREFETCH = 16  # deliveries ahead whose neuron record is requested early
 U_PREFETCH = np.uint64(PREFETCH)
 CACHE_LINE = 64  # bytes; records of 32 bytes start on a multiple of 32 (aligned_empty)
+SPINS = 200_000  # checks a thread waiting at a barrier makes (~0.2 ms) before it yields the CPU
 SORT_SMALL = 32  # a step's spikes are insertion-sorted up to this many, else np.sort (O(n log n))
 
 
@@ -126,6 +129,105 @@ class Probe(NamedTuple):
     idx: np.ndarray
     v: np.ndarray
     g: np.ndarray
+
+
+class Parts(NamedTuple):
+    """Scratch of ``run_event_part``: the neurons split into P contiguous ranges, one per thread.
+
+    bounds int64 (P + 1,) part p owns neurons bounds[p]..bounds[p + 1] - 1; span: steps run
+    between two merges (at most the minimum delay, >= 1); per part (W: the largest part):
+    active, step_spk int32 (P, W) its active list and scratch; step int64, neuron int32
+    (P, span·W + 1) the spikes of one span; ctr int64 (P, N_CTR) its counters (SpikeLog's).
+    """
+
+    bounds: np.ndarray
+    span: int
+    active: np.ndarray
+    step_spk: np.ndarray
+    step: np.ndarray
+    neuron: np.ndarray
+    ctr: np.ndarray
+
+
+def make_parts(n_neurons: int, threads: int, span: int) -> Parts:
+    """Scratch for ``run_event_part`` on ``threads`` parts of equal size (arrays left
+    uninitialised: the kernel writes before it reads; untouched pages cost no memory)."""
+    bounds = np.array([p * n_neurons // threads for p in range(threads + 1)], np.int64)
+    width = int(np.diff(bounds).max())
+    return Parts(bounds, int(span), np.empty((threads, width), np.int32),
+                 np.empty((threads, width), np.int32), np.empty((threads, span * width + 1), np.int64),
+                 np.empty((threads, span * width + 1), np.int32), np.zeros((threads, N_CTR), np.int64))
+
+
+def _element_pointer(context, builder, sig, args):
+    """LLVM pointer to element args[1] of the 1-D array args[0] (no bounds check)."""
+    aryty = sig.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    idx = context.cast(builder, args[1], sig.args[1], types.intp)
+    return cgutils.get_item_pointer(context, builder, aryty, ary, [idx], wraparound=False)
+
+
+def _int64_array(arr, i) -> bool:
+    return (isinstance(arr, types.Array) and arr.dtype == types.int64 and arr.ndim == 1
+            and isinstance(i, types.Integer))
+
+
+@intrinsic
+def _atomic_add(typingctx, arr, i, v):
+    """arr[i] += v as one atomic, sequentially consistent operation (int64 arr); returns the
+    value before."""
+    if not (_int64_array(arr, i) and isinstance(v, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        val = context.cast(builder, args[2], sig.args[2], types.int64)
+        return builder.atomic_rmw("add", _element_pointer(context, builder, sig, args), val,
+                                  "seq_cst")
+
+    return types.int64(arr, i, v), codegen
+
+
+@intrinsic
+def _atomic_load(typingctx, arr, i):
+    """arr[i] read as one atomic, sequentially consistent operation (int64 arr): never cached
+    in a register, and no memory access after it is moved before it."""
+    if not _int64_array(arr, i):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.load_atomic(_element_pointer(context, builder, sig, args), "seq_cst", 8)
+
+    return types.int64(arr, i), codegen
+
+
+@intrinsic
+def _yield_cpu(typingctx):
+    """Give the CPU to another runnable thread, if any (POSIX ``sched_yield``)."""
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.IntType(32), []),
+                                            "sched_yield")
+        builder.call(fn, [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+@njit(cache=True, nogil=True)
+def _barrier(sync, parties):
+    """Wait until ``parties`` threads have called this (sync: int64 (2,) [arrived,
+    generation], zeros at first, shared by them); what a thread wrote before it is visible to
+    every thread after it. Spins, then yields the CPU between checks (SPINS): on a busy
+    machine the thread it waits for may need the core."""
+    gen = _atomic_load(sync, 1)
+    if _atomic_add(sync, 0, 1) == parties - 1:  # the last to arrive releases the others
+        _atomic_add(sync, 0, -parties)
+        _atomic_add(sync, 1, 1)
+        return
+    spins = 0
+    while _atomic_load(sync, 1) == gen:
+        spins += 1
+        if spins > SPINS:
+            _yield_cpu()
 
 
 @intrinsic
@@ -216,7 +318,7 @@ def _first_to_deliver(log, n, dmax, n_sp):
 
 
 @njit(cache=True, nogil=True)
-def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
+def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     """Event-driven engine: only the active neurons are stepped; returns the step reached.
 
     tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
@@ -224,9 +326,20 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
     reaches them, and join the list when the bound says they may now reach threshold; active
     neurons leave it (unless pinned) when they no longer can. Per-step work is written inline
     (no helper taking arrays: see the note above ``_lag``).
+
+    The kernel owns neurons lo..hi-1: it steps and delivers to those only (the active list
+    holds only them). src: the log whose spikes are delivered. Run on its own (lo, hi = 0, N),
+    src is ``log`` itself, so a spike is delivered as soon as it is logged. Run as one part
+    by ``run_event_part``, src is the shared log of the spikes before n0 (fixed during the
+    call: steps [n0, n1) are within the minimum delay of n0) and ``log`` the part's own; its
+    ctr[DELIVERED] is a position in src.
     """
     st, prm, theta = neu.st, neu.prm, neu.theta
     sp_step, sp_neu, ctr = log.step, log.neuron, log.ctr
+    own = src.step.ctypes.data == sp_step.ctypes.data  # delivering this call's own spikes
+    src_step, src_neu = src.step, src.neuron
+    n_src = src.ctr[N_SPIKES]
+    u_lo, u_width = np.uint64(lo), np.uint64(hi - lo)  # j owned if (j - lo) < hi - lo, unsigned
     seg, indices, weight, dmin, dmax = syn.seg, syn.indices, syn.weight, syn.dmin, syn.dmax
     active, is_active, pinned, buf = act.active, act.is_active, act.pinned, act.step_spk
     a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
@@ -279,26 +392,31 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             sp_step[n_sp] = n
             sp_neu[n_sp] = buf[k]
             n_sp += 1
+        if own:
+            n_src = n_sp
         # 3a. synaptic delivery of the spikes emitted at n - d (d = dmin..dmax), in spike order
         # then connection order. The catch-up below is also in 3b: a single loop over both kinds
         # of input (one call site) measured 15-23 % slower on fly-synth (docs/simulator.md)
-        while dp < n_sp and sp_step[dp] < n - dmax:  # fully delivered spikes
+        while dp < n_src and src_step[dp] < n - dmax:  # fully delivered spikes
             dp += 1
         q = dp
-        while q < n_sp and sp_step[q] <= n - dmin:
-            kd = n - sp_step[q] - dmin  # this spike's connections with delay n - step
-            lo, hi = seg[sp_neu[q], kd], seg[sp_neu[q], kd + 1]
-            work_in += hi - lo
-            q += 1
+        while q < n_src and src_step[q] <= n - dmin:
+            kd = n - src_step[q] - dmin  # this spike's connections with delay n - step
             # unsigned indices: numba then skips its negative-index wraparound, 12 % of a
             # quiet run (benchmarks/README.md)
-            u_lo, u_hi = np.uint64(lo), np.uint64(hi)
-            for e in range(u_lo, u_hi):
-                if e + U_PREFETCH < u_hi:
-                    _prefetch(st_at + np.int64(indices[e + U_PREFETCH]) * st_row)
+            e_lo, e_hi = np.uint64(seg[src_neu[q], kd]), np.uint64(seg[src_neu[q], kd + 1])
+            q += 1
+            for e in range(e_lo, e_hi):
+                if e + U_PREFETCH < e_hi:
+                    t = np.uint64(indices[e + U_PREFETCH])
+                    if t - u_lo < u_width:  # another part's record would bounce between cores
+                        _prefetch(st_at + np.int64(t) * st_row)
+                j = np.uint64(indices[e])
+                if j - u_lo >= u_width:  # another part's neuron
+                    continue
+                work_in += 1
                 w = weight[e]
                 if w != 0.0:
-                    j = np.uint64(indices[e])
                     free = st[j, FREE]
                     if n >= free:  # a refractory target drops its input and needs no catch-up
                         v0 = c_rest if uniform else prm[j, REST]
@@ -322,7 +440,11 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
         while ep < n_ev and inp.step[ep] <= n:
             if ep + PREFETCH < n_ev:
                 _prefetch(st_at + np.int64(inp.neuron[ep + PREFETCH]) * st_row)
-            j = np.uint64(inp.neuron[ep])
+            j, w = np.uint64(inp.neuron[ep]), inp.w[ep]
+            ep += 1
+            if j - u_lo >= u_width:  # another part's neuron
+                continue
+            work_in += 1
             free = st[j, FREE]
             if n >= free:
                 v0 = c_rest if uniform else prm[j, REST]
@@ -334,15 +456,13 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
                     vj, gj = _jump(vj, gj, v0, prop)
                     if adapt:
                         theta[j] *= prop[3]
-                vj += inp.w[ep]
+                vj += w
                 st[j, V], st[j, G], st[j, UPD] = vj, gj, n
                 if _reaches(vj, gj, v0, c_thr if uniform else prm[j, THR], h_max, eps) \
                         and is_active[j] == 0:
                     is_active[j] = 1
                     active[n_act] = j
                     n_act += 1
-            ep += 1
-            work_in += 1
         # 4. reset, then drop the neurons that can no longer reach threshold without input
         for k in range(m):
             i = buf[k]
@@ -360,11 +480,99 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe):
             else:
                 k += 1
         for r in range(n_rec):
-            probe.v[n, r] = st[probe.idx[r], V]
-            probe.g[n, r] = st[probe.idx[r], G]
+            i = np.uint64(probe.idx[r])
+            if i - u_lo < u_width:
+                probe.v[n, r] = st[i, V]
+                probe.g[n, r] = st[i, G]
         n += 1
     ctr[N_SPIKES], ctr[DELIVERED], ctr[NEXT_EVENT], ctr[N_ACTIVE] = n_sp, dp, ep, n_act
     ctr[WORK_ACTIVE], ctr[WORK_INPUTS] = work_act, work_in
+    return n
+
+
+@njit(cache=True, nogil=True)
+def split_active(act, ctr, parts):
+    """Hand the active list of ``act`` to the parts of ``parts`` (each keeps its own, in the
+    same order) and zero their counters; before ``run_event_part`` threads start."""
+    pctr, bounds = parts.ctr, parts.bounds
+    pctr[:, :] = 0
+    for k in range(ctr[N_ACTIVE]):
+        i = act.active[k]
+        p = np.searchsorted(bounds, i, side="right") - 1
+        parts.active[p, pctr[p, N_ACTIVE]] = i
+        pctr[p, N_ACTIVE] += 1
+
+
+@njit(cache=True, nogil=True)
+def join_active(act, ctr, parts):
+    """The parts' active lists back into ``act`` and their work into ``ctr``; after the
+    ``run_event_part`` threads end."""
+    n_act = 0
+    for p in range(parts.bounds.shape[0] - 1):
+        for k in range(parts.ctr[p, N_ACTIVE]):
+            act.active[n_act] = parts.active[p, k]
+            n_act += 1
+        ctr[WORK_ACTIVE] += parts.ctr[p, WORK_ACTIVE]
+        ctr[WORK_INPUTS] += parts.ctr[p, WORK_INPUTS]
+    ctr[N_ACTIVE] = n_act
+
+
+@njit(cache=True, nogil=True)
+def _merge(log, parts, n0, n1):
+    """The parts' spikes of steps [n0, n1) appended to ``log`` step by step, part after part
+    (the order ``run_event`` logs them in: by step, then by neuron)."""
+    pctr = parts.ctr
+    n_sp = log.ctr[N_SPIKES]
+    n_parts = pctr.shape[0]
+    at = np.zeros(n_parts, np.int64)
+    for s in range(n0, n1):
+        for p in range(n_parts):
+            k = at[p]
+            while k < pctr[p, N_SPIKES] and parts.step[p, k] == s:
+                log.step[n_sp] = s
+                log.neuron[n_sp] = parts.neuron[p, k]
+                n_sp += 1
+                k += 1
+            at[p] = k
+    # every part passed the same spikes and input events
+    log.ctr[N_SPIKES], log.ctr[DELIVERED] = n_sp, pctr[0, DELIVERED]
+    log.ctr[NEXT_EVENT] = pctr[0, NEXT_EVENT]
+
+
+@njit(cache=True, nogil=True)
+def run_event_part(p, n0, n1, tab, coef, neu, syn, log, inp, act, probe, parts, sync):
+    """The event-driven engine on threads: this is part p's thread, one of P run at once (P:
+    the parts of ``parts``, each a contiguous range of neurons with its own active list);
+    returns the step reached, the same in every thread.
+
+    A spike reaches its targets no sooner than the minimum delay, so the parts run
+    ``parts.span`` steps (at most that delay) independently with ``run_event``, delivering only
+    spikes logged before the span; at the end of each span part 0 merges their spikes into
+    ``log`` (``_merge``) between two barriers on ``sync`` (int64 (2,), zeros). Every neuron sees
+    the same operations in the same order as in one ``run_event``: the spike trains do not
+    depend on the number of parts. Call ``split_active`` before and ``join_active`` after.
+    Every thread stops at the same span start when a span's spikes might not fit in ``log``.
+    The P threads must run at the same time (the barriers wait for all of them).
+    """
+    bounds, pctr = parts.bounds, parts.ctr
+    n_parts = bounds.shape[0] - 1
+    nn = neu.st.shape[0]
+    mine = SpikeLog(parts.step[p], parts.neuron[p], pctr[p])
+    own_act = Activity(parts.active[p], act.is_active, act.pinned, parts.step_spk[p])
+    n = n0
+    while n < n1:
+        stop = min(n1, n + parts.span)
+        if log.step.shape[0] - log.ctr[N_SPIKES] < (stop - n) * nn + 1:
+            break
+        pctr[p, N_SPIKES], pctr[p, DELIVERED] = 0, log.ctr[DELIVERED]
+        pctr[p, NEXT_EVENT] = log.ctr[NEXT_EVENT]
+        run_event(n, stop, tab, coef, neu, syn, mine, inp, own_act, probe, log, bounds[p],
+                  bounds[p + 1])
+        _barrier(sync, n_parts)  # every part has run the span
+        if p == 0:
+            _merge(log, parts, n, stop)
+        _barrier(sync, n_parts)  # the span's spikes are in the log
+        n = stop
     return n
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -33,6 +35,7 @@ PROBE_FROM_STEPS = 50_000  # runs of more steps than this are probed first
 MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is refused
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
 PARALLEL_MIN_NEURONS = 50_000  # smaller networks run the dense engine on one thread by default
+MIN_SPAN = 4  # the event-driven engine runs on threads only if the minimum delay is this many steps
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
 # costs in units of one dense neuron update (2.5 ns on an idle machine), fitted on fly-synth
 # (0.3 s, 1 thread, 2,000 and 5,000 driven, where the choice matters; both engines timed in the
@@ -44,6 +47,11 @@ DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense)
 ACTIVE_COST = 2.0
 LAZY_COST = 6.0
 DENSE_DELIVERY_COST = 4.0
+# the event-driven engine runs on threads (``event_parts``) when its work is at least this
+# many units per step: below, the threads wait for each other at every span more than they
+# gain (fly-synth, 1 s, 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads
+# 12.6 ms; 200 driven, ~9,000 units, 136 against 91 ms; benchmarks/README.md)
+THREADED_COST = 3_000.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
@@ -109,7 +117,7 @@ def _prepare(net: Network, duration_ms, stimulate, rate_hz, inputs, input_spikes
 
 def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mode: str) -> None:
     state = nn * (32 + 32 + 8 + 4 + 4 + 3)
-    spikes = 12 * max(4 * nn, 1 << 16)
+    spikes = 12 * log_capacity(nn, 0)
     record = 16 * n_steps * n_record
     ev = events.max_block_events() * (8 + 8 + 4 + 8) * 2
     need = state + spikes + record + ev + (3 << 19)
@@ -119,6 +127,11 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mod
         raise ResourceError(
             f"this run needs about {format_bytes(need)} but only {format_bytes(have)} is available ({parts})",
             "record fewer neurons or a shorter duration, or drive fewer neurons / lower rates")
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on, at most numba's NUMBA_NUM_THREADS."""
+    return min(len(os.sched_getaffinity(0)), int(numba.config.NUMBA_NUM_THREADS))
 
 
 def default_threads(n_neurons: int) -> int:
@@ -133,7 +146,7 @@ def default_threads(n_neurons: int) -> int:
     small networks do too little work per step to pay for the synchronisation
     (benchmarks/README.md).
     """
-    cores = min(len(os.sched_getaffinity(0)), int(numba.config.NUMBA_NUM_THREADS))
+    cores = usable_cores()
     if cores < 2 or n_neurons < PARALLEL_MIN_NEURONS or os.getloadavg()[0] > cores - 0.5:
         return 1
     return cores
@@ -172,10 +185,11 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
 
     neu, coef = _initial_state(net, driven)
     # the log is written before it is read (entries below ctr[N_SPIKES]): no need to zero it
-    log = K.SpikeLog(np.empty(max(4 * nn, 1 << 16), np.int64),
-                     np.empty(max(4 * nn, 1 << 16), np.int32), np.zeros(K.N_CTR, np.int64))
-    tab = K.coefficient_table(p)
     seg, dmin, dmax = net.delay_segments()
+    parts = event_parts(nn, threads, dmin)
+    cap = log_capacity(nn, 0 if parts is None else parts.span)
+    log = K.SpikeLog(np.empty(cap, np.int64), np.empty(cap, np.int32), np.zeros(K.N_CTR, np.int64))
+    tab = K.coefficient_table(p)
     syn = K.Synapses(seg, net.indices, net.weight, int(dmin), int(dmax))
     probe = K.Probe(rec.astype(np.int32), np.zeros((n_steps if len(rec) else 0, len(rec))),
                     np.zeros((n_steps if len(rec) else 0, len(rec))))
@@ -196,7 +210,10 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
 
     bar_total = n_steps * p.dt_ms / 1000.0
     stepping_s = 0.0
-    with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar:
+    pool = None if parts is None else ThreadPoolExecutor(len(parts.ctr) - 1, "neurocast-sim")
+    threaded = False  # whether the event-driven engine runs on the threads of parts and pool
+    with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar, \
+            pool if pool is not None else contextlib.nullcontext():
         n, block, chunk_lo, emitted = 0, -1, 0, 0
         while n < n_steps:
             t_step = time.perf_counter()
@@ -207,10 +224,14 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
             stop = min((block + 1) * BLOCK_STEPS, n_steps, chunk_lo + chunk_steps,
                        n + DECIDE_STEPS)
             start = n
-            n, log = _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe)
+            n, log = _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe,
+                              parts if threaded else None, pool)
             dense_steps += (n - start) if dense else 0
+            # the event-driven engine of the next steps on threads if there is work enough
+            threaded = parts is not None and _event_cost(log.ctr) >= THREADED_COST * (n - start)
             if mode == "fast":  # choose the engine of the next steps from this block's work
-                want = _prefer_dense(log.ctr, n - start, nn, threads, dense)
+                want = _prefer_dense(log.ctr, n - start, nn, threads, dense,
+                                     len(parts.ctr) if threaded else 1)
                 if want and not dense:
                     K.to_dense(n, tab, coef, neu)
                 elif dense and not want:
@@ -277,32 +298,77 @@ def _initial_state(net: Network, driven: np.ndarray,
     return K.Neurons(st, np.zeros(nn), prm), coef
 
 
-def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe):
-    """Run steps [n, stop) in the dense or the event-driven engine, doubling the spike log
-    whenever a kernel stops early because it might overflow; returns (stop, the log)."""
+def log_capacity(n_neurons: int, span: int) -> int:
+    """Entries of a new spike log: room for 4 spikes per neuron, and for two spans of
+    ``span`` steps in which every neuron spikes (what the event-driven engine on threads needs
+    free before a span; 0: one thread). Pages of it that are never written cost no memory."""
+    return max(4 * n_neurons, 1 << 16, 2 * span * n_neurons + 1)
+
+
+def event_parts(n_neurons: int, threads: int, dmin: int) -> K.Parts | None:
+    """Scratch for the event-driven engine on ``threads`` threads (at most ``usable_cores``:
+    its threads wait for each other, so each needs a core), or None for one thread (one thread
+    asked for or usable, or a minimum delay of fewer than MIN_SPAN steps: the threads would
+    merge their spikes too often to gain)."""
+    threads = min(threads, usable_cores(), n_neurons)
+    if threads < 2 or dmin < MIN_SPAN:
+        return None
+    return K.make_parts(n_neurons, threads, dmin)
+
+
+def _event_on_threads(n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, pool) -> int:
+    """Steps [n, stop) of the event-driven engine, one part of ``parts`` per thread: part 0 in
+    this one, the others in ``pool`` (a ThreadPoolExecutor of P - 1 workers, this run's own:
+    the parts wait for each other, so they must all run at once); the kernels release the
+    GIL. Returns the step reached."""
+    K.split_active(act, log.ctr, parts)
+    args = (n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, np.zeros(2, np.int64))
+    others = [pool.submit(K.run_event_part, p, *args) for p in range(1, len(parts.ctr))]
+    reached = K.run_event_part(0, *args)
+    assert all(f.result() == reached for f in others)
+    K.join_active(act, log.ctr, parts)
+    return reached
+
+
+def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe, parts=None,
+             pool=None):
+    """Run steps [n, stop) in the dense or the event-driven engine (on the threads of
+    ``parts`` and ``pool``, if given: ``event_parts``), doubling the spike log whenever a
+    kernel stops early because it might overflow; returns (stop, the log)."""
     while n < stop:
         if dense:
             n = K.run_dense(n, stop, tab, coef, neu, syn, log, inp, probe, act.step_spk, threads)
+        elif parts is None:
+            n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe, log, 0,
+                            neu.st.shape[0])
         else:
-            n = K.run_event(n, stop, tab, coef, neu, syn, log, inp, act, probe)
+            n = _event_on_threads(n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, pool)
         if n < stop:  # spike log nearly full: grow it and continue
             log = K.SpikeLog(np.concatenate([log.step, np.empty_like(log.step)]),
                              np.concatenate([log.neuron, np.empty_like(log.neuron)]), log.ctr)
     return n, log
 
 
-def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: bool) -> bool:
+def _event_cost(ctr: np.ndarray) -> float:
+    """The event-driven engine's work counted in ``ctr`` (since it was zeroed), in units of one
+    dense neuron update (see ``_prefer_dense``)."""
+    return ACTIVE_COST * int(ctr[K.WORK_ACTIVE]) + LAZY_COST * int(ctr[K.WORK_INPUTS])
+
+
+def _prefer_dense(ctr: np.ndarray, steps: int, nn: int, threads: int, dense: bool,
+                  event_threads: int = 1) -> bool:
     """Whether the dense engine should run the next steps, from the work of the last ``steps``.
 
     Cost model in units of one dense neuron update (measured on fly-synth, see
     benchmarks/README.md): the event-driven engine costs ACTIVE_COST per active neuron per step
-    plus LAZY_COST per delivered input (catch-up and bound), the dense engine N / threads per
-    step plus DENSE_DELIVERY_COST per delivered input. Hysteresis of ±20 % avoids flapping.
+    plus LAZY_COST per delivered input (catch-up and bound), divided by its ``event_threads``,
+    the dense engine N / threads per step plus DENSE_DELIVERY_COST per delivered input.
+    Hysteresis of ±20 % avoids flapping.
     """
     if steps <= 0:
         return dense
-    active, inputs = int(ctr[K.WORK_ACTIVE]), int(ctr[K.WORK_INPUTS])
-    event = ACTIVE_COST * active + LAZY_COST * inputs
+    event = _event_cost(ctr) / event_threads
+    inputs = int(ctr[K.WORK_INPUTS])
     full = steps * nn / threads + DENSE_DELIVERY_COST * inputs
     return event > (0.8 if dense else 1.2) * full
 
