@@ -71,11 +71,11 @@ def _run_neurocast(con, stim, spec) -> dict:
     for _ in range(spec["repeats"]):
         t1 = time.perf_counter()
         spikes = simulate(net, spec["duration_ms"], stimulate=stim, rate_hz=spec["rate_hz"],
-                          seed=spec["seed"])
+                          seed=spec["seed"], threads=spec["threads"])
         runs.append(time.perf_counter() - t1)
     # a second seed: how well two independent neurocast runs agree (the noise ceiling for r)
     other = simulate(net, spec["duration_ms"], stimulate=stim, rate_hz=spec["rate_hz"],
-                     seed=spec["seed"] + 1)
+                     seed=spec["seed"] + 1, threads=spec["threads"])
     return {"build_s": build_s, "run_s": min(runs), "counts": spikes.counts(),
             "counts_other_seed": other.counts()}
 
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=150.0, help="Poisson rate of the drive, Hz (150)")
     ap.add_argument("--duration", type=float, default=1.0, help="simulated seconds (1)")
     ap.add_argument("--seed", type=int, default=0, help="seed for driven neurons and inputs (0)")
-    ap.add_argument("--threads", type=int, default=2, help="threads for NEST and Brian2 (2)")
+    ap.add_argument("--threads", type=int, default=2, help="threads of every simulator (2)")
     ap.add_argument("--repeats", type=int, default=3, help="neurocast runs; the fastest counts (3)")
     ap.add_argument("--peers", default=",".join(PEERS),
                     help=f"comma-separated peers to run: {', '.join(PEERS)}, or 'none' (all)")
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {stamp} — {machine()}")
     print("# load average at start (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"# {args.network}: {args.driven} driven at {args.rate:g} Hz, {args.duration:g} s simulated, "
-          f"seed {args.seed}, peers with {args.threads} threads")
+          f"seed {args.seed}, {args.threads} threads each")
     rows = compare(spec, ["neurocast", *peers])
     ok = next((r for r in rows if r.get("ok")), None)
     if ok:

@@ -40,8 +40,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = ["Activity", "Coef", "Inputs", "Neurons", "Parts", "Probe", "SpikeLog", "Synapses",
-           "aligned_empty", "coefficient_table", "fill_rows", "join_active", "make_parts", "run_dense",
-           "run_event", "run_event_part", "split_active", "to_dense", "to_event"]
+           "aligned_empty", "coefficient_table", "fill_rows", "join_active", "make_parts", "rebalance",
+           "run_dense", "run_event", "run_event_part", "split_active", "to_dense", "to_event"]
 
 # columns of the per-neuron state record Neurons.st (float64, (N, 4)): half a cache line, which
 # matters because synaptic delivery touches neurons in random order
@@ -50,6 +50,7 @@ V, G, UPD, FREE = 0, 1, 2, 3
 REST, THR, RESET, REF = 0, 1, 2, 3
 # slots of SpikeLog.ctr (int64, (8,))
 N_SPIKES, DELIVERED, NEXT_EVENT, N_ACTIVE, WORK_ACTIVE, WORK_INPUTS = 0, 1, 2, 3, 4, 5
+BUSY = 6  # Parts.ctr only: CPU cycles the part spent stepping (not waiting)
 N_CTR = 8
 PREFETCH = 16  # deliveries ahead whose neuron record is requested early
 U_PREFETCH = np.uint64(PREFETCH)
@@ -86,7 +87,8 @@ class Neurons(NamedTuple):
 
 class Synapses(NamedTuple):
     """The connections of neuron i with delay dmin + k steps are seg[i, k]:seg[i, k + 1] of
-    indices (int32 postsynaptic positions) and weight (float32 signed counts)."""
+    indices (int32 postsynaptic positions, ascending within each such range: the Connectome's
+    rows are sorted) and weight (float32 signed counts)."""
 
     seg: np.ndarray
     indices: np.ndarray
@@ -134,10 +136,11 @@ class Probe(NamedTuple):
 class Parts(NamedTuple):
     """Scratch of ``run_event_part``: the neurons split into P contiguous ranges, one per thread.
 
-    bounds int64 (P + 1,) part p owns neurons bounds[p]..bounds[p + 1] - 1; span: steps run
-    between two merges (at most the minimum delay, >= 1); per part (W: the largest part):
-    active, step_spk int32 (P, W) its active list and scratch; step int64, neuron int32
-    (P, span·W + 1) the spikes of one span; ctr int64 (P, N_CTR) its counters (SpikeLog's).
+    bounds int64 (P + 1,) part p owns neurons bounds[p]..bounds[p + 1] - 1 (moved between
+    calls by ``rebalance``); span: steps run between two merges (at most the minimum delay,
+    >= 1); per part (room for all N neurons, as bounds move): active, step_spk int32 (P, N) its
+    active list and scratch; step int64, neuron int32 (P, span·N + 1) the spikes of one span;
+    ctr int64 (P, N_CTR) its counters (SpikeLog's, and BUSY).
     """
 
     bounds: np.ndarray
@@ -150,13 +153,28 @@ class Parts(NamedTuple):
 
 
 def make_parts(n_neurons: int, threads: int, span: int) -> Parts:
-    """Scratch for ``run_event_part`` on ``threads`` parts of equal size (arrays left
+    """Scratch for ``run_event_part`` on ``threads`` parts, of equal size at first (arrays left
     uninitialised: the kernel writes before it reads; untouched pages cost no memory)."""
     bounds = np.array([p * n_neurons // threads for p in range(threads + 1)], np.int64)
-    width = int(np.diff(bounds).max())
-    return Parts(bounds, int(span), np.empty((threads, width), np.int32),
-                 np.empty((threads, width), np.int32), np.empty((threads, span * width + 1), np.int64),
-                 np.empty((threads, span * width + 1), np.int32), np.zeros((threads, N_CTR), np.int64))
+    room = (threads, span * n_neurons + 1)
+    return Parts(bounds, int(span), np.empty((threads, n_neurons), np.int32),
+                 np.empty((threads, n_neurons), np.int32), np.empty(room, np.int64),
+                 np.empty(room, np.int32), np.zeros((threads, N_CTR), np.int64))
+
+
+def rebalance(parts: Parts) -> None:
+    """Move the inner bounds of ``parts`` halfway towards an even split of the time its parts
+    last spent stepping (ctr[:, BUSY]; each part's time taken as spread evenly over its
+    neurons). Where activity sits in the network decides a part's work, and a part that
+    finishes a span first waits for the others. The spike trains do not depend on the bounds."""
+    busy = parts.ctr[:, BUSY].astype(np.float64)
+    if busy.min() <= 0.0:  # no cycle counter on this CPU, or a part did nothing
+        return
+    b = parts.bounds
+    cost = np.concatenate([[0.0], np.cumsum(busy)])  # cumulative cost at the bounds
+    even = np.interp(cost[-1] * np.arange(1, len(busy)) / len(busy), cost, b.astype(np.float64))
+    inner = np.round((b[1:-1] + even) / 2).astype(np.int64)
+    b[1:-1] = np.clip(inner, np.arange(1, len(busy)), b[-1] - np.arange(len(busy) - 1, 0, -1))
 
 
 def _element_pointer(context, builder, sig, args):
@@ -210,6 +228,17 @@ def _yield_cpu(typingctx):
         return context.get_dummy_value()
 
     return types.void(), codegen
+
+
+@intrinsic
+def _cycles(typingctx):
+    """The CPU's cycle counter (int64; 0 where it has none)."""
+    def codegen(context, builder, sig, args):
+        fn = builder.module.declare_intrinsic("llvm.readcyclecounter",
+                                              fnty=ir.FunctionType(ir.IntType(64), []))
+        return builder.call(fn, [])
+
+    return types.int64(), codegen
 
 
 @njit(cache=True, nogil=True)
@@ -283,6 +312,19 @@ def _jump(v, g, v0, prop):
     return v0 + (v - v0) * ak + g * bk, g * ck
 
 
+@njit(cache=True, inline="always")
+def _first_at_least(indices, a, b, x):
+    """The first position e in [a, b) (uint64) with indices[e] >= x, or b: a binary search of
+    the sorted indices[a:b]."""
+    while a < b:
+        m = (a + b) >> np.uint64(1)
+        if indices[m] < x:
+            a = m + np.uint64(1)
+        else:
+            b = m
+    return a
+
+
 @njit(cache=True)
 def _reaches(v, g, rest, thr, h_max, eps):
     """True if a neuron at (v, g) may exceed threshold on its free trajectory (a conservative
@@ -340,6 +382,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     src_step, src_neu = src.step, src.neuron
     n_src = src.ctr[N_SPIKES]
     u_lo, u_width = np.uint64(lo), np.uint64(hi - lo)  # j owned if (j - lo) < hi - lo, unsigned
+    partial = lo > 0 or hi < st.shape[0]
     seg, indices, weight, dmin, dmax = syn.seg, syn.indices, syn.weight, syn.dmin, syn.dmax
     active, is_active, pinned, buf = act.active, act.is_active, act.pinned, act.step_spk
     a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
@@ -406,17 +449,16 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
             # quiet run (benchmarks/README.md)
             e_lo, e_hi = np.uint64(seg[src_neu[q], kd]), np.uint64(seg[src_neu[q], kd + 1])
             q += 1
+            if partial:  # this part's targets: a sub-range, the segment being sorted by target
+                e_lo, e_hi = (_first_at_least(indices, e_lo, e_hi, lo),
+                              _first_at_least(indices, e_lo, e_hi, hi))
+            work_in += np.int64(e_hi - e_lo)
             for e in range(e_lo, e_hi):
                 if e + U_PREFETCH < e_hi:
-                    t = np.uint64(indices[e + U_PREFETCH])
-                    if t - u_lo < u_width:  # another part's record would bounce between cores
-                        _prefetch(st_at + np.int64(t) * st_row)
-                j = np.uint64(indices[e])
-                if j - u_lo >= u_width:  # another part's neuron
-                    continue
-                work_in += 1
+                    _prefetch(st_at + np.int64(indices[e + U_PREFETCH]) * st_row)
                 w = weight[e]
                 if w != 0.0:
+                    j = np.uint64(indices[e])
                     free = st[j, FREE]
                     if n >= free:  # a refractory target drops its input and needs no catch-up
                         v0 = c_rest if uniform else prm[j, REST]
@@ -566,8 +608,10 @@ def run_event_part(p, n0, n1, tab, coef, neu, syn, log, inp, act, probe, parts, 
             break
         pctr[p, N_SPIKES], pctr[p, DELIVERED] = 0, log.ctr[DELIVERED]
         pctr[p, NEXT_EVENT] = log.ctr[NEXT_EVENT]
+        t0 = _cycles()
         run_event(n, stop, tab, coef, neu, syn, mine, inp, own_act, probe, log, bounds[p],
                   bounds[p + 1])
+        pctr[p, BUSY] += _cycles() - t0
         _barrier(sync, n_parts)  # every part has run the span
         if p == 0:
             _merge(log, parts, n, stop)

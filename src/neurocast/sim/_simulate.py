@@ -327,6 +327,7 @@ def _event_on_threads(n, stop, tab, coef, neu, syn, log, inp, act, probe, parts,
     reached = K.run_event_part(0, *args)
     assert all(f.result() == reached for f in others)
     K.join_active(act, log.ctr, parts)
+    K.rebalance(parts)
     return reached
 
 
