@@ -222,8 +222,9 @@ def test_default_threads_use_a_spare_core_on_large_networks_only(monkeypatch):
 
 @pytest.fixture
 def threaded(monkeypatch):
-    """Run the event-driven engine on threads whatever the work (from the second block on), as
-    if the machine had 3 cores; counts the blocks run on threads."""
+    """Run the event-driven engine on threads whatever the work (from the second block on, or
+    from the first for a strong drive), as if the machine had 3 cores; counts the blocks run
+    on threads."""
     from neurocast.sim import _simulate as S
 
     blocks = []
@@ -258,11 +259,11 @@ def test_threads_are_used_only_where_the_work_pays(net10k, monkeypatch):
     monkeypatch.setattr(S, "usable_cores", lambda: 2)
     blocks = []
     run = S._event_on_threads
-    monkeypatch.setattr(S, "_event_on_threads", lambda *a: blocks.append(1) or run(*a))
+    monkeypatch.setattr(S, "_event_on_threads", lambda *a: blocks.append(a[0]) or run(*a))
     simulate(net10k, 300.0, stimulate="random:2", seed=1, mode="event", threads=2)
     assert not blocks  # a few driven neurons: one thread
     simulate(net10k, 300.0, stimulate="random:3000", seed=1, mode="event", threads=2)
-    assert blocks
+    assert blocks[0] == 0  # a strong drive: threads from the first step on
 
 
 def test_threaded_event_engine_keeps_traces_and_chunks(net10k, threaded):

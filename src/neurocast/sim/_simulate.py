@@ -48,9 +48,10 @@ ACTIVE_COST = 2.0
 LAZY_COST = 6.0
 DENSE_DELIVERY_COST = 4.0
 # the event-driven engine runs on threads (``event_parts``) when its work is at least this
-# many units per step: below, the threads wait for each other at every span more than they
-# gain (fly-synth, 1 s, 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads
-# 12.6 ms; 200 driven, ~9,000 units, 136 against 91 ms; benchmarks/README.md)
+# many units per step (measured over the last block; for the first, guessed by ``_drive_cost``):
+# below, the threads wait for each other at every span more than they gain (fly-synth, 1 s,
+# 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads 12.6 ms; 200 driven,
+# ~9,000 units, 136 against 91 ms; benchmarks/README.md)
 THREADED_COST = 3_000.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
@@ -135,9 +136,10 @@ def usable_cores() -> int:
 
 
 def default_threads(n_neurons: int) -> int:
-    """Threads of the dense engine when none are given: the CPUs this process may use (at most
+    """Threads of the engines when none are given: the CPUs this process may use (at most
     numba's NUMBA_NUM_THREADS), for networks of at least PARALLEL_MIN_NEURONS neurons on a
-    machine with a core to spare; else 1.
+    machine with a core to spare; else 1. (The event-driven engine uses them only when its
+    work pays for them: ``event_parts``, THREADED_COST.)
 
     Two threads split each dense step (identical spikes) but synchronise twice per step: on an
     idle 2-core machine that makes the dense engine 1.6x faster on fly-synth (2,000 driven:
@@ -211,7 +213,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     bar_total = n_steps * p.dt_ms / 1000.0
     stepping_s = 0.0
     pool = None if parts is None else ThreadPoolExecutor(len(parts.ctr) - 1, "neurocast-sim")
-    threaded = False  # whether the event-driven engine runs on the threads of parts and pool
+    threaded = False  # the event-driven engine on the threads of parts and pool
     with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar, \
             pool if pool is not None else contextlib.nullcontext():
         n, block, chunk_lo, emitted = 0, -1, 0, 0
@@ -221,6 +223,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
                 block = n // BLOCK_STEPS
                 inp = K.Inputs(*events.block(block))
                 log.ctr[K.NEXT_EVENT] = 0
+                if n == 0 and parts is not None:  # no work counted yet: guess it from the drive
+                    threaded = _drive_cost(inp, net) >= THREADED_COST * min(BLOCK_STEPS, n_steps)
             stop = min((block + 1) * BLOCK_STEPS, n_steps, chunk_lo + chunk_steps,
                        n + DECIDE_STEPS)
             start = n
@@ -350,6 +354,12 @@ def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe,
     return n, log
 
 
+def _drive_cost(inp: K.Inputs, net: Network) -> float:
+    """A guess of the event-driven engine's work for a block of input events ``inp``, in the
+    units of ``_event_cost``: as if each event made its neuron spike once to all its targets."""
+    return LAZY_COST * len(inp.step) * (1.0 + net.n_connections / max(net.n_neurons, 1))
+
+
 def _event_cost(ctr: np.ndarray) -> float:
     """The event-driven engine's work counted in ``ctr`` (since it was zeroed), in units of one
     dense neuron update (see ``_prefer_dense``)."""
@@ -474,9 +484,10 @@ def simulate(net: Network, duration_ms: float, *, stimulate=None, rate_hz: float
       activity) or "reference" (dense step-by-step update of every neuron); they give identical
       spike trains.
     progress: show a progress bar on stderr (only at a terminal).
-    threads: threads of the dense engine (default None: ``default_threads``, i.e. both cores
-      for networks of 50,000 neurons or more on a machine with a core to spare, else 1); the
-      spike trains are the same for any number of threads.
+    threads: threads of the dense engine, and of the event-driven one where its work pays for
+      them (default None: ``default_threads``, i.e. both cores for networks of 50,000 neurons or
+      more on a machine with a core to spare, else 1); the spike trains are the same for any
+      number of threads.
 
     Returns Spikes (N neurons, step grid dt_ms; spike at step n = time n·dt_ms).
     Raises ConfigError (bad duration, rate, selection), UnknownNameError (unknown neuron),
