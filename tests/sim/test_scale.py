@@ -222,9 +222,8 @@ def test_default_threads_use_a_spare_core_on_large_networks_only(monkeypatch):
 
 @pytest.fixture
 def threaded(monkeypatch):
-    """Run the event-driven engine on threads whatever the work (from the second block on, or
-    from the first for a strong drive), as if the machine had 3 cores; counts the blocks run
-    on threads."""
+    """Run the event-driven engine on threads whatever the work, as if the machine had 3
+    cores; counts the blocks run on threads."""
     from neurocast.sim import _simulate as S
 
     blocks = []
@@ -285,7 +284,6 @@ def test_threaded_event_engine_keeps_traces_and_chunks(net10k, threaded):
     assert np.array_equal(np.concatenate([c.neurons for c in parts]), whole.neurons)
 
 
-
 def test_fast_mode_switches_between_dense_and_threaded_event_engines(net10k, threaded,
                                                                      monkeypatch):
     from neurocast.sim import _simulate as S
@@ -320,13 +318,111 @@ def test_threaded_event_engine_with_mixed_delays(random10k, threaded):
     assert _same(a, b) and _same(a, ref)
 
 
-def test_event_engine_stays_on_one_thread_for_short_delays(monkeypatch):
+def test_event_engine_threads_need_cores_delays_and_sorted_rows(random10k, net10k, monkeypatch):
+    from neurocast.sim import Network
     from neurocast.sim import _simulate as S
 
     monkeypatch.setattr(S, "usable_cores", lambda: 2)
-    assert S.event_parts(1000, 2, S.MIN_SPAN - 1) is None
-    assert S.event_parts(1000, 1, 18) is None
-    parts = S.event_parts(1001, 2, 18)
-    assert parts.span == 18 and list(parts.bounds) == [0, 500, 1001]
+    parts = S.event_parts(net10k, 2)
+    assert parts.span == 18 and list(parts.bounds) == [0, 5_000, 10_000]
+    assert S.event_parts(net10k, 1) is None
+    short = build_network(random10k, ShiuParams(delay_ms=0.3, refractory_ms=2.1))  # 3 steps
+    assert S.event_parts(short, 2) is None
+    long = build_network(random10k, ShiuParams(delay_ms=10.0))  # 100 steps: spans capped
+    assert S.event_parts(long, 2).span == S.MAX_SPAN
+    # a Network made by hand with rows in descending order: one thread, the same spikes
+    order = np.concatenate([np.arange(hi - 1, lo - 1, -1) for lo, hi in
+                            zip(net10k.indptr[:-1], net10k.indptr[1:], strict=True)])
+    desc = Network(random10k, net10k.indptr, net10k.indices[order], net10k.weight[order],
+                   net10k.params, net10k.silenced, net10k.neuron_params, None)
+    assert net10k.sorted_rows and not desc.sorted_rows
+    assert S.event_parts(desc, 2) is None
     monkeypatch.setattr(S, "usable_cores", lambda: 1)
-    assert S.event_parts(1000, 2, 18) is None
+    assert S.event_parts(net10k, 2) is None
+
+
+def test_rebalance_moves_bounds_towards_equal_work():
+    from neurocast.sim import _kernels as K
+    from neurocast.sim import _simulate as S
+
+    parts = K.make_parts(1_000, 2, 18)
+    parts.ctr[0, K.WORK_INPUTS], parts.ctr[1, K.WORK_INPUTS] = 300, 100  # part 0 three times busier
+    S.rebalance(parts)
+    assert list(parts.bounds) == [0, 417, 1_000]  # halfway from 500 to the even split at 333
+    parts.ctr[:] = 0
+    S.rebalance(parts)  # no work counted: unchanged
+    assert list(parts.bounds) == [0, 417, 1_000]
+    parts = K.make_parts(7, 5, 18)  # all the work in the last neuron: every part keeps one
+    parts.ctr[:, K.WORK_INPUTS] = [1, 1, 1, 1, 10**9]
+    for _ in range(5):
+        S.rebalance(parts)
+    assert np.all(np.diff(parts.bounds) >= 1) and parts.bounds[-1] == 7
+
+
+def test_threaded_event_engine_counts_the_same_work_and_trims_the_same_log(net10k, threaded,
+                                                                           monkeypatch):
+    from neurocast.sim import _kernels as K
+    from neurocast.sim import _simulate as S
+
+    seen = []
+    advance = S._advance
+
+    def spy_prefer(ctr, *a):
+        seen.append(("work", int(ctr[K.WORK_ACTIVE]), int(ctr[K.WORK_INPUTS])))
+        return False
+
+    def spy_advance(n, stop, dense, threads, tab, coef, neu, syn, log, *a):
+        seen.append(("log", n, int(log.ctr[K.N_SPIKES]), int(log.ctr[K.DELIVERED])))
+        return advance(n, stop, dense, threads, tab, coef, neu, syn, log, *a)
+
+    monkeypatch.setattr(S, "_prefer_dense", spy_prefer)
+    monkeypatch.setattr(S, "_advance", spy_advance)
+    runs = []
+    for threads in (1, 2):
+        seen.clear()
+        chunks = list(simulate_chunks(net10k, 400.0, 70.0, stimulate="random:800", seed=7,
+                                      mode="fast", threads=threads))
+        runs.append((list(seen), np.concatenate([c.neurons for c in chunks])))
+    assert threaded
+    assert runs[0][0] == runs[1][0]  # work counters, and the log trimmed alike at chunk ends
+    assert np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_threaded_event_engine_with_adaptation_own_parameters_silencing_and_input_trains(
+        random10k, threaded):
+    rng = np.random.default_rng(3)
+    params = ShiuParams(adapt_mv=2.0, tau_adapt_ms=50.0)
+    own = {"v_threshold_mv": rng.uniform(-46.0, -44.0, 10_000),
+           "i_ext_mv": rng.uniform(0.0, 0.5, 10_000)}
+    net = build_network(random10k, params, silence=np.arange(0, 10_000, 50), neuron_params=own)
+    steps = np.sort(rng.integers(0, 3_000, 20_000))
+    trains = (steps, rng.integers(0, 10_000, 20_000))
+    runs = [simulate(net, 300.0, input_spikes=trains, seed=1, mode="event", threads=t)
+            for t in (1, 2, 3)]
+    ref = simulate(net, 300.0, input_spikes=trains, seed=1, mode="reference", threads=1)
+    assert threaded and runs[0].n_spikes > 1_000
+    assert all(_same(r, ref) for r in runs)
+
+
+def test_interrupting_a_threaded_run_releases_its_threads(tmp_path):
+    # Ctrl-C in the main thread while the others wait at a barrier: the process must end
+    script = tmp_path / "interrupt.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from neurocast.connectome import random_connectome\n"
+        "from neurocast.sim import build_network, simulate\n"
+        "from neurocast.sim import _kernels as K, _simulate as S\n"
+        "S.usable_cores = lambda: 2\n"
+        "S.THREADED_COST = 0.0\n"
+        "run = K.run_event_part\n"
+        "def part(p, *a):\n"
+        "    if p == 0:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return run(p, *a)\n"
+        "K.run_event_part = part\n"
+        "net = build_network(random_connectome(2_000, 50, seed=1))\n"
+        "simulate(net, 300.0, stimulate='random:500', mode='event', threads=2)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode != 0
+    assert "KeyboardInterrupt" in out.stderr

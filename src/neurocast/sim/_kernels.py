@@ -17,8 +17,10 @@ The event-driven engine (``run_event``) steps only the *active* neurons, those w
 trajectory may still reach threshold; the others are advanced lazily, in one closed-form jump
 (``_catch_up``), when input reaches them. The dense engine (``run_dense``) updates every neuron
 every step on ``threads`` threads, each owning a contiguous range of neurons, so that every
-neuron sees the same operations in the same order for any number of threads. ``to_dense`` and
-``to_event`` switch a run from one engine to the other between steps.
+neuron sees the same operations in the same order for any number of threads. The event-driven
+engine runs on threads the same way (``run_event_part``, one call per thread): the threads
+meet once per minimum delay, not per step. ``to_dense`` and ``to_event`` switch a run from one
+engine to the other between steps.
 
 The inputs are grouped in named tuples (numba passes them as plain structs, at no cost):
 ``Neurons`` (state and parameters), ``Synapses``, ``SpikeLog`` (spikes emitted so far and the
@@ -40,7 +42,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = ["Activity", "Coef", "Inputs", "Neurons", "Parts", "Probe", "SpikeLog", "Synapses",
-           "aligned_empty", "coefficient_table", "fill_rows", "join_active", "make_parts", "rebalance",
+           "aligned_empty", "coefficient_table", "fill_rows", "join_active", "make_parts", "parts_nbytes",
            "run_dense", "run_event", "run_event_part", "split_active", "to_dense", "to_event"]
 
 # columns of the per-neuron state record Neurons.st (float64, (N, 4)): half a cache line, which
@@ -50,7 +52,7 @@ V, G, UPD, FREE = 0, 1, 2, 3
 REST, THR, RESET, REF = 0, 1, 2, 3
 # slots of SpikeLog.ctr (int64, (8,))
 N_SPIKES, DELIVERED, NEXT_EVENT, N_ACTIVE, WORK_ACTIVE, WORK_INPUTS = 0, 1, 2, 3, 4, 5
-BUSY = 6  # Parts.ctr only: CPU cycles the part spent stepping (not waiting)
+ARRIVED, GENERATION, ABORT = 0, 1, 2  # slots of the barrier state (``_barrier``), int64 (3,)
 N_CTR = 8
 PREFETCH = 16  # deliveries ahead whose neuron record is requested early
 U_PREFETCH = np.uint64(PREFETCH)
@@ -136,11 +138,11 @@ class Probe(NamedTuple):
 class Parts(NamedTuple):
     """Scratch of ``run_event_part``: the neurons split into P contiguous ranges, one per thread.
 
-    bounds int64 (P + 1,) part p owns neurons bounds[p]..bounds[p + 1] - 1 (moved between
-    calls by ``rebalance``); span: steps run between two merges (at most the minimum delay,
-    >= 1); per part (room for all N neurons, as bounds move): active, step_spk int32 (P, N) its
-    active list and scratch; step int64, neuron int32 (P, span·N + 1) the spikes of one span;
-    ctr int64 (P, N_CTR) its counters (SpikeLog's, and BUSY).
+    bounds int64 (P + 1,) part p owns neurons bounds[p]..bounds[p + 1] - 1 (non-empty
+    ranges, which the caller may move between calls); span: steps run between two merges (at
+    most the minimum delay, >= 1); per part (room for all N neurons, as bounds move): active,
+    step_spk int32 (P, N) its active list and scratch; step int64, neuron int32 (P, span·N + 1)
+    the spikes of one span; ctr int64 (P, N_CTR) its counters (SpikeLog's).
     """
 
     bounds: np.ndarray
@@ -162,19 +164,9 @@ def make_parts(n_neurons: int, threads: int, span: int) -> Parts:
                  np.empty(room, np.int32), np.zeros((threads, N_CTR), np.int64))
 
 
-def rebalance(parts: Parts) -> None:
-    """Move the inner bounds of ``parts`` halfway towards an even split of the time its parts
-    last spent stepping (ctr[:, BUSY]; each part's time taken as spread evenly over its
-    neurons). Where activity sits in the network decides a part's work, and a part that
-    finishes a span first waits for the others. The spike trains do not depend on the bounds."""
-    busy = parts.ctr[:, BUSY].astype(np.float64)
-    if busy.min() <= 0.0:  # no cycle counter on this CPU, or a part did nothing
-        return
-    b = parts.bounds
-    cost = np.concatenate([[0.0], np.cumsum(busy)])  # cumulative cost at the bounds
-    even = np.interp(cost[-1] * np.arange(1, len(busy)) / len(busy), cost, b.astype(np.float64))
-    inner = np.round((b[1:-1] + even) / 2).astype(np.int64)
-    b[1:-1] = np.clip(inner, np.arange(1, len(busy)), b[-1] - np.arange(len(busy) - 1, 0, -1))
+def parts_nbytes(parts: Parts) -> int:
+    """Bytes the arrays of ``parts`` reserve (pages never written are not used)."""
+    return sum(a.nbytes for a in parts if isinstance(a, np.ndarray))
 
 
 def _element_pointer(context, builder, sig, args):
@@ -186,6 +178,7 @@ def _element_pointer(context, builder, sig, args):
 
 
 def _int64_array(arr, i) -> bool:
+    """Whether numba types (arr, i) are a 1-D int64 array and an integer index."""
     return (isinstance(arr, types.Array) and arr.dtype == types.int64 and arr.ndim == 1
             and isinstance(i, types.Integer))
 
@@ -230,33 +223,26 @@ def _yield_cpu(typingctx):
     return types.void(), codegen
 
 
-@intrinsic
-def _cycles(typingctx):
-    """The CPU's cycle counter (int64; 0 where it has none)."""
-    def codegen(context, builder, sig, args):
-        fn = builder.module.declare_intrinsic("llvm.readcyclecounter",
-                                              fnty=ir.FunctionType(ir.IntType(64), []))
-        return builder.call(fn, [])
-
-    return types.int64(), codegen
-
-
 @njit(cache=True, nogil=True)
 def _barrier(sync, parties):
-    """Wait until ``parties`` threads have called this (sync: int64 (2,) [arrived,
-    generation], zeros at first, shared by them); what a thread wrote before it is visible to
-    every thread after it. Spins, then yields the CPU between checks (SPINS): on a busy
-    machine the thread it waits for may need the core."""
-    gen = _atomic_load(sync, 1)
-    if _atomic_add(sync, 0, 1) == parties - 1:  # the last to arrive releases the others
-        _atomic_add(sync, 0, -parties)
-        _atomic_add(sync, 1, 1)
-        return
+    """Wait until ``parties`` threads have called this, or until sync[ABORT] is set; returns
+    False if aborted. sync: int64 (3,) [ARRIVED, GENERATION, ABORT], zeros at first, shared
+    by the threads. What a thread wrote before the barrier is visible to every thread after it.
+    Spins, then yields the CPU between checks (SPINS): on a busy machine the thread it waits
+    for may need the core."""
+    gen = _atomic_load(sync, GENERATION)
+    if _atomic_add(sync, ARRIVED, 1) == parties - 1:  # the last to arrive releases the others
+        _atomic_add(sync, ARRIVED, -parties)
+        _atomic_add(sync, GENERATION, 1)
+        return _atomic_load(sync, ABORT) == 0
     spins = 0
-    while _atomic_load(sync, 1) == gen:
+    while _atomic_load(sync, GENERATION) == gen:
+        if _atomic_load(sync, ABORT) != 0:
+            return False
         spins += 1
         if spins > SPINS:
             _yield_cpu()
+    return _atomic_load(sync, ABORT) == 0
 
 
 @intrinsic
@@ -371,18 +357,17 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
 
     The kernel owns neurons lo..hi-1: it steps and delivers to those only (the active list
     holds only them). src: the log whose spikes are delivered. Run on its own (lo, hi = 0, N),
-    src is ``log`` itself, so a spike is delivered as soon as it is logged. Run as one part
-    by ``run_event_part``, src is the shared log of the spikes before n0 (fixed during the
-    call: steps [n0, n1) are within the minimum delay of n0) and ``log`` the part's own; its
+    src must be ``log`` itself: a spike is delivered as soon as it is logged. Run as one part
+    (``run_event_part``), src is the shared log of the spikes before n0 (fixed during the call:
+    steps [n0, n1) are within the minimum delay of n0) and ``log`` the part's own; its
     ctr[DELIVERED] is a position in src.
     """
     st, prm, theta = neu.st, neu.prm, neu.theta
     sp_step, sp_neu, ctr = log.step, log.neuron, log.ctr
-    own = src.step.ctypes.data == sp_step.ctypes.data  # delivering this call's own spikes
+    whole = lo == 0 and hi == st.shape[0]  # one engine (src is log) or a part of several
     src_step, src_neu = src.step, src.neuron
     n_src = src.ctr[N_SPIKES]
     u_lo, u_width = np.uint64(lo), np.uint64(hi - lo)  # j owned if (j - lo) < hi - lo, unsigned
-    partial = lo > 0 or hi < st.shape[0]
     seg, indices, weight, dmin, dmax = syn.seg, syn.indices, syn.weight, syn.dmin, syn.dmax
     active, is_active, pinned, buf = act.active, act.is_active, act.pinned, act.step_spk
     a, b, c, d1 = tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3]
@@ -435,7 +420,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
             sp_step[n_sp] = n
             sp_neu[n_sp] = buf[k]
             n_sp += 1
-        if own:
+        if whole:
             n_src = n_sp
         # 3a. synaptic delivery of the spikes emitted at n - d (d = dmin..dmax), in spike order
         # then connection order. The catch-up below is also in 3b: a single loop over both kinds
@@ -449,7 +434,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
             # quiet run (benchmarks/README.md)
             e_lo, e_hi = np.uint64(seg[src_neu[q], kd]), np.uint64(seg[src_neu[q], kd + 1])
             q += 1
-            if partial:  # this part's targets: a sub-range, the segment being sorted by target
+            if not whole:  # this part's targets: a sub-range, the segment being sorted by target
                 e_lo, e_hi = (_first_at_least(indices, e_lo, e_hi, lo),
                               _first_at_least(indices, e_lo, e_hi, hi))
             work_in += np.int64(e_hi - e_lo)
@@ -565,7 +550,7 @@ def _merge(log, parts, n0, n1):
     (the order ``run_event`` logs them in: by step, then by neuron)."""
     pctr = parts.ctr
     n_sp = log.ctr[N_SPIKES]
-    n_parts = pctr.shape[0]
+    n_parts = parts.bounds.shape[0] - 1
     at = np.zeros(n_parts, np.int64)
     for s in range(n0, n1):
         for p in range(n_parts):
@@ -585,12 +570,13 @@ def _merge(log, parts, n0, n1):
 def run_event_part(p, n0, n1, tab, coef, neu, syn, log, inp, act, probe, parts, sync):
     """The event-driven engine on threads: this is part p's thread, one of P run at once (P:
     the parts of ``parts``, each a contiguous range of neurons with its own active list);
-    returns the step reached, the same in every thread.
+    returns the step reached, the same in every thread, or -1 if aborted (sync[ABORT] set by
+    another thread or by the caller, which then abandons the run).
 
     A spike reaches its targets no sooner than the minimum delay, so the parts run
     ``parts.span`` steps (at most that delay) independently with ``run_event``, delivering only
     spikes logged before the span; at the end of each span part 0 merges their spikes into
-    ``log`` (``_merge``) between two barriers on ``sync`` (int64 (2,), zeros). Every neuron sees
+    ``log`` (``_merge``) between two barriers on ``sync`` (``_barrier``). Every neuron sees
     the same operations in the same order as in one ``run_event``: the spike trains do not
     depend on the number of parts. Call ``split_active`` before and ``join_active`` after.
     Every thread stops at the same span start when a span's spikes might not fit in ``log``.
@@ -608,14 +594,15 @@ def run_event_part(p, n0, n1, tab, coef, neu, syn, log, inp, act, probe, parts, 
             break
         pctr[p, N_SPIKES], pctr[p, DELIVERED] = 0, log.ctr[DELIVERED]
         pctr[p, NEXT_EVENT] = log.ctr[NEXT_EVENT]
-        t0 = _cycles()
-        run_event(n, stop, tab, coef, neu, syn, mine, inp, own_act, probe, log, bounds[p],
-                  bounds[p + 1])
-        pctr[p, BUSY] += _cycles() - t0
-        _barrier(sync, n_parts)  # every part has run the span
+        if run_event(n, stop, tab, coef, neu, syn, mine, inp, own_act, probe, log, bounds[p],
+                     bounds[p + 1]) < stop:  # cannot happen: the part's log has room for N·span
+            _atomic_add(sync, ABORT, 1)
+        if not _barrier(sync, n_parts):  # every part has run the span
+            return -1
         if p == 0:
             _merge(log, parts, n, stop)
-        _barrier(sync, n_parts)  # the span's spikes are in the log
+        if not _barrier(sync, n_parts):  # the span's spikes are in the log
+            return -1
         n = stop
     return n
 

@@ -34,6 +34,7 @@ from neurocast.sim._simulate import (
     _initial_state,
     _prefer_dense,
     _prepare,
+    log_capacity,
 )
 from neurocast.spikes import Spikes
 
@@ -192,7 +193,7 @@ def simulate_mpi_chunks(net: Network, duration_ms: float, chunk_ms: float | None
     ``attrs`` with start_step/start_ms and the same ``dense_fraction``) as ``simulate_chunks``
     in one process; chunk_ms None: one chunk. In mode "fast" the ranks choose the engine
     (event-driven or dense) together from their summed work, every 1,000 steps as ``simulate``
-    does, so the choice too is the single-process one. ``stats``: filled with this rank's
+    does (with the event-driven engine on one thread per rank). ``stats``: filled with this rank's
     compute and exchange times. Explicit ``input_spikes`` are not supported.
     """
     _check_network(net)
@@ -215,7 +216,7 @@ def simulate_mpi_chunks(net: Network, duration_ms: float, chunk_ms: float | None
     d = int(p.delay_steps)
     syn = K.Synapses(np.stack([local.indptr[:-1], local.indptr[1:]], axis=1), local.indices,
                      local.weight, d, d)
-    cap = max(4 * nl, 1 << 16)
+    cap = log_capacity(nl, 0)
     log = K.SpikeLog(np.zeros(cap, np.int64), np.zeros(cap, np.int32), np.zeros(K.N_CTR, np.int64))
     act = K.Activity(np.zeros(nl, np.int32), np.zeros(nl, np.uint8), np.zeros(nl, np.uint8),
                      np.zeros(nl, np.int32))

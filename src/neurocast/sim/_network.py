@@ -104,6 +104,17 @@ class Network:
         return self._segments
 
     @cached_property
+    def sorted_rows(self) -> bool:
+        """Whether the postsynaptic positions ascend within each (neuron, delay) range of
+        ``delay_segments`` (always so for ``build_network``: a Connectome's rows are sorted, and
+        the reordering by delay is stable). The event-driven engine uses threads only then."""
+        seg, _, _ = self.delay_segments()
+        down = np.flatnonzero(np.diff(self.indices) < 0) + 1  # positions below their predecessor
+        starts = seg[:, :-1].ravel()  # first position of each range (non-decreasing)
+        at = np.searchsorted(starts, down)
+        return bool(np.all((at < len(starts)) & (starts[np.minimum(at, len(starts) - 1)] == down)))
+
+    @cached_property
     def _rows(self) -> np.ndarray:
         rows = np.stack([self.indptr[:-1], self.indptr[1:]], axis=1)
         rows.flags.writeable = False

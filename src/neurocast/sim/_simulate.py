@@ -7,6 +7,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ MAX_RUN_S = 30 * 24 * 3600.0  # a run estimated to take longer than 30 days is r
 BYTES_PER_SPIKE = 36  # 12 in the log, x2 while it grows, +12 for the returned copy
 PARALLEL_MIN_NEURONS = 50_000  # smaller networks run the dense engine on one thread by default
 MIN_SPAN = 4  # the event-driven engine runs on threads only if the minimum delay is this many steps
+MAX_SPAN = 32  # and its threads meet at least this often (memory reserved grows with the span)
 DECIDE_STEPS = 1_000  # the fast mode chooses its engine (event-driven or dense) every 1,000 steps
 # costs in units of one dense neuron update (2.5 ns on an idle machine), fitted on fly-synth
 # (0.3 s, 1 thread, 2,000 and 5,000 driven, where the choice matters; both engines timed in the
@@ -48,7 +50,7 @@ ACTIVE_COST = 2.0
 LAZY_COST = 6.0
 DENSE_DELIVERY_COST = 4.0
 # the event-driven engine runs on threads (``event_parts``) when its work is at least this
-# many units per step (measured over the last block; for the first, guessed by ``_drive_cost``):
+# many units per step (measured over the last DECIDE_STEPS; at first, guessed by ``_drive_cost``):
 # below, the threads wait for each other at every span more than they gain (fly-synth, 1 s,
 # 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads 12.6 ms; 200 driven,
 # ~9,000 units, 136 against 91 ms; benchmarks/README.md)
@@ -116,17 +118,21 @@ def _prepare(net: Network, duration_ms, stimulate, rate_hz, inputs, input_spikes
     return n_steps, driven, rate, events
 
 
-def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource, mode: str) -> None:
+def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource,
+                  parts: K.Parts | None) -> None:
     state = nn * (32 + 32 + 8 + 4 + 4 + 3)
-    spikes = 12 * log_capacity(nn, 0)
+    spikes = 12 * log_capacity(nn, 0 if parts is None else parts.span)
+    if parts is not None:
+        spikes += K.parts_nbytes(parts)
     record = 16 * n_steps * n_record
     ev = events.max_block_events() * (8 + 8 + 4 + 8) * 2
     need = state + spikes + record + ev + (3 << 19)
     have = available_memory_bytes()
     if need > 0.8 * have:
-        parts = f"state {format_bytes(state)}, recorded samples {format_bytes(record)}, input events {format_bytes(ev)}"
+        detail = (f"state {format_bytes(state)}, spike logs {format_bytes(spikes)}, recorded "
+                  f"samples {format_bytes(record)}, input events {format_bytes(ev)}")
         raise ResourceError(
-            f"this run needs about {format_bytes(need)} but only {format_bytes(have)} is available ({parts})",
+            f"this run needs about {format_bytes(need)} but only {format_bytes(have)} is available ({detail})",
             "record fewer neurons or a shorter duration, or drive fewer neurons / lower rates")
 
 
@@ -177,7 +183,8 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     nn = net.n_neurons
     threads = _check_threads(threads, nn)
     rec = np.zeros(0, np.int64) if record is None else net.resolve(record, seed=int(seed))
-    _check_memory(nn, n_steps, len(rec), events, mode)
+    parts = None if mode == "reference" else event_parts(net, threads)
+    _check_memory(nn, n_steps, len(rec), events, parts)
     chunk_steps = n_steps if chunk_steps is None else int(chunk_steps)
     if n_steps > PROBE_FROM_STEPS and not probing:
         est = estimate(net, n_steps * p.dt_ms, chunk_ms=chunk_steps * p.dt_ms, stimulate=stimulate,
@@ -188,7 +195,6 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     neu, coef = _initial_state(net, driven)
     # the log is written before it is read (entries below ctr[N_SPIKES]): no need to zero it
     seg, dmin, dmax = net.delay_segments()
-    parts = event_parts(nn, threads, dmin)
     cap = log_capacity(nn, 0 if parts is None else parts.span)
     log = K.SpikeLog(np.empty(cap, np.int64), np.empty(cap, np.int32), np.zeros(K.N_CTR, np.int64))
     tab = K.coefficient_table(p)
@@ -212,7 +218,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
 
     bar_total = n_steps * p.dt_ms / 1000.0
     stepping_s = 0.0
-    pool = None if parts is None else ThreadPoolExecutor(len(parts.ctr) - 1, "neurocast-sim")
+    pool = None if parts is None else ThreadPoolExecutor(len(parts.bounds) - 2, "neurocast-sim")
     threaded = False  # the event-driven engine on the threads of parts and pool
     with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar, \
             pool if pool is not None else contextlib.nullcontext():
@@ -235,7 +241,7 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
             threaded = parts is not None and _event_cost(log.ctr) >= THREADED_COST * (n - start)
             if mode == "fast":  # choose the engine of the next steps from this block's work
                 want = _prefer_dense(log.ctr, n - start, nn, threads, dense,
-                                     len(parts.ctr) if threaded else 1)
+                                     len(parts.bounds) - 1 if threaded else 1)
                 if want and not dense:
                     K.to_dense(n, tab, coef, neu)
                 elif dense and not want:
@@ -305,34 +311,68 @@ def _initial_state(net: Network, driven: np.ndarray,
 def log_capacity(n_neurons: int, span: int) -> int:
     """Entries of a new spike log: room for 4 spikes per neuron, and for two spans of
     ``span`` steps in which every neuron spikes (what the event-driven engine on threads needs
-    free before a span; 0: one thread). Pages of it that are never written cost no memory."""
+    free before a span; 0: one thread). Pages of it never written cost no memory, until the
+    log grows (a copy)."""
     return max(4 * n_neurons, 1 << 16, 2 * span * n_neurons + 1)
 
 
-def event_parts(n_neurons: int, threads: int, dmin: int) -> K.Parts | None:
+def event_parts(net: Network, threads: int) -> K.Parts | None:
     """Scratch for the event-driven engine on ``threads`` threads (at most ``usable_cores``:
-    its threads wait for each other, so each needs a core), or None for one thread (one thread
-    asked for or usable, or a minimum delay of fewer than MIN_SPAN steps: the threads would
-    merge their spikes too often to gain)."""
-    threads = min(threads, usable_cores(), n_neurons)
-    if threads < 2 or dmin < MIN_SPAN:
+    its threads wait for each other, so each needs a core), running spans of the minimum delay
+    (at most MAX_SPAN steps); or None for one thread: one thread asked for or usable, a minimum
+    delay under MIN_SPAN steps (the threads would merge their spikes too often to gain), or a
+    Network whose rows are not sorted (``Network.sorted_rows``)."""
+    if threads < 2:
         return None
-    return K.make_parts(n_neurons, threads, dmin)
+    _, dmin, _ = net.delay_segments()
+    threads = min(threads, usable_cores(), net.n_neurons)
+    if threads < 2 or dmin < MIN_SPAN or not net.sorted_rows:
+        return None
+    return K.make_parts(net.n_neurons, threads, min(int(dmin), MAX_SPAN))
 
 
 def _event_on_threads(n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, pool) -> int:
     """Steps [n, stop) of the event-driven engine, one part of ``parts`` per thread: part 0 in
     this one, the others in ``pool`` (a ThreadPoolExecutor of P - 1 workers, this run's own:
     the parts wait for each other, so they must all run at once); the kernels release the
-    GIL. Returns the step reached."""
+    GIL. Returns the step reached. If this thread is interrupted (Ctrl-C), the others are
+    released from their barriers before the exception goes on: the run is abandoned."""
     K.split_active(act, log.ctr, parts)
-    args = (n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, np.zeros(2, np.int64))
-    others = [pool.submit(K.run_event_part, p, *args) for p in range(1, len(parts.ctr))]
-    reached = K.run_event_part(0, *args)
-    assert all(f.result() == reached for f in others)
+    sync = np.zeros(3, np.int64)
+    args = (n, stop, tab, coef, neu, syn, log, inp, act, probe, parts, sync)
+    others = []
+    try:
+        for p in range(1, len(parts.bounds) - 1):
+            others.append(pool.submit(K.run_event_part, p, *args))
+        reached = K.run_event_part(0, *args)
+    except BaseException:
+        sync[K.ABORT] = 1
+        futures.wait(others)
+        raise
+    if reached < 0 or any(f.result() != reached for f in others):
+        raise RuntimeError("a thread of the event-driven engine stopped early (a bug: please "
+                           "report it); threads=1 runs without them")
     K.join_active(act, log.ctr, parts)
-    K.rebalance(parts)
+    rebalance(parts)
     return reached
+
+
+def rebalance(parts: K.Parts) -> None:
+    """Move the inner bounds of ``parts`` halfway towards an even split of its parts' last
+    work (``_event_cost`` of each part's counters, taken as spread evenly over its neurons):
+    where the activity sits decides a part's work, and a part that finishes a span first waits
+    for the others. Every part keeps at least one neuron. The spike trains do not depend on
+    the bounds."""
+    work = np.array([_event_cost(c) for c in parts.ctr])
+    if work.min() <= 0.0:  # a part had nothing to do: no basis for a split
+        return
+    b = parts.bounds
+    n_parts = len(work)
+    cum = np.concatenate([[0.0], np.cumsum(work)])
+    even = np.interp(cum[-1] * np.arange(1, n_parts) / n_parts, cum, b.astype(np.float64))
+    inner = np.round((b[1:-1] + even) / 2).astype(np.int64)
+    for i in range(1, n_parts):  # strictly increasing, room for the parts after
+        b[i] = min(max(inner[i - 1], b[i - 1] + 1), b[-1] - (n_parts - i))
 
 
 def _advance(n, stop, dense, threads, tab, coef, neu, syn, log, inp, act, probe, parts=None,
