@@ -162,7 +162,8 @@ def _experiment_counts(key: str, source, params: ShiuParams, base_silence: tuple
             net = Network(base.connectome, base.indptr, base.indices, wn.weight,
                           base.params.replace(**changes) if changes else base.params,
                           np.union1d(base.silenced, extra), base.neuron_params, base.delay_steps)
-            trials = run_trials(net, duration_ms, n_trials, seed=seed, n_jobs=1,
+            # one thread per task: the workers' tasks already use the cores (same spikes)
+            trials = run_trials(net, duration_ms, n_trials, seed=seed, n_jobs=1, threads=1,
                                 stimulate=np.asarray(exp.stimulate, np.int64), rate_hz=rate, mode=mode)
         finally:
             for lo, hi in ranges:
