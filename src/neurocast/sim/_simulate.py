@@ -501,7 +501,7 @@ def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None,
     state = nn * (32 + 32 + 8 + 4 + 4 + 3 + 8)
     held = spikes.n_spikes * chunk / probe_steps * BYTES_PER_SPIKE
     return Estimate(run_s=wall - stepping + stepping * scale, n_spikes=n_spikes,
-                    peak_bytes=state + max(held, 12 * max(4 * nn, 1 << 16)),
+                    peak_bytes=state + max(held, 12 * log_capacity(nn, 0)),
                     available_bytes=available_memory_bytes(), duration_ms=n_steps * p.dt_ms,
                     probe_ms=probe_steps * p.dt_ms, chunked=chunk < n_steps)
 

@@ -313,9 +313,8 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     A net with a positive ``train_neurons`` attribute M (fewer than the N neurons:
     ``neuron_sample``) is trained on M neurons per step, drawn at random without replacement
     (seeded by ``cfg.seed``) and passed to it as ``neurons`` (int64 (M,) positions): the step's
-    MAE is an unbiased estimate
-    of the whole population's, at M / N of the cost. It is validated on M neurons drawn once,
-    the same at every validation (``best_val_mae`` is theirs).
+    MAE is an unbiased estimate of the whole population's, at M / N of the cost. It is validated
+    on M neurons drawn once, the same at every validation (``best_val_mae`` is theirs).
     Raises NonFiniteError if the training loss or the val MAE becomes NaN/inf.
     """
     torch = import_torch()
