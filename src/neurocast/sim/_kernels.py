@@ -352,7 +352,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
     Neurons outside the active list are caught up (``_lag``, ``_jump``) when input
     reaches them, and join the list when the bound says they may now reach threshold; active
-    neurons leave it (unless pinned) when they no longer can. Per-step work is written inline
+    neurons leave it (unless pinned) at the start of the first step at which they no longer can. Per-step work is written inline
     (no helper taking arrays: see the note above ``_lag``).
 
     The kernel owns neurons lo..hi-1: it steps and delivers to those only (the active list
@@ -385,11 +385,21 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     while n < n1:
         if cap - n_sp < n_act + 1:
             break
-        # 1-2. update the active neurons, threshold
+        # 0. drop the neurons that can no longer reach threshold without input (their state is
+        # that of the end of step n - 1); done here, not in a pass of its own at the end of each
+        # step, so that each active record is read once per step
+        # 1-2. update the other active neurons, threshold
         m = 0
-        work_act += n_act
-        for k in range(n_act):
+        k = 0
+        while k < n_act:
             i = np.uint64(active[k])
+            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], c_rest if uniform else prm[i, REST],
+                                               c_thr if uniform else prm[i, THR], h_max, eps):
+                is_active[i] = 0
+                n_act -= 1
+                active[k] = active[n_act]
+                continue
+            k += 1
             if n >= st[i, FREE]:
                 gi = st[i, G]
                 v0 = c_rest if uniform else prm[i, REST]
@@ -405,6 +415,7 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
                     m += 1
                     st[i, FREE] = n + prm[i, REF]
             st[i, UPD] = n
+        work_act += n_act
         # this step's spikes in neuron order: insertion sort for a few, else O(m log m)
         if m > SORT_SMALL:
             buf[:m] = np.sort(buf[:m])
@@ -490,22 +501,12 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
                     is_active[j] = 1
                     active[n_act] = j
                     n_act += 1
-        # 4. reset, then drop the neurons that can no longer reach threshold without input
+        # 4. reset
         for k in range(m):
             i = buf[k]
             st[i, V] = prm[i, RESET]
             st[i, G] = 0.0
             theta[i] += coef.adapt_mv
-        k = 0
-        while k < n_act:
-            i = np.uint64(active[k])
-            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], c_rest if uniform else prm[i, REST],
-                                               c_thr if uniform else prm[i, THR], h_max, eps):
-                is_active[i] = 0
-                n_act -= 1
-                active[k] = active[n_act]
-            else:
-                k += 1
         for r in range(n_rec):
             i = np.uint64(probe.idx[r])
             if i - u_lo < u_width:
