@@ -48,11 +48,11 @@ def bernoulli_steps(rng: np.random.Generator, n_neurons: int, p: float, lo: int,
     gaps = rng.geometric(p, size=(n_neurons, m))
     pos = np.cumsum(gaps, axis=1, dtype=np.int64)
     short = np.flatnonzero(pos[:, -1] < length)
-    steps_list, rows_list = [], []
-    keep = pos <= length
-    rows, cols = np.nonzero(keep)
-    steps_list.append(lo + pos[rows, cols] - 1)
-    rows_list.append(rows.astype(np.int64))
+    rows, cols = np.nonzero(pos <= length)  # row-major: by row, then step
+    steps, rows = lo + pos[rows, cols] - 1, rows.astype(np.int64)
+    if len(short) == 0:  # the usual case: already in order (a sort would cost half of this call)
+        return steps, rows
+    steps_list, rows_list = [steps], [rows]
     for r in short:  # rare: a train needed more than m events in this window
         t = int(pos[r, -1])
         extra = []
