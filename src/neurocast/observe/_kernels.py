@@ -9,14 +9,59 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+COLUMNS = 16  # neurons per task of sliding_percentile: a 64-byte line of float32 per frame
+
 
 @njit(cache=True)
 def _rebuild_low(col, lo, hi, low, k):
-    """Fill low[:m] with the m = min(k, hi - lo) smallest values of col[lo:hi], sorted; return m."""
-    w = np.sort(col[lo:hi])
+    """Fill low[:m] with the m = min(k, hi - lo) smallest values of col[lo:hi], sorted; return m.
+    A partition, then a sort of the m values only (sorting the whole window cost 3-4 times more)."""
     m = min(k, hi - lo)
-    low[:m] = w[:m]
+    w = np.partition(col[lo:hi], m - 1) if m < hi - lo else col[lo:hi].copy()
+    low[:m] = np.sort(w[:m])
     return m
+
+
+@njit(cache=True)
+def _running_low(col, q, radius, k, low, res):
+    """res[t] = the ``q``-th percentile of col[t - radius : t + radius + 1] (truncated at the
+    ends) for one neuron; col, res float32 (time,), low float32 (k + 1,) scratch. See
+    ``sliding_percentile``."""
+    n_t = col.shape[0]
+    lo, hi = 0, min(radius + 1, n_t)  # window [lo, hi)
+    m = _rebuild_low(col, lo, hi, low, k)
+    for t in range(n_t):
+        if t > 0:
+            new_lo, new_hi = max(0, t - radius), min(n_t, t + radius + 1)
+            if new_lo > lo:  # one value leaves
+                v = col[lo]
+                if m > 0 and v <= low[m - 1]:
+                    pos = np.searchsorted(low[:m], v)
+                    for i in range(pos, m - 1):
+                        low[i] = low[i + 1]
+                    m -= 1
+                lo = new_lo
+            if new_hi > hi:  # one value enters
+                v = col[hi]
+                hi = new_hi
+                if m == 0 or v < low[m - 1] or m == hi - lo - 1:
+                    pos = np.searchsorted(low[:m], v)
+                    for i in range(m, pos, -1):
+                        low[i] = low[i - 1]
+                    low[pos] = v
+                    if m < k:
+                        m += 1  # else the largest drops out of the buffer (still in the window)
+        size = hi - lo
+        rank = q / 100.0 * (size - 1)
+        r = int(np.floor(rank))
+        need = min(r + 2, size)
+        if m < need:
+            m = _rebuild_low(col, lo, hi, low, k)
+        frac = rank - r
+        if r + 1 < size:
+            res[t] = low[r] + frac * (low[r + 1] - low[r])
+        else:
+            res[t] = low[r]
 
 
 @njit(cache=True, parallel=True)
@@ -30,50 +75,29 @@ def sliding_percentile(x, q, radius, out):
     Only a low percentile is needed (ZAPBench: the 8th), so each neuron keeps a sorted buffer
     of the K smallest values of its window (K about twice the rank), not the whole window:
     a value entering or leaving the window touches the buffer only if it is among the
-    smallest, and the buffer is rebuilt from the window (a sort) when it runs short.
+    smallest, and the buffer is rebuilt from the window when it runs short.
     Invariant: the buffer holds the smallest ``m`` values of the window.
+    Neurons go COLUMNS at a time, copied out of x into contiguous rows and back (reading one
+    neuron's column of a (time, neuron) array loads a cache line per frame for 4 bytes).
     """
     n_t, n_n = x.shape
     w_max = 2 * radius + 1
     r_max = int(np.floor(q / 100.0 * (w_max - 1)))
     k = min(w_max, max(2 * r_max + 16, 32))
-    for j in prange(n_n):
-        col = x[:, j].copy()  # out may alias x
-        low = np.empty(k + 1, dtype=np.float32)
-        lo, hi = 0, min(radius + 1, n_t)  # window [lo, hi)
-        m = _rebuild_low(col, lo, hi, low, k)
+    for b in prange((n_n + COLUMNS - 1) // COLUMNS):
+        j0 = b * COLUMNS
+        width = min(COLUMNS, n_n - j0)
+        cols = np.empty((width, n_t), dtype=np.float32)
         for t in range(n_t):
-            if t > 0:
-                new_lo, new_hi = max(0, t - radius), min(n_t, t + radius + 1)
-                if new_lo > lo:  # one value leaves
-                    v = col[lo]
-                    if m > 0 and v <= low[m - 1]:
-                        pos = np.searchsorted(low[:m], v)
-                        for i in range(pos, m - 1):
-                            low[i] = low[i + 1]
-                        m -= 1
-                    lo = new_lo
-                if new_hi > hi:  # one value enters
-                    v = col[hi]
-                    hi = new_hi
-                    if m == 0 or v < low[m - 1] or m == hi - lo - 1:
-                        pos = np.searchsorted(low[:m], v)
-                        for i in range(m, pos, -1):
-                            low[i] = low[i - 1]
-                        low[pos] = v
-                        if m < k:
-                            m += 1  # else the largest drops out of the buffer (still in the window)
-            size = hi - lo
-            rank = q / 100.0 * (size - 1)
-            r = int(np.floor(rank))
-            need = min(r + 2, size)
-            if m < need:
-                m = _rebuild_low(col, lo, hi, low, k)
-            frac = rank - r
-            if r + 1 < size:
-                out[t, j] = low[r] + frac * (low[r + 1] - low[r])
-            else:
-                out[t, j] = low[r]
+            for c in range(width):
+                cols[c, t] = x[t, j0 + c]
+        res = np.empty((width, n_t), dtype=np.float32)
+        low = np.empty(k + 1, dtype=np.float32)
+        for c in range(width):
+            _running_low(cols[c], q, radius, k, low, res[c])
+        for t in range(n_t):  # out may be x: every column of this block is read by now
+            for c in range(width):
+                out[t, j0 + c] = res[c, t]
     return out
 
 

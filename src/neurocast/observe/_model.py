@@ -12,6 +12,7 @@ Stages (all shapes are (time, neuron), time in frames):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,29 +235,38 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     read_sd = np.float32(np.sqrt(config.read_noise_fraction) * sigma_rest)
     a_drift = float(np.exp(-frame_dt_s / config.drift_tau_s))
     dca = ind.dca_per_spike_nm
-    chunks = range(0, n, config.chunk_neurons)
-    for c, seq in zip(chunks, per_chunk.spawn(len(chunks)), strict=True):
-        sl = slice(c, min(c + config.chunk_neurons, n))
-        crng = np.random.default_rng(seq)
-        x = k[:, sl]
-        f = np.ascontiguousarray(x)
-        shape = f.shape
-        z_drift = crng.standard_normal(shape, dtype=np.float32)
-        z_shot = crng.standard_normal(shape, dtype=np.float32)
-        z_read = crng.standard_normal(shape, dtype=np.float32)
-        fluorescence_kernel(f, amplitude[sl], brightness[sl], z_drift, z_shot, z_read, a_drift,
-                            float(config.drift_amplitude), float(ind.ca_rest_nm), float(dca),
-                            float(ind.kd_nm), float(ind.hill_n), float(ind.dynamic_range),
-                            float(ind._f_rest), float(shot_k), float(read_sd))
-        del z_drift, z_shot, z_read
-        if config.normalise:
-            x[:] = delta_f_over_f(f, percentile=config.f0_percentile, radius=config.f0_radius_frames,
-                                  clip=(config.clip_min, config.clip_max))
-            del f
-        else:
-            x[:] = f / brightness[sl] - 1.0
-        if progress is not None:
-            progress.update(sl.stop - sl.start)
+    slices = [slice(c, min(c + config.chunk_neurons, n)) for c in range(0, n, config.chunk_neurons)]
+    seqs = per_chunk.spawn(len(slices))
+
+    def draws(c: int) -> list[np.ndarray]:
+        """The chunk's three (time, neurons) float32 standard normals: drift, shot, read."""
+        crng = np.random.default_rng(seqs[c])
+        shape = (_n_t, slices[c].stop - slices[c].start)
+        return [crng.standard_normal(shape, dtype=np.float32) for _ in range(3)]
+
+    # the next chunk's normals are drawn on a second thread (NumPy releases the GIL) while
+    # this chunk is processed: the draws are a third of the work and run on one core
+    with ThreadPoolExecutor(1, "neurocast-noise") as pool:
+        ahead = pool.submit(draws, 0) if slices else None
+        for c, sl in enumerate(slices):
+            z_drift, z_shot, z_read = ahead.result()
+            ahead = pool.submit(draws, c + 1) if c + 1 < len(slices) else None
+            x = k[:, sl]
+            f = np.ascontiguousarray(x)
+            fluorescence_kernel(f, amplitude[sl], brightness[sl], z_drift, z_shot, z_read, a_drift,
+                                float(config.drift_amplitude), float(ind.ca_rest_nm), float(dca),
+                                float(ind.kd_nm), float(ind.hill_n), float(ind.dynamic_range),
+                                float(ind._f_rest), float(shot_k), float(read_sd))
+            del z_drift, z_shot, z_read
+            if config.normalise:
+                x[:] = delta_f_over_f(f, percentile=config.f0_percentile,
+                                      radius=config.f0_radius_frames,
+                                      clip=(config.clip_min, config.clip_max))
+                del f
+            else:
+                x[:] = f / brightness[sl] - 1.0
+            if progress is not None:
+                progress.update(sl.stop - sl.start)
     return k
 
 
