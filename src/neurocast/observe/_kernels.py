@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-COLUMNS = 16  # neurons per task of sliding_percentile: a 64-byte line of float32 per frame
+COLUMNS = 16  # neurons per task of sliding_percentile: 64 bytes of float32 per frame
 
 
 @njit(cache=True)

@@ -58,8 +58,9 @@ class ObserveConfig:
     normalise: True → ZAPBench ΔF/F: F0 = running ``f0_percentile`` over ±``f0_radius_frames``,
       (F − F0)/F0, clipped to [clip_min, clip_max]. False → ΔF/F against each neuron's true
       resting brightness, unclipped (noise included).
-    chunk_neurons: neurons processed at once (bounds memory; results depend on it only through
-      the noise streams, which are fixed for a given value).
+    chunk_neurons: neurons processed at once (bounds memory: about seven (time, chunk_neurons)
+      float32 arrays at a time, the next chunk's noise being drawn meanwhile; results depend on
+      it only through the noise streams, which are fixed for a given value).
     """
 
     indicator: str = DEFAULT_INDICATOR

@@ -352,7 +352,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     tab: float64 (T, 4) k-step propagator [a^k, b_k, c^k, d^k] for k < T (coefficient_table).
     Neurons outside the active list are caught up (``_lag``, ``_jump``) when input
     reaches them, and join the list when the bound says they may now reach threshold; active
-    neurons leave it (unless pinned) at the start of the first step at which they no longer can. Per-step work is written inline
+    neurons leave it (unless pinned) at the start of a step, when their state at the end of the
+    previous one can no longer reach threshold (so the list returned may still hold such neurons). Per-step work is written inline
     (no helper taking arrays: see the note above ``_lag``).
 
     The kernel owns neurons lo..hi-1: it steps and delivers to those only (the active list
