@@ -246,7 +246,8 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
         return [crng.standard_normal(shape, dtype=np.float32) for _ in range(3)]
 
     # the next chunk's normals are drawn on a second thread (NumPy releases the GIL) while
-    # this chunk is processed: the draws are a third of the work and run on one core
+    # this chunk is processed: the draws are a third of the work and run on one core (a pool of
+    # one, not ``run_ahead``, which would keep two chunks of draws waiting instead of one)
     with ThreadPoolExecutor(1, "neurocast-noise") as pool:
         ahead = pool.submit(draws, 0) if slices else None
         for c, sl in enumerate(slices):
