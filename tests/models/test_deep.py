@@ -164,6 +164,18 @@ def test_torch_is_imported_with_sleeping_openmp_threads_unless_told_otherwise(en
     assert out.stdout.split() == expected.split()
 
 
+def test_fitting_and_predicting_flush_subnormal_floats_to_zero_and_only_then():
+    # AdamW's first moments of weights whose gradient stays 0 decay into subnormals, which cost
+    # tens of times more per operation (tsmixer at 71,721 neurons: 0.25 -> 0.6-0.8 s per step)
+    from neurocast.models.deep._training import import_torch, torch_settings
+
+    torch = import_torch()
+    tiny = torch.full((1 << 17,), 1e-39)  # subnormal in float32; large enough for both threads
+    with torch_settings(2):
+        assert float((tiny * 0.5).abs().max()) == 0.0
+    assert float((tiny * 0.5).abs().max()) > 0.0
+
+
 def test_neuron_names_are_used_when_present(sine_data, dd):
     x, _, proto = sine_data
     m = dd.model("linear-mae", max_steps=20).fit(*dd.split(dd.as_traces(x), proto))
