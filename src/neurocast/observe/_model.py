@@ -225,7 +225,7 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
         if not np.isfinite(k[t:t + 256]).all():
             raise NonFiniteError("calcium traces hold NaN or inf")
     ind = config.indicator_preset
-    _n_t, n = k.shape
+    n_t, n = k.shape
     ss = np.random.SeedSequence(seed)
     per_neuron, per_chunk = ss.spawn(2)
     rng = np.random.default_rng(per_neuron)
@@ -242,7 +242,7 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     def draws(c: int) -> list[np.ndarray]:
         """The chunk's three (time, neurons) float32 standard normals: drift, shot, read."""
         crng = np.random.default_rng(seqs[c])
-        shape = (_n_t, slices[c].stop - slices[c].start)
+        shape = (n_t, slices[c].stop - slices[c].start)
         return [crng.standard_normal(shape, dtype=np.float32) for _ in range(3)]
 
     # the next chunk's normals are drawn on a second thread (NumPy releases the GIL) while

@@ -353,8 +353,9 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
     Neurons outside the active list are caught up (``_lag``, ``_jump``) when input
     reaches them, and join the list when the bound says they may now reach threshold; active
     neurons leave it (unless pinned) at the start of a step, when their state at the end of the
-    previous one can no longer reach threshold (so the list returned may still hold such neurons). Per-step work is written inline
-    (no helper taking arrays: see the note above ``_lag``).
+    previous one can no longer reach threshold (so the list returned may still hold such
+    neurons). Per-step work is written inline (no helper taking arrays: see the note above
+    ``_lag``).
 
     The kernel owns neurons lo..hi-1: it steps and delivers to those only (the active list
     holds only them). src: the log whose spikes are delivered. Run on its own (lo, hi = 0, N),
@@ -394,7 +395,8 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
         k = 0
         while k < n_act:
             i = np.uint64(active[k])
-            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], c_rest if uniform else prm[i, REST],
+            v0 = c_rest if uniform else prm[i, REST]
+            if pinned[i] == 0 and not _reaches(st[i, V], st[i, G], v0,
                                                c_thr if uniform else prm[i, THR], h_max, eps):
                 is_active[i] = 0
                 n_act -= 1
@@ -403,7 +405,6 @@ def run_event(n0, n1, tab, coef, neu, syn, log, inp, act, probe, src, lo, hi):
             k += 1
             if n >= st[i, FREE]:
                 gi = st[i, G]
-                v0 = c_rest if uniform else prm[i, REST]
                 vi = v0 + (st[i, V] - v0) * a + gi * b
                 st[i, V] = vi
                 st[i, G] = gi * c

@@ -7,8 +7,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
-from concurrent import futures
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import numba
@@ -347,7 +346,7 @@ def _event_on_threads(n, stop, tab, coef, neu, syn, log, inp, act, probe, parts,
         reached = K.run_event_part(0, *args)
     except BaseException:
         sync[K.ABORT] = 1
-        futures.wait(others)
+        wait(others)
         raise
     if reached < 0 or any(f.result() != reached for f in others):
         raise RuntimeError("a thread of the event-driven engine stopped early (a bug: please "
