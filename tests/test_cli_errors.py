@@ -44,6 +44,9 @@ def files(tmp_path_factory) -> dict[str, str]:
             "npy": str(d / "m.npy"), "names": str(d / "names.txt"), "dir": str(d), "png": str(d / "old.png"), "short": str(short)}
 
 
+#: A file name longer than the 255 bytes the file system allows.
+LONG = "a" * 300
+
 # (argv with {placeholders} for the files above)
 BAD = [
     # argparse itself: unknown commands, options, missing arguments, wrong types
@@ -111,6 +114,9 @@ BAD = [
     "connectome info {con} --columns pre=a",
     # demo
     "demo --dataset {dir}/missing.zarr", "demo --dataset {short} --out {dir}/demo",
+    # paths the operating system refuses (OSError)
+    f"data info {LONG}", f"data import {{npy}} {LONG} --format matrix --dt-s 0.5",
+    f"bench {{data}} --models naive --out {LONG}",
 ]
 
 
@@ -180,3 +186,12 @@ def test_no_error_mixes_python_and_command_line_advice():
         if "(CLI:" in text or re.search(r"\b[A-Z]\w*Config\.\w|traces_heatmap|overwrite=True", text):
             mixed.append(f"{f}:{n}: {text[:80]}")
     assert not mixed, mixed
+
+
+def test_a_refused_path_names_the_path_and_the_reason(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["data", "import", files["npy"], LONG, "--format", "matrix", "--dt-s", "0.5"])
+    assert code == 2 and out == ""
+    assert err.splitlines() == [f"neurocast: error: cannot use '{LONG}': File name too long",
+                                "  hint: use a shorter path (at most 255 bytes per file or folder name)"]
+    assert list(tmp_path.iterdir()) == []

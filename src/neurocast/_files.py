@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -68,27 +69,79 @@ def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds.
+#: File that ``atomic_path`` puts into every folder it writes (a dataset store, a connectome
+#: folder, ...): the folder is a neurocast output, which a later write may replace.
+OUTPUT_MARK = ".neurocast-output"
 
-    Works for files and directories (e.g. zarr stores). On any exception (including
-    KeyboardInterrupt) the temporary is removed and ``path`` is left as it was.
-    Raises NeurocastError if ``path`` exists and ``overwrite`` is False or its folder does
-    not exist, and WriteError (a NeurocastError and an OSError) if the operating system
-    refuses the write (no permission, disk full, ...).
+
+def is_replaceable(folder: str | os.PathLike) -> bool:
+    """Whether an existing folder may be replaced by a neurocast output.
+
+    True for an empty folder, a folder holding ``OUTPUT_MARK``, and a dataset store written
+    before that mark existed (its root ``zarr.json`` has the ``neurocast_version`` attribute).
+    Any other folder holds things neurocast did not write, and is never deleted.
     """
+    folder = Path(folder)
+    if not any(folder.iterdir()) or (folder / OUTPUT_MARK).is_file():
+        return True
+    try:
+        meta = json.loads((folder / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "neurocast_version" in (meta.get("attributes") or {})
+
+
+def check_output(path: str | os.PathLike, *, overwrite: bool) -> None:
+    """Raise NeurocastError if an output may not be written at ``path``: it exists and
+    ``overwrite`` is False, or it is a folder that ``is_replaceable`` refuses. ``atomic_path``
+    checks this itself; long jobs call it first, so that a refusal costs no work."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise NeurocastError(
             f"output '{path}' already exists", "choose another path or pass --overwrite"
         )
+    if path.is_dir() and not path.is_symlink() and not is_replaceable(path):
+        raise NeurocastError(f"output '{path}' is a folder that neurocast did not write; "
+                             "it is not replaced", "choose another path, or move that folder "
+                             "away yourself if its contents may go")
+
+
+def _partial(path: Path) -> Path:
+    """A temporary sibling name for a write of ``path`` (``clean_stale`` removes leftovers)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+
+
+#: ``atomic_folder`` writes into an existing folder through ``_partial(folder / _NEW_FILES)``.
+_NEW_FILES = "new-files"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds.
+
+    Works for files and directories (e.g. zarr stores); a directory gets ``OUTPUT_MARK``.
+    On any exception (including KeyboardInterrupt) the temporary is removed and ``path`` is
+    left as it was. An existing folder is replaced only if ``is_replaceable`` (empty, or a
+    neurocast output), and a file only by a file, a folder only by a folder.
+    Raises NeurocastError if ``path`` exists and ``overwrite`` is False, if it cannot be
+    replaced as just said, or if its folder does not exist; WriteError (a NeurocastError and an
+    OSError) if the operating system refuses the write (no permission, disk full, ...).
+    """
+    path = Path(path)
+    check_output(path, overwrite=overwrite)
     require_output_folder(path)
     clean_stale(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+    tmp = _partial(path)
     try:
         yield tmp
-        if path.is_dir() and not path.is_symlink():
+        folder = path.is_dir() and not path.is_symlink()
+        if path.exists() and not path.is_symlink() and folder != tmp.is_dir():
+            raise NeurocastError(f"output '{path}' is a {'folder' if folder else 'file'}, where "
+                                 f"neurocast writes a {'file' if folder else 'folder'}",
+                                 "choose another path, or remove it yourself if it may go")
+        if tmp.is_dir():
+            (tmp / OUTPUT_MARK).write_text("written by neurocast; --overwrite may replace this folder\n")
+        if folder:
             old = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.old")
             os.replace(path, old)
             os.replace(tmp, path)
@@ -106,3 +159,43 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a new temporary folder; its files reach the folder ``path`` only if the block succeeds.
+
+    A new ``path`` is the temporary folder renamed into place (``atomic_path``): all the files
+    appear at once or none does. Into an existing folder the new files move one by one (each
+    replacing its namesake, other files stay) in the order they were written, so the file
+    written last (a report) appears last. Missing parent folders are created. On any exception
+    the temporary folder is removed and ``path`` is as it was.
+    Raises NeurocastError if ``path`` is a file, WriteError (naming ``path``) if the operating
+    system refuses a write (no permission, disk full, ...).
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NeurocastError(f"output folder '{path}' is a file", "choose a folder")
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                tmp.mkdir()
+                yield tmp
+            return
+        clean_stale(path / _NEW_FILES)
+        tmp = _partial(path / _NEW_FILES)  # inside: the files move by renames, and '.' works too
+        tmp.mkdir()
+        try:
+            yield tmp
+            for file in sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+                os.replace(file, path / file.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        cause = exc
+        while isinstance(cause.__cause__, OSError):
+            cause = cause.__cause__  # a WriteError of a file inside: say why, for the folder
+        reason = cause.strerror or str(cause)
+        raise WriteError(f"cannot write '{path}': {reason}",
+                         "check that the folder is writable and the disk has free space") from exc

@@ -93,12 +93,14 @@ def test_report_shows_the_realism_of_the_recording_beside_the_scorecard(tmp_path
     assert "<td>lag-1 autocorrelation</td><td>0.81–0.88</td>" in html.read_text()
     off = run_benchmark(ds, models=["naive"], context=4, horizon=8, out_dir=tmp_path / "off", realism=False)
     assert "Realism" not in off.files["report"].read_text() and "realism_acf" not in off.files
-    # a recording with gaps cannot be measured: the report is written without it, with a note
+    # a recording with gaps is measured without them (the statistics skip NaN)
     gap = ds.copy(deep=True)
     gap["traces"].values[100:103, 2] = np.nan
     res = run_benchmark(gap, models=["naive"], context=4, horizon=8, out_dir=tmp_path / "gap", nan="skip-windows")
-    assert "Realism" not in res.files["report"].read_text()
-    assert any(n.startswith("realism statistics left out") for n in res.notes)
+    gap_lag1 = realism_stats(gap, progress=False, allow_nan=True)["overall"]["lag1_autocorr"]
+    assert np.isfinite(gap_lag1)
+    assert f"<td>lag-1 autocorrelation</td><td>0.73–0.94</td><td>{gap_lag1:.3g}" in res.files["report"].read_text()
+    assert not any(n.startswith("realism statistics left out") for n in res.notes)
 
 
 def test_fully_masked_condition_stays_in_the_files_as_nan(tmp_path):
@@ -352,3 +354,38 @@ def test_stimulus_is_left_out_with_a_note_where_there_are_no_covariates(tmp_path
     assert f"<li>{note}</li>" in res.files["report"].read_text()
     with_cov = run_benchmark(_dataset(), models=["naive", "stimulus"], context=4, horizon=4)
     assert list(with_cov.summary) == ["naive", "stimulus"] and not any("stimulus" in n for n in with_cov.notes)
+
+
+def test_a_failed_write_leaves_no_partial_output_folder(tmp_path, capsys, monkeypatch):
+    """Disk full while writing the statistics: no folder (or temporary one) is left, a rerun works."""
+    import errno
+
+    import neurocast.bench._run as bench_run
+
+    path = _store(tmp_path, with_conditions=False)
+    out = tmp_path / "runs" / "b"
+    args = ["bench", str(path), "--models", "naive", "--horizon", "8", "--out", str(out)]
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bench_run, "write_statistics", full)  # after scorecard.csv/.nc are written
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write '{out}': No space left on device" in err and "Traceback" not in err
+    assert list((tmp_path / "runs").iterdir()) == []
+    monkeypatch.undo()
+    assert main(args) == 0
+    assert (out / "report.html").is_file() and not list(out.glob(".*partial"))
+    # into a folder holding files: the old files stay as they were after a failure, else are replaced
+    (out / "notes.txt").write_text("mine")
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    monkeypatch.setattr(bench_run, "write_statistics", full)
+    assert main([*args, "--overwrite"]) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main([*args, "--overwrite", "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert files["report"] == str(out / "report.html") and (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)

@@ -224,3 +224,27 @@ def test_a_graph_too_dense_to_rewire_fails_before_any_fitting(monkeypatch):
         run_wirings(ds, wirings=["true", "permuted", "rewired"], models=["connectome-linear"], horizon=4,
                     context=4, connectome=con)
     assert "drop 'rewired'" in err.value.hint and fits == []
+
+
+def test_a_failed_wiring_write_leaves_no_partial_output_folder(tmp_path, data, monkeypatch):
+    import errno
+
+    import neurocast.bench._wiring as bench_wiring
+    from neurocast.errors import WriteError
+
+    con, ds = data
+    out = tmp_path / "runs" / "w"
+
+    def full(*a, **k):  # disk full after the scorecard files were written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(bench_wiring, "plot_heatmap", full)
+    with pytest.raises(WriteError, match="No space left on device"):
+        run_wirings(ds, wirings=["true", "none"], models=["connectome-linear"], horizon=4, context=4,
+                    connectome=con, out_dir=out)
+    assert list((tmp_path / "runs").iterdir()) == []
+    monkeypatch.undo()
+    result = run_wirings(ds, wirings=["true", "none"], models=["connectome-linear"], horizon=4, context=4,
+                         connectome=con, out_dir=out)
+    assert result.files["report"] == out / "report.html" and result.files["report"].is_file()
+    assert not list(out.glob(".*partial"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import neurocast.data as nd
 from neurocast.cli import main
@@ -174,3 +175,38 @@ def test_import_zapbench_and_nwb(tmp_path, capsys, zapbench_like, write_nwb):
     assert main(["data", "import", str(tmp_path / "a.nwb"), str(tmp_path / "a.zarr"), "--format", "nwb",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["dt_s"] == 0.25
+
+
+@pytest.mark.parametrize("option", ["--dt-s", "--resample"])
+@pytest.mark.parametrize("value", ["0", "-0.5", "inf", "nan", "fast"])
+def test_import_refuses_seconds_that_are_not_a_positive_number(tmp_path, capsys, option, value):
+    src = tmp_path / "m.npy"
+    np.save(src, np.ones((20, 3), np.float32))
+    assert main(["data", "import", str(src), str(tmp_path / "x.zarr"), "--format", "matrix",
+                 option, value]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: expected" in err and "seconds" in err and "Traceback" not in err
+    assert not (tmp_path / "x.zarr").exists()
+
+
+def test_raw_fluorescence_is_shown_by_info_and_noted_by_bench(tmp_path, capsys, write_nwb):
+    from neurocast.bench import run_benchmark
+
+    data = 100.0 + np.random.default_rng(0).random((200, 3)).astype(np.float32)
+    write_nwb(tmp_path / "raw.nwb", data, rate=2.0, container="Fluorescence")
+    out = tmp_path / "raw.zarr"
+    assert main(["data", "import", str(tmp_path / "raw.nwb"), str(out), "--format", "nwb"]) == 0
+    capsys.readouterr()
+    assert main(["data", "info", str(out)]) == 0
+    assert "traces       raw fluorescence (F), not ΔF/F" in capsys.readouterr().out
+    assert main(["data", "info", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["trace_kind"] == "fluorescence"
+    res = run_benchmark(nd.open_dataset(out), models=["naive"], context=4, horizon=2)
+    assert any("raw fluorescence (F), not ΔF/F" in n for n in res.notes)
+    dff = run_benchmark(nd.make_dataset(data, dt_s=0.5), models=["naive"], context=4, horizon=2)
+    assert not any("fluorescence" in n for n in dff.notes)
+
+
+def test_info_text_says_dff_by_default(tmp_path, capsys):
+    assert main(["data", "info", str(_saved(tmp_path))]) == 0
+    assert "traces       ΔF/F" in capsys.readouterr().out

@@ -126,6 +126,9 @@ def test_dataset_without_conditions_picks_single_and_rejects_condition_protocols
         protocol_for_dataset(ds, "conditions")
     with pytest.raises(FormatError, match="--protocol single"):
         protocol_for_dataset(ds, "zapbench")
+    for one_or_more in (ds, _ds(["a"] * 250 + ["b"] * 250)):  # a typo is named as one
+        with pytest.raises(UnknownNameError, match="unknown protocol 'zapbnech'\n  hint: did you mean 'zapbench'"):
+            protocol_for_dataset(one_or_more, "zapbnech")
 
 
 def test_bad_input():

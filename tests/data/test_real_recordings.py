@@ -204,3 +204,95 @@ def test_blocked_cross_validation_benchmark(tmp_path, capsys):
     assert main(["bench", str(path), "--models", "mean,linear", "--context", "4", "--horizon", "2",
                  "--folds", "3", "--out", str(tmp_path / "o"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["linear"]["mae"] > 0
+
+
+def _traces_csv(path, header_cells, first_columns):
+    """A CSV of 40 frames × 3 neurons (AVAL, AVAR, ASHL) after the given leading columns."""
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    rows = [",".join([*header_cells, "AVAL", "AVAR", "ASHL"])]
+    rows += [",".join([*(f"{c[i]:.10g}" for c in first_columns), *(f"{v:.6f}" for v in x[i])])
+             for i in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    return x
+
+
+@pytest.mark.parametrize("header", [["time"], ["", "time"], ["Time_s"], ["timestamp_confocal"]])
+def test_csv_time_column_is_the_timestamps_not_a_neuron(tmp_path, capsys, header):
+    t = 10.0 + np.arange(40) * 0.6 + np.random.default_rng(1).uniform(-0.05, 0.05, 40)
+    src = tmp_path / "with_time.csv"
+    x = _traces_csv(src, header, [np.arange(40), t][-len(header):])
+    out = tmp_path / "t.zarr"
+    assert main(["data", "import", str(src), str(out), "--format", "matrix"]) == 0
+    err = capsys.readouterr().err
+    assert f"column {header[-1]!r} holds the frame timestamps" in err
+    ds = nd.open_dataset(out)
+    assert ds.neuron.values.tolist() == ["AVAL", "AVAR", "ASHL"]
+    np.testing.assert_allclose(ds.time.values, t - t[0], atol=1e-9)
+    np.testing.assert_allclose(ds.traces.values, x, atol=1e-6)
+    assert ds.attrs["dt_s"] == pytest.approx(np.median(np.diff(t)))
+
+
+@pytest.mark.parametrize("start", [0, 1, 100])
+def test_csv_pandas_row_index_is_dropped_with_a_note(tmp_path, capsys, start):
+    src = tmp_path / "indexed.csv"
+    x = _traces_csv(src, [""], [start + np.arange(40)])
+    out = tmp_path / "i.zarr"
+    assert main(["data", "import", str(src), str(out), "--format", "matrix", "--dt-s", "0.5"]) == 0
+    assert "unnamed first column counts rows" in capsys.readouterr().err
+    ds = nd.open_dataset(out)
+    assert ds.neuron.values.tolist() == ["AVAL", "AVAR", "ASHL"]
+    np.testing.assert_allclose(ds.traces.values, x, atol=1e-6)
+    assert any("row index" in n for n in ds.attrs["import_notes"])
+    assert main(["data", "info", str(out)]) == 0
+    assert "import note  the unnamed first column" in capsys.readouterr().out
+
+
+def test_csv_unnamed_column_that_does_not_count_rows_stays_a_neuron(tmp_path):
+    src = tmp_path / "blank.csv"
+    x = _traces_csv(src, [""], [np.arange(40) * 2.0])  # a neuron NeuroPAL could not identify
+    ds = nd.load_matrix(src, dt_s=0.5)
+    assert ds.neuron.values.tolist() == ["unnamed-0", "AVAL", "AVAR", "ASHL"]
+    np.testing.assert_allclose(ds.traces.values[:, 1:], x, atol=1e-6)
+    assert "import_notes" not in ds.attrs
+
+
+def _paused(tmp_path, jitter=0.0):
+    """An .h5 recording: 800 frames 0.5 s apart (± jitter), with a 600 s pause after frame 399."""
+    import h5py
+
+    rng = np.random.default_rng(2)
+    t = np.arange(800) * 0.5 + rng.uniform(-jitter, jitter, 800)
+    t[400:] += 600.0
+    x = rng.normal(size=(800, 4)).astype(np.float32)
+    with h5py.File(tmp_path / "gap_time.h5", "w") as f:
+        f["traces"], f["time"] = x, t
+    return tmp_path / "gap_time.h5", t, x
+
+
+def test_resampling_leaves_pauses_in_acquisition_empty(tmp_path, capsys):
+    src, t, x = _paused(tmp_path)
+    with pytest.raises(NonFiniteError, match=r"1,200 of 2,000 frames .* inside 1 pause\(s\) in acquisition "
+                                             r"\(the longest 600.5 s, after frame 399\)"):
+        nd.load_matrix(src, resample_s=0.5)
+    assert main(["data", "import", str(src), str(tmp_path / "r.zarr"), "--format", "matrix",
+                 "--resample", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-nan" in err and "Traceback" not in err and not (tmp_path / "r.zarr").exists()
+    ds = nd.load_matrix(src, resample_s=0.5, allow_nan=True)
+    v = ds.traces.values
+    assert v.shape == (2000, 4)
+    inside = (ds.time.values > t[399]) & (ds.time.values < t[400])
+    assert inside.sum() == 1200 and np.isnan(v[inside]).all() and np.isfinite(v[~inside]).all()
+    np.testing.assert_allclose(v[:400], x[:400], atol=1e-6)  # the frames on either side are kept
+    np.testing.assert_allclose(v[-400:], x[-400:], atol=1e-6)
+
+
+def test_resampling_interpolates_through_jitter(tmp_path):
+    src, t, x = _paused(tmp_path, jitter=0.07)  # intervals 0.36-0.64 s: no pause but the long one
+    t = t - t[0]
+    ds = nd.load_matrix(src, resample_s=0.5, allow_nan=True)
+    grid = ds.time.values
+    inside = (grid > t[399]) & (grid < t[400])
+    assert np.isfinite(ds.traces.values[~inside]).all()
+    np.testing.assert_allclose(ds.traces.values[~inside, 2], np.interp(grid[~inside], t, x[:, 2]),
+                               rtol=1e-5, atol=1e-6)

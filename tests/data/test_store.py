@@ -301,3 +301,57 @@ def test_plain_xarray_open_zarr_prints_no_warnings(tmp_path):
             plain = xr.open_zarr(path)
             np.testing.assert_array_equal(plain["traces"].values, ds["traces"].values)
             assert plain.attrs["n_nan_values"] == 0 and "consolidated_metadata" in (path / "zarr.json").read_text()
+
+
+def test_overwrite_replaces_only_what_neurocast_wrote(tmp_path):
+    ds = _dataset()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    with pytest.raises(NeurocastError, match="a folder that neurocast did not write") as err:
+        nd.save_dataset(ds, mine, overwrite=True)
+    assert err.value.hint and "another path" in err.value.hint
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    (tmp_path / "empty").mkdir()  # an empty folder may be replaced
+    nd.save_dataset(ds, tmp_path / "empty", overwrite=True)
+    store = nd.save_dataset(ds, tmp_path / "d.zarr")
+    assert (store / ".neurocast-output").is_file()
+    nd.save_dataset(_dataset(seed=1), store, overwrite=True)  # a neurocast store: replaced
+    (store / ".neurocast-output").unlink()  # a store written before the mark: still neurocast's
+    nd.save_dataset(ds, store, overwrite=True)
+    (tmp_path / "a.txt").write_text("text")
+    with pytest.raises(NeurocastError, match="is a file, where neurocast writes a folder"):
+        nd.save_dataset(ds, tmp_path / "a.txt", overwrite=True)
+    assert (tmp_path / "a.txt").read_text() == "text"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "d.zarr", "empty", "mine"]
+
+
+def test_reopened_labels_stay_on_the_neuron_dimension(tmp_path):
+    ds = _dataset(n_neuron=4).assign_coords(label=("neuron", ["AVAL", "", "AVAL", "RIS"]))
+    back = nd.open_dataset(nd.save_dataset(ds, tmp_path / "d.zarr"))
+    assert dict(back.sizes) == {"time": 600, "neuron": 4, "covariate": 2}
+    assert back["label"].dims == ("neuron",) and back["label"].dtype.kind == "U"
+    assert back["covariate"].dtype.kind == "U" and back["condition"].dtype.kind == "U"
+    sub = nd.save_dataset(back.isel(neuron=slice(0, 2)), tmp_path / "sub.zarr")
+    assert nd.open_dataset(sub)["label"].values.tolist() == ["AVAL", ""]
+    assert nd.dataset_info(sub)["n_neurons"] == 2
+
+
+def test_nan_in_stimulus_covariates_is_refused_and_named(tmp_path, zapbench_like):
+    stim = np.ones((40, 3), dtype=np.float32)
+    stim[7, 1] = np.nan
+    with pytest.raises(NonFiniteError, match=r"stimulus covariate\(s\) dots hold 1 NaN/inf value\(s\), "
+                                             r"first at frame 7"):
+        nd.make_dataset(np.zeros((40, 2)), dt_s=1.0, stimulus=stim, covariate=["flash", "dots", "gain"],
+                        allow_nan=True)  # allow_nan is about traces
+    ds = nd.make_dataset(np.zeros((40, 2)), dt_s=1.0, stimulus=np.ones((40, 3)))
+    ds["stimulus"][7, 1] = np.nan
+    with pytest.raises(NonFiniteError, match="stimulus covariate") as err:
+        nd.save_dataset(ds, tmp_path / "s.zarr", allow_nan=True)
+    assert "--allow-nan and bench --nan apply to traces only" in err.value.hint
+    assert not (tmp_path / "s.zarr").exists()
+    zapbench_like(tmp_path / "traces", n_time=40)
+    zarr.create_array(store=tmp_path / "cov", shape=stim.shape, dtype="float32")[...] = stim
+    with pytest.raises(NonFiniteError, match=r"covariate\(s\) c1 hold"):
+        nd.load_zapbench(tmp_path / "traces", covariates=tmp_path / "cov", condition_offsets=None,
+                         condition_names=None)

@@ -226,6 +226,29 @@ def test_record_to_saves_connectome(tmp_path, worm):
         record_to(out, worm, "worm-lif", n_frames=70)
 
 
+def test_a_folder_neurocast_did_not_write_is_refused_before_simulating(tmp_path, worm, monkeypatch,
+                                                                       capsys):
+    import neurocast.record._record as rec
+    from neurocast.cli import main
+
+    def no_simulation(*a, **k):
+        raise AssertionError("simulated before the output was checked")
+
+    monkeypatch.setattr(rec, "record", no_simulation)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    with pytest.raises(NeurocastError, match="a folder that neurocast did not write"):
+        rec.record_to(mine, worm, "worm-lif", n_frames=70, overwrite=True)
+    assert main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--out", str(mine),
+                 "--overwrite"]) == 2
+    assert main(["data", "import", str(tmp_path / "absent.npy"), str(mine), "--format", "matrix",
+                 "--overwrite"]) == 2  # refused before the (missing) source is read
+    err = capsys.readouterr().err
+    assert err.count("a folder that neurocast did not write") == 2 and "absent.npy" not in err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
 # ---------------------------------------------------------------------- CLI
 def test_cli_record_json(tmp_path, capsys):
     from neurocast.cli import main

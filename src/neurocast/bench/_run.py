@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from neurocast._defaults import DEFAULT_MODELS
+from neurocast._files import atomic_folder
 from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
@@ -28,6 +30,7 @@ from neurocast.bench._seeds import (
     stack_runs,
 )
 from neurocast.bench._statistics import write_statistics
+from neurocast.connectome import Connectome
 from neurocast.data import (
     DEFAULT_CONTEXT,
     DEFAULT_HORIZON,
@@ -55,6 +58,10 @@ NAN_POLICIES = {
 }
 
 
+#: The group of unnamed neurons the connectome does not name, with ``group_by`` a connectome column.
+UNNAMED_GROUP = "(unnamed)"
+
+
 @dataclass(frozen=True)
 class BenchResult:
     """What ``run_benchmark`` produced.
@@ -78,7 +85,8 @@ def neuron_groups(ds, column: str, connectome=None):
     """Group index per neuron from a connectome neuron-table column or a dataset coordinate.
 
     Returns (groups int64 (neuron,), group names). Neurons are matched to the connectome by
-    name. Raises FormatError if the column is missing or a neuron is not in the connectome.
+    name; unnamed neurons (empty ``label``) it does not name form the group ``UNNAMED_GROUP``.
+    Raises FormatError if the column is missing or a named neuron is not in the connectome.
     """
     if column in ds.coords and ds[column].dims == ("neuron",):
         labels = np.asarray(ds[column].values).astype(str)
@@ -93,50 +101,91 @@ def neuron_groups(ds, column: str, connectome=None):
             raise FormatError(f"the connectome's neuron table has no column {column!r}",
                               f"choose one of: {', '.join(map(str, table.columns))}")
         by_name = dict(zip(table["name"].astype(str), table[column].astype(str), strict=True))
-        names = np.asarray(ds["neuron"].values).astype(str)
-        missing = [n for n in names if n not in by_name]
+        names = as_str(ds["neuron"].values).tolist()
+        unnamed = _unnamed(ds)
+        missing = [n for n, u in zip(names, unnamed, strict=True) if n not in by_name and not u]
         if missing:
-            raise FormatError(f"{len(missing)} dataset neuron(s) are not in the connectome, e.g. {missing[:3]}",
+            raise FormatError(f"{len(missing)} dataset neuron(s) are not in connectome "
+                              f"'{connectome.name}', e.g. {', '.join(missing[:3])}",
                               "attach the connectome the recording was made from")
-        labels = np.array([by_name[n] for n in names])
+        labels = np.array([by_name.get(n, UNNAMED_GROUP) for n in names])
     group_names, groups = np.unique(labels, return_inverse=True)
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
 
 
-def _recorded_connectome(names: np.ndarray, connectome):
-    """The connectome of the scored neurons ``names`` (str (neuron,)), in their order.
+def _unnamed(data) -> np.ndarray:
+    """bool (neuron,): the neurons of a Dataset or DataArray without a name (empty ``label``)."""
+    if "label" not in data.coords:
+        return np.zeros(data.sizes["neuron"], dtype=bool)
+    return as_str(data["label"].values) == ""
 
-    ``connectome`` must hold every neuron by name; it is cut to them and put in their order.
-    Raises FormatError otherwise.
+
+def _recorded_connectome(traces, connectome, notes: list[str]):
+    """The connectome of the scored neurons (``traces``' ``neuron`` names), in their order.
+
+    ``connectome`` is cut to them and put in their order by name. An unnamed neuron (empty
+    ``label``: a partly identified recording) that it does not name joins without synapses, so
+    a connectome model forecasts it from its own past alone; a note says how many did.
+    Raises FormatError without a connectome, or if a named neuron is not in it.
     """
     if connectome is None:
         raise FormatError("this model needs the connectome of the recorded neurons, and the dataset has none",
                           "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=")
-    names = np.asarray(names).astype(str)
-    if np.array_equal(connectome.names.astype(str), names):
+    names = as_str(traces["neuron"].values)
+    wired = as_str(connectome.names)
+    if np.array_equal(wired, names):
         return connectome
-    table = {n: i for i, n in enumerate(connectome.names.astype(str))}
-    missing = [n for n in names if n not in table]
-    if missing:
-        raise FormatError(f"{len(missing)} dataset neuron(s) are not in the connectome, e.g. {missing[:3]}",
+    table = {n: i for i, n in enumerate(wired.tolist())}
+    pos = np.array([table.get(n, -1) for n in names.tolist()], dtype=np.int64)
+    missing = (pos < 0) & ~_unnamed(traces)
+    if missing.any():
+        raise FormatError(f"{int(missing.sum())} dataset neuron(s) are not in connectome "
+                          f"'{connectome.name}', e.g. {', '.join(names[missing][:3].tolist())}",
                           "attach the connectome the recording was made from")
-    order = np.array([table[n] for n in names])
-    if len(np.unique(order)) != len(order):
-        raise FormatError("dataset neurons repeat a connectome neuron name", "give each neuron once")
-    keep = np.zeros(connectome.n_neurons, bool)
-    keep[order] = True
-    sub = connectome.subnetwork(keep)
-    if not np.array_equal(sub.names.astype(str), names):
-        raise FormatError("the dataset's neurons are not in the connectome's order",
-                          "record the dataset from this connectome, or reorder its neurons")
-    return sub
+    if (pos < 0).any():
+        note = (f"{int((pos < 0).sum())} of the {names.size} scored neurons are unnamed and not in "
+                f"connectome '{connectome.name}': connectome models forecast them without synaptic "
+                "partners")
+        if note not in notes:
+            notes.append(note)
+    return _in_order(connectome, pos, names)
 
 
-def _output_folder(out_dir, *, create: bool) -> Path:
-    """The output folder: checked (a folder, or creatable), and made if ``create``.
+def _in_order(connectome, pos: np.ndarray, names: np.ndarray):
+    """``connectome`` with neuron k its neuron ``pos[k]`` (int64 (n,)), keeping the synapses and
+    gap junctions among them; where ``pos[k]`` is -1, a new neuron ``names[k]`` without synapses."""
+    new_of = np.full(connectome.n_neurons, -1, np.int64)
+    new_of[pos[pos >= 0]] = np.flatnonzero(pos >= 0)
+    pre, post = new_of[connectome.pre_positions()], new_of[connectome.indices]
+    m = (pre >= 0) & (post >= 0)
+    gap_rows = np.repeat(np.arange(connectome.n_neurons), np.diff(connectome.gap_indptr))
+    gpre, gpost = new_of[gap_rows], new_of[connectome.gap_indices]
+    gm = (gpre >= 0) & (gpost >= 0) & (gap_rows <= connectome.gap_indices)  # each pair once
+    table = connectome.neurons
+    rows = {c: table[c].to_numpy()[np.maximum(pos, 0)] for c in table.columns}  # copies
+    new = pos < 0
+    if new.any():
+        rows["id"][new] = int(table["id"].max()) + 1 + np.arange(int(new.sum()))
+        rows["name"][new] = names[new]
+        for column, value in (("type", ""), ("transmitter", ""), ("sign", 0), ("x", np.nan),
+                              ("y", np.nan), ("z", np.nan)):
+            if column in rows:
+                rows[column][new] = value
+    weight = connectome.weight[m]
+    weights = (dict(weight=np.abs(weight), weight_units=connectome.weight_units)
+               if connectome.weighted else {})
+    return Connectome.from_edges(
+        pd.DataFrame(rows), pre[m], post[m], connectome.count[m],
+        sign=np.sign(weight).astype(np.int8), **weights,
+        gap_pre=gpre[gm], gap_post=gpost[gm], gap_count=connectome.gap_count[gm],
+        name=f"{connectome.name}[sub]" if connectome.name else "", attrs=connectome.attrs)
 
-    Raises ConfigError if it is a file or cannot be created (checked without creating
-    anything, so that bad input found later leaves no empty folder behind).
+
+def _output_folder(out_dir) -> Path:
+    """The output folder, checked (a folder, or creatable) without creating anything, so that
+    bad input found later leaves no empty folder behind (``atomic_folder`` writes it).
+
+    Raises ConfigError if it is a file or cannot be created.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -145,12 +194,6 @@ def _output_folder(out_dir, *, create: bool) -> Path:
     if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
         raise ConfigError(f"cannot create output folder '{out}': '{existing}' is not a writable folder",
                           "choose a writable folder with --out")
-    if create:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"cannot create output folder '{out}': {exc.strerror}",
-                              "choose a writable folder with --out") from None
     return out
 
 
@@ -237,12 +280,15 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                  heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
     if out_dir is not None:
-        _output_folder(out_dir, create=False)  # before the (long) fitting
+        _output_folder(out_dir)  # before the (long) fitting
     if "traces" not in ds:
         raise NeurocastError("the dataset has no 'traces' variable", "give a dataset in the neurocast schema")
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}", "choose one of: " + ", ".join(NAN_POLICIES))
     notes: list[str] = []
+    if ds.attrs.get("trace_kind") == "fluorescence":
+        notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
+                     "not comparable with ΔF/F benchmarks")
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]
         notes.append("stimulus: left out, the dataset has no stimulus covariates to average over")
@@ -303,8 +349,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
-                    model.connectome = _recorded_connectome(
-                        traces["neuron"].values, connectome if connectome is not None else dataset_connectome(ds))
+                    wiring = connectome if connectome is not None else dataset_connectome(ds)
+                    model.connectome = _recorded_connectome(traces, wiring, notes)
                 t0 = time.perf_counter()
                 if not ready:
                     model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
@@ -345,6 +391,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                           batch_windows=batch_windows, chunk_windows=chunk_windows)
             for name in models_k:
                 timings[name]["evaluate_s"] += time.perf_counter() - t0
+    _note_unscored(runs[0][names[0]], bad_frames, notes)
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),
@@ -371,21 +418,23 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
          for c in card["condition"].values.tolist()], dtype=np.int64)
     files: dict[str, Path] = {}
     if out_dir is not None:
-        out = _output_folder(out_dir, create=True)
-        files.update(write_scorecard(card, out))
-        files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
-        for k in range(1, seeds):  # the other seeds of the seeded models, one file each
-            if runs[k]:
-                files[f"statistics_seed{k}"] = write_statistics(runs[k], proto, out / f"statistics-seed{k}.nc")
-        files["mae_curves"] = plot_mae_curves(card, out / "mae_curves.png")
-        files["heatmap"] = plot_heatmap(card, out / "heatmap.png")
-        images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
-        label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
-        sections = []
-        if realism:
-            sections, plots = _realism_section(ds, out, notes)
-            files.update(plots)
-        files["report"] = write_report(card, out / "report.html", images, title=label, sections=sections)
+        final = _output_folder(out_dir)
+        with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
+            files.update(write_scorecard(card, out))
+            files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
+            for k in range(1, seeds):  # the other seeds of the seeded models, one file each
+                if runs[k]:
+                    files[f"statistics_seed{k}"] = write_statistics(runs[k], proto, out / f"statistics-seed{k}.nc")
+            files["mae_curves"] = plot_mae_curves(card, out / "mae_curves.png")
+            files["heatmap"] = plot_heatmap(card, out / "heatmap.png")
+            images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
+            label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
+            sections = []
+            if realism:
+                sections, plots = _realism_section(ds, out, notes)
+                files.update(plots)
+            files["report"] = write_report(card, out / "report.html", images, title=label, sections=sections)
+        files = {k: final / p.relative_to(out) for k, p in files.items()}
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
 
 
@@ -395,7 +444,7 @@ def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, P
     source = str(ds.attrs.get("source", ""))
     group = "celegans" if source.lower().startswith("celegans") else "zebrafish"  # as resolve_reference
     try:
-        res = realism_stats(ds, progress=False)
+        res = realism_stats(ds, progress=False, allow_nan=True)  # gaps left out of each statistic
     except FormatError as err:
         notes.append(f"realism statistics left out of the report: {err.message}")
         return [], {}
@@ -441,6 +490,16 @@ def _fit_segments(traces, protocol, stimulus, bad_frames):
             raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
                                  "use --nan mask-neurons (drop the neurons with gaps) instead")
     return train, val
+
+
+def _note_unscored(stats: dict[str, WindowStats], bad_frames, notes: list[str]) -> None:
+    """A note for every condition none of whose test windows was scored ({condition: WindowStats}
+    of one model; every model skips the same windows): the summaries average the others only."""
+    why = "after skipping NaN windows" if bad_frames is not None else "under the mask"
+    for condition, st in stats.items():
+        if not st.count.any():
+            notes.append(f"condition {condition}: no test window left {why}; "
+                         "it is not scored and not in the mean")
 
 
 def _ensemble_applies(seeds, cv_folds, mask, bad_frames, proto, notes) -> bool:

@@ -143,7 +143,9 @@ def summary_table(card: xr.Dataset) -> dict:
     adds crps / crps_heldout, ensemble_mae / ensemble_mae_heldout and spread_skill /
     spread_skill_heldout (the same means over conditions and steps; None without an ensemble).
     A value is None where there is nothing to average (no held-out condition, or every
-    window masked out), so the table is valid JSON.
+    window masked out), so the table is valid JSON. A condition with no scored window (all
+    skipped for NaN, or masked out) is NaN in ``score`` and left out of these means, which then
+    cover the other conditions only (``run_benchmark`` adds a note naming it).
     """
     held = card["heldout"].values.astype(bool)
     h = int(card.sizes["steps_ahead"])

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast._files import atomic_folder
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._run import BenchResult, _output_folder, run_benchmark
@@ -117,7 +118,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
         raise ConfigError("--wiring needs a model that uses the wiring",
                           "add one, e.g. --models connectome-linear,connectome-rate")
     if out_dir is not None:
-        _output_folder(out_dir, create=False)
+        _output_folder(out_dir)
     _check_rewiring(ds, wirings, wired, bench.get("connectome"))
     notes: list[str] = []
     timings: dict = {}
@@ -149,15 +150,17 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     flat = flatten_wiring(card)
     files: dict[str, Path] = {}
     if out_dir is not None:
-        out = _output_folder(out_dir, create=True)
-        files.update(write_scorecard(card, out))
-        files["mae_curves"] = plot_mae_curves(flat, out / "mae_curves.png")
-        files["heatmap"] = plot_heatmap(flat, out / "heatmap.png")
-        images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
-        label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
-        files["report"] = write_report(flat, out / "report.html", images, title=label,
-                                       sections=[("Does the wiring help? MAE by model and wiring",
-                                                  wiring_table(card))])
+        final = _output_folder(out_dir)
+        with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
+            files.update(write_scorecard(card, out))
+            files["mae_curves"] = plot_mae_curves(flat, out / "mae_curves.png")
+            files["heatmap"] = plot_heatmap(flat, out / "heatmap.png")
+            images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}
+            label = title or f"neurocast benchmark: {ds.attrs.get('source', '') or 'dataset'}"
+            files["report"] = write_report(flat, out / "report.html", images, title=label,
+                                           sections=[("Does the wiring help? MAE by model and wiring",
+                                                      wiring_table(card))])
+        files = {k: final / p.relative_to(out) for k, p in files.items()}
     summary = {w: summary_table(card.sel(wiring=w).dropna("model", how="all", subset=["score"]))
                for w in wirings}
     return BenchResult(card, res.protocol, summary, files, timings, tuple(notes))

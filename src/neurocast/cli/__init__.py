@@ -4,11 +4,13 @@
 The module of the chosen subcommand (``cli/NAME.py``, with ``run(args) -> int``) is imported
 only when it runs. ``--json`` output is one JSON object on stdout; messages and progress go to
 stderr. User mistakes (NeurocastError) print one clear message and a hint (the subcommand's
-``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse).
+``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse) and
+paths the operating system refuses (an OSError: name too long, no permission, disk full, ...).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -38,6 +40,22 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
             return 141
+        except OSError as exc:  # the system refused a path (name too long, no permission, ...)
+            where = f" '{exc.filename}'" if exc.filename is not None else ""
+            print(f"neurocast: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"  hint: {_OS_HINTS.get(exc.errno, _OS_HINT)}", file=sys.stderr)
+            return 2
+
+
+#: The hint for an OSError, by errno; ``_OS_HINT`` for the others.
+_OS_HINTS = {
+    errno.ENAMETOOLONG: "use a shorter path (at most 255 bytes per file or folder name)",
+    errno.EACCES: "check the permissions of the path, or choose another one",
+    errno.EPERM: "check the permissions of the path, or choose another one",
+    errno.ENOSPC: "free some disk space, or write to another disk",
+    errno.EROFS: "choose a path on a writable disk",
+}
+_OS_HINT = "check the path: its folders must exist and be readable (writable for outputs)"
 
 
 def _help_hint(args) -> str:

@@ -11,6 +11,7 @@ module ``cli/NAME.py`` with ``run(args) -> int``.
 from __future__ import annotations
 
 import argparse
+import math
 
 from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEFAULT_INDICATOR, DEFAULT_MODELS
 
@@ -37,6 +38,17 @@ def _whole(text: str) -> int:
     if not value.is_integer():
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(value)
+
+
+def _seconds(text: str) -> float:
+    """A time in seconds: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -172,12 +184,12 @@ def _data(sub) -> None:
     mp.add_argument("source", metavar="SRC")
     mp.add_argument("out", metavar="DST.zarr")
     mp.add_argument("--format", required=True, help="recording format: zapbench, nwb, matrix, or a plug-in's")
-    mp.add_argument("--dt-s", type=float, default=None,
+    mp.add_argument("--dt-s", type=_seconds, default=None,
                     help="seconds per frame (matrix: only if the file has no timestamps or frame "
                          "interval; zapbench default 0.9141)")
     mp.add_argument("--names", default=None,
                     help="text file with one neuron name per line (a blank line = an unnamed neuron)")
-    mp.add_argument("--resample", type=float, default=None, metavar="S",
+    mp.add_argument("--resample", type=_seconds, default=None, metavar="S",
                     help="interpolate uneven frames onto a uniform grid of S seconds (default: keep "
                          "the file's own timestamps)")
     mp.add_argument("--connectome", default=None, metavar="FILE",
@@ -315,6 +327,9 @@ def _infer(sub) -> None:
                    help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
     p.add_argument("--seed", type=_whole, default=0,
                    help="seed of the observed subset and of the sample of non-edges (default 0)")
+    p.add_argument("--nan", default="raise", choices=("raise", "mask-neurons"),
+                   help="NaN gaps: raise (default) or mask-neurons (leave out the neurons "
+                        "holding NaN)")
     p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
     _common(p)
 

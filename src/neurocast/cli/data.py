@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from neurocast._files import check_output
 from neurocast.catalog import (
     DATASETS,
     dataset_info,
@@ -52,6 +52,10 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``data info`` describes a dataset's ``trace_kind`` attr.
+_TRACE_KINDS = {"dff": "ΔF/F", "fluorescence": "raw fluorescence (F), not ΔF/F"}
+
+
 def format_info(s: dict) -> str:
     """A dataset summary as aligned human-readable lines."""
     lines = [
@@ -63,7 +67,9 @@ def format_info(s: dict) -> str:
         f"protocol     {s['protocol'] or '-'}   stimulus plan {s['stimulus_plan'] or '-'}   "
         f"indicator {s['indicator'] or '-'}   seed {s['seed']}",
         f"variables    {', '.join(s['variables'])}",
+        "traces       " + _TRACE_KINDS.get(s.get("trace_kind", "dff"), str(s.get("trace_kind"))),
     ]
+    lines += [f"import note  {n}" for n in s.get("import_notes", [])]
     if s["covariates"]:
         lines.append(f"covariates   {', '.join(s['covariates'])}")
     con = s["connectome"]
@@ -139,12 +145,13 @@ def _import(args: argparse.Namespace) -> int:
     }
     if args.resample is not None:
         given["resample_s"] = args.resample
-    if Path(args.out).exists() and not args.overwrite:  # before reading a large source
-        raise ConfigError(f"output '{args.out}' already exists", "choose another path or pass --overwrite")
+    check_output(args.out, overwrite=args.overwrite)  # before reading a large source
     connectome = load_connectome(args.connectome) if args.connectome else None
     ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
                         connectome=connectome)
+    for note in ds.attrs.get("import_notes", []):
+        info(f"note: {note}")
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
                "source": ds.attrs["source"], "connectome": connectome.name if connectome else None,
@@ -159,7 +166,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
-    ds = open_dataset(args.dataset)
+    ds = open_dataset(args.dataset, allow_nan=True)  # the plots leave NaN out
     if args.kind == "traces":
         frames = None
         if args.frames:
@@ -189,13 +196,18 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
-    ds = open_dataset(args.dataset)
+    ds = open_dataset(args.dataset, allow_nan=True)
     cfg = StatsConfig(seed=args.seed)
-    res = realism_stats(ds, config=cfg)
+    res = realism_stats(ds, config=cfg, allow_nan=True)
+    n_nan = int(ds.attrs.get("n_nan_values", 0))
+    if n_nan:
+        info(f"note: the traces hold {n_nan:,} NaN value(s); every statistic leaves them out")
     found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)
-        found = (f"dataset {args.reference}", realism_stats(open_dataset(args.reference), config=cfg)["overall"])
+        other = open_dataset(args.reference, allow_nan=True)
+        found = (f"dataset {args.reference}",
+                 realism_stats(other, config=cfg, allow_nan=True)["overall"])
     label, ref = found
     cmp = compare_stats(res["overall"], ref)
     plots = []

@@ -29,20 +29,23 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ConfigError(f"--seed must be >= 0, not {args.seed}", "e.g. --seed 0")
     announce_build(args.dataset)
-    ds = open_dataset(args.dataset)
+    ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_connectome(args.truth) if args.truth else None
     out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")
     info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
          f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
-                           observed=args.observed,
+                           observed=args.observed, nan=args.nan,
                            title=f"neurocast inference: {args.dataset}")
+    for note in result.notes:
+        info(f"note: {note}")
     card = result.scorecard
     if args.json:
         print_json({
             "dataset": str(args.dataset), "truth": card.attrs.get("truth", ""),
             "n_neurons": int(card.attrs["n_neurons"]), "n_frames": int(card.attrs["n_frames"]),
             "n_edges": int(card.attrs["n_edges"]), "observed": args.observed, "seed": args.seed,
+            "nan": args.nan, "notes": list(result.notes),
             "methods": result.summary, "wall_s": result.timings,
             "files": {k: str(v) for k, v in result.files.items()},
         })

@@ -27,7 +27,8 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     fields = {"context": args.context, "horizon": args.horizon}
     if args.dataset is not None:
-        proto = protocol_for_dataset(open_dataset(args.dataset), args.name, **fields)
+        ds = open_dataset(args.dataset, allow_nan=True)  # the traces are not read
+        proto = protocol_for_dataset(ds, args.name, **fields)
     else:
         proto = get_protocol(args.name, frames=args.frames, **fields)
     rows = [r.as_dict() for r in proto.splits()]

@@ -31,7 +31,8 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     store's attrs, written on import; scanned here for datasets without them); the timing:
     frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
-    ``label`` was empty or repeated).
+    ``label`` was empty or repeated); trace_kind ("dff", or "fluorescence" for raw F from an
+    NWB ``Fluorescence`` series) and import_notes (what the loader decided about the file).
     Opening validates the dataset (NaN allowed here: info reports, it does not judge values).
     Raises DamagedDatasetError (from ``open_dataset``) if chunk files are missing.
     """
@@ -91,4 +92,6 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "resampled_s": ds.attrs.get("resampled_s"),
         "n_unnamed": 0 if labels is None else int(np.sum(labels == "")),
         "n_renamed": 0 if labels is None else int(np.sum((labels != "") & (labels != names))),
+        "trace_kind": str(ds.attrs.get("trace_kind", "dff")),
+        "import_notes": [str(n) for n in ds.attrs.get("import_notes", [])],
     }

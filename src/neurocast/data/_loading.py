@@ -21,7 +21,7 @@ import xarray as xr
 
 from neurocast._registry import Registry
 from neurocast.data._schema import conditions_from_offsets
-from neurocast.errors import ConfigError, FormatError
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["LOADERS", "Loader", "load_recording"]
 
@@ -160,12 +160,22 @@ def with_labels(ds: xr.Dataset, labels: np.ndarray | None) -> xr.Dataset:
     return ds.assign_coords(label=("neuron", np.asarray(labels, dtype=str)))
 
 
-def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+#: An interval between recorded frames longer than this many times their median interval is a
+#: pause in acquisition: resampling leaves it empty (NaN). One missing frame (2×) is a pause;
+#: the jitter of volumetric imaging (about ±15 %) is not.
+PAUSE_FACTOR = 1.5
+
+
+def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, allow_nan: bool = False,
+                     what: str = "recording") -> tuple[np.ndarray, np.ndarray]:
     """Linear interpolation of (time, neuron) values onto a uniform grid of step dt_s seconds.
 
-    The grid starts at time_s[0] and ends at or before time_s[-1]. A grid frame between two
-    recorded frames of which one is NaN is NaN (gaps are not filled). Returns (values float32
-    (new_time, neuron), grid_s float64 (new_time,)).
+    The grid starts at time_s[0] and ends at or before time_s[-1]. Gaps are not filled: a grid
+    frame between two recorded frames of which one is NaN is NaN, and so is a grid frame inside
+    a pause in acquisition (an interval longer than ``PAUSE_FACTOR`` times the median frame
+    interval; frames on its edges keep their values). Returns (values float32 (new_time, neuron),
+    grid_s float64 (new_time,)). Raises FormatError for a bad step, NonFiniteError if a grid
+    frame falls inside a pause unless ``allow_nan``.
     """
     if not (np.isfinite(dt_s) and dt_s > 0):
         raise FormatError(f"resampling step {dt_s} s is not a positive number of seconds",
@@ -177,9 +187,21 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float) -> tup
     grid = t[0] + np.arange(n) * dt_s
     right = np.clip(np.searchsorted(t, grid, side="right"), 1, t.size - 1)
     left = right - 1
-    w = ((grid - t[left]) / (t[right] - t[left]))[:, None]
+    steps = np.diff(t)
+    w = (grid - t[left]) / steps[left]
+    exact = np.isclose(w, 0.0)
+    paused = (steps[left] > PAUSE_FACTOR * np.median(steps)) & ~exact & ~np.isclose(w, 1.0)
+    if paused.any() and not allow_nan:
+        pauses = np.unique(left[paused])
+        longest = pauses[np.argmax(steps[pauses])]
+        raise NonFiniteError(
+            f"{what}: {int(paused.sum()):,} of {n:,} frames resampled at {dt_s:g} s fall inside "
+            f"{pauses.size} pause(s) in acquisition (the longest {steps[longest]:.4g} s, after frame "
+            f"{int(longest)}), where there is nothing to interpolate",
+            "keep them as NaN gaps with --allow-nan (then bench --nan skip-windows), "
+            "or leave out --resample to keep the recorded frames")
     v = np.asarray(values, dtype=np.float64)
-    out = v[left] * (1.0 - w) + v[right] * w  # NaN on either side -> NaN
-    exact = np.isclose(w[:, 0], 0.0)
+    out = v[left] * (1.0 - w[:, None]) + v[right] * w[:, None]  # NaN on either side -> NaN
     out[exact] = v[left[exact]]
+    out[paused] = np.nan
     return out.astype(np.float32), grid

@@ -10,6 +10,10 @@ loader looks for (names compared case-insensitively):
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``;
   empty and repeated names are allowed (see ``unique_names``).
 
+In a text table with a header row, a column named like timestamps is the timestamps, not a
+neuron, and an unnamed first column counting 0, 1, 2, ... (the row index pandas writes) is
+dropped; ``attrs['import_notes']`` says so.
+
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
 of ``TRACE_KEYS``. If the timestamps or names fit the rows rather than the columns, the
 matrix is read as (neuron × time) and transposed. Explicit options win over the file's own
@@ -52,12 +56,24 @@ NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", 
 _HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
 
 
-def _pick(arrays: dict, wanted: Sequence[str]):
-    lower = {k.lower().rsplit("/", 1)[-1]: k for k in arrays}
+def _pick(arrays, wanted: Sequence[str]):
+    """The first of ``arrays``' keys (or of an iterable of names) whose last part is in ``wanted``."""
+    lower = {str(k).lower().strip().rsplit("/", 1)[-1]: k for k in arrays}
     for w in wanted:
         if w in lower:
             return lower[w]
     return None
+
+
+def _time_key(keys):
+    """The key naming timestamps: one of ``TIME_KEYS``, else one containing "timestamp", or None."""
+    return _pick(keys, TIME_KEYS) or next((k for k in keys if "timestamp" in str(k).lower()), None)
+
+
+def _counts_rows(column: np.ndarray) -> bool:
+    """True if a column counts up by one (0, 1, 2, ...): the row index pandas writes by default."""
+    return bool(column.size > 1 and np.all(np.isfinite(column)) and column[0] == np.round(column[0])
+                and np.all(np.diff(column) == 1))
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
@@ -198,7 +214,13 @@ def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
     return arrays, {}
 
 
-def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
+def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None, dict, list[str]]:
+    """A text table as (values (row, column), header names or None, {name: column}, notes).
+
+    With a header row, a first column without a name that counts 0, 1, 2, ... (a pandas row
+    index) is dropped, and a column named like timestamps (``_time_key``) is taken out of the
+    values and returned in the dict; notes say what was done, for the person.
+    """
     try:
         with open(path) as fh:
             first = fh.readline().strip()
@@ -230,10 +252,23 @@ def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
         bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
         raise FormatError(f"{what}: column(s) {[str(b) for b in bad[:3]]} hold non-numeric values",
                           "a matrix file holds numbers only, with an optional header row of neuron names") from None
-    names = np.asarray(table.columns).astype(str) if header == 0 else None
-    if names is not None:  # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
-        names = np.asarray(["" if n.startswith("Unnamed: ") else n for n in names], dtype=str)
-    return values, names
+    if header is None:
+        return values, None, {}, []
+    # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
+    names = np.asarray(["" if n.startswith("Unnamed: ") else n for n in table.columns.astype(str)],
+                       dtype=str)
+    columns, notes = {}, []
+    if names.size > 1 and names[0] == "" and _counts_rows(values[:, 0]):
+        notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
+                     "read as a row index (as pandas writes it), not as a neuron")
+        values, names = values[:, 1:], names[1:]
+    t = _time_key(names.tolist())
+    if t is not None:
+        i = names.tolist().index(t)
+        columns[str(t)] = values[:, i]
+        notes.append(f"column {str(t)!r} holds the frame timestamps (s): not read as a neuron")
+        values, names = np.delete(values, i, axis=1), np.delete(names, i)
+    return values, names, columns, notes
 
 
 def load_matrix(
@@ -260,9 +295,12 @@ def load_matrix(
     labels kept as coordinate ``label``. key: the trace array inside a container.
     transpose: the file is (neuron × time). resample_s: interpolate linearly onto a uniform grid
     of this step (s); by default uneven timestamps are kept as the ``time`` coordinate and the
-    windows step frame by frame. Conditions: optional frame offsets and names, held-out names.
+    windows step frame by frame. Grid frames inside a pause in acquisition are NaN, not
+    interpolated (``resample_uniform``). Conditions: optional frame offsets and names, held-out
+    names. What the loader decided about a table's columns is in ``attrs['import_notes']``.
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
-    columns, non-numeric cells, no timing), NonFiniteError on NaN/inf unless ``allow_nan``.
+    columns, non-numeric cells, no timing), NonFiniteError on NaN/inf (in the file, or grid
+    frames inside a pause) unless ``allow_nan``.
     """
     path = Path(path)
     what = f"matrix file '{path}'"
@@ -272,6 +310,7 @@ def load_matrix(
     arrays: dict = {}
     attrs: dict = {}
     header_names = None
+    notes: list[str] = []
     if suffix == ".npy":
         try:
             values = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -289,7 +328,7 @@ def load_matrix(
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
-        values, header_names = _read_table(path, what)
+        values, header_names, arrays, notes = _read_table(path, what)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
@@ -301,7 +340,7 @@ def load_matrix(
     time_s = None
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
-    k = _pick(vectors, TIME_KEYS) or next((k for k in vectors if "timestamp" in k.lower()), None)
+    k = _time_key(list(vectors))
     if k is not None and dt_s is None:  # an explicit dt_s replaces the file's timing
         time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1)
     file_names = None
@@ -350,13 +389,14 @@ def load_matrix(
         raise FormatError(f"{what} holds no timestamps or frame interval",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
     values = np.asarray(values, dtype=np.float32)
-    attrs_out = {}
+    attrs_out: dict = {"import_notes": notes} if notes else {}
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
     if resample_s is not None:
         values, time_s = resample_uniform(values, time_s if time_s is not None
-                                          else np.arange(n_time) * float(dt_s), float(resample_s))
+                                          else np.arange(n_time) * float(dt_s), float(resample_s),
+                                          allow_nan=allow_nan, what=what)
         dt_s = float(resample_s)
         attrs_out["resampled_s"] = float(resample_s)
         n_time = values.shape[0]

@@ -235,7 +235,8 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
     conditions exist. Traces are scanned for NaN/inf in blocks of frames (works on lazily
     opened data without loading it all at once).
     Raises FormatError, or NonFiniteError for NaN/inf in traces unless ``allow_nan=True``
-    (the caller then masks them explicitly, e.g. ``ds.traces.fillna(0)`` or ``np.isfinite``).
+    (the caller then masks them explicitly, e.g. ``ds.traces.fillna(0)`` or ``np.isfinite``),
+    and for NaN/inf in the stimulus covariates whatever ``allow_nan`` says (no policy masks them).
     """
     if not isinstance(ds, xr.Dataset):
         raise FormatError(f"{what} is a {type(ds).__name__}, not an xarray.Dataset",
@@ -318,6 +319,27 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
                     f"conditions: {', '.join(order)}")
     if not allow_nan:
         check_finite(ds["traces"], what=f"{what} traces")
+    if "stimulus" in ds.variables:
+        _check_stimulus_finite(ds, what)
+
+
+def _check_stimulus_finite(ds: xr.Dataset, what: str) -> None:
+    """Raise NonFiniteError naming the stimulus covariates that hold NaN or inf.
+
+    The NaN policies (``allow_nan``, bench ``--nan``) are about traces; a model fed a NaN
+    covariate trains on NaN, so missing covariate values are always refused.
+    """
+    bad = ~np.isfinite(np.asarray(ds["stimulus"].values))  # (time, covariate): small
+    if not bad.any():
+        return
+    columns = np.flatnonzero(bad.any(axis=0))
+    names = as_str(ds["covariate"].values)[columns]
+    shown = ", ".join(names[:5]) + (f" and {columns.size - 5} more" if columns.size > 5 else "")
+    raise NonFiniteError(
+        f"{what}: stimulus covariate(s) {shown} hold {int(bad.sum())} NaN/inf value(s), "
+        f"first at frame {int(np.argwhere(bad)[0][0])}",
+        "fill them (e.g. with 0 where no stimulus was given) or drop those covariates; "
+        "--allow-nan and bench --nan apply to traces only")
 
 
 def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", offset: int = 0) -> None:

@@ -62,71 +62,102 @@ class StatsConfig:
         object.__setattr__(self, key, value)
 
 
-def _zscore(x: np.ndarray) -> np.ndarray:
-    """(T, n) float64 z-scored columns (population std); columns must not be constant."""
+def _zscore(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(z, valid) of (T, n) ``x``: z float64, each column z-scored over its finite values
+    (population std) and 0 where a value is NaN/inf; valid float64, 1 where finite, else 0.
+    Columns must vary."""
     x = np.asarray(x, dtype=np.float64)
-    x = x - x.mean(axis=0)
-    return x / np.sqrt((x * x).mean(axis=0))
+    finite = np.isfinite(x)
+    count = finite.sum(axis=0)
+    x = np.where(finite, x, 0.0)
+    x = np.where(finite, x - x.sum(axis=0) / count, 0.0)
+    return x / np.sqrt((x * x).sum(axis=0) / count), finite.astype(np.float64)
 
 
 def _non_constant(x: np.ndarray) -> np.ndarray:
-    """bool (n,): columns of (T, n) ``x`` that vary (and T ≥ 2)."""
+    """bool (n,): columns of (T, n) ``x`` whose finite values vary (and T ≥ 2)."""
     if x.shape[0] < 2:
         return np.zeros(x.shape[1], dtype=bool)
-    return np.ptp(x, axis=0) > 0
+    finite = np.isfinite(x)
+    return np.where(finite, x, -np.inf).max(axis=0) > np.where(finite, x, np.inf).min(axis=0)
 
 
-def _acf(z: np.ndarray, max_lag: int) -> np.ndarray:
-    """Neuron-averaged ACF r(0..max_lag) of z-scored (T, n) ``z``, via FFT: float64 (max_lag + 1,)."""
+def _lagged_sums(a: np.ndarray, max_lag: int) -> np.ndarray:
+    """Σ over columns and t of a[t] a[t+k] for k = 0..max_lag, via FFT: float64 (max_lag + 1,)."""
+    size = 1 << int(np.ceil(np.log2(2 * a.shape[0])))
+    f = np.fft.rfft(a, n=size, axis=0)
+    return np.fft.irfft((f * f.conj()).real.sum(axis=1), n=size)[: max_lag + 1]
+
+
+def _acf(z: np.ndarray, valid: np.ndarray, max_lag: int) -> np.ndarray:
+    """Neuron-averaged ACF r(0..max_lag) of z-scored (T, n) ``z``: float64 (max_lag + 1,).
+
+    r(k) = Σ z[t] z[t+k] / (n T) without gaps; with gaps (``valid`` 0), the mean product over the
+    pairs of frames both observed, times (T − k) / T (the same estimator on complete data).
+    """
     t = z.shape[0]
-    size = 1 << int(np.ceil(np.log2(2 * t)))
-    f = np.fft.rfft(z, n=size, axis=0)
-    ac = np.fft.irfft((f * f.conj()).real.sum(axis=1), n=size)[: max_lag + 1]
-    return ac / (t * z.shape[1])
+    pairs = np.rint(_lagged_sums(valid, max_lag))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _lagged_sums(z, max_lag) / pairs * (t - np.arange(max_lag + 1)) / t
 
 
-def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None) -> dict:
+def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None,
+                allow_nan: bool = False) -> dict:
     """The statistics of one set of neurons (no subsets): ``traces`` float (T, n), ``dt_s`` s.
 
     Constant columns are dropped first. Returns a dict with every key of ``STATISTICS``
     (float; NaN where undefined: fewer than 2 varying neurons or 2 frames), ``n_neurons``
     (the varying ones), ``n_frames``, ``acf`` (float64 (max_lag + 1,), the neuron-averaged
     autocorrelation from lag 0; max_lag defaults to T − 1) and ``eigenvalues`` (float64 (n,),
-    descending, of the correlation matrix). Raises FormatError on NaN/inf.
+    descending, of the correlation matrix). Raises FormatError on NaN/inf unless ``allow_nan``:
+    then every statistic uses the finite values only (a neuron is z-scored over its finite
+    frames, r over the frames both neurons have, the ACF and step changes over pairs of
+    finite frames).
     """
+    return _trace_stats(traces, dt_s, max_lag, allow_nan)[0]
+
+
+def _trace_stats(traces, dt_s: float, max_lag: int | None,
+                 allow_nan: bool) -> tuple[dict, np.ndarray]:
+    """(trace_stats, the pairwise r values float64 (pairs,), finite ones only)."""
     x = np.asarray(traces)
     if x.ndim != 2:
         raise FormatError(f"traces must be 2-D (time, neuron), got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise FormatError("traces hold NaN or inf", "mask or drop those neurons/frames first")
+    if not allow_nan and not np.isfinite(x).all():
+        raise FormatError("traces hold NaN or inf", "mask or drop those neurons/frames first, or "
+                          "pass allow_nan=True to leave them out of every statistic")
     keep = _non_constant(x)
     t, n = x.shape[0], int(keep.sum())
     out = dict.fromkeys(STATISTICS, float("nan"))
     out.update(n_neurons=n, n_frames=t, acf=np.full(0, np.nan), eigenvalues=np.full(0, np.nan))
     if n < 2 or t < 3:
-        return out
-    z = _zscore(x[:, keep])
+        return out, np.zeros(0)
+    z, valid = _zscore(x[:, keep])
     full_lag = t - 1
-    acf = _acf(z, full_lag)
+    acf = _acf(z, valid, full_lag)
     below = np.flatnonzero(acf[1:] < 0.5)
     out["lag1_autocorr"] = float(acf[1])
     out["acf_half_life_s"] = float((below[0] + 1) * dt_s) if len(below) else float("nan")
     out["acf"] = acf[: (full_lag if max_lag is None else min(max_lag, full_lag)) + 1]
-    corr = (z.T @ z) / t
-    iu = np.triu_indices(n, k=1)
-    r = corr[iu]
-    out["median_abs_r"] = float(np.median(np.abs(r)))
-    out["frac_pairs_r_gt_0_5"] = float(np.mean(r > 0.5))
-    lam = np.clip(np.linalg.eigvalsh(corr)[::-1], 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (z.T @ z) / (valid.T @ valid)  # NaN for two neurons never recorded together
+    r = corr[np.triu_indices(n, k=1)]
+    r = r[np.isfinite(r)]
+    if r.size:
+        out["median_abs_r"] = float(np.median(np.abs(r)))
+        out["frac_pairs_r_gt_0_5"] = float(np.mean(r > 0.5))
+    lam = np.clip(np.linalg.eigvalsh(np.nan_to_num(corr))[::-1], 0.0, None)
     total = lam.sum()
     out["pc1"] = float(lam[0] / total)
     out["pc1_5"] = float(lam[:5].sum() / total)
     out["pr_over_n"] = float(total**2 / (lam**2).sum() / n)
     out["eigenvalues"] = lam
     if t > 32:
-        out["mae32_over_mae1"] = float(np.abs(z[32:] - z[:-32]).mean() / np.abs(np.diff(z, axis=0)).mean())
-    out["skew"] = float((z**3).mean(axis=0).mean())
-    return out
+        far, near = valid[32:] * valid[:-32], valid[1:] * valid[:-1]
+        out["mae32_over_mae1"] = float((np.abs(z[32:] - z[:-32]) * far).sum() / far.sum()
+                                       / ((np.abs(np.diff(z, axis=0)) * near).sum() / near.sum()))
+    out["skew"] = float(((z**3).sum(axis=0) / valid.sum(axis=0)).mean())
+    return out, r
 
 
 def _subsets(n_neurons: int, cfg: StatsConfig, varies) -> list[np.ndarray]:
@@ -172,20 +203,15 @@ def _mean_stats(parts: list[dict]) -> dict:
     return out
 
 
-def _with_r(x: np.ndarray, dt_s: float, max_lag: int) -> dict:
+def _with_r(x: np.ndarray, dt_s: float, max_lag: int, allow_nan: bool) -> dict:
     """trace_stats plus the pairwise r values (float32) of the subset, for histograms."""
-    s = trace_stats(x, dt_s, max_lag=max_lag)
-    keep = _non_constant(x)
-    if keep.sum() >= 2 and x.shape[0] >= 3:
-        z = _zscore(x[:, keep])
-        s["r_values"] = ((z.T @ z) / z.shape[0])[np.triu_indices(int(keep.sum()), k=1)].astype(np.float32)
-    else:
-        s["r_values"] = np.zeros(0, dtype=np.float32)
-    return s
+    out, r = _trace_stats(x, dt_s, max_lag, allow_nan)
+    out["r_values"] = r.astype(np.float32)
+    return out
 
 
 def realism_stats(data, *, dt_s: float | None = None, condition=None, config: StatsConfig | None = None,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, allow_nan: bool = False) -> dict:
     """The realism statistics of a recording, overall and per condition.
 
     data: a neurocast Dataset (``xarray.Dataset`` with ``traces`` (time, neuron); opened lazily
@@ -202,7 +228,8 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
     ``r_values`` (the first subset's pairwise r). Condition blocks are the frames carrying that
     label (one label only: no per-condition entries); each is z-scored on its own. Constant
     neurons (over the whole recording) are never drawn; a neuron constant only inside one
-    condition is dropped there. Raises FormatError on NaN/inf in the columns read,
+    condition is dropped there. Raises FormatError on NaN/inf in the columns read unless
+    ``allow_nan`` (then they are left out of every statistic, as ``trace_stats`` says),
     ConfigError without a frame period.
     """
     cfg = config if config is not None else StatsConfig()
@@ -224,10 +251,10 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
     with _bar(progress, "realism statistics", total=len(subsets), unit="subset") as bar:
         for pos in subsets:
             x = cols.read(pos)
-            overall.append(_with_r(x, dt_s, max_lag))
+            overall.append(_with_r(x, dt_s, max_lag, allow_nan))
             if len(names) > 1:
                 for c in names:
-                    per_cond[c].append(_with_r(x[cond == c], dt_s, max_lag))
+                    per_cond[c].append(_with_r(x[cond == c], dt_s, max_lag, allow_nan))
             bar.update(1)
     return {"overall": _mean_stats(overall),
             "conditions": {c: _mean_stats(v) for c, v in per_cond.items() if v and len(names) > 1},

@@ -241,7 +241,8 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     Named datasets (built-in ones, generated on first use, and user datasets in the cache)
     open with ``neurocast.open_dataset`` / ``neurocast.catalog.open_dataset``. Arrays are read on access
     (xarray's lazy indexing; no dask needed): ``ds.traces[t0:t1].values`` reads only those
-    frames' chunks. The small ``condition`` and ``neuron`` arrays are loaded as numpy str.
+    frames' chunks. The small string arrays (``condition``, ``neuron``, ``label``, ...) are
+    loaded as numpy str, each on its own dimensions.
     Traces are scanned for NaN/inf once (blockwise) and NonFiniteError is raised unless
     ``allow_nan=True``; then the caller must mask them (``np.isfinite``).
     ``ds.encoding['neurocast_path']`` holds the store path (for ``dataset_connectome(ds)``).
@@ -271,13 +272,11 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
     except Exception as exc:  # codecs of damaged chunks raise RuntimeError and others
         raise DamagedDatasetError(f"dataset '{path}' is damaged: its coordinates cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None
-    try:
-        for name in ("condition",):
-            if name in ds.variables:
-                ds[name] = ds[name].copy(data=as_str(ds[name].values))
-        for name in ("neuron", "covariate", "label"):
-            if name in ds.coords:
-                ds = ds.assign_coords({name: as_str(ds[name].values)})
+    try:  # every string variable (condition, neuron, label, ...) as numpy str, on its own dims
+        strings = {name: var.copy(data=as_str(var.values)) for name, var in ds.variables.items()
+                   if var.dtype.kind in ("T", "O", "U", "S")}
+        ds = ds.assign_coords({k: v for k, v in strings.items() if k in ds.coords})
+        ds = ds.assign({k: v for k, v in strings.items() if k not in ds.coords})
     except Exception as exc:  # codecs of damaged chunks raise RuntimeError, ValueError, ...
         raise DamagedDatasetError(f"dataset '{path}' is damaged: its labels cannot be read "
                                   f"({type(exc).__name__})", DAMAGE_HINT) from None

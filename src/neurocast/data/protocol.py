@@ -403,7 +403,8 @@ def protocol_for_dataset(ds, name: str | None = None, **fields) -> Protocol:
     name: 'zapbench', 'conditions', 'single' or None (the dataset's own ``protocol`` attr if it
     names a preset, else 'conditions' if the dataset has more than one condition, else 'single').
     fields: Protocol fields (context, horizon, ...).
-    Raises FormatError when a condition protocol meets a dataset without conditions.
+    Raises UnknownNameError for a name that is not a preset, FormatError when a condition
+    protocol meets a dataset without conditions.
     """
     frames = int(ds.sizes["time"])
     if "condition" in ds:
@@ -413,6 +414,8 @@ def protocol_for_dataset(ds, name: str | None = None, **fields) -> Protocol:
     if name is None:
         own = str(ds.attrs.get("protocol", ""))
         name = own if own in PRESETS else "conditions" if len(names) > 1 else "single"
+    elif name not in PRESETS:
+        raise unknown_name("protocol", name, PRESETS)
     if name == "single":
         return get_protocol("single", frames=frames, **fields)
     if len(names) < 2:

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from neurocast.data import dataset_connectome
-from neurocast.errors import ConfigError, FormatError, NeurocastError, WriteError
+from neurocast.data import dataset_connectome, scan_traces
+from neurocast.data._schema import as_str
+from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError, WriteError
 from neurocast.infer._activity import Activity, as_activity
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
@@ -20,7 +21,14 @@ from neurocast.infer._report import write_report
 from neurocast.infer._score import MAX_PAIRS, pair_values, score_matrix, truth_matrix
 from neurocast.infer._scorecard import build_scorecard, scorecard_summary, write_scorecard
 
-__all__ = ["InferenceResult", "default_methods", "infer_connectivity", "observed_subset", "run_inference"]
+__all__ = ["NAN_POLICIES", "InferenceResult", "default_methods", "infer_connectivity",
+           "observed_subset", "run_inference"]
+
+#: What run_inference does with NaN/inf in the traces.
+NAN_POLICIES = {
+    "raise": "refuse traces holding NaN/inf (the default: nothing is dropped silently)",
+    "mask-neurons": "leave every neuron holding a NaN out of inference and scoring",
+}
 
 
 def infer_connectivity(data, method: str | InferenceMethod = "partial", *, dt_s: float | None = None,
@@ -62,7 +70,8 @@ class InferenceResult:
 
     scorecard: xarray.Dataset ``score`` (method, metric); summary: {method: {metric: value}};
     scores: {method: (N, N) score matrix}; curves: {method: ROC/PR points};
-    timings: {method: seconds}; files: written paths (empty without out_dir).
+    timings: {method: seconds}; files: written paths (empty without out_dir); notes: the
+    neurons left out and why, one line each.
     """
 
     scorecard: object
@@ -71,12 +80,13 @@ class InferenceResult:
     curves: dict
     timings: dict
     files: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0,
                   observed: float = 1.0, frames=None, dt_s: float | None = None,
                   max_pairs: int | None = None, title: str = "neurocast inference",
-                  keep_scores: bool = False) -> InferenceResult:
+                  keep_scores: bool = False, nan: str = "raise") -> InferenceResult:
     """Run inference methods on a recording and score them against the true wiring.
 
     data: a Dataset (xarray; its stored connectome is the default truth when it was opened with
@@ -88,6 +98,11 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     out_dir: if given, writes infer_scorecard.nc/.csv, roc_pr.png, matrices.png, report.html.
     keep_scores: keep every method's full (N, N) matrix in ``result.scores`` (memory: 4·N²
       bytes each); the figures need only the ≤ 200 drawn neurons, kept anyway.
+    nan: one of ``NAN_POLICIES``: 'raise' (NonFiniteError on NaN/inf) or 'mask-neurons' (leave
+      out the neurons holding any, with a note).
+    Unnamed neurons of a Dataset (empty ``label``: a partly identified recording) that the truth
+    does not name are left out (their wiring is unknown), with a note; the observed share is
+    drawn among the neurons left.
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
     unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes).
     """
@@ -99,15 +114,24 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
                           "connectome (neurocast record)")
     if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise NeurocastError(f"output folder '{out_dir}' is a file", "choose another --out folder")
+    if nan not in NAN_POLICIES:
+        raise ConfigError(f"unknown NaN policy {nan!r}",
+                          "choose one of: " + ", ".join(NAN_POLICIES))
     n_all = data.sizes["neuron"] if isinstance(data, xr.Dataset) else np.asarray(data).shape[1]
-    keep = observed_subset(n_all, observed, seed)
+    notes: list[str] = []
+    usable = _usable_neurons(data, truth, frames, nan, notes)
+    keep = usable[observed_subset(len(usable), observed, seed)]
     keep = None if len(keep) == n_all else keep
     n_used = n_all if keep is None else len(keep)
     if methods:  # before reading the traces: a brain too large for a dense method fails at once
         for m in methods:
             if get_method(m).dense:
                 check_dense_fits(n_used, m)
-    act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
+    try:
+        act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
+    except NonFiniteError:
+        raise NonFiniteError("the recording holds NaN or inf",
+                             "leave out the neurons holding them with --nan mask-neurons") from None
     true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None)
     if not isinstance(data, xr.Dataset) and keep is not None:
         true_w = true_w[keep][:, keep].tocsr()
@@ -139,8 +163,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     card = build_scorecard(results, insts, attrs={
         "n_neurons": act.n_neurons, "n_frames": act.n_frames, "dt_s": act.dt_s, "n_edges": n_edges,
         "observed": float(observed), "seed": int(seed), "truth": getattr(truth, "name", ""),
-        "wall_s": timings, "options": {m: i.options() for m, i in insts.items()}})
-    result = InferenceResult(card, scorecard_summary(card), scores, curves, timings)
+        "wall_s": timings, "options": {m: i.options() for m, i in insts.items()}, "notes": notes})
+    result = InferenceResult(card, scorecard_summary(card), scores, curves, timings,
+                             notes=tuple(notes))
     if out_dir is not None:
         out = Path(out_dir)
         try:
@@ -157,6 +182,30 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         files["report"] = write_report(card, images, out / "report.html", title=title)
         result.files = files
     return result
+
+
+def _usable_neurons(data, truth, frames, nan: str, notes: list[str]) -> np.ndarray:
+    """Positions (int64, sorted) of the neurons to infer on: all, less those holding NaN (with
+    ``nan='mask-neurons'``) and the unnamed ones the truth does not name; a note for each kind."""
+    dataset = isinstance(data, xr.Dataset)
+    traces = data["traces"] if dataset else np.asarray(data)
+    usable = np.ones(traces.shape[1], dtype=bool)
+    if nan == "mask-neurons":
+        used = traces[frames if frames is not None else slice(None)]
+        has_nan = scan_traces(used).nan_per_neuron > 0
+        if has_nan.any():
+            usable &= ~has_nan
+            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN left out of inference and "
+                         "scoring")
+    if dataset and "label" in data.coords:
+        unnamed = (as_str(data["label"].values) == "") & ~np.isin(as_str(data["neuron"].values),
+                                                                 as_str(truth.names))
+        if unnamed.any():
+            usable &= ~unnamed
+            notes.append(f"{int(unnamed.sum())} of the recording's {usable.size} neurons are "
+                         f"unnamed and not in connectome '{truth.name}': left out of inference "
+                         "and scoring (their wiring is unknown)")
+    return np.flatnonzero(usable)
 
 
 def _types(truth, act: Activity) -> np.ndarray:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._background import run_ahead
+from neurocast._files import check_output
 from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
@@ -241,12 +242,12 @@ def record_to(path: str | os.PathLike, network, plan: str | StimulusPlan, *, see
     """``record`` and save the Dataset with its connectome at ``path`` (zarr, atomic).
 
     Checks ``path`` and the plan before simulating: raises NeurocastError if the path exists
-    and not ``overwrite``, or its folder does not exist. Returns the path.
+    and not ``overwrite``, is a folder neurocast did not write (``check_output``), or its
+    folder does not exist. Returns the path.
     """
     path = Path(path)
     get_plan(plan)
-    if path.exists() and not overwrite:
-        raise NeurocastError(f"output '{path}' already exists", "choose another path or pass --overwrite")
+    check_output(path, overwrite=overwrite)
     if not path.parent.exists():
         raise NeurocastError(f"output folder '{path.parent}' does not exist",
                              "create it first or choose another path")
