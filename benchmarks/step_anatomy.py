@@ -1,0 +1,114 @@
+"""Where one `tsmixer` training step's time goes at ZAPBench size (issue 11's 30-minute target).
+
+Runs the training loop's own pieces (MixerNet with ZAPBench's configuration, ``mae_loss``, the
+loop's fused ``AdamW``) on synthetic windows of ``--neurons`` neurons (71,721: ZAPBench), C = 4,
+H = 32, batch 8, and times per step, on ``--threads`` torch threads:
+
+  forward    the network's forward pass (with autograd recording)
+  loss       the MAE's forward pass
+  backward   the whole backward pass
+  adamw      the optimiser step
+
+then the parts no implementation can avoid, each alone on the same shapes: the neuron-mixing
+matrix products of one step (forward and backward, 6 per block) and the AdamW step. From these
+it projects the wall time of a training that stops at ``--stop-step`` (validations excluded):
+as measured, and at that floor. Prints one line per measurement and the projection.
+
+    PYTHONPATH=src python benchmarks/step_anatomy.py [--neurons 71721] [--steps 15]
+        [--threads 2] [--stop-step 13650]
+
+``--stop-step``: 13,650 is the least early stopping can take on the 71,721-neuron fly-zap subset
+of benchmarks/README.md (still improving at step 8,650, then patience 20 × 250 steps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from neurocast.models.deep._mae_loss import mae_loss
+from neurocast.models.deep._training import AdamW, import_torch, torch_settings
+
+C, H, BATCH, WIDTH, BLOCKS = 4, 32, 8, 256, 2
+
+
+def median_ms(fn, reps: int) -> float:
+    """Median wall time of fn() in ms over ``reps`` calls, after two untimed ones."""
+    fn()
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--neurons", type=int, default=71_721)
+    ap.add_argument("--steps", type=int, default=15, help="timed steps (after 2 untimed)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stop-step", type=int, default=13_650)
+    args = ap.parse_args()
+    torch = import_torch()
+    from neurocast.models.deep._net_mixer import MixerNet
+
+    n = args.neurons
+    with torch_settings(args.threads):
+        torch.manual_seed(0)
+        net = MixerNet(n, C, H, blocks=BLOCKS, feature_width=WIDTH, revin=False)
+        n_par = sum(p.numel() for p in net.parameters())
+        frames = torch.randn(C + H, BATCH, n) * 0.1  # time-major windows, as the loop hands them
+        ctx, tgt = frames[:C].transpose(0, 1), frames[C:].transpose(0, 1)
+        opt = AdamW(torch, net.parameters(), lr=1e-3, weight_decay=1e-4)
+        parts = {"forward": [], "loss": [], "backward": [], "adamw": []}
+        for k in range(args.steps + 2):
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            y = net(ctx)
+            t1 = time.perf_counter()
+            loss = mae_loss(y, tgt)
+            t2 = time.perf_counter()
+            loss.backward()
+            t3 = time.perf_counter()
+            opt.step()
+            t4 = time.perf_counter()
+            if k >= 2:
+                for name, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                    parts[name].append(1e3 * dt)
+        step = {name: float(np.median(v)) for name, v in parts.items()}
+        total = sum(step.values())
+        print(f"tsmixer, {n:,} neurons, C = {C}, H = {H}, batch {BATCH}, {args.threads} threads, "
+              f"{n_par:,} parameters ({4 * n_par / 1e6:.0f} MB)")
+        for name, ms in step.items():
+            print(f"  {name:9s} {ms:7.1f} ms  ({ms / total:4.0%})")
+        print(f"  step      {total:7.1f} ms (medians of {args.steps} steps)")
+
+        rows = BATCH * C  # the neuron mixing sees (C · batch, neurons)
+        x, g_x = torch.randn(rows, n), torch.randn(rows, n)
+        h, g_h = torch.randn(rows, WIDTH), torch.randn(rows, WIDTH)
+        w_up, w_down = torch.randn(WIDTH, n), torch.randn(n, WIDTH)
+        products = {  # one block's neuron-mixing products; a step makes them BLOCKS times
+            "up, forward": lambda: x @ w_up.T, "down, forward": lambda: h @ w_down.T,
+            "down, weight gradient": lambda: g_x.T @ h, "down, input gradient": lambda: g_x @ w_down,
+            "up, weight gradient": lambda: g_h.T @ x, "up, input gradient": lambda: g_h @ w_up,
+        }
+        gemm = 0.0
+        for name, fn in products.items():
+            ms = median_ms(fn, args.steps)
+            gemm += BLOCKS * ms
+            print(f"  alone: {name:22s} {ms:6.1f} ms, {2 * rows * n * WIDTH / ms / 1e6:5.0f} GFLOP/s")
+        print(f"  alone: the {6 * BLOCKS} neuron-mixing products of a step {gemm:.1f} ms; "
+              f"AdamW {step['adamw']:.1f} ms; together {gemm + step['adamw']:.1f} ms "
+              f"({(gemm + step['adamw']) / total:.0%} of the step)")
+        s = args.stop_step
+        print(f"{s:,} steps: {s * total / 6e4:.1f} min at the measured step, "
+              f"{s * (gemm + step['adamw']) / 6e4:.1f} min if a step cost only its products and "
+              f"AdamW (validations not included)")
+
+
+if __name__ == "__main__":
+    main()
