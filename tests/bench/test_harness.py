@@ -389,3 +389,14 @@ def test_a_failed_write_leaves_no_partial_output_folder(tmp_path, capsys, monkey
     files = json.loads(capsys.readouterr().out)["files"]
     assert files["report"] == str(out / "report.html") and (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == sorted(before)
+
+
+def test_a_held_out_mark_the_protocol_cannot_honour_is_noted():
+    x = np.random.default_rng(0).normal(0, 1, (400, 4)).astype(np.float32)
+    ds = make_dataset(x, dt_s=0.5, heldout_conditions=["all"])  # the one condition, marked held out
+    res = run_benchmark(ds, models=["naive"], context=4, horizon=4)
+    assert res.scorecard["heldout"].values.tolist() == [False]
+    assert any("held-out condition(s) all of the dataset are not held out by the single protocol" in n
+               for n in res.notes)
+    plain = run_benchmark(make_dataset(x, dt_s=0.5), models=["naive"], context=4, horizon=4)
+    assert not any("held-out" in n for n in plain.notes)

@@ -7,7 +7,7 @@ import pytest
 import zarr
 
 import neurocast.data as nd
-from neurocast.errors import FormatError, NonFiniteError
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 
 def test_zapbench_constants():
@@ -145,6 +145,9 @@ def test_matrix_npy_csv_h5(tmp_path):
         nd.load_matrix(tmp_path / "m.h5", dt_s=0.2)
     ds = nd.load_matrix(tmp_path / "m.h5", dt_s=0.2, key="rec/a")
     np.testing.assert_array_equal(ds.traces.values, data)
+    np.save(tmp_path / "plain.npy", data)  # one array: a key picks nothing, so it is refused
+    with pytest.raises(ConfigError, match="holds one plain array: there is no array 'rec/a'"):
+        nd.load_matrix(tmp_path / "plain.npy", dt_s=0.2, key="rec/a")
     with h5py.File(tmp_path / "named.h5", "w") as f:  # a conventional name picks the traces
         f["rec/dff"] = data
         f["rec/other"] = data[:, :2]

@@ -12,7 +12,7 @@ import xarray as xr
 import neurocast.data as nd
 from neurocast.bench import run_benchmark
 from neurocast.cli import main
-from neurocast.errors import FormatError, NonFiniteError
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 from .conftest import WORM_LABELS
 
@@ -114,6 +114,20 @@ def test_mask_neurons_drops_the_neurons_with_gaps():
                           context=4, horizon=3)
     xr.testing.assert_allclose(res.scorecard["score"], plain.scorecard["score"])
     assert json.loads(res.scorecard.attrs["neurons_left_out"]) == {"nan": ["0", "2"]}
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_no_neuron_left_names_the_options_that_would_keep_some(flat):
+    x = np.random.default_rng(0).normal(0, 1, (400, 3)).astype(np.float32)
+    x[330, :] = np.nan  # every neuron has a gap
+    if flat:
+        x[:, 2] = 0.0  # and one is constant
+        x[330, 2] = 0.0
+    with pytest.raises(ConfigError, match="no neuron left to score") as err:
+        run_benchmark(nd.make_dataset(x, dt_s=0.5, allow_nan=True), models=["naive"], context=4,
+                      horizon=3, nan="mask-neurons")
+    assert "--nan skip-windows" in err.value.hint
+    assert ("--keep-constant" in err.value.hint) == flat
 
 
 def test_constant_channels_left_out_by_default_kept_on_request():

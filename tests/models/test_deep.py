@@ -133,10 +133,18 @@ def test_streamed_training_reads_each_block_once_per_epoch(sine_data, dd):
     assert len(train_reads) <= n_blocks * epochs < 60  # far fewer reads than steps
 
 
-def test_tide_needs_stimulus(sine_data, dd):
+def test_tide_needs_stimulus(sine_data, dd, monkeypatch):
     x, _, proto = sine_data
     with pytest.raises(FormatError, match="stimulus covariates"):
         dd.model("tide").fit(*dd.split(x, proto))
+    # the benchmark says so before fitting anything, naming the model
+    from neurocast.bench import run_benchmark
+    from neurocast.data import make_dataset
+    from neurocast.models import NaiveForecaster
+
+    monkeypatch.setattr(NaiveForecaster, "fit", lambda *a, **k: pytest.fail("fitted before the check"))
+    with pytest.raises(ConfigError, match=r"^tide forecast"):
+        run_benchmark(make_dataset(x, dt_s=0.5), models=["naive", "tide"], context=4, horizon=4)
 
 
 def test_train_config_is_validated():

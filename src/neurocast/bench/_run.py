@@ -286,6 +286,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}", "choose one of: " + ", ".join(NAN_POLICIES))
     notes: list[str] = []
+    marked = [str(h) for h in np.atleast_1d(ds.attrs.get("heldout_conditions", [])) if str(h)]
+    ignored = [h for h in marked if h not in proto.heldout]
+    if ignored:
+        notes.append(f"held-out condition(s) {', '.join(ignored)} of the dataset are not held out by "
+                     f"the {proto.name} protocol: scored as training conditions")
     if ds.attrs.get("trace_kind") == "fluorescence":
         notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
                      "not comparable with ΔF/F benchmarks")
@@ -318,6 +323,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     on_cluster: dict[int, dict] = {k: {} for k in range(seeds)}
     timings, fitted, training, ensembles = {}, {}, {}, {}
     templates = {name: given[name] if name in given else get_model(name, horizon=horizon) for name in names}
+    needs = [name for name, m in templates.items() if getattr(m, "uses_stimulus", False)]
+    if needs and stimulus is None:  # before any fitting
+        raise ConfigError(f"{', '.join(needs)} forecast(s) from the future stimulus covariates, which "
+                          "this dataset lacks", "choose models without them, e.g. --models "
+                          "naive,mean,linear,timemix")
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
@@ -565,6 +575,9 @@ def _select(ds, nan: str, keep_constant: bool, notes: list[str]):
             notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN: windows touching them left out "
                          "of fitting and scoring (counted in n_windows_skipped)")
     if not keep.any():
+        ways = ([] if "nan" not in left_out else ["--nan skip-windows (leaves out only the windows "
+                                                  "that touch NaN)"]) + \
+               ([] if "constant" not in left_out else ["--keep-constant"])
         raise ConfigError("no neuron left to score: every channel is constant or holds NaN",
-                          "check the recording, or pass --keep-constant")
+                          "check the recording, or keep neurons with " + " and ".join(ways))
     return keep, bad_frames, left_out

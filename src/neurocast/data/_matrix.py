@@ -40,7 +40,7 @@ from neurocast.data._loading import (
     with_labels,
 )
 from neurocast.data._schema import make_dataset
-from neurocast.errors import FormatError
+from neurocast.errors import ConfigError, FormatError
 
 __all__ = ["DT_KEYS", "NAME_KEYS", "RATE_KEYS", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
@@ -312,6 +312,10 @@ def load_matrix(
     header_names = None
     notes: list[str] = []
     if suffix == ".npy":
+        if key is not None:
+            raise ConfigError(f"{what} holds one plain array: there is no array {key!r} to pick",
+                              "leave out --key (key=), which picks an array inside an .npz, .mat "
+                              "or HDF5 file")
         try:
             values = np.load(path, mmap_mode="r", allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:

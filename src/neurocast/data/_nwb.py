@@ -69,7 +69,7 @@ def load_nwb(
         if series is None:
             if len(found) > 1:
                 raise FormatError(f"{what} holds {len(found)} RoiResponseSeries",
-                                  "choose one with series=...: " + ", ".join(found))
+                                  "choose one with --series NAME (series= in Python): " + ", ".join(found))
             label = next(iter(found))
         else:
             matches = [k for k in found if k == series or k.rsplit("/", 1)[-1] == series]
