@@ -15,10 +15,10 @@ it projects the wall time of a training that stops at ``--stop-step`` (validatio
 as measured, and at that floor. Prints one line per measurement and the projection.
 
     PYTHONPATH=src python benchmarks/step_anatomy.py [--neurons 71721] [--steps 15]
-        [--threads 2] [--stop-step 13650]
+        [--threads 2] [--stop-step 12950]
 
-``--stop-step``: 13,650 is the least early stopping can take on the 71,721-neuron fly-zap subset
-of benchmarks/README.md (still improving at step 8,650, then patience 20 × 250 steps).
+``--stop-step``: 12,950 is the least early stopping can take on the 71,721-neuron fly-zap subset
+of benchmarks/README.md (its best validation so far at step 7,950, then patience 20 × 250 steps).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--neurons", type=int, default=71_721)
     ap.add_argument("--steps", type=int, default=15, help="timed steps (after 2 untimed)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stop-step", type=int, default=13_650)
+    ap.add_argument("--stop-step", type=int, default=12_950)
     args = ap.parse_args()
     torch = import_torch()
     from neurocast.models.deep._net_mixer import MixerNet

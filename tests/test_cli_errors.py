@@ -195,3 +195,11 @@ def test_a_refused_path_names_the_path_and_the_reason(files, tmp_path, monkeypat
     assert err.splitlines() == [f"neurocast: error: cannot use '{LONG}': File name too long",
                                 "  hint: use a shorter path (at most 255 bytes per file or folder name)"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_library_warning_prints_as_one_note_line(tmp_path, capsys):
+    edges = tmp_path / "unsigned.csv"
+    edges.write_text("pre,post,count\n1,2,200\n2,3,200\n")  # no sign, weight or transmitter
+    assert main(["connectome", "info", str(edges)]) == 0
+    err = capsys.readouterr().err
+    assert "note: 2 of 2 connection(s)" in err and "UserWarning" not in err and ".py:" not in err

@@ -91,11 +91,23 @@ def is_replaceable(folder: str | os.PathLike) -> bool:
     return isinstance(meta, dict) and "neurocast_version" in (meta.get("attributes") or {})
 
 
-def check_output(path: str | os.PathLike, *, overwrite: bool) -> None:
-    """Raise NeurocastError if an output may not be written at ``path``: it exists and
-    ``overwrite`` is False, or it is a folder that ``is_replaceable`` refuses. ``atomic_path``
-    checks this itself; long jobs call it first, so that a refusal costs no work."""
+def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | None = None) -> None:
+    """Raise NeurocastError if an output may not be written at ``path``: it has no name of its
+    own ('.', '/'), it exists and ``overwrite`` is False, it is a folder that ``is_replaceable``
+    refuses or a symbolic link to a folder, or (``folder`` given: whether a folder will be
+    written) a file where a folder goes or the reverse. ``atomic_path`` checks the same when
+    the write starts; long jobs call this first, so that a refusal costs no work."""
     path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise NeurocastError(f"output '{path}' does not name a new file or folder",
+                             "give the output a name of its own, e.g. ./out.zarr")
+    if path.is_symlink() and path.is_dir():
+        raise NeurocastError(f"output '{path}' is a symbolic link to a folder",
+                             "give the folder's own path, or another path")
+    if folder is not None and path.exists() and path.is_dir() != folder:
+        raise NeurocastError(f"output '{path}' is a {'folder' if path.is_dir() else 'file'}, where "
+                             f"neurocast writes a {'folder' if folder else 'file'}",
+                             "choose another path, or remove it yourself if it may go")
     if path.exists() and not overwrite:
         raise NeurocastError(
             f"output '{path}' already exists", "choose another path or pass --overwrite"

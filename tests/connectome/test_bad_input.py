@@ -81,6 +81,35 @@ def test_mapping_names_a_missing_column(tmp_path, capsys):
             "has no column 'n_syn'", "found: pre, post, count", "correct the names given to --columns")
 
 
+def test_repeated_column_name_or_one_column_in_two_roles(tmp_path, capsys):
+    src = tmp_path / "edges.csv"
+    src.write_text("pre,post,count,count\n1,2,3,4\n")
+    run_bad(capsys, tmp_path, ["info", str(src)],
+            "edge table 'edges.csv' has two columns named 'count' (columns 3 and 4)",
+            "hint: rename or remove one of them")
+    src.write_text("pre,post,count\n1,2,3\n")
+    run_bad(capsys, tmp_path, ["info", str(src), "--columns", "pre=pre,post=pre,count=count"],
+            "the column mapping gives the column 'pre' two roles, pre and post",
+            "hint: map each role to its own column")
+
+
+def test_header_and_cells_with_spaces_after_the_commas(tmp_path, capsys):
+    src = tmp_path / "sp.csv"
+    src.write_text("pre, post, count, sign\n1, 2, 3, 1\n2 , 3 , 4 , -1\n")
+    (tmp_path / "n.csv").write_text("id, name, transmitter\n1, a , ACh\n2, b, GABA\n3, c, \n")
+    for extra in ([], ["--columns", "pre=pre,post=post,count=count,sign=sign"]):
+        assert main(["connectome", "info", str(src), "--json", *extra]) == 0
+        assert '"n_synapses": 7' in capsys.readouterr().out
+    from neurocast.connectome import read_connectome
+
+    c = read_connectome(src, neurons=tmp_path / "n.csv")
+    assert list(c.names) == ["a", "b", "c"]
+    assert list(c.neurons["transmitter"]) == ["ACh", "GABA", ""]
+    np.testing.assert_array_equal(c.weight, [3, -4])
+    (tmp_path / "twice.csv").write_text("pre,post,count, count\n1,2,3,4\n")
+    run_bad(capsys, tmp_path, ["info", str(tmp_path / "twice.csv")], "two columns named 'count'")
+
+
 def test_bad_columns_syntax(tmp_path, capsys):
     src = generic_csv(tmp_path, "1,2,3\n")
     run_bad(capsys, tmp_path, ["convert", str(src), "--columns", "pre=pre,post"],
@@ -97,6 +126,7 @@ def test_bad_columns_syntax(tmp_path, capsys):
     ("1,2,0\n2,3,0\n", "column 'count' must hold positive synapse counts, found 0 at line 2 (2 such rows)"),
     ("1,2,3\n2,3,\n", "column 'count' has 1 NaN or empty synapse count(s), first at line 3"),
     ("1,2,NaN\n2,3,1\n", "column 'count' has 1 NaN or empty synapse count(s), first at line 2"),
+    ("1,2,3\n2,3,inf\n", "column 'count' has 1 infinite (inf) synapse count(s), first at line 3"),
     ("1,2,3\n,3,1\n", "column 'pre' has 1 empty or NaN id(s), first at line 3"),
     ("1,2,3\n2,abc,1\n", "column 'post' must hold integer neuron ids, found 'abc' at line 3"),
     ("1,2,3\n2,3.5,1\n", "column 'post' must hold integer neuron ids, found '3.5' at line 3"),
@@ -111,6 +141,24 @@ def test_bad_sign(tmp_path, capsys):
     src = flywire_csv(tmp_path, rows=[(ROOT, ROOT + 1, 3, 1), (ROOT + 1, ROOT, 2, 2)])
     run_bad(capsys, tmp_path, ["convert", str(src)],
             "column 'Excitatory' must hold -1, 0 or +1, found 2 at line 3")
+
+
+def test_flywire_csv_rows_are_reported_as_lines(tmp_path, capsys):
+    cols = ["Presynaptic_ID", "Postsynaptic_ID", "Connectivity", "Excitatory",
+            "Excitatory x Connectivity"]
+    src = flywire_csv(tmp_path, rows=[(ROOT, ROOT + 1, 3, 1, 3), (ROOT + 1, ROOT, 2, -1, 2)],
+                      columns=cols)
+    run_bad(capsys, tmp_path, ["convert", str(src)],
+            "disagrees with Excitatory × Connectivity in 1 row(s), "
+            "first at line 3 (2 ≠ -1 × 2)")
+    flywire_csv(tmp_path, rows=[(ROOT, ROOT + 1, 3, 1, 0, 1), (ROOT + 1, ROOT, 2, -1, 0, 0)],
+                columns=[*cols[:4], "Presynaptic_Index", "Postsynaptic_Index"])
+    pd.DataFrame({"Completed": [True, True]}, index=[ROOT, ROOT + 1]).to_csv(
+        tmp_path / "Completeness.csv")
+    run_bad(capsys, tmp_path, ["convert", str(tmp_path), "--to", "flywire"],
+            "column 'Presynaptic_Index' does not match the neuron table in 1 row(s), "
+            "first at line 3 "
+            f"(index 0, id {ROOT + 1})", dst_name="out")
 
 
 def test_float_root_ids_in_parquet(tmp_path, capsys):
@@ -312,7 +360,8 @@ def test_write_refused_by_the_system(tmp_path, capsys, monkeypatch, dst_name):
     monkeypatch.setattr(np, "savez", full)
     monkeypatch.setattr(pq, "write_table", full)
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
-    src = generic_csv(tmp_path, "1,2,3\n")
+    src = tmp_path / "edges.csv"
+    src.write_text("pre,post,count,sign\n1,2,3,1\n")  # signed: no note before the error
     args = ["convert", str(src)] + (["--to", "flywire"] if dst_name == "outdir" else [])
     run_bad(capsys, tmp_path, args, f"cannot write '{tmp_path / dst_name}': No space left on device",
             "check that the folder is writable", dst_name=dst_name)

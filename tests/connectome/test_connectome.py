@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from neurocast.connectome import Connectome
-from neurocast.errors import FormatError, UnknownNameError
+from neurocast.errors import FormatError, NeurocastError, UnknownNameError
 
 
 def test_sizes_and_signs(tiny_connectome):
@@ -32,6 +32,20 @@ def test_lookup_by_name_and_64bit_id(tiny_connectome):
     assert tiny_connectome.index_of(720575940000000001).tolist() == [4]
     with pytest.raises(UnknownNameError, match="did you mean 'A'"):
         tiny_connectome.index_of("a")
+
+
+def test_lookup_refuses_a_name_that_is_another_neurons_id():
+    neurons = pd.DataFrame({"id": [1, 2, 3], "name": ["3", "b", "c"]})
+    c = Connectome.from_edges(neurons, [0, 1], [1, 2], [1, 1], name="elf")
+    message = ("neuron '3' is ambiguous in connectome 'elf': it is the name of the neuron with "
+               "id 1 and the id of the neuron named 'c'")
+    with pytest.raises(NeurocastError, match=message) as err:
+        c.index_of("3")
+    assert ("give the neuron named '3' by its id 1, or the neuron with id 3 by its name 'c'"
+            in err.value.hint)
+    assert c.index_of(["c", 3, "1", "b"]).tolist() == [2, 2, 0, 1]  # unambiguous keys still work
+    same = Connectome.from_edges(pd.DataFrame({"id": [1, 7], "name": ["1", "x"]}), [0], [1], [1])
+    assert same.index_of("1").tolist() == [0]  # name and id of one neuron
 
 
 def test_degrees(tiny_connectome):

@@ -261,9 +261,10 @@ def test_csv_pandas_row_index_is_dropped_with_a_note(tmp_path, capsys, start):
     assert "import note  the unnamed first column" in capsys.readouterr().out
 
 
-def test_csv_unnamed_column_that_does_not_count_rows_stays_a_neuron(tmp_path):
+def test_csv_unnamed_column_that_does_not_increase_stays_a_neuron(tmp_path):
     src = tmp_path / "blank.csv"
-    x = _traces_csv(src, [""], [np.arange(40) * 2.0])  # a neuron NeuroPAL could not identify
+    unnamed = np.random.default_rng(5).normal(size=40)  # a neuron NeuroPAL could not identify
+    x = _traces_csv(src, [""], [unnamed])
     ds = nd.load_matrix(src, dt_s=0.5)
     assert ds.neuron.values.tolist() == ["unnamed-0", "AVAL", "AVAR", "ASHL"]
     np.testing.assert_allclose(ds.traces.values[:, 1:], x, atol=1e-6)

@@ -355,3 +355,24 @@ def test_nan_in_stimulus_covariates_is_refused_and_named(tmp_path, zapbench_like
     with pytest.raises(NonFiniteError, match=r"covariate\(s\) c1 hold"):
         nd.load_zapbench(tmp_path / "traces", covariates=tmp_path / "cov", condition_offsets=None,
                          condition_names=None)
+
+
+def test_outputs_without_a_name_of_their_own_or_of_the_wrong_kind_are_refused_before_work(
+        tmp_path, monkeypatch, capsys):
+    from neurocast.cli import main
+
+    src = tmp_path / "absent.npy"  # refused before the source is read: no error about it
+    (tmp_path / "afile").write_text("text")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path / "real")  # an empty current folder
+    for out, says in ((".", "does not name a new file or folder"),
+                      (str(tmp_path / "afile"), "is a file, where neurocast writes a folder"),
+                      (str(tmp_path / "link"), "is a symbolic link to a folder")):
+        assert main(["data", "import", str(src), out, "--format", "matrix", "--dt-s", "0.5",
+                     "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and "absent.npy" not in err
+    assert (tmp_path / "afile").read_text() == "text" and list((tmp_path / "real").iterdir()) == []
+    with pytest.raises(NeurocastError, match="does not name a new file or folder"):
+        nd.save_dataset(_dataset(), ".", overwrite=True)

@@ -35,6 +35,7 @@ def test_files_scorecard_and_html_section(ring_data, tmp_path):
     assert csv.loc["ridge", "auroc"] == pytest.approx(1.0)
     for name in ("roc_pr.png", "matrices.png", "report.html"):
         assert (tmp_path / name).stat().st_size > 1000
+    assert res.files["report"] == tmp_path / "report.html" and not list(tmp_path.glob(".*partial"))
     frag, images = report_section(card, {"curves": tmp_path / "roc_pr.png"})
     assert frag.startswith('<section id="inference">') and frag.rstrip().endswith("</section>")
     assert "<td>ridge-sparse</td>" in frag and "data:image/png;base64," in frag
@@ -76,3 +77,20 @@ def test_errors(ring_data, monkeypatch):
     monkeypatch.setattr(_linalg, "available_memory_bytes", lambda: 100)
     with pytest.raises(ResourceError, match="needs dense"):
         run_inference(calcium, truth=ring, dt_s=0.1, methods=["partial"])
+
+
+def test_a_failed_write_leaves_no_partial_output_folder(ring_data, tmp_path, monkeypatch):
+    import errno
+
+    import neurocast.infer._run as infer_run
+    from neurocast.errors import WriteError
+
+    calcium, _, ring = ring_data
+
+    def full(*a, **k):  # disk full after the scorecard files were written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(infer_run, "plot_curves", full)
+    with pytest.raises(WriteError, match="No space left on device"):
+        run_inference(calcium, truth=ring, dt_s=0.1, methods=["pearson"], out_dir=tmp_path / "runs" / "i")
+    assert list((tmp_path / "runs").iterdir()) == []

@@ -394,3 +394,25 @@ def test_a_recording_that_cannot_fit_in_memory_is_refused_before_simulating(tmp_
     monkeypatch.setattr(rec, "available_memory_bytes", lambda: 10_000_000)
     assert main(["record", "celegans-cook2019", "--stimulus", "worm-lif", "--frames", "100", "--no-spikes",
                  "--out", str(out)]) == 0 and started
+
+
+def test_cli_record_reads_a_file_with_the_connectome_read_options(tmp_path, monkeypatch, capsys):
+    import neurocast.cli.record as cli_record
+    from neurocast.cli import main
+    from neurocast.connectome import Connectome
+
+    edges = tmp_path / "dup.csv"
+    edges.write_text("pre,post,count,sign\n1,2,3,1\n1,2,4,1\n2,3,5,-1\n")
+    seen = {}
+
+    def fake_record_to(path, network, plan, **kw):
+        seen["network"] = network
+        raise NeurocastError("stop here")
+
+    args = ["record", str(edges), "--stimulus", "worm-lif", "--out", str(tmp_path / "r.zarr")]
+    assert main(args) == 2
+    assert "--sum-duplicates" in capsys.readouterr().err  # the hint names a flag record accepts
+    monkeypatch.setattr(cli_record, "record_to", fake_record_to)
+    assert main([*args, "--sum-duplicates"]) == 2
+    con = seen["network"]
+    assert isinstance(con, Connectome) and sorted(con.count.tolist()) == [5, 7]

@@ -72,8 +72,70 @@ def test_same_seed_same_result_and_rate_option(capsys, chain):
 
 def test_silence_cuts_the_chain(capsys, chain):
     s = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--silence", "RELAY", "--duration", "0.5")
-    assert s["n_silenced"] == 1
+    assert s["n_silenced"] == 1 and s["silenced"] == ["RELAY"]
     assert [r["name"] for r in s["top_responding"]] == ["RELAY"]    # RELAY fires, MOTOR no longer
+    assert s["top_responding"][0]["silenced"] is True               # ... and is marked as silenced
+    code, out, _ = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--silence", "RELAY",
+                        "--duration", "0.5")
+    assert code == 0
+    assert "RELAY" in out and "(silenced: fires, but its synapses are cut)" in out
+
+
+def test_random_silence_is_drawn_apart_from_the_stimulated(capsys, chain):
+    """--stimulate random:K and --silence random:K are two draws (not the same neurons twice),
+    and the silenced ones are drawn among the neurons not driven."""
+    for seed in range(4):
+        s = _json(capsys, "simulate", chain, "--stimulate", "random:2", "--silence", "random:3",
+                  "--seed", seed, "--duration", "0.05")
+        assert len(s["stimulated"]) == 2 and len(s["silenced"]) == 3
+        assert not set(s["stimulated"]) & set(s["silenced"])
+
+
+def test_each_option_draws_its_own_random_neurons():
+    from neurocast.sim import resolve_neurons, select_neurons
+
+    con = Connectome.from_edges(pd.DataFrame({"id": np.arange(100)}), [0], [1], [1])
+    for seed in range(3):
+        stim = select_neurons(con, "random:10", seed=seed)
+        np.testing.assert_array_equal(stim, resolve_neurons(con, "random:10", seed=seed))
+        of = select_neurons(con, "random:10", seed=seed, what="--of")
+        np.testing.assert_array_equal(of, select_neurons(con, "random:10", seed=seed, what="--of"))
+        assert not np.array_equal(stim, of)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--stimulate", "SENSOR,RELAY", "--silence", "RELAY"],
+    ["--stimulate", "random:5", "--silence", "MOTOR"],  # every neuron is drawn, MOTOR too
+])
+def test_a_neuron_both_driven_and_silenced_is_refused(capsys, chain, argv):
+    code, out, err = _run(capsys, "simulate", chain, *argv, "--duration", "0.05")
+    assert code == 2 and out == ""
+    first, hint = err.strip().splitlines()
+    assert "--stimulate and --silence both take 1 neuron(s): " in first
+    assert hint.startswith("  hint: name each neuron in one of them only")
+
+
+def test_connectome_read_options_reach_the_loader(capsys, tmp_path):
+    """The reader's hints name --sum-duplicates, --columns, ...: simulate accepts them."""
+    edges = tmp_path / "dup.csv"
+    edges.write_text("pre,post,count,sign\n1,2,30,1\n2,3,30,1\n1,2,20,1\n")
+    code, out, err = _run(capsys, "simulate", edges, "--duration", "0.05")
+    assert out == ""
+    assert code == 2 and "--sum-duplicates" in err
+    s = _json(capsys, "simulate", edges, "--duration", "0.05", "--sum-duplicates")
+    assert (s["n_neurons"], s["n_connections"]) == (3, 2)
+    odd = tmp_path / "odd.csv"
+    odd.write_text("a,b,n,s\n1,2,30,1\n")
+    s = _json(capsys, "simulate", odd, "--duration", "0.05", "--columns", "pre=a,post=b,count=n,sign=s")
+    assert (s["n_neurons"], s["n_connections"]) == (2, 1)
+
+
+def test_rate_without_stimulated_neurons_is_refused(capsys, chain):
+    code, out, err = _run(capsys, "simulate", chain, "--rate", "20", "--duration", "0.05")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "neurocast: error: --rate sets the drive of the --stimulate neurons, and none are stimulated",
+        "  hint: add --stimulate NAMES or random:K, or leave out --rate"]
 
 
 def test_random_stimulation_uses_the_seed_like_the_library(capsys, chain):
@@ -149,7 +211,7 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--rate", "-5"], "--rate"),
     (["--rate", "nan"], "--rate"),
     (["--rate", "inf"], "--rate"),
-    (["--rate", "20000"], "one input event per time step"),
+    (["--stimulate", "SENSOR", "--rate", "20000"], "one input event per time step"),
     (["--duration", "0"], "--duration"),
     (["--duration", "-1"], "--duration"),
     (["--duration", "nan"], "--duration"),
@@ -163,6 +225,11 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--out", "spikes.csv"], ".parquet or .npz"),
     (["--plot", "plot.pdf"], ".png"),
     (["--out", "no/such/folder/x.npz"], "does not exist"),
+    (["--out", "."], "--out '.' does not name a file"),
+    (["--out", "./"], "--out './' does not name a file"),
+    (["--out", ""], "--out '' does not name a file"),
+    (["--plot", "."], "--plot '.' does not name a file"),
+    (["--stimulate", "SENSOR", "--silence", "random:5"], "besides the driven ones (4)"),
 ])
 def test_bad_input_is_one_clear_error(capsys, chain, argv, message):
     code, out, err = _run(capsys, "simulate", chain, *argv)
@@ -172,6 +239,40 @@ def test_bad_input_is_one_clear_error(capsys, chain, argv, message):
     assert first.startswith("neurocast: error:") and message in first
     assert all(line.startswith("  hint:") for line in rest)
     assert "Traceback" not in err
+
+
+def test_an_output_in_the_way_is_refused_before_anything_is_written(capsys, chain, tmp_path):
+    (tmp_path / "y.png").mkdir()
+    spikes = tmp_path / "y.parquet"
+    code, out, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05",
+                          "--out", spikes, "--plot", tmp_path / "y.png", "--overwrite")
+    assert code == 2 and out == ""
+    assert "y.png' is a folder, where neurocast writes a file" in err
+    assert not spikes.exists()
+
+
+def test_overwrite_removes_the_trial_files_of_an_earlier_run(capsys, chain, tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    out = folder / "b.npz"
+    argv = ["simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05", "--out", out]
+    _json(capsys, *argv, "--trials", "3")
+    code, _, err = _run(capsys, *argv, "--trials", "2")  # b.trial002.npz would be left: refused
+    assert code == 2 and "already exists" in err
+    _json(capsys, *argv, "--trials", "2", "--overwrite")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.trial000.npz", "b.trial001.npz"]
+    assert Spikes.load(folder / "b.trial000.npz").attrs["n_trials"] == 2
+    (folder / "b.trial0007.npz").write_bytes(b"not ours")  # not a name neurocast writes
+    _json(capsys, *argv, "--overwrite")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.npz", "b.trial0007.npz"]
+    _json(capsys, *argv, "--trials", "2", "--overwrite")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.trial000.npz", "b.trial0007.npz",
+                                                          "b.trial001.npz"]
+
+
+def test_large_seeds_are_kept_exactly(capsys, chain):
+    s = _json(capsys, "simulate", chain, "--seed", "9007199254740993", "--duration", "0.05")
+    assert s["seed"] == 9007199254740993  # 2**53 + 1: a float would round it
 
 
 def test_unknown_name_suggests_near_matches(capsys, chain):
@@ -206,7 +307,8 @@ def test_the_cost_is_said_before_the_run(capsys, chain):
     assert line.endswith("of memory for 4 trial(s) of 0.2 s")
 
 
-@pytest.mark.parametrize("value, ok", [("1e1", True), ("2.5", False), ("many", False), ("1e400", False)])
+@pytest.mark.parametrize("value, ok", [("1e1", True), ("1_0", True), ("2.5", False), ("many", False),
+                                       ("1e400", False)])
 def test_counts_are_whole_numbers(capsys, chain, value, ok):
     code, _, err = _run(capsys, "simulate", chain, "--duration", "0.05", "--trials", value, "--json")
     if ok:

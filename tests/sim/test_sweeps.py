@@ -146,6 +146,18 @@ def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
         np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
 
 
+def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_path):
+    """--sum-duplicates (and the other read options) hold for the workers' copy of the network too."""
+    edges = tmp_path / "dup.csv"
+    edges.write_text("pre,post,count,sign\n1,2,300,1\n2,3,30,1\n1,2,20,1\n")
+    code = main(["simulate", str(edges), "--sum-duplicates", "--stimulate", "1", "--sweep",
+                 "stimulate:each", "--of", "2", "--duration", "0.1",
+                 "--scheduler", client.scheduler.address, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert json.loads(captured.out)["n_experiments"] == 1
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--sweep", "silence:each"], "needs --of"),
     (["--sweep", "silence:each", "--of", "ASHL", "--out", "x.npz"], "must end in .zarr"),

@@ -42,7 +42,7 @@ from neurocast.data import (
     scan_traces,
     segments_for,
 )
-from neurocast.data._schema import as_str
+from neurocast.data._schema import as_str, check_stimulus_finite
 from neurocast.data._windows import finite_segments
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
@@ -253,7 +253,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     load_models: a folder written by ``save_models``: the learned models are loaded instead of
     trained (FormatError if one was fitted on another dataset, or is missing; ConfigError for
     another C or H); baselines are fitted as usual.
-    Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol).
+    Raises ConfigError / FormatError / UnknownNameError for bad input (see the protocol),
+    NonFiniteError for NaN/inf in the stimulus covariates (whatever ``nan`` says).
     realism: with ``out_dir``, also measure how brain-like the recording is (the statistics of
     docs/realism.md, ``neurocast.data.realism_stats``, against the shipped real ranges matching
     its source) and show them in the report beside the scorecard (realism_*.png: autocorrelation
@@ -300,6 +301,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         if not names:
             raise ConfigError("the stimulus baseline needs stimulus covariates, which this dataset lacks",
                               "choose other models, e.g. --models naive,mean,linear")
+    if "stimulus" in ds:  # unchecked when opened with allow_nan (bench --nan); refused before fitting
+        where = ds.encoding.get("neurocast_path")
+        check_stimulus_finite(ds, f"dataset '{where}'" if where else "dataset")
     keep, bad_frames, left_out = _select(ds, nan, keep_constant, notes)
     traces = ds["traces"] if keep.all() else ds["traces"].isel(neuron=np.flatnonzero(keep))
     stimulus = ds["stimulus"] if "stimulus" in ds else None

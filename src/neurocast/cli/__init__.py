@@ -10,10 +10,12 @@ paths the operating system refuses (an OSError: name too long, no permission, di
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
 import sys
+import warnings
 
 from neurocast import __version__
 from neurocast._progress import quiet
@@ -26,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(__version__).parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
         return exc.code if isinstance(exc.code, int) else 0
-    with quiet(getattr(args, "quiet", False)):  # this command only: the setting is restored after
+    with quiet(getattr(args, "quiet", False)), _warnings_as_notes():  # this command only
         try:
             command = importlib.import_module(f"neurocast.cli.{args.command}")
             return int(command.run(args) or 0)
@@ -45,6 +47,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"neurocast: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
             print(f"  hint: {_OS_HINTS.get(exc.errno, _OS_HINT)}", file=sys.stderr)
             return 2
+
+
+@contextlib.contextmanager
+def _warnings_as_notes():
+    """Within the block, a UserWarning (a library's remark about the input, e.g. connections of
+    unknown sign) prints as one ``note:`` line on stderr, not Python's file:line form; other
+    warnings (deprecations, numerical ones) keep Python's own format."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category is UserWarning:
+            print(f"note: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 #: The hint for an OSError, by errno; ``_OS_HINT`` for the others.

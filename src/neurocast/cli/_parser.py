@@ -30,7 +30,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _whole(text: str) -> int:
-    """A count or seed: a whole number, also written as 1e6 or 1_000_000."""
+    """A count or seed: a whole number, also written as 1e6 or 1_000_000 (exact when written
+    in digits: a float holds whole numbers exactly only up to 2**53)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
     try:
         value = float(text)
     except ValueError:
@@ -121,9 +126,12 @@ def _simulate(sub) -> None:
                    help="neurons driven by Poisson input: comma-separated names or ids, "
                         "or random:K for K neurons picked with --seed")
     p.add_argument("--rate", type=float, default=None, metavar="HZ",
-                   help="Poisson rate of the drive in Hz (default: the model's, 150)")
-    p.add_argument("--silence", default="", metavar="NAMES",
-                   help="comma-separated names or ids whose outgoing synapses are set to zero")
+                   help="Poisson rate of the drive in Hz (default: the model's, 150); needs "
+                        "--stimulate (or --sweep stimulate:each)")
+    p.add_argument("--silence", default="", metavar="NAMES|random:K",
+                   help="neurons whose outgoing synapses are set to zero (they still fire on their "
+                        "input): comma-separated names or ids, or random:K for K neurons picked "
+                        "with --seed among those not driven; a neuron cannot be both")
     p.add_argument("--duration", type=float, default=1.0, metavar="S", help="simulated seconds (default 1)")
     p.add_argument("--trials", type=_whole, default=1, metavar="N",
                    help="independent trials (seeds SEED, SEED+1, ...; default 1)")
@@ -150,6 +158,7 @@ def _simulate(sub) -> None:
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="use a running Dask scheduler (e.g. tcp://host:8786) instead of a local cluster")
     _common(p)
+    _connectome_read_options(p)
 
 
 def _record(sub) -> None:
@@ -158,6 +167,7 @@ def _record(sub) -> None:
         description="Simulate NET under a stimulus plan, pass the spikes through a calcium "
                     "imaging model and write a zarr Dataset with the true connectome inside.")
     p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
+    _connectome_read_options(p)
     p.add_argument("--stimulus", metavar="PLAN",
                    help="stimulus plan: worm-default, fly-zap, ... (an unknown name lists them)")
     p.add_argument("--protocol", dest="old_protocol", metavar="NAME", help=argparse.SUPPRESS)

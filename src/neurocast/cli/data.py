@@ -145,7 +145,7 @@ def _import(args: argparse.Namespace) -> int:
     }
     if args.resample is not None:
         given["resample_s"] = args.resample
-    check_output(args.out, overwrite=args.overwrite)  # before reading a large source
+    check_output(args.out, overwrite=args.overwrite, folder=True)  # before reading a large source
     connectome = load_connectome(args.connectome) if args.connectome else None
     ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,

@@ -7,6 +7,8 @@ import math
 import time
 
 from neurocast.cli._output import info, print_json
+from neurocast.cli.connectome import read_options
+from neurocast.connectome import load_connectome
 from neurocast.data import open_dataset
 from neurocast.errors import ConfigError
 from neurocast.observe import ObserveConfig, get_indicator
@@ -34,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     observe = ObserveConfig(indicator=indicator) if args.snr is None else \
         ObserveConfig(indicator=indicator, snr=args.snr)
     t0 = time.perf_counter()
-    path = record_to(args.out, args.network, plan, seed=args.seed, n_frames=args.frames, observe=observe,
+    opts = read_options(args)  # a file that needs reader options is read here; a name by record_to
+    network = load_connectome(args.network, **opts) if opts else args.network
+    path = record_to(args.out, network, plan, seed=args.seed, n_frames=args.frames, observe=observe,
                      spike_counts=not args.no_spikes, overwrite=args.overwrite)
     wall = time.perf_counter() - t0
     ds = open_dataset(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
+import re
 import resource
 import sys
 import time
@@ -14,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from neurocast import sim
+from neurocast._files import check_output, glob_escape
 from neurocast._progress import progress, progress_enabled
 from neurocast.cli._output import check_workers, info, print_json
+from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim._stream import CHUNK_MS
@@ -45,6 +49,9 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.rate is not None and not (math.isfinite(args.rate) and args.rate >= 0):
         raise ConfigError(f"--rate must be a finite number of Hz >= 0, got {args.rate}",
                           "e.g. --rate 150")
+    if args.rate is not None and not args.stimulate.strip() and args.sweep != "stimulate:each":
+        raise ConfigError("--rate sets the drive of the --stimulate neurons, and none are "
+                          "stimulated", "add --stimulate NAMES or random:K, or leave out --rate")
     if not (math.isfinite(args.duration) and args.duration > 0):
         raise ConfigError(f"--duration must be a positive number of seconds, got {args.duration}",
                           "e.g. --duration 1")
@@ -56,6 +63,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seed must be >= 0, got {args.seed}", "e.g. --seed 0")
     if args.top < 0:
         raise ConfigError(f"--top must be >= 0, got {args.top}", "e.g. --top 10 (0 lists none)")
+    for flag, path, example in (("--out", args.out, "spikes.parquet"),
+                                ("--plot", args.plot, "run.png")):
+        if path is not None and (Path(path).name in ("", ".", "..")
+                                 or path.endswith(("/", os.sep))):
+            raise ConfigError(f"{flag} {path!r} does not name a file", f"e.g. {flag} {example}")
     if args.sweep:
         _check_sweep_args(args)
     elif args.of or args.scheduler:
@@ -69,13 +81,34 @@ def _check_args(args: argparse.Namespace) -> None:
     for path in (args.out, args.plot):
         if path and not Path(path).resolve().parent.is_dir():
             raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
-    planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
-               *([Path(args.plot)] if args.plot else [])]
+    if args.sweep:
+        planned = [Path(args.out)] if args.out else []
+    else:
+        planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
+                   *_leftover_trials(args), *([Path(args.plot)] if args.plot else [])]
     existing = [str(p) for p in planned if p.exists()]
     if existing and not args.overwrite:
         raise ConfigError(f"output {existing[0]} already exists"
                           + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
                           "choose another path or pass --overwrite")
+    for path in planned:  # a folder where a file goes (or the reverse) is refused before the run
+        check_output(path, overwrite=True, folder=bool(args.sweep))
+
+
+def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """The driven and the silenced positions. They are disjoint: a random:K silence is drawn
+    among the neurons not driven, and a neuron named in (or drawn for) both is refused."""
+    stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
+    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence", driven=stim)
+    both = np.intersect1d(stim, silence)
+    if len(both):
+        names = ", ".join(str(con.names[i]) for i in both[:5]) + (", ..." if len(both) > 5 else "")
+        drawn = args.stimulate.strip().lower().startswith("random")
+        raise ConfigError(f"--stimulate and --silence both take {len(both)} neuron(s): {names}; "
+                          "a silenced neuron still fires when driven, but reaches no other neuron",
+                          "name each neuron in one of them only"
+                          + (" (or choose another --seed)" if drawn else ""))
+    return stim, silence
 
 
 def _check_sweep_args(args: argparse.Namespace) -> None:
@@ -110,9 +143,9 @@ def _grid(spec: str) -> tuple[str, list[float]]:
 def _run_sweep(args: argparse.Namespace) -> int:
     """--sweep: every experiment as a Dask task; rates (experiment x neuron) to --out FILE.zarr."""
     t0 = time.perf_counter()
-    con = load_connectome(args.network)
-    stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
-    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence")
+    opts = read_options(args)
+    con = load_connectome(args.network, **opts)
+    stim, silence = _selections(con, args)
     params = sim.neuron_model(args.model)
     params = params if args.dt is None else params.replace(dt_ms=args.dt)
     if args.rate is not None:
@@ -126,7 +159,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
     where = args.scheduler or f"a local cluster of {args.workers} workers"
     info(f"{args.network}: {len(experiments):,} experiments x {args.trials} trial(s) of "
          f"{args.duration:g} s on {where}")
-    ds = sim.run_experiments(args.network, experiments, duration_ms, params=params,
+    # the workers load a named network themselves; one read with options is sent to them
+    ds = sim.run_experiments(con if opts else args.network, experiments, duration_ms, params=params,
                              silence=silence, n_trials=args.trials, seed=args.seed, mode=args.mode,
                              scheduler=args.scheduler, n_workers=args.workers, progress=True)
     if args.out:
@@ -172,10 +206,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sweep:
         return _run_sweep(args)
     t0 = time.perf_counter()
-    con = load_connectome(args.network)
+    con = load_connectome(args.network, **read_options(args))
     load_s = time.perf_counter() - t0
-    stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
-    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence")
+    stim, silence = _selections(con, args)
     params = sim.neuron_model(args.model)
     params = params if args.dt is None else params.replace(dt_ms=args.dt)
     rate_hz = params.rate_hz if args.rate is None else float(args.rate)
@@ -214,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         run_s = time.perf_counter() - t2
         written = _write_outputs(trials, con, stim, args, duration_ms)
         counts = np.stack([s.counts() for s in trials])
+    _remove_leftover_trials(args)
     summary = _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
     summary["warmup_s"] = round(warmup_s, 6)
     if mpi is not None:
@@ -338,6 +372,28 @@ def trial_paths(out: str | Path, n_trials: int) -> list[Path]:
     return [out.with_name(f"{out.stem}.trial{i:03d}{out.suffix}") for i in range(n_trials)]
 
 
+def _leftover_trials(args: argparse.Namespace) -> list[Path]:
+    """Spike files an earlier run with another --trials wrote for the same --out and this run does
+    not replace: FILE.trialNNN.SUFFIX beyond this run's trials (all of them for one trial), and
+    FILE itself for several. With --overwrite they are removed once the new files are written."""
+    if not args.out or args.sweep:
+        return []
+    out = Path(args.out)
+    pattern = re.compile(re.escape(out.stem) + r"\.trial(\d{3,})" + re.escape(out.suffix))
+    found = out.parent.glob(f"{glob_escape(out.stem)}.trial*{glob_escape(out.suffix)}")
+    stale = [p for p in found if p.is_file() and (m := pattern.fullmatch(p.name))
+             and m[1] == f"{int(m[1]):03d}" and (args.trials == 1 or int(m[1]) >= args.trials)]
+    if args.trials > 1 and out.is_file():
+        stale.append(out)
+    return sorted(stale)
+
+
+def _remove_leftover_trials(args: argparse.Namespace) -> None:
+    for path in _leftover_trials(args):
+        path.unlink(missing_ok=True)
+        info(f"removed {path}, left from an earlier run with another --trials")
+
+
 def _trial_attrs(i: int, n: int, con, args) -> dict:
     """Provenance added to the spikes of trial i of n."""
     return {"trial": i, "n_trials": n, "network": con.name or str(args.network)}
@@ -376,6 +432,7 @@ def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, 
         "n_stimulated": len(stim),
         "stimulated": [str(con.names[i]) for i in stim[:100]],
         "n_silenced": len(silence),
+        "silenced": [str(con.names[i]) for i in silence[:100]],
         "rate_hz": rate_hz,
         "duration_s": float(args.duration),
         "n_trials": len(counts),
@@ -385,7 +442,8 @@ def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, 
         "run_s": round(run_s, 6),
         "sim_s": sim_s,
         "rtf": round(run_s / sim_s, 6),
-        **sim.response_summary(counts, float(args.duration), con, stim, top=args.top),
+        **sim.response_summary(counts, float(args.duration), con, stim, silenced=silence,
+                               top=args.top),
         "peak_memory_mb": _peak_memory_mb(),
     }
     out.update(written)
@@ -407,7 +465,8 @@ def _print_human(s: dict) -> None:
         width = max(len(r["name"]) for r in s["top_responding"])
         print("top responding neurons (mean rate):")
         for r in s["top_responding"]:
-            print(f"  {r['name']:<{width}}  {r['rate_hz']:7.1f} Hz")
+            note = "  (silenced: fires, but its synapses are cut)" if r["silenced"] else ""
+            print(f"  {r['name']:<{width}}  {r['rate_hz']:7.1f} Hz{note}")
     for path in s.get("out", []):
         info(f"spikes written to {path}")
     if s.get("plot"):

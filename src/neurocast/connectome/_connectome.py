@@ -342,7 +342,9 @@ class Connectome:
         """Positions (int64 array) of neurons given by name or by id.
 
         Strings are matched against names first, then (if all digits) against ids;
-        integers are ids. Raises UnknownNameError naming near matches for the first unknown one.
+        integers are ids. Raises UnknownNameError naming near matches for the first unknown one,
+        and NeurocastError for a string that is one neuron's name and another neuron's id
+        (e.g. a neuron named "3" beside the neuron with id 3): which is meant is unclear.
         """
         if isinstance(neurons, (str, int, np.integer)):
             neurons = [neurons]
@@ -352,10 +354,17 @@ class Connectome:
         for key in neurons:
             pos = -1
             if isinstance(key, str):
-                if key in by_name:
-                    pos = by_name.get_loc(key)
-                elif key.lstrip("-").isdigit() and int(key) in by_id:
-                    pos = by_id.get_loc(int(key))
+                id_pos = (by_id.get_loc(int(key)) if key.lstrip("-").isdigit() and int(key) in by_id
+                          else -1)
+                pos = by_name.get_loc(key) if key in by_name else id_pos
+                if id_pos >= 0 and isinstance(pos, (int, np.integer)) and pos != id_pos:
+                    raise NeurocastError(
+                        f"neuron {key!r} is ambiguous in connectome {self.name!r}: it is the name "
+                        f"of the neuron with id {by_id[pos]} and the id of the neuron named "
+                        f"{by_name[id_pos]!r}",
+                        f"give the neuron named {key!r} by its id {by_id[pos]}, or the neuron "
+                        f"with id {key} by its name {by_name[id_pos]!r} (in Python also as the "
+                        f"int {key})")
             elif isinstance(key, (int, np.integer)) and int(key) in by_id:
                 pos = by_id.get_loc(int(key))
             if not isinstance(pos, (int, np.integer)):

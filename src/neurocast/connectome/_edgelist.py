@@ -8,15 +8,18 @@ called pre, post, count (and sign, weight), which is what neurocast writes.
 
 Float weights (weighted connectomes, e.g. region-level structural connectivity): with a
 weight column the count column is optional (unknown counts are stored as 1). Weights are
-strengths: with a sign column they must be non-negative; without one, a negative weight
-gives its edge the sign -1 (and others +1 unless the neuron table says otherwise).
-neurocast writes the strength |weight| plus the sign column, so edge lists round-trip.
+strengths: with a sign column they must be non-negative; without one, the weight's sign is
+its edge's sign (-1 below zero, else +1). neurocast writes the strength |weight| plus the
+sign column, so edge lists round-trip.
 Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else the
 first column), and any of name, type, transmitter, sign, x, y, z.
 
-Sign: an edge's sign comes from the sign column; without one, from its presynaptic
-neuron's ``sign`` in the neuron table; without either it is 0 (unknown). A neuron's sign
-comes from the neuron table, else from its outgoing edges (net signed synapse count).
+Sign: an edge's sign comes from the sign column; without one, from the weight column;
+without either, from its presynaptic neuron's ``sign`` in the neuron table, else from the
+neuron's ``transmitter`` (``transmitter_sign``: acetylcholine +1, GABA and glutamate -1, the
+fly convention), else it is 0 (unknown; ``read_connectome`` warns). A neuron's sign comes
+from the neuron table (sign, else transmitter when the edges have no signs), else from its
+outgoing edges (net signed synapse count).
 
 Folder layout (read and written): ``edges.parquet`` (or ``edges.csv``),
 ``neurons.parquet`` (or ``neurons.csv``) and, for connectomes with electrical synapses,
@@ -33,14 +36,13 @@ import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import gap_csr
+from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._tables import (
-    ReadOptions,
     build,
     check_counts,
     check_ids,
     check_signs,
     check_weights,
-    guess_mapping,
     neuron_table,
     neurons_from_edges,
     positions_of,
@@ -49,6 +51,7 @@ from neurocast.connectome._tables import (
     require_columns,
     row_label,
     table_columns,
+    transmitter_sign,
 )
 from neurocast.errors import FormatError
 
@@ -107,14 +110,14 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
              if "count" in mapping else np.ones(len(pre), np.int64))
     sign = (check_signs(frame[mapping["sign"]], mapping["sign"], edges, what)
             if "sign" in mapping else None)
-    if weight is not None and (weight < 0).any():
-        if sign is not None:
-            i = int(np.flatnonzero(weight < 0)[0])
-            raise FormatError(f"{what} '{edges.name}' has a sign column and a negative weight "
-                              f"({weight[i]:g} at {row_label(edges, i)})",
-                              "give non-negative weights with a sign column, or drop the sign column")
+    if weight is not None and sign is None:  # the weight's sign is the edge's
         sign = np.where(weight < 0, -1, 1).astype(np.int8)
         weight = np.abs(weight)
+    elif weight is not None and (weight < 0).any():
+        i = int(np.flatnonzero(weight < 0)[0])
+        raise FormatError(f"{what} '{edges.name}' has a sign column and a negative weight "
+                          f"({weight[i]:g} at {row_label(edges, i)})",
+                          "give non-negative weights with a sign column, or drop the sign column")
     if neurons is not None:
         nframe = read_neuron_frame(neurons)
         id_col = mapping.get("id") or ("id" if "id" in nframe.columns else nframe.columns[0])
@@ -123,8 +126,9 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         table = neuron_table(nframe, id_col, neurons, "neuron table")
     else:
         table = neurons_from_edges(pre, post)
-    if sign is None and "sign" not in table.columns:
-        table["sign"] = np.zeros(len(table), dtype=np.int8)
+    if sign is None and "sign" not in table.columns:  # edges take their neuron's sign
+        table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
+                         else np.zeros(len(table), dtype=np.int8))
     c = build(table, pre, post, count, sign, duplicates=opts.duplicates, path=edges, what=what,
               name=name, attrs={"source": f"edge list {edges.name}"}, weight=weight)
     gaps = find_gaps(edges)

@@ -26,18 +26,18 @@ import numpy as np
 import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._tables import (
-    ReadOptions,
     build,
     check_counts,
     check_ids,
     check_signs,
-    guess_mapping,
     neuron_table,
     neurons_from_edges,
     read_neuron_frame,
     read_table,
     require_columns,
+    row_label,
     table_columns,
     table_kind,
 )
@@ -97,7 +97,8 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
             i = int(np.flatnonzero(bad)[0])
             raise FormatError(
                 f"{what} '{edges.name}': column '{SIGNED}' disagrees with {EXC} × {COUNT} in "
-                f"{int(bad.sum())} row(s), first at row {i + 1} ({signed[i]:g} ≠ {sign[i]} × {count[i]})",
+                f"{int(bad.sum())} row(s), first at {row_label(edges, i)} "
+                f"({signed[i]:g} ≠ {sign[i]} × {count[i]})",
                 f"recompute '{SIGNED}' from the other two columns, or drop it")
     if neurons is not None:
         nframe = read_neuron_frame(neurons)
@@ -130,7 +131,8 @@ def _check_index(frame: dict, ids: np.ndarray, pre: np.ndarray, post: np.ndarray
             i = int(np.flatnonzero(~ok)[0])
             raise FormatError(
                 f"edge table '{edges.name}': column '{col}' does not match the neuron table in "
-                f"{int((~ok).sum())} row(s), first at row {i + 1} (index {idx[i]}, id {want[i]})",
+                f"{int((~ok).sum())} row(s), first at {row_label(edges, i)} "
+                f"(index {idx[i]}, id {want[i]})",
                 "use the neuron table (Completeness_*.csv) written together with this edge table")
         out.append(idx)
     return (out[0], out[1]) if len(out) == 2 else None

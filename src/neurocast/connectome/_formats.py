@@ -24,12 +24,17 @@ Writers (``write_connectome``) — the destination selects the writer:
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 from neurocast._files import atomic_path, require_output_folder
 from neurocast.connectome import _edgelist, _flywire, _neuprint
 from neurocast.connectome._connectome import Connectome
-from neurocast.connectome._tables import ReadOptions, guess_mapping, table_columns, table_kind
+from neurocast.connectome._options import ReadOptions, guess_mapping
+from neurocast.connectome._tables import table_columns, table_kind
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "keeps", "read_connectome",
@@ -114,6 +119,7 @@ def read_connectome(path: str | os.PathLike, **options) -> Connectome:
     (neuron-table path), duplicates ('error' or 'sum'), name.
     Raises FormatError / NonFiniteError with the file, column and row of the first problem.
     Neuron ids are kept as exact int64 (64-bit FlyWire root ids never pass through float).
+    Warns (UserWarning, ``_warn_unknown_signs``) when connections have no known sign.
     """
     opts = _options(options)
     path = Path(path)
@@ -122,13 +128,37 @@ def read_connectome(path: str | os.PathLike, **options) -> Connectome:
     try:
         fmt, edges, neurons = detect(path, opts)
         if fmt == "npz":
-            return Connectome.load(edges)
-        name = opts.name or (path.name if path.is_dir() else path.stem)
-        return _READERS[fmt].read(edges, neurons, opts, name)
+            c = Connectome.load(edges)
+        else:
+            name = opts.name or (path.name if path.is_dir() else path.stem)
+            c = _READERS[fmt].read(edges, neurons, opts, name)
     except OSError as exc:  # permission denied, a folder where a file was expected, ...
         where = exc.filename or path
         raise FormatError(f"cannot read '{where}': {exc.strerror or exc}",
                           "check that the file exists and is readable") from None
+    _warn_unknown_signs(c, path)
+    return c
+
+
+def _warn_unknown_signs(c: Connectome, path: Path) -> None:
+    """Warn (UserWarning) if synapse connections of ``c`` read from ``path`` have sign 0.
+
+    Such a connection (no sign column, transmitter or neuron sign said what it does) has
+    weight 0: a simulation ignores it (if every connection is so, no chemical synapse acts).
+    Not an error: the wiring is still right for conversion, ``info`` and connectivity scores.
+    A weighted connectome is not checked (a weight of 0 is a value there).
+    """
+    unknown = int(np.count_nonzero(c.weight == 0)) if not c.weighted else 0
+    if not unknown:
+        return
+    level, frame = 1, sys._getframe(0)  # point the warning at the first caller outside this package
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(f"{unknown:,} of {c.n_connections:,} connection(s) read from '{path.name}' "
+                  "have an unknown sign (0), so weight 0: "
+                  "a simulation ignores them; give the signs as a sign column (+1/-1) or a "
+                  "neuron table with a sign or transmitter column (--neurons)",
+                  UserWarning, stacklevel=level)
 
 
 def writer_format(path: Path, format: str | None) -> str:

@@ -10,7 +10,8 @@ neurons.csv: bodyId, type, instance, ... The neuron's name is its ``instance`` (
 Sign: neuPrint stores no synapse sign. neurocast uses, in order: a ``sign`` column in
 neurons.csv (written by neurocast); else the transmitter with the fly convention of Shiu
 et al. 2024 (acetylcholine +1; GABA and glutamate -1, glutamate acting through the
-inhibitory GluClα channel); else 0 (unknown). Every edge takes its presynaptic neuron's
+inhibitory GluClα channel; common spellings such as ACh, GLUT or GABAergic too, see
+``_tables.transmitter_sign``); else 0 (unknown). Every edge takes its presynaptic neuron's
 sign, so an edge-specific sign cannot be stored in this format.
 """
 
@@ -22,18 +23,18 @@ import numpy as np
 import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._tables import (
-    ReadOptions,
     build,
     check_counts,
     check_ids,
-    guess_mapping,
     neuron_table,
     neurons_from_edges,
     read_neuron_frame,
     read_table,
     require_columns,
     table_columns,
+    transmitter_sign,
 )
 from neurocast.errors import FormatError
 
@@ -44,8 +45,6 @@ MARKERS = {PRE, POST, WEIGHT}
 EDGE_FILES = ("connections.csv", "traced-total-connections.csv")
 NEURON_FILES = ("neurons.csv", "traced-neurons.csv")
 TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt")
-EXCITATORY = ("acetylcholine", "ach")
-INHIBITORY = ("gaba", "glutamate", "glu")
 
 
 def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
@@ -54,19 +53,6 @@ def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
     if edges is None:
         return None
     return edges, next((folder / f for f in NEURON_FILES if (folder / f).is_file()), None)
-
-
-def transmitter_sign(transmitter: np.ndarray) -> np.ndarray:
-    """Sign from transmitter names (case-insensitive), shape like the input, int8.
-
-    acetylcholine/ACh → +1; GABA, glutamate/Glu → -1; anything else (dopamine, serotonin,
-    octopamine, unknown, '') → 0.
-    """
-    low = pd.Series(transmitter, dtype=object).fillna("").astype(str).str.strip().str.lower()
-    out = np.zeros(len(low), dtype=np.int8)
-    out[low.isin(EXCITATORY).to_numpy()] = 1
-    out[low.isin(INHIBITORY).to_numpy()] = -1
-    return out
 
 
 def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Connectome:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +19,7 @@ from numba import njit
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import counts_to_int32, csr_from_sorted, unique_keys
-from neurocast.errors import ConfigError, FormatError, NonFiniteError
+from neurocast.errors import FormatError, NonFiniteError
 
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -48,7 +46,9 @@ def _short(values, n: int = N_LISTED) -> str:
 def table_columns(path: Path, what: str) -> list[str]:
     """Column names of a CSV or parquet table, read from the header only.
 
-    Raises FormatError for an empty file, an unreadable file or a table without columns.
+    CSV names are stripped of surrounding whitespace (``pre, post, count`` names ``post``).
+    Raises FormatError for an empty file, an unreadable file, a table without columns or a
+    name given to two columns (which one is meant would be a guess).
     """
     kind = table_kind(path)
     if path.stat().st_size == 0:
@@ -59,20 +59,35 @@ def table_columns(path: Path, what: str) -> list[str]:
         import pyarrow.parquet as pq
 
         try:
-            return list(pq.read_schema(path).names)
+            names = list(pq.read_schema(path).names)
         except Exception as exc:  # pyarrow raises several types for a corrupt file
             raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
                               "check the file is complete, or export it as CSV") from None
+        return _unique_names(names, path, what)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         try:
             header = next(csv.reader(fh), [])
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FormatError(f"{what} '{path}' is not a readable CSV text file ({exc})",
                               "export the table as UTF-8 CSV with a header row") from None
-    if not any(h.strip() for h in header):
+    header = [h.strip() for h in header]
+    if not any(header):
         raise FormatError(f"{what} '{path}' has no header row",
                           "the first line must name the columns")
-    return header
+    return _unique_names(header, path, what)
+
+
+def _unique_names(names: list[str], path: Path, what: str) -> list[str]:
+    """``names``, unless a (non-empty) column name repeats: then FormatError naming it."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise FormatError(f"{what} '{path.name}' has two columns named '{name}' "
+                              f"(columns {seen[name] + 1} and {i + 1})",
+                              "rename or remove one of them, so that each name says which "
+                              "column is meant")
+        seen[name] = i
+    return names
 
 
 def require_columns(found: list[str], expected: list[str], path: Path, what: str,
@@ -118,7 +133,7 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
         types = {c: pa.int64() for c in id_columns}
         try:
             table = pcsv.read_csv(
-                path,
+                path, read_options=_csv_header(path, what),
                 convert_options=pcsv.ConvertOptions(column_types=types, include_columns=columns),
             )
         except pa.ArrowInvalid as exc:
@@ -142,12 +157,22 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
     if not id_columns:
         return
     try:
-        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-            column_types={c: pa.string() for c in columns}, include_columns=columns))
+        table = pcsv.read_csv(path, read_options=_csv_header(path, what),
+                              convert_options=pcsv.ConvertOptions(
+                                  column_types={c: pa.string() for c in columns},
+                                  include_columns=columns))
     except pa.ArrowInvalid:
         return  # a structural problem; the caller reports it
     for c in id_columns:
         check_ids(table.column(c).to_pandas(), c, path, what)
+
+
+def _csv_header(path: Path, what: str):
+    """pyarrow CSV read options naming the columns as ``table_columns`` does (stripped)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow.csv as pcsv
+
+    return pcsv.ReadOptions(column_names=table_columns(path, what), skip_rows=1)
 
 
 def _series(col) -> pd.Series:
@@ -250,12 +275,12 @@ def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarr
         s = converted
     a = s.to_numpy(dtype=np.float64) if s.dtype.kind == "f" else s.to_numpy()
     if a.dtype.kind == "f":
-        nonfinite = ~np.isfinite(a)
-        if nonfinite.any():
-            raise NonFiniteError(
-                f"{what} '{path.name}' column '{col}' has {int(nonfinite.sum())} NaN or empty "
-                f"synapse count(s), first at {first_row(path, nonfinite)}",
-                "remove those rows or fill in their counts")
+        for bad, kind in ((np.isnan(a), "NaN or empty"), (np.isinf(a), "infinite (inf)")):
+            if bad.any():
+                raise NonFiniteError(
+                    f"{what} '{path.name}' column '{col}' has {int(bad.sum())} {kind} "
+                    f"synapse count(s), first at {first_row(path, bad)}",
+                    "remove those rows or fill in their counts")
         frac = a != np.round(a)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
@@ -370,6 +395,28 @@ def neurons_from_edges(pre_ids: np.ndarray, post_ids: np.ndarray) -> pd.DataFram
     return pd.DataFrame({"id": ids, "name": ids.astype(str).astype(object)})
 
 
+#: Transmitter spellings (compared lower-case, without spaces, '-' and '_') and their sign, with
+#: the fly convention of Shiu et al. 2024: acetylcholine excites; GABA and glutamate inhibit
+#: (glutamate through the GluClα chloride channel, Liu & Wilson 2013).
+EXCITATORY_TRANSMITTERS = ("acetylcholine", "ach", "cholinergic")
+INHIBITORY_TRANSMITTERS = ("gaba", "gabaergic", "glutamate", "glu", "glut", "glutamatergic")
+
+
+def transmitter_sign(transmitter) -> np.ndarray:
+    """Sign from transmitter names, int8 array shaped like the input (a sequence of str).
+
+    Case-insensitive, ignoring spaces, '-' and '_': ACh/acetylcholine/cholinergic → +1;
+    GABA/GABAergic, Glu/GLUT/glutamate/glutamatergic → -1 (``*_TRANSMITTERS``); anything else
+    (dopamine, serotonin, octopamine, unknown, '') → 0.
+    """
+    low = (pd.Series(transmitter, dtype=object).fillna("").astype(str).str.lower()
+           .str.replace(r"[\s_-]", "", regex=True))
+    out = np.zeros(len(low), dtype=np.int8)
+    out[low.isin(EXCITATORY_TRANSMITTERS).to_numpy()] = 1
+    out[low.isin(INHIBITORY_TRANSMITTERS).to_numpy()] = -1
+    return out
+
+
 def sign_from_edges(n: int, pre: np.ndarray, signed: np.ndarray) -> np.ndarray:
     """Neuron sign from its outgoing edges, shape (n,), int8.
 
@@ -443,7 +490,8 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
     pre_ids, post_ids: int64 (E,); count: int64 (E,) positive; edge_sign: int8 (E,) or None
       (then every edge takes its presynaptic neuron's sign).
     duplicates: 'error' rejects repeated pre→post pairs naming the first one; 'sum' adds
-      their counts (and signed counts).
+      their counts (and signed counts); rows of one pair with different edge signs are
+      refused (a connection has one sign), naming the pair and its rows.
     positions: optional (pre, post) neuron positions already known and checked (e.g. the
       FlyWire *_Index columns), which skips the id lookup.
     weight: optional float64 (E,) non-negative strengths (a weighted connectome in
@@ -470,7 +518,18 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
 
     strength = np.asarray(count, np.int64) if weight is None else np.asarray(weight, np.float64)
     values = [count, strength] if edge_sign is None else [count, strength * edge_sign]
+    rows_key = None
+    mixed_signs = edge_sign is not None and len(key) and edge_sign.min() != edge_sign.max()
+    if duplicates == "sum" and mixed_signs:
+        # per pair: Σ count·sign and Σ count·|sign| tell whether its rows share one sign
+        rows_key, count64 = key, np.asarray(count, np.int64)
+        values += [count64 * edge_sign, count64 * np.abs(edge_sign)]
     key, values = unique_keys(key, values, m * m, duplicates=duplicates, on_repeat=repeated)
+    if rows_key is not None:
+        unsigned, net = values.pop(), values.pop()
+        _refuse_mixed_signs(key, values[0], net, unsigned, rows_key, edge_sign, table_ids,
+                            path=path, what=what)
+        del rows_key
     count = values[0]
     strength, signed = (values[1], None) if edge_sign is None else (None, values[1])
     indptr, indices = csr_from_sorted(n, key)
@@ -492,55 +551,34 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
                       name=name, attrs=attrs, **units)
 
 
-# ---------------------------------------------------------------------- options and neuron tables
-DUPLICATES = ("error", "sum")
-COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "id")
+def _refuse_mixed_signs(key, count, net, unsigned, rows_key, edge_sign, table_ids, *, path, what):
+    """FormatError for the first summed pair whose rows have different edge signs.
 
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a connectome file (the defaults live here only).
-
-    format: force a reader ('flywire', 'neuprint', 'edgelist', 'npz'); None sniffs the path.
-    columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
-      optional 'weight' (float strengths; then 'count' may be left out), optional 'id' (the
-      neuron table's id column)}; implies format 'edgelist'.
-    neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
-      that appear in the edges, sorted).
-    duplicates: 'error' (default) rejects repeated pre→post rows; 'sum' adds their counts.
-    name: the connectome's name (None: the file or folder name without suffix).
+    key: sorted unique pair keys (pre*m + post); count, net, unsigned: their sums of count,
+    count·sign and count·|sign|; rows_key, edge_sign: the input rows. The rows of a pair
+    share a sign exactly when |net| == unsigned and unsigned is 0 or the whole count.
     """
-
-    format: str | None = None
-    columns: dict | None = None
-    neurons: str | os.PathLike | None = None
-    duplicates: str = "error"
-    name: str | None = None
-
-    def __post_init__(self):
-        if self.duplicates not in DUPLICATES:
-            raise ConfigError(f"duplicates must be one of {', '.join(DUPLICATES)}, "
-                              f"not {self.duplicates!r}")
-        if self.columns is not None:
-            if not isinstance(self.columns, dict):
-                raise ConfigError("columns must be a dict like {'pre': 'a', 'post': 'b', 'count': 'c'}")
-            unknown = [k for k in self.columns if k not in COLUMN_ROLES]
-            if unknown:
-                raise ConfigError(f"unknown column role(s) {', '.join(map(repr, unknown))}",
-                                  f"roles are {', '.join(COLUMN_ROLES)}")
-            need = ("pre", "post") if "weight" in self.columns else ("pre", "post", "count")
-            missing = [k for k in need if k not in self.columns]
-            if missing:
-                raise ConfigError(f"the column mapping lacks {', '.join(missing)}",
-                                  "give at least pre=COLUMN,post=COLUMN,count=COLUMN "
-                                  "(or weight=COLUMN for float weights)")
-        if self.neurons is not None and not Path(self.neurons).is_file():
-            raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
-                              "check the path of the neuron table (--neurons)")
+    mixed = (np.abs(net) != unsigned) | ((unsigned != 0) & (unsigned != count))
+    if not mixed.any():
+        return
+    k = int(key[np.flatnonzero(mixed)[0]])
+    m = max(len(table_ids), 1)
+    rows = np.flatnonzero(rows_key == k)
+    listed = ", ".join(f"{row_label(path, int(r))} (sign {('0', '+1', '-1')[edge_sign[r]]})"
+                       for r in rows[:4])
+    raise FormatError(
+        f"{what} '{path.name}' has rows of different signs for the pre→post pair "
+        f"{int(table_ids[k // m])}→{int(table_ids[k % m])}: {listed}"
+        + (f", … ({len(rows)} rows)" if len(rows) > 4 else "")
+        + f" ({int(mixed.sum())} such pair(s))",
+        "a connection has one sign, so --sum-duplicates adds only rows that agree; "
+        "fix the sign of those rows in the file")
 
 
+# ---------------------------------------------------------------------- neuron tables
 def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:
-    """All columns of a (small) neuron table; CSV cells are read as text, parsed later.
+    """All columns of a (small) neuron table; CSV cells are read as text (stripped of
+    surrounding whitespace, as are the column names), parsed later.
 
     A parquet table written by pandas with the ids as its index (the parquet twin of
     ``Completeness_783.csv`` read with ``index_col=0``) gets that index as its first column.
@@ -552,22 +590,9 @@ def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:
             frame = frame.reset_index()
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.apply(lambda col: col.str.strip())
     if len(frame) == 0:
         raise FormatError(f"{what} '{path}' has a header but no rows",
                           "export the table again with its data, or leave it out")
     return frame
-
-
-def guess_mapping(found: list[str]) -> str:
-    """A --columns suggestion built from column names that look like pre, post and count."""
-    low = {c: c.lower() for c in found}
-    pick = {}
-    for role, words in (("pre", ("pre",)), ("post", ("post",)),
-                        ("count", ("count", "syn", "weight", "connectivity", "n_syn"))):
-        for c, lc in low.items():
-            if c not in pick.values() and any(w in lc for w in words):
-                pick[role] = c
-                break
-    if len(pick) == 3:
-        return f"pass --columns pre={pick['pre']},post={pick['post']},count={pick['count']}"
-    return "pass --columns pre=COLUMN,post=COLUMN,count=COLUMN (API: columns={...})"

@@ -160,10 +160,29 @@ def with_labels(ds: xr.Dataset, labels: np.ndarray | None) -> xr.Dataset:
     return ds.assign_coords(label=("neuron", np.asarray(labels, dtype=str)))
 
 
-#: An interval between recorded frames longer than this many times their median interval is a
-#: pause in acquisition: resampling leaves it empty (NaN). One missing frame (2×) is a pause;
-#: the jitter of volumetric imaging (about ±15 %) is not.
-PAUSE_FACTOR = 1.5
+#: An interval between recorded frames longer than this many times the median interval on both
+#: sides of it (``PAUSE_NEIGHBOURS`` intervals each) is a pause in acquisition: resampling leaves
+#: it empty (NaN). One missing frame (2×) is a pause; the jitter of volumetric imaging (about
+#: ±15 %), a single late frame (< 1.75×) and a change of frame rate are not.
+PAUSE_FACTOR = 1.75
+PAUSE_NEIGHBOURS = 8
+
+
+def _pause_intervals(steps: np.ndarray) -> np.ndarray:
+    """Which frame intervals are pauses in acquisition: bool array shaped like ``steps`` (s).
+
+    An interval is a pause when it is longer than ``PAUSE_FACTOR`` times the larger of two local
+    medians: of the ``PAUSE_NEIGHBOURS`` intervals before it and of those after it (itself left
+    out; fewer at the ends, one side only for the first and last). Taking the larger one keeps
+    the first interval after a change of frame rate, slow on one side only, from counting.
+    """
+    k = PAUSE_NEIGHBOURS
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(np.asarray(steps, dtype=np.float64), k, constant_values=np.nan), 2 * k + 1)
+    before, after = np.full(len(steps), np.nan), np.full(len(steps), np.nan)
+    before[1:] = np.nanmedian(windows[1:, :k], axis=1)  # the first interval has none before it
+    after[:-1] = np.nanmedian(windows[:-1, k + 1:], axis=1)
+    return steps > PAUSE_FACTOR * np.fmax(before, after)  # NaN (a lone interval): no pause
 
 
 def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, allow_nan: bool = False,
@@ -172,10 +191,10 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
 
     The grid starts at time_s[0] and ends at or before time_s[-1]. Gaps are not filled: a grid
     frame between two recorded frames of which one is NaN is NaN, and so is a grid frame inside
-    a pause in acquisition (an interval longer than ``PAUSE_FACTOR`` times the median frame
-    interval; frames on its edges keep their values). Returns (values float32 (new_time, neuron),
-    grid_s float64 (new_time,)). Raises FormatError for a bad step, NonFiniteError if a grid
-    frame falls inside a pause unless ``allow_nan``.
+    a pause in acquisition (an interval much longer than the intervals around it, see
+    ``_pause_intervals``; frames on its edges keep their values). Returns (values float32
+    (new_time, neuron), grid_s float64 (new_time,)). Raises FormatError for a bad step,
+    NonFiniteError if a grid frame falls inside a pause unless ``allow_nan``.
     """
     if not (np.isfinite(dt_s) and dt_s > 0):
         raise FormatError(f"resampling step {dt_s} s is not a positive number of seconds",
@@ -190,7 +209,7 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
     steps = np.diff(t)
     w = (grid - t[left]) / steps[left]
     exact = np.isclose(w, 0.0)
-    paused = (steps[left] > PAUSE_FACTOR * np.median(steps)) & ~exact & ~np.isclose(w, 1.0)
+    paused = _pause_intervals(steps)[left] & ~exact & ~np.isclose(w, 1.0)
     if paused.any() and not allow_nan:
         pauses = np.unique(left[paused])
         longest = pauses[np.argmax(steps[pauses])]

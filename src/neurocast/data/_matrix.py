@@ -3,16 +3,19 @@
 Containers (.npz, HDF5, .mat) often carry more than the traces. Beside the trace array the
 loader looks for (names compared case-insensitively):
 
-- timestamps: a 1-D array named one of ``TIME_KEYS`` or containing "timestamp" (seconds) — kept as the real ``time``
-  coordinate, uneven or not; dt_s is then their median spacing;
+- timestamps: a 1-D array named one of ``TIME_KEYS`` or containing "timestamp", in seconds or
+  with a unit after the name (``time_ms``, ``Time (s)``, ``time [ms]``: s or ms, see
+  ``_time_base``) — kept as the real ``time`` coordinate, uneven or not; dt_s is then their
+  median spacing;
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
   frame) or ``RATE_KEYS`` (frames per second);
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``;
   empty and repeated names are allowed (see ``unique_names``).
 
-In a text table with a header row, a column named like timestamps is the timestamps, not a
-neuron, and an unnamed first column counting 0, 1, 2, ... (the row index pandas writes) is
-dropped; ``attrs['import_notes']`` says so.
+In a text table the header row may have an empty first cell above a row index or timestamps
+(``DataFrame.to_csv`` writes ``,0,1,2`` for unnamed columns); see ``_read_table`` for which
+columns are timestamps or a frame index rather than neurons. ``attrs['import_notes']`` says
+what was decided.
 
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
 of ``TRACE_KEYS``. If the timestamps or names fit the rows rather than the columns, the
@@ -42,13 +45,20 @@ from neurocast.data._loading import (
 from neurocast.data._schema import make_dataset
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["DT_KEYS", "NAME_KEYS", "RATE_KEYS", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
+__all__ = ["DT_KEYS", "FRAME_KEYS", "NAME_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
+           "TRACE_KEYS", "load_matrix"]
 
 _MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "activity", "calcium", "data",
               "f", "signal", "signals", "trace_array", "neural_activity")
-TIME_KEYS = ("time", "times", "time_s", "timestamps", "timestamp", "t", "frame_times",
+TIME_KEYS = ("time", "times", "timestamps", "timestamp", "t", "frame_times",
              "timevectorseconds", "tvec")
+#: A table column with one of these names that counts up by one is a frame index, not a neuron.
+FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "index")
+#: Seconds per unit of the timestamps' units that are read ('Time (ms)', 'time_ms').
+SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
+                    "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3}
+_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec)$")
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz")
 NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
@@ -65,15 +75,50 @@ def _pick(arrays, wanted: Sequence[str]):
     return None
 
 
-def _time_key(keys):
-    """The key naming timestamps: one of ``TIME_KEYS``, else one containing "timestamp", or None."""
-    return _pick(keys, TIME_KEYS) or next((k for k in keys if "timestamp" in str(k).lower()), None)
+def _time_base(name) -> tuple[str, str | None]:
+    """A name's last part in lower case without a trailing unit, and that unit (or None).
+
+    'Time (ms)' -> ('time', 'ms'), 'rec/time [s]' -> ('time', 's'), 'time_ms' -> ('time', 'ms');
+    after an underscore only s, ms, sec and msec are units ('time_min' has none).
+    """
+    base = str(name).lower().strip().rsplit("/", 1)[-1]
+    m = _UNIT.search(base)
+    if m is None:
+        return base, None
+    return base[:m.start()].strip(), (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+
+
+def _time_key(keys: Sequence):
+    """The key naming timestamps (``_time_base``): one of ``TIME_KEYS`` (first in that order),
+    else one containing "timestamp", or None."""
+    bases = [_time_base(k)[0] for k in keys]
+    for w in TIME_KEYS:
+        if w in bases:
+            return keys[bases.index(w)]
+    return next((k for k, b in zip(keys, bases, strict=True) if "timestamp" in b), None)
+
+
+def _seconds_per_unit(key, what: str) -> float:
+    """Seconds per unit of the timestamps named ``key`` (seconds unless the name says ms)."""
+    unit = _time_base(key)[1]
+    if unit is None:
+        return 1.0
+    if unit not in SECONDS_PER_UNIT:
+        raise FormatError(f"{what}: timestamps {str(key)!r} are in {unit!r}, which is not read",
+                          "give them in seconds or milliseconds, named e.g. 'time (s)' or "
+                          "'time (ms)', or remove them and give --dt-s")
+    return SECONDS_PER_UNIT[unit]
 
 
 def _counts_rows(column: np.ndarray) -> bool:
     """True if a column counts up by one (0, 1, 2, ...): the row index pandas writes by default."""
     return bool(column.size > 1 and np.all(np.isfinite(column)) and column[0] == np.round(column[0])
                 and np.all(np.diff(column) == 1))
+
+
+def _increasing(column: np.ndarray) -> bool:
+    """True if a column is finite and strictly increasing (as timestamps are)."""
+    return bool(column.size > 1 and np.all(np.isfinite(column)) and np.all(np.diff(column) > 0))
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
@@ -214,19 +259,38 @@ def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
     return arrays, {}
 
 
-def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None, dict, list[str]]:
-    """A text table as (values (row, column), header names or None, {name: column}, notes).
+def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
+    """True if an all-number first line is the header ``DataFrame.to_csv`` writes for columns
+    without names (``,0,1,2``): an empty first cell, integers after it (column numbers or
+    neuron ids) and, below the empty cell, a first column that increases (a row index or
+    timestamps). A headerless table whose first value is missing has no such first column."""
+    return bool(len(cells) == values.shape[1] > 1 and cells[0] == ""
+                and all(re.fullmatch(r"[+-]?\d+", c) for c in cells[1:])
+                and _increasing(values[1:, 0]))
 
-    With a header row, a first column without a name that counts 0, 1, 2, ... (a pandas row
-    index) is dropped, and a column named like timestamps (``_time_key``) is taken out of the
-    values and returned in the dict; notes say what was done, for the person.
+
+def _read_table(path: Path, what: str
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, list[str]]:
+    """A text table as (values (row, column), header names or None, timestamps (s) or None, notes).
+
+    The first line is a header unless all its cells are numbers and it is not the header of
+    ``_pandas_header``. With a header, columns that are not neurons are taken out of the values,
+    each with a note for the person:
+
+    - an unnamed first column counting up by one (a pandas row index) is dropped;
+    - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
+      from the unit in its name, if its values are finite and strictly increasing; otherwise it
+      stays a neuron (a neuron may be called T);
+    - else an unnamed first column that is strictly increasing, but not by one, is the
+      timestamps in seconds (``df.index = t; df.to_csv()``);
+    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
     """
     try:
         with open(path) as fh:
-            first = fh.readline().strip()
+            first = fh.readline().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
-    if not first:
+    if not first.strip():
         raise FormatError(f"{what} is empty", _HINT_FORMAT)
     if path.suffix == ".tsv" or "\t" in first:
         sep = "\t"
@@ -236,8 +300,9 @@ def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None, d
         sep = ";"
     else:
         sep = r"\s+"
+    cells = [c.strip().strip('"') for c in re.split(sep, first.strip() if sep == r"\s+" else first)]
     try:
-        [float(f) for f in re.split(sep, first) if f]
+        [float(c) for c in cells if c]
         header = None
     except ValueError:
         header = 0
@@ -252,23 +317,46 @@ def _read_table(path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None, d
         bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
         raise FormatError(f"{what}: column(s) {[str(b) for b in bad[:3]]} hold non-numeric values",
                           "a matrix file holds numbers only, with an optional header row of neuron names") from None
-    if header is None:
-        return values, None, {}, []
-    # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
-    names = np.asarray(["" if n.startswith("Unnamed: ") else n for n in table.columns.astype(str)],
-                       dtype=str)
-    columns, notes = {}, []
-    if names.size > 1 and names[0] == "" and _counts_rows(values[:, 0]):
+    if header == 0:  # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
+        names = np.asarray(["" if n.startswith("Unnamed: ") else n
+                            for n in table.columns.astype(str)], dtype=str)
+    elif _pandas_header(cells, values):
+        names, values = np.asarray(cells, dtype=str), values[1:]
+    else:
+        return values, None, None, []
+    notes: list[str] = []
+    unnamed_first = names.size > 1 and names[0] == ""
+    if unnamed_first and _counts_rows(values[:, 0]):
         notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
                      "read as a row index (as pandas writes it), not as a neuron")
-        values, names = values[:, 1:], names[1:]
+        values, names, unnamed_first = values[:, 1:], names[1:], False
+    time_s = None
     t = _time_key(names.tolist())
     if t is not None:
         i = names.tolist().index(t)
-        columns[str(t)] = values[:, i]
-        notes.append(f"column {str(t)!r} holds the frame timestamps (s): not read as a neuron")
+        scale = _seconds_per_unit(t, what)
+        if _increasing(values[:, i]):
+            time_s = values[:, i] * scale
+            notes.append(f"column {str(t)!r} holds the frame timestamps "
+                         + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
+                         + ": not read as a neuron")
+            values, names = np.delete(values, i, axis=1), np.delete(names, i)
+        else:
+            notes.append(f"column {str(t)!r} is named like timestamps but its values are not "
+                         "finite and strictly increasing: read as a neuron")
+    if unnamed_first and time_s is None and _increasing(values[:, 0]):
+        time_s = values[:, 0]
+        notes.append(f"the unnamed first column increases ({values[0, 0]:g}, {values[1, 0]:g}, "
+                     "...) but does not count rows: read as the frame timestamps (s), not as a "
+                     "neuron")
+        values, names = values[:, 1:], names[1:]
+    f = _pick(names.tolist(), FRAME_KEYS)
+    i = None if f is None else names.tolist().index(f)
+    if i is not None and _counts_rows(values[:, i]):
+        notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
+                     "read as a frame index, not as a neuron")
         values, names = np.delete(values, i, axis=1), np.delete(names, i)
-    return values, names, columns, notes
+    return values, names, time_s, notes
 
 
 def load_matrix(
@@ -310,6 +398,7 @@ def load_matrix(
     arrays: dict = {}
     attrs: dict = {}
     header_names = None
+    time_s = None
     notes: list[str] = []
     if suffix == ".npy":
         if key is not None:
@@ -332,7 +421,7 @@ def load_matrix(
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
-        values, header_names, arrays, notes = _read_table(path, what)
+        values, header_names, time_s, notes = _read_table(path, what)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
@@ -341,12 +430,13 @@ def load_matrix(
     if values.dtype.kind not in "fiub":
         raise FormatError(f"{what}: array dtype {values.dtype} is not numeric", _HINT_FORMAT)
     # the file's own metadata
-    time_s = None
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
     k = _time_key(list(vectors))
-    if k is not None and dt_s is None:  # an explicit dt_s replaces the file's timing
-        time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1)
+    if k is not None and dt_s is None:
+        time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1) * _seconds_per_unit(k, what)
+    if dt_s is not None:  # an explicit dt_s replaces the file's timing
+        time_s = None
     file_names = None
     k = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS)
     if k is not None:

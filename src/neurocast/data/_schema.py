@@ -141,7 +141,9 @@ def make_dataset(
     protocol: the split protocol to score it with by default ("" = choose from the conditions).
     stimulus_plan: the stimulus plan of a synthetic recording (stored only if given).
     attrs: extra attributes (must be JSON-serialisable to be saved).
-    Raises FormatError on inconsistent shapes, NonFiniteError on NaN/inf unless allow_nan.
+    Raises FormatError on inconsistent shapes, NonFiniteError on NaN/inf in the traces unless
+    allow_nan, and on NaN/inf in the stimulus covariates whatever allow_nan says (no policy
+    masks them, so new datasets never hold them).
     """
     if not isinstance(traces, xr.Variable):
         traces = np.asarray(traces)
@@ -219,6 +221,8 @@ def make_dataset(
     all_attrs.update(attrs or {})
     ds = xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
     validate_dataset(ds, allow_nan=allow_nan)
+    if stimulus is not None and allow_nan:  # validate_dataset checked it otherwise
+        check_stimulus_finite(ds)
     return ds
 
 
@@ -234,9 +238,11 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
     ``attrs['conditions']`` lists the condition blocks in temporal order, and that held-out
     conditions exist. Traces are scanned for NaN/inf in blocks of frames (works on lazily
     opened data without loading it all at once).
-    Raises FormatError, or NonFiniteError for NaN/inf in traces unless ``allow_nan=True``
-    (the caller then masks them explicitly, e.g. ``ds.traces.fillna(0)`` or ``np.isfinite``),
-    and for NaN/inf in the stimulus covariates whatever ``allow_nan`` says (no policy masks them).
+    Raises FormatError, or NonFiniteError for NaN/inf in the traces or the stimulus covariates
+    unless ``allow_nan=True``. With ``allow_nan`` neither is checked: the caller masks NaN traces
+    explicitly (e.g. ``ds.traces.fillna(0)`` or ``np.isfinite``), and whatever uses the covariates
+    refuses NaN/inf in them (``check_stimulus_finite``; ``run_benchmark`` does), so a store
+    holding them still opens to be inspected (``neurocast data info``) and repaired.
     """
     if not isinstance(ds, xr.Dataset):
         raise FormatError(f"{what} is a {type(ds).__name__}, not an xarray.Dataset",
@@ -319,15 +325,16 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
                     f"conditions: {', '.join(order)}")
     if not allow_nan:
         check_finite(ds["traces"], what=f"{what} traces")
-    if "stimulus" in ds.variables:
-        _check_stimulus_finite(ds, what)
+        if "stimulus" in ds.variables:
+            check_stimulus_finite(ds, what)
 
 
-def _check_stimulus_finite(ds: xr.Dataset, what: str) -> None:
-    """Raise NonFiniteError naming the stimulus covariates that hold NaN or inf.
+def check_stimulus_finite(ds: xr.Dataset, what: str = "dataset") -> None:
+    """Raise NonFiniteError naming the stimulus covariates (of ``ds``, which has a ``stimulus``
+    variable) that hold NaN or inf.
 
     The NaN policies (``allow_nan``, bench ``--nan``) are about traces; a model fed a NaN
-    covariate trains on NaN, so missing covariate values are always refused.
+    covariate trains on NaN, so whatever uses the covariates refuses missing values in them.
     """
     bad = ~np.isfinite(np.asarray(ds["stimulus"].values))  # (time, covariate): small
     if not bad.any():
@@ -338,8 +345,12 @@ def _check_stimulus_finite(ds: xr.Dataset, what: str) -> None:
     raise NonFiniteError(
         f"{what}: stimulus covariate(s) {shown} hold {int(bad.sum())} NaN/inf value(s), "
         f"first at frame {int(np.argwhere(bad)[0][0])}",
-        "fill them (e.g. with 0 where no stimulus was given) or drop those covariates; "
-        "--allow-nan and bench --nan apply to traces only")
+        "no command edits covariates; fill or drop them in Python and use the new store: "
+        "ds = neurocast.data.open_dataset(PATH, allow_nan=True); then ds['stimulus'] = "
+        "ds.stimulus.where(np.isfinite(ds.stimulus), 0) (0: no stimulus) or ds = "
+        "ds.sel(covariate=np.isfinite(ds.stimulus).all('time')) (drops them); then "
+        "neurocast.data.save_dataset(ds, NEW_PATH, allow_nan=True). --allow-nan and bench --nan "
+        "apply to traces only")
 
 
 def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", offset: int = 0) -> None:

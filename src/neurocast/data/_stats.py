@@ -82,23 +82,63 @@ def _non_constant(x: np.ndarray) -> np.ndarray:
     return np.where(finite, x, -np.inf).max(axis=0) > np.where(finite, x, np.inf).min(axis=0)
 
 
+def _fft_size(t: int) -> int:
+    return 1 << int(np.ceil(np.log2(2 * t)))
+
+
 def _lagged_sums(a: np.ndarray, max_lag: int) -> np.ndarray:
     """Σ over columns and t of a[t] a[t+k] for k = 0..max_lag, via FFT: float64 (max_lag + 1,)."""
-    size = 1 << int(np.ceil(np.log2(2 * a.shape[0])))
+    size = _fft_size(a.shape[0])
     f = np.fft.rfft(a, n=size, axis=0)
     return np.fft.irfft((f * f.conj()).real.sum(axis=1), n=size)[: max_lag + 1]
+
+
+def _lagged_products(a: np.ndarray, b: np.ndarray, max_lag: int) -> np.ndarray:
+    """Σ_t a[t] b[t+k] of each column of (T, n) ``a`` and ``b``, k = 0..max_lag, via FFT:
+    float64 (max_lag + 1, n)."""
+    size = _fft_size(a.shape[0])
+    spec = np.fft.rfft(a, n=size, axis=0).conj() * np.fft.rfft(b, n=size, axis=0)
+    return np.fft.irfft(spec, n=size, axis=0)[: max_lag + 1]
 
 
 def _acf(z: np.ndarray, valid: np.ndarray, max_lag: int) -> np.ndarray:
     """Neuron-averaged ACF r(0..max_lag) of z-scored (T, n) ``z``: float64 (max_lag + 1,).
 
-    r(k) = Σ z[t] z[t+k] / (n T) without gaps; with gaps (``valid`` 0), the mean product over the
-    pairs of frames both observed, times (T − k) / T (the same estimator on complete data).
+    Complete data: r(k) = Σ z[t] z[t+k] / (n T). With gaps (``valid`` 0, z 0 there), per neuron
+    over the pairs P of frames both observed: Σ_P z[t] z[t+k] / √(Σ_P z[t]² · Σ_P z[t+k]²)
+    (|r| ≤ 1), times (T − k) / T as on complete data; averaged over the neurons with such pairs
+    (NaN at a lag where none has).
     """
     t = z.shape[0]
-    pairs = np.rint(_lagged_sums(valid, max_lag))
+    if valid.all():
+        return _lagged_sums(z, max_lag) / (t * z.shape[1])
+    zz = z * z
+    pairs = np.rint(_lagged_products(valid, valid, max_lag)) > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _lagged_sums(z, max_lag) / pairs * (t - np.arange(max_lag + 1)) / t
+        r = _lagged_products(z, z, max_lag) / np.sqrt(
+            _lagged_products(zz, valid, max_lag) * _lagged_products(valid, zz, max_lag))
+    # clip: FFT rounding on a few near-zero products
+    r = np.where(pairs & np.isfinite(r), np.clip(r, -1.0, 1.0), np.nan)
+    has = np.isfinite(r).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(has > 0, np.nansum(r, axis=1) / has, np.nan)
+    return mean * (t - np.arange(max_lag + 1)) / t
+
+
+def _pairwise_r(z: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Pearson r of every pair of columns of (T, n) ``z`` (0 where ``valid`` is 0) over the
+    frames both have (pairwise complete): float64 (n, n), NaN for a pair with fewer than 2
+    frames in common or a neuron constant over them. Vectorised: with M = valid, N = MᵀM frames
+    in common; z M, z² M the sums of z_i, z_i² over the frames where j is finite; zᵀz Σ z_i z_j.
+    """
+    common = valid.T @ valid
+    s1 = z.T @ valid  # s1[i, j] = Σ z_i over the frames where j is finite
+    s2 = (z * z).T @ valid
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = z.T @ z - s1 * s1.T / common
+        var = s2 - s1 * s1 / common  # var[i, j]: of z_i over the frames shared with j
+        ok = (common >= 2) & (var > 1e-10 * s2) & (var.T > 1e-10 * s2.T)
+        return np.where(ok, cov / np.sqrt(var * var.T), np.nan)
 
 
 def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None,
@@ -110,9 +150,13 @@ def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None,
     (the varying ones), ``n_frames``, ``acf`` (float64 (max_lag + 1,), the neuron-averaged
     autocorrelation from lag 0; max_lag defaults to T − 1) and ``eigenvalues`` (float64 (n,),
     descending, of the correlation matrix). Raises FormatError on NaN/inf unless ``allow_nan``:
-    then every statistic uses the finite values only (a neuron is z-scored over its finite
-    frames, r over the frames both neurons have, the ACF and step changes over pairs of
-    finite frames).
+    then every statistic uses the finite values only. A neuron is z-scored over its finite
+    frames; r is the Pearson r over the frames both neurons have (pairwise complete: that
+    matrix need not be positive semi-definite, and its negative eigenvalues are set to 0);
+    r(k) is each neuron's correlation over the pairs of frames k apart both finite, about its
+    mean, times (T − k) / T; the step ratio compares |z[t+32] − z[t]| and |z[t+1] − z[t]| over
+    the same frames t (t, t + 1, t + 32 all finite). Without NaN these are the complete-data
+    numbers.
     """
     return _trace_stats(traces, dt_s, max_lag, allow_nan)[0]
 
@@ -139,8 +183,8 @@ def _trace_stats(traces, dt_s: float, max_lag: int | None,
     out["lag1_autocorr"] = float(acf[1])
     out["acf_half_life_s"] = float((below[0] + 1) * dt_s) if len(below) else float("nan")
     out["acf"] = acf[: (full_lag if max_lag is None else min(max_lag, full_lag)) + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = (z.T @ z) / (valid.T @ valid)  # NaN for two neurons never recorded together
+    gaps = not valid.all()
+    corr = _pairwise_r(z, valid) if gaps else (z.T @ z) / t
     r = corr[np.triu_indices(n, k=1)]
     r = r[np.isfinite(r)]
     if r.size:
@@ -152,10 +196,14 @@ def _trace_stats(traces, dt_s: float, max_lag: int | None,
     out["pc1_5"] = float(lam[:5].sum() / total)
     out["pr_over_n"] = float(total**2 / (lam**2).sum() / n)
     out["eigenvalues"] = lam
-    if t > 32:
-        far, near = valid[32:] * valid[:-32], valid[1:] * valid[:-1]
-        out["mae32_over_mae1"] = float((np.abs(z[32:] - z[:-32]) * far).sum() / far.sum()
-                                       / ((np.abs(np.diff(z, axis=0)) * near).sum() / near.sum()))
+    if t > 32 and gaps:  # both steps from the same frames: t, t + 1 and t + 32 all finite
+        both = valid[:-32] * valid[1:-31] * valid[32:]
+        with np.errstate(invalid="ignore"):  # NaN if no frame has all three
+            out["mae32_over_mae1"] = float((np.abs(z[32:] - z[:-32]) * both).sum()
+                                           / (np.abs(z[1:-31] - z[:-32]) * both).sum())
+    elif t > 32:
+        out["mae32_over_mae1"] = float(np.abs(z[32:] - z[:-32]).mean()
+                                       / np.abs(np.diff(z, axis=0)).mean())
     out["skew"] = float(((z**3).sum(axis=0) / valid.sum(axis=0)).mean())
     return out, r
 

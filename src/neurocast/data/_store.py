@@ -16,7 +16,7 @@ from neurocast._files import atomic_path
 from neurocast._progress import progress
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
-from neurocast.data._schema import as_str, check_finite, validate_dataset
+from neurocast.data._schema import as_str, check_finite, check_stimulus_finite, validate_dataset
 from neurocast.errors import FormatError, NeurocastError
 
 __all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
@@ -88,6 +88,8 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
         raise NeurocastError(f"output '{path}' already exists",
                              "choose another path, or pass --overwrite to replace it")
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
+    if "stimulus" in ds.variables:  # new stores never hold NaN covariates (as make_dataset)
+        check_stimulus_finite(ds, f"dataset for '{path}'")
     if connectome is not None:
         check_connectome(ds, connectome)
     store = _to_storable(ds)

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from neurocast._files import atomic_folder
 from neurocast.data import dataset_connectome, scan_traces
 from neurocast.data._schema import as_str
-from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError, WriteError
+from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.infer._activity import Activity, as_activity
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
@@ -104,7 +105,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     does not name are left out (their wiring is unknown), with a note; the observed share is
     drawn among the neurons left.
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
-    unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes).
+    unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes) or
+    when leaving out the neurons holding NaN and the unnamed ones leaves fewer than 2.
     """
     if truth is None and isinstance(data, xr.Dataset):
         truth = dataset_connectome(data)
@@ -167,29 +169,28 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     result = InferenceResult(card, scorecard_summary(card), scores, curves, timings,
                              notes=tuple(notes))
     if out_dir is not None:
-        out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WriteError(f"cannot create output folder '{out}': {exc.strerror or exc}",
-                             "check that the folder is writable") from exc
-        files = write_scorecard(card, out)
-        base = next(iter(results.values()))["base_rate"] if results else None
-        files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
-        images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
-        files["matrices"] = plot_matrices(panels, out / "matrices.png", labels=np.asarray(types)[order])
-        images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
-        files["report"] = write_report(card, images, out / "report.html", title=title)
-        result.files = files
+        final = Path(out_dir)
+        with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
+            files = write_scorecard(card, out)
+            base = next(iter(results.values()))["base_rate"] if results else None
+            files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
+            images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
+            files["matrices"] = plot_matrices(panels, out / "matrices.png",
+                                              labels=np.asarray(types)[order])
+            images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
+            files["report"] = write_report(card, images, out / "report.html", title=title)
+        result.files = {k: final / p.relative_to(out) for k, p in files.items()}
     return result
 
 
 def _usable_neurons(data, truth, frames, nan: str, notes: list[str]) -> np.ndarray:
     """Positions (int64, sorted) of the neurons to infer on: all, less those holding NaN (with
-    ``nan='mask-neurons'``) and the unnamed ones the truth does not name; a note for each kind."""
+    ``nan='mask-neurons'``) and the unnamed ones the truth does not name; a note for each kind.
+    Raises ConfigError if leaving them out leaves fewer than 2 neurons."""
     dataset = isinstance(data, xr.Dataset)
     traces = data["traces"] if dataset else np.asarray(data)
     usable = np.ones(traces.shape[1], dtype=bool)
+    has_nan = unnamed = np.zeros(traces.shape[1], dtype=bool)
     if nan == "mask-neurons":
         used = traces[frames if frames is not None else slice(None)]
         has_nan = scan_traces(used).nan_per_neuron > 0
@@ -205,7 +206,25 @@ def _usable_neurons(data, truth, frames, nan: str, notes: list[str]) -> np.ndarr
             notes.append(f"{int(unnamed.sum())} of the recording's {usable.size} neurons are "
                          f"unnamed and not in connectome '{truth.name}': left out of inference "
                          "and scoring (their wiring is unknown)")
+    if usable.sum() < 2 and not usable.all():
+        _too_few_left(int(usable.sum()), usable.size, int(has_nan.sum()), int(unnamed.sum()), truth)
     return np.flatnonzero(usable)
+
+
+def _too_few_left(n_left: int, n_all: int, n_nan: int, n_unnamed: int, truth) -> None:
+    """Raise ConfigError: leaving out n_nan neurons holding NaN and n_unnamed unnamed ones left
+    n_left (< 2) of n_all."""
+    why, hints = [], []
+    if n_nan:
+        why.append(f"{n_nan} hold NaN (--nan mask-neurons)")
+        hints.append("fill the gaps first, e.g. in Python ds['traces'] = ds.traces.fillna(0), then "
+                     "neurocast.data.save_dataset(ds, NEW_PATH)")
+    if n_unnamed:
+        why.append(f"{n_unnamed} are unnamed and not in connectome '{truth.name}'")
+        hints.append("name the neurons (the dataset's 'label' coordinate) or give the connectome "
+                     "they were recorded from (--truth, or neurocast.data.attach_connectome)")
+    raise ConfigError(f"only {n_left} of the recording's {n_all} neurons left to infer on, 2 "
+                      f"needed: {' and '.join(why)}", "; or ".join(hints))
 
 
 def _types(truth, act: Activity) -> np.ndarray:

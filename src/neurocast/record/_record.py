@@ -247,7 +247,7 @@ def record_to(path: str | os.PathLike, network, plan: str | StimulusPlan, *, see
     """
     path = Path(path)
     get_plan(plan)
-    check_output(path, overwrite=overwrite)
+    check_output(path, overwrite=overwrite, folder=True)
     if not path.parent.exists():
         raise NeurocastError(f"output folder '{path.parent}' does not exist",
                              "create it first or choose another path")

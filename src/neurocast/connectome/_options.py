@@ -1,0 +1,79 @@
+"""How to read a connectome file: ``ReadOptions`` (the defaults live here only) and the
+``--columns`` suggestion for a header that matches no format."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from neurocast.errors import ConfigError, FormatError
+
+DUPLICATES = ("error", "sum")
+COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "id")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a connectome file (the defaults live here only).
+
+    format: force a reader ('flywire', 'neuprint', 'edgelist', 'npz'); None sniffs the path.
+    columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
+      optional 'weight' (float strengths; then 'count' may be left out), optional 'id' (the
+      neuron table's id column)}; implies format 'edgelist'.
+    neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
+      that appear in the edges, sorted).
+    duplicates: 'error' (default) rejects repeated pre→post rows; 'sum' adds their counts.
+    name: the connectome's name (None: the file or folder name without suffix).
+    """
+
+    format: str | None = None
+    columns: dict | None = None
+    neurons: str | os.PathLike | None = None
+    duplicates: str = "error"
+    name: str | None = None
+
+    def __post_init__(self):
+        if self.duplicates not in DUPLICATES:
+            raise ConfigError(f"duplicates must be one of {', '.join(DUPLICATES)}, "
+                              f"not {self.duplicates!r}")
+        if self.columns is not None:
+            if not isinstance(self.columns, dict):
+                raise ConfigError("columns must be a dict like {'pre': 'a', 'post': 'b', 'count': 'c'}")
+            unknown = [k for k in self.columns if k not in COLUMN_ROLES]
+            if unknown:
+                raise ConfigError(f"unknown column role(s) {', '.join(map(repr, unknown))}",
+                                  f"roles are {', '.join(COLUMN_ROLES)}")
+            edge_roles = [k for k in self.columns if k != "id"]  # 'id' names a neuron-table column
+            for i, role in enumerate(edge_roles):
+                col = self.columns[role]
+                other = next((r for r in edge_roles[:i] if self.columns[r] == col), None)
+                if other is not None:
+                    raise ConfigError(f"the column mapping gives the column {col!r} two roles, "
+                                      f"{other} and {role}",
+                                      "map each role to its own column, e.g. --columns "
+                                      "pre=COLUMN,post=OTHER_COLUMN,count=THIRD_COLUMN")
+            need = ("pre", "post") if "weight" in self.columns else ("pre", "post", "count")
+            missing = [k for k in need if k not in self.columns]
+            if missing:
+                raise ConfigError(f"the column mapping lacks {', '.join(missing)}",
+                                  "give at least pre=COLUMN,post=COLUMN,count=COLUMN "
+                                  "(or weight=COLUMN for float weights)")
+        if self.neurons is not None and not Path(self.neurons).is_file():
+            raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
+                              "check the path of the neuron table (--neurons)")
+
+
+def guess_mapping(found: list[str]) -> str:
+    """A --columns suggestion built from column names that look like pre, post and count."""
+    low = {c: c.lower() for c in found}
+    pick = {}
+    for role, words in (("pre", ("pre",)), ("post", ("post",)),
+                        ("count", ("count", "syn", "weight", "connectivity", "n_syn"))):
+        for c, lc in low.items():
+            if c not in pick.values() and any(w in lc for w in words):
+                pick[role] = c
+                break
+    if len(pick) == 3:
+        return f"pass --columns pre={pick['pre']},post={pick['post']},count={pick['count']}"
+    return "pass --columns pre=COLUMN,post=COLUMN,count=COLUMN (API: columns={...})"
