@@ -27,7 +27,7 @@ from neurocast.models.deep import (
 H = 4
 
 
-def _dataset(seed=0, t=900, n=12):
+def _dataset(seed=0, t=900, n=12, dt_s=0.5):
     """Three conditions of smooth low-rank dynamics with a periodic stimulus response; 'dark' held out."""
     rng = np.random.default_rng(seed)
     frames = np.arange(t)
@@ -37,7 +37,7 @@ def _dataset(seed=0, t=900, n=12):
                                                        rng.random(n))
     x = (x + 0.05 * rng.standard_normal((t, n))).astype(np.float32)
     cond = np.repeat(["rest", "flash", "dark"], t // 3)
-    return make_dataset(x, dt_s=0.5, condition=cond, stimulus=stim[:, None], covariate=["flash"],
+    return make_dataset(x, dt_s=dt_s, condition=cond, stimulus=stim[:, None], covariate=["flash"],
                         heldout_conditions=["dark"], source="test synth", seed=seed)
 
 
@@ -195,6 +195,23 @@ def test_loading_errors(tmp_path):
         run_benchmark(ds, models="linear-mae", context=4, horizon=8, load_models=tmp_path)
     with pytest.raises(FormatError, match="fitted on another dataset"):
         run_benchmark(_dataset(seed=1), models="linear-mae", context=4, horizon=H, load_models=tmp_path)
+
+
+def test_loading_refuses_another_split_frame_interval_or_recording(tmp_path):
+    ds = _dataset()
+    run_benchmark(ds, models=[_linear_mae(20)], context=4, horizon=H, seeds=1, save_models=tmp_path)
+    kw = dict(models="linear-mae", context=4, horizon=H, load_models=tmp_path)
+    # fitted under 'conditions' (dark held out): 'single' would test on frames it trained on
+    for options in ({"protocol": "single"}, {"heldout_neurons": 0.25}):
+        with pytest.raises(ConfigError, match="fitted under another protocol or split"):
+            run_benchmark(ds, **kw, **options)
+    with pytest.raises(FormatError, match=r"dt_s: 0.5 \(fitted\) vs 2.0 \(given\)"):
+        run_benchmark(_dataset(dt_s=2.0), **kw)
+    other = ds.copy(deep=True)  # same shape, names and attrs; other frames
+    other["traces"].values[-1] += 1.0
+    with pytest.raises(FormatError, match="frames_sha1"):
+        run_benchmark(other, **kw)
+    assert np.isfinite(run_benchmark(ds, **kw).summary["linear-mae"]["mae"])
 
 
 @pytest.mark.parametrize("kwargs, message", [

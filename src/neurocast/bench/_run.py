@@ -332,16 +332,18 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise ConfigError(f"{', '.join(needs)} forecast(s) from the future stimulus covariates, which "
                           "this dataset lacks", "choose models without them, e.g. --models "
                           "naive,mean,linear,timemix")
+    # what a model is fitted on besides the dataset (protocol, splits, neurons, frames left out):
+    # a loaded model must match it, a saved one records it
+    setup = fit_setup(proto, traces, bad_frames)
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
-        (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon, device=device)
+        (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
+                               device=device, setup=setup)
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
-    # what a saved model is fitted on, to recognise it in --save-models (one fold only there)
-    setup = fit_setup(proto, traces, bad_frames) if save_models is not None else None
     for name in names:
         template = templates[name]
         learned = isinstance(template, LearnedForecaster)
         # a graph given here rather than the dataset's own is not in the fingerprint: never reused
-        reusable = learned and setup is not None and (
+        reusable = learned and save_models is not None and (
             connectome is None or not getattr(template, "needs_connectome", False))
         repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}

@@ -112,12 +112,14 @@ def save_seeded(model: LearnedForecaster, folder, seed: int, dataset) -> Path:
 
 
 def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon: int,
-                device: str | None = None) -> LearnedForecaster:
+                device: str | None = None, setup: str | None = None) -> LearnedForecaster:
     """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
-    source, protocol, seed and version), the context C and the horizon H.
+    frames, frame interval, source, protocol, seed and version), the context C, the horizon H
+    and, when both are known, the fitting ``setup`` (``fit_setup``: the protocol's splits and
+    held-out conditions and neurons, the neurons kept and the frames left out).
 
     Raises FormatError for a missing file or a model fitted on another dataset, ConfigError for
-    another C or H.
+    another C or H, or another setup (its test frames may have been its training frames).
     """
     path = model_file(folder, name, seed)
     if not path.is_file():
@@ -133,6 +135,13 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
                           f"H = {model.horizon}, the benchmark asks C = {context} → H = {horizon}",
                           f"use --context {model.shape['context']} --horizon {model.horizon}, "
                           "or fit the model again")
+    saved = model.fitted.get("setup")
+    if setup is not None and saved is not None and saved != setup:
+        raise ConfigError(f"model {name!r} in '{path}' was fitted under another protocol or split "
+                          "(splits, held-out conditions or neurons, NaN policy, neurons kept): its "
+                          "training frames may be this run's test frames",
+                          "load it with the --protocol, --heldout-neurons and --nan options it was "
+                          "saved with, or fit it again")
     return model
 
 

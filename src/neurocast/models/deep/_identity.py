@@ -1,4 +1,5 @@
-"""Which dataset a model was fitted on: neuron count, neuron names, frames, source and version."""
+"""Which dataset a model was fitted on: neuron count and names, frame count, frame interval,
+three sampled frames, source and version."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from neurocast.errors import FormatError
 __all__ = ["check_identity", "dataset_identity"]
 
 # Dataset attributes that identify a recording (compared when both sides have them).
-_ATTRS = ("source", "protocol", "seed", "version", "neurocast_version")
+_ATTRS = ("source", "protocol", "seed", "version", "neurocast_version", "dt_s")
 
 
 def dataset_identity(data) -> dict:
     """A JSON-ready fingerprint of a dataset (xarray Dataset) or its traces (array-like).
 
     Always n_neurons; neuron_sha1 (of the neuron names in order) when the data carry a
-    ``neuron`` coordinate; n_frames and the identifying attrs (source, protocol, seed,
-    version) for an xarray Dataset. The frames themselves are not hashed (a ZAPBench-size
-    recording would have to be read whole).
+    ``neuron`` coordinate; for an xarray Dataset also n_frames, the identifying attrs (source,
+    protocol, seed, version, dt_s) and frames_sha1, a hash of three frames (the first, the
+    middle and the last: two recordings of the same shape and names differ there, and a
+    ZAPBench-size store is not read whole for it). Keys missing on one side (a model saved
+    before a key existed) are not compared.
     """
     traces = data["traces"] if hasattr(data, "data_vars") else data
     ident: dict = {"n_neurons": int(traces.shape[1])}
@@ -30,6 +33,9 @@ def dataset_identity(data) -> dict:
         ident["neuron_sha1"] = hashlib.sha1(names.encode()).hexdigest()
     if hasattr(data, "data_vars"):
         ident["n_frames"] = int(traces.shape[0])
+        n = int(traces.shape[0])
+        picked = np.asarray(traces[[0, n // 2, n - 1]].values, dtype=np.float32)
+        ident["frames_sha1"] = hashlib.sha1(np.ascontiguousarray(picked).tobytes()).hexdigest()
         for key in _ATTRS:
             if key in data.attrs:
                 value = data.attrs[key]
