@@ -93,3 +93,11 @@ def test_cli_infer_output_folder_is_a_file(worm_store, tmp_path, capsys):
     taken.write_text("x")
     assert main(["infer", str(worm_store), "--methods", "pearson", "--out", str(taken)]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, says", [(["--observed", "1.5"], "observed fraction must lie in (0, 1]"),
+                                        (["--methods", ""], "no inference method given")])
+def test_cli_infer_refuses_options_before_it_starts(worm_store, tmp_path, capsys, argv, says):
+    assert main(["infer", str(worm_store), "--out", str(tmp_path / "o"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "inferring connectivity" not in err and not (tmp_path / "o").exists()

@@ -114,6 +114,29 @@ def test_truth_matrix_follows_the_recording_order(tiny_connectome):
     np.testing.assert_array_equal(t, full[np.ix_(pos, pos)])
     with pytest.raises(FormatError, match="not in connectome"):
         truth_matrix(tiny_connectome, ["A", "Z"])
+    n = tiny_connectome.n_neurons
+    own = [f"cell{k}" for k in range(n)]  # a numbering of its own, as many neurons: by position
+    np.testing.assert_array_equal(truth_matrix(tiny_connectome, own).toarray(), full)
+    partly = [str(x) for x in tiny_connectome.names]
+    partly[0] = "NOTREAL"  # some names match, one does not: never matched by position
+    with pytest.raises(FormatError, match="1 of the recording's"):
+        truth_matrix(tiny_connectome, partly)
+
+
+def test_a_truth_that_repeats_a_name_is_refused(tiny_connectome):
+    from neurocast.connectome import Connectome
+
+    table = tiny_connectome.neurons.copy()
+    table["name"] = ["A", "A", "C", "D", "E"]  # a connectome file may repeat a name
+    twice = Connectome.from_edges(table, pre=[0, 2], post=[2, 3], count=[3, 1], name="twice")
+    with pytest.raises(FormatError, match=r"repeats neuron name\(s\) \['A'\]"):
+        truth_matrix(twice, ["A", "C"])
+
+
+def test_no_edge_among_the_scored_neurons_gives_undefined_metrics_not_an_error():
+    truth = _truth(np.zeros((4, 4)))
+    out = score_matrix(np.random.default_rng(0).random((4, 4)), truth, directed=True)
+    assert np.isnan(out["auroc"]) and np.isnan(out["direction_accuracy"])
 
 
 def test_bad_score_matrix():

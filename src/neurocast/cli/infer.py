@@ -10,7 +10,7 @@ from neurocast.cli._output import info, print_json
 from neurocast.cli.data import announce_build
 from neurocast.connectome import load_connectome
 from neurocast.errors import ConfigError
-from neurocast.infer import parse_method_names, run_inference
+from neurocast.infer import observed_subset, parse_method_names, run_inference
 
 
 def format_summary(summary: dict, timings: dict) -> str:
@@ -25,9 +25,10 @@ def format_summary(summary: dict, timings: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    methods = parse_method_names(args.methods) if args.methods else None
+    methods = parse_method_names(args.methods) if args.methods is not None else None  # '' refused
     if args.seed < 0:
         raise ConfigError(f"--seed must be >= 0, not {args.seed}", "e.g. --seed 0")
+    observed_subset(2, args.observed)  # a bad --observed is refused before any message
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_connectome(args.truth) if args.truth else None

@@ -162,6 +162,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
             scores[m] = s
         del s
     n_edges = int((true_w.tocoo().row != true_w.tocoo().col).sum())
+    if n_edges == 0:
+        notes.append(f"the true connectome has no connection among the {act.n_neurons} neurons "
+                     "scored: no metric is defined (observe more neurons, e.g. a larger --observed)")
     card = build_scorecard(results, insts, attrs={
         "n_neurons": act.n_neurons, "n_frames": act.n_frames, "dt_s": act.dt_s, "n_edges": n_edges,
         "observed": float(observed), "seed": int(seed), "truth": getattr(truth, "name", ""),

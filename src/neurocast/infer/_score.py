@@ -28,17 +28,25 @@ MAX_PAIRS = 4_000_000
 def truth_matrix(connectome, names=None) -> sp.csr_matrix:
     """The true signed weights (synapse count × sign) as CSR (N, N) float32 in the data's order.
 
-    names: the recording's neuron names, shape (N,): matched to the connectome by name; if not
-    all are found but the counts agree, neuron k of the data is position k of the connectome.
-    Raises FormatError if neither works.
+    names: the recording's neuron names, shape (N,): matched to the connectome by name; if none
+    is found (a recording with its own numbering) but the counts agree, neuron k of the data is
+    position k of the connectome. Raises FormatError if neither works (some names match and
+    others do not: a positional match would pair the wrong neurons) or if the connectome
+    repeats a name.
     """
     full = connectome.to_scipy("weight").astype(np.float32)
     if names is None:
         return full.tocsr()
     names = np.asarray(names).astype(str)
-    pos = pd.Index(connectome.names.astype(str)).get_indexer(names)
+    index = pd.Index(connectome.names.astype(str))
+    if not index.is_unique:
+        repeated = index[index.duplicated()].unique()[:3].tolist()
+        raise FormatError(f"connectome '{connectome.name}' repeats neuron name(s) {repeated}: the "
+                          "recording's neurons cannot be matched to it by name",
+                          "give each neuron of the connectome its own name")
+    pos = index.get_indexer(names)
     if (pos < 0).any():
-        if len(names) == connectome.n_neurons:
+        if len(names) == connectome.n_neurons and (pos < 0).all():
             return full.tocsr()
         missing = names[pos < 0][:3].tolist()
         raise FormatError(f"{int((pos < 0).sum())} of the recording's {len(names)} neurons are not in "
@@ -51,6 +59,8 @@ def truth_matrix(connectome, names=None) -> sp.csr_matrix:
 
 def pair_values(scores, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """scores[i, j] for dense arrays and scipy sparse matrices alike (absent entries 0), float64."""
+    if len(i) == 0:  # scipy returns a (0, 0) matrix for empty indices, not an empty vector
+        return np.zeros(0, dtype=np.float64)
     if sp.issparse(scores):
         return np.asarray(scores.tocsr()[i, j], dtype=np.float64).ravel()
     return np.asarray(scores[i, j], dtype=np.float64)
