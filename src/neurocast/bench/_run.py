@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast._files import atomic_folder
@@ -30,7 +29,6 @@ from neurocast.bench._seeds import (
     stack_runs,
 )
 from neurocast.bench._statistics import write_statistics
-from neurocast.connectome import Connectome
 from neurocast.data import (
     DEFAULT_CONTEXT,
     DEFAULT_HORIZON,
@@ -148,37 +146,7 @@ def _recorded_connectome(traces, connectome, notes: list[str]):
                 "partners")
         if note not in notes:
             notes.append(note)
-    return _in_order(connectome, pos, names)
-
-
-def _in_order(connectome, pos: np.ndarray, names: np.ndarray):
-    """``connectome`` with neuron k its neuron ``pos[k]`` (int64 (n,)), keeping the synapses and
-    gap junctions among them; where ``pos[k]`` is -1, a new neuron ``names[k]`` without synapses."""
-    new_of = np.full(connectome.n_neurons, -1, np.int64)
-    new_of[pos[pos >= 0]] = np.flatnonzero(pos >= 0)
-    pre, post = new_of[connectome.pre_positions()], new_of[connectome.indices]
-    m = (pre >= 0) & (post >= 0)
-    gap_rows = np.repeat(np.arange(connectome.n_neurons), np.diff(connectome.gap_indptr))
-    gpre, gpost = new_of[gap_rows], new_of[connectome.gap_indices]
-    gm = (gpre >= 0) & (gpost >= 0) & (gap_rows <= connectome.gap_indices)  # each pair once
-    table = connectome.neurons
-    rows = {c: table[c].to_numpy()[np.maximum(pos, 0)] for c in table.columns}  # copies
-    new = pos < 0
-    if new.any():
-        rows["id"][new] = int(table["id"].max()) + 1 + np.arange(int(new.sum()))
-        rows["name"][new] = names[new]
-        for column, value in (("type", ""), ("transmitter", ""), ("sign", 0), ("x", np.nan),
-                              ("y", np.nan), ("z", np.nan)):
-            if column in rows:
-                rows[column][new] = value
-    weight = connectome.weight[m]
-    weights = (dict(weight=np.abs(weight), weight_units=connectome.weight_units)
-               if connectome.weighted else {})
-    return Connectome.from_edges(
-        pd.DataFrame(rows), pre[m], post[m], connectome.count[m],
-        sign=np.sign(weight).astype(np.int8), **weights,
-        gap_pre=gpre[gm], gap_post=gpost[gm], gap_count=connectome.gap_count[gm],
-        name=f"{connectome.name}[sub]" if connectome.name else "", attrs=connectome.attrs)
+    return connectome.arranged(pos, names)
 
 
 def _output_folder(out_dir) -> Path:

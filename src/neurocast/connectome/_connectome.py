@@ -406,21 +406,40 @@ class Connectome:
         else:
             keep = np.zeros(self.n_neurons, dtype=bool)
             keep[self.index_of(neurons)] = True
-        new_pos = np.cumsum(keep) - 1
-        pre = self.pre_positions()
-        m = keep[pre] & keep[self.indices]
-        gpre = self._gap_rows()
-        gm = keep[gpre] & keep[self.gap_indices] & (gpre <= self.gap_indices)
-        sub = self._neurons[keep].reset_index(drop=True)
+        return self.arranged(np.flatnonzero(keep))
+
+    def arranged(self, pos: np.ndarray, new_names: np.ndarray | None = None) -> Connectome:
+        """The connectome whose neuron k is this one's neuron ``pos[k]`` (int (n,), distinct
+        positions), with every synapse and gap junction among them.
+
+        Where ``pos[k]`` is -1, neuron k is a new neuron named ``new_names[k]`` without synapses
+        (an id past the largest, no type or transmitter, sign 0, no position): a recorded neuron
+        the wiring does not name.
+        """
+        pos = np.asarray(pos, dtype=np.int64)
+        new_of = np.full(self.n_neurons, -1, np.int64)
+        new_of[pos[pos >= 0]] = np.flatnonzero(pos >= 0)
+        pre, post = new_of[self.pre_positions()], new_of[self.indices]
+        m = (pre >= 0) & (post >= 0)
+        gap_rows = self._gap_rows()
+        gpre, gpost = new_of[gap_rows], new_of[self.gap_indices]
+        gm = (gpre >= 0) & (gpost >= 0) & (gap_rows <= self.gap_indices)  # each pair once
+        table = self._neurons.iloc[np.maximum(pos, 0)].reset_index(drop=True)
+        new = pos < 0
+        if new.any():
+            table.loc[new, "id"] = int(self._neurons["id"].max()) + 1 + np.arange(int(new.sum()))
+            table.loc[new, "name"] = np.asarray(new_names)[new]
+            for column, value in (("type", ""), ("transmitter", ""), ("sign", 0), ("x", np.nan),
+                                  ("y", np.nan), ("z", np.nan)):
+                if column in table:
+                    table.loc[new, column] = value
         edge_sign = np.sign(self.weight[m]).astype(np.int8)
         weights = dict(weight=np.abs(self.weight[m]), weight_units=self.weight_units) if self.weighted else {}
-        out = Connectome.from_edges(
-            sub, new_pos[pre[m]], new_pos[self.indices[m]], self.count[m], sign=edge_sign, **weights,
-            gap_pre=new_pos[gpre[gm]], gap_post=new_pos[self.gap_indices[gm]],
-            gap_count=self.gap_count[gm], name=f"{self.name}[sub]" if self.name else "",
-            attrs=self.attrs,
+        return Connectome.from_edges(
+            table, pre[m], post[m], self.count[m], sign=edge_sign, **weights,
+            gap_pre=gpre[gm], gap_post=gpost[gm], gap_count=self.gap_count[gm],
+            name=f"{self.name}[sub]" if self.name else "", attrs=self.attrs,
         )
-        return out
 
     def to_scipy(self, values: str = "weight", layer: str = "chemical"):
         """Adjacency as a ``scipy.sparse.csr_matrix`` of shape (N, N), rows presynaptic.
