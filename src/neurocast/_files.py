@@ -25,13 +25,29 @@ def json_default(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def require_output_folder(path: str | os.PathLike) -> None:
-    """Raise NeurocastError unless the folder that would hold ``path`` exists."""
-    parent = Path(path).parent
-    if not parent.is_dir():
-        what = "is a file, not a folder" if parent.exists() else "does not exist"
-        raise NeurocastError(f"output folder '{parent}' {what}",
-                             "create the folder first or choose another path")
+def require_output_folder(path: str | os.PathLike, *, create: bool = False) -> Path:
+    """The folder that will hold the output ``path`` (its parent), checked; nothing is created.
+
+    create=False: that folder must exist. create=True: ``path`` is itself a folder that
+    outputs go into (``atomic_folder``, which creates it and any missing parents), so it must
+    be a folder already or be creatable: its nearest existing parent is a writable folder;
+    then ``path`` is returned. Raises NeurocastError naming the folder otherwise.
+    """
+    path = Path(path)
+    folder = path if create else path.parent
+    if folder.exists() and not folder.is_dir():
+        raise NeurocastError(f"output folder '{folder}' is a file, not a folder",
+                             "choose another path for the output, or move that file away")
+    if not create:
+        if not folder.is_dir():
+            raise NeurocastError(f"output folder '{folder}' does not exist",
+                                 "create the folder first or choose another path")
+        return folder
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        raise NeurocastError(f"cannot create output folder '{folder}': '{existing}' is not a "
+                             "writable folder", "choose a writable folder for the output")
+    return folder
 
 
 def _alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ from neurocast.bench import read_scorecard, run_benchmark, scorecard_protocol, s
 from neurocast.catalog import load_hcp
 from neurocast.cli import main
 from neurocast.data import make_dataset, save_dataset
-from neurocast.errors import ConfigError, FormatError, UnknownNameError
+from neurocast.errors import ConfigError, FormatError, NeurocastError, UnknownNameError
 
 MODELS = ["naive", "mean", "stimulus", "linear", "var"]
 
@@ -178,6 +178,26 @@ def test_cli_bench_output_folder_is_a_file_exit_2(tmp_path, capsys):
     assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--out", str(taken)]) == 2
     err = capsys.readouterr().err
     assert "is a file" in err and "Traceback" not in err
+
+
+def test_bench_checks_its_output_folder_with_the_shared_files_helper(tmp_path, monkeypatch):
+    """One check of output folders (``_files.require_output_folder``), before any fitting."""
+    from neurocast import _files
+    from neurocast.bench import _run
+
+    folder = tmp_path / "a" / "b"
+    assert _files.require_output_folder(folder, create=True) == folder
+    assert not (tmp_path / "a").exists()  # checked, not created
+    taken = tmp_path / "taken"
+    taken.write_text("x")
+    with pytest.raises(NeurocastError, match=r"output folder '.*taken' is a file, not a folder"):
+        _files.require_output_folder(taken, create=True)
+    seen = []
+    monkeypatch.setattr(_run, "require_output_folder",
+                        lambda p, create: seen.append(create) or _files.require_output_folder(p, create=create))
+    with pytest.raises(NeurocastError, match=r"cannot create output folder .*'.*taken' is not a writable"):
+        run_benchmark(_dataset(), models="naive", context=4, horizon=8, out_dir=taken / "sub")
+    assert seen == [True]
 
 
 def test_cli_bench_nan_dataset_exit_2(tmp_path, capsys):

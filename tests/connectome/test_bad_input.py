@@ -115,7 +115,7 @@ def test_bad_columns_syntax(tmp_path, capsys):
     run_bad(capsys, tmp_path, ["convert", str(src), "--columns", "pre=pre,post"],
             "--columns item 'post' is not ROLE=COLUMN")
     run_bad(capsys, tmp_path, ["convert", str(src), "--columns", "pre=pre,post=post,cnt=count"],
-            "unknown column role(s) 'cnt'", "roles are pre, post, count, sign, weight, id")
+            "unknown column role(s) 'cnt'", "roles are pre, post, count, sign, weight, transmitter, id")
 
 
 # ---------------------------------------------------------------------------- values

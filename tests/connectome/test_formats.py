@@ -198,7 +198,10 @@ def test_generic_codex_style_csv_with_mapping(tmp_path):
                         neurons=tmp_path / "neurons.csv", duplicates="sum")
     assert (c.n_neurons, c.n_connections, c.n_synapses) == (4, 3, 15)
     np.testing.assert_array_equal(c.ids, IDS[:4])
-    assert c.count[0] == 7 and (c.sign == 0).all()
+    assert c.count[0] == 7
+    # the per-edge nt_type gives the signs (ACH +1, GABA and GLUT -1), hence the neurons'
+    np.testing.assert_array_equal(c.weight, [7, -7, -1])
+    np.testing.assert_array_equal(c.sign, [1, -1, -1, 0])
     # the same through the CLI, pointing at the folder
     rc = main(["connectome", "info", str(tmp_path), "--json", "--sum-duplicates",
                "--columns", "pre=pre_root_id,post=post_root_id,count=syn_count,id=root_id"])

@@ -65,6 +65,37 @@ def test_edge_list_takes_signs_from_the_neuron_tables_transmitter(tmp_path):
     np.testing.assert_array_equal(read_connectome(edges, neurons=signed).weight, [1, 2, 3])
 
 
+def test_edge_table_transmitter_column_gives_per_edge_signs(tmp_path):
+    """FlyWire Codex's nt_type (or another transmitter column) signs each edge by itself."""
+    edges = write(tmp_path / "e.csv", "pre,post,count,nt_type\n1,2,1,ACH\n1,3,2,GABA\n"
+                                      "2,3,3,GLUT\n3,1,4,DA\n")
+    with pytest.warns(UserWarning, match="1 of 4 connection"):  # DA: unknown sign, as ever
+        c = read_connectome(edges)
+    np.testing.assert_array_equal(c.weight, [1, -2, -3, 0])
+    np.testing.assert_array_equal(c.sign, [-1, -1, 0])  # neurons: net signed count of their edges
+    # the edge column wins over the neuron table's transmitter
+    neurons = write(tmp_path / "n.csv", "id,transmitter\n1,ACh\n2,ACh\n3,ACh\n")
+    with pytest.warns(UserWarning, match="1 of 4 connection"):
+        np.testing.assert_array_equal(read_connectome(edges, neurons=neurons).weight,
+                                      [1, -2, -3, 0])
+    # a mapped column, under any name; a sign column still comes first
+    other = write(tmp_path / "o.csv", "a,b,n,nt_kind,sign\n1,2,1,GABA,1\n")
+    cols = {"pre": "a", "post": "b", "count": "n", "transmitter": "nt_kind"}
+    np.testing.assert_array_equal(read_connectome(other, columns=cols).weight, [-1])
+    np.testing.assert_array_equal(read_connectome(write(tmp_path / "s.csv",
+                                  "pre,post,count,sign,nt_type\n1,2,1,1,GABA\n")).weight, [1])
+    # non-negative weights are strengths: the transmitter signs them
+    weighted = write(tmp_path / "w.csv", "pre,post,weight,nt_type\n1,2,0.5,GABA\n2,1,0.25,ACh\n")
+    np.testing.assert_array_equal(read_connectome(weighted).weight, [-0.5, 0.25])
+
+
+def test_edge_transmitter_and_sign_mapped_together_is_refused(tmp_path, capsys):
+    edges = write(tmp_path / "e.csv", "a,b,n,s,t\n1,2,1,1,GABA\n")
+    assert main(["connectome", "info", str(edges), "--columns",
+                 "pre=a,post=b,count=n,sign=s,transmitter=t"]) == 2
+    assert "both a sign and a transmitter column" in capsys.readouterr().err
+
+
 def test_neuprint_reads_flywire_transmitter_names(tmp_path):
     folder = tmp_path / "np"
     folder.mkdir()

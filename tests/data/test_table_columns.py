@@ -76,6 +76,36 @@ def test_time_with_an_unknown_unit_is_refused(tmp_path):
     assert nd.load_matrix(tmp_path / "t.npz").attrs["dt_s"] == pytest.approx(0.1)
 
 
+def test_unitless_milliseconds_are_kept_but_warned_about(tmp_path, capsys):
+    """'time' in ms read as seconds gives 33 s per frame: a warning says how to name the unit."""
+    from neurocast.cli import main
+
+    _table(tmp_path / "t.csv", "time", np.arange(30) * 33.3)
+    with pytest.warns(UserWarning, match=r"'time' have no unit.*median frame interval of 33\.3 s"
+                                         r".*'time_ms'.*--dt-s") as record:
+        ds = nd.load_matrix(tmp_path / "t.csv")
+    assert len(record) == 1 and ds.attrs["dt_s"] == pytest.approx(33.3)  # values not changed
+    assert main(["data", "import", str(tmp_path / "t.csv"), str(tmp_path / "t.zarr"),
+                 "--format", "matrix"]) == 0
+    assert "note: matrix file" in capsys.readouterr().err
+    np.savez(tmp_path / "t.npz", traces=X, t=np.arange(30) * 40.0)  # containers too
+    with pytest.warns(UserWarning, match="'t' have no unit"):
+        nd.load_matrix(tmp_path / "t.npz")
+
+
+def test_slow_frames_with_a_unit_or_a_given_interval_are_not_warned_about(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _table(tmp_path / "s.csv", "time (s)", np.arange(30) * 33.3)  # named in seconds: meant
+        assert nd.load_matrix(tmp_path / "s.csv").attrs["dt_s"] == pytest.approx(33.3)
+        _table(tmp_path / "t.csv", "time", np.arange(30) * 33.3)
+        assert nd.load_matrix(tmp_path / "t.csv", dt_s=0.0333).attrs["dt_s"] == 0.0333
+        _table(tmp_path / "f.csv", "time", np.arange(30) * 0.5)  # plausible seconds
+        nd.load_matrix(tmp_path / "f.csv")
+
+
 def test_a_neuron_named_t_stays_a_neuron(tmp_path):
     _table(tmp_path / "t.csv", "T", X[:, 0] + 1.0)  # not increasing: a neuron's trace
     ds = nd.load_matrix(tmp_path / "t.csv", dt_s=0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
-from neurocast._files import atomic_folder
+from neurocast._files import atomic_folder, require_output_folder
 from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
@@ -149,22 +148,6 @@ def _recorded_connectome(traces, connectome, notes: list[str]):
     return connectome.arranged(pos, names)
 
 
-def _output_folder(out_dir) -> Path:
-    """The output folder, checked (a folder, or creatable) without creating anything, so that
-    bad input found later leaves no empty folder behind (``atomic_folder`` writes it).
-
-    Raises ConfigError if it is a file or cannot be created.
-    """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"output folder '{out}' is a file", "choose a folder with --out")
-    existing = next(p for p in (out, *out.parents) if p.exists() or p == Path(p.anchor))
-    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
-        raise ConfigError(f"cannot create output folder '{out}': '{existing}' is not a writable folder",
-                          "choose a writable folder with --out")
-    return out
-
-
 def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
@@ -249,7 +232,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                  heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
     if out_dir is not None:
-        _output_folder(out_dir)  # before the (long) fitting
+        require_output_folder(out_dir, create=True)  # before the (long) fitting
     if "traces" not in ds:
         raise NeurocastError("the dataset has no 'traces' variable", "give a dataset in the neurocast schema")
     if nan not in NAN_POLICIES:
@@ -402,7 +385,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
          for c in card["condition"].values.tolist()], dtype=np.int64)
     files: dict[str, Path] = {}
     if out_dir is not None:
-        final = _output_folder(out_dir)
+        final = require_output_folder(out_dir, create=True)
         with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
             files.update(write_scorecard(card, out))
             files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")

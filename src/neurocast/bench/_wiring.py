@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast._files import atomic_folder
+from neurocast._files import atomic_folder, require_output_folder
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
-from neurocast.bench._run import BenchResult, _output_folder, run_benchmark
+from neurocast.bench._run import BenchResult, run_benchmark
 from neurocast.bench._scorecard import stack_scorecards, summary_table, write_scorecard
 from neurocast.connectome import wiring_control
 from neurocast.data import dataset_connectome
@@ -118,7 +118,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
         raise ConfigError("--wiring needs a model that uses the wiring",
                           "add one, e.g. --models connectome-linear,connectome-rate")
     if out_dir is not None:
-        _output_folder(out_dir)
+        require_output_folder(out_dir, create=True)
     _check_rewiring(ds, wirings, wired, bench.get("connectome"))
     notes: list[str] = []
     timings: dict = {}
@@ -150,7 +150,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     flat = flatten_wiring(card)
     files: dict[str, Path] = {}
     if out_dir is not None:
-        final = _output_folder(out_dir)
+        final = require_output_folder(out_dir, create=True)
         with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
             files.update(write_scorecard(card, out))
             files["mae_curves"] = plot_mae_curves(flat, out / "mae_curves.png")

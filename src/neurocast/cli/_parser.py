@@ -84,7 +84,7 @@ def _connectome_read_options(p: argparse.ArgumentParser) -> None:
                    help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
     g.add_argument("--columns", metavar="MAP",
                    help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
-                        "count=syn_count[,sign=COL][,weight=COL][,id=NEURON_ID_COL]")
+                        "count=syn_count[,sign=COL][,weight=COL][,transmitter=COL][,id=NEURON_ID_COL]")
     g.add_argument("--neurons", metavar="PATH", help="neuron table for a single edge-table file")
     g.add_argument("--sum-duplicates", action="store_true",
                    help="add the counts of repeated pre→post rows (default: reject them)")

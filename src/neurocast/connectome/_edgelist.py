@@ -14,12 +14,15 @@ sign column, so edge lists round-trip.
 Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else the
 first column), and any of name, type, transmitter, sign, x, y, z.
 
-Sign: an edge's sign comes from the sign column; without one, from the weight column;
-without either, from its presynaptic neuron's ``sign`` in the neuron table, else from the
-neuron's ``transmitter`` (``transmitter_sign``: acetylcholine +1, GABA and glutamate -1, the
-fly convention), else it is 0 (unknown; ``read_connectome`` warns). A neuron's sign comes
-from the neuron table (sign, else transmitter when the edges have no signs), else from its
-outgoing edges (net signed synapse count).
+Sign: an edge's sign comes from the sign column; without one, from a weight column holding
+negative values; else from the edge table's transmitter column (``columns['transmitter']``, or
+the first of ``TRANSMITTER_COLUMNS`` present, e.g. FlyWire Codex's ``nt_type``; names as in
+``transmitter_sign``: acetylcholine +1, GABA and glutamate -1, the fly convention; others 0);
+else from non-negative weights (+1); without any of these, from its presynaptic neuron's
+``sign`` in the neuron table, else from the neuron's transmitter, else it is 0 (unknown;
+``read_connectome`` warns). So an edge table's transmitter wins over the neuron table's.
+A neuron's sign comes from the neuron table (sign, else transmitter when the edges have no
+signs), else from its outgoing edges (net signed synapse count).
 
 Folder layout (read and written): ``edges.parquet`` (or ``edges.csv``),
 ``neurons.parquet`` (or ``neurons.csv``) and, for connectomes with electrical synapses,
@@ -38,6 +41,7 @@ from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import gap_csr
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._tables import (
+    TRANSMITTER_COLUMNS,
     build,
     check_counts,
     check_ids,
@@ -95,8 +99,12 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                 mapping[role] = role
         if "weight" in found and "count" not in found:
             del mapping["count"]
+    if "transmitter" not in mapping and "sign" not in mapping:  # found by name, mapped or not
+        named = next((c for c in TRANSMITTER_COLUMNS if c in found), None)
+        if named is not None and named not in mapping.values():
+            mapping["transmitter"] = named
     need = [mapping[k] for k in ("pre", "post", "count") if k in mapping]
-    optional = [mapping[k] for k in ("sign", "weight") if k in mapping]
+    optional = [mapping[k] for k in ("sign", "weight", "transmitter") if k in mapping]
     hint = (guess_mapping(found) if opts.columns is None
             else "correct the names given to --columns (API: columns=)")
     require_columns(found, need + optional, edges, what, hint)
@@ -110,6 +118,8 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
              if "count" in mapping else np.ones(len(pre), np.int64))
     sign = (check_signs(frame[mapping["sign"]], mapping["sign"], edges, what)
             if "sign" in mapping else None)
+    if "transmitter" in mapping and sign is None and (weight is None or (weight >= 0).all()):
+        sign = transmitter_sign(frame[mapping["transmitter"]])  # unknown names give 0 (warned)
     if weight is not None and sign is None:  # the weight's sign is the edge's
         sign = np.where(weight < 0, -1, 1).astype(np.int8)
         weight = np.abs(weight)

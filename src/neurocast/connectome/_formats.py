@@ -157,7 +157,8 @@ def _warn_unknown_signs(c: Connectome, path: Path) -> None:
     warnings.warn(f"{unknown:,} of {c.n_connections:,} connection(s) read from '{path.name}' "
                   "have an unknown sign (0), so weight 0: "
                   "a simulation ignores them; give the signs as a sign column (+1/-1) or a "
-                  "neuron table with a sign or transmitter column (--neurons)",
+                  "transmitter column (ACh, GABA, glutamate) in the edge table or a neuron "
+                  "table (--neurons); other transmitters (dopamine, serotonin, ...) give no sign",
                   UserWarning, stacklevel=level)
 
 

@@ -4,8 +4,8 @@ connections.csv: bodyId_pre, bodyId_post, weight (the synapse count of the pair)
   columns (e.g. roi) are ignored — a per-ROI export repeats pairs, read it with
   duplicates='sum' (CLI: --sum-duplicates).
 neurons.csv: bodyId, type, instance, ... The neuron's name is its ``instance`` (falling
-  back to ``name``, then the body id), its type ``type``, its transmitter ``transmitter``,
-  ``predictedNt`` or ``consensusNt`` (first present).
+  back to ``name``, then the body id), its type ``type``, its transmitter the first present
+  of ``_tables.TRANSMITTER_COLUMNS`` (``transmitter``, ``predictedNt``, ``consensusNt``, ...).
 
 Sign: neuPrint stores no synapse sign. neurocast uses, in order: a ``sign`` column in
 neurons.csv (written by neurocast); else the transmitter with the fly convention of Shiu
@@ -44,7 +44,6 @@ REQUIRED = [PRE, POST, WEIGHT]
 MARKERS = {PRE, POST, WEIGHT}
 EDGE_FILES = ("connections.csv", "traced-total-connections.csv")
 NEURON_FILES = ("neurons.csv", "traced-neurons.csv")
-TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt")
 
 
 def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
@@ -70,7 +69,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         if BODY not in nframe.columns:
             require_columns(list(nframe.columns), [BODY], neurons, "neuron table")
         table = neuron_table(nframe, BODY, neurons, "neuron table",
-                             name_cols=("instance", "name"), transmitter_cols=TRANSMITTER_COLUMNS)
+                             name_cols=("instance", "name"))
         if "sign" not in table.columns:
             table["sign"] = transmitter_sign(table["transmitter"].to_numpy())
     else:

@@ -10,7 +10,7 @@ from pathlib import Path
 from neurocast.errors import ConfigError, FormatError
 
 DUPLICATES = ("error", "sum")
-COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "id")
+COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "transmitter", "id")
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,9 @@ class ReadOptions:
 
     format: force a reader ('flywire', 'neuprint', 'edgelist', 'npz'); None sniffs the path.
     columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
-      optional 'weight' (float strengths; then 'count' may be left out), optional 'id' (the
-      neuron table's id column)}; implies format 'edgelist'.
+      optional 'weight' (float strengths; then 'count' may be left out), optional
+      'transmitter' (per-edge transmitter names giving the signs; found by name when not
+      mapped), optional 'id' (the neuron table's id column)}; implies format 'edgelist'.
     neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
       that appear in the edges, sorted).
     duplicates: 'error' (default) rejects repeated pre→post rows; 'sum' adds their counts.
@@ -53,6 +54,11 @@ class ReadOptions:
                                       f"{other} and {role}",
                                       "map each role to its own column, e.g. --columns "
                                       "pre=COLUMN,post=OTHER_COLUMN,count=THIRD_COLUMN")
+            if "sign" in self.columns and "transmitter" in self.columns:
+                raise ConfigError("the column mapping gives both a sign and a transmitter column; "
+                                  "an edge has one sign",
+                                  "map only one of them: sign=COLUMN (+1/-1/0) or "
+                                  "transmitter=COLUMN (ACh, GABA, ...)")
             need = ("pre", "post") if "weight" in self.columns else ("pre", "post", "count")
             missing = [k for k in need if k not in self.columns]
             if missing:

@@ -352,8 +352,14 @@ def text_column(frame: pd.DataFrame, col: str) -> np.ndarray:
     return frame[col].fillna("").astype(str).to_numpy(dtype=object)
 
 
+#: Names of a transmitter column, in a neuron table or an edge table (the first present wins):
+#: neurocast's own, neuPrint's (predictedNt, consensusNt), FlyWire Codex's (nt_type), others.
+TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt", "nt_type", "neurotransmitter",
+                       "nt")
+
+
 def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
-                 name_cols=("name",), type_cols=("type",), transmitter_cols=("transmitter",),
+                 name_cols=("name",), type_cols=("type",), transmitter_cols=TRANSMITTER_COLUMNS,
                  sign_col: str | None = "sign") -> pd.DataFrame:
     """A neurocast neuron table (id, name, type, transmitter[, sign][, x, y, z]) from a file's table.
 

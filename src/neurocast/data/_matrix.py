@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -270,8 +271,9 @@ def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
 
 
 def _read_table(path: Path, what: str
-                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, list[str]]:
-    """A text table as (values (row, column), header names or None, timestamps (s) or None, notes).
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]:
+    """A text table as (values (row, column), header names or None, timestamps (s) or None,
+    the timestamps' column name ('' for an unnamed first column; None without them), notes).
 
     The first line is a header unless all its cells are numbers and it is not the header of
     ``_pandas_header``. With a header, columns that are not neurons are taken out of the values,
@@ -323,20 +325,20 @@ def _read_table(path: Path, what: str
     elif _pandas_header(cells, values):
         names, values = np.asarray(cells, dtype=str), values[1:]
     else:
-        return values, None, None, []
+        return values, None, None, None, []
     notes: list[str] = []
     unnamed_first = names.size > 1 and names[0] == ""
     if unnamed_first and _counts_rows(values[:, 0]):
         notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
                      "read as a row index (as pandas writes it), not as a neuron")
         values, names, unnamed_first = values[:, 1:], names[1:], False
-    time_s = None
+    time_s = time_key = None
     t = _time_key(names.tolist())
     if t is not None:
         i = names.tolist().index(t)
         scale = _seconds_per_unit(t, what)
         if _increasing(values[:, i]):
-            time_s = values[:, i] * scale
+            time_s, time_key = values[:, i] * scale, str(t)
             notes.append(f"column {str(t)!r} holds the frame timestamps "
                          + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
                          + ": not read as a neuron")
@@ -345,7 +347,7 @@ def _read_table(path: Path, what: str
             notes.append(f"column {str(t)!r} is named like timestamps but its values are not "
                          "finite and strictly increasing: read as a neuron")
     if unnamed_first and time_s is None and _increasing(values[:, 0]):
-        time_s = values[:, 0]
+        time_s, time_key = values[:, 0], ""
         notes.append(f"the unnamed first column increases ({values[0, 0]:g}, {values[1, 0]:g}, "
                      "...) but does not count rows: read as the frame timestamps (s), not as a "
                      "neuron")
@@ -356,7 +358,23 @@ def _read_table(path: Path, what: str
         notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
                      "read as a frame index, not as a neuron")
         values, names = np.delete(values, i, axis=1), np.delete(names, i)
-    return values, names, time_s, notes
+    return values, names, time_s, time_key, notes
+
+
+#: Timestamps without a unit giving a median frame interval above this (s) are probably
+#: milliseconds: ``load_matrix`` warns (it does not change them).
+SLOW_FRAME_S = 10.0
+
+
+def _warn_unitless_time(key: str, interval_s: float, what: str) -> None:
+    """Warn (UserWarning) that timestamps named without a unit give ``interval_s`` s per frame."""
+    named = f"the timestamps {key!r}" if key else "the timestamps (the unnamed first column)"
+    warnings.warn(
+        f"{what}: {named} have no unit in their name, so they are read as seconds, which gives "
+        f"a median frame interval of {interval_s:.4g} s; if they are milliseconds, name them "
+        f"with the unit (e.g. '{_time_base(key)[0] or 'time'}_ms' or 'time (ms)') and import "
+        "again, or give the frame interval with --dt-s (dt_s=)",
+        UserWarning, stacklevel=3)
 
 
 def load_matrix(
@@ -398,7 +416,7 @@ def load_matrix(
     arrays: dict = {}
     attrs: dict = {}
     header_names = None
-    time_s = None
+    time_s = time_key = None
     notes: list[str] = []
     if suffix == ".npy":
         if key is not None:
@@ -421,7 +439,7 @@ def load_matrix(
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
-        values, header_names, time_s, notes = _read_table(path, what)
+        values, header_names, time_s, time_key, notes = _read_table(path, what)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
@@ -435,6 +453,7 @@ def load_matrix(
     k = _time_key(list(vectors))
     if k is not None and dt_s is None:
         time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1) * _seconds_per_unit(k, what)
+        time_key = str(k).rsplit("/", 1)[-1]
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
         time_s = None
     file_names = None
@@ -479,6 +498,8 @@ def load_matrix(
         time_s = time_s - time_s[0]
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
+        if time_s is not None and _time_base(time_key)[1] is None and dt_s > SLOW_FRAME_S:
+            _warn_unitless_time(time_key, dt_s, what)
     if dt_s is None:
         raise FormatError(f"{what} holds no timestamps or frame interval",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")

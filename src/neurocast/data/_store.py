@@ -30,6 +30,11 @@ DAMAGE_HINT = ("re-create it (neurocast record / neurocast data import --overwri
 
 #: File name of the Connectome inside a dataset store (beside zarr.json; zarr ignores it).
 CONNECTOME_FILE = "connectome.npz"
+#: Root attribute recording the connectome saved in the store: {"file": name, "n_bytes": size}.
+#: ``verify_dataset`` reports the file missing or of another size; stores without it (written
+#: before it existed, or without a connectome) are checked only for a readable file. It
+#: describes one store: ``save_dataset`` never copies it from the attrs of the dataset saved.
+CONNECTOME_ATTR = "connectome_file"
 #: Frames per chunk along time: a forecasting window reads a few chunks, not the whole store.
 TIME_CHUNK = 256
 #: At most this many neurons per chunk.
@@ -49,7 +54,7 @@ def _to_storable(ds: xr.Dataset) -> xr.Dataset:
     for name, var in ds.variables.items():
         if var.dtype.kind in ("U", "S", "T"):
             out[name] = var.copy(data=as_str(var.values).astype(object))
-    out.attrs = {k: _plain(v) for k, v in ds.attrs.items()}
+    out.attrs = {k: _plain(v) for k, v in ds.attrs.items() if k != CONNECTOME_ATTR}
     for var in out.variables.values():
         var.encoding = {}
     return out
@@ -118,9 +123,10 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                 part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])
         _write_scan(tmp, scanner.result(), as_str(ds["neuron"].values))
-        _consolidate(tmp)
         if connectome is not None:
             connectome.save(tmp / CONNECTOME_FILE)
+            _record_connectome(tmp)
+        _consolidate(tmp)
     return path
 
 
@@ -134,6 +140,14 @@ def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
         "n_nan_frames": int(scan.bad_frames.sum()),
         "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
+
+
+def _record_connectome(store: Path) -> None:
+    """Record in the store's attrs that ``connectome.npz`` was saved, with its size in bytes."""
+    with _quiet_extra_files():
+        group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
+    group.attrs[CONNECTOME_ATTR] = {"file": CONNECTOME_FILE,
+                                    "n_bytes": (store / CONNECTOME_FILE).stat().st_size}
 
 
 def _consolidate(store: Path) -> None:
@@ -211,6 +225,28 @@ def chunk_name(index: tuple[int, ...]) -> str:
     return "c/" + "/".join(map(str, index))
 
 
+def array_folders(path: Path) -> list[str]:
+    """Names of the array folders of a dataset store: its sub-folders, hidden ones left out."""
+    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def open_array(group: zarr.Group, path: Path, name: str) -> zarr.Array:
+    """One array of a dataset store (metadata only), opened on its own.
+
+    zarr's ``group.arrays()`` reads every member at once in asyncio tasks; when one member's
+    metadata is damaged it raises and leaves the other tasks' errors unread, which asyncio then
+    prints on stderr ("Task exception was never retrieved"). One array at a time raises only
+    its own error. Raises FormatError if the folder has no zarr.json or holds a group.
+    """
+    if not (path / name / "zarr.json").is_file():
+        raise FormatError(f"{name}: its zarr.json is missing")
+    with _quiet_extra_files():
+        node = group[name]
+    if not isinstance(node, zarr.Array):
+        raise FormatError(f"{name}: a zarr group where an array belongs")
+    return node
+
+
 def missing_chunks(path: str | os.PathLike) -> list[str]:
     """Chunk files a dataset store should hold but does not (a cheap check: nothing is decoded).
 
@@ -224,7 +260,7 @@ def missing_chunks(path: str | os.PathLike) -> list[str]:
             group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
             if not group.attrs.get("all_chunks_written", False):
                 return []  # an older store: chunks equal to the fill value were not written
-            arrays = dict(group.arrays())
+        arrays = {name: open_array(group, path, name) for name in array_folders(path)}
     except Exception:  # unreadable metadata: reported by verify_dataset and open_dataset
         return []
     out = []
@@ -235,6 +271,29 @@ def missing_chunks(path: str | os.PathLike) -> list[str]:
             if not (path / name / chunk_name(index)).is_file():
                 out.append(f"{name}: chunk {chunk_name(index)} is missing")
     return out
+
+
+def _check_array_metadata(path: Path) -> None:
+    """Raise DamagedDatasetError naming the first array of the store whose zarr.json is damaged.
+
+    Opens the arrays one by one (``open_array``), so a damaged one raises this one error, not
+    zarr's asyncio noise on stderr. A root zarr.json that cannot be read is left to the caller.
+    """
+    try:
+        with _quiet_extra_files():
+            group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
+    except Exception:  # reported by the caller (xarray) as unreadable metadata
+        return
+    for name in array_folders(path):
+        try:
+            open_array(group, path, name)
+        except FormatError as exc:
+            problem = str(exc)
+        except Exception as exc:  # a damaged zarr.json raises JSON, key and value errors
+            problem = f"{name}: its metadata cannot be read ({type(exc).__name__}: {exc})"
+        else:
+            continue
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {problem}", DAMAGE_HINT)
 
 
 def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
@@ -264,6 +323,7 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise DamagedDatasetError(f"dataset '{path}' is damaged: {'; '.join(missing[:5])}"
                                   + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
                                   DAMAGE_HINT)
+    _check_array_metadata(path)  # before xarray, which reads all of it at once (see open_array)
     try:
         with _quiet_extra_files():
             ds = xr.open_zarr(path, chunks=None, consolidated=False)
@@ -306,7 +366,10 @@ def attach_connectome(path: str | os.PathLike, connectome, *, overwrite: bool = 
     if file.exists() and not overwrite:
         raise NeurocastError(f"dataset '{path}' has a connectome attached already",
                              "pass --overwrite to replace it")
-    return connectome.save(file)  # written atomically
+    connectome.save(file)  # written atomically
+    _record_connectome(path)  # for data verify (this rewrites the root zarr.json ...
+    _consolidate(path)  # ... so its consolidated metadata is written again)
+    return file
 
 
 def dataset_connectome(path_or_dataset):

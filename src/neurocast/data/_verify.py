@@ -2,7 +2,8 @@
 
 A store can look valid (its metadata opens) and still be damaged: a chunk file truncated or
 overwritten (its decompression fails), a chunk file missing (zarr would silently return the
-fill value, NaN, for it), or a truncated ``connectome.npz``. ``verify_dataset`` finds each of
+fill value, NaN, for it), an array's zarr.json damaged, or a ``connectome.npz`` truncated,
+altered or deleted (the store records its size when it is saved). ``verify_dataset`` finds each of
 these; ``check_dataset`` raises ``DamagedDatasetError`` with the same report, which is what
 ``neurocast bench`` does before it starts.
 """
@@ -18,13 +19,16 @@ import numpy as np
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
 from neurocast.data._store import (
+    CONNECTOME_ATTR,
     CONNECTOME_FILE,
     DAMAGE_HINT,
     DamagedDatasetError,
     _node_type,
     _quiet_extra_files,
+    array_folders,
     chunk_name,
     missing_chunks,
+    open_array,
 )
 from neurocast.errors import FormatError
 
@@ -80,9 +84,16 @@ def verify_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyRep
     try:
         with _quiet_extra_files():
             group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
-            arrays = dict(group.arrays())
     except Exception as exc:  # any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])
+    arrays = {}
+    for name in array_folders(path):  # one by one: see open_array
+        try:
+            arrays[name] = open_array(group, path, name)
+        except FormatError as exc:
+            problems.append(str(exc))
+        except Exception as exc:  # a damaged zarr.json raises JSON, key and value errors
+            problems.append(f"{name}: its metadata cannot be read ({type(exc).__name__}: {exc})")
     strict = bool(group.attrs.get("all_chunks_written", False))  # older stores skip fill-value chunks
     for name, arr in sorted(arrays.items()):
         grid = arr.cdata_shape
@@ -108,13 +119,27 @@ def verify_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyRep
                 scanner.add(block)
         if scanner is not None and not broken and grid[1] == 1:
             scan = scanner.result()
-    file = path / CONNECTOME_FILE
-    if file.exists():
-        try:
-            Connectome.load(file)
-        except Exception as exc:  # a truncated zip raises several kinds
-            problems.append(f"{CONNECTOME_FILE} cannot be read ({type(exc).__name__})")
+    problems += _connectome_problems(path, group.attrs.get(CONNECTOME_ATTR))
     return VerifyReport(path, problems, n_chunks, scan)
+
+
+def _connectome_problems(path: Path, recorded) -> list[str]:
+    """What is wrong with the store's connectome.npz: missing or of another size than the
+    store recorded when it was saved (``CONNECTOME_ATTR``), or unreadable. Stores written
+    before that record existed are only checked for a readable file, if there is one."""
+    file = path / CONNECTOME_FILE
+    size = recorded.get("n_bytes") if isinstance(recorded, dict) else None
+    if not file.is_file():
+        return ([f"{CONNECTOME_FILE} is missing (the store records one saved with it)"]
+                if recorded else [])
+    if isinstance(size, int) and file.stat().st_size != size:
+        return [f"{CONNECTOME_FILE} was altered: {file.stat().st_size:,} bytes, the store "
+                f"recorded {size:,} when it was saved"]
+    try:
+        Connectome.load(file)
+    except Exception as exc:  # a truncated zip raises several kinds
+        return [f"{CONNECTOME_FILE} cannot be read ({type(exc).__name__})"]
+    return []
 
 
 def check_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyReport:
