@@ -26,15 +26,25 @@ times the batch); element-wise work and AdamW are not in it.
     PYTHONPATH=src python benchmarks/train_throughput.py [--steps 400] [--zapbench-steps 3]
         [--models linear-mae,timemix,tsmixer,tide,population] [--skip-zapbench | --skip-worm]
         [--threads N] [--zapbench-contexts 4,256] [--zapbench-models ...] [--dataset PATH]
+        [--zapbench-python PYTHON --zapbench-src ZAPBENCH_CHECKOUT]
+
+With ``--zapbench-python`` and ``--zapbench-src``, each worm-default model that ZAPBench also has
+(linear-mae as its ``linear``, timemix, tsmixer) is followed by ZAPBench's own JAX version on the
+same frames, steps and warm-up, in that other Python (``zapbench_jax_throughput.py``), and a
+table of the two rates closes the output.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import resource
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -67,6 +77,24 @@ def step_flops(torch, net, batch, context, n_neurons, horizon, n_covariates) -> 
         mae_loss(net(x, future, **kw), torch.zeros((1, horizon, n))).backward()
     net.zero_grad(set_to_none=True)
     return counter.get_total_flops() * batch
+
+
+# neurocast's name → the configuration name in zapbench_jax_throughput.py
+ZAPBENCH_NAMES = {"linear-mae": "linear", "timemix": "timemix", "tsmixer": "tsmixer"}
+
+
+def zapbench_jax(args, traces: np.ndarray, name: str) -> dict:
+    """ZAPBench's JAX model ``name`` timed by zapbench_jax_throughput.py in ``--zapbench-python``
+    on the same frames (written to a temporary .npy), steps and warm-up: its JSON line."""
+    script = Path(__file__).with_name("zapbench_jax_throughput.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = Path(tmp) / "traces.npy"
+        np.save(frames, np.nan_to_num(traces).astype(np.float32))
+        out = subprocess.run([args.zapbench_python, str(script), "--zapbench-src", args.zapbench_src,
+                              "--traces", str(frames), "--steps", str(args.steps), "--warmup",
+                              str(args.warmup), "--models", name],
+                             capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def measure(name, traces, proto, stimulus, *, steps, warmup, threads):
@@ -116,10 +144,17 @@ def main() -> None:
     ap.add_argument("--zapbench-contexts", default="4,256", help="contexts C at ZAPBench size")
     ap.add_argument("--zapbench-models", default=None, help="models at ZAPBench size (default: --models)")
     ap.add_argument("--dataset", default=None, help="also measure on this dataset store (C = 4)")
+    ap.add_argument("--zapbench-python", default=None,
+                    help="a Python with jax, flax, optax and connectomics: after each worm-default "
+                         "model, ZAPBench's own JAX version is timed on the same frames "
+                         "(zapbench_jax_throughput.py; needs --zapbench-src)")
+    ap.add_argument("--zapbench-src", default=None, help="a checkout of google-research/zapbench")
     args = ap.parse_args()
     names = args.models.split(",")
+    if bool(args.zapbench_python) != bool(args.zapbench_src):
+        ap.error("--zapbench-python and --zapbench-src go together")
     print(f"load average at start: {os.getloadavg()}")
-    rows = []
+    rows, peers = [], []
     if not args.skip_worm:
         from neurocast.catalog import open_dataset
 
@@ -131,6 +166,9 @@ def main() -> None:
             r = measure(name, traces, proto, stim, steps=args.steps, warmup=args.warmup, threads=args.threads)
             rows.append(("worm-default", 4, name, r))
             print(rows[-1], flush=True)
+            if args.zapbench_python and name in ZAPBENCH_NAMES:
+                peers.append((name, r, zapbench_jax(args, traces, ZAPBENCH_NAMES[name])))
+                print(peers[-1][2], flush=True)
     if args.dataset:
         from neurocast.catalog import open_dataset
 
@@ -163,6 +201,14 @@ def main() -> None:
               f"{r['wall']:,.1f} | "
               f"{r['cpu']:,.1f} | {r['s_step']:.4f} | {r['cpu_s_step']:.4f} | {r['gflop']:,.2f} | "
               f"{5000 * r['s_step'] / 60:.1f} | {r['load']:.2f} |")
+    if peers:
+        print("\nworm-default, the same frames, batch 8, C = 4, one after the other:")
+        print("| model | neurocast windows/s | ZAPBench JAX windows/s | neurocast / JAX | parameters "
+              "(neurocast, JAX) |")
+        print("|---|---|---|---|---|")
+        for name, r, jax in peers:
+            print(f"| {name} | {r['wall']:,.0f} | {jax['windows_per_s']:,.0f} | "
+                  f"{r['wall'] / jax['windows_per_s']:.2f} | {r['params']:,}, {jax['params']:,} |")
 
 
 if __name__ == "__main__":

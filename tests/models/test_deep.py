@@ -253,10 +253,42 @@ def test_mae_loss_matches_torch_l1_loss_and_its_gradient():
     assert torch.equal(out[0][1], out[1][1]) and (out[0][1] == 0).sum() == 5
 
 
+@pytest.mark.parametrize("arch", ["linear", "timemix", "tsmixer", "tsmixer-revin"])
+def test_own_gradients_equal_autograds(arch):
+    """The nets that compute their own gradient (mae_step) give autograd's loss and gradients
+    of mae_loss, also summed over micro-batches and with RevIN; ties (zero error, zero ReLU
+    input) get autograd's zero gradient."""
+    import torch
+
+    from neurocast.models.deep._mae_loss import mae_loss
+    from neurocast.models.deep._net_mixer import LinearNet, MixerNet
+
+    torch.manual_seed(0)
+    n, c, h = 30, 6, 8
+    net = LinearNet(c, h) if arch == "linear" else MixerNet(
+        n, c, h, blocks=3, feature_width=0 if arch == "timemix" else 16, revin=arch == "tsmixer-revin")
+    frames = torch.randn(c + h, 7, n)  # time-major, as the training loop gathers windows
+    win = frames.transpose(0, 1)
+    x, target = win[:, :c], win[:, c:]
+    with torch.no_grad():
+        target[2] = net(x)[2]  # a window forecast exactly: zero errors, whose sign is 0
+    count = target.numel()
+    auto = mae_loss(net(x), target, count)
+    auto.backward()
+    expected = {k: p.grad.clone() for k, p in net.named_parameters()}
+    net.zero_grad(set_to_none=True)
+    own = net.mae_step(x[:4], None, target[:4], count) + net.mae_step(x[4:], None, target[4:], count)
+    torch.testing.assert_close(own, auto.detach(), rtol=1e-6, atol=0)
+    for k, p in net.named_parameters():
+        torch.testing.assert_close(p.grad, expected[k], rtol=1e-5, atol=1e-7, msg=k)
+        assert p.grad.is_contiguous()
+    assert not any(p.grad is None for p in net.parameters())
+
+
 @pytest.mark.parametrize("name", ["linear-mae", "timemix", "tsmixer", "population"])
 def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, dd):
-    """train_network's shortcuts (the one-node MAE, the lean AdamW, time-major gathering into
-    a reused buffer) change nothing: the same weights, bit for bit, as the plain
+    """train_network's shortcuts (the one-node MAE, the nets' own gradients, the lean AdamW,
+    time-major gathering into a reused buffer) change nothing: the same weights, bit for bit, as the plain
     loop (batches indexed from the frames, l1_loss, backward, torch.optim.AdamW(fused=True))."""
     import torch
 
@@ -390,13 +422,22 @@ def test_training_on_neuron_samples_forecasts_every_neuron(name, dd):
 
         def recording_build(*args):
             net = build(*args)
-            forward = net.forward
+            forward, step = net.forward, getattr(net, "mae_step", None)
+
+            def record(x, neurons):
+                seen.append((net.training, x.shape[2], None if neurons is None else neurons.numpy()))
 
             def recording_forward(x, future=None, neurons=None):
-                seen.append((net.training, x.shape[2], None if neurons is None else neurons.numpy()))
+                record(x, neurons)
                 return forward(x, future, neurons)
 
+            def recording_step(x, future, target, count, neurons=None):  # nets with their own gradient
+                record(x, neurons)
+                return step(x, future, target, count, neurons=neurons)
+
             net.forward = recording_forward
+            if step is not None:
+                net.mae_step = recording_step
             return net
 
         m.build_net = recording_build

@@ -331,6 +331,9 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     (seeded by ``cfg.seed``) and passed to it as ``neurons`` (int64 (M,) positions): the step's
     MAE is an unbiased estimate of the whole population's, at M / N of the cost. It is validated
     on M neurons drawn once, the same at every validation (``best_val_mae`` is theirs).
+    A net with a ``mae_step(context, future, target, count, neurons=...)`` method computes the
+    loss and adds its gradient to the parameters itself (the linear and mixer nets: without
+    autograd's bookkeeping, which dominates their small steps); other nets go through autograd.
     Raises NonFiniteError if the training loss or the val MAE becomes NaN/inf.
     """
     torch = import_torch()
@@ -351,6 +354,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     if sample:
         val_neurons = draw()
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    own_gradient = getattr(net, "mae_step", None)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
     best, best_step, bad, step = float("inf"), 0, 0, 0
     best_state = None
@@ -376,9 +380,12 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
         opt.zero_grad()
         for lo in range(0, len(starts), micro):
             part = slice(lo, lo + micro)
-            loss = mae_loss(net(ctx[part], None if future is None else future[part], **kw),
-                            tgt[part], tgt.numel())
-            loss.backward()  # summed into the gradients of the earlier micro-batches
+            fut = None if future is None else future[part]
+            if own_gradient is not None:  # gradients summed as backward() sums them
+                loss = own_gradient(ctx[part], fut, tgt[part], tgt.numel(), **kw)
+            else:
+                loss = mae_loss(net(ctx[part], fut, **kw), tgt[part], tgt.numel())
+                loss.backward()  # summed into the gradients of the earlier micro-batches
             running.add_(loss.detach())
         opt.step()
         running_n += 1
