@@ -30,7 +30,7 @@ times the batch); element-wise work and AdamW are not in it.
 
 With ``--zapbench-python`` and ``--zapbench-src``, each worm-default model that ZAPBench also has
 (linear-mae as its ``linear``, timemix, tsmixer) is followed by ZAPBench's own JAX version on the
-same frames, steps and warm-up, in that other Python (``zapbench_jax_throughput.py``), and a
+same frames, steps and warm-up, in that other Python (``zapbench_jax.py``), and a
 table of the two rates closes the output.
 """
 
@@ -79,18 +79,19 @@ def step_flops(torch, net, batch, context, n_neurons, horizon, n_covariates) -> 
     return counter.get_total_flops() * batch
 
 
-# neurocast's name → the configuration name in zapbench_jax_throughput.py
+# neurocast's name → the configuration name in zapbench_jax.py
 ZAPBENCH_NAMES = {"linear-mae": "linear", "timemix": "timemix", "tsmixer": "tsmixer"}
 
 
 def zapbench_jax(args, traces: np.ndarray, name: str) -> dict:
-    """ZAPBench's JAX model ``name`` timed by zapbench_jax_throughput.py in ``--zapbench-python``
+    """ZAPBench's JAX model ``name`` timed by zapbench_jax.py in ``--zapbench-python``
     on the same frames (written to a temporary .npy), steps and warm-up: its JSON line."""
-    script = Path(__file__).with_name("zapbench_jax_throughput.py")
+    script = Path(__file__).with_name("zapbench_jax.py")
     with tempfile.TemporaryDirectory() as tmp:
         frames = Path(tmp) / "traces.npy"
         np.save(frames, np.nan_to_num(traces).astype(np.float32))
-        out = subprocess.run([args.zapbench_python, str(script), "--zapbench-src", args.zapbench_src,
+        out = subprocess.run([args.zapbench_python, str(script), "throughput",
+                              "--zapbench-src", args.zapbench_src,
                               "--traces", str(frames), "--steps", str(args.steps), "--warmup",
                               str(args.warmup), "--models", name],
                              capture_output=True, text=True, check=True).stdout
@@ -147,7 +148,7 @@ def main() -> None:
     ap.add_argument("--zapbench-python", default=None,
                     help="a Python with jax, flax, optax and connectomics: after each worm-default "
                          "model, ZAPBench's own JAX version is timed on the same frames "
-                         "(zapbench_jax_throughput.py; needs --zapbench-src)")
+                         "(zapbench_jax.py; needs --zapbench-src)")
     ap.add_argument("--zapbench-src", default=None, help="a checkout of google-research/zapbench")
     args = ap.parse_args()
     names = args.models.split(",")
