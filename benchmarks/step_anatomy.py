@@ -1,15 +1,16 @@
 """Where one `tsmixer` training step's time goes at ZAPBench size (issue 11's 30-minute target).
 
-Runs the training loop's own pieces (MixerNet with ZAPBench's configuration, ``mae_loss``, the
-loop's fused ``AdamW``) on synthetic windows of ``--neurons`` neurons (71,721: ZAPBench), C = 4,
-H = 32, batch 8, and times per step, on ``--threads`` torch threads:
+Runs the training loop's own pieces (MixerNet with ZAPBench's configuration, the loop's fused
+``AdamW``) on synthetic windows of ``--neurons`` neurons (71,721: ZAPBench), C = 4, H = 32,
+batch 8, and times per step, on ``--threads`` torch threads, first through autograd:
 
   forward    the network's forward pass (with autograd recording)
-  loss       the MAE's forward pass
+  loss       the MAE's forward pass (``mae_loss``)
   backward   the whole backward pass
   adamw      the optimiser step
 
-then the parts no implementation can avoid, each alone on the same shapes: the neuron-mixing
+then the training loop's own path: ``mae_step`` (forward, loss and the gradients written out,
+no autograd) and AdamW; then the parts no implementation can avoid, each alone on the same shapes: the neuron-mixing
 matrix products of one step (forward and backward, 6 per block) and the AdamW step. From these
 it projects the wall time of a training that stops at ``--stop-step`` (validations excluded):
 as measured, and at that floor. Prints one line per measurement and the projection.
@@ -86,6 +87,21 @@ def main() -> None:
         for name, ms in step.items():
             print(f"  {name:9s} {ms:7.1f} ms  ({ms / total:4.0%})")
         print(f"  step      {total:7.1f} ms (medians of {args.steps} steps)")
+        own, own_adamw = [], []
+        for k in range(args.steps + 2):
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            net.mae_step(ctx, None, tgt, tgt.numel())
+            t1 = time.perf_counter()
+            opt.step()
+            t2 = time.perf_counter()
+            if k >= 2:
+                own.append(1e3 * (t1 - t0))
+                own_adamw.append(1e3 * (t2 - t1))
+        step["adamw"] = float(np.median(own_adamw))
+        total = float(np.median(own)) + step["adamw"]
+        print(f"  the training loop's path: mae_step {np.median(own):7.1f} ms + adamw "
+              f"{step['adamw']:.1f} ms = {total:.1f} ms")
 
         rows = BATCH * C  # the neuron mixing sees (C · batch, neurons)
         x, g_x = torch.randn(rows, n), torch.randn(rows, n)

@@ -253,15 +253,21 @@ def test_mae_loss_matches_torch_l1_loss_and_its_gradient():
     assert torch.equal(out[0][1], out[1][1]) and (out[0][1] == 0).sum() == 5
 
 
+@pytest.mark.parametrize("chunk", [None, 37])
 @pytest.mark.parametrize("arch", ["linear", "timemix", "tsmixer", "tsmixer-revin"])
-def test_own_gradients_equal_autograds(arch):
+def test_own_gradients_equal_autograds(arch, chunk, monkeypatch):
     """The nets that compute their own gradient (mae_step) give autograd's loss and gradients
-    of mae_loss, also summed over micro-batches and with RevIN; ties (zero error, zero ReLU
-    input) get autograd's zero gradient."""
+    of mae_loss, also summed over micro-batches, with RevIN, and with the output layer taken
+    in column chunks (37 columns: several chunks and a short last one); ties (zero error, zero
+    ReLU input) get autograd's zero gradient."""
     import torch
 
+    from neurocast.models.deep import _net_mixer
     from neurocast.models.deep._mae_loss import mae_loss
     from neurocast.models.deep._net_mixer import LinearNet, MixerNet
+
+    if chunk:
+        monkeypatch.setattr(_net_mixer, "_CHUNK", chunk)
 
     torch.manual_seed(0)
     n, c, h = 30, 6, 8

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["add_grad", "mae_and_gradient", "mae_loss"]
+__all__ = ["add_grad", "mae_loss"]
 
 
 class _MAE(torch.autograd.Function):
@@ -39,21 +39,6 @@ def mae_loss(forecast: torch.Tensor, target: torch.Tensor, count: int | None = N
     A micro-batch of a larger batch passes the batch's element count: every element then gets
     the gradient sign(forecast − target) · g / count, the same value as in the whole batch."""
     return _MAE.apply(forecast, target, forecast.numel() if count is None else count)
-
-
-def mae_and_gradient(forecast: torch.Tensor, target: torch.Tensor, count: int):
-    """The loss of ``mae_loss(forecast, target, count)`` and its gradient, without autograd:
-    for the nets that compute their own gradients (``mae_step``).
-
-    forecast: the time-major forecast matrix (H, b · N), overwritten; target: (b, H, N). Returns
-    (loss, a 0-d tensor; gradient (H, b · N), sign(forecast − target) / count). The sum of
-    |forecast − target| is the dot product of the difference with its sign (exact products).
-    """
-    b, h, n = target.shape
-    diff = forecast.view(h, b, n).sub_(target.transpose(0, 1)).view(h, b * n)
-    grad = torch.sign(diff)
-    loss = torch.dot(diff.view(-1), grad.view(-1)) / count
-    return loss, grad.mul_(1.0 / count)
 
 
 def add_grad(param: torch.Tensor, grad: torch.Tensor) -> None:

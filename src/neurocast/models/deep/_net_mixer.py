@@ -17,11 +17,14 @@ import math
 import torch
 from torch import nn
 
-from neurocast.models.deep._mae_loss import add_grad, mae_and_gradient
+from neurocast.models.deep._mae_loss import add_grad
 
 __all__ = ["LinearNet", "MixerNet", "lecun_normal_"]
 
 _EPS = 1e-5
+#: Columns per chunk of the output layer's loss and gradient (``_output_mae``): a (32, 4,096)
+#: float32 chunk is 512 KiB, so each chunk's forecast and gradient stay in a core's L2 cache.
+_CHUNK = 4096
 
 
 def lecun_normal_(weight: torch.Tensor, fan_in: int) -> torch.Tensor:
@@ -40,6 +43,52 @@ def _weight_grad(grad: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     if grad.shape[0] > x.shape[0]:
         return torch.mm(x, grad.t()).t()
     return torch.mm(grad, x.t())
+
+
+def _output_mae(x, weight, bias, target, count: int, stats=None, *, input_grad: bool = True):
+    """The output layer y = W x + b over time (RevIN: y · std + mean) and the MAE of y against
+    ``target``, with the gradients of W and b added to their ``grad``. Returns (loss, a 0-d
+    tensor; the gradient of x, (C, B·N), or None without ``input_grad``).
+
+    x: (C, B·N) time-major; weight (H, C); bias (H, 1); target (b, H, N), a view of time-major
+    windows in training (else copied once); stats: RevIN's (mean, std), each (1, B·N), or None.
+    The columns (window × neuron) are taken _CHUNK at a time, so the forecast, its error and
+    gradient of one chunk stay in cache: the whole (H, B·N) forecast is never held. At ZAPBench
+    size it would be 73 MB, and the output layer, the loss and their gradients made ten passes
+    over such arrays from memory, more time than the neuron-mixing products (benchmarks/README.md).
+    """
+    h = weight.shape[0]
+    b, _, n = target.shape
+    target = target.transpose(0, 1).reshape(h, b * n)
+    chunked = x.shape[1] > _CHUNK
+    grad_x = torch.empty_like(x) if input_grad and chunked else None
+    loss = grad_w = grad_b = None
+    for lo in range(0, x.shape[1], _CHUNK):
+        cols = slice(lo, lo + _CHUNK)
+        xs = x[:, cols]
+        diff = torch.addmm(bias, weight, xs)
+        if stats is not None:
+            diff.mul_(stats[1][:, cols]).add_(stats[0][:, cols])
+        diff.sub_(target[:, cols])
+        g = torch.sign(diff)
+        part = torch.dot(diff.view(-1), g.view(-1))  # sum |diff|: each product is exact
+        g.mul_(1.0 / count)
+        if stats is not None:
+            g.mul_(stats[1][:, cols])
+        if input_grad:
+            if chunked:
+                torch.mm(weight.t(), g, out=grad_x[:, cols])
+            else:
+                grad_x = torch.mm(weight.t(), g)
+        parts = (part, _weight_grad(g, xs), g.sum(1, keepdim=True))
+        if loss is None:
+            loss, grad_w, grad_b = parts
+        else:
+            for total, more in zip((loss, grad_w, grad_b), parts, strict=True):
+                total += more
+    add_grad(weight, grad_w)
+    add_grad(bias, grad_b)
+    return loss / count, grad_x
 
 
 def _relu_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -79,11 +128,8 @@ class LinearNet(nn.Module):
         """``mae_loss(self(x), target, count)``, its gradient added to the parameters' ``grad``
         (see ``MixerNet.mae_step``). x: (b, C, N); target: (b, H, N)."""
         b, c, n = x.shape
-        x = x.transpose(0, 1).reshape(c, b * n)
-        loss, g = mae_and_gradient(torch.addmm(self.bias, self.weight, x), target, count)
-        add_grad(self.weight, _weight_grad(g, x))
-        add_grad(self.bias, g.sum(1, keepdim=True))
-        return loss
+        return _output_mae(x.transpose(0, 1).reshape(c, b * n), self.weight, self.bias, target,
+                           count, input_grad=False)[0]
 
 
 class MixerNet(nn.Module):
@@ -165,15 +211,8 @@ class MixerNet(nn.Module):
         x, stats = self._normalised(x.transpose(0, 1).reshape(c, b * n))
         kept: list = []
         x = self._blocks(x, b, n, kept)
-        y = torch.addmm(self.out_b, self.out_w, x)
-        if stats is not None:
-            y.mul_(stats[1]).add_(stats[0])
-        loss, g = mae_and_gradient(y, target, count)
-        if stats is not None:
-            g.mul_(stats[1])
-        add_grad(self.out_w, _weight_grad(g, x))
-        add_grad(self.out_b, g.sum(1, keepdim=True))
-        g = torch.mm(self.out_w.t(), g)  # (C, B·N): the gradient of the last block's output
+        # g (C, B·N): the gradient of the last block's output
+        loss, g = _output_mae(x, self.out_w, self.out_b, target, count, stats)
         grads_w, grads_b = [], []
         time_w = self.time_w.unbind(0)
         for i in reversed(range(len(kept))):
