@@ -51,7 +51,10 @@ class ZapbenchJax(Forecaster):
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"{self.name}: zapbench_jax.py serve ended (see its stderr)")
-        return json.loads(line)
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(f"{self.name}: {reply['error']}")
+        return reply
 
     def fit(self, train, val):
         data = Path(self.tmp.name) / "segments.npz"
@@ -101,12 +104,14 @@ def main() -> None:
                 model = get_model(name, horizon=32)
             if learned and not isinstance(model, ZapbenchJax):
                 model.cfg = dataclasses.replace(model.cfg, train=dataclasses.replace(model.cfg.train, seed=seed))
-            t0 = time.perf_counter()
-            model.fit(train, val)
-            fit_s = time.perf_counter() - t0
-            res = evaluate(model, traces, proto, stimulus=stim)
-            if isinstance(model, ZapbenchJax):
-                model.close()
+            try:
+                t0 = time.perf_counter()
+                model.fit(train, val)
+                fit_s = time.perf_counter() - t0
+                res = evaluate(model, traces, proto, stimulus=stim)
+            finally:
+                if isinstance(model, ZapbenchJax):
+                    model.close()
             mae = {c: float(s.metric_all("mae").mean()) for c, s in res.items()}
             row = {"model": name, "seed": seed, "fit_s": round(fit_s, 1),
                    "train_mae": float(np.mean([v for c, v in mae.items() if c not in proto.heldout])),

@@ -16,10 +16,12 @@ it projects the wall time of a training that stops at ``--stop-step`` (validatio
 as measured, and at that floor. Prints one line per measurement and the projection.
 
     PYTHONPATH=src python benchmarks/step_anatomy.py [--neurons 71721] [--steps 15]
-        [--threads 2] [--stop-step 12950]
+        [--threads 2] [--stop-step 13200]
 
-``--stop-step``: 12,950 is the least early stopping can take on the 71,721-neuron fly-zap subset
-of benchmarks/README.md (its best validation so far at step 7,950, then patience 20 × 250 steps).
+``--stop-step``: 13,200 is the least early stopping can take on the 71,721-neuron fly-zap subset
+of benchmarks/README.md (its best validation so far at step 7,950, then ZAPBench's rule: 21
+validations of 250 steps without an improvement; 12,950 under the rule neurocast had before
+2026-12-05, which stopped at the 20th).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def main() -> None:
     ap.add_argument("--neurons", type=int, default=71_721)
     ap.add_argument("--steps", type=int, default=15, help="timed steps (after 2 untimed)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stop-step", type=int, default=12_950)
+    ap.add_argument("--stop-step", type=int, default=13_200)
     args = ap.parse_args()
     torch = import_torch()
     from neurocast.models.deep._net_mixer import MixerNet

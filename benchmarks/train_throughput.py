@@ -90,12 +90,13 @@ def zapbench_jax(args, traces: np.ndarray, name: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         frames = Path(tmp) / "traces.npy"
         np.save(frames, np.nan_to_num(traces).astype(np.float32))
-        out = subprocess.run([args.zapbench_python, str(script), "throughput",
+        run = subprocess.run([args.zapbench_python, str(script), "throughput",
                               "--zapbench-src", args.zapbench_src,
                               "--traces", str(frames), "--steps", str(args.steps), "--warmup",
-                              str(args.warmup), "--models", name],
-                             capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+                              str(args.warmup), "--models", name], capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"zapbench_jax.py failed ({run.returncode}):\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def measure(name, traces, proto, stimulus, *, steps, warmup, threads):

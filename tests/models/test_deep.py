@@ -579,10 +579,73 @@ def test_a_batch_larger_than_the_train_windows_is_refused_and_epochs_count_windo
     assert m.fitted["epochs"] > 2
 
 
-def test_without_a_step_cap_early_stopping_ends_training(sine_data, dd):
+def test_without_a_step_cap_early_stopping_ends_training(sine_data, dd, monkeypatch):
+    """Training ends at the validation where EarlyStopping says stop, with the weights of the
+    lowest val MAE."""
+    from neurocast.models.deep._training import EarlyStopping
+
+    seen = []
+    update = EarlyStopping.update
+
+    def recording(self, val_mae):
+        seen.append((val_mae, *update(self, val_mae)))
+        return seen[-1][1:]
+
+    monkeypatch.setattr(EarlyStopping, "update", recording)
     x, _, proto = sine_data
     train, val = dd.split(x, proto)
     m = dd.model("linear-mae", max_steps=None, learning_rate=0.3, val_every=10, patience=2)
     m.fit(train, val)
     assert m.cfg.train.max_steps is None and m.fitted["stopped_by"] == "early stopping"
-    assert m.fitted["steps"] == m.fitted["best_step"] + 2 * 10
+    stops = [stop for _, _, stop in seen]
+    assert stops[-1] and not any(stops[:-1]) and len(seen) >= 4
+    assert m.fitted["steps"] == 10 * len(seen)
+    vals = [v for v, _, _ in seen]
+    assert m.fitted["best_step"] == 10 * (int(np.argmin(vals)) + 1)
+    assert m.fitted["best_val_mae"] == min(vals)
+
+
+def test_own_gradients_only_when_nothing_changes_the_forward_pass():
+    """A subclass with its own forward, a forward hook or a parametrized weight trains through
+    autograd: mae_step would bypass them."""
+    import torch
+    from torch.nn.utils import parametrize
+
+    from neurocast.models.deep._net_mixer import LinearNet, MixerNet
+    from neurocast.models.deep._training import own_gradient_step
+
+    class Shifted(LinearNet):
+        def forward(self, x, future=None, neurons=None):
+            return super().forward(x) + 1.0
+
+    class Positive(torch.nn.Module):
+        def forward(self, w):
+            return w.abs()
+
+    assert own_gradient_step(LinearNet(4, 8)) is not None
+    assert own_gradient_step(MixerNet(6, 4, 8, blocks=1, feature_width=3, revin=False)) is not None
+    assert own_gradient_step(Shifted(4, 8)) is None
+    hooked = MixerNet(6, 4, 8, blocks=1, feature_width=3, revin=False)
+    hooked.feature[0][0].register_forward_hook(lambda *a: None)
+    assert own_gradient_step(hooked) is None
+    param = LinearNet(4, 8)
+    parametrize.register_parametrization(param, "weight", Positive())
+    assert own_gradient_step(param) is None
+    assert own_gradient_step(torch.nn.Linear(3, 3)) is None
+
+
+def test_early_stopping_follows_zapbench():
+    """ZAPBench's EarlyStoppingWithStep and TrackBestStep: a validation improves only by more
+    than min_delta on the value that last reset the count, training stops at the
+    (patience + 1)-th validation in a row that does not, and the weights kept are those of the
+    lowest val MAE, even one that improved by less than min_delta."""
+    from neurocast.models.deep._training import EarlyStopping
+
+    stop = EarlyStopping(patience=2, min_delta=0.1)
+    vals = [1.0, 0.95, 0.92, 0.5, 0.49, 0.48, 0.47, 0.46]
+    out = [stop.update(v) for v in vals[:7]]
+    assert [best for best, _ in out] == [True] * 7  # each is the lowest so far
+    assert [s for _, s in out] == [False, False, False, False, False, False, True]
+    assert stop.best == 0.47 and stop.reference == 0.5
+    again = EarlyStopping(patience=0, min_delta=0.0)
+    assert again.update(1.0) == (True, False) and again.update(1.0) == (False, True)

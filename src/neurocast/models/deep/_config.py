@@ -18,8 +18,9 @@ class TrainConfig:
 
     learning_rate, weight_decay: AdamW's (constant learning rate; decoupled weight decay).
     batch_size: windows per optimiser step. val_every: steps between validations.
-    patience: validations without an improvement of at least ``min_delta`` (val MAE, ΔF/F)
-    before training stops; the weights of the best validation are kept. max_steps: a hard cap
+    patience, min_delta: training stops at the next validation after ``patience`` in a row
+    without an improvement of more than ``min_delta`` (val MAE, ΔF/F), ZAPBench's rule; the
+    weights of the lowest val MAE are kept (``EarlyStopping``). max_steps: a hard cap
     (None: none, early stopping alone ends training).
     seed: initial weights and the order of training windows; the same seed gives the same
     weights on CPU. device: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.

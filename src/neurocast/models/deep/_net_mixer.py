@@ -124,12 +124,12 @@ class LinearNet(nn.Module):
         return y.view(-1, b, n).transpose(0, 1)
 
     @torch.no_grad()
-    def mae_step(self, x, future, target, count, neurons=None):
+    def mae_step(self, x, future, target, count=None, neurons=None):
         """``mae_loss(self(x), target, count)``, its gradient added to the parameters' ``grad``
         (see ``MixerNet.mae_step``). x: (b, C, N); target: (b, H, N)."""
         b, c, n = x.shape
         return _output_mae(x.transpose(0, 1).reshape(c, b * n), self.weight, self.bias, target,
-                           count, input_grad=False)[0]
+                           target.numel() if count is None else count, input_grad=False)[0]
 
 
 class MixerNet(nn.Module):
@@ -196,10 +196,12 @@ class MixerNet(nn.Module):
         return x
 
     @torch.no_grad()
-    def mae_step(self, x, future, target, count, neurons=None):
+    def mae_step(self, x, future, target, count=None, neurons=None):
         """``mae_loss(self(x), target, count)`` with its gradient added to each parameter's
         ``grad``, computed by hand instead of by autograd. x: (b, C, N); target: (b, H, N);
-        returns the loss (0-d tensor).
+        count: the element count the loss is divided by (default ``target.numel()``); returns
+        the loss (0-d tensor). The training loop calls it only when nothing changes the forward
+        pass (``own_gradient_step``).
 
         The forward pass keeps what the backward pass needs (``_blocks``), then the chain rule
         runs block by block. At batch 8 on worm-default autograd's own bookkeeping cost more
@@ -208,6 +210,7 @@ class MixerNet(nn.Module):
         them as a scale.
         """
         b, c, n = x.shape
+        count = target.numel() if count is None else count
         x, stats = self._normalised(x.transpose(0, 1).reshape(c, b * n))
         kept: list = []
         x = self._blocks(x, b, n, kept)
@@ -231,6 +234,7 @@ class MixerNet(nn.Module):
             grads_b.append(gt.sum(1, keepdim=True))
             if i:  # the first block's input is data: no gradient needed
                 g = torch.addmm(g, time_w[i].t(), gt)
-        add_grad(self.time_w, torch.stack(grads_w[::-1]))
-        add_grad(self.time_b, torch.stack(grads_b[::-1]))
+        if kept:
+            add_grad(self.time_w, torch.stack(grads_w[::-1]))
+            add_grad(self.time_b, torch.stack(grads_b[::-1]))
         return loss

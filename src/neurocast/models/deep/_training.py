@@ -22,7 +22,7 @@ from neurocast.errors import ConfigError, FormatError, NonFiniteError
 from neurocast.models.deep._config import TrainConfig, neuron_sample
 from neurocast.models.deep._windows import WindowStream
 
-__all__ = ["EVAL_VALUES", "AdamW", "TrainResult", "activation_bytes", "eval_batch_size", "import_torch",
+__all__ = ["EVAL_VALUES", "AdamW", "EarlyStopping", "TrainResult", "activation_bytes", "eval_batch_size", "import_torch",
            "micro_batch_size", "resolve_device", "torch_settings", "train_network"]
 
 # Values (windows × frames × neurons) per validation or prediction batch: 2**24 floats = 64 MiB.
@@ -157,6 +157,56 @@ def micro_batch_size(cfg: TrainConfig, window_bytes: int) -> int:
     """
     budget = cfg.activation_budget_gb * 2**30
     return max(1, min(cfg.batch_size, int(budget // (_BACKWARD_FACTOR * max(window_bytes, 1)))))
+
+
+def own_gradient_step(net):
+    """The net's ``mae_step`` if it computes its own loss gradient and nothing changes what its
+    forward pass does, else None (train through autograd).
+
+    ``mae_step`` repeats the forward pass of the class that defines it, so it is not used when a
+    subclass overrides ``forward``, a module has forward hooks, or a weight is parametrized
+    (``torch.nn.utils.parametrize``): their gradients would silently be wrong or missing.
+    """
+    from torch.nn.utils import parametrize  # imports torch
+
+    step = getattr(net, "mae_step", None)
+    if step is None:
+        return None
+    owner = next(k for k in type(net).__mro__ if "mae_step" in vars(k))
+    if type(net).forward is not owner.forward:
+        return None
+    for module in net.modules():
+        if module._forward_hooks or module._forward_pre_hooks or parametrize.is_parametrized(module):
+            return None
+    return step
+
+
+class EarlyStopping:
+    """ZAPBench's early stopping and choice of weights, on the val MAE of each validation.
+
+    Training stops at the (``patience`` + 1)-th validation in a row that does not improve by
+    more than ``min_delta`` on the value that last reset the count (ZAPBench's
+    ``EarlyStoppingWithStep``, which compares its count with the patience before counting the
+    validation: with patience 20, the 21st), and the weights kept are those of the lowest val
+    MAE, however small its improvement (ZAPBench's ``TrackBestStep``, whose step chooses the
+    checkpoint that is scored).
+    """
+
+    def __init__(self, patience: int, min_delta: float):
+        self.patience, self.min_delta = patience, min_delta
+        self.best = self.reference = math.inf
+        self.count = 0
+
+    def update(self, val_mae: float) -> tuple[bool, bool]:
+        """(this is the lowest val MAE so far: keep its weights, training should stop)."""
+        is_best = val_mae < self.best
+        self.best = min(self.best, val_mae)
+        if val_mae < self.reference - self.min_delta:  # the first one always: inf - x = inf
+            self.reference, self.count = val_mae, 0
+            return is_best, False
+        stop = self.count >= self.patience
+        self.count += 1
+        return is_best, stop
 
 
 @dataclass
@@ -320,9 +370,10 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     forecast (b, H, N); on ``device`` already. A batch whose activations exceed
     ``cfg.activation_budget_gb`` is run as micro-batches (``micro_batch_size``). Every
     ``cfg.val_every`` steps the MAE over all
-    val windows is computed; training stops after ``cfg.patience`` validations without an
-    improvement of at least ``cfg.min_delta`` (or at ``cfg.max_steps``), and the weights of
-    the best validation are loaded back into ``net``. Val frames only choose when to stop.
+    val windows is computed; training stops as ZAPBench's does (``EarlyStopping``: after
+    ``cfg.patience`` validations without an improvement of more than ``cfg.min_delta``, at the
+    next one without) or at ``cfg.max_steps``, and the weights of the lowest val MAE are loaded
+    back into ``net``. Val frames only choose when to stop.
     Ctrl-C (KeyboardInterrupt) after the first validation ends training the same way, with the
     best weights so far and ``stopped_by`` "interrupted"; before it, it propagates.
 
@@ -333,7 +384,9 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     on M neurons drawn once, the same at every validation (``best_val_mae`` is theirs).
     A net with a ``mae_step(context, future, target, count, neurons=...)`` method computes the
     loss and adds its gradient to the parameters itself (the linear and mixer nets: without
-    autograd's bookkeeping, which dominates their small steps); other nets go through autograd.
+    autograd's bookkeeping, which dominates their small steps; see ``own_gradient_step``);
+    other nets go through autograd. (``activation_bytes`` counts what autograd would keep, a
+    little more than ``mae_step`` holds: micro-batches are chosen on the safe side.)
     Raises NonFiniteError if the training loss or the val MAE becomes NaN/inf.
     """
     torch = import_torch()
@@ -354,9 +407,10 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
     if sample:
         val_neurons = draw()
     opt = AdamW(torch, net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    own_gradient = getattr(net, "mae_step", None)
+    own_gradient = own_gradient_step(net)
     tr, va = _Tensors(torch, train, device), _Tensors(torch, val, device)
-    best, best_step, bad, step = float("inf"), 0, 0, 0
+    stopper = EarlyStopping(cfg.patience, cfg.min_delta)
+    best, best_step, step = float("inf"), 0, 0
     best_state = None
     history: list[tuple[int, float]] = []
     running = torch.zeros((), device=device)  # summed training loss since the last validation
@@ -391,7 +445,7 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
         running_n += 1
 
     def validate(bar) -> bool:  # validate at ``step``, keep the best weights; True: patience is out
-        nonlocal best, best_step, bad, best_state, running_n
+        nonlocal best, best_step, best_state, running_n
         train_mae = float(running) / running_n
         if not np.isfinite(train_mae):
             raise NonFiniteError(f"{label}: the training loss became {train_mae} at step {step}",
@@ -401,15 +455,14 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             raise NonFiniteError(f"{label}: the val MAE is {v} at step {step}",
                                  "val frames must be finite: they drive early stopping")
         history.append((step, v))
-        if v < best - cfg.min_delta:
-            best, best_step, bad = v, step, 0
+        is_best, stop = stopper.update(v)
+        if is_best:
+            best, best_step = v, step
             best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
-        else:
-            bad += 1
         bar.set_postfix(train_mae=f"{train_mae:.4f}", val_mae=f"{v:.4f}", best=f"{best:.4f}")
         running.zero_()
         running_n = 0
-        return bad >= cfg.patience
+        return stop
 
     t0 = time.perf_counter()
     net.train()
