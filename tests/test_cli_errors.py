@@ -94,15 +94,21 @@ BAD = [
     "data plot {data} --out {dir}/p.png --kind traces --neurons NOPE",
     "data plot {data} --out {dir}/p.png --kind traces --frames 9:3",
     "data plot {data} --out {png}", "data stats {dir}/missing.zarr",
+    "data plot {data} --out {dir}/p1.png --neurons A", "data plot {data} --out {dir}/p2.png --frames 0:10",
+    "data stats {data} --seed -4", "data plot {data} --out {dir}/p3.png --seed -1",
+    "data stats {data} --overwrite", "data stats {data} --plots {dir}", "data stats {data} --plots {dir} --overwrite",
     # protocol
     "protocol show nope", "protocol show single", "protocol show zapbench --context 0",
     "protocol show single --frames 10", "protocol show zapbench --horizon -1",
+    "protocol show single --frames 100 --dataset {data} --horizon 4",
     # bench
     "bench", "bench {data} --models nope", "bench {data} --models ''", "bench {data} --protocol nope",
     "bench {data} --metrics nope", "bench {data} --context 0", "bench {data} --horizon 0",
     "bench {data} --context 1000", "bench {data} --folds 1", "bench {data} --folds -2",
     "bench {data} --heldout-neurons 1.5", "bench {data} --group-by nope", "bench {data} --workers 0 --dask",
     "bench {data} --chunk-windows 0 --dask", "bench {dir}/missing.zarr",
+    "bench {data} --protocol single --horizon 4 --heldout-neurons 0.2 --neuron-seed -1",
+    "bench {data} --models naive --horizon 4 --out {dir} --overwrite",
     "bench {data} --dask --workers 1e6", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 1e6",
     # infer
     "infer {data}", "infer {data} --truth {other}", "infer {data} --truth {con} --methods nope",
@@ -114,6 +120,7 @@ BAD = [
     "connectome info {con} --columns pre=a",
     # demo
     "demo --dataset {dir}/missing.zarr", "demo --dataset {short} --out {dir}/demo",
+    "demo --dataset {data} --out {dir} --overwrite",
     # paths the operating system refuses (OSError)
     f"data info {LONG}", f"data import {{npy}} {LONG} --format matrix --dt-s 0.5",
     f"bench {{data}} --models naive --out {LONG}",
@@ -143,7 +150,7 @@ def test_every_error_has_one_line_and_a_hint(line, files, tmp_path, monkeypatch)
     assert not INTERNAL.search(err), err
     assert out == ""
     if line.startswith("demo"):  # options the demo does not have are not suggested
-        assert ("--horizon 4" not in err and "neurocast bench" in err.splitlines()[-1]) or "missing" in line
+        assert "--horizon 4" not in err and ("neurocast bench" in err.splitlines()[-1] or "{short}" not in line)
     if "--snr" in line:
         assert "--snr must be a positive number" in err  # the option's name, not the setting's
     assert sorted(p.name for p in Path(files["dir"]).iterdir()) == before  # nothing written or left

@@ -302,7 +302,7 @@ def _case_bench_out(tmp: Path):
     (tmp / "o").mkdir()
     (tmp / "o" / "report.html").write_text("old")
     return (["bench", str(_tiny_dataset(tmp)), "--models", "naive", "--out", str(tmp / "o")],
-            "already holds files", tmp / "o" / "report.html")
+            "already exists", tmp / "o" / "report.html")
 
 
 def _case_bench_default_out(tmp: Path):
@@ -310,7 +310,7 @@ def _case_bench_default_out(tmp: Path):
     default = Path.cwd() / "bench-d"  # the test runs in tmp (monkeypatch.chdir)
     default.mkdir()
     (default / "scorecard.csv").write_text("old")
-    return ["bench", str(path), "--models", "naive"], "already holds files", default / "scorecard.csv"
+    return ["bench", str(path), "--models", "naive"], "already exists", default / "scorecard.csv"
 
 
 def _case_npz_pickled(tmp: Path):

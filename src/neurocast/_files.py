@@ -134,6 +134,25 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | Non
                              "away yourself if its contents may go")
 
 
+def _mark(folder: Path) -> None:
+    """Put ``OUTPUT_MARK`` into ``folder``: it holds a neurocast output now."""
+    (folder / OUTPUT_MARK).write_text("written by neurocast; --overwrite may replace this folder\n")
+
+
+def check_output_folder(path: str | os.PathLike, *, overwrite: bool) -> Path:
+    """Check a folder that an output's files go into (``atomic_folder``), before any work.
+
+    A new or empty folder is fine; an existing one holding files only with ``overwrite`` and
+    only if neurocast wrote it (``check_output``: '.', a folder of the user's own, ... are
+    refused). Returns the folder (``require_output_folder(path, create=True)``).
+    Raises NeurocastError naming the folder and the fix.
+    """
+    path = Path(path)
+    if not (path.is_dir() and not path.is_symlink() and not any(path.iterdir())):
+        check_output(path, overwrite=overwrite, folder=True)
+    return require_output_folder(path, create=True)
+
+
 def _partial(path: Path) -> Path:
     """A temporary sibling name for a write of ``path`` (``clean_stale`` removes leftovers)."""
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
@@ -168,7 +187,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
                                  f"neurocast writes a {'file' if folder else 'folder'}",
                                  "choose another path, or remove it yourself if it may go")
         if tmp.is_dir():
-            (tmp / OUTPUT_MARK).write_text("written by neurocast; --overwrite may replace this folder\n")
+            _mark(tmp)
         if folder:
             old = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.old")
             os.replace(path, old)
@@ -196,10 +215,12 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     A new ``path`` is the temporary folder renamed into place (``atomic_path``): all the files
     appear at once or none does. Into an existing folder the new files move one by one (each
     replacing its namesake, other files stay) in the order they were written, so the file
-    written last (a report) appears last. Missing parent folders are created. On any exception
-    the temporary folder is removed and ``path`` is as it was.
-    Raises NeurocastError if ``path`` is a file, WriteError (naming ``path``) if the operating
-    system refuses a write (no permission, disk full, ...).
+    written last (a report) appears last; the folder gets ``OUTPUT_MARK``. Missing parent
+    folders are created. On any exception the temporary folder is removed and ``path`` is as
+    it was. ``check_output_folder`` checks ``path`` before the work that fills the folder.
+    Raises NeurocastError if ``path`` is a file or a folder holding files neurocast did not
+    write (``is_replaceable``), WriteError (naming ``path``) if the operating system refuses a
+    write (no permission, disk full, ...).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -212,10 +233,14 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
                 yield tmp
             return
         clean_stale(path / _NEW_FILES)
+        if not is_replaceable(path):
+            raise NeurocastError(f"output folder '{path}' holds files that neurocast did not write; "
+                                 "nothing is written into it", "choose a new or empty folder")
         tmp = _partial(path / _NEW_FILES)  # inside: the files move by renames, and '.' works too
         tmp.mkdir()
         try:
             yield tmp
+            _mark(path)
             for file in sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns):
                 os.replace(file, path / file.name)
         finally:

@@ -29,7 +29,23 @@ def test_demo_prints_scorecard_and_report_path(tmp_path, capsys):
     assert out[0].split() == ["MAE", "a", "b*", "c"]
     assert [ln.split()[0] for ln in out[1:6]] == ["naive", "mean", "stimulus", "linear", "var"]
     assert out[-1] == f"report: {tmp_path / 'demo' / 'report.html'}"
-    assert (tmp_path / "demo" / "report.html").exists()
+    assert (tmp_path / "demo" / "report.html").exists() and (tmp_path / "demo" / ".neurocast-output").is_file()
+    assert main(["demo", "--dataset", str(path), "--out", str(tmp_path / "demo")]) == 2  # --overwrite to rerun
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_demo_never_writes_into_a_folder_of_the_user(tmp_path, capsys, monkeypatch):
+    path = _store(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.html").write_text("MY NOTES")
+    for extra in ([], ["--overwrite"]):
+        assert main(["demo", "--dataset", str(path), "--out", str(mine), *extra]) == 2
+    monkeypatch.chdir(mine)
+    assert main(["demo", "--dataset", str(path), "--out", "."]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "neurocast did not write" in err and "does not name a new" in err
+    assert [p.name for p in mine.iterdir()] == ["report.html"] and (mine / "report.html").read_text() == "MY NOTES"
 
 
 @pytest.mark.slow

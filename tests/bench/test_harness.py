@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,48 @@ def test_bench_checks_its_output_folder_with_the_shared_files_helper(tmp_path, m
     with pytest.raises(NeurocastError, match=r"cannot create output folder .*'.*taken' is not a writable"):
         run_benchmark(_dataset(), models="naive", context=4, horizon=8, out_dir=taken / "sub")
     assert seen == [True]
+
+
+def test_output_folders_of_the_user_are_never_written_into(tmp_path, capsys):
+    """--overwrite replaces only a folder neurocast wrote (its .neurocast-output mark); a folder
+    the user made is refused before any work, and by ``atomic_folder`` itself."""
+    from neurocast import _files
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.html").write_text("MY NOTES")
+    args = ["bench", str(_store(tmp_path)), "--models", "naive", "--horizon", "8", "--out", str(mine)]
+    assert main(args) == 2 and main([*args, "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert f"output '{mine}' already exists" in err and "is a folder that neurocast did not write" in err
+    with pytest.raises(NeurocastError, match="holds files that neurocast did not write"):
+        with _files.atomic_folder(mine) as out:
+            (out / "report.html").write_text("new")
+    assert [p.name for p in mine.iterdir()] == ["report.html"] and (mine / "report.html").read_text() == "MY NOTES"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with _files.atomic_folder(empty) as out:  # an empty folder now holds neurocast's output
+        (out / "report.html").write_text("new")
+    assert _files.is_replaceable(empty) and (empty / _files.OUTPUT_MARK).is_file()
+
+
+def test_bench_on_one_neuron_prints_no_warning(tmp_path, capsys):
+    """One neuron has no correlations and no spectrum: the realism panels say so, and no numpy
+    or matplotlib message reaches the terminal (as a warning or as a note)."""
+    path = save_dataset(_dataset(t=300, n=1, with_conditions=False), tmp_path / "one.zarr")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["bench", str(path), "--models", "naive", "--horizon", "4", "--out", str(tmp_path / "b")]) == 0
+    assert [str(w.message) for w in caught] == [] and "note:" not in capsys.readouterr().err
+
+
+def test_report_heads_the_realism_column_with_the_dataset_name(tmp_path):
+    from neurocast.data import open_dataset
+
+    path = save_dataset(_dataset().assign_attrs(stimulus_plan="worm-default"), tmp_path / "my-run.zarr")
+    res = run_benchmark(open_dataset(path), models=["naive"], context=4, horizon=8, out_dir=tmp_path / "b")
+    html = res.files["report"].read_text()
+    assert "<th>my-run</th>" in html and "<th>worm-default</th>" not in html
 
 
 def test_cli_bench_nan_dataset_exit_2(tmp_path, capsys):

@@ -210,3 +210,17 @@ def test_raw_fluorescence_is_shown_by_info_and_noted_by_bench(tmp_path, capsys, 
 def test_info_text_says_dff_by_default(tmp_path, capsys):
     assert main(["data", "info", str(_saved(tmp_path))]) == 0
     assert "traces       ΔF/F" in capsys.readouterr().out
+
+
+def test_import_of_raw_fluorescence_notes_it_and_takes_trace_kind(tmp_path, capsys):
+    raw = (1000.0 + 50.0 * np.random.default_rng(0).standard_normal((40, 3))).astype(np.float32)
+    np.save(tmp_path / "raw.npy", raw)
+    args = ["data", "import", str(tmp_path / "raw.npy"), str(tmp_path / "raw.zarr"),
+            "--format", "matrix", "--dt-s", "0.5"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: matrix file" in err and "looks like raw fluorescence" in err
+    assert main([*args, "--trace-kind", "fluorescence", "--overwrite"]) == 0
+    assert "looks like raw fluorescence" not in capsys.readouterr().err
+    assert main(["data", "info", str(tmp_path / "raw.zarr")]) == 0
+    assert "traces       raw fluorescence (F), not ΔF/F" in capsys.readouterr().out

@@ -46,6 +46,24 @@ def test_stats_against_another_dataset_and_plots(tmp_path, capsys):
     assert len(out["plots"]) == 4 and all((plots / p.split("/")[-1]).stat().st_size > 1000 for p in out["plots"])
 
 
+def test_stats_plots_go_only_into_a_new_empty_or_neurocast_folder(tmp_path, capsys):
+    path = _ar1_store(tmp_path, "a.zarr", 0.8)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "realism_acf.png").write_text("MY FIGURE")
+    for extra in ([], ["--overwrite"]):
+        assert main(["data", "stats", str(path), "--plots", str(mine), *extra]) == 2
+    assert (mine / "realism_acf.png").read_text() == "MY FIGURE" and len(list(mine.iterdir())) == 1
+    new = tmp_path / "new" / "plots"  # created, with the mark of a neurocast output
+    assert main(["data", "stats", str(path), "--plots", str(new)]) == 0
+    assert sorted(p.name for p in new.iterdir()) == [".neurocast-output", "realism_acf.png", "realism_corr.png",
+                                                     "realism_pca.png", "realism_ranges.png"]
+    assert main(["data", "stats", str(path), "--plots", str(new)]) == 2
+    assert main(["data", "stats", str(path), "--plots", str(new), "--overwrite"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("already exists") == 2 and "neurocast did not write" in err
+
+
 def test_stats_text_and_bad_reference(tmp_path, capsys):
     path = _ar1_store(tmp_path, "t.zarr", 0.5, source="fly-synth")
     assert main(["data", "stats", str(path), "--reference", "zebrafish"]) == 0

@@ -7,7 +7,7 @@ import pytest
 import zarr
 
 import neurocast.data as nd
-from neurocast.errors import ConfigError, FormatError, NonFiniteError
+from neurocast.errors import ConfigError, FormatError, NonFiniteError, UnknownNameError
 
 
 def test_zapbench_constants():
@@ -196,3 +196,39 @@ def test_zapbench_explicit_heldout_must_exist(tmp_path, zapbench_like):
         "heldout_conditions"] == ["dark"]
     with pytest.raises(FormatError, match=r"held-out condition\(s\) \['taxis'\]"):
         nd.load_zapbench(tmp_path / "traces", heldout_conditions=["taxis"], **kw)
+
+
+def test_matrix_trace_kind_is_declared_or_raw_fluorescence_is_noted(tmp_path):
+    import warnings
+
+    raw = (1000.0 + 50.0 * np.random.default_rng(0).standard_normal((40, 3))).astype(np.float32)
+    np.save(tmp_path / "raw.npy", raw)
+    with pytest.warns(UserWarning, match="looks like raw fluorescence") as caught:
+        ds = nd.load_matrix(tmp_path / "raw.npy", dt_s=0.5)
+    assert "--trace-kind fluorescence" in str(caught[0].message)
+    assert "trace_kind" not in ds.attrs
+    np.testing.assert_array_equal(ds.traces.values, raw)  # kept as it is
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kind in ("fluorescence", "dff"):  # declared: stored, no warning
+            ds = nd.load_matrix(tmp_path / "raw.npy", dt_s=0.5, trace_kind=kind)
+            assert ds.attrs["trace_kind"] == kind
+        np.save(tmp_path / "dff.npy", raw / 1000.0 - 1.0)  # ΔF/F-like: no warning
+        nd.load_matrix(tmp_path / "dff.npy", dt_s=0.5)
+    with pytest.raises(UnknownNameError, match="unknown trace kind 'raw'") as err:
+        nd.load_matrix(tmp_path / "raw.npy", dt_s=0.5, trace_kind="raw")
+    assert err.value.hint == "known: dff, fluorescence"
+
+
+def test_import_of_nan_first_offers_allow_nan(tmp_path):
+    data = np.zeros((10, 3))
+    data[2, 2] = np.nan
+    np.save(tmp_path / "nan.npy", data)
+    with pytest.raises(NonFiniteError) as err:
+        nd.load_matrix(tmp_path / "nan.npy", dt_s=1.0)
+    assert err.value.hint.startswith("keep them as gaps with --allow-nan")
+    path = nd.save_dataset(nd.load_matrix(tmp_path / "nan.npy", dt_s=1.0, allow_nan=True),
+                           tmp_path / "n.zarr", allow_nan=True)
+    with pytest.raises(NonFiniteError) as err:  # a stored dataset: what its users can do
+        nd.open_dataset(path)
+    assert err.value.hint.startswith("benchmark it with neurocast bench DATASET --nan skip-windows")

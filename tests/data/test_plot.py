@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -63,6 +64,28 @@ def test_heatmap_writes_file(tmp_path):
         traces_heatmap(ds, tmp_path / "h.png")
     with pytest.raises(ConfigError, match="unknown sort"):
         traces_heatmap(ds, sort="umap")
+
+
+def test_heatmap_draws_dead_and_nan_channels_apart_without_warnings(tmp_path):
+    x, _ = _groups(n_time=300, n_neuron=6)
+    x[:, 1] = 0.1  # dead: its float rounding once made a dark z ≈ +1 row
+    x[:, 2] = np.nan  # no value at all: once mid-grey, like real zeros
+    x[50:60, 3] = np.nan
+    ds = nd.make_dataset(x, dt_s=0.5, allow_nan=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the NaN cases are handled, not warned about
+        fig = traces_heatmap(ds, tmp_path / "h.png", sort="none")
+    heat, dead = fig.axes[1].images
+    assert heat.get_array().mask.all(axis=1).tolist() == [False, True, True, False, False, False]
+    assert heat.get_array().mask[3, 50:60].all() and not heat.get_array().mask[3, 60:].any()
+    assert (~dead.get_array().mask[:, 0]).tolist() == [False, True, False, False, False, False]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "dead/constant channel (1)", "no value (NaN; 1 channel(s) without any)"]
+    assert (fig.neurocast_n_dead, fig.neurocast_n_nan) == (1, 1)
+    rows = traces_heatmap(ds, max_rows=3, sort="none").axes[1].images  # rows of 2 neurons
+    assert len(rows) == 1  # no row is all dead: a row averages the values it has
+    mask = rows[0].get_array().mask
+    assert not mask[0].any() and mask[1, 50:60].all() and not mask[1, 60:].any()
 
 
 def _with_spikes():

@@ -191,8 +191,29 @@ def test_cli_protocol_errors_exit_2(capsys, argv, message):
 
 def test_short_heldout_condition_is_explained():
     cond = ["a"] * 400 + ["b"] * 200 + ["c"] * 400
-    with pytest.raises(ConfigError, match="shorter than the 256 frames reserved"):
+    with pytest.raises(ConfigError, match=r"held-out condition 'b' \(frames \[401, 599\)\) is "
+                       "shorter than the 256 frames the conditions protocol reserves") as err:
         protocol_for_dataset(_ds(cond, heldout=["b"]), context=4, horizon=8).splits()
+    assert "every context length up to 256" in err.value.message
+    assert err.value.hint.startswith("a held-out condition needs at least 266 frames")
+    assert "neurocast bench DATASET --protocol single" in err.value.hint
+    assert "max_context=K" in err.value.hint
+    protocol_for_dataset(_ds(cond, heldout=["b"]), context=4, horizon=8, max_context=100).splits()
+
+
+def test_protocol_hints_name_a_command_that_takes_them():
+    """The hints reach bench, demo and protocol show alike: each names the whole command."""
+    with pytest.raises(ConfigError) as err:
+        get_protocol("zapbench", frames=500)
+    assert "neurocast protocol show single --frames 500" in err.value.hint
+    assert "neurocast bench DATASET --protocol conditions" in err.value.hint
+    with pytest.raises(FormatError) as err:
+        protocol_for_dataset(_ds(["all"] * 500), "conditions")
+    assert err.value.hint.endswith("neurocast bench DATASET --protocol single, or neurocast "
+                                   "protocol show single --dataset DATASET")
+    with pytest.raises(FormatError) as err:
+        protocol_for_dataset(_ds(["a"] * 3000 + ["b"] * 4879), "zapbench")
+    assert "neurocast protocol show conditions --dataset DATASET" in err.value.hint
 
 
 def test_cli_protocol_show_from_a_dataset(tmp_path, capsys):

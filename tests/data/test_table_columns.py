@@ -110,8 +110,7 @@ def test_a_neuron_named_t_stays_a_neuron(tmp_path):
     _table(tmp_path / "t.csv", "T", X[:, 0] + 1.0)  # not increasing: a neuron's trace
     ds = nd.load_matrix(tmp_path / "t.csv", dt_s=0.5)
     assert ds.neuron.values.tolist() == ["T", "AVAL", "AVAR", "RIML"]
-    assert "is named like timestamps but its values are not finite and strictly increasing" in (
-        ds.attrs["import_notes"][0])
+    assert "is named like timestamps but its values go up and down" in ds.attrs["import_notes"][0]
 
 
 @pytest.mark.parametrize("name", ["frame", "Frames", "frame_index"])
@@ -146,3 +145,22 @@ def test_a_late_frame_is_not_a_pause_a_dropped_one_is(tmp_path):
     steps[40] = 1.0  # one frame dropped
     with pytest.raises(NonFiniteError, match=r"1 pause\(s\) in acquisition \(the longest 1 s,"):
         _resample(tmp_path, steps, 0.5)
+
+
+@pytest.mark.parametrize("dt_s", [None, 0.5])
+def test_timestamps_that_repeat_a_value_name_the_row(tmp_path, dt_s):
+    t = np.arange(30) * 0.5
+    t[5] = t[4]  # a repeated frame: timestamps, not a neuron, with or without --dt-s
+    _table(tmp_path / "r.csv", "time_s", t)
+    with pytest.raises(FormatError, match=r"the timestamps 'time_s' are not increasing at row 6 "
+                       r"\(2 after 2\)") as err:
+        nd.load_matrix(tmp_path / "r.csv", dt_s=dt_s)
+    assert "drop repeated ones" in err.value.hint
+
+
+def test_a_folder_is_not_taken_for_a_missing_file(tmp_path):
+    with pytest.raises(FormatError, match="is a folder, not a file") as err:
+        nd.load_matrix(tmp_path)
+    assert "--format zapbench" in err.value.hint
+    with pytest.raises(FormatError, match="not found"):
+        nd.load_matrix(tmp_path / "none.csv")

@@ -12,6 +12,7 @@ from neurocast.observe import (
     ObserveConfig,
     calcium,
     delta_f_over_f,
+    fluorescence,
     get_indicator,
     observe,
     plane_offsets,
@@ -245,3 +246,12 @@ def test_plots(tmp_path):
         plot_observation(sp, tr[:, :2], 0.5)
     with pytest.raises(ConfigError, match="png"):
         plot_indicators(tmp_path / "ind.svg")
+
+
+def test_noise_that_makes_fluorescence_negative_names_snr():
+    k = np.zeros((200, 50), np.float32)
+    with pytest.raises(ConfigError, match=r"--snr 0\.01 makes the imaging noise so large") as err:
+        fluorescence(k, ObserveConfig(snr=0.01), frame_dt_s=0.5, seed=0)
+    lowest = float(err.value.hint.split()[2])
+    assert err.value.hint.startswith("use --snr ") and 0.1 < lowest < 1.0
+    fluorescence(np.zeros((200, 50), np.float32), ObserveConfig(snr=lowest), frame_dt_s=0.5, seed=0)

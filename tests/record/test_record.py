@@ -416,3 +416,16 @@ def test_cli_record_reads_a_file_with_the_connectome_read_options(tmp_path, monk
     assert main([*args, "--sum-duplicates"]) == 2
     con = seen["network"]
     assert isinstance(con, Connectome) and sorted(con.count.tolist()) == [5, 7]
+
+
+def test_with_frames_shares_frames_in_proportion():
+    worm = get_plan("worm-default")
+    assert [c.n_frames for c in worm.with_frames(13).conditions] == [2, 2, 2, 2, 2, 2, 1]
+    assert [c.n_frames for c in worm.with_frames(60).conditions] == [9, 9, 9, 9, 8, 8, 8]
+    assert worm.with_frames(worm.n_frames) is worm  # the full recording is the plan itself
+    fly = get_plan("fly-zap")
+    full = np.array([c.n_frames for c in fly.conditions])
+    for n in (20, 300):
+        short = np.array([c.n_frames for c in fly.with_frames(n).conditions])
+        assert short.sum() == n and np.all(np.abs(short - full * n / fly.n_frames) < 1.0)
+    assert [c.n_frames for c in fly.with_frames(9).conditions] == [1] * 9  # at least 1 each

@@ -208,7 +208,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     NonFiniteError for NaN/inf in the stimulus covariates (whatever ``nan`` says).
     realism: with ``out_dir``, also measure how brain-like the recording is (the statistics of
     docs/realism.md, ``neurocast.data.realism_stats``, against the shipped real ranges matching
-    its source) and show them in the report beside the scorecard (realism_*.png: autocorrelation
+    its source) and show them in the report beside the scorecard, in a column headed by the
+    dataset's name (its store's name, as ``data info`` shows it) (realism_*.png: autocorrelation
     curves, correlation histograms, PCA spectra, recording vs the real ranges); a recording the
     statistics cannot measure (NaN gaps) gets a note instead.
     """
@@ -415,8 +416,9 @@ def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, P
     except FormatError as err:
         notes.append(f"realism statistics left out of the report: {err.message}")
         return [], {}
-    paths, fragment = realism_plots({str(ds.attrs.get("stimulus_plan", "") or source or "recording"): res},
-                                    out, group=group)
+    where = ds.encoding.get("neurocast_path")  # the column of the dataset's statistics: its name
+    label = Path(where).stem if where else "this recording"
+    paths, fragment = realism_plots({label: res}, out, group=group)
     return [("Realism of the recording", fragment)], {p.stem: p for p in paths}
 
 

@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _whole(text: str) -> int:
-    """A count or seed: a whole number, also written as 1e6 or 1_000_000 (exact when written
+    """A count: a whole number, also written as 1e6 or 1_000_000 (exact when written
     in digits: a float holds whole numbers exactly only up to 2**53)."""
     try:
         return int(text)
@@ -43,6 +43,14 @@ def _whole(text: str) -> int:
     if not value.is_integer():
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(value)
+
+
+def _seed(text: str) -> int:
+    """A random seed: a whole number >= 0 (numpy's generators take no negative seed)."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number >= 0, not {text!r} (e.g. 0)")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -75,6 +83,8 @@ def _demo(sub) -> None:
     p.add_argument("--dataset", default="worm-default",
                    help="dataset path or name to benchmark (default: worm-default, recorded on first use)")
     p.add_argument("--out", default=None, help="output folder (default: <cache>/demo)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the files of an output folder that neurocast wrote")
     _common(p)
 
 
@@ -135,7 +145,7 @@ def _simulate(sub) -> None:
     p.add_argument("--duration", type=float, default=1.0, metavar="S", help="simulated seconds (default 1)")
     p.add_argument("--trials", type=_whole, default=1, metavar="N",
                    help="independent trials (seeds SEED, SEED+1, ...; default 1)")
-    p.add_argument("--seed", type=_whole, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
     p.add_argument("--dt", type=float, default=None, metavar="MS",
                    help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay")
     p.add_argument("--mode", default="fast", help="engine: fast (default) or reference (dense, slow)")
@@ -174,10 +184,14 @@ def _record(sub) -> None:
     p.add_argument("--out", required=True, metavar="DATASET.zarr", help="output dataset (zarr folder)")
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, metavar="NAME",
                    help=f"calcium indicator preset (default {DEFAULT_INDICATOR})")
-    p.add_argument("--seed", type=_whole, default=0, metavar="K", help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
     p.add_argument("--frames", type=_whole, default=None, metavar="N",
-                   help="record only N frames (conditions shortened in proportion), for quick runs")
-    p.add_argument("--snr", type=float, default=None, help="1-spike ΔF/F over noise s.d. (default 5)")
+                   help="record only N frames (conditions shortened in proportion), for quick runs; "
+                        "bench's default protocol needs 10 H + 2 frames per condition and 256 + H + 2 "
+                        "per held-out one (worm-default: N >= 2254 at H = 32)")
+    p.add_argument("--snr", type=float, default=None,
+                   help="1-spike ΔF/F over noise s.d. (default 5; too low makes F negative: the "
+                        "error gives the lowest usable value)")
     p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(p)
@@ -213,6 +227,9 @@ def _data(sub) -> None:
     mp.add_argument("--heldout", default=None,
                     help="held-out condition names, e.g. 'odor' (zapbench default: taxis)")
     mp.add_argument("--allow-nan", action="store_true", help="keep NaN/inf (consumers must mask)")
+    mp.add_argument("--trace-kind", default=None, metavar="KIND",
+                    help="matrix: what the values are, dff (ΔF/F, assumed if not given) or "
+                         "fluorescence (raw F; data info and bench then say so)")
     mp.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(mp)
     ap = dsub.add_parser("attach", help="attach a connectome to a dataset (neuron names must match)")
@@ -233,7 +250,7 @@ def _data(sub) -> None:
     pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
     pp.add_argument("--sort", default="cluster", choices=("cluster", "pc", "none"))
     pp.add_argument("--max-rows", type=_whole, default=1000, help="at most this many rows (neurons are binned)")
-    pp.add_argument("--seed", type=_whole, default=0, help="seed of the neuron subsample for sorting")
+    pp.add_argument("--seed", type=_seed, default=0, help="seed of the neuron subsample for sorting")
     pp.add_argument("--overwrite", action="store_true")
     _common(pp)
     sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "
@@ -242,8 +259,10 @@ def _data(sub) -> None:
     sp.add_argument("--reference", default=None, metavar="DATASET_OR_TABLE",
                     help="celegans, zebrafish, all (shipped table of real recordings), a .csv table, "
                          "or another dataset (default: celegans for C. elegans, else zebrafish)")
-    sp.add_argument("--seed", type=_whole, default=0, help="seed of the 140-neuron subsets")
+    sp.add_argument("--seed", type=_seed, default=0, help="seed of the 140-neuron subsets")
     sp.add_argument("--plots", default=None, metavar="DIR", help="write the realism plots into DIR")
+    sp.add_argument("--overwrite", action="store_true",
+                    help="replace the files of a --plots folder that neurocast wrote")
     _common(sp)
 
 
@@ -286,7 +305,7 @@ def _bench(sub) -> None:
     p.add_argument("--heldout-neurons", type=float, default=0.0, metavar="FRACTION",
                    help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
                         "contexts and score only them (default 0: none)")
-    p.add_argument("--neuron-seed", type=_whole, default=0, help="seed of the held-out neuron draw")
+    p.add_argument("--neuron-seed", type=_seed, default=0, help="seed of the held-out neuron draw")
     p.add_argument("--wiring", default=None, metavar="a,b",
                    help="run the connectome models (connectome-linear, connectome-rate) under each "
                         "wiring control: true, permuted, rewired, none, lowrank (connectome-rate "
@@ -335,7 +354,7 @@ def _infer(sub) -> None:
                         "ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
     p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
                    help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
-    p.add_argument("--seed", type=_whole, default=0,
+    p.add_argument("--seed", type=_seed, default=0,
                    help="seed of the observed subset and of the sample of non-edges (default 0)")
     p.add_argument("--nan", default="raise", choices=("raise", "mask-neurons"),
                    help="NaN gaps: raise (default) or mask-neurons (leave out the neurons "

@@ -11,6 +11,7 @@ import numpy as np
 
 from neurocast._dask import dask_client
 from neurocast._defaults import DEFAULT_MODELS
+from neurocast._files import check_output_folder
 from neurocast._memory import format_bytes
 from neurocast.bench import (
     SEED_KEYS,
@@ -162,9 +163,7 @@ def run(args: argparse.Namespace) -> int:
     check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
     ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
     out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise ConfigError(f"output folder '{out}' already holds files (a previous benchmark?)",
-                          "choose another folder with --out, or pass --overwrite to replace its files")
+    check_output_folder(out, overwrite=args.overwrite)  # --overwrite: only a folder neurocast wrote
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
          f"{format_bytes(4 * ds.sizes['neuron'] * ds.sizes['time'])} of traces), C = {args.context}, "

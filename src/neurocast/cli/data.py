@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from neurocast._files import check_output
+from neurocast._files import atomic_folder, check_output, check_output_folder
 from neurocast.catalog import (
     DATASETS,
     dataset_info,
@@ -141,7 +142,7 @@ def _import(args: argparse.Namespace) -> int:
         "dt_s": args.dt_s, "neuron_names": args.names, "key": args.key, "series": args.series,
         "transpose": args.transpose or None, "condition_offsets": offsets, "condition_names": names,
         "heldout_conditions": split_list(args.heldout) if args.heldout is not None else None,
-        "allow_nan": args.allow_nan or None,
+        "allow_nan": args.allow_nan or None, "trace_kind": args.trace_kind,
     }
     if args.resample is not None:
         given["resample_s"] = args.resample
@@ -165,6 +166,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
+    given = " and ".join(flag for flag, value in (("--neurons", args.neurons), ("--frames", args.frames))
+                         if value is not None)
+    if args.kind == "heatmap" and given:
+        raise ConfigError(f"{given} choose{'' if ' and ' in given else 's'} what --kind traces shows; "
+                          "the heatmap shows every neuron and frame",
+                          f"add --kind traces, or leave out {given}")
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # the plots leave NaN out
     if args.kind == "traces":
@@ -188,13 +195,19 @@ def _plot(args: argparse.Namespace) -> int:
     order = fig.neurocast_order
     if args.json:
         print_json({"path": args.out, "kind": "heatmap", "n_rows": int(fig.neurocast_n_rows), "sort": args.sort,
-                    "n_neurons": len(order)})
+                    "n_neurons": len(order), "n_dead_channels": fig.neurocast_n_dead,
+                    "n_nan_channels": fig.neurocast_n_nan})
     else:
         info(f"wrote {args.out}")
     return 0
 
 
 def _stats(args: argparse.Namespace) -> int:
+    if args.plots:  # before the statistics: a refused folder costs no work
+        check_output_folder(args.plots, overwrite=args.overwrite)
+    elif args.overwrite:
+        raise ConfigError("--overwrite goes with --plots DIR",
+                          "add --plots DIR, or leave out --overwrite")
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)
     cfg = StatsConfig(seed=args.seed)
@@ -213,7 +226,9 @@ def _stats(args: argparse.Namespace) -> int:
     plots = []
     if args.plots:
         group = args.reference if args.reference in ("celegans", "zebrafish") else "all"
-        plots = [str(p) for p in realism_plots({args.dataset: res}, args.plots, group=group)[0]]
+        with atomic_folder(args.plots) as folder:
+            written = realism_plots({args.dataset: res}, folder, group=group)[0]
+        plots = [str(Path(args.plots) / p.name) for p in written]
     numbers = {k: res["overall"][k] for k in STATISTICS}
     per_cond = {c: {k: v[k] for k in STATISTICS} for c, v in res["conditions"].items()}
     if args.json:

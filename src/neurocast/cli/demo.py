@@ -15,6 +15,7 @@ from pathlib import Path
 
 from neurocast._cache import cache_dir
 from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEMO_MODELS
+from neurocast._files import check_output_folder
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
@@ -39,6 +40,8 @@ def scorecard_table(card) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else cache_dir() / "demo"  # the cache's own: rewritten freely
+    check_output_folder(out, overwrite=args.overwrite or not args.out)  # before any recording
     t0 = time.perf_counter()
     name = args.dataset
     announce_build(name)
@@ -46,7 +49,6 @@ def run(args: argparse.Namespace) -> int:
     t_data = time.perf_counter() - t0
     info(f"dataset {name}: {ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
          f"conditions {', '.join(map(str, ds.attrs.get('conditions', [])))} ({t_data:.1f} s)")
-    out = Path(args.out) if args.out else cache_dir() / "demo"
     try:
         result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,
                                horizon=DEFAULT_HORIZON, out_dir=out,

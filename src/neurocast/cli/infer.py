@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
 from neurocast.cli.data import announce_build
 from neurocast.connectome import load_connectome
-from neurocast.errors import ConfigError
 from neurocast.infer import observed_subset, parse_method_names, run_inference
 
 
@@ -26,13 +26,12 @@ def format_summary(summary: dict, timings: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     methods = parse_method_names(args.methods) if args.methods is not None else None  # '' refused
-    if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, not {args.seed}", "e.g. --seed 0")
     observed_subset(2, args.observed)  # a bad --observed is refused before any message
+    out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")
+    check_output_folder(out, overwrite=True)  # rewrites its own output, never a folder of yours
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_connectome(args.truth) if args.truth else None
-    out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")
     info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
          f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,

@@ -8,6 +8,7 @@ import dataclasses
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import print_json
 from neurocast.data import PRESETS, get_protocol, protocol_for_dataset
+from neurocast.errors import ConfigError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,6 +27,9 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     fields = {"context": args.context, "horizon": args.horizon}
+    if args.dataset is not None and args.frames is not None:
+        raise ConfigError("--frames and --dataset both give the number of frames",
+                          "leave out --frames (the dataset's own frames are shown), or --dataset")
     if args.dataset is not None:
         ds = open_dataset(args.dataset, allow_nan=True)  # the traces are not read
         proto = protocol_for_dataset(ds, args.name, **fields)

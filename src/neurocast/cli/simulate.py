@@ -59,8 +59,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--dt must be a positive number of ms, got {args.dt}", "e.g. --dt 0.1")
     if args.trials < 1:
         raise ConfigError(f"--trials must be >= 1, got {args.trials}", "e.g. --trials 10")
-    if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {args.seed}", "e.g. --seed 0")
     if args.top < 0:
         raise ConfigError(f"--top must be >= 0, got {args.top}", "e.g. --top 10 (0 lists none)")
     for flag, path, example in (("--out", args.out, "spikes.parquet"),

@@ -23,7 +23,7 @@ from neurocast._registry import Registry
 from neurocast.data._schema import conditions_from_offsets
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["LOADERS", "Loader", "load_recording"]
+__all__ = ["LOADERS", "TRACE_KINDS", "Loader", "load_recording"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,20 @@ class Loader:
         params = list(inspect.signature(self.load).parameters.values())[1:]
         return tuple(p.name for p in params
                      if p.default is p.empty and p.kind is p.KEYWORD_ONLY)
+
+
+#: What a recording's values are (``attrs['trace_kind']``; absent means "dff"): ΔF/F, or raw
+#: fluorescence F.
+TRACE_KINDS = ("dff", "fluorescence")
+
+
+def require_file(path: Path, what: str, hint: str) -> None:
+    """Raise FormatError unless ``path`` is a file: a folder gets ``hint``, a missing path
+    "not found"."""
+    if path.is_dir():
+        raise FormatError(f"{what} is a folder, not a file", hint)
+    if not path.is_file():
+        raise FormatError(f"{what} not found", "check the path")
 
 
 #: format name -> Loader; plug-ins through the entry-point group ``neurocast.loaders``.

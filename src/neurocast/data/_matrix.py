@@ -37,17 +37,19 @@ import pandas as pd
 import xarray as xr
 
 from neurocast.data._loading import (
+    TRACE_KINDS,
     _conditions,
     _neuron_names,
+    require_file,
     resample_uniform,
     unique_names,
     with_labels,
 )
 from neurocast.data._schema import make_dataset
-from neurocast.errors import ConfigError, FormatError
+from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["DT_KEYS", "FRAME_KEYS", "NAME_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
-           "TRACE_KEYS", "load_matrix"]
+__all__ = ["DT_KEYS", "FRAME_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN", "SECONDS_PER_UNIT",
+           "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 _MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "activity", "calcium", "data",
@@ -120,6 +122,27 @@ def _counts_rows(column: np.ndarray) -> bool:
 def _increasing(column: np.ndarray) -> bool:
     """True if a column is finite and strictly increasing (as timestamps are)."""
     return bool(column.size > 1 and np.all(np.isfinite(column)) and np.all(np.diff(column) > 0))
+
+
+def _mostly_rising(column: np.ndarray) -> bool:
+    """True if a column ends above where it starts and fewer than 10 % of its steps go down:
+    timestamps, maybe with a fault (a repeated or out-of-order row), not a neuron's trace."""
+    steps = np.diff(column)
+    return bool(column.size > 1 and column[-1] > column[0] and np.mean(steps < 0) < 0.1)
+
+
+def check_timestamps(time_s: np.ndarray, what: str) -> None:
+    """Raise FormatError naming the first row (counted from 1) where the timestamps are not
+    finite or do not increase."""
+    bad = ~np.isfinite(time_s)
+    bad[1:] |= ~(np.diff(time_s) > 0)
+    if bad.any():
+        k = int(np.argmax(bad))
+        problem = (f"are not a number at row {k + 1}" if not np.isfinite(time_s[k]) else
+                   f"are not increasing at row {k + 1} ({time_s[k]:g} after {time_s[k - 1]:g})")
+        raise FormatError(f"{what} {problem}",
+                          "sort the frames by time and drop repeated ones (row 1 is the first "
+                          "frame)")
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
@@ -281,8 +304,9 @@ def _read_table(path: Path, what: str
 
     - an unnamed first column counting up by one (a pandas row index) is dropped;
     - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
-      from the unit in its name, if its values are finite and strictly increasing; otherwise it
-      stays a neuron (a neuron may be called T);
+      from the unit in its name, if its values mostly rise (``_mostly_rising``; then they must
+      increase strictly, else FormatError names the row); otherwise it stays a neuron (a neuron
+      may be called T);
     - else an unnamed first column that is strictly increasing, but not by one, is the
       timestamps in seconds (``df.index = t; df.to_csv()``);
     - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
@@ -337,15 +361,16 @@ def _read_table(path: Path, what: str
     if t is not None:
         i = names.tolist().index(t)
         scale = _seconds_per_unit(t, what)
-        if _increasing(values[:, i]):
+        if _mostly_rising(values[:, i]):
             time_s, time_key = values[:, i] * scale, str(t)
+            check_timestamps(time_s, f"{what}: the timestamps {str(t)!r}")
             notes.append(f"column {str(t)!r} holds the frame timestamps "
                          + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
                          + ": not read as a neuron")
             values, names = np.delete(values, i, axis=1), np.delete(names, i)
         else:
-            notes.append(f"column {str(t)!r} is named like timestamps but its values are not "
-                         "finite and strictly increasing: read as a neuron")
+            notes.append(f"column {str(t)!r} is named like timestamps but its values go up and "
+                         "down: read as a neuron")
     if unnamed_first and time_s is None and _increasing(values[:, 0]):
         time_s, time_key = values[:, 0], ""
         notes.append(f"the unnamed first column increases ({values[0, 0]:g}, {values[1, 0]:g}, "
@@ -377,6 +402,25 @@ def _warn_unitless_time(key: str, interval_s: float, what: str) -> None:
         UserWarning, stacklevel=3)
 
 
+#: A matrix of undeclared kind whose values are all positive with a median above this looks like
+#: raw fluorescence (F, e.g. camera counts), not ΔF/F (near 0): ``load_matrix`` warns.
+RAW_F_MEDIAN = 10.0
+
+
+def _warn_if_raw(values: np.ndarray, what: str) -> None:
+    """Warn (UserWarning) if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``);
+    the median is taken over up to ~1,000 frames spread over the recording."""
+    rows = values[::max(1, values.shape[0] // 1000)]
+    if not (np.nanmin(values) > 0 and np.nanmedian(rows) > RAW_F_MEDIAN):
+        return
+    warnings.warn(
+        f"{what}: every value is positive and their median is {float(np.nanmedian(rows)):.4g}, "
+        "far above what ΔF/F takes (around 0): this looks like raw fluorescence (F), kept "
+        "unchanged but labelled ΔF/F; if it is F, import again with --trace-kind fluorescence "
+        "(--trace-kind dff declares it ΔF/F)",
+        UserWarning, stacklevel=3)
+
+
 def load_matrix(
     path: str | os.PathLike,
     *,
@@ -389,6 +433,7 @@ def load_matrix(
     condition_names: Sequence[str] | None = None,
     heldout_conditions: Sequence[str] = (),
     indicator: str = "",
+    trace_kind: str | None = None,
     allow_nan: bool = False,
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
@@ -404,14 +449,19 @@ def load_matrix(
     windows step frame by frame. Grid frames inside a pause in acquisition are NaN, not
     interpolated (``resample_uniform``). Conditions: optional frame offsets and names, held-out
     names. What the loader decided about a table's columns is in ``attrs['import_notes']``.
+    trace_kind: what the values are, one of ``TRACE_KINDS`` ("dff", "fluorescence" for raw F),
+    kept as ``attrs['trace_kind']``; left undeclared, values that look like raw fluorescence
+    (all positive, median above ``RAW_F_MEDIAN``) give a UserWarning (they are not changed).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, no timing), NonFiniteError on NaN/inf (in the file, or grid
     frames inside a pause) unless ``allow_nan``.
     """
+    if trace_kind is not None and trace_kind not in TRACE_KINDS:
+        raise unknown_name("trace kind", trace_kind, TRACE_KINDS)
     path = Path(path)
     what = f"matrix file '{path}'"
-    if not path.is_file():
-        raise FormatError(f"{what} not found", "check the path")
+    require_file(path, what, "give the matrix file itself (" + ", ".join(_MATRIX_SUFFIXES) + "); "
+                 "a ZAPBench zarr folder imports with --format zapbench")
     suffix = path.suffix.lower()
     arrays: dict = {}
     attrs: dict = {}
@@ -492,9 +542,7 @@ def load_matrix(
         if labels is None and candidate is not None:
             labels = _neuron_names(candidate, n_neuron, what)
     if time_s is not None:
-        if not np.all(np.isfinite(time_s)) or np.any(np.diff(time_s) <= 0):
-            raise FormatError(f"{what}: the timestamps are not finite and strictly increasing",
-                              "sort the frames by time and drop repeated ones")
+        check_timestamps(time_s, f"{what}: the timestamps")
         time_s = time_s - time_s[0]
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
@@ -505,6 +553,8 @@ def load_matrix(
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
     values = np.asarray(values, dtype=np.float32)
     attrs_out: dict = {"import_notes": notes} if notes else {}
+    if trace_kind is not None:
+        attrs_out["trace_kind"] = trace_kind
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
@@ -522,4 +572,6 @@ def load_matrix(
         source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
         heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
     )
+    if trace_kind is None:  # after the checks: a refused file gets its error alone
+        _warn_if_raw(values, what)
     return with_labels(ds, labels)

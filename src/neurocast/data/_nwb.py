@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions
+from neurocast.data._loading import _conditions, require_file
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
@@ -53,8 +53,7 @@ def load_nwb(
 
     path = Path(path)
     what = f"NWB file '{path}'"
-    if not path.is_file():
-        raise FormatError(f"{what} not found", "check the path")
+    require_file(path, what, "give the .nwb file itself")
     try:
         io = NWBHDF5IO(str(path), mode="r")
         nwb = io.read()

@@ -35,6 +35,17 @@ def _plt():
     return plt
 
 
+def _legend_on_log_scale(ax) -> None:
+    """A log y axis and a legend for the curves drawn; a panel without any (e.g. a recording of
+    one varying neuron has no correlations and no spectrum) says so instead."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "not measurable on this recording", ha="center", va="center",
+                transform=ax.transAxes, fontsize=8, color="grey")
+
+
 def _save(fig, path: Path) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
@@ -79,11 +90,11 @@ def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str =
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
     bins = np.linspace(-1, 1, 81)
     for label, r in results.items():
-        ax.hist(r["overall"]["r_values"], bins=bins, density=True, histtype="step", lw=1.4, label=label)
+        if len(r["overall"]["r_values"]):
+            ax.hist(r["overall"]["r_values"], bins=bins, density=True, histtype="step", lw=1.4, label=label)
     ax.set_xlabel("Pearson r between neurons (one 140-neuron subset)")
     ax.set_ylabel("density")
-    ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    _legend_on_log_scale(ax)
     ax.set_title("Pairwise correlations", fontsize=9)
     paths.append(_save(fig, out_dir / f"{prefix}_corr.png"))
 
@@ -95,8 +106,7 @@ def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str =
             ax.plot(np.arange(1, k + 1), lam[:k] / lam.sum(), marker=".", lw=1.2, label=label)
     ax.set_xlabel("principal component")
     ax.set_ylabel("share of variance")
-    ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    _legend_on_log_scale(ax)
     ax.grid(alpha=0.3)
     ax.set_title("PCA spectrum of z-scored traces", fontsize=9)
     paths.append(_save(fig, out_dir / f"{prefix}_pca.png"))

@@ -59,6 +59,13 @@ NO_CONDITION = "all"
 
 # Traces are scanned for NaN in blocks of this many values (bounded memory for lazy data).
 _SCAN_BLOCK_VALUES = 1 << 24
+#: What to do about NaN in traces being made into a dataset (import, make_dataset, save_dataset) ...
+KEEP_NAN_HINT = ("keep them as gaps with --allow-nan, then benchmark with neurocast bench DATASET "
+                 "--nan skip-windows or --nan mask-neurons")
+#: ... and in a stored dataset being opened without allow_nan.
+STORED_NAN_HINT = ("benchmark it with neurocast bench DATASET --nan skip-windows (leave out "
+                   "windows that touch them) or --nan mask-neurons (leave out those neurons); "
+                   "neurocast infer takes --nan mask-neurons")
 
 
 def _version() -> str:
@@ -220,8 +227,10 @@ def make_dataset(
         all_attrs["stimulus_plan"] = str(stimulus_plan)
     all_attrs.update(attrs or {})
     ds = xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
-    validate_dataset(ds, allow_nan=allow_nan)
-    if stimulus is not None and allow_nan:  # validate_dataset checked it otherwise
+    validate_dataset(ds, allow_nan=True)
+    if not allow_nan:
+        check_finite(ds["traces"], what="dataset traces", hint=KEEP_NAN_HINT)
+    if stimulus is not None:  # refused whatever allow_nan says (see check_stimulus_finite)
         check_stimulus_finite(ds)
     return ds
 
@@ -353,11 +362,13 @@ def check_stimulus_finite(ds: xr.Dataset, what: str = "dataset") -> None:
         "apply to traces only")
 
 
-def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", offset: int = 0) -> None:
+def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", offset: int = 0,
+                 hint: str = STORED_NAN_HINT) -> None:
     """Raise NonFiniteError if ``traces`` (time, neuron) holds NaN or inf.
 
     Reads blocks of frames so that lazily opened stores are scanned with bounded memory.
-    offset: frame number of ``traces[0]`` in the recording (for the message).
+    offset: frame number of ``traces[0]`` in the recording (for the message). hint: what to
+    do, for the command at hand (``STORED_NAN_HINT`` or ``KEEP_NAN_HINT``).
     """
     n_time = traces.shape[0]
     n_cols = int(np.prod(traces.shape[1:])) or 1
@@ -371,7 +382,4 @@ def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", off
             raise NonFiniteError(
                 f"{what} hold {count} NaN/inf value(s) in frames "
                 f"{offset + start}..{offset + start + len(block) - 1}, "
-                f"first at frame {offset + start + int(t)}, neuron {int(n)}",
-                "benchmark with --nan skip-windows (leave out windows that touch them) or --nan "
-                "mask-neurons (leave out those neurons); to keep them in a dataset, import with --allow-nan",
-            )
+                f"first at frame {offset + start + int(t)}, neuron {int(n)}", hint)

@@ -16,7 +16,13 @@ from neurocast._files import atomic_path
 from neurocast._progress import progress
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
-from neurocast.data._schema import as_str, check_finite, check_stimulus_finite, validate_dataset
+from neurocast.data._schema import (
+    KEEP_NAN_HINT,
+    as_str,
+    check_finite,
+    check_stimulus_finite,
+    validate_dataset,
+)
 from neurocast.errors import FormatError, NeurocastError
 
 __all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
@@ -110,7 +116,8 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
             scanner = TraceScanner(store.sizes["neuron"])
             first = store.isel(time=slice(0, block)).load()
             if not allow_nan:
-                check_finite(first["traces"].values, what=f"dataset for '{path}': traces")
+                check_finite(first["traces"].values, what=f"dataset for '{path}': traces",
+                             hint=KEEP_NAN_HINT)
             scanner.add(first["traces"].values)
             first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False,
                           write_empty_chunks=True)  # every chunk exists: a missing one is damage
@@ -118,7 +125,8 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
             for start in range(block, n_time, block):  # blocks of frames, bounded memory
                 part = store.isel(time=slice(start, start + block)).load()
                 if not allow_nan:
-                    check_finite(part["traces"].values, what=f"dataset for '{path}': traces", offset=start)
+                    check_finite(part["traces"].values, what=f"dataset for '{path}': traces",
+                                 offset=start, hint=KEEP_NAN_HINT)
                 scanner.add(part["traces"].values)
                 part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])

@@ -18,6 +18,7 @@ from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
 from neurocast._files import atomic_path
+from neurocast.data._quality import CONSTANT_ATOL
 from neurocast.data._schema import as_str, condition_blocks
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
@@ -53,12 +54,25 @@ def bin_time(traces, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     return binned, edges[:-1]
 
 
+def _dead(x: np.ndarray) -> np.ndarray:
+    """bool (neuron,): columns of (time, neuron) whose finite values span at most CONSTANT_ATOL
+    (dead/constant channels, as ``data info`` counts them); False for columns without any."""
+    finite = np.isfinite(x)
+    span = np.where(finite, x, -np.inf).max(axis=0) - np.where(finite, x, np.inf).min(axis=0)
+    return finite.any(axis=0) & (span <= CONSTANT_ATOL)
+
+
 def _zscore(x: np.ndarray) -> np.ndarray:
-    """Per-column z-score of (time, neuron); constant or all-NaN columns become 0."""
-    mean = np.nanmean(x, axis=0) if np.isnan(x).any() else x.mean(axis=0)
-    std = np.nanstd(x, axis=0) if np.isnan(x).any() else x.std(axis=0)
-    z = (x - mean) / np.where(std > 0, std, 1.0)
-    return np.nan_to_num(z, nan=0.0).astype(np.float32)
+    """Per-column z-score of (time, neuron) over its finite values, float32; NaN where a value is
+    NaN/inf and throughout dead (``_dead``) and all-NaN columns, which have no scale."""
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.isfinite(x)
+    count = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all-NaN columns: 0 / 0
+        dev = np.where(finite, x - np.where(finite, x, 0.0).sum(axis=0) / count, np.nan)
+        z = dev / np.sqrt(np.nansum(dev * dev, axis=0) / count)
+    z[:, _dead(x) | (count == 0)] = np.nan
+    return z.astype(np.float32)
 
 
 def similarity_order(traces: np.ndarray, *, sort: str = "cluster", max_neurons: int = 2000,
@@ -77,7 +91,7 @@ def similarity_order(traces: np.ndarray, *, sort: str = "cluster", max_neurons: 
     n_time, n = traces.shape
     if sort == "none" or n < 3:
         return np.arange(n, dtype=np.int64)
-    z = _zscore(np.asarray(traces, dtype=np.float32))
+    z = np.nan_to_num(_zscore(traces))  # NaN values and dead channels: 0, uncorrelated
     rng = np.random.default_rng(seed)
     sub = np.sort(rng.choice(n, size=max_neurons, replace=False)) if n > max_neurons else np.arange(n)
     zs = z[:, sub]
@@ -109,14 +123,20 @@ def similarity_order(traces: np.ndarray, *, sort: str = "cluster", max_neurons: 
 
 
 def _group_rows(x: np.ndarray, max_rows: int) -> np.ndarray:
-    """Average consecutive columns of (time, neuron) into at most max_rows groups -> (row, time)."""
+    """Average consecutive columns of (time, neuron) into at most max_rows groups -> (row, time);
+    NaN values are left out of a mean, and a group without any value is NaN."""
     n = x.shape[1]
     if n <= max_rows:
         return x.T
     starts = np.linspace(0, n, max_rows + 1).astype(np.int64)[:-1]
-    sizes = np.diff(np.append(starts, n))
-    return (np.add.reduceat(x, starts, axis=1) / sizes).T
+    finite = np.isfinite(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a group without any value: 0 / 0
+        return (np.add.reduceat(np.where(finite, x, 0.0), starts, axis=1)
+                / np.add.reduceat(finite, starts, axis=1)).T
 
+
+#: Heatmap colours (outside its grey scale) of dead/constant channels and of missing values.
+_DEAD_COLOUR, _NAN_COLOUR = "tab:blue", "tab:orange"
 
 #: Image formats a plot can be written as (by the file's suffix).
 IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps")
@@ -142,13 +162,20 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     ds: a Dataset (may be lazily opened). Time is averaged into at most ``max_cols`` bins
     (one pass over the data in blocks), neurons into at most ``max_rows`` rows of consecutive
     sorted neurons ("superneurons"). Colour: per-neuron z-score of the binned ΔF/F, clipped to
-    its 1st–99th percentile. A band above the heatmap shows the conditions (held-out ones
-    hatched); dashed lines mark condition boundaries.
+    its 1st–99th percentile. Outside that grey scale, with a legend: dead/constant channels
+    (binned values spanning at most ``CONSTANT_ATOL``, no z-score) in blue, missing values (NaN
+    bins, channels without any value) in orange; a row of several neurons averages the values
+    it has and is blue only if all of them are dead. A band above the heatmap shows the
+    conditions (held-out ones hatched); dashed lines mark condition boundaries.
     path: write the figure there (format from the suffix; atomically; refuses to overwrite
     unless ``overwrite``). Returns the matplotlib Figure, with ``fig.neurocast_order``
-    (neuron indices top to bottom, shape (neuron,)) and ``fig.neurocast_n_rows``.
+    (neuron indices top to bottom, shape (neuron,)), ``fig.neurocast_n_rows``,
+    ``fig.neurocast_n_dead`` and ``fig.neurocast_n_nan`` (channels without any value).
     """
-    from matplotlib.figure import Figure  # heavy: imported on use
+    from matplotlib import colormaps  # heavy: imported on use
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     if max_rows < 1 or max_cols < 1:
         raise ConfigError(f"the heatmap needs at least 1 row and 1 column, not {max_rows} × {max_cols}",
@@ -161,15 +188,28 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     n_time = ds.sizes["time"]
     binned, _ = bin_time(ds["traces"].variable, max_cols)
     order = similarity_order(binned, sort=sort, max_neurons=max_sort_neurons, seed=seed)
-    z = _zscore(binned)[:, order]
-    image = _group_rows(z, max_rows)
-    lo, hi = np.percentile(image, [1, 99]) if image.size else (0.0, 1.0)
+    image = _group_rows(_zscore(binned)[:, order], max_rows)
+    dead = _dead(binned)[order]
+    dead_rows = _group_rows(dead[None, :].astype(np.float64), max_rows)[:, 0] == 1  # all dead
+    lo, hi = np.nanpercentile(image, [1, 99]) if np.isfinite(image).any() else (0.0, 1.0)
     minutes = n_time * dt_s / 60.0
 
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     band_ax, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 12])
-    im = ax.imshow(image, aspect="auto", cmap="gray_r", vmin=lo, vmax=hi, interpolation="nearest",
-                   extent=(0, minutes, image.shape[0], 0))
+    extent = (0, minutes, image.shape[0], 0)
+    im = ax.imshow(image, aspect="auto", cmap=colormaps["gray_r"].with_extremes(bad=_NAN_COLOUR),
+                   vmin=lo, vmax=hi, interpolation="nearest", extent=extent)
+    if dead_rows.any():  # drawn over the no-value colour of their NaN z-scores
+        ax.imshow(np.where(dead_rows, 1.0, np.nan)[:, None], aspect="auto", extent=extent,
+                  cmap=ListedColormap([_DEAD_COLOUR]), interpolation="nearest")
+    n_nan = int(np.isnan(binned).all(axis=0).sum())
+    keys = []
+    if dead.any():
+        keys.append(Patch(color=_DEAD_COLOUR, label=f"dead/constant channel ({int(dead.sum())})"))
+    if np.isnan(image[~dead_rows]).any():
+        keys.append(Patch(color=_NAN_COLOUR, label=f"no value (NaN; {n_nan} channel(s) without any)"))
+    if keys:
+        fig.legend(handles=keys, loc="outside lower right", ncols=len(keys), fontsize=7)
     blocks = condition_blocks(as_str(ds["condition"].values))
     held = {str(h) for h in ds.attrs.get("heldout_conditions", [])}
     colours = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
@@ -193,6 +233,7 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     fig.colorbar(im, ax=ax, label="activity (z-score per neuron)", shrink=0.8)
     fig.neurocast_order = order
     fig.neurocast_n_rows = image.shape[0]
+    fig.neurocast_n_dead, fig.neurocast_n_nan = int(dead.sum()), n_nan
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)

@@ -234,12 +234,20 @@ def condition_bounds(protocol: Protocol, index: int) -> tuple[int, int]:
             protocol.offsets[index + 1] - protocol.padding)
 
 
-def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: Protocol) -> tuple[int, int]:
+def _use(name: str) -> str:
+    """How to choose the preset ``name`` in the commands that take a protocol."""
+    return (f"neurocast bench DATASET --protocol {name}, or neurocast protocol show {name} "
+            "--dataset DATASET")
+
+
+def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: Protocol,
+                 condition: str = "") -> tuple[int, int]:
     """Frames [start, stop) of ``split`` within a (padded) condition range [start, stop).
 
     split: 'train', 'val', 'test' (training conditions) or 'test_heldout'. The val, test and
     test_heldout ranges include the ``context`` frames before their first target.
-    Raises ConfigError if the range would begin before the condition or be empty.
+    condition: its name, for the messages. Raises ConfigError if the range would begin before
+    the condition or be empty.
     """
     n = stop - start
     n_test = int(n * protocol.test_fraction)
@@ -256,10 +264,17 @@ def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: P
     else:
         raise unknown_name("split", split, [*SPLITS, "test_heldout"])
     if split == "test_heldout" and lo >= hi:
+        m = protocol.max_context
+        need = m + protocol.horizon + 2 * protocol.padding
+        where = f"{condition!r} (frames [{start}, {stop}))" if condition else \
+            f"of frames [{start}, {stop})"
         raise ConfigError(
-            f"a held-out condition of frames [{start}, {stop}) is shorter than the "
-            f"{protocol.max_context} frames reserved as its context",
-            "hold out a longer condition (dataset attr heldout_conditions), or use --protocol single",
+            f"held-out condition {where} is shorter than the {m} frames the {protocol.name} "
+            f"protocol reserves at its start as context (max_context: as in ZAPBench, every context length "
+            f"up to {m} is scored on the same held-out targets, whatever C is)",
+            f"a held-out condition needs at least {need} frames ({m} + H + padding): record a "
+            f"longer one, or score without held-out conditions: {_use('single')} (bench always "
+            f"reserves {m}; Python: protocol_for_dataset(ds, max_context=K))",
         )
     if lo < start or lo >= hi:
         raise ConfigError(
@@ -325,7 +340,7 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
             continue
         kinds = ("test_heldout",) if held else SPLITS
         for kind in kinds:
-            a, b = split_bounds(kind, lo, hi, context=c, protocol=protocol)
+            a, b = split_bounds(kind, lo, hi, context=c, protocol=protocol, condition=name)
             split = "test" if kind == "test_heldout" else kind
             rows.append(SplitRange(name, split, a, b, n_windows(a, b, c, h), held, protocol.offsets[i]))
     short = [r for r in rows if r.n_windows < 1]
@@ -345,8 +360,10 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
 def _zapbench(frames: int | None, **kw) -> Protocol:
     if frames is not None and frames != ZAPBENCH.n_frames:
         raise ConfigError(f"the zapbench protocol covers exactly {ZAPBENCH.n_frames} frames, not {frames}",
-                          "use --protocol conditions (the same rules on your own conditions) "
-                          "or --protocol single")
+                          "other recordings take ZAPBench's rules on their own conditions ("
+                          f"{_use('conditions')}) or one 70/10/20 split (neurocast bench "
+                          "DATASET --protocol single, or neurocast protocol show single "
+                          f"--frames {frames})")
     return Protocol("zapbench", ZAPBENCH.names, ZAPBENCH.offsets, ZAPBENCH.heldout, **kw)
 
 
@@ -421,14 +438,14 @@ def protocol_for_dataset(ds, name: str | None = None, **fields) -> Protocol:
     if len(names) < 2:
         raise FormatError(
             f"the {name} protocol needs a dataset with stimulus conditions; this one has only {names[0]!r}",
-            "use --protocol single (70/10/20 in time)",
+            f"use the single protocol (70/10/20 in time): {_use('single')}",
         )
     if name == "zapbench":
         proto = get_protocol("zapbench", frames=frames, **fields)
         if list(proto.offsets) != offsets:
             raise FormatError(f"the dataset's condition blocks start at {offsets[:-1]}, "
                               f"not at ZAPBench's {list(proto.offsets[:-1])}",
-                              "use --protocol conditions")
+                              f"use ZAPBench's rules on its own conditions: {_use('conditions')}")
         return proto
     heldout = [str(h) for h in np.atleast_1d(ds.attrs.get("heldout_conditions", [])) if str(h)]
     return get_protocol(name, frames=frames, conditions=names, offsets=offsets, heldout=heldout,

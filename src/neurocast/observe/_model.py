@@ -261,15 +261,37 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
                                 float(ind._f_rest), float(shot_k), float(read_sd))
             del z_drift, z_shot, z_read
             if config.normalise:
-                x[:] = delta_f_over_f(f, percentile=config.f0_percentile,
-                                      radius=config.f0_radius_frames,
-                                      clip=(config.clip_min, config.clip_max))
+                try:
+                    x[:] = delta_f_over_f(f, percentile=config.f0_percentile,
+                                          radius=config.f0_radius_frames,
+                                          clip=(config.clip_min, config.clip_max))
+                except FormatError:  # F0 <= 0: only noise makes the (positive) F negative
+                    raise _noise_error(config, brightness) from None
                 del f
             else:
                 x[:] = f / brightness[sl] - 1.0
             if progress is not None:
                 progress.update(sl.stop - sl.start)
     return k
+
+
+def _noise_error(config: ObserveConfig, brightness: np.ndarray) -> ConfigError:
+    """The error for imaging noise so large that F goes negative (F0 <= 0).
+
+    The hint's --snr keeps the resting noise s.d. of the dimmest neuron (shot + read noise,
+    ``fluorescence``) at half its resting fluorescence or less: F then goes below 0 in about
+    2 % of the frames at most, well under the F0 percentile.
+    """
+    dim = float(brightness.min())
+    r = config.read_noise_fraction
+    relative_sd = np.sqrt((1.0 - r) / dim + r / dim**2)  # s.d. of F / F at rest per sigma_rest
+    lowest = 2.0 * config.indicator_preset.dff_1ap * relative_sd
+    return ConfigError(
+        f"--snr {config.snr:g} makes the imaging noise so large (s.d. "
+        f"{config.indicator_preset.dff_1ap / config.snr:.3g} × the resting fluorescence of a "
+        "median neuron) that the fluorescence goes negative, and ΔF/F (F − F0) / F0 is undefined",
+        f"use --snr {np.ceil(lowest * 100) / 100:g} or more (default {ObserveConfig.snr:g}): it "
+        "keeps the noise s.d. of the dimmest neuron below half of its resting fluorescence")
 
 
 def delta_f_over_f(f: np.ndarray, *, percentile: float = 8.0, radius: int = 400,

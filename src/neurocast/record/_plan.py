@@ -313,7 +313,11 @@ class StimulusPlan:
     def with_frames(self, n_frames: int) -> StimulusPlan:
         """A shorter version: every condition cut to its share of ``n_frames`` (at least 1 frame).
 
-        For quick runs and benchmarks; keeps the order, drives and held-out set.
+        Shares follow the plan's condition lengths (largest remainders: the frames left after
+        rounding down go one each to the conditions whose shares lost most, earlier first; a
+        condition left with none takes one from the longest).
+        For quick runs and benchmarks; keeps the order, drives and held-out set; ``n_frames``
+        at or above the plan's length returns the plan itself.
         """
         if n_frames < len(self.conditions):
             raise ConfigError(f"{n_frames} frame(s) are fewer than the {len(self.conditions)} conditions of "
@@ -321,9 +325,14 @@ class StimulusPlan:
                               f"record at least {len(self.conditions)} frames (--frames), or all of them")
         if n_frames >= self.n_frames:
             return self
-        share = np.array([c.n_frames for c in self.conditions], dtype=np.float64) / self.n_frames
-        lengths = np.maximum(1, np.floor(share * n_frames).astype(int))
-        lengths[np.argmax(lengths)] += n_frames - lengths.sum()
+        share = np.array([c.n_frames for c in self.conditions], dtype=np.float64)
+        share *= n_frames / self.n_frames
+        lengths = np.floor(share).astype(int)
+        for i in np.argsort(lengths - share, kind="stable")[:n_frames - lengths.sum()]:
+            lengths[i] += 1
+        for i in np.flatnonzero(lengths == 0):  # every condition keeps a frame, from the longest
+            lengths[np.argmax(lengths)] -= 1
+            lengths[i] = 1
         conds = tuple(replace(c, n_frames=int(k)) for c, k in zip(self.conditions, lengths, strict=True))
         return replace(self, conditions=conds, split_protocol="conditions")  # no longer a preset's layout
 
