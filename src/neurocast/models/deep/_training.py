@@ -172,8 +172,8 @@ def own_gradient_step(net):
     step = getattr(net, "mae_step", None)
     if step is None:
         return None
-    owner = next(k for k in type(net).__mro__ if "mae_step" in vars(k))
-    if type(net).forward is not owner.forward:
+    owner = next((k for k in type(net).__mro__ if "mae_step" in vars(k)), None)
+    if owner is not None and type(net).forward is not owner.forward:
         return None
     for module in net.modules():
         if module._forward_hooks or module._forward_pre_hooks or parametrize.is_parametrized(module):
