@@ -135,6 +135,26 @@ def test_calcium_block_by_block_equals_one_call_and_plane_offsets():
     np.testing.assert_allclose(whole, ref, atol=1e-5)
 
 
+def test_calcium_can_start_before_t0():
+    """first_frame < 0 integrates frames before t = 0 (record's warm-up): the same samples as a
+    run starting at t = 0 with every spike moved later by the warm-up; frame 0 then carries the
+    calcium of the spikes before it."""
+    rng = np.random.default_rng(4)
+    n, warm, frames = 5, 6, 20
+    t_s = np.sort(rng.uniform(-warm * 0.5, (frames - warm) * 0.5, 200))
+    neu = rng.integers(0, n, 200).astype(np.int32)
+    off = plane_offsets(n, 2, 0.5)
+    early = CalciumIntegrator(n, 0.5, "gcamp6s", off, first_frame=-warm)
+    before = t_s < 0
+    parts = [early.advance(t_s[before], neu[before], warm),
+             early.advance(t_s[~before], neu[~before], frames - warm)]
+    shifted = CalciumIntegrator(n, 0.5, "gcamp6s", off).advance(t_s + warm * 0.5, neu, frames)
+    np.testing.assert_allclose(np.concatenate(parts), shifted, rtol=1e-6, atol=1e-6)
+    assert early.frame == frames - warm and (parts[1][0] > 0).all()  # frame 0 is not at rest
+    with pytest.raises(ConfigError, match="first_frame"):
+        CalciumIntegrator(n, 0.5, "gcamp6s", first_frame=1.5)
+
+
 def test_noise_follows_snr():
     sp = Spikes(np.zeros(0, int), np.zeros(0, int), 400, 0.1, 1000.0 * 600)
     ind = get_indicator("gcamp6s")

@@ -306,7 +306,9 @@ def test_recording_is_one_continuous_simulation(worm, monkeypatch):
     monkeypatch.setattr(rec, "_simulate", counting)
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 7)
     small = record(worm, "worm-lif", seed=5, n_frames=140, progress=False)
-    assert len(chunks) == 20 and chunks[-1] == pytest.approx(140 * 0.6)
+    warm = rec.warmup_frames(0.6, "gcamp6s")  # the warm-up before frame 0 is part of the run
+    assert warm == 17 and small.attrs["warmup_s"] == pytest.approx(17 * 0.6)
+    assert len(chunks) == -(-(warm + 140) // 7) and chunks[-1] == pytest.approx(140 * 0.6)
     monkeypatch.setattr(rec, "CHUNK_FRAMES", 10_000)
     chunks.clear()
     whole = record(worm, "worm-lif", seed=5, n_frames=140, progress=False)
@@ -314,13 +316,15 @@ def test_recording_is_one_continuous_simulation(worm, monkeypatch):
     np.testing.assert_array_equal(small.spike_counts.values, whole.spike_counts.values)
     np.testing.assert_array_equal(small.traces.values, whole.traces.values)
     assert small.attrs["n_spikes"] == whole.attrs["n_spikes"] == int(whole.spike_counts.sum())
-    # and both are one simulate() call over the whole protocol (no restart at chunk boundaries)
+    # and both are one simulate() call over the warm-up and the whole protocol (no restart at
+    # chunk boundaries); the warm-up's spikes are not counted
     proto = get_plan("worm-lif").with_frames(140)
     net = build_network(worm, ShiuParams(dt_ms=rec.SIM_DT_MS))
     seed = int(np.random.SeedSequence([5, 1]).generate_state(1)[0])
     seed = int(np.random.SeedSequence(seed).generate_state(1)[0])
-    spikes = simulate(net, 140 * 600.0, inputs=rec.build_inputs(proto, worm), seed=seed)
-    assert len(spikes.neurons) == small.attrs["n_spikes"]
+    inputs = rec.build_inputs(proto, worm, warmup_frames=warm)
+    spikes = simulate(net, (warm + 140) * 600.0, inputs=inputs, seed=seed)
+    assert int((spikes.times_ms >= warm * 600.0).sum()) == small.attrs["n_spikes"]
 
 
 def test_calcium_integration_does_not_depend_on_chunks(worm, monkeypatch):
@@ -429,3 +433,81 @@ def test_with_frames_shares_frames_in_proportion():
         short = np.array([c.n_frames for c in fly.with_frames(n).conditions])
         assert short.sum() == n and np.all(np.abs(short - full * n / fly.n_frames) < 1.0)
     assert [c.n_frames for c in fly.with_frames(9).conditions] == [1] * 9  # at least 1 each
+
+
+# ---------------------------------------------------------------------- warm-up before frame 0
+@pytest.mark.parametrize("plan", ["worm-default", "worm-lif"])  # the graded model, the LIF engine
+def test_a_recording_starts_in_the_steady_state(worm, plan):
+    """The network and the calcium warm up before frame 0 and the warm-up is discarded: frame 0
+    is not clipped at the lower ΔF/F bound en masse and the mean ΔF/F of frames 0-4 lies within
+    noise of frames 5-19 (all in the spontaneous condition). A cold start (warmup_s=0, what
+    record did before) fails both for worm-default: frame 0 holds the resting fluorescence
+    against a baseline taken from the active recording, and the mean rises over ~5 s."""
+    def start(ds):
+        """(share of neurons clipped in frame 0, mean ΔF/F of frames 0-4 minus that of 5-19,
+        s.d. of the per-frame mean over frames 5-19)"""
+        x = ds["traces"].values
+        m = x.mean(axis=1)
+        clipped = float((x[0] <= ObserveConfig.clip_min + 1e-6).mean())
+        return clipped, m[:5].mean() - m[5:20].mean(), m[5:20].std()
+
+    warm = record(worm, plan, seed=0, n_frames=140, progress=False)
+    clipped, rise, sd = start(warm)
+    assert clipped < 0.02 and abs(rise) < 4 * sd, (clipped, rise, sd)
+    assert warm.attrs["warmup_s"] == pytest.approx(10.2)  # 10 s in whole 0.6 s frames
+    cold = record(worm, plan, seed=0, n_frames=140, progress=False, warmup_s=0)
+    clipped_cold, rise_cold, sd_cold = start(cold)
+    assert cold.attrs["warmup_s"] == 0 and rise_cold < -4 * sd_cold, (rise_cold, sd_cold)
+    if plan == "worm-default":
+        assert clipped_cold > 0.5  # the start-up transient of the graded recordings
+    # the recording itself is the plan's: frames, times, conditions and covariates
+    for name in ("time", "condition", "stimulus", "covariate"):
+        np.testing.assert_array_equal(warm[name].values, cold[name].values)
+    assert warm.attrs["n_spikes"] == int(warm["spike_counts"].sum())  # warm-up spikes not counted
+
+
+def test_warmup_frames_follow_the_indicator():
+    from neurocast.observe import Indicator
+    from neurocast.record import warmup_frames
+
+    assert warmup_frames(0.6, "gcamp6s") == 17 and warmup_frames(0.9141, "gcamp6s") == 11  # 10 s
+    slow = Indicator("slow", peak_ms=400.0, half_decay_ms=4000.0, dff_1ap=0.1, kd_nm=147.0,
+                     hill_n=2.45, dynamic_range=27.2)
+    five_decays = int(np.ceil(5 * slow.tau_ms[1] / 1000.0))
+    assert warmup_frames(1.0, slow) == five_decays > 10
+    assert warmup_frames(0.6, "gcamp6s", 0) == 0 and warmup_frames(0.6, "gcamp6s", 1.2) == 2
+    for bad in (-1.0, float("nan"), "10", True):
+        with pytest.raises(ConfigError, match="warmup_s"):
+            warmup_frames(0.6, "gcamp6s", bad)
+
+
+def test_the_warm_up_has_the_background_and_the_first_state_but_no_condition_drive(tiny_connectome):
+    from neurocast.record import BehaviouralState, StateProcess
+    from neurocast.record._record import build_inputs
+
+    states = StateProcess((BehaviouralState("x", 2.0, (Drive(names=("A",)),)),
+                           BehaviouralState("y", 2.0, (Drive(names=("B",)),))), initial="x")
+    conds = (Condition("a", 4, (Drive(names=("C",), rate_hz=20.0),)), Condition("b", 4))
+    p = StimulusPlan("t", conds, frame_dt_s=0.5, background_rate_hz=1.0, background_weight_mv=1.0,
+                     states=states)
+    cold, warm = build_inputs(p, tiny_connectome), build_inputs(p, tiny_connectome, warmup_frames=3)
+    assert len(cold) == len(warm)
+    for c, w in zip(cold, warm, strict=True):
+        np.testing.assert_array_equal(c.neurons, w.neurons)
+        if c.stop_ms is None:  # the background: on from the start of the run
+            assert w.start_ms == c.start_ms == 0 and w.stop_ms is None
+        elif c.start_ms == 0 and list(c.neurons) == [0]:  # state x, in force at frame 0: held
+            assert (w.start_ms, w.stop_ms) == (0, c.stop_ms + 1500.0)
+        else:  # the condition's drive and later states: shifted by the warm-up
+            assert (w.start_ms, w.stop_ms) == (c.start_ms + 1500.0, c.stop_ms + 1500.0)
+    # the condition's drive starts at frame 0, after the warm-up
+    assert any(list(w.neurons) == [2] and w.start_ms == 1500.0 for w in warm)
+
+
+def test_builtin_recordings_are_remade_when_the_record_version_changes(monkeypatch):
+    import neurocast.catalog._builtin as builtin
+    from neurocast.catalog import DATASETS
+
+    before = DATASETS["worm-default"].fingerprint()
+    monkeypatch.setattr(builtin, "RECORD_VERSION", builtin.RECORD_VERSION + 1)
+    assert DATASETS["worm-default"].fingerprint() != before

@@ -8,17 +8,18 @@ from pathlib import Path
 from neurocast import __version__
 from neurocast.catalog._hcp import HCP_DATASET, build_hcp
 from neurocast.catalog._registry import DATASETS, BuiltinDataset
-from neurocast.record import get_plan, record_to
+from neurocast.record import RECORD_VERSION, get_plan, record_to
 
 
 def _recording(network: str, plan: str, seed: int = 0) -> dict:
     """``build`` (records ``network`` under the stimulus plan ``plan``) and ``fingerprint`` (the
-    network, seed, plan and neurocast version: a cached recording of an older plan is remade)."""
+    network, seed, plan, neurocast version and ``RECORD_VERSION``: a cached recording of an older
+    plan or an older way of recording is remade)."""
     def build(path: Path):
         return record_to(path, network, plan, seed=seed, overwrite=True)
 
     def fingerprint() -> str:
-        text = f"{network}|{seed}|{get_plan(plan)!r}|{__version__}"
+        text = f"{network}|{seed}|{get_plan(plan)!r}|{__version__}|record-v{RECORD_VERSION}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     return {"build": build, "fingerprint": fingerprint}

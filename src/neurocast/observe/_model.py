@@ -140,14 +140,17 @@ class CalciumIntegrator:
 
     n_neurons: N; frame_dt_s: seconds per frame; indicator: preset name or Indicator;
     offsets_s: (N,) acquisition offset of each neuron within a frame (default 0).
+    first_frame: index of the first frame; frame f starts at f × frame_dt_s seconds. A negative
+      value integrates frames before t = 0 (a warm-up, whose frames the caller discards) so
+      that the calcium at frame 0 already carries the spikes that came before it.
     ``advance(spike_t_s, spike_neuron, n_frames)`` takes the spikes that happened since the
-    previous call (times in s from the start of the run, sorted or not) and returns float32
+    previous call (times in s on that clock, sorted or not) and returns float32
     (n_frames, N): the kernel sum in units of single-spike peaks. A spike exactly at a sample
     time counts in that sample. Spikes later than the returned frames are carried over.
     """
 
     def __init__(self, n_neurons: int, frame_dt_s: float, indicator: str | Indicator = DEFAULT_INDICATOR,
-                 offsets_s: np.ndarray | None = None):
+                 offsets_s: np.ndarray | None = None, first_frame: int = 0):
         if frame_dt_s <= 0:
             raise ConfigError(f"frame_dt_s must be > 0, got {frame_dt_s}")
         self.n_neurons = int(n_neurons)
@@ -165,7 +168,9 @@ class CalciumIntegrator:
         self._state = (np.zeros(self.n_neurons), np.zeros(self.n_neurons))
         self._pend = (np.zeros(self.n_neurons), np.zeros(self.n_neurons))
         self._inj = np.empty((2, 0, self.n_neurons))  # scratch of advance: float64 (2, frames, N)
-        self.frame = 0  # frames integrated so far
+        if int(first_frame) != first_frame:
+            raise ConfigError(f"first_frame must be a whole number of frames, got {first_frame!r}")
+        self.frame = int(first_frame)  # index of the next frame to integrate
 
     def advance(self, spike_t_s: np.ndarray, spike_neuron: np.ndarray, n_frames: int,
                 out: np.ndarray | None = None) -> np.ndarray:
