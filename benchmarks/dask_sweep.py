@@ -41,7 +41,8 @@ def main() -> None:
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     con = load_connectome(args.network)
     drive = select_neurons(con, args.stimulate, seed=args.seed)
-    of = select_neurons(con, f"random:{args.neurons}", seed=args.seed + 1)
+    # a driven neuron is never silenced (refused: it would still fire but reach no other neuron)
+    of = np.setdiff1d(select_neurons(con, f"random:{args.neurons}", seed=args.seed + 1), drive)
     exps = each_experiments(con, "silence:each", of, stimulate=drive)
     print(f"{args.network}: {con.n_neurons:,} neurons; {len(exps):,} experiments silence:each, "
           f"{args.stimulate} driven at 150 Hz, {args.duration:g} s each")

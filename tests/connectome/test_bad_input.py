@@ -3,6 +3,8 @@ no output left behind (not even a temporary file)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -403,3 +405,22 @@ def test_reader_options_that_do_not_apply(tmp_path, capsys, tiny_connectome):
     src = tiny_connectome.save(tmp_path / "tiny.npz")
     run_bad(capsys, tmp_path, ["info", str(src), "--columns", "pre=a,post=b,count=c"],
             "'tiny.npz' is a neurocast .npz file; a column mapping and a neuron table (--columns, --neurons)")
+
+
+def test_an_edge_list_of_names_says_where_names_go(tmp_path, capsys):
+    path = tmp_path / "names.csv"
+    path.write_text("pre,post,count,sign\nAVAL,AVAR,3,1\n")
+    run_bad(capsys, tmp_path, ["info", str(path)], "must hold integer neuron ids, found 'AVAL'",
+            "hint: edges give neurons by integer id; names go in a neuron table with columns id and "
+            "name (--neurons PATH")
+
+
+def test_info_text_and_json_give_the_same_degree_medians(tmp_path, capsys):
+    path = generic_csv(tmp_path, "0,1,1\n0,2,1\n1,2,1\n2,0,1\n2,1,1\n", name="e.csv")
+    neurons = tmp_path / "n.csv"
+    neurons.write_text("id\n0\n1\n2\n3\n4\n5\n")  # out-degrees 2, 1, 2, 0, 0, 0
+    args = ["connectome", "info", str(path), "--neurons", str(neurons)]
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["out_degree"]["median"] == 0.5
+    assert main(args) == 0
+    assert "out-degree            mean 0.8, median 0.5, max 2" in capsys.readouterr().out

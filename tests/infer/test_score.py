@@ -114,13 +114,41 @@ def test_truth_matrix_follows_the_recording_order(tiny_connectome):
     np.testing.assert_array_equal(t, full[np.ix_(pos, pos)])
     with pytest.raises(FormatError, match="not in connectome"):
         truth_matrix(tiny_connectome, ["A", "Z"])
-    n = tiny_connectome.n_neurons
-    own = [f"cell{k}" for k in range(n)]  # a numbering of its own, as many neurons: by position
-    np.testing.assert_array_equal(truth_matrix(tiny_connectome, own).toarray(), full)
     partly = [str(x) for x in tiny_connectome.names]
     partly[0] = "NOTREAL"  # some names match, one does not: never matched by position
     with pytest.raises(FormatError, match="1 of the recording's"):
         truth_matrix(tiny_connectome, partly)
+
+
+def test_names_are_matched_ignoring_case_else_refused_never_by_position(tiny_connectome):
+    full = tiny_connectome.to_scipy("weight").toarray()
+    notes = []
+    t = truth_matrix(tiny_connectome, ["c", "A", "b"], notes).toarray()  # case differs
+    np.testing.assert_array_equal(t, full[np.ix_([2, 0, 1], [2, 0, 1])])
+    assert notes == ["2 of the recording's 3 neuron names match connectome 'tiny' only ignoring "
+                     "case (e.g. 'c' as 'C'): matched so"]
+    own = [f"cell{k}" for k in range(tiny_connectome.n_neurons)]  # as many neurons, no name
+    with pytest.raises(FormatError, match="5 of the recording's 5 neurons are not in") as err:
+        truth_matrix(tiny_connectome, own)
+    assert "--names FILE" in err.value.hint and "run_inference(ds.traces.values" in err.value.hint
+    with pytest.raises(FormatError, match="1 of the recording's 2 neurons"):
+        truth_matrix(tiny_connectome, ["a", "A"])  # ignoring case, two names are one neuron
+
+
+def test_connections_of_unknown_sign_are_edges_left_out_of_the_sign_metrics(tiny_connectome):
+    from neurocast.connectome import Connectome
+
+    table = tiny_connectome.neurons.copy()
+    table["sign"] = [1, 0, -1, 0, 1]  # B and D: unknown sign, so weight 0
+    con = Connectome.from_edges(table, pre=[0, 0, 1, 2, 2, 3], post=[1, 2, 2, 3, 4, 4],
+                                count=[3, 1, 5, 2, 7, 1], name="unsigned")
+    truth = truth_matrix(con)
+    assert truth.nnz == 6 and np.isnan(truth.data).sum() == 2
+    perfect = np.abs(con.to_scipy("count").toarray()).astype(float)
+    out = score_matrix(perfect, truth, directed=True)
+    assert out["auroc"] == 1.0 and out["precision_at_k"] == 1.0  # all 6 connections are edges
+    assert out["base_rate"] == pytest.approx(6 / 20)
+    assert out["sign_accuracy"] == 0.5  # positive scores on the 4 of known sign, 2 inhibitory
 
 
 def test_a_truth_that_repeats_a_name_is_refused(tiny_connectome):

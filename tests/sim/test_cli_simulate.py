@@ -111,8 +111,8 @@ def test_a_neuron_both_driven_and_silenced_is_refused(capsys, chain, argv):
     code, out, err = _run(capsys, "simulate", chain, *argv, "--duration", "0.05")
     assert code == 2 and out == ""
     first, hint = err.strip().splitlines()
-    assert "--stimulate and --silence both take 1 neuron(s): " in first
-    assert hint.startswith("  hint: name each neuron in one of them only")
+    assert "1 neuron(s) both driven and silenced: " in first
+    assert hint.startswith("  hint: name each neuron in one of --stimulate and --silence only")
 
 
 def test_connectome_read_options_reach_the_loader(capsys, tmp_path):
@@ -203,11 +203,14 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
 @pytest.mark.parametrize(("argv", "message"), [
     (["--stimulate", "SENSR"], "unknown neuron"),
     (["--silence", "RELAYY"], "unknown neuron"),
-    (["--stimulate", "random:x"], "random:K"),
-    (["--stimulate", "random:0"], "random:K"),
-    (["--stimulate", "random:"], "random:K"),
+    (["--stimulate", "random:x"], "unknown neuron (in chain) 'random:x'"),
+    (["--stimulate", "random:0"], "--stimulate random:0 picks no neuron"),
+    (["--stimulate", "random:"], "unknown neuron (in chain) 'random:'"),
     (["--stimulate", "random:9"], "more neurons than the network has"),
     (["--stimulate", ","], "names no neuron"),
+    (["--stimulate", ""], "--stimulate '' names no neuron"),
+    (["--stimulate", "  "], "--stimulate '' names no neuron"),
+    (["--silence", ""], "--silence '' names no neuron"),
     (["--rate", "-5"], "--rate"),
     (["--rate", "nan"], "--rate"),
     (["--rate", "inf"], "--rate"),
@@ -262,6 +265,9 @@ def test_overwrite_removes_the_trial_files_of_an_earlier_run(capsys, chain, tmp_
     _json(capsys, *argv, "--trials", "2", "--overwrite")
     assert sorted(p.name for p in folder.iterdir()) == ["b.trial000.npz", "b.trial001.npz"]
     assert Spikes.load(folder / "b.trial000.npz").attrs["n_trials"] == 2
+    code, _, err = _run(capsys, *argv)  # b.npz is new, but the two trial files would stay beside it
+    assert code == 2 and "b.trial000.npz and 1 more file(s), written by an earlier run with " \
+        "another --trials to --out" in err and "already exists" not in err
     (folder / "b.trial0007.npz").write_bytes(b"not ours")  # not a name neurocast writes
     _json(capsys, *argv, "--overwrite")
     assert sorted(p.name for p in folder.iterdir()) == ["b.npz", "b.trial0007.npz"]
@@ -338,3 +344,13 @@ def test_simulate_refuses_the_graded_model_with_a_hint(capsys):
     err = capsys.readouterr().err
     assert "runs the spiking Shiu models (shiu, shiu-adapt); 'graded' is not one" in err
     assert "hint: record it under a stimulus plan" in err
+
+
+def test_help_names_the_event_mode_and_what_dt_must_divide(capsys, chain):
+    assert main(["simulate", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "event (event-driven only)" in text
+    assert "must divide the 1.8 ms delay and the 2.2 ms refractory period" in text
+    a = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2")
+    b = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2", "--mode", "event")
+    assert (a["n_spikes"], a["top_responding"]) == (b["n_spikes"], b["top_responding"])

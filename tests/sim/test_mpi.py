@@ -110,7 +110,8 @@ def test_simulate_mpi_equals_simulate_with_per_neuron_parameters(busy, tmp_path)
         net = build_network(con, silence=np.arange(0, 2000, 97),
                             neuron_params={{"i_ext_mv": rng.uniform(0, 8.0, 2000),
                                             "refractory_ms": 2.2}})
-        kw = dict(stimulate="random:50", inputs=[PoissonInput(np.arange(2000), 20.0, 4.0, 50.0, 250.0)],
+        driven = np.setdiff1d(net.resolve("random:50", seed=9), net.silenced)  # never both
+        kw = dict(stimulate=driven, inputs=[PoissonInput(np.arange(2000), 20.0, 4.0, 50.0, 250.0)],
                   seed=9)
         for mode in ("fast", "event", "reference"):
             got = simulate_mpi(net, 300.0, mode=mode, **kw)

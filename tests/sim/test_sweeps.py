@@ -57,15 +57,16 @@ def _one_by_one(con, exp, n_trials, seed, params=None, rate_hz=None):
 
 def test_silence_each_equals_one_by_one(client, cook2019):
     drive = cook2019.index_of(["ASHL", "ASHR"])
-    # neurons downstream of ASH (silencing them changes the response) and two bystanders
-    of = np.array([*cook2019.index_of(["ASHR", "AVAL", "AVAR", "AVDL"]), 0, 7])
+    # neurons downstream of ASH (silencing them changes the response) and two bystanders; a
+    # driven neuron (ASHR) is refused (test_a_sweep_silencing_a_driven_neuron_is_refused...)
+    of = np.array([*cook2019.index_of(["AIBL", "AVAL", "AVAR", "AVDL"]), 0, 7])
     exps = each_experiments(cook2019, "silence:each", of, stimulate=drive)
     ds = run_experiments(cook2019, exps, DURATION_MS, n_trials=2, seed=5, client=client)
     assert ds["rate_hz"].dims == ("experiment", "neuron") and ds.sizes["experiment"] == len(of)
     assert ds["target"].values.tolist() == of.tolist()  # in the order given
     for k, exp in enumerate(exps):
         np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
-    # the screen is not trivially constant: silencing ASHR removes its own spikes' effect
+    # the screen is not trivially constant: silencing a neuron downstream of ASH changes it
     assert len({int(v) for v in ds["n_spikes"].values}) > 1
     # the worker's weight copy was restored: a later unsilenced run is the plain one
     base = each_experiments(cook2019, "stimulate:each", drive[:1], stimulate=drive)
@@ -128,7 +129,7 @@ def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
 
     out = tmp_path / "screen.zarr"
     code = main(["simulate", "celegans-cook2019", "--stimulate", "ASHL,ASHR", "--sweep", "silence:each",
-                 "--of", "ASHR,AVAL,ADAL", "--duration", "0.3", "--trials", "2", "--seed", "5",
+                 "--of", "AIBL,AVAL,ADAL", "--duration", "0.3", "--trials", "2", "--seed", "5",
                  "--scheduler", client.scheduler.address, "--out", str(out), "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -139,8 +140,8 @@ def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # plain open_zarr opens the screen silently
         ds = xr.open_zarr(out).load()
-    assert ds["label"].values.tolist() == ["silence ADAL", "silence ASHR", "silence AVAL"]
-    exps = each_experiments(cook2019, "silence:each", np.sort(cook2019.index_of(["ASHR", "AVAL", "ADAL"])),
+    assert ds["label"].values.tolist() == ["silence ADAL", "silence AIBL", "silence AVAL"]
+    exps = each_experiments(cook2019, "silence:each", np.sort(cook2019.index_of(["AIBL", "AVAL", "ADAL"])),
                             stimulate=cook2019.index_of(["ASHL", "ASHR"]))
     for k, exp in enumerate(exps):
         np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
@@ -164,6 +165,10 @@ def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_p
     (["--sweep", "bogus"], "unknown --sweep"),
     (["--of", "ASHL"], "go with --sweep"),
     (["--sweep", "w_syn_mv=a,b"], "must be numbers"),
+    (["--sweep", "silence:each", "--of", "ASHL,AVAL", "--stimulate", "ASHL,ASHR"],
+     "1 neuron(s) both driven and silenced: ASHL"),
+    (["--sweep", "silence:each", "--of", "random:301", "--stimulate", "ASHL,ASHR"],
+     "besides the driven ones (300)"),
 ])
 def test_cli_sweep_bad_input(capsys, argv, message):
     assert main(["simulate", "celegans-cook2019", *argv]) == 2

@@ -88,8 +88,8 @@ def _demo(sub) -> None:
     _common(p)
 
 
-def _connectome_read_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("reading files")
+def _connectome_read_options(p: argparse.ArgumentParser, title: str = "reading files") -> None:
+    g = p.add_argument_group(title)
     g.add_argument("--from", dest="from_format", metavar="FORMAT",
                    help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
     g.add_argument("--columns", metavar="MAP",
@@ -132,13 +132,13 @@ def _simulate(sub) -> None:
     p.add_argument("--model", default="shiu",
                    help="neuron model preset: shiu (published, default) or shiu-adapt (with "
                         "spike-frequency adaptation)")
-    p.add_argument("--stimulate", default="", metavar="NAMES|random:K",
-                   help="neurons driven by Poisson input: comma-separated names or ids, "
-                        "or random:K for K neurons picked with --seed")
+    p.add_argument("--stimulate", metavar="NAMES|random:K",
+                   help="neurons driven by Poisson input: comma-separated names or ids (the id "
+                        "of a name holding a comma), or random:K for K neurons picked with --seed")
     p.add_argument("--rate", type=float, default=None, metavar="HZ",
                    help="Poisson rate of the drive in Hz (default: the model's, 150); needs "
                         "--stimulate (or --sweep stimulate:each)")
-    p.add_argument("--silence", default="", metavar="NAMES|random:K",
+    p.add_argument("--silence", metavar="NAMES|random:K",
                    help="neurons whose outgoing synapses are set to zero (they still fire on their "
                         "input): comma-separated names or ids, or random:K for K neurons picked "
                         "with --seed among those not driven; a neuron cannot be both")
@@ -147,8 +147,12 @@ def _simulate(sub) -> None:
                    help="independent trials (seeds SEED, SEED+1, ...; default 1)")
     p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
     p.add_argument("--dt", type=float, default=None, metavar="MS",
-                   help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay")
-    p.add_argument("--mode", default="fast", help="engine: fast (default) or reference (dense, slow)")
+                   help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay "
+                        "and the 2.2 ms refractory period")
+    p.add_argument("--mode", default="fast",
+                   help="engine: fast (default: event-driven, dense when much of the network is "
+                        "active), event (event-driven only) or reference (dense, slow); the same "
+                        "spikes")
     p.add_argument("--out", metavar="FILE", help="write spikes to FILE (.parquet or .npz); with "
                    "several trials, one file per trial: FILE.trial000.parquet, ...")
     p.add_argument("--plot", metavar="FILE.png", help="write a raster + rate plot of the responding neurons")
@@ -161,7 +165,7 @@ def _simulate(sub) -> None:
                         "experiment per neuron of --of), or PARAM=V1,V2,... (a grid of a model "
                         "parameter, e.g. w_syn_mv=0.2,0.3 or rate_hz=50,100); --out FILE.zarr "
                         "gets the rates (experiment x neuron)")
-    g.add_argument("--of", default="", metavar="NAMES|random:K",
+    g.add_argument("--of", metavar="NAMES|random:K",
                    help="the neurons of silence:each / stimulate:each")
     g.add_argument("--workers", type=_whole, default=2, metavar="W",
                    help="worker processes of the local Dask cluster (default 2)")
@@ -232,6 +236,7 @@ def _data(sub) -> None:
                          "fluorescence (raw F; data info and bench then say so)")
     mp.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(mp)
+    _connectome_read_options(mp, "reading the --connectome file")
     ap = dsub.add_parser("attach", help="attach a connectome to a dataset (neuron names must match)")
     ap.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
     ap.add_argument("connectome", metavar="CONNECTOME", help="built-in connectome name or file")
@@ -361,6 +366,7 @@ def _infer(sub) -> None:
                         "holding NaN)")
     p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
     _common(p)
+    _connectome_read_options(p, "reading the --truth file")
 
 
 #: subcommand -> the function that adds its parser, in the order ``neurocast --help`` lists them.

@@ -49,6 +49,18 @@ def read_options(args: argparse.Namespace) -> dict:
     return opts
 
 
+def load_option(source: str | None, flag: str, args: argparse.Namespace):
+    """The connectome an option such as --truth names, read with the reader flags (--from,
+    --columns, ...); None if the option is not given (ConfigError if reader flags are)."""
+    opts = read_options(args)
+    if source is None:
+        if opts:
+            raise ConfigError(f"--from, --columns, --neurons and --sum-duplicates read the {flag} "
+                              f"file, and no {flag} is given", f"add {flag} FILE, or leave them out")
+        return None
+    return load_connectome(source, **opts)
+
+
 def run(args: argparse.Namespace) -> int:
     return {"list": _list, "info": _info, "convert": _convert}[args.action](args)
 
@@ -74,9 +86,9 @@ def format_summary(s: dict) -> str:
         f"gap junction pairs    {s['n_gap_junctions']:,}",
         f"excitatory neurons    {100 * s['excitatory_fraction']:.1f} %  "
         f"(inhibitory {100 * s['inhibitory_fraction']:.1f} %)",
-        f"out-degree            mean {s['out_degree']['mean']:.1f}, median {s['out_degree']['median']:.0f}, "
+        f"out-degree            mean {s['out_degree']['mean']:.1f}, median {s['out_degree']['median']:g}, "
         f"max {s['out_degree']['max']:,}",
-        f"in-degree             mean {s['in_degree']['mean']:.1f}, median {s['in_degree']['median']:.0f}, "
+        f"in-degree             mean {s['in_degree']['mean']:.1f}, median {s['in_degree']['median']:g}, "
         f"max {s['in_degree']['max']:,}",
     ]
     if s.get("source"):

@@ -16,7 +16,7 @@ from neurocast.catalog import (
     resolve,
 )
 from neurocast.cli._output import info, print_json, split_list
-from neurocast.cli.connectome import read_options
+from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
     STATISTICS,
@@ -147,7 +147,7 @@ def _import(args: argparse.Namespace) -> int:
     if args.resample is not None:
         given["resample_s"] = args.resample
     check_output(args.out, overwrite=args.overwrite, folder=True)  # before reading a large source
-    connectome = load_connectome(args.connectome) if args.connectome else None
+    connectome = load_option(args.connectome, "--connectome", args)
     ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
                         connectome=connectome)

@@ -8,8 +8,8 @@ from pathlib import Path
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
+from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
-from neurocast.connectome import load_connectome
 from neurocast.infer import observed_subset, parse_method_names, run_inference
 
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(out, overwrite=True)  # rewrites its own output, never a folder of yours
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
-    truth = load_connectome(args.truth) if args.truth else None
+    truth = load_option(args.truth, "--truth", args)
     info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
          f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,

@@ -22,6 +22,7 @@ from neurocast.cli._output import check_workers, info, print_json
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
+from neurocast.sim._network import check_disjoint
 from neurocast.sim._stream import CHUNK_MS
 from neurocast.sim.plot import plot_summary, save_figure
 
@@ -49,7 +50,7 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.rate is not None and not (math.isfinite(args.rate) and args.rate >= 0):
         raise ConfigError(f"--rate must be a finite number of Hz >= 0, got {args.rate}",
                           "e.g. --rate 150")
-    if args.rate is not None and not args.stimulate.strip() and args.sweep != "stimulate:each":
+    if args.rate is not None and args.stimulate is None and args.sweep != "stimulate:each":
         raise ConfigError("--rate sets the drive of the --stimulate neurons, and none are "
                           "stimulated", "add --stimulate NAMES or random:K, or leave out --rate")
     if not (math.isfinite(args.duration) and args.duration > 0):
@@ -68,7 +69,7 @@ def _check_args(args: argparse.Namespace) -> None:
             raise ConfigError(f"{flag} {path!r} does not name a file", f"e.g. {flag} {example}")
     if args.sweep:
         _check_sweep_args(args)
-    elif args.of or args.scheduler:
+    elif args.of is not None or args.scheduler:
         raise ConfigError("--of and --scheduler go with --sweep", "e.g. --sweep silence:each --of random:100")
     elif args.out and Path(args.out).suffix not in (".parquet", ".npz"):
         raise ConfigError(f"--out must end in .parquet or .npz, not {Path(args.out).suffix or 'nothing'!r}",
@@ -83,12 +84,19 @@ def _check_args(args: argparse.Namespace) -> None:
         planned = [Path(args.out)] if args.out else []
     else:
         planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
-                   *_leftover_trials(args), *([Path(args.plot)] if args.plot else [])]
+                   *([Path(args.plot)] if args.plot else [])]
     existing = [str(p) for p in planned if p.exists()]
     if existing and not args.overwrite:
         raise ConfigError(f"output {existing[0]} already exists"
                           + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
                           "choose another path or pass --overwrite")
+    stale = _leftover_trials(args)
+    if stale and not args.overwrite:
+        raise ConfigError(f"{stale[0]}" + (f" and {len(stale) - 1} more file(s)" if len(stale) > 1 else "")
+                          + f", written by an earlier run with another --trials to --out {args.out}, "
+                          "would be left beside this run's output",
+                          "pass --overwrite to replace them all (the earlier files are removed), "
+                          "or choose another --out")
     for path in planned:  # a folder where a file goes (or the reverse) is refused before the run
         check_output(path, overwrite=True, folder=bool(args.sweep))
 
@@ -98,14 +106,8 @@ def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, 
     among the neurons not driven, and a neuron named in (or drawn for) both is refused."""
     stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
     silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence", driven=stim)
-    both = np.intersect1d(stim, silence)
-    if len(both):
-        names = ", ".join(str(con.names[i]) for i in both[:5]) + (", ..." if len(both) > 5 else "")
-        drawn = args.stimulate.strip().lower().startswith("random")
-        raise ConfigError(f"--stimulate and --silence both take {len(both)} neuron(s): {names}; "
-                          "a silenced neuron still fires when driven, but reaches no other neuron",
-                          "name each neuron in one of them only"
-                          + (" (or choose another --seed)" if drawn else ""))
+    check_disjoint(con, stim, silence, "name each neuron in one of --stimulate and --silence only "
+                   "(a random:K pick: another --seed draws others)")
     return stim, silence
 
 
@@ -117,13 +119,13 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
         raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
     check_workers(args.workers, args.scheduler)
     each = args.sweep in sim.SWEEP_KINDS
-    if each and not args.of:
+    if each and args.of is None:
         raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
     if not each and "=" not in args.sweep:
         raise ConfigError(f"unknown --sweep {args.sweep!r}",
                           f"use {' or '.join(sim.SWEEP_KINDS)} (with --of), or PARAM=V1,V2,... "
                           "(e.g. w_syn_mv=0.2,0.3)")
-    if not each and args.of:
+    if not each and args.of is not None:
         raise ConfigError("--of goes with --sweep silence:each or stimulate:each",
                           "add --sweep silence:each (or stimulate:each), or leave out --of")
 
@@ -150,7 +152,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
         params = params.replace(rate_hz=float(args.rate))
     duration_ms = _duration_ms(args.duration, params.dt_ms)
     if args.sweep in sim.SWEEP_KINDS:
-        of = sim.select_neurons(con, args.of, seed=args.seed, what="--of")
+        of = sim.select_neurons(con, args.of, seed=args.seed, what="--of",
+                                driven=stim if args.sweep == "silence:each" else None)
         experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
     else:
         experiments = sim.grid_experiments(*_grid(args.sweep), stimulate=stim)

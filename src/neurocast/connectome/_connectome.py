@@ -368,8 +368,11 @@ class Connectome:
             elif isinstance(key, (int, np.integer)) and int(key) in by_id:
                 pos = by_id.get_loc(int(key))
             if not isinstance(pos, (int, np.integer)):
-                raise NeurocastError(f"neuron name {key!r} is not unique in connectome {self.name!r}",
-                                     "look the neuron up by its id instead")
+                ids = self._neurons["id"].to_numpy()[by_name == key]
+                raise NeurocastError(f"neuron name {key!r} is not unique in connectome {self.name!r}: "
+                                     f"{len(ids)} neurons have it",
+                                     "give the one you mean by its id: " + ", ".join(map(str, ids[:10]))
+                                     + (", ..." if len(ids) > 10 else ""))
             if pos < 0:
                 raise unknown_name(f"neuron (in {self.name or 'connectome'})", key, self._neurons["name"])
             out.append(int(pos))

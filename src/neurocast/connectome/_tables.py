@@ -242,9 +242,13 @@ def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray
         return a.astype(np.int64)
     bad = ~text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if bad.any():
+        found = text.iloc[int(np.flatnonzero(bad)[0])]
         raise FormatError(
             f"{what} '{path.name}' column '{col}' must hold integer neuron ids, "
-            f"found {text.iloc[int(np.flatnonzero(bad)[0])]!r} at {first_row(path, bad)}",
+            f"found {found!r} at {first_row(path, bad)}",
+            "edges give neurons by integer id; names go in a neuron table with columns id and name "
+            "(--neurons PATH, or neurons.csv beside edges.csv in a folder; docs/connectomes.md)"
+            if any(c.isalpha() for c in found) else
             "fix that row, or map the right column with --columns")
     try:
         return text.astype(np.int64).to_numpy()

@@ -15,7 +15,8 @@ Public API::
     run_inference(data, *, truth=None, methods=None, out_dir=None, seed=0, observed=1.0, ...)
         -> InferenceResult (scorecard, summary, scores, curves, timings, files)
     score_matrix(scores, truth, *, directed, signed=True, ...) -> {metric: value}
-    truth_matrix(connectome, names=None) -> scipy CSR (N, N) signed synapse counts
+    truth_matrix(connectome, names=None, notes=None) -> scipy CSR (N, N) signed synapse counts
+        (NaN for a connection of unknown sign)
     as_activity(data, ...) -> Activity;  METHODS, InferenceMethod, register_method, get_method
     report_section(scorecard, images) -> (html fragment, images);  write_scorecard, write_report
 """

@@ -71,8 +71,9 @@ class InferenceResult:
 
     scorecard: xarray.Dataset ``score`` (method, metric); summary: {method: {metric: value}};
     scores: {method: (N, N) score matrix}; curves: {method: ROC/PR points};
-    timings: {method: seconds}; files: written paths (empty without out_dir); notes: the
-    neurons left out and why, one line each.
+    timings: {method: seconds}; files: written paths (empty without out_dir); notes: one line
+    each on the neurons left out and why, names matched ignoring case, connections of unknown
+    sign and the metrics the true wiring leaves undefined.
     """
 
     scorecard: object
@@ -101,6 +102,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
       bytes each); the figures need only the ≤ 200 drawn neurons, kept anyway.
     nan: one of ``NAN_POLICIES``: 'raise' (NonFiniteError on NaN/inf) or 'mask-neurons' (leave
       out the neurons holding any, with a note).
+    A Dataset's neurons are matched to the truth by name (ignoring case if only that matches,
+    with a note), never by position: FormatError if some are not in the truth (an array's
+    neuron k is the truth's neuron k).
     Unnamed neurons of a Dataset (empty ``label``: a partly identified recording) that the truth
     does not name are left out (their wiring is unknown), with a note; the observed share is
     drawn among the neurons left.
@@ -134,7 +138,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     except NonFiniteError:
         raise NonFiniteError("the recording holds NaN or inf",
                              "leave out the neurons holding them with --nan mask-neurons") from None
-    true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None)
+    true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None, notes)
     if not isinstance(data, xr.Dataset) and keep is not None:
         true_w = true_w[keep][:, keep].tocsr()
     if true_w.shape[0] != act.n_neurons:
@@ -148,7 +152,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     types = _types(truth, act)
     order = module_order(types)  # the neurons drawn in the matrix figure
     ii, jj = np.meshgrid(order, order, indexing="ij")
-    panels = {"truth (signed synapse count)": pair_values(true_w, ii.ravel(), jj.ravel()).reshape(ii.shape)}
+    truth_panel = np.nan_to_num(pair_values(true_w, ii.ravel(), jj.ravel()))  # unknown sign: 0
+    panels = {"truth (signed synapse count)": truth_panel.reshape(ii.shape)}
     scores, results, curves, timings = {}, {}, {}, {}
     for m, inst in insts.items():
         t0 = time.perf_counter()
@@ -161,10 +166,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         if keep_scores:
             scores[m] = s
         del s
-    n_edges = int((true_w.tocoo().row != true_w.tocoo().col).sum())
-    if n_edges == 0:
-        notes.append(f"the true connectome has no connection among the {act.n_neurons} neurons "
-                     "scored: no metric is defined (observe more neurons, e.g. a larger --observed)")
+    n_edges = _note_undefined(true_w, act.n_neurons, notes)
     card = build_scorecard(results, insts, attrs={
         "n_neurons": act.n_neurons, "n_frames": act.n_frames, "dt_s": act.dt_s, "n_edges": n_edges,
         "observed": float(observed), "seed": int(seed), "truth": getattr(truth, "name", ""),
@@ -184,6 +186,31 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
             files["report"] = write_report(card, images, out / "report.html", title=title)
         result.files = {k: final / p.relative_to(out) for k, p in files.items()}
     return result
+
+
+def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
+    """Add a note for the connections of unknown sign and for every metric the true wiring of
+    the scored neurons leaves undefined; return the number of true edges (off the diagonal)."""
+    coo = true_w.tocoo()
+    w = coo.data[coo.row != coo.col]
+    if not len(w):
+        notes.append(f"the true connectome has no connection among the {n_neurons} neurons "
+                     "scored: no metric is defined (observe more neurons, e.g. a larger --observed)")
+        return 0
+    known = w[np.isfinite(w)]
+    if len(known) < len(w):
+        notes.append(f"{len(w) - len(known):,} of the {len(w):,} true connections have an unknown "
+                     "sign (weight 0): scored as edges, left out of the sign metrics (to sign "
+                     "them, give the truth a sign or transmitter column: docs/connectomes.md)")
+    undefined = [what for what, gone in (
+        ("auroc_exc, auprc_exc (no excitatory connection)", not (known > 0).any()),
+        ("auroc_inh, auprc_inh (no inhibitory connection)", not (known < 0).any()),
+        ("weight_corr, sign_accuracy (no connection of known sign)", not len(known)),
+        ("weight_corr (fewer than 3 connections of known sign, or all of one weight)",
+         0 < len(known) and (len(known) < 3 or np.ptp(known) == 0))) if gone]
+    if undefined:
+        notes.append(f"undefined for these {n_neurons} neurons: " + "; ".join(undefined))
+    return len(w)
 
 
 def _usable_neurons(data, truth, frames, nan: str, notes: list[str]) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Scores of an inferred (N, N) matrix against the true wiring, with scikit-learn's metrics (private).
 
 Conventions: row i = presynaptic, column j = postsynaptic; the diagonal is never scored. A pair
-(i, j) is a true edge if the Connectome has a chemical connection i→j (gap junctions are not
-counted). For N·(N−1) ≤ ``max_pairs`` every off-diagonal pair is scored exactly; above, all true
+(i, j) is a true edge if the Connectome has a chemical connection i→j, whatever its sign (gap
+junctions are not counted); the sign metrics use only the edges of known sign. For N·(N−1) ≤ ``max_pairs`` every off-diagonal pair is scored exactly; above, all true
 edges plus a uniform random sample of the non-edges (seeded) weighted by
 (number of non-edges / number sampled), which estimates AUROC and AUPRC without bias.
 """
@@ -25,16 +25,18 @@ METRICS = ("auroc", "auprc", "auroc_exc", "auprc_exc", "auroc_inh", "auprc_inh",
 MAX_PAIRS = 4_000_000
 
 
-def truth_matrix(connectome, names=None) -> sp.csr_matrix:
-    """The true signed weights (synapse count × sign) as CSR (N, N) float32 in the data's order.
+def truth_matrix(connectome, names=None, notes: list | None = None) -> sp.csr_matrix:
+    """The true wiring as CSR (N, N) float32 in the data's order: one entry per chemical
+    connection, its signed weight (synapse count × sign), NaN where the sign is unknown (0).
 
-    names: the recording's neuron names, shape (N,): matched to the connectome by name; if none
-    is found (a recording with its own numbering) but the counts agree, neuron k of the data is
-    position k of the connectome. Raises FormatError if neither works (some names match and
-    others do not: a positional match would pair the wrong neurons) or if the connectome
-    repeats a name.
+    names: the recording's neuron names, shape (N,), matched to the connectome by name; if some
+    match only ignoring case, and ignoring case pairs every name with one neuron, so (with a
+    line appended to ``notes``). None: neuron k is the connectome's neuron k. Raises FormatError
+    if some names match no neuron (neurons are never paired by position silently) or if the
+    connectome repeats a name.
     """
     full = connectome.to_scipy("weight").astype(np.float32)
+    full.data[full.data == 0] = np.nan  # a connection of unknown sign is still a connection
     if names is None:
         return full.tocsr()
     names = np.asarray(names).astype(str)
@@ -46,15 +48,33 @@ def truth_matrix(connectome, names=None) -> sp.csr_matrix:
                           "give each neuron of the connectome its own name")
     pos = index.get_indexer(names)
     if (pos < 0).any():
-        if len(names) == connectome.n_neurons and (pos < 0).all():
-            return full.tocsr()
-        missing = names[pos < 0][:3].tolist()
-        raise FormatError(f"{int((pos < 0).sum())} of the recording's {len(names)} neurons are not in "
-                          f"connectome '{connectome.name}' (e.g. {missing})",
-                          "give the connectome the recording was made from (--truth)")
+        pos = _match_ignoring_case(connectome, index, names, pos, notes)
     if len(pos) == connectome.n_neurons and np.array_equal(pos, np.arange(len(pos))):
         return full.tocsr()
     return full[pos][:, pos].tocsr()
+
+
+def _match_ignoring_case(connectome, index: pd.Index, names: np.ndarray, pos: np.ndarray,
+                         notes: list | None) -> np.ndarray:
+    """Positions of ``names`` in the connectome ignoring case, if that pairs each name with its
+    own neuron (a note in ``notes``); else FormatError naming the unmatched names."""
+    lower = index.str.lower()
+    found = lower.get_indexer(np.char.lower(names)) if lower.is_unique else pos
+    if (found >= 0).all() and len(np.unique(found)) == len(found):
+        k = int((pos < 0).argmax())
+        if notes is not None:
+            notes.append(f"{int((pos < 0).sum())} of the recording's {len(names)} neuron names match "
+                         f"connectome '{connectome.name}' only ignoring case (e.g. {str(names[k])!r} as "
+                         f"{str(index[found[k]])!r}): matched so")
+        return found
+    missing = names[pos < 0][:3].tolist()
+    hint = ("give the connectome the recording was made from (--truth), or import the recording "
+            "with the connectome's neuron names (neurocast data import ... --names FILE)")
+    if len(names) == connectome.n_neurons:
+        hint += ("; to pair neuron k with the connectome's neuron k, pass the traces as an array "
+                 "in Python: run_inference(ds.traces.values, truth=..., dt_s=...)")
+    raise FormatError(f"{int((pos < 0).sum())} of the recording's {len(names)} neurons are not in "
+                      f"connectome '{connectome.name}' (e.g. {missing})", hint)
 
 
 def pair_values(scores, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -121,7 +141,8 @@ def _precision_at_k(c: dict, k: float) -> float:
 
 def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool = True,
                  max_pairs: int = MAX_PAIRS, seed: int = 0, curves: bool = False):
-    """Score an inferred (N, N) matrix against the true signed weights ``truth`` (CSR, (N, N)).
+    """Score an inferred (N, N) matrix against the true signed weights ``truth`` (CSR, (N, N);
+    an entry per connection, NaN for one of unknown sign, as ``truth_matrix`` gives).
 
     scores: dense float (N, N) array or scipy sparse matrix; row = presynaptic. Metrics:
       auroc, auprc — edge existence ranked by |score|;
@@ -131,8 +152,10 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
       precision_at_k — share of true edges among the k highest |score|, k = number of edges;
       direction_accuracy — for edges i→j without j→i: share with |s_ij| > |s_ji| (ties ½);
         NaN for undirected methods;
-      weight_corr — Spearman correlation of score and true signed weight over the true edges;
-      sign_accuracy — share of true edges whose score has the edge's sign (NaN if unsigned);
+      weight_corr — Spearman correlation of score and true signed weight over the true edges of
+        known sign;
+      sign_accuracy — share of true edges of known sign whose score has the edge's sign (NaN if
+        unsigned);
       base_rate — share of true edges among the scored pairs (AUPRC of random scores).
     NaN where undefined (e.g. no inhibitory edge). The diagonal is excluded.
     Returns a dict metric → float (and, with ``curves=True``, also the ROC and PR curves).
@@ -149,7 +172,8 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
     if not np.isfinite(s).all():
         raise FormatError("the score matrix holds NaN or inf", "check the method's input")
     t = pair_values(truth, i, j)
-    edge = t != 0
+    edge = t != 0  # NaN (a connection of unknown sign) too
+    known = edge & np.isfinite(t)
     mag = np.abs(s)
     out = dict.fromkeys(METRICS, float("nan"))
     main = _curve(edge, mag, w)
@@ -166,10 +190,10 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
     if n_edges:
         total = float(len(s) if w is None else w.sum())
         out["base_rate"] = n_edges / total
-        if n_edges > 2 and np.ptp(s[edge]) > 0 and np.ptp(t[edge]) > 0:
-            out["weight_corr"] = float(spearmanr(s[edge], t[edge]).statistic)
-        if signed:
-            out["sign_accuracy"] = float(np.mean(np.sign(s[edge]) == np.sign(t[edge])))
+        if known.sum() > 2 and np.ptp(s[known]) > 0 and np.ptp(t[known]) > 0:
+            out["weight_corr"] = float(spearmanr(s[known], t[known]).statistic)
+        if signed and known.any():
+            out["sign_accuracy"] = float(np.mean(np.sign(s[known]) == np.sign(t[known])))
     if directed:
         ei, ej = i[edge], j[edge]
         back = pair_values(truth, ej, ei) != 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,12 +14,44 @@ from neurocast.connectome import Connectome
 from neurocast.errors import ConfigError, NonFiniteError, unknown_name
 from neurocast.sim._params import ShiuParams, is_whole_steps
 
-__all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "resolve_neurons"]
+__all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "check_disjoint",
+           "random_pick", "resolve_neurons"]
 
 NeuronSelection = str | int | Iterable | np.ndarray | None
 # the most steps one run may take: 3.2 years simulated at 0.1 ms, hours of wall time even when
 # nothing spikes (~20 ns a step); a larger request is a mistake, refused without probing
 MAX_STEPS = 10**12
+
+
+def random_pick(connectome, text: str, what: str = "selection") -> int | None:
+    """K of a random pick written ``random:K`` (lowercase 'random:' and a whole number), else
+    None: the text is a name. Raises ConfigError for K outside 1..N, and for a neuron named
+    like a pick (which of the two is meant is unclear). ``what`` names the option in messages."""
+    found = re.fullmatch(r"random:([0-9]+)", text)
+    if found is None:
+        return None
+    named = np.flatnonzero(connectome.names.astype(str) == text)
+    if len(named):
+        nid = connectome.ids[named[0]]
+        raise ConfigError(f"{what} {text!r} is a random pick and the name of the neuron with id {nid}",
+                          f"give that neuron by its id ({nid}; in Python also as a list, "
+                          f"[{text!r}]), or rename it")
+    k, n = int(found[1]), connectome.n_neurons
+    if not 1 <= k <= n:
+        raise ConfigError(f"{what} random:{k} " + ("picks no neuron" if k == 0 else
+                          f"asks for more neurons than the network has ({n})"),
+                          f"use random:K with 1 <= K <= {n}")
+    return k
+
+
+def check_disjoint(connectome, driven, silenced, hint: str) -> None:
+    """Refuse neurons (positions) both driven and silenced: a silenced neuron still fires when
+    driven, but reaches no other neuron. ConfigError naming them, with ``hint``."""
+    both = np.intersect1d(np.asarray(driven, np.int64), np.asarray(silenced, np.int64))
+    if len(both):
+        names = ", ".join(str(connectome.names[i]) for i in both[:5]) + (", ..." if len(both) > 5 else "")
+        raise ConfigError(f"{len(both)} neuron(s) both driven and silenced: {names}; a silenced "
+                          "neuron still fires when driven, but reaches no other neuron", hint)
 
 
 def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> np.ndarray:
@@ -30,18 +63,15 @@ def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> n
         Python ints are ids) — unknown ones raise UnknownNameError listing near matches;
       - a NumPy integer array: neuron *positions* 0..N-1;
       - a NumPy boolean array of shape (N,): a mask;
-      - the string ``"random:K"``: K distinct neurons drawn with ``seed``.
+      - the string ``"random:K"`` (exactly so, 1 <= K <= N; ``random_pick``): K distinct
+        neurons drawn with ``seed``. Any other string, and "random:K" inside a list, is a name.
     """
     n = connectome.n_neurons
     if neurons is None:
         return np.zeros(0, dtype=np.int64)
-    if isinstance(neurons, str) and neurons.startswith("random:"):
-        text = neurons.split(":", 1)[1]
-        if not text.isdigit() or int(text) > n:
-            raise ConfigError(f"bad selection {neurons!r}",
-                              f"use random:K with 0 <= K <= {n} (the number of neurons)")
+    if isinstance(neurons, str) and (k := random_pick(connectome, neurons)) is not None:
         rng = np.random.default_rng([int(seed), 0x5E1EC7])
-        return np.sort(rng.choice(n, size=int(text), replace=False)).astype(np.int64)
+        return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
     if isinstance(neurons, np.ndarray):
         if neurons.dtype == bool:
             if neurons.shape != (n,):

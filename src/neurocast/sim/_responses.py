@@ -6,47 +6,60 @@ import zlib
 
 import numpy as np
 
-from neurocast.errors import ConfigError
-from neurocast.sim._network import resolve_neurons
+from neurocast.errors import ConfigError, UnknownNameError
+from neurocast.sim._network import random_pick, resolve_neurons
 
 __all__ = ["response_summary", "select_neurons"]
 
 
-def select_neurons(connectome, spec: str, *, seed: int = 0, what: str = "--stimulate",
+def select_neurons(connectome, spec: str | None, *, seed: int = 0, what: str = "--stimulate",
                    driven: np.ndarray | None = None) -> np.ndarray:
     """Positions (int64, sorted, unique) named by the text ``spec``: 'A,B,123' or 'random:K'.
 
-    Names match first, then ids. random:K draws K distinct neurons from a generator keyed on
-    ``seed`` and the option ``what``: for '--stimulate' (without ``driven``) exactly as
+    None (the option not given) selects no neuron; a blank text is refused. 'random:K' exactly
+    (``random_pick``) draws K distinct neurons from a generator keyed on ``seed`` and the
+    option ``what``: for '--stimulate' (without ``driven``) exactly as
     ``simulate(..., stimulate="random:K", seed=seed)`` does; every other option draws
     independently of it, so '--stimulate random:20 --silence random:20' are two draws, not one.
-    ``driven``: positions of the driven neurons, which random:K leaves out (for --silence);
-    names are not checked against it. ``what`` names the option in messages.
+    Any other text is comma-separated names or ids (names match first, then ids; a name holding
+    a comma is given by its id). ``driven``: positions of the driven neurons, which random:K
+    leaves out (for --silence); names are not checked against it. ``what`` names the option.
     Raises ConfigError for bad syntax and UnknownNameError (with near matches) for unknown names.
     """
-    spec = spec.strip()
-    if not spec:
+    if spec is None:
         return np.zeros(0, dtype=np.int64)
-    if spec.lower().startswith("random"):
-        head, _, k = spec.partition(":")
-        if head.lower() != "random" or not k.strip().isdigit() or int(k) < 1:
-            raise ConfigError(f"{what} {spec!r}: expected random:K with K a positive integer",
-                              f"e.g. {what} random:20")
-        pool = np.setdiff1d(np.arange(connectome.n_neurons), [] if driven is None else driven)
-        if int(k) > len(pool):
-            besides = " besides the driven ones" if len(pool) < connectome.n_neurons else ""
-            raise ConfigError(f"{what} random:{int(k)} asks for more neurons than the network has"
-                              f"{besides} ({len(pool)})", f"use K <= {len(pool)}")
-        if what == "--stimulate" and driven is None:
-            return resolve_neurons(connectome, f"random:{int(k)}", seed=seed)
-        rng = np.random.default_rng([int(seed), zlib.crc32(what.encode())])
-        return np.sort(rng.choice(pool, size=int(k), replace=False)).astype(np.int64)
-    names = [p.strip() for p in spec.split(",") if p.strip()]
-    if not names:
-        raise ConfigError(f"{what} {spec!r} names no neuron", f"e.g. {what} NAME1,NAME2 or random:20")
-    return resolve_neurons(connectome, names)
+    spec = spec.strip()
+    k = random_pick(connectome, spec, what)
+    if k is None:
+        names = [p.strip() for p in spec.split(",") if p.strip()]
+        if not names:
+            raise ConfigError(f"{what} {spec!r} names no neuron", f"e.g. {what} NAME1,NAME2 or random:20")
+        return _resolve_names(connectome, names, what)
+    pool = np.setdiff1d(np.arange(connectome.n_neurons), [] if driven is None else driven)
+    if k > len(pool):
+        raise ConfigError(f"{what} random:{k} asks for more neurons than the network has besides "
+                          f"the driven ones ({len(pool)})", f"use K <= {len(pool)}")
+    if what == "--stimulate" and driven is None:
+        return resolve_neurons(connectome, spec, seed=seed)
+    rng = np.random.default_rng([int(seed), zlib.crc32(what.encode())])
+    return np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
 
 
+def _resolve_names(connectome, names: list[str], what: str) -> np.ndarray:
+    """``resolve_neurons`` of names split at commas; an unknown one that is part of a name
+    holding a comma, or that looks like a random pick, gets a hint that can be typed."""
+    try:
+        return resolve_neurons(connectome, names)
+    except UnknownNameError as exc:
+        given = set(names)
+        for name, nid in zip(connectome.names.astype(str).tolist(), connectome.ids.tolist(), strict=True):
+            if "," in name and given & {p.strip() for p in name.split(",")}:
+                raise UnknownNameError(f"{exc.message} ({what} splits names at commas)",
+                                       f"give the neuron {name!r} by its id: {what} {nid}") from None
+        if len(names) == 1 and names[0].lower().startswith("random"):
+            raise UnknownNameError(exc.message, "a random pick is written random:K alone, in "
+                                   f"lowercase, K a whole number: e.g. {what} random:20") from None
+        raise
 def response_summary(counts: np.ndarray, duration_s: float, connectome, driven: np.ndarray, *,
                      silenced: np.ndarray = (), top: int = 10) -> dict:
     """Which neurons responded to a drive, over one or several trials.

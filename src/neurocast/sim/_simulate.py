@@ -21,6 +21,7 @@ from neurocast.sim._inputs import BLOCK_STEPS, EventSource, _Train, explicit_eve
 from neurocast.sim._network import (
     Network,
     PoissonInput,
+    check_disjoint,
     check_duration,
     check_rate,
     refractory_steps,
@@ -94,6 +95,8 @@ def _prepare(net: Network, duration_ms, stimulate, rate_hz, inputs, input_spikes
     n_steps = check_duration(duration_ms, p.dt_ms)
     nn = net.n_neurons
     driven = net.resolve(stimulate, seed=int(seed))
+    check_disjoint(net.connectome, driven, net.silenced,
+                   "drive or silence each neuron, not both (stimulate= and build_network(silence=))")
     rate = p.rate_hz if rate_hz is None else check_rate(rate_hz, p.dt_ms)
     trains: list[_Train] = []
     explicit = None

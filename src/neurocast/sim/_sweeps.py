@@ -27,7 +27,7 @@ from neurocast._progress import progress as progress_bar
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._experiments import run_trials
-from neurocast.sim._network import Network, build_network, check_duration
+from neurocast.sim._network import Network, build_network, check_disjoint, check_duration
 from neurocast.sim._params import ShiuParams
 
 __all__ = ["SWEEP_KINDS", "Experiment", "each_experiments", "grid_experiments", "run_experiments",
@@ -205,12 +205,16 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
     check_duration(duration_ms, params.dt_ms)
     con = network if isinstance(network, Connectome) else load_connectome(network)
     n = con.n_neurons
+    base_silence = tuple(int(i) for i in np.unique(np.asarray(silence, np.int64)))
     for exp in experiments:  # fail here, not on a worker
         for i in (*exp.stimulate, *exp.silence):
             if not 0 <= i < n:
                 raise ConfigError(f"experiment {exp.label!r} names position {i}, outside 0..{n - 1}")
+        check_disjoint(con, exp.stimulate, (*exp.silence, *base_silence),
+                       f"experiment {exp.label!r} drives a silenced neuron: leave the driven "
+                       "(--stimulate) neurons out of --of for silence:each, the silenced "
+                       "(--silence) ones for stimulate:each")
         params.replace(**dict(exp.changes))
-    base_silence = tuple(int(i) for i in np.unique(np.asarray(silence, np.int64)))
     t0 = time.perf_counter()
     counts = np.zeros((len(experiments), n), np.int32)  # spikes per neuron, summed over trials
     task_s = 0.0
