@@ -86,6 +86,9 @@ def main() -> None:
                     help="a Python with jax, flax, optax and connectomics (for zapbench:* models)")
     ap.add_argument("--zapbench-src", default=None, help="a checkout of google-research/zapbench")
     args = ap.parse_args()
+    if any(n.startswith("zapbench:") for n in args.models.split(",")) and not (
+            args.zapbench_python and args.zapbench_src):
+        ap.error("zapbench:* models need --zapbench-python and --zapbench-src")
     ds = open_dataset(args.dataset)
     proto = protocol_for_dataset(ds, None, context=args.context, horizon=32)
     traces, stim = ds["traces"], ds["stimulus"] if "stimulus" in ds else None
@@ -96,8 +99,6 @@ def main() -> None:
         learned = name not in ("linear", "naive", "mean", "stimulus", "var")
         for seed in range(args.seeds if learned else 1):
             if name.startswith("zapbench:"):
-                if not (args.zapbench_python and args.zapbench_src):
-                    ap.error(f"{name} needs --zapbench-python and --zapbench-src")
                 model = ZapbenchJax(name.split(":", 1)[1], seed, args.zapbench_python,
                                     args.zapbench_src, args.context)
             else:

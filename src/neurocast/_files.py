@@ -134,8 +134,9 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | Non
                              "away yourself if its contents may go")
 
 
-def _mark(folder: Path) -> None:
-    """Put ``OUTPUT_MARK`` into ``folder``: it holds a neurocast output now."""
+def mark_output(folder: Path) -> None:
+    """Put ``OUTPUT_MARK`` into ``folder``: it holds a neurocast output now (``--overwrite`` may
+    replace it)."""
     (folder / OUTPUT_MARK).write_text("written by neurocast; --overwrite may replace this folder\n")
 
 
@@ -187,7 +188,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
                                  f"neurocast writes a {'file' if folder else 'folder'}",
                                  "choose another path, or remove it yourself if it may go")
         if tmp.is_dir():
-            _mark(tmp)
+            mark_output(tmp)
         if folder:
             old = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.old")
             os.replace(path, old)
@@ -240,7 +241,7 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         tmp.mkdir()
         try:
             yield tmp
-            _mark(path)
+            mark_output(path)
             for file in sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns):
                 os.replace(file, path / file.name)
         finally:

@@ -48,6 +48,20 @@ def test_demo_never_writes_into_a_folder_of_the_user(tmp_path, capsys, monkeypat
     assert [p.name for p in mine.iterdir()] == ["report.html"] and (mine / "report.html").read_text() == "MY NOTES"
 
 
+def test_demo_rewrites_its_cache_folder_even_from_before_the_output_mark(tmp_path, capsys,
+                                                                      monkeypatch):
+    """Without --out the demo writes to <cache>/demo, its own folder: one written before
+    neurocast marked its outputs (no .neurocast-output) is rewritten, not refused."""
+    path = _store(tmp_path)
+    monkeypatch.setenv("NEUROCAST_CACHE", str(tmp_path / "cache"))
+    old = tmp_path / "cache" / "demo"
+    old.mkdir(parents=True)
+    (old / "report.html").write_text("an older demo's report")
+    assert main(["demo", "--dataset", str(path)]) == 0
+    assert "an older demo" not in (old / "report.html").read_text()
+    assert (old / ".neurocast-output").is_file()
+
+
 @pytest.mark.slow
 def test_demo_records_worm_default_and_reuses_it(capsys):
     assert main(["demo", "--json"]) == 0

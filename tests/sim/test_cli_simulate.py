@@ -232,7 +232,7 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--out", "./"], "--out './' does not name a file"),
     (["--out", ""], "--out '' does not name a file"),
     (["--plot", "."], "--plot '.' does not name a file"),
-    (["--stimulate", "SENSOR", "--silence", "random:5"], "besides the driven ones (4)"),
+    (["--stimulate", "SENSOR", "--silence", "random:5"], "it must leave out (4)"),
 ])
 def test_bad_input_is_one_clear_error(capsys, chain, argv, message):
     code, out, err = _run(capsys, "simulate", chain, *argv)

@@ -87,3 +87,17 @@ def test_a_sweep_silencing_a_driven_neuron_is_refused_before_any_worker(odd):
     with pytest.raises(NeurocastError, match="both driven and silenced: Random:2") as err:
         run_experiments(con, exps, 10.0, scheduler="tcp://unused.invalid:1")
     assert "out of --of for silence:each" in err.value.hint
+
+
+def test_a_random_pick_leaves_out_what_it_must(odd):
+    """random:K draws only from the neurons not excluded (the driven ones for --silence, the
+    silenced ones for a stimulate:each sweep's --of), whatever the seed; too many is refused."""
+    from neurocast.sim import select_neurons
+
+    con, _ = odd
+    silenced = np.array([0, 3, 5])
+    for seed in range(20):
+        picked = select_neurons(con, "random:4", seed=seed, what="--of", exclude=silenced)
+        assert len(picked) == 4 and not np.isin(picked, silenced).any()
+    with pytest.raises(ConfigError, match="it must leave out"):
+        select_neurons(con, "random:5", what="--of", exclude=silenced)

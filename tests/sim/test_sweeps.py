@@ -168,7 +168,7 @@ def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_p
     (["--sweep", "silence:each", "--of", "ASHL,AVAL", "--stimulate", "ASHL,ASHR"],
      "1 neuron(s) both driven and silenced: ASHL"),
     (["--sweep", "silence:each", "--of", "random:301", "--stimulate", "ASHL,ASHR"],
-     "besides the driven ones (300)"),
+     "it must leave out (300)"),
 ])
 def test_cli_sweep_bad_input(capsys, argv, message):
     assert main(["simulate", "celegans-cook2019", *argv]) == 2

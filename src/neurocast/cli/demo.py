@@ -15,7 +15,7 @@ from pathlib import Path
 
 from neurocast._cache import cache_dir
 from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEMO_MODELS
-from neurocast._files import check_output_folder
+from neurocast._files import check_output_folder, mark_output
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
@@ -40,7 +40,9 @@ def scorecard_table(card) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else cache_dir() / "demo"  # the cache's own: rewritten freely
+    out = Path(args.out) if args.out else cache_dir() / "demo"
+    if not args.out and out.is_dir():  # the cache's own folder (older ones lack the mark)
+        mark_output(out)
     check_output_folder(out, overwrite=args.overwrite or not args.out)  # before any recording
     t0 = time.perf_counter()
     name = args.dataset

@@ -105,7 +105,7 @@ def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, 
     """The driven and the silenced positions. They are disjoint: a random:K silence is drawn
     among the neurons not driven, and a neuron named in (or drawn for) both is refused."""
     stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
-    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence", driven=stim)
+    silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence", exclude=stim)
     check_disjoint(con, stim, silence, "name each neuron in one of --stimulate and --silence only "
                    "(a random:K pick: another --seed draws others)")
     return stim, silence
@@ -152,8 +152,10 @@ def _run_sweep(args: argparse.Namespace) -> int:
         params = params.replace(rate_hz=float(args.rate))
     duration_ms = _duration_ms(args.duration, params.dt_ms)
     if args.sweep in sim.SWEEP_KINDS:
+        # a random --of leaves out what the sweep cannot take: driven neurons to silence,
+        # silenced ones to drive
         of = sim.select_neurons(con, args.of, seed=args.seed, what="--of",
-                                driven=stim if args.sweep == "silence:each" else None)
+                                exclude=stim if args.sweep == "silence:each" else silence)
         experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
     else:
         experiments = sim.grid_experiments(*_grid(args.sweep), stimulate=stim)

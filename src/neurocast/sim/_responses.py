@@ -13,17 +13,18 @@ __all__ = ["response_summary", "select_neurons"]
 
 
 def select_neurons(connectome, spec: str | None, *, seed: int = 0, what: str = "--stimulate",
-                   driven: np.ndarray | None = None) -> np.ndarray:
+                   exclude: np.ndarray | None = None) -> np.ndarray:
     """Positions (int64, sorted, unique) named by the text ``spec``: 'A,B,123' or 'random:K'.
 
     None (the option not given) selects no neuron; a blank text is refused. 'random:K' exactly
     (``random_pick``) draws K distinct neurons from a generator keyed on ``seed`` and the
-    option ``what``: for '--stimulate' (without ``driven``) exactly as
+    option ``what``: for '--stimulate' (without ``exclude``) exactly as
     ``simulate(..., stimulate="random:K", seed=seed)`` does; every other option draws
     independently of it, so '--stimulate random:20 --silence random:20' are two draws, not one.
     Any other text is comma-separated names or ids (names match first, then ids; a name holding
-    a comma is given by its id). ``driven``: positions of the driven neurons, which random:K
-    leaves out (for --silence); names are not checked against it. ``what`` names the option.
+    a comma is given by its id). ``exclude``: positions random:K leaves out (the driven neurons
+    for --silence, the silenced ones for a stimulate:each sweep's --of); names are not checked
+    against it. ``what`` names the option.
     Raises ConfigError for bad syntax and UnknownNameError (with near matches) for unknown names.
     """
     if spec is None:
@@ -35,11 +36,12 @@ def select_neurons(connectome, spec: str | None, *, seed: int = 0, what: str = "
         if not names:
             raise ConfigError(f"{what} {spec!r} names no neuron", f"e.g. {what} NAME1,NAME2 or random:20")
         return _resolve_names(connectome, names, what)
-    pool = np.setdiff1d(np.arange(connectome.n_neurons), [] if driven is None else driven)
+    pool = np.setdiff1d(np.arange(connectome.n_neurons), [] if exclude is None else exclude)
     if k > len(pool):
         raise ConfigError(f"{what} random:{k} asks for more neurons than the network has besides "
-                          f"the driven ones ({len(pool)})", f"use K <= {len(pool)}")
-    if what == "--stimulate" and driven is None:
+                          f"the {connectome.n_neurons - len(pool)} it must leave out ({len(pool)})",
+                          f"use K <= {len(pool)}")
+    if what == "--stimulate" and exclude is None:
         return resolve_neurons(connectome, spec, seed=seed)
     rng = np.random.default_rng([int(seed), zlib.crc32(what.encode())])
     return np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)

@@ -164,8 +164,9 @@ def own_gradient_step(net):
     forward pass does, else None (train through autograd).
 
     ``mae_step`` repeats the forward pass of the class that defines it, so it is not used when a
-    subclass overrides ``forward``, a module has forward hooks, or a weight is parametrized
-    (``torch.nn.utils.parametrize``): their gradients would silently be wrong or missing.
+    subclass or the instance itself replaces ``forward``, a module has forward hooks, or a
+    weight is parametrized (``torch.nn.utils.parametrize``): their gradients would silently be
+    wrong or missing. Hooks on parameters' gradients (``register_hook``) are not run by it.
     """
     from torch.nn.utils import parametrize  # imports torch
 
@@ -173,7 +174,7 @@ def own_gradient_step(net):
     if step is None:
         return None
     owner = next((k for k in type(net).__mro__ if "mae_step" in vars(k)), None)
-    if owner is not None and type(net).forward is not owner.forward:
+    if "forward" in vars(net) or (owner is not None and type(net).forward is not owner.forward):
         return None
     for module in net.modules():
         if module._forward_hooks or module._forward_pre_hooks or parametrize.is_parametrized(module):
