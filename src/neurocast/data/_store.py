@@ -238,21 +238,33 @@ def array_folders(path: Path) -> list[str]:
     return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def open_array(group: zarr.Group, path: Path, name: str) -> zarr.Array:
-    """One array of a dataset store (metadata only), opened on its own.
+def open_arrays(group: zarr.Group, path: Path) -> tuple[dict[str, zarr.Array], list[str]]:
+    """The arrays of a dataset store (metadata only), each opened on its own, and one problem
+    line per array that cannot be opened ("NAME: ..."), in name order.
 
     zarr's ``group.arrays()`` reads every member at once in asyncio tasks; when one member's
     metadata is damaged it raises and leaves the other tasks' errors unread, which asyncio then
-    prints on stderr ("Task exception was never retrieved"). One array at a time raises only
-    its own error. Raises FormatError if the folder has no zarr.json or holds a group.
+    prints on stderr ("Task exception was never retrieved"). One array at a time, each failure
+    is only its own: a missing zarr.json, a group where an array belongs, or metadata that
+    cannot be read.
     """
-    if not (path / name / "zarr.json").is_file():
-        raise FormatError(f"{name}: its zarr.json is missing")
-    with _quiet_extra_files():
-        node = group[name]
-    if not isinstance(node, zarr.Array):
-        raise FormatError(f"{name}: a zarr group where an array belongs")
-    return node
+    arrays: dict[str, zarr.Array] = {}
+    problems: list[str] = []
+    for name in array_folders(path):
+        if not (path / name / "zarr.json").is_file():
+            problems.append(f"{name}: its zarr.json is missing")
+            continue
+        try:
+            with _quiet_extra_files():
+                node = group[name]
+        except Exception as exc:  # a damaged zarr.json raises JSON, key and value errors
+            problems.append(f"{name}: its metadata cannot be read ({type(exc).__name__}: {exc})")
+            continue
+        if isinstance(node, zarr.Array):
+            arrays[name] = node
+        else:
+            problems.append(f"{name}: a zarr group where an array belongs")
+    return arrays, problems
 
 
 def missing_chunks(path: str | os.PathLike) -> list[str]:
@@ -268,8 +280,10 @@ def missing_chunks(path: str | os.PathLike) -> list[str]:
             group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
             if not group.attrs.get("all_chunks_written", False):
                 return []  # an older store: chunks equal to the fill value were not written
-        arrays = {name: open_array(group, path, name) for name in array_folders(path)}
+        arrays, problems = open_arrays(group, path)
     except Exception:  # unreadable metadata: reported by verify_dataset and open_dataset
+        return []
+    if problems:  # reported by verify_dataset and open_dataset
         return []
     out = []
     for name, arr in sorted(arrays.items()):
@@ -284,7 +298,7 @@ def missing_chunks(path: str | os.PathLike) -> list[str]:
 def _check_array_metadata(path: Path) -> None:
     """Raise DamagedDatasetError naming the first array of the store whose zarr.json is damaged.
 
-    Opens the arrays one by one (``open_array``), so a damaged one raises this one error, not
+    Opens the arrays one by one (``open_arrays``), so a damaged one raises this one error, not
     zarr's asyncio noise on stderr. A root zarr.json that cannot be read is left to the caller.
     """
     try:
@@ -292,16 +306,9 @@ def _check_array_metadata(path: Path) -> None:
             group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
     except Exception:  # reported by the caller (xarray) as unreadable metadata
         return
-    for name in array_folders(path):
-        try:
-            open_array(group, path, name)
-        except FormatError as exc:
-            problem = str(exc)
-        except Exception as exc:  # a damaged zarr.json raises JSON, key and value errors
-            problem = f"{name}: its metadata cannot be read ({type(exc).__name__}: {exc})"
-        else:
-            continue
-        raise DamagedDatasetError(f"dataset '{path}' is damaged: {problem}", DAMAGE_HINT)
+    problems = open_arrays(group, path)[1]
+    if problems:
+        raise DamagedDatasetError(f"dataset '{path}' is damaged: {problems[0]}", DAMAGE_HINT)
 
 
 def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Dataset:
@@ -331,7 +338,7 @@ def open_dataset(path: str | os.PathLike, *, allow_nan: bool = False) -> xr.Data
         raise DamagedDatasetError(f"dataset '{path}' is damaged: {'; '.join(missing[:5])}"
                                   + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
                                   DAMAGE_HINT)
-    _check_array_metadata(path)  # before xarray, which reads all of it at once (see open_array)
+    _check_array_metadata(path)  # before xarray, which reads all of it at once (see open_arrays)
     try:
         with _quiet_extra_files():
             ds = xr.open_zarr(path, chunks=None, consolidated=False)

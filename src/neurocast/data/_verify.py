@@ -25,10 +25,9 @@ from neurocast.data._store import (
     DamagedDatasetError,
     _node_type,
     _quiet_extra_files,
-    array_folders,
     chunk_name,
     missing_chunks,
-    open_array,
+    open_arrays,
 )
 from neurocast.errors import FormatError
 
@@ -86,14 +85,7 @@ def verify_dataset(path: str | os.PathLike, *, decode: bool = True) -> VerifyRep
             group = zarr.open_group(path, mode="r", zarr_format=3, use_consolidated=False)
     except Exception as exc:  # any failure to open the metadata is damage
         return VerifyReport(path, [f"its metadata cannot be read ({type(exc).__name__}: {exc})"])
-    arrays = {}
-    for name in array_folders(path):  # one by one: see open_array
-        try:
-            arrays[name] = open_array(group, path, name)
-        except FormatError as exc:
-            problems.append(str(exc))
-        except Exception as exc:  # a damaged zarr.json raises JSON, key and value errors
-            problems.append(f"{name}: its metadata cannot be read ({type(exc).__name__}: {exc})")
+    arrays, problems = open_arrays(group, path)  # one by one: see open_arrays
     strict = bool(group.attrs.get("all_chunks_written", False))  # older stores skip fill-value chunks
     for name, arr in sorted(arrays.items()):
         grid = arr.cdata_shape
