@@ -224,6 +224,10 @@ def test_record_to_saves_connectome(tmp_path, worm):
     assert dataset_connectome(out).equals(worm)
     with pytest.raises(NeurocastError, match="already exists"):
         record_to(out, worm, "worm-lif", n_frames=70)
+    (tmp_path / "a-file").write_text("")
+    for where, problem in (("no/such", "does not exist"), ("a-file", "is a file, not a folder")):
+        with pytest.raises(NeurocastError, match=f"output folder .* {problem}"):
+            record_to(tmp_path / where / "w.zarr", worm, "worm-lif", n_frames=70)
 
 
 def test_a_folder_neurocast_did_not_write_is_refused_before_simulating(tmp_path, worm, monkeypatch,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from neurocast import sim
-from neurocast._files import check_output, glob_escape
+from neurocast._files import check_output, glob_escape, require_output_folder
 from neurocast._progress import progress, progress_enabled
 from neurocast.cli._output import check_workers, info, print_json
 from neurocast.cli.connectome import read_options
@@ -78,8 +78,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--plot writes a PNG; the file must end in .png, not {args.plot!r}",
                           f"e.g. --plot {Path(args.plot).with_suffix('.png')}")
     for path in (args.out, args.plot):
-        if path and not Path(path).resolve().parent.is_dir():
-            raise ConfigError(f"output folder '{Path(path).parent}' does not exist", "create it first")
+        if path:
+            require_output_folder(path)
     if args.sweep:
         planned = [Path(args.out)] if args.out else []
     else:

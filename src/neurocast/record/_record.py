@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._background import run_ahead
-from neurocast._files import check_output
+from neurocast._files import check_output, require_output_folder
 from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.data import make_dataset, save_dataset
-from neurocast.errors import ConfigError, NeurocastError, ResourceError
+from neurocast.errors import ConfigError, ResourceError
 from neurocast.observe import (
     CalciumIntegrator,
     ObserveConfig,
@@ -314,9 +314,7 @@ def record_to(path: str | os.PathLike, network, plan: str | StimulusPlan, *, see
     path = Path(path)
     get_plan(plan)
     check_output(path, overwrite=overwrite, folder=True)
-    if not path.parent.exists():
-        raise NeurocastError(f"output folder '{path.parent}' does not exist",
-                             "create it first or choose another path")
+    require_output_folder(path)
     con = _load(network)
     ds = record(con, plan, seed=seed, n_frames=n_frames, observe=observe, params=params,
                 spike_counts=spike_counts, progress=progress, warmup_s=warmup_s)
