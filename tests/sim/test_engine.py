@@ -282,3 +282,59 @@ def test_initial_state_is_rest_never_spiked(random10k, per_neuron):
     ref[driven] = 0.0
     np.testing.assert_array_equal(neu.prm[:, K.REF], ref)
     assert coef.uniform is not per_neuron
+
+
+def test_block_events_are_the_trains_merged_stably_by_step():
+    """A block's events: each train's events (explicit ones last), ordered by step and, within
+    a step, in train order then row order, as a stable sort of their concatenation gives."""
+    from neurocast.sim._inputs import EventSource, _Train
+
+    trains = [_Train(np.array([5, 1, 9, 1]), 0.02, 1.5, 0, 30_000),  # a repeated neuron
+              _Train(np.arange(40), 0.3, -2.0, 12_000, 25_000),  # inside block 1 only
+              _Train(np.array([3]), 0.9, 0.5, 0, 30_000)]  # more events than pre-drawn
+    explicit = (np.array([20_005, 10_000, 19_999, 10_000]), np.array([7, 8, 9, 6]), 4.0)
+    src = EventSource(trains, explicit, seed=11, n_steps=30_000)
+    for b in range(3):
+        lo, hi = b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS
+        parts = []
+        for idx, tr in enumerate(trains):
+            a, z = max(lo, tr.lo), min(hi, tr.hi)
+            if z > a:
+                rng = np.random.default_rng(np.random.SeedSequence([11, idx, b]))
+                st, rows = bernoulli_steps(rng, len(tr.neurons), tr.p, a, z)
+                parts.append((st, tr.neurons[rows], np.full(len(st), tr.weight_mv)))
+        xs, xn = explicit[0], explicit[1]
+        keep = np.argsort(xs, kind="stable")
+        xs, xn = xs[keep], xn[keep]
+        inside = (xs >= lo) & (xs < hi)
+        parts.append((xs[inside], xn[inside], np.full(inside.sum(), 4.0)))
+        st, nn, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+        order = np.argsort(st, kind="stable")
+        got = src.block(b)
+        assert got[0].dtype == np.int64 and got[1].dtype == np.int32 and got[2].dtype == np.float64
+        np.testing.assert_array_equal(got[0], st[order])
+        np.testing.assert_array_equal(got[1], nn[order])
+        np.testing.assert_array_equal(got[2], w[order])
+        assert (np.diff(got[0]) >= 0).all() and len(got[0]) > 0
+
+
+@pytest.mark.parametrize("p, length", [(0.01, 2_000), (0.9, 1_000), (0.5, 3)])
+def test_bernoulli_steps_are_the_cumulated_geometric_gaps(p, length):
+    """Each train's events fall at lo - 1 + the running sums of its geometric gaps, drawn as
+    an (n, m) block first (then one by one for a train whose m gaps fall short)."""
+    n, lo = 50, 7
+    steps, rows = bernoulli_steps(np.random.default_rng(3), n, p, lo, lo + length)
+    rng = np.random.default_rng(3)
+    mean = length * p
+    m = int(np.ceil(mean + 6.0 * np.sqrt(mean * (1.0 - p)) + 8))
+    pos = np.cumsum(rng.geometric(p, size=(n, m)), axis=1)
+    want_s, want_r = [], []
+    for r in range(n):
+        t, last = list(pos[r][pos[r] <= length]), int(pos[r, -1])
+        if last < length:  # short: draw on until past the window
+            while (last := last + int(rng.geometric(p))) <= length:
+                t.append(last)
+        want_s += [lo + x - 1 for x in t]
+        want_r += [r] * len(t)
+    np.testing.assert_array_equal(steps, want_s)
+    np.testing.assert_array_equal(rows, want_r)

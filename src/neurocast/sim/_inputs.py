@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from neurocast.errors import ConfigError
 from neurocast.spikes import Spikes
@@ -46,15 +47,12 @@ def bernoulli_steps(rng: np.random.Generator, n_neurons: int, p: float, lo: int,
     mean = length * p
     m = math.ceil(mean + 6.0 * math.sqrt(mean * (1.0 - p)) + 8)
     gaps = rng.geometric(p, size=(n_neurons, m))
-    pos = np.cumsum(gaps, axis=1, dtype=np.int64)
-    short = np.flatnonzero(pos[:, -1] < length)
-    rows, cols = np.nonzero(pos <= length)  # row-major: by row, then step
-    steps, rows = lo + pos[rows, cols] - 1, rows.astype(np.int64)
+    steps, rows, short = _gaps_to_steps(gaps, lo, length)
     if len(short) == 0:  # the usual case: already in order (a sort would cost half of this call)
         return steps, rows
     steps_list, rows_list = [steps], [rows]
     for r in short:  # rare: a train needed more than m events in this window
-        t = int(pos[r, -1])
+        t = int(gaps[r].sum())
         extra = []
         while True:
             t += int(rng.geometric(p))
@@ -67,6 +65,57 @@ def bernoulli_steps(rng: np.random.Generator, n_neurons: int, p: float, lo: int,
     rows = np.concatenate(rows_list)
     order = np.lexsort((steps, rows))
     return steps[order], rows[order]
+
+
+@njit(cache=True)
+def _gaps_to_steps(gaps, lo, length):
+    """Event steps of Bernoulli trains from their inter-event gaps: gaps int64 (R, m) (row r:
+    train r); its events at lo + cumsum(gaps[r]) - 1 up to lo + length - 1. Returns (steps
+    int64, rows int64) by row then step, and the rows (int64) whose m gaps end before the
+    window does (they need more draws)."""
+    n_rows, m = gaps.shape
+    count = 0
+    for r in range(n_rows):
+        t = 0
+        for c in range(m):
+            t += gaps[r, c]
+            if t > length:
+                break
+            count += 1
+    steps = np.empty(count, np.int64)
+    rows = np.empty(count, np.int64)
+    short = np.empty(n_rows, np.int64)
+    k = n_short = 0
+    for r in range(n_rows):
+        t = 0
+        for c in range(m):
+            t += gaps[r, c]
+            if t > length:
+                break
+            steps[k] = lo + t - 1
+            rows[k] = r
+            k += 1
+        if t < length:
+            short[n_short] = r
+            n_short += 1
+    return steps, rows, short[:n_short]
+
+
+@njit(cache=True)
+def _by_step(steps, neurons, weights, lo, length):
+    """The events (steps int64 in [lo, lo + length), neurons int32, weights float64) reordered
+    by step, keeping the given order within a step (a stable counting sort: O(n + length))."""
+    start = np.zeros(length + 1, np.int64)
+    for s in steps:
+        start[s - lo + 1] += 1
+    for i in range(length):
+        start[i + 1] += start[i]
+    out_s, out_n, out_w = np.empty_like(steps), np.empty_like(neurons), np.empty_like(weights)
+    for i in range(steps.shape[0]):
+        j = start[steps[i] - lo]
+        start[steps[i] - lo] = j + 1
+        out_s[j], out_n[j], out_w[j] = steps[i], neurons[i], weights[i]
+    return out_s, out_n, out_w
 
 
 class EventSource:
@@ -109,10 +158,8 @@ class EventSource:
             weights.append(self.x_w[i0:i1])
         if not steps:
             return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float64)
-        st = np.concatenate(steps)
-        order = np.argsort(st, kind="stable")
-        return (np.ascontiguousarray(st[order]), np.ascontiguousarray(np.concatenate(neurons)[order]),
-                np.ascontiguousarray(np.concatenate(weights)[order]))
+        return _by_step(np.concatenate(steps), np.concatenate(neurons).astype(np.int32, copy=False),
+                        np.concatenate(weights).astype(np.float64, copy=False), lo, hi - lo)
 
     def max_block_events(self) -> int:
         """Upper estimate of events held in memory for one block (for the memory check)."""

@@ -52,9 +52,10 @@ DENSE_DELIVERY_COST = 4.0
 # the event-driven engine runs on threads (``event_parts``) when its work is at least this
 # many units per step (measured over the last DECIDE_STEPS; at first, guessed by ``_drive_cost``):
 # below, the threads wait for each other at every span more than they gain (fly-synth, 1 s,
-# 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads 12.6 ms; 200 driven,
-# ~9,000 units, 136 against 91 ms; benchmarks/README.md)
-THREADED_COST = 3_000.0
+# 2 idle cores: 20 driven, ~800 units a step, 1 thread 10.6 ms, 2 threads 12.6 ms), above they
+# gain (50 driven, ~1,600 units: 1.15x; the first 60 frames of fly-zap-sparse, ~2,200: 1.25x
+# against a threshold of 3,000; benchmarks/README.md)
+THREADED_COST = 1_200.0
 _LONG_AGO = -float(1 << 40)  # 'first free step' of a neuron that never spiked
 _MARGIN_MV = 1e-9  # safety margin of the threshold-reachability bound
 
