@@ -34,6 +34,14 @@ def test_lookup_by_name_and_64bit_id(tiny_connectome):
         tiny_connectome.index_of("a")
 
 
+def test_positions_named_finds_every_exact_match():
+    c = Connectome.from_edges(pd.DataFrame({"id": [1, 2, 3, 4], "name": ["x", "dup", "X", "dup"]}),
+                              [0], [1], [1])
+    assert c.positions_named("dup").tolist() == [1, 3]
+    assert c.positions_named("x").tolist() == [0]  # exact: case matters
+    assert c.positions_named("y").tolist() == []
+
+
 def test_lookup_refuses_a_name_that_is_another_neurons_id():
     neurons = pd.DataFrame({"id": [1, 2, 3], "name": ["3", "b", "c"]})
     c = Connectome.from_edges(neurons, [0, 1], [1, 2], [1, 1], name="elf")

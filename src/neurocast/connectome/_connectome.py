@@ -328,6 +328,11 @@ class Connectome:
         """Neuron names, shape (N,), object array of str (a copy)."""
         return self._neurons["name"].to_numpy(copy=True)
 
+    def positions_named(self, name: str) -> np.ndarray:
+        """Positions (int64) of the neurons whose name is exactly ``name`` (none, one or, for a
+        repeated name, several); a comparison on the name column, without copying the names."""
+        return np.flatnonzero((self._neurons["name"] == name).to_numpy(dtype=bool, na_value=False))
+
     @property
     def ids(self) -> np.ndarray:
         """Neuron ids, shape (N,), int64 (a copy)."""

@@ -30,7 +30,7 @@ def random_pick(connectome, text: str, what: str = "selection") -> int | None:
     found = re.fullmatch(r"random:([0-9]+)", text)
     if found is None:
         return None
-    named = np.flatnonzero(connectome.names.astype(str) == text)
+    named = connectome.positions_named(text)
     if len(named):
         nid = connectome.ids[named[0]]
         raise ConfigError(f"{what} {text!r} is a random pick and the name of the neuron with id {nid}",
