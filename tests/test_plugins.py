@@ -103,8 +103,9 @@ def test_a_throwaway_loader_is_one_function_and_one_line(tmp_path):
         np.savetxt(src, np.c_[np.arange(50), np.linspace(0, 1, 50)])
         ds = load_recording(src, "pairs", dt_s=0.25)
         assert ds.sizes == {"time": 50, "neuron": 1} and float(ds.attrs["dt_s"]) == 0.25
-        with pytest.raises(ConfigError, match="does not take key"):
+        with pytest.raises(ConfigError, match=r"does not take --key \(in Python: key\)") as err:
             load_recording(src, "pairs", dt_s=0.25, key="a")
+        assert err.value.hint == "it takes: --dt-s, --allow-nan"
         with pytest.raises(ConfigError, match="needs --dt-s"):
             load_recording(src, "pairs")
         out = tmp_path / "x.zarr"

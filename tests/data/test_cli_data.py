@@ -137,6 +137,22 @@ def test_plot_traces_kind(tmp_path, capsys):
     assert "no spike_counts" in capsys.readouterr().err
 
 
+def test_plot_refuses_options_of_the_other_kind(tmp_path, capsys):
+    path = _saved(tmp_path, n_neuron=6)
+    base = ["data", "plot", str(path), "--out", str(tmp_path / "p.png")]
+    assert main([*base, "--kind", "traces", "--sort", "pc", "--seed", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--sort and --seed shape the heatmap" in err and "leave out --sort and --seed" in err
+    assert main([*base, "--kind", "traces", "--sort", "pc", "--max-rows", "5", "--seed", "1"]) == 2
+    assert "--sort, --max-rows and --seed shape the heatmap" in capsys.readouterr().err
+    assert main([*base, "--neurons", "a"]) == 2
+    assert "--neurons chooses what --kind traces shows" in capsys.readouterr().err
+    assert not (tmp_path / "p.png").exists()
+    assert main([*base, "--sort", "none", "--max-rows", "4", "--json"]) == 0  # the heatmap's own
+    out = json.loads(capsys.readouterr().out)
+    assert out["sort"] == "none" and out["n_rows"] <= 4
+
+
 def test_builtin_worm_default_is_made_once_and_described(capsys, tmp_path, monkeypatch):
     """The built-in is recorded into the cache on first use (neurocast.record), then reused."""
     monkeypatch.setenv("NEUROCAST_CACHE", str(tmp_path / "cache"))  # empty, whatever ran before

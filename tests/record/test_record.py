@@ -264,6 +264,7 @@ def test_cli_record_json(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)  # exactly one JSON object
     assert result["n_frames"] == 140 and result["n_neurons"] == 302 and result["dt_s"] == 0.6
     assert result["seed"] == 2 and result["heldout_conditions"] == ["thermosensory"]
+    assert result["warmup_s"] == pytest.approx(10.2)  # 10 s in whole 0.6-s frames, then dropped
     assert out.exists()
 
 

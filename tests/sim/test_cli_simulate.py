@@ -43,8 +43,9 @@ def _json(capsys, *argv) -> dict:
 def test_json_contract_and_response(capsys, chain):
     s = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5", "--seed", "3")
     for key in ("n_neurons", "n_connections", "build_s", "run_s", "sim_s", "rtf", "n_spikes",
-                "n_active_neurons", "peak_memory_mb"):
+                "n_active_neurons", "peak_memory_mb", "kernel_load_s"):
         assert key in s
+    assert "warmup_s" not in s  # a recording's warm-up is simulated time; this is not
     assert (s["n_neurons"], s["n_connections"], s["sim_s"]) == (5, 3, 0.5)
     assert s["rtf"] == pytest.approx(s["run_s"] / s["sim_s"], rel=1e-3, abs=1e-4)
     assert s["n_active_neurons"] == 3                       # SENSOR drives RELAY drives MOTOR

@@ -253,9 +253,12 @@ def _data(sub) -> None:
                     help="heatmap: all neurons; traces: example traces above their spikes")
     pp.add_argument("--neurons", default=None, help="traces: names to show, e.g. AVAL,ASHL")
     pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
-    pp.add_argument("--sort", default="cluster", choices=("cluster", "pc", "none"))
-    pp.add_argument("--max-rows", type=_whole, default=1000, help="at most this many rows (neurons are binned)")
-    pp.add_argument("--seed", type=_seed, default=0, help="seed of the neuron subsample for sorting")
+    pp.add_argument("--sort", default=None, choices=("cluster", "pc", "none"),
+                    help="heatmap: order of the rows (default cluster)")
+    pp.add_argument("--max-rows", type=_whole, default=None,
+                    help="heatmap: at most this many rows, neurons binned (default 1000)")
+    pp.add_argument("--seed", type=_seed, default=None,
+                    help="heatmap: seed of the neuron subsample for sorting (default 0)")
     pp.add_argument("--overwrite", action="store_true")
     _common(pp)
     sp = dsub.add_parser("stats", help="realism statistics (autocorrelation, correlations, dimensionality) "

@@ -165,13 +165,24 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _given(args: argparse.Namespace, *flags: str) -> str:
+    """The flags among ``flags`` that were given (not None), as 'A', 'A and B' or 'A, B and C'."""
+    named = [f for f in flags if getattr(args, f[2:].replace("-", "_")) is not None]
+    return " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 2 else named)
+
+
 def _plot(args: argparse.Namespace) -> int:
-    given = " and ".join(flag for flag, value in (("--neurons", args.neurons), ("--frames", args.frames))
-                         if value is not None)
-    if args.kind == "heatmap" and given:
-        raise ConfigError(f"{given} choose{'' if ' and ' in given else 's'} what --kind traces shows; "
-                          "the heatmap shows every neuron and frame",
-                          f"add --kind traces, or leave out {given}")
+    only_traces = _given(args, "--neurons", "--frames")
+    if args.kind == "heatmap" and only_traces:
+        raise ConfigError(f"{only_traces} choose{'' if ' and ' in only_traces else 's'} what --kind "
+                          "traces shows; the heatmap shows every neuron and frame",
+                          f"add --kind traces, or leave out {only_traces}")
+    only_heatmap = _given(args, "--sort", "--max-rows", "--seed")
+    if args.kind == "traces" and only_heatmap:
+        raise ConfigError(f"{only_heatmap} {'shape' if ' and ' in only_heatmap else 'shapes'} the "
+                          "heatmap (--kind heatmap, the default); --kind traces does not use "
+                          f"{'them' if ' and ' in only_heatmap else 'it'}",
+                          f"leave out {only_heatmap}, or drop --kind traces")
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # the plots leave NaN out
     if args.kind == "traces":
@@ -190,11 +201,12 @@ def _plot(args: argparse.Namespace) -> int:
         else:
             info(f"wrote {args.out}")
         return 0
-    fig = traces_heatmap(ds, args.out, sort=args.sort, max_rows=args.max_rows, seed=args.seed,
-                         overwrite=args.overwrite)
+    sort = "cluster" if args.sort is None else args.sort
+    fig = traces_heatmap(ds, args.out, sort=sort, max_rows=1000 if args.max_rows is None else args.max_rows,
+                         seed=0 if args.seed is None else args.seed, overwrite=args.overwrite)
     order = fig.neurocast_order
     if args.json:
-        print_json({"path": args.out, "kind": "heatmap", "n_rows": int(fig.neurocast_n_rows), "sort": args.sort,
+        print_json({"path": args.out, "kind": "heatmap", "n_rows": int(fig.neurocast_n_rows), "sort": sort,
                     "n_neurons": len(order), "n_dead_channels": fig.neurocast_n_dead,
                     "n_nan_channels": fig.neurocast_n_nan})
     else:

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         "n_frames": int(ds.sizes["time"]), "n_neurons": int(ds.sizes["neuron"]),
         "dt_s": float(a["dt_s"]), "duration_s": float(ds.sizes["time"] * a["dt_s"]),
         "conditions": list(a["conditions"]), "heldout_conditions": list(a["heldout_conditions"]),
-        "n_spikes": int(a["n_spikes"]), "sim_s": a["wall_sim_s"], "observe_s": a["wall_observe_s"],
+        "n_spikes": int(a["n_spikes"]), "warmup_s": float(a.get("warmup_s", 0.0)),
+        "sim_s": a["wall_sim_s"], "observe_s": a["wall_observe_s"],
         "wall_s": round(wall, 3),
     }
     if args.json:

@@ -75,8 +75,10 @@ def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Datase
     loader = LOADERS.get(format)
     extra = [k for k in options if k not in loader.options]
     if extra:
-        raise ConfigError(f"format {format!r} does not take {', '.join(extra)}",
-                          f"it takes: {', '.join(loader.options)}")
+        flags = ", ".join(f"--{k.replace('_', '-')}" for k in extra)
+        takes = ", ".join(f"--{k.replace('_', '-')}" for k in loader.options)
+        raise ConfigError(f"format {format!r} does not take {flags} (in Python: {', '.join(extra)})",
+                          f"it takes: {takes or 'no options'}")
     missing = [k for k in loader.required if k not in options]
     if missing:
         flags = ", ".join(f"--{k.replace('_', '-')}" for k in missing)
