@@ -67,7 +67,7 @@ def bernoulli_steps(rng: np.random.Generator, n_neurons: int, p: float, lo: int,
     return steps[order], rows[order]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gaps_to_steps(gaps, lo, length):
     """Event steps of Bernoulli trains from their inter-event gaps: gaps int64 (R, m) (row r:
     train r); its events at lo + cumsum(gaps[r]) - 1 up to lo + length - 1. Returns (steps
@@ -101,7 +101,7 @@ def _gaps_to_steps(gaps, lo, length):
     return steps, rows, short[:n_short]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _by_step(steps, neurons, weights, lo, length):
     """The events (steps int64 in [lo, lo + length), neurons int32, weights float64) reordered
     by step, keeping the given order within a step (a stable counting sort: O(n + length))."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from neurocast._background import run_ahead
 from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._progress import progress as progress_bar
 from neurocast.errors import ConfigError, ResourceError
@@ -128,7 +129,9 @@ def _check_memory(nn: int, n_steps: int, n_record: int, events: EventSource,
     if parts is not None:
         spikes += K.parts_nbytes(parts)
     record = 16 * n_steps * n_record
-    ev = events.max_block_events() * (8 + 8 + 4 + 8) * 2
+    # input events: the block in use, the next one waiting and the one after being made
+    # (``run_ahead``), with the scratch of making it
+    ev = events.max_block_events() * (8 + 8 + 4 + 8) * 4
     need = state + spikes + record + ev + (3 << 19)
     have = available_memory_bytes()
     if need > 0.8 * have:
@@ -223,14 +226,18 @@ def _run(net: Network, duration_ms, *, stimulate, rate_hz, inputs, input_spikes,
     stepping_s = 0.0
     pool = None if parts is None else ThreadPoolExecutor(len(parts.bounds) - 2, "neurocast-sim")
     threaded = False  # the event-driven engine on the threads of parts and pool
+    # the input events of a block: drawn on another thread while the block before runs
+    n_blocks = -(-n_steps // BLOCK_STEPS)
+    blocks = (events.block(b) for b in range(n_blocks))
     with progress_bar(total=bar_total if progress else 0, desc="simulate", unit="sim s") as bar, \
-            pool if pool is not None else contextlib.nullcontext():
+            pool if pool is not None else contextlib.nullcontext(), \
+            contextlib.closing(run_ahead(blocks) if n_blocks > 1 else blocks) as blocks:
         n, block, chunk_lo, emitted = 0, -1, 0, 0
         while n < n_steps:
             t_step = time.perf_counter()
-            if n // BLOCK_STEPS != block:  # input events of the next block
+            if n // BLOCK_STEPS != block:  # input events of the next block (blocks go in order)
                 block = n // BLOCK_STEPS
-                inp = K.Inputs(*events.block(block))
+                inp = K.Inputs(*next(blocks))
                 log.ctr[K.NEXT_EVENT] = 0
                 if n == 0 and parts is not None:  # no work counted yet: guess it from the drive
                     threaded = _drive_cost(inp, net) >= THREADED_COST * min(BLOCK_STEPS, n_steps)
