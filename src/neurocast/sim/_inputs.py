@@ -74,16 +74,8 @@ def _gaps_to_steps(gaps, lo, length):
     int64, rows int64) by row then step, and the rows (int64) whose m gaps end before the
     window does (they need more draws)."""
     n_rows, m = gaps.shape
-    count = 0
-    for r in range(n_rows):
-        t = 0
-        for c in range(m):
-            t += gaps[r, c]
-            if t > length:
-                break
-            count += 1
-    steps = np.empty(count, np.int64)
-    rows = np.empty(count, np.int64)
+    steps = np.empty(n_rows * m, np.int64)  # room for every gap; trimmed below
+    rows = np.empty(n_rows * m, np.int64)
     short = np.empty(n_rows, np.int64)
     k = n_short = 0
     for r in range(n_rows):
@@ -98,7 +90,7 @@ def _gaps_to_steps(gaps, lo, length):
         if t < length:
             short[n_short] = r
             n_short += 1
-    return steps, rows, short[:n_short]
+    return steps[:k].copy(), rows[:k].copy(), short[:n_short]
 
 
 @njit(cache=True, nogil=True)
