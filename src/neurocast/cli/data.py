@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
 from neurocast._files import atomic_folder, check_output, check_output_folder
@@ -57,11 +58,16 @@ def _list(args: argparse.Namespace) -> int:
 _TRACE_KINDS = {"dff": "ΔF/F", "fluorescence": "raw fluorescence (F), not ΔF/F"}
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 neuron', '2,520 neurons'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def format_info(s: dict) -> str:
     """A dataset summary as aligned human-readable lines."""
     lines = [
         f"dataset      {s['name'] or '(in memory)'}  {s['path'] or ''}".rstrip(),
-        f"shape        {s['n_frames']:,} frames × {s['n_neurons']:,} neurons",
+        f"shape        {_count(s['n_frames'], 'frame')} × {_count(s['n_neurons'], 'neuron')}",
         f"sampling     dt_s {s['dt_s']:g} s ({s['sampling_hz']:.4g} Hz), duration {s['duration_s']:.1f} s "
         f"({s['duration_s'] / 60:.1f} min)",
         f"source       {s['source']}",
@@ -148,10 +154,19 @@ def _import(args: argparse.Namespace) -> int:
         given["resample_s"] = args.resample
     check_output(args.out, overwrite=args.overwrite, folder=True)  # before reading a large source
     connectome = load_option(args.connectome, "--connectome", args)
-    ds = load_recording(args.source, args.format, **{k: v for k, v in given.items() if v is not None})
+    ds = None
+    try:  # the loader's doubts are also import notes, printed below: each shows once
+        with warnings.catch_warnings(record=True) as caught:
+            ds = load_recording(args.source, args.format,
+                                **{k: v for k, v in given.items() if v is not None})
+    finally:
+        notes = [] if ds is None else [str(n) for n in ds.attrs.get("import_notes", [])]
+        for w in caught:
+            if str(w.message) not in notes:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
                         connectome=connectome)
-    for note in ds.attrs.get("import_notes", []):
+    for note in notes:
         info(f"note: {note}")
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
@@ -160,8 +175,8 @@ def _import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        info(f"wrote {path}: {summary['n_frames']:,} frames × {summary['n_neurons']:,} neurons, "
-             f"dt_s {summary['dt_s']:g}")
+        info(f"wrote {path}: {_count(summary['n_frames'], 'frame')} × "
+             f"{_count(summary['n_neurons'], 'neuron')}, dt_s {summary['dt_s']:g}")
     return 0
 
 

@@ -32,7 +32,8 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
     ``label`` was empty or repeated); trace_kind ("dff", or "fluorescence" for raw F from an
-    NWB ``Fluorescence`` series) and import_notes (what the loader decided about the file).
+    NWB ``Fluorescence`` series) and import_notes (what the loader decided about the file,
+    and its warnings).
     Opening validates the dataset (NaN allowed here: info reports, it does not judge values).
     Raises DamagedDatasetError (from ``open_dataset``) if chunk files are missing.
     """

@@ -75,17 +75,51 @@ def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Datase
     loader = LOADERS.get(format)
     extra = [k for k in options if k not in loader.options]
     if extra:
-        flags = ", ".join(f"--{k.replace('_', '-')}" for k in extra)
-        takes = ", ".join(f"--{k.replace('_', '-')}" for k in loader.options)
-        raise ConfigError(f"format {format!r} does not take {flags} (in Python: {', '.join(extra)})",
-                          f"it takes: {takes or 'no options'}")
+        takes = _flags(loader.options)
+        own = not any(k in _FLAG_OF for k in loader.options)  # every flag is its name
+        raise ConfigError(f"format {format!r} does not take {_flags(extra)} "
+                          f"(in Python: {', '.join(extra)})",
+                          f"it takes: {takes or 'no options'}"
+                          + ("" if own else f" (in Python: {', '.join(loader.options)})"))
     missing = [k for k in loader.required if k not in options]
     if missing:
-        flags = ", ".join(f"--{k.replace('_', '-')}" for k in missing)
+        flags = _flags(missing)
         raise ConfigError(f"format {format!r} needs {flags} (in Python: {', '.join(missing)}=...)",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5"
                           if missing == ["dt_s"] else f"give {flags}")
     return loader.load(path, **options)
+
+
+#: Loader option -> the ``neurocast data import`` flag that sets it, where it is not the option's
+#: name with dashes (``dt_s`` -> ``--dt-s``); None: no flag (Python only).
+_FLAG_OF = {"neuron_names": "--names", "resample_s": "--resample", "condition_offsets": "--conditions",
+            "condition_names": "--conditions", "heldout_conditions": "--heldout", "indicator": None,
+            "covariates": None, "covariate_names": None}
+
+
+def _flags(options) -> str:
+    """The command-line flags of loader options, once each, e.g. '--names, --conditions'."""
+    flags = [_FLAG_OF.get(k, f"--{k.replace('_', '-')}") for k in options]
+    return ", ".join(dict.fromkeys(f for f in flags if f))
+
+
+def as_float32(values, what: str) -> np.ndarray:
+    """(time, neuron) values as float32, refusing finite values too large for float32 (the cast
+    would make them inf, which would then be reported as missing values).
+
+    Raises FormatError naming the largest magnitude.
+    """
+    values = np.asarray(values)
+    with np.errstate(over="ignore"):
+        out = values.astype(np.float32, copy=False)
+    if values.dtype.kind == "f" and np.isinf(out).any():
+        overflow = np.isinf(out) & np.isfinite(values)
+        if overflow.any():
+            raise FormatError(f"{what}: values reach {np.max(np.abs(values[overflow])):.3g}, "
+                              f"beyond the range of float32 (±{np.finfo(np.float32).max:.3g}) "
+                              "in which traces are stored",
+                              "scale the traces (e.g. to ΔF/F) before importing")
+    return out
 
 
 def _conditions(n_time: int, offsets, names, what: str) -> np.ndarray | None:
@@ -109,21 +143,18 @@ REPEAT = "{}#{}"
 
 
 def read_names_file(path: str | os.PathLike) -> list[str]:
-    """One name per line of a text file; blank lines are kept as unnamed ("") neurons.
-
-    Trailing blank lines at the very end of the file are dropped (an editor's final newline).
+    """One name per line of a UTF-8 text file (a byte-order mark, CRLF line ends and the
+    whitespace around names are ignored); blank lines are kept as unnamed ("") neurons, also
+    at the end of the file (``_neuron_names`` drops the ones beyond the last column).
     """
     file = Path(path)
     if not file.is_file():
         raise FormatError(f"neuron names file '{file}' not found", "give a text file, one name per line")
     try:
-        lines = [line.strip() for line in file.read_text().splitlines()]
+        return [line.strip() for line in file.read_text(encoding="utf-8-sig").splitlines()]
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot read neuron names file '{file}': {exc}",
                           "give a UTF-8 text file, one name per line") from None
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
 
 
 def unique_names(labels) -> np.ndarray:
@@ -161,6 +192,8 @@ def _neuron_names(names, n: int, what: str) -> np.ndarray | None:
         return None
     if isinstance(names, (str, os.PathLike)):
         names = read_names_file(names)
+        while len(names) > n and not names[-1]:  # blank lines ending the file (an editor's)
+            names = names[:-1]
     names = np.asarray([str(x).strip() for x in names], dtype=str)
     if names.size != n:
         raise FormatError(f"{what}: {names.size} neuron names for {n} trace columns",

@@ -9,22 +9,27 @@ loader looks for (names compared case-insensitively):
   median spacing;
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
   frame) or ``RATE_KEYS`` (frames per second);
-- neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``;
-  empty and repeated names are allowed (see ``unique_names``).
+- neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
+  1-D integer array named one of ``ID_KEYS``; empty and repeated names are allowed (see
+  ``unique_names``).
 
-In a text table the header row may have an empty first cell above a row index or timestamps
+A text table may start with blank and '#' comment lines and a byte-order mark. Its header row
+may have an empty first cell above a row index or timestamps
 (``DataFrame.to_csv`` writes ``,0,1,2`` for unnamed columns); see ``_read_table`` for which
 columns are timestamps or a frame index rather than neurons. ``attrs['import_notes']`` says
 what was decided.
 
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
 of ``TRACE_KEYS``. If the timestamps or names fit the rows rather than the columns, the
-matrix is read as (neuron × time) and transposed. Explicit options win over the file's own
-metadata.
+matrix is read as (neuron × time) and transposed; a matrix with fewer rows than columns and
+nothing telling its orientation gets a warning. Explicit options win over the file's own
+metadata. Warnings (raw fluorescence, timestamps that look like milliseconds, the orientation)
+are also kept in ``attrs['import_notes']``.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import warnings
@@ -40,6 +45,7 @@ from neurocast.data._loading import (
     TRACE_KINDS,
     _conditions,
     _neuron_names,
+    as_float32,
     require_file,
     resample_uniform,
     unique_names,
@@ -48,8 +54,8 @@ from neurocast.data._loading import (
 from neurocast.data._schema import make_dataset
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["DT_KEYS", "FRAME_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN", "SECONDS_PER_UNIT",
-           "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
+__all__ = ["DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
+           "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 _MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "activity", "calcium", "data",
@@ -61,9 +67,11 @@ FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "in
 #: Seconds per unit of the timestamps' units that are read ('Time (ms)', 'time_ms').
 SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
                     "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3}
-_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec)$")
+_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec|min|us)$")
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz")
+#: Names of a 1-D integer array of neuron (ROI) ids, used as the names.
+ID_KEYS = ("neuron_ids", "neuron_id", "ids", "id", "roi_ids", "roi_id", "cell_ids", "cell_id")
 NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
              "ids", "id", "neurons", "neuron", "cell_names", "roi_names", "regions", "region_names")
 _HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
@@ -82,7 +90,8 @@ def _time_base(name) -> tuple[str, str | None]:
     """A name's last part in lower case without a trailing unit, and that unit (or None).
 
     'Time (ms)' -> ('time', 'ms'), 'rec/time [s]' -> ('time', 's'), 'time_ms' -> ('time', 'ms');
-    after an underscore only s, ms, sec and msec are units ('time_min' has none).
+    after an underscore s, ms, sec, msec, min and us are units ('time_x' has none;
+    only s and ms are read, see ``SECONDS_PER_UNIT``).
     """
     base = str(name).lower().strip().rsplit("/", 1)[-1]
     m = _UNIT.search(base)
@@ -138,11 +147,13 @@ def check_timestamps(time_s: np.ndarray, what: str) -> None:
     bad[1:] |= ~(np.diff(time_s) > 0)
     if bad.any():
         k = int(np.argmax(bad))
-        problem = (f"are not a number at row {k + 1}" if not np.isfinite(time_s[k]) else
-                   f"are not increasing at row {k + 1} ({time_s[k]:g} after {time_s[k - 1]:g})")
-        raise FormatError(f"{what} {problem}",
-                          "sort the frames by time and drop repeated ones (row 1 is the first "
-                          "frame)")
+        if not np.isfinite(time_s[k]):
+            raise FormatError(f"{what} are not a number at row {k + 1}",
+                              "give every frame its time, or leave the timestamps out and give "
+                              "--dt-s (row 1 is the first frame)")
+        raise FormatError(f"{what} are not increasing at row {k + 1} ({time_s[k]:g} after "
+                          f"{time_s[k - 1]:g})", "sort the frames by time and drop repeated ones "
+                          "(row 1 is the first frame)")
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
@@ -172,9 +183,18 @@ def _numeric(v) -> bool:
     return getattr(v, "dtype", np.dtype(object)).kind in "fiub"
 
 
-def _strings(v) -> np.ndarray | None:
-    """A 1-D array of str from strings, bytes or a MATLAB cell array of strings, or None."""
+def _ids(v) -> bool:
+    """True for a 1-D array of integers (neuron or ROI ids, used as names)."""
     a = np.asarray(v)
+    return a.dtype.kind in "iu" and a.size > 1 and (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape))
+
+
+def _strings(v) -> np.ndarray | None:
+    """A 1-D array of str from strings, bytes, integer ids or a MATLAB cell array of strings,
+    or None."""
+    a = np.asarray(v)
+    if _ids(a):
+        return a.reshape(-1).astype(str)
     if a.ndim == 0 and a.dtype.kind in "USO":
         a = a.reshape(1)
     a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
@@ -293,14 +313,60 @@ def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
                 and _increasing(values[1:, 0]))
 
 
+def _cells(line: str, sep: str) -> list[str]:
+    """The cells of one line of a table, unquoted and stripped."""
+    if sep == r"\s+":
+        return line.split()
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+
+
+def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
+    """Raise FormatError if the table's last line holds fewer cells than its columns: a file
+    cut off while being written (the reader would fill the missing cells with NaN)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, fh.seek(0, os.SEEK_END) - (1 << 16)))
+        tail = fh.read().decode("utf-8", "replace").splitlines()
+    last = next((line for line in reversed(tail) if line.strip()), "")
+    n = len(_cells(last, sep))
+    if n < n_columns:
+        raise FormatError(f"{what}: its last row holds {n} of the {n_columns} cells of the others; "
+                          "the file looks cut off", "delete the incomplete last row, or export "
+                          "the file again")
+
+
+def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: str) -> FormatError:
+    """The error for a table with a cell that is not a number, naming the first such cell."""
+    for j, column in enumerate(table.columns):
+        cells = table[column]
+        bad = pd.to_numeric(cells, errors="coerce").isna() & cells.notna()
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            cell = str(cells.iloc[i])
+            name = f" ({header[j]!r})" if header else ""
+            hint = ("a matrix file holds numbers only, with an optional header row of neuron names "
+                    "and '#' comment lines above it")
+            if sep == ";" and re.fullmatch(r"[+-]?\d+,\d*", cell.strip()):
+                hint = ("the numbers have decimal commas: export them with decimal points "
+                        "(e.g. pandas: pd.read_csv(F, sep=';', decimal=',').to_csv(NEW))")
+            elif j == 0 and header is None:
+                hint = ("a first column of names suggests rows are neurons: save the table with "
+                        "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
+            return FormatError(f"{what}: column {j + 1}{name} holds {cell!r} in row {i + 1}, "
+                               "which is not a number", hint)
+    return FormatError(f"{what} holds values that are not numbers", _HINT_FORMAT)
+
+
 def _read_table(path: Path, what: str
                 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]:
     """A text table as (values (row, column), header names or None, timestamps (s) or None,
     the timestamps' column name ('' for an unnamed first column; None without them), notes).
 
-    The first line is a header unless all its cells are numbers and it is not the header of
-    ``_pandas_header``. With a header, columns that are not neurons are taken out of the values,
-    each with a note for the person:
+    Blank and '#' comment lines above the table are skipped. The first line is a header unless
+    all its cells are numbers and it is not the header of ``_pandas_header``; its names are
+    kept as written (blank and repeated ones too) and it must have one cell per column. A last
+    row with fewer cells than the others (a cut-off file) and a cell that is not a number
+    raise FormatError. With a header, columns that are not neurons are taken out of the
+    values, each with a note for the person:
 
     - an unnamed first column counting up by one (a pandas row index) is dropped;
     - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
@@ -312,8 +378,13 @@ def _read_table(path: Path, what: str
     - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
     """
     try:
-        with open(path) as fh:
-            first = fh.readline().rstrip("\r\n")
+        with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is not part of a cell
+            skip, first = 0, ""
+            for line in fh:  # blank and '#' comment lines above the table are skipped
+                if line.strip() and not line.lstrip().startswith("#"):
+                    first = line.rstrip("\r\n")
+                    break
+                skip += 1
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
     if not first.strip():
@@ -326,26 +397,32 @@ def _read_table(path: Path, what: str
         sep = ";"
     else:
         sep = r"\s+"
-    cells = [c.strip().strip('"') for c in re.split(sep, first.strip() if sep == r"\s+" else first)]
+    cells = _cells(first, sep)
     try:
         [float(c) for c in cells if c]
-        header = None
+        header = False
     except ValueError:
-        header = 0
+        header = True
     try:
-        table = pd.read_csv(path, sep=sep, header=header, engine="python" if sep == r"\s+" else "c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header,
+                            encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
+    except pd.errors.EmptyDataError:
+        raise FormatError(f"{what} has no rows of values" + (" below its header" if header else ""),
+                          "the file may be cut off: export it again") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot parse {what}: {str(exc).splitlines()[0]}",
                           "every row needs the same number of cells; " + _HINT_FORMAT) from None
+    if header and len(cells) != table.shape[1]:
+        raise FormatError(f"{what}: the header row has {len(cells)} cells but the rows "
+                          f"{table.shape[1]}", "give every column a header cell; an unnamed "
+                          "first column (row index or timestamps) has an empty one: ',a,b'")
+    _check_last_row(path, sep, table.shape[1], what)
     try:
         values = table.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
-        bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
-        raise FormatError(f"{what}: column(s) {[str(b) for b in bad[:3]]} hold non-numeric values",
-                          "a matrix file holds numbers only, with an optional header row of neuron names") from None
-    if header == 0:  # pandas names blank header cells 'Unnamed: 3' and repeats 'AVA.1'
-        names = np.asarray(["" if n.startswith("Unnamed: ") else n
-                            for n in table.columns.astype(str)], dtype=str)
+        raise _not_numeric(table, cells if header else None, sep, what) from None
+    if header:  # the cells as written: blank and repeated names are kept (unique_names)
+        names = np.asarray(cells, dtype=str)
     elif _pandas_header(cells, values):
         names, values = np.asarray(cells, dtype=str), values[1:]
     else:
@@ -391,15 +468,20 @@ def _read_table(path: Path, what: str
 SLOW_FRAME_S = 10.0
 
 
-def _warn_unitless_time(key: str, interval_s: float, what: str) -> None:
-    """Warn (UserWarning) that timestamps named without a unit give ``interval_s`` s per frame."""
+def _remark(notes: list[str], message: str) -> None:
+    """A doubt about the file that does not stop the import: a UserWarning, also kept in
+    ``notes`` (``attrs['import_notes']``, which ``data info`` repeats)."""
+    notes.append(message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _unitless_time_note(key: str, interval_s: float, what: str) -> str:
+    """What to say when timestamps named without a unit give ``interval_s`` s per frame."""
     named = f"the timestamps {key!r}" if key else "the timestamps (the unnamed first column)"
-    warnings.warn(
-        f"{what}: {named} have no unit in their name, so they are read as seconds, which gives "
-        f"a median frame interval of {interval_s:.4g} s; if they are milliseconds, name them "
-        f"with the unit (e.g. '{_time_base(key)[0] or 'time'}_ms' or 'time (ms)') and import "
-        "again, or give the frame interval with --dt-s (dt_s=)",
-        UserWarning, stacklevel=3)
+    return (f"{what}: {named} have no unit in their name, so they are read as seconds, which "
+            f"gives a median frame interval of {interval_s:.4g} s; if they are milliseconds, name "
+            f"them with the unit (e.g. '{_time_base(key)[0] or 'time'}_ms' or 'time (ms)') and "
+            "import again, or give the frame interval with --dt-s (dt_s=)")
 
 
 #: A matrix of undeclared kind whose values are all positive with a median above this looks like
@@ -407,18 +489,16 @@ def _warn_unitless_time(key: str, interval_s: float, what: str) -> None:
 RAW_F_MEDIAN = 10.0
 
 
-def _warn_if_raw(values: np.ndarray, what: str) -> None:
-    """Warn (UserWarning) if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``);
-    the median is taken over up to ~1,000 frames spread over the recording."""
+def _raw_note(values: np.ndarray, what: str) -> str | None:
+    """What to say if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``), else
+    None; the median is taken over up to ~1,000 frames spread over the recording."""
     rows = values[::max(1, values.shape[0] // 1000)]
     if not (np.nanmin(values) > 0 and np.nanmedian(rows) > RAW_F_MEDIAN):
-        return
-    warnings.warn(
-        f"{what}: every value is positive and their median is {float(np.nanmedian(rows)):.4g}, "
-        "far above what ΔF/F takes (around 0): this looks like raw fluorescence (F), kept "
-        "unchanged but labelled ΔF/F; if it is F, import again with --trace-kind fluorescence "
-        "(--trace-kind dff declares it ΔF/F)",
-        UserWarning, stacklevel=3)
+        return None
+    return (f"{what}: every value is positive and their median is "
+            f"{float(np.nanmedian(rows)):.4g}, far above what ΔF/F takes (around 0): this looks "
+            "like raw fluorescence (F), kept unchanged but labelled ΔF/F; if it is F, import again "
+            "with --trace-kind fluorescence (--trace-kind dff declares it ΔF/F)")
 
 
 def load_matrix(
@@ -452,8 +532,10 @@ def load_matrix(
     trace_kind: what the values are, one of ``TRACE_KINDS`` ("dff", "fluorescence" for raw F),
     kept as ``attrs['trace_kind']``; left undeclared, values that look like raw fluorescence
     (all positive, median above ``RAW_F_MEDIAN``) give a UserWarning (they are not changed).
+    Every UserWarning is also an entry of ``attrs['import_notes']``.
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
-    columns, non-numeric cells, no timing), NonFiniteError on NaN/inf (in the file, or grid
+    columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
+    non-positive frame interval), NonFiniteError on NaN/inf (in the file, or grid
     frames inside a pause) unless ``allow_nan``.
     """
     if trace_kind is not None and trace_kind not in TRACE_KINDS:
@@ -494,9 +576,12 @@ def load_matrix(
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
     if values.ndim != 2:
-        raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)", _HINT_FORMAT)
-    if values.dtype.kind not in "fiub":
-        raise FormatError(f"{what}: array dtype {values.dtype} is not numeric", _HINT_FORMAT)
+        raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)",
+                          "one neuron's trace is a (time, 1) column: save x[:, None]"
+                          if values.ndim == 1 else _HINT_FORMAT)
+    if values.dtype.kind not in "fiu":
+        raise FormatError(f"{what}: array dtype {values.dtype} does not hold fluorescence values",
+                          _HINT_FORMAT)
     # the file's own metadata
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
@@ -508,6 +593,8 @@ def load_matrix(
         time_s = None
     file_names = None
     k = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS)
+    if k is None:  # integer ids name neurons only under an id name (not 'labels': per frame?)
+        k = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS)
     if k is not None:
         file_names = _strings(arrays[k])
     file_dt = None
@@ -519,6 +606,10 @@ def load_matrix(
         k = _pick(meta, RATE_KEYS)
         rate = _scalar(meta[k]) if k is not None else None
         file_dt = 1.0 / rate if rate else None
+    if file_dt is not None and file_dt <= 0 and time_s is None and dt_s is None:
+        raise FormatError(f"{what}: its frame {'interval' if _pick(meta, DT_KEYS) else 'rate'} "
+                          f"{str(k)!r} is {_scalar(meta[k]):g}, not a positive number",
+                          "give the seconds per frame with --dt-s")
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
     if not transpose and rows != cols:
@@ -527,6 +618,11 @@ def load_matrix(
         fits_cols = (time_s is not None and time_s.size == rows) or (
             file_names is not None and file_names.size == cols)
         transpose = fits_rows and not fits_cols
+        if rows < cols and not (fits_rows or fits_cols) and header_names is None \
+                and neuron_names is None:
+            _remark(notes, f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
+                    f"rows are read as frames and its {cols:,} columns as neurons; if the rows "
+                    "are neurons (as in suite2p's F.npy), import again with --transpose")
     if transpose:
         values = values.T
         header_names = None
@@ -547,11 +643,11 @@ def load_matrix(
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
         if time_s is not None and _time_base(time_key)[1] is None and dt_s > SLOW_FRAME_S:
-            _warn_unitless_time(time_key, dt_s, what)
+            _remark(notes, _unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
         raise FormatError(f"{what} holds no timestamps or frame interval",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
-    values = np.asarray(values, dtype=np.float32)
+    values = as_float32(values, what)
     attrs_out: dict = {"import_notes": notes} if notes else {}
     if trace_kind is not None:
         attrs_out["trace_kind"] = trace_kind
@@ -572,6 +668,8 @@ def load_matrix(
         source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
         heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
     )
-    if trace_kind is None:  # after the checks: a refused file gets its error alone
-        _warn_if_raw(values, what)
+    raw = _raw_note(values, what) if trace_kind is None else None
+    if raw is not None:  # after the checks: a refused file gets its error alone
+        _remark(notes, raw)
+        ds.attrs["import_notes"] = notes
     return with_labels(ds, labels)

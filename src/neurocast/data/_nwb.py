@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions, require_file
+from neurocast.data._loading import _conditions, as_float32, require_file
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
@@ -109,7 +109,7 @@ def load_nwb(
         if plane is not None and getattr(plane, "indicator", None):
             indicator = str(plane.indicator)
         return make_dataset(
-            data, dt_s=dt_s, time_s=time_s, neuron=[f"roi{i}" for i in ids],
+            as_float32(data, what), dt_s=dt_s, time_s=time_s, neuron=[f"roi{i}" for i in ids],
             condition=_conditions(n_time, condition_offsets, condition_names, what),
             source=f"nwb:{path.resolve()}#{label}", indicator=indicator,
             attrs={"start_time_s": start,

@@ -12,7 +12,13 @@ import zarr
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
-from neurocast.data._loading import _conditions, _neuron_names
+from neurocast.data._loading import (
+    _conditions,
+    _neuron_names,
+    as_float32,
+    unique_names,
+    with_labels,
+)
 from neurocast.data._schema import make_dataset
 from neurocast.data.protocol import ZAPBENCH
 from neurocast.errors import FormatError
@@ -63,12 +69,20 @@ def load_zapbench(
     (ZAPBench 0.9141). heldout_conditions: default ZAPBench's ("taxis") if present; names
     given explicitly must be conditions of the recording. covariates: optional zarr array (t, k) of stimulus features, stored as
     ``stimulus`` with ``covariate_names`` (default c0..). Neurons are named by trace index
-    ("0", "1", ...; ZAPBench's segment label is index + 1) unless neuron_names are given.
+    ("0", "1", ...; ZAPBench's segment label is index + 1) unless neuron_names are given (a
+    sequence or a names file; empty and repeated names are made unique and the raw labels kept
+    as coordinate ``label``, as ``load_matrix`` does).
     Raises FormatError on a wrong layout or mismatched sizes, NonFiniteError on NaN/inf
     (scanned blockwise) unless ``allow_nan``.
     """
     path = Path(path)
     what = f"ZAPBench traces '{path}'"
+    if not path.exists():
+        raise FormatError(f"{what} not found", "check the path")
+    if path.is_file():
+        raise FormatError(f"{what} is a file, not a zarr array (a folder)",
+                          "a matrix file (.npy, .npz, .mat, .h5, .csv, ...) imports with "
+                          "--format matrix")
     try:
         arr = zarr.open_array(path, mode="r")
     except Exception as exc:  # zarr raises several types for "not an array here"
@@ -82,7 +96,13 @@ def load_zapbench(
         raise FormatError(f"{what}: dimension names {tuple(dims)}, expected ('t', 'f')",
                           "the first axis must be time (t), the second neurons (f)")
     n_time, n_neuron = arr.shape
-    traces = _lazy_traces(arr) if arr.dtype == np.float32 else np.asarray(arr[...], dtype=np.float32)
+    traces = _lazy_traces(arr) if arr.dtype == np.float32 else as_float32(arr[...], what)
+    if (condition_offsets is not None and tuple(condition_offsets) == ZAPBENCH.offsets
+            and n_time != ZAPBENCH.offsets[-1]):
+        raise FormatError(f"{what}: ZAPBench's conditions end at frame {ZAPBENCH.offsets[-1]} but "
+                          f"the traces have {n_time} frames",
+                          f"give the recording's own conditions, e.g. --conditions 0,{n_time}:all "
+                          "(one condition)")
     condition = _conditions(n_time, condition_offsets, condition_names, what)
     stim = None
     if covariates is not None:
@@ -97,12 +117,14 @@ def load_zapbench(
     if heldout_conditions is None:  # ZAPBench's held-out condition, if the recording has it
         present = set(condition.tolist()) if condition is not None else set()
         heldout_conditions = [h for h in ZAPBENCH.heldout if h in present]
-    return make_dataset(
+    labels = _neuron_names(neuron_names, n_neuron, what)
+    ds = make_dataset(
         traces, dt_s=dt_s, condition=condition,
-        neuron=_neuron_names(neuron_names, n_neuron, what),
+        neuron=None if labels is None else unique_names(labels),
         stimulus=stim, covariate=covariate_names,
         source=f"zapbench:{path.resolve()}", indicator=indicator,
         heldout_conditions=heldout_conditions,
         protocol="zapbench" if condition_names is not None and tuple(condition_names) == ZAPBENCH.names else "",
         allow_nan=allow_nan,
     )
+    return with_labels(ds, labels)
