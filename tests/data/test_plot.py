@@ -99,7 +99,7 @@ def _with_spikes():
 
 def test_traces_with_spikes(tmp_path):
     from neurocast.data.plot import traces_with_spikes
-    from neurocast.errors import FormatError, UnknownNameError
+    from neurocast.errors import UnknownNameError
 
     ds = _with_spikes()
     fig = traces_with_spikes(ds, tmp_path / "t.png", n_neurons=3)
@@ -112,5 +112,23 @@ def test_traces_with_spikes(tmp_path):
         traces_with_spikes(ds, neurons=["N9"])
     with pytest.raises(ConfigError, match="frames"):
         traces_with_spikes(ds, frames=(300, 900))
-    with pytest.raises(FormatError, match="no spike_counts"):
-        traces_with_spikes(ds.drop_vars("spike_counts"))
+
+
+def test_traces_without_spikes_show_the_most_variable_neurons(tmp_path):
+    """A real recording has no spikes: the traces alone, of the neurons that vary most (a dead
+    channel and an all-NaN one never chosen by default), in F for raw fluorescence."""
+    from neurocast.data.plot import traces_with_spikes
+
+    rng = np.random.default_rng(2)
+    traces = rng.standard_normal((300, 6)) * np.array([0.1, 0.5, 0.2, 0.0, 1.0, 0.3])
+    traces[:, 5] = np.nan
+    traces[10:20, 4] = np.nan  # a gap
+    ds = nd.make_dataset(traces.astype(np.float32), dt_s=0.5, neuron=list("ABCDEF"),
+                         allow_nan=True)
+    fig = traces_with_spikes(ds, tmp_path / "r.png", n_neurons=4)
+    assert fig.neurocast_neurons == ["E", "B", "C", "A"] and (tmp_path / "r.png").exists()
+    assert fig.axes[0].get_ylabel() == "ΔF/F" and fig.axes[0].get_title(loc="left") == "E"
+    fig = traces_with_spikes(ds, neurons=["F", "D"])  # asked for: shown, and said to be empty
+    assert "no values" in fig.axes[0].get_title(loc="left")
+    raw = ds.assign_attrs(trace_kind="fluorescence")
+    assert traces_with_spikes(raw, n_neurons=1).axes[0].get_ylabel() == "F"

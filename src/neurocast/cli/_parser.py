@@ -250,7 +250,7 @@ def _data(sub) -> None:
     pp.add_argument("dataset", metavar="DATASET")
     pp.add_argument("--out", required=True, help="image file to write (PNG/PDF/SVG)")
     pp.add_argument("--kind", default="heatmap", choices=("heatmap", "traces"),
-                    help="heatmap: all neurons; traces: example traces above their spikes")
+                    help="heatmap: all neurons; traces: example traces (above their spikes, in synthetic recordings)")
     pp.add_argument("--neurons", default=None, help="traces: names to show, e.g. AVAL,ASHL")
     pp.add_argument("--frames", default=None, help="traces: frame range START:STOP")
     pp.add_argument("--sort", default=None, choices=("cluster", "pc", "none"),

@@ -20,7 +20,7 @@ from scipy.spatial.distance import squareform
 from neurocast._files import atomic_path
 from neurocast.data._quality import CONSTANT_ATOL
 from neurocast.data._schema import as_str, condition_blocks
-from neurocast.errors import ConfigError, FormatError, unknown_name
+from neurocast.errors import ConfigError, unknown_name
 
 __all__ = ["bin_time", "similarity_order", "traces_heatmap", "traces_with_spikes"]
 
@@ -243,21 +243,20 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
 def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
                        neurons=None, n_neurons: int = 6, frames: tuple[int, int] | None = None,
                        overwrite: bool = False, title: str | None = None):
-    """Example ΔF/F traces drawn above the spikes that produced them (synthetic datasets).
+    """Example traces, drawn above the spikes that produced them when the dataset has them.
 
-    ds: a Dataset with ``spike_counts`` (time, neuron). neurons: names to show (default: the
-    ``n_neurons`` neurons with the most spikes in the shown frames). frames: (start, stop)
-    frame range (default: the first 500 frames, about 5 min at 0.6 s). Each panel: the trace
-    (left axis, ΔF/F) and one tick per frame with spikes (tick height ∝ spikes in that frame).
-    path: write the figure there (atomically). Returns the matplotlib Figure with
-    ``fig.neurocast_neurons`` (the names shown).
-    Raises FormatError if the dataset has no spike_counts, UnknownNameError for unknown names.
+    ds: a Dataset; with ``spike_counts`` (time, neuron; synthetic recordings) each panel also
+    shows one tick per frame with spikes (tick height ∝ spikes in that frame). neurons: names
+    to show (default: the ``n_neurons`` neurons with the most spikes in the shown frames, or,
+    without spikes, the most variable ones: largest standard deviation, NaN frames ignored, dead
+    channels never). frames: (start, stop) frame range (default: the first 500 frames). The
+    trace's axis is ΔF/F, or F for raw fluorescence (``trace_kind``). path: write the figure
+    there (atomically). Returns the matplotlib Figure with ``fig.neurocast_neurons`` (the names
+    shown). Raises UnknownNameError for unknown names, ConfigError for frames outside the
+    recording.
     """
     from matplotlib.figure import Figure  # heavy: imported on use
 
-    if "spike_counts" not in ds.variables:
-        raise FormatError("the dataset has no spike_counts (only synthetic recordings carry spikes)",
-                          "plot the traces as a heatmap instead (--kind heatmap), or record a dataset with neurocast record")
     if path is not None:
         path = _image_path(path, overwrite)
     n_time = ds.sizes["time"]
@@ -266,9 +265,14 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         raise ConfigError(f"frames ({start}, {stop}) outside the recording's 0..{n_time}",
                           "give 0 <= start < stop <= number of frames")
     names = as_str(ds["neuron"].values)
-    counts = np.asarray(ds["spike_counts"][start:stop].values, dtype=np.int64)
+    has_spikes = "spike_counts" in ds.variables
+    counts = np.asarray(ds["spike_counts"][start:stop].values, dtype=np.int64) if has_spikes else None
     if neurons is None:
-        idx = np.argsort(-counts.sum(axis=0), kind="stable")[:max(1, int(n_neurons))]
+        if has_spikes:
+            score = counts.sum(axis=0).astype(np.float64)
+        else:
+            score = _spread(np.asarray(ds["traces"][start:stop].values, dtype=np.float64))
+        idx = np.argsort(-score, kind="stable")[:max(1, int(n_neurons))]
     else:
         lookup = {name: i for i, name in enumerate(names.tolist())}
         wanted = [str(x) for x in ([neurons] if isinstance(neurons, str) else neurons)]
@@ -277,25 +281,45 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
             raise unknown_name("neuron", missing[0], lookup)
         idx = np.array([lookup[x] for x in wanted], dtype=np.int64)
     traces = np.asarray(ds["traces"][start:stop].values)[:, idx]
-    spikes = counts[:, idx]
+    unit = "F" if ds.attrs.get("trace_kind") == "fluorescence" else "ΔF/F"
     t = np.asarray(ds["time"].values[start:stop])
     fig = Figure(figsize=(10, 1.4 * len(idx) + 0.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(idx), 1, sharex=True))
     for k, ax in enumerate(axes):
         ax.plot(t, traces[:, k], color="tab:green", linewidth=0.9)
-        ax.set_ylabel("ΔF/F", fontsize=8)
-        lo, hi = float(np.nanmin(traces[:, k])), float(np.nanmax(traces[:, k]))
+        ax.set_ylabel(unit, fontsize=8)
+        finite = traces[np.isfinite(traces[:, k]), k]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         span = (hi - lo) or 1.0
-        on = np.flatnonzero(spikes[:, k])
-        if on.size:
-            height = 0.25 * span * spikes[on, k] / spikes[on, k].max()
-            ax.vlines(t[on], lo - 0.3 * span, lo - 0.3 * span + height, color="black", linewidth=0.8)
-        ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)
-        ax.set_title(f"{names[idx[k]]}: {int(spikes[:, k].sum())} spikes", fontsize=8, loc="left")
+        label = names[idx[k]] if finite.size else f"{names[idx[k]]} (no values in these frames)"
+        if has_spikes:
+            spikes = counts[:, idx[k]]
+            on = np.flatnonzero(spikes)
+            if on.size:
+                height = 0.25 * span * spikes[on] / spikes[on].max()
+                ax.vlines(t[on], lo - 0.3 * span, lo - 0.3 * span + height, color="black",
+                          linewidth=0.8)
+            ax.set_ylim(lo - 0.35 * span, hi + 0.05 * span)
+            label += f": {int(spikes.sum())} spikes"
+        else:
+            ax.set_ylim(lo - 0.05 * span, hi + 0.05 * span)
+        ax.set_title(label, fontsize=8, loc="left")
     axes[-1].set_xlabel("time (s)")
-    fig.suptitle(title or "traces (green) and the spikes that produced them (black ticks)", fontsize=9)
+    fig.suptitle(title or ("traces (green) and the spikes that produced them (black ticks)"
+                           if has_spikes else f"{unit} traces"), fontsize=9)
     fig.neurocast_neurons = names[idx].tolist()
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
     return fig
+
+
+def _spread(traces: np.ndarray) -> np.ndarray:
+    """Standard deviation of each column of traces (time, neuron) over its finite values;
+    -inf for a column with fewer than two of them or none that differ (dead channels)."""
+    finite = np.isfinite(traces)
+    n = finite.sum(axis=0)
+    x = np.where(finite, traces, 0.0)
+    mean = x.sum(axis=0) / np.maximum(n, 1)
+    var = (np.where(finite, traces - mean, 0.0) ** 2).sum(axis=0) / np.maximum(n, 1)
+    return np.where((n >= 2) & (var > 0), np.sqrt(var), -np.inf)
