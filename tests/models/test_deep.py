@@ -39,6 +39,16 @@ def test_each_model_overfits_a_tiny_dataset(name, sine_data, dd):
     assert m.fitted["steps"] == 500 and m.fitted["n_parameters"] > 0
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_each_model_fits_and_forecasts_a_one_neuron_recording(name, sine_data, dd):
+    """One neuron: tsmixer's neuron mixing once failed on the (b, C, 1) contexts of predict."""
+    x, stim, proto = sine_data
+    m = dd.model(name, max_steps=2, arch=SMALL.get(name)).fit(*dd.split(x[:, :1], proto, stim))
+    ctx = np.ascontiguousarray(x[None, 100:104, :1].repeat(3, axis=0))
+    meta = dd.split(x[:, :1], proto, stim)[0][0].meta(0, 3)
+    assert np.isfinite(m.predict(ctx, meta)).all() and m.predict(ctx, meta).shape == (3, 4, 1)
+
+
 @pytest.mark.parametrize("name", ["timemix", "tsmixer", "population"])
 def test_same_seed_same_weights_and_forecasts(name, sine_data, dd):
     x, _, proto = sine_data
@@ -570,7 +580,8 @@ def test_a_batch_larger_than_the_train_windows_is_refused_and_epochs_count_windo
     x, _, proto = sine_data
     train, val = dd.split(x, proto)
     windows = sum(s.n_windows for s in train)
-    with pytest.raises(FormatError, match="fewer train windows per block than the batch size") as err:
+    with pytest.raises(FormatError, match=f"fewer train windows in all than one batch of {windows + 1} "
+                       rf"\({windows} windows") as err:
         dd.model("linear-mae", batch_size=windows + 1, max_steps=5).fit(train, val)
     assert "smaller batch_size" in err.value.hint
     m = dd.model("linear-mae", batch_size=8, max_steps=2 * windows // 8 + 3, val_every=10)

@@ -22,6 +22,7 @@ from neurocast.bench._seeds import (
     fit_setup,
     is_seeded,
     load_seeded,
+    model_file,
     save_seeded,
     saved_earlier,
     seeded,
@@ -44,6 +45,7 @@ from neurocast.data._windows import finite_segments
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
 from neurocast.models.deep import DEVICES, LearnedForecaster
+from neurocast.models.deep._training import resolve_device
 
 __all__ = ["DEFAULT_MODELS", "NAN_POLICIES", "BenchResult", "neuron_groups", "run_benchmark"]
 
@@ -117,17 +119,20 @@ def _unnamed(data) -> np.ndarray:
     return as_str(data["label"].values) == ""
 
 
-def _recorded_connectome(traces, connectome, notes: list[str]):
+def _recorded_connectome(traces, connectome, notes: list[str], models=("this model",)):
     """The connectome of the scored neurons (``traces``' ``neuron`` names), in their order.
 
     ``connectome`` is cut to them and put in their order by name. An unnamed neuron (empty
     ``label``: a partly identified recording) that it does not name joins without synapses, so
     a connectome model forecasts it from its own past alone; a note says how many did.
-    Raises FormatError without a connectome, or if a named neuron is not in it.
+    Raises FormatError without a connectome (naming the ``models`` that need it), or if a
+    named neuron is not in it.
     """
     if connectome is None:
-        raise FormatError("this model needs the connectome of the recorded neurons, and the dataset has none",
-                          "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=")
+        raise FormatError(f"{', '.join(models)} need{'s' if len(models) == 1 else ''} the connectome "
+                          "of the recorded neurons, and the dataset has none",
+                          "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=; "
+                          "or leave out the connectome models")
     names = as_str(traces["neuron"].values)
     wired = as_str(connectome.names)
     if np.array_equal(wired, names):
@@ -196,7 +201,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     over the test windows (not with folds, masks, NaN skipping or held-out neurons: a note says so).
     device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
     their configured device). max_steps: cap on their training steps (None: early stopping).
-    save_models: a folder; every fitted learned model is saved there as ``NAME-seedK.pt``
+    save_models: a folder (not ``out_dir`` nor inside it: ConfigError); every fitted learned
+    model is saved there as ``NAME-seedK.pt``
     (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
     folder already holds for the same dataset, configuration and fitting setup (``fit_setup``)
     is loaded instead of trained again (``saved_earlier``; a note says so), so a rerun trains
@@ -222,7 +228,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise NeurocastError(f"model names repeat: {names}", "give every forecaster a distinct name")
     if not names:
         raise NeurocastError("no models to run", "pass --models naive,mean,...")
-    _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds)
+    _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir)
     metrics = list(METRICS) if metrics is None else [METRICS.get(m).name for m in metrics]
     statistics = list(dict.fromkeys(s for m in metrics for s in METRICS[m].statistics))
     for m in given.values():
@@ -284,6 +290,20 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise ConfigError(f"{', '.join(needs)} forecast(s) from the future stimulus covariates, which "
                           "this dataset lacks", "choose models without them, e.g. --models "
                           "naive,mean,linear,timemix")
+    learned_models = [m for m in templates.values() if isinstance(m, LearnedForecaster)]
+    for flag, folder, what in (("--save-models", save_models, "saved"), ("--load-models", load_models, "loaded")):
+        if folder is not None and not learned_models:
+            notes.append(f"{flag} '{folder}': none of the models is a learned one, so none is {what}")
+    if learned_models and device is not None:
+        resolve_device(device)  # 'cuda' without a GPU: refused before anything is fitted
+    if learned_models and load_models is None:
+        _check_batches(learned_models, traces, folds, stimulus, bad_frames)
+    wired = [name for name, m in templates.items()
+             if getattr(m, "needs_connectome", False) and m.connectome is None]
+    recorded = None  # the connectome of the scored neurons, for the models built without one
+    if wired:
+        wiring = connectome if connectome is not None else dataset_connectome(ds)
+        recorded = _recorded_connectome(traces, wiring, notes, wired)
     # what a model is fitted on besides the dataset (protocol, splits, neurons, frames left out):
     # a loaded model must match it, a saved one records it
     setup = fit_setup(proto, traces, bad_frames)
@@ -314,11 +334,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                         model, ready = earlier, True
                         notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
                                      "run saved it (same dataset, configuration and splits), not trained again")
+                    elif reusable and model_file(save_models, name, k).is_file():
+                        notes.append(f"{name} seed {k}: '{model_file(save_models, name, k)}' held a model "
+                                     "of another dataset, configuration or split (or an interrupted or "
+                                     "unreadable one): trained again and saved over it")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
-                    wiring = connectome if connectome is not None else dataset_connectome(ds)
-                    model.connectome = _recorded_connectome(traces, wiring, notes)
+                    model.connectome = recorded
                 t0 = time.perf_counter()
                 if not ready:
                     model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
@@ -326,6 +349,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                         model.fitted["setup"] = setup
                         save_seeded(model, save_models, k, ds)
                 t1 = time.perf_counter()
+                if learned and model.fitted.get("stopped_by") == "interrupted":
+                    notes.append(f"{name} seed {k}: training was interrupted (Ctrl-C) at step "
+                                 f"{model.fitted.get('steps', 0):,}; scored with the best weights so "
+                                 f"far (step {model.fitted.get('best_step', 0):,})")
                 if client is None:
                     label = f"{name} seed {k}" if repeated and seeds > 1 else name
                     per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
@@ -429,7 +456,7 @@ SEEDS_NOTE = ("learned models are trained once per seed 0..N-1 and their scores 
               "(permuted, rewired) is drawn anew per seed; baselines are deterministic and run once (seed 0)")
 
 
-def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds) -> None:
+def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir) -> None:
     """Raise ConfigError for bad seed/device/step/model-folder options, before anything is fitted."""
     if int(seeds) < 1:
         raise ConfigError(f"seeds must be at least 1, not {seeds}", "e.g. --seeds 3")
@@ -447,6 +474,12 @@ def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_f
                           "give a folder written by neurocast bench --save-models")
     if save_models is not None and Path(save_models).is_file():
         raise ConfigError(f"model folder '{save_models}' is a file", "choose a folder with --save-models")
+    if save_models is not None and out_dir is not None:
+        models, out = Path(save_models).resolve(), Path(out_dir).resolve()
+        if models == out or out in models.parents:  # the scorecard would then not be written there
+            raise ConfigError(f"the model folder '{save_models}' is in the output folder '{out_dir}', "
+                              "which holds only the files neurocast bench writes",
+                              "give the models a folder of their own, e.g. --save-models models/")
 
 
 def _fit_segments(traces, protocol, stimulus, bad_frames):
@@ -455,10 +488,24 @@ def _fit_segments(traces, protocol, stimulus, bad_frames):
     val = segments_for(traces, protocol, "val", stimulus=stimulus)
     if bad_frames is not None:
         train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
-        if not train:
-            raise NonFiniteError("every training window touches a NaN frame: nothing left to fit",
-                                 "use --nan mask-neurons (drop the neurons with gaps) instead")
+        for split, kept, use in (("training", train, "fit"), ("val", val, "validate the fit on")):
+            if not kept:
+                raise NonFiniteError(f"every {split} window touches a NaN frame: nothing left to {use}",
+                                     "use --nan mask-neurons (drop the neurons with gaps) instead")
     return train, val
+
+
+def _check_batches(models, traces, folds, stimulus, bad_frames) -> None:
+    """Raise ConfigError, before anything is fitted, if a learned model's batch (windows per
+    training step) holds more windows than the training split of a fold does."""
+    for p in folds:
+        n = sum(s.n_windows for s in _fit_segments(traces, p, stimulus, bad_frames)[0])
+        for m in models:
+            if m.cfg.train.batch_size > n:
+                raise ConfigError(f"{m.name} trains on batches of {m.cfg.train.batch_size} windows, and "
+                                  f"the training split holds only {n} (of C + H = {p.context + p.horizon} "
+                                  "frames each)", "use a shorter --context or --horizon or a longer "
+                                  "recording, or leave out the learned models (e.g. --models naive,mean,linear)")
 
 
 def _note_unscored(stats: dict[str, WindowStats], bad_frames, notes: list[str]) -> None:

@@ -118,7 +118,8 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
     and, when both are known, the fitting ``setup`` (``fit_setup``: the protocol's splits and
     held-out conditions and neurons, the neurons kept and the frames left out).
 
-    Raises FormatError for a missing file or a model fitted on another dataset, ConfigError for
+    Raises FormatError for a missing file or a model fitted on another dataset (or, for a model
+    that reads the stimulus, on another number of covariates), ConfigError for
     another C or H, or another setup (its test frames may have been its training frames).
     """
     path = model_file(folder, name, seed)
@@ -135,13 +136,17 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
                           f"H = {model.horizon}, the benchmark asks C = {context} → H = {horizon}",
                           f"use --context {model.shape['context']} --horizon {model.horizon}, "
                           "or fit the model again")
+    if model.uses_stimulus and model.shape["n_covariates"] != _n_covariates(dataset):
+        raise FormatError(f"model {name!r} in '{path}' forecasts from {model.shape['n_covariates']} "
+                          f"stimulus covariate(s), the dataset has {_n_covariates(dataset)}",
+                          "load it with the dataset it was fitted on, or fit the model again")
     saved = model.fitted.get("setup")
     if setup is not None and saved is not None and saved != setup:
         raise ConfigError(f"model {name!r} in '{path}' was fitted under another protocol or split "
                           "(splits, held-out conditions or neurons, NaN policy, neurons kept): its "
                           "training frames may be this run's test frames",
-                          "load it with the --protocol, --heldout-neurons and --nan options it was "
-                          "saved with, or fit it again")
+                          "load it with the --protocol, --heldout-neurons, --nan and --keep-constant "
+                          "options it was saved with, or fit it again")
     return model
 
 
@@ -168,10 +173,16 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
         same = (head["model"] == type(model).name and head["config"] == config
                 and head["horizon"] == model.horizon and head["shape"].get("context") == context
                 and head["fitted"].get("setup") == setup and head["code_version"] == __version__
-                and head["fitted"].get("stopped_by") != "interrupted")
+                and head["fitted"].get("stopped_by") != "interrupted"
+                and (not model.uses_stimulus or head["shape"].get("n_covariates") == _n_covariates(dataset)))
         return load_model(path, dataset=dataset, device=model.cfg.train.device) if same else None
     except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew
         return None
+
+
+def _n_covariates(dataset) -> int:
+    """The number of stimulus covariates of a Dataset (0 without them)."""
+    return int(dataset["stimulus"].shape[1]) if "stimulus" in dataset else 0
 
 
 def fit_setup(protocol, traces, bad_frames) -> str:

@@ -43,10 +43,14 @@ def dataset_identity(data) -> dict:
     return ident
 
 
+#: What a differing hash of the identity means, in words (its values say nothing to a reader).
+_HASHED = {"neuron_sha1": "other neuron names or order", "frames_sha1": "other trace values"}
+
+
 def check_identity(saved: dict, data, *, what: str) -> None:
     """Raise FormatError if ``data`` differs from the ``saved`` identity in any shared key."""
     now = dataset_identity(data)
-    diffs = [f"{k}: {saved[k]!r} (fitted) vs {now[k]!r} (given)"
+    diffs = [f"{_HASHED[k]} ({k})" if k in _HASHED else f"{k}: {saved[k]!r} (fitted) vs {now[k]!r} (given)"
              for k in saved if k in now and saved[k] != now[k]]
     if diffs:
         raise FormatError(f"{what} was fitted on another dataset: " + "; ".join(diffs),

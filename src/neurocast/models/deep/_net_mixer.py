@@ -97,6 +97,14 @@ def _relu_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.ops.aten.threshold_backward(grad, out, 0)
 
 
+def _time_major(x: torch.Tensor) -> torch.Tensor:
+    """x (b, C, N) as a contiguous (C, b·N) matrix: a view when x is a view of time-major memory
+    (the training loop's windows), else a copy. With one neuron, ``reshape`` alone would return
+    a transposed view, which the neuron-mixing layers cannot ``view`` as (C·b, N)."""
+    b, c, n = x.shape
+    return x.transpose(0, 1).reshape(c, b * n).contiguous()
+
+
 def _time_dense(n_in: int, n_out: int, blocks: int | None = None):
     """Weights (blocks?, n_out, n_in) (Flax init) and zero biases (blocks?, n_out, 1)."""
     shape = (n_out, n_in) if blocks is None else (blocks, n_out, n_in)
@@ -163,8 +171,8 @@ class MixerNet(nn.Module):
         self.out_w, self.out_b = _time_dense(context, horizon)
 
     def forward(self, x, future=None, neurons=None):
-        b, c, n = x.shape
-        x, stats = self._normalised(x.transpose(0, 1).reshape(c, b * n))  # a view when x is one
+        b, _, n = x.shape
+        x, stats = self._normalised(_time_major(x))
         y = torch.addmm(self.out_b, self.out_w, self._blocks(x, b, n))
         if stats is not None:
             y = y * stats[1] + stats[0]
@@ -212,7 +220,7 @@ class MixerNet(nn.Module):
         """
         b, c, n = x.shape
         count = target.numel() if count is None else count
-        x, stats = self._normalised(x.transpose(0, 1).reshape(c, b * n))
+        x, stats = self._normalised(_time_major(x))
         kept: list = []
         x = self._blocks(x, b, n, kept)
         # g (C, B·N): the gradient of the last block's output

@@ -424,8 +424,11 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
                 empty = False
                 yield batch
             if empty:
-                raise FormatError(f"{label}: fewer train windows per block than the batch size "
-                                  f"({cfg.batch_size})", "use a smaller batch_size")
+                where = "in all" if train.resident else "in any block of frames read at once"
+                raise FormatError(f"{label}: fewer train windows {where} than one batch of "
+                                  f"{cfg.batch_size} ({train.n_windows} windows of C + H frames)",
+                                  "use a smaller batch_size, a shorter context or horizon, or "
+                                  "more train frames")
 
     def fit(b, starts) -> None:  # one AdamW step on one batch (as micro-batches if too large)
         nonlocal running_n
