@@ -153,6 +153,18 @@ def test_bad_input():
         protocol_for_dataset(_ds(["a"] * 50 + ["b"] * 50 + ["a"] * 50))
 
 
+def test_too_short_recordings_get_hints_that_can_be_followed():
+    """A hint never asks for a shorter context than 1: a condition or split too short for any
+    window says so and names the single protocol."""
+    with pytest.raises(ConfigError, match="condition 'b' has 1 frame, none left once 1 frame") as err:
+        protocol_for_dataset(_ds(["a"] * 300 + ["b"] + ["c"] * 300), context=4, horizon=8).splits()
+    assert "join it to a neighbouring condition" in err.value.hint
+    assert "--protocol single" in err.value.hint
+    with pytest.raises(ConfigError, match="does not fit") as err:
+        protocol_for_dataset(_ds(["all"] * 8), "single", context=1, horizon=1).splits()
+    assert err.value.hint == "the val range has no frame left to forecast: record a longer recording"
+
+
 def test_cli_protocol_show_json(capsys):
     assert main(["protocol", "show", "zapbench", "--context", "4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -279,7 +279,9 @@ def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: P
     if lo < start or lo >= hi:
         raise ConfigError(
             f"split {split!r} of frames [{start}, {stop}) has no room for a context of {context} frames",
-            "use a shorter --context or a protocol with longer conditions",
+            "use a shorter --context or a protocol with longer conditions" if context > 1 else
+            "the condition is too short to split into train, val and test: record longer "
+            f"conditions, or score the recording as one stretch: {_use('single')}",
         )
     return lo, hi
 
@@ -332,7 +334,13 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
     for i, name in enumerate(protocol.conditions):
         lo, hi = condition_bounds(protocol, i)
         if hi - lo <= 0:
-            raise ConfigError(f"condition {name!r} has no frames left after padding {protocol.padding}")
+            frames = protocol.offsets[i + 1] - protocol.offsets[i]
+            raise ConfigError(
+                f"condition {name!r} has {frames} frame{'' if frames == 1 else 's'}, none left once "
+                f"{protocol.padding} frame{'' if protocol.padding == 1 else 's'} at each end "
+                "(the protocol's padding) are dropped",
+                "join it to a neighbouring condition when importing (data import --conditions), "
+                f"or score the recording as one stretch: {_use('single')}")
         held = name in protocol.heldout
         if protocol.folds and not held:
             for split, a, b in blocked_bounds(lo, hi, protocol=protocol):
@@ -350,7 +358,10 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
         raise ConfigError(
             f"horizon {h} does not fit the {r.split} range of condition {r.condition!r}: "
             f"frames [{r.start}, {r.stop}) hold {r.stop - r.start} frames, a window needs C + H = {c + h}",
-            f"use --horizon {longest} or less" if longest >= 1 else "use a shorter --context",
+            f"use --horizon {longest} or less" if longest >= 1 else  # a shorter C cannot help
+            f"the {r.split} range has no frame left to forecast: "
+            + ("record a longer recording" if protocol.name == "single" else
+               f"record longer conditions, or score the recording as one stretch: {_use('single')}"),
         )
     return rows
 
