@@ -27,7 +27,7 @@ def _recording(chain, n_nan=0, n_unnamed=0):
 
 @pytest.mark.parametrize(("n_nan", "n_unnamed", "problem", "hint"), [
     (8, 0, "only 0 of the recording's 8 neurons left to infer on, 2 needed: 8 hold NaN "
-           "(--nan mask-neurons)", "ds.traces.fillna(0)"),
+           "(--nan mask-neurons)", "nan='skip-frames'"),
     (0, 7, "only 1 of the recording's 8 neurons left to infer on, 2 needed: 7 are unnamed and not "
            "in connectome 'chain'", "name the neurons"),
     (4, 3, "only 1 of the recording's 8 neurons left to infer on, 2 needed: 4 hold NaN "

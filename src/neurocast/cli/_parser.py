@@ -364,9 +364,10 @@ def _infer(sub) -> None:
                    help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
     p.add_argument("--seed", type=_seed, default=0,
                    help="seed of the observed subset and of the sample of non-edges (default 0)")
-    p.add_argument("--nan", default="raise", choices=("raise", "mask-neurons"),
-                   help="NaN gaps: raise (default) or mask-neurons (leave out the neurons "
-                        "holding NaN)")
+    p.add_argument("--nan", default="raise", choices=("raise", "mask-neurons", "skip-frames"),
+                   help="NaN gaps: raise (default), mask-neurons (leave out the neurons holding "
+                        "NaN) or skip-frames (leave out the frames holding NaN; lagged methods "
+                        "never pair frames across them)")
     p.add_argument("--out", default=None, help="output folder (default: ./infer-<dataset name>)")
     _common(p)
     _connectome_read_options(p, "reading the --truth file")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
 
-from neurocast.errors import FormatError, NonFiniteError
+from neurocast.data._loading import PAUSE_FACTOR
+from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["Activity", "as_activity", "standardise"]
+__all__ = ["Activity", "as_activity", "lagged_rows", "standardise"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class Activity:
     names: (neuron,) str neuron names.
     spike_counts: optional (time, neuron) spikes per frame (float32), when the data carry them.
     indicator: the calcium indicator preset of the recording ("" if unknown).
+    segment_starts: int (k,), sorted positions of the frames that follow a gap (a pause in
+      acquisition, or frames left out) instead of the frame before them; empty when the frames
+      are contiguous. Methods that relate frame t to frame t + k take their pairs of frames
+      with ``lagged_rows``, which never pairs frames across a gap.
     """
 
     traces: np.ndarray
@@ -28,6 +33,7 @@ class Activity:
     names: np.ndarray
     spike_counts: np.ndarray | None = None
     indicator: str = ""
+    segment_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_neurons(self) -> int:
@@ -36,6 +42,31 @@ class Activity:
     @property
     def n_frames(self) -> int:
         return int(self.traces.shape[0])
+
+    def lag_pairs(self, lag: int = 1) -> np.ndarray:
+        """bool (time − lag,): True where frames t and t + lag lie in one contiguous stretch."""
+        stretch = np.zeros(self.n_frames, dtype=np.int64)
+        stretch[np.asarray(self.segment_starts, dtype=np.int64)] = 1
+        stretch = np.cumsum(stretch)
+        return stretch[:-lag] == stretch[lag:] if lag else np.ones(self.n_frames, dtype=bool)
+
+
+def lagged_rows(x: np.ndarray, activity: Activity, lag: int, method: str):
+    """(earlier, later): the rows of x (time, ...) that are ``lag`` frames apart within one
+    contiguous stretch of ``activity`` (views when the frames have no gap), each (pairs, ...).
+
+    Raises ConfigError naming ``method`` if fewer than 2 such pairs of frames exist.
+    """
+    pairs = activity.lag_pairs(lag)
+    if pairs.sum() < 2:
+        raise ConfigError(
+            f"method '{method}' relates frames {lag} apart, and this recording has "
+            f"{int(pairs.sum())} such pair(s) of frames without a gap between them",
+            "give a recording with longer stretches of consecutive frames, or use a method that "
+            "needs none (pearson, partial)")
+    if pairs.all():
+        return x[:-lag], x[lag:]
+    return x[:-lag][pairs], x[lag:][pairs]
 
 
 def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
@@ -46,29 +77,39 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
       attrs ``dt_s``, ``indicator``), or a 2-D array shaped (time, neuron).
     dt_s: seconds per frame for an array (default 1.0); ignored for a Dataset (its attr is used).
     neurons: optional positions (int array) or boolean mask of the neurons to keep (a partially
-      observed recording); frames: optional slice of frames to keep (e.g. a shorter recording).
+      observed recording); frames: optional slice, sorted positions or boolean mask of the frames
+      to keep (e.g. a shorter recording, or the frames without NaN).
     spike_counts: optional (time, neuron) spikes per frame for an array input.
+    Frames further apart than ``PAUSE_FACTOR`` × dt_s (a Dataset's ``time``: a pause in
+    acquisition; left-out frames) start a new stretch (``Activity.segment_starts``).
     Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons) and
     NonFiniteError for NaN/inf in the traces.
     """
     frames = slice(None) if frames is None else frames
+    step = frames.step or 1 if isinstance(frames, slice) else 1  # every k-th frame: k·dt apart
     if isinstance(data, xr.Dataset):
         if "traces" not in data:
             raise FormatError("dataset has no 'traces' variable",
                               "give a neurocast Dataset (neurocast.data.open_dataset)")
+        dt = float(data.attrs.get("dt_s", 1.0))
+        times = np.asarray(data["time"].values, dtype=np.float64) if "time" in data.coords \
+            else dt * np.arange(data["traces"].shape[0])
+        frames = _frames(frames, times.size)
         cols = slice(None) if neurons is None else _positions(neurons, data.sizes["neuron"])
         traces = np.asarray(data["traces"][frames].values[:, cols], dtype=np.float32)
         counts = None
         if "spike_counts" in data:
             counts = np.asarray(data["spike_counts"][frames].values[:, cols], dtype=np.float32)
         names = np.asarray(data["neuron"].values).astype(str)[cols]
-        dt = float(data.attrs.get("dt_s", 1.0))
         indicator = str(data.attrs.get("indicator", ""))
     else:
         traces = np.asarray(data)
         if traces.ndim != 2:
             raise FormatError(f"activity must be 2-D (time, neuron), got shape {traces.shape}",
                               "pass a matrix whose rows are frames and columns neurons")
+        dt = 1.0 if dt_s is None else float(dt_s)
+        times = dt * np.arange(traces.shape[0])
+        frames = _frames(frames, times.size)
         cols = slice(None) if neurons is None else _positions(neurons, traces.shape[1])
         names = np.arange(traces.shape[1]).astype(str)[cols]
         traces = np.ascontiguousarray(traces[frames][:, cols], dtype=np.float32)
@@ -79,28 +120,36 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
                 raise FormatError(f"spike_counts shape {counts.shape} differs from the traces' "
                                   f"{np.asarray(data).shape}", "give spikes per frame, (time, neuron)")
             counts = np.ascontiguousarray(counts[frames][:, cols], dtype=np.float32)
-        dt = 1.0 if dt_s is None else float(dt_s)
         indicator = ""
     if traces.shape[0] < 3 or traces.shape[1] < 2:
         raise FormatError(f"activity of shape {traces.shape} is too small to infer connectivity",
                           "give at least 3 frames and 2 neurons, (time, neuron)")
     if not (np.isfinite(dt) and dt > 0):
         raise FormatError(f"dt_s = {dt} is not a positive frame interval in seconds")
+    dt *= step
     if not np.isfinite(traces).all():
         raise NonFiniteError("activity holds NaN or inf", "clean or drop those frames/neurons first")
-    return Activity(traces=traces, dt_s=dt, names=names, spike_counts=counts, indicator=indicator)
+    starts = np.flatnonzero(np.diff(times[frames]) > PAUSE_FACTOR * dt) + 1
+    return Activity(traces=traces, dt_s=dt, names=names, spike_counts=counts, indicator=indicator,
+                    segment_starts=starts)
 
 
-def _positions(neurons, n: int) -> np.ndarray:
-    sel = np.asarray(neurons)
+def _frames(frames, n: int):
+    """A slice as it is; positions or a boolean mask of n frames as int64 positions."""
+    return frames if isinstance(frames, slice) else _positions(frames, n, "frame")
+
+
+def _positions(sel, n: int, what: str = "neuron") -> np.ndarray:
+    """int64 positions from positions or a boolean mask of n items (FormatError if neither)."""
+    sel = np.asarray(sel)
     if sel.dtype == bool:
         if sel.shape != (n,):
-            raise FormatError(f"neuron mask has {sel.size} entries for {n} neurons")
+            raise FormatError(f"{what} mask has {sel.size} entries for {n} {what}s")
         sel = np.flatnonzero(sel)
     if sel.dtype.kind not in "iu" or sel.ndim != 1:
-        raise FormatError("neurons must be integer positions or a boolean mask")
+        raise FormatError(f"{what}s must be integer positions or a boolean mask")
     if sel.size and (sel.min() < 0 or sel.max() >= n):
-        raise FormatError(f"neuron positions must lie in 0..{n - 1}")
+        raise FormatError(f"{what} positions must lie in 0..{n - 1}")
     return sel.astype(np.int64)
 
 

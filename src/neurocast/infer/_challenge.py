@@ -11,8 +11,10 @@ calcium imaging" (arXiv:1406.7865), the winning team's simplified method:
 5. partial correlation of the weighted signals (here with the Ledoit–Wolf precision; the
    winners used a PCA-regularised inverse), averaged over several thresholds τ.
 
-neurocast's ΔF/F scale differs from the Challenge's raw fluorescence, so τ is expressed in
-robust standard deviations (1.4826 × median absolute deviation) of each neuron's derivative g.
+neurocast's ΔF/F scale differs from the Challenge's raw fluorescence, so each trace is z-scored
+before step 1 (the weighting of step 4 depends on the size of the values: on unscaled traces a
+change of unit could turn the ranking upside down) and τ is expressed in robust standard
+deviations (1.4826 × median absolute deviation) of each neuron's derivative g.
 """
 
 from __future__ import annotations
@@ -28,15 +30,23 @@ from neurocast.infer._partial import partial_correlation
 from neurocast.infer._registry import InferenceMethod
 
 
-def challenge_signal(traces: np.ndarray, threshold_sd: float) -> np.ndarray:
-    """Steps 1–4 of the recipe on (time, neuron) traces; returns float32 (time, neuron) ≥ 0."""
-    y = np.asarray(traces, dtype=np.float32)
+def challenge_signal(traces: np.ndarray, threshold_sd: float,
+                     segment_starts: np.ndarray = ()) -> np.ndarray:
+    """Steps 1–4 of the recipe on (time, neuron) traces; returns float32 (time, neuron) ≥ 0.
+
+    The traces are z-scored first, so the weighting (step 4, which depends on the size of the
+    values) gives the same result in any unit (ΔF/F, %, raw F). segment_starts: int positions of
+    the frames that follow a gap; g(t) reads y(t−2..t+1), so it is 0 where that spans a gap.
+    """
+    y = standardise(traces)
     f = y.copy()
     f[1:] += y[:-1]
     f[:-1] += y[1:]
     g = np.zeros_like(f)
     np.subtract(f[1:], f[:-1], out=g[1:])
-    del f
+    del f, y
+    starts = np.asarray(segment_starts, dtype=np.int64)
+    g[np.clip(np.concatenate([starts - 1, starts, starts + 1]), 0, len(g) - 1)] = 0.0
     med = np.median(g, axis=0)
     mad = np.median(np.abs(g - med), axis=0) * np.float32(1.4826)
     tau = med + np.float32(threshold_sd) * np.where(mad > 0, mad, np.inf)
@@ -72,7 +82,8 @@ class ChallengeRecipe(InferenceMethod):
         check_dense_fits(activity.n_neurons, self.name)
         out = None
         for tau in self.thresholds_sd:
-            x = standardise(challenge_signal(activity.traces, tau), copy=False)
+            x = standardise(challenge_signal(activity.traces, tau, activity.segment_starts),
+                            copy=False)
             pc = partial_correlation(x)
             del x
             if out is None:

@@ -13,7 +13,7 @@ from neurocast._memory import available_memory_bytes
 from neurocast.errors import ConfigError, ResourceError
 
 __all__ = ["check_dense_fits", "cross_product", "gram", "ledoit_wolf", "partial_from_covariance",
-           "ridge_solve"]
+           "partial_from_precision", "ridge_solve"]
 
 #: Dense methods refuse when this many (N, N) float32 matrices would not fit in free memory.
 DENSE_COPIES = 4
@@ -91,15 +91,24 @@ def _cholesky_inverse(a: np.ndarray) -> np.ndarray:
     return inv
 
 
-def partial_from_covariance(cov: np.ndarray) -> np.ndarray:
-    """Partial correlations −P_ij / sqrt(P_ii P_jj) of P = cov⁻¹, in place; diagonal 0. (N, N) float32."""
-    p = _cholesky_inverse(cov)
+def partial_from_precision(p: np.ndarray) -> np.ndarray:
+    """−P_ij / sqrt(P_ii P_jj) of a symmetric precision P (N, N) float32, in place; diagonal 0.
+
+    Each entry is divided by the one product sqrt(P_ii)·sqrt(P_jj), so the result is exactly
+    symmetric (dividing by the two factors in turn rounds (i, j) and (j, i) differently, which
+    would break the ties of an undirected method's i→j and j→i scores at random).
+    """
     d = np.sqrt(np.diag(p)).astype(np.float32)
-    p /= d[:, None]
-    p /= d[None, :]
+    for a in range(0, p.shape[0], 1024):  # row blocks: no second (N, N) matrix
+        p[a:a + 1024] /= d[a:a + 1024, None] * d[None, :]
     np.negative(p, out=p)
     np.fill_diagonal(p, 0.0)
     return p
+
+
+def partial_from_covariance(cov: np.ndarray) -> np.ndarray:
+    """Partial correlations −P_ij / sqrt(P_ii P_jj) of P = cov⁻¹, in place; diagonal 0. (N, N) float32."""
+    return partial_from_precision(_cholesky_inverse(cov))
 
 
 def ridge_solve(g: np.ndarray, c: np.ndarray, alpha: float) -> np.ndarray:

@@ -8,7 +8,13 @@ import numpy as np
 
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.infer._activity import Activity, standardise
-from neurocast.infer._linalg import check_dense_fits, gram, ledoit_wolf, partial_from_covariance
+from neurocast.infer._linalg import (
+    check_dense_fits,
+    gram,
+    ledoit_wolf,
+    partial_from_covariance,
+    partial_from_precision,
+)
 from neurocast.infer._registry import InferenceMethod, check_positive
 
 #: The graphical lasso (coordinate descent, O(N³) per sweep) is refused above this many neurons.
@@ -37,10 +43,7 @@ def partial_correlation(x: np.ndarray, *, estimator: str = "ledoit-wolf", alpha:
         cov = gram(x).astype(np.float64)
         cov[np.diag_indices(n)] += 1e-3  # keeps the coordinate descent well conditioned
         _, prec = graphical_lasso(cov, alpha=alpha, max_iter=200, tol=1e-3)
-        d = np.sqrt(np.diag(prec))
-        out = (-prec / d[:, None] / d[None, :]).astype(np.float32)
-        np.fill_diagonal(out, 0.0)
-        return out
+        return partial_from_precision(((prec + prec.T) / 2).astype(np.float32))
     raise ConfigError(f"estimator must be 'ledoit-wolf' or 'glasso', not {estimator!r}")
 
 

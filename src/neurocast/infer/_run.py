@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import xarray as xr
 
 from neurocast._files import atomic_folder
-from neurocast.data import dataset_connectome, scan_traces
+from neurocast.data import CONSTANT_ATOL, dataset_connectome, scan_traces
 from neurocast.data._schema import as_str
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.infer._activity import Activity, as_activity
@@ -29,7 +30,15 @@ __all__ = ["NAN_POLICIES", "InferenceResult", "default_methods", "infer_connecti
 NAN_POLICIES = {
     "raise": "refuse traces holding NaN/inf (the default: nothing is dropped silently)",
     "mask-neurons": "leave every neuron holding a NaN out of inference and scoring",
+    "skip-frames": "leave out every frame holding a NaN; no frames are paired across such a gap",
 }
+
+#: Fewer frames than this get a note: a correlation from T frames has a standard error of
+#: about 1/√T (0.1 at 100 frames), as large as the effects being ranked.
+FEW_FRAMES = 100
+#: Fewer true edges or non-edges than this among the scored pairs get a note: AUROC and AUPRC
+#: then take only a few values.
+FEW_PAIRS = 5
 
 
 def infer_connectivity(data, method: str | InferenceMethod = "partial", *, dt_s: float | None = None,
@@ -100,8 +109,15 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     out_dir: if given, writes infer_scorecard.nc/.csv, roc_pr.png, matrices.png, report.html.
     keep_scores: keep every method's full (N, N) matrix in ``result.scores`` (memory: 4·N²
       bytes each); the figures need only the ≤ 200 drawn neurons, kept anyway.
-    nan: one of ``NAN_POLICIES``: 'raise' (NonFiniteError on NaN/inf) or 'mask-neurons' (leave
-      out the neurons holding any, with a note).
+    nan: one of ``NAN_POLICIES``: 'raise' (NonFiniteError on NaN/inf), 'mask-neurons' (leave
+      out the neurons holding any, with a note) or 'skip-frames' (leave out the frames holding
+      any, with a note; methods relating frame t to t + 1 never pair frames across the gap).
+    Dead or constant channels (finite values spanning at most ``CONSTANT_ATOL``, or none) are
+    left out of inference and scoring, with a note: a flat trace is evidence of nothing.
+    Frames further apart in the dataset's ``time`` than 1.75 × dt_s (a pause in acquisition)
+    are never paired either. Notes also flag a recording too short to rank connections (fewer
+    than ``FEW_FRAMES`` frames, or fewer frames than neurons), raw fluorescence, too few edges
+    or non-edges to score, and a method that scored every pair the same.
     A Dataset's neurons are matched to the truth by name (ignoring case if only that matches,
     with a note), never by position: FormatError if some are not in the truth (an array's
     neuron k is the truth's neuron k).
@@ -109,8 +125,10 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     does not name are left out (their wiring is unknown), with a note; the observed share is
     drawn among the neurons left.
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
-    unknown method, ConfigError for a method that does not apply (e.g. xcorr without spikes) or
-    when leaving out the neurons holding NaN and the unnamed ones leaves fewer than 2.
+    unknown method, NonFiniteError for NaN with nan='raise', ConfigError for a method that does
+    not apply (e.g. xcorr without spikes, a lagged method without 2 consecutive frames), when
+    leaving out the neurons holding NaN, the constant and the unnamed ones leaves fewer than 2,
+    or when skipping the frames holding NaN leaves fewer than 3.
     """
     if truth is None and isinstance(data, xr.Dataset):
         truth = dataset_connectome(data)
@@ -123,32 +141,41 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}",
                           "choose one of: " + ", ".join(NAN_POLICIES))
-    n_all = data.sizes["neuron"] if isinstance(data, xr.Dataset) else np.asarray(data).shape[1]
+    traces = data["traces"] if isinstance(data, xr.Dataset) else np.asarray(data)
+    if traces.ndim != 2:
+        raise FormatError(f"activity must be 2-D (time, neuron), got shape {traces.shape}",
+                          "pass a matrix whose rows are frames and columns neurons")
+    n_all = traces.shape[1]
     notes: list[str] = []
-    usable = _usable_neurons(data, truth, frames, nan, notes)
+    used = traces[frames if frames is not None else slice(None)]
+    scan = scan_traces(used)
+    usable = _usable_neurons(data, truth, scan, nan, notes)
     keep = usable[observed_subset(len(usable), observed, seed)]
+    if nan == "skip-frames":
+        frames = _frames_without_nan(scan, keep, used, frames, traces.shape[0], notes)
     keep = None if len(keep) == n_all else keep
     n_used = n_all if keep is None else len(keep)
     if methods:  # before reading the traces: a brain too large for a dense method fails at once
         for m in methods:
             if get_method(m).dense:
-                check_dense_fits(n_used, m)
-    try:
-        act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
-    except NonFiniteError:
-        raise NonFiniteError("the recording holds NaN or inf",
-                             "leave out the neurons holding them with --nan mask-neurons") from None
+                check_dense_fits(n_used, get_method(m).name)
+    act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
+    _note_recording(act, data, notes)
     true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None, notes)
     if not isinstance(data, xr.Dataset) and keep is not None:
         true_w = true_w[keep][:, keep].tocsr()
     if true_w.shape[0] != act.n_neurons:
         raise FormatError(f"the truth has {true_w.shape[0]} neurons, the activity {act.n_neurons}",
                           "give the connectome the recording was made from")
-    names = list(methods) if methods else default_methods(act)
-    for m in names:
-        if get_method(m).dense:
-            check_dense_fits(act.n_neurons, m)
-    insts = {m: get_method(m) for m in names}
+    insts = {}
+    for m in methods or default_methods(act):
+        inst = get_method(m)
+        if inst.name in insts:
+            raise ConfigError(f"method '{inst.name}' is given twice",
+                              "give each method once (to compare options, run twice)")
+        if inst.dense:
+            check_dense_fits(act.n_neurons, inst.name)
+        insts[inst.name] = inst
     types = _types(truth, act)
     order = module_order(types)  # the neurons drawn in the matrix figure
     ii, jj = np.meshgrid(order, order, indexing="ij")
@@ -159,6 +186,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         t0 = time.perf_counter()
         s = inst.infer(act)
         timings[m] = round(time.perf_counter() - t0, 3)
+        if _all_zero(s):
+            notes.append(f"method '{m}' scored every pair 0 (e.g. no spikes, or no "
+                         "activity above its thresholds): its AUROC of 0.5 says nothing")
         res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
                                 max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
         results[m], curves[m] = res, cur
@@ -188,6 +218,34 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     return result
 
 
+def _note_recording(act: Activity, data, notes: list[str]) -> None:
+    """Add a note for a recording too short to rank connections, for gaps between its frames
+    and for raw fluorescence."""
+    t, n = act.n_frames, act.n_neurons
+    if t < FEW_FRAMES or t <= n:
+        why = [f"a correlation from {t} frames has a standard error of about "
+               f"1/√{t} = {1 / np.sqrt(t):.2f}"] if t < FEW_FRAMES else []
+        if t <= n:
+            why.append(f"with no more frames than neurons ({n}) the covariance is singular: "
+                       "partial, ridge and challenge rest on their regularisation")
+        notes.append(f"only {t} frames: {'; '.join(why)}; the scores are unreliable (record "
+                     "longer)")
+    if len(act.segment_starts):
+        notes.append(f"the {t} frames fall into {len(act.segment_starts) + 1} stretches separated "
+                     "by gaps (a pause in the frame times, or frames left out): methods relating "
+                     "frame t to frame t + 1 pair no frames across a gap")
+    if isinstance(data, xr.Dataset) and data.attrs.get("trace_kind") == "fluorescence":
+        notes.append("the traces are raw fluorescence (F), not ΔF/F: every method z-scores each "
+                     "trace, so the unit does not matter, but a slow drift of the baseline "
+                     "(bleaching) that ΔF/F would remove adds to every correlation, and "
+                     "ridge-deconv's cut at 0 assumes ΔF/F's baseline of 0")
+
+
+def _all_zero(scores) -> bool:
+    """True if an (N, N) score matrix (dense or scipy sparse) scores every pair 0: all tie."""
+    return scores.count_nonzero() == 0 if sp.issparse(scores) else not scores.any()
+
+
 def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
     """Add a note for the connections of unknown sign and for every metric the true wiring of
     the scored neurons leaves undefined; return the number of true edges (off the diagonal)."""
@@ -197,6 +255,11 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
         notes.append(f"the true connectome has no connection among the {n_neurons} neurons "
                      "scored: no metric is defined (observe more neurons, e.g. a larger --observed)")
         return 0
+    n_non = n_neurons * (n_neurons - 1) - len(w)
+    if min(len(w), n_non) < FEW_PAIRS:
+        notes.append(f"only {len(w)} true edge(s) and {n_non} non-edge(s) among the {n_neurons} "
+                     "neurons scored: AUROC and AUPRC take only a few values and rank the methods "
+                     "by chance (score more neurons)")
     known = w[np.isfinite(w)]
     if len(known) < len(w):
         notes.append(f"{len(w) - len(known):,} of the {len(w):,} true connections have an unknown "
@@ -213,48 +276,99 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
     return len(w)
 
 
-def _usable_neurons(data, truth, frames, nan: str, notes: list[str]) -> np.ndarray:
-    """Positions (int64, sorted) of the neurons to infer on: all, less those holding NaN (with
-    ``nan='mask-neurons'``) and the unnamed ones the truth does not name; a note for each kind.
-    Raises ConfigError if leaving them out leaves fewer than 2 neurons."""
-    dataset = isinstance(data, xr.Dataset)
-    traces = data["traces"] if dataset else np.asarray(data)
-    usable = np.ones(traces.shape[1], dtype=bool)
-    has_nan = unnamed = np.zeros(traces.shape[1], dtype=bool)
-    if nan == "mask-neurons":
-        used = traces[frames if frames is not None else slice(None)]
-        has_nan = scan_traces(used).nan_per_neuron > 0
-        if has_nan.any():
-            usable &= ~has_nan
-            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN left out of inference and "
-                         "scoring")
-    if dataset and "label" in data.coords:
-        unnamed = (as_str(data["label"].values) == "") & ~np.isin(as_str(data["neuron"].values),
-                                                                 as_str(truth.names))
-        if unnamed.any():
-            usable &= ~unnamed
-            notes.append(f"{int(unnamed.sum())} of the recording's {usable.size} neurons are "
-                         f"unnamed and not in connectome '{truth.name}': left out of inference "
+def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray:
+    """Positions (int64, sorted) of the neurons to infer on: all, less the dead or constant ones,
+    those holding NaN (with ``nan='mask-neurons'``) and the unnamed ones the truth does not name;
+    a note for each kind. scan: the ``TraceScan`` of the frames used.
+    Raises NonFiniteError for NaN with ``nan='raise'``, ConfigError if fewer than 2 are left."""
+    names = (as_str(data["neuron"].values) if isinstance(data, xr.Dataset)
+             else np.arange(scan.constant.size).astype(str))
+    left_out = {"constant": scan.constant, "nan": (scan.nan_per_neuron > 0) & ~scan.constant,
+                "unnamed": np.zeros(names.size, dtype=bool)}
+    if left_out["constant"].any():
+        notes.append(f"{int(left_out['constant'].sum())} dead or constant channel(s) (values "
+                     f"spanning at most {CONSTANT_ATOL:g}, or none finite) left out of inference and "
+                     f"scoring (e.g. {', '.join(names[left_out['constant']][:3])}): a flat trace is "
+                     "evidence of no connection")
+    if left_out["nan"].any() and nan == "raise":
+        raise NonFiniteError(
+            f"the recording holds {int(scan.nan_per_neuron[left_out['nan']].sum())} NaN/inf "
+            f"value(s) in {int(left_out['nan'].sum())} neuron(s) and {int(scan.bad_frames.sum())} "
+            "frame(s)", "leave out the neurons holding them with --nan mask-neurons, or the frames "
+            "holding them with --nan skip-frames (in Python: run_inference(ds, nan=...))")
+    if nan != "mask-neurons":
+        left_out["nan"][:] = False
+    elif left_out["nan"].any():
+        notes.append(f"{int(left_out['nan'].sum())} neuron(s) holding NaN left out of inference "
+                     "and scoring")
+    if isinstance(data, xr.Dataset) and "label" in data.coords:
+        labels = as_str(data["label"].values)
+        _refuse_repeated_labels(labels, names, truth)
+        left_out["unnamed"] = (labels == "") & ~np.isin(names, as_str(truth.names))
+        if left_out["unnamed"].any():
+            notes.append(f"{int(left_out['unnamed'].sum())} of the recording's {names.size} neurons "
+                         f"are unnamed and not in connectome '{truth.name}': left out of inference "
                          "and scoring (their wiring is unknown)")
-    if usable.sum() < 2 and not usable.all():
-        _too_few_left(int(usable.sum()), usable.size, int(has_nan.sum()), int(unnamed.sum()), truth)
+    usable = ~(left_out["constant"] | left_out["nan"] | left_out["unnamed"])
+    if usable.sum() < 2:
+        _too_few_left(int(usable.sum()), usable.size, {k: int(v.sum()) for k, v in left_out.items()},
+                      truth)
     return np.flatnonzero(usable)
 
 
-def _too_few_left(n_left: int, n_all: int, n_nan: int, n_unnamed: int, truth) -> None:
-    """Raise ConfigError: leaving out n_nan neurons holding NaN and n_unnamed unnamed ones left
+def _refuse_repeated_labels(labels: np.ndarray, names: np.ndarray, truth) -> None:
+    """FormatError if the recording gives one of the truth's neuron names to several neurons
+    (labels: the raw names, (neuron,); names: the unique ones the import made of them)."""
+    named = pd.Series(labels[np.isin(labels, as_str(truth.names))])
+    repeated = named[named.duplicated()].unique()
+    if len(repeated):
+        k = np.flatnonzero(labels == repeated[0])
+        raise FormatError(
+            f"the recording names {len(k)} neurons '{repeated[0]}' ({', '.join(names[k])}): which "
+            f"of them is neuron '{repeated[0]}' of connectome '{truth.name}' is unknown"
+            + (f" ({len(repeated)} names repeated)" if len(repeated) > 1 else ""),
+            "import the recording with one name per neuron (--names FILE), or drop the extra "
+            "neurons in Python (ds.drop_sel(neuron=[...]))")
+
+
+def _too_few_left(n_left: int, n_all: int, n_out: dict[str, int], truth) -> None:
+    """Raise ConfigError: leaving out the neurons counted in n_out (constant, nan, unnamed) left
     n_left (< 2) of n_all."""
     why, hints = [], []
-    if n_nan:
-        why.append(f"{n_nan} hold NaN (--nan mask-neurons)")
-        hints.append("fill the gaps first, e.g. in Python ds['traces'] = ds.traces.fillna(0), then "
-                     "neurocast.data.save_dataset(ds, NEW_PATH)")
-    if n_unnamed:
-        why.append(f"{n_unnamed} are unnamed and not in connectome '{truth.name}'")
+    if n_out["constant"]:
+        why.append(f"{n_out['constant']} are dead or constant (values spanning at most "
+                   f"{CONSTANT_ATOL:g}, or no finite value)")
+        hints.append("check the recording (neurocast data info lists the constant channels; "
+                     "values in tiny units need rescaling)")
+    if n_out["nan"]:
+        why.append(f"{n_out['nan']} hold NaN (--nan mask-neurons)")
+        hints.append("leave out the frames holding NaN instead: --nan skip-frames "
+                     "(run_inference(ds, nan='skip-frames'))")
+    if n_out["unnamed"]:
+        why.append(f"{n_out['unnamed']} are unnamed and not in connectome '{truth.name}'")
         hints.append("name the neurons (the dataset's 'label' coordinate) or give the connectome "
                      "they were recorded from (--truth, or neurocast.data.attach_connectome)")
     raise ConfigError(f"only {n_left} of the recording's {n_all} neurons left to infer on, 2 "
                       f"needed: {' and '.join(why)}", "; or ".join(hints))
+
+
+def _frames_without_nan(scan, keep: np.ndarray, used, frames, n_total: int,
+                        notes: list[str]) -> np.ndarray:
+    """Positions (among the n_total frames of the recording) of the frames of ``frames`` (a slice
+    or None) where none of the neurons ``keep`` (positions) holds NaN; a note on how many were
+    left out. used: the traces of ``frames``; scan: their TraceScan. ConfigError if fewer than
+    3 remain."""
+    mask = np.zeros(scan.constant.size, dtype=bool)
+    mask[keep] = True
+    bad = scan.bad_frames_among(mask, used)
+    at = np.arange(n_total)[slice(None) if frames is None else frames]
+    if (~bad).sum() < 3:
+        raise ConfigError(f"only {int((~bad).sum())} of the {bad.size} frames hold no NaN in the "
+                          "neurons used, 3 needed (nan='skip-frames')",
+                          "leave out the neurons holding NaN instead (--nan mask-neurons)")
+    if bad.any():
+        notes.append(f"{int(bad.sum())} of the {bad.size} frames hold NaN: left out of inference")
+    return at[~bad]
 
 
 def _types(truth, act: Activity) -> np.ndarray:

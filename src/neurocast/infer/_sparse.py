@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from neurocast._progress import progress
 from neurocast.errors import ConfigError
-from neurocast.infer._activity import Activity, standardise
+from neurocast.infer._activity import Activity, lagged_rows, standardise
 from neurocast.infer._linalg import gram
 from neurocast.infer._registry import InferenceMethod, check_positive
 
@@ -68,12 +68,12 @@ class SparseRidge(InferenceMethod):
         t, n = y.shape
         change = np.zeros(n, dtype=np.float64)
         step = max(1, (1 << 24) // max(1, t))
+        pairs = activity.lag_pairs(1)  # no change is measured across a gap
         for a in range(0, n, step):  # s.d. of the frame-to-frame change, in column blocks
-            change[a:a + step] = np.diff(y[:, a:a + step], axis=0).std(axis=0, dtype=np.float64)
+            change[a:a + step] = np.diff(y[:, a:a + step], axis=0)[pairs].std(axis=0, dtype=np.float64)
         m = min(int(self.candidates), n)
         cand = np.sort(np.argsort(-change, kind="stable")[:m])
-        xc = standardise(y[:, cand])
-        past = xc[:-1]
+        past, _ = lagged_rows(standardise(y[:, cand]), activity, 1, self.name)
         g = gram(past)
         g[np.diag_indices(m)] += np.float32(self.alpha * float(np.trace(g, dtype=np.float64)) / m)
         factor = sla.cho_factor(g, lower=False, overwrite_a=True, check_finite=False)
@@ -83,9 +83,9 @@ class SparseRidge(InferenceMethod):
         with progress(total=n, desc="ridge-sparse", unit="neuron") as bar:
             for a in range(0, n, int(self.chunk)):
                 b = min(n, a + int(self.chunk))
-                z = standardise(y[:, a:b])
-                rho = np.einsum("ij,ij->j", z[:-1], z[1:], dtype=np.float64) / (t - 1)
-                innov = z[1:] - z[:-1] * rho.astype(np.float32)
+                before, now = lagged_rows(standardise(y[:, a:b]), activity, 1, self.name)
+                rho = np.einsum("ij,ij->j", before, now, dtype=np.float64) / before.shape[0]
+                innov = now - before * rho.astype(np.float32)
                 coef = sla.cho_solve(factor, gram(past, innov), check_finite=False).astype(np.float32)
                 own = np.searchsorted(cand, np.arange(a, b))  # a target is not its own predictor
                 is_cand = (own < m) & (cand[np.minimum(own, m - 1)] == np.arange(a, b))

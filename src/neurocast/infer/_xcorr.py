@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocast.errors import ConfigError
-from neurocast.infer._activity import Activity, standardise
+from neurocast.infer._activity import Activity, lagged_rows, standardise
 from neurocast.infer._linalg import check_dense_fits, gram
 from neurocast.infer._registry import InferenceMethod
 
@@ -39,11 +39,9 @@ class SpikeCrossCorrelogram(InferenceMethod):
                               "record with spike counts (neurocast record keeps them), or choose "
                               "another method")
         check_dense_fits(activity.n_neurons, self.name)
-        if self.max_lag >= activity.n_frames - 1:
-            raise ConfigError(f"xcorr: max_lag {self.max_lag} needs more than {self.max_lag + 1} frames")
         x = standardise(activity.spike_counts)
         out = gram(x)
         for k in range(1, self.max_lag + 1):
-            out += gram(x[:-k], x[k:])
+            out += gram(*lagged_rows(x, activity, k, self.name))
         np.fill_diagonal(out, 0.0)
         return out
