@@ -194,3 +194,21 @@ def test_zapbench_shorter_recording_and_a_file_get_the_right_hint(tmp_path, zapb
     with pytest.raises(FormatError, match="is a file") as err:
         nd.load_zapbench(tmp_path / "m.npy")
     assert "--format matrix" in err.value.hint
+
+
+def test_a_pause_in_the_frame_times_is_noted_unless_resampled(tmp_path):
+    t = np.r_[np.arange(100) * 0.1, 30.0 + np.arange(100) * 0.1]
+    x = np.random.default_rng(0).standard_normal((200, 3))
+    src = tmp_path / "p.csv"
+    np.savetxt(src, np.c_[t, x], delimiter=",", header="time_s,a,b,c", comments="")
+    with pytest.warns(UserWarning, match=r"pause 1 time\(s\), the longest for 20\.1 s after "
+                                         r"frame 99 .*--resample 0\.1 --allow-nan"):
+        ds = nd.load_recording(src, "matrix")
+    assert any("pause" in n for n in ds.attrs["import_notes"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # resampled: the pause is a NaN gap, nothing to say
+        ds = nd.load_recording(src, "matrix", resample_s=0.1, allow_nan=True)
+    assert np.isnan(ds["traces"].values).any()
+    jitter = np.cumsum(np.random.default_rng(1).uniform(0.09, 0.11, 200))  # no pause: no note
+    np.savetxt(src, np.c_[jitter, x], delimiter=",", header="time_s,a,b,c", comments="")
+    assert not any("pause" in n for n in nd.load_recording(src, "matrix").attrs.get("import_notes", []))

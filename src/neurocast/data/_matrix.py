@@ -45,6 +45,7 @@ from neurocast.data._loading import (
     TRACE_KINDS,
     _conditions,
     _neuron_names,
+    _pause_intervals,
     as_float32,
     require_file,
     resample_uniform,
@@ -654,6 +655,15 @@ def load_matrix(
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
+        paused = np.flatnonzero(_pause_intervals(steps))
+        if paused.size and resample_s is None:
+            longest = int(paused[np.argmax(steps[paused])])
+            _remark(notes, f"{what}: the frame times pause {paused.size} time(s), the longest for "
+                           f"{steps[longest]:.4g} s after frame {longest} (frames are "
+                           f"{np.median(steps):.4g} s apart otherwise): forecasting windows would "
+                           "join the frames on either side (infer treats them as gaps); "
+                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
+            attrs_out["import_notes"] = notes
     if resample_s is not None:
         values, time_s = resample_uniform(values, time_s if time_s is not None
                                           else np.arange(n_time) * float(dt_s), float(resample_s),
