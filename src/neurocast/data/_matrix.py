@@ -611,6 +611,7 @@ def load_matrix(
         raise FormatError(f"{what}: its frame {'interval' if _pick(meta, DT_KEYS) else 'rate'} "
                           f"{str(k)!r} is {_scalar(meta[k]):g}, not a positive number",
                           "give the seconds per frame with --dt-s")
+    doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
     if not transpose and rows != cols:
@@ -621,9 +622,9 @@ def load_matrix(
         transpose = fits_rows and not fits_cols
         if rows < cols and not (fits_rows or fits_cols) and header_names is None \
                 and neuron_names is None:
-            _remark(notes, f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
-                    f"rows are read as frames and its {cols:,} columns as neurons; if the rows "
-                    "are neurons (as in suite2p's F.npy), import again with --transpose")
+            doubts.append(f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
+                          f"rows are read as frames and its {cols:,} columns as neurons; if the "
+                          "rows are neurons (as in suite2p's F.npy), import again with --transpose")
     if transpose:
         values = values.T
         header_names = None
@@ -644,7 +645,7 @@ def load_matrix(
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
         if time_s is not None and _time_base(time_key)[1] is None and dt_s > SLOW_FRAME_S:
-            _remark(notes, _unitless_time_note(time_key, dt_s, what))
+            doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
         raise FormatError(f"{what} holds no timestamps or frame interval",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
@@ -658,12 +659,11 @@ def load_matrix(
         paused = np.flatnonzero(_pause_intervals(steps))
         if paused.size and resample_s is None:
             longest = int(paused[np.argmax(steps[paused])])
-            _remark(notes, f"{what}: the frame times pause {paused.size} time(s), the longest for "
-                           f"{steps[longest]:.4g} s after frame {longest} (frames are "
-                           f"{np.median(steps):.4g} s apart otherwise): forecasting windows would "
-                           "join the frames on either side (infer treats them as gaps); "
-                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
-            attrs_out["import_notes"] = notes
+            doubts.append(f"{what}: the frame times pause {paused.size} time(s), the longest for "
+                          f"{steps[longest]:.4g} s after frame {longest} (frames are "
+                          f"{np.median(steps):.4g} s apart otherwise): forecasting windows would "
+                          "join the frames on either side (infer treats them as gaps); "
+                          f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
     if resample_s is not None:
         values, time_s = resample_uniform(values, time_s if time_s is not None
                                           else np.arange(n_time) * float(dt_s), float(resample_s),
@@ -679,7 +679,8 @@ def load_matrix(
         heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
     )
     raw = _raw_note(values, what) if trace_kind is None else None
-    if raw is not None:  # after the checks: a refused file gets its error alone
-        _remark(notes, raw)
+    for doubt in [*doubts, *([raw] if raw is not None else [])]:
+        _remark(notes, doubt)
+    if notes:
         ds.attrs["import_notes"] = notes
     return with_labels(ds, labels)
