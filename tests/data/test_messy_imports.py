@@ -112,7 +112,8 @@ def test_boolean_matrix_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("meta", "said"), [({"dt": 0.0}, "frame interval 'dt' is 0"),
-                                            ({"fps": -5.0}, "frame rate 'fps' is -5")])
+                                            ({"fps": -5.0}, "frame rate 'fps' is -5"),
+                                            ({"fps": 0.0}, "frame rate 'fps' is 0,")])
 def test_file_frame_interval_that_is_not_positive_is_named(tmp_path, meta, said):
     np.savez(tmp_path / "m.npz", traces=X, **meta)
     with pytest.raises(FormatError, match=said) as err:
@@ -212,3 +213,14 @@ def test_a_pause_in_the_frame_times_is_noted_unless_resampled(tmp_path):
     jitter = np.cumsum(np.random.default_rng(1).uniform(0.09, 0.11, 200))  # no pause: no note
     np.savetxt(src, np.c_[jitter, x], delimiter=",", header="time_s,a,b,c", comments="")
     assert not any("pause" in n for n in nd.load_recording(src, "matrix").attrs.get("import_notes", []))
+
+
+def test_a_csv_wider_than_the_tail_read_is_not_taken_for_cut_off(tmp_path):
+    """Rows longer than the 64 KiB first read from the end (a whole-brain export) are whole."""
+    src = tmp_path / "wide.csv"
+    np.savetxt(src, np.random.default_rng(0).random((5, 12_000)), delimiter=",", fmt="%.6f")
+    with pytest.warns(UserWarning, match="--transpose"):
+        assert nd.load_recording(src, "matrix", dt_s=0.5).sizes == {"time": 5, "neuron": 12_000}
+    src.write_text(src.read_text().rstrip("\n").rsplit(",", 7)[0] + "\n")  # now really cut off
+    with pytest.raises(FormatError, match="its last row holds 11993 of the 12000 cells"):
+        nd.load_recording(src, "matrix", dt_s=0.5)

@@ -127,6 +127,7 @@ def test_traces_without_spikes_show_the_most_variable_neurons(tmp_path):
                          allow_nan=True)
     fig = traces_with_spikes(ds, tmp_path / "r.png", n_neurons=4)
     assert fig.neurocast_neurons == ["E", "B", "C", "A"] and (tmp_path / "r.png").exists()
+    assert traces_with_spikes(ds).neurocast_neurons == ["E", "B", "C", "A"]  # 6 asked, 4 live
     assert fig.axes[0].get_ylabel() == "ΔF/F" and fig.axes[0].get_title(loc="left") == "E"
     fig = traces_with_spikes(ds, neurons=["F", "D"])  # asked for: shown, and said to be empty
     assert "no values" in fig.axes[0].get_title(loc="left")

@@ -344,7 +344,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     model.connectome = recorded
                 t0 = time.perf_counter()
                 if not ready:
-                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames))
+                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames, model.uses_val))
                     if learned and save_models is not None:
                         model.fitted["setup"] = setup
                         save_seeded(model, save_models, k, ds)
@@ -482,13 +482,16 @@ def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_f
                               "give the models a folder of their own, e.g. --save-models models/")
 
 
-def _fit_segments(traces, protocol, stimulus, bad_frames):
-    """(train, val) segments of ``protocol``, without windows touching a bad frame."""
+def _fit_segments(traces, protocol, stimulus, bad_frames, uses_val: bool = True):
+    """(train, val) segments of ``protocol``, without windows touching a bad frame; NaN in every
+    train window, or in every val window of a model that ``uses_val``, is a NonFiniteError."""
     train = segments_for(traces, protocol, "train", stimulus=stimulus)
     val = segments_for(traces, protocol, "val", stimulus=stimulus)
     if bad_frames is not None:
         train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
-        for split, kept, use in (("training", train, "fit"), ("val", val, "validate the fit on")):
+        checks = (("training", train, "fit"),) + (
+            (("val", val, "validate the fit on"),) if uses_val else ())
+        for split, kept, use in checks:
             if not kept:
                 raise NonFiniteError(f"every {split} window touches a NaN frame: nothing left to {use}",
                                      "use --nan mask-neurons (drop the neurons with gaps) instead")

@@ -164,10 +164,10 @@ def _import(args: argparse.Namespace) -> int:
         for w in caught:
             if str(w.message) not in notes:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    for note in notes:  # before saving: a note may explain why saving fails
+        info(f"note: {note}")
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
                         connectome=connectome)
-    for note in notes:
-        info(f"note: {note}")
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
                "source": ds.attrs["source"], "connectome": connectome.name if connectome else None,

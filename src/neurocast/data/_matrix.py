@@ -325,9 +325,17 @@ def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
     """Raise FormatError if the table's last line holds fewer cells than its columns: a file
     cut off while being written (the reader would fill the missing cells with NaN)."""
     with open(path, "rb") as fh:
-        fh.seek(max(0, fh.seek(0, os.SEEK_END) - (1 << 16)))
-        tail = fh.read().decode("utf-8", "replace").splitlines()
-    last = next((line for line in reversed(tail) if line.strip()), "")
+        end = fh.seek(0, os.SEEK_END)
+        size = 1 << 16
+        while True:  # read back from the end until the tail holds a whole non-blank line
+            fh.seek(max(0, end - size))
+            tail = fh.read()
+            text = tail.rstrip()
+            if size >= end or b"\n" in text:  # the whole file, or a line break before the last line
+                break
+            size *= 4
+    lines = tail.decode("utf-8", "replace").splitlines()
+    last = next((line for line in reversed(lines) if line.strip()), "")
     n = len(_cells(last, sep))
     if n < n_columns:
         raise FormatError(f"{what}: its last row holds {n} of the {n_columns} cells of the others; "
@@ -392,10 +400,10 @@ def _read_table(path: Path, what: str
         raise FormatError(f"{what} is empty", _HINT_FORMAT)
     if path.suffix == ".tsv" or "\t" in first:
         sep = "\t"
+    elif ";" in first:  # before ',': a ';' table may hold decimal commas
+        sep = ";"
     elif "," in first:
         sep = ","
-    elif ";" in first:
-        sep = ";"
     else:
         sep = r"\s+"
     cells = _cells(first, sep)
@@ -598,18 +606,16 @@ def load_matrix(
         k = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS)
     if k is not None:
         file_names = _strings(arrays[k])
-    file_dt = None
     meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
-    k = _pick(meta, DT_KEYS)
-    if k is not None:
-        file_dt = _scalar(meta[k])
-    else:
-        k = _pick(meta, RATE_KEYS)
-        rate = _scalar(meta[k]) if k is not None else None
-        file_dt = 1.0 / rate if rate else None
-    if file_dt is not None and file_dt <= 0 and time_s is None and dt_s is None:
-        raise FormatError(f"{what}: its frame {'interval' if _pick(meta, DT_KEYS) else 'rate'} "
-                          f"{str(k)!r} is {_scalar(meta[k]):g}, not a positive number",
+    is_dt = _pick(meta, DT_KEYS) is not None
+    k = _pick(meta, DT_KEYS if is_dt else RATE_KEYS)
+    given_value = _scalar(meta[k]) if k is not None else None  # a frame interval or rate
+    file_dt = None
+    if given_value is not None and given_value > 0:
+        file_dt = given_value if is_dt else 1.0 / given_value
+    elif given_value is not None and time_s is None and dt_s is None:
+        raise FormatError(f"{what}: its frame {'interval' if is_dt else 'rate'} {str(k)!r} is "
+                          f"{given_value:g}, not a positive number",
                           "give the seconds per frame with --dt-s")
     doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
     # orientation: explicit transpose, else what the metadata fits

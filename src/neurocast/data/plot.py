@@ -273,6 +273,8 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         else:
             score = _spread(np.asarray(ds["traces"][start:stop].values, dtype=np.float64))
         idx = np.argsort(-score, kind="stable")[:max(1, int(n_neurons))]
+        if not has_spikes and np.isfinite(score[idx[0]]):  # dead channels only if all are
+            idx = idx[np.isfinite(score[idx])]
     else:
         lookup = {name: i for i, name in enumerate(names.tolist())}
         wanted = [str(x) for x in ([neurons] if isinstance(neurons, str) else neurons)]

@@ -36,13 +36,16 @@ class Forecaster:
     fitting (e.g. the ridge penalty), for the scorecard's provenance.
     ``predict_batch``: windows per ``predict`` call below which the model slows down per
     window (None: any batch is as good); the bench then predicts at least that many at once
-    when memory allows (``neurocast.bench.batch_windows_for``).
+    when memory allows (``neurocast.bench.batch_windows_for``). ``uses_val``: whether ``fit``
+    reads the val segments (to choose a penalty or when to stop); the bench refuses a run in
+    which every val window touches a NaN frame only for models that do.
     """
 
     name = "forecaster"
     description = ""
     config_class: type | None = None
     predict_batch: int | None = None
+    uses_val = True
 
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
         if int(horizon) < 1:

@@ -19,6 +19,7 @@ class NaiveForecaster(Forecaster):
 
     name = "naive"
     description = "repeat the last context frame"
+    uses_val = False
 
     def predict(self, context, meta=None):
         """context (batch, C, neuron) → (batch, H, neuron), a broadcast view of the last frame."""
@@ -32,6 +33,7 @@ class MeanForecaster(Forecaster):
 
     name = "mean"
     description = "mean of the context frames"
+    uses_val = False
 
     def predict(self, context, meta=None):
         """context (batch, C, neuron) → (batch, H, neuron), a broadcast view of the context mean."""
@@ -106,6 +108,7 @@ class StimulusForecaster(Forecaster):
 
     name = "stimulus"
     description = "mean train response per stimulus phase of the condition"
+    uses_val = False
 
     config_class = StimulusConfig
 
