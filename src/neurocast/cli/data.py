@@ -216,12 +216,12 @@ def _plot(args: argparse.Namespace) -> int:
         else:
             info(f"wrote {args.out}")
         return 0
-    sort = "cluster" if args.sort is None else args.sort
-    fig = traces_heatmap(ds, args.out, sort=sort, max_rows=1000 if args.max_rows is None else args.max_rows,
-                         seed=0 if args.seed is None else args.seed, overwrite=args.overwrite)
+    given = {k: v for k, v in (("sort", args.sort), ("max_rows", args.max_rows), ("seed", args.seed))
+             if v is not None}  # the others: traces_heatmap's defaults
+    fig = traces_heatmap(ds, args.out, overwrite=args.overwrite, **given)
     order = fig.neurocast_order
     if args.json:
-        print_json({"path": args.out, "kind": "heatmap", "n_rows": int(fig.neurocast_n_rows), "sort": sort,
+        print_json({"path": args.out, "kind": "heatmap", "n_rows": int(fig.neurocast_n_rows), "sort": fig.neurocast_sort,
                     "n_neurons": len(order), "n_dead_channels": fig.neurocast_n_dead,
                     "n_nan_channels": fig.neurocast_n_nan})
     else:

@@ -168,8 +168,9 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     it has and is blue only if all of them are dead. A band above the heatmap shows the
     conditions (held-out ones hatched); dashed lines mark condition boundaries.
     path: write the figure there (format from the suffix; atomically; refuses to overwrite
-    unless ``overwrite``). Returns the matplotlib Figure, with ``fig.neurocast_order``
-    (neuron indices top to bottom, shape (neuron,)), ``fig.neurocast_n_rows``,
+    unless ``overwrite``). Returns the matplotlib Figure, with ``fig.neurocast_sort`` (the
+    ordering used), ``fig.neurocast_order`` (neuron indices top to bottom, shape (neuron,)),
+    ``fig.neurocast_n_rows``,
     ``fig.neurocast_n_dead`` and ``fig.neurocast_n_nan`` (channels without any value).
     """
     from matplotlib import colormaps  # heavy: imported on use
@@ -231,7 +232,7 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     ax.set_ylabel(f"neurons, sorted ({sort})" + (f", {per_row:.1f} per row" if per_row > 1 else ""))
     ax.set_xlim(0, minutes)
     fig.colorbar(im, ax=ax, label="activity (z-score per neuron)", shrink=0.8)
-    fig.neurocast_order = order
+    fig.neurocast_sort, fig.neurocast_order = sort, order
     fig.neurocast_n_rows = image.shape[0]
     fig.neurocast_n_dead, fig.neurocast_n_nan = int(dead.sum()), n_nan
     if path is not None:
