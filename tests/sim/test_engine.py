@@ -116,6 +116,31 @@ def test_blocks_drawn_ahead_are_used_in_order(cook2019):
     assert drawn.equals(given) and len(drawn.steps) > 300
 
 
+def test_block_event_estimate_counts_only_trains_on_together():
+    """The memory check's events per block: trains that follow one another (a recording's
+    states) are not summed, trains on at the same time are, and the estimate bounds the
+    events of the busiest block actually drawn. (Summing every train refused the built-in
+    fly-zap recording, 26 GB for 2 hours of states.)"""
+    from neurocast.sim._inputs import EventSource, _Train
+
+    n_steps = 40 * BLOCK_STEPS
+    neurons = np.arange(1_000)
+    one_after_another = [_Train(neurons, 0.01, 1.0, b * BLOCK_STEPS, (b + 1) * BLOCK_STEPS)
+                         for b in range(40)]
+    single = EventSource(one_after_another[:1], None, 0, n_steps).max_block_events()
+    assert EventSource(one_after_another, None, 0, n_steps).max_block_events() == single
+    # a train straddling two blocks adds to both; a background on all the time adds to every one
+    background = _Train(neurons, 0.01, 1.0, 0, n_steps)
+    both = EventSource([*one_after_another, background], None, 0, n_steps).max_block_events()
+    assert both == 2 * single
+    source = EventSource([*one_after_another, background], None, 3, n_steps)
+    drawn = max(len(source.block(b)[0]) for b in range(40))
+    assert drawn <= both < 3 * drawn
+    # a train shorter than a block counts only its own steps
+    short = _Train(neurons, 0.01, 1.0, 100, 100 + BLOCK_STEPS // 10)
+    assert EventSource([short], None, 0, n_steps).max_block_events() < single / 3
+
+
 def test_poisson_events_are_bernoulli_per_step():
     rng = np.random.default_rng(0)
     p, length, n = 0.015, 10_000, 400

@@ -154,13 +154,22 @@ class EventSource:
                         np.concatenate(weights).astype(np.float64, copy=False), lo, hi - lo)
 
     def max_block_events(self) -> int:
-        """Upper estimate of events held in memory for one block (for the memory check)."""
-        total = 0
+        """Upper estimate of the events of the busiest block (for the memory check): per block,
+        the trains on during it, each at its mean count plus six standard deviations; the
+        largest of these sums. Trains that follow one another in time (a recording's states and
+        pulses) are never counted together."""
+        n_blocks = max(1, -(-self.n_steps // BLOCK_STEPS))
+        per_block = np.zeros(n_blocks)
         for tr in self.trains:
-            length = min(BLOCK_STEPS, max(0, tr.hi - tr.lo))
+            lo, hi = max(0, tr.lo), min(self.n_steps, tr.hi)
+            if hi <= lo or len(tr.neurons) == 0:
+                continue
+            b0, b1 = lo // BLOCK_STEPS, (hi - 1) // BLOCK_STEPS + 1
+            starts = np.arange(b0, b1, dtype=np.int64) * BLOCK_STEPS
+            length = np.minimum(starts + BLOCK_STEPS, hi) - np.maximum(starts, lo)
             mean = length * tr.p
-            total += len(tr.neurons) * int(mean + 6.0 * math.sqrt(mean) + 8) if length else 0
-        return total
+            per_block[b0:b1] += len(tr.neurons) * np.floor(mean + 6.0 * np.sqrt(mean) + 8.0)
+        return int(per_block.max())
 
 
 def explicit_events(input_spikes, n_neurons: int, n_steps: int, weight_mv: float):
