@@ -274,6 +274,12 @@ def test_cli_loading_into_a_mismatched_dataset_exits_2(tmp_path, capsys):
     assert "fitted on another dataset" in err and "seed: 0 (fitted) vs 1 (given)" in err
     assert "hint: load it with the dataset it was fitted on" in err and "Traceback" not in err
     assert not (tmp_path / "ob").exists()
+    # --max-steps would be ignored when nothing is trained: refused before anything runs
+    assert main(["bench", str(a), "--models", "linear-mae", "--horizon", str(H), "--max-steps", "10",
+                 "--load-models", str(tmp_path / "m"), "--out", str(tmp_path / "oc")]) == 2
+    err = capsys.readouterr().err
+    assert "--load-models trains nothing" in err and "hint: leave out --max-steps" in err
+    assert not (tmp_path / "oc").exists()
 
 
 def test_neuron_groups_are_averaged_over_seeds():

@@ -466,6 +466,9 @@ def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_f
         raise ConfigError(f"max_steps must be at least 1, not {max_steps}", "e.g. --max-steps 2000")
     if save_models is not None and load_models is not None:
         raise ConfigError("--save-models and --load-models together", "give one of them")
+    if max_steps is not None and load_models is not None:
+        raise ConfigError("--max-steps limits training, but --load-models trains nothing (the "
+                          "loaded models keep the steps they were trained with)", "leave out --max-steps")
     if (save_models is not None or load_models is not None) and cv_folds:
         raise ConfigError("saving or loading models does not go with --folds (one model per fold)",
                           "leave out --folds")
