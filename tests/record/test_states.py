@@ -84,3 +84,25 @@ def test_fly_zap_module_states_take_turns_over_a_partition_of_fly_synth():
     names, cov = short.covariates(seed=0)
     states = cov[:, [names.index(f"state:g{j}") for j in range(10)]]
     assert np.array_equal(states.sum(axis=1), np.ones(120))
+
+
+def test_the_whole_fly_zap_recording_passes_the_memory_check():
+    """The input events of fly-zap's 2 hours of module states, held a block at a time, fit in
+    memory: the memory check counts the trains on together, not every train of the run (it
+    once estimated 26 GB and refused to make the built-in fly-zap dataset)."""
+    from neurocast.connectome import load_connectome
+    from neurocast.record._record import _model_params, build_inputs, warmup_frames
+    from neurocast.sim._simulate import _prepare
+
+    fly = load_connectome("fly-synth")
+    plan = get_plan("fly-zap")
+    model, params = _model_params(plan, None)
+    net = model.build_network(fly, params)
+    warm = warmup_frames(plan.frame_dt_s, "gcamp6s")
+    inputs = build_inputs(plan, fly, seed=0, warmup_frames=warm)
+    assert len(inputs) > 500  # one per state visit and pulse
+    duration = round((warm + plan.n_frames) * plan.frame_dt_s * 1000 / params.dt_ms) * params.dt_ms
+    *_, events = _prepare(net, duration, None, None, inputs, None, 1, "fast")
+    bound = events.max_block_events()
+    drawn = max(len(events.block(b)[0]) for b in (0, 1000, 2000))
+    assert drawn <= bound < 20 * drawn  # ~84,000 events a block, a bound of ~0.9 million
