@@ -89,6 +89,35 @@ def test_nan_raises_with_groups_and_names_the_culprit_under_a_mask():
         accumulate(pred, target, ["abs_error"], mask=mask)
 
 
+def test_compiled_statistics_equal_their_numpy_definitions():
+    """The built-in statistics are summed by a compiled pass (Statistic.elementwise); the same
+    statistics defined by their NumPy func alone give the same sums, plain, masked and grouped,
+    and the same count of non-finite values."""
+    from neurocast.bench._metrics import STATISTICS, Statistic
+
+    for name in ("abs_error", "sq_error"):
+        STATISTICS.register(Statistic(f"{name}_numpy", STATISTICS.get(name).func))
+    try:
+        pred = _random((9, 5, 37), 20).astype(np.float64) * 3.0
+        target = _random((9, 5, 37), 21)[:, :, ::-1]  # a strided view, float32 against float64
+        groups = np.random.default_rng(22).integers(0, 4, 37)
+        mask = np.random.default_rng(23).random((9, 5, 37)) < 0.7
+        for kw in ({}, {"mask": mask}, {"groups": groups, "n_groups": 4}, {"mask": mask[:, :1], "groups": groups, "n_groups": 4}):
+            fast, count = accumulate(pred, target, ["abs_error", "sq_error"], **kw)
+            slow, count2 = accumulate(pred, target, ["abs_error_numpy", "sq_error_numpy"], **kw)
+            np.testing.assert_array_equal(count, count2)
+            np.testing.assert_allclose(fast["abs_error"], slow["abs_error_numpy"], rtol=1e-13)
+            np.testing.assert_allclose(fast["sq_error"], slow["sq_error_numpy"], rtol=1e-13)
+            assert fast["abs_error"].sum() > 0
+        pred[1, 2, 3], pred[4, 0, 0] = np.nan, -np.inf
+        for names in (["abs_error"], ["abs_error_numpy"]):
+            with pytest.raises(NonFiniteError, match=r"2 NaN or infinite value.*predictions"):
+                accumulate(pred, target, names)
+    finally:
+        for name in ("abs_error", "sq_error"):
+            STATISTICS.unregister(f"{name}_numpy")
+
+
 def test_wrong_shapes_raise():
     with pytest.raises(FormatError, match="shape"):
         accumulate(np.zeros((2, 3, 4), np.float32), np.zeros((2, 3, 5), np.float32), ["abs_error"])

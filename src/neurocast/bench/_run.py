@@ -294,6 +294,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     for flag, folder, what in (("--save-models", save_models, "saved"), ("--load-models", load_models, "loaded")):
         if folder is not None and not learned_models:
             notes.append(f"{flag} '{folder}': none of the models is a learned one, so none is {what}")
+    if learned_models and load_models is not None and max_steps is not None:
+        notes.append(f"--max-steps {max_steps}: not used, the learned models are loaded from "
+                     f"'{load_models}' as trained, not trained again")
     if learned_models and device is not None:
         resolve_device(device)  # 'cuda' without a GPU: refused before anything is fitted
     if learned_models and load_models is None:
@@ -466,9 +469,6 @@ def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_f
         raise ConfigError(f"max_steps must be at least 1, not {max_steps}", "e.g. --max-steps 2000")
     if save_models is not None and load_models is not None:
         raise ConfigError("--save-models and --load-models together", "give one of them")
-    if max_steps is not None and load_models is not None:
-        raise ConfigError("--max-steps limits training, but --load-models trains nothing (the "
-                          "loaded models keep the steps they were trained with)", "leave out --max-steps")
     if (save_models is not None or load_models is not None) and cv_folds:
         raise ConfigError("saving or loading models does not go with --folds (one model per fold)",
                           "leave out --folds")
