@@ -42,7 +42,7 @@ DATASETS.register(BuiltinDataset(
 DATASETS.register(BuiltinDataset(
     "fly-zap",
     "fly-synth (138,639 neurons) under ZAPBench's 9 conditions with slow module states, 7,879 frames "
-    "at 0.9141 s, seed 0 (about 35-40 min and 7.9 GB of memory to generate on 2 cores)",
+    "at 0.9141 s, seed 0 (about 10 min and 7.9 GB of memory to generate on 2 cores)",
     "neurocast record fly-synth --stimulus fly-zap --seed 0",
     **_recording("fly-synth", "fly-zap"),
 ))
