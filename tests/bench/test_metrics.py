@@ -89,33 +89,43 @@ def test_nan_raises_with_groups_and_names_the_culprit_under_a_mask():
         accumulate(pred, target, ["abs_error"], mask=mask)
 
 
-def test_compiled_statistics_equal_their_numpy_definitions():
-    """The built-in statistics are summed by a compiled pass (Statistic.elementwise); the same
-    statistics defined by their NumPy func alone give the same sums, plain, masked and grouped,
-    and the same count of non-finite values."""
-    from neurocast.bench._metrics import STATISTICS, Statistic
+def test_compiled_error_sums_equal_the_numpy_definitions(monkeypatch):
+    """MAE and MSE are summed by one compiled pass; the same statistics defined by their NumPy
+    func alone (the path of any other statistic) give the same sums, plain, masked and
+    grouped, and the same count of non-finite values. Forecasts of other types (float16, a
+    torch tensor, integers) take the NumPy path."""
+    import neurocast.bench._metrics as M
 
-    for name in ("abs_error", "sq_error"):
-        STATISTICS.register(Statistic(f"{name}_numpy", STATISTICS.get(name).func))
+    for st in (M.ABS_ERROR, M.SQ_ERROR):
+        M.STATISTICS.register(M.Statistic(f"{st.name}_numpy", st.func))
     try:
         pred = _random((9, 5, 37), 20).astype(np.float64) * 3.0
         target = _random((9, 5, 37), 21)[:, :, ::-1]  # a strided view, float32 against float64
         groups = np.random.default_rng(22).integers(0, 4, 37)
         mask = np.random.default_rng(23).random((9, 5, 37)) < 0.7
-        for kw in ({}, {"mask": mask}, {"groups": groups, "n_groups": 4}, {"mask": mask[:, :1], "groups": groups, "n_groups": 4}):
-            fast, count = accumulate(pred, target, ["abs_error", "sq_error"], **kw)
-            slow, count2 = accumulate(pred, target, ["abs_error_numpy", "sq_error_numpy"], **kw)
+        cases = ({}, {"mask": mask}, {"groups": groups, "n_groups": 4},
+                 {"mask": mask[:, :1], "groups": groups, "n_groups": 4})
+        slow = [accumulate(pred, target, ["abs_error_numpy", "sq_error_numpy"], **kw) for kw in cases]
+        with monkeypatch.context() as m:  # the built-ins never reach the NumPy path
+            m.setattr(M, "_numpy_sums", None)
+            fast = [accumulate(pred, target, ["abs_error", "sq_error"], **kw) for kw in cases]
+        for (f, count), (s_, count2) in zip(fast, slow, strict=True):
             np.testing.assert_array_equal(count, count2)
-            np.testing.assert_allclose(fast["abs_error"], slow["abs_error_numpy"], rtol=1e-13)
-            np.testing.assert_allclose(fast["sq_error"], slow["sq_error_numpy"], rtol=1e-13)
-            assert fast["abs_error"].sum() > 0
+            np.testing.assert_allclose(f["abs_error"], s_["abs_error_numpy"], rtol=1e-13)
+            np.testing.assert_allclose(f["sq_error"], s_["sq_error_numpy"], rtol=1e-13)
+            assert f["abs_error"].sum() > 0
+        torch = pytest.importorskip("torch")
+        for other in (pred.astype(np.float16), torch.from_numpy(pred), np.rint(pred).astype(np.int32)):
+            sums, _ = accumulate(other, target, ["abs_error"])
+            ref = np.abs(np.asarray(other, np.float64) - target).sum(axis=2)
+            np.testing.assert_allclose(sums["abs_error"][..., 0], ref, rtol=1e-12)
         pred[1, 2, 3], pred[4, 0, 0] = np.nan, -np.inf
         for names in (["abs_error"], ["abs_error_numpy"]):
             with pytest.raises(NonFiniteError, match=r"2 NaN or infinite value.*predictions"):
                 accumulate(pred, target, names)
     finally:
-        for name in ("abs_error", "sq_error"):
-            STATISTICS.unregister(f"{name}_numpy")
+        for st in (M.ABS_ERROR, M.SQ_ERROR):
+            M.STATISTICS.unregister(f"{st.name}_numpy")
 
 
 def test_wrong_shapes_raise():

@@ -129,7 +129,14 @@ def test_block_event_estimate_counts_only_trains_on_together():
                          for b in range(40)]
     single = EventSource(one_after_another[:1], None, 0, n_steps).max_block_events()
     assert EventSource(one_after_another, None, 0, n_steps).max_block_events() == single
-    # a train straddling two blocks adds to both; a background on all the time adds to every one
+    # a train straddling blocks 0 and 1 adds to both (not to block 2)
+    straddling = _Train(neurons, 0.01, 1.0, BLOCK_STEPS // 2, BLOCK_STEPS * 3 // 2)
+    half = EventSource([straddling], None, 0, n_steps).max_block_events()
+    assert half < single
+    for b, expected in ((0, single + half), (1, single + half), (2, single)):
+        pair = [one_after_another[b], straddling]
+        assert EventSource(pair, None, 0, n_steps).max_block_events() == expected
+    # a background on all the time adds to every block
     background = _Train(neurons, 0.01, 1.0, 0, n_steps)
     both = EventSource([*one_after_another, background], None, 0, n_steps).max_block_events()
     assert both == 2 * single
