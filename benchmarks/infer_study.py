@@ -237,6 +237,7 @@ def main():
     args = ap.parse_args()
     if args.from_csv:
         rows = _read_csv(args.from_csv)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
         plot(rows, Path(args.out) / "infer_study.png")
         print(markdown_table(rows))
         return
