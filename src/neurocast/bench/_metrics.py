@@ -143,6 +143,13 @@ def _error_sums(pred, target, counted, groups, plain, out):
     return bad
 
 
+def _compiles(x) -> bool:
+    """Whether ``_error_sums`` takes x as it is: a float32 or float64 NumPy array (memory maps
+    too); anything else (torch tensors, float16, masked arrays) takes the NumPy path as before."""
+    return (isinstance(x, np.ndarray) and not isinstance(x, (np.ma.MaskedArray, np.matrix))
+            and x.dtype in (np.float32, np.float64))
+
+
 def _statistics(names) -> list[Statistic]:
     return [STATISTICS.get(n) for n in names]
 
@@ -202,9 +209,7 @@ def accumulate(pred: np.ndarray, target: np.ndarray, statistics, *, mask: np.nda
         count[:] = n_n
     else:
         _group_sums(np.broadcast_to(np.int64(1), target.shape), full, groups, count)
-    floats = (np.float32, np.float64)
-    if (all(st is ABS_ERROR or st is SQ_ERROR for st in stats) and type(pred) is np.ndarray
-            and type(target) is np.ndarray and pred.dtype in floats and target.dtype in floats):
+    if all(st is ABS_ERROR or st is SQ_ERROR for st in stats) and _compiles(pred) and _compiles(target):
         both = np.zeros((2, n_w, n_h, n_groups))
         bad = _error_sums(pred, target, full, groups, plain, both)
         sums = {st.name: both[0 if st is ABS_ERROR else 1] for st in stats}
