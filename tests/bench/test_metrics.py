@@ -89,11 +89,11 @@ def test_nan_raises_with_groups_and_names_the_culprit_under_a_mask():
         accumulate(pred, target, ["abs_error"], mask=mask)
 
 
-def test_compiled_error_sums_equal_the_numpy_definitions(monkeypatch):
+def test_compiled_error_sums_equal_the_numpy_definitions(monkeypatch, tmp_path):
     """MAE and MSE are summed by one compiled pass; the same statistics defined by their NumPy
     func alone (the path of any other statistic) give the same sums, plain, masked and
-    grouped, and the same count of non-finite values. Forecasts of other types (float16, a
-    torch tensor, integers) take the NumPy path."""
+    grouped, and the same count of non-finite values. Memory-mapped forecasts take the compiled
+    pass too; other types (float16, a torch tensor, integers) the NumPy path."""
     import neurocast.bench._metrics as M
 
     for st in (M.ABS_ERROR, M.SQ_ERROR):
@@ -109,20 +109,25 @@ def test_compiled_error_sums_equal_the_numpy_definitions(monkeypatch):
         with monkeypatch.context() as m:  # the built-ins never reach the NumPy path
             m.setattr(M, "_numpy_sums", None)
             fast = [accumulate(pred, target, ["abs_error", "sq_error"], **kw) for kw in cases]
+            mapped = np.lib.format.open_memmap(tmp_path / "p.npy", "w+", np.float64, pred.shape)
+            mapped[:] = pred
+            np.testing.assert_array_equal(accumulate(mapped, target, ["abs_error"])[0]["abs_error"],
+                                          fast[0][0]["abs_error"])
         for (f, count), (s_, count2) in zip(fast, slow, strict=True):
             np.testing.assert_array_equal(count, count2)
             np.testing.assert_allclose(f["abs_error"], s_["abs_error_numpy"], rtol=1e-13)
             np.testing.assert_allclose(f["sq_error"], s_["sq_error_numpy"], rtol=1e-13)
             assert f["abs_error"].sum() > 0
+        bad = pred.copy()
+        bad[1, 2, 3], bad[4, 0, 0] = np.nan, -np.inf
+        for names in (["abs_error"], ["abs_error_numpy"]):
+            with pytest.raises(NonFiniteError, match=r"2 NaN or infinite value.*predictions"):
+                accumulate(bad, target, names)
         torch = pytest.importorskip("torch")
         for other in (pred.astype(np.float16), torch.from_numpy(pred), np.rint(pred).astype(np.int32)):
             sums, _ = accumulate(other, target, ["abs_error"])
             ref = np.abs(np.asarray(other, np.float64) - target).sum(axis=2)
             np.testing.assert_allclose(sums["abs_error"][..., 0], ref, rtol=1e-12)
-        pred[1, 2, 3], pred[4, 0, 0] = np.nan, -np.inf
-        for names in (["abs_error"], ["abs_error_numpy"]):
-            with pytest.raises(NonFiniteError, match=r"2 NaN or infinite value.*predictions"):
-                accumulate(pred, target, names)
     finally:
         for st in (M.ABS_ERROR, M.SQ_ERROR):
             M.STATISTICS.unregister(f"{st.name}_numpy")
