@@ -27,13 +27,13 @@ class _Offset(Forecaster):
 def test_ensemble_scores_match_definitions():
     x = np.random.default_rng(0).standard_normal((200, 5)).astype(np.float32)
     proto = get_protocol("single", frames=200, context=2, horizon=3)
-    members = [_Offset(o) for o in (-0.5, 0.0, 0.5)]
+    members = [_Offset(o) for o in (0.5, -0.5, 0.0)]  # not in order: the CRPS sorts them
     card = ensemble_scores(members, x, proto)
     seg_start = proto.test_sets()[0].start
     # explicit: every test window, every neuron, step 1
     last = x[seg_start + 1:200 - 3]  # last context frame of every window
     target = x[seg_start + 2:200 - 2]  # its first target frame
-    fct = last[..., None] + np.array([-0.5, 0.0, 0.5])
+    fct = last[..., None] + np.array([0.5, -0.5, 0.0])
     err = fct - target[..., None]
     np.testing.assert_allclose(card["member_mae"][:, 0, 0], np.abs(err).mean(axis=(0, 1)), rtol=1e-6)
     np.testing.assert_allclose(card["ensemble_mae"][0, 0], np.abs(err.mean(-1)).mean(), rtol=1e-6)
@@ -59,3 +59,16 @@ def test_seed_interval_uses_student_t():
     assert mean == pytest.approx(0.2)
     assert half == pytest.approx(4.302652729911275 * 0.1 / np.sqrt(3))  # t(0.975, 2) = 4.3027
     assert np.isnan(seed_interval([0.1])[1])
+
+
+def test_members_are_sorted_as_np_sort_does():
+    from neurocast.bench._ensemble import SORT_NETWORK, sorted_members
+
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 3, 4, 7, SORT_NETWORK, SORT_NETWORK + 1):
+        fct = rng.integers(0, 4, (m, 5, 6, 7)).astype(np.float32)  # many ties
+        np.testing.assert_array_equal(sorted_members(fct), np.sort(fct, axis=0))
+        fct = rng.standard_normal((m, 3, 2, 9))
+        out = sorted_members(fct)
+        np.testing.assert_array_equal(out, np.sort(fct, axis=0))
+        assert out is not fct and out.dtype == fct.dtype

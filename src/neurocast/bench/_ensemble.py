@@ -32,6 +32,23 @@ __all__ = ["ensemble_scores", "seed_interval"]
 
 # Forecast values per batch across all members: 2**24 floats = 64 MiB.
 _BATCH_VALUES = 1 << 24
+#: Members up to which ``sorted_members`` uses a sorting network (M² passes) instead of np.sort.
+SORT_NETWORK = 16
+
+
+def sorted_members(fct: np.ndarray) -> np.ndarray:
+    """fct (M, ...) sorted along its first (member) axis, a new array. For up to SORT_NETWORK
+    members an odd–even transposition network of whole-array minima and maxima: M rounds of
+    passes over contiguous blocks, where sorting M values at each of millions of points
+    (NumPy's argsort, which scoringrules uses) spent 60 % of the ensemble pass at fly-zap size."""
+    m = fct.shape[0]
+    if m > SORT_NETWORK:
+        return np.sort(fct, axis=0)
+    rows = list(fct)
+    for r in range(m):
+        for i in range(r % 2, m - 1, 2):
+            rows[i], rows[i + 1] = np.minimum(rows[i], rows[i + 1]), np.maximum(rows[i], rows[i + 1])
+    return np.stack(rows)
 
 
 def seed_interval(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +100,8 @@ def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None) -> xr
                 sums["ens_abs"][j] += np.abs(mean_err).sum(axis=(0, 2))
                 sums["sq"][j] += (mean_err**2).sum(axis=(0, 2))
                 sums["var"][j] += fct.var(axis=0, ddof=1).sum(axis=(0, 2))
-                crps = sr.crps_ensemble(tgt, fct, m_axis=0, backend="numba")  # in the forecasts' dtype
+                crps = sr.crps_ensemble(tgt, sorted_members(fct), m_axis=0, sorted_ensemble=True,
+                                        backend="numba")  # in the forecasts' dtype
                 sums["crps"][j] += np.asarray(crps, dtype=np.float64).sum(axis=(0, 2))
                 count[j] += tgt.shape[0] * tgt.shape[2]
                 bar.update(ctx.shape[0])
