@@ -334,6 +334,29 @@ def test_initial_state_is_rest_never_spiked(random10k, per_neuron):
     assert coef.uniform is not per_neuron
 
 
+def test_parameter_records_are_kept_per_driven_set(random10k):
+    """A network keeps the (read-only) parameter records of its last driven set: the same set
+    reuses them, another set gets its own refractory periods, and runs after a switch give the
+    spikes of a network that never saw the other set."""
+    from neurocast.sim import _kernels as K
+    from neurocast.sim._simulate import _initial_state
+
+    net = build_network(random10k)
+    a, b = np.array([3, 17]), np.array([5])
+    prm_a = _initial_state(net, a)[0].prm
+    assert not prm_a.flags.writeable
+    assert _initial_state(net, a.copy())[0].prm is prm_a
+    prm_b = _initial_state(net, b)[0].prm
+    assert prm_b is not prm_a
+    assert prm_b[5, K.REF] == 0.0 and prm_b[3, K.REF] == prm_b[17, K.REF] > 0.0
+    assert prm_a[3, K.REF] == 0.0  # the records handed out earlier are unchanged
+    runs = [simulate(net, 200.0, stimulate=d, rate_hz=400.0, seed=1) for d in (a, b, a)]
+    for d, got in zip((a, b, a), runs, strict=True):
+        fresh = simulate(build_network(random10k), 200.0, stimulate=d, rate_hz=400.0, seed=1)
+        np.testing.assert_array_equal(got.steps, fresh.steps)
+        np.testing.assert_array_equal(got.neurons, fresh.neurons)
+
+
 def test_block_events_are_the_trains_merged_stably_by_step():
     """A block's events: each train's events (explicit ones last), ordered by step and, within
     a step, in train order then row order, as a stable sort of their concatenation gives."""

@@ -145,6 +145,12 @@ class Network:
         return bool(np.all((at < len(starts)) & (starts[np.minimum(at, len(starts) - 1)] == down)))
 
     @cached_property
+    def kept_records(self) -> list:
+        """One slot for the simulator's per-neuron parameter records of the last driven set
+        (``_simulate._parameter_records``); None until a run fills it."""
+        return [None]
+
+    @cached_property
     def _rows(self) -> np.ndarray:
         rows = np.stack([self.indptr[:-1], self.indptr[1:]], axis=1)
         rows.flags.writeable = False
