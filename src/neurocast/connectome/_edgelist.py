@@ -118,8 +118,11 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
              if "count" in mapping else np.ones(len(pre), np.int64))
     sign = (check_signs(frame[mapping["sign"]], mapping["sign"], edges, what)
             if "sign" in mapping else None)
+    unlabelled = None  # rows whose edge transmitter cell is empty: the neuron table decides
     if "transmitter" in mapping and sign is None and (weight is None or (weight >= 0).all()):
-        sign = transmitter_sign(frame[mapping["transmitter"]])  # unknown names give 0 (warned)
+        names = frame[mapping["transmitter"]]
+        sign = transmitter_sign(names)  # unknown names give 0 (warned)
+        unlabelled = (names.isna() | (names.astype(str).str.strip() == "")).to_numpy(dtype=bool)
     if weight is not None and sign is None:  # the weight's sign is the edge's
         sign = np.where(weight < 0, -1, 1).astype(np.int8)
         weight = np.abs(weight)
@@ -134,6 +137,12 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         require_columns(list(nframe.columns), [id_col], neurons, "neuron table",
                         "name the id column with --columns id=NAME (API: columns={'id': ...})")
         table = neuron_table(nframe, id_col, neurons, "neuron table")
+        if unlabelled is not None and unlabelled.any():  # an empty cell says nothing
+            known = (table["sign"].to_numpy(np.int8) if "sign" in table.columns
+                     else transmitter_sign(table["transmitter"]))
+            rows = np.flatnonzero(unlabelled)
+            sign[rows] = known[positions_of(table["id"].to_numpy(np.int64), pre[rows], path=edges,
+                                            what=what, side="presynaptic ")]
     else:
         table = neurons_from_edges(pre, post)
     if sign is None and "sign" not in table.columns:  # edges take their neuron's sign

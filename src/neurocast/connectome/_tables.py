@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +25,25 @@ from neurocast.errors import FormatError, NonFiniteError
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
 N_LISTED = 5  # how many offending values an error message lists
 
 
+def is_gzip_csv(path: Path) -> bool:
+    """True for a gzip-compressed CSV file name (``*.csv.gz``, case-insensitive)."""
+    return path.name.lower().endswith(CSV_SUFFIXES[0] + GZIP_SUFFIX)
+
+
+def table_stem(path: Path) -> str:
+    """The file name without its table suffix (``connections.csv.gz`` → ``connections``)."""
+    return path.with_suffix("").stem if is_gzip_csv(path) else path.stem
+
+
 def table_kind(path: Path) -> str | None:
-    """'csv', 'parquet' or None, from the file name's suffix (case-insensitive)."""
+    """'csv' (also for ``*.csv.gz``, read only), 'parquet' or None, from the file name's
+    suffix (case-insensitive)."""
     suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
+    if suffix in CSV_SUFFIXES or is_gzip_csv(path):
         return "csv"
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
@@ -64,17 +77,33 @@ def table_columns(path: Path, what: str) -> list[str]:
             raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
                               "check the file is complete, or export it as CSV") from None
         return _unique_names(names, path, what)
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    opener = gzip.open if is_gzip_csv(path) else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
         try:
-            header = next(csv.reader(fh), [])
-        except (UnicodeDecodeError, csv.Error) as exc:
+            first = fh.readline()
+            header = next(csv.reader([first], delimiter=_delimiter(first)), [])
+        except (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError) as exc:
             raise FormatError(f"{what} '{path}' is not a readable CSV text file ({exc})",
                               "export the table as UTF-8 CSV with a header row") from None
     header = [h.strip() for h in header]
     if not any(header):
         raise FormatError(f"{what} '{path}' has no header row",
                           "the first line must name the columns")
+    # a data row as first line (column names are rarely numbers; a matrix's first cell is empty)
+    if header[0] and sum(_is_number(h) for h in header) >= min(2, len(header)):
+        raise FormatError(f"{what} '{path.name}' has no header row: its first line holds "
+                          f"values ({_short(header, 3)}), not column names",
+                          "add a first line naming the columns, e.g. pre,post,count "
+                          "(then map other names with --columns)")
     return _unique_names(header, path, what)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _unique_names(names: list[str], path: Path, what: str) -> list[str]:
@@ -133,9 +162,14 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
         types = {c: pa.int64() for c in id_columns}
         try:
             table = pcsv.read_csv(
-                path, read_options=_csv_header(path, what),
+                path, read_options=_csv_header(path, what), parse_options=_csv_parse(path),
                 convert_options=pcsv.ConvertOptions(column_types=types, include_columns=columns),
             )
+        except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
+            if not is_gzip_csv(path):
+                raise
+            raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
+                              "check the .gz file is complete, or give the uncompressed .csv") from None
         except pa.ArrowInvalid as exc:
             _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
             raise FormatError(
@@ -158,6 +192,7 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
         return
     try:
         table = pcsv.read_csv(path, read_options=_csv_header(path, what),
+                              parse_options=_csv_parse(path),
                               convert_options=pcsv.ConvertOptions(
                                   column_types={c: pa.string() for c in columns},
                                   include_columns=columns))
@@ -167,12 +202,35 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
         check_ids(table.column(c).to_pandas(), c, path, what)
 
 
+def _delimiter(header_line: str) -> str:
+    """The field separator of a CSV file from its header line: ',' unless the line holds
+    none but holds tabs or semicolons (tab-separated exports; Excel's in many locales)."""
+    if "," in header_line:
+        return ","
+    return next((d for d in ("\t", ";") if d in header_line), ",")
+
+
+def csv_delimiter(path: Path) -> str:
+    """The field separator of a CSV file (``_delimiter`` of its first line)."""
+    opener = gzip.open if is_gzip_csv(path) else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        return _delimiter(fh.readline())
+
+
 def _csv_header(path: Path, what: str):
     """pyarrow CSV read options naming the columns as ``table_columns`` does (stripped)."""
     # pyarrow: only for Parquet/CSV tables
     import pyarrow.csv as pcsv
 
     return pcsv.ReadOptions(column_names=table_columns(path, what), skip_rows=1)
+
+
+def _csv_parse(path: Path):
+    """pyarrow CSV parse options with the file's field separator (``csv_delimiter``)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow.csv as pcsv
+
+    return pcsv.ParseOptions(delimiter=csv_delimiter(path))
 
 
 def _series(col) -> pd.Series:
@@ -215,6 +273,9 @@ def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray
     Strings must all be decimal integers. NaN or empty cells raise NonFiniteError.
     """
     s = values
+    if s.dtype.kind == "u" and len(s) and s.max() > np.iinfo(np.int64).max:
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds ids beyond the int64 range, "
+                          f"{int(s.max())}", "neuron ids must fit in 64-bit signed integers")
     if s.dtype.kind in "iu":
         return s.to_numpy(dtype=np.int64)
     missing = s.isna().to_numpy(copy=True)
@@ -599,10 +660,34 @@ def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:
         if not isinstance(frame.index, pd.RangeIndex):  # ids stored as the pandas index
             frame = frame.reset_index()
     else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _read_text_csv(path, what)
         frame = frame.apply(lambda col: col.str.strip())
     if len(frame) == 0:
         raise FormatError(f"{what} '{path}' has a header but no rows",
                           "export the table again with its data, or leave it out")
     return frame
+
+
+def _read_text_csv(path: Path, what: str) -> pd.DataFrame:
+    """Every column of a CSV table as text ('' for empty cells), named as ``table_columns``
+    names them. A row with more or fewer fields than the header raises FormatError (pandas
+    would silently take a first column as the index)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    read_options = _csv_header(path, what)
+    try:
+        table = pcsv.read_csv(path, read_options=read_options, parse_options=_csv_parse(path),
+                              convert_options=pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in read_options.column_names}))
+    except pa.ArrowInvalid as exc:
+        raise FormatError(
+            f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
+            "check it is a comma-separated table with the same number of fields on every line",
+        ) from None
+    except OSError as exc:  # a truncated or corrupt .csv.gz
+        raise FormatError(f"{what} '{path.name}' could not be read ({exc})",
+                          "check the file is complete, or give the uncompressed .csv") from None
+    return pd.DataFrame({c: table.column(i).to_pandas().fillna("").astype(str)
+                         for i, c in enumerate(table.column_names)})
