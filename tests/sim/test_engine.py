@@ -146,6 +146,12 @@ def test_block_event_estimate_counts_only_trains_on_together():
     # a train shorter than a block counts only its own steps
     short = _Train(neurons, 0.01, 1.0, 100, 100 + BLOCK_STEPS // 10)
     assert EventSource([short], None, 0, n_steps).max_block_events() < single / 3
+    # explicit events count in the block they fall in, with the trains on then
+    steps = np.r_[np.full(7, 5), np.full(9_000, 2 * BLOCK_STEPS + 3)]
+    explicit = (steps, np.zeros(len(steps), np.int64), 1.0)
+    assert EventSource([], explicit, 0, n_steps).max_block_events() == 9_000
+    assert EventSource([background], explicit, 0, n_steps).max_block_events() == single + 9_000
+    assert EventSource([straddling], explicit, 0, n_steps).max_block_events() == half + 7
 
 
 def test_poisson_events_are_bernoulli_per_step():

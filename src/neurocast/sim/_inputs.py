@@ -155,9 +155,9 @@ class EventSource:
 
     def max_block_events(self) -> int:
         """Upper estimate of the events of the busiest block (for the memory check): per block,
-        the trains on during it, each at its mean count plus six standard deviations; the
-        largest of these sums. Trains that follow one another in time (a recording's states and
-        pulses) are never counted together."""
+        the trains on during it, each at its mean count plus six standard deviations, and the
+        explicit events that fall in it; the largest of these sums. Trains that follow one
+        another in time (a recording's states and pulses) are never counted together."""
         n_blocks = max(1, -(-self.n_steps // BLOCK_STEPS))
         per_block = np.zeros(n_blocks)
         for tr in self.trains:
@@ -169,6 +169,8 @@ class EventSource:
             length = np.minimum(starts + BLOCK_STEPS, hi) - np.maximum(starts, lo)
             mean = length * tr.p
             per_block[b0:b1] += len(tr.neurons) * np.floor(mean + 6.0 * np.sqrt(mean) + 8.0)
+        if self.x_steps is not None:
+            per_block += np.bincount(self.x_steps // BLOCK_STEPS, minlength=n_blocks)[:n_blocks]
         return int(per_block.max())
 
 
