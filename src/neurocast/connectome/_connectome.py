@@ -6,6 +6,7 @@ import json
 import os
 import zipfile
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -328,10 +329,19 @@ class Connectome:
         """Neuron names, shape (N,), object array of str (a copy)."""
         return self._neurons["name"].to_numpy(copy=True)
 
+    @cached_property
+    def _by_name_and_id(self) -> tuple[pd.Index, pd.Index]:
+        """The name and id columns as pandas Indexes, for lookups: built once per connectome
+        (~15 ms at fly scale, which every lookup paid before)."""
+        return pd.Index(self._neurons["name"]), pd.Index(self._neurons["id"])
+
     def positions_named(self, name: str) -> np.ndarray:
         """Positions (int64) of the neurons whose name is exactly ``name`` (none, one or, for a
-        repeated name, several); a comparison on the name column, without copying the names."""
-        return np.flatnonzero((self._neurons["name"] == name).to_numpy(dtype=bool, na_value=False))
+        repeated name, several)."""
+        by_name = self._by_name_and_id[0]
+        if name not in by_name:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(by_name == name).astype(np.int64)
 
     @property
     def ids(self) -> np.ndarray:
@@ -353,8 +363,7 @@ class Connectome:
         """
         if isinstance(neurons, (str, int, np.integer)):
             neurons = [neurons]
-        by_name = pd.Index(self._neurons["name"])
-        by_id = pd.Index(self._neurons["id"])
+        by_name, by_id = self._by_name_and_id
         out = []
         for key in neurons:
             pos = -1
