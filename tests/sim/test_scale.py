@@ -124,6 +124,26 @@ def test_estimate_extrapolates_a_probe(net10k):
     est.check()  # fits
 
 
+def test_long_runs_take_explicit_input_after_the_probe(net10k, monkeypatch):
+    """A run long enough to be probed first takes explicit input events anywhere in it (the
+    probe used to receive them all and refuse those past its own end), with the spikes of an
+    unprobed run; events outside the run are still refused, against the run's length."""
+    import neurocast.sim._simulate as S
+
+    dt = net10k.params.dt_ms
+    n_steps = S.PROBE_FROM_STEPS + 1_000
+    rng = np.random.default_rng(3)
+    steps = np.sort(rng.integers(0, n_steps, 20_000))
+    given = (steps, rng.integers(0, 50, len(steps)))
+    probed = simulate(net10k, n_steps * dt, input_spikes=given)
+    assert probed.n_spikes > 1_000 and probed.steps[-1] > S.PROBE_STEPS
+    monkeypatch.setattr(S, "PROBE_FROM_STEPS", 10**12)
+    assert _same(probed, simulate(net10k, n_steps * dt, input_spikes=given))
+    late = (np.array([n_steps]), np.array([0]))
+    with pytest.raises(ConfigError, match=f"0..{n_steps - 1}"):
+        estimate(net10k, n_steps * dt, input_spikes=late)
+
+
 def test_the_estimate_does_not_scale_the_set_up(net10k, monkeypatch):
     # a slow set-up (0.3 s) is paid once: a run 1,000 probes long is not estimated at 300 s
     import neurocast.sim._simulate as S

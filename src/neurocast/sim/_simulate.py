@@ -518,6 +518,12 @@ def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None,
     p = net.params
     n_steps = check_duration(duration_ms, p.dt_ms)
     probe_steps = min(n_steps, PROBE_STEPS)
+    if input_spikes is not None:  # checked against the whole run; the probe gets its own part
+        steps, neurons, _ = explicit_events(input_spikes, net.n_neurons, n_steps, p.w_input_mv)
+        if stimulate is None:  # the driven neurons are those of every event, as in the run
+            stimulate = np.unique(neurons).astype(np.int64)
+        early = steps < probe_steps
+        input_spikes = (steps[early], neurons[early])
     t0 = time.perf_counter()
     timing: dict = {}
     (spikes,) = _run(net, probe_steps * p.dt_ms, stimulate=stimulate, rate_hz=rate_hz,
