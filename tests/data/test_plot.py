@@ -133,3 +133,15 @@ def test_traces_without_spikes_show_the_most_variable_neurons(tmp_path):
     assert "no values" in fig.axes[0].get_title(loc="left")
     raw = ds.assign_attrs(trace_kind="fluorescence")
     assert traces_with_spikes(raw, n_neurons=1).axes[0].get_ylabel() == "F"
+
+
+def test_a_very_long_neuron_name_is_cut_in_its_panel_title():
+    """A 300-character label (an ROI description, a path) ran off the figure."""
+    from neurocast.data.plot import traces_with_spikes
+
+    x = np.random.default_rng(3).standard_normal((50, 2)).astype(np.float32)
+    ds = nd.make_dataset(x, dt_s=0.5, neuron=["x" * 300, "AVAL"])
+    fig = traces_with_spikes(ds, neurons=["x" * 300, "AVAL"])
+    assert fig.axes[0].get_title(loc="left") == "x" * 59 + "…"
+    assert fig.axes[1].get_title(loc="left") == "AVAL"
+    assert fig.neurocast_neurons == ["x" * 300, "AVAL"]  # the full names are still reported

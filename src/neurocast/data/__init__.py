@@ -31,7 +31,7 @@ Public API::
 """
 
 from neurocast.data._info import dataset_info
-from neurocast.data._loading import LOADERS, Loader, load_recording, unique_names
+from neurocast.data._loading import LOADERS, Loader, load_recording, pause_intervals, unique_names
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
@@ -113,6 +113,7 @@ __all__ = [
     "load_zapbench",
     "make_dataset",
     "open_dataset",
+    "pause_intervals",
     "protocol_for_dataset",
     "realism_plots",
     "realism_stats",

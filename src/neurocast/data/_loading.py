@@ -23,7 +23,7 @@ from neurocast._registry import Registry
 from neurocast.data._schema import conditions_from_offsets
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["LOADERS", "TRACE_KINDS", "Loader", "load_recording"]
+__all__ = ["LOADERS", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals"]
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ PAUSE_FACTOR = 1.75
 PAUSE_NEIGHBOURS = 8
 
 
-def _pause_intervals(steps: np.ndarray) -> np.ndarray:
+def pause_intervals(steps: np.ndarray) -> np.ndarray:
     """Which frame intervals are pauses in acquisition: bool array shaped like ``steps`` (s).
 
     An interval is a pause when it is longer than ``PAUSE_FACTOR`` times the larger of two local
@@ -241,7 +241,7 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
     The grid starts at time_s[0] and ends at or before time_s[-1]. Gaps are not filled: a grid
     frame between two recorded frames of which one is NaN is NaN, and so is a grid frame inside
     a pause in acquisition (an interval much longer than the intervals around it, see
-    ``_pause_intervals``; frames on its edges keep their values). Returns (values float32
+    ``pause_intervals``; frames on its edges keep their values). Returns (values float32
     (new_time, neuron), grid_s float64 (new_time,)). Raises FormatError for a bad step,
     NonFiniteError if a grid frame falls inside a pause unless ``allow_nan``.
     """
@@ -258,7 +258,7 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
     steps = np.diff(t)
     w = (grid - t[left]) / steps[left]
     exact = np.isclose(w, 0.0)
-    paused = _pause_intervals(steps)[left] & ~exact & ~np.isclose(w, 1.0)
+    paused = pause_intervals(steps)[left] & ~exact & ~np.isclose(w, 1.0)
     if paused.any() and not allow_nan:
         pauses = np.unique(left[paused])
         longest = pauses[np.argmax(steps[pauses])]

@@ -35,6 +35,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,8 @@ from neurocast.data._loading import (
     TRACE_KINDS,
     _conditions,
     _neuron_names,
-    _pause_intervals,
     as_float32,
+    pause_intervals,
     require_file,
     resample_uniform,
     unique_names,
@@ -55,22 +56,28 @@ from neurocast.data._loading import (
 from neurocast.data._schema import make_dataset
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
+__all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 _MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
-TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "activity", "calcium", "data",
-              "f", "signal", "signals", "trace_array", "neural_activity")
+TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "f_dff", "activity", "calcium",
+              "data", "f", "signal", "signals", "trace_array", "neural_activity")
 TIME_KEYS = ("time", "times", "timestamps", "timestamp", "t", "frame_times",
              "timevectorseconds", "tvec")
 #: A table column with one of these names that counts up by one is a frame index, not a neuron.
 FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "index")
+#: A table column with one of these names (unit removed, case ignored) is probably not a neuron:
+#: ``load_matrix`` keeps it as one but says so (an import note).
+COVARIATE_KEYS = ("stim", "stimulus", "stimuli", "condition", "conditions", "trial", "trials",
+                  "behavior", "behaviour", "velocity", "speed", "running", "lick", "licks",
+                  "reward", "laser", "pupil", "motion", "temperature", "odor", "odour")
 #: Seconds per unit of the timestamps' units that are read ('Time (ms)', 'time_ms').
 SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
                     "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3}
 _UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec|min|us)$")
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
-RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz")
+RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz",
+             "fr")  # fr: CaImAn's params/data/fr
 #: Names of a 1-D integer array of neuron (ROI) ids, used as the names.
 ID_KEYS = ("neuron_ids", "neuron_id", "ids", "id", "roi_ids", "roi_id", "cell_ids", "cell_id")
 NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
@@ -101,14 +108,31 @@ def _time_base(name) -> tuple[str, str | None]:
     return base[:m.start()].strip(), (m.group(1) if m.group(1) is not None else m.group(2)).strip()
 
 
-def _time_key(keys: Sequence):
-    """The key naming timestamps (``_time_base``): one of ``TIME_KEYS`` (first in that order),
-    else one containing "timestamp", or None."""
+def _time_keys(keys: Sequence) -> list:
+    """Every key naming timestamps (``_time_base``), best first: those named one of
+    ``TIME_KEYS`` (in that order), then those containing "timestamp"."""
     bases = [_time_base(k)[0] for k in keys]
-    for w in TIME_KEYS:
-        if w in bases:
-            return keys[bases.index(w)]
-    return next((k for k, b in zip(keys, bases, strict=True) if "timestamp" in b), None)
+    out = [k for w in TIME_KEYS for k, b in zip(keys, bases, strict=True) if b == w]
+    return out + [k for k, b in zip(keys, bases, strict=True) if "timestamp" in b and k not in out]
+
+
+def _time_key(keys: Sequence):
+    """The key naming timestamps (the first of ``_time_keys``), or None."""
+    return next(iter(_time_keys(keys)), None)
+
+
+def _container_time_key(vectors: dict, shape: tuple[int, int], trace_key: str | None):
+    """The timestamps among a container's 1-D arrays ``vectors`` (name -> array) for traces of
+    ``shape`` (rows, columns) stored under ``trace_key``: the best named (``_time_keys``) whose
+    length fits the rows or the columns, those in the traces' own group first (a file often
+    also holds a behaviour camera's or a stimulus's times, e.g. Flavell's ``timestamp_nir``
+    beside ``gcamp/timestamp_confocal``). Returns (key or None, the keys named like timestamps
+    that fit neither axis)."""
+    group = str(trace_key).rpartition("/")[0] if trace_key else ""
+    named = _time_keys(list(vectors))
+    fits = [k for k in named if np.size(vectors[k]) in shape]
+    fits.sort(key=lambda k: str(k).rpartition("/")[0] != group)  # stable: the traces' group first
+    return (fits[0] if fits else None), [k for k in named if k not in fits]
 
 
 def _seconds_per_unit(key, what: str) -> float:
@@ -121,6 +145,31 @@ def _seconds_per_unit(key, what: str) -> float:
                           "give them in seconds or milliseconds, named e.g. 'time (s)' or "
                           "'time (ms)', or remove them and give --dt-s")
     return SECONDS_PER_UNIT[unit]
+
+
+def _plain(v):
+    """A metadata value as plain Python (str for bytes, a scalar for a 1-element array)."""
+    a = np.asarray(v)
+    v = a.reshape(-1)[0] if a.size == 1 else v
+    v = v.item() if isinstance(v, np.generic) else v
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def _unit_attribute(attrs: dict, key) -> str | None:
+    """The unit an HDF5 array ``key`` declares in its ``units`` / ``unit`` attribute (lower
+    case; 'second(s)' and 'millisecond(s)' as 's' and 'ms'), or None."""
+    for name in ("units", "unit", "Units", "Unit"):
+        if f"{key}/{name}" in attrs:
+            unit = str(_plain(attrs[f"{key}/{name}"])).strip().lower()
+            return {"second": "s", "millisecond": "ms"}.get(unit, unit) or None
+    return None
+
+
+def _covariate_name(name: str) -> bool:
+    """True if a column name reads as a stimulus or behaviour (``COVARIATE_KEYS``), a unit in
+    brackets and a suffix after '_' left out: 'stim', 'Velocity (mm/s)', 'laser_on'."""
+    base = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", name.lower().strip())
+    return base in COVARIATE_KEYS or base.split("_")[0] in COVARIATE_KEYS
 
 
 def _counts_rows(column: np.ndarray) -> bool:
@@ -141,6 +190,20 @@ def _mostly_rising(column: np.ndarray) -> bool:
     return bool(column.size > 1 and column[-1] > column[0] and np.mean(steps < 0) < 0.1)
 
 
+def _rounded_times(time_s: np.ndarray, rows: np.ndarray) -> int:
+    """How many timestamps repeat the one before though their rows (time, values) differ, when
+    the timestamps never step back and repeat at least twice (rounded times, e.g. '%.1f' at
+    15 Hz); 0 otherwise (no repeat, a step back, a single repeat or a repeated row, which
+    ``check_timestamps`` refuses)."""
+    steps = np.diff(time_s)
+    if not (np.all(np.isfinite(time_s)) and np.all(steps >= 0) and np.sum(steps == 0) >= 2):
+        return 0
+    same = np.flatnonzero(steps == 0) + 1
+    a, b = rows[same], rows[same - 1]
+    differ = np.any((a != b) & ~(np.isnan(a) & np.isnan(b)), axis=1)
+    return int(same.size) if differ.all() else 0
+
+
 def check_timestamps(time_s: np.ndarray, what: str) -> None:
     """Raise FormatError naming the first row (counted from 1) where the timestamps are not
     finite or do not increase."""
@@ -152,9 +215,21 @@ def check_timestamps(time_s: np.ndarray, what: str) -> None:
             raise FormatError(f"{what} are not a number at row {k + 1}",
                               "give every frame its time, or leave the timestamps out and give "
                               "--dt-s (row 1 is the first frame)")
+        steps = np.diff(time_s[:k])
+        if k > 1 and time_s[k] < time_s[k - 1] and time_s[k] <= time_s[0] + np.median(steps):
+            raise FormatError(f"{what} are not increasing at row {k + 1}: they start again "
+                              f"({time_s[k]:g} after {time_s[k - 1]:g}), as times counted from "
+                              "each trial's start do", "sorting would interleave the trials: give "
+                              "every frame its time from the start of the recording, or import "
+                              "each trial as its own file (row 1 is the first frame)")
         raise FormatError(f"{what} are not increasing at row {k + 1} ({time_s[k]:g} after "
                           f"{time_s[k - 1]:g})", "sort the frames by time and drop repeated ones "
                           "(row 1 is the first frame)")
+
+
+def _leaf(key) -> str:
+    """The last part of a container key, lower case: 'gcamp/Trace_array' -> 'trace_array'."""
+    return str(key).lower().strip().rsplit("/", 1)[-1]
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
@@ -170,9 +245,13 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
         raise FormatError(f"{what} holds no 2-D numeric array",
                           "available: " + (", ".join(sorted(arrays)) or "none") + "; " + _HINT_FORMAT)
     named = _pick({k: arrays[k] for k in matrices}, TRACE_KEYS)
-    if named is None:
-        raise FormatError(f"{what} holds {len(matrices)} 2-D arrays",
-                          "choose one with --key: " + ", ".join(sorted(matrices)))
+    same = [k for k in matrices  # 'gcamp/trace_array' beside 'raw/trace_array'
+            if _leaf(k) == _leaf(named)]
+    if named is None or len(same) > 1:
+        raise FormatError(f"{what} holds {len(matrices)} 2-D arrays"
+                          + (f", {len(same)} of them named {str(named).rsplit('/', 1)[-1]!r}"
+                             if named is not None else ""),
+                          "choose one with --key: " + ", ".join(sorted(same if named else matrices)))
     return named
 
 
@@ -260,6 +339,20 @@ def _h5_value(f, obj):
     return data
 
 
+@dataclass(frozen=True)
+class _Unread:
+    """An HDF5 array of more than 2 dimensions (an imaging movie, a stack of masks): never a
+    trace matrix, timestamps or names, so it is not read (it may be gigabytes); its shape and
+    dtype still show where a file's arrays are listed."""
+
+    shape: tuple
+    dtype: np.dtype
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
 def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
     import h5py  # heavy: only for HDF5 files
 
@@ -268,7 +361,8 @@ def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
         with h5py.File(path, "r") as f:
             def visit(name, obj):
                 if isinstance(obj, h5py.Dataset) and not name.startswith("#refs#"):
-                    arrays[name] = _h5_value(f, obj)
+                    arrays[name] = (_Unread(obj.shape, obj.dtype) if obj.ndim > 2
+                                    else _h5_value(f, obj))
                     attrs.update({f"{name}/{k}": v for k, v in obj.attrs.items()})
             f.visititems(visit)
             attrs.update(dict(f.attrs))
@@ -312,6 +406,20 @@ def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
     return bool(len(cells) == values.shape[1] > 1 and cells[0] == ""
                 and all(re.fullmatch(r"[+-]?\d+", c) for c in cells[1:])
                 and _increasing(values[1:, 0]))
+
+
+def _numbered_header(cells: list[str], values: np.ndarray) -> bool:
+    """True if an all-number first line is a header of column numbers or neuron ids, as
+    ``pd.DataFrame(x).to_csv(index=False)`` writes (``0,1,2``): the column numbers 0, 1, 2, ...
+    or 1, 2, 3, ..., or distinct whole numbers (ids) above rows that are not all whole numbers
+    (ΔF/F; above raw counts, ids could be a frame), each written without a decimal point."""
+    below = values[1:]
+    if not (len(cells) == values.shape[1] and below.size
+            and all(re.fullmatch(r"\d+", c) for c in cells) and len(set(cells)) == len(cells)):
+        return False
+    numbers = [int(c) for c in cells]
+    columns = len(cells) > 1 and numbers in (list(range(len(cells))), list(range(1, len(cells) + 1)))
+    return bool(columns or np.any(np.isfinite(below) & (below != np.round(below))))
 
 
 def _cells(line: str, sep: str) -> list[str]:
@@ -360,12 +468,22 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: 
             elif j == 0 and header is None:
                 hint = ("a first column of names suggests rows are neurons: save the table with "
                         "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
+            elif header and table.shape[0] > 1 and bad.sum() == cells.notna().sum():
+                # text in every row of the column: labels, not a neuron
+                hint = (f"column {header[j]!r} holds text in every row (stimulus or behaviour "
+                        "labels?), not a neuron's values: drop it (pandas: "
+                        f"df.drop(columns=[{header[j]!r}]).to_csv(NEW)) and give the stimulus "
+                        "blocks with --conditions")
+            elif i == 0 and header and pd.to_numeric(table.iloc[0], errors="coerce").isna().all():
+                hint = ("the row below the header holds no number: a second header row (units, "
+                        "e.g. 's', 'dF/F'?); delete it, or keep the unit in the column name "
+                        "('time (s)'); " + hint)
             return FormatError(f"{what}: column {j + 1}{name} holds {cell!r} in row {i + 1}, "
                                "which is not a number", hint)
     return FormatError(f"{what} holds values that are not numbers", _HINT_FORMAT)
 
 
-def _read_table(path: Path, what: str
+def _read_table(path: Path, what: str, dt_given: bool = False
                 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]:
     """A text table as (values (row, column), header names or None, timestamps (s) or None,
     the timestamps' column name ('' for an unnamed first column; None without them), notes).
@@ -392,6 +510,7 @@ def _read_table(path: Path, what: str
             for line in fh:  # blank and '#' comment lines above the table are skipped
                 if line.strip() and not line.lstrip().startswith("#"):
                     first = line.rstrip("\r\n")
+                    second = next((ln for ln in fh if ln.strip()), "").rstrip("\r\n")  # below it
                     break
                 skip += 1
     except (OSError, UnicodeDecodeError) as exc:
@@ -426,6 +545,13 @@ def _read_table(path: Path, what: str
                           f"{table.shape[1]}", "give every column a header cell; an unnamed "
                           "first column (row index or timestamps) has an empty one: ',a,b'")
     _check_last_row(path, sep, table.shape[1], what)
+    notes: list[str] = []
+    if (sep != r"\s+" and table.shape[1] > 1 and table.iloc[:, -1].isna().all()
+            and cells[-1] == "" and (_cells(second if header else first, sep) or ["?"])[-1] == ""):
+        # every line ends with the separator (Excel, LabVIEW): no column, not a dead neuron
+        notes.append(f"every row ends with {'a tab' if sep == chr(9) else repr(sep)} and the "
+                     "empty last column holds no value: not read as a neuron")
+        table, cells = table.iloc[:, :-1], cells[:-1]
     try:
         values = table.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
@@ -434,9 +560,13 @@ def _read_table(path: Path, what: str
         names = np.asarray(cells, dtype=str)
     elif _pandas_header(cells, values):
         names, values = np.asarray(cells, dtype=str), values[1:]
+    elif _numbered_header(cells, values):
+        names, values = np.asarray(cells, dtype=str), values[1:]
+        notes.append(f"the first line holds distinct whole numbers ({', '.join(cells[:3])}"
+                     f"{', ...' if len(cells) > 3 else ''}): read as a header of column numbers "
+                     "(as pandas writes them) or neuron ids, not as a frame")
     else:
-        return values, None, None, None, []
-    notes: list[str] = []
+        return values, None, None, None, notes
     unnamed_first = names.size > 1 and names[0] == ""
     if unnamed_first and _counts_rows(values[:, 0]):
         notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
@@ -449,7 +579,21 @@ def _read_table(path: Path, what: str
         scale = _seconds_per_unit(t, what)
         if _mostly_rising(values[:, i]):
             time_s, time_key = values[:, i] * scale, str(t)
-            check_timestamps(time_s, f"{what}: the timestamps {str(t)!r}")
+            repeats = _rounded_times(time_s, np.delete(values, i, axis=1))
+            if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
+                notes.append(f"column {str(t)!r} repeats a time in {repeats:,} rows whose values "
+                             "differ (timestamps rounded?): replaced by the given --dt-s")
+            elif repeats:
+                k = int(np.argmax(np.diff(time_s) == 0)) + 1
+                mean = (time_s[-1] - time_s[0]) / (time_s.size - 1)
+                raise FormatError(
+                    f"{what}: the timestamps {str(t)!r} repeat a time in {repeats:,} rows (first "
+                    f"at row {k + 1}: {time_s[k]:g} after {time_s[k - 1]:g}) whose values differ: "
+                    "they look rounded, too coarse for the frame rate, not repeated frames",
+                    f"give the frame interval with --dt-s (their mean spacing is {mean:.6g} s), "
+                    "which replaces them; do not drop those rows, they are frames")
+            else:
+                check_timestamps(time_s, f"{what}: the timestamps {str(t)!r}")
             notes.append(f"column {str(t)!r} holds the frame timestamps "
                          + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
                          + ": not read as a neuron")
@@ -469,6 +613,12 @@ def _read_table(path: Path, what: str
         notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
                      "read as a frame index, not as a neuron")
         values, names = np.delete(values, i, axis=1), np.delete(names, i)
+    covariates = [str(n) for n in names if _covariate_name(str(n))]
+    if covariates:
+        notes.append(f"column(s) {', '.join(map(repr, covariates))} are named like a stimulus or "
+                     "behaviour, not a neuron, but are read as neurons (forecast and scored as "
+                     "such); if they are not neurons, drop them from the table and import again "
+                     "(stimulus blocks: --conditions)")
     return values, names, time_s, time_key, notes
 
 
@@ -502,6 +652,8 @@ def _raw_note(values: np.ndarray, what: str) -> str | None:
     """What to say if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``), else
     None; the median is taken over up to ~1,000 frames spread over the recording."""
     rows = values[::max(1, values.shape[0] // 1000)]
+    if not np.isfinite(rows).any():  # nothing to judge (an all-NaN file kept with allow_nan)
+        return None
     if not (np.nanmin(values) > 0 and np.nanmedian(rows) > RAW_F_MEDIAN):
         return None
     return (f"{what}: every value is positive and their median is "
@@ -559,11 +711,11 @@ def load_matrix(
     header_names = None
     time_s = time_key = None
     notes: list[str] = []
+    if suffix in (".npy", ".csv", ".tsv", ".txt") and key is not None:
+        raise ConfigError(f"{what} holds one {'plain array' if suffix == '.npy' else 'table'}: "
+                          f"there is no array {key!r} to pick", "leave out --key (key=), which "
+                          "picks an array inside an .npz, .mat or HDF5 file")
     if suffix == ".npy":
-        if key is not None:
-            raise ConfigError(f"{what} holds one plain array: there is no array {key!r} to pick",
-                              "leave out --key (key=), which picks an array inside an .npz, .mat "
-                              "or HDF5 file")
         try:
             values = np.load(path, mmap_mode="r", allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
@@ -577,10 +729,14 @@ def load_matrix(
         else:
             arrays, attrs = _read_hdf5(path, what)
         trace_key = _pick_traces(arrays, key, what)
+        if isinstance(arrays[trace_key], _Unread):
+            raise FormatError(f"{what}: array {trace_key!r} has shape {arrays[trace_key].shape}, "
+                              "expected (time, neuron)", _HINT_FORMAT)
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
-        values, header_names, time_s, time_key, notes = _read_table(path, what)
+        values, header_names, time_s, time_key, notes = _read_table(path, what,
+                                                                    dt_given=dt_s is not None)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
@@ -594,9 +750,28 @@ def load_matrix(
     # the file's own metadata
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
-    k = _time_key(list(vectors))
+    k, unfit = _container_time_key(vectors, values.shape, key)
+    if k is None and unfit and dt_s is None and _pick(
+            {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs},
+            DT_KEYS + RATE_KEYS) is None:
+        k = unfit[0]  # the file's only timing: its length is refused below, naming it
+    elif unfit and dt_s is None:
+        notes.append(f"array(s) {', '.join(map(repr, map(str, unfit)))} named like timestamps "
+                     f"fit neither axis of the trace array ({values.shape[0]:,} × "
+                     f"{values.shape[1]:,}): not read as the frame times (a behaviour camera's or "
+                     "a stimulus's, maybe)")
+    time_unit = None  # the timestamps' unit from an HDF5 'units' attribute, if any
     if k is not None and dt_s is None:
-        time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1) * _seconds_per_unit(k, what)
+        time_unit = _unit_attribute(attrs, k)
+        if time_unit is None or _time_base(k)[1] is not None:  # a unit in the name wins
+            scale = _seconds_per_unit(k, what)
+        elif time_unit in SECONDS_PER_UNIT:
+            scale = SECONDS_PER_UNIT[time_unit]
+        else:
+            raise FormatError(f"{what}: timestamps {str(k)!r} are in {time_unit!r} (their 'units' "
+                              "attribute), which is not read", "give them in seconds or "
+                              "milliseconds, or remove them and give --dt-s")
+        time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1) * scale
         time_key = str(k).rsplit("/", 1)[-1]
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
         time_s = None
@@ -613,9 +788,10 @@ def load_matrix(
     file_dt = None
     if given_value is not None and given_value > 0:
         file_dt = given_value if is_dt else 1.0 / given_value
-    elif given_value is not None and time_s is None and dt_s is None:
+    elif k is not None and time_s is None and dt_s is None:  # <= 0, NaN, or not a number
+        shown = f"{given_value:g}" if given_value is not None else repr(_plain(meta[k]))
         raise FormatError(f"{what}: its frame {'interval' if is_dt else 'rate'} {str(k)!r} is "
-                          f"{given_value:g}, not a positive number",
+                          f"{shown}, not a positive number",
                           "give the seconds per frame with --dt-s")
     doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
     # orientation: explicit transpose, else what the metadata fits
@@ -635,11 +811,16 @@ def load_matrix(
         values = values.T
         header_names = None
     n_time, n_neuron = values.shape
+    if n_neuron < 1 and notes:  # every column was a row index, timestamps or a frame index
+        raise FormatError(f"{what}: {n_time} frame(s) × 0 neurons: no column is left after the "
+                          "timestamps and indices", "add the neurons' trace columns ("
+                          + "; ".join(notes) + ")")
     if n_time < 2 or n_neuron < 1:
         raise FormatError(f"{what}: {n_time} frame(s) × {n_neuron} neuron(s); a recording needs at least "
                           "2 frames and 1 neuron", "check the file, or pass --transpose if it is neuron × time")
     if time_s is not None and time_s.size != n_time:
-        raise FormatError(f"{what}: {time_s.size} timestamps for {n_time} frames",
+        named = f" ({time_key!r})" if time_key else ""
+        raise FormatError(f"{what}: {time_s.size} timestamps{named} for {n_time} frames",
                           "give one timestamp per frame, or drop them and give --dt-s")
     labels = _neuron_names(neuron_names, n_neuron, what)
     for candidate in (file_names, header_names):
@@ -650,7 +831,8 @@ def load_matrix(
         time_s = time_s - time_s[0]
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
-        if time_s is not None and _time_base(time_key)[1] is None and dt_s > SLOW_FRAME_S:
+        if time_s is not None and _time_base(time_key)[1] is None and time_unit is None \
+                and dt_s > SLOW_FRAME_S:
             doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
         raise FormatError(f"{what} holds no timestamps or frame interval",
@@ -662,7 +844,7 @@ def load_matrix(
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
-        paused = np.flatnonzero(_pause_intervals(steps))
+        paused = np.flatnonzero(pause_intervals(steps))
         if paused.size and resample_s is None:
             longest = int(paused[np.argmax(steps[paused])])
             doubts.append(f"{what}: the frame times pause {paused.size} time(s), the longest for "
@@ -677,10 +859,18 @@ def load_matrix(
         dt_s = float(resample_s)
         attrs_out["resampled_s"] = float(resample_s)
         n_time = values.shape[0]
+    try:
+        condition = _conditions(n_time, condition_offsets, condition_names, what)
+    except FormatError as exc:
+        if resample_s is None or exc.hint is None:
+            raise
+        raise FormatError(exc.message, f"{exc.hint}; with --resample the offsets count the "
+                          f"{n_time:,} frames after resampling ({float(resample_s):g} s apart), "
+                          "not the recorded ones") from None
     ds = make_dataset(
         values, dt_s=float(dt_s), neuron=None if labels is None else unique_names(labels),
         time_s=time_s,
-        condition=_conditions(n_time, condition_offsets, condition_names, what),
+        condition=condition,
         source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
         heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
     )

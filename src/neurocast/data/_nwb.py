@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions, as_float32, require_file
+from neurocast.data._loading import _conditions, as_float32, pause_intervals, require_file
+from neurocast.data._matrix import check_timestamps
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
@@ -41,10 +43,13 @@ def load_nwb(
 
     The series is looked up in every processing module's ``Fluorescence`` or ``DfOverF``
     container. series: its name or 'module/container/name' label, required when the file holds
-    several. Data are (time, roi); dt_s is 1/rate, or the median interval of ``timestamps``
-    (then ``time`` = timestamps − first timestamp, and ``attrs['start_time_s']`` keeps the
-    offset). Neurons are named ``roi<id>`` from the ROI table rows. A ``Fluorescence`` series
-    holds raw F, not ΔF/F: ``attrs['trace_kind']`` says which it is ("dff" or "fluorescence").
+    several. Data are (time, roi), stored values converted to the series' unit as NWB defines
+    it (``data * conversion + offset``: int16 counts with conversion 0.001 are read as such
+    values, not as counts); dt_s is 1/rate, or the median interval of ``timestamps`` (then
+    ``time`` = timestamps − first timestamp, and ``attrs['start_time_s']`` keeps the offset;
+    timestamps must increase, and a pause in them is an import note and a UserWarning, as for
+    ``load_matrix``). Neurons are named ``roi<id>`` from the ROI table rows. A ``Fluorescence``
+    series holds raw F, not ΔF/F: ``attrs['trace_kind']`` says which it is ("dff" or "fluorescence").
     Conditions: optional frame offsets and names (else one condition "all"), and the names of
     held-out ones. Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the data),
     NonFiniteError on NaN/inf unless ``allow_nan``.
@@ -78,12 +83,19 @@ def load_nwb(
             label = matches[0]
         rrs, container = found[label]
         data = np.asarray(rrs.data[:])
+        conversion = float(getattr(rrs, "conversion", 1.0))
+        offset = float(getattr(rrs, "offset", 0.0) or 0.0)  # NWB >= 2.4; absent: 0
+        if (conversion, offset) != (1.0, 0.0):  # stored values (e.g. int16) -> the series' unit
+            if data.dtype.kind not in "fiu":
+                raise FormatError(f"{what}: series {label} holds {data.dtype} values, not numbers")
+            data = data.astype(np.float64) * conversion + offset
         if data.ndim == 1:
             data = data[:, None]
         if data.ndim != 2:
             raise FormatError(f"{what}: series {label} has shape {data.shape}, expected (time, roi)")
         n_time, n_roi = data.shape
         start = 0.0
+        notes: list[str] = []
         if rrs.timestamps is not None:
             stamps = np.asarray(rrs.timestamps[:], dtype=np.float64)
             if stamps.shape != (n_time,):
@@ -91,9 +103,19 @@ def load_nwb(
                                   "the file is inconsistent; timestamps must match the first data axis")
             if n_time < 2:
                 raise FormatError(f"{what}: one frame only; the frame interval cannot be known")
+            check_timestamps(stamps, f"{what}: the timestamps of series {label}")
             start = float(stamps[0])
             time_s = stamps - start
-            dt_s = float(np.median(np.diff(stamps)))
+            steps = np.diff(stamps)
+            dt_s = float(np.median(steps))
+            paused = np.flatnonzero(pause_intervals(steps))
+            if paused.size:
+                longest = int(paused[np.argmax(steps[paused])])
+                notes.append(f"{what}: the frame times pause {paused.size} time(s), the longest for "
+                             f"{steps[longest]:.4g} s after frame {longest} (frames are {dt_s:.4g} s "
+                             "apart otherwise): forecasting windows would join the frames on either "
+                             "side (infer treats them as gaps)")
+                warnings.warn(notes[-1], UserWarning, stacklevel=2)
         else:
             if not rrs.rate or rrs.rate <= 0:
                 raise FormatError(f"{what}: series {label} has neither timestamps nor a positive rate")
@@ -113,6 +135,7 @@ def load_nwb(
             condition=_conditions(n_time, condition_offsets, condition_names, what),
             source=f"nwb:{path.resolve()}#{label}", indicator=indicator,
             attrs={"start_time_s": start,
-                   "trace_kind": "dff" if container == "DfOverF" else "fluorescence"},
+                   "trace_kind": "dff" if container == "DfOverF" else "fluorescence",
+                   **({"import_notes": notes} if notes else {})},
             heldout_conditions=heldout_conditions, allow_nan=allow_nan,
         )

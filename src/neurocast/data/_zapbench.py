@@ -28,22 +28,27 @@ __all__ = ["load_zapbench"]
 class _ZarrBackend(BackendArray):
     """A zarr array behind xarray's lazy indexing: only the indexed chunks are read."""
 
-    def __init__(self, array):
+    def __init__(self, array, what: str):
         self.array = array
+        self.what = what
         self.shape = tuple(array.shape)
-        self.dtype = np.dtype(array.dtype)
+        self.dtype = np.dtype(np.float32)
 
     def __getitem__(self, key):
         return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.BASIC,
                                                   self._read)
 
     def _read(self, key):
-        return np.asarray(self.array[key])
+        block = np.asarray(self.array[key])
+        if block.dtype == np.float32:  # ZAPBench's own: as stored
+            return block
+        return as_float32(block, self.what)  # float16/64, int16 counts: cast block by block
 
 
-def _lazy_traces(array) -> xr.Variable:
-    """A (time, neuron) Variable reading ``array`` (a zarr array) only where indexed."""
-    return xr.Variable(("time", "neuron"), indexing.LazilyIndexedArray(_ZarrBackend(array)))
+def _lazy_traces(array, what: str) -> xr.Variable:
+    """A (time, neuron) float32 Variable reading ``array`` (a zarr array of numbers) only where
+    indexed, cast to float32 block by block (FormatError for values beyond float32)."""
+    return xr.Variable(("time", "neuron"), indexing.LazilyIndexedArray(_ZarrBackend(array, what)))
 
 
 def load_zapbench(
@@ -92,11 +97,20 @@ def load_zapbench(
         raise FormatError(f"{what}: array has shape {arr.shape}, expected 2-D (t, f)",
                           "ZAPBench traces are time × neuron")
     dims = getattr(arr.metadata, "dimension_names", None)
+    if dims is None:  # zarr v2 keeps them in an attribute (as xarray writes it)
+        dims = arr.attrs.get("_ARRAY_DIMENSIONS")
     if dims is not None and tuple(dims) not in (("t", "f"), ("time", "neuron")):
+        reverse = tuple(dims) in (("f", "t"), ("neuron", "time"))
         raise FormatError(f"{what}: dimension names {tuple(dims)}, expected ('t', 'f')",
-                          "the first axis must be time (t), the second neurons (f)")
+                          "the first axis must be time (t), the second neurons (f)"
+                          + ("; this array is neuron × time: save its transpose, or export it "
+                             "(e.g. .npy) and import with --format matrix --transpose"
+                             if reverse else ""))
+    if np.dtype(arr.dtype).kind not in "fiu":  # bool, complex, str: not ΔF/F (nor castable)
+        raise FormatError(f"{what}: array dtype {arr.dtype} does not hold fluorescence values",
+                          "ZAPBench traces are a (t, f) array of numbers (float32 ΔF/F)")
     n_time, n_neuron = arr.shape
-    traces = _lazy_traces(arr) if arr.dtype == np.float32 else as_float32(arr[...], what)
+    traces = _lazy_traces(arr, what)  # any numeric dtype stays lazy (a float64 copy: 4.5 GB)
     if (condition_offsets is not None and tuple(condition_offsets) == ZAPBENCH.offsets
             and n_time != ZAPBENCH.offsets[-1]):
         raise FormatError(f"{what}: ZAPBench's conditions end at frame {ZAPBENCH.offsets[-1]} but "

@@ -294,7 +294,8 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         finite = traces[np.isfinite(traces[:, k]), k]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         span = (hi - lo) or 1.0
-        label = names[idx[k]] if finite.size else f"{names[idx[k]]} (no values in these frames)"
+        name = _short(names[idx[k]])
+        label = name if finite.size else f"{name} (no values in these frames)"
         if has_spikes:
             spikes = counts[:, idx[k]]
             on = np.flatnonzero(spikes)
@@ -315,6 +316,13 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
     return fig
+
+
+def _short(name: str, limit: int = 60) -> str:
+    """A neuron name cut to ``limit`` characters (with '…') for a panel title: a long label
+    (a file path, a whole ROI description) would run off the figure."""
+    name = str(name)
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 def _spread(traces: np.ndarray) -> np.ndarray:

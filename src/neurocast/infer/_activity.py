@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _pause_intervals
+from neurocast.data import pause_intervals
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["Activity", "as_activity", "lagged_rows", "standardise"]
@@ -81,7 +81,7 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
       to keep (e.g. a shorter recording, or the frames without NaN).
     spike_counts: optional (time, neuron) spikes per frame for an array input.
     A pause in acquisition between two kept frames (a Dataset's ``time``; the rule of ``data
-    import``, ``_pause_intervals``), and frames left out between them, start a new stretch
+    import``, ``pause_intervals``), and frames left out between them, start a new stretch
     (``Activity.segment_starts``).
     Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons) and
     NonFiniteError for NaN/inf in the traces.
@@ -131,7 +131,7 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
     if not np.isfinite(traces).all():
         raise NonFiniteError("activity holds NaN or inf", "clean or drop those frames/neurons first")
     kept = np.arange(times.size)[frames]  # positions of the frames used
-    pauses = np.concatenate([[0], np.cumsum(_pause_intervals(np.diff(times)))])  # before each
+    pauses = np.concatenate([[0], np.cumsum(pause_intervals(np.diff(times)))])  # before each
     gap = (np.diff(kept) != step) | (pauses[kept[1:]] != pauses[kept[:-1]])
     starts = np.flatnonzero(gap) + 1
     return Activity(traces=traces, dt_s=dt, names=names, spike_counts=counts, indicator=indicator,
