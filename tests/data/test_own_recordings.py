@@ -295,11 +295,12 @@ def test_caiman_hdf5_dff_and_frame_rate_are_found(tmp_path):
         f["estimates/f"] = rng.random((1, 40))
         f["estimates/b"] = rng.random((256, 1))
         f["params/data/fr"] = 15.0
-    with pytest.warns(UserWarning, match="--transpose"):  # neuron × time, nothing says so
-        nd.load_matrix(tmp_path / "cm.hdf5")
-    ds = nd.load_matrix(tmp_path / "cm.hdf5", transpose=True)
-    assert ds.attrs["source"].endswith("#estimates/F_dff") and ds.attrs["dt_s"] == pytest.approx(1 / 15)
-    np.testing.assert_allclose(ds["traces"].values, X, atol=1e-6)
+    # CaImAn's estimates are (neuron, time): read so, with a note (the same with --transpose)
+    for ds in (nd.load_matrix(tmp_path / "cm.hdf5"), nd.load_matrix(tmp_path / "cm.hdf5", transpose=True)):
+        assert ds.attrs["source"].endswith("#estimates/F_dff")
+        assert ds.attrs["dt_s"] == pytest.approx(1 / 15)
+        np.testing.assert_allclose(ds["traces"].values, X, atol=1e-6)
+    assert any("CaImAn" in n for n in nd.load_matrix(tmp_path / "cm.hdf5").attrs["import_notes"])
 
 
 def test_hdf5_arrays_of_more_than_two_dimensions_are_not_read(tmp_path):

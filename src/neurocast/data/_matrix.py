@@ -56,7 +56,7 @@ from neurocast.data._loading import (
 from neurocast.data._schema import make_dataset
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
-__all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
+__all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 _MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
@@ -78,6 +78,8 @@ _UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec|min|us)$")
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz",
              "fr")  # fr: CaImAn's params/data/fr
+#: Container keys of trace arrays known to be stored (neuron, time): CaImAn's HDF5 estimates.
+NEURON_MAJOR_KEYS = ("estimates/f_dff", "estimates/c", "estimates/s", "estimates/yra")
 #: Names of a 1-D integer array of neuron (ROI) ids, used as the names.
 ID_KEYS = ("neuron_ids", "neuron_id", "ids", "id", "roi_ids", "roi_id", "cell_ids", "cell_id")
 NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
@@ -801,8 +803,12 @@ def load_matrix(
             file_names is not None and file_names.size == rows and neuron_names is None)
         fits_cols = (time_s is not None and time_s.size == rows) or (
             file_names is not None and file_names.size == cols)
-        transpose = fits_rows and not fits_cols
-        if rows < cols and not (fits_rows or fits_cols) and header_names is None \
+        neuron_major = str(key).lower() in NEURON_MAJOR_KEYS and not fits_cols
+        transpose = (fits_rows or neuron_major) and not fits_cols
+        if neuron_major:
+            notes.append(f"{what}: {key!r} is CaImAn's (neuron, time) array: its {rows:,} rows "
+                         f"are read as neurons and its {cols:,} columns as frames")
+        elif rows < cols and not (fits_rows or fits_cols) and header_names is None \
                 and neuron_names is None:
             doubts.append(f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
                           f"rows are read as frames and its {cols:,} columns as neurons; if the "
