@@ -357,3 +357,10 @@ def test_a_stimulus_or_behaviour_column_is_pointed_out(tmp_path):
     src.write_text("time,AVAL,AWC_odor\n" + "".join(f"{i * 0.5},{X[i, 0]:.4f},{X[i, 1]:.4f}\n"
                                                     for i in range(40)))
     assert not any("behaviour" in n for n in nd.load_matrix(src).attrs["import_notes"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", ".npy", "HDF5"])
+def test_a_file_suffix_given_as_the_format_points_to_matrix(tmp_path, fmt):
+    with pytest.raises(ConfigError, match="format 'matrix'") as exc:
+        nd.load_recording(tmp_path / "x.csv", fmt)
+    assert "--format matrix" in exc.value.hint

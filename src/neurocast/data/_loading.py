@@ -23,7 +23,7 @@ from neurocast._registry import Registry
 from neurocast.data._schema import conditions_from_offsets
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["LOADERS", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals"]
+__all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,15 @@ def require_file(path: Path, what: str, hint: str) -> None:
 
 #: format name -> Loader; plug-ins through the entry-point group ``neurocast.loaders``.
 LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loaders")
+#: File suffixes the "matrix" format reads.
+MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 
 
 def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Dataset:
     """Read a recording with the loader of ``format``; options a format does not take raise ConfigError."""
+    if format not in LOADERS and f".{str(format).lower().lstrip('.')}" in MATRIX_SUFFIXES:
+        raise ConfigError(f"unknown recording format {format!r}: .{str(format).lstrip('.')} files "
+                          "are read by the format 'matrix'", "use --format matrix (format='matrix')")
     loader = LOADERS.get(format)
     extra = [k for k in options if k not in loader.options]
     if extra:

@@ -43,6 +43,7 @@ import pandas as pd
 import xarray as xr
 
 from neurocast.data._loading import (
+    MATRIX_SUFFIXES,
     TRACE_KINDS,
     _conditions,
     _neuron_names,
@@ -59,7 +60,6 @@ from neurocast.errors import ConfigError, FormatError, unknown_name
 __all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
-_MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "f_dff", "activity", "calcium",
               "data", "f", "signal", "signals", "trace_array", "neural_activity")
 TIME_KEYS = ("time", "times", "timestamps", "timestamp", "t", "frame_times",
@@ -705,7 +705,7 @@ def load_matrix(
         raise unknown_name("trace kind", trace_kind, TRACE_KINDS)
     path = Path(path)
     what = f"matrix file '{path}'"
-    require_file(path, what, "give the matrix file itself (" + ", ".join(_MATRIX_SUFFIXES) + "); "
+    require_file(path, what, "give the matrix file itself (" + ", ".join(MATRIX_SUFFIXES) + "); "
                  "a ZAPBench zarr folder imports with --format zapbench")
     suffix = path.suffix.lower()
     arrays: dict = {}
@@ -741,7 +741,7 @@ def load_matrix(
                                                                     dt_given=dt_s is not None)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
-                          "matrix files are " + ", ".join(_MATRIX_SUFFIXES))
+                          "matrix files are " + ", ".join(MATRIX_SUFFIXES))
     if values.ndim != 2:
         raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)",
                           "one neuron's trace is a (time, 1) column: save x[:, None]"
