@@ -376,3 +376,20 @@ def test_outputs_without_a_name_of_their_own_or_of_the_wrong_kind_are_refused_be
     assert (tmp_path / "afile").read_text() == "text" and list((tmp_path / "real").iterdir()) == []
     with pytest.raises(NeurocastError, match="does not name a new file or folder"):
         nd.save_dataset(_dataset(), ".", overwrite=True)
+
+
+def test_a_label_given_to_several_neurons_is_named_when_attaching(tmp_path):
+    """'ASHL', 'ASHL' are stored as 'ASHL', 'ASHL#2' (label 'ASHL' twice); a connectome has one
+    ASHL: the error says the label repeats, not that the connectome lacks 'ASHL#2'."""
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    x = np.cumsum(np.random.default_rng(0).normal(0, 0.05, (30, 3)), axis=0)
+    np.save(tmp_path / "x.npy", x)
+    ds = nd.load_matrix(tmp_path / "x.npy", dt_s=0.5, neuron_names=["ASHL", "ASHL", "AVAL"])
+    con = Connectome.from_edges(pd.DataFrame({"id": [0, 1], "name": ["ASHL", "AVAL"]}),
+                                [0], [1], [1], name="two")
+    with pytest.raises(FormatError, match=r"same label to several neurons \('ASHL' ×2\)"):
+        nd.save_dataset(ds, tmp_path / "w.zarr", connectome=con)
+    assert not (tmp_path / "w.zarr").exists()

@@ -190,6 +190,18 @@ def check_connectome(ds: xr.Dataset, connectome) -> None:
     missing = [x for x, lab in zip(names.tolist(), labels.tolist(), strict=True) if lab and x not in known]
     if not missing:
         return
+    repeated = sorted({lab for x, lab in zip(names.tolist(), labels.tolist(), strict=True)
+                       if x in missing and lab in known})
+    if repeated and all(x.rpartition("#")[0] in repeated for x in missing):
+        # only repeats: 'ASHL', 'ASHL' became 'ASHL', 'ASHL#2', and the connectome has one ASHL
+        counts = {lab: int(np.sum(labels == lab)) for lab in repeated}
+        raise FormatError(
+            "the dataset gives the same label to several neurons ("
+            + ", ".join(f"{lab!r} ×{k}" for lab, k in list(counts.items())[:5])
+            + f"), but the connectome '{connectome.name}' has one neuron of each name",
+            "label each neuron once (import again with corrected --names), or leave the label of "
+            "the doubtful ones empty: unnamed neurons are not matched to the connectome",
+        )
     pairs = [f"{a!r} vs {b!r}" for a, b in zip(names.tolist(), wired.tolist(), strict=False) if a != b][:5]
     raise FormatError(
         f"the connectome '{connectome.name}' ({wired.size} neurons) does not name {len(missing)} of the "
