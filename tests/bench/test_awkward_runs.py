@@ -163,3 +163,17 @@ def test_a_stimulus_model_of_other_covariates_is_refused_or_trained_again(tmp_pa
     res = run_benchmark(two, models=[tide], horizon=H, save_models=tmp_path)  # not reused: refitted
     assert any("tide-seed0.pt' held a model" in n for n in res.notes)
     assert np.isfinite(res.summary["tide"]["mae"])
+
+
+def test_a_pause_in_the_frame_times_is_noted():
+    """Frame times that pause (here 60 s after frame 149, frames 0.5 s apart otherwise): the
+    windows across it join its sides, which the benchmark says, with the way to leave them out."""
+    ds = _dataset(t=300)
+    time_s = np.arange(300) * 0.5
+    time_s[150:] += 60.0
+    paused = make_dataset(ds["traces"].values, dt_s=0.5, time_s=time_s, source="test")
+    res = run_benchmark(paused, models=["naive"], context=4, horizon=H)
+    assert any(n.startswith("the frame times pause 1 time(s) (the longest 60.5 s, after frame 149")
+               and "--resample" in n for n in res.notes)
+    assert not any("pause" in n for n in run_benchmark(ds, models=["naive"], context=4,
+                                                       horizon=H).notes)

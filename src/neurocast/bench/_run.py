@@ -34,6 +34,7 @@ from neurocast.data import (
     DEFAULT_HORIZON,
     Protocol,
     dataset_connectome,
+    pause_intervals,
     protocol_for_dataset,
     realism_plots,
     realism_stats,
@@ -253,6 +254,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if ds.attrs.get("trace_kind") == "fluorescence":
         notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
                      "not comparable with ΔF/F benchmarks")
+    _note_pauses(ds, notes)
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]
         notes.append("stimulus: left out, the dataset has no stimulus covariates to average over")
@@ -544,6 +546,22 @@ def concat_windows(parts: list[WindowStats]) -> WindowStats:
     out.sums = {k: np.concatenate([p.sums[k] for p in parts]) for k in first.sums}
     out.count = np.concatenate([p.count for p in parts])
     return out
+
+
+def _note_pauses(ds, notes: list[str]) -> None:
+    """A note if the frame times pause (``pause_intervals``): windows across a pause are
+    scored as if its two sides were consecutive frames."""
+    if "time" not in ds.coords or ds.sizes.get("time", 0) < 3:
+        return
+    steps = np.diff(np.asarray(ds["time"].values, dtype=np.float64))
+    paused = np.flatnonzero(pause_intervals(steps))
+    if paused.size:
+        k = int(paused[np.argmax(steps[paused])])
+        notes.append(f"the frame times pause {paused.size} time(s) (the longest {steps[k]:.4g} s, "
+                     f"after frame {k}; frames are {float(np.median(steps)):.4g} s apart "
+                     "otherwise): windows across a pause join its two sides as if consecutive; "
+                     "to leave them out, import with --resample S --allow-nan (a pause becomes "
+                     "NaN frames) and run bench with --nan skip-windows")
 
 
 def _select(ds, nan: str, keep_constant: bool, notes: list[str]):
