@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -118,6 +119,9 @@ BAD = [
     "connectome info nope", "connectome info {npy}", "connectome convert {con} {dir}/x.unknown",
     "connectome convert nope {dir}/x.npz", "connectome info {con} --from nope",
     "connectome info {con} --columns pre=a",
+    # an output folder that is the input dataset (or inside it)
+    "bench {data} --models naive --horizon 4 --out {data} --overwrite", "infer {data} --truth {con} --out {data}",
+    "bench {data} --models naive --horizon 4 --out {data}/results", "data stats {data} --plots {data} --overwrite",
     # demo
     "demo --dataset {dir}/missing.zarr", "demo --dataset {short} --out {dir}/demo",
     "demo --dataset {data} --out {dir} --overwrite",
@@ -210,3 +214,57 @@ def test_a_library_warning_prints_as_one_note_line(tmp_path, capsys):
     assert main(["connectome", "info", str(edges)]) == 0
     err = capsys.readouterr().err
     assert "note: 2 of 2 connection(s)" in err and "UserWarning" not in err and ".py:" not in err
+
+
+def test_dt_that_does_not_divide_the_delay_names_the_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["simulate", "celegans-cook2019", "--duration", "0.1", "--dt", "0.07"])
+    assert code == 2 and out == ""
+    assert "--dt 0.07 ms does not divide" in err and "hint: e.g. --dt 0.05" in err and "dt_ms" not in err
+
+
+def test_bench_counts_take_the_forms_of_other_counts():
+    from neurocast.cli._parser import build_parser
+
+    args = build_parser("x").parse_args(["bench", "d", "--seeds", "1e1", "--max-steps", "2_000"])
+    assert (args.seeds, args.max_steps) == (10, 2000)
+
+
+def test_bench_refuses_more_folds_than_frames_before_any_work(files, tmp_path, monkeypatch):
+    import neurocast.cli.bench as cli_bench
+
+    def never(*a, **k):
+        raise AssertionError("run_benchmark called")  # --folds 1e9 would build 1e9 protocols
+
+    monkeypatch.setattr(cli_bench, "run_benchmark", never)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["bench", files["data"], "--models", "naive", "--folds", "1e9"])
+    assert code == 2 and out == "" and "--folds 1,000,000,000 is more than the 300 frames" in err
+
+
+def test_bench_metric_given_twice_is_scored_once(files, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["bench", files["data"], "--models", "naive", "--horizon", "4", "--no-realism",
+                           "--metrics", "mae,mae", "--json", "-q"])
+    assert code == 0, err
+    assert not any(k.startswith("mse") for k in json.loads(out)["summary"]["naive"])
+
+
+def test_interrupted_trials_leave_no_spike_file(tmp_path, monkeypatch):
+    """--trials N --out: the N files appear together or not at all."""
+    from neurocast.spikes import Spikes
+
+    save, calls = Spikes.save, []
+
+    def interrupted(self, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return save(self, path)
+
+    monkeypatch.setattr(Spikes, "save", interrupted)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(["simulate", "celegans-cook2019", "--duration", "0.01", "--trials", "3",
+                         "--stimulate", "ASHL", "--out", "x.npz", "-q"])
+    assert code == 130, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

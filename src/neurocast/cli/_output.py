@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 from neurocast._files import json_default
 from neurocast.errors import ConfigError
@@ -39,3 +40,14 @@ def info(*parts) -> None:
 def split_list(text: str) -> list[str]:
     """'a,b, c' -> ['a', 'b', 'c'] (empty items dropped)."""
     return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def check_not_in_input(out: str | os.PathLike, dataset: str | os.PathLike, flag: str) -> None:
+    """Refuse an output folder that is the input dataset store (a path) or lies inside it: its
+    files would be mixed into the recording's. Raises ConfigError."""
+    store, out = Path(dataset), Path(out)
+    if store.exists() and (out.resolve() == store.resolve() or store.resolve() in out.resolve().parents):
+        where = "is" if out.resolve() == store.resolve() else "lies inside"
+        raise ConfigError(f"{flag} '{out}' {where} the input dataset '{dataset}'; its files would "
+                          "be written among the recording's",
+                          f"choose another folder, e.g. {flag} {store.resolve().with_suffix('').name}-results")

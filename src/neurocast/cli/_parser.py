@@ -53,6 +53,14 @@ def _seed(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    """A count of at least one (seeds, training steps): a whole number >= 1."""
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return value
+
+
 def _seconds(text: str) -> float:
     """A time in seconds: a positive, finite number."""
     try:
@@ -323,14 +331,14 @@ def _bench(sub) -> None:
     p.add_argument("--out", default=None, help="output folder (default: ./bench-<dataset name>)")
     p.add_argument("--overwrite", action="store_true", help="replace the files of an existing output folder")
     g = p.add_argument_group("learned models (linear-mae, timemix, tsmixer, tide, population; the 'deep' extra)")
-    g.add_argument("--seeds", type=int, default=1, metavar="N",
+    g.add_argument("--seeds", type=_count, default=1, metavar="N",
                    help="train each learned model with seeds 0..N-1: scores become the mean and 95 %% CI "
                         "over seeds, and with N >= 2 the seeds form an ensemble (CRPS, spread/skill); "
                         "baselines are deterministic and run once (default 1)")
     g.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                    help="where learned models train and predict: auto (a GPU when torch sees one, "
                         "default), cpu or cuda")
-    g.add_argument("--max-steps", type=int, default=None, metavar="K",
+    g.add_argument("--max-steps", type=_count, default=None, metavar="K",
                    help="stop training after K steps at most (default: early stopping on val MAE decides)")
     g.add_argument("--save-models", default=None, metavar="DIR",
                    help="save every trained model to DIR/NAME-seedK.pt (weights, config, dataset and "

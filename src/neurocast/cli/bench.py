@@ -23,7 +23,7 @@ from neurocast.bench import (
     wiring_cells,
 )
 from neurocast.catalog import open_dataset, resolve
-from neurocast.cli._output import check_workers, info, print_json, split_list
+from neurocast.cli._output import check_not_in_input, check_workers, info, print_json, split_list
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
@@ -155,19 +155,23 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("bench needs a dataset", "e.g. neurocast bench worm-default "
                           "(see neurocast data list), or neurocast bench --models to list the models")
     models = parse_model_names(args.models) if args.models is not None else list(DEFAULT_MODELS)
-    metrics = split_list(args.metrics) if args.metrics is not None else None
+    metrics = list(dict.fromkeys(split_list(args.metrics))) if args.metrics is not None else None
     if metrics is not None and not metrics:
         raise ConfigError("--metrics names no metric", "e.g. --metrics mae,mse")
+    out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
+    check_not_in_input(out, args.dataset, "--out")
     announce_build(args.dataset)
     store = resolve(args.dataset)
     check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
     ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
-    out = Path(args.out) if args.out else Path(f"bench-{Path(args.dataset).stem}")
     check_output_folder(out, overwrite=args.overwrite)  # --overwrite: only a folder neurocast wrote
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
          f"{format_bytes(4 * ds.sizes['neuron'] * ds.sizes['time'])} of traces), C = {args.context}, "
          f"H = {args.horizon}")
+    if args.folds > ds.sizes["time"]:  # each fold needs frames of its own (and a list of folds is built)
+        raise ConfigError(f"--folds {args.folds:,} is more than the {ds.sizes['time']:,} frames of {args.dataset}",
+                          "e.g. --folds 5")
     learned = [] if args.load_models else learned_names(models)
     if learned:  # the long part: say it before it starts
         limit = f"up to {args.max_steps:,} steps per seed" if args.max_steps else "each to early stopping"

@@ -16,7 +16,7 @@ from neurocast.catalog import (
     open_dataset,
     resolve,
 )
-from neurocast.cli._output import info, print_json, split_list
+from neurocast.cli._output import check_not_in_input, info, print_json, split_list
 from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
@@ -231,6 +231,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     if args.plots:  # before the statistics: a refused folder costs no work
+        check_not_in_input(args.plots, args.dataset, "--plots")
         check_output_folder(args.plots, overwrite=args.overwrite)
     elif args.overwrite:
         raise ConfigError("--overwrite goes with --plots DIR",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import check_not_in_input, info, print_json
 from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
 from neurocast.infer import observed_subset, parse_method_names, run_inference
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     methods = parse_method_names(args.methods) if args.methods is not None else None  # '' refused
     observed_subset(2, args.observed)  # a bad --observed is refused before any message
     out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")
+    check_not_in_input(out, args.dataset, "--out")
     check_output_folder(out, overwrite=True)  # rewrites its own output, never a folder of yours
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan

@@ -8,7 +8,9 @@ import math
 import os
 import re
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim._network import check_disjoint
+from neurocast.sim._params import common_step_ms, is_whole_steps
 from neurocast.sim._stream import CHUNK_MS
 from neurocast.sim.plot import plot_summary, save_figure
 
@@ -146,8 +149,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     opts = read_options(args)
     con = load_connectome(args.network, **opts)
     stim, silence = _selections(con, args)
-    params = sim.neuron_model(args.model)
-    params = params if args.dt is None else params.replace(dt_ms=args.dt)
+    params = _params(args)
     if args.rate is not None:
         params = params.replace(rate_hz=float(args.rate))
     duration_ms = _duration_ms(args.duration, params.dt_ms)
@@ -212,8 +214,7 @@ def run(args: argparse.Namespace) -> int:
     con = load_connectome(args.network, **read_options(args))
     load_s = time.perf_counter() - t0
     stim, silence = _selections(con, args)
-    params = sim.neuron_model(args.model)
-    params = params if args.dt is None else params.replace(dt_ms=args.dt)
+    params = _params(args)
     rate_hz = params.rate_hz if args.rate is None else float(args.rate)
     if rate_hz * params.dt_ms / 1000.0 > 1.0:
         raise ConfigError(f"--rate {rate_hz:g} Hz exceeds one input event per time step of {params.dt_ms} ms",
@@ -261,6 +262,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_human(summary)
     return 0
+
+
+def _params(args: argparse.Namespace):
+    """The --model preset at --dt; ConfigError in the options' words if --dt does not divide the
+    synaptic delay and the refractory period into whole steps."""
+    params = sim.neuron_model(args.model)
+    if args.dt is None:
+        return params
+    if not all(is_whole_steps(v, args.dt) for v in (params.delay_ms, params.refractory_ms)):
+        raise ConfigError(f"--dt {args.dt:g} ms does not divide the {params.delay_ms:g} ms synaptic delay "
+                          f"and the {params.refractory_ms:g} ms refractory period into whole steps",
+                          f"e.g. --dt {common_step_ms(args.dt, params.delay_ms, params.refractory_ms):g}")
+    return params.replace(dt_ms=args.dt)
 
 
 def _duration_ms(duration_s: float, dt_ms: float) -> float:
@@ -414,13 +428,25 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float
             with sim.SpikeFileWriter(paths[0], duration_ms) as writer:
                 writer.write(trials[0])
         else:
-            for s, path in zip(trials, paths, strict=True):
-                s.save(path)
+            _save_trials(trials, paths)
         written["out"] = [str(p) for p in paths]
     if args.plot:
         fig = plot_summary(trials, con, top=max(4 * args.top, 1), driven=stim)
         written["plot"] = str(save_figure(fig, args.plot))
     return written
+
+
+def _save_trials(trials: list, paths: list[Path]) -> None:
+    """Save trial k to paths[k], all files at once or none: each is written into a temporary
+    folder beside them, then all are moved into place (Ctrl-C or a full disk leaves none)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{paths[0].name}.", suffix=".partial", dir=paths[0].parent))
+    try:
+        for s, path in zip(trials, paths, strict=True):
+            s.save(tmp / path.name)
+        for path in paths:
+            os.replace(tmp / path.name, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:
