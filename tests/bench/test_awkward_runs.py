@@ -177,3 +177,9 @@ def test_a_pause_in_the_frame_times_is_noted():
                and "--resample" in n for n in res.notes)
     assert not any("pause" in n for n in run_benchmark(ds, models=["naive"], context=4,
                                                        horizon=H).notes)
+
+
+def test_more_folds_than_frames_is_refused_at_once():
+    """cv_folds=10**9 made a list of 10**9 protocols (memory grew without bound)."""
+    with pytest.raises(ConfigError, match="cv_folds=1,000,000,000 is more than the 300 frames"):
+        run_benchmark(_dataset(t=300), models=["naive"], context=4, horizon=H, cv_folds=10**9)

@@ -55,7 +55,11 @@ class SpikeFileWriter:
     def __enter__(self) -> SpikeFileWriter:
         self._atomic = atomic_path(self.path)
         self._tmp = self._atomic.__enter__()
-        self._dir = Path(tempfile.mkdtemp(prefix=".spikes-", dir=self.path.parent))
+        try:
+            self._dir = Path(tempfile.mkdtemp(prefix=".spikes-", dir=self.path.parent))
+        except OSError as exc:  # atomic_path's clean-up raises WriteError naming the output
+            self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         self._pq = None
         self._cols = None
         if self.path.suffix == ".npz":
