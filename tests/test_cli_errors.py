@@ -25,7 +25,7 @@ from neurocast.connectome import Connectome
 
 #: Python-API language that must not reach a command-line user.
 INTERNAL = re.compile(r"\b[a-z]+(_[a-z]+)*=(True|False|None)\b|\b[A-Z]\w*(Config|Plan|Protocol)\.\w"
-                      r"|\bn_frames\b|\bmax_cols\b|\bmax_rows\b|\btraces_heatmap\b|\ballow_nan\b"
+                      r"|\bn_frames\b|\bmax_cols\b|\bmax_rows\b|\btraces_heatmap\b|\ballow_nan\b|\bheldout_neurons\b"
                       r"|\bpass \w+=|Traceback|\bkwarg")
 
 
@@ -106,7 +106,8 @@ BAD = [
     "bench", "bench {data} --models nope", "bench {data} --models ''", "bench {data} --protocol nope",
     "bench {data} --metrics nope", "bench {data} --context 0", "bench {data} --horizon 0",
     "bench {data} --context 1000", "bench {data} --folds 1", "bench {data} --folds -2",
-    "bench {data} --heldout-neurons 1.5", "bench {data} --group-by nope", "bench {data} --workers 0 --dask",
+    "bench {data} --heldout-neurons 1.5", "bench {data} --heldout-neurons nan",
+    "bench {data} --heldout-neurons -0.1", "bench {data} --group-by nope", "bench {data} --workers 0 --dask",
     "bench {data} --chunk-windows 0 --dask", "bench {dir}/missing.zarr",
     "bench {data} --protocol single --horizon 4 --heldout-neurons 0.2 --neuron-seed -1",
     "bench {data} --models naive --horizon 4 --out {dir} --overwrite",

@@ -61,6 +61,17 @@ def _count(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    """A fraction of the neurons held out: a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), not {text!r}") from None
+    if not 0.0 <= value < 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), not {text!r} (e.g. 0.1)")
+    return value
+
+
 def _seconds(text: str) -> float:
     """A time in seconds: a positive, finite number."""
     try:
@@ -318,7 +329,7 @@ def _bench(sub) -> None:
                         "gaps of C + H frames around each (default 0: the temporal 70/10/20 split)")
     p.add_argument("--keep-constant", action="store_true",
                    help="also score dead/constant channels (left out by default)")
-    p.add_argument("--heldout-neurons", type=float, default=0.0, metavar="FRACTION",
+    p.add_argument("--heldout-neurons", type=_share, default=0.0, metavar="FRACTION",
                    help="hide this fraction of the neurons (chosen by --neuron-seed) from the test "
                         "contexts and score only them (default 0: none)")
     p.add_argument("--neuron-seed", type=_seed, default=0, help="seed of the held-out neuron draw")
