@@ -364,3 +364,23 @@ def test_a_file_suffix_given_as_the_format_points_to_matrix(tmp_path, fmt):
     with pytest.raises(ConfigError, match="format 'matrix'") as exc:
         nd.load_recording(tmp_path / "x.csv", fmt)
     assert "--format matrix" in exc.value.hint
+
+
+def test_the_format_follows_from_the_name(tmp_path):
+    """``data import`` without --format: .nwb, matrix suffixes and zarr folders are known;
+    anything else asks for --format, and a missing path says so."""
+    import zarr
+
+    for name, fmt in (("r.nwb", "nwb"), ("r.CSV", "matrix"), ("r.npy", "matrix"), ("r.hdf5", "matrix")):
+        (tmp_path / name).write_bytes(b"")
+        assert nd.recording_format(tmp_path / name) == fmt
+    zarr.create_array(tmp_path / "traces", shape=(4, 2), dtype="f4")
+    assert nd.recording_format(tmp_path / "traces") == "zapbench"
+    (tmp_path / "r.dat").write_bytes(b"")
+    (tmp_path / "plain").mkdir()
+    for what in ("r.dat", "plain"):
+        with pytest.raises(ConfigError, match="cannot tell the recording format") as exc:
+            nd.recording_format(tmp_path / what)
+        assert "--format" in exc.value.hint
+    with pytest.raises(FormatError, match="not found"):
+        nd.recording_format(tmp_path / "missing.csv")

@@ -230,7 +230,8 @@ def _data(sub) -> None:
     mp = dsub.add_parser("import", help="convert a real recording (ZAPBench zarr, NWB, matrix, ...) to a dataset")
     mp.add_argument("source", metavar="SRC")
     mp.add_argument("out", metavar="DST.zarr")
-    mp.add_argument("--format", required=True, help="recording format: zapbench, nwb, matrix, or a plug-in's")
+    mp.add_argument("--format", default=None, help="recording format: zapbench, nwb, matrix, or a plug-in's "
+                    "(default: from SRC's name: .nwb, a matrix suffix such as .csv/.npy/.h5, or a zarr folder)")
     mp.add_argument("--dt-s", type=_seconds, default=None,
                     help="seconds per frame (matrix: only if the file has no timestamps or frame "
                          "interval; zapbench default 0.9141)")

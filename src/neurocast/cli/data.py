@@ -27,6 +27,7 @@ from neurocast.data import (
     compare_stats,
     load_recording,
     realism_stats,
+    recording_format,
     resolve_reference,
     save_dataset,
     verify_dataset,
@@ -153,11 +154,12 @@ def _import(args: argparse.Namespace) -> int:
     if args.resample is not None:
         given["resample_s"] = args.resample
     check_output(args.out, overwrite=args.overwrite, folder=True)  # before reading a large source
+    fmt = args.format or recording_format(args.source)
     connectome = load_option(args.connectome, "--connectome", args)
     ds = None
     try:  # the loader's doubts are also import notes, printed below: each shows once
         with warnings.catch_warnings(record=True) as caught:
-            ds = load_recording(args.source, args.format,
+            ds = load_recording(args.source, fmt,
                                 **{k: v for k, v in given.items() if v is not None})
     finally:
         notes = [] if ds is None else [str(n) for n in ds.attrs.get("import_notes", [])]

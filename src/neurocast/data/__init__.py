@@ -31,7 +31,14 @@ Public API::
 """
 
 from neurocast.data._info import dataset_info
-from neurocast.data._loading import LOADERS, Loader, load_recording, pause_intervals, unique_names
+from neurocast.data._loading import (
+    LOADERS,
+    Loader,
+    load_recording,
+    pause_intervals,
+    recording_format,
+    unique_names,
+)
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
@@ -117,6 +124,7 @@ __all__ = [
     "protocol_for_dataset",
     "realism_plots",
     "realism_stats",
+    "recording_format",
     "reference_ranges",
     "reference_table",
     "resolve_reference",

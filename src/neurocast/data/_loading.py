@@ -23,7 +23,8 @@ from neurocast._registry import Registry
 from neurocast.data._schema import conditions_from_offsets
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals"]
+__all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals",
+           "recording_format"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,24 @@ def require_file(path: Path, what: str, hint: str) -> None:
 LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loaders")
 #: File suffixes the "matrix" format reads.
 MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
+
+
+def recording_format(path: str | os.PathLike) -> str:
+    """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'matrix' for
+    ``MATRIX_SUFFIXES``, 'zapbench' for a zarr folder (``zarr.json``, ``.zarray`` or ``.zgroup``
+    inside). Raises ConfigError when it says nothing (plug-in formats are always named)."""
+    p = Path(path)
+    if not p.exists():
+        raise FormatError(f"recording '{p}' not found", "check the path")
+    suffix = p.suffix.lower()
+    if suffix == ".nwb":
+        return "nwb"
+    if suffix in MATRIX_SUFFIXES:
+        return "matrix"
+    if p.is_dir() and any((p / f).exists() for f in ("zarr.json", ".zarray", ".zgroup")):
+        return "zapbench"
+    raise ConfigError(f"cannot tell the recording format of '{p}' from its name",
+                      "give it: --format zapbench, nwb, matrix or a plug-in's (format=...)")
 
 
 def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Dataset:
