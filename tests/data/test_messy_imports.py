@@ -224,3 +224,10 @@ def test_a_csv_wider_than_the_tail_read_is_not_taken_for_cut_off(tmp_path):
     src.write_text(src.read_text().rstrip("\n").rsplit(",", 7)[0] + "\n")  # now really cut off
     with pytest.raises(FormatError, match="its last row holds 11993 of the 12000 cells"):
         nd.load_recording(src, "matrix", dt_s=0.5)
+
+
+def test_one_neuron_and_one_frame_are_singular_in_messages():
+    from neurocast.cli._output import count
+
+    assert count(1, "neuron") == "1 neuron" and count(0, "neuron") == "0 neurons"
+    assert count(2000, "frame") == "2,000 frames"

@@ -37,6 +37,11 @@ def info(*parts) -> None:
     print(*parts, file=sys.stderr)
 
 
+def count(n: int, noun: str) -> str:
+    """'1 neuron', '2,000 neurons': n with the noun in the singular or the plural (+s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def split_list(text: str) -> list[str]:
     """'a,b, c' -> ['a', 'b', 'c'] (empty items dropped)."""
     return [p.strip() for p in text.split(",") if p.strip()]

@@ -23,7 +23,14 @@ from neurocast.bench import (
     wiring_cells,
 )
 from neurocast.catalog import open_dataset, resolve
-from neurocast.cli._output import check_not_in_input, check_workers, info, print_json, split_list
+from neurocast.cli._output import (
+    check_not_in_input,
+    check_workers,
+    count,
+    info,
+    print_json,
+    split_list,
+)
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
 from neurocast.data import check_dataset
@@ -166,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
     check_output_folder(out, overwrite=args.overwrite)  # --overwrite: only a folder neurocast wrote
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
-         f"({ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
+         f"({count(ds.sizes['neuron'], 'neuron')} × {count(ds.sizes['time'], 'frame')}, "
          f"{format_bytes(4 * ds.sizes['neuron'] * ds.sizes['time'])} of traces), C = {args.context}, "
          f"H = {args.horizon}")
     if args.folds > ds.sizes["time"]:  # each fold needs frames of its own (and a list of folds is built)

@@ -16,7 +16,7 @@ from neurocast.catalog import (
     open_dataset,
     resolve,
 )
-from neurocast.cli._output import check_not_in_input, info, print_json, split_list
+from neurocast.cli._output import check_not_in_input, count, info, print_json, split_list
 from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
@@ -268,8 +268,9 @@ def _stats(args: argparse.Namespace) -> int:
                     "conditions": per_cond, "comparison": cmp["rows"], "n_inside": cmp["n_inside"],
                     "n_scored": cmp["n_scored"], "plots": plots})
         return 0
-    print(f"{args.dataset}: {res['n_frames']:,} frames × {res['n_neurons']:,} neurons, dt_s {res['dt_s']:g}; "
-          f"{res['n_subsets']} subset(s) of {res['overall']['n_neurons']} neurons; reference: {label}")
+    print(f"{args.dataset}: {count(res['n_frames'], 'frame')} × {count(res['n_neurons'], 'neuron')}, "
+          f"dt_s {res['dt_s']:g}; {res['n_subsets']} subset(s) of {count(res['overall']['n_neurons'], 'neuron')}; "
+          f"reference: {label}")
     conds = list(per_cond)
     print(f"{'statistic':<22}{'value':>9}  {'reference':>15}  in   " + "".join(f"{c[:10]:>11}" for c in conds))
     for k in STATISTICS:

@@ -18,7 +18,7 @@ from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEMO_MODELS
 from neurocast._files import check_output_folder, mark_output
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import count, info, print_json
 from neurocast.cli.bench import format_summary
 from neurocast.cli.data import announce_build
 from neurocast.errors import NeurocastError
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     announce_build(name)
     ds = open_dataset(name)
     t_data = time.perf_counter() - t0
-    info(f"dataset {name}: {ds.sizes['neuron']:,} neurons × {ds.sizes['time']:,} frames, "
+    info(f"dataset {name}: {count(ds.sizes['neuron'], 'neuron')} × {count(ds.sizes['time'], 'frame')}, "
          f"conditions {', '.join(map(str, ds.attrs.get('conditions', [])))} ({t_data:.1f} s)")
     try:
         result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,

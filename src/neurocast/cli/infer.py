@@ -7,7 +7,7 @@ from pathlib import Path
 
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import check_not_in_input, info, print_json
+from neurocast.cli._output import check_not_in_input, count, info, print_json
 from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
 from neurocast.infer import observed_subset, parse_method_names, run_inference
@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_option(args.truth, "--truth", args)
-    info(f"inferring connectivity on {args.dataset} ({ds.sizes['neuron']:,} neurons × "
-         f"{ds.sizes['time']:,} frames, {args.observed:.0%} observed)")
+    info(f"inferring connectivity on {args.dataset} ({count(ds.sizes['neuron'], 'neuron')} × "
+         f"{count(ds.sizes['time'], 'frame')}, {args.observed:.0%} observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
                            observed=args.observed, nan=args.nan,
                            title=f"neurocast inference: {args.dataset}")

@@ -6,7 +6,7 @@ import argparse
 import math
 import time
 
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import count, info, print_json
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import open_dataset
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        info(f"recorded {summary['n_frames']} frames × {summary['n_neurons']} neurons "
+        info(f"recorded {count(summary['n_frames'], 'frame')} × {count(summary['n_neurons'], 'neuron')} "
              f"({summary['duration_s']:.0f} s at {summary['dt_s']} s/frame, {summary['n_spikes']:,} spikes) "
              f"in {summary['wall_s']:.1f} s")
         print(f"{path}  {plan.name} on {summary['network']}: {len(summary['conditions'])} conditions "
