@@ -123,6 +123,9 @@ BAD = [
     # an output folder that is the input dataset (or inside it)
     "bench {data} --models naive --horizon 4 --out {data} --overwrite", "infer {data} --truth {con} --out {data}",
     "bench {data} --models naive --horizon 4 --out {data}/results", "data stats {data} --plots {data} --overwrite",
+    # empty values (an unset shell variable): never read as the current folder
+    "data info ''", "connectome info ''", "record celegans-cook2019 --out ''",
+    "bench {data} --out=", "connectome convert {con} ''",
     # demo
     "demo --dataset {dir}/missing.zarr", "demo --dataset {short} --out {dir}/demo",
     "demo --dataset {data} --out {dir} --overwrite",
@@ -269,3 +272,11 @@ def test_interrupted_trials_leave_no_spike_file(tmp_path, monkeypatch):
                          "--stimulate", "ASHL", "--out", "x.npz", "-q"])
     assert code == 130, err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, named", [(["data", "info", ""], "the argument after 'info'"),
+                                         (["bench", "x", "--out", " "], "the value of --out"),
+                                         (["bench", "x", "--out="], "--out")])
+def test_an_empty_argument_is_named(argv, named):
+    code, out, err = _run(argv)
+    assert code == 2 and out == "" and f"neurocast: error: {named} is empty" in err

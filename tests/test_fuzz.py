@@ -346,7 +346,7 @@ def _case_frames_beyond_plan(tmp: Path):
 
 
 def _case_models_empty(tmp: Path):
-    return ["bench", str(_tiny_dataset(tmp)), "--models", ""], "no model names", None
+    return ["bench", str(_tiny_dataset(tmp)), "--models", ""], "the value of --models is empty", None
 
 
 def _case_negative_id(tmp: Path):

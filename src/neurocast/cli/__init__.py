@@ -20,7 +20,7 @@ import warnings
 from neurocast import __version__
 from neurocast._progress import quiet
 from neurocast.cli._parser import build_parser
-from neurocast.errors import NeurocastError
+from neurocast.errors import ConfigError, NeurocastError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     with quiet(getattr(args, "quiet", False)), _warnings_as_notes():  # this command only
         try:
+            _refuse_empty(sys.argv[1:] if argv is None else argv)
             command = importlib.import_module(f"neurocast.cli.{args.command}")
             return int(command.run(args) or 0)
         except NeurocastError as exc:
@@ -47,6 +48,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"neurocast: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
             print(f"  hint: {_OS_HINTS.get(exc.errno, _OS_HINT)}", file=sys.stderr)
             return 2
+
+
+def _refuse_empty(argv: list[str]) -> None:
+    """ConfigError for an empty argument ('' or blanks, ``--out=``): no option takes one, and
+    an empty path would be read as the current folder ('.'). Usually an unset shell variable."""
+    for i, token in enumerate(argv):
+        flag, eq, value = token.partition("=") if token.startswith("--") else ("", "", token)
+        if (eq or not flag) and not value.strip():
+            what = flag or ("the first argument" if i == 0 else f"the value of {argv[i - 1]}"
+                            if argv[i - 1].startswith("-") else f"the argument after '{argv[i - 1]}'")
+            raise ConfigError(f"{what} is empty", "give it a value (an unset shell variable?), "
+                              "or leave the option out")
 
 
 @contextlib.contextmanager

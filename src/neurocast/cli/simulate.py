@@ -20,7 +20,7 @@ import pandas as pd
 from neurocast import sim
 from neurocast._files import check_output, glob_escape, require_output_folder
 from neurocast._progress import progress, progress_enabled
-from neurocast.cli._output import check_workers, info, print_json
+from neurocast.cli._output import check_workers, count, info, print_json
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
@@ -488,7 +488,7 @@ def _print_human(s: dict) -> None:
     print(f"  {s['n_neurons']:,} neurons, {s['n_connections']:,} connections; load {s['load_s']:.2f} s, "
           f"build {s['build_s']:.2f} s, kernel load {s['kernel_load_s']:.2f} s, run {s['run_s']:.2f} s "
           f"(RTF {s['rtf']:.3g}); peak memory {s['peak_memory_mb']:.0f} MB")
-    print(f"  {s['n_spikes']:,} spikes; {s['n_active_neurons']:,} neurons active "
+    print(f"  {count(s['n_spikes'], 'spike')}; {count(s['n_active_neurons'], 'neuron')} active "
           f"({s['n_responding_neurons']:,} responding beyond the driven ones)")
     if s["top_responding"]:
         width = max(len(r["name"]) for r in s["top_responding"])
