@@ -280,3 +280,10 @@ def test_interrupted_trials_leave_no_spike_file(tmp_path, monkeypatch):
 def test_an_empty_argument_is_named(argv, named):
     code, out, err = _run(argv)
     assert code == 2 and out == "" and f"neurocast: error: {named} is empty" in err
+
+
+def test_an_unknown_option_points_to_its_subcommand_help():
+    code, out, err = _run(["data", "info", "worm-default", "--bogus", "1"])
+    assert code == 2 and out == ""
+    assert err.splitlines() == ["neurocast: error: unrecognized arguments: --bogus 1",
+                                "  hint: see 'neurocast data info --help' for the valid values"]

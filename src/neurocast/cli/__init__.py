@@ -25,9 +25,13 @@ from neurocast.errors import ConfigError, NeurocastError
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser(__version__).parse_args(argv)
+        args, extra = build_parser(__version__).parse_known_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
         return exc.code if isinstance(exc.code, int) else 0
+    if extra:  # named here, where the subcommand is known: its --help lists what it takes
+        print(f"neurocast: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+        print(f"  hint: {_help_hint(args)}", file=sys.stderr)
+        return 2
     with quiet(getattr(args, "quiet", False)), _warnings_as_notes():  # this command only
         try:
             _refuse_empty(sys.argv[1:] if argv is None else argv)
