@@ -20,6 +20,7 @@ from neurocast.cli._output import check_not_in_input, count, info, print_json, s
 from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
+    REFERENCE_GROUPS,
     STATISTICS,
     DamagedDatasetError,
     StatsConfig,
@@ -34,7 +35,7 @@ from neurocast.data import (
 )
 from neurocast.data._realism_plots import realism_plots
 from neurocast.data.plot import traces_heatmap, traces_with_spikes
-from neurocast.errors import ConfigError
+from neurocast.errors import ConfigError, UnknownNameError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -248,7 +249,12 @@ def _stats(args: argparse.Namespace) -> int:
     found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)
-        other = open_dataset(args.reference, allow_nan=True)
+        try:
+            other = open_dataset(args.reference, allow_nan=True)
+        except UnknownNameError as exc:  # neither a group, a table nor a dataset: say all three
+            raise UnknownNameError(f"unknown reference {args.reference!r}: not a group of the "
+                                   "shipped table, a .csv table or a dataset",
+                                   f"groups: {', '.join(REFERENCE_GROUPS)}; {exc.hint}") from None
         found = (f"dataset {args.reference}",
                  realism_stats(other, config=cfg, allow_nan=True)["overall"])
     label, ref = found
