@@ -100,7 +100,7 @@ BAD = [
     "data stats {data} --overwrite", "data stats {data} --plots {dir}", "data stats {data} --plots {dir} --overwrite",
     # protocol
     "protocol show nope", "protocol show single", "protocol show zapbench --context 0",
-    "protocol show single --frames 10", "protocol show zapbench --horizon -1",
+    "protocol show single --frames 10", "protocol show zapbench --horizon -1", "protocol show single --frames -5",
     "protocol show single --frames 100 --dataset {data} --horizon 4",
     # bench
     "bench", "bench {data} --models nope", "bench {data} --models ''", "bench {data} --protocol nope",

@@ -208,7 +208,7 @@ def _record(sub) -> None:
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, metavar="NAME",
                    help=f"calcium indicator preset (default {DEFAULT_INDICATOR})")
     p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
-    p.add_argument("--frames", type=_whole, default=None, metavar="N",
+    p.add_argument("--frames", type=_count, default=None, metavar="N",
                    help="record only N frames (conditions shortened in proportion), for quick runs; "
                         "bench's default protocol needs 10 H + 2 frames per condition and 256 + H + 2 "
                         "per held-out one (worm-default: N >= 2254 at H = 32)")
@@ -300,7 +300,7 @@ def _protocol(sub) -> None:
     _common(psub.add_parser("list", help="list the protocol presets"))
     sp = psub.add_parser("show", help="every condition × split with frames [start, stop) and windows")
     sp.add_argument("name", metavar="NAME", help="zapbench, conditions or single")
-    sp.add_argument("--frames", type=_whole, default=None, help="number of frames (needed by 'single')")
+    sp.add_argument("--frames", type=_count, default=None, help="number of frames (needed by 'single')")
     sp.add_argument("--dataset", default=None,
                     help="take the conditions (and frames) from this dataset (path or name)")
     _window(sp)
