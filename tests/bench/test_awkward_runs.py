@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 from neurocast.bench import run_benchmark
 from neurocast.cli import main
 from neurocast.data import make_dataset, save_dataset
-from neurocast.errors import ConfigError, FormatError, NonFiniteError
+from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import NaiveForecaster
 from neurocast.models.deep import LinearMaeConfig, LinearMaeForecaster, TrainConfig
 
@@ -183,3 +183,12 @@ def test_more_folds_than_frames_is_refused_at_once():
     """cv_folds=10**9 made a list of 10**9 protocols (memory grew without bound)."""
     with pytest.raises(ConfigError, match="cv_folds=1,000,000,000 is more than the 300 frames"):
         run_benchmark(_dataset(t=300), models=["naive"], context=4, horizon=H, cv_folds=10**9)
+
+
+def test_two_forecaster_objects_of_one_name_are_refused():
+    """Two configured instances of one class (e.g. two LinearForecasters with other penalties)
+    share a name: the scorecard could hold only one, so the run is refused, not one dropped."""
+    first, second = _Naive(), _Naive()
+    with pytest.raises(NeurocastError, match="model names repeat"):
+        run_benchmark(_dataset(t=60), models=[first, second], context=4, horizon=H)
+    assert first.n_fits == second.n_fits == 0

@@ -222,9 +222,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     """
     if isinstance(models, str):
         models = parse_model_names(models)
-    given = {m.name: m for m in models if isinstance(m, Forecaster)}
+    objects = [m for m in models if isinstance(m, Forecaster)]
+    given = {m.name: m for m in objects}
     named = [m for m in models if not isinstance(m, Forecaster)]
-    names = [*(parse_model_names(named) if named else []), *given]
+    names = [*(parse_model_names(named) if named else []), *(m.name for m in objects)]
     if len(names) != len(set(names)):
         raise NeurocastError(f"model names repeat: {names}", "give every forecaster a distinct name")
     if not names:
@@ -253,7 +254,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                      f"the {proto.name} protocol: scored as training conditions")
     if ds.attrs.get("trace_kind") == "fluorescence":
         notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
-                     "not comparable with ΔF/F benchmarks")
+                     "not comparable with ΔF/F benchmarks; linear's ridge penalty and the learned "
+                     "models' early stopping (an absolute 1e-4) assume ΔF/F's scale, so an offset "
+                     "such as F's baseline costs them accuracy: convert to ΔF/F for them")
     _note_pauses(ds, notes)
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]
