@@ -96,7 +96,7 @@ def test_cli_infer_output_folder_is_a_file(worm_store, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, says", [(["--observed", "1.5"], "observed fraction must lie in (0, 1]"),
-                                        (["--methods", ""], "no inference method given")])
+                                        (["--methods", ""], "the value of --methods is empty")])
 def test_cli_infer_refuses_options_before_it_starts(worm_store, tmp_path, capsys, argv, says):
     assert main(["infer", str(worm_store), "--out", str(tmp_path / "o"), *argv]) == 2
     err = capsys.readouterr().err
