@@ -291,5 +291,5 @@ def test_an_unknown_option_points_to_its_subcommand_help():
 
 def test_an_unknown_stats_reference_lists_groups_and_datasets(files):
     code, out, err = _run(["data", "stats", files["data"], "--reference", "nope"])
-    assert code == 2 and "unknown reference 'nope'" in err
+    assert code == 2 and out == "" and "unknown reference 'nope'" in err
     assert "celegans, zebrafish, all" in err and "worm-default" in err

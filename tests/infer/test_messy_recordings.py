@@ -190,3 +190,33 @@ def test_cli_infer_skips_frames_that_are_nan_everywhere(ring, ring_calcium, tmp_
     assert "--nan skip-frames" in capsys.readouterr().err
     assert main(["infer", str(path), "--nan", "skip-frames", *out]) == 0
     assert json.loads(capsys.readouterr().out)["n_neurons"] == 8
+
+
+@pytest.mark.parametrize("frames", [slice(None, None, -1), slice(None, None, 0), [5, 3, 4], [3, 3, 4]])
+def test_frames_out_of_time_order_are_refused(ring, ring_calcium, frames):
+    # a reversed slice gave dt_s = -0.1 (ridge-deconv then "deconvolved" with a decay > 1 per
+    # frame, and every lagged method turned around); shuffled positions made every frame a gap
+    ds = _dataset(ring, ring_calcium[0])
+    with pytest.raises(FormatError, match="frame"):
+        as_activity(ds, frames=frames if isinstance(frames, slice) else np.array(frames))
+    with pytest.raises(FormatError, match="frame"):
+        run_inference(ds, truth=ring, methods=["ridge"],
+                      frames=frames if isinstance(frames, slice) else np.array(frames))
+
+
+@pytest.mark.parametrize("as_array", [False, True])
+def test_every_kth_frame_counts_the_spikes_of_its_k_frames(ring, ring_calcium, as_array):
+    # frames=slice(None, None, k) makes frames k·dt long: xcorr read only the spikes of every
+    # k-th original frame, leaving out (k − 1)/k of them
+    calcium, spikes = ring_calcium
+    counts = spikes.astype(np.uint16)
+    data = calcium if as_array else _dataset(ring, calcium, spike_counts=counts)
+    kw = {"spike_counts": counts, "dt_s": 0.1} if as_array else {}
+    for frames, k in ((slice(None, None, 3), 3), (slice(10, 1001, 4), 4)):
+        act = as_activity(data, frames=frames, **kw)
+        kept = np.arange(len(counts))[frames]
+        want = np.stack([counts[f:f + k].sum(axis=0) for f in kept]).astype(np.float32)
+        assert act.dt_s == pytest.approx(0.1 * k)
+        np.testing.assert_array_equal(act.spike_counts, want)
+    np.testing.assert_array_equal(as_activity(data, frames=slice(5, 50), **kw).spike_counts,
+                                  counts[5:50].astype(np.float32))

@@ -49,3 +49,13 @@ def test_cli_infer_with_every_neuron_masked_fails_in_one_line(chain, tmp_path, c
     err = capsys.readouterr().err
     assert "error: only 1 of the recording's 8 neurons left to infer on" in err
     assert "Traceback" not in err
+
+
+def test_a_recording_of_one_neuron_says_so(chain):
+    # nothing is left out: the message used to end in "2 needed: " with an empty hint
+    ds = make_dataset(np.random.default_rng(0).normal(size=(50, 1)).astype(np.float32), dt_s=0.1,
+                      neuron=chain.names.tolist()[:1])
+    with pytest.raises(ConfigError) as err:
+        run_inference(ds, truth=chain, methods=["pearson"])
+    assert str(err.value).startswith("the recording has 1 neuron;") and "at least 2" in str(err.value)
+    assert err.value.hint

@@ -275,3 +275,23 @@ def test_noise_that_makes_fluorescence_negative_names_snr():
     lowest = float(err.value.hint.split()[2])
     assert err.value.hint.startswith("use --snr ") and 0.1 < lowest < 1.0
     fluorescence(np.zeros((200, 50), np.float32), ObserveConfig(snr=lowest), frame_dt_s=0.5, seed=0)
+
+
+@pytest.mark.parametrize("snr", [1e-30, 1e-300])
+@pytest.mark.parametrize("normalise", [True, False])
+def test_an_absurdly_low_snr_names_snr_instead_of_overflowing(snr, normalise):
+    # the noise variance overflowed: 1e-300 raised OverflowError, 1e-30 gave inf and the
+    # "fluorescence holds NaN or inf" of delta_f_over_f (or inf traces with normalise=False)
+    k = np.zeros((20, 5), np.float32)
+    with pytest.raises(ConfigError, match=r"makes the imaging noise so large") as err:
+        fluorescence(k, ObserveConfig(snr=snr, normalise=normalise), frame_dt_s=0.5, seed=0)
+    assert err.value.hint.startswith("use --snr ")
+
+
+def test_indicator_setting_takes_a_preset_name_or_the_preset_itself():
+    # anything but a str used to fail with AttributeError: '...' object has no attribute 'lower'
+    assert ObserveConfig(indicator=INDICATORS["gcamp6f"]).indicator == "gcamp6f"
+    assert ObserveConfig(indicator="GCaMP6f").indicator == "gcamp6f"
+    for bad in (None, 3, INDICATORS["gcamp6f"].__class__("custom", 10.0, 100.0, 0.1, 150.0, 2.0, 20.0)):
+        with pytest.raises(ConfigError, match="indicator must be a preset name"):
+            ObserveConfig(indicator=bad)

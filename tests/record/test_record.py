@@ -516,3 +516,24 @@ def test_builtin_recordings_are_remade_when_the_record_version_changes(monkeypat
     before = DATASETS["worm-default"].fingerprint()
     monkeypatch.setattr(builtin, "RECORD_VERSION", builtin.RECORD_VERSION + 1)
     assert DATASETS["worm-default"].fingerprint() != before
+
+
+@pytest.mark.parametrize("field", [dict(frame_dt_s=float("inf")), dict(frame_dt_s="0.5"),
+                                   dict(background_rate_hz=float("nan")),
+                                   dict(background_rate_hz=float("inf")),
+                                   dict(background_weight_mv=float("nan"))])
+def test_plan_numbers_must_be_finite(field):
+    # frame_dt_s = inf passed and failed in record with OverflowError; "0.5" with a TypeError;
+    # a NaN background passed unchecked
+    kw = {"frame_dt_s": 1.0, **field}
+    with pytest.raises(ConfigError, match=next(iter(field))):
+        StimulusPlan("x", (Condition("a", 3),), **kw)
+
+
+@pytest.mark.parametrize("field", ["n_random", "on_frames", "off_frames", "delay_frames", "order"])
+def test_drive_frames_and_counts_must_be_whole_numbers(field):
+    # on_frames=2.5 made a pulse period of 2.5 frames; n_random=1.5 failed in numpy at record time
+    kw = {field: 1.5, **({"on_frames": 1} if field == "off_frames" else {})}
+    with pytest.raises(ConfigError, match=f"Drive.{field} must be a whole number"):
+        Drive(**kw)
+    Drive(**{field: np.int64(1), **({"on_frames": 1} if field == "off_frames" else {})})

@@ -100,7 +100,7 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
         traces = np.asarray(data["traces"][frames].values[:, cols], dtype=np.float32)
         counts = None
         if "spike_counts" in data:
-            counts = np.asarray(data["spike_counts"][frames].values[:, cols], dtype=np.float32)
+            counts = _frame_counts(data["spike_counts"], frames, cols, times.size)
         names = np.asarray(data["neuron"].values).astype(str)[cols]
         indicator = str(data.attrs.get("indicator", ""))
     else:
@@ -120,7 +120,7 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
             if counts.shape != np.asarray(data).shape:
                 raise FormatError(f"spike_counts shape {counts.shape} differs from the traces' "
                                   f"{np.asarray(data).shape}", "give spikes per frame, (time, neuron)")
-            counts = np.ascontiguousarray(counts[frames][:, cols], dtype=np.float32)
+            counts = np.ascontiguousarray(_frame_counts(counts, frames, cols, counts.shape[0]))
         indicator = ""
     if traces.shape[0] < 3 or traces.shape[1] < 2:
         raise FormatError(f"activity of shape {traces.shape} is too small to infer connectivity",
@@ -138,9 +138,35 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
                     segment_starts=starts)
 
 
+def _frame_counts(counts, frames, cols, n: int) -> np.ndarray:
+    """Spike counts (time, neuron) float32 of the kept frames and columns. Every k-th frame
+    (a slice with step k: frames k·dt apart) counts the spikes of its k frames, so a count is
+    still the spikes of one (now longer) frame interval, not those of every k-th interval."""
+    step = frames.step or 1 if isinstance(frames, slice) else 1
+    if step == 1:
+        return np.asarray(np.asarray(counts[frames])[:, cols], dtype=np.float32)
+    kept = np.arange(n)[frames]
+    if not len(kept):
+        return np.zeros((0, np.asarray(counts[:1])[:, cols].shape[1]), dtype=np.float32)
+    lo, hi = int(kept[0]), min(int(kept[-1]) + step, n)
+    block = np.asarray(np.asarray(counts[lo:hi])[:, cols], dtype=np.float32)
+    return np.add.reduceat(block, kept - lo, axis=0)
+
+
 def _frames(frames, n: int):
-    """A slice as it is; positions or a boolean mask of n frames as int64 positions."""
-    return frames if isinstance(frames, slice) else _positions(frames, n, "frame")
+    """A slice as it is; positions or a boolean mask of n frames as int64 positions.
+    FormatError unless the frames keep their order in time, each once (a reversed or shuffled
+    recording would turn every lag, and the frame interval, around)."""
+    if isinstance(frames, slice):
+        if frames.step is not None and frames.step <= 0:
+            raise FormatError(f"frames must run forward in time, got a slice with step {frames.step}",
+                              "give a slice with a positive step, e.g. slice(0, None, 2)")
+        return frames
+    pos = _positions(frames, n, "frame")
+    if (np.diff(pos) <= 0).any():
+        raise FormatError("frame positions must be increasing, each frame once",
+                          "sort them (numpy.unique)")
+    return pos
 
 
 def _positions(sel, n: int, what: str = "neuron") -> np.ndarray:

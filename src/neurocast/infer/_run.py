@@ -15,7 +15,7 @@ from neurocast._files import atomic_folder
 from neurocast.data import CONSTANT_ATOL, dataset_connectome, scan_traces
 from neurocast.data._schema import as_str
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
-from neurocast.infer._activity import Activity, as_activity
+from neurocast.infer._activity import Activity, _frames, as_activity
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
@@ -146,6 +146,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         raise FormatError(f"activity must be 2-D (time, neuron), got shape {traces.shape}",
                           "pass a matrix whose rows are frames and columns neurons")
     n_all = traces.shape[1]
+    if frames is not None:
+        frames = _frames(frames, traces.shape[0])  # in time order, each once (FormatError)
     notes: list[str] = []
     used = traces[frames if frames is not None else slice(None)]
     scan = scan_traces(used)
@@ -348,6 +350,10 @@ def _too_few_left(n_left: int, n_all: int, n_out: dict[str, int], truth) -> None
         why.append(f"{n_out['unnamed']} are unnamed and not in connectome '{truth.name}'")
         hints.append("name the neurons (the dataset's 'label' coordinate) or give the connectome "
                      "they were recorded from (--truth, or neurocast.data.attach_connectome)")
+    if not why:  # nothing left out: the recording itself has fewer than 2 neurons
+        raise ConfigError(f"the recording has {n_all} neuron{'' if n_all == 1 else 's'}; inferring "
+                          "connections needs at least 2",
+                          "give a recording of 2 or more neurons")
     raise ConfigError(f"only {n_left} of the recording's {n_all} neurons left to infer on, 2 "
                       f"needed: {' and '.join(why)}", "; or ".join(hints))
 

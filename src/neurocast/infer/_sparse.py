@@ -75,7 +75,8 @@ class SparseRidge(InferenceMethod):
         cand = np.sort(np.argsort(-change, kind="stable")[:m])
         past, _ = lagged_rows(standardise(y[:, cand]), activity, 1, self.name)
         g = gram(past)
-        g[np.diag_indices(m)] += np.float32(self.alpha * float(np.trace(g, dtype=np.float64)) / m)
+        lam = self.alpha * float(np.trace(g, dtype=np.float64)) / m
+        g[np.diag_indices(m)] += np.float32(max(lam, 1e-12))  # as ridge: constant candidates only
         factor = sla.cho_factor(g, lower=False, overwrite_a=True, check_finite=False)
         del g
         k = min(int(self.top_k), m)

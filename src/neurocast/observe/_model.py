@@ -79,6 +79,11 @@ class ObserveConfig:
     chunk_neurons: int = 2048
 
     def __post_init__(self):
+        if isinstance(self.indicator, Indicator) and INDICATORS.get(self.indicator.name) == self.indicator:
+            object.__setattr__(self, "indicator", self.indicator.name)  # a preset, given as itself
+        if not isinstance(self.indicator, str):
+            raise ConfigError(f"the observation setting indicator must be a preset name, got "
+                              f"{self.indicator!r}", "known: " + ", ".join(INDICATORS))
         if self.indicator.lower() not in INDICATORS:
             raise get_indicator_error(self.indicator)
         object.__setattr__(self, "indicator", self.indicator.lower())
@@ -236,9 +241,12 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     rng = np.random.default_rng(per_neuron)
     brightness = np.exp(config.baseline_sigma * rng.standard_normal(n)).astype(np.float32)
     amplitude = amplitude_scale(ind, config.amplitude_cv, rng.standard_normal(n))
-    sigma_rest = ind.dff_1ap / config.snr
-    shot_k = np.float32((1.0 - config.read_noise_fraction) * sigma_rest**2)
-    read_sd = np.float32(np.sqrt(config.read_noise_fraction) * sigma_rest)
+    sigma_rest = np.float64(ind.dff_1ap) / config.snr
+    with np.errstate(over="ignore"):  # an absurdly low snr: noise beyond float32 is refused below
+        shot_k = np.float32((1.0 - config.read_noise_fraction) * sigma_rest**2)
+        read_sd = np.float32(np.sqrt(config.read_noise_fraction) * sigma_rest)
+    if not (np.isfinite(shot_k) and np.isfinite(read_sd)):
+        raise _noise_error(config, brightness)
     a_drift = float(np.exp(-frame_dt_s / config.drift_tau_s))
     dca = ind.dca_per_spike_nm
     slices = [slice(c, min(c + config.chunk_neurons, n)) for c in range(0, n, config.chunk_neurons)]
@@ -270,7 +278,7 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
                     x[:] = delta_f_over_f(f, percentile=config.f0_percentile,
                                           radius=config.f0_radius_frames,
                                           clip=(config.clip_min, config.clip_max))
-                except FormatError:  # F0 <= 0: only noise makes the (positive) F negative
+                except (FormatError, NonFiniteError):  # F0 <= 0 (or F overflowed): only noise does it
                     raise _noise_error(config, brightness) from None
                 del f
             else:

@@ -59,6 +59,11 @@ class Drive:
             raise ConfigError(f"Drive.rate_hz must be a finite rate >= 0, got {self.rate_hz}")
         if not np.isfinite(self.weight_mv):
             raise ConfigError(f"Drive.weight_mv must be finite, got {self.weight_mv}")
+        for name in ("n_random", "on_frames", "off_frames", "delay_frames", "order", "order_seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ConfigError(f"Drive.{name} must be a whole number, got {v!r}",
+                                  "frames and neuron counts are integers")
         if self.n_random < 0 or self.on_frames < 0 or self.off_frames < 0:
             raise ConfigError("Drive.n_random, on_frames and off_frames must be >= 0")
         if self.on_frames == 0 and self.off_frames > 0:
@@ -195,10 +200,14 @@ class StimulusPlan:
             if h not in names:
                 raise ConfigError(f"held-out condition {h!r} is not a condition of {self.name!r}",
                                   f"conditions: {', '.join(names)}")
-        if not self.frame_dt_s > 0:
-            raise ConfigError(f"frame_dt_s must be > 0, got {self.frame_dt_s}")
-        if self.background_rate_hz < 0:
-            raise ConfigError(f"background_rate_hz must be >= 0, got {self.background_rate_hz}")
+        number = (int, float, np.integer, np.floating)
+        if not (isinstance(self.frame_dt_s, number) and np.isfinite(self.frame_dt_s) and self.frame_dt_s > 0):
+            raise ConfigError(f"frame_dt_s must be a finite number of seconds > 0, got {self.frame_dt_s!r}")
+        if not (isinstance(self.background_rate_hz, number) and np.isfinite(self.background_rate_hz)
+                and self.background_rate_hz >= 0):
+            raise ConfigError(f"background_rate_hz must be a finite rate >= 0, got {self.background_rate_hz!r}")
+        if not (isinstance(self.background_weight_mv, number) and np.isfinite(self.background_weight_mv)):
+            raise ConfigError(f"background_weight_mv must be finite, got {self.background_weight_mv!r}")
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
