@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_option(args.truth, "--truth", args)
     info(f"inferring connectivity on {args.dataset} ({count(ds.sizes['neuron'], 'neuron')} × "
-         f"{count(ds.sizes['time'], 'frame')}, {args.observed:.0%} observed)")
+         f"{count(ds.sizes['time'], 'frame')}, {args.observed * 100:.3g} % observed)")
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
                            observed=args.observed, nan=args.nan,
                            title=f"neurocast inference: {args.dataset}")
