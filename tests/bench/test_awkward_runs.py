@@ -173,7 +173,7 @@ def test_a_pause_in_the_frame_times_is_noted():
     time_s[150:] += 60.0
     paused = make_dataset(ds["traces"].values, dt_s=0.5, time_s=time_s, source="test")
     res = run_benchmark(paused, models=["naive"], context=4, horizon=H)
-    assert any(n.startswith("the frame times pause 1 time(s) (the longest 60.5 s, after frame 149")
+    assert any(n.startswith("the frame times pause 1 time(s), the longest for 60.5 s after frame 149")
                and "--resample" in n for n in res.notes)
     assert not any("pause" in n for n in run_benchmark(ds, models=["naive"], context=4,
                                                        horizon=H).notes)

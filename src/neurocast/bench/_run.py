@@ -34,7 +34,7 @@ from neurocast.data import (
     DEFAULT_HORIZON,
     Protocol,
     dataset_connectome,
-    pause_intervals,
+    pause_summary,
     protocol_for_dataset,
     realism_plots,
     realism_stats,
@@ -559,13 +559,9 @@ def _note_pauses(ds, notes: list[str]) -> None:
     scored as if its two sides were consecutive frames."""
     if "time" not in ds.coords or ds.sizes.get("time", 0) < 3:
         return
-    steps = np.diff(np.asarray(ds["time"].values, dtype=np.float64))
-    paused = np.flatnonzero(pause_intervals(steps))
-    if paused.size:
-        k = int(paused[np.argmax(steps[paused])])
-        notes.append(f"the frame times pause {paused.size} time(s) (the longest {steps[k]:.4g} s, "
-                     f"after frame {k}; frames are {float(np.median(steps)):.4g} s apart "
-                     "otherwise): windows across a pause join its two sides as if consecutive; "
+    paused = pause_summary(ds["time"].values)
+    if paused:
+        notes.append(f"{paused}: windows across a pause join its two sides as if consecutive; "
                      "to leave them out, import with --resample S --allow-nan (a pause becomes "
                      "NaN frames) and run bench with --nan skip-windows")
 

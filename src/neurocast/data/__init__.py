@@ -36,6 +36,7 @@ from neurocast.data._loading import (
     Loader,
     load_recording,
     pause_intervals,
+    pause_summary,
     recording_format,
     unique_names,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "make_dataset",
     "open_dataset",
     "pause_intervals",
+    "pause_summary",
     "protocol_for_dataset",
     "realism_plots",
     "realism_stats",

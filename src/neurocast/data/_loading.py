@@ -24,7 +24,7 @@ from neurocast.data._schema import conditions_from_offsets
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals",
-           "recording_format"]
+           "pause_summary", "recording_format"]
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,18 @@ def pause_intervals(steps: np.ndarray) -> np.ndarray:
     before[1:] = np.nanmedian(windows[1:, :k], axis=1)  # the first interval has none before it
     after[:-1] = np.nanmedian(windows[:-1, k + 1:], axis=1)
     return steps > PAUSE_FACTOR * np.fmax(before, after)  # NaN (a lone interval): no pause
+
+
+def pause_summary(time_s: np.ndarray) -> str | None:
+    """'the frame times pause N time(s), the longest for X s after frame K (frames are Y s apart
+    otherwise)' for frame times ``time_s`` (s) with pauses (``pause_intervals``), else None."""
+    steps = np.diff(np.asarray(time_s, dtype=np.float64))
+    paused = np.flatnonzero(pause_intervals(steps))
+    if not paused.size:
+        return None
+    k = int(paused[np.argmax(steps[paused])])
+    return (f"the frame times pause {paused.size} time(s), the longest for {steps[k]:.4g} s after "
+            f"frame {k} (frames are {float(np.median(steps)):.4g} s apart otherwise)")
 
 
 def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, allow_nan: bool = False,

@@ -48,7 +48,7 @@ from neurocast.data._loading import (
     _conditions,
     _neuron_names,
     as_float32,
-    pause_intervals,
+    pause_summary,
     require_file,
     resample_uniform,
     unique_names,
@@ -850,13 +850,10 @@ def load_matrix(
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
-        paused = np.flatnonzero(pause_intervals(steps))
-        if paused.size and resample_s is None:
-            longest = int(paused[np.argmax(steps[paused])])
-            doubts.append(f"{what}: the frame times pause {paused.size} time(s), the longest for "
-                          f"{steps[longest]:.4g} s after frame {longest} (frames are "
-                          f"{np.median(steps):.4g} s apart otherwise): forecasting windows would "
-                          "join the frames on either side (infer treats them as gaps); "
+        paused = pause_summary(time_s)
+        if paused and resample_s is None:
+            doubts.append(f"{what}: {paused}: forecasting windows would join the frames on either "
+                          "side (infer treats them as gaps); "
                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
     if resample_s is not None:
         values, time_s = resample_uniform(values, time_s if time_s is not None

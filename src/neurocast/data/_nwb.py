@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions, as_float32, pause_intervals, require_file
+from neurocast.data._loading import _conditions, as_float32, pause_summary, require_file
 from neurocast.data._matrix import check_timestamps
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
@@ -106,15 +106,11 @@ def load_nwb(
             check_timestamps(stamps, f"{what}: the timestamps of series {label}")
             start = float(stamps[0])
             time_s = stamps - start
-            steps = np.diff(stamps)
-            dt_s = float(np.median(steps))
-            paused = np.flatnonzero(pause_intervals(steps))
-            if paused.size:
-                longest = int(paused[np.argmax(steps[paused])])
-                notes.append(f"{what}: the frame times pause {paused.size} time(s), the longest for "
-                             f"{steps[longest]:.4g} s after frame {longest} (frames are {dt_s:.4g} s "
-                             "apart otherwise): forecasting windows would join the frames on either "
-                             "side (infer treats them as gaps)")
+            dt_s = float(np.median(np.diff(stamps)))
+            paused = pause_summary(stamps)
+            if paused:
+                notes.append(f"{what}: {paused}: forecasting windows would join the frames on "
+                             "either side (infer treats them as gaps)")
                 warnings.warn(notes[-1], UserWarning, stacklevel=2)
         else:
             if not rrs.rate or rrs.rate <= 0:
