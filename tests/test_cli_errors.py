@@ -293,3 +293,34 @@ def test_an_unknown_stats_reference_lists_groups_and_datasets(files):
     code, out, err = _run(["data", "stats", files["data"], "--reference", "nope"])
     assert code == 2 and out == "" and "unknown reference 'nope'" in err
     assert "celegans, zebrafish, all" in err and "worm-default" in err
+
+
+def test_a_killed_multi_trial_write_is_cleaned_by_the_next(tmp_path, monkeypatch):
+    """A run killed while writing its trials (no clean-up ran) leaves its scratch folder; it is
+    named as clean_stale expects, so the next run of that output removes it."""
+    import re
+
+    import neurocast.cli.simulate as cli_sim
+    from neurocast.spikes import Spikes
+
+    save = Spikes.save
+
+    def killed(self, path):
+        save(self, path)
+        raise KeyboardInterrupt  # after the first file
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Spikes, "save", killed)
+    monkeypatch.setattr(cli_sim.shutil, "rmtree", lambda *a, **k: None)  # as if killed
+    monkeypatch.setattr("neurocast._files._alive", lambda pid: False)  # its process is gone
+    argv = ["simulate", "celegans-cook2019", "--duration", "0.01", "--trials", "2",
+            "--stimulate", "ASHL", "--out", "x.npz", "-q"]
+    assert _run(argv)[0] == 130
+    (left,) = tmp_path.iterdir()
+    assert re.fullmatch(r"\..+\.npz\.\d+-[0-9a-f]{8}\.partial", left.name), left.name
+    monkeypatch.setattr(Spikes, "save", save)
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("neurocast._files._alive", lambda pid: False)
+    assert _run(argv)[0] == 0
+    assert not left.exists() and not any(p.name.startswith(".") for p in tmp_path.iterdir())

@@ -154,12 +154,12 @@ def check_output_folder(path: str | os.PathLike, *, overwrite: bool) -> Path:
     return require_output_folder(path, create=True)
 
 
-def _partial(path: Path) -> Path:
+def partial_path(path: Path) -> Path:
     """A temporary sibling name for a write of ``path`` (``clean_stale`` removes leftovers)."""
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
 
 
-#: ``atomic_folder`` writes into an existing folder through ``_partial(folder / _NEW_FILES)``.
+#: ``atomic_folder`` writes into an existing folder through ``partial_path(folder / _NEW_FILES)``.
 _NEW_FILES = "new-files"
 
 
@@ -179,7 +179,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     check_output(path, overwrite=overwrite)
     require_output_folder(path)
     clean_stale(path)
-    tmp = _partial(path)
+    tmp = partial_path(path)
     try:
         yield tmp
         folder = path.is_dir() and not path.is_symlink()
@@ -237,7 +237,7 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         if not is_replaceable(path):
             raise NeurocastError(f"output folder '{path}' holds files that neurocast did not write; "
                                  "nothing is written into it", "choose a new or empty folder")
-        tmp = _partial(path / _NEW_FILES)  # inside: the files move by renames, and '.' works too
+        tmp = partial_path(path / _NEW_FILES)  # inside: the files move by renames, and '.' works too
         tmp.mkdir()
         try:
             yield tmp

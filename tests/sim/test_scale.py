@@ -137,6 +137,10 @@ def test_long_runs_take_explicit_input_after_the_probe(net10k, monkeypatch):
     given = (steps, rng.integers(0, 50, len(steps)))
     probed = simulate(net10k, n_steps * dt, input_spikes=given)
     assert probed.n_spikes > 1_000 and probed.steps[-1] > S.PROBE_STEPS
+    # input into a silenced neuron: allowed in a short run, so in a probed one too
+    silenced = build_network(net10k.connectome, silence=np.array([7]))
+    into = (np.array([10, 20, 30]), np.array([7, 7, 8]))
+    assert simulate(silenced, n_steps * dt, input_spikes=into).n_spikes >= 2
     monkeypatch.setattr(S, "PROBE_FROM_STEPS", 10**12)
     assert _same(probed, simulate(net10k, n_steps * dt, input_spikes=given))
     late = (np.array([n_steps]), np.array([0]))

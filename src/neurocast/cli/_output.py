@@ -55,4 +55,4 @@ def check_not_in_input(out: str | os.PathLike, dataset: str | os.PathLike, flag:
         where = "is" if out.resolve() == store.resolve() else "lies inside"
         raise ConfigError(f"{flag} '{out}' {where} the input dataset '{dataset}'; its files would "
                           "be written among the recording's",
-                          f"choose another folder, e.g. {flag} {store.resolve().with_suffix('').name}-results")
+                          f"choose another folder, e.g. {flag} {store.resolve().stem or 'dataset'}-results")

@@ -10,7 +10,6 @@ import re
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from neurocast import sim
-from neurocast._files import check_output, glob_escape, require_output_folder
+from neurocast._files import (
+    check_output,
+    clean_stale,
+    glob_escape,
+    partial_path,
+    require_output_folder,
+)
 from neurocast._progress import progress, progress_enabled
 from neurocast.cli._output import check_workers, count, info, print_json
 from neurocast.cli.connectome import read_options
@@ -438,8 +443,11 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float
 
 def _save_trials(trials: list, paths: list[Path]) -> None:
     """Save trial k to paths[k], all files at once or none: each is written into a temporary
-    folder beside them, then all are moved into place (Ctrl-C or a full disk leaves none)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{paths[0].name}.", suffix=".partial", dir=paths[0].parent))
+    folder beside them, then all are moved into place (Ctrl-C or a full disk leaves none; a
+    killed run's folder is removed by the next, ``clean_stale``)."""
+    clean_stale(paths[0])
+    tmp = partial_path(paths[0])
+    tmp.mkdir()
     try:
         for s, path in zip(trials, paths, strict=True):
             s.save(tmp / path.name)

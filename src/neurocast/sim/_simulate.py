@@ -520,8 +520,10 @@ def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None,
     probe_steps = min(n_steps, PROBE_STEPS)
     if input_spikes is not None:  # checked against the whole run; the probe gets its own part
         steps, neurons, _ = explicit_events(input_spikes, net.n_neurons, n_steps, p.w_input_mv)
-        if stimulate is None:  # the driven neurons are those of every event, as in the run
-            stimulate = np.unique(neurons).astype(np.int64)
+        driven = np.unique(neurons).astype(np.int64)
+        if stimulate is None and not np.isin(driven, net.silenced).any():
+            stimulate = driven  # those of every event, as in the run (which drives silenced
+            # neurons too: the probe then takes its own events' neurons)
         early = steps < probe_steps
         input_spikes = (steps[early], neurons[early])
     t0 = time.perf_counter()
