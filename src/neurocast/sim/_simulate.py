@@ -519,11 +519,9 @@ def estimate(net: Network, duration_ms: float, *, chunk_ms: float | None = None,
     n_steps = check_duration(duration_ms, p.dt_ms)
     probe_steps = min(n_steps, PROBE_STEPS)
     if input_spikes is not None:  # checked against the whole run; the probe gets its own part
+        # (without stimulate=, its driven neurons are those of its own events; a neuron driven
+        # only later gets no input in the probe, and its refractory period barely matters there)
         steps, neurons, _ = explicit_events(input_spikes, net.n_neurons, n_steps, p.w_input_mv)
-        driven = np.unique(neurons).astype(np.int64)
-        if stimulate is None and not np.isin(driven, net.silenced).any():
-            stimulate = driven  # those of every event, as in the run (which drives silenced
-            # neurons too: the probe then takes its own events' neurons)
         early = steps < probe_steps
         input_spikes = (steps[early], neurons[early])
     t0 = time.perf_counter()
