@@ -240,6 +240,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon,
                                  heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
+    if cv_folds and int(cv_folds) > proto.n_frames:  # before any scan or fold list
+        raise ConfigError(f"cv_folds={int(cv_folds):,} is more than the {proto.n_frames:,} frames "
+                          "of the recording", "use a few folds, e.g. cv_folds=5 (--folds 5)")
     if out_dir is not None:
         require_output_folder(out_dir, create=True)  # before the (long) fitting
     if "traces" not in ds:
@@ -275,9 +278,6 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         groups = groups[keep]
     if mask is not None and not keep.all():
         mask = np.asarray(mask)[:, keep]
-    if cv_folds and int(cv_folds) > proto.n_frames:  # before a list of that many protocols is made
-        raise ConfigError(f"cv_folds={int(cv_folds):,} is more than the {proto.n_frames:,} frames "
-                          "of the recording", "use a few folds, e.g. cv_folds=5 (--folds 5)")
     folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
