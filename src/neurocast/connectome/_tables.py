@@ -39,6 +39,13 @@ def table_stem(path: Path) -> str:
     return path.with_suffix("").stem if is_gzip_csv(path) else path.stem
 
 
+def _open_text(path: Path):
+    """A CSV file (gzip-compressed for ``*.csv.gz``) opened as UTF-8 text (a byte-order mark
+    skipped), lines as written."""
+    opener = gzip.open if is_gzip_csv(path) else open
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
+
+
 def table_kind(path: Path) -> str | None:
     """'csv' (also for ``*.csv.gz``, read only), 'parquet' or None, from the file name's
     suffix (case-insensitive)."""
@@ -77,8 +84,7 @@ def table_columns(path: Path, what: str) -> list[str]:
             raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
                               "check the file is complete, or export it as CSV") from None
         return _unique_names(names, path, what)
-    opener = gzip.open if is_gzip_csv(path) else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         try:
             first = fh.readline()
             header = next(csv.reader([first], delimiter=_delimiter(first)), [])
@@ -212,8 +218,7 @@ def _delimiter(header_line: str) -> str:
 
 def csv_delimiter(path: Path) -> str:
     """The field separator of a CSV file (``_delimiter`` of its first line)."""
-    opener = gzip.open if is_gzip_csv(path) else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         return _delimiter(fh.readline())
 
 
