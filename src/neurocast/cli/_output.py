@@ -50,9 +50,9 @@ def split_list(text: str) -> list[str]:
 def check_not_in_input(out: str | os.PathLike, dataset: str | os.PathLike, flag: str) -> None:
     """Refuse an output folder that is the input dataset store (a path) or lies inside it: its
     files would be mixed into the recording's. Raises ConfigError."""
-    store, out = Path(dataset), Path(out)
-    if store.exists() and (out.resolve() == store.resolve() or store.resolve() in out.resolve().parents):
-        where = "is" if out.resolve() == store.resolve() else "lies inside"
+    store, target = Path(dataset).resolve(), Path(out).resolve()
+    if Path(dataset).exists() and (target == store or store in target.parents):
+        where = "is" if target == store else "lies inside"
         raise ConfigError(f"{flag} '{out}' {where} the input dataset '{dataset}'; its files would "
                           "be written among the recording's",
-                          f"choose another folder, e.g. {flag} {store.resolve().stem or 'dataset'}-results")
+                          f"choose another folder, e.g. {flag} {store.stem or 'dataset'}-results")
