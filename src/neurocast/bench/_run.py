@@ -257,9 +257,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                      f"the {proto.name} protocol: scored as training conditions")
     if ds.attrs.get("trace_kind") == "fluorescence":
         notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
-                     "not comparable with ΔF/F benchmarks; linear's ridge penalty and the learned "
-                     "models' early stopping (an absolute 1e-4) assume ΔF/F's scale, so an offset "
-                     "such as F's baseline costs them accuracy: convert to ΔF/F for them")
+                     "not comparable with ΔF/F benchmarks (the linear, connectome and learned "
+                     "models fit F through its train mean and s.d.; each neuron's own baseline "
+                     "still differs: convert to ΔF/F to compare neurons)")
     _note_pauses(ds, notes)
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]

@@ -20,6 +20,7 @@ from neurocast.models._baselines import (
 )
 from neurocast.models._connectome_linear import ConnectomeLinearConfig, ConnectomeLinearForecaster
 from neurocast.models._linear import LinearConfig, LinearForecaster
+from neurocast.models._scaling import TraceScale
 from neurocast.models._var import VarConfig, VarForecaster
 from neurocast.models.deep import (
     ConnectomeRateForecaster,
@@ -54,6 +55,7 @@ __all__ = [
     "NaiveForecaster",
     "StimulusConfig",
     "StimulusForecaster",
+    "TraceScale",
     "VarConfig",
     "VarForecaster",
     "get_model",

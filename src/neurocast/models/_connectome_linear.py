@@ -44,6 +44,7 @@ from neurocast.connectome import WIRINGS, Connectome, wiring_control
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 from neurocast.models._base import Forecaster
+from neurocast.models._scaling import TraceScale
 from neurocast.models._wired import attach_connectome, checked_connectome
 
 __all__ = ["ConnectomeLinearConfig", "ConnectomeLinearForecaster", "presynaptic_partners", "rollout_growth"]
@@ -592,6 +593,8 @@ class ConnectomeLinearForecaster(Forecaster):
                               "use a shorter --context or longer conditions")
         c = train[0].context
         n = train[0].n_neurons
+        scale = TraceScale.of(train)
+        train, val = scale.segments(train), scale.segments(val)
         wiring = wiring_control(checked_connectome(self, n), self.cfg.wiring, seed=self.cfg.seed)
         indptr, partners, strength = presynaptic_partners(wiring, self.cfg.max_partners)
         xt, st, starts, lens, self.mean, self.stim_mean = _stack(train, "train")
@@ -623,12 +626,19 @@ class ConnectomeLinearForecaster(Forecaster):
                 fit_rows(np.arange(lo, hi, dtype=np.int64))
                 bar.update(hi - lo)
         growth = self._stabilise(fit_rows, chosen, min_alpha)
+        # x = offset + scale z: lags and partners act on centred traces, so only the terms
+        # that do not multiply a trace (bias, stimulus) and the means take the scale back
+        self.mean = (scale.offset + scale.scale * self.mean.astype(np.float64)).astype(np.float32)
+        self.bias *= np.float32(scale.scale)
+        self.coef_stim *= np.float32(scale.scale)
+        val_mse *= scale.scale**2
         counts = np.bincount(chosen, minlength=len(alphas))
         self.fitted = {"wiring": self.cfg.wiring, "n_partners": len(partners),
                        "n_connections": int(wiring.n_connections),
                        "val_mse_one_step": float(val_mse.mean()),
                        "n_heldout_neurons": int(self.hidden.sum()), **growth,
-                       "alpha_counts": {str(a): int(k) for a, k in zip(self.cfg.alphas, counts, strict=True)}}
+                       "alpha_counts": {str(a): int(k) for a, k in zip(self.cfg.alphas, counts, strict=True)},
+                       "trace_scale": scale.as_dict()}
         return self
 
     def _stabilise(self, fit_rows, chosen, min_alpha) -> dict:

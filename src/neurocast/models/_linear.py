@@ -23,6 +23,7 @@ from neurocast._progress import progress
 from neurocast.data import DEFAULT_HORIZON, Segment
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 from neurocast.models._base import Forecaster
+from neurocast.models._scaling import TraceScale
 
 __all__ = ["LinearConfig", "LinearForecaster", "lagged_moments", "ridge_path"]
 
@@ -190,8 +191,14 @@ class LinearForecaster(Forecaster):
         return acc
 
     def fit(self, train, val):
-        """Ridge on the train moments for every alpha (and normalisation); keep the lowest val MSE."""
+        """Ridge on the train moments for every alpha (and normalisation); keep the lowest val MSE.
+
+        Traces far from ΔF/F's scale are fitted through their ``TraceScale`` (the fit then does
+        not depend on their offset); weights and bias are mapped back to the data's units.
+        """
         c = train[0].context
+        scale = TraceScale.of(train)
+        train, val = scale.segments(train), scale.segments(val)
         train_m = self._moments(train, "train")
         val_m = self._moments(val, "val")
         norms = ("none", "last") if self.cfg.normalize == "auto" else (self.cfg.normalize,)
@@ -206,10 +213,13 @@ class LinearForecaster(Forecaster):
                     w = np.vstack([w[:c - 1], 1.0 - w[:c - 1].sum(axis=0, keepdims=True), w[c - 1:]])
                 candidates.append((mse, norm, alpha, w))
         mse, norm, alpha, w = min(candidates, key=lambda t: t[0])
+        # x = offset + scale z: the weights of z are those of x, the bias takes the offset
         self.weights = w[:c].astype(np.float32)
-        self.bias = w[c].astype(np.float32)
-        self.fitted = {"alpha": alpha, "normalize": norm, "val_mse": mse,
-                       "val_mse_by_alpha": {f"{n}:{a}": m for m, n, a, _ in candidates}}
+        self.bias = (scale.scale * w[c] + scale.offset * (1.0 - w[:c].sum(axis=0))).astype(np.float32)
+        sq = scale.scale**2  # val MSE in the data's units
+        self.fitted = {"alpha": alpha, "normalize": norm, "val_mse": mse * sq,
+                       "val_mse_by_alpha": {f"{n}:{a}": m * sq for m, n, a, _ in candidates},
+                       "trace_scale": scale.as_dict()}
         return self
 
     def predict(self, context, meta=None):

@@ -17,6 +17,7 @@ import numpy as np
 from neurocast.data import DEFAULT_HORIZON, Segment, WindowMeta
 from neurocast.errors import FormatError
 from neurocast.models._base import Forecaster
+from neurocast.models._scaling import TraceScale
 from neurocast.models.deep._config import config_to_dict, neuron_sample
 from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._training import (
@@ -41,8 +42,10 @@ class LearnedForecaster(Forecaster):
     """A forecaster whose torch network is trained by ``train_network`` (MAE, AdamW, early stop).
 
     After ``fit`` (or ``load_model``): ``net`` (the torch module, best val weights),
-    ``shape`` {context, n_neurons, n_covariates}, ``dataset`` (identity of the data fitted on)
-    and ``fitted`` (steps, epochs, best val MAE, train time, parameter count, device, seed).
+    ``shape`` {context, n_neurons, n_covariates}, ``dataset`` (identity of the data fitted on),
+    ``trace_scale`` (the ``TraceScale`` the net sees the traces through: identity on ΔF/F's
+    scale) and ``fitted`` (steps, epochs, best val MAE in the data's units, train time,
+    parameter count, device, seed).
     """
 
     uses_stimulus = False
@@ -56,6 +59,7 @@ class LearnedForecaster(Forecaster):
         self.shape: dict | None = None
         self.dataset: dict | None = None
         self.device: str | None = None
+        self.trace_scale = TraceScale()
         self._max_windows: tuple | None = None  # (net, windows per forecast batch) of predict
 
     def build_net(self, context: int, n_neurons: int, n_covariates: int):
@@ -76,6 +80,9 @@ class LearnedForecaster(Forecaster):
         import_torch()
         tc = self.cfg.train
         budget = tc.memory_budget_gb * 2**30
+        identity = dataset_identity(train[0].source)
+        scale = TraceScale.of(train)
+        train, val = scale.segments(train), scale.segments(val)
         tr = WindowStream(train, budget_bytes=budget * _TRAIN_SHARE, what="train",
                           with_stimulus=self.uses_stimulus)
         va = WindowStream(val, budget_bytes=budget * (1 - _TRAIN_SHARE), what="val",
@@ -95,8 +102,9 @@ class LearnedForecaster(Forecaster):
         self.net = net.eval()
         self.device = device
         self.shape = {"context": tr.context, "n_neurons": tr.n_neurons, "n_covariates": tr.n_covariates}
-        self.dataset = dataset_identity(train[0].source)
-        self.fitted = {**result.as_dict(), "fit_s": round(time.perf_counter() - t0, 3),
+        self.dataset, self.trace_scale = identity, scale
+        self.fitted = {**result.as_dict(), "best_val_mae": result.best_val_mae * scale.scale,
+                       "trace_scale": scale.as_dict(), "fit_s": round(time.perf_counter() - t0, 3),
                        "n_parameters": self.n_parameters, "device": device, "seed": tc.seed,
                        "resident": tr.resident}
         return self
@@ -117,7 +125,7 @@ class LearnedForecaster(Forecaster):
         Raises FormatError before fitting, on a context of another shape than fitted, or
         without the covariates a stimulus model needs.
         """
-        context = self._check_context(context)
+        context = self.trace_scale.to_model(self._check_context(context))
         if self.net is None:
             raise FormatError(f"model {self.name!r} must be fitted (or loaded) before predicting",
                               "call fit(train, val) or load_model(path)")
@@ -152,4 +160,4 @@ class LearnedForecaster(Forecaster):
                 f = None if future is None else torch.from_numpy(
                     np.ascontiguousarray(future[lo:lo + chunk], dtype=np.float32)).to(self.device)
                 out[lo:lo + chunk] = self.net(x.to(self.device), f).cpu().numpy()
-        return out
+        return self.trace_scale.to_data(out)

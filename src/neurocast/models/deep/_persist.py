@@ -1,7 +1,8 @@
 """Saving and loading fitted learned forecasters: weights, config, dataset identity, code version.
 
 One file per model (``torch.save`` of plain tensors, strings and numbers, read back with
-``weights_only=True``: loading a file never runs code from it), written atomically.
+``weights_only=True``: loading a file never runs code from it), written atomically. It holds
+the ``TraceScale`` the model was fitted through, so forecasts come back in the data's units.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from neurocast._files import atomic_path, json_default
 from neurocast.errors import ConfigError, FormatError
+from neurocast.models._scaling import TraceScale
 from neurocast.models.deep._config import config_from_dict, config_to_dict
 from neurocast.models.deep._identity import check_identity, dataset_identity
 from neurocast.models.deep._learned import LearnedForecaster
@@ -45,6 +47,7 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
         "horizon": model.horizon,
         "config": json.dumps(config_to_dict(model.cfg)),
         "shape": json.dumps(model.shape),
+        "trace_scale": json.dumps(model.trace_scale.as_dict()),
         "dataset": json.dumps(identity, default=json_default),
         "fitted": json.dumps(model.fitted, default=json_default),
         "code_version": __version__,
@@ -81,6 +84,8 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     net.load_state_dict(payload["state"])
     model.net = net.to(model.device).eval()
     model.shape, model.dataset = shape, identity
+    # files saved before the traces' scale was stored were fitted on the traces as they are
+    model.trace_scale = TraceScale(**json.loads(payload.get("trace_scale", "{}")))
     model.fitted = {**json.loads(payload["fitted"]), "loaded_from": str(path),
                     "saved_by": payload["code_version"]}
     return model
