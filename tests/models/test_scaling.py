@@ -114,3 +114,22 @@ def test_a_saved_model_forecasts_in_the_units_it_was_fitted_in(tmp_path, dd):
     assert back.trace_scale == m.trace_scale and not m.trace_scale.identity
     np.testing.assert_array_equal(back.predict(ctx), m.predict(ctx))
     assert abs(float(back.predict(ctx).mean()) - 5000) < 1000
+
+
+def test_hidden_neurons_are_zeros_in_the_model_units_too(dd):
+    """Held-out neurons come as zeros in the context (bench.evaluate): for a model fitted
+    through a map, they are zeros after it (the traces' mean), not −offset / scale."""
+    pytest.importorskip("torch")
+    from neurocast.data import WindowMeta
+
+    x = _units(_noisy_sines(dd, t=300), RAW)
+    m = dd.model("linear-mae", max_steps=30).fit(*dd.split(x, dd.protocol(300)))
+    hidden = np.zeros(x.shape[1], bool)
+    hidden[[2, 5]] = True
+    ctx = x[None, 100:104].copy()
+    ctx[:, :, hidden] = 0.0
+    at_mean = x[None, 100:104].copy()
+    at_mean[:, :, hidden] = m.trace_scale.offset
+    meta = WindowMeta("c", np.zeros(1, np.int64), hidden=hidden)
+    np.testing.assert_allclose(m.predict(ctx, meta), m.predict(at_mean), rtol=1e-6)
+    assert not np.allclose(m.predict(ctx), m.predict(at_mean), rtol=1e-3)

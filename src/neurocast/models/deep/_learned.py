@@ -125,7 +125,7 @@ class LearnedForecaster(Forecaster):
         Raises FormatError before fitting, on a context of another shape than fitted, or
         without the covariates a stimulus model needs.
         """
-        context = self.trace_scale.to_model(self._check_context(context))
+        context = self._check_context(context)
         if self.net is None:
             raise FormatError(f"model {self.name!r} must be fitted (or loaded) before predicting",
                               "call fit(train, val) or load_model(path)")
@@ -134,6 +134,10 @@ class LearnedForecaster(Forecaster):
             raise FormatError(f"model {self.name!r} was fitted on contexts of {c} frames × {n} neurons, "
                               f"got {context.shape[1]} × {context.shape[2]}",
                               "use the dataset and --context the model was fitted with")
+        if not self.trace_scale.identity:
+            context = self.trace_scale.to_model(context)
+            if meta is not None and meta.hidden is not None:  # hidden: zeros here too, not −offset
+                context[:, :, np.asarray(meta.hidden, bool)] = 0.0
         future = None
         if self.uses_stimulus:
             # the covariates of the target frames: the last H of each window's C + H
