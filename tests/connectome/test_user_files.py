@@ -57,6 +57,22 @@ def test_gzipped_codex_download_reads_like_the_csv(tmp_path):
     assert not (tmp_path / "out.csv.gz").exists()
 
 
+def test_tab_separated_files_read_like_the_csv(tmp_path):
+    frame = codex_frame()
+    frame.to_csv(tmp_path / "connections.csv", index=False)
+    plain = read_quiet(tmp_path / "connections.csv", columns=CODEX, duplicates="sum")
+    # a .tsv is split at tabs only: a comma inside a name stays part of it
+    frame.rename(columns={"neuropil": "neuropil, left or right"}).to_csv(
+        tmp_path / "connections.tsv", index=False, sep="\t")
+    frame.to_csv(tmp_path / "connections.tsv.gz", index=False, sep="\t", compression="gzip")
+    for name in ("connections.tsv", "connections.tsv.gz"):
+        read = read_quiet(tmp_path / name, columns=CODEX, duplicates="sum")
+        assert read.equals(plain) and read.name == "connections", name
+    with pytest.raises(FormatError, match=r"reads \.tsv files but does not write them") as err:
+        write_connectome(plain, tmp_path / "out.tsv")
+    assert "out.csv" in err.value.hint and not (tmp_path / "out.tsv").exists()
+
+
 def test_truncated_gzip_is_one_message(tmp_path, capsys):
     frame = pd.concat([codex_frame()] * 200)
     frame["syn_count"] = np.arange(1, len(frame) + 1)

@@ -34,7 +34,7 @@ from neurocast._files import atomic_path, require_output_folder
 from neurocast.connectome import _edgelist, _flywire, _neuprint
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
-from neurocast.connectome._tables import is_gzip_csv, table_columns, table_kind, table_stem
+from neurocast.connectome._tables import is_read_only_table, table_columns, table_kind, table_stem
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "keeps", "read_connectome",
@@ -164,10 +164,11 @@ def _warn_unknown_signs(c: Connectome, path: Path) -> None:
 
 def writer_format(path: Path, format: str | None) -> str:
     """The writer a destination selects: ``format`` if given, else by suffix (see module doc)."""
-    if is_gzip_csv(path):
-        raise FormatError(f"neurocast reads .csv.gz files but does not write them: '{path.name}'",
-                          f"write to {path.with_suffix('')} (then gzip it), or to "
-                          f"{path.with_suffix('').with_suffix('.parquet')}, which is compressed")
+    if is_read_only_table(path):
+        stem = path.with_name(table_stem(path))
+        raise FormatError(f"neurocast reads {path.name[len(stem.name):]} files but does not write "
+                          f"them: '{path.name}'", f"write to {stem}.csv, or to {stem}.parquet, "
+                          "which is compressed")
     if format is not None:
         if format not in WRITE_FORMATS:
             raise unknown_name("connectome format", format, WRITE_FORMATS)

@@ -22,7 +22,7 @@ from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import counts_to_int32, csr_from_sorted, unique_keys
 from neurocast.errors import FormatError, NonFiniteError
 
-CSV_SUFFIXES = (".csv",)
+CSV_SUFFIXES = (".csv", ".tsv")  # .tsv: tab-separated, read only
 PARQUET_SUFFIXES = (".parquet", ".pq")
 TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
 GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
@@ -30,8 +30,17 @@ N_LISTED = 5  # how many offending values an error message lists
 
 
 def is_gzip_csv(path: Path) -> bool:
-    """True for a gzip-compressed CSV file name (``*.csv.gz``, case-insensitive)."""
-    return path.name.lower().endswith(CSV_SUFFIXES[0] + GZIP_SUFFIX)
+    """True for a gzip-compressed CSV file name (``*.csv.gz``, ``*.tsv.gz``, case-insensitive)."""
+    return path.name.lower().endswith(tuple(s + GZIP_SUFFIX for s in CSV_SUFFIXES))
+
+
+def is_read_only_table(path: Path) -> bool:
+    """True for table names neurocast reads but does not write (``.csv.gz``, ``.tsv``)."""
+    return is_gzip_csv(path) or path.suffix.lower() == ".tsv"
+
+
+def _is_tsv(path: Path) -> bool:
+    return path.name.lower().removesuffix(GZIP_SUFFIX).endswith(".tsv")
 
 
 def table_stem(path: Path) -> str:
@@ -87,7 +96,7 @@ def table_columns(path: Path, what: str) -> list[str]:
     with _open_text(path) as fh:
         try:
             first = fh.readline()
-            header = next(csv.reader([first], delimiter=_delimiter(first)), [])
+            header = next(csv.reader([first], delimiter=_delimiter(path, first)), [])
         except (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError) as exc:
             raise FormatError(f"{what} '{path}' is not a readable CSV text file ({exc})",
                               "export the table as UTF-8 CSV with a header row") from None
@@ -208,18 +217,21 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
         check_ids(table.column(c).to_pandas(), c, path, what)
 
 
-def _delimiter(header_line: str) -> str:
-    """The field separator of a CSV file from its header line: ',' unless the line holds
-    none but holds tabs or semicolons (tab-separated exports; Excel's in many locales)."""
+def _delimiter(path: Path, header_line: str) -> str:
+    """The field separator of a CSV file from its name and header line: a tab for ``.tsv``,
+    else ',' unless the line holds none but holds tabs or semicolons (tab-separated exports
+    named .csv; Excel's in many locales)."""
+    if _is_tsv(path):
+        return "\t"
     if "," in header_line:
         return ","
     return next((d for d in ("\t", ";") if d in header_line), ",")
 
 
 def csv_delimiter(path: Path) -> str:
-    """The field separator of a CSV file (``_delimiter`` of its first line)."""
+    """The field separator of a CSV file (``_delimiter`` of its name and first line)."""
     with _open_text(path) as fh:
-        return _delimiter(fh.readline())
+        return _delimiter(path, fh.readline())
 
 
 def _csv_header(path: Path, what: str):
