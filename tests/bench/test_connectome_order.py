@@ -79,15 +79,32 @@ def test_partly_named_recording_unnamed_neurons_join_without_synapses(tiny_conne
     assert group_names == ("(unnamed)", "i", "s") and groups.tolist() == [0, 1, 0, 2, 2]
 
 
-def test_a_named_neuron_missing_from_the_connectome_is_refused_with_plain_names(tiny_connectome):
-    ds = _with_labels(make_dataset(np.zeros((10, 3)), dt_s=1.0, neuron=["A", "X", "unnamed-2"]),
-                      ["A", "X", ""])
-    with pytest.raises(FormatError) as err:
-        _recorded_connectome(ds["traces"], tiny_connectome, [])
-    assert err.value.message == "1 dataset neuron(s) are not in connectome 'tiny', e.g. X"
-    with pytest.raises(FormatError) as err:
-        neuron_groups(ds, "type", tiny_connectome)
-    assert err.value.message == "1 dataset neuron(s) are not in connectome 'tiny', e.g. X"
+def test_a_partly_identified_neuron_joins_without_synapses_with_a_note(tiny_connectome):
+    """'X' and 'b' are named: 'b' is B ignoring case; the connectome lacks X (say an 'AVA' of
+    unknown side), which is treated as unnamed, with a note; a wiring naming none is refused."""
+    ds = _with_labels(make_dataset(np.zeros((10, 4)), dt_s=1.0, neuron=["A", "X", "unnamed-2", "b"]),
+                      ["A", "X", "", "b"])
+    notes: list[str] = []
+    sub = _recorded_connectome(ds["traces"], tiny_connectome, notes)
+    assert sub.names.tolist() == ["A", "X", "unnamed-2", "B"]  # the wiring's own names
+    assert sub.in_degree()[[1, 2]].tolist() == sub.out_degree()[[1, 2]].tolist() == [0, 0]
+    pos = tiny_connectome.index_of(["A", "B"])
+    np.testing.assert_array_equal(sub.to_scipy("weight").toarray()[np.ix_([0, 3], [0, 3])],
+                                  tiny_connectome.to_scipy("weight").toarray()[np.ix_(pos, pos)])
+    assert notes == [
+        "1 of the recording's 4 neuron names match connectome 'tiny' only ignoring case (e.g. "
+        "'b' as 'B'): matched so",
+        "1 of the recording's 4 neurons are named but not in connectome 'tiny' (e.g. 'X'): "
+        "treated as unnamed, their wiring unknown; rename them (--names when importing) to use it",
+        "2 of the 4 scored neurons are not in connectome 'tiny': connectome models forecast "
+        "them without synaptic partners"]
+    groups, group_names = neuron_groups(ds, "type", tiny_connectome)
+    assert [group_names[g] for g in groups] == [
+        *tiny_connectome.neurons["type"].iloc[pos[:1]], "(unnamed)", "(unnamed)",
+        *tiny_connectome.neurons["type"].iloc[pos[1:]]]
+    strangers = _with_labels(make_dataset(np.zeros((10, 2)), dt_s=1.0, neuron=["X", "Y"]), ["X", "Y"])
+    with pytest.raises(FormatError, match="names none of the recording's 2 neurons"):
+        _recorded_connectome(strangers["traces"], tiny_connectome, [])
 
 
 def test_cli_bench_on_a_partly_named_recording_with_an_attached_connectome(tmp_path, capsys):

@@ -136,11 +136,20 @@ def test_bad_input():
         get_protocol("zapbench", context=257)
     with pytest.raises(ConfigError, match="horizon 300 does not fit") as err:
         get_protocol("zapbench", horizon=300).splits()
-    # the hint names the longest horizon that fits every split (position: 58 val frames)
-    assert err.value.hint == "use --horizon 58 or less"
-    get_protocol("zapbench", horizon=58).splits()
-    with pytest.raises(ConfigError, match=r"horizon 59 does not fit .*position"):
-        get_protocol("zapbench", horizon=59).splits()
+    # the hint names the longest horizon that fits every split (position: 58 val frames), and
+    # the longest that leaves a window in every split of some condition (dots: 177 val frames)
+    assert err.value.hint == ("use --horizon 58 or less to keep every split of every condition, or "
+                              "up to 177 (the splits too short for it are then left out, with a note)")
+    assert get_protocol("zapbench", horizon=58).left_out() == []
+    # longer: position's val split is left out, with a note, not the whole protocol
+    rows = get_protocol("zapbench", horizon=59).splits()
+    assert [r.split for r in rows if r.condition == "position"] == ["train", "test"]
+    assert get_protocol("zapbench", horizon=59).left_out() == [
+        "condition position (591 frames) is too short for a window of C + H = 63 frames in its val "
+        "split: not validated on"]
+    with pytest.raises(ConfigError, match="does not fit the val range of any condition: the longest, "
+                       r"frames \[1886, 2067\) of condition 'dots', holds 181 frames"):
+        get_protocol("zapbench", horizon=178).splits()
     with pytest.raises(ConfigError, match="exactly 7879 frames"):
         get_protocol("zapbench", frames=100)
     with pytest.raises(UnknownNameError, match="zapbench"):
@@ -156,10 +165,6 @@ def test_bad_input():
 def test_too_short_recordings_get_hints_that_can_be_followed():
     """A hint never asks for a shorter context than 1: a condition or split too short for any
     window says so and names the single protocol."""
-    with pytest.raises(ConfigError, match="condition 'b' has 1 frame, none left once 1 frame") as err:
-        protocol_for_dataset(_ds(["a"] * 300 + ["b"] + ["c"] * 300), context=4, horizon=8).splits()
-    assert "join it to a neighbouring condition" in err.value.hint
-    assert "--protocol single" in err.value.hint
     with pytest.raises(ConfigError, match="does not fit") as err:
         protocol_for_dataset(_ds(["all"] * 8), "single", context=1, horizon=1).splits()
     assert err.value.hint == "the val range has no frame left to forecast: record a longer recording"
@@ -239,3 +244,36 @@ def test_cli_protocol_show_from_a_dataset(tmp_path, capsys):
     assert [r["condition"] for r in rows] == ["a"] * 3 + ["b"] + ["c"] * 3
     assert rows[3] == {"condition": "b", "split": "test", "start": 401 + 256 - 4, "stop": 899,
                        "n_windows": 899 - 653 - 4 - 8 + 1}
+
+
+def test_a_condition_too_short_for_a_window_is_left_out_with_a_note_not_refused():
+    """One short trial (or a 1-frame label) among long ones loses only the splits it cannot fill."""
+    proto = protocol_for_dataset(_ds(["a"] * 400 + ["b"] * 20 + ["c"] * 400 + ["d"]), context=4,
+                                 horizon=32)
+    rows = proto.splits()
+    assert [(r.condition, r.split) for r in rows] == [
+        ("a", "train"), ("a", "val"), ("a", "test"), ("c", "train"), ("c", "val"), ("c", "test")]
+    assert all(r.n_windows > 0 for r in rows)
+    assert proto.left_out() == [
+        f"condition {name} ({n}) is too short for a window of C + H = 36 frames in its train, val, "
+        "test splits: not trained on, not validated on, not scored and not in the mean"
+        for name, n in (("b", "20 frames"), ("d", "1 frame"))]
+    # the same under blocked cross-validation
+    folded = proto.replace(folds=3, fold=1)
+    assert {r.condition for r in folded.splits()} == {"a", "c"}
+    assert [line.split(" is ")[0] for line in folded.left_out()] == ["condition b (20 frames)",
+                                                                     "condition d (1 frame)"]
+
+
+def test_cli_protocol_show_notes_the_short_condition(tmp_path, capsys):
+    from neurocast.data import make_dataset, save_dataset
+
+    cond = np.repeat(["a", "b", "c"], [400, 20, 400])
+    path = save_dataset(make_dataset(np.zeros((820, 2), np.float32), dt_s=1.0, condition=cond),
+                        tmp_path / "c.zarr")
+    assert main(["protocol", "show", "conditions", "--dataset", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "note: condition b (20 frames) is too short for a window of C + H = 36 frames" in err
+    assert not [ln for ln in out.splitlines() if ln.startswith("b ")]
+    assert main(["protocol", "show", "conditions", "--dataset", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"][0].startswith("condition b (20 frames)")

@@ -159,7 +159,7 @@ def test_regions_with_a_region_connectome(recordings, tmp_path, capsys):
     capsys.readouterr()
     assert main(["data", "attach", str(other), str(recordings["region_connectome"])]) == 2
     err = capsys.readouterr().err
-    assert "does not name 20 of the dataset's 20 neurons" in err and "'0' vs 'TeO_L'" in err
+    assert "names none of the recording's 20 neurons" in err and "'0' vs 'TeO_L'" in err
     assert "hint:" in err
     # attaching later: same names work; a second attach needs --overwrite
     plain = tmp_path / "plain.zarr"
@@ -182,8 +182,13 @@ def test_partially_named_worm_attaches_to_a_connectome_of_its_named_neurons(reco
     con = Connectome.from_edges(neurons, [0, 1], [1, 0], [1, 1], name="worm-part")
     nd.save_dataset(ds, tmp_path / "w.zarr", connectome=con)  # unnamed neurons are not matched
     short = Connectome.from_edges(neurons.iloc[:6], [0, 1], [1, 0], [1, 1], name="short")
-    with pytest.raises(FormatError, match=r"does not name 2 .*\['AIBL', 'AVAL#2'\]|does not name 2"):
-        nd.save_dataset(ds, tmp_path / "w2.zarr", connectome=short)
+    with pytest.raises(FormatError, match=r"same label to several neurons \('AVAL' ×2\)"):
+        nd.save_dataset(ds, tmp_path / "w2.zarr", connectome=short)  # which AVAL is 'AVAL'?
+    no_repeat = ds.assign_coords(label=("neuron", np.where(ds["neuron"].values.astype(str) == "AVAL#2",
+                                                           "", ds["label"].values.astype(str))))
+    with pytest.warns(UserWarning, match=r"1 of the recording's \d+ neurons are named but not in "
+                      r"connectome 'short' \(e.g. 'AIBL'\): treated as unnamed"):
+        nd.save_dataset(no_repeat, tmp_path / "w3.zarr", connectome=short)
 
 
 def test_blocked_cross_validation_splits():

@@ -90,16 +90,31 @@ def test_connectome_travels_with_the_data(tmp_path, tiny_connectome):
 
 def test_connectome_must_match_neurons(tmp_path, tiny_connectome):
     ds = _dataset(n_neuron=7)
-    with pytest.raises(FormatError, match="does not name 7 of the dataset's 7 neurons") as err:
+    with pytest.raises(FormatError, match="names none of the recording's 7 neurons") as err:
         nd.save_dataset(ds, tmp_path / "d.zarr", connectome=tiny_connectome)
     assert "'n0' vs 'A'" in str(err.value)  # the first differences are shown
     assert not (tmp_path / "d.zarr").exists()
     # same count, other names: refused too (it used to be accepted silently)
-    with pytest.raises(FormatError, match="does not name 5"):
+    with pytest.raises(FormatError, match="names none of the recording's 5"):
         nd.save_dataset(_dataset(n_neuron=5), tmp_path / "d.zarr", connectome=tiny_connectome)
     # a subset of the wired neurons, by name: accepted
     sub = _dataset(n_neuron=2).assign_coords(neuron=["E", "B"])
     nd.save_dataset(sub, tmp_path / "sub.zarr", connectome=tiny_connectome)
+
+
+def test_a_label_repeated_in_another_case_is_refused_as_a_repeated_label(tiny_connectome):
+    """'b', 'b' (names 'b', 'b#2'): which of them is B is unknown, as for 'B', 'B'; a single
+    'b' beside an exact 'B' is only a name the connectome lacks."""
+    def labelled(labels):
+        names = nd.unique_names(labels)
+        ds = nd.make_dataset(np.zeros((10, len(labels))), dt_s=1.0, neuron=names)
+        return ds.assign_coords(label=("neuron", np.asarray(labels, str)))
+
+    for labels in (["B", "B", "A"], ["b", "b", "A"]):
+        with pytest.raises(FormatError, match=rf"same label to several neurons \('{labels[0]}' ×2\)"):
+            nd.connectome_positions(labelled(labels), tiny_connectome)
+    pos, notes = nd.connectome_positions(labelled(["b", "B", "A"]), tiny_connectome)
+    assert pos.tolist() == [-1, 1, 0] and "named but not in connectome" in notes[0]
 
 
 def test_existing_output_needs_overwrite(tmp_path):

@@ -67,13 +67,24 @@ def test_cli_infer_text(worm_store, tmp_path, capsys):
     (["--methods", "pearsn"], "unknown inference method 'pearsn'"),
     (["--observed", "1.5"], "observed fraction must lie in (0, 1]"),
     (["--truth", "no-such-net"], "unknown built-in connectome"),
-    (["--truth", "celegans-witvliet2021"], "not in connectome"),
+    (["--truth", "fly-synth"], "names none of the recording's 302 neurons"),
 ])
 def test_cli_infer_bad_input_exit_2(worm_store, tmp_path, capsys, args, message):
     assert main(["infer", str(worm_store), "--out", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "hint:" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_infer_on_the_neurons_another_worm_connectome_names(worm_store, tmp_path, capsys):
+    """Witvliet's adult connectome lacks 122 of Cook's 302 names: those are left out with a
+    note, and the 180 it names are scored against it."""
+    res = _run_json(capsys, worm_store, "--truth", "celegans-witvliet2021", "--methods", "pearson",
+                    "--out", tmp_path / "o")
+    notes = " ".join(res["notes"])
+    assert "122 of the recording's 302 neurons are named but not in connectome" in notes
+    assert "left out of inference and scoring" in notes
+    assert res["n_neurons"] == 180, res.keys()
 
 
 def test_cli_infer_missing_dataset_and_missing_truth(tmp_path, capsys):

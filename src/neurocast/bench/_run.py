@@ -33,6 +33,7 @@ from neurocast.data import (
     DEFAULT_CONTEXT,
     DEFAULT_HORIZON,
     Protocol,
+    connectome_positions,
     dataset_connectome,
     pause_summary,
     protocol_for_dataset,
@@ -85,8 +86,9 @@ def neuron_groups(ds, column: str, connectome=None):
     """Group index per neuron from a connectome neuron-table column or a dataset coordinate.
 
     Returns (groups int64 (neuron,), group names). Neurons are matched to the connectome by
-    name; unnamed neurons (empty ``label``) it does not name form the group ``UNNAMED_GROUP``.
-    Raises FormatError if the column is missing or a named neuron is not in the connectome.
+    name (``data.connectome_positions``); those it does not name (unnamed, or partly
+    identified) form the group ``UNNAMED_GROUP``. Raises FormatError if the column is missing,
+    or as ``connectome_positions``.
     """
     if column in ds.coords and ds[column].dims == ("neuron",):
         labels = np.asarray(ds[column].values).astype(str)
@@ -100,15 +102,9 @@ def neuron_groups(ds, column: str, connectome=None):
         if column not in table.columns:
             raise FormatError(f"the connectome's neuron table has no column {column!r}",
                               f"choose one of: {', '.join(map(str, table.columns))}")
-        by_name = dict(zip(table["name"].astype(str), table[column].astype(str), strict=True))
-        names = as_str(ds["neuron"].values).tolist()
-        unnamed = _unnamed(ds)
-        missing = [n for n, u in zip(names, unnamed, strict=True) if n not in by_name and not u]
-        if missing:
-            raise FormatError(f"{len(missing)} dataset neuron(s) are not in connectome "
-                              f"'{connectome.name}', e.g. {', '.join(missing[:3])}",
-                              "attach the connectome the recording was made from")
-        labels = np.array([by_name.get(n, UNNAMED_GROUP) for n in names])
+        pos = connectome_positions(ds, connectome)[0]
+        labels = np.where(pos >= 0, table[column].astype(str).to_numpy()[np.maximum(pos, 0)],
+                          UNNAMED_GROUP)
     group_names, groups = np.unique(labels, return_inverse=True)
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
 
@@ -123,34 +119,28 @@ def _unnamed(data) -> np.ndarray:
 def _recorded_connectome(traces, connectome, notes: list[str], models=("this model",)):
     """The connectome of the scored neurons (``traces``' ``neuron`` names), in their order.
 
-    ``connectome`` is cut to them and put in their order by name. An unnamed neuron (empty
-    ``label``: a partly identified recording) that it does not name joins without synapses, so
-    a connectome model forecasts it from its own past alone; a note says how many did.
-    Raises FormatError without a connectome (naming the ``models`` that need it), or if a
-    named neuron is not in it.
+    ``connectome`` is cut to them and put in their order by name. A neuron it does not name (an
+    unnamed one, or a partial identification such as 'AVA') joins without synapses, so a
+    connectome model forecasts it from its own past alone; a note says how many did.
+    Raises FormatError without a connectome (naming the ``models`` that need it), or as
+    ``data.connectome_positions`` (repeated labels; a connectome naming none of them).
     """
     if connectome is None:
         raise FormatError(f"{', '.join(models)} need{'s' if len(models) == 1 else ''} the connectome "
                           "of the recorded neurons, and the dataset has none",
                           "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=; "
                           "or leave out the connectome models")
+    pos, matching = connectome_positions(traces, connectome)
     names = as_str(traces["neuron"].values)
-    wired = as_str(connectome.names)
-    if np.array_equal(wired, names):
+    out = pos < 0
+    if out.any():
+        which = "unnamed and not" if _unnamed(traces)[out].all() else "not"
+        matching.append(f"{int(out.sum())} of the {names.size} scored neurons are {which} in "
+                        f"connectome '{connectome.name}': connectome models forecast them "
+                        "without synaptic partners")
+    notes.extend(n for n in matching if n not in notes)
+    if np.array_equal(pos, np.arange(connectome.n_neurons)):
         return connectome
-    table = {n: i for i, n in enumerate(wired.tolist())}
-    pos = np.array([table.get(n, -1) for n in names.tolist()], dtype=np.int64)
-    missing = (pos < 0) & ~_unnamed(traces)
-    if missing.any():
-        raise FormatError(f"{int(missing.sum())} dataset neuron(s) are not in connectome "
-                          f"'{connectome.name}', e.g. {', '.join(names[missing][:3].tolist())}",
-                          "attach the connectome the recording was made from")
-    if (pos < 0).any():
-        note = (f"{int((pos < 0).sum())} of the {names.size} scored neurons are unnamed and not in "
-                f"connectome '{connectome.name}': connectome models forecast them without synaptic "
-                "partners")
-        if note not in notes:
-            notes.append(note)
     return connectome.arranged(pos, names)
 
 
@@ -281,6 +271,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
+    _note_short(folds, notes)
     path = ds.encoding.get("neurocast_path")
     if client is not None and (path is None or mask is not None or bad_frames is not None
                                or not keep.all() or cv_folds):
@@ -374,8 +365,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                 timings[name]["fit_s"] += t1 - t0
                 timings[name]["evaluate_s"] += time.perf_counter() - t1
             if per_fold:
-                runs[k][name] = per_fold[0] if len(per_fold) == 1 else {
-                    c: concat_windows([r[c] for r in per_fold]) for c in per_fold[0]}
+                runs[k][name] = per_fold[0] if len(per_fold) == 1 else {  # a short condition may
+                    c: concat_windows([r[c] for r in per_fold if c in r])  # lack some folds' tests
+                    for c in proto.conditions if any(c in r for r in per_fold)}
             per_seed.append(model.fitted)
             if learned and ensemble_ok:
                 members.append(model)
@@ -522,6 +514,17 @@ def _check_batches(models, traces, folds, stimulus, bad_frames) -> None:
                                   "recording, or leave out the learned models (e.g. --models naive,mean,linear)")
 
 
+def _note_short(folds: list[Protocol], notes: list[str]) -> None:
+    """A note for every condition too short to hold a window in some split (``left_out``),
+    naming the fold when not every fold leaves out the same."""
+    short = [p.left_out() for p in folds]
+    for p, lines in zip(folds, short, strict=True):
+        for line in lines:
+            note = line if all(line in s for s in short) else f"fold {p.fold} of {p.folds}: {line}"
+            if note not in notes:
+                notes.append(note)
+
+
 def _note_unscored(stats: dict[str, WindowStats], bad_frames, notes: list[str]) -> None:
     """A note for every condition none of whose test windows was scored ({condition: WindowStats}
     of one model; every model skips the same windows): the summaries average the others only."""
@@ -594,8 +597,11 @@ def _select(ds, nan: str, keep_constant: bool, notes: list[str]):
     if has_nan.any():
         n_values = int(nan_per_neuron[keep].sum())
         if nan == "raise":
+            frames = np.flatnonzero(scan.bad_frames_among(keep, ds["traces"]))
             raise NonFiniteError(
-                f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s)",
+                f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s) "
+                f"(e.g. {', '.join(names[has_nan][:3])}) and {frames.size} frame(s), the first at "
+                f"frame {frames[0]}",
                 "leave out the windows that touch them (--nan skip-windows) or those neurons "
                 "(--nan mask-neurons)")
         if nan == "mask-neurons":

@@ -37,9 +37,10 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
     timings: optional {model: {"fit_s": .., "evaluate_s": .., ...}} stored as variables (model,).
     Returns a Dataset with ``score`` (model, condition, steps_ahead, metric) float64,
     ``n_windows`` (condition,), coord ``heldout`` (condition,) bool, and attrs: ``protocol``
-    (its name), ``context``, ``horizon``, ``protocol_<field>`` for the split rules (see
-    ``scorecard_protocol``), ``neurocast_version``, and ``attrs`` (values that are not
-    str/int/float/list are stored as JSON strings, for provenance only).
+    (its name), ``context``, ``horizon``, ``protocol_<field>`` for the split rules and
+    ``protocol_conditions`` (JSON: every condition, also those too short to be scored, which
+    have no row; see ``scorecard_protocol``), ``neurocast_version``, and ``attrs`` (values that
+    are not str/int/float/list are stored as JSON strings, for provenance only).
     """
     models = list(results)
     conditions = [c for c in protocol.conditions if c in results[models[0]]]
@@ -65,6 +66,7 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
     for f in _PROTOCOL_FIELDS:
         value = getattr(protocol, f)
         all_attrs[f"protocol_{f}"] = list(value) if isinstance(value, tuple) else value
+    all_attrs["protocol_conditions"] = json.dumps(protocol.conditions)  # scored or not (too short)
     for k, v in (attrs or {}).items():
         all_attrs[k] = v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
     data_vars = {"score": (("model", "condition", "steps_ahead", "metric"), score),
@@ -104,8 +106,9 @@ def scorecard_protocol(card: xr.Dataset) -> Protocol:
     try:
         fields = {f: card.attrs[f"protocol_{f}"] for f in _PROTOCOL_FIELDS
                   if f"protocol_{f}" in card.attrs or f not in ("heldout_neurons", "neuron_seed")}
-        conditions = [str(c) for c in card["condition"].values]
-        heldout = [c for c, h in zip(conditions, card["heldout"].values, strict=True) if h]
+        scored = [str(c) for c in card["condition"].values]
+        heldout = [c for c, h in zip(scored, card["heldout"].values, strict=True) if h]
+        conditions = json.loads(card.attrs.get("protocol_conditions", json.dumps(scored)))
         return Protocol(str(card.attrs["protocol"]), conditions, fields.pop("offsets"), heldout,
                         context=int(card.attrs["context"]), horizon=int(card.attrs["horizon"]),
                         **{k: (int(v) if k in ("padding", "max_context", "neuron_seed") else float(v))

@@ -227,14 +227,19 @@ def _data(sub) -> None:
     ip = dsub.add_parser("info", help="shape, duration, conditions, sampling and source of a dataset")
     ip.add_argument("dataset", metavar="DATASET", help="a dataset name or a .zarr path")
     _common(ip)
-    mp = dsub.add_parser("import", help="convert a real recording (ZAPBench zarr, NWB, matrix, ...) to a dataset")
+    mp = dsub.add_parser("import", help="convert a real recording (ZAPBench zarr, NWB, suite2p, "
+                         "matrix, ...) to a dataset")
     mp.add_argument("source", metavar="SRC")
     mp.add_argument("out", metavar="DST.zarr")
-    mp.add_argument("--format", default=None, help="recording format: zapbench, nwb, matrix, or a plug-in's "
-                    "(default: from SRC's name: .nwb, a matrix suffix such as .csv/.npy/.h5, or a zarr folder)")
+    mp.add_argument("--format", default=None, help="recording format: zapbench, nwb, suite2p, "
+                    "matrix, or a plug-in's (default: from SRC: .nwb, suite2p output (a plane "
+                    "folder, its F.npy or the suite2p folder), a matrix suffix such as "
+                    ".csv/.npy/.h5, or a zarr folder)")
     mp.add_argument("--dt-s", type=_seconds, default=None,
                     help="seconds per frame (matrix: only if the file has no timestamps or frame "
-                         "interval; zapbench default 0.9141)")
+                         "interval; suite2p default 1/fs from ops.npy; zapbench default 0.9141)")
+    mp.add_argument("--all-rois", action="store_true",
+                    help="suite2p: keep every ROI, not only those iscell.npy classes as cells")
     mp.add_argument("--names", default=None,
                     help="text file with one neuron name per line (a blank line = an unnamed neuron)")
     mp.add_argument("--resample", type=_seconds, default=None, metavar="S",

@@ -33,8 +33,8 @@ from neurocast.cli._output import (
 )
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
-from neurocast.data import check_dataset
-from neurocast.errors import ConfigError, NeurocastError
+from neurocast.data import check_dataset, scan_traces
+from neurocast.errors import ConfigError, NeurocastError, NonFiniteError
 from neurocast.models import MODELS, parse_model_names
 
 
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
     store = resolve(args.dataset)
     check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
-    ds = open_dataset(args.dataset, allow_nan=args.nan != "raise")
+    ds = _open(args)
     check_output_folder(out, overwrite=args.overwrite)  # --overwrite: only a folder neurocast wrote
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({count(ds.sizes['neuron'], 'neuron')} × {count(ds.sizes['time'], 'frame')}, "
@@ -194,6 +194,22 @@ def run(args: argparse.Namespace) -> int:
         info(f"note: {note}")
     _print(result, args)
     return 0
+
+
+def _open(args):
+    """The dataset, opened lazily. Under --nan raise its NaN/inf are refused here, before any
+    work, unless every one lies in a dead channel (NaN throughout), which bench leaves out like
+    any constant channel (not with --keep-constant)."""
+    try:
+        return open_dataset(args.dataset, allow_nan=args.nan != "raise")
+    except NonFiniteError:
+        if args.keep_constant:
+            raise
+        ds = open_dataset(args.dataset, allow_nan=True)
+        dead_only = np.isin(scan_traces(ds["traces"]).nan_per_neuron, (0, ds.sizes["time"])).all()
+        if dead_only and ("stimulus" not in ds or np.isfinite(ds["stimulus"].values).all()):
+            return ds
+        raise
 
 
 def _run(ds, models, metrics, out, args):

@@ -151,6 +151,7 @@ def _import(args: argparse.Namespace) -> int:
         "transpose": args.transpose or None, "condition_offsets": offsets, "condition_names": names,
         "heldout_conditions": split_list(args.heldout) if args.heldout is not None else None,
         "allow_nan": args.allow_nan or None, "trace_kind": args.trace_kind,
+        "all_rois": args.all_rois or None,
     }
     if args.resample is not None:
         given["resample_s"] = args.resample

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import print_json
+from neurocast.cli._output import info, print_json
 from neurocast.data import PRESETS, get_protocol, protocol_for_dataset
 from neurocast.errors import ConfigError
 
@@ -37,8 +37,11 @@ def _show(args: argparse.Namespace) -> int:
         proto = get_protocol(args.name, frames=args.frames, **fields)
     rows = [r.as_dict() for r in proto.splits()]
     if args.json:
-        print_json({"protocol": dataclasses.asdict(proto), "splits": rows})
+        print_json({"protocol": dataclasses.asdict(proto), "splits": rows,
+                    "notes": proto.left_out()})
         return 0
+    for note in proto.left_out():
+        info(f"note: {note}")
     print(f"protocol {proto.name}: {proto.n_frames} frames, C = {proto.context}, H = {proto.horizon}, "
           f"padding {proto.padding}, held out: {', '.join(proto.heldout) or 'none'}")
     cw = max(len("condition"), *(len(r["condition"]) for r in rows))

@@ -15,11 +15,13 @@ Public API::
     save_dataset(ds, path, *, connectome=None, overwrite=False, allow_nan=False) -> Path
     open_dataset(path, *, allow_nan=False) -> xarray.Dataset (lazy)
     dataset_connectome(path_or_ds) -> Connectome | None;  dataset_info(path_or_ds) -> dict
-    attach_connectome(path, connectome, *, overwrite=False); check_connectome(ds, connectome)
+    attach_connectome(path, connectome, *, overwrite=False); check_connectome(ds, connectome);
+    connectome_positions(ds, connectome) (each neuron's place in it, by name)
     verify_dataset(path) -> VerifyReport;  check_dataset(path) raises DamagedDatasetError
     scan_traces(traces) -> TraceScan (NaN gaps, constant channels);  unique_names(labels)
     LOADERS (registry of Loader), load_recording(path, format, **options) -> Dataset
-    load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...) -> Dataset
+    load_zapbench(path, ...), load_nwb(path, ...), load_matrix(path, *, dt_s, ...),
+    load_suite2p(path, *, dt_s=None, all_rois=False, ...) -> Dataset
     Protocol, get_protocol, protocol_for_dataset, ZAPBENCH, PRESETS    splits (data.protocol)
     Segment, WindowMeta, segments_for                                  windows
     DEFAULT_CONTEXT, DEFAULT_HORIZON
@@ -63,10 +65,12 @@ from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_
 from neurocast.data._store import (
     attach_connectome,
     check_connectome,
+    connectome_positions,
     dataset_connectome,
     open_dataset,
     save_dataset,
 )
+from neurocast.data._suite2p import load_suite2p
 from neurocast.data._verify import DamagedDatasetError, VerifyReport, check_dataset, verify_dataset
 from neurocast.data._windows import Segment, WindowMeta, segments_for
 from neurocast.data._zapbench import load_zapbench
@@ -85,6 +89,8 @@ LOADERS.register(Loader("zapbench", "ZAPBench's zarr array (t, f) of ΔF/F, read
 LOADERS.register(Loader("nwb", "an ophys RoiResponseSeries of an NWB 2.x file", load_nwb))
 LOADERS.register(Loader("matrix", "a (time × neuron) matrix and its metadata: .npy, .npz, .mat, HDF5, "
                         "CSV/TSV/text", load_matrix))
+LOADERS.register(Loader("suite2p", "suite2p's plane folders: F − neucoeff·Fneu of the ROIs "
+                        "classed as cells", load_suite2p))
 
 __all__ = [
     "CONSTANT_ATOL",
@@ -112,12 +118,14 @@ __all__ = [
     "compare_stats",
     "condition_blocks",
     "conditions_from_offsets",
+    "connectome_positions",
     "dataset_connectome",
     "dataset_info",
     "get_protocol",
     "load_matrix",
     "load_nwb",
     "load_recording",
+    "load_suite2p",
     "load_zapbench",
     "make_dataset",
     "open_dataset",

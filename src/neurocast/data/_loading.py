@@ -2,10 +2,11 @@
 
 ``LOADERS`` maps a format name to a ``Loader``: a function ``load(path, **options) -> Dataset``
 with a one-line description. Each built-in format lives in its own module (``_zapbench.py``,
-``_nwb.py``, ``_matrix.py``) and is registered in ``data/__init__.py`` with one line; other
-packages add formats through the entry-point group ``neurocast.loaders`` (the entry point names
-a ``Loader``). Every loader returns a Dataset that passes ``validate_dataset``; NaN/inf in
-traces raise NonFiniteError unless ``allow_nan=True`` (the caller then masks them explicitly).
+``_nwb.py``, ``_matrix.py``, ``_suite2p.py``) and is registered in ``data/__init__.py`` with one
+line; other packages add formats through the entry-point group ``neurocast.loaders`` (the entry
+point names a ``Loader``). Every loader returns a Dataset that passes ``validate_dataset``;
+NaN/inf in traces raise NonFiniteError unless ``allow_nan=True`` (the caller then masks them
+explicitly).
 """
 
 from __future__ import annotations
@@ -74,21 +75,28 @@ MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5
 
 
 def recording_format(path: str | os.PathLike) -> str:
-    """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'matrix' for
-    ``MATRIX_SUFFIXES``, 'zapbench' for a zarr folder (``zarr.json``, ``.zarray`` or ``.zgroup``
-    inside). Raises ConfigError when it says nothing (plug-in formats are always named)."""
+    """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'suite2p' for
+    suite2p output (an F.npy with iscell.npy beside it, a plane folder, a suite2p folder of
+    plane folders), 'matrix' for ``MATRIX_SUFFIXES``, 'zapbench' for a zarr folder
+    (``zarr.json``, ``.zarray`` or ``.zgroup`` inside). Raises ConfigError when it says nothing
+    (plug-in formats are always named)."""
+    from neurocast.data._suite2p import looks_like_suite2p  # it imports this module
+
     p = Path(path)
     if not p.exists():
         raise FormatError(f"recording '{p}' not found", "check the path")
     suffix = p.suffix.lower()
     if suffix == ".nwb":
         return "nwb"
+    if looks_like_suite2p(p):
+        return "suite2p"
     if suffix in MATRIX_SUFFIXES:
         return "matrix"
     if p.is_dir() and any((p / f).exists() for f in ("zarr.json", ".zarray", ".zgroup")):
         return "zapbench"
     raise ConfigError(f"cannot tell the recording format of '{p}' from its name",
-                      "give it: --format zapbench, nwb, matrix or a plug-in's (format=...)")
+                      "give it: --format zapbench, nwb, matrix, suite2p or a plug-in's "
+                      "(format=...)")
 
 
 def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Dataset:

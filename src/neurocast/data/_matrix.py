@@ -812,7 +812,8 @@ def load_matrix(
                 and neuron_names is None:
             doubts.append(f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
                           f"rows are read as frames and its {cols:,} columns as neurons; if the "
-                          "rows are neurons (as in suite2p's F.npy), import again with --transpose")
+                          "rows are neurons (as in suite2p's F.npy), import again with --transpose "
+                          "(a suite2p plane folder: --format suite2p)")
     if transpose:
         values = values.T
         header_names = None

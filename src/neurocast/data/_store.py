@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 import zarr
 
@@ -25,7 +26,8 @@ from neurocast.data._schema import (
 )
 from neurocast.errors import FormatError, NeurocastError
 
-__all__ = ["attach_connectome", "check_connectome", "dataset_connectome", "open_dataset", "save_dataset"]
+__all__ = ["attach_connectome", "check_connectome", "connectome_positions", "dataset_connectome", "open_dataset",
+           "save_dataset"]
 
 class DamagedDatasetError(FormatError):
     """A dataset store whose chunks or connectome cannot be read back intact."""
@@ -170,13 +172,20 @@ def _consolidate(store: Path) -> None:
         zarr.consolidate_metadata(store, zarr_format=3)
 
 
-def check_connectome(ds: xr.Dataset, connectome) -> None:
-    """Refuse a connectome whose neuron names do not cover the dataset's neurons.
+def connectome_positions(ds, connectome) -> tuple[np.ndarray, list[str]]:
+    """Where each of the dataset's neurons is in ``connectome``, by name, and notes.
 
-    Accepted: the same names in the same order, or a connectome holding every dataset neuron
-    by name (a recording of a subset of the wired neurons). Unnamed neurons (empty ``label``,
-    partially identified recordings) are not matched and do not count as differences.
-    Raises FormatError listing the first differences.
+    ds: a Dataset or DataArray with a ``neuron`` coordinate (and optionally ``label``).
+    Returns pos int64 (neuron,): the connectome position of each neuron, -1 where the
+    connectome does not name it; and notes (one line each): names matched only ignoring case
+    (when that pairs each with a neuron of its own), and named neurons the connectome lacks
+    (partial identifications such as 'AVA' or 'RMDV?', or 'unknown'), with its near names:
+    those are treated as unnamed (no wiring). Unnamed neurons (empty ``label``) not in it get
+    no note.
+    Raises FormatError if the connectome repeats a name, if a label is given to several
+    neurons and the connectome has one neuron of that name (or, ignoring case, one neuron
+    whose name it matches), or if the connectome names none
+    of the named neurons (the wrong connectome, or another naming scheme).
     """
     if not isinstance(connectome, Connectome):
         raise FormatError(f"connectome must be a neurocast Connectome, not {type(connectome).__name__}",
@@ -184,16 +193,36 @@ def check_connectome(ds: xr.Dataset, connectome) -> None:
     names = as_str(ds["neuron"].values)
     wired = as_str(connectome.names)
     if names.size == wired.size and np.array_equal(names, wired):
-        return
-    known = set(wired.tolist())
+        return np.arange(names.size, dtype=np.int64), []
+    index = pd.Index(wired)
+    if not index.is_unique:
+        repeated = index[index.duplicated()].unique()[:3].tolist()
+        raise FormatError(f"connectome '{connectome.name}' repeats neuron name(s) {repeated}: the "
+                          "recording's neurons cannot be matched to it by name",
+                          "give each neuron of the connectome its own name")
+    pos = index.get_indexer(names).astype(np.int64)
     labels = as_str(ds["label"].values) if "label" in ds.coords else names
-    missing = [x for x, lab in zip(names.tolist(), labels.tolist(), strict=True) if lab and x not in known]
-    if not missing:
-        return
-    repeated = sorted({lab for x, lab in zip(names.tolist(), labels.tolist(), strict=True)
-                       if x in missing and lab in known})
-    if repeated and all(x.rpartition("#")[0] in repeated for x in missing):
-        # only repeats: 'ASHL', 'ASHL' became 'ASHL', 'ASHL#2', and the connectome has one ASHL
+    notes = []
+    missing = (pos < 0) & (labels != "")
+    lower = pd.Index(np.char.lower(wired))
+    cased = set(lower) if lower.is_unique else set()  # the names matched ignoring case
+    if missing.any() and cased:  # 'aval' for 'AVAL': matched if that is one neuron
+        found = lower.get_indexer(np.char.lower(names[missing]))
+        free = (found >= 0) & ~np.isin(found, pos[pos >= 0])
+        free &= ~pd.Series(found).duplicated(keep=False).to_numpy()
+        if free.any():
+            k = np.flatnonzero(missing)[free]
+            pos[k] = found[free]
+            notes.append(f"{k.size} of the recording's {names.size} neuron names match connectome "
+                         f"'{connectome.name}' only ignoring case (e.g. {str(names[k[0]])!r} as "
+                         f"{str(wired[pos[k[0]]])!r}): matched so")
+            missing[k] = False
+    if not missing.any():
+        return pos, notes
+    times = pd.Series(labels).value_counts()
+    repeated = sorted({lab for lab in labels[missing].tolist()
+                       if lab in index or (times[lab] > 1 and lab.lower() in cased)})
+    if repeated:  # 'ASHL', 'ASHL' became 'ASHL', 'ASHL#2', and the connectome has one ASHL
         counts = {lab: int(np.sum(labels == lab)) for lab in repeated}
         raise FormatError(
             "the dataset gives the same label to several neurons ("
@@ -202,14 +231,47 @@ def check_connectome(ds: xr.Dataset, connectome) -> None:
             "label each neuron once (import again with corrected --names), or leave the label of "
             "the doubtful ones empty: unnamed neurons are not matched to the connectome",
         )
-    pairs = [f"{a!r} vs {b!r}" for a, b in zip(names.tolist(), wired.tolist(), strict=False) if a != b][:5]
-    raise FormatError(
-        f"the connectome '{connectome.name}' ({wired.size} neurons) does not name {len(missing)} of the "
-        f"dataset's {names.size} neurons: e.g. {missing[:5]}"
-        + (f"; first differences in order (dataset vs connectome): {', '.join(pairs)}" if pairs else ""),
-        "attach the connectome the recording belongs to, with the same neuron names "
-        "(rename neurons with --names when importing)",
-    )
+    lacking = names[missing].tolist()
+    if not (pos >= 0).any():
+        pairs = [f"{a!r} vs {b!r}" for a, b in zip(names.tolist(), wired.tolist(), strict=False)][:3]
+        raise FormatError(
+            f"the connectome '{connectome.name}' ({wired.size} neurons) names none of the "
+            f"recording's {names.size} neurons: e.g. {lacking[:5]}; first in order (recording vs "
+            f"connectome): {', '.join(pairs)}",
+            "attach the connectome the recording belongs to, with the same neuron names "
+            "(rename neurons with --names when importing)",
+        )
+    examples = ", ".join(_with_near_names(x, wired) for x in lacking[:5])
+    notes.append(f"{len(lacking)} of the recording's {names.size} neurons are named but not in "
+                 f"connectome '{connectome.name}' (e.g. {examples}): treated as unnamed, their "
+                 "wiring unknown; rename them (--names when importing) to use it")
+    return pos, notes
+
+
+def _with_near_names(name: str, wired: np.ndarray) -> str:
+    """'AVA' as "'AVA' (AVAL or AVAR?)": the connectome's names equal to ``name`` up to case
+    and punctuation, or else starting with it (at most 3); just "'AVA'" if there are none."""
+    key = "".join(ch for ch in name if ch.isalnum()).upper()
+    upper = np.char.upper(wired)
+    near = wired[upper == key] if key else wired[:0]
+    if not near.size and len(key) >= 2:
+        near = wired[np.char.startswith(upper, key)]
+    if not near.size:
+        return repr(name)
+    shown = " or ".join(near[:3].tolist()) + (" or ..." if near.size > 3 else "")
+    return f"{name!r} ({shown}?)"
+
+
+def check_connectome(ds: xr.Dataset, connectome) -> None:
+    """Refuse a connectome that does not fit the dataset's neurons; warn of partial names.
+
+    Accepted: the same names in the same order, or a connectome holding the dataset's neurons
+    by name (a recording of a subset of the wired neurons), also ignoring case. Named neurons
+    the connectome lacks (partial identifications) are treated as unnamed. A warning says
+    either (``connectome_positions``). Raises FormatError as ``connectome_positions``.
+    """
+    for note in connectome_positions(ds, connectome)[1]:
+        warnings.warn(note, UserWarning, stacklevel=2)
 
 
 @contextlib.contextmanager

@@ -44,6 +44,7 @@ __all__ = [
     "blocked_bounds",
     "condition_bounds",
     "get_protocol",
+    "left_out",
     "n_windows",
     "protocol_for_dataset",
     "split_bounds",
@@ -180,7 +181,9 @@ class Protocol:
         if self.heldout_neurons == 0.0:
             return None
         if n_neurons < 2:
-            raise ConfigError(f"cannot hold out neurons of a recording with {n_neurons} neuron(s)")
+            raise ConfigError(f"cannot hold out neurons of a recording with {n_neurons} scored "
+                              "neuron(s)", "holding out needs 2 or more (some to forecast from): leave out "
+                              "--heldout-neurons (heldout_neurons=0)")
         k = min(max(1, round(self.heldout_neurons * n_neurons)), n_neurons - 1)
         hidden = np.zeros(n_neurons, bool)
         hidden[np.random.default_rng(self.neuron_seed).choice(n_neurons, k, replace=False)] = True
@@ -195,8 +198,12 @@ class Protocol:
         return split_table(self)
 
     def test_sets(self) -> list[SplitRange]:
-        """The test ranges, one per condition, in temporal order."""
+        """The test ranges, one per scored condition, in temporal order."""
         return [s for s in split_table(self) if s.split == "test"]
+
+    def left_out(self) -> list[str]:
+        """Notes on the splits too short for a window, left out of ``splits`` (``left_out``)."""
+        return left_out(self)
 
 
 @dataclass(frozen=True)
@@ -323,47 +330,93 @@ def blocked_bounds(start: int, stop: int, *, protocol: Protocol) -> list[tuple[s
     return sorted(out, key=lambda r: (order[r[0]], r[1]))
 
 
-def split_table(protocol: Protocol) -> list[SplitRange]:
-    """Every condition × split of a protocol with its frames [start, stop) and window count.
+def _condition_splits(protocol: Protocol, lo: int, hi: int) -> list[tuple[str, int, int]]:
+    """[(split, start, stop), ...] of a training condition's (padded) frames [lo, hi); a split
+    without room for its context (with folds: a condition too short for the gaps) is empty."""
+    if protocol.folds:
+        try:
+            return blocked_bounds(lo, hi, protocol=protocol)
+        except ConfigError:
+            return [(split, lo, lo) for split in SPLITS]
+    out = []
+    for split in SPLITS:
+        try:
+            bounds = split_bounds(split, lo, hi, context=protocol.context, protocol=protocol)
+            out.append((split, *bounds))
+        except ConfigError:
+            out.append((split, lo, lo))
+    return out
 
-    Training conditions give train, val and test rows; held-out conditions one test row.
-    Raises ConfigError naming the condition if a split holds no window (horizon too long).
-    """
+
+def _all_rows(protocol: Protocol) -> list[SplitRange]:
+    """Every condition × split, including the splits of training conditions too short to hold
+    a window (n_windows 0). A held-out condition too short for ``max_context`` raises."""
     c, h = protocol.context, protocol.horizon
     rows: list[SplitRange] = []
     for i, name in enumerate(protocol.conditions):
         lo, hi = condition_bounds(protocol, i)
-        if hi - lo <= 0:
-            frames = protocol.offsets[i + 1] - protocol.offsets[i]
-            raise ConfigError(
-                f"condition {name!r} has {frames} frame{'' if frames == 1 else 's'}, none left once "
-                f"{protocol.padding} frame{'' if protocol.padding == 1 else 's'} at each end "
-                "(the protocol's padding) are dropped",
-                "join it to a neighbouring condition when importing (data import --conditions), "
-                f"or score the recording as one stretch: {_use('single')}")
-        held = name in protocol.heldout
-        if protocol.folds and not held:
-            for split, a, b in blocked_bounds(lo, hi, protocol=protocol):
-                rows.append(SplitRange(name, split, a, b, n_windows(a, b, c, h), False, protocol.offsets[i]))
-            continue
-        kinds = ("test_heldout",) if held else SPLITS
-        for kind in kinds:
-            a, b = split_bounds(kind, lo, hi, context=c, protocol=protocol, condition=name)
-            split = "test" if kind == "test_heldout" else kind
-            rows.append(SplitRange(name, split, a, b, n_windows(a, b, c, h), held, protocol.offsets[i]))
-    short = [r for r in rows if r.n_windows < 1]
-    if short:
-        r = short[0]
-        longest = min(row.stop - row.start for row in rows) - c  # the longest horizon every split fits
+        if name in protocol.heldout:
+            bounds = [("test", *split_bounds("test_heldout", lo, hi, context=c, protocol=protocol,
+                                             condition=name))]
+        else:
+            bounds = _condition_splits(protocol, lo, hi)
+        rows += [SplitRange(name, split, a, b, n_windows(a, b, c, h), name in protocol.heldout,
+                            protocol.offsets[i]) for split, a, b in bounds]
+    return rows
+
+
+def split_table(protocol: Protocol) -> list[SplitRange]:
+    """Every condition × split of a protocol with its frames [start, stop) and window count.
+
+    Training conditions give train, val and test rows; held-out conditions one test row.
+    A split of a training condition too short to hold a window (one short trial among many)
+    has no row: it is left out of fitting or of scoring, and ``left_out`` says so.
+    Raises ConfigError if no condition has a window in some split (a horizon too long).
+    """
+    c, h = protocol.context, protocol.horizon
+    rows = _all_rows(protocol)
+    empty = [s for s in SPLITS if not any(r.n_windows for r in rows if r.split == s)]
+    if empty:
+        candidates = [r for r in rows if r.split == empty[0]]
+        r = max(candidates, key=lambda row: row.stop - row.start)
+        frames = f"frames [{r.start}, {r.stop})"
+        where = (f"condition {r.condition!r}: {frames} hold" if len(candidates) == 1 else
+                 f"any condition: the longest, {frames} of condition {r.condition!r}, holds")
+        every = min(row.stop - row.start for row in rows) - c  # the longest horizon every split fits
+        some = min(max(row.stop - row.start for row in rows if row.split == s) for s in SPLITS) - c
         raise ConfigError(
-            f"horizon {h} does not fit the {r.split} range of condition {r.condition!r}: "
-            f"frames [{r.start}, {r.stop}) hold {r.stop - r.start} frames, a window needs C + H = {c + h}",
-            f"use --horizon {longest} or less" if longest >= 1 else  # a shorter C cannot help
+            f"horizon {h} does not fit the {r.split} range of {where} {r.stop - r.start} frames, "
+            f"a window needs C + H = {c + h}",
+            f"use --horizon {every} or less to keep every split of every condition, or up to {some} "
+            "(the splits too short for it are then left out, with a note)" if 1 <= every < some else
+            f"use --horizon {some} or less" if some >= 1 else  # a shorter C cannot help
             f"the {r.split} range has no frame left to forecast: "
             + ("record a longer recording" if protocol.name == "single" else
                f"record longer conditions, or score the recording as one stretch: {_use('single')}"),
         )
-    return rows
+    return [r for r in rows if r.n_windows > 0]
+
+
+def left_out(protocol: Protocol) -> list[str]:
+    """One line per training condition with splits too short to hold a window of C + H frames
+    (which ``split_table`` leaves out): which splits, and what is then not done with it."""
+    consequence = {"train": "not trained on", "val": "not validated on",
+                   "test": "not scored and not in the mean"}
+    windows: dict[str, dict[str, int]] = {}  # condition: {split: windows} (folds: 2 train pieces)
+    for r in _all_rows(protocol):
+        split = windows.setdefault(r.condition, {})
+        split[r.split] = split.get(r.split, 0) + r.n_windows
+    out = []
+    for i, name in enumerate(protocol.conditions):
+        splits = [s for s, n in windows[name].items() if not n]
+        if not splits:
+            continue
+        frames = protocol.offsets[i + 1] - protocol.offsets[i]
+        out.append(f"condition {name} ({frames} frame{'s' if frames != 1 else ''}) is too short for a "
+                   f"window of C + H = {protocol.context + protocol.horizon} frames in its "
+                   f"{', '.join(splits)} split{'s' if len(splits) > 1 else ''}: "
+                   f"{', '.join(consequence[s] for s in splits)}")
+    return out
 
 
 # ---------------------------------------------------------------------- presets

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 import xarray as xr
 
 from neurocast._files import atomic_folder
-from neurocast.data import CONSTANT_ATOL, dataset_connectome, scan_traces
+from neurocast.data import CONSTANT_ATOL, connectome_positions, dataset_connectome, scan_traces
 from neurocast.data._schema import as_str
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.infer._activity import Activity, _frames, as_activity
@@ -151,7 +151,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     notes: list[str] = []
     used = traces[frames if frames is not None else slice(None)]
     scan = scan_traces(used)
-    usable = _usable_neurons(data, truth, scan, nan, notes)
+    usable, truth_pos = _usable_neurons(data, truth, scan, nan, notes)
     keep = usable[observed_subset(len(usable), observed, seed)]
     if nan == "skip-frames":
         frames = _frames_without_nan(scan, keep, used, frames, traces.shape[0], notes)
@@ -163,12 +163,13 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
                 check_dense_fits(n_used, get_method(m).name)
     act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
     _note_recording(act, data, notes)
-    true_w = truth_matrix(truth, act.names if isinstance(data, xr.Dataset) else None, notes)
-    if not isinstance(data, xr.Dataset) and keep is not None:
-        true_w = true_w[keep][:, keep].tocsr()
-    if true_w.shape[0] != act.n_neurons:
-        raise FormatError(f"the truth has {true_w.shape[0]} neurons, the activity {act.n_neurons}",
+    true_w = truth_matrix(truth)
+    if true_w.shape[0] != n_all and not isinstance(data, xr.Dataset):  # neuron k is truth's k
+        raise FormatError(f"the truth has {true_w.shape[0]} neurons, the activity {n_all}",
                           "give the connectome the recording was made from")
+    sel = truth_pos if keep is None else truth_pos[keep]
+    if not (sel.size == true_w.shape[0] and np.array_equal(sel, np.arange(sel.size))):
+        true_w = true_w[sel][:, sel].tocsr()
     insts = {}
     for m in methods or default_methods(act):
         inst = get_method(m)
@@ -178,7 +179,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         if inst.dense:
             check_dense_fits(act.n_neurons, inst.name)
         insts[inst.name] = inst
-    types = _types(truth, act)
+    types = truth.neurons["type"].astype(str).to_numpy()[sel]
     order = module_order(types)  # the neurons drawn in the matrix figure
     ii, jj = np.meshgrid(order, order, indexing="ij")
     truth_panel = np.nan_to_num(pair_values(true_w, ii.ravel(), jj.ravel()))  # unknown sign: 0
@@ -280,7 +281,8 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
 
 def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray:
     """Positions (int64, sorted) of the neurons to infer on: all, less the dead or constant ones,
-    those holding NaN (with ``nan='mask-neurons'``) and the unnamed ones the truth does not name;
+    those holding NaN (with ``nan='mask-neurons'``) and those the truth does not name (unnamed,
+    or partly identified: ``data.connectome_positions``);
     a note for each kind. scan: the ``TraceScan`` of the frames used.
     Raises NonFiniteError for NaN with ``nan='raise'``, ConfigError if fewer than 2 are left."""
     names = (as_str(data["neuron"].values) if isinstance(data, xr.Dataset)
@@ -303,19 +305,24 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
     elif left_out["nan"].any():
         notes.append(f"{int(left_out['nan'].sum())} neuron(s) holding NaN left out of inference "
                      "and scoring")
-    if isinstance(data, xr.Dataset) and "label" in data.coords:
-        labels = as_str(data["label"].values)
-        _refuse_repeated_labels(labels, names, truth)
-        left_out["unnamed"] = (labels == "") & ~np.isin(names, as_str(truth.names))
-        if left_out["unnamed"].any():
-            notes.append(f"{int(left_out['unnamed'].sum())} of the recording's {names.size} neurons "
-                         f"are unnamed and not in connectome '{truth.name}': left out of inference "
-                         "and scoring (their wiring is unknown)")
+    pos = np.arange(names.size)  # an array's neuron k is the truth's neuron k
+    if isinstance(data, xr.Dataset):
+        if "label" in data.coords:
+            _refuse_repeated_labels(as_str(data["label"].values), names, truth)
+        pos, matching = connectome_positions(data, truth)
+        notes.extend(matching)
+        left_out["unnamed"] = out = pos < 0
+        if out.any():
+            labels = as_str(data["label"].values) if "label" in data.coords else names
+            which = "unnamed and not" if (labels[out] == "").all() else "not"
+            notes.append(f"{int(out.sum())} of the recording's {names.size} neurons are {which} "
+                         f"in connectome '{truth.name}': left out of inference and scoring (their "
+                         "wiring is unknown)")
     usable = ~(left_out["constant"] | left_out["nan"] | left_out["unnamed"])
     if usable.sum() < 2:
         _too_few_left(int(usable.sum()), usable.size, {k: int(v.sum()) for k, v in left_out.items()},
                       truth)
-    return np.flatnonzero(usable)
+    return np.flatnonzero(usable), pos
 
 
 def _refuse_repeated_labels(labels: np.ndarray, names: np.ndarray, truth) -> None:
@@ -377,11 +384,3 @@ def _frames_without_nan(scan, keep: np.ndarray, used, frames, n_total: int,
     return at[~bad]
 
 
-def _types(truth, act: Activity) -> np.ndarray:
-    """The neuron type/module label of each recorded neuron (for ordering matrix plots)."""
-    table = truth.neurons
-    pos = pd.Index(table["name"].astype(str)).get_indexer(act.names)
-    col = table["type"].astype(str).to_numpy()
-    if (pos < 0).any():
-        return np.asarray(act.names)
-    return col[pos]
