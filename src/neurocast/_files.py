@@ -134,10 +134,27 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | Non
                              "away yourself if its contents may go")
 
 
-def mark_output(folder: Path) -> None:
+def mark_output(folder: Path, kind: str | None = None, files=()) -> None:
     """Put ``OUTPUT_MARK`` into ``folder``: it holds a neurocast output now (``--overwrite`` may
-    replace it)."""
-    (folder / OUTPUT_MARK).write_text("written by neurocast; --overwrite may replace this folder\n")
+    replace it). kind, files: also record that this kind of output (e.g. 'bench') wrote these
+    file names there (``atomic_folder`` removes them when the next one of its kind does not
+    write them again); the other kinds' records are kept."""
+    outputs = marked_outputs(folder)
+    if kind is not None:
+        outputs[kind] = sorted(files)
+    (folder / OUTPUT_MARK).write_text(json.dumps(
+        {"note": "written by neurocast; --overwrite may replace this folder", "outputs": outputs},
+        indent=1) + "\n")
+
+
+def marked_outputs(folder: Path) -> dict[str, list[str]]:
+    """{kind: file names} recorded in ``folder``'s ``OUTPUT_MARK`` (empty for a mark without
+    records, or none)."""
+    try:
+        outputs = json.loads((folder / OUTPUT_MARK).read_text())["outputs"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    return {str(k): [str(f) for f in v] for k, v in outputs.items() if isinstance(v, list)}
 
 
 def check_output_folder(path: str | os.PathLike, *, overwrite: bool) -> Path:
@@ -210,13 +227,16 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
 
 
 @contextlib.contextmanager
-def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
     """Yield a new temporary folder; its files reach the folder ``path`` only if the block succeeds.
 
     A new ``path`` is the temporary folder renamed into place (``atomic_path``): all the files
     appear at once or none does. Into an existing folder the new files move one by one (each
-    replacing its namesake, other files stay) in the order they were written, so the file
-    written last (a report) appears last; the folder gets ``OUTPUT_MARK``. Missing parent
+    replacing its namesake) in the order they were written, so the file written last (a
+    report) appears last; then the files the previous output of the same ``kind`` (e.g.
+    'bench') wrote there and this one did not (``statistics-seed1.nc`` of a run with more
+    seeds) are removed, so the folder never mixes two runs of one command; other kinds' files
+    stay. The folder's ``OUTPUT_MARK`` records each kind's files. Missing parent
     folders are created. On any exception the temporary folder is removed and ``path`` is as
     it was. ``check_output_folder`` checks ``path`` before the work that fills the folder.
     Raises NeurocastError if ``path`` is a file or a folder holding files neurocast did not
@@ -232,6 +252,7 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
             with atomic_path(path) as tmp:
                 tmp.mkdir()
                 yield tmp
+                mark_output(tmp, kind, [f.name for f in tmp.iterdir() if f.name != OUTPUT_MARK])
             return
         clean_stale(path / _NEW_FILES)
         if not is_replaceable(path):
@@ -241,9 +262,18 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         tmp.mkdir()
         try:
             yield tmp
-            mark_output(path)
-            for file in sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+            new = sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+            names = {f.name for f in new}
+            stale = [path / name for name in marked_outputs(path).get(kind, [])
+                     if name not in names and Path(name).name == name not in ("", "..", OUTPUT_MARK)]
+            mark_output(path, kind, names)
+            for file in new:
                 os.replace(file, path / file.name)
+            for file in stale:  # the previous run's files that this one did not write again
+                if file.is_dir() and not file.is_symlink():
+                    shutil.rmtree(file)
+                elif file.exists() or file.is_symlink():
+                    file.unlink()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:

@@ -214,14 +214,37 @@ def test_output_folders_of_the_user_are_never_written_into(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"output '{mine}' already exists" in err and "is a folder that neurocast did not write" in err
     with pytest.raises(NeurocastError, match="holds files that neurocast did not write"):
-        with _files.atomic_folder(mine) as out:
+        with _files.atomic_folder(mine, "bench") as out:
             (out / "report.html").write_text("new")
     assert [p.name for p in mine.iterdir()] == ["report.html"] and (mine / "report.html").read_text() == "MY NOTES"
     empty = tmp_path / "empty"
     empty.mkdir()
-    with _files.atomic_folder(empty) as out:  # an empty folder now holds neurocast's output
+    with _files.atomic_folder(empty, "bench") as out:  # an empty folder now holds neurocast's output
         (out / "report.html").write_text("new")
     assert _files.is_replaceable(empty) and (empty / _files.OUTPUT_MARK).is_file()
+
+
+def test_overwrite_leaves_no_file_of_the_previous_run_of_the_same_command(tmp_path):
+    """A 2-seed run's statistics-seed1.nc, or a realism figure, must not survive a rerun with
+    --overwrite that does not write them: the folder would mix two runs. Another command's
+    files in the same folder stay."""
+    from neurocast import _files
+
+    store, out = str(_store(tmp_path)), tmp_path / "out"
+    first = ["bench", store, "--models", "naive,linear-mae", "--horizon", "8", "--seeds", "2",
+             "--max-steps", "2", "--out", str(out)]
+    assert main(first) == 0
+    before = {p.name for p in out.iterdir()}
+    assert "statistics-seed1.nc" in before and any(n.startswith("realism") for n in before)
+    with _files.atomic_folder(out, "infer") as other:  # another command's output, same folder
+        (other / "infer-report.html").write_text("kept")
+    assert main(["bench", store, "--models", "naive", "--horizon", "8", "--no-realism",
+                 "--out", str(out), "--overwrite"]) == 0
+    after = {p.name for p in out.iterdir()}
+    assert "statistics-seed1.nc" not in after and not any(n.startswith("realism") for n in after)
+    assert {"scorecard.nc", "report.html", "infer-report.html", _files.OUTPUT_MARK} <= after
+    assert set(_files.marked_outputs(out)["bench"]) == after - {"infer-report.html",
+                                                                 _files.OUTPUT_MARK}
 
 
 def test_bench_on_one_neuron_prints_no_warning(tmp_path, capsys):

@@ -417,7 +417,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     files: dict[str, Path] = {}
     if out_dir is not None:
         final = require_output_folder(out_dir, create=True)
-        with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
+        with atomic_folder(final, "bench") as out:  # a failed write (disk full, ...) leaves no partial folder
             files.update(write_scorecard(card, out))
             files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
             for k in range(1, seeds):  # the other seeds of the seeded models, one file each

@@ -263,7 +263,7 @@ def _stats(args: argparse.Namespace) -> int:
     plots = []
     if args.plots:
         group = args.reference if args.reference in ("celegans", "zebrafish") else "all"
-        with atomic_folder(args.plots) as folder:
+        with atomic_folder(args.plots, "data stats") as folder:
             written = realism_plots({args.dataset: res}, folder, group=group)[0]
         plots = [str(Path(args.plots) / p.name) for p in written]
     numbers = {k: res["overall"][k] for k in STATISTICS}

@@ -208,7 +208,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
                              notes=tuple(notes))
     if out_dir is not None:
         final = Path(out_dir)
-        with atomic_folder(final) as out:  # a failed write (disk full, ...) leaves no partial folder
+        with atomic_folder(final, "infer") as out:  # a failed write (disk full, ...) leaves no partial folder
             files = write_scorecard(card, out)
             base = next(iter(results.values()))["base_rate"] if results else None
             files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
