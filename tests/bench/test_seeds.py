@@ -15,7 +15,7 @@ from neurocast.bench import read_scorecard, run_benchmark, seed_interval
 from neurocast.cli import main
 from neurocast.data import make_dataset, save_dataset, segments_for
 from neurocast.errors import ConfigError, FormatError
-from neurocast.models import NaiveForecaster
+from neurocast.models import NaiveForecaster, TraceScale
 from neurocast.models.deep import (
     LinearMaeConfig,
     LinearMaeForecaster,
@@ -157,20 +157,25 @@ def test_a_model_saved_for_another_setup_is_trained_again(tmp_path, change):
     assert [n for n in same.notes if "linear-mae seed 0: loaded from" in n]  # that setup now is saved
 
 
-@pytest.mark.parametrize("damage", ["garbage", "no setup"])
+@pytest.mark.parametrize("damage", ["garbage", "no setup", "no trace scale"])
 def test_an_unreadable_or_older_file_is_trained_again(tmp_path, damage):
     ds = _dataset()
+    ds["traces"] = ds["traces"] * 1000.0 + 5000.0  # raw fluorescence: fitted through a map
     run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path)
     path = tmp_path / "linear-mae-seed0.pt"
     if damage == "garbage":
         path.write_bytes(b"not a model")
-    else:  # as files saved before the setup was recorded
+    else:  # as files saved before the setup, or the traces' map, was recorded
         model = load_model(path)
-        model.fitted = {k: v for k, v in model.fitted.items() if k != "setup"}
+        key = {"no setup": "setup", "no trace scale": "trace_scale"}[damage]
+        model.fitted = {k: v for k, v in model.fitted.items() if k != key}
+        if damage == "no trace scale":  # fitted on the raw traces as they are
+            model.trace_scale = TraceScale()
         save_model(model, path, dataset=ds)
     again = run_benchmark(ds, models=[_linear_mae()], context=4, horizon=H, save_models=tmp_path)
     assert not [n for n in again.notes if "loaded from" in n]
-    assert load_model(path, dataset=ds).fitted.get("setup")
+    back = load_model(path, dataset=ds)
+    assert back.fitted.get("setup") and not back.trace_scale.identity
 
 
 def test_an_interrupted_model_saved_earlier_is_trained_again(tmp_path):

@@ -62,6 +62,15 @@ def test_plane_folder_keeps_the_cells_subtracts_the_neuropil_and_reads_fs(tmp_pa
     assert "c = 0.5 (from ops.npy)" in notes
 
 
+def test_settings_npy_wins_over_an_ops_npy_left_from_an_earlier_run(tmp_path):
+    folder = _plane(tmp_path / "plane0", ops={"fs": 5.0, "neucoeff": 0.9})  # a 0.x run's
+    np.save(folder / "settings.npy", {"fs": 10.0, "extraction": {"neuropil_coefficient": 0.3}},
+            allow_pickle=True)  # the 1.x run that wrote F.npy
+    ds = nd.load_suite2p(folder)
+    assert ds.attrs["dt_s"] == 0.1
+    np.testing.assert_array_equal(ds.traces.values, (F[[0, 2]] - np.float32(0.3) * FNEU[[0, 2]]).T)
+
+
 @pytest.mark.parametrize(("file", "settings", "c"), [
     ("ops.npy", {"fs": 10.0}, 0.7),  # no neucoeff: suite2p's default
     ("ops.npy", {"fs": 10.0, "neucoeff": 0.8}, 0.8),
@@ -126,7 +135,7 @@ def _with(tmp_path, name, array):
      "iscell.npy classes none of the 4 ROIs as a cell", "--all-rois"),
     (lambda p: _plane(p / "plane0", iscell=None), "holds no iscell.npy", "--all-rois"),
     (lambda p: p, "holds no F.npy, nor plane folders", "suite2p/plane0"),
-    (lambda p: _plane(p / "plane0", ops=False), "holds no ops.npy or settings.npy, so the frame "
+    (lambda p: _plane(p / "plane0", ops=False), "holds no settings.npy or ops.npy, so the frame "
      "rate is unknown", "--dt-s"),
     (lambda p: _plane(p / "plane0", ops={"neucoeff": 0.7}), "ops.npy gives no frame rate 'fs'",
      "--dt-s"),
@@ -208,7 +217,7 @@ def test_a_plane_is_read_holding_two_copies_of_its_kept_rows_at_most(tmp_path):
 def test_dt_s_replaces_fs_and_stands_in_for_missing_settings(tmp_path):
     assert nd.load_suite2p(_plane(tmp_path / "a"), dt_s=0.5).attrs["dt_s"] == 0.5
     ds = nd.load_suite2p(_plane(tmp_path / "b", ops=False), dt_s=0.5)
-    assert any("holds no ops.npy or settings.npy" in n for n in ds.attrs["import_notes"])
+    assert any("holds no settings.npy or ops.npy" in n for n in ds.attrs["import_notes"])
 
 
 def test_cli_imports_a_plane_folder_and_refuses_bad_input_with_exit_2(tmp_path, capsys):

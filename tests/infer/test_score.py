@@ -128,9 +128,9 @@ def test_names_are_matched_ignoring_case_else_refused_never_by_position(tiny_con
     assert notes == ["2 of the recording's 3 neuron names match connectome 'tiny' only ignoring "
                      "case (e.g. 'c' as 'C'): matched so"]
     own = [f"cell{k}" for k in range(tiny_connectome.n_neurons)]  # as many neurons, no name
-    with pytest.raises(FormatError, match="5 of the recording's 5 neurons are not in") as err:
+    with pytest.raises(FormatError, match="names none of the recording's 5 neurons") as err:
         truth_matrix(tiny_connectome, own)
-    assert "--names FILE" in err.value.hint and "run_inference(ds.traces.values" in err.value.hint
+    assert "--names" in err.value.hint and "neuron k is the connectome's neuron k" in err.value.hint
     with pytest.raises(FormatError, match="1 of the recording's 2 neurons"):
         truth_matrix(tiny_connectome, ["a", "A"])  # ignoring case, two names are one neuron
 

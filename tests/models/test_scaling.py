@@ -9,6 +9,7 @@ import pytest
 from neurocast.connectome import random_connectome
 from neurocast.models import (
     ConnectomeLinearForecaster,
+    LinearConfig,
     LinearForecaster,
     MeanForecaster,
     TraceScale,
@@ -54,6 +55,18 @@ def test_a_large_recording_is_measured_on_a_sample_of_frames(monkeypatch, dd):
     train = dd.split(x, dd.protocol(len(x)))[0]
     s = TraceScale.of(train)
     assert s.offset == pytest.approx(5000, abs=30) and s.scale == pytest.approx(500, rel=0.2)
+
+
+def test_the_sample_of_a_large_recording_sees_every_phase_of_a_fast_pattern(monkeypatch, dd):
+    """Every k-th frame of a pattern of period k sees one phase only (odd frames +300 read as a
+    baseline of 5000 or 5300): runs of consecutive frames see both."""
+    import neurocast.models._scaling as scaling
+
+    monkeypatch.setattr(scaling, "_SAMPLE_VALUES", 12 * 80)
+    x = np.full((400, 12), 5000.0, np.float32)
+    x[1::2] += 300.0
+    s = TraceScale.of(dd.split(x, dd.protocol(len(x)))[0])
+    assert s.offset == pytest.approx(5150, abs=5) and s.scale == pytest.approx(150, rel=0.05)
 
 
 def _same_up_to_units(a, b, how_a, how_b, atol):
@@ -133,3 +146,35 @@ def test_hidden_neurons_are_zeros_in_the_model_units_too(dd):
     meta = WindowMeta("c", np.zeros(1, np.int64), hidden=hidden)
     np.testing.assert_allclose(m.predict(ctx, meta), m.predict(at_mean), rtol=1e-6)
     assert not np.allclose(m.predict(ctx), m.predict(at_mean), rtol=1e-3)
+
+
+class _Lazy:
+    """A lazily indexed (time, neuron) source, as a store's traces: indexing reads nothing,
+    ``np.asarray`` reads what was indexed; ``log`` counts the values read."""
+
+    def __init__(self, a, log):
+        self.a, self.log = a, log
+        self.shape, self.ndim, self.dtype = a.shape, a.ndim, a.dtype
+
+    def __getitem__(self, key):
+        return _Lazy(self.a[key], self.log)  # a view of the numpy array: nothing read yet
+
+    def __array__(self, dtype=None, copy=None):
+        self.log.append(self.a.size)
+        return np.asarray(self.a, dtype)
+
+
+def test_mapped_segments_read_only_the_neuron_chunk_asked_for(dd):
+    """linear streams over neuron chunks (Segment.load(neurons)): through the map, a chunk still
+    reads that chunk's frames only, not every neuron's each time."""
+    x = _noisy_sines(dd, n=40)
+    proto = dd.protocol(len(x))
+    read = {}
+    for how in ((1.0, 0.0), RAW):  # ΔF/F (no map), raw fluorescence (through the map)
+        log = []
+        src = _Lazy(_units(x, how), log)
+        m = LinearForecaster(4, LinearConfig(chunk_neurons=4))
+        m.fit(*dd.split(src, proto))
+        read[how] = sum(log)
+    assert m.fitted["trace_scale"]["scale"] != 1.0
+    assert read[RAW] == read[(1.0, 0.0)]

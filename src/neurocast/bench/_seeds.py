@@ -159,8 +159,10 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
     with the same configuration as saved (seed, training options, device and threads included;
     a file from before a field was added does not count), the same C and H, was fitted on this
     dataset with the same ``setup`` (``fit_setup``: protocol, neurons and frames used) by this
-    version of neurocast, and was trained to its end (not interrupted). Anything else, or a
-    file that cannot be read, is None: the model is trained and saved over it, as before.
+    version of neurocast, through a recorded ``TraceScale`` (a file from before the map existed
+    was fitted on raw fluorescence as it is), and was trained to its end (not interrupted).
+    Anything else, or a file that cannot be read, is None: the model is trained and saved over
+    it, as before.
     """
     from neurocast import __version__
 
@@ -174,6 +176,8 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
                 and head["horizon"] == model.horizon and head["shape"].get("context") == context
                 and head["fitted"].get("setup") == setup and head["code_version"] == __version__
                 and head["fitted"].get("stopped_by") != "interrupted"
+                # saved before the trace map existed: trained on raw traces as they were
+                and "trace_scale" in head["fitted"]
                 and (not model.uses_stimulus or head["shape"].get("n_covariates") == _n_covariates(dataset)))
         return load_model(path, dataset=dataset, device=model.cfg.train.device) if same else None
     except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew

@@ -239,7 +239,9 @@ def connectome_positions(ds, connectome) -> tuple[np.ndarray, list[str]]:
             f"recording's {names.size} neurons: e.g. {lacking[:5]}; first in order (recording vs "
             f"connectome): {', '.join(pairs)}",
             "attach the connectome the recording belongs to, with the same neuron names "
-            "(rename neurons with --names when importing)",
+            "(rename neurons with --names when importing)"
+            + ("; if neuron k is the connectome's neuron k, give it the connectome's names in "
+               "that order" if names.size == wired.size else ""),
         )
     examples = ", ".join(_with_near_names(x, wired) for x in lacking[:5])
     notes.append(f"{len(lacking)} of the recording's {names.size} neurons are named but not in "

@@ -7,10 +7,11 @@ suite2p (Pachitariu et al., bioRxiv 2017) writes one folder per imaging plane,
   around it;
 - ``iscell.npy``: (ROI, 2), column 0 is 1 for an ROI classed as a cell (0 otherwise), column 1
   the classifier's probability;
-- ``ops.npy``: the run's settings, a dict pickled by ``numpy.save``: ``fs`` (frames per second
-  of each plane), ``neucoeff`` (the neuropil coefficient, 0.7 by default), ... suite2p 1.x also
-  writes ``settings.npy`` (``fs``, and the coefficient as
-  ``['extraction']['neuropil_coefficient']``), read when there is no ``ops.npy``;
+- ``settings.npy`` (suite2p 1.x: ``fs``, and the coefficient as
+  ``['extraction']['neuropil_coefficient']``) or ``ops.npy`` (0.x: ``fs``, frames per second of
+  each plane, and ``neucoeff``, the neuropil coefficient, 0.7 by default): the run's settings, a
+  dict pickled by ``numpy.save``; settings.npy is read when both are there (an ops.npy beside it
+  may be left from an earlier 0.x run of the folder);
 - ``stat.npy`` (per-ROI pickled dicts) and ``spks.npy`` (deconvolved), which are not read.
 
 A pickle can run any code while it is loaded, so ``ops.npy`` / ``settings.npy`` are read with
@@ -43,8 +44,8 @@ __all__ = ["DEFAULT_NEUCOEFF", "SETTINGS_FILES", "load_suite2p", "looks_like_sui
 #: suite2p's default neuropil coefficient, used when the plane folder's settings do not give one.
 DEFAULT_NEUCOEFF = 0.7
 #: The files holding a plane's settings, in the order they are looked for (suite2p 0.x writes
-#: ops.npy; 1.x writes settings.npy and, by default, ops.npy as well).
-SETTINGS_FILES = ("ops.npy", "settings.npy")
+#: ops.npy; 1.x writes settings.npy, the one to trust when an older ops.npy is left beside it).
+SETTINGS_FILES = ("settings.npy", "ops.npy")
 _PLANE = re.compile(r"plane(\d+)")
 _HINT_DT = ("give the seconds per frame with --dt-s (1 / suite2p's fs, e.g. --dt-s 0.0333 at "
             "30 Hz); the neuropil coefficient is then suite2p's default "

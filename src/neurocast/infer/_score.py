@@ -10,9 +10,10 @@ edges plus a uniform random sample of the non-edges (seeded) weighted by
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
+import xarray as xr
 
+from neurocast.data import connectome_positions
 from neurocast.errors import FormatError
 
 __all__ = ["METRICS", "pair_values", "score_matrix", "truth_matrix"]
@@ -29,52 +30,33 @@ def truth_matrix(connectome, names=None, notes: list | None = None) -> sp.csr_ma
     """The true wiring as CSR (N, N) float32 in the data's order: one entry per chemical
     connection, its signed weight (synapse count × sign), NaN where the sign is unknown (0).
 
-    names: the recording's neuron names, shape (N,), matched to the connectome by name; if some
-    match only ignoring case, and ignoring case pairs every name with one neuron, so (with a
-    line appended to ``notes``). None: neuron k is the connectome's neuron k. Raises FormatError
-    if some names match no neuron (neurons are never paired by position silently) or if the
-    connectome repeats a name.
+    names: the recording's neuron names, shape (N,), matched to the connectome by name as
+    ``data.connectome_positions`` matches them (also ignoring case, when that pairs each name
+    with a neuron of its own; its notes are appended to ``notes``). None: neuron k is the
+    connectome's neuron k. Raises FormatError if some names match no neuron (neurons are never
+    paired by position silently), or as ``connectome_positions``.
     """
     full = connectome.to_scipy("weight").astype(np.float32)
     full.data[full.data == 0] = np.nan  # a connection of unknown sign is still a connection
     if names is None:
         return full.tocsr()
     names = np.asarray(names).astype(str)
-    index = pd.Index(connectome.names.astype(str))
-    if not index.is_unique:
-        repeated = index[index.duplicated()].unique()[:3].tolist()
-        raise FormatError(f"connectome '{connectome.name}' repeats neuron name(s) {repeated}: the "
-                          "recording's neurons cannot be matched to it by name",
-                          "give each neuron of the connectome its own name")
-    pos = index.get_indexer(names)
+    pos, matching = connectome_positions(xr.Dataset(coords={"neuron": names}), connectome)
     if (pos < 0).any():
-        pos = _match_ignoring_case(connectome, index, names, pos, notes)
+        missing = names[pos < 0][:3].tolist()
+        hint = ("give the connectome the recording was made from (--truth), or import the "
+                "recording with the connectome's neuron names (neurocast data import ... --names "
+                "FILE)")
+        if len(names) == connectome.n_neurons:
+            hint += ("; to pair neuron k with the connectome's neuron k, pass the traces as an "
+                     "array in Python: run_inference(ds.traces.values, truth=..., dt_s=...)")
+        raise FormatError(f"{int((pos < 0).sum())} of the recording's {len(names)} neurons are "
+                          f"not in connectome '{connectome.name}' (e.g. {missing})", hint)
+    if notes is not None:
+        notes.extend(matching)
     if len(pos) == connectome.n_neurons and np.array_equal(pos, np.arange(len(pos))):
         return full.tocsr()
     return full[pos][:, pos].tocsr()
-
-
-def _match_ignoring_case(connectome, index: pd.Index, names: np.ndarray, pos: np.ndarray,
-                         notes: list | None) -> np.ndarray:
-    """Positions of ``names`` in the connectome ignoring case, if that pairs each name with its
-    own neuron (a note in ``notes``); else FormatError naming the unmatched names."""
-    lower = index.str.lower()
-    found = lower.get_indexer(np.char.lower(names)) if lower.is_unique else pos
-    if (found >= 0).all() and len(np.unique(found)) == len(found):
-        k = int((pos < 0).argmax())
-        if notes is not None:
-            notes.append(f"{int((pos < 0).sum())} of the recording's {len(names)} neuron names match "
-                         f"connectome '{connectome.name}' only ignoring case (e.g. {str(names[k])!r} as "
-                         f"{str(index[found[k]])!r}): matched so")
-        return found
-    missing = names[pos < 0][:3].tolist()
-    hint = ("give the connectome the recording was made from (--truth), or import the recording "
-            "with the connectome's neuron names (neurocast data import ... --names FILE)")
-    if len(names) == connectome.n_neurons:
-        hint += ("; to pair neuron k with the connectome's neuron k, pass the traces as an array "
-                 "in Python: run_inference(ds.traces.values, truth=..., dt_s=...)")
-    raise FormatError(f"{int((pos < 0).sum())} of the recording's {len(names)} neurons are not in "
-                      f"connectome '{connectome.name}' (e.g. {missing})", hint)
 
 
 def pair_values(scores, i: np.ndarray, j: np.ndarray) -> np.ndarray:

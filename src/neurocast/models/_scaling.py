@@ -25,8 +25,10 @@ __all__ = ["TraceScale"]
 #: Traces with |mean| at most this and a standard deviation in this range are used as they are.
 DFF_MEAN_MAX = 1.0
 DFF_STD_RANGE = (0.01, 10.0)
-#: Values read to measure the train frames (evenly spaced frames, every neuron): 64 MB.
+#: Values read to measure the train frames (every neuron): 128 MB as float64, about twice that
+#: at the peak of the measurement; in this many runs of consecutive frames when there are more.
 _SAMPLE_VALUES = 2**24
+_SAMPLE_RUNS = 8
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,27 @@ class TraceScale:
     @classmethod
     def of(cls, segments: Sequence[Segment]) -> TraceScale:
         """The map for models fitted on ``segments`` (train frames): identity on ΔF/F's scale,
-        else their mean and s.d. (measured on evenly spaced frames, at most 2**24 values)."""
+        else their mean and s.d. Measured on every frame if they hold at most 2**24 values,
+        else on ``_SAMPLE_RUNS`` runs of consecutive frames spread evenly over them (runs, not
+        every k-th frame: a pattern with period k would be missed, and a store chunked along
+        time is read only where the runs are)."""
         segments = [s for s in segments if s.n_frames > 0]
         if not segments:
             return cls()
         total = sum(s.n_frames for s in segments)
-        step = max(1, -(-total * segments[0].n_neurons // _SAMPLE_VALUES))
-        x = np.concatenate([np.asarray(s.source[s.start:s.stop:step], np.float64).ravel()
-                            for s in segments])
+        run = max(1, min(total, _SAMPLE_VALUES // segments[0].n_neurons) // _SAMPLE_RUNS)
+        if run * _SAMPLE_RUNS >= total:
+            picks = [(s, s.start, s.stop) for s in segments]
+        else:  # run starts evenly spaced over the segments' frames laid end to end
+            ends = np.cumsum([s.n_frames for s in segments])
+            picks = []
+            for first in np.linspace(0, total - run, _SAMPLE_RUNS).astype(np.int64):
+                k = int(np.searchsorted(ends, first, side="right"))
+                seg = segments[k]
+                lo = seg.start + int(first - (ends[k] - seg.n_frames))
+                picks.append((seg, lo, min(seg.stop, lo + run)))
+        x = np.concatenate([np.asarray(seg.source[lo:hi], np.float64).ravel()
+                            for seg, lo, hi in picks])
         x = x[np.isfinite(x)]
         if not x.size:
             return cls()
@@ -82,8 +97,12 @@ class TraceScale:
 
 
 class _Scaled:
-    """A (time, neuron) array-like read through ``TraceScale.to_model``: what a ``Segment``
-    reads (slices of frames) comes out mapped, float32."""
+    """A (time, neuron) array-like read through ``TraceScale.to_model``, float32.
+
+    Indexing is lazy, as the source's own: ``scaled[key]`` is the source's ``[key]``, still
+    unread; ``np.asarray`` reads it and maps it. So ``Segment.load``'s frames then neuron chunk
+    read only that chunk of a lazily read store (linear streams over neuron chunks).
+    """
 
     def __init__(self, source, scale: TraceScale):
         self.source, self.map = source, scale
@@ -92,4 +111,8 @@ class _Scaled:
         self.dtype = np.dtype(np.float32)
 
     def __getitem__(self, key):
-        return self.map.to_model(np.asarray(self.source[key]))
+        return _Scaled(self.source[key], self.map)
+
+    def __array__(self, dtype=None, copy=None):
+        z = self.map.to_model(np.asarray(self.source))
+        return z if dtype is None else z.astype(dtype, copy=False)
