@@ -167,7 +167,7 @@ def test_an_unreadable_or_older_file_is_trained_again(tmp_path, damage):
         path.write_bytes(b"not a model")
     else:  # as files saved before the setup, or the traces' map, was recorded
         model = load_model(path)
-        key = {"no setup": "setup", "no trace scale": "trace_scale"}[damage]
+        key = {"no setup": "setup", "no trace scale": "trace_map"}[damage]
         model.fitted = {k: v for k, v in model.fitted.items() if k != key}
         if damage == "no trace scale":  # fitted on the raw traces as they are
             model.trace_scale = TraceScale()

@@ -177,7 +177,7 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
                 and head["fitted"].get("setup") == setup and head["code_version"] == __version__
                 and head["fitted"].get("stopped_by") != "interrupted"
                 # saved before the trace map existed: trained on raw traces as they were
-                and "trace_scale" in head["fitted"]
+                and "trace_map" in head["fitted"]
                 and (not model.uses_stimulus or head["shape"].get("n_covariates") == _n_covariates(dataset)))
         return load_model(path, dataset=dataset, device=model.cfg.train.device) if same else None
     except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew

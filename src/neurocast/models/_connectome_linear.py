@@ -565,7 +565,9 @@ class ConnectomeLinearForecaster(Forecaster):
 
     connectome: the wiring of the recorded neurons, neuron k of the connectome being column k
     of the data (``fit`` checks the count). After ``fit``: ``partners`` (CSR by neuron),
-    ``coef_partner`` (K,), ``coef_own`` (N, C), ``coef_stim`` (N, covariate), ``bias`` (N,).
+    ``coef_partner`` (K,), ``coef_own`` (N, C), ``coef_stim`` (N, covariate), ``bias`` (N,),
+    in the units of ``trace_scale`` (identity on ΔF/F; else each neuron standardised, and the
+    forecasts mapped back).
     """
 
     name = "connectome-linear"
@@ -582,6 +584,7 @@ class ConnectomeLinearForecaster(Forecaster):
         super().__init__(horizon, cfg)
         attach_connectome(self, connectome)
         self.coef_own = None
+        self.trace_scale = TraceScale()
 
     def fit(self, train: Sequence[Segment], val: Sequence[Segment]):
         """Ridge per neuron on its partners, own history and stimulus; penalty chosen on val."""
@@ -626,19 +629,14 @@ class ConnectomeLinearForecaster(Forecaster):
                 fit_rows(np.arange(lo, hi, dtype=np.int64))
                 bar.update(hi - lo)
         growth = self._stabilise(fit_rows, chosen, min_alpha)
-        # x = offset + scale z: lags and partners act on centred traces, so only the terms
-        # that do not multiply a trace (bias, stimulus) and the means take the scale back
-        self.mean = (scale.offset + scale.scale * self.mean.astype(np.float64)).astype(np.float32)
-        self.bias *= np.float32(scale.scale)
-        self.coef_stim *= np.float32(scale.scale)
-        val_mse *= scale.scale**2
+        self.trace_scale = scale
         counts = np.bincount(chosen, minlength=len(alphas))
         self.fitted = {"wiring": self.cfg.wiring, "n_partners": len(partners),
                        "n_connections": int(wiring.n_connections),
                        "val_mse_one_step": float(val_mse.mean()),
                        "n_heldout_neurons": int(self.hidden.sum()), **growth,
                        "alpha_counts": {str(a): int(k) for a, k in zip(self.cfg.alphas, counts, strict=True)},
-                       "trace_scale": scale.as_dict()}
+                       "trace_map": scale.summary()}
         return self
 
     def _stabilise(self, fit_rows, chosen, min_alpha) -> dict:
@@ -702,6 +700,7 @@ class ConnectomeLinearForecaster(Forecaster):
         if hidden is not None and not np.array_equal(np.asarray(hidden, bool), self.hidden):
             raise FormatError("the held-out neurons of these windows are not those the model was fitted for",
                               "fit on segments carrying the same held-out neurons (Segment.hidden)")
+        context = self.trace_scale.context_to_model(context, meta)
         hist = np.ascontiguousarray((context - self.mean).transpose(1, 2, 0), dtype=np.float32)
         stim = None if meta is None else meta.stimulus
         if self.coef_stim.shape[1] and stim is not None:  # (C + H, covariate, B), centred
@@ -712,8 +711,9 @@ class ConnectomeLinearForecaster(Forecaster):
         if self.hidden.any():
             _fill_hidden(hist, self.hidden, self.indptr, self.partners, self.coef_partner, self.bias,
                          self.coef_stim, stim)
-        return _rollout(hist, self.indptr, self.partners, self.coef_partner, self.coef_own, self.bias,
-                        self.coef_stim, stim, self.mean, self.horizon, self.hidden, _ROLLOUT_BLOCK_BYTES)
+        return self.trace_scale.to_data(_rollout(
+            hist, self.indptr, self.partners, self.coef_partner, self.coef_own, self.bias,
+            self.coef_stim, stim, self.mean, self.horizon, self.hidden, _ROLLOUT_BLOCK_BYTES))
 
     def config(self) -> dict:
         cfg = super().config()

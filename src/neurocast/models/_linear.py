@@ -164,7 +164,8 @@ class LinearForecaster(Forecaster):
     """Channel-independent linear forecaster (weights shared by all neurons), ridge in closed form.
 
     After ``fit``: ``weights`` (C, H) and ``bias`` (H,); forecast
-    pred[b, h, n] = sum_k weights[k, h] context[b, k, n] + bias[h].
+    pred[b, h, n] = sum_k weights[k, h] context[b, k, n] + bias[h], in the units of
+    ``trace_scale`` (identity on ΔF/F; else each neuron standardised, and mapped back).
     """
 
     name = "linear"
@@ -176,6 +177,7 @@ class LinearForecaster(Forecaster):
         super().__init__(horizon, cfg)
         self.weights: np.ndarray | None = None
         self.bias: np.ndarray | None = None
+        self.trace_scale = TraceScale()
 
     def _moments(self, segments: Sequence[Segment], what: str):
         segments = [s for s in segments if s.n_windows > 0]
@@ -193,8 +195,8 @@ class LinearForecaster(Forecaster):
     def fit(self, train, val):
         """Ridge on the train moments for every alpha (and normalisation); keep the lowest val MSE.
 
-        Traces far from ΔF/F's scale are fitted through their ``TraceScale`` (the fit then does
-        not depend on their offset); weights and bias are mapped back to the data's units.
+        Traces far from ΔF/F's scale are fitted through their ``TraceScale`` (kept as
+        ``trace_scale``; weights, bias and val MSE are then in its units, and ``predict`` maps).
         """
         c = train[0].context
         scale = TraceScale.of(train)
@@ -213,13 +215,12 @@ class LinearForecaster(Forecaster):
                     w = np.vstack([w[:c - 1], 1.0 - w[:c - 1].sum(axis=0, keepdims=True), w[c - 1:]])
                 candidates.append((mse, norm, alpha, w))
         mse, norm, alpha, w = min(candidates, key=lambda t: t[0])
-        # x = offset + scale z: the weights of z are those of x, the bias takes the offset
         self.weights = w[:c].astype(np.float32)
-        self.bias = (scale.scale * w[c] + scale.offset * (1.0 - w[:c].sum(axis=0))).astype(np.float32)
-        sq = scale.scale**2  # val MSE in the data's units
-        self.fitted = {"alpha": alpha, "normalize": norm, "val_mse": mse * sq,
-                       "val_mse_by_alpha": {f"{n}:{a}": m * sq for m, n, a, _ in candidates},
-                       "trace_scale": scale.as_dict()}
+        self.bias = w[c].astype(np.float32)
+        self.trace_scale = scale
+        self.fitted = {"alpha": alpha, "normalize": norm, "val_mse": mse,
+                       "val_mse_by_alpha": {f"{n}:{a}": m for m, n, a, _ in candidates},
+                       "trace_map": scale.summary()}
         return self
 
     def predict(self, context, meta=None):
@@ -230,6 +231,7 @@ class LinearForecaster(Forecaster):
         if context.shape[1] != self.weights.shape[0]:
             raise FormatError(f"the linear model was fitted on a context of {self.weights.shape[0]} frames, "
                               f"got {context.shape[1]}")
+        context = self.trace_scale.context_to_model(context, meta)
         out = np.einsum("bkn,kh->bhn", context, self.weights, optimize=True)
         out += self.bias[None, :, None]
-        return out
+        return self.trace_scale.to_data(out)

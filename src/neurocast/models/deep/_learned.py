@@ -44,8 +44,8 @@ class LearnedForecaster(Forecaster):
     After ``fit`` (or ``load_model``): ``net`` (the torch module, best val weights),
     ``shape`` {context, n_neurons, n_covariates}, ``dataset`` (identity of the data fitted on),
     ``trace_scale`` (the ``TraceScale`` the net sees the traces through: identity on ΔF/F's
-    scale) and ``fitted`` (steps, epochs, best val MAE in the data's units, train time,
-    parameter count, device, seed).
+    scale) and ``fitted`` (steps, epochs, best val MAE in the net's units, train time,
+    parameter count, device, seed, ``trace_map``).
     """
 
     uses_stimulus = False
@@ -103,8 +103,8 @@ class LearnedForecaster(Forecaster):
         self.device = device
         self.shape = {"context": tr.context, "n_neurons": tr.n_neurons, "n_covariates": tr.n_covariates}
         self.dataset, self.trace_scale = identity, scale
-        self.fitted = {**result.as_dict(), "best_val_mae": result.best_val_mae * scale.scale,
-                       "trace_scale": scale.as_dict(), "fit_s": round(time.perf_counter() - t0, 3),
+        self.fitted = {**result.as_dict(), "trace_map": scale.summary(),
+                       "fit_s": round(time.perf_counter() - t0, 3),
                        "n_parameters": self.n_parameters, "device": device, "seed": tc.seed,
                        "resident": tr.resident}
         return self
@@ -134,10 +134,7 @@ class LearnedForecaster(Forecaster):
             raise FormatError(f"model {self.name!r} was fitted on contexts of {c} frames × {n} neurons, "
                               f"got {context.shape[1]} × {context.shape[2]}",
                               "use the dataset and --context the model was fitted with")
-        if not self.trace_scale.identity:
-            context = self.trace_scale.to_model(context)
-            if meta is not None and meta.hidden is not None:  # hidden: zeros here too, not −offset
-                context[:, :, np.asarray(meta.hidden, bool)] = 0.0
+        context = self.trace_scale.context_to_model(context, meta)
         future = None
         if self.uses_stimulus:
             # the covariates of the target frames: the last H of each window's C + H

@@ -47,7 +47,9 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
         "horizon": model.horizon,
         "config": json.dumps(config_to_dict(model.cfg)),
         "shape": json.dumps(model.shape),
-        "trace_scale": json.dumps(model.trace_scale.as_dict()),
+        "trace_scale": {} if model.trace_scale.identity else {
+            "offset": torch.from_numpy(model.trace_scale.offset),
+            "scale": torch.from_numpy(model.trace_scale.scale)},
         "dataset": json.dumps(identity, default=json_default),
         "fitted": json.dumps(model.fitted, default=json_default),
         "code_version": __version__,
@@ -84,8 +86,10 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     net.load_state_dict(payload["state"])
     model.net = net.to(model.device).eval()
     model.shape, model.dataset = shape, identity
-    # files saved before the traces' scale was stored were fitted on the traces as they are
-    model.trace_scale = TraceScale(**json.loads(payload.get("trace_scale", "{}")))
+    # files saved before the map was stored were fitted on the traces as they are
+    saved = payload.get("trace_scale")
+    model.trace_scale = (TraceScale(saved["offset"].numpy(), saved["scale"].numpy())
+                         if isinstance(saved, dict) and saved else TraceScale())
     model.fitted = {**json.loads(payload["fitted"]), "loaded_from": str(path),
                     "saved_by": payload["code_version"]}
     return model
