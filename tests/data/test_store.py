@@ -48,7 +48,8 @@ def test_roundtrip_identical_and_lazy(tmp_path):
     assert not isinstance(back.traces.variable._data, np.ndarray)
     np.testing.assert_array_equal(back.traces[10:20].values, ds.traces[10:20].values)
     # the store adds what the write saw in the values: no constant channel, no NaN
-    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "empty_neurons": [],
+               "all_chunks_written": True}
     xr.testing.assert_identical(back.load(), ds.assign_attrs(quality))
     assert back.encoding["neurocast_path"] == str(path)
 
@@ -66,7 +67,8 @@ def test_blockwise_write_equals_single_write(tmp_path, monkeypatch):
     ds = _dataset(n_time=1000, n_neuron=7)
     monkeypatch.setattr(_store, "_WRITE_BLOCK_VALUES", 256 * 20)  # several append steps
     path = nd.save_dataset(ds, tmp_path / "blocks.zarr")
-    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "all_chunks_written": True}
+    quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "empty_neurons": [],
+               "all_chunks_written": True}
     xr.testing.assert_identical(nd.open_dataset(path).load(), ds.assign_attrs(quality))
 
 
@@ -408,3 +410,28 @@ def test_a_label_given_to_several_neurons_is_named_when_attaching(tmp_path):
     with pytest.raises(FormatError, match=r"same label to several neurons \('ASHL' ×2\)"):
         nd.save_dataset(ds, tmp_path / "w.zarr", connectome=con)
     assert not (tmp_path / "w.zarr").exists()
+
+
+def test_a_neuron_without_any_value_is_told_apart_from_gaps(tmp_path, capsys):
+    """A dead ROI exported as an empty column is not a gap: the import error names it, and
+    data info counts the gaps apart from it."""
+    from neurocast.cli import main
+
+    x = np.random.default_rng(0).normal(size=(300, 4))
+    x[:, 2] = np.nan
+    names = ["AVAL", "AVAR", "ASHL", "ASHR"]
+    with pytest.raises(NonFiniteError, match=r"neuron 2 \(ASHL\); 1 neuron\(s\) hold no value in "
+                       r"any of these frames \(e.g. ASHL\)") as err:
+        nd.make_dataset(x, dt_s=0.5, neuron=names)
+    assert "a neuron with no value at all is a dead channel" in err.value.hint
+    dead = nd.save_dataset(nd.make_dataset(x, dt_s=0.5, neuron=names, allow_nan=True),
+                           tmp_path / "dead.zarr", allow_nan=True)
+    assert nd.dataset_info(dead)["empty_neurons"] == ["ASHL"]
+    assert main(["data", "info", str(dead)]) == 0
+    assert ("NaN          only in 1 neuron(s) with no value at all (ASHL): dead channels, left "
+            "out without --nan") in capsys.readouterr().out
+    x[10:13, 0] = np.nan
+    gaps = nd.save_dataset(nd.make_dataset(x, dt_s=0.5, neuron=names, allow_nan=True),
+                           tmp_path / "gaps.zarr", allow_nan=True)
+    assert main(["data", "info", str(gaps)]) == 0
+    assert "NaN          3 value(s) in the other neurons (bench --nan" in capsys.readouterr().out

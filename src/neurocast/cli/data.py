@@ -98,9 +98,7 @@ def format_info(s: dict) -> str:
                                     + (" ..." if len(const) > 8 else "")
                                     + " (left out of bench scoring; --keep-constant keeps them)"
                                     if const else "none"))
-    lines.append("NaN          " + (f"{s['n_nan_values']:,} value(s) in {s['n_nan_frames']:,} frame(s) "
-                                    "(bench --nan skip-windows or --nan mask-neurons)"
-                                    if s.get("n_nan_values") else "none"))
+    lines.append("NaN          " + _nan_line(s))
     lines.append("conditions")
     held = set(s["heldout_conditions"])
     for c in s["conditions"]:
@@ -142,6 +140,22 @@ def _parse_conditions(text: str | None):
         raise ConfigError(f"--conditions offsets {left!r} are not integers",
                           "write e.g. --conditions 0,600,1200:rest,stim") from None
     return offsets, split_list(right)
+
+
+def _nan_line(s: dict) -> str:
+    """The NaN line of ``data info``: gaps (bench's --nan choices) apart from the neurons with
+    no value at all (dead channels, left out like the constant ones)."""
+    empty = s.get("empty_neurons") or []
+    gaps = s["n_nan_values"] - len(empty) * s["n_frames"]
+    dead = (f"{len(empty)} neuron(s) with no value at all ({', '.join(empty[:5])}"
+            + (", ..." if len(empty) > 5 else "") + "): dead channels, left out without --nan")
+    if not s["n_nan_values"]:
+        return "none"
+    if empty and not gaps:
+        return "only in " + dead
+    where = "in the other neurons" if empty else f"in {s['n_nan_frames']:,} frame(s)"
+    return (f"{gaps:,} value(s) {where} (bench --nan skip-windows or --nan mask-neurons)"
+            + (f"; besides, {dead}" if empty else ""))
 
 
 def _import(args: argparse.Namespace) -> int:

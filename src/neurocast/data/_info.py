@@ -50,10 +50,13 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     if "constant_neurons" in ds.attrs and "n_nan_values" in ds.attrs:
         constant = [str(c) for c in ds.attrs["constant_neurons"]]
         n_nan, nan_frames = int(ds.attrs["n_nan_values"]), int(ds.attrs.get("n_nan_frames", 0))
+        empty = ([str(c) for c in ds.attrs["empty_neurons"]] if "empty_neurons" in ds.attrs
+                 else None)  # stores written before it was recorded: not known
     else:
         scan = scan_traces(ds["traces"])
         constant = as_str(ds["neuron"].values)[scan.constant].tolist()
         n_nan, nan_frames = scan.n_nan, int(scan.bad_frames.sum())
+        empty = as_str(ds["neuron"].values)[scan.nan_per_neuron == n_time].tolist()
     steps = np.diff(time)
     interval = [float(steps.min()), float(np.median(steps)), float(steps.max())] if steps.size else []
     labels = as_str(ds["label"].values) if "label" in ds.coords else None
@@ -89,6 +92,7 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "constant_neurons": constant,
         "n_nan_values": n_nan,
         "n_nan_frames": nan_frames,
+        "empty_neurons": empty,
         "frame_interval_s": interval,
         "resampled_s": ds.attrs.get("resampled_s"),
         "n_unnamed": 0 if labels is None else int(np.sum(labels == "")),

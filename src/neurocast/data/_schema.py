@@ -61,7 +61,8 @@ NO_CONDITION = "all"
 _SCAN_BLOCK_VALUES = 1 << 24
 #: What to do about NaN in traces being made into a dataset (import, make_dataset, save_dataset) ...
 KEEP_NAN_HINT = ("keep them as gaps with --allow-nan, then benchmark with neurocast bench DATASET "
-                 "--nan skip-windows or --nan mask-neurons")
+                 "--nan skip-windows or --nan mask-neurons (a neuron with no value at all is a "
+                 "dead channel, which bench and infer leave out without --nan)")
 #: ... and in a stored dataset being opened without allow_nan.
 STORED_NAN_HINT = ("benchmark it with neurocast bench DATASET --nan skip-windows (leave out "
                    "windows that touch them) or --nan mask-neurons (leave out those neurons); "
@@ -379,7 +380,14 @@ def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", off
         if bad.any():
             t, n = np.argwhere(bad)[0][:2] if block.ndim == 2 else (np.argwhere(bad)[0][0], 0)
             count = int(bad.sum())
+            names = (as_str(traces["neuron"].values) if isinstance(traces, xr.DataArray)
+                     and "neuron" in traces.coords else None)
+            empty = np.flatnonzero(bad.all(axis=0)) if block.ndim == 2 and len(block) > 1 else []
             raise NonFiniteError(
                 f"{what} hold {count} NaN/inf value(s) in frames "
                 f"{offset + start}..{offset + start + len(block) - 1}, "
-                f"first at frame {offset + start + int(t)}, neuron {int(n)}", hint)
+                f"first at frame {offset + start + int(t)}, neuron {int(n)}"
+                + (f" ({names[n]})" if names is not None else "")
+                + (f"; {len(empty)} neuron(s) hold no value in any of these frames (e.g. "
+                   f"{', '.join(str(names[k]) if names is not None else str(k) for k in empty[:3])})"
+                   if len(empty) else ""), hint)
