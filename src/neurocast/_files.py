@@ -154,6 +154,8 @@ def marked_outputs(folder: Path) -> dict[str, list[str]]:
         outputs = json.loads((folder / OUTPUT_MARK).read_text())["outputs"]
     except (OSError, ValueError, TypeError, KeyError):
         return {}
+    if not isinstance(outputs, dict):  # a damaged mark records nothing
+        return {}
     return {str(k): [str(f) for f in v] for k, v in outputs.items() if isinstance(v, list)}
 
 
@@ -236,9 +238,10 @@ def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
     report) appears last; then the files the previous output of the same ``kind`` (e.g.
     'bench') wrote there and this one did not (``statistics-seed1.nc`` of a run with more
     seeds) are removed, so the folder never mixes two runs of one command; other kinds' files
-    stay. The folder's ``OUTPUT_MARK`` records each kind's files. Missing parent
-    folders are created. On any exception the temporary folder is removed and ``path`` is as
-    it was. ``check_output_folder`` checks ``path`` before the work that fills the folder.
+    stay (a name another kind records too is kept). The folder's ``OUTPUT_MARK`` records each
+    kind's files. Missing parent folders are created. On any exception the temporary folder is
+    removed and ``path`` is as it was. ``check_output_folder`` checks ``path`` before the work
+    that fills the folder.
     Raises NeurocastError if ``path`` is a file or a folder holding files neurocast did not
     write (``is_replaceable``), WriteError (naming ``path``) if the operating system refuses a
     write (no permission, disk full, ...).
@@ -264,9 +267,16 @@ def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
             yield tmp
             new = sorted(tmp.iterdir(), key=lambda p: p.stat().st_mtime_ns)
             names = {f.name for f in new}
-            stale = [path / name for name in marked_outputs(path).get(kind, [])
-                     if name not in names and Path(name).name == name not in ("", "..", OUTPUT_MARK)]
-            mark_output(path, kind, names)
+            outputs = marked_outputs(path)
+            # a name another kind records is its file now (data stats --plots and bench both
+            # write realism_*.png): it stays
+            others = {name for k, v in outputs.items() if k != kind for name in v}
+            stale = [path / name for name in outputs.get(kind, [])
+                     if name not in names and name not in others
+                     and Path(name).name == name not in ("", "..", OUTPUT_MARK)]
+            # the stale files stay recorded until they are gone: a run stopped in between
+            # (Ctrl-C, a failed move) leaves them for the next one to remove
+            mark_output(path, kind, names | {f.name for f in stale})
             for file in new:
                 os.replace(file, path / file.name)
             for file in stale:  # the previous run's files that this one did not write again
@@ -274,6 +284,7 @@ def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
                     shutil.rmtree(file)
                 elif file.exists() or file.is_symlink():
                     file.unlink()
+            mark_output(path, kind, names)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:

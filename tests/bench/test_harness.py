@@ -247,6 +247,74 @@ def test_overwrite_leaves_no_file_of_the_previous_run_of_the_same_command(tmp_pa
                                                                  _files.OUTPUT_MARK}
 
 
+def test_overwrite_keeps_a_file_another_command_wrote_since_and_reads_a_damaged_mark(tmp_path):
+    """bench and data stats --plots both write realism_*.png: once data stats has rewritten
+    them, a bench rerun without them (--no-realism) leaves them (they are data stats' figures
+    now). A mark whose record is not a table of kinds records nothing (no traceback), and no
+    name in a mark reaches outside the folder."""
+    from neurocast import _files
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "mine.txt").write_text("mine")
+
+    def write(kind, *names):
+        with _files.atomic_folder(out, kind) as folder:
+            for name in names:
+                (folder / name).write_text(kind)
+
+    write("bench", "report.html", "realism_acf.png")
+    write("data stats", "realism_acf.png")
+    write("bench", "report.html")
+    assert (out / "realism_acf.png").read_text() == "data stats"
+    assert _files.marked_outputs(out) == {"bench": ["report.html"],
+                                          "data stats": ["realism_acf.png"]}
+    for damaged in ('{"outputs": []}', '{"outputs": null}', "written by neurocast\n"):
+        (out / _files.OUTPUT_MARK).write_text(damaged)
+        write("bench", "report.html")
+        assert _files.marked_outputs(out) == {"bench": ["report.html"]}
+    mark = json.loads((out / _files.OUTPUT_MARK).read_text())
+    mark["outputs"]["bench"] += ["../outside", str(outside), "../outside/mine.txt", "..", "."]
+    (out / _files.OUTPUT_MARK).write_text(json.dumps(mark))
+    write("bench", "report.html")
+    assert (outside / "mine.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == [_files.OUTPUT_MARK, "realism_acf.png",
+                                                     "report.html"]
+
+
+def test_a_run_stopped_while_its_files_move_in_leaves_the_old_ones_for_the_next(tmp_path,
+                                                                               monkeypatch):
+    """A rerun stopped between recording its files and removing the previous run's (a failed
+    move, Ctrl-C) must not leave those unrecorded: no later run would remove them."""
+    import os
+
+    from neurocast import _files
+    from neurocast.errors import WriteError
+
+    out = tmp_path / "out"
+
+    def write(*names):
+        with _files.atomic_folder(out, "bench") as folder:
+            for name in names:
+                (folder / name).write_text(name)
+
+    write("report.html", "statistics-seed1.nc")
+    replace = os.replace
+
+    def fail_on_report(src, dst):
+        if os.path.basename(dst) == "report.html":
+            raise OSError(28, "No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(_files.os, "replace", fail_on_report)
+    with pytest.raises(WriteError, match="No space left"):
+        write("scorecard.nc", "report.html")
+    monkeypatch.setattr(_files.os, "replace", replace)
+    write("scorecard.nc", "report.html")
+    assert sorted(p.name for p in out.iterdir()) == [_files.OUTPUT_MARK, "report.html",
+                                                     "scorecard.nc"]
+
+
 def test_bench_on_one_neuron_prints_no_warning(tmp_path, capsys):
     """One neuron has no correlations and no spectrum: the realism panels say so, and no numpy
     or matplotlib message reaches the terminal (as a warning or as a note)."""

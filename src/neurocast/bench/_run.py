@@ -247,9 +247,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                      f"the {proto.name} protocol: scored as training conditions")
     if ds.attrs.get("trace_kind") == "fluorescence":
         notes.append("the traces are raw fluorescence (F), not ΔF/F: errors are in units of F and "
-                     "not comparable with ΔF/F benchmarks, and a bright neuron's weigh more in "
-                     "the means (the linear, connectome and learned models fit each neuron's F "
-                     "through its train mean and s.d.); convert to ΔF/F to compare neurons")
+                     "not comparable with ΔF/F benchmarks, and a bright neuron's errors weigh "
+                     "more in the means (the linear, connectome and learned models fit each "
+                     "neuron's F through its train mean and s.d.); convert to ΔF/F to compare "
+                     "neurons")
     _note_pauses(ds, notes)
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]

@@ -224,13 +224,21 @@ class LinearForecaster(Forecaster):
         return self
 
     def predict(self, context, meta=None):
-        """context (batch, C, neuron) → (batch, H, neuron) float32."""
+        """context (batch, C, neuron) → (batch, H, neuron) float32.
+
+        Any number of neurons if the traces were used as they are (``trace_scale`` identity),
+        else the neurons fitted on. Raises FormatError before fitting or on another shape.
+        """
         context = self._check_context(context)
         if self.weights is None:
             raise FormatError("the linear model must be fitted before predicting", "call fit(train, val) first")
         if context.shape[1] != self.weights.shape[0]:
             raise FormatError(f"the linear model was fitted on a context of {self.weights.shape[0]} frames, "
                               f"got {context.shape[1]}")
+        if not self.trace_scale.identity and context.shape[2] != self.trace_scale.offset.size:
+            raise FormatError(f"the linear model was fitted through a per-neuron map of "
+                              f"{self.trace_scale.offset.size} neurons, got {context.shape[2]}",
+                              "forecast the neurons it was fitted on, or fit it on these")
         context = self.trace_scale.context_to_model(context, meta)
         out = np.einsum("bkn,kh->bhn", context, self.weights, optimize=True)
         out += self.bias[None, :, None]
