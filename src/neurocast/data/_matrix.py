@@ -10,8 +10,13 @@ loader looks for (names compared case-insensitively):
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
   frame) or ``RATE_KEYS`` (frames per second);
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
-  1-D integer array named one of ``ID_KEYS``; empty and repeated names are allowed (see
-  ``unique_names``).
+  1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
+  ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
+  empty (an unnamed neuron), hold a name or a number, or list candidate names (an uncertain
+  identity: read as unnamed, with a note); see ``_name_cells``.
+
+MATLAB structs, nested or not, are read as groups: the field ``wbData.tv`` is the key
+'wbData/tv' in a v5 file as in a v7.3 (HDF5) one.
 
 A text table may start with blank and '#' comment lines and a byte-order mark. Its header row
 may have an empty first cell above a row index or timestamps
@@ -20,11 +25,12 @@ columns are timestamps or a frame index rather than neurons. ``attrs['import_not
 what was decided.
 
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
-of ``TRACE_KEYS``. If the timestamps or names fit the rows rather than the columns, the
-matrix is read as (neuron × time) and transposed; a matrix with fewer rows than columns and
-nothing telling its orientation gets a warning. Explicit options win over the file's own
-metadata. Warnings (raw fluorescence, timestamps that look like milliseconds, the orientation)
-are also kept in ``attrs['import_notes']``.
+of ``TRACE_KEYS`` (the first found; a note names the other matrices), else the only one that
+is not a single row or column. If the timestamps or names fit the rows rather than the
+columns, the matrix is read as (neuron × time) and transposed; a matrix with fewer rows than
+columns and nothing telling its orientation gets a warning. Explicit options win over the
+file's own metadata. Warnings (raw fluorescence, timestamps that look like milliseconds, the
+orientation) are also kept in ``attrs['import_notes']``.
 """
 
 from __future__ import annotations
@@ -60,10 +66,15 @@ from neurocast.errors import ConfigError, FormatError, unknown_name
 __all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
-TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "f_dff", "activity", "calcium",
-              "data", "f", "signal", "signals", "trace_array", "neural_activity")
+#: Names of a trace array, best first (compared on the key's last part, lower case). The
+#: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
+#: the uncorrected ``deltaFOverF`` beside it: bleaching is a slow drift of the indicator, not
+#: activity to forecast (their own analyses use the corrected one).
+TRACE_KEYS = ("traces", "trace", "dff", "deltaff", "df_f", "dfof", "f_dff", "deltafoverf_bc",
+              "deltafoverf", "activity", "calcium", "data", "f", "signal", "signals", "trace_array",
+              "neural_activity")
 TIME_KEYS = ("time", "times", "timestamps", "timestamp", "t", "frame_times",
-             "timevectorseconds", "tvec")
+             "timevectorseconds", "tvec", "tv")  # tv: the Zimmer lab's wbData time vector
 #: A table column with one of these names that counts up by one is a frame index, not a neuron.
 FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "index")
 #: A table column with one of these names (unit removed, case ignored) is probably not a neuron:
@@ -80,20 +91,33 @@ RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "vo
              "fr")  # fr: CaImAn's params/data/fr
 #: Container keys of trace arrays known to be stored (neuron, time): CaImAn's HDF5 estimates.
 NEURON_MAJOR_KEYS = ("estimates/f_dff", "estimates/c", "estimates/s", "estimates/yra")
-#: Names of a 1-D integer array of neuron (ROI) ids, used as the names.
+#: Names of a 1-D array of whole-number neuron (ROI) ids, used as the names. Like
+#: ``NAME_KEYS``, compared ignoring case, underscores, spaces and hyphens (``_loose``).
 ID_KEYS = ("neuron_ids", "neuron_id", "ids", "id", "roi_ids", "roi_id", "cell_ids", "cell_id")
+#: Names of a 1-D array of neuron names (strings, or a MATLAB cell array), best first; compared
+#: ignoring case, underscores, spaces and hyphens: 'NeuronIds', 'neuronID', 'ROInames' match.
 NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", "neuron_ids",
-             "ids", "id", "neurons", "neuron", "cell_names", "roi_names", "regions", "region_names")
+             "neuron_id", "ids", "id", "neurons", "neuron", "cell_names", "roi_names", "regions",
+             "region_names")
 _HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
 
 
-def _pick(arrays, wanted: Sequence[str]):
-    """The first of ``arrays``' keys (or of an iterable of names) whose last part is in ``wanted``."""
-    lower = {str(k).lower().strip().rsplit("/", 1)[-1]: k for k in arrays}
+def _pick(arrays, wanted: Sequence[str], loose: bool = False):
+    """The key of ``arrays`` (or of an iterable of names) whose last part is the first of
+    ``wanted`` found, compared in lower case, or with ``loose`` also without underscores,
+    spaces and hyphens (``_loose``: 'NeuronIds' is 'neuron_ids'); None if there is none."""
+    norm = _loose if loose else _leaf
+    found = {norm(k): k for k in arrays}
     for w in wanted:
-        if w in lower:
-            return lower[w]
+        if norm(w) in found:
+            return found[norm(w)]
     return None
+
+
+def _loose(key) -> str:
+    """A key's last part in lower case without underscores, spaces and hyphens:
+    'wbData/NeuronIds' -> 'neuronids'."""
+    return re.sub(r"[_\s-]", "", _leaf(key))
 
 
 def _time_base(name) -> tuple[str, str | None]:
@@ -234,19 +258,26 @@ def _leaf(key) -> str:
     return str(key).lower().strip().rsplit("/", 1)[-1]
 
 
-def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
+def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | None]:
+    """The key of the trace array (see the module doc) and, when it was chosen among several
+    2-D arrays by its name (``TRACE_KEYS``), a note naming it and the others; FormatError if
+    ``key`` is missing or the choice is not clear."""
     if key is not None:
         if key not in arrays:
             raise FormatError(f"{what} has no array {key!r}",
                               "available: " + (", ".join(sorted(arrays)) or "none"))
-        return key
+        return key, None
     matrices = [k for k, v in arrays.items() if _ndim(v) == 2 and _numeric(v)]
     if len(matrices) == 1:
-        return matrices[0]
+        return matrices[0], None
     if not matrices:
         raise FormatError(f"{what} holds no 2-D numeric array",
                           "available: " + (", ".join(sorted(arrays)) or "none") + "; " + _HINT_FORMAT)
+    # rows and columns (MATLAB v7.3 keeps vectors and scalars 2-D: tv, fps) are no other choice
+    wide = [k for k in matrices if min(np.shape(arrays[k])) > 1]
     named = _pick({k: arrays[k] for k in matrices}, TRACE_KEYS)
+    if named is None and len(wide) == 1:
+        return wide[0], None
     same = [k for k in matrices  # 'gcamp/trace_array' beside 'raw/trace_array'
             if _leaf(k) == _leaf(named)]
     if named is None or len(same) > 1:
@@ -254,7 +285,14 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> str:
                           + (f", {len(same)} of them named {str(named).rsplit('/', 1)[-1]!r}"
                              if named is not None else ""),
                           "choose one with --key: " + ", ".join(sorted(same if named else matrices)))
-    return named
+    others = [repr(str(k)) for k in wide if k != named]
+    if not others:
+        return named, None
+    why = ("the bleach-corrected ΔF/F, preferred to the uncorrected one"
+           if _leaf(named) == "deltafoverf_bc"
+           else "its name comes first among the known trace names")
+    return named, (f"{what} holds {len(others) + 1} matrices: {str(named)!r} is read as the "
+                   f"traces ({why}), not {', '.join(others)}; choose another with --key (key=)")
 
 
 def _ndim(v) -> int:
@@ -266,32 +304,68 @@ def _numeric(v) -> bool:
 
 
 def _ids(v) -> bool:
-    """True for a 1-D array of integers (neuron or ROI ids, used as names)."""
+    """True for a 1-D array (or a row or column) of more than one whole number: neuron or ROI
+    ids, used as names. Whole-number floats count (MATLAB saves numbers as double)."""
     a = np.asarray(v)
-    return a.dtype.kind in "iu" and a.size > 1 and (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape))
+    if a.size < 2 or not (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape)):
+        return False
+    if a.dtype.kind in "iu":
+        return True
+    return a.dtype.kind == "f" and bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
 
 
-def _strings(v) -> np.ndarray | None:
-    """A 1-D array of str from strings, bytes, integer ids or a MATLAB cell array of strings,
-    or None."""
+def _number_text(x) -> str:
+    """A number as a name: a whole number without a decimal point (MATLAB's 7.0 is '7'), other
+    numbers as Python writes them, '' for NaN or inf."""
+    x = x.item() if isinstance(x, np.generic) else x
+    if isinstance(x, float):
+        if not np.isfinite(x):
+            return ""
+        return str(int(x)) if x == int(x) else str(x)
+    return str(x)
+
+
+def _candidates(x) -> list[str]:
+    """The names one entry of a name array holds, without blanks or repeats, in order: none
+    for an empty MATLAB cell or a blank string, one for a string, a number or a cell holding
+    one (cells inside cells are opened), several for a cell of candidate identities
+    ({'AVAR', 'AVAL'})."""
+    if isinstance(x, bytes):
+        x = x.decode("utf-8", "replace")
+    if isinstance(x, str):
+        return [x.strip()] if x.strip() else []
+    if isinstance(x, np.ndarray):
+        return list(dict.fromkeys(c for y in x.reshape(-1).tolist() for c in _candidates(y)))
+    if x is None:
+        return []
+    if isinstance(x, (int, float, np.number)):
+        text = _number_text(x)
+        return [text] if text else []
+    return [str(x).strip()] if str(x).strip() else []
+
+
+def _name_cells(v) -> tuple[np.ndarray, list[str]] | None:
+    """The neuron names in a 1-D array (or a row or column) ``v``: strings, bytes, whole-number
+    ids, or a MATLAB cell array whose cells are empty, hold one name (or number), or list
+    several candidate names (``_candidates``).
+
+    Returns (names: str array, one per entry, '' for an empty cell and for one listing several
+    candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'), or
+    None if ``v`` is no such array (a matrix, or numbers that are not whole).
+    """
     a = np.asarray(v)
-    if _ids(a):
-        return a.reshape(-1).astype(str)
     if a.ndim == 0 and a.dtype.kind in "USO":
         a = a.reshape(1)
     a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
-    if a.ndim != 1:
+    if a.ndim != 1 or not (a.dtype.kind in "USO" or _ids(a)):
         return None
-    out = []
+    names, ambiguous = [], []
     for x in a.tolist():
-        if isinstance(x, bytes):
-            x = x.decode("utf-8", "replace")
-        elif isinstance(x, np.ndarray):  # MATLAB cell holding a char array (or an empty one)
-            x = "".join(map(str, x.reshape(-1).tolist())) if x.size else ""
-        elif isinstance(x, (int, float, np.integer, np.floating)) and a.dtype.kind in "fiu":
-            return None
-        out.append(str(x).strip())
-    return np.asarray(out, dtype=str)
+        found = _candidates(x)
+        if len(found) > 1:
+            ambiguous.append(" or ".join(found))
+        names.append(found[0] if len(found) == 1 else "")
+    return np.asarray(names, dtype=str), ambiguous
 
 
 def _scalar(v) -> float | None:
@@ -319,23 +393,28 @@ def _read_npz(path: Path, what: str) -> dict:
 
 
 def _h5_value(f, obj):
-    """An HDF5 dataset as numpy; MATLAB v7.3 char arrays and cell arrays of strings as str."""
+    """An HDF5 dataset as numpy, read the way MATLAB v7.3 writes: an empty array (attribute
+    ``MATLAB_empty``; its data is its shape) as a size-0 array, a char array as str (one per
+    row), a cell array (object references) as an object array of its cells' values, each read
+    so (a cell inside a cell is an object array too; a struct in a cell an empty one), and a
+    2-D MATLAB array transposed back to MATLAB's shape."""
     import h5py  # heavy: only for HDF5/MAT v7.3 files
 
     cls = obj.attrs.get("MATLAB_class", b"")
     cls = cls.decode() if isinstance(cls, bytes) else str(cls)
+    if cls and obj.attrs.get("MATLAB_empty", 0):
+        return np.empty(0, dtype={"char": str, "cell": object}.get(cls, np.float64))
     data = obj[()]
     if cls == "char":
         codes = np.asarray(data, dtype=np.uint16)
         return np.asarray(["".join(map(chr, row)).strip("\x00") for row in np.atleast_2d(codes.T)])
     if obj.dtype.kind == "O" and h5py.check_dtype(ref=obj.dtype) is not None:
-        out = []
-        for ref in np.asarray(data).reshape(-1):
-            target = f[ref]
-            val = _h5_value(f, target) if isinstance(target, h5py.Dataset) else ""
-            out.append(str(val[0]) if isinstance(val, np.ndarray) and val.dtype.kind in "US" and val.size
-                       else "" if isinstance(val, np.ndarray) and val.size == 0 else str(val))
-        return np.asarray(out, dtype=str)
+        refs = np.asarray(data)
+        data = np.empty(refs.shape, dtype=object)
+        for i, ref in np.ndenumerate(refs):
+            target = f[ref] if ref else None  # a null reference points nowhere
+            data[i] = (_h5_value(f, target) if isinstance(target, h5py.Dataset)
+                       else np.empty(0, dtype=object))
     if cls and obj.ndim == 2:  # MATLAB stores column-major: h5py sees the transpose
         data = np.asarray(data).T
     return data
@@ -362,7 +441,9 @@ def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
     try:
         with h5py.File(path, "r") as f:
             def visit(name, obj):
-                if isinstance(obj, h5py.Dataset) and not name.startswith("#refs#"):
+                # MATLAB's own groups are left out: #refs# (the cells' contents, read through
+                # their cell arrays) and #subsystem# (class objects)
+                if isinstance(obj, h5py.Dataset) and not name.startswith("#"):
                     arrays[name] = (_Unread(obj.shape, obj.dtype) if obj.ndim > 2
                                     else _h5_value(f, obj))
                     attrs.update({f"{name}/{k}": v for k, v in obj.attrs.items()})
@@ -388,16 +469,26 @@ def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
     except Exception as exc:  # scipy's reader fails on corrupt files with many exception types
         raise FormatError(f"{what} is not a readable MATLAB file: {exc}", "save it with MATLAB's save "
                           "(v5 or v7.3) or as .npz/.h5") from None
-    arrays = {}
+    arrays: dict = {}
     for k, v in raw.items():
-        if k.startswith("__"):
-            continue
-        if isinstance(v, np.ndarray) and v.dtype.names:  # a struct: flatten one level, 'struct.field'
-            for field in v.dtype.names:
-                arrays[f"{k}/{field}"] = np.asarray(v[field].item() if v.size == 1 else v[field])
-        else:
-            arrays[k] = np.asarray(v)
+        if not k.startswith("__"):
+            _flatten_struct(k, v, arrays)
     return arrays, {}
+
+
+def _flatten_struct(key: str, v, arrays: dict) -> None:
+    """Put MATLAB variable ``v`` (as scipy's loadmat gives it) into ``arrays`` under ``key``,
+    a struct's fields under 'key/field', the fields of a struct inside it under
+    'key/field/inner' and so on (as HDF5 names them in a v7.3 file). A struct array of several
+    elements is flattened one level: each field an object array, one value per element."""
+    if not (isinstance(v, np.ndarray) and v.dtype.names):
+        arrays[key] = np.asarray(v)
+        return
+    for field in v.dtype.names:
+        if v.size == 1:
+            _flatten_struct(f"{key}/{field}", v[field].item(), arrays)
+        else:
+            arrays[f"{key}/{field}"] = np.asarray(v[field])
 
 
 def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
@@ -730,7 +821,9 @@ def load_matrix(
             arrays, attrs = _read_mat(path, what)
         else:
             arrays, attrs = _read_hdf5(path, what)
-        trace_key = _pick_traces(arrays, key, what)
+        trace_key, chosen = _pick_traces(arrays, key, what)
+        if chosen is not None:
+            notes.append(chosen)
         if isinstance(arrays[trace_key], _Unread):
             raise FormatError(f"{what}: array {trace_key!r} has shape {arrays[trace_key].shape}, "
                               "expected (time, neuron)", _HINT_FORMAT)
@@ -777,12 +870,12 @@ def load_matrix(
         time_key = str(k).rsplit("/", 1)[-1]
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
         time_s = None
-    file_names = None
-    k = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS)
-    if k is None:  # integer ids name neurons only under an id name (not 'labels': per frame?)
-        k = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS)
-    if k is not None:
-        file_names = _strings(arrays[k])
+    file_names, ambiguous = None, []
+    names_key = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS, loose=True)
+    if names_key is None:  # numbers name neurons only under an id name ('labels': per frame?)
+        names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
+    if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
+        file_names, ambiguous = read
     meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
     is_dt = _pick(meta, DT_KEYS) is not None
     k = _pick(meta, DT_KEYS if is_dt else RATE_KEYS)
@@ -830,9 +923,16 @@ def load_matrix(
         raise FormatError(f"{what}: {time_s.size} timestamps{named} for {n_time} frames",
                           "give one timestamp per frame, or drop them and give --dt-s")
     labels = _neuron_names(neuron_names, n_neuron, what)
-    for candidate in (file_names, header_names):
-        if labels is None and candidate is not None:
-            labels = _neuron_names(candidate, n_neuron, what)
+    if labels is None and file_names is not None:
+        labels = _neuron_names(file_names, n_neuron, what)
+        if ambiguous:
+            notes.append(f"{what}: {len(ambiguous)} of the {n_neuron:,} neurons in "
+                         f"{str(names_key)!r} have several candidate names (e.g. "
+                         + ", ".join(map(repr, ambiguous[:3])) + "): their identity is not "
+                         "known, so they are read as unnamed (an empty label); to name them, "
+                         "give every neuron's name with --names")
+    if labels is None and header_names is not None:
+        labels = _neuron_names(header_names, n_neuron, what)
     if time_s is not None:
         check_timestamps(time_s, f"{what}: the timestamps")
         time_s = time_s - time_s[0]
