@@ -40,21 +40,23 @@ import pandas as pd
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import gap_csr
 from neurocast.connectome._options import ReadOptions, guess_mapping
-from neurocast.connectome._tables import (
-    TRANSMITTER_COLUMNS,
-    build,
+from neurocast.connectome._table_files import (
     check_counts,
     check_ids,
     check_signs,
     check_weights,
-    neuron_table,
-    neurons_from_edges,
-    positions_of,
     read_neuron_frame,
     read_table,
     require_columns,
     row_label,
     table_columns,
+)
+from neurocast.connectome._tables import (
+    TRANSMITTER_COLUMNS,
+    build,
+    neuron_table,
+    neurons_from_edges,
+    positions_of,
     transmitter_sign,
 )
 from neurocast.errors import FormatError

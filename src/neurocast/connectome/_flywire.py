@@ -27,13 +27,10 @@ import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
-from neurocast.connectome._tables import (
-    build,
+from neurocast.connectome._table_files import (
     check_counts,
     check_ids,
     check_signs,
-    neuron_table,
-    neurons_from_edges,
     read_neuron_frame,
     read_table,
     require_columns,
@@ -41,6 +38,7 @@ from neurocast.connectome._tables import (
     table_columns,
     table_kind,
 )
+from neurocast.connectome._tables import build, neuron_table, neurons_from_edges
 from neurocast.errors import FormatError
 
 NAME = "flywire"

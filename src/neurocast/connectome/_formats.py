@@ -34,7 +34,12 @@ from neurocast._files import atomic_path, require_output_folder
 from neurocast.connectome import _edgelist, _flywire, _neuprint
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
-from neurocast.connectome._tables import is_read_only_table, table_columns, table_kind, table_stem
+from neurocast.connectome._table_files import (
+    is_read_only_table,
+    table_columns,
+    table_kind,
+    table_stem,
+)
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "keeps", "read_connectome",

@@ -24,18 +24,15 @@ import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
-from neurocast.connectome._tables import (
-    build,
+from neurocast.connectome._table_files import (
     check_counts,
     check_ids,
-    neuron_table,
-    neurons_from_edges,
     read_neuron_frame,
     read_table,
     require_columns,
     table_columns,
-    transmitter_sign,
 )
+from neurocast.connectome._tables import build, neuron_table, neurons_from_edges, transmitter_sign
 from neurocast.errors import FormatError
 
 NAME = "neuprint"

@@ -1,0 +1,474 @@
+"""Read the CSV and parquet tables of connectome files, and parse their columns.
+
+File kinds from names (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``), header and column
+checks, the field separator, reads of only the needed columns (pyarrow; ids as exact 64-bit
+integers, never through float) and the checks of the values read (neuron ids, synapse counts,
+weights, signs), all vectorised (pyarrow / numpy, no Python loops over rows). Errors name the
+file, the column and the first offending row, and say how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurocast.errors import FormatError, NonFiniteError
+
+CSV_SUFFIXES = (".csv", ".tsv")  # .tsv: tab-separated, read only
+PARQUET_SUFFIXES = (".parquet", ".pq")
+TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
+N_LISTED = 5  # how many offending values an error message lists
+
+
+def is_gzip_csv(path: Path) -> bool:
+    """True for a gzip-compressed CSV file name (``*.csv.gz``, ``*.tsv.gz``, case-insensitive)."""
+    return path.name.lower().endswith(tuple(s + GZIP_SUFFIX for s in CSV_SUFFIXES))
+
+
+def is_read_only_table(path: Path) -> bool:
+    """True for table names neurocast reads but does not write (``.csv.gz``, ``.tsv``)."""
+    return is_gzip_csv(path) or path.suffix.lower() == ".tsv"
+
+
+def _is_tsv(path: Path) -> bool:
+    return path.name.lower().removesuffix(GZIP_SUFFIX).endswith(".tsv")
+
+
+def table_stem(path: Path) -> str:
+    """The file name without its table suffix (``connections.csv.gz`` → ``connections``)."""
+    return path.with_suffix("").stem if is_gzip_csv(path) else path.stem
+
+
+def _open_text(path: Path):
+    """A CSV file (gzip-compressed for ``*.csv.gz``) opened as UTF-8 text (a byte-order mark
+    skipped), lines as written."""
+    opener = gzip.open if is_gzip_csv(path) else open
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
+
+
+def table_kind(path: Path) -> str | None:
+    """'csv' (also for ``*.csv.gz``, read only), 'parquet' or None, from the file name's
+    suffix (case-insensitive)."""
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES or is_gzip_csv(path):
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return None
+
+
+def short_list(values, n: int = N_LISTED) -> str:
+    """The first n values, comma-separated, with how many in all when there are more."""
+    values = list(values)
+    text = ", ".join(str(v) for v in values[:n])
+    return text + (f", … ({len(values)} in all)" if len(values) > n else "")
+
+
+def table_columns(path: Path, what: str) -> list[str]:
+    """Column names of a CSV or parquet table, read from the header only.
+
+    CSV names are stripped of surrounding whitespace (``pre, post, count`` names ``post``).
+    Raises FormatError for an empty file, an unreadable file, a table without columns or a
+    name given to two columns (which one is meant would be a guess).
+    """
+    kind = table_kind(path)
+    if path.stat().st_size == 0:
+        raise FormatError(f"{what} '{path}' is empty (0 bytes)",
+                          "export the table again; it needs a header row and at least one data row")
+    if kind == "parquet":
+        # pyarrow: only for Parquet/CSV tables
+        import pyarrow.parquet as pq
+
+        try:
+            names = list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
+                              "check the file is complete, or export it as CSV") from None
+        return _unique_names(names, path, what)
+    with _open_text(path) as fh:
+        try:
+            first = fh.readline()
+            header = next(csv.reader([first], delimiter=_delimiter(path, first)), [])
+        except (UnicodeDecodeError, csv.Error, gzip.BadGzipFile, EOFError) as exc:
+            raise FormatError(f"{what} '{path}' is not a readable CSV text file ({exc})",
+                              "export the table as UTF-8 CSV with a header row") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise FormatError(f"{what} '{path}' has no header row",
+                          "the first line must name the columns")
+    # a data row as first line (column names are rarely numbers; a matrix's first cell is empty)
+    if header[0] and sum(_is_number(h) for h in header) >= min(2, len(header)):
+        raise FormatError(f"{what} '{path.name}' has no header row: its first line holds "
+                          f"values ({short_list(header, 3)}), not column names",
+                          "add a first line naming the columns, e.g. pre,post,count "
+                          "(then map other names with --columns)")
+    return _unique_names(header, path, what)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _unique_names(names: list[str], path: Path, what: str) -> list[str]:
+    """``names``, unless a (non-empty) column name repeats: then FormatError naming it."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise FormatError(f"{what} '{path.name}' has two columns named '{name}' "
+                              f"(columns {seen[name] + 1} and {i + 1})",
+                              "rename or remove one of them, so that each name says which "
+                              "column is meant")
+        seen[name] = i
+    return names
+
+
+def require_columns(found: list[str], expected: list[str], path: Path, what: str,
+                    hint: str | None = None) -> None:
+    """Raise FormatError naming the first missing column, the columns found and expected."""
+    missing = [c for c in expected if c not in found]
+    if not missing:
+        return
+    col = missing[0]
+    close = difflib.get_close_matches(col, found, n=1, cutoff=0.6)
+    near = f" (did you mean '{close[0]}'?)" if close else ""
+    more = f" (and {len(missing) - 1} more: {short_list(missing[1:])})" if len(missing) > 1 else ""
+    raise FormatError(
+        f"{what} '{path.name}' has no column '{col}'{near}{more}\n"
+        f"  found: {', '.join(found) or '(none)'}\n  expected: {', '.join(expected)}",
+        hint or "rename the column in the file, or map it with --columns (e.g. pre=COL,post=COL,count=COL)",
+    )
+
+
+def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> dict[str, pd.Series]:
+    """Read the given columns of a CSV or parquet table: {column: Series of shape (rows,)}.
+
+    id_columns are read as exact int64 (CSV) or kept as stored (parquet; checked later).
+    Raises FormatError for a table with no data rows or values that cannot be parsed.
+    """
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow as pa
+
+    kind = table_kind(path)
+    if kind == "parquet":
+        # pyarrow: only for Parquet/CSV tables
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path, columns=columns)
+        except Exception as exc:
+            raise FormatError(f"{what} '{path}' could not be read ({exc})",
+                              "check the file is a complete parquet table") from None
+    else:
+        # pyarrow: only for Parquet/CSV tables
+        import pyarrow.csv as pcsv
+
+        types = {c: pa.int64() for c in id_columns}
+        try:
+            table = pcsv.read_csv(
+                path, read_options=_csv_header(path, what), parse_options=_csv_parse(path),
+                convert_options=pcsv.ConvertOptions(column_types=types, include_columns=columns),
+            )
+        except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
+            if not is_gzip_csv(path):
+                raise
+            raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
+                              "check the .gz file is complete, or give the uncompressed .csv") from None
+        except pa.ArrowInvalid as exc:
+            _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
+            raise FormatError(
+                f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
+                "check it is a comma-separated table with the same number of fields on every line",
+            ) from None
+    if table.num_rows == 0:
+        raise FormatError(f"{what} '{path}' has a header but no rows",
+                          "export the table again with its data, or choose another file")
+    return {c: _series(table.column(c)) for c in columns}
+
+
+def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: str) -> None:
+    """After a failed typed read: find an id column holding a non-integer (raises if found)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if not id_columns:
+        return
+    try:
+        table = pcsv.read_csv(path, read_options=_csv_header(path, what),
+                              parse_options=_csv_parse(path),
+                              convert_options=pcsv.ConvertOptions(
+                                  column_types={c: pa.string() for c in columns},
+                                  include_columns=columns))
+    except pa.ArrowInvalid:
+        return  # a structural problem; the caller reports it
+    for c in id_columns:
+        check_ids(table.column(c).to_pandas(), c, path, what)
+
+
+def _delimiter(path: Path, header_line: str) -> str:
+    """The field separator of a CSV file from its name and header line: a tab for ``.tsv``,
+    else ',' unless the line holds none but holds tabs or semicolons (tab-separated exports
+    named .csv; Excel's in many locales)."""
+    if _is_tsv(path):
+        return "\t"
+    if "," in header_line:
+        return ","
+    return next((d for d in ("\t", ";") if d in header_line), ",")
+
+
+def csv_delimiter(path: Path) -> str:
+    """The field separator of a CSV file (``_delimiter`` of its name and first line)."""
+    with _open_text(path) as fh:
+        return _delimiter(path, fh.readline())
+
+
+def _csv_header(path: Path, what: str):
+    """pyarrow CSV read options naming the columns as ``table_columns`` does (stripped)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow.csv as pcsv
+
+    return pcsv.ReadOptions(column_names=table_columns(path, what), skip_rows=1)
+
+
+def _csv_parse(path: Path):
+    """pyarrow CSV parse options with the file's field separator (``csv_delimiter``)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow.csv as pcsv
+
+    return pcsv.ParseOptions(delimiter=csv_delimiter(path))
+
+
+def _series(col) -> pd.Series:
+    """An arrow column as a Series; numeric columns without nulls go straight to numpy."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow as pa
+
+    if col.null_count == 0 and (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+        return pd.Series(col.to_numpy(), copy=False)
+    return col.to_pandas()
+
+
+def row_label(path: Path, i: int) -> str:
+    """Human row number: the CSV line (header is line 1) or the parquet row (1-based)."""
+    return f"line {i + 2}" if table_kind(path) == "csv" else f"row {i + 1}"
+
+
+def first_row(path: Path, mask: np.ndarray) -> str:
+    """The human label (``row_label``) of the first True row of a boolean mask."""
+    return row_label(path, int(np.flatnonzero(mask)[0]))
+
+
+def check_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Neuron ids as an exact int64 array, shape (rows,); see ``_parse_ids``. Negative ids raise FormatError."""
+    ids = _parse_ids(values, col, path, what)
+    negative = ids < 0
+    if negative.any():
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds a negative neuron id, "
+                          f"{int(ids[negative][0])} at {first_row(path, negative)}",
+                          "neuron ids are non-negative integers; fix that row, or map the right column "
+                          "with --columns")
+    return ids
+
+
+def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Neuron ids as an exact int64 array, shape (rows,).
+
+    Accepts integer columns as they are. Float columns are accepted only if every value
+    is whole and below 2**53 (beyond that a float cannot hold a 64-bit root id exactly).
+    Strings must all be decimal integers. NaN or empty cells raise NonFiniteError.
+    """
+    s = values
+    if s.dtype.kind == "u" and len(s) and s.max() > np.iinfo(np.int64).max:
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds ids beyond the int64 range, "
+                          f"{int(s.max())}", "neuron ids must fit in 64-bit signed integers")
+    if s.dtype.kind in "iu":
+        return s.to_numpy(dtype=np.int64)
+    missing = s.isna().to_numpy(copy=True)
+    text = None
+    if s.dtype.kind != "f":
+        text = s.astype(str).str.strip()
+        missing |= text.str.lower().isin(["nan", "na", "null", "none", ""]).to_numpy(dtype=bool)
+    if missing.any():
+        raise NonFiniteError(
+            f"{what} '{path.name}' column '{col}' has {int(missing.sum())} empty or NaN id(s), "
+            f"first at {first_row(path, missing)}", "every row needs a neuron id; remove or fill those rows")
+    if text is None:  # floats
+        a = s.to_numpy()
+        frac = a != np.round(a)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise FormatError(
+                f"{what} '{path.name}' column '{col}' must hold integer neuron ids, "
+                f"found {a[i]:g} at {row_label(path, i)}", "fix that row, or map the right column with --columns")
+        if (np.abs(a) >= 2.0**53).any():
+            raise FormatError(
+                f"{what} '{path.name}' column '{col}' holds floating-point ids; "
+                "64-bit ids (e.g. FlyWire root ids) lose digits as floats",
+                "store ids as 64-bit integers (pandas: df[col].astype('int64') before writing)")
+        return a.astype(np.int64)
+    bad = ~text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
+    if bad.any():
+        found = text.iloc[int(np.flatnonzero(bad)[0])]
+        raise FormatError(
+            f"{what} '{path.name}' column '{col}' must hold integer neuron ids, "
+            f"found {found!r} at {first_row(path, bad)}",
+            "edges give neurons by integer id; names go in a neuron table with columns id and name "
+            "(--neurons PATH, or neurons.csv beside edges.csv in a folder; docs/connectomes.md)"
+            if any(c.isalpha() for c in found) else
+            "fix that row, or map the right column with --columns")
+    try:
+        return text.astype(np.int64).to_numpy()
+    except (OverflowError, ValueError):
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds ids beyond the int64 range",
+                          "neuron ids must fit in 64-bit signed integers") from None
+
+
+def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Synapse counts as int64, shape (rows,): whole, positive, finite numbers.
+
+    NaN/empty cells raise NonFiniteError; text, fractions, zero or negative counts raise
+    FormatError naming the first offending row.
+    """
+    s = values
+    if s.dtype.kind == "b":
+        raise FormatError(f"{what} '{path.name}' column '{col}' holds true/false values, "
+                          "not synapse counts", "map the synapse-count column with --columns count=NAME")
+    if s.dtype.kind not in "iuf":
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FormatError(
+                f"{what} '{path.name}' column '{col}' must hold whole synapse counts, "
+                f"found {s.iloc[i]!r} at {row_label(path, i)}",
+                "fix that row, or map the synapse-count column with --columns count=NAME")
+        s = converted
+    a = s.to_numpy(dtype=np.float64) if s.dtype.kind == "f" else s.to_numpy()
+    if a.dtype.kind == "f":
+        for bad, kind in ((np.isnan(a), "NaN or empty"), (np.isinf(a), "infinite (inf)")):
+            if bad.any():
+                raise NonFiniteError(
+                    f"{what} '{path.name}' column '{col}' has {int(bad.sum())} {kind} "
+                    f"synapse count(s), first at {first_row(path, bad)}",
+                    "remove those rows or fill in their counts")
+        frac = a != np.round(a)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise FormatError(
+                f"{what} '{path.name}' column '{col}' must hold whole synapse counts, "
+                f"found {a[i]:g} at {row_label(path, i)}",
+                "synapse counts are integers; map float weights with --columns weight=NAME "
+                "(API: columns={'weight': ...})")
+    nonpos = a <= 0
+    if nonpos.any():
+        i = int(np.flatnonzero(nonpos)[0])
+        raise FormatError(
+            f"{what} '{path.name}' column '{col}' must hold positive synapse counts, "
+            f"found {a[i]:g} at {row_label(path, i)} ({int(nonpos.sum())} such rows)",
+            "drop rows with zero or negative counts; put the sign in its own column")
+    if a.max() > np.iinfo(np.int32).max:
+        raise FormatError(f"{what} '{path.name}' column '{col}' has counts beyond 2**31 - 1")
+    return a.astype(np.int64)
+
+
+def check_weights(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Float connection weights as float64, shape (rows,): numbers, finite (any sign).
+
+    Text raises FormatError and NaN/empty cells NonFiniteError, naming the first offending row.
+    """
+    s = values
+    if s.dtype.kind not in "iuf":
+        converted = pd.to_numeric(s, errors="coerce")
+        bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FormatError(f"{what} '{path.name}' column '{col}' must hold numbers, "
+                              f"found {s.iloc[i]!r} at {row_label(path, i)}", "fix that row")
+        s = converted
+    a = s.to_numpy(dtype=np.float64)
+    nonfinite = ~np.isfinite(a)
+    if nonfinite.any():
+        raise NonFiniteError(
+            f"{what} '{path.name}' column '{col}' has {int(nonfinite.sum())} NaN, empty or "
+            f"infinite weight(s), first at {first_row(path, nonfinite)}",
+            "remove those rows or fill in their weights")
+    return a
+
+
+def check_signs(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Signs as int8, shape (rows,): each -1 (inhibitory), 0 (unknown) or +1 (excitatory)."""
+    s = values
+    if s.dtype.kind == "b":
+        return np.where(s.to_numpy(), 1, -1).astype(np.int8)
+    if s.dtype.kind not in "iuf":
+        s = pd.to_numeric(s, errors="coerce")
+    a = s.to_numpy(dtype=np.float64)
+    if np.isnan(a).any():
+        raise NonFiniteError(
+            f"{what} '{path.name}' column '{col}' has a NaN, empty or non-numeric sign "
+            f"at {first_row(path, np.isnan(a))}", "signs are +1 (excitatory), -1 (inhibitory) or 0 (unknown)")
+    bad = ~np.isin(a, (-1.0, 0.0, 1.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FormatError(
+            f"{what} '{path.name}' column '{col}' must hold -1, 0 or +1, "
+            f"found {a[i]:g} at {row_label(path, i)}",
+            "signs are +1 (excitatory), -1 (inhibitory) or 0 (unknown)")
+    return a.astype(np.int8)
+
+
+# ---------------------------------------------------------------------- neuron tables
+def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:
+    """All columns of a (small) neuron table; CSV cells are read as text (stripped of
+    surrounding whitespace, as are the column names), parsed later.
+
+    A parquet table written by pandas with the ids as its index (the parquet twin of
+    ``Completeness_783.csv`` read with ``index_col=0``) gets that index as its first column.
+    """
+    table_columns(path, what)  # empty-file and header checks
+    if table_kind(path) == "parquet":
+        frame = pd.read_parquet(path)
+        if not isinstance(frame.index, pd.RangeIndex):  # ids stored as the pandas index
+            frame = frame.reset_index()
+    else:
+        frame = _read_text_csv(path, what)
+        frame = frame.apply(lambda col: col.str.strip())
+    if len(frame) == 0:
+        raise FormatError(f"{what} '{path}' has a header but no rows",
+                          "export the table again with its data, or leave it out")
+    return frame
+
+
+def _read_text_csv(path: Path, what: str) -> pd.DataFrame:
+    """Every column of a CSV table as text ('' for empty cells), named as ``table_columns``
+    names them. A row with more or fewer fields than the header raises FormatError (pandas
+    would silently take a first column as the index)."""
+    # pyarrow: only for Parquet/CSV tables
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    read_options = _csv_header(path, what)
+    try:
+        table = pcsv.read_csv(path, read_options=read_options, parse_options=_csv_parse(path),
+                              convert_options=pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in read_options.column_names}))
+    except pa.ArrowInvalid as exc:
+        raise FormatError(
+            f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
+            "check it is a comma-separated table with the same number of fields on every line",
+        ) from None
+    except OSError as exc:  # a truncated or corrupt .csv.gz
+        raise FormatError(f"{what} '{path.name}' could not be read ({exc})",
+                          "check the file is complete, or give the uncompressed .csv") from None
+    return pd.DataFrame({c: table.column(i).to_pandas().fillna("").astype(str)
+                         for i, c in enumerate(table.column_names)})
