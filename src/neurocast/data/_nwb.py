@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from neurocast.data._loading import _conditions, as_float32, pause_summary, require_file
-from neurocast.data._matrix import check_timestamps
+from neurocast.data._matrix_keys import check_timestamps
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 

@@ -1,0 +1,426 @@
+"""Reading the files ``load_matrix`` imports: arrays, containers and text tables (private).
+
+A .npy file is one array (``_read_npy``, memory-mapped). A container gives its arrays by key
+and its attributes: .npz (``_read_npz``: arrays only, no pickled objects); HDF5 and MATLAB
+v7.3 (``_read_hdf5``: MATLAB's char, empty and cell arrays (object references) read as MATLAB
+wrote them, 2-D arrays transposed back, arrays of more than 2 dimensions left unread as
+``_Unread``); MATLAB v5 (``_read_mat`` through scipy, structs flattened to 'struct/field' keys
+as in v7.3). A text table (``_read_table``) gives its values, header names, timestamps and
+notes: which of its columns are a row index, timestamps or a frame index rather than neurons.
+Which array holds the traces, their orientation, timing and names are decided in
+``_matrix.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurocast.data._matrix_keys import (
+    COVARIATE_KEYS,
+    FRAME_KEYS,
+    _pick,
+    _seconds_per_unit,
+    _time_base,
+    _time_key,
+    check_timestamps,
+)
+from neurocast.errors import FormatError
+
+_HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
+
+
+def _read_npy(path: Path, what: str) -> np.ndarray:
+    """A plain .npy array, memory-mapped (not read into memory until used)."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"{what} is not a readable .npy array ({str(exc).splitlines()[0]})",
+                          "save a numeric array with numpy.save") from None
+
+
+# ---------------------------------------------------------------------- containers
+
+def _read_npz(path: Path, what: str) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise FormatError(f"{what} holds Python objects (pickled), which are not read for safety",
+                              "save plain numeric and string arrays (np.savez with numbers/str)") from None
+        raise FormatError(f"{what} is not a readable .npz file: {exc}", _HINT_FORMAT) from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise FormatError(f"{what} is empty or not a valid .npz file ({type(exc).__name__})",
+                          "re-save it with numpy.savez") from None
+
+
+def _h5_value(f, obj):
+    """An HDF5 dataset as numpy, read the way MATLAB v7.3 writes: an empty array (attribute
+    ``MATLAB_empty``; its data is its shape) as a size-0 array, a char array as str (one per
+    row), a cell array (object references) as an object array of its cells' values, each read
+    so (a cell inside a cell is an object array too; a struct in a cell an empty one), and a
+    2-D MATLAB array transposed back to MATLAB's shape."""
+    import h5py  # heavy: only for HDF5/MAT v7.3 files
+
+    cls = obj.attrs.get("MATLAB_class", b"")
+    cls = cls.decode() if isinstance(cls, bytes) else str(cls)
+    if cls and obj.attrs.get("MATLAB_empty", 0):
+        return np.empty(0, dtype={"char": str, "cell": object}.get(cls, np.float64))
+    data = obj[()]
+    if cls == "char":
+        codes = np.asarray(data, dtype=np.uint16)
+        return np.asarray(["".join(map(chr, row)).strip("\x00") for row in np.atleast_2d(codes.T)])
+    if obj.dtype.kind == "O" and h5py.check_dtype(ref=obj.dtype) is not None:
+        refs = np.asarray(data)
+        data = np.empty(refs.shape, dtype=object)
+        for i, ref in np.ndenumerate(refs):
+            target = f[ref] if ref else None  # a null reference points nowhere
+            data[i] = (_h5_value(f, target) if isinstance(target, h5py.Dataset)
+                       else np.empty(0, dtype=object))
+    if cls and obj.ndim == 2:  # MATLAB stores column-major: h5py sees the transpose
+        data = np.asarray(data).T
+    return data
+
+
+@dataclass(frozen=True)
+class _Unread:
+    """An HDF5 array of more than 2 dimensions (an imaging movie, a stack of masks): never a
+    trace matrix, timestamps or names, so it is not read (it may be gigabytes); its shape and
+    dtype still show where a file's arrays are listed."""
+
+    shape: tuple
+    dtype: np.dtype
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
+def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
+    import h5py  # heavy: only for HDF5 files
+
+    arrays, attrs = {}, {}
+    try:
+        with h5py.File(path, "r") as f:
+            def visit(name, obj):
+                # MATLAB's own groups are left out: #refs# (the cells' contents, read through
+                # their cell arrays) and #subsystem# (class objects)
+                if isinstance(obj, h5py.Dataset) and not name.startswith("#"):
+                    arrays[name] = (_Unread(obj.shape, obj.dtype) if obj.ndim > 2
+                                    else _h5_value(f, obj))
+                    attrs.update({f"{name}/{k}": v for k, v in obj.attrs.items()})
+            f.visititems(visit)
+            attrs.update(dict(f.attrs))
+    except OSError as exc:
+        raise FormatError(f"{what} is not a readable HDF5 file: {exc}",
+                          "give an HDF5 (.h5) or MATLAB v7.3 file") from None
+    return arrays, attrs
+
+
+def _read_mat(path: Path, what: str) -> tuple[dict, dict]:
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head[:8] == b"\x89HDF\r\n\x1a\n" or b"MATLAB 7.3" in head[:128]:
+        return _read_hdf5(path, what)  # v7.3 .mat files are HDF5
+    from scipy.io import loadmat  # heavy: only for MATLAB files
+
+    try:
+        raw = loadmat(path, squeeze_me=True, chars_as_strings=True)
+    except MemoryError:
+        raise
+    except Exception as exc:  # scipy's reader fails on corrupt files with many exception types
+        raise FormatError(f"{what} is not a readable MATLAB file: {exc}", "save it with MATLAB's save "
+                          "(v5 or v7.3) or as .npz/.h5") from None
+    arrays: dict = {}
+    for k, v in raw.items():
+        if not k.startswith("__"):
+            _flatten_struct(k, v, arrays)
+    return arrays, {}
+
+
+def _flatten_struct(key: str, v, arrays: dict) -> None:
+    """Put MATLAB variable ``v`` (as scipy's loadmat gives it) into ``arrays`` under ``key``,
+    a struct's fields under 'key/field', the fields of a struct inside it under
+    'key/field/inner' and so on (as HDF5 names them in a v7.3 file). A struct array of several
+    elements is flattened one level: each field an object array, one value per element."""
+    if not (isinstance(v, np.ndarray) and v.dtype.names):
+        arrays[key] = np.asarray(v)
+        return
+    for field in v.dtype.names:
+        if v.size == 1:
+            _flatten_struct(f"{key}/{field}", v[field].item(), arrays)
+        else:
+            arrays[f"{key}/{field}"] = np.asarray(v[field])
+
+
+# ---------------------------------------------------------------------- text tables
+
+def _covariate_name(name: str) -> bool:
+    """True if a column name reads as a stimulus or behaviour (``COVARIATE_KEYS``), a unit in
+    brackets and a suffix after '_' left out: 'stim', 'Velocity (mm/s)', 'laser_on'."""
+    base = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", name.lower().strip())
+    return base in COVARIATE_KEYS or base.split("_")[0] in COVARIATE_KEYS
+
+
+def _counts_rows(column: np.ndarray) -> bool:
+    """True if a column counts up by one (0, 1, 2, ...): the row index pandas writes by default."""
+    return bool(column.size > 1 and np.all(np.isfinite(column)) and column[0] == np.round(column[0])
+                and np.all(np.diff(column) == 1))
+
+
+def _increasing(column: np.ndarray) -> bool:
+    """True if a column is finite and strictly increasing (as timestamps are)."""
+    return bool(column.size > 1 and np.all(np.isfinite(column)) and np.all(np.diff(column) > 0))
+
+
+def _mostly_rising(column: np.ndarray) -> bool:
+    """True if a column ends above where it starts and fewer than 10 % of its steps go down:
+    timestamps, maybe with a fault (a repeated or out-of-order row), not a neuron's trace."""
+    steps = np.diff(column)
+    return bool(column.size > 1 and column[-1] > column[0] and np.mean(steps < 0) < 0.1)
+
+
+def _rounded_times(time_s: np.ndarray, rows: np.ndarray) -> int:
+    """How many timestamps repeat the one before though their rows (time, values) differ, when
+    the timestamps never step back and repeat at least twice (rounded times, e.g. '%.1f' at
+    15 Hz); 0 otherwise (no repeat, a step back, a single repeat or a repeated row, which
+    ``check_timestamps`` refuses)."""
+    steps = np.diff(time_s)
+    if not (np.all(np.isfinite(time_s)) and np.all(steps >= 0) and np.sum(steps == 0) >= 2):
+        return 0
+    same = np.flatnonzero(steps == 0) + 1
+    a, b = rows[same], rows[same - 1]
+    differ = np.any((a != b) & ~(np.isnan(a) & np.isnan(b)), axis=1)
+    return int(same.size) if differ.all() else 0
+
+
+def _pandas_header(cells: list[str], values: np.ndarray) -> bool:
+    """True if an all-number first line is the header ``DataFrame.to_csv`` writes for columns
+    without names (``,0,1,2``): an empty first cell, integers after it (column numbers or
+    neuron ids) and, below the empty cell, a first column that increases (a row index or
+    timestamps). A headerless table whose first value is missing has no such first column."""
+    return bool(len(cells) == values.shape[1] > 1 and cells[0] == ""
+                and all(re.fullmatch(r"[+-]?\d+", c) for c in cells[1:])
+                and _increasing(values[1:, 0]))
+
+
+def _numbered_header(cells: list[str], values: np.ndarray) -> bool:
+    """True if an all-number first line is a header of column numbers or neuron ids, as
+    ``pd.DataFrame(x).to_csv(index=False)`` writes (``0,1,2``): the column numbers 0, 1, 2, ...
+    or 1, 2, 3, ..., or distinct whole numbers (ids) above rows that are not all whole numbers
+    (ΔF/F; above raw counts, ids could be a frame), each written without a decimal point."""
+    below = values[1:]
+    if not (len(cells) == values.shape[1] and below.size
+            and all(re.fullmatch(r"\d+", c) for c in cells) and len(set(cells)) == len(cells)):
+        return False
+    numbers = [int(c) for c in cells]
+    columns = len(cells) > 1 and numbers in (list(range(len(cells))), list(range(1, len(cells) + 1)))
+    return bool(columns or np.any(np.isfinite(below) & (below != np.round(below))))
+
+
+def _cells(line: str, sep: str) -> list[str]:
+    """The cells of one line of a table, unquoted and stripped."""
+    if sep == r"\s+":
+        return line.split()
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+
+
+def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
+    """Raise FormatError if the table's last line holds fewer cells than its columns: a file
+    cut off while being written (the reader would fill the missing cells with NaN)."""
+    with open(path, "rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        size = 1 << 16
+        while True:  # read back from the end until the tail holds a whole non-blank line
+            fh.seek(max(0, end - size))
+            tail = fh.read()
+            text = tail.rstrip()
+            if size >= end or b"\n" in text:  # the whole file, or a line break before the last line
+                break
+            size *= 4
+    lines = tail.decode("utf-8", "replace").splitlines()
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    n = len(_cells(last, sep))
+    if n < n_columns:
+        raise FormatError(f"{what}: its last row holds {n} of the {n_columns} cells of the others; "
+                          "the file looks cut off", "delete the incomplete last row, or export "
+                          "the file again")
+
+
+def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: str) -> FormatError:
+    """The error for a table with a cell that is not a number, naming the first such cell."""
+    for j, column in enumerate(table.columns):
+        cells = table[column]
+        bad = pd.to_numeric(cells, errors="coerce").isna() & cells.notna()
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            cell = str(cells.iloc[i])
+            name = f" ({header[j]!r})" if header else ""
+            hint = ("a matrix file holds numbers only, with an optional header row of neuron names "
+                    "and '#' comment lines above it")
+            if sep == ";" and re.fullmatch(r"[+-]?\d+,\d*", cell.strip()):
+                hint = ("the numbers have decimal commas: export them with decimal points "
+                        "(e.g. pandas: pd.read_csv(F, sep=';', decimal=',').to_csv(NEW))")
+            elif j == 0 and header is None:
+                hint = ("a first column of names suggests rows are neurons: save the table with "
+                        "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
+            elif header and table.shape[0] > 1 and bad.sum() == cells.notna().sum():
+                # text in every row of the column: labels, not a neuron
+                hint = (f"column {header[j]!r} holds text in every row (stimulus or behaviour "
+                        "labels?), not a neuron's values: drop it (pandas: "
+                        f"df.drop(columns=[{header[j]!r}]).to_csv(NEW)) and give the stimulus "
+                        "blocks with --conditions")
+            elif i == 0 and header and pd.to_numeric(table.iloc[0], errors="coerce").isna().all():
+                hint = ("the row below the header holds no number: a second header row (units, "
+                        "e.g. 's', 'dF/F'?); delete it, or keep the unit in the column name "
+                        "('time (s)'); " + hint)
+            return FormatError(f"{what}: column {j + 1}{name} holds {cell!r} in row {i + 1}, "
+                               "which is not a number", hint)
+    return FormatError(f"{what} holds values that are not numbers", _HINT_FORMAT)
+
+
+def _read_table(path: Path, what: str, dt_given: bool = False
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]:
+    """A text table as (values (row, column), header names or None, timestamps (s) or None,
+    the timestamps' column name ('' for an unnamed first column; None without them), notes).
+
+    Blank and '#' comment lines above the table are skipped. The first line is a header unless
+    all its cells are numbers and it is not the header of ``_pandas_header``; its names are
+    kept as written (blank and repeated ones too) and it must have one cell per column. A last
+    row with fewer cells than the others (a cut-off file) and a cell that is not a number
+    raise FormatError. With a header, columns that are not neurons are taken out of the
+    values, each with a note for the person:
+
+    - an unnamed first column counting up by one (a pandas row index) is dropped;
+    - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
+      from the unit in its name, if its values mostly rise (``_mostly_rising``; then they must
+      increase strictly, else FormatError names the row); otherwise it stays a neuron (a neuron
+      may be called T);
+    - else an unnamed first column that is strictly increasing, but not by one, is the
+      timestamps in seconds (``df.index = t; df.to_csv()``);
+    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is not part of a cell
+            skip, first = 0, ""
+            for line in fh:  # blank and '#' comment lines above the table are skipped
+                if line.strip() and not line.lstrip().startswith("#"):
+                    first = line.rstrip("\r\n")
+                    second = next((ln for ln in fh if ln.strip()), "").rstrip("\r\n")  # below it
+                    break
+                skip += 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
+    if not first.strip():
+        raise FormatError(f"{what} is empty", _HINT_FORMAT)
+    if path.suffix == ".tsv" or "\t" in first:
+        sep = "\t"
+    elif ";" in first:  # before ',': a ';' table may hold decimal commas
+        sep = ";"
+    elif "," in first:
+        sep = ","
+    else:
+        sep = r"\s+"
+    cells = _cells(first, sep)
+    try:
+        [float(c) for c in cells if c]
+        header = False
+    except ValueError:
+        header = True
+    try:
+        table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header,
+                            encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
+    except pd.errors.EmptyDataError:
+        raise FormatError(f"{what} has no rows of values" + (" below its header" if header else ""),
+                          "the file may be cut off: export it again") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot parse {what}: {str(exc).splitlines()[0]}",
+                          "every row needs the same number of cells; " + _HINT_FORMAT) from None
+    if header and len(cells) != table.shape[1]:
+        raise FormatError(f"{what}: the header row has {len(cells)} cells but the rows "
+                          f"{table.shape[1]}", "give every column a header cell; an unnamed "
+                          "first column (row index or timestamps) has an empty one: ',a,b'")
+    _check_last_row(path, sep, table.shape[1], what)
+    notes: list[str] = []
+    if (sep != r"\s+" and table.shape[1] > 1 and table.iloc[:, -1].isna().all()
+            and cells[-1] == "" and (_cells(second if header else first, sep) or ["?"])[-1] == ""):
+        # every line ends with the separator (Excel, LabVIEW): no column, not a dead neuron
+        notes.append(f"every row ends with {'a tab' if sep == chr(9) else repr(sep)} and the "
+                     "empty last column holds no value: not read as a neuron")
+        table, cells = table.iloc[:, :-1], cells[:-1]
+    try:
+        values = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _not_numeric(table, cells if header else None, sep, what) from None
+    if header:  # the cells as written: blank and repeated names are kept (unique_names)
+        names = np.asarray(cells, dtype=str)
+    elif _pandas_header(cells, values):
+        names, values = np.asarray(cells, dtype=str), values[1:]
+    elif _numbered_header(cells, values):
+        names, values = np.asarray(cells, dtype=str), values[1:]
+        notes.append(f"the first line holds distinct whole numbers ({', '.join(cells[:3])}"
+                     f"{', ...' if len(cells) > 3 else ''}): read as a header of column numbers "
+                     "(as pandas writes them) or neuron ids, not as a frame")
+    else:
+        return values, None, None, None, notes
+    unnamed_first = names.size > 1 and names[0] == ""
+    if unnamed_first and _counts_rows(values[:, 0]):
+        notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
+                     "read as a row index (as pandas writes it), not as a neuron")
+        values, names, unnamed_first = values[:, 1:], names[1:], False
+    time_s = time_key = None
+    t = _time_key(names.tolist())
+    if t is not None:
+        i = names.tolist().index(t)
+        scale = _seconds_per_unit(t, what)
+        if _mostly_rising(values[:, i]):
+            time_s, time_key = values[:, i] * scale, str(t)
+            repeats = _rounded_times(time_s, np.delete(values, i, axis=1))
+            if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
+                notes.append(f"column {str(t)!r} repeats a time in {repeats:,} rows whose values "
+                             "differ (timestamps rounded?): replaced by the given --dt-s")
+            elif repeats:
+                k = int(np.argmax(np.diff(time_s) == 0)) + 1
+                mean = (time_s[-1] - time_s[0]) / (time_s.size - 1)
+                raise FormatError(
+                    f"{what}: the timestamps {str(t)!r} repeat a time in {repeats:,} rows (first "
+                    f"at row {k + 1}: {time_s[k]:g} after {time_s[k - 1]:g}) whose values differ: "
+                    "they look rounded, too coarse for the frame rate, not repeated frames",
+                    f"give the frame interval with --dt-s (their mean spacing is {mean:.6g} s), "
+                    "which replaces them; do not drop those rows, they are frames")
+            else:
+                check_timestamps(time_s, f"{what}: the timestamps {str(t)!r}")
+            notes.append(f"column {str(t)!r} holds the frame timestamps "
+                         + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
+                         + ": not read as a neuron")
+            values, names = np.delete(values, i, axis=1), np.delete(names, i)
+        else:
+            notes.append(f"column {str(t)!r} is named like timestamps but its values go up and "
+                         "down: read as a neuron")
+    if unnamed_first and time_s is None and _increasing(values[:, 0]):
+        time_s, time_key = values[:, 0], ""
+        notes.append(f"the unnamed first column increases ({values[0, 0]:g}, {values[1, 0]:g}, "
+                     "...) but does not count rows: read as the frame timestamps (s), not as a "
+                     "neuron")
+        values, names = values[:, 1:], names[1:]
+    f = _pick(names.tolist(), FRAME_KEYS)
+    i = None if f is None else names.tolist().index(f)
+    if i is not None and _counts_rows(values[:, i]):
+        notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
+                     "read as a frame index, not as a neuron")
+        values, names = np.delete(values, i, axis=1), np.delete(names, i)
+    covariates = [str(n) for n in names if _covariate_name(str(n))]
+    if covariates:
+        notes.append(f"column(s) {', '.join(map(repr, covariates))} are named like a stimulus or "
+                     "behaviour, not a neuron, but are read as neurons (forecast and scored as "
+                     "such); if they are not neurons, drop them from the table and import again "
+                     "(stimulus blocks: --conditions)")
+    return values, names, time_s, time_key, notes
