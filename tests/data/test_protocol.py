@@ -134,7 +134,7 @@ def test_dataset_without_conditions_picks_single_and_rejects_condition_protocols
 def test_bad_input():
     with pytest.raises(ConfigError, match="reserves as context"):
         get_protocol("zapbench", context=257)
-    with pytest.raises(ConfigError, match="horizon 300 does not fit") as err:
+    with pytest.raises(ConfigError, match=r"a window of C \+ H = 4 \+ 300 frames does not fit") as err:
         get_protocol("zapbench", horizon=300).splits()
     # the hint names the longest horizon that fits every split (position: 58 val frames), and
     # the longest that leaves a window in every split of some condition (dots: 177 val frames)
@@ -146,7 +146,7 @@ def test_bad_input():
     assert [r.split for r in rows if r.condition == "position"] == ["train", "test"]
     assert get_protocol("zapbench", horizon=59).left_out() == [
         "condition position (591 frames) is too short for a window of C + H = 63 frames in its val "
-        "split: not validated on"]
+        "split (62 frames): not validated on"]
     with pytest.raises(ConfigError, match="does not fit the val range of any condition: the longest, "
                        r"frames \[1886, 2067\) of condition 'dots', holds 181 frames"):
         get_protocol("zapbench", horizon=178).splits()
@@ -256,13 +256,19 @@ def test_a_condition_too_short_for_a_window_is_left_out_with_a_note_not_refused(
     assert all(r.n_windows > 0 for r in rows)
     assert proto.left_out() == [
         f"condition {name} ({n}) is too short for a window of C + H = 36 frames in its train, val, "
-        "test splits: not trained on, not validated on, not scored and not in the mean"
-        for name, n in (("b", "20 frames"), ("d", "1 frame"))]
+        f"test splits{held}: not trained on, not validated on, not scored and not in the mean"
+        for name, n, held in (("b", "20 frames", " (14, 5, 7 frames)"), ("d", "1 frame", ""))]
     # the same under blocked cross-validation
     folded = proto.replace(folds=3, fold=1)
     assert {r.condition for r in folded.splits()} == {"a", "c"}
     assert [line.split(" is ")[0] for line in folded.left_out()] == ["condition b (20 frames)",
                                                                      "condition d (1 frame)"]
+
+
+def test_a_context_filling_the_whole_range_asks_for_a_shorter_context():
+    with pytest.raises(ConfigError, match=r"C \+ H = 30 \+ 4 frames does not fit the train") as err:
+        get_protocol("single", frames=40, context=30, horizon=4).splits()
+    assert err.value.hint.startswith("use a shorter --context: C = 30 leaves no frame")
 
 
 def test_cli_protocol_show_notes_the_short_condition(tmp_path, capsys):

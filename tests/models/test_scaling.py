@@ -59,6 +59,17 @@ def test_dff_scale_traces_are_used_as_they_are_others_are_standardised_per_neuro
     assert s.offset[0] == 7.0 and s.scale[0] == pytest.approx(0.01 * s.scale[1], rel=1e-6)
 
 
+def test_a_small_recording_is_measured_on_every_frame(dd):
+    """15 train frames (not a multiple of the sample's 8 runs) are all read, not 8 of them."""
+    x = _units(_noisy_sines(dd, t=21, n=2), RAW)
+    train = dd.split(x, dd.protocol(21, context=2, horizon=1))[0]
+    assert sum(seg.n_frames for seg in train) % 8
+    frames = np.concatenate([seg.load() for seg in train]).astype(np.float64)
+    s = TraceScale.of(train)
+    np.testing.assert_allclose(s.offset, frames.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(s.scale, frames.std(axis=0), rtol=1e-9)
+
+
 def test_a_large_recording_is_measured_on_a_sample_of_frames(monkeypatch, dd):
     import neurocast.models._scaling as scaling
 

@@ -59,7 +59,8 @@ NAN_POLICIES = {
 }
 
 
-#: The group of unnamed neurons the connectome does not name, with ``group_by`` a connectome column.
+#: The group of the neurons the connectome does not name (unnamed or partly identified), with
+#: ``group_by`` a connectome column.
 UNNAMED_GROUP = "(unnamed)"
 
 

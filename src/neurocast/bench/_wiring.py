@@ -151,7 +151,7 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     files: dict[str, Path] = {}
     if out_dir is not None:
         final = require_output_folder(out_dir, create=True)
-        with atomic_folder(final, "bench wiring") as out:  # a failed write (disk full, ...) leaves no partial folder
+        with atomic_folder(final, "bench") as out:  # a failed write (disk full, ...) leaves no partial folder
             files.update(write_scorecard(card, out))
             files["mae_curves"] = plot_mae_curves(flat, out / "mae_curves.png")
             files["heatmap"] = plot_heatmap(flat, out / "heatmap.png")

@@ -27,8 +27,9 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     source, protocol, stimulus_plan, indicator, seed, neurocast_version, variables, covariates,
     has_spike_counts, has_connectome, connectome (name, n_neurons, n_connections or None),
     store_bytes (on disk, or None for in-memory data), traces_bytes; the values' quality:
-    constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames (from the
-    store's attrs, written on import; scanned here for datasets without them); the timing:
+    constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames,
+    empty_neurons (those with no value at all; None for stores written before it was recorded)
+    (from the store's attrs, written on import; scanned here for datasets without them); the timing:
     frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
     ``label`` was empty or repeated); trace_kind ("dff", or "fluorescence" for raw F from an

@@ -385,11 +385,13 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
         every = min(row.stop - row.start for row in rows) - c  # the longest horizon every split fits
         some = min(max(row.stop - row.start for row in rows if row.split == s) for s in SPLITS) - c
         raise ConfigError(
-            f"horizon {h} does not fit the {r.split} range of {where} {r.stop - r.start} frames, "
-            f"a window needs C + H = {c + h}",
+            f"a window of C + H = {c} + {h} frames does not fit the {r.split} range of {where} "
+            f"{r.stop - r.start} frames",
             f"use --horizon {every} or less to keep every split of every condition, or up to {some} "
             "(the splits too short for it are then left out, with a note)" if 1 <= every < some else
-            f"use --horizon {some} or less" if some >= 1 else  # a shorter C cannot help
+            f"use --horizon {some} or less" if some >= 1 else
+            f"use a shorter --context: C = {c} leaves no frame of the longest {r.split} range "
+            f"({r.stop - r.start} frames) to forecast" if c > 1 and r.stop - r.start > 1 else
             f"the {r.split} range has no frame left to forecast: "
             + ("record a longer recording" if protocol.name == "single" else
                f"record longer conditions, or score the recording as one stretch: {_use('single')}"),
@@ -403,18 +405,23 @@ def left_out(protocol: Protocol) -> list[str]:
     consequence = {"train": "not trained on", "val": "not validated on",
                    "test": "not scored and not in the mean"}
     windows: dict[str, dict[str, int]] = {}  # condition: {split: windows} (folds: 2 train pieces)
+    frames: dict[str, dict[str, int]] = {}  # condition: {split: frames, context included}
     for r in _all_rows(protocol):
         split = windows.setdefault(r.condition, {})
         split[r.split] = split.get(r.split, 0) + r.n_windows
+        held = frames.setdefault(r.condition, {})
+        held[r.split] = held.get(r.split, 0) + r.stop - r.start
     out = []
     for i, name in enumerate(protocol.conditions):
         splits = [s for s, n in windows[name].items() if not n]
         if not splits:
             continue
-        frames = protocol.offsets[i + 1] - protocol.offsets[i]
-        out.append(f"condition {name} ({frames} frame{'s' if frames != 1 else ''}) is too short for a "
+        n = protocol.offsets[i + 1] - protocol.offsets[i]
+        held = [frames[name][s] for s in splits]  # none when the condition could not be split
+        sizes = f" ({', '.join(map(str, held))} frame{'s' if held != [1] else ''})" if any(held) else ""
+        out.append(f"condition {name} ({n} frame{'s' if n != 1 else ''}) is too short for a "
                    f"window of C + H = {protocol.context + protocol.horizon} frames in its "
-                   f"{', '.join(splits)} split{'s' if len(splits) > 1 else ''}: "
+                   f"{', '.join(splits)} split{'s' if len(splits) > 1 else ''}{sizes}: "
                    f"{', '.join(consequence[s] for s in splits)}")
     return out
 

@@ -118,12 +118,11 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     are never paired either. Notes also flag a recording too short to rank connections (fewer
     than ``FEW_FRAMES`` frames, or fewer frames than neurons), raw fluorescence, too few edges
     or non-edges to score, and a method that scored every pair the same.
-    A Dataset's neurons are matched to the truth by name (ignoring case if only that matches,
-    with a note), never by position: FormatError if some are not in the truth (an array's
-    neuron k is the truth's neuron k).
-    Unnamed neurons of a Dataset (empty ``label``: a partly identified recording) that the truth
-    does not name are left out (their wiring is unknown), with a note; the observed share is
-    drawn among the neurons left.
+    A Dataset's neurons are matched to the truth by name, never by position
+    (``data.connectome_positions``: also ignoring case when that pairs each with its own neuron;
+    an array's neuron k is the truth's neuron k). Neurons the truth does not name (unnamed, or
+    partly identified such as 'AVA') are left out (their wiring is unknown), with notes; a truth
+    naming none of them is a FormatError. The observed share is drawn among the neurons left.
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
     unknown method, NonFiniteError for NaN with nan='raise', ConfigError for a method that does
     not apply (e.g. xcorr without spikes, a lagged method without 2 consecutive frames), when

@@ -80,8 +80,8 @@ class TraceScale:
         if not segments:
             return cls()
         total = sum(s.n_frames for s in segments)
-        run = max(1, min(total, _SAMPLE_VALUES // segments[0].n_neurons) // _SAMPLE_RUNS)
-        if run * _SAMPLE_RUNS >= total:
+        run = max(1, _SAMPLE_VALUES // segments[0].n_neurons // _SAMPLE_RUNS)
+        if total * segments[0].n_neurons <= _SAMPLE_VALUES or run * _SAMPLE_RUNS >= total:
             picks = [(s, s.start, s.stop) for s in segments]
         else:  # run starts evenly spaced over the segments' frames laid end to end
             ends = np.cumsum([s.n_frames for s in segments])
