@@ -247,7 +247,8 @@ def _data(sub) -> None:
                          "the file's own timestamps)")
     mp.add_argument("--connectome", default=None, metavar="FILE",
                     help="attach this connectome (its neuron names must match the recording's)")
-    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5 file")
+    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5/MATLAB file; one "
+                    "recording of a file holding several: GROUP/K (K from 1), GROUP/K/ARRAY")
     mp.add_argument("--series", default=None, help="NWB RoiResponseSeries name (if several)")
     mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
     mp.add_argument("--conditions", default=None,

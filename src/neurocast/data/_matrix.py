@@ -16,7 +16,10 @@ loader looks for (names compared case-insensitively):
   identity: read as unnamed, with a note); see ``_name_cells``.
 
 MATLAB structs, nested or not, are read as groups: the field ``wbData.tv`` is the key
-'wbData/tv' in a v5 file as in a v7.3 (HDF5) one.
+'wbData/tv' in a v5 file as in a v7.3 (HDF5) one. A struct holding several recordings (its
+fields cell arrays with one entry per recording, or a struct array: Kato et al.'s
+``WT_NoStim``) is refused unless ``key`` picks one, 'WT_NoStim/3' (counted from 1) or
+'WT_NoStim/3/deltaFOverF' (``_per_recording``, ``_one_recording``).
 
 A text table may start with blank and '#' comment lines and a byte-order mark. Its header row
 may have an empty first cell above a row index or timestamps
@@ -41,6 +44,7 @@ here too) and the check of timestamps are in ``_matrix_keys.py``.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -161,6 +165,69 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | N
            else "its name comes first among the known trace names")
     return named, (f"{what} holds {len(others) + 1} matrices: {str(named)!r} is read as the "
                    f"traces ({why}), not {', '.join(others)}; choose another with --key (key=)")
+
+
+def _per_recording(arrays: dict) -> dict[str, list[str]]:
+    """The groups of a container holding several recordings: a MATLAB struct whose fields are
+    cell arrays with one entry per recording (Kato et al. 2015's ``WT_NoStim.deltaFOverF_bc{k}``),
+    or a struct array (``WT_NoStim(k).deltaFOverF_bc``), both read as object arrays of one value
+    per recording under 'group/field'. Returns group -> the keys of those fields, for the groups
+    where one such field holds a (time × neuron) matrix in every entry."""
+    found: dict[str, list[str]] = {}
+    for k, v in arrays.items():
+        group = str(k).rpartition("/")[0]
+        if group and isinstance(v, np.ndarray) and v.dtype.kind == "O" and v.size > 1 \
+                and (v.ndim == 1 or (v.ndim == 2 and 1 in v.shape)):
+            found.setdefault(group, []).append(k)
+    return {g: keys for g, keys in found.items()
+            if len({np.size(arrays[k]) for k in keys}) == 1
+            and any(all(map(_matrix, arrays[k].reshape(-1))) for k in keys)}
+
+
+def _matrix(x) -> bool:
+    """True for a 2-D numeric array that is not a single row or column."""
+    return _ndim(x) == 2 and _numeric(x) and min(np.shape(x)) > 1
+
+
+def _several_recordings(arrays: dict, groups: dict, what: str) -> FormatError:
+    """The refusal of a file holding several recordings (``_per_recording``): how many, where,
+    and how to choose one."""
+    counts = {g: np.size(arrays[keys[0]]) for g, keys in groups.items()}
+    held = " and ".join(f"{n} recordings in {g!r}" for g, n in counts.items())
+    g, n = next(iter(counts.items()))
+    fields = sorted(groups[g], key=lambda k: not _matrix(arrays[k].reshape(-1)[0]))  # traces first
+    return FormatError(f"{what} holds {held} (worms or sessions), one per entry of its fields' "
+                       "cell arrays or of a struct array ("
+                       + ", ".join(repr(str(k).rsplit("/", 1)[-1]) for k in fields[:4])
+                       + (", ..." if len(fields) > 4 else "") + "), not one (time × neuron) matrix",
+                       f"import one at a time with --key {g}/K, K counted from 1 as in MATLAB "
+                       f"(--key {g}/1 ... --key {g}/{n}); --key {g}/1/FIELD also names the "
+                       "array read as its traces")
+
+
+def _one_recording(arrays: dict, group: str, fields: list[str], key: str, what: str
+                   ) -> tuple[dict, str, list[str]]:
+    """``arrays`` with recording K of ``group`` (``key`` 'group/K' or 'group/K/field') in
+    place of the group's per-recording ``fields``, each under 'group/K/field'; the key of its
+    trace array (the one named, else chosen among the recording's as ``_pick_traces`` does);
+    and the notes: which recording was read, and how its traces were chosen."""
+    rest, _, field = key[len(group) + 1:].partition("/")
+    n = np.size(arrays[fields[0]])
+    if not re.fullmatch(r"\d+", rest) or not 1 <= int(rest) <= n:
+        raise FormatError(f"{what}: --key {key!r} names no recording of {group!r}, which holds "
+                          f"{n}", f"give --key {group}/K with K from 1 to {n} (counted from 1, "
+                          f"as in MATLAB: {group}/1 is the first)")
+    k = int(rest)
+    out = {name: v for name, v in arrays.items() if name not in fields}
+    out.update({f"{group}/{k}/{str(name).rsplit('/', 1)[-1]}": arrays[name].reshape(-1)[k - 1]
+                for name in fields})
+    notes = [f"{what} holds {n} recordings in {group!r}: recording {k} is read (the others: "
+             f"--key {group}/1 ... {group}/{n})"]
+    if field:
+        return out, f"{group}/{k}/{field}", notes
+    own = {name: v for name, v in out.items() if str(name).startswith(f"{group}/{k}/")}
+    trace_key, chosen = _pick_traces(own, None, what)
+    return out, trace_key, notes + ([chosen] if chosen else [])
 
 
 def _ndim(v) -> int:
@@ -306,7 +373,8 @@ def load_matrix(
     (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
     line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
     "0", "1", .... Empty and repeated names are made unique (``unique_names``) and the raw
-    labels kept as coordinate ``label``. key: the trace array inside a container.
+    labels kept as coordinate ``label``. key: the trace array inside a container, or
+    one recording of several, 'group/K' (K counted from 1) or 'group/K/array'.
     transpose: the file is (neuron × time). resample_s: interpolate linearly onto a uniform grid
     of this step (s); by default uneven timestamps are kept as the ``time`` coordinate and the
     windows step frame by frame. Grid frames inside a pause in acquisition are NaN, not
@@ -346,6 +414,16 @@ def load_matrix(
             arrays, attrs = _read_mat(path, what)
         else:
             arrays, attrs = _read_hdf5(path, what)
+        groups = _per_recording(arrays)
+        group = next((g for g in groups if key is not None and key.startswith(f"{g}/")
+                      and key not in arrays), None)
+        if group is not None:  # 'WT_NoStim/3': one recording of several
+            arrays, key, picked = _one_recording(arrays, group, groups[group], key, what)
+            notes.extend(picked)
+        elif groups and (any(key == g or key in fields for g, fields in groups.items())
+                         or (key is None and not any(map(_matrix, arrays.values())))):
+            # with a matrix beside them (a recording and its trials' cells), that matrix is read
+            raise _several_recordings(arrays, groups, what)
         trace_key, chosen = _pick_traces(arrays, key, what)
         if chosen is not None:
             notes.append(chosen)
