@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,14 +75,25 @@ LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loader
 MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf")
 
 
+#: The name of a suite2p plane folder (plane0, plane1, ...).
+SUITE2P_PLANE = re.compile(r"plane(\d+)")
+
+
+def looks_like_suite2p(path: Path) -> bool:
+    """True if ``path`` is suite2p output: an F.npy with iscell.npy beside it, a folder holding
+    F.npy, or a folder holding plane folders (plane0, ...) that hold F.npy."""
+    if path.is_file():
+        return path.name == "F.npy" and (path.parent / "iscell.npy").is_file()
+    return path.is_dir() and ((path / "F.npy").is_file() or any(
+        SUITE2P_PLANE.fullmatch(q.name) and (q / "F.npy").is_file() for q in path.iterdir()))
+
+
 def recording_format(path: str | os.PathLike) -> str:
     """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'suite2p' for
     suite2p output (an F.npy with iscell.npy beside it, a plane folder, a suite2p folder of
     plane folders), 'matrix' for ``MATRIX_SUFFIXES``, 'zapbench' for a zarr folder
     (``zarr.json``, ``.zarray`` or ``.zgroup`` inside). Raises ConfigError when it says nothing
     (plug-in formats are always named)."""
-    from neurocast.data._suite2p import looks_like_suite2p  # it imports this module
-
     p = Path(path)
     if not p.exists():
         raise FormatError(f"recording '{p}' not found", "check the path")

@@ -27,7 +27,6 @@ import datetime
 import os
 import pathlib
 import pickle
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,18 +34,17 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions, as_float32
+from neurocast.data._loading import SUITE2P_PLANE, _conditions, as_float32
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
-__all__ = ["DEFAULT_NEUCOEFF", "SETTINGS_FILES", "load_suite2p", "looks_like_suite2p"]
+__all__ = ["DEFAULT_NEUCOEFF", "SETTINGS_FILES", "load_suite2p"]
 
 #: suite2p's default neuropil coefficient, used when the plane folder's settings do not give one.
 DEFAULT_NEUCOEFF = 0.7
 #: The files holding a plane's settings, in the order they are looked for (suite2p 0.x writes
 #: ops.npy; 1.x writes settings.npy, the one to trust when an older ops.npy is left beside it).
 SETTINGS_FILES = ("settings.npy", "ops.npy")
-_PLANE = re.compile(r"plane(\d+)")
 _HINT_DT = ("give the seconds per frame with --dt-s (1 / suite2p's fs, e.g. --dt-s 0.0333 at "
             "30 Hz); the neuropil coefficient is then suite2p's default "
             f"{DEFAULT_NEUCOEFF}")
@@ -174,23 +172,13 @@ def _plane_folders(path: Path) -> list[Path]:
     if (path / "F.npy").is_file():
         return [path]
     planes = [(int(m.group(1)), p) for p in path.iterdir()
-              if (m := _PLANE.fullmatch(p.name)) and (p / "F.npy").is_file()]
+              if (m := SUITE2P_PLANE.fullmatch(p.name)) and (p / "F.npy").is_file()]
     if not planes:
         raise FormatError(f"suite2p folder '{path}' holds no F.npy, nor plane folders "
                           "(plane0, plane1, ...) holding one",
                           "give a plane folder written by suite2p (suite2p/plane0, with F.npy, "
                           "Fneu.npy, iscell.npy and ops.npy) or the suite2p folder above it")
     return [p for _, p in sorted(planes)]
-
-
-def looks_like_suite2p(path: str | os.PathLike) -> bool:
-    """True if ``path`` is suite2p output: an F.npy with iscell.npy beside it, a folder holding
-    F.npy, or a folder holding plane folders (plane0, ...) that hold F.npy."""
-    p = Path(path)
-    if p.is_file():
-        return p.name == "F.npy" and (p.parent / "iscell.npy").is_file()
-    return p.is_dir() and ((p / "F.npy").is_file() or any(
-        _PLANE.fullmatch(q.name) and (q / "F.npy").is_file() for q in p.iterdir()))
 
 
 def _roi_array(folder: Path, name: str, what: str) -> np.ndarray:
