@@ -269,6 +269,8 @@ def test_a_context_filling_the_whole_range_asks_for_a_shorter_context():
     with pytest.raises(ConfigError, match=r"C \+ H = 30 \+ 4 frames does not fit the train") as err:
         get_protocol("single", frames=40, context=30, horizon=4).splits()
     assert err.value.hint.startswith("use a shorter --context: C = 30 leaves no frame")
+    assert main(["protocol", "show", "single", "--frames", "40", "--context", "30",
+                 "--horizon", "4"]) == 2
 
 
 def test_cli_protocol_show_notes_the_short_condition(tmp_path, capsys):
