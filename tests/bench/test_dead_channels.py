@@ -49,3 +49,31 @@ def test_holding_out_neurons_of_a_one_neuron_recording_says_how_to_go_on(tmp_pat
     with pytest.raises(ConfigError, match="1 scored neuron") as err:
         run_benchmark(ds, models="naive", horizon=8, heldout_neurons=0.2, realism=False)
     assert "leave out --heldout-neurons" in err.value.hint
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_dead_channel_is_told_from_gaps_with_or_without_the_stores_own_count(tmp_path, recorded,
+                                                                              monkeypatch):
+    """Stores record their NaN count and empty neurons, which the CLI reads instead of scanning
+    the traces again; one written before empty_neurons was recorded is scanned. Either way a
+    dead channel passes and a gap is refused."""
+    import json
+
+    import neurocast.cli.bench as cli_bench
+
+    scans = []
+    scan = cli_bench.scan_traces
+    monkeypatch.setattr(cli_bench, "scan_traces", lambda x: scans.append(1) or scan(x))
+
+    for gap, code in ((False, 0), (True, 2)):
+        (tmp_path / str(gap)).mkdir()
+        path = _store(tmp_path / str(gap), gap=gap)
+        meta = path / "zarr.json"
+        if not recorded:
+            doc = json.loads(meta.read_text())
+            del doc["attributes"]["empty_neurons"]
+            meta.write_text(json.dumps(doc))
+        assert ("empty_neurons" in open_dataset(path, allow_nan=True).attrs) == recorded
+        assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism",
+                     "--out", str(tmp_path / str(gap) / "o")]) == code
+    assert len(scans) == (0 if recorded else 2)

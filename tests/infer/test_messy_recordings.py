@@ -161,7 +161,8 @@ def test_a_name_given_to_two_neurons_is_refused(ring, ring_calcium):
     ds = ds.assign_coords(neuron=[*names[:7], "n6#2"], label=("neuron", [*names[:7], "n6"]))
     with pytest.raises(FormatError) as err:
         run_inference(ds, truth=ring, methods=["pearson"])
-    assert str(err.value).startswith("the recording names 2 neurons 'n6' (n6, n6#2)")
+    assert "same label to several neurons ('n6' ×2)" in str(err.value)
+    assert "which of n6, n6#2 is its 'n6' is unknown" in str(err.value)
     assert "--names FILE" in err.value.hint
 
 

@@ -206,7 +206,10 @@ def _open(args):
         if args.keep_constant:
             raise
         ds = open_dataset(args.dataset, allow_nan=True)
-        dead_only = np.isin(scan_traces(ds["traces"]).nan_per_neuron, (0, ds.sizes["time"])).all()
+        if "empty_neurons" in ds.attrs and "n_nan_values" in ds.attrs:  # the store's own count
+            dead_only = int(ds.attrs["n_nan_values"]) == len(ds.attrs["empty_neurons"]) * ds.sizes["time"]
+        else:  # a store written before empty_neurons was recorded
+            dead_only = np.isin(scan_traces(ds["traces"]).nan_per_neuron, (0, ds.sizes["time"])).all()
         if dead_only and ("stimulus" not in ds or np.isfinite(ds["stimulus"].values).all()):
             return ds
         raise

@@ -226,12 +226,15 @@ def connectome_positions(ds, connectome) -> tuple[np.ndarray, list[str]]:
                        if lab in index or (times[lab] > 1 and lab.lower() in cased)})
     if repeated:  # 'ASHL', 'ASHL' became 'ASHL', 'ASHL#2', and the connectome has one ASHL
         counts = {lab: int(np.sum(labels == lab)) for lab in repeated}
+        first = names[labels == repeated[0]]
         raise FormatError(
             "the dataset gives the same label to several neurons ("
             + ", ".join(f"{lab!r} ×{k}" for lab, k in list(counts.items())[:5])
-            + f"), but the connectome '{connectome.name}' has one neuron of each name",
-            "label each neuron once (import again with corrected --names), or leave the label of "
-            "the doubtful ones empty: unnamed neurons are not matched to the connectome",
+            + f"), but the connectome '{connectome.name}' has one neuron of each name: which of "
+            f"{', '.join(first)} is its {repeated[0]!r} is unknown",
+            "label each neuron once (import again with corrected --names FILE), leave the label "
+            "of the doubtful ones empty (unnamed neurons are not matched to the connectome), or "
+            "drop the extra neurons in Python (ds.drop_sel(neuron=[...]))",
         )
     lacking = names[missing].tolist()
     if not (pos >= 0).any():

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
@@ -306,8 +305,6 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
                      "and scoring")
     pos = np.arange(names.size)  # an array's neuron k is the truth's neuron k
     if isinstance(data, xr.Dataset):
-        if "label" in data.coords:
-            _refuse_repeated_labels(as_str(data["label"].values), names, truth)
         pos, matching = connectome_positions(data, truth)
         notes.extend(matching)
         left_out["unnamed"] = out = pos < 0
@@ -322,21 +319,6 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
         _too_few_left(int(usable.sum()), usable.size, {k: int(v.sum()) for k, v in left_out.items()},
                       truth)
     return np.flatnonzero(usable), pos
-
-
-def _refuse_repeated_labels(labels: np.ndarray, names: np.ndarray, truth) -> None:
-    """FormatError if the recording gives one of the truth's neuron names to several neurons
-    (labels: the raw names, (neuron,); names: the unique ones the import made of them)."""
-    named = pd.Series(labels[np.isin(labels, as_str(truth.names))])
-    repeated = named[named.duplicated()].unique()
-    if len(repeated):
-        k = np.flatnonzero(labels == repeated[0])
-        raise FormatError(
-            f"the recording names {len(k)} neurons '{repeated[0]}' ({', '.join(names[k])}): which "
-            f"of them is neuron '{repeated[0]}' of connectome '{truth.name}' is unknown"
-            + (f" ({len(repeated)} names repeated)" if len(repeated) > 1 else ""),
-            "import the recording with one name per neuron (--names FILE), or drop the extra "
-            "neurons in Python (ds.drop_sel(neuron=[...]))")
 
 
 def _too_few_left(n_left: int, n_all: int, n_out: dict[str, int], truth) -> None:
