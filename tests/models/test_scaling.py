@@ -54,9 +54,17 @@ def test_dff_scale_traces_are_used_as_they_are_others_are_standardised_per_neuro
     np.testing.assert_allclose(s.to_data(z), frames, rtol=1e-4)  # z is float32
     assert not TraceScale.of(dd.split(x + 3.0, proto)[0]).identity  # an offset alone counts
     flat = np.full_like(x, 7.0)
-    flat[:, 1] += x[:, 1]  # one live neuron among flat ones: theirs is not blown up to s.d. 1
+    flat[:, 1] += x[:, 1]  # one live neuron among flat ones
+    flat[:, 2] += 1e-3 * x[:, 2]  # a nearly flat one: not blown up to s.d. 1
     s = TraceScale.of(dd.split(flat, proto)[0])
-    assert s.offset[0] == 7.0 and s.scale[0] == pytest.approx(0.01 * s.scale[1], rel=1e-6)
+    sd = np.concatenate([seg.load() for seg in dd.split(flat, proto)[0]]).std(axis=0)
+    typical = np.median(sd[sd > 0])
+    assert sd[2] < 0.01 * typical and s.scale[2] == pytest.approx(0.01 * typical, rel=1e-5)
+    # constant in the train frames: a typical neuron's s.d., so that a change later (a ROI lost
+    # while the model was fitted) is not a jump of a hundred s.d. in the model's units
+    assert s.offset[0] == 7.0 and s.scale[0] == pytest.approx(typical, rel=1e-5)
+    z = s.to_model(np.full((1, x.shape[1]), 7.0) + np.eye(1, x.shape[1]))
+    assert z[0, 0] == pytest.approx(1 / typical, rel=1e-5)
 
 
 def test_a_small_recording_is_measured_on_every_frame(dd):

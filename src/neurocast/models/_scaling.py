@@ -26,8 +26,11 @@ __all__ = ["TraceScale"]
 #: are used as they are.
 DFF_MEAN_MAX = 1.0
 DFF_STD_RANGE = (0.01, 10.0)
-#: A neuron's s.d. is taken as at least this share of the median live neuron's: a flat trace
-#: is not blown up into unit-variance noise (and a model mixing neurons is not fed its jumps).
+#: A neuron's s.d. is taken as at least this share of the median live neuron's: a nearly flat
+#: trace is not blown up into unit-variance noise (and a model mixing neurons is not fed its
+#: jumps). A trace constant in the train frames gets the median live neuron's s.d.: it is 0 in
+#: the model's units there whatever its scale, and a change in later frames (a ROI lost while
+#: the model was fitted, found again) reaches the model in a typical neuron's units.
 MIN_STD_SHARE = 0.01
 #: Values read to measure the train frames (every neuron): 128 MB as float64, about 4.5 times
 #: that (0.55 GB, measured at 138,639 neurons) at the peak of the measurement (the NaN-aware
@@ -106,8 +109,8 @@ class TraceScale:
         offset[seen] = np.nanmean(x[:, seen], axis=0)
         scale[seen] = np.nanstd(x[:, seen], axis=0)
         live = scale[seen & (scale > 0)]
-        floor = MIN_STD_SHARE * float(np.median(live)) if live.size else 0.0
-        scale = np.maximum(scale, floor) if floor > 0 else np.where(scale > 0, scale, 1.0)
+        typical = float(np.median(live)) if live.size else 1.0
+        scale = np.where(scale > 0, np.maximum(scale, MIN_STD_SHARE * typical), typical)
         return cls(offset, scale)
 
     def to_model(self, x: np.ndarray) -> np.ndarray:
