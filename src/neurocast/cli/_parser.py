@@ -249,7 +249,9 @@ def _data(sub) -> None:
                     help="attach this connectome (its neuron names must match the recording's)")
     mp.add_argument("--key", default=None, help="array inside an .npz/HDF5/MATLAB file; one "
                     "recording of a file holding several: GROUP/K (K from 1), GROUP/K/ARRAY")
-    mp.add_argument("--series", default=None, help="NWB RoiResponseSeries name (if several)")
+    mp.add_argument("--series", default=None,
+                    help="NWB RoiResponseSeries to read, when the file holds several and none is "
+                         "clearly the signal (ΔF/F is preferred, then not the reference channel)")
     mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
     mp.add_argument("--conditions", default=None,
                     help="condition frame offsets and names: '0,600,1200:rest,stim' "

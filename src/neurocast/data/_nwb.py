@@ -1,8 +1,9 @@
-"""NWB files: an ophys RoiResponseSeries (Fluorescence or DfOverF) via pynwb (private)."""
+"""NWB files: an ophys RoiResponseSeries via pynwb, with its ROIs' names when stored (private)."""
 
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,24 +11,86 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._loading import _conditions, as_float32, pause_summary, require_file
+from neurocast.data._loading import (
+    _conditions,
+    as_float32,
+    pause_summary,
+    require_file,
+    unique_names,
+    with_labels,
+)
 from neurocast.data._matrix_keys import check_timestamps
+from neurocast.data._nwb_names import roi_labels
 from neurocast.data._schema import make_dataset
 from neurocast.errors import FormatError
 
 __all__ = ["load_nwb"]
 
-def _nwb_series(nwb) -> dict[str, object]:
-    """label 'module/container/series' -> RoiResponseSeries, for Fluorescence and DfOverF."""
-    from pynwb.ophys import DfOverF, Fluorescence  # heavy: only for NWB files
+#: A bare series (not in a Fluorescence or DfOverF container) whose name holds one of these
+#: (lower case) is read as ΔF/F; other bare series leave ``trace_kind`` undeclared.
+DFF_WORDS = ("dff", "dfof", "df_f", "deltaf")
+
+
+def _nwb_series(nwb) -> dict[str, tuple[object, str | None]]:
+    """label -> (RoiResponseSeries, trace kind), for every series of every processing module.
+
+    Labels are 'module/container/series' inside a Fluorescence or DfOverF container (kind
+    "fluorescence" or "dff") and 'module/series' for a series placed in the module directly
+    (kind "dff" if its name says so, ``DFF_WORDS``, else None: not declared).
+    """
+    from pynwb.ophys import DfOverF, Fluorescence, RoiResponseSeries  # heavy: only for NWB files
 
     found = {}
     for mod_name, module in nwb.processing.items():
         for iface_name, iface in module.data_interfaces.items():
             if isinstance(iface, (Fluorescence, DfOverF)):
+                kind = "dff" if isinstance(iface, DfOverF) else "fluorescence"
                 for s_name, series in iface.roi_response_series.items():
-                    found[f"{mod_name}/{iface_name}/{s_name}"] = (series, type(iface).__name__)
+                    found[f"{mod_name}/{iface_name}/{s_name}"] = (series, kind)
+            elif isinstance(iface, RoiResponseSeries):
+                dff = any(w in iface_name.lower() for w in DFF_WORDS)
+                found[f"{mod_name}/{iface_name}"] = (iface, "dff" if dff else None)
     return found
+
+
+def _is_reference(label: str) -> bool:
+    """Whether a series label names a reference channel (an activity-independent red
+    fluorophore such as tagRFP): its container or series name holds the word 'ref' or a word
+    starting with 'reference' (ReferenceRawFluor), or 'rfp' anywhere; case is ignored."""
+    for name in label.split("/")[1:]:  # the module's name says nothing about the channel
+        words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
+        for word in re.split(r"[^a-z0-9]+", words):
+            if word == "ref" or word.startswith("reference") or "rfp" in word:
+                return True
+    return False
+
+
+def _choose_series(found: dict, what: str) -> tuple[str, str | None]:
+    """The label of the series to read when none was named, and a note saying why (None when
+    the file holds one series).
+
+    ΔF/F series are preferred over the others (raw fluorescence, undeclared); among those left,
+    reference-channel series (``_is_reference``) are left out when that leaves exactly one.
+    Raises FormatError listing the series when more than one is still left.
+    """
+    if len(found) == 1:
+        return next(iter(found)), None
+    pool = [k for k, (_, kind) in found.items() if kind == "dff"] or list(found)
+    signal = [k for k in pool if not _is_reference(k)]
+    if len(pool) != 1 and len(signal) != 1:
+        raise FormatError(f"{what} holds {len(found)} RoiResponseSeries and none of them is "
+                          "clearly the signal to read",
+                          "choose one with --series NAME (series= in Python): " + ", ".join(found))
+    label = pool[0] if len(pool) == 1 else signal[0]
+
+    def why(other: str) -> str:
+        if found[label][1] == "dff" and found[other][1] != "dff":
+            return f"{other} ({'raw fluorescence' if found[other][1] else 'not declared ΔF/F'})"
+        return f"{other} (reference channel)"
+
+    return label, (f"{what}: read series {label}, the {'ΔF/F' if len(pool) == 1 else 'signal'} "
+                   f"one; also in the file: {', '.join(why(k) for k in found if k != label)}; "
+                   "--series NAME (series= in Python) reads another")
 
 
 def load_nwb(
@@ -41,18 +104,27 @@ def load_nwb(
 ) -> xr.Dataset:
     """Read an ophys ``RoiResponseSeries`` from an NWB file into a Dataset (in memory).
 
-    The series is looked up in every processing module's ``Fluorescence`` or ``DfOverF``
-    container. series: its name or 'module/container/name' label, required when the file holds
-    several. Data are (time, roi), stored values converted to the series' unit as NWB defines
-    it (``data * conversion + offset``: int16 counts with conversion 0.001 are read as such
-    values, not as counts); dt_s is 1/rate, or the median interval of ``timestamps`` (then
-    ``time`` = timestamps − first timestamp, and ``attrs['start_time_s']`` keeps the offset;
-    timestamps must increase, and a pause in them is an import note and a UserWarning, as for
-    ``load_matrix``). Neurons are named ``roi<id>`` from the ROI table rows. A ``Fluorescence``
-    series holds raw F, not ΔF/F: ``attrs['trace_kind']`` says which it is ("dff" or "fluorescence").
+    Series are looked up in every processing module, inside ``Fluorescence`` or ``DfOverF``
+    containers or placed in the module directly (``_nwb_series``). series: its name or its
+    'module/container/name' label; without it, a file holding several is read as
+    ``_choose_series`` decides (ΔF/F first, then not the reference channel; an import note
+    says which), and refused when that leaves more than one. Data are (time, roi), stored values
+    converted to the series' unit as NWB defines it (``data * conversion + offset``: int16
+    counts with conversion 0.001 are read as such values, not as counts); dt_s is 1/rate, or
+    the median interval of ``timestamps`` (then ``time`` = timestamps − first timestamp, and
+    ``attrs['start_time_s']`` keeps the offset; timestamps must increase, and a pause in them is
+    an import note and a UserWarning, as for ``load_matrix``).
+
+    Neurons are named from the labels stored for the ROIs (``roi_labels``: a
+    ``SegmentationLabels``-like ``labels`` field, else a label column of the ROI table), made
+    unique as for matrices (``unique_names``: blank -> ``unnamed-<column>``, repeats ->
+    ``AVAL#2``), the raw labels kept as coordinate ``label``; without labels they are
+    ``roi<id>`` from the ROI table rows. ``attrs['trace_kind']`` says what the values are:
+    "fluorescence" (raw F, not ΔF/F) for a ``Fluorescence`` series, "dff" for ``DfOverF``;
+    a bare series declares "dff" only when its name says so (``DFF_WORDS``), else nothing.
     Conditions: optional frame offsets and names (else one condition "all"), and the names of
-    held-out ones. Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the data),
-    NonFiniteError on NaN/inf unless ``allow_nan``.
+    held-out ones. Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the
+    data), NonFiniteError on NaN/inf unless ``allow_nan``.
     """
     from pynwb import NWBHDF5IO  # heavy: only for NWB files
 
@@ -68,20 +140,21 @@ def load_nwb(
     with io:
         found = _nwb_series(nwb)
         if not found:
-            raise FormatError(f"{what} has no RoiResponseSeries in a Fluorescence or DfOverF container",
+            raise FormatError(f"{what} has no RoiResponseSeries in a processing module",
                               "ophys traces live in nwb.processing['ophys'] (Fluorescence/DfOverF)")
+        notes: list[str] = []
         if series is None:
-            if len(found) > 1:
-                raise FormatError(f"{what} holds {len(found)} RoiResponseSeries",
-                                  "choose one with --series NAME (series= in Python): " + ", ".join(found))
-            label = next(iter(found))
+            label, chosen = _choose_series(found, what)
+            if chosen:
+                notes.append(chosen)
+                warnings.warn(chosen, UserWarning, stacklevel=2)
         else:
             matches = [k for k in found if k == series or k.rsplit("/", 1)[-1] == series]
             if len(matches) != 1:
                 raise FormatError(f"{what}: {'no' if not matches else 'several'} series named {series!r}",
                                   "available: " + ", ".join(found))
             label = matches[0]
-        rrs, container = found[label]
+        rrs, kind = found[label]
         data = np.asarray(rrs.data[:])
         conversion = float(getattr(rrs, "conversion", 1.0))
         offset = float(getattr(rrs, "offset", 0.0) or 0.0)  # NWB >= 2.4; absent: 0
@@ -95,7 +168,6 @@ def load_nwb(
             raise FormatError(f"{what}: series {label} has shape {data.shape}, expected (time, roi)")
         n_time, n_roi = data.shape
         start = 0.0
-        notes: list[str] = []
         if rrs.timestamps is not None:
             stamps = np.asarray(rrs.timestamps[:], dtype=np.float64)
             if stamps.shape != (n_time,):
@@ -122,16 +194,22 @@ def load_nwb(
         if ids.size != n_roi:
             raise FormatError(f"{what}: series {label} references {ids.size} ROIs for {n_roi} columns",
                               "the ROI region must list one ROI per data column")
+        labels, named, doubts = roi_labels(nwb, rrs, label.split("/", 1)[0])
+        notes += [f"{what}: {n}" for n in named]
+        for doubt in doubts:
+            notes.append(f"{what}: {doubt}")
+            warnings.warn(notes[-1], UserWarning, stacklevel=2)
         indicator = ""
         plane = getattr(rrs.rois.table, "imaging_plane", None)
         if plane is not None and getattr(plane, "indicator", None):
             indicator = str(plane.indicator)
-        return make_dataset(
-            as_float32(data, what), dt_s=dt_s, time_s=time_s, neuron=[f"roi{i}" for i in ids],
+        ds = make_dataset(
+            as_float32(data, what), dt_s=dt_s, time_s=time_s,
+            neuron=[f"roi{i}" for i in ids] if labels is None else unique_names(labels),
             condition=_conditions(n_time, condition_offsets, condition_names, what),
             source=f"nwb:{path.resolve()}#{label}", indicator=indicator,
-            attrs={"start_time_s": start,
-                   "trace_kind": "dff" if container == "DfOverF" else "fluorescence",
+            attrs={"start_time_s": start, **({"trace_kind": kind} if kind else {}),
                    **({"import_notes": notes} if notes else {})},
             heldout_conditions=heldout_conditions, allow_nan=allow_nan,
         )
+        return with_labels(ds, labels)
