@@ -1,6 +1,6 @@
-"""Plain (time × neuron) matrices with their own metadata: .npy, .npz, HDF5, MATLAB .mat, CSV/TSV/text (private).
+"""Plain (time × neuron) matrices with their own metadata: .npy, .npz, HDF5, MATLAB .mat, JSON, CSV/TSV/text (private).
 
-Containers (.npz, HDF5, .mat) often carry more than the traces. Beside the trace array the
+Containers (.npz, HDF5, .mat, JSON) often carry more than the traces. Beside the trace array the
 loader looks for (names compared case-insensitively):
 
 - timestamps: a 1-D array named one of ``TIME_KEYS`` or containing "timestamp", in seconds or
@@ -8,12 +8,13 @@ loader looks for (names compared case-insensitively):
   ``_matrix_keys._time_base``) — kept as the real ``time`` coordinate, uneven or not; dt_s is
   then their median spacing;
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
-  frame) or ``RATE_KEYS`` (frames per second);
+  frame), ``DT_MIN_KEYS`` (minutes per frame) or ``RATE_KEYS`` (frames per second);
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
   1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
   ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
   empty (an unnamed neuron), hold a name or a number, or list candidate names (an uncertain
-  identity: read as unnamed, with a note); see ``_name_cells``.
+  identity: read as unnamed, with a note); see ``_name_cells``. Else a JSON object naming
+  neurons by row number (WormWideWeb's ``labeled``, counted from 1): ``indexed_labels``.
 
 MATLAB structs, nested or not, are read as groups: the field ``wbData.tv`` is the key
 'wbData/tv' in a v5 file as in a v7.3 (HDF5) one. A struct holding several recordings (its
@@ -30,10 +31,11 @@ for which columns are timestamps or a frame index rather than neurons.
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
 of ``TRACE_KEYS`` (the first found; a note names the other matrices), else the only one that
 is not a single row or column. If the timestamps or names fit the rows rather than the
-columns, the matrix is read as (neuron × time) and transposed; a matrix with fewer rows than
-columns and nothing telling its orientation gets a warning. Explicit options win over the
-file's own metadata. Warnings (raw fluorescence, timestamps that look like milliseconds, the
-orientation) are also kept in ``attrs['import_notes']``.
+columns (or scalars ``COUNT_KEYS`` count them so), the matrix is read as (neuron × time) and
+transposed; a matrix with fewer rows than columns and nothing telling its orientation gets a
+warning. Explicit options win over the file's own metadata. Warnings (raw fluorescence,
+timestamps that look like milliseconds, the orientation) are also kept in
+``attrs['import_notes']``.
 
 This module holds ``load_matrix`` and what it decides from a file's arrays: which one holds
 the traces, their orientation, timing and neuron names, and the notes and warnings. The files
@@ -67,6 +69,7 @@ from neurocast.data._loading import (
 from neurocast.data._matrix_files import (
     _HINT_FORMAT,
     _read_hdf5,
+    _read_json,
     _read_mat,
     _read_npy,
     _read_npz,
@@ -74,8 +77,10 @@ from neurocast.data._matrix_files import (
     _Unread,
 )
 from neurocast.data._matrix_keys import (
+    COUNT_KEYS,
     COVARIATE_KEYS,
     DT_KEYS,
+    DT_MIN_KEYS,
     FRAME_KEYS,
     ID_KEYS,
     NAME_KEYS,
@@ -84,17 +89,21 @@ from neurocast.data._matrix_keys import (
     SECONDS_PER_UNIT,
     TIME_KEYS,
     TRACE_KEYS,
+    IndexedNames,
+    _counts,
     _leaf,
     _pick,
     _seconds_per_unit,
     _time_base,
     _time_keys,
+    _timing_key,
     check_timestamps,
+    indexed_labels,
 )
 from neurocast.data._schema import make_dataset
-from neurocast.errors import ConfigError, FormatError, unknown_name
+from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 
-__all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
+__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 
@@ -368,7 +377,7 @@ def load_matrix(
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
-    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .csv/.tsv/.txt.
+    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt.
     dt_s: seconds per frame; needed only when the file has no timestamps or frame interval
     (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
     line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
@@ -398,22 +407,23 @@ def load_matrix(
     suffix = path.suffix.lower()
     arrays: dict = {}
     attrs: dict = {}
-    header_names = None
+    header_names = indexed = None  # indexed: JSON objects naming neurons by row (IndexedNames)
     time_s = time_key = None
     notes: list[str] = []
     if suffix in (".npy", ".csv", ".tsv", ".txt") and key is not None:
         raise ConfigError(f"{what} holds one {'plain array' if suffix == '.npy' else 'table'}: "
                           f"there is no array {key!r} to pick", "leave out --key (key=), which "
-                          "picks an array inside an .npz, .mat or HDF5 file")
+                          "picks an array inside an .npz, .mat, HDF5 or JSON file")
     if suffix == ".npy":
         values = _read_npy(path, what)
-    elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf"):
-        if suffix == ".npz":
-            arrays = _read_npz(path, what)
+    elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json"):
+        if suffix in (".npz", ".json"):
+            arrays = (_read_npz if suffix == ".npz" else _read_json)(path, what)
         elif suffix == ".mat":
             arrays, attrs = _read_mat(path, what)
         else:
             arrays, attrs = _read_hdf5(path, what)
+        indexed = {k: arrays.pop(k) for k in list(arrays) if isinstance(arrays[k], IndexedNames)}
         groups = _per_recording(arrays)
         group = next((g for g in groups if key is not None and key.startswith(f"{g}/")
                       and key not in arrays), None)
@@ -427,9 +437,10 @@ def load_matrix(
         trace_key, chosen = _pick_traces(arrays, key, what)
         if chosen is not None:
             notes.append(chosen)
-        if isinstance(arrays[trace_key], _Unread):
-            raise FormatError(f"{what}: array {trace_key!r} has shape {arrays[trace_key].shape}, "
-                              "expected (time, neuron)", _HINT_FORMAT)
+        if isinstance(unread := arrays[trace_key], _Unread):
+            raise FormatError(f"{what}: array {trace_key!r} "
+                              + (f"is {unread.why}" if unread.why else f"has shape {unread.shape}")
+                              + ", expected (time, neuron)", _HINT_FORMAT)
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
@@ -449,9 +460,8 @@ def load_matrix(
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
     k, unfit = _container_time_key(vectors, values.shape, key)
-    if k is None and unfit and dt_s is None and _pick(
-            {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs},
-            DT_KEYS + RATE_KEYS) is None:
+    if k is None and unfit and dt_s is None and _timing_key(
+            {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs})[0] is None:
         k = unfit[0]  # the file's only timing: its length is refused below, naming it
     elif unfit and dt_s is None:
         notes.append(f"array(s) {', '.join(map(repr, map(str, unfit)))} named like timestamps "
@@ -474,18 +484,22 @@ def load_matrix(
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
         time_s = None
     file_names, ambiguous = None, []
-    names_key = _pick({k: v for k, v in arrays.items() if not _numeric(v)}, NAME_KEYS, loose=True)
+    names_key = _pick({k: v for k, v in arrays.items() if not _numeric(v)
+                       and not isinstance(v, _Unread)}, NAME_KEYS, loose=True)
     if names_key is None:  # numbers name neurons only under an id name ('labels': per frame?)
         names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
         file_names, ambiguous = read
     meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
-    is_dt = _pick(meta, DT_KEYS) is not None
-    k = _pick(meta, DT_KEYS if is_dt else RATE_KEYS)
+    k, per_unit = _timing_key(meta)  # per_unit: s per frame a unit of an interval stands for
+    is_dt = per_unit is not None
     given_value = _scalar(meta[k]) if k is not None else None  # a frame interval or rate
     file_dt = None
     if given_value is not None and given_value > 0:
-        file_dt = given_value if is_dt else 1.0 / given_value
+        file_dt = given_value * per_unit if is_dt else 1.0 / given_value
+        if per_unit not in (None, 1.0) and time_s is None and dt_s is None:  # avg_timestep (min)
+            notes.append(f"{what}: frame interval {str(k)!r} is {given_value:g} min per frame: "
+                         f"{file_dt:.4g} s")
     elif k is not None and time_s is None and dt_s is None:  # <= 0, NaN, or not a number
         shown = f"{given_value:g}" if given_value is not None else repr(_plain(meta[k]))
         raise FormatError(f"{what}: its frame {'interval' if is_dt else 'rate'} {str(k)!r} is "
@@ -495,10 +509,13 @@ def load_matrix(
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
     if not transpose and rows != cols:
+        said = _counts(meta)  # (neurons, frames) as the file's scalars count them, or None
         fits_rows = (time_s is not None and time_s.size == cols) or (
-            file_names is not None and file_names.size == rows and neuron_names is None)
+            file_names is not None and file_names.size == rows and neuron_names is None) or (
+            said[0] == rows or said[1] == cols)
         fits_cols = (time_s is not None and time_s.size == rows) or (
-            file_names is not None and file_names.size == cols)
+            file_names is not None and file_names.size == cols) or (
+            said[0] == cols or said[1] == rows)
         neuron_major = str(key).lower() in NEURON_MAJOR_KEYS and not fits_cols
         transpose = (fits_rows or neuron_major) and not fits_cols
         if neuron_major:
@@ -534,6 +551,9 @@ def load_matrix(
                          + ", ".join(map(repr, ambiguous[:3])) + "): their identity is not "
                          "known, so they are read as unnamed (an empty label); to name them, "
                          "give every neuron's name with --names")
+    if labels is None and file_names is None and indexed:
+        labels, said = indexed_labels(indexed, n_neuron, what)
+        notes.append(said)
     if labels is None and header_names is not None:
         labels = _neuron_names(header_names, n_neuron, what)
     if time_s is not None:
@@ -574,13 +594,17 @@ def load_matrix(
         raise FormatError(exc.message, f"{exc.hint}; with --resample the offsets count the "
                           f"{n_time:,} frames after resampling ({float(resample_s):g} s apart), "
                           "not the recorded ones") from None
-    ds = make_dataset(
-        values, dt_s=float(dt_s), neuron=None if labels is None else unique_names(labels),
-        time_s=time_s,
-        condition=condition,
-        source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
-        heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
-    )
+    try:
+        ds = make_dataset(
+            values, dt_s=float(dt_s), neuron=None if labels is None else unique_names(labels),
+            time_s=time_s, condition=condition,
+            source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
+            heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
+        )
+    except NonFiniteError as exc:  # JSON writes a missing value as null
+        if suffix != ".json":
+            raise
+        raise NonFiniteError(f"{what}: {exc.message} (null or NaN in {key!r})", exc.hint) from None
     raw = _raw_note(values, what) if trace_kind is None else None
     for doubt in [*doubts, *([raw] if raw is not None else [])]:
         _remark(notes, doubt)

@@ -5,7 +5,9 @@ and its attributes: .npz (``_read_npz``: arrays only, no pickled objects); HDF5 
 v7.3 (``_read_hdf5``: MATLAB's char, empty and cell arrays (object references) read as MATLAB
 wrote them, 2-D arrays transposed back, arrays of more than 2 dimensions left unread as
 ``_Unread``); MATLAB v5 (``_read_mat`` through scipy, structs flattened to 'struct/field' keys
-as in v7.3). A text table (``_read_table``) gives its values, header names, timestamps and
+as in v7.3); JSON (``_read_json``: an object's entries, nested objects flattened to 'a/b'
+keys, lists converted to arrays, objects naming neurons by row number kept as
+``IndexedNames``). A text table (``_read_table``) gives its values, header names, timestamps and
 notes: which of its columns are a row index, timestamps or a frame index rather than neurons.
 Which array holds the traces, their orientation, timing and names are decided in
 ``_matrix.py``.
@@ -14,6 +16,7 @@ Which array holds the traces, their orientation, timing and names are decided in
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import zipfile
@@ -26,11 +29,13 @@ import pandas as pd
 from neurocast.data._matrix_keys import (
     COVARIATE_KEYS,
     FRAME_KEYS,
+    IndexedNames,
     _pick,
     _seconds_per_unit,
     _time_base,
     _time_key,
     check_timestamps,
+    index_keyed_names,
 )
 from neurocast.errors import FormatError
 
@@ -92,12 +97,14 @@ def _h5_value(f, obj):
 
 @dataclass(frozen=True)
 class _Unread:
-    """An HDF5 array of more than 2 dimensions (an imaging movie, a stack of masks): never a
-    trace matrix, timestamps or names, so it is not read (it may be gigabytes); its shape and
-    dtype still show where a file's arrays are listed."""
+    """An HDF5 array of more than 2 dimensions (an imaging movie, a stack of masks), or a JSON
+    list that is no array (``_json_array``): never a trace matrix, timestamps or names, so it
+    is not read (it may be gigabytes); its shape and dtype still show where a file's arrays
+    are listed, and ``why`` (if given) says what it is instead of its shape."""
 
     shape: tuple
     dtype: np.dtype
+    why: str = ""
 
     @property
     def size(self) -> int:
@@ -123,6 +130,92 @@ def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
         raise FormatError(f"{what} is not a readable HDF5 file: {exc}",
                           "give an HDF5 (.h5) or MATLAB v7.3 file") from None
     return arrays, attrs
+
+
+def _read_json(path: Path, what: str) -> dict:
+    """A JSON file holding one object, as key -> array: nested objects flattened to 'a/b' keys;
+    a list of numbers (null: NaN; the non-standard NaN and Infinity too) as a float64 array,
+    2-D or more when its lists nest with equal lengths; a list of text as a str array (null:
+    ''); a list of true/false as a bool array; other lists (of unequal lengths, mixing kinds,
+    holding objects) as ``_Unread``; a scalar as a 0-d array. An object keying text labels
+    by row number (``index_keyed_names``: WormWideWeb's ``labeled``) is kept whole as
+    ``IndexedNames``. Raises FormatError, with the parser's line and column, for a file that
+    is not JSON, and for one whose top level is not an object."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            doc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
+                          f"{exc.colno}", "the file may be cut off (an interrupted download?) "
+                          "or not JSON; `python -m json.tool FILE` shows where it breaks") from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise FormatError(f"{what} is not readable JSON ({type(exc).__name__}: "
+                          f"{str(exc)[:120]})", "JSON files are UTF-8 text") from None
+    if not isinstance(doc, dict):
+        kind = {list: "list", str: "string", type(None): "null", bool: "boolean"}.get(
+            type(doc), "number")
+        raise FormatError(f"{what} holds a {kind} at its top level, not an object of named "
+                          "arrays", 'give one recording per file as an object, e.g. {"traces": '
+                          '[[...], ...], "timestamps": [...]} (a matrix alone: {"traces": '
+                          "MATRIX}); see docs/datasets.md")
+    arrays: dict = {}
+    _flatten_json("", doc, arrays)
+    return arrays
+
+
+def _flatten_json(prefix: str, obj: dict, arrays: dict) -> None:
+    """Put a JSON object's entries into ``arrays`` under ``prefix`` + their name (see
+    ``_read_json``), the entries of nested objects under 'name/inner'."""
+    for name, v in obj.items():
+        key = f"{prefix}{name}"
+        if isinstance(v, dict):
+            rows = index_keyed_names(v)
+            if rows is not None:
+                arrays[key] = IndexedNames(key, rows)
+            else:
+                _flatten_json(f"{key}/", v, arrays)
+        elif isinstance(v, list):
+            arrays[key] = _json_array(v)
+        else:  # a scalar: read as a 1-element list
+            a = _json_array([v])
+            arrays[key] = a.reshape(()) if isinstance(a, np.ndarray) else a
+
+
+def _json_shape(items: list, kinds: set) -> tuple | None:
+    """The shape of nested lists whose lists at each depth have equal lengths, or None (ragged:
+    a list holding lists of different lengths, or lists beside values); adds the types of
+    their values to ``kinds``."""
+    types = set(map(type, items))
+    if list not in types:
+        kinds |= types
+        return (len(items),)
+    if types != {list}:
+        return None
+    inner = [_json_shape(x, kinds) for x in items]
+    if inner[0] is None or any(s != inner[0] for s in inner[1:]):
+        return None
+    return (len(items), *inner[0])
+
+
+def _json_array(items: list):
+    """A JSON list as numpy, converted once (see ``_read_json``), or ``_Unread``."""
+    kinds: set = set()
+    shape = _json_shape(items, kinds)
+    if shape is None:
+        return _Unread((len(items),), np.dtype(object), "a ragged list (lists of unequal "
+                       "lengths, or lists beside values)")
+    try:
+        if kinds <= {int, float, type(None)}:
+            return np.asarray(items, dtype=np.float64)  # None -> NaN
+    except OverflowError:  # a whole number beyond float64
+        return _Unread(shape, np.dtype(object), "numbers too large to read")
+    if kinds == {bool}:
+        return np.asarray(items, dtype=bool)
+    if str in kinds and kinds <= {str, type(None)}:
+        text = np.array(items, dtype=object).reshape(shape)
+        text[np.equal(text, None)] = ""
+        return text.astype(str)
+    return _Unread(shape, np.dtype(object), "a list mixing numbers, text, true/false or objects")
 
 
 def _read_mat(path: Path, what: str) -> tuple[dict, dict]:

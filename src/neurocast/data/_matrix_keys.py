@@ -5,20 +5,23 @@ names of a container's arrays and of a table's columns (traces, timestamps, fram
 rate, neuron names and ids, frame indices, stimulus or behaviour columns), compared on a key's
 last part ignoring case (``_pick``); the unit in a timestamps' name (``_time_base``, seconds or
 milliseconds: ``SECONDS_PER_UNIT``); and the check every timestamp vector passes
-(``check_timestamps``, also used by the NWB loader).
+(``check_timestamps``, also used by the NWB loader). A JSON object that names neurons by their
+row number (WormWideWeb's ``labeled``) is read here too (``IndexedNames``, ``indexed_labels``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from neurocast.errors import FormatError
 
-__all__ = ["COVARIATE_KEYS", "DT_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS",
-           "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "check_timestamps"]
+__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS",
+           "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
+           "TRACE_KEYS", "IndexedNames", "check_timestamps"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -43,6 +46,12 @@ _UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec|min|us)$")
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz",
              "fr")  # fr: CaImAn's params/data/fr
+#: Names of a scalar frame interval in **minutes**: WormWideWeb's ``avg_timestep``, the mean
+#: duration of one confocal volume (0.01 min = 0.6 s). Read after ``DT_KEYS``, before ``RATE_KEYS``.
+DT_MIN_KEYS = ("avg_timestep",)
+#: Names of scalars counting the neurons and the frames (WormWideWeb's ``num_neurons`` and
+#: ``max_t``): they tell which axis of the trace matrix is time when nothing else does.
+COUNT_KEYS = {"neuron": ("num_neurons", "n_neurons"), "time": ("max_t", "n_frames", "num_frames")}
 #: Container keys of trace arrays known to be stored (neuron, time): CaImAn's HDF5 estimates.
 NEURON_MAJOR_KEYS = ("estimates/f_dff", "estimates/c", "estimates/s", "estimates/yra")
 #: Names of a 1-D array of whole-number neuron (ROI) ids, used as the names. Like
@@ -138,3 +147,93 @@ def check_timestamps(time_s: np.ndarray, what: str) -> None:
         raise FormatError(f"{what} are not increasing at row {k + 1} ({time_s[k]:g} after "
                           f"{time_s[k - 1]:g})", "sort the frames by time and drop repeated ones "
                           "(row 1 is the first frame)")
+
+
+def _timing_key(meta: dict) -> tuple[object, float | None]:
+    """The key among ``meta``'s scalars giving the frame timing, and the seconds per frame one
+    unit of its value stands for: a frame interval in seconds (``DT_KEYS``: 1.0), else one in
+    minutes (``DT_MIN_KEYS``: 60.0), else a frame rate (``RATE_KEYS``: None, its value is Hz);
+    (None, None) if there is none."""
+    for keys, seconds in ((DT_KEYS, 1.0), (DT_MIN_KEYS, 60.0), (RATE_KEYS, None)):
+        if (k := _pick(meta, keys)) is not None:
+            return k, seconds
+    return None, None
+
+
+def _counts(meta: dict) -> tuple[int | None, int | None]:
+    """The number of neurons and of frames the file's scalars (``COUNT_KEYS``) say, each None
+    when not said (or not a positive whole number)."""
+    out = []
+    for keys in (COUNT_KEYS["neuron"], COUNT_KEYS["time"]):
+        k = _pick(meta, keys)
+        try:
+            x = float(np.asarray(meta[k], dtype=np.float64).reshape(-1)[0]) if k is not None else None
+        except (TypeError, ValueError, IndexError):
+            x = None
+        out.append(int(x) if x is not None and x > 0 and x == int(x) else None)
+    return out[0], out[1]
+
+
+# ---------------------------------------------------------------------- names keyed by row
+
+#: Index-keyed name objects named so are preferred when a file holds several.
+_INDEXED_NAME_KEYS = ("labeled", "labelled", *NAME_KEYS)
+
+
+@dataclass(frozen=True)
+class IndexedNames:
+    """Neuron names a JSON object gives by row number, as WormWideWeb's ``labeled`` does:
+    ``{"17": {"label": "AVAL", "roi_id": 17, ...}, ...}`` for the identified neurons only.
+    key: where the object sits in the file; rows: each key's number -> its label ('' if
+    blank). The rows are counted from 1 (the lab's Julia convention) unless a key "0" is
+    present; ``indexed_labels`` turns them into one label per neuron."""
+
+    key: str
+    rows: dict
+
+    def count_from(self) -> int:
+        return 0 if 0 in self.rows else 1
+
+
+def index_keyed_names(obj: dict) -> dict[int, str] | None:
+    """The names a JSON object gives by row (number -> label), or None if it is not such an
+    object: its keys must all be whole numbers written plainly ("0", "17"; not "017" or "-1")
+    and its values all text, or objects whose ``label`` (else ``name``) is text (or null: no
+    name), at least one of them text."""
+    if not obj or not all(isinstance(k, str) and re.fullmatch(r"0|[1-9]\d*", k) for k in obj):
+        return None
+    rows = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            field = "label" if "label" in v else "name"
+            v = v.get(field, 0)  # 0: no such field, not a name
+            v = "" if v is None else v
+        if not isinstance(v, str):
+            return None
+        rows[int(k)] = v.strip()
+    return rows if any(rows.values()) else None
+
+
+def indexed_labels(found: dict, n: int, what: str) -> tuple[np.ndarray, str]:
+    """One label per neuron ('' for those not named) from the index-keyed names ``found``
+    (key -> ``IndexedNames``; with several, the one named like names, else the first) for
+    ``n`` neurons, and the import note saying how many were named and how the keys counted.
+    Raises FormatError naming a key past the last neuron."""
+    chosen = found[_pick(found, _INDEXED_NAME_KEYS, loose=True) or next(iter(found))]
+    start = chosen.count_from()
+    last = max(chosen.rows)
+    if last - start >= n:
+        raise FormatError(f"{what}: {chosen.key!r} names neuron {last} (its keys counted from "
+                          f"{start}), but the traces hold {n} neurons",
+                          f"the keys of {chosen.key!r} are the neurons' rows in the traces, "
+                          "counted from 1 (from 0 when a key '0' is present): check that the "
+                          "traces read are the ones it names (--key), or give the names with "
+                          "--names")
+    labels = np.full(n, "", dtype=object)
+    for row, label in chosen.rows.items():
+        labels[row - start] = label
+    named = sum(1 for label in labels if label)
+    others = [repr(k) for k in found if k != chosen.key]
+    note = (f"{what}: names of {named} of {n} neurons from {chosen.key!r} (keys counted from "
+            f"{start}" + (f"; not from {', '.join(others)}" if others else "") + ")")
+    return labels.astype(str), note
