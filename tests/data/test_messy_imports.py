@@ -137,10 +137,12 @@ def test_integer_ids_name_the_neurons(tmp_path):
     assert ds.neuron.values.tolist() == ["7", "9", "11"] and ds.sizes["time"] == 40
 
 
-def test_timestamps_in_minutes_are_refused_not_overlooked(tmp_path):
+def test_timestamps_in_minutes_are_read_in_seconds_not_overlooked(tmp_path):
     np.savez(tmp_path / "m.npz", traces=X, time_min=np.arange(40) / 120)
-    with pytest.raises(FormatError, match="'time_min' are in 'min', which is not read"):
-        nd.load_matrix(tmp_path / "m.npz")
+    assert nd.load_matrix(tmp_path / "m.npz").attrs["dt_s"] == pytest.approx(0.5)
+    np.savez(tmp_path / "f.npz", traces=X, time_frames=np.arange(40.0))
+    with pytest.raises(FormatError, match="holds no timestamps or frame interval"):  # not seconds
+        nd.load_matrix(tmp_path / "f.npz")
 
 
 def test_matrix_wider_than_long_without_metadata_is_flagged(tmp_path):

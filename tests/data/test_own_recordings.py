@@ -198,8 +198,8 @@ def test_hdf5_timestamps_in_the_unit_their_attribute_declares(tmp_path):
             f["time"].attrs["units"] = unit
         assert nd.load_matrix(tmp_path / "u.h5").attrs["dt_s"] == pytest.approx(dt)
     with h5py.File(tmp_path / "u.h5", "r+") as f:
-        f["time"].attrs["units"] = "min"
-    with pytest.raises(FormatError, match=r"timestamps 'time' are in 'min' \(their 'units' attribute\)"):
+        f["time"].attrs["units"] = "frames"
+    with pytest.raises(FormatError, match=r"timestamps 'time' are in 'frames' \(their 'units' attribute\)"):
         nd.load_matrix(tmp_path / "u.h5")
 
 

@@ -247,8 +247,9 @@ def _data(sub) -> None:
                          "the file's own timestamps)")
     mp.add_argument("--connectome", default=None, metavar="FILE",
                     help="attach this connectome (its neuron names must match the recording's)")
-    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5/MATLAB file; one "
-                    "recording of a file holding several: GROUP/K (K from 1), GROUP/K/ARRAY")
+    mp.add_argument("--key", default=None, help="array inside an .npz/HDF5/MATLAB/JSON file, "
+                    "or the sheet of an Excel workbook; one recording of a file holding several: "
+                    "GROUP/K (K from 1), GROUP/K/ARRAY")
     mp.add_argument("--series", default=None,
                     help="NWB RoiResponseSeries to read, when the file holds several and none is "
                          "clearly the signal (ΔF/F is preferred, then not the reference channel)")

@@ -1,14 +1,16 @@
-"""Plain (time × neuron) matrices with their own metadata: .npy, .npz, HDF5, MATLAB .mat, JSON, CSV/TSV/text (private).
+"""Plain (time × neuron) matrices with their own metadata: .npy, .npz, HDF5, MATLAB .mat, JSON,
+CSV/TSV/text, Excel .xlsx (private).
 
 Containers (.npz, HDF5, .mat, JSON) often carry more than the traces. Beside the trace array the
 loader looks for (names compared case-insensitively):
 
 - timestamps: a 1-D array named one of ``TIME_KEYS`` or containing "timestamp", in seconds or
-  with a unit after the name (``time_ms``, ``Time (s)``, ``time [ms]``: s or ms, see
-  ``_matrix_keys._time_base``) — kept as the real ``time`` coordinate, uneven or not; dt_s is
-  then their median spacing;
+  with a unit after the name (``time_ms``, ``Time (min)``, ``t [µs]``: s, ms, µs, min or h,
+  see ``_matrix_keys._time_base``) or in an HDF5 ``units`` attribute — kept as the real
+  ``time`` coordinate, uneven or not; dt_s is then their median spacing;
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
-  frame), ``DT_MIN_KEYS`` (minutes per frame) or ``RATE_KEYS`` (frames per second);
+  frame; 'dt_ms': in the unit after the name), ``DT_MIN_KEYS`` (minutes per frame) or
+  ``RATE_KEYS`` (frames per second);
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
   1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
   ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
@@ -25,7 +27,8 @@ fields cell arrays with one entry per recording, or a struct array: Kato et al.'
 A text table may start with blank and '#' comment lines and a byte-order mark. Its header row
 may have an empty first cell above a row index or timestamps
 (``DataFrame.to_csv`` writes ``,0,1,2`` for unnamed columns); see ``_matrix_files._read_table``
-for which columns are timestamps or a frame index rather than neurons.
+for which columns are timestamps or a frame index rather than neurons. A worksheet of an Excel
+workbook (the first, or the one ``key`` names) is read as such a table (``_matrix_excel``).
 ``attrs['import_notes']`` says what was decided.
 
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
@@ -66,6 +69,7 @@ from neurocast.data._loading import (
     unique_names,
     with_labels,
 )
+from neurocast.data._matrix_excel import EXCEL_SUFFIXES, read_sheet
 from neurocast.data._matrix_files import (
     _HINT_FORMAT,
     _read_hdf5,
@@ -91,17 +95,22 @@ from neurocast.data._matrix_keys import (
     TRACE_KEYS,
     IndexedNames,
     _counts,
+    _interval_unit,
     _leaf,
     _pick,
-    _seconds_per_unit,
+    _plain,
     _time_base,
     _time_keys,
+    _time_scale,
     _timing_key,
     check_timestamps,
     indexed_labels,
 )
 from neurocast.data._schema import make_dataset
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
+
+#: The suffixes read (.xls is a matrix suffix only to be refused with a hint).
+_READ_SUFFIXES = tuple(s for s in MATRIX_SUFFIXES if s != ".xls")
 
 __all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
@@ -119,24 +128,6 @@ def _container_time_key(vectors: dict, shape: tuple[int, int], trace_key: str | 
     fits = [k for k in named if np.size(vectors[k]) in shape]
     fits.sort(key=lambda k: str(k).rpartition("/")[0] != group)  # stable: the traces' group first
     return (fits[0] if fits else None), [k for k in named if k not in fits]
-
-
-def _plain(v):
-    """A metadata value as plain Python (str for bytes, a scalar for a 1-element array)."""
-    a = np.asarray(v)
-    v = a.reshape(-1)[0] if a.size == 1 else v
-    v = v.item() if isinstance(v, np.generic) else v
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-
-
-def _unit_attribute(attrs: dict, key) -> str | None:
-    """The unit an HDF5 array ``key`` declares in its ``units`` / ``unit`` attribute (lower
-    case; 'second(s)' and 'millisecond(s)' as 's' and 'ms'), or None."""
-    for name in ("units", "unit", "Units", "Unit"):
-        if f"{key}/{name}" in attrs:
-            unit = str(_plain(attrs[f"{key}/{name}"])).strip().lower()
-            return {"second": "s", "millisecond": "ms"}.get(unit, unit) or None
-    return None
 
 
 def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | None]:
@@ -377,13 +368,15 @@ def load_matrix(
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
-    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt.
+    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt,
+    .xlsx/.xlsm (one worksheet; not the old binary .xls).
     dt_s: seconds per frame; needed only when the file has no timestamps or frame interval
     (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
     line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
     "0", "1", .... Empty and repeated names are made unique (``unique_names``) and the raw
     labels kept as coordinate ``label``. key: the trace array inside a container, or
-    one recording of several, 'group/K' (K counted from 1) or 'group/K/array'.
+    one recording of several, 'group/K' (K counted from 1) or 'group/K/array'; the worksheet
+    of an Excel workbook (default: the first).
     transpose: the file is (neuron × time). resample_s: interpolate linearly onto a uniform grid
     of this step (s); by default uneven timestamps are kept as the ``time`` coordinate and the
     windows step frame by frame. Grid frames inside a pause in acquisition are NaN, not
@@ -402,7 +395,7 @@ def load_matrix(
         raise unknown_name("trace kind", trace_kind, TRACE_KINDS)
     path = Path(path)
     what = f"matrix file '{path}'"
-    require_file(path, what, "give the matrix file itself (" + ", ".join(MATRIX_SUFFIXES) + "); "
+    require_file(path, what, "give the matrix file itself (" + ", ".join(_READ_SUFFIXES) + "); "
                  "a ZAPBench zarr folder imports with --format zapbench")
     suffix = path.suffix.lower()
     arrays: dict = {}
@@ -413,7 +406,8 @@ def load_matrix(
     if suffix in (".npy", ".csv", ".tsv", ".txt") and key is not None:
         raise ConfigError(f"{what} holds one {'plain array' if suffix == '.npy' else 'table'}: "
                           f"there is no array {key!r} to pick", "leave out --key (key=), which "
-                          "picks an array inside an .npz, .mat, HDF5 or JSON file")
+                          "picks an array inside an .npz, .mat, HDF5 or JSON file (a sheet of "
+                          "an .xlsx)")
     if suffix == ".npy":
         values = _read_npy(path, what)
     elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json"):
@@ -446,9 +440,12 @@ def load_matrix(
     elif suffix in (".csv", ".tsv", ".txt"):
         values, header_names, time_s, time_key, notes = _read_table(path, what,
                                                                     dt_given=dt_s is not None)
+    elif suffix in EXCEL_SUFFIXES:  # key: the sheet, kept as the one read (the source says it)
+        (values, header_names, time_s, time_key, notes), key = read_sheet(
+            path, what, key, dt_given=dt_s is not None)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
-                          "matrix files are " + ", ".join(MATRIX_SUFFIXES))
+                          "matrix files are " + ", ".join(_READ_SUFFIXES))
     if values.ndim != 2:
         raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)",
                           "one neuron's trace is a (time, 1) column: save x[:, None]"
@@ -468,17 +465,9 @@ def load_matrix(
                      f"fit neither axis of the trace array ({values.shape[0]:,} × "
                      f"{values.shape[1]:,}): not read as the frame times (a behaviour camera's or "
                      "a stimulus's, maybe)")
-    time_unit = None  # the timestamps' unit from an HDF5 'units' attribute, if any
+    time_unit = None  # the timestamps' unit (in their name or an HDF5 'units' attribute), if any
     if k is not None and dt_s is None:
-        time_unit = _unit_attribute(attrs, k)
-        if time_unit is None or _time_base(k)[1] is not None:  # a unit in the name wins
-            scale = _seconds_per_unit(k, what)
-        elif time_unit in SECONDS_PER_UNIT:
-            scale = SECONDS_PER_UNIT[time_unit]
-        else:
-            raise FormatError(f"{what}: timestamps {str(k)!r} are in {time_unit!r} (their 'units' "
-                              "attribute), which is not read", "give them in seconds or "
-                              "milliseconds, or remove them and give --dt-s")
+        scale, time_unit = _time_scale(k, attrs, what)
         time_s = np.asarray(arrays[k], dtype=np.float64).reshape(-1) * scale
         time_key = str(k).rsplit("/", 1)[-1]
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
@@ -497,9 +486,9 @@ def load_matrix(
     file_dt = None
     if given_value is not None and given_value > 0:
         file_dt = given_value * per_unit if is_dt else 1.0 / given_value
-        if per_unit not in (None, 1.0) and time_s is None and dt_s is None:  # avg_timestep (min)
-            notes.append(f"{what}: frame interval {str(k)!r} is {given_value:g} min per frame: "
-                         f"{file_dt:.4g} s")
+        if per_unit not in (None, 1.0) and time_s is None and dt_s is None:  # 'dt_ms', min
+            notes.append(f"{what}: frame interval {str(k)!r} is {given_value:g} "
+                         f"{_interval_unit(k)} per frame: {file_dt:.4g} s")
     elif k is not None and time_s is None and dt_s is None:  # <= 0, NaN, or not a number
         shown = f"{given_value:g}" if given_value is not None else repr(_plain(meta[k]))
         raise FormatError(f"{what}: its frame {'interval' if is_dt else 'rate'} {str(k)!r} is "
@@ -576,8 +565,8 @@ def load_matrix(
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
         paused = pause_summary(time_s)
         if paused and resample_s is None:
-            doubts.append(f"{what}: {paused}: forecasting windows would join the frames on either "
-                          "side (infer treats them as gaps); "
+            doubts.append(f"{what}: {paused}: bench leaves out the forecasting windows across "
+                          "them (infer treats them as gaps); "
                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
     if resample_s is not None:
         values, time_s = resample_uniform(values, time_s if time_s is not None

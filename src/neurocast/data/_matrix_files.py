@@ -8,7 +8,9 @@ wrote them, 2-D arrays transposed back, arrays of more than 2 dimensions left un
 as in v7.3); JSON (``_read_json``: an object's entries, nested objects flattened to 'a/b'
 keys, lists converted to arrays, objects naming neurons by row number kept as
 ``IndexedNames``). A text table (``_read_table``) gives its values, header names, timestamps and
-notes: which of its columns are a row index, timestamps or a frame index rather than neurons.
+notes: which of its columns are a row index, timestamps or a frame index rather than neurons
+(``_table_columns``, which decides so for a worksheet of an Excel workbook too:
+``_matrix_excel``).
 Which array holds the traces, their orientation, timing and names are decided in
 ``_matrix.py``.
 """
@@ -20,6 +22,7 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,8 +351,11 @@ def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
                           "the file again")
 
 
-def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: str) -> FormatError:
-    """The error for a table with a cell that is not a number, naming the first such cell."""
+def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str, sep: str | None = None,
+                 cell_ref: Callable[[int, int], str] | None = None) -> FormatError:
+    """The error for a table with a cell that is not a number, naming the first such cell: by its
+    column and row in a text table (separator ``sep``), by ``cell_ref`` (row and column of
+    ``table``, from 0, -> 'C7') in a worksheet."""
     for j, column in enumerate(table.columns):
         cells = table[column]
         bad = pd.to_numeric(cells, errors="coerce").isna() & cells.notna()
@@ -357,8 +363,8 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: 
             i = int(np.argmax(bad.to_numpy()))
             cell = str(cells.iloc[i])
             name = f" ({header[j]!r})" if header else ""
-            hint = ("a matrix file holds numbers only, with an optional header row of neuron names "
-                    "and '#' comment lines above it")
+            hint = ("a matrix file holds numbers only, with an optional header row of neuron names"
+                    + (" and '#' comment lines above it" if cell_ref is None else ""))
             if sep == ";" and re.fullmatch(r"[+-]?\d+,\d*", cell.strip()):
                 hint = ("the numbers have decimal commas: export them with decimal points "
                         "(e.g. pandas: pd.read_csv(F, sep=';', decimal=',').to_csv(NEW))")
@@ -375,31 +381,37 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, sep: str, what: 
                 hint = ("the row below the header holds no number: a second header row (units, "
                         "e.g. 's', 'dF/F'?); delete it, or keep the unit in the column name "
                         "('time (s)'); " + hint)
-            return FormatError(f"{what}: column {j + 1}{name} holds {cell!r} in row {i + 1}, "
-                               "which is not a number", hint)
+            where = (f"cell {cell_ref(i, j)}{name} holds {cell!r}" if cell_ref is not None
+                     else f"column {j + 1}{name} holds {cell!r} in row {i + 1}")
+            return FormatError(f"{what}: {where}, which is not a number", hint)
     return FormatError(f"{what} holds values that are not numbers", _HINT_FORMAT)
 
 
-def _read_table(path: Path, what: str, dt_given: bool = False
-                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]:
-    """A text table as (values (row, column), header names or None, timestamps (s) or None,
-    the timestamps' column name ('' for an unnamed first column; None without them), notes).
+def _is_header(cells: list[str]) -> bool:
+    """True if a table's first row (its cells as text) is a header: some cell is not a number
+    (blank cells are left out). A header of numbers is found later (``_pandas_header``,
+    ``_numbered_header``)."""
+    try:
+        [float(c) for c in cells if c]
+    except ValueError:
+        return True
+    return False
 
-    Blank and '#' comment lines above the table are skipped. The first line is a header unless
-    all its cells are numbers and it is not the header of ``_pandas_header``; its names are
-    kept as written (blank and repeated ones too) and it must have one cell per column. A last
-    row with fewer cells than the others (a cut-off file) and a cell that is not a number
-    raise FormatError. With a header, columns that are not neurons are taken out of the
-    values, each with a note for the person:
 
-    - an unnamed first column counting up by one (a pandas row index) is dropped;
-    - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
-      from the unit in its name, if its values mostly rise (``_mostly_rising``; then they must
-      increase strictly, else FormatError names the row); otherwise it stays a neuron (a neuron
-      may be called T);
-    - else an unnamed first column that is strictly increasing, but not by one, is the
-      timestamps in seconds (``df.index = t; df.to_csv()``);
-    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
+#: What a table reader gives: (values (row, column), header names or None, timestamps (s) or
+#: None, the timestamps' column name ('' for an unnamed first column; None without them), notes).
+Table = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]
+
+
+def _read_table(path: Path, what: str, dt_given: bool = False) -> Table:
+    """A text table as ``Table``: the text file's part of reading it, the rest is
+    ``_table_columns``'s.
+
+    Blank and '#' comment lines above the table are skipped, and a byte-order mark. The
+    separator is the first line's tab, ';', ',' or else white space. The header row (the first
+    line, ``_is_header``) must have one cell per column. A last row with fewer cells than the
+    others (a cut-off file) raises FormatError; an empty last column, when every line ends
+    with the separator (Excel, LabVIEW), is dropped with a note.
     """
     try:
         with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is not part of a cell
@@ -423,11 +435,7 @@ def _read_table(path: Path, what: str, dt_given: bool = False
     else:
         sep = r"\s+"
     cells = _cells(first, sep)
-    try:
-        [float(c) for c in cells if c]
-        header = False
-    except ValueError:
-        header = True
+    header = _is_header(cells)
     try:
         table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header,
                             encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
@@ -449,17 +457,46 @@ def _read_table(path: Path, what: str, dt_given: bool = False
         notes.append(f"every row ends with {'a tab' if sep == chr(9) else repr(sep)} and the "
                      "empty last column holds no value: not read as a neuron")
         table, cells = table.iloc[:, :-1], cells[:-1]
+    return _table_columns(cells, table, header, what, notes, dt_given,
+                          lambda: _not_numeric(table, cells if header else None, what, sep=sep))
+
+
+def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: str,
+                   notes: list[str], dt_given: bool, not_numeric: Callable[[], FormatError]
+                   ) -> Table:
+    """A table's values, names, timestamps and notes (``Table``; ``notes`` extended) from its
+    first row's cells as text (``cells``) and its rows of values (``table``: below the header
+    row if ``header``, else every row, the first included), whether they come from a text file
+    (``_read_table``) or a worksheet (``_matrix_excel``). A cell that is not a number raises
+    the FormatError ``not_numeric`` gives.
+
+    The first row is a header if ``header``, or if its numbers are the header of
+    ``_pandas_header`` or ``_numbered_header``; its names are kept as written (blank and
+    repeated ones too). With a header, columns that are not neurons are taken out of the
+    values, each with a note for the person:
+
+    - an unnamed first column counting up by one (a pandas row index) is dropped;
+    - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
+      from the unit in its name, if its values mostly rise (``_mostly_rising``; then they must
+      increase strictly, else FormatError names the row); otherwise it stays a neuron (a neuron
+      may be called T);
+    - else an unnamed first column that is strictly increasing, but not by one, is the
+      timestamps in seconds (``df.index = t; df.to_csv()``);
+    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
+
+    Columns named like a stimulus or behaviour stay neurons, with a note.
+    """
     try:
         values = table.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
-        raise _not_numeric(table, cells if header else None, sep, what) from None
+        raise not_numeric() from None
     if header:  # the cells as written: blank and repeated names are kept (unique_names)
         names = np.asarray(cells, dtype=str)
     elif _pandas_header(cells, values):
         names, values = np.asarray(cells, dtype=str), values[1:]
     elif _numbered_header(cells, values):
         names, values = np.asarray(cells, dtype=str), values[1:]
-        notes.append(f"the first line holds distinct whole numbers ({', '.join(cells[:3])}"
+        notes.append(f"the first row holds distinct whole numbers ({', '.join(cells[:3])}"
                      f"{', ...' if len(cells) > 3 else ''}): read as a header of column numbers "
                      "(as pandas writes them) or neuron ids, not as a frame")
     else:

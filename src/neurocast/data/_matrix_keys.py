@@ -3,8 +3,9 @@
 ``load_matrix`` (``_matrix.py``) and the file readers (``_matrix_files.py``) share these: the
 names of a container's arrays and of a table's columns (traces, timestamps, frame interval or
 rate, neuron names and ids, frame indices, stimulus or behaviour columns), compared on a key's
-last part ignoring case (``_pick``); the unit in a timestamps' name (``_time_base``, seconds or
-milliseconds: ``SECONDS_PER_UNIT``); and the check every timestamp vector passes
+last part ignoring case (``_pick``); the unit of time in a name (``_time_base``: seconds,
+milliseconds, microseconds, minutes or hours, ``SECONDS_PER_UNIT``) or in an HDF5 ``units``
+attribute (``_time_scale``); and the check every timestamp vector passes
 (``check_timestamps``, also used by the NWB loader). A JSON object that names neurons by their
 row number (WormWideWeb's ``labeled``) is read here too (``IndexedNames``, ``indexed_labels``).
 """
@@ -39,10 +40,24 @@ FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "in
 COVARIATE_KEYS = ("stim", "stimulus", "stimuli", "condition", "conditions", "trial", "trials",
                   "behavior", "behaviour", "velocity", "speed", "running", "lick", "licks",
                   "reward", "laser", "pupil", "motion", "temperature", "odor", "odour")
-#: Seconds per unit of the timestamps' units that are read ('Time (ms)', 'time_ms').
-SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0,
-                    "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3}
-_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_(s|ms|sec|msec|min|us)$")
+#: Seconds per unit of the units of time that are read, in a name ('Time (min)', 'time_ms',
+#: 't [µs]', 'dt_ms') or an HDF5 ``units`` attribute; compared in lower case. Both micro signs
+#: are read: U+00B5 (the keyboard's µ) and U+03BC (Greek mu).
+SECONDS_PER_UNIT = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1.0),
+    **dict.fromkeys(("ms", "msec", "msecs", "millisecond", "milliseconds"), 1e-3),
+    **dict.fromkeys(("us", "\u00b5s", "\u03bcs", "usec", "usecs", "microsecond", "microseconds"),
+                    1e-6),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), 60.0),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600.0),
+}
+#: A unit in brackets at the end of a name ('Time (min)', 't [µs]': any text, checked against
+#: ``SECONDS_PER_UNIT`` where it is used), or one of those units after an underscore ('time_us').
+_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_("
+                   + "|".join(sorted(map(re.escape, SECONDS_PER_UNIT), key=len, reverse=True))
+                   + ")$")
+#: Names of a scalar frame interval in seconds; with another unit of time after the name
+#: ('dt_ms', 'frame_time_ms', 'frame_period (ms)') they are read in that unit (``_timing_key``).
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz",
              "fr")  # fr: CaImAn's params/data/fr
@@ -90,9 +105,10 @@ def _loose(key) -> str:
 def _time_base(name) -> tuple[str, str | None]:
     """A name's last part in lower case without a trailing unit, and that unit (or None).
 
-    'Time (ms)' -> ('time', 'ms'), 'rec/time [s]' -> ('time', 's'), 'time_ms' -> ('time', 'ms');
-    after an underscore s, ms, sec, msec, min and us are units ('time_x' has none;
-    only s and ms are read, see ``SECONDS_PER_UNIT``).
+    'Time (ms)' -> ('time', 'ms'), 'rec/time [s]' -> ('time', 's'), 'time_min' -> ('time',
+    'min'), 'Time (frames)' -> ('time', 'frames'). Any text in brackets at the end is returned
+    as the unit (the callers refuse what is not a unit of time); after an underscore only the
+    units of ``SECONDS_PER_UNIT`` are ('time_us' has one, 'time_x' none).
     """
     base = str(name).lower().strip().rsplit("/", 1)[-1]
     m = _UNIT.search(base)
@@ -114,16 +130,49 @@ def _time_key(keys: Sequence):
     return next(iter(_time_keys(keys)), None)
 
 
-def _seconds_per_unit(key, what: str) -> float:
-    """Seconds per unit of the timestamps named ``key`` (seconds unless the name says ms)."""
-    unit = _time_base(key)[1]
+def _seconds_per_unit(key, what: str, unit: str | None = None, said: str = "") -> float:
+    """Seconds per unit of the timestamps named ``key``: in the unit their name says
+    (``_time_base``), else ``unit`` (given by the file, e.g. an HDF5 attribute; ``said`` says
+    where it is), else seconds. Raises FormatError for a unit that is not one of time
+    (``SECONDS_PER_UNIT``), such as frames."""
+    unit = _time_base(key)[1] or unit
     if unit is None:
         return 1.0
     if unit not in SECONDS_PER_UNIT:
-        raise FormatError(f"{what}: timestamps {str(key)!r} are in {unit!r}, which is not read",
-                          "give them in seconds or milliseconds, named e.g. 'time (s)' or "
-                          "'time (ms)', or remove them and give --dt-s")
+        frames = unit.rstrip("s") in ("frame", "sample", "volume", "scan")
+        raise FormatError(f"{what}: timestamps {str(key)!r} are in {unit!r}{said}, which is not a "
+                          "unit of time (read: s, ms, µs, min, h)",
+                          "give the times in seconds (or ms, µs, min, h), named e.g. 'time (s)' "
+                          "or 'time (ms)', or remove them and give the frame interval with --dt-s"
+                          + ("; a column counting frames is read as a frame index (and dropped) "
+                             "when named 'frame'" if frames else ""))
     return SECONDS_PER_UNIT[unit]
+
+
+def _plain(v):
+    """A metadata value as plain Python (str for bytes, a scalar for a 1-element array)."""
+    a = np.asarray(v)
+    v = a.reshape(-1)[0] if a.size == 1 else v
+    v = v.item() if isinstance(v, np.generic) else v
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def _unit_attribute(attrs: dict, key) -> str | None:
+    """The unit an HDF5 array ``key`` declares in its ``units`` / ``unit`` attribute (lower
+    case, e.g. 'ms', 'milliseconds', 'min'), or None."""
+    for name in ("units", "unit", "Units", "Unit"):
+        if f"{key}/{name}" in attrs:
+            return str(_plain(attrs[f"{key}/{name}"])).strip().lower() or None
+    return None
+
+
+def _time_scale(key, attrs: dict, what: str) -> tuple[float, str | None]:
+    """Seconds per unit of a container's timestamps ``key`` and the unit they are in (None:
+    none said, read as seconds): the unit in their name wins over their HDF5 ``units``
+    attribute (``_unit_attribute``). Raises FormatError for a unit that is not one of time."""
+    unit = _time_base(key)[1] or _unit_attribute(attrs, key)
+    said = " (their 'units' attribute)" if _time_base(key)[1] is None else ""
+    return _seconds_per_unit(key, what, unit, said), unit
 
 
 def check_timestamps(time_s: np.ndarray, what: str) -> None:
@@ -151,13 +200,28 @@ def check_timestamps(time_s: np.ndarray, what: str) -> None:
 
 def _timing_key(meta: dict) -> tuple[object, float | None]:
     """The key among ``meta``'s scalars giving the frame timing, and the seconds per frame one
-    unit of its value stands for: a frame interval in seconds (``DT_KEYS``: 1.0), else one in
-    minutes (``DT_MIN_KEYS``: 60.0), else a frame rate (``RATE_KEYS``: None, its value is Hz);
-    (None, None) if there is none."""
-    for keys, seconds in ((DT_KEYS, 1.0), (DT_MIN_KEYS, 60.0), (RATE_KEYS, None)):
+    unit of its value stands for: a frame interval in seconds (``DT_KEYS``: 1.0), else one
+    named so with another unit of time ('dt_ms', 'frame_period (ms)': ``SECONDS_PER_UNIT``),
+    else one in minutes (``DT_MIN_KEYS``: 60.0), else a frame rate (``RATE_KEYS``: None, its
+    value is Hz); (None, None) if there is none."""
+    if (k := _pick(meta, DT_KEYS)) is not None:
+        return k, 1.0
+    bases = {k: _time_base(k) for k in meta}
+    for w in DT_KEYS:
+        for k, (base, unit) in bases.items():
+            if base == w and unit in SECONDS_PER_UNIT:
+                return k, SECONDS_PER_UNIT[unit]
+    for keys, seconds in ((DT_MIN_KEYS, 60.0), (RATE_KEYS, None)):
         if (k := _pick(meta, keys)) is not None:
             return k, seconds
     return None, None
+
+
+def _interval_unit(key) -> str:
+    """The unit of a frame interval ``_timing_key`` found in minutes or in the unit its name
+    says: 'ms' for 'dt_ms', 'min' for ``DT_MIN_KEYS`` (named without one)."""
+    unit = _time_base(key)[1]
+    return unit if unit in SECONDS_PER_UNIT else "min"
 
 
 def _counts(meta: dict) -> tuple[int | None, int | None]:
