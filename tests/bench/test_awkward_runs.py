@@ -167,7 +167,7 @@ def test_a_stimulus_model_of_other_covariates_is_refused_or_trained_again(tmp_pa
 
 def test_a_pause_in_the_frame_times_is_noted():
     """Frame times that pause (here 60 s after frame 149, frames 0.5 s apart otherwise): the
-    windows across it join its sides, which the benchmark says, with the way to leave them out."""
+    benchmark says so, and that the windows across it are left out (tests/bench/test_pauses.py)."""
     ds = _dataset(t=300)
     time_s = np.arange(300) * 0.5
     time_s[150:] += 60.0

@@ -20,6 +20,7 @@ from neurocast._progress import progress as progress_bar
 from neurocast.bench._evaluate import batch_windows_for, score_segment
 from neurocast.bench._metrics import WindowStats
 from neurocast.data import Protocol, open_dataset, segments_for
+from neurocast.data._windows import valid_windows
 from neurocast.errors import ConfigError
 
 __all__ = ["DEFAULT_CHUNK_BATCHES", "evaluate_on_cluster"]
@@ -41,8 +42,9 @@ def _worker_dataset(path: str):
 
 
 def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0: int, w1: int,
-                 batch: int, groups, group_names, statistics):
-    """Statistics rows [w0, w1) of one test set for every model: {model: (sums, count)}."""
+                 batch: int, groups, group_names, statistics, valid=None):
+    """Statistics rows [w0, w1) of one test set for every model: {model: (sums, count)}.
+    valid: None, or bool (w1 - w0,): the windows scored (the others cross a pause)."""
     ds = _worker_dataset(path)
     stimulus = ds["stimulus"] if "stimulus" in ds else None  # as run_benchmark
     (seg,) = [s for s in segments_for(ds["traces"], protocol, "test", stimulus=stimulus)
@@ -53,20 +55,23 @@ def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0
     out = {}
     for name, model in models.items():
         stats = WindowStats(w1 - w0, h, group_names, groups, statistics)
-        score_segment(model, sub, stats, batch)
+        score_segment(model, sub, stats, batch, valid=valid)
         out[name] = (stats.sums, stats.count)
     return out
 
 
 def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, groups=None,
                         group_names=("all",), statistics=None, batch_windows: int | None = None,
-                        chunk_windows: int | None = None, progress: bool = True) -> dict[str, dict[str, WindowStats]]:
+                        chunk_windows: int | None = None, progress: bool = True,
+                        breaks: np.ndarray | None = None) -> dict[str, dict[str, WindowStats]]:
     """Score fitted forecasters on every test set of ``protocol`` with Dask tasks.
 
     models: {name: fitted Forecaster}. path: the dataset store (readable by every worker).
     client: a ``distributed.Client``. groups/group_names/statistics: as ``evaluate``.
     batch_windows: windows per predict call (default: as ``evaluate``, ~128 MiB of forecasts).
     chunk_windows: windows per task, rounded up to whole batches (default 4 batches).
+    breaks: optional bool (time,), True at the first frame after a pause in acquisition: the
+    windows across a pause are not predicted nor scored (as ``evaluate(..., breaks=)``).
     Returns {model: {condition: WindowStats}} equal bit for bit to ``evaluate`` per model.
     """
 
@@ -84,10 +89,12 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     shared = client.scatter(dict(models), broadcast=True)
     futures = {}
     for seg in tests:
+        valid = None if breaks is None else valid_windows(seg, None, breaks)
         for w0 in range(0, seg.n_windows, per):
             w1 = min(seg.n_windows, w0 + per)
+            part = None if valid is None or valid[w0:w1].all() else valid[w0:w1]
             fut = client.submit(_score_chunk, shared, str(path), protocol, seg.condition, w0, w1,
-                                batch, groups, group_names, statistics, pure=False)
+                                batch, groups, group_names, statistics, part, pure=False)
             futures[fut] = (seg.condition, w0, w1)
     from distributed import as_completed  # heavy optional dependency
 

@@ -25,7 +25,9 @@ import numpy as np
 import xarray as xr
 
 from neurocast._progress import progress
+from neurocast.bench._evaluate import valid_runs
 from neurocast.data import segments_for
+from neurocast.data._windows import valid_windows
 from neurocast.errors import ConfigError, NonFiniteError
 
 __all__ = ["ensemble_scores", "seed_interval"]
@@ -65,13 +67,17 @@ def seed_interval(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return mean, half
 
 
-def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None) -> xr.Dataset:
+def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None,
+                    breaks: np.ndarray | None = None) -> xr.Dataset:
     """Score fitted forecasters (the seeds of one model) as an ensemble on every test set.
 
     members: at least 2 fitted forecasters with the same horizon. source: (time, neuron)
-    array-like of traces; stimulus: (time, covariate) or None. Returns a Dataset with the
-    variables described in the module docstring, dims (member,) condition, steps_ahead, and
-    coord ``heldout`` (condition,). Raises NonFiniteError on NaN targets or forecasts.
+    array-like of traces; stimulus: (time, covariate) or None. breaks: optional bool (time,),
+    True at the first frame after a pause in acquisition: the windows across a pause are left
+    out, as ``evaluate`` leaves them out (a condition left with none is NaN). Returns a Dataset
+    with the variables described in the module docstring, dims (member,) condition,
+    steps_ahead, and coord ``heldout`` (condition,). Raises NonFiniteError on NaN targets or
+    forecasts.
     """
     import scoringrules as sr  # a maintained CRPS implementation (its numba backend)
 
@@ -88,23 +94,30 @@ def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None) -> xr
     batch = max(1, _BATCH_VALUES // (h * n_neurons * (n_m + 2)))
     with progress(sum(s.n_windows for s in tests), "ensemble", "window") as bar:
         for j, seg in enumerate(tests):
-            for first, ctx, tgt in seg.windows(seg.load(), batch):
-                meta = seg.meta(first, ctx.shape[0])
-                fct = np.stack([m.predict(ctx, meta) for m in members])  # (M, b, H, N)
-                if not (np.isfinite(fct).all() and np.isfinite(tgt).all()):
-                    raise NonFiniteError(f"NaN or inf in the forecasts or targets of condition {seg.condition!r}",
-                                         "mask or fill missing values before scoring")
-                err = fct - tgt  # members first: every reduction below runs over whole blocks
-                member_abs[:, j] += np.abs(err).sum(axis=(1, 3))
-                mean_err = err.mean(axis=0)
-                sums["ens_abs"][j] += np.abs(mean_err).sum(axis=(0, 2))
-                sums["sq"][j] += (mean_err**2).sum(axis=(0, 2))
-                sums["var"][j] += fct.var(axis=0, ddof=1).sum(axis=(0, 2))
-                crps = sr.crps_ensemble(tgt, sorted_members(fct), m_axis=0, sorted_ensemble=True,
-                                        backend="numba")  # in the forecasts' dtype
-                sums["crps"][j] += np.asarray(crps, dtype=np.float64).sum(axis=(0, 2))
-                count[j] += tgt.shape[0] * tgt.shape[2]
-                bar.update(ctx.shape[0])
+            valid = None if breaks is None else valid_windows(seg, None, breaks)
+            for first, ctx_all, tgt_all in seg.windows(seg.load(), batch):
+                for a, b in valid_runs(valid, first, ctx_all.shape[0]):  # as score_segment
+                    whole = a == 0 and b == ctx_all.shape[0]
+                    ctx = ctx_all if whole else np.ascontiguousarray(ctx_all[a:b])
+                    tgt = tgt_all if whole else tgt_all[a:b]
+                    meta = seg.meta(first + a, b - a)
+                    fct = np.stack([m.predict(ctx, meta) for m in members])  # (M, b, H, N)
+                    if not (np.isfinite(fct).all() and np.isfinite(tgt).all()):
+                        raise NonFiniteError(f"NaN or inf in the forecasts or targets of condition "
+                                             f"{seg.condition!r}", "mask or fill missing values before scoring")
+                    err = fct - tgt  # members first: every reduction below runs over whole blocks
+                    member_abs[:, j] += np.abs(err).sum(axis=(1, 3))
+                    mean_err = err.mean(axis=0)
+                    sums["ens_abs"][j] += np.abs(mean_err).sum(axis=(0, 2))
+                    sums["sq"][j] += (mean_err**2).sum(axis=(0, 2))
+                    sums["var"][j] += fct.var(axis=0, ddof=1).sum(axis=(0, 2))
+                    crps = sr.crps_ensemble(tgt, sorted_members(fct), m_axis=0, sorted_ensemble=True,
+                                            backend="numba")  # in the forecasts' dtype
+                    sums["crps"][j] += np.asarray(crps, dtype=np.float64).sum(axis=(0, 2))
+                    count[j] += tgt.shape[0] * tgt.shape[2]
+                bar.update(ctx_all.shape[0])
+    if not count.all():  # a condition with every test window across a pause: NaN, not 0/0
+        count = np.where(count > 0, count, np.nan)
     spread = np.sqrt(sums["var"] / count)
     skill = np.sqrt(sums["sq"] / count)
     dims = ("condition", "steps_ahead")

@@ -11,7 +11,7 @@ from neurocast.data._windows import valid_windows
 from neurocast.errors import FormatError, unknown_name
 from neurocast.models import Forecaster
 
-__all__ = ["batch_windows_for", "evaluate", "score_segment"]
+__all__ = ["batch_windows_for", "evaluate", "score_segment", "valid_runs"]
 
 # Forecast values held in memory per batch (float32): 2**25 values = 128 MiB.
 _BATCH_VALUES = 1 << 25
@@ -35,7 +35,8 @@ def batch_windows_for(horizon: int, n_neurons: int, context: int = 0, model: For
 def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
              groups: np.ndarray | None = None, group_names=("all",), statistics=None,
              conditions=None, batch_windows: int | None = None,
-             label: str | None = None, skip_frames: np.ndarray | None = None) -> dict[str, WindowStats]:
+             label: str | None = None, skip_frames: np.ndarray | None = None,
+             breaks: np.ndarray | None = None) -> dict[str, WindowStats]:
     """Score a fitted forecaster on the test sets of ``protocol``.
 
     source: array-like (time, neuron) of traces (numpy or a lazy xarray variable; each test
@@ -50,6 +51,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     skip_frames: optional bool (time,), True for frames holding NaN/inf: windows whose context
     or target touches one are not predicted and not scored (their rows keep a count of 0 and
     are left out of the means; ``WindowStats.n_scored`` counts the others).
+    breaks: optional bool (time,), True at the first frame after a pause in acquisition
+    (``data._windows.pause_breaks``): windows across a pause are left out the same way.
     Held-out neurons (``protocol.heldout_neurons``): the model sees their context values as
     zeros (and ``meta.hidden`` marking them), and only their forecasts are scored.
     Returns {condition: WindowStats} in protocol order. Raises FormatError if the forecaster
@@ -69,7 +72,8 @@ def evaluate(model: Forecaster, source, protocol, *, stimulus=None, mask=None,
     with progress(total, f"evaluate {label or model.name}", "window") as bar:
         for seg in tests:
             stats = WindowStats(seg.n_windows, h, group_names, groups, statistics)
-            valid = None if skip_frames is None else valid_windows(seg, skip_frames)
+            valid = (None if skip_frames is None and breaks is None
+                     else valid_windows(seg, skip_frames, breaks))
             score_segment(model, seg, stats, batch, mask=mask, valid=valid, on_batch=bar.update)
             out[seg.condition] = stats
     return out
@@ -82,8 +86,9 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
 
     mask: optional bool (time, neuron) over the whole recording, True where a target counts.
     Held-out neurons (``seg.hidden``) are zeros in the context the model sees, and only they
-    are scored. valid: optional bool (n_windows,): False for windows that must not be predicted nor scored
-    (they touch a NaN frame); a batch holding such windows is predicted run by run of valid ones.
+    are scored. valid: optional bool (n_windows,): False for windows that must not be predicted
+    nor scored (they touch a NaN frame or cross a pause); a batch holding such windows is
+    predicted run by run of valid ones.
     """
     n_neurons = seg.n_neurons
     data = seg.load()
@@ -92,9 +97,7 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
         raise FormatError(f"mask has shape {np.shape(mask)} for traces of {n_neurons} neurons",
                           "give a (time, neuron) boolean mask")
     for first, ctx, tgt in seg.windows(data, batch):
-        ok = np.ones(ctx.shape[0], bool) if valid is None else valid[first:first + ctx.shape[0]]
-        change = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
-        for a, b in zip(np.flatnonzero(change == 1), np.flatnonzero(change == -1), strict=True):
+        for a, b in valid_runs(valid, first, ctx.shape[0]):
             whole = a == 0 and b == ctx.shape[0]  # the usual case: the batch as it is, no copy
             c = ctx if whole else np.ascontiguousarray(ctx[a:b])
             if seg.hidden is not None:  # held-out neurons: zeros in the context (a copy)
@@ -115,3 +118,13 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
             stats.add(first + int(a), pred, t, mask=sub_mask)
         if on_batch is not None:
             on_batch(ctx.shape[0])
+
+
+def valid_runs(valid: np.ndarray | None, first: int, n: int) -> list[tuple[int, int]]:
+    """The runs [a, b) of valid windows among windows first..first+n-1 of a batch (positions in
+    the batch): [(0, n)] when ``valid`` (bool (n_windows,) of the segment) is None."""
+    if valid is None:
+        return [(0, n)]
+    change = np.diff(np.concatenate([[0], valid[first:first + n].astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(change == 1).tolist(), np.flatnonzero(change == -1).tolist(),
+                    strict=True))

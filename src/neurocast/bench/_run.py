@@ -14,6 +14,7 @@ from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS, WindowStats
+from neurocast.bench._pauses import pause_note, recording_breaks
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
 from neurocast.bench._seeds import (
@@ -35,7 +36,6 @@ from neurocast.data import (
     Protocol,
     connectome_positions,
     dataset_connectome,
-    pause_summary,
     protocol_for_dataset,
     realism_plots,
     realism_stats,
@@ -72,7 +72,8 @@ class BenchResult:
     summary: headline numbers per model (``summary_table``); files: written files by kind;
     timings: {model: {"fit_s", "evaluate_s"}} in seconds (summed over seeds and folds; a learned
     model's evaluate_s includes its ensemble pass). notes: what was left out and why
-    (constant channels, NaN windows or neurons, models that do not apply), one line each.
+    (constant channels, NaN windows or neurons, windows across pauses, models that do not
+    apply), one line each.
     """
 
     scorecard: object
@@ -169,16 +170,21 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     from the test contexts, the only ones scored.
     nan: what to do with NaN/inf in the traces, one of ``NAN_POLICIES`` ('raise', 'skip-windows',
     'mask-neurons'); the scorecard counts what was left out (``n_windows_skipped`` per
-    condition, attrs ``nan_policy``, ``neurons_left_out``). keep_constant: score dead/constant
-    channels too (by default they are left out of fitting and scoring: they only reward
-    predicting a flat line). A ``stimulus`` model is left out (with a note) on datasets without
-    stimulus covariates. cv_folds: blocked cross-validation with this many folds (0 = off):
-    every fold is fitted and scored (``Protocol.folds``), and each condition's test windows of
-    all folds are pooled (every frame of a training condition is then a test target once).
+    condition, attrs ``nan_policy``, ``neurons_left_out``). Pauses in acquisition (frame times
+    that jump, ``data.pause_intervals`` of the ``time`` coordinate): every window whose frames
+    lie on both sides of a pause is left out of fitting and scoring, whatever ``nan`` says
+    (counted in ``n_windows_skipped``; a note says how many); the windows on either side stay.
+    keep_constant: score dead/constant channels too (by default they are left out of fitting
+    and scoring: they only reward predicting a flat line). A ``stimulus`` model is left out
+    (with a note) on datasets without stimulus covariates. cv_folds: blocked cross-validation
+    with this many folds (0 = off): every fold is fitted and scored (``Protocol.folds``), and
+    each condition's test windows of all folds are pooled (every frame of a training condition
+    is then a test target once).
     client: a ``distributed.Client``: the test windows are then scored as Dask tasks in chunks
     of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
-    by the workers; no mask, NaN skipping, left-out neurons or folds); the scorecard is
-    identical bit for bit, and each model's evaluate_s is the time of the one evaluation of all models.
+    by the workers; no mask, NaN skipping, left-out neurons or folds; pauses are left out as in
+    memory); the scorecard is identical bit for bit, and each model's evaluate_s is the time
+    of the one evaluation of all models.
     seeds: train every learned forecaster (``models.deep``) with seeds 0..seeds−1 (its
     ``TrainConfig.seed`` is replaced), and fit a connectome model under a random wiring control
     ('permuted', 'rewired') once per seed, seed k drawing the control with its config's seed + k;
@@ -190,7 +196,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     and ``n_parameters`` (model,). With 2 or more seeds the seeds of a model form an ensemble:
     ``ensemble_mae``, ``crps`` (scoringrules), ``spread``, ``skill`` and ``spread_skill``
     (model, condition, steps_ahead; ``ensemble_scores``), computed in a second streamed pass
-    over the test windows (not with folds, masks, NaN skipping or held-out neurons: a note says so).
+    over the same test windows (not with folds, masks, NaN skipping or held-out neurons: a note
+    says so; windows across pauses are left out of it too).
     device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
     their configured device). max_steps: cap on their training steps (None: early stopping).
     save_models: a folder (not ``out_dir`` nor inside it: ConfigError); every fitted learned
@@ -252,7 +259,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                      "more in the means (the linear, connectome and learned models fit each "
                      "neuron's F through its train mean and s.d.); convert to ΔF/F to compare "
                      "neurons")
-    _note_pauses(ds, notes)
+    breaks = recording_breaks(ds)  # True after each pause in the frame times (None: no pause)
     if "stimulus" in names and "stimulus" not in ds:
         names = [n for n in names if n != "stimulus"]
         notes.append("stimulus: left out, the dataset has no stimulus covariates to average over")
@@ -274,6 +281,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
     _note_short(folds, notes)
+    if breaks is not None:
+        notes.append(pause_note(ds, traces, folds, breaks))
     path = ds.encoding.get("neurocast_path")
     if client is not None and (path is None or mask is not None or bad_frames is not None
                                or not keep.all() or cv_folds):
@@ -301,7 +310,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if learned_models and device is not None:
         resolve_device(device)  # 'cuda' without a GPU: refused before anything is fitted
     if learned_models and load_models is None:
-        _check_batches(learned_models, traces, folds, stimulus, bad_frames)
+        _check_batches(learned_models, traces, folds, stimulus, bad_frames, breaks)
     wired = [name for name, m in templates.items()
              if getattr(m, "needs_connectome", False) and m.connectome is None]
     recorded = None  # the connectome of the scored neurons, for the models built without one
@@ -310,7 +319,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         recorded = _recorded_connectome(traces, wiring, notes, wired)
     # what a model is fitted on besides the dataset (protocol, splits, neurons, frames left out):
     # a loaded model must match it, a saved one records it
-    setup = fit_setup(proto, traces, bad_frames)
+    setup = fit_setup(proto, traces, bad_frames, breaks)
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
                                device=device, setup=setup)
@@ -348,7 +357,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     model.connectome = recorded
                 t0 = time.perf_counter()
                 if not ready:
-                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames, model.uses_val))
+                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames, breaks, model.uses_val))
                     if learned and save_models is not None:
                         model.fitted["setup"] = setup
                         save_seeded(model, save_models, k, ds)
@@ -361,7 +370,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     label = f"{name} seed {k}" if repeated and seeds > 1 else name
                     per_fold.append(evaluate(model, traces, p, stimulus=stimulus, mask=mask, groups=groups,
                                              group_names=group_names, statistics=statistics,
-                                             batch_windows=batch_windows, skip_frames=bad_frames, label=label))
+                                             batch_windows=batch_windows, skip_frames=bad_frames,
+                                             breaks=breaks, label=label))
                 else:  # kept for the one evaluation of all models of this seed on the cluster
                     on_cluster[k][name] = model
                 timings[name]["fit_s"] += t1 - t0
@@ -379,7 +389,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             training[name] = per_seed
         if len(members) > 1:
             t0 = time.perf_counter()
-            ensembles[name] = ensemble_scores(members, traces, proto, stimulus=stimulus)
+            ensembles[name] = ensemble_scores(members, traces, proto, stimulus=stimulus, breaks=breaks)
             timings[name]["evaluate_s"] += time.perf_counter() - t0
     if client is not None:
         for k, models_k in on_cluster.items():
@@ -388,10 +398,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             t0 = time.perf_counter()
             runs[k] = evaluate_on_cluster(models_k, path, proto, client=client, groups=groups,
                                           group_names=group_names, statistics=statistics,
-                                          batch_windows=batch_windows, chunk_windows=chunk_windows)
+                                          batch_windows=batch_windows, chunk_windows=chunk_windows,
+                                          breaks=breaks)
             for name in models_k:
                 timings[name]["evaluate_s"] += time.perf_counter() - t0
-    _note_unscored(runs[0][names[0]], bad_frames, notes)
+    _note_unscored(runs[0][names[0]], bad_frames, breaks, notes)
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),
@@ -414,7 +425,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     card = add_ensembles(add_training(stack_runs(cards, "seed"), training), ensembles)
     first = runs[0][names[0]]
     card["n_windows_skipped"] = ("condition",), np.array(
-        [int((first[c].count.sum(axis=(1, 2)) == 0).sum()) if bad_frames is not None else 0
+        [int((first[c].count.sum(axis=(1, 2)) == 0).sum())
+         if bad_frames is not None or breaks is not None else 0
          for c in card["condition"].values.tolist()], dtype=np.int64)
     files: dict[str, Path] = {}
     if out_dir is not None:
@@ -487,27 +499,37 @@ def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_f
                               "give the models a folder of their own, e.g. --save-models models/")
 
 
-def _fit_segments(traces, protocol, stimulus, bad_frames, uses_val: bool = True):
-    """(train, val) segments of ``protocol``, without windows touching a bad frame; NaN in every
-    train window, or in every val window of a model that ``uses_val``, is a NonFiniteError."""
+def _fit_segments(traces, protocol, stimulus, bad_frames, breaks=None, uses_val: bool = True):
+    """(train, val) segments of ``protocol``, without windows touching a bad frame or crossing
+    a pause (``breaks``); NaN in every train window, or in every val window of a model that
+    ``uses_val``, is a NonFiniteError (a ConfigError if pauses alone leave none)."""
     train = segments_for(traces, protocol, "train", stimulus=stimulus)
     val = segments_for(traces, protocol, "val", stimulus=stimulus)
-    if bad_frames is not None:
-        train, val = finite_segments(train, bad_frames), finite_segments(val, bad_frames)
+    if bad_frames is not None or breaks is not None:
+        train, val = finite_segments(train, bad_frames, breaks), finite_segments(val, bad_frames, breaks)
         checks = (("training", train, "fit"),) + (
             (("val", val, "validate the fit on"),) if uses_val else ())
+        shorter = "a shorter --context or --horizon (a window must fit between two pauses)"
         for split, kept, use in checks:
-            if not kept:
+            if kept:
+                continue
+            if breaks is None:
                 raise NonFiniteError(f"every {split} window touches a NaN frame: nothing left to {use}",
                                      "use --nan mask-neurons (drop the neurons with gaps) instead")
+            if bad_frames is None:
+                raise ConfigError(f"every {split} window crosses a pause in the frame times: nothing "
+                                  f"left to {use}", f"use {shorter}")
+            raise NonFiniteError(f"every {split} window touches a NaN frame or crosses a pause in the "
+                                 f"frame times: nothing left to {use}",
+                                 f"use --nan mask-neurons (drop the neurons with gaps), or {shorter}")
     return train, val
 
 
-def _check_batches(models, traces, folds, stimulus, bad_frames) -> None:
+def _check_batches(models, traces, folds, stimulus, bad_frames, breaks=None) -> None:
     """Raise ConfigError, before anything is fitted, if a learned model's batch (windows per
     training step) holds more windows than the training split of a fold does."""
     for p in folds:
-        n = sum(s.n_windows for s in _fit_segments(traces, p, stimulus, bad_frames)[0])
+        n = sum(s.n_windows for s in _fit_segments(traces, p, stimulus, bad_frames, breaks)[0])
         for m in models:
             if m.cfg.train.batch_size > n:
                 raise ConfigError(f"{m.name} trains on batches of {m.cfg.train.batch_size} windows, and "
@@ -527,10 +549,12 @@ def _note_short(folds: list[Protocol], notes: list[str]) -> None:
                 notes.append(note)
 
 
-def _note_unscored(stats: dict[str, WindowStats], bad_frames, notes: list[str]) -> None:
+def _note_unscored(stats: dict[str, WindowStats], bad_frames, breaks, notes: list[str]) -> None:
     """A note for every condition none of whose test windows was scored ({condition: WindowStats}
     of one model; every model skips the same windows): the summaries average the others only."""
-    why = "after skipping NaN windows" if bad_frames is not None else "under the mask"
+    left = [w for w, on in (("NaN windows", bad_frames is not None),
+                            ("windows across pauses", breaks is not None)) if on]
+    why = f"after skipping {' and '.join(left)}" if left else "under the mask"
     for condition, st in stats.items():
         if not st.count.any():
             notes.append(f"condition {condition}: no test window left {why}; "
@@ -557,18 +581,6 @@ def concat_windows(parts: list[WindowStats]) -> WindowStats:
     out.sums = {k: np.concatenate([p.sums[k] for p in parts]) for k in first.sums}
     out.count = np.concatenate([p.count for p in parts])
     return out
-
-
-def _note_pauses(ds, notes: list[str]) -> None:
-    """A note if the frame times pause (``pause_intervals``): windows across a pause are
-    scored as if its two sides were consecutive frames."""
-    if "time" not in ds.coords or ds.sizes.get("time", 0) < 3:
-        return
-    paused = pause_summary(ds["time"].values)
-    if paused:
-        notes.append(f"{paused}: windows across a pause join its two sides as if consecutive; "
-                     "to leave them out, import with --resample S --allow-nan (a pause becomes "
-                     "NaN frames) and run bench with --nan skip-windows")
 
 
 def _select(ds, nan: str, keep_constant: bool, notes: list[str]):

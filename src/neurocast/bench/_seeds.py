@@ -116,7 +116,7 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
     """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
     frames, frame interval, source, protocol, seed and version), the context C, the horizon H
     and, when both are known, the fitting ``setup`` (``fit_setup``: the protocol's splits and
-    held-out conditions and neurons, the neurons kept and the frames left out).
+    held-out conditions and neurons, the neurons kept, the frames left out and the pauses).
 
     Raises FormatError for a missing file or a model fitted on another dataset (or, for a model
     that reads the stimulus, on another number of covariates), ConfigError for
@@ -143,8 +143,9 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
     saved = model.fitted.get("setup")
     if setup is not None and saved is not None and saved != setup:
         raise ConfigError(f"model {name!r} in '{path}' was fitted under another protocol or split "
-                          "(splits, held-out conditions or neurons, NaN policy, neurons kept): its "
-                          "training frames may be this run's test frames",
+                          "(splits, held-out conditions or neurons, NaN policy, neurons kept, "
+                          "windows across pauses left out): its training frames may be this run's "
+                          "test frames",
                           "load it with the --protocol, --heldout-neurons, --nan and --keep-constant "
                           "options it was saved with, or fit it again")
     return model
@@ -189,14 +190,19 @@ def _n_covariates(dataset) -> int:
     return int(dataset["stimulus"].shape[1]) if "stimulus" in dataset else 0
 
 
-def fit_setup(protocol, traces, bad_frames) -> str:
+def fit_setup(protocol, traces, bad_frames, breaks=None) -> str:
     """A fingerprint (SHA-1 hex) of what a model is fitted on besides its config and the
     dataset's identity: the protocol (splits, held-out conditions and neurons, folds), the
-    neurons kept (names, in order) and the frames left out (bool (time,) or None)."""
+    neurons kept (names, in order), the frames left out (bool (time,) or None) and the pauses
+    no window crosses (``breaks``, bool (time,) or None; None adds nothing, so a recording
+    without pauses keeps the fingerprint it had before pauses counted)."""
     h = hashlib.sha1(json.dumps(dataclasses.asdict(protocol), sort_keys=True, default=str).encode())
     h.update("\n".join(np.asarray(traces["neuron"].values).astype(str)).encode())
     if bad_frames is not None:
         h.update(np.flatnonzero(bad_frames).astype(np.int64).tobytes())
+    if breaks is not None:
+        h.update(b"breaks")  # never mistaken for more bad frames
+        h.update(np.flatnonzero(breaks).astype(np.int64).tobytes())
     return h.hexdigest()
 
 

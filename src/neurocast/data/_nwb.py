@@ -181,8 +181,8 @@ def load_nwb(
             dt_s = float(np.median(np.diff(stamps)))
             paused = pause_summary(stamps)
             if paused:
-                notes.append(f"{what}: {paused}: forecasting windows would join the frames on "
-                             "either side (infer treats them as gaps)")
+                notes.append(f"{what}: {paused}: bench leaves out the forecasting windows "
+                             "across them (infer treats them as gaps)")
                 warnings.warn(notes[-1], UserWarning, stacklevel=2)
         else:
             if not rrs.rate or rrs.rate <= 0:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast.data._loading import pause_intervals  # the one rule for what a pause is
 from neurocast.data.protocol import Protocol, n_windows
 from neurocast.errors import FormatError
 
-__all__ = ["Segment", "WindowMeta", "finite_segments", "segments_for", "valid_windows"]
+__all__ = ["Segment", "WindowMeta", "finite_segments", "pause_breaks", "segments_for", "valid_windows"]
 
 
 def _window_view(data: np.ndarray, length: int) -> np.ndarray:
@@ -148,35 +149,87 @@ def segments_for(source, protocol: Protocol, split: str, *, stimulus=None) -> li
     ]
 
 
-def valid_windows(seg: Segment, bad_frames: np.ndarray) -> np.ndarray:
-    """bool (n_windows,): True for the windows of ``seg`` that touch no bad frame.
+def pause_breaks(time_s) -> np.ndarray | None:
+    """bool (time,): True at the first frame after each pause in acquisition, or None if none.
 
-    bad_frames: bool (time,) over the whole recording, True where a frame holds NaN/inf.
-    Window k reads frames [start + k, start + k + C + H): context and target.
+    time_s: the frame times (s), e.g. a Dataset's ``time``. A pause is a frame interval that
+    ``pause_intervals`` calls one (much longer than the intervals around it; the rule of the
+    import notes and of ``infer``). Frames ``p`` and ``p + 1`` across a pause are not
+    consecutive: no window may hold both (``valid_windows``, ``finite_segments`` cut there).
+    Fewer than 3 frames have no pause.
     """
-    bad = np.asarray(bad_frames[seg.start:seg.stop], dtype=np.int64)
+    t = np.asarray(time_s, dtype=np.float64)
+    if t.size < 3:
+        return None
+    paused = pause_intervals(np.diff(t))
+    if not paused.any():
+        return None
+    return np.concatenate([[False], paused])
+
+
+def _runs(seg: Segment, bad_frames, breaks) -> tuple[np.ndarray, np.ndarray]:
+    """(first, stop) int arrays: the runs ``[first, stop)`` (frames counted from ``seg.start``)
+    of the segment's frames that are not bad, cut before every break frame.
+
+    bad_frames, breaks: bool (time,) over the whole recording, or None (no such frames).
+    The one place where windows are kept from NaN frames and from pauses alike.
+    """
+    n = seg.n_frames
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bad = (np.zeros(n, dtype=bool) if bad_frames is None
+           else np.asarray(bad_frames[seg.start:seg.stop], dtype=bool))
+    cut = (np.zeros(n, dtype=bool) if breaks is None
+           else np.asarray(breaks[seg.start:seg.stop], dtype=bool))
+    good = ~bad
+    begins = good & (np.concatenate([[True], bad[:-1]]) | cut)
+    ends = good & np.concatenate([bad[1:] | cut[1:], [True]])
+    return np.flatnonzero(begins), np.flatnonzero(ends) + 1
+
+
+def valid_windows(seg: Segment, bad_frames: np.ndarray | None = None,
+                  breaks: np.ndarray | None = None) -> np.ndarray:
+    """bool (n_windows,): True for the windows of ``seg`` that touch no bad frame and cross no
+    pause.
+
+    bad_frames: bool (time,) over the whole recording, True where a frame holds NaN/inf, or None.
+    breaks: bool (time,) over the whole recording, True at the first frame after a pause in
+    acquisition (``pause_breaks``), or None. Window k reads frames [start + k, start + k + C + H):
+    context and target; it crosses a pause if a frame other than its first is a break frame
+    (the pause lies between frames p and p + 1 with start + k ≤ p < start + k + C + H − 1).
+    """
     length = seg.context + seg.horizon
-    if seg.n_windows == 0:
+    n = seg.n_windows
+    if n == 0:
         return np.zeros(0, dtype=bool)
-    cum = np.concatenate([[0], np.cumsum(bad)])
-    return (cum[length:length + seg.n_windows] - cum[:seg.n_windows]) == 0
+    first, stop = _runs(seg, bad_frames, breaks)
+    hold = stop - first >= length  # the runs long enough for a window
+    edges = np.zeros(n + 1, dtype=np.int64)  # +1 where a run's windows begin, -1 past its last
+    np.add.at(edges, first[hold], 1)
+    np.add.at(edges, stop[hold] - length + 1, -1)
+    return np.cumsum(edges[:n]) > 0
 
 
-def finite_segments(segments: list[Segment], bad_frames: np.ndarray) -> list[Segment]:
-    """The segments cut at bad frames (NaN/inf): the runs of clean frames that hold a window.
+def finite_segments(segments: list[Segment], bad_frames: np.ndarray | None = None,
+                    breaks: np.ndarray | None = None) -> list[Segment]:
+    """The segments cut at bad frames (NaN/inf) and at pauses: the runs of clean, consecutive
+    frames that hold a window.
 
-    Every window of the result is a window of the input that touches no bad frame, and every
-    such window is in the result (fitting on the result = leaving out windows that touch a NaN).
-    Each piece keeps its condition and ``condition_start`` (frame-in-condition stays right).
+    bad_frames, breaks: as ``valid_windows`` (None: none). A bad frame is left out; a pause cuts
+    between its two sides, each frame staying in the piece on its side. Every window of the
+    result is a window of the input that touches no bad frame and crosses no pause, and every
+    such window is in the result (fitting on the result = leaving out those windows).
+    Each piece keeps its condition and ``condition_start`` (frame-in-condition stays right);
+    a segment with nothing to cut is returned as it is.
     """
     out = []
     for seg in segments:
-        bad = np.asarray(bad_frames[seg.start:seg.stop], dtype=bool)
-        if not bad.any():
+        bad = bad_frames is not None and bool(np.any(bad_frames[seg.start:seg.stop]))
+        cut = breaks is not None and bool(np.any(breaks[seg.start + 1:seg.stop]))
+        if not (bad or cut):
             out.append(seg)
             continue
-        change = np.diff(np.concatenate([[1], bad.astype(np.int8), [1]]))
-        for a, b in zip(np.flatnonzero(change == -1), np.flatnonzero(change == 1), strict=True):
+        for a, b in zip(*_runs(seg, bad_frames, breaks), strict=True):
             piece = dataclasses.replace(seg, start=seg.start + int(a), stop=seg.start + int(b))
             if piece.n_windows > 0:
                 out.append(piece)
