@@ -285,3 +285,39 @@ def test_cli_protocol_show_notes_the_short_condition(tmp_path, capsys):
     assert not [ln for ln in out.splitlines() if ln.startswith("b ")]
     assert main(["protocol", "show", "conditions", "--dataset", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["notes"][0].startswith("condition b (20 frames)")
+
+
+def test_cli_protocol_show_counts_the_windows_bench_uses_when_frame_times_pause(tmp_path, capsys):
+    """Windows across a pause are left out by bench: protocol show's counts leave them out too,
+    and say how many (NaN frames are not looked at: they depend on bench's --nan)."""
+    from neurocast.bench import run_benchmark
+    from neurocast.data import make_dataset, save_dataset
+
+    c, h, t = 4, 3, 400  # single: train [0, 280) with 274 windows, val 38, test [316, 400) with 78
+    time_s = np.arange(t) * 0.5
+    for p in (100, 350):  # a 30 s pause after frames 100 (train) and 350 (test)
+        time_s[p + 1:] += 30.0
+    x = np.random.default_rng(0).standard_normal((t, 3)).astype(np.float32)
+    x[200, 1] = np.nan  # a NaN frame: not looked at
+    ds = make_dataset(x, dt_s=0.5, time_s=time_s, source="test", allow_nan=True)
+    path = save_dataset(ds, tmp_path / "paused.zarr", allow_nan=True)
+    argv = ["protocol", "show", "single", "--dataset", str(path), "--context", str(c),
+            "--horizon", str(h)]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    across = c + h - 1  # the windows holding frames on both sides of one pause
+    assert [ln.split(None, 5) for ln in out.splitlines() if ln.startswith("all")] == [
+        ["all", "train", "0", "280", str(274 - across), f"({across} across pauses left out)"],
+        ["all", "val", "276", "320", "38"],
+        ["all", "test", "316", "400", str(78 - across), f"({across} across pauses left out)"]]
+    assert f"test windows: {78 - across} ({across} across pauses left out)" in out
+    assert ("note: the frame times pause 2 time(s), the longest for 30.5 s after frame 100 "
+            "(frames are 0.5 s apart otherwise): bench leaves out the "
+            f"{2 * across} window(s) across them") in err
+    assert main([*argv, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["splits"]
+    assert [(r["n_windows"], r["n_windows_across_pauses"]) for r in rows] == [
+        (274 - across, across), (38, 0), (78 - across, across)]
+    # the test windows bench scores: as many as protocol show counts (the NaN frame is in train)
+    card = run_benchmark(ds, models=["naive"], context=c, horizon=h, nan="skip-windows").scorecard
+    assert int(card["n_windows"].values[0] - card["n_windows_skipped"].values[0]) == 78 - across

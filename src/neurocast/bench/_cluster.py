@@ -23,7 +23,7 @@ from neurocast.data import Protocol, open_dataset, segments_for
 from neurocast.data._windows import valid_windows
 from neurocast.errors import ConfigError
 
-__all__ = ["DEFAULT_CHUNK_BATCHES", "evaluate_on_cluster"]
+__all__ = ["DEFAULT_CHUNK_BATCHES", "check_cluster_run", "evaluate_on_cluster"]
 
 #: windows per task, in in-memory batches (a batch is ~128 MiB of forecasts).
 DEFAULT_CHUNK_BATCHES = 4
@@ -44,7 +44,8 @@ def _worker_dataset(path: str):
 def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0: int, w1: int,
                  batch: int, groups, group_names, statistics, valid=None):
     """Statistics rows [w0, w1) of one test set for every model: {model: (sums, count)}.
-    valid: None, or bool (w1 - w0,): the windows scored (the others cross a pause)."""
+    valid: None, or bool (w1 - w0,): the windows scored (the others touch a NaN frame or cross
+    a pause, and are neither read into a forecast nor scored)."""
     ds = _worker_dataset(path)
     stimulus = ds["stimulus"] if "stimulus" in ds else None  # as run_benchmark
     (seg,) = [s for s in segments_for(ds["traces"], protocol, "test", stimulus=stimulus)
@@ -60,9 +61,40 @@ def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0
     return out
 
 
+def check_cluster_run(path, *, mask=None, left_out: dict | None = None, cv_folds: int = 0) -> None:
+    """Raise ConfigError, before anything is fitted, naming what of a benchmark run the Dask
+    evaluation does not support: a dataset not stored on disk (``path`` None: the workers read
+    the store), a mask, neurons left out of scoring (``left_out``: {reason: [names]}, reasons
+    'constant' and 'nan'; the workers score every neuron of the store) and folds. NaN skipping
+    and pauses are supported (``evaluate_on_cluster(..., skip_frames=, breaks=)``)."""
+    kinds = {"constant": ("dead/constant channel(s)", "keep the constant channels with "
+                          "--keep-constant (not possible for a channel with no value at all)"),
+             "nan": ("neuron(s) holding NaN", "skip the NaN windows instead (--nan skip-windows)")}
+    needs, fixes = [], []
+    if path is None:
+        needs.append("a dataset stored on disk (this one is in memory)")
+        fixes.append("open the dataset from its store")
+    if mask is not None:
+        needs.append("no mask")
+        fixes.append("leave out the mask")
+    left = [(k, len(v)) for k, v in (left_out or {}).items() if len(v)]
+    if left:
+        needs.append("every neuron scored (left out: "
+                     + ", ".join(f"{n} {kinds[k][0]}" for k, n in left) + ")")
+        fixes.extend(kinds[k][1] for k, _ in left)
+    if cv_folds:
+        needs.append("no folds")
+        fixes.append("leave out --folds")
+    if needs:
+        listed = needs[0] if len(needs) == 1 else f"{', '.join(needs[:-1])} and {needs[-1]}"
+        raise ConfigError(f"evaluation on a Dask cluster needs {listed}", f"{'; '.join(fixes)}; "
+                          "or score in memory (leave out --dask and --scheduler)")
+
+
 def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, groups=None,
                         group_names=("all",), statistics=None, batch_windows: int | None = None,
                         chunk_windows: int | None = None, progress: bool = True,
+                        skip_frames: np.ndarray | None = None,
                         breaks: np.ndarray | None = None) -> dict[str, dict[str, WindowStats]]:
     """Score fitted forecasters on every test set of ``protocol`` with Dask tasks.
 
@@ -70,8 +102,10 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     client: a ``distributed.Client``. groups/group_names/statistics: as ``evaluate``.
     batch_windows: windows per predict call (default: as ``evaluate``, ~128 MiB of forecasts).
     chunk_windows: windows per task, rounded up to whole batches (default 4 batches).
-    breaks: optional bool (time,), True at the first frame after a pause in acquisition: the
-    windows across a pause are not predicted nor scored (as ``evaluate(..., breaks=)``).
+    skip_frames: optional bool (time,), True for frames holding NaN/inf (over the store's
+    neurons); breaks: optional bool (time,), True at the first frame after a pause in
+    acquisition: the windows touching a skipped frame or crossing a pause are not predicted nor
+    scored (as ``evaluate(..., skip_frames=, breaks=)``; their rows keep a count of 0).
     Returns {model: {condition: WindowStats}} equal bit for bit to ``evaluate`` per model.
     """
 
@@ -89,7 +123,8 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     shared = client.scatter(dict(models), broadcast=True)
     futures = {}
     for seg in tests:
-        valid = None if breaks is None else valid_windows(seg, None, breaks)
+        valid = (None if skip_frames is None and breaks is None
+                 else valid_windows(seg, skip_frames, breaks))
         for w0 in range(0, seg.n_windows, per):
             w1 = min(seg.n_windows, w0 + per)
             part = None if valid is None or valid[w0:w1].all() else valid[w0:w1]

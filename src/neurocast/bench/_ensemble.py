@@ -68,16 +68,18 @@ def seed_interval(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None,
+                    skip_frames: np.ndarray | None = None,
                     breaks: np.ndarray | None = None) -> xr.Dataset:
     """Score fitted forecasters (the seeds of one model) as an ensemble on every test set.
 
     members: at least 2 fitted forecasters with the same horizon. source: (time, neuron)
-    array-like of traces; stimulus: (time, covariate) or None. breaks: optional bool (time,),
-    True at the first frame after a pause in acquisition: the windows across a pause are left
-    out, as ``evaluate`` leaves them out (a condition left with none is NaN). Returns a Dataset
-    with the variables described in the module docstring, dims (member,) condition,
-    steps_ahead, and coord ``heldout`` (condition,). Raises NonFiniteError on NaN targets or
-    forecasts.
+    array-like of traces; stimulus: (time, covariate) or None. skip_frames: optional bool
+    (time,), True for frames holding NaN/inf; breaks: optional bool (time,), True at the first
+    frame after a pause in acquisition. The windows touching a skipped frame or crossing a
+    pause are left out, as ``evaluate`` leaves them out: never predicted, never in a sum (a
+    condition left with none is NaN). Returns a Dataset with the variables described in the
+    module docstring, dims (member,) condition, steps_ahead, and coord ``heldout``
+    (condition,). Raises NonFiniteError on NaN targets or forecasts of the windows scored.
     """
     import scoringrules as sr  # a maintained CRPS implementation (its numba backend)
 
@@ -94,7 +96,8 @@ def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None,
     batch = max(1, _BATCH_VALUES // (h * n_neurons * (n_m + 2)))
     with progress(sum(s.n_windows for s in tests), "ensemble", "window") as bar:
         for j, seg in enumerate(tests):
-            valid = None if breaks is None else valid_windows(seg, None, breaks)
+            valid = (None if skip_frames is None and breaks is None
+                     else valid_windows(seg, skip_frames, breaks))
             for first, ctx_all, tgt_all in seg.windows(seg.load(), batch):
                 for a, b in valid_runs(valid, first, ctx_all.shape[0]):  # as score_segment
                     whole = a == 0 and b == ctx_all.shape[0]
@@ -116,7 +119,7 @@ def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None,
                     sums["crps"][j] += np.asarray(crps, dtype=np.float64).sum(axis=(0, 2))
                     count[j] += tgt.shape[0] * tgt.shape[2]
                 bar.update(ctx_all.shape[0])
-    if not count.all():  # a condition with every test window across a pause: NaN, not 0/0
+    if not count.all():  # a condition with every test window left out: NaN, not 0/0
         count = np.where(count > 0, count, np.nan)
     spread = np.sqrt(sums["var"] / count)
     skill = np.sqrt(sums["sq"] / count)

@@ -16,7 +16,7 @@ import numpy as np
 from neurocast.data import Protocol, pause_summary, segments_for
 from neurocast.data._windows import pause_breaks, valid_windows
 
-__all__ = ["pause_note", "recording_breaks", "windows_across"]
+__all__ = ["pause_note", "recording_breaks", "split_windows_across", "windows_across"]
 
 #: The splits whose windows are fitted on (train, val) or scored (test).
 _SPLITS = ("train", "val", "test")
@@ -40,6 +40,17 @@ def windows_across(traces, folds: list[Protocol], breaks: np.ndarray) -> int:
                 across = np.flatnonzero(~valid_windows(seg, None, breaks))
                 starts.update((seg.start + across).tolist())
     return len(starts)
+
+
+def split_windows_across(traces, protocol: Protocol, breaks: np.ndarray | None) -> list[int]:
+    """For every row of ``protocol.splits()``, in order: how many of its windows cross a pause
+    (those the benchmark leaves out; all 0 when ``breaks`` is None). traces: (time, neuron)
+    array-like of the protocol's frames; no value is read."""
+    if breaks is None:
+        return [0] * len(protocol.splits())
+    across = {split: iter([int((~valid_windows(seg, None, breaks)).sum())
+                           for seg in segments_for(traces, protocol, split)]) for split in _SPLITS}
+    return [next(across[r.split]) for r in protocol.splits()]
 
 
 def pause_note(ds, traces, folds: list[Protocol], breaks: np.ndarray) -> str:

@@ -10,10 +10,11 @@ import numpy as np
 
 from neurocast._defaults import DEFAULT_MODELS
 from neurocast._files import atomic_folder, require_output_folder
-from neurocast.bench._cluster import evaluate_on_cluster
+from neurocast.bench._cluster import check_cluster_run, evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS, WindowStats
+from neurocast.bench._neuron_selection import NAN_POLICIES, select_neurons
 from neurocast.bench._pauses import pause_note, recording_breaks
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
@@ -39,7 +40,6 @@ from neurocast.data import (
     protocol_for_dataset,
     realism_plots,
     realism_stats,
-    scan_traces,
     segments_for,
 )
 from neurocast.data._schema import as_str, check_stimulus_finite
@@ -49,15 +49,7 @@ from neurocast.models import Forecaster, get_model, parse_model_names
 from neurocast.models.deep import DEVICES, LearnedForecaster
 from neurocast.models.deep._training import resolve_device
 
-__all__ = ["DEFAULT_MODELS", "NAN_POLICIES", "BenchResult", "neuron_groups", "run_benchmark"]
-
-#: What run_benchmark does with NaN/inf in the traces (real recordings have gaps).
-NAN_POLICIES = {
-    "raise": "refuse traces holding NaN/inf (the default: nothing is dropped silently)",
-    "skip-windows": "leave every window whose context or target touches a NaN out of fitting and scoring",
-    "mask-neurons": "leave every neuron holding a NaN out of fitting and scoring",
-}
-
+__all__ = ["DEFAULT_MODELS", "BenchResult", "neuron_groups", "run_benchmark"]
 
 #: The group of the neurons the connectome does not name (unnamed or partly identified), with
 #: ``group_by`` a connectome column.
@@ -182,9 +174,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     is then a test target once).
     client: a ``distributed.Client``: the test windows are then scored as Dask tasks in chunks
     of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
-    by the workers; no mask, NaN skipping, left-out neurons or folds; pauses are left out as in
-    memory); the scorecard is identical bit for bit, and each model's evaluate_s is the time
-    of the one evaluation of all models.
+    by the workers; no mask, left-out neurons or folds, ConfigError naming which; NaN windows
+    and pauses are left out as in memory); the scorecard is identical bit for bit, and each
+    model's evaluate_s is the time of the one evaluation of all models.
     seeds: train every learned forecaster (``models.deep``) with seeds 0..seeds−1 (its
     ``TrainConfig.seed`` is replaced), and fit a connectome model under a random wiring control
     ('permuted', 'rewired') once per seed, seed k drawing the control with its config's seed + k;
@@ -196,8 +188,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     and ``n_parameters`` (model,). With 2 or more seeds the seeds of a model form an ensemble:
     ``ensemble_mae``, ``crps`` (scoringrules), ``spread``, ``skill`` and ``spread_skill``
     (model, condition, steps_ahead; ``ensemble_scores``), computed in a second streamed pass
-    over the same test windows (not with folds, masks, NaN skipping or held-out neurons: a note
-    says so; windows across pauses are left out of it too).
+    over the same test windows (not with folds, masks or held-out neurons: a note says so;
+    windows touching a NaN frame under 'skip-windows', or across pauses, are left out of it too).
     device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
     their configured device). max_steps: cap on their training steps (None: early stopping).
     save_models: a folder (not ``out_dir`` nor inside it: ConfigError); every fitted learned
@@ -269,7 +261,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if "stimulus" in ds:  # unchecked when opened with allow_nan (bench --nan); refused before fitting
         where = ds.encoding.get("neurocast_path")
         check_stimulus_finite(ds, f"dataset '{where}'" if where else "dataset")
-    keep, bad_frames, left_out = _select(ds, nan, keep_constant, notes)
+    keep, bad_frames, left_out = select_neurons(ds, nan, keep_constant, notes)
     traces = ds["traces"] if keep.all() else ds["traces"].isel(neuron=np.flatnonzero(keep))
     stimulus = ds["stimulus"] if "stimulus" in ds else None
     groups, group_names = (None, ("all",)) if group_by is None else neuron_groups(ds, group_by, connectome)
@@ -284,12 +276,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if breaks is not None:
         notes.append(pause_note(ds, traces, folds, breaks))
     path = ds.encoding.get("neurocast_path")
-    if client is not None and (path is None or mask is not None or bad_frames is not None
-                               or not keep.all() or cv_folds):
-        raise ConfigError("evaluation on a Dask cluster needs a dataset stored on disk, every neuron "
-                          "scored, no NaN skipping and no folds",
-                          "open the dataset from its store, and leave out --nan, --folds and masks")
-    ensemble_ok = _ensemble_applies(seeds, cv_folds, mask, bad_frames, proto, notes)
+    if client is not None:
+        check_cluster_run(path, mask=mask, left_out=left_out, cv_folds=cv_folds)
+    ensemble_ok = _ensemble_applies(seeds, cv_folds, mask, proto, notes)
     # runs[k][model] = {condition: WindowStats} of seed k; deterministic models run under seed 0 only
     runs: dict[int, dict] = {k: {} for k in range(seeds)}
     on_cluster: dict[int, dict] = {k: {} for k in range(seeds)}
@@ -389,7 +378,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             training[name] = per_seed
         if len(members) > 1:
             t0 = time.perf_counter()
-            ensembles[name] = ensemble_scores(members, traces, proto, stimulus=stimulus, breaks=breaks)
+            ensembles[name] = ensemble_scores(members, traces, proto, stimulus=stimulus,
+                                              skip_frames=bad_frames, breaks=breaks)
             timings[name]["evaluate_s"] += time.perf_counter() - t0
     if client is not None:
         for k, models_k in on_cluster.items():
@@ -399,7 +389,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             runs[k] = evaluate_on_cluster(models_k, path, proto, client=client, groups=groups,
                                           group_names=group_names, statistics=statistics,
                                           batch_windows=batch_windows, chunk_windows=chunk_windows,
-                                          breaks=breaks)
+                                          skip_frames=bad_frames, breaks=breaks)
             for name in models_k:
                 timings[name]["evaluate_s"] += time.perf_counter() - t0
     _note_unscored(runs[0][names[0]], bad_frames, breaks, notes)
@@ -561,12 +551,12 @@ def _note_unscored(stats: dict[str, WindowStats], bad_frames, breaks, notes: lis
                          "it is not scored and not in the mean")
 
 
-def _ensemble_applies(seeds, cv_folds, mask, bad_frames, proto, notes) -> bool:
-    """Whether the seeds of a model are scored as an ensemble (CRPS, spread/skill); a note if not."""
+def _ensemble_applies(seeds, cv_folds, mask, proto, notes) -> bool:
+    """Whether the seeds of a model are scored as an ensemble (CRPS, spread/skill); a note if not.
+    (NaN skipping and pauses do not stop it: the ensemble pass leaves out the same windows.)"""
     if seeds < 2:
         return False
     blocked = [why for why, on in (("folds", cv_folds), ("a mask", mask is not None),
-                                   ("NaN skipping", bad_frames is not None),
                                    ("held-out neurons", proto.heldout_neurons)) if on]
     if blocked:
         notes.append(f"ensemble scores (CRPS, spread/skill) left out: not computed with {', '.join(blocked)}")
@@ -581,55 +571,3 @@ def concat_windows(parts: list[WindowStats]) -> WindowStats:
     out.sums = {k: np.concatenate([p.sums[k] for p in parts]) for k in first.sums}
     out.count = np.concatenate([p.count for p in parts])
     return out
-
-
-def _select(ds, nan: str, keep_constant: bool, notes: list[str]):
-    """Which neurons are fitted and scored, and which frames are bad (NaN) among them.
-
-    Returns (keep bool (neuron,), bad_frames bool (time,) or None, {reason: [names]}).
-    Uses the constant channels and NaN count the store recorded on import when it has them,
-    else scans the traces once.
-    """
-    names = as_str(ds["neuron"].values)
-    attrs = ds.attrs
-    scan = None
-    if "constant_neurons" in attrs and int(attrs.get("n_nan_values", -1)) == 0:
-        constant = np.isin(names, [str(c) for c in attrs["constant_neurons"]])
-        nan_per_neuron = np.zeros(names.size, dtype=np.int64)
-    else:
-        scan = scan_traces(ds["traces"])
-        constant, nan_per_neuron = scan.constant, scan.nan_per_neuron
-    keep = np.ones(names.size, dtype=bool)
-    left_out: dict[str, list[str]] = {}
-    if not keep_constant and constant.any():
-        keep &= ~constant
-        left_out["constant"] = names[constant].tolist()
-        notes.append(f"{int(constant.sum())} dead/constant channel(s) left out of fitting and scoring "
-                     f"(e.g. {', '.join(names[constant][:3])}); keep them with --keep-constant")
-    has_nan = (nan_per_neuron > 0) & keep
-    bad_frames = None
-    if has_nan.any():
-        n_values = int(nan_per_neuron[keep].sum())
-        if nan == "raise":
-            frames = np.flatnonzero(scan.bad_frames_among(keep, ds["traces"]))
-            raise NonFiniteError(
-                f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s) "
-                f"(e.g. {', '.join(names[has_nan][:3])}) and {frames.size} frame(s), the first at "
-                f"frame {frames[0]}",
-                "leave out the windows that touch them (--nan skip-windows) or those neurons "
-                "(--nan mask-neurons)")
-        if nan == "mask-neurons":
-            keep &= ~has_nan
-            left_out["nan"] = names[has_nan].tolist()
-            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN left out of fitting and scoring")
-        else:
-            bad_frames = scan.bad_frames_among(keep, ds["traces"])
-            notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN: windows touching them left out "
-                         "of fitting and scoring (counted in n_windows_skipped)")
-    if not keep.any():
-        ways = ([] if "nan" not in left_out else ["--nan skip-windows (leaves out only the windows "
-                                                  "that touch NaN)"]) + \
-               ([] if "constant" not in left_out else ["--keep-constant"])
-        raise ConfigError("no neuron left to score: every channel is constant or holds NaN",
-                          "check the recording, or keep neurons with " + " and ".join(ways))
-    return keep, bad_frames, left_out
