@@ -254,6 +254,11 @@ def _data(sub) -> None:
                     help="NWB RoiResponseSeries to read, when the file holds several and none is "
                          "clearly the signal (ΔF/F is preferred, then not the reference channel)")
     mp.add_argument("--transpose", action="store_true", help="matrix is stored neuron × time")
+    mp.add_argument("--stimulus-columns", default=None, metavar="NAME[,NAME...]",
+                    help="matrix: the table columns (or a container's 1-D arrays, one number per "
+                         "frame) to read as the stimulus covariates, not as neurons; names "
+                         "compared ignoring case, a unit in brackets optional ('laser' for "
+                         "'Laser (mW)')")
     mp.add_argument("--conditions", default=None,
                     help="condition frame offsets and names: '0,600,1200:rest,stim' "
                          "(zapbench default: ZAPBench's 9 conditions)")

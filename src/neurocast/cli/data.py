@@ -166,6 +166,8 @@ def _import(args: argparse.Namespace) -> int:
         "heldout_conditions": split_list(args.heldout) if args.heldout is not None else None,
         "allow_nan": args.allow_nan or None, "trace_kind": args.trace_kind,
         "all_rois": args.all_rois or None,
+        "stimulus_columns": (split_list(args.stimulus_columns)
+                             if args.stimulus_columns is not None else None),
     }
     if args.resample is not None:
         given["resample_s"] = args.resample

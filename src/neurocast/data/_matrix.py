@@ -29,7 +29,8 @@ may have an empty first cell above a row index or timestamps
 (``DataFrame.to_csv`` writes ``,0,1,2`` for unnamed columns); see ``_matrix_files._read_table``
 for which columns are timestamps or a frame index rather than neurons. A worksheet of an Excel
 workbook (the first, or the one ``key`` names) is read as such a table (``_matrix_excel``).
-``attrs['import_notes']`` says what was decided.
+``attrs['import_notes']`` says what was decided. The columns of a table or the 1-D arrays of a
+container that ``stimulus_columns`` names are read as stimulus covariates (``_matrix_stimulus``).
 
 The trace array is ``key`` if given, else the only 2-D numeric array, else the one named one
 of ``TRACE_KEYS`` (the first found; a note names the other matrices), else the only one that
@@ -57,6 +58,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast.data import _matrix_stimulus as stim
 from neurocast.data._loading import (
     MATRIX_SUFFIXES,
     TRACE_KINDS,
@@ -95,8 +97,10 @@ from neurocast.data._matrix_keys import (
     TRACE_KEYS,
     IndexedNames,
     _counts,
+    _ids,
     _interval_unit,
     _leaf,
+    _name_cells,
     _pick,
     _plain,
     _time_base,
@@ -238,71 +242,6 @@ def _numeric(v) -> bool:
     return getattr(v, "dtype", np.dtype(object)).kind in "fiub"
 
 
-def _ids(v) -> bool:
-    """True for a 1-D array (or a row or column) of more than one whole number: neuron or ROI
-    ids, used as names. Whole-number floats count (MATLAB saves numbers as double)."""
-    a = np.asarray(v)
-    if a.size < 2 or not (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape)):
-        return False
-    if a.dtype.kind in "iu":
-        return True
-    return a.dtype.kind == "f" and bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
-
-
-def _number_text(x) -> str:
-    """A number as a name: a whole number without a decimal point (MATLAB's 7.0 is '7'), other
-    numbers as Python writes them, '' for NaN or inf."""
-    x = x.item() if isinstance(x, np.generic) else x
-    if isinstance(x, float):
-        if not np.isfinite(x):
-            return ""
-        return str(int(x)) if x == int(x) else str(x)
-    return str(x)
-
-
-def _candidates(x) -> list[str]:
-    """The names one entry of a name array holds, without blanks or repeats, in order: none
-    for an empty MATLAB cell or a blank string, one for a string, a number or a cell holding
-    one (cells inside cells are opened), several for a cell of candidate identities
-    ({'AVAR', 'AVAL'})."""
-    if isinstance(x, bytes):
-        x = x.decode("utf-8", "replace")
-    if isinstance(x, str):
-        return [x.strip()] if x.strip() else []
-    if isinstance(x, np.ndarray):
-        return list(dict.fromkeys(c for y in x.reshape(-1).tolist() for c in _candidates(y)))
-    if x is None:
-        return []
-    if isinstance(x, (int, float, np.number)):
-        text = _number_text(x)
-        return [text] if text else []
-    return [str(x).strip()] if str(x).strip() else []
-
-
-def _name_cells(v) -> tuple[np.ndarray, list[str]] | None:
-    """The neuron names in a 1-D array (or a row or column) ``v``: strings, bytes, whole-number
-    ids, or a MATLAB cell array whose cells are empty, hold one name (or number), or list
-    several candidate names (``_candidates``).
-
-    Returns (names: str array, one per entry, '' for an empty cell and for one listing several
-    candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'), or
-    None if ``v`` is no such array (a matrix, or numbers that are not whole).
-    """
-    a = np.asarray(v)
-    if a.ndim == 0 and a.dtype.kind in "USO":
-        a = a.reshape(1)
-    a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
-    if a.ndim != 1 or not (a.dtype.kind in "USO" or _ids(a)):
-        return None
-    names, ambiguous = [], []
-    for x in a.tolist():
-        found = _candidates(x)
-        if len(found) > 1:
-            ambiguous.append(" or ".join(found))
-        names.append(found[0] if len(found) == 1 else "")
-    return np.asarray(names, dtype=str), ambiguous
-
-
 def _scalar(v) -> float | None:
     try:
         a = np.asarray(v, dtype=np.float64).reshape(-1)
@@ -365,6 +304,7 @@ def load_matrix(
     indicator: str = "",
     trace_kind: str | None = None,
     allow_nan: bool = False,
+    stimulus_columns: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
@@ -386,6 +326,9 @@ def load_matrix(
     kept as ``attrs['trace_kind']``; left undeclared, values that look like raw fluorescence
     (all positive, median above ``RAW_F_MEDIAN``) give a UserWarning (they are not changed).
     Every UserWarning is also an entry of ``attrs['import_notes']``.
+    stimulus_columns: a table's columns or a container's 1-D arrays (one number per frame) read
+    as the stimulus covariates, not as neurons (nor counted by ``neuron_names``): see
+    ``_matrix_stimulus``.
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
     non-positive frame interval), NonFiniteError on NaN/inf (in the file, or grid
@@ -403,12 +346,15 @@ def load_matrix(
     header_names = indexed = None  # indexed: JSON objects naming neurons by row (IndexedNames)
     time_s = time_key = None
     notes: list[str] = []
+    wanted, taken, stimulus = stim.stimulus_names(stimulus_columns), {}, None
     if suffix in (".npy", ".csv", ".tsv", ".txt") and key is not None:
         raise ConfigError(f"{what} holds one {'plain array' if suffix == '.npy' else 'table'}: "
                           f"there is no array {key!r} to pick", "leave out --key (key=), which "
                           "picks an array inside an .npz, .mat, HDF5 or JSON file (a sheet of "
                           "an .xlsx)")
     if suffix == ".npy":
+        if wanted:
+            raise stim.no_columns(what)
         values = _read_npy(path, what)
     elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json"):
         if suffix in (".npz", ".json"):
@@ -428,6 +374,8 @@ def load_matrix(
                          or (key is None and not any(map(_matrix, arrays.values())))):
             # with a matrix beside them (a recording and its trials' cells), that matrix is read
             raise _several_recordings(arrays, groups, what)
+        if wanted:  # before the traces, timestamps and names are looked for among the rest
+            taken = stim.take_arrays(arrays, wanted, what)
         trace_key, chosen = _pick_traces(arrays, key, what)
         if chosen is not None:
             notes.append(chosen)
@@ -438,11 +386,11 @@ def load_matrix(
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
-        values, header_names, time_s, time_key, notes = _read_table(path, what,
-                                                                    dt_given=dt_s is not None)
+        values, header_names, time_s, time_key, notes, stimulus = _read_table(
+            path, what, dt_given=dt_s is not None, stimulus=wanted)
     elif suffix in EXCEL_SUFFIXES:  # key: the sheet, kept as the one read (the source says it)
-        (values, header_names, time_s, time_key, notes), key = read_sheet(
-            path, what, key, dt_given=dt_s is not None)
+        (values, header_names, time_s, time_key, notes, stimulus), key = read_sheet(
+            path, what, key, dt_given=dt_s is not None, stimulus=wanted)
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_READ_SUFFIXES))
@@ -517,6 +465,8 @@ def load_matrix(
                           "rows are neurons (as in suite2p's F.npy), import again with --transpose "
                           "(a suite2p plane folder: --format suite2p)")
     if transpose:
+        if stimulus is not None:  # a table's columns: frames once transposed
+            raise stim.table_transposed(what)
         values = values.T
         header_names = None
     n_time, n_neuron = values.shape
@@ -531,7 +481,12 @@ def load_matrix(
         named = f" ({time_key!r})" if time_key else ""
         raise FormatError(f"{what}: {time_s.size} timestamps{named} for {n_time} frames",
                           "give one timestamp per frame, or drop them and give --dt-s")
-    labels = _neuron_names(neuron_names, n_neuron, what)
+    if taken:
+        stimulus = stim.container_covariates(taken, n_time, n_neuron, what, notes)
+    try:
+        labels = _neuron_names(neuron_names, n_neuron, what)
+    except FormatError as exc:
+        raise stim.with_names_hint(exc, stimulus) from None
     if labels is None and file_names is not None:
         labels = _neuron_names(file_names, n_neuron, what)
         if ambiguous:
@@ -569,9 +524,11 @@ def load_matrix(
                           "them (infer treats them as gaps); "
                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
     if resample_s is not None:
-        values, time_s = resample_uniform(values, time_s if time_s is not None
-                                          else np.arange(n_time) * float(dt_s), float(resample_s),
+        recorded = time_s if time_s is not None else np.arange(n_time) * float(dt_s)
+        values, time_s = resample_uniform(values, recorded, float(resample_s),
                                           allow_nan=allow_nan, what=what)
+        if stimulus is not None:
+            stimulus = stim.resample_covariates(stimulus, recorded, float(resample_s), what, notes)
         dt_s = float(resample_s)
         attrs_out["resampled_s"] = float(resample_s)
         n_time = values.shape[0]
@@ -589,6 +546,7 @@ def load_matrix(
             time_s=time_s, condition=condition,
             source=f"matrix:{path.resolve()}" + (f"#{key}" if key else ""), indicator=indicator,
             heldout_conditions=heldout_conditions, allow_nan=allow_nan, attrs=attrs_out,
+            **(stimulus.dataset_options() if stimulus is not None else {}),
         )
     except NonFiniteError as exc:  # JSON writes a missing value as null
         if suffix != ".json":

@@ -1,8 +1,9 @@
 """Reading one worksheet of an Excel workbook (.xlsx, .xlsm) as a table (private).
 
 A worksheet is read as a text table is (``_matrix_files._table_columns``: a header row of
-neuron names or none, a time column with its unit, a row index or frame index dropped, columns
-named like a stimulus noted), from the cells' values as Excel last saved them: a formula is
+neuron names or none, a time column with its unit, a row index or frame index dropped, the
+columns ``--stimulus-columns`` names read as stimulus covariates, others named like a stimulus
+noted), from the cells' values as Excel last saved them: a formula is
 read as its saved result, and one without a saved result (a file written by a program, never
 opened in Excel) is refused, naming its cell. Rows and columns without any value around the
 table (Excel's used range often takes in blank rows or columns that only hold formatting) are
@@ -33,10 +34,11 @@ _EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N
 _HINT_SAVE = "save the sheet as CSV, or the workbook as .xlsx from Excel (File > Save As)"
 
 
-def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool = False
-               ) -> tuple[Table, str]:
+def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool = False,
+               stimulus: list[str] | None = None) -> tuple[Table, str]:
     """The worksheet ``sheet`` (default: the first) of the workbook ``path`` as a table (see
-    ``_matrix_files.Table``), and the sheet's name. A workbook of several sheets gets a note
+    ``_matrix_files.Table``; its columns named by ``stimulus`` read as stimulus covariates),
+    and the sheet's name. A workbook of several sheets gets a note
     naming the one read and the others. Raises FormatError for an .xls file, a file that is no
     readable workbook, a sheet that is missing (listing the sheets) or empty, and a cell that is
     not a number or a formula without a saved value (naming the cell)."""
@@ -87,9 +89,13 @@ def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool =
                                   "correct the formula, or clear the cell (an empty cell is a "
                                   "missing value, imported with --allow-nan)")
     table = pd.DataFrame(body, dtype=object)
+
+    def cell_ref(i: int, j: int) -> str:  # a cell of ``table`` by its row and column, from 0
+        return _ref(r0 + header + i, c0 + j)
+
     read = _table_columns(first, table, header, where, notes, dt_given,
                           lambda: _not_numeric(table, first if header else None, where,
-                                               cell_ref=lambda i, j: _ref(r0 + header + i, c0 + j)))
+                                               cell_ref=cell_ref), stimulus, cell_ref)
     return read, title
 
 

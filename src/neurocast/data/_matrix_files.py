@@ -8,9 +8,9 @@ wrote them, 2-D arrays transposed back, arrays of more than 2 dimensions left un
 as in v7.3); JSON (``_read_json``: an object's entries, nested objects flattened to 'a/b'
 keys, lists converted to arrays, objects naming neurons by row number kept as
 ``IndexedNames``). A text table (``_read_table``) gives its values, header names, timestamps and
-notes: which of its columns are a row index, timestamps or a frame index rather than neurons
-(``_table_columns``, which decides so for a worksheet of an Excel workbook too:
-``_matrix_excel``).
+notes: which of its columns are a row index, timestamps, a frame index or (named by
+``--stimulus-columns``) stimulus covariates rather than neurons (``_table_columns``, which
+decides so for a worksheet of an Excel workbook too: ``_matrix_excel``).
 Which array holds the traces, their orientation, timing and names are decided in
 ``_matrix.py``.
 """
@@ -40,6 +40,7 @@ from neurocast.data._matrix_keys import (
     check_timestamps,
     index_keyed_names,
 )
+from neurocast.data._matrix_stimulus import Covariates, flag_for, no_header, table_covariates
 from neurocast.errors import FormatError
 
 _HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
@@ -399,11 +400,14 @@ def _is_header(cells: list[str]) -> bool:
 
 
 #: What a table reader gives: (values (row, column), header names or None, timestamps (s) or
-#: None, the timestamps' column name ('' for an unnamed first column; None without them), notes).
-Table = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str]]
+#: None, the timestamps' column name ('' for an unnamed first column; None without them), notes,
+#: the stimulus covariates its columns named by ``stimulus`` hold, or None).
+Table = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list[str],
+              Covariates | None]
 
 
-def _read_table(path: Path, what: str, dt_given: bool = False) -> Table:
+def _read_table(path: Path, what: str, dt_given: bool = False,
+                stimulus: list[str] | None = None) -> Table:
     """A text table as ``Table``: the text file's part of reading it, the rest is
     ``_table_columns``'s.
 
@@ -458,12 +462,14 @@ def _read_table(path: Path, what: str, dt_given: bool = False) -> Table:
                      "empty last column holds no value: not read as a neuron")
         table, cells = table.iloc[:, :-1], cells[:-1]
     return _table_columns(cells, table, header, what, notes, dt_given,
-                          lambda: _not_numeric(table, cells if header else None, what, sep=sep))
+                          lambda: _not_numeric(table, cells if header else None, what, sep=sep),
+                          stimulus)
 
 
 def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: str,
-                   notes: list[str], dt_given: bool, not_numeric: Callable[[], FormatError]
-                   ) -> Table:
+                   notes: list[str], dt_given: bool, not_numeric: Callable[[], FormatError],
+                   stimulus: list[str] | None = None,
+                   cell_ref: Callable[[int, int], str] | None = None) -> Table:
     """A table's values, names, timestamps and notes (``Table``; ``notes`` extended) from its
     first row's cells as text (``cells``) and its rows of values (``table``: below the header
     row if ``header``, else every row, the first included), whether they come from a text file
@@ -484,8 +490,19 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
       timestamps in seconds (``df.index = t; df.to_csv()``);
     - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
 
-    Columns named like a stimulus or behaviour stay neurons, with a note.
+    The columns ``stimulus`` names (``--stimulus-columns``; a header row is then needed) are
+    taken out first, as the stimulus covariates (``_matrix_stimulus.table_covariates``; a
+    worksheet's cells named by ``cell_ref``). Other columns named like a stimulus or behaviour
+    stay neurons, with a note.
     """
+    covariates = None
+    if stimulus:
+        if not header:
+            raise no_header(what)
+        taken, covariates, said = table_covariates(cells, table, stimulus, what, cell_ref)
+        notes.append(said)
+        kept = [j for j in range(len(cells)) if j not in taken]
+        table, cells = table.iloc[:, kept], [cells[j] for j in kept]
     try:
         values = table.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
@@ -500,7 +517,7 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
                      f"{', ...' if len(cells) > 3 else ''}): read as a header of column numbers "
                      "(as pandas writes them) or neuron ids, not as a frame")
     else:
-        return values, None, None, None, notes
+        return values, None, None, None, notes, None
     unnamed_first = names.size > 1 and names[0] == ""
     if unnamed_first and _counts_rows(values[:, 0]):
         notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
@@ -547,10 +564,11 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
         notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
                      "read as a frame index, not as a neuron")
         values, names = np.delete(values, i, axis=1), np.delete(names, i)
-    covariates = [str(n) for n in names if _covariate_name(str(n))]
-    if covariates:
-        notes.append(f"column(s) {', '.join(map(repr, covariates))} are named like a stimulus or "
+    named = [str(n) for n in names if _covariate_name(str(n))]
+    if named:
+        notes.append(f"column(s) {', '.join(map(repr, named))} are named like a stimulus or "
                      "behaviour, not a neuron, but are read as neurons (forecast and scored as "
                      "such); if they are not neurons, drop them from the table and import again "
-                     "(stimulus blocks: --conditions)")
-    return values, names, time_s, time_key, notes
+                     "(stimulus blocks: --conditions); to read them as stimulus covariates: "
+                     + flag_for(named))
+    return values, names, time_s, time_key, notes, covariates

@@ -6,8 +6,10 @@ rate, neuron names and ids, frame indices, stimulus or behaviour columns), compa
 last part ignoring case (``_pick``); the unit of time in a name (``_time_base``: seconds,
 milliseconds, microseconds, minutes or hours, ``SECONDS_PER_UNIT``) or in an HDF5 ``units``
 attribute (``_time_scale``); and the check every timestamp vector passes
-(``check_timestamps``, also used by the NWB loader). A JSON object that names neurons by their
-row number (WormWideWeb's ``labeled``) is read here too (``IndexedNames``, ``indexed_labels``).
+(``check_timestamps``, also used by the NWB loader). The names an array of names holds are
+read here too (``_name_cells``: strings, whole-number ids, MATLAB cells with candidate names),
+and those a JSON object gives by row number (WormWideWeb's ``labeled``: ``IndexedNames``,
+``indexed_labels``).
 """
 
 from __future__ import annotations
@@ -236,6 +238,73 @@ def _counts(meta: dict) -> tuple[int | None, int | None]:
             x = None
         out.append(int(x) if x is not None and x > 0 and x == int(x) else None)
     return out[0], out[1]
+
+
+# ---------------------------------------------------------------------- name arrays
+
+def _ids(v) -> bool:
+    """True for a 1-D array (or a row or column) of more than one whole number: neuron or ROI
+    ids, used as names. Whole-number floats count (MATLAB saves numbers as double)."""
+    a = np.asarray(v)
+    if a.size < 2 or not (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape)):
+        return False
+    if a.dtype.kind in "iu":
+        return True
+    return a.dtype.kind == "f" and bool(np.all(np.isfinite(a)) and np.all(a == np.round(a)))
+
+
+def _number_text(x) -> str:
+    """A number as a name: a whole number without a decimal point (MATLAB's 7.0 is '7'), other
+    numbers as Python writes them, '' for NaN or inf."""
+    x = x.item() if isinstance(x, np.generic) else x
+    if isinstance(x, float):
+        if not np.isfinite(x):
+            return ""
+        return str(int(x)) if x == int(x) else str(x)
+    return str(x)
+
+
+def _candidates(x) -> list[str]:
+    """The names one entry of a name array holds, without blanks or repeats, in order: none
+    for an empty MATLAB cell or a blank string, one for a string, a number or a cell holding
+    one (cells inside cells are opened), several for a cell of candidate identities
+    ({'AVAR', 'AVAL'})."""
+    if isinstance(x, bytes):
+        x = x.decode("utf-8", "replace")
+    if isinstance(x, str):
+        return [x.strip()] if x.strip() else []
+    if isinstance(x, np.ndarray):
+        return list(dict.fromkeys(c for y in x.reshape(-1).tolist() for c in _candidates(y)))
+    if x is None:
+        return []
+    if isinstance(x, (int, float, np.number)):
+        text = _number_text(x)
+        return [text] if text else []
+    return [str(x).strip()] if str(x).strip() else []
+
+
+def _name_cells(v) -> tuple[np.ndarray, list[str]] | None:
+    """The neuron names in a 1-D array (or a row or column) ``v``: strings, bytes, whole-number
+    ids, or a MATLAB cell array whose cells are empty, hold one name (or number), or list
+    several candidate names (``_candidates``).
+
+    Returns (names: str array, one per entry, '' for an empty cell and for one listing several
+    candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'), or
+    None if ``v`` is no such array (a matrix, or numbers that are not whole).
+    """
+    a = np.asarray(v)
+    if a.ndim == 0 and a.dtype.kind in "USO":
+        a = a.reshape(1)
+    a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
+    if a.ndim != 1 or not (a.dtype.kind in "USO" or _ids(a)):
+        return None
+    names, ambiguous = [], []
+    for x in a.tolist():
+        found = _candidates(x)
+        if len(found) > 1:
+            ambiguous.append(" or ".join(found))
+        names.append(found[0] if len(found) == 1 else "")
+    return np.asarray(names, dtype=str), ambiguous
 
 
 # ---------------------------------------------------------------------- names keyed by row
