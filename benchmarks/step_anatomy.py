@@ -13,7 +13,8 @@ then the training loop's own path: ``mae_step`` (forward, loss and the gradients
 no autograd) and AdamW; then the parts no implementation can avoid, each alone on the same shapes: the neuron-mixing
 matrix products of one step (forward and backward, 6 per block) and the AdamW step. From these
 it projects the wall time of a training that stops at ``--stop-step`` (validations excluded):
-as measured, and at that floor. Prints one line per measurement and the projection.
+as measured, at that floor, and with the products in bfloat16 (timed too, on the CPU's bf16
+units if it has them). Prints one line per measurement and the projection.
 
     PYTHONPATH=src python benchmarks/step_anatomy.py [--neurons 71721] [--steps 15]
         [--threads 2] [--stop-step 13200]
@@ -122,10 +123,29 @@ def main() -> None:
         print(f"  alone: the {6 * BLOCKS} neuron-mixing products of a step {gemm:.1f} ms; "
               f"AdamW {step['adamw']:.1f} ms; together {gemm + step['adamw']:.1f} ms "
               f"({(gemm + step['adamw']) / total:.0%} of the step)")
+        # the same products in bfloat16 (AMX or AVX-512 BF16 where the CPU has them), each
+        # weight cast once per step as mixed precision would (master weights stay float32)
+        half = {k: v.bfloat16() for k, v in
+                {"x": x, "g_x": g_x, "h": h, "g_h": g_h, "w_up": w_up, "w_down": w_down}.items()}
+        products16 = {
+            "up, forward": lambda: half["x"] @ half["w_up"].T,
+            "down, forward": lambda: half["h"] @ half["w_down"].T,
+            "down, weight gradient": lambda: half["g_x"].T @ half["h"],
+            "down, input gradient": lambda: half["g_x"] @ half["w_down"],
+            "up, weight gradient": lambda: half["g_h"].T @ half["x"],
+            "up, input gradient": lambda: half["g_h"] @ half["w_up"],
+        }
+        gemm16 = BLOCKS * sum(median_ms(fn, args.steps) for fn in products16.values())
+        casts = BLOCKS * (median_ms(lambda: w_up.bfloat16(), args.steps)
+                          + median_ms(lambda: w_down.bfloat16(), args.steps))
+        rest = total - gemm  # everything but the neuron-mixing products
+        print(f"  bfloat16: the {6 * BLOCKS} products {gemm16:.1f} ms (float32: {gemm:.1f} ms), "
+              f"casting the {2 * BLOCKS} weights {casts:.1f} ms")
         s = args.stop_step
         print(f"{s:,} steps: {s * total / 6e4:.1f} min at the measured step, "
               f"{s * (gemm + step['adamw']) / 6e4:.1f} min if a step cost only its products and "
-              f"AdamW (validations not included)")
+              f"AdamW, {s * (rest + gemm16 + casts) / 6e4:.1f} min with the products in bfloat16 "
+              "(validations not included)")
 
 
 if __name__ == "__main__":
