@@ -168,8 +168,6 @@ def test_a_dask_run_with_nan_skipping_equals_the_in_memory_one(client, tmp_path,
 
 @pytest.mark.distributed
 @pytest.mark.parametrize("kwargs, needs, hint", [
-    ({"nan": "mask-neurons"}, "every neuron scored (left out: 5 neuron(s) holding NaN)",
-     "skip the NaN windows instead (--nan skip-windows)"),
     ({"nan": "skip-windows", "cv_folds": 2}, "no folds", "leave out --folds"),
 ])
 def test_what_a_dask_run_still_refuses_is_named(client, tmp_path, kwargs, needs, hint):

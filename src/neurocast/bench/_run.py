@@ -174,9 +174,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     is then a test target once).
     client: a ``distributed.Client``: the test windows are then scored as Dask tasks in chunks
     of ``chunk_windows`` (``evaluate_on_cluster``; the dataset must be a store on disk, read
-    by the workers; no mask, left-out neurons or folds, ConfigError naming which; NaN windows
-    and pauses are left out as in memory); the scorecard is identical bit for bit, and each
-    model's evaluate_s is the time of the one evaluation of all models.
+    by the workers; no mask or folds, ConfigError naming which; NaN windows, pauses and the
+    neurons left out (dead/constant channels, neurons holding NaN) are left out as in memory:
+    the tasks read and score the kept neurons only); the scorecard is identical bit for bit,
+    and each model's evaluate_s is the time of the one evaluation of all models.
     seeds: train every learned forecaster (``models.deep``) with seeds 0..seeds−1 (its
     ``TrainConfig.seed`` is replaced), and fit a connectome model under a random wiring control
     ('permuted', 'rewired') once per seed, seed k drawing the control with its config's seed + k;
@@ -277,7 +278,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         notes.append(pause_note(ds, traces, folds, breaks))
     path = ds.encoding.get("neurocast_path")
     if client is not None:
-        check_cluster_run(path, mask=mask, left_out=left_out, cv_folds=cv_folds)
+        check_cluster_run(path, mask=mask, cv_folds=cv_folds)
     ensemble_ok = _ensemble_applies(seeds, cv_folds, mask, proto, notes)
     # runs[k][model] = {condition: WindowStats} of seed k; deterministic models run under seed 0 only
     runs: dict[int, dict] = {k: {} for k in range(seeds)}
@@ -389,7 +390,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             runs[k] = evaluate_on_cluster(models_k, path, proto, client=client, groups=groups,
                                           group_names=group_names, statistics=statistics,
                                           batch_windows=batch_windows, chunk_windows=chunk_windows,
-                                          skip_frames=bad_frames, breaks=breaks)
+                                          skip_frames=bad_frames, breaks=breaks,
+                                          neurons=traces["neuron"].values)
             for name in models_k:
                 timings[name]["evaluate_s"] += time.perf_counter() - t0
     _note_unscored(runs[0][names[0]], bad_frames, breaks, notes)
