@@ -42,7 +42,7 @@ def _worm(**changes) -> dict:
     entries."""
     doc = {
         "uid": "2023-01-23-15", "dataset_type": ["baseline", "neuropal"],
-        "num_neurons": N_NEURON, "max_t": N_TIME, "avg_timestep": 0.02,
+        "num_neurons": N_NEURON, "max_t": N_TIME, "avg_timestep": 0.01,
         "trace_array": Z.tolist(), "trace_original": ORIGINAL.tolist(),
         "timestamp_confocal": STAMPS.tolist(),
         "velocity": RNG.normal(0, 0.02, N_TIME).tolist(),
@@ -93,7 +93,8 @@ def test_a_wormwideweb_file_imports_with_names_and_timing(tmp_path):
     notes = ds.attrs["import_notes"]
     assert any("'trace_array' is read as the traces" in n and "'trace_original'" in n
                for n in notes)
-    assert any("names of 4 of 12 neurons from 'labeled' (keys counted from 1)" in n for n in notes)
+    assert any("names of 4 of 12 neurons from 'labeled' (keys counted from 1: a key names the "
+               "last neuron)" in n for n in notes)
     assert ds.attrs["source"].endswith("#trace_array")
 
 
@@ -149,7 +150,7 @@ def test_a_key_zero_counts_the_rows_from_zero(tmp_path):
     ds = nd.load_matrix(_write(tmp_path / "zero.json", doc))
     names = ds["neuron"].values.tolist()
     assert names[0] == "AVAL" and names[11] == "RIML" and names[5] == "unnamed-5"
-    assert any("names of 2 of 12 neurons from 'labeled' (keys counted from 0)" in n
+    assert any("names of 2 of 12 neurons from 'labeled' (keys counted from 0: a key '0' is present" in n
                for n in ds.attrs["import_notes"])
 
 
@@ -228,3 +229,34 @@ def test_cli_imports_a_wormwideweb_file_without_options(tmp_path, capsys):
     assert main(["data", "import", str(bad), str(tmp_path / "bad.zarr")]) == 2
     err = capsys.readouterr().err
     assert "not valid JSON" in err and "line 1, column" in err
+
+
+def test_keys_that_could_count_from_0_or_1_are_said_to_be_assumed(tmp_path):
+    """No key '0' and none naming the last neuron: WormWideWeb's 1-based rows are assumed, and
+    the note says so (read from 0, every name would sit one neuron off)."""
+    doc = _worm(labeled=_labeled({"1": ("AVAL", "AVA", "L"), "7": ("RIML", "RIM", "L")}))
+    with pytest.warns(UserWarning, match="keys taken as counted from 1"):
+        ds = nd.load_matrix(_write(tmp_path / "w.json", doc))
+    assert ds["neuron"].values[0] == "AVAL" and ds["neuron"].values[6] == "RIML"
+
+
+def test_a_square_trace_array_is_read_as_neurons_by_time(tmp_path):
+    """As many neurons as frames: the counts and timestamps fit both axes, so the layout of
+    WormWideWeb's arrays (one list per neuron) decides."""
+    z = RNG.normal(size=(N_NEURON, N_NEURON))
+    doc = _worm(trace_array=z.tolist(), trace_original=None, max_t=N_NEURON,
+                timestamp_confocal=STAMPS[:N_NEURON].tolist())
+    ds = nd.load_matrix(_write(tmp_path / "sq.json", doc))
+    np.testing.assert_allclose(ds["traces"].values, z.T, atol=1e-6)
+    assert ds["neuron"].values[6] == "RIML"
+    assert any("WormWideWeb's (neuron, time) array" in n for n in ds.attrs["import_notes"])
+
+
+@pytest.mark.parametrize("change", ["avg_timestep", "timestamps_in_minutes"])
+def test_timestamps_and_avg_timestep_that_disagree_are_said_to(tmp_path, change):
+    doc = (_worm(avg_timestep=0.6) if change == "avg_timestep"
+           else _worm(timestamp_confocal=(STAMPS / 60).tolist()))
+    with pytest.warns(UserWarning, match="one of them is in another unit than read"):
+        ds = nd.load_matrix(_write(tmp_path / "t.json", doc))
+    expected = STAMPS if change == "avg_timestep" else STAMPS / 60
+    assert ds.attrs["dt_s"] == pytest.approx(np.median(np.diff(expected)))  # the timestamps win

@@ -89,6 +89,7 @@ from neurocast.data._matrix_keys import (
     DT_MIN_KEYS,
     FRAME_KEYS,
     ID_KEYS,
+    JSON_NEURON_MAJOR_KEYS,
     NAME_KEYS,
     NEURON_MAJOR_KEYS,
     RATE_KEYS,
@@ -443,9 +444,16 @@ def load_matrix(
                           f"{shown}, not a positive number",
                           "give the seconds per frame with --dt-s")
     doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
+    if file_dt is not None and time_s is not None and dt_s is None and time_s.size > 1:
+        stamped = float(np.median(np.diff(time_s)))  # the timestamps win; do they agree?
+        if stamped > 0 and not 0.5 <= stamped / file_dt <= 2.0:
+            doubts.append(f"{what}: the timestamps {time_key!r} are {stamped:.4g} s apart (read "
+                          f"as seconds) but {str(k)!r} says {file_dt:.4g} s per frame: one of them "
+                          "is in another unit than read; the timestamps are used. Name their unit "
+                          "('time (min)', 'time_ms') and import again, or give --dt-s")
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
-    if not transpose and rows != cols:
+    if not transpose:
         said = _counts(meta)  # (neurons, frames) as the file's scalars count them, or None
         fits_rows = (time_s is not None and time_s.size == cols) or (
             file_names is not None and file_names.size == rows and neuron_names is None) or (
@@ -453,17 +461,22 @@ def load_matrix(
         fits_cols = (time_s is not None and time_s.size == rows) or (
             file_names is not None and file_names.size == cols) or (
             said[0] == cols or said[1] == rows)
-        neuron_major = str(key).lower() in NEURON_MAJOR_KEYS and not fits_cols
+        if rows == cols:  # the metadata fits both ways: only the array's own layout can tell
+            fits_rows = fits_cols = False
+        whose = ("CaImAn's" if str(key).lower() in NEURON_MAJOR_KEYS else "WormWideWeb's"
+                 if suffix == ".json" and _leaf(key) in JSON_NEURON_MAJOR_KEYS else None)
+        neuron_major = whose is not None and not fits_cols
         transpose = (fits_rows or neuron_major) and not fits_cols
         if neuron_major:
-            notes.append(f"{what}: {key!r} is CaImAn's (neuron, time) array: its {rows:,} rows "
+            notes.append(f"{what}: {key!r} is {whose} (neuron, time) array: its {rows:,} rows "
                          f"are read as neurons and its {cols:,} columns as frames")
-        elif rows < cols and not (fits_rows or fits_cols) and header_names is None \
+        elif rows <= cols and not (fits_rows or fits_cols) and header_names is None \
                 and neuron_names is None:
-            doubts.append(f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
-                          f"rows are read as frames and its {cols:,} columns as neurons; if the "
-                          "rows are neurons (as in suite2p's F.npy), import again with --transpose "
-                          "(a suite2p plane folder: --format suite2p)")
+            doubts.append(f"{what}: nothing in the file tells which axis is time"
+                          + (" (it has as many rows as columns)" if rows == cols else "")
+                          + f", so its {rows:,} rows are read as frames and its {cols:,} columns "
+                          "as neurons; if the rows are neurons (as in suite2p's F.npy), import "
+                          "again with --transpose (a suite2p plane folder: --format suite2p)")
     if transpose:
         if stimulus is not None:  # a table's columns: frames once transposed
             raise stim.table_transposed(what)
@@ -496,8 +509,8 @@ def load_matrix(
                          "known, so they are read as unnamed (an empty label); to name them, "
                          "give every neuron's name with --names")
     if labels is None and file_names is None and indexed:
-        labels, said = indexed_labels(indexed, n_neuron, what)
-        notes.append(said)
+        labels, said, assumed = indexed_labels(indexed, n_neuron, what)
+        (doubts if assumed else notes).append(said)
     if labels is None and header_names is not None:
         labels = _neuron_names(header_names, n_neuron, what)
     if time_s is not None:

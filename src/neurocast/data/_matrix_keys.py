@@ -23,6 +23,7 @@ import numpy as np
 from neurocast.errors import FormatError
 
 __all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS",
+           "JSON_NEURON_MAJOR_KEYS",
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
            "TRACE_KEYS", "IndexedNames", "check_timestamps"]
 
@@ -71,6 +72,8 @@ DT_MIN_KEYS = ("avg_timestep",)
 COUNT_KEYS = {"neuron": ("num_neurons", "n_neurons"), "time": ("max_t", "n_frames", "num_frames")}
 #: Container keys of trace arrays known to be stored (neuron, time): CaImAn's HDF5 estimates.
 NEURON_MAJOR_KEYS = ("estimates/f_dff", "estimates/c", "estimates/s", "estimates/yra")
+#: JSON arrays known to be lists of one neuron's trace each: WormWideWeb's (neurons × time).
+JSON_NEURON_MAJOR_KEYS = ("trace_array", "trace_original")
 #: Names of a 1-D array of whole-number neuron (ROI) ids, used as the names. Like
 #: ``NAME_KEYS``, compared ignoring case, underscores, spaces and hyphens (``_loose``).
 ID_KEYS = ("neuron_ids", "neuron_id", "ids", "id", "roi_ids", "roi_id", "cell_ids", "cell_id")
@@ -347,10 +350,11 @@ def index_keyed_names(obj: dict) -> dict[int, str] | None:
     return rows if any(rows.values()) else None
 
 
-def indexed_labels(found: dict, n: int, what: str) -> tuple[np.ndarray, str]:
+def indexed_labels(found: dict, n: int, what: str) -> tuple[np.ndarray, str, bool]:
     """One label per neuron ('' for those not named) from the index-keyed names ``found``
     (key -> ``IndexedNames``; with several, the one named like names, else the first) for
-    ``n`` neurons, and the import note saying how many were named and how the keys counted.
+    ``n`` neurons, the import note saying how many were named and how the keys counted, and
+    whether that count was assumed (no key '0', none naming the last neuron: a doubt).
     Raises FormatError naming a key past the last neuron."""
     chosen = found[_pick(found, _INDEXED_NAME_KEYS, loose=True) or next(iter(found))]
     start = chosen.count_from()
@@ -367,6 +371,14 @@ def indexed_labels(found: dict, n: int, what: str) -> tuple[np.ndarray, str]:
         labels[row - start] = label
     named = sum(1 for label in labels if label)
     others = [repr(k) for k in found if k != chosen.key]
-    note = (f"{what}: names of {named} of {n} neurons from {chosen.key!r} (keys counted from "
-            f"{start}" + (f"; not from {', '.join(others)}" if others else "") + ")")
-    return labels.astype(str), note
+    if start == 0:
+        how = "keys counted from 0: a key '0' is present"
+    elif last == n:
+        how = "keys counted from 1: a key names the last neuron"
+    else:  # nothing in the file says: WormWideWeb's convention is assumed
+        how = ("keys taken as counted from 1, WormWideWeb's convention; nothing in the file "
+               "confirms it: if they count from 0, each name sits one neuron off (give the "
+               "names with --names)")
+    note = (f"{what}: names of {named} of {n} neurons from {chosen.key!r} ({how}"
+            + (f"; not from {', '.join(others)}" if others else "") + ")")
+    return labels.astype(str), note, start == 1 and last < n
