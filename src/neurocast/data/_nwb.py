@@ -26,9 +26,19 @@ from neurocast.errors import FormatError
 
 __all__ = ["load_nwb"]
 
-#: A bare series (not in a Fluorescence or DfOverF container) whose name holds one of these
-#: (lower case) is read as ΔF/F; other bare series leave ``trace_kind`` undeclared.
-DFF_WORDS = ("dff", "dfof", "df_f", "deltaf")
+#: A bare series (not in a Fluorescence or DfOverF container) whose name, lower-cased with
+#: underscores, spaces and hyphens removed, holds one of these is read as ΔF/F (SignalDFF,
+#: dF_over_F, DfOverF, deltaF_F); other bare series leave ``trace_kind`` undeclared.
+DFF_WORDS = ("dff", "dfof", "dfoverf", "deltaf")
+#: A series whose container or own name holds one of these (lower case) is never taken for a
+#: reference channel, whatever else the name says (ratio_GCaMP_RFP is a signal, not tagRFP).
+SIGNAL_WORDS = ("ratio", "gcamp")
+
+
+def _says_dff(name: str) -> bool:
+    """Whether a bare series' name says it holds ΔF/F (``DFF_WORDS``)."""
+    key = re.sub(r"[_\s-]+", "", name).lower()
+    return any(w in key for w in DFF_WORDS)
 
 
 def _nwb_series(nwb) -> dict[str, tuple[object, str | None]]:
@@ -36,7 +46,7 @@ def _nwb_series(nwb) -> dict[str, tuple[object, str | None]]:
 
     Labels are 'module/container/series' inside a Fluorescence or DfOverF container (kind
     "fluorescence" or "dff") and 'module/series' for a series placed in the module directly
-    (kind "dff" if its name says so, ``DFF_WORDS``, else None: not declared).
+    (kind "dff" if its name says so, ``_says_dff``, else None: not declared).
     """
     from pynwb.ophys import DfOverF, Fluorescence, RoiResponseSeries  # heavy: only for NWB files
 
@@ -48,16 +58,19 @@ def _nwb_series(nwb) -> dict[str, tuple[object, str | None]]:
                 for s_name, series in iface.roi_response_series.items():
                     found[f"{mod_name}/{iface_name}/{s_name}"] = (series, kind)
             elif isinstance(iface, RoiResponseSeries):
-                dff = any(w in iface_name.lower() for w in DFF_WORDS)
-                found[f"{mod_name}/{iface_name}"] = (iface, "dff" if dff else None)
+                found[f"{mod_name}/{iface_name}"] = (iface, "dff" if _says_dff(iface_name) else None)
     return found
 
 
 def _is_reference(label: str) -> bool:
     """Whether a series label names a reference channel (an activity-independent red
     fluorophore such as tagRFP): its container or series name holds the word 'ref' or a word
-    starting with 'reference' (ReferenceRawFluor), or 'rfp' anywhere; case is ignored."""
-    for name in label.split("/")[1:]:  # the module's name says nothing about the channel
+    starting with 'reference' (ReferenceRawFluor), or 'rfp' anywhere, and neither name holds
+    'ratio' or 'gcamp' (``SIGNAL_WORDS``: ratio_GCaMP_RFP is no reference); case is ignored."""
+    names = label.split("/")[1:]  # the module's name says nothing about the channel
+    if any(w in name.lower() for name in names for w in SIGNAL_WORDS):
+        return False
+    for name in names:
         words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()
         for word in re.split(r"[^a-z0-9]+", words):
             if word == "ref" or word.startswith("reference") or "rfp" in word:
@@ -116,12 +129,13 @@ def load_nwb(
     an import note and a UserWarning, as for ``load_matrix``).
 
     Neurons are named from the labels stored for the ROIs (``roi_labels``: a
-    ``SegmentationLabels``-like ``labels`` field, else a label column of the ROI table), made
+    ``SegmentationLabels``-like ``labels`` field naming the series' ROI table, never another
+    segmentation's such as NeuroPAL's, else a label column of the ROI table), made
     unique as for matrices (``unique_names``: blank -> ``unnamed-<column>``, repeats ->
     ``AVAL#2``), the raw labels kept as coordinate ``label``; without labels they are
     ``roi<id>`` from the ROI table rows. ``attrs['trace_kind']`` says what the values are:
     "fluorescence" (raw F, not ΔF/F) for a ``Fluorescence`` series, "dff" for ``DfOverF``;
-    a bare series declares "dff" only when its name says so (``DFF_WORDS``), else nothing.
+    a bare series declares "dff" only when its name says so (``_says_dff``), else nothing.
     Conditions: optional frame offsets and names (else one condition "all"), and the names of
     held-out ones. Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the
     data), NonFiniteError on NaN/inf unless ``allow_nan``.

@@ -4,8 +4,11 @@ Two places hold them in real files. C. elegans whole-brain recordings of the Wor
 corpus (DANDI 000541, 000472, 000565, 000692, 000714, 000715, 000776) keep one label per ROI in a
 ``SegmentationLabels`` object (extension ``ndx-multichannel-volume``; pynwb builds its class
 from the spec cached in the file, so the extension need not be installed) named ``NeuronIDs``,
-beside the traces in ``processing/CalciumActivity``. Other files put a text column such as
-``labels`` or ``ID_labels`` into the ROI table (``PlaneSegmentation``) itself.
+beside the traces in ``processing/CalciumActivity``; the same files hold another one in
+``processing/NeuroPAL``, naming the ROIs of the static NeuroPAL volume (``NeuroPALSegmentation``),
+which must not name the calcium ROIs: ``_owns`` decides which labels belong to the series' ROIs.
+Other files put a text column such as ``labels`` or ``ID_labels`` into the ROI table
+(``PlaneSegmentation``) itself.
 """
 
 from __future__ import annotations
@@ -17,10 +20,18 @@ import numpy as np
 __all__ = ["roi_labels"]
 
 #: Names of ROI-table columns read as neuron names, compared in lower case without spaces and
-#: underscores; the first one present wins.
+#: underscores; the first one present (and read, see ``GENERIC_COLUMNS``) wins.
 LABEL_COLUMNS = ("labels", "label", "idlabels", "idlabel", "neuronnames", "neuronname",
                  "neuronlabels", "neuronlabel", "neuronids", "neuronid", "cellnames", "cellname",
                  "celllabels", "celllabel", "names", "name")
+#: Columns of LABEL_COLUMNS whose name does not say they hold neuron names: they may hold a
+#: category ('soma', 'dendrite'), so they are read as names only when ``_mostly_distinct``.
+GENERIC_COLUMNS = ("labels", "label", "names", "name")
+#: Links of a ``SegmentationLabels`` (ndx-multichannel-volume) to the segmentation its labels
+#: name: ImageSegmentation (ROI tables, checked against the series' table) and two volumes of
+#: ROI masks (MultiChannelVolume, MultiChannelVolumeSeries), which cannot be checked.
+TABLE_LINK = "ImageSegmentation"
+VOLUME_LINKS = ("MCVSegmentation", "MCVSeriesSegmentation")
 
 
 def _key(name: str) -> str:
@@ -61,23 +72,58 @@ def _path(obj) -> str:
 
 
 def _labels_fields(nwb, module_name: str):
-    """(place, values) for every data interface with a ``labels`` field, the series' own
-    processing module first, then the others in file order."""
+    """(place, module name, interface, values) for every data interface with a ``labels`` field,
+    the series' own processing module first, then the others in file order."""
     modules = sorted(nwb.processing.items(), key=lambda item: item[0] != module_name)
     for mod_name, module in modules:
         for iface_name, iface in module.data_interfaces.items():
             fields = getattr(iface, "fields", {})
             if "labels" in fields and fields["labels"] is not None:
-                yield f"processing/{mod_name}/{iface_name}", fields["labels"]
+                yield f"processing/{mod_name}/{iface_name}", mod_name, iface, fields["labels"]
 
 
-def _from_interfaces(nwb, module_name: str, n_rows: int, notes: list[str]):
-    """(labels shaped (n_rows,), place) from the first text ``labels`` field holding one entry
-    per row of the ROI table, else None; fields of another length are noted in ``notes``."""
-    for place, field in _labels_fields(nwb, module_name):
+def _owns(iface, in_own_module: bool, table) -> tuple[bool, str]:
+    """Whether a labels interface names the rows of the series' ROI table ``table``, and if not,
+    the segmentation it names instead.
+
+    An ``ImageSegmentation`` link decides: the table must be one of its plane segmentations.
+    Without it, the labels are taken for the series' ROIs only in the series' own processing
+    module, whether they link a volume of ROI masks (``VOLUME_LINKS``) or nothing at all.
+    """
+    fields = getattr(iface, "fields", {})
+    seg = fields.get(TABLE_LINK)
+    planes = getattr(seg, "plane_segmentations", None)
+    if planes is not None:
+        if any(p is table or (table.object_id is not None and p.object_id == table.object_id)
+               for p in planes.values()):
+            return True, ""
+        return False, f"another segmentation ({seg.name})"
+    if in_own_module:
+        return True, ""
+    volumes = [fields[k].name for k in VOLUME_LINKS if fields.get(k) is not None]
+    if volumes:
+        return False, f"another segmentation ({', '.join(volumes)}) outside the series' module"
+    return False, "another module's ROIs (it links no segmentation)"
+
+
+def _from_interfaces(nwb, module_name: str, table, table_place: str, notes: list[str]):
+    """(labels shaped (rows,), place) from the first text ``labels`` field that names the rows
+    of the series' ROI table ``table`` (``_owns``) and holds one entry per row, else None.
+
+    Fields of the series' ROIs with another length, and fields of the right length naming
+    another segmentation, are noted in ``notes``; no field is taken for its length alone.
+    """
+    n_rows = len(table)
+    for place, mod_name, iface, field in _labels_fields(nwb, module_name):
         values = np.asarray(field[:] if hasattr(field, "__getitem__") else field, dtype=object)
         texts = [_text(x) for x in values.reshape(-1)]
         if values.ndim != 1 or any(t is None for t in texts):
+            continue
+        owned, other = _owns(iface, mod_name == module_name, table)
+        if not owned:
+            if values.size == n_rows:
+                notes.append(f"{place} labels {other}: not read as the names of the {n_rows} "
+                             f"ROIs of {table_place}, though it holds as many labels")
             continue
         if values.size != n_rows:
             notes.append(f"{place} holds {values.size} labels for the {n_rows} ROIs of the "
@@ -85,6 +131,13 @@ def _from_interfaces(nwb, module_name: str, n_rows: int, notes: list[str]):
             continue
         return np.asarray(texts, dtype=object), f"{place} (labels)"
     return None
+
+
+def _mostly_distinct(texts) -> bool:
+    """Whether the non-blank values of a column look like names rather than a category: at
+    least half of them distinct (AVAL, AVAR, AVAL, RIML is; soma, soma, soma, dendrite is not)."""
+    named = [t for t in texts if t]
+    return 2 * len(set(named)) >= len(named)
 
 
 def _from_table(table, table_place: str, notes: list[str]):
@@ -112,6 +165,14 @@ def _from_table(table, table_place: str, notes: list[str]):
             texts = [_text(x) for x in cells]
             if any(t is None for t in texts):
                 continue
+        if wanted in GENERIC_COLUMNS and not _mostly_distinct(texts):
+            named = [t for t in texts if t]
+            common = sorted(set(named), key=lambda t: (-named.count(t), t))
+            notes.append(f"column {by_key[wanted]!r} of {table_place} holds {len(common)} distinct "
+                         f"values on {len(named)} ROIs (" + ", ".join(map(repr, common[:3]))
+                         + (", ..." if len(common) > 3 else "") + "), a category rather than "
+                         "neuron names: not read as their names")
+            continue
         return np.asarray(texts, dtype=object), f"column {by_key[wanted]!r} of {table_place}"
     return None
 
@@ -120,23 +181,27 @@ def roi_labels(nwb, rrs, module_name: str) -> tuple[np.ndarray | None, list[str]
     """The raw label of each ROI a RoiResponseSeries references, and what to note about them.
 
     nwb: the open NWBFile; rrs: the series; module_name: its processing module. Labels are
-    looked up (1) in a data interface with a 1-D text ``labels`` field holding one entry per row
-    of the series' ROI table (``SegmentationLabels``), in the series' module first, then in the
-    others; (2) else in a text column of the ROI table named like labels (``LABEL_COLUMNS``;
-    ragged cells as ``_cell`` reads them). Rows are mapped through the series' ROI region
-    (which may list a subset of the table, in any order).
+    looked up (1) in a data interface with a 1-D text ``labels`` field (``SegmentationLabels``)
+    that names the rows of the series' ROI table (``_owns``: its ImageSegmentation link holds
+    that table, or, without that link, it sits in the series' own module) and holds one entry
+    per row; (2) else in a text column of the ROI table named like labels (``LABEL_COLUMNS``;
+    ragged cells as ``_cell`` reads them; a generic name such as ``label`` only when its values
+    are ``_mostly_distinct``). Rows are mapped through the series' ROI region (which may list a
+    subset of the table, in any order).
 
     Returns (labels: str array shaped (roi,), '' for an unnamed ROI, or None when the file holds
-    none; notes: where the names came from; doubts: labels found but not read (wrong length),
-    ROIs with several candidate names; the caller also warns about those).
+    none; notes: where the names came from; doubts: labels found but not read (wrong length,
+    another segmentation's, a category column), ROIs with several candidate names; the caller
+    also warns about those).
     """
     table = rrs.rois.table
     rows = np.asarray(rrs.rois.data[:], dtype=np.int64)
     notes: list[str] = []
     doubts: list[str] = []
-    found = _from_interfaces(nwb, module_name, len(table), doubts)
+    table_place = f"ROI table {_path(table)}"
+    found = _from_interfaces(nwb, module_name, table, table_place, doubts)
     if found is None:
-        found = _from_table(table, f"ROI table {_path(table)}", doubts)
+        found = _from_table(table, table_place, doubts)
     if found is None:
         return None, notes, doubts
     by_row, where = found
