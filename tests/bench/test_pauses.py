@@ -98,6 +98,18 @@ def test_valid_windows_and_pieces_leave_out_exactly_the_windows_across_a_pause()
     assert finite_segments([seg], None, None)[0] is seg
 
 
+def test_the_note_counts_only_the_windows_lost_to_pauses_not_those_lost_to_nan():
+    """A NaN frame right after the test pause (--nan skip-windows): the windows holding it are
+    left out for the NaN; the note counts only those left out for the pause alone."""
+    x = _traces()
+    x[TEST_PAUSE + 1, 2] = np.nan
+    ds = make_dataset(x, dt_s=0.5, time_s=_times(), source="test", allow_nan=True)
+    res = run_benchmark(ds, models=["naive"], context=C, horizon=H, nan="skip-windows")
+    note = next(n for n in res.notes if n.startswith("the frame times pause 2 time(s)"))
+    # at the test pause, every window across it also holds frame TEST_PAUSE + 1 (the NaN)
+    assert f"the {L - 1} window(s) across them are left out of fitting and scoring" in note
+
+
 # -- scoring ----------------------------------------------------------------------------------
 
 

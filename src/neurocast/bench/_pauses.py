@@ -30,15 +30,20 @@ def recording_breaks(ds) -> np.ndarray | None:
     return pause_breaks(ds["time"].values)
 
 
-def windows_across(traces, folds: list[Protocol], breaks: np.ndarray) -> int:
+def windows_across(traces, folds: list[Protocol], breaks: np.ndarray,
+                   bad_frames: np.ndarray | None = None) -> int:
     """How many distinct windows (by first frame) of the train, val and test splits of
-    ``folds`` cross a pause: those the benchmark leaves out of fitting and scoring."""
+    ``folds`` cross a pause: those the benchmark leaves out of fitting and scoring for it.
+    bad_frames: bool (time,) NaN frames whose windows are left out anyway (--nan skip-windows),
+    not counted here, or None."""
     starts: set[int] = set()
     for p in folds:
         for split in _SPLITS:
             for seg in segments_for(traces, p, split):
-                across = np.flatnonzero(~valid_windows(seg, None, breaks))
-                starts.update((seg.start + across).tolist())
+                lost = ~valid_windows(seg, None, breaks)
+                if bad_frames is not None:
+                    lost &= valid_windows(seg, bad_frames)
+                starts.update((seg.start + np.flatnonzero(lost)).tolist())
     return len(starts)
 
 
@@ -53,10 +58,11 @@ def split_windows_across(traces, protocol: Protocol, breaks: np.ndarray | None) 
     return [next(across[r.split]) for r in protocol.splits()]
 
 
-def pause_note(ds, traces, folds: list[Protocol], breaks: np.ndarray) -> str:
+def pause_note(ds, traces, folds: list[Protocol], breaks: np.ndarray,
+               bad_frames: np.ndarray | None = None) -> str:
     """The note of a recording whose frame times pause: how often, the longest pause, and how
-    many windows across them are left out."""
-    n = windows_across(traces, folds, breaks)
+    many windows across them are left out (``windows_across``)."""
+    n = windows_across(traces, folds, breaks, bad_frames)
     return (f"{pause_summary(ds['time'].values)}: the {n:,} window(s) across them are left out "
             "of fitting and scoring (the test windows among them counted in n_windows_skipped); "
             "to forecast on a uniform clock instead, import with --resample S --allow-nan (a "

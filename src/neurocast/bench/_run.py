@@ -275,7 +275,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         p.splits()  # every fold fits, checked before any fitting
     _note_short(folds, notes)
     if breaks is not None:
-        notes.append(pause_note(ds, traces, folds, breaks))
+        notes.append(pause_note(ds, traces, folds, breaks, bad_frames))
     path = ds.encoding.get("neurocast_path")
     if client is not None:
         check_cluster_run(path, mask=mask, cv_folds=cv_folds)
