@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from neurocast.data._matrix_keys import (
-    COVARIATE_KEYS,
     FRAME_KEYS,
     IndexedNames,
     _pick,
@@ -39,6 +38,7 @@ from neurocast.data._matrix_keys import (
     _time_key,
     check_timestamps,
     index_keyed_names,
+    named_like_covariate,
 )
 from neurocast.data._matrix_stimulus import Covariates, flag_for, no_header, table_covariates
 from neurocast.errors import FormatError
@@ -259,13 +259,6 @@ def _flatten_struct(key: str, v, arrays: dict) -> None:
 
 
 # ---------------------------------------------------------------------- text tables
-
-def _covariate_name(name: str) -> bool:
-    """True if a column name reads as a stimulus or behaviour (``COVARIATE_KEYS``), a unit in
-    brackets and a suffix after '_' left out: 'stim', 'Velocity (mm/s)', 'laser_on'."""
-    base = re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", name.lower().strip())
-    return base in COVARIATE_KEYS or base.split("_")[0] in COVARIATE_KEYS
-
 
 def _counts_rows(column: np.ndarray) -> bool:
     """True if a column counts up by one (0, 1, 2, ...): the row index pandas writes by default."""
@@ -564,7 +557,7 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
         notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
                      "read as a frame index, not as a neuron")
         values, names = np.delete(values, i, axis=1), np.delete(names, i)
-    named = [str(n) for n in names if _covariate_name(str(n))]
+    named = [str(n) for n in names if named_like_covariate(str(n))]
     if named:
         notes.append(f"column(s) {', '.join(map(repr, named))} are named like a stimulus or "
                      "behaviour, not a neuron, but are read as neurons (forecast and scored as "

@@ -22,10 +22,10 @@ import numpy as np
 
 from neurocast.errors import FormatError
 
-__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS",
+__all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS",
            "JSON_NEURON_MAJOR_KEYS",
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
-           "TRACE_KEYS", "IndexedNames", "check_timestamps"]
+           "TRACE_KEYS", "IndexedNames", "check_timestamps", "named_like_covariate"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -43,6 +43,8 @@ FRAME_KEYS = ("frame", "frames", "frame_index", "frame_idx", "frame_number", "in
 COVARIATE_KEYS = ("stim", "stimulus", "stimuli", "condition", "conditions", "trial", "trials",
                   "behavior", "behaviour", "velocity", "speed", "running", "lick", "licks",
                   "reward", "laser", "pupil", "motion", "temperature", "odor", "odour")
+#: A unit in brackets at the end of a name: 'Velocity (mm/s)', 'laser [mW]'.
+BRACKETED_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 #: Seconds per unit of the units of time that are read, in a name ('Time (min)', 'time_ms',
 #: 't [µs]', 'dt_ms') or an HDF5 ``units`` attribute; compared in lower case. Both micro signs
 #: are read: U+00B5 (the keyboard's µ) and U+03BC (Greek mu).
@@ -241,6 +243,13 @@ def _counts(meta: dict) -> tuple[int | None, int | None]:
             x = None
         out.append(int(x) if x is not None and x > 0 and x == int(x) else None)
     return out[0], out[1]
+
+
+def named_like_covariate(name: str) -> bool:
+    """True if a column name reads as a stimulus or behaviour (``COVARIATE_KEYS``), a unit in
+    brackets and a suffix after '_' left out: 'stim', 'Velocity (mm/s)', 'laser_on'."""
+    base = BRACKETED_UNIT.sub("", name.lower().strip())
+    return base in COVARIATE_KEYS or base.split("_")[0] in COVARIATE_KEYS
 
 
 # ---------------------------------------------------------------------- name arrays

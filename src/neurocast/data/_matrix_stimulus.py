@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from neurocast.data._loading import resample_uniform, unique_names
-from neurocast.data._matrix_keys import COVARIATE_KEYS
+from neurocast.data._matrix_keys import BRACKETED_UNIT, named_like_covariate
 from neurocast.errors import ConfigError, FormatError
 
 __all__ = ["Covariates", "container_covariates", "flag_for", "no_columns", "no_header",
@@ -45,8 +45,6 @@ __all__ = ["Covariates", "container_covariates", "flag_for", "no_columns", "no_h
 #: The flag, and the option in Python, named in messages.
 FLAG = "--stimulus-columns"
 _OPTION = "stimulus_columns="
-#: A unit in brackets at the end of a name: 'Velocity (mm/s)', 'laser [mW]'.
-_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 _FILL_HINT = ("a stimulus covariate holds a number in every frame (no model masks a missing "
               "one): fill the missing values (0 for no stimulus, or the value before) and import "
               f"again, or leave the column out of {FLAG}")
@@ -94,10 +92,11 @@ def _norm(name) -> str:
 
 def _base(name) -> str:
     """A name in lower case without a unit in brackets at its end."""
-    return _UNIT.sub("", _norm(name))
+    return BRACKETED_UNIT.sub("", _norm(name))
 
 
 def _leaf(key) -> str:
+    """The last part of a container key as written (``_matrix_keys._leaf`` lower-cases it)."""
     return str(key).rsplit("/", 1)[-1]
 
 
@@ -137,7 +136,7 @@ def _resolve(given: Sequence[str], names: Sequence[str], what: str, kind: str,
             near = difflib.get_close_matches(_base(g), [_base(_leaf(n)) for n in pool], n=3,
                                              cutoff=0.6)
             liked = [n for n in pool if _base(_leaf(n)) in near
-                     or _base(_leaf(n)).split("_")[0] in COVARIATE_KEYS]
+                     or named_like_covariate(_leaf(n))]
             raise FormatError(f"{what} has no {kind} {g!r} ({FLAG})",
                               (f"did you mean {_shown(liked, 5)}? " if liked else "")
                               + f"its {kind}s: {_shown(pool)}; names are compared "
