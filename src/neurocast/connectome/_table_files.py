@@ -333,6 +333,21 @@ def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray
                           "neuron ids must fit in 64-bit signed integers") from None
 
 
+def _as_numbers(s: pd.Series, col: str, path: Path, what: str, must: str, hint: str) -> pd.Series:
+    """A column as numbers: a numeric one as it is, a text one converted. Raises FormatError at
+    its first cell that is not a number ("column 'col' must hold {must}, found ... at row ..."),
+    an empty cell left to the caller's NaN check."""
+    if s.dtype.kind in "iuf":
+        return s
+    converted = pd.to_numeric(s, errors="coerce")
+    bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FormatError(f"{what} '{path.name}' column '{col}' must hold {must}, "
+                          f"found {s.iloc[i]!r} at {row_label(path, i)}", hint)
+    return converted
+
+
 def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
     """Synapse counts as int64, shape (rows,): whole, positive, finite numbers.
 
@@ -343,16 +358,8 @@ def check_counts(values: pd.Series, col: str, path: Path, what: str) -> np.ndarr
     if s.dtype.kind == "b":
         raise FormatError(f"{what} '{path.name}' column '{col}' holds true/false values, "
                           "not synapse counts", "map the synapse-count column with --columns count=NAME")
-    if s.dtype.kind not in "iuf":
-        converted = pd.to_numeric(s, errors="coerce")
-        bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise FormatError(
-                f"{what} '{path.name}' column '{col}' must hold whole synapse counts, "
-                f"found {s.iloc[i]!r} at {row_label(path, i)}",
-                "fix that row, or map the synapse-count column with --columns count=NAME")
-        s = converted
+    s = _as_numbers(s, col, path, what, "whole synapse counts",
+                    "fix that row, or map the synapse-count column with --columns count=NAME")
     a = s.to_numpy(dtype=np.float64) if s.dtype.kind == "f" else s.to_numpy()
     if a.dtype.kind == "f":
         for bad, kind in ((np.isnan(a), "NaN or empty"), (np.isinf(a), "infinite (inf)")):
@@ -386,16 +393,7 @@ def check_weights(values: pd.Series, col: str, path: Path, what: str) -> np.ndar
 
     Text raises FormatError and NaN/empty cells NonFiniteError, naming the first offending row.
     """
-    s = values
-    if s.dtype.kind not in "iuf":
-        converted = pd.to_numeric(s, errors="coerce")
-        bad = converted.isna().to_numpy() & ~s.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise FormatError(f"{what} '{path.name}' column '{col}' must hold numbers, "
-                              f"found {s.iloc[i]!r} at {row_label(path, i)}", "fix that row")
-        s = converted
-    a = s.to_numpy(dtype=np.float64)
+    a = _as_numbers(values, col, path, what, "numbers", "fix that row").to_numpy(dtype=np.float64)
     nonfinite = ~np.isfinite(a)
     if nonfinite.any():
         raise NonFiniteError(
