@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import pytest
 
@@ -28,3 +29,39 @@ def test_unknown_attribute():
 
     with pytest.raises(AttributeError, match="no attribute 'simulator'"):
         neurocast.simulator  # noqa: B018
+
+
+def private_imports_across_packages() -> list[str]:
+    """'importer -> imported' for every import of a private module (a name starting with '_')
+    from outside the package that holds it: other packages must use its public names."""
+    grimp = pytest.importorskip("grimp")  # import-linter's import graph (the test extra)
+    graph = grimp.build_graph("neurocast", cache_dir=None)  # no cache folder written
+    found = []
+    for imported in sorted(graph.modules):
+        parts = imported.split(".")
+        private = [k for k, part in enumerate(parts)
+                   if part.startswith("_") and not part.startswith("__")]
+        if not private:
+            continue
+        owner = ".".join(parts[:private[0]])  # the package whose insides the module is
+        for importer in sorted(graph.find_modules_that_directly_import(imported)):
+            if importer != owner and not importer.startswith(owner + "."):
+                found.append(f"{importer} -> {imported}")
+    return found
+
+
+def test_private_modules_are_imported_only_inside_their_package():
+    assert private_imports_across_packages() == []
+
+
+def test_the_private_import_check_sees_one(tmp_path, monkeypatch):
+    (tmp_path / "neurocast").mkdir()
+    for path, text in {"__init__.py": "", "a/__init__.py": "", "a/_inner.py": "X = 1\n",
+                       "b/__init__.py": "", "b/user.py": "from neurocast.a._inner import X\n",
+                       "a/ok.py": "from neurocast.a._inner import X\n"}.items():
+        (tmp_path / "neurocast" / path).parent.mkdir(exist_ok=True)
+        (tmp_path / "neurocast" / path).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == "neurocast" or m.startswith("neurocast.")]:
+        monkeypatch.delitem(sys.modules, name)
+    assert private_imports_across_packages() == ["neurocast.b.user -> neurocast.a._inner"]

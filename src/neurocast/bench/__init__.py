@@ -16,6 +16,8 @@ Public API::
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
+    recording_breaks(ds), split_windows_across(traces, protocol, breaks): the pauses in a
+        recording's frame times, and the windows of each test condition that span one (left out)
     run_benchmark(..., seeds=N, device=, save_models=DIR, load_models=DIR): learned models per
     seed; the scorecard's ``score_by_seed``, ``score_ci``, training figures and ensemble scores
 """
@@ -24,6 +26,7 @@ from neurocast.bench._cluster import evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores, seed_interval
 from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
+from neurocast.bench._pauses import recording_breaks, split_windows_across
 from neurocast.bench._report import (
     image_tag,
     page_head,
@@ -80,11 +83,13 @@ __all__ = [
     "provenance_rows",
     "read_scorecard",
     "read_statistics",
+    "recording_breaks",
     "run_benchmark",
     "run_wirings",
     "score_segment",
     "scorecard_protocol",
     "seed_interval",
+    "split_windows_across",
     "stack_scorecards",
     "summary_table",
     "wiring_cells",

@@ -21,9 +21,7 @@ import pandas as pd
 from neurocast._progress import progress as progress_bar
 from neurocast.bench._evaluate import batch_windows_for, score_segment
 from neurocast.bench._metrics import WindowStats
-from neurocast.data import Protocol, open_dataset, segments_for
-from neurocast.data._schema import as_str
-from neurocast.data._windows import valid_windows
+from neurocast.data import Protocol, as_str, open_dataset, segments_for, valid_windows
 from neurocast.errors import ConfigError
 
 __all__ = ["DEFAULT_CHUNK_BATCHES", "check_cluster_run", "evaluate_on_cluster"]

@@ -26,8 +26,7 @@ import xarray as xr
 
 from neurocast._progress import progress
 from neurocast.bench._evaluate import valid_runs
-from neurocast.data import segments_for
-from neurocast.data._windows import valid_windows
+from neurocast.data import segments_for, valid_windows
 from neurocast.errors import ConfigError, NonFiniteError
 
 __all__ = ["ensemble_scores", "seed_interval"]

@@ -6,8 +6,7 @@ import numpy as np
 
 from neurocast._progress import progress
 from neurocast.bench._metrics import WindowStats
-from neurocast.data import segments_for
-from neurocast.data._windows import valid_windows
+from neurocast.data import segments_for, valid_windows
 from neurocast.errors import FormatError, unknown_name
 from neurocast.models import Forecaster
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocast.data import scan_traces
-from neurocast.data._schema import as_str
+from neurocast.data import as_str, scan_traces
 from neurocast.errors import ConfigError, NonFiniteError
 
 __all__ = ["NAN_POLICIES", "select_neurons"]

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurocast.data import Protocol, pause_summary, segments_for
-from neurocast.data._windows import pause_breaks, valid_windows
+from neurocast.data import Protocol, pause_breaks, pause_summary, segments_for, valid_windows
 
 __all__ = ["pause_note", "recording_breaks", "split_windows_across", "windows_across"]
 

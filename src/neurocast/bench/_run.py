@@ -35,19 +35,19 @@ from neurocast.data import (
     DEFAULT_CONTEXT,
     DEFAULT_HORIZON,
     Protocol,
+    as_str,
+    check_stimulus_finite,
     connectome_positions,
     dataset_connectome,
+    finite_segments,
     protocol_for_dataset,
     realism_plots,
     realism_stats,
     segments_for,
 )
-from neurocast.data._schema import as_str, check_stimulus_finite
-from neurocast.data._windows import finite_segments
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
-from neurocast.models.deep import DEVICES, LearnedForecaster
-from neurocast.models.deep._training import resolve_device
+from neurocast.models.deep import DEVICES, LearnedForecaster, resolve_device
 
 __all__ = ["DEFAULT_MODELS", "BenchResult", "neuron_groups", "run_benchmark"]
 

@@ -29,8 +29,13 @@ from neurocast._files import json_default
 from neurocast.bench._ensemble import seed_interval
 from neurocast.errors import ConfigError, FormatError
 from neurocast.models import MODELS, Forecaster
-from neurocast.models.deep import LearnedForecaster, load_model, save_model, saved_header
-from neurocast.models.deep._config import config_to_dict
+from neurocast.models.deep import (
+    LearnedForecaster,
+    config_to_dict,
+    load_model,
+    save_model,
+    saved_header,
+)
 
 __all__ = [
     "ENSEMBLE_VARIABLES",

@@ -27,13 +27,13 @@ from neurocast.data import (
     attach_connectome,
     compare_stats,
     load_recording,
+    realism_plots,
     realism_stats,
     recording_format,
     resolve_reference,
     save_dataset,
     verify_dataset,
 )
-from neurocast.data._realism_plots import realism_plots
 from neurocast.data.plot import traces_heatmap, traces_with_spikes
 from neurocast.errors import ConfigError, UnknownNameError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from neurocast.bench._pauses import recording_breaks, split_windows_across
+from neurocast.bench import recording_breaks, split_windows_across
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import info, print_json
 from neurocast.data import PRESETS, get_protocol, pause_summary, protocol_for_dataset

@@ -29,9 +29,6 @@ from neurocast.cli._output import check_workers, count, info, print_json
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, ResourceError
-from neurocast.sim._network import check_disjoint
-from neurocast.sim._params import common_step_ms, is_whole_steps
-from neurocast.sim._stream import CHUNK_MS
 from neurocast.sim.plot import plot_summary, save_figure
 
 TRIAL_CHUNK = 9  # trials per run_trials call when a progress bar is shown (1 here + 4 per core)
@@ -114,7 +111,7 @@ def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, 
     among the neurons not driven, and a neuron named in (or drawn for) both is refused."""
     stim = sim.select_neurons(con, args.stimulate, seed=args.seed)
     silence = sim.select_neurons(con, args.silence, seed=args.seed, what="--silence", exclude=stim)
-    check_disjoint(con, stim, silence, "name each neuron in one of --stimulate and --silence only "
+    sim.check_disjoint(con, stim, silence, "name each neuron in one of --stimulate and --silence only "
                    "(a random:K pick: another --seed draws others)")
     return stim, silence
 
@@ -275,10 +272,10 @@ def _params(args: argparse.Namespace):
     params = sim.neuron_model(args.model)
     if args.dt is None:
         return params
-    if not all(is_whole_steps(v, args.dt) for v in (params.delay_ms, params.refractory_ms)):
+    if not all(sim.is_whole_steps(v, args.dt) for v in (params.delay_ms, params.refractory_ms)):
         raise ConfigError(f"--dt {args.dt:g} ms does not divide the {params.delay_ms:g} ms synaptic delay "
                           f"and the {params.refractory_ms:g} ms refractory period into whole steps",
-                          f"e.g. --dt {common_step_ms(args.dt, params.delay_ms, params.refractory_ms):g}")
+                          f"e.g. --dt {sim.common_step_ms(args.dt, params.delay_ms, params.refractory_ms):g}")
     return params.replace(dt_ms=args.dt)
 
 
@@ -297,7 +294,7 @@ def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args)
     available or the run would take longer than the simulator's limit.
     """
     streamed = args.trials == 1 and args.out and not args.plot  # spikes go to the file as they come
-    est = sim.estimate(net, duration_ms, chunk_ms=min(CHUNK_MS, duration_ms) if streamed else None,
+    est = sim.estimate(net, duration_ms, chunk_ms=min(sim.CHUNK_MS, duration_ms) if streamed else None,
                        stimulate=stim, rate_hz=rate_hz, mode=args.mode, seed=args.seed)
     n = args.trials
     if n > 1:
@@ -359,7 +356,7 @@ def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, arg
     stats = sim.MPIStats()
     kw = {"stimulate": stim, "rate_hz": rate_hz, "mode": args.mode, "comm": comm, "stats": stats}
     if args.trials == 1 and args.out and not args.plot:
-        chunks = sim.simulate_mpi_chunks(net, duration_ms, min(CHUNK_MS, duration_ms),
+        chunks = sim.simulate_mpi_chunks(net, duration_ms, min(sim.CHUNK_MS, duration_ms),
                                          seed=args.seed, **kw)
         if root:
             with sim.SpikeFileWriter(args.out, duration_ms, _trial_attrs(0, 1, con, args)) as writer:

@@ -24,6 +24,9 @@ Public API::
     load_suite2p(path, *, dt_s=None, all_rois=False, ...) -> Dataset
     Protocol, get_protocol, protocol_for_dataset, ZAPBENCH, PRESETS    splits (data.protocol)
     Segment, WindowMeta, segments_for                                  windows
+    valid_windows(seg, bad_frames, breaks), finite_segments(segments, bad_frames, breaks),
+    pause_breaks(time_s): windows that touch no NaN frame and cross no pause in acquisition
+    as_str(values) (any string array as numpy str); check_stimulus_finite(ds)
     DEFAULT_CONTEXT, DEFAULT_HORIZON
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
@@ -55,7 +58,9 @@ from neurocast.data._reference import (
     resolve_reference,
 )
 from neurocast.data._schema import (
+    as_str,
     check_finite,
+    check_stimulus_finite,
     condition_blocks,
     conditions_from_offsets,
     make_dataset,
@@ -72,7 +77,14 @@ from neurocast.data._store import (
 )
 from neurocast.data._suite2p import load_suite2p
 from neurocast.data._verify import DamagedDatasetError, VerifyReport, check_dataset, verify_dataset
-from neurocast.data._windows import Segment, WindowMeta, segments_for
+from neurocast.data._windows import (
+    Segment,
+    WindowMeta,
+    finite_segments,
+    pause_breaks,
+    segments_for,
+    valid_windows,
+)
 from neurocast.data._zapbench import load_zapbench
 from neurocast.data.protocol import (
     DEFAULT_CONTEXT,
@@ -111,16 +123,19 @@ __all__ = [
     "TraceScan",
     "VerifyReport",
     "WindowMeta",
+    "as_str",
     "attach_connectome",
     "check_connectome",
     "check_dataset",
     "check_finite",
+    "check_stimulus_finite",
     "compare_stats",
     "condition_blocks",
     "conditions_from_offsets",
     "connectome_positions",
     "dataset_connectome",
     "dataset_info",
+    "finite_segments",
     "get_protocol",
     "load_matrix",
     "load_nwb",
@@ -129,6 +144,7 @@ __all__ = [
     "load_zapbench",
     "make_dataset",
     "open_dataset",
+    "pause_breaks",
     "pause_intervals",
     "pause_summary",
     "protocol_for_dataset",
@@ -143,6 +159,7 @@ __all__ = [
     "segments_for",
     "trace_stats",
     "unique_names",
+    "valid_windows",
     "validate_dataset",
     "verify_dataset",
 ]

@@ -11,8 +11,13 @@ import scipy.sparse as sp
 import xarray as xr
 
 from neurocast._files import atomic_folder
-from neurocast.data import CONSTANT_ATOL, connectome_positions, dataset_connectome, scan_traces
-from neurocast.data._schema import as_str
+from neurocast.data import (
+    CONSTANT_ATOL,
+    as_str,
+    connectome_positions,
+    dataset_connectome,
+    scan_traces,
+)
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.infer._activity import Activity, _frames, as_activity
 from neurocast.infer._linalg import check_dense_fits

@@ -21,7 +21,7 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``simulate_chunks(net, duration_ms, chunk_ms, **same) -> Iterator[Spikes]``: the same run
   yielded chunk by chunk with continuous state (long runs in bounded memory);
   ``simulate_to_file(net, duration_ms, path, **same)`` streams them into a spike file
-  (``SpikeFileWriter``); ``estimate(net, duration_ms, **same) -> Estimate``: time and memory
+  (``SpikeFileWriter``, chunks of ``CHUNK_MS`` by default); ``estimate(net, duration_ms, **same) -> Estimate``: time and memory
   from a short probe (long runs are checked with it before they start).
 - ``trace(net, duration_ms, record, **same) -> Trace``: spikes plus v, g of chosen neurons
   at every step (for validation and plots).
@@ -49,6 +49,10 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``check_duration(duration, dt_ms, *, name="duration_ms", unit_ms=1.0) -> n_steps``: the
   check every engine makes (positive, whole steps, at most ``MAX_STEPS``), with messages that
   name the caller's option and unit (the CLI passes ``name="--duration", unit_ms=1000``).
+- ``check_disjoint(connectome, driven, silenced, hint)``: refuses a neuron both driven and
+  silenced; ``is_whole_steps(value_ms, dt_ms)``, ``common_step_ms(dt_ms, *durations_ms)``
+  (the largest step up to dt_ms that divides every duration): the checks behind the hints for
+  a delay or refractory period that is not a whole number of steps.
 
 - ``GradedParams``, ``build_graded_network(connectome, params) -> GradedNetwork``,
   ``simulate_graded(network_or_connectome, duration_ms, *, params, inputs, seed, i_ext_pa,
@@ -87,11 +91,12 @@ from neurocast.sim._network import (
     Network,
     PoissonInput,
     build_network,
+    check_disjoint,
     check_duration,
     resolve_neurons,
 )
 from neurocast.sim._oscillation import Oscillation, measure_oscillation
-from neurocast.sim._params import RECORD_DT_MS, ShiuParams
+from neurocast.sim._params import RECORD_DT_MS, ShiuParams, common_step_ms, is_whole_steps
 from neurocast.sim._registry import (
     NEURON_MODELS,
     NeuronModel,
@@ -110,7 +115,7 @@ from neurocast.sim._simulate import (
     simulate_chunks,
     trace,
 )
-from neurocast.sim._stream import SpikeFileWriter, simulate_to_file
+from neurocast.sim._stream import CHUNK_MS, SpikeFileWriter, simulate_to_file
 from neurocast.sim._sweeps import (
     SWEEP_KINDS,
     Experiment,
@@ -121,6 +126,7 @@ from neurocast.sim._sweeps import (
 )
 
 __all__ = [
+    "CHUNK_MS",
     "MAX_STEPS",
     "MODES",
     "NEURON_MODELS",
@@ -142,12 +148,15 @@ __all__ = [
     "Trace",
     "build_graded_network",
     "build_network",
+    "check_disjoint",
     "check_duration",
+    "common_step_ms",
     "each_experiments",
     "estimate",
     "get_neuron_model",
     "graded_equilibrium",
     "grid_experiments",
+    "is_whole_steps",
     "measure_oscillation",
     "mpi_world_size",
     "neuron_model",
