@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from neurocast.bench import evaluate, evaluate_on_cluster, read_scorecard, run_b
 from neurocast.cli import main
 from neurocast.data import make_dataset, open_dataset, protocol_for_dataset, save_dataset
 from neurocast.errors import ConfigError
-from neurocast.models import get_model
+from neurocast.models import Forecaster, get_model
 
 pytestmark = pytest.mark.distributed
 
@@ -103,3 +104,40 @@ def test_cli_bench_on_the_cluster(client, tmp_path, capsys):
     np.testing.assert_array_equal(a["score"].values, b["score"].values)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "mem" / "scorecard.csv"),
                                   pd.read_csv(tmp_path / "dask" / "scorecard.csv"))
+
+
+class _BatchSized(Forecaster):
+    """Forecasts the size of the predict call that made them: scores that tell the batches."""
+
+    name = "batch-sized"
+    uses_val = False
+
+    def __init__(self, horizon, predict_batch):
+        super().__init__(horizon)
+        self.predict_batch = predict_batch
+
+    def predict(self, context, meta=None):
+        return np.full((context.shape[0], self.horizon, context.shape[2]), context.shape[0],
+                       dtype=np.float32)
+
+
+def test_each_model_predicts_in_its_own_batches(client, tmp_path, monkeypatch):
+    import cloudpickle
+
+    import neurocast.bench._evaluate as evaluation
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests
+    ds = _dataset(seed=5)
+    path = save_dataset(ds, tmp_path / "s.zarr")
+    proto = protocol_for_dataset(ds, None, context=4, horizon=6)
+    # a default batch of 5 windows (the client computes it), and models asking for 8 and 12
+    monkeypatch.setattr(evaluation, "_BATCH_VALUES", 5 * 6 * 24)
+    models = {"eight": _BatchSized(6, 8), "twelve": _BatchSized(6, 12), "naive": get_model("naive", horizon=6)}
+    assert [evaluation.batch_windows_for(6, 24, model=m) for m in models.values()] == [8, 12, 5]
+    got = evaluate_on_cluster(models, path, proto, client=client, chunk_windows=30, progress=False)
+    for name, model in models.items():
+        ref = evaluate(model, ds["traces"], proto)
+        for cond, stats in ref.items():
+            for key in stats.sums:
+                np.testing.assert_array_equal(got[name][cond].sums[key], stats.sums[key],
+                                              err_msg=f"{name} {cond} {key}")

@@ -5,13 +5,15 @@ The fitted forecasters are sent to the workers once; every task opens the datase
 neurons only, when some are left out (dead or constant channels, neurons holding NaN) — scores
 them with ``score_segment`` (the in-memory code path) and returns those windows' rows of the
 additive statistics. The rows are disjoint, so the gathered ``WindowStats`` — and the scorecard —
-are identical bit for bit to the in-memory evaluation: chunks are whole multiples of the in-memory
-batch and start on its batch boundaries, so every ``predict`` call sees the same windows.
+are identical bit for bit to the in-memory evaluation: each model predicts in its in-memory
+batches, and chunks are whole multiples of every model's batch, so every ``predict`` call sees
+the same windows.
 Memory per task is one chunk of frames plus one batch of forecasts, whatever the dataset size.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import replace
 
@@ -50,8 +52,9 @@ def _scored_traces(ds, neurons: np.ndarray | None):
 
 
 def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0: int, w1: int,
-                 batch: int, groups, group_names, statistics, valid=None, neurons=None):
+                 batches: dict, groups, group_names, statistics, valid=None, neurons=None):
     """Statistics rows [w0, w1) of one test set for every model: {model: (sums, count)}.
+    batches: {model: windows per predict call}.
     valid: None, or bool (w1 - w0,): the windows scored (the others touch a NaN frame or cross
     a pause, and are neither read into a forecast nor scored). neurons: None (every neuron of
     the store) or int (kept,): the columns read, forecast and scored."""
@@ -66,7 +69,7 @@ def _score_chunk(models: dict, path: str, protocol: Protocol, condition: str, w0
     out = {}
     for name, model in models.items():
         stats = WindowStats(w1 - w0, h, group_names, groups, statistics)
-        score_segment(model, sub, stats, batch, valid=valid)
+        score_segment(model, sub, stats, batches[name], valid=valid)
         out[name] = (stats.sums, stats.count)
     return out
 
@@ -139,8 +142,10 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
 
     models: {name: fitted Forecaster}. path: the dataset store (readable by every worker).
     client: a ``distributed.Client``. groups/group_names/statistics: as ``evaluate``.
-    batch_windows: windows per predict call (default: as ``evaluate``, ~128 MiB of forecasts).
-    chunk_windows: windows per task, rounded up to whole batches (default 4 batches).
+    batch_windows: windows per predict call (default: each model's as ``evaluate`` chooses it,
+    ~128 MiB of forecasts or the model's ``predict_batch``).
+    chunk_windows: windows per task, rounded up to whole batches of every model (default 4
+    batches of the largest).
     skip_frames: optional bool (time,), True for frames holding NaN/inf (among the scored
     neurons); breaks: optional bool (time,), True at the first frame after a pause in
     acquisition: the windows touching a skipped frame or crossing a pause are not predicted nor
@@ -164,11 +169,14 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
         raise ConfigError(f"groups has shape {np.shape(groups)} for {n_neurons} scored neurons",
                           "give one group index per scored neuron")
     h = protocol.horizon
-    batch = batch_windows or batch_windows_for(h, n_neurons)
+    batches = {name: batch_windows or batch_windows_for(h, n_neurons, model=model)
+               for name, model in models.items()}
+    whole = math.lcm(*batches.values())  # chunks of whole batches of every model
     if chunk_windows is not None and (isinstance(chunk_windows, bool) or not isinstance(
             chunk_windows, (int, np.integer)) or chunk_windows < 1):
         raise ConfigError(f"chunk_windows must be a positive integer, not {chunk_windows!r}")
-    per = -(-(chunk_windows or DEFAULT_CHUNK_BATCHES * batch) // batch) * batch  # whole batches
+    target = chunk_windows or DEFAULT_CHUNK_BATCHES * max(batches.values(), default=1)
+    per = -(-target // whole) * whole
     tests = segments_for(traces, protocol, "test")
     results = {name: {s.condition: WindowStats(s.n_windows, h, group_names, groups, statistics)
                       for s in tests} for name in models}
@@ -183,7 +191,7 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
             w1 = min(seg.n_windows, w0 + per)
             part = None if valid is None or valid[w0:w1].all() else valid[w0:w1]
             fut = client.submit(_score_chunk, shared, str(path), protocol, seg.condition, w0, w1,
-                                batch, groups, group_names, statistics, part, kept, pure=False)
+                                batches, groups, group_names, statistics, part, kept, pure=False)
             futures[fut] = (seg.condition, w0, w1)
     from distributed import as_completed  # heavy optional dependency
 
