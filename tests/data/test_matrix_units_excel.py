@@ -247,6 +247,47 @@ def test_dates_booleans_and_old_files_are_refused(tmp_path):
         nd.load_matrix(tmp_path / "fake.xlsx")
 
 
+def test_title_rows_above_the_table_are_skipped_with_a_note(tmp_path):
+    rows = [HEADER, *_rows()]
+    rows[5][2] = 0.0
+    above = [["Whole-brain imaging, worm 3"], [None], ["frame rate", "2 Hz"]]
+    _workbook(tmp_path / "t.xlsx", {"Sheet1": above + rows}, start="B2")
+    ds = nd.load_matrix(tmp_path / "t.xlsx")
+    ref = nd.load_matrix(_workbook(tmp_path / "plain.xlsx", {"Sheet1": rows}))
+    np.testing.assert_array_equal(ds.traces.values, ref.traces.values)
+    assert ds.label.values.tolist() == HEADER[1:]
+    note = next(n for n in ds.attrs["import_notes"] if "above the table" in n)
+    assert "3 rows" in note and "worm 3; frame rate; 2 Hz" in note and "starts at row 5" in note
+    rows[7][3] = "n/a"  # the table's row 8 from sheet row 5: row 12; its fourth column from B: E
+    _workbook(tmp_path / "bad.xlsx", {"Sheet1": above + rows}, start="B2")
+    with pytest.raises(FormatError, match=r"cell E12 \('AVAL'\) holds 'n/a'"):
+        nd.load_matrix(tmp_path / "bad.xlsx")
+
+
+def test_rows_of_a_few_numbers_on_top_are_frames_not_a_title(tmp_path):
+    rows = [[0.1, None, None], [0.2, 0.3, 0.4], [0.5, 0.6, 0.7], [0.8, 0.9, 1.0]]
+    _workbook(tmp_path / "n.xlsx", {"Sheet1": rows})
+    ds = nd.load_matrix(tmp_path / "n.xlsx", dt_s=1.0, allow_nan=True)
+    assert ds.sizes == {"time": 4, "neuron": 3} and np.isnan(ds.traces.values[0, 1])
+
+
+def test_numbers_kept_as_text_with_decimal_commas(tmp_path):
+    rows = [HEADER, *_rows()]
+    rows[5][2] = 0.0
+    text = [rows[0], *[[None if v is None else str(v).replace(".", ",") for v in row]
+                       for row in rows[1:]]]
+    text[3][1] = 0.25  # a cell Excel kept as a number beside the text ones
+    ds = nd.load_matrix(_workbook(tmp_path / "eu.xlsx", {"Sheet1": text}), allow_nan=True)
+    rows[3][1] = 0.25
+    ref = nd.load_matrix(_workbook(tmp_path / "ref.xlsx", {"Sheet1": rows}), allow_nan=True)
+    np.testing.assert_array_equal(ds.traces.values, ref.traces.values)
+    np.testing.assert_allclose(ds.time.values, ref.time.values)
+    assert any("decimal comma" in n for n in ds.attrs["import_notes"])
+    text[6][2] = "n/a"
+    with pytest.raises(FormatError, match=r"cell C7 \(''\) holds 'n/a'"):
+        nd.load_matrix(_workbook(tmp_path / "bad.xlsx", {"Sheet1": text}), allow_nan=True)
+
+
 def test_cli_imports_a_workbook(tmp_path, capsys):
     from neurocast.cli import main
 

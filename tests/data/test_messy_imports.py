@@ -84,15 +84,40 @@ def test_header_without_rows_is_refused(tmp_path):
         nd.load_matrix(tmp_path / "m.csv", dt_s=0.5)
 
 
-def test_non_numeric_cells_are_named_and_decimal_commas_recognised(tmp_path):
-    (tmp_path / "eu.csv").write_text("time;a\n0,0;0,12\n0,5;0,13\n")
-    with pytest.raises(FormatError, match=r"column 1 \('time'\) holds '0,0' in row 1") as err:
-        nd.load_matrix(tmp_path / "eu.csv")
-    assert "decimal commas" in err.value.hint
+def test_non_numeric_cells_are_named(tmp_path):
     (tmp_path / "rows.csv").write_text(",0.0,0.5,1.0\nn0,1,2,3\nn1,4,5,6\n")
     with pytest.raises(FormatError, match="column 1 holds 'n0' in row 2") as err:
         nd.load_matrix(tmp_path / "rows.csv", dt_s=0.5)
     assert "df.T.to_csv" in err.value.hint
+    (tmp_path / "eu.csv").write_text("time;a\n0,0;0,12\n0,5;stim\n")
+    with pytest.raises(FormatError, match=r"column 2 \('a'\) holds 'stim' in row 2"):
+        nd.load_matrix(tmp_path / "eu.csv")
+
+
+def test_decimal_commas_are_read_as_numbers(tmp_path):
+    """';' tables of continental European locales: '0,12' is 0.12, with a note; also without
+    a header row (the first row is then a frame, not names)."""
+    (tmp_path / "eu.csv").write_text("time;a;b\n0,0;0,12;1\n0,5;-1,5e-1;2\n1,0;,25;3,\n")
+    ds = nd.load_matrix(tmp_path / "eu.csv")
+    np.testing.assert_allclose(ds.time.values, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(ds.traces.values, [[0.12, 1], [-0.15, 2], [0.25, 3]], rtol=1e-6)
+    assert any("7 cells are written with a decimal comma" in n for n in ds.attrs["import_notes"])
+    (tmp_path / "plain.csv").write_text("0,1;0,12\n0,2;0,13\n0,3;0,14\n")
+    ds = nd.load_matrix(tmp_path / "plain.csv", dt_s=1.0)
+    assert ds.sizes == {"time": 3, "neuron": 2}
+    np.testing.assert_allclose(ds.traces.values, [[0.1, 0.12], [0.2, 0.13], [0.3, 0.14]],
+                               rtol=1e-6)
+
+
+def test_commas_that_may_be_thousands_separators_are_refused(tmp_path):
+    (tmp_path / "f.tsv").write_text("a\tb\n1,234\t2,345\n3,456\t4,567\n")
+    with pytest.raises(FormatError, match="'1,234' may be numbers with a decimal comma or with "
+                                          "a thousands separator") as err:
+        nd.load_matrix(tmp_path / "f.tsv", dt_s=1.0)
+    assert "without thousands separators" in err.value.hint
+    (tmp_path / "g.tsv").write_text("a\tb\n1,234\t0,5\n3,456\t4,567\n")  # '0,5': decimals
+    np.testing.assert_allclose(nd.load_matrix(tmp_path / "g.tsv", dt_s=1.0).traces.values,
+                               [[1.234, 0.5], [3.456, 4.567]], rtol=1e-6)
 
 
 # ---------------------------------------------------------------------- values and metadata

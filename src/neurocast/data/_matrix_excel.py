@@ -7,9 +7,11 @@ noted), from the cells' values as Excel last saved them: a formula is
 read as its saved result, and one without a saved result (a file written by a program, never
 opened in Excel) is refused, naming its cell. Rows and columns without any value around the
 table (Excel's used range often takes in blank rows or columns that only hold formatting) are
-left out; a blank cell inside the table is a missing value (NaN). Cells that are not numbers
-(text, dates and times, TRUE/FALSE, Excel's error values such as '#DIV/0!') are refused,
-naming the cell as Excel does ('C7'). The old binary .xls is not read.
+left out, and so are rows of a title or notes above it (``_title_rows``); a blank cell inside
+the table is a missing value (NaN). Numbers kept as text are read, decimal commas too
+(``_decimal_commas``); cells that are not numbers (other text, dates and times, TRUE/FALSE,
+Excel's error values such as '#DIV/0!') are refused, naming the cell as Excel does ('C7').
+The old binary .xls is not read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neurocast.data._decimal_commas import read_decimal_commas
 from neurocast.data._matrix_files import Table, _is_header, _not_numeric, _table_columns
 from neurocast.errors import FormatError
 
@@ -71,6 +74,12 @@ def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool =
         raise FormatError(f"{where} is empty", "choose the sheet that holds the traces with --key "
                           "SHEET (key=): " + ", ".join(map(repr, others))
                           if others else _HINT_SAVE)
+    above = _title_rows(rows)
+    if above:
+        said = [_text(v) for row in rows[:above] for v in row if v is not None]
+        notes.append(f"{where}: {above} row{'s' * (above > 1)} above the table skipped (a title or "
+                     f"notes: {'; '.join(said)[:120]!r}); the table starts at row {r0 + above + 1}")
+        r0, rows = r0 + above, rows[above:]
     first = [_text(v) for v in rows[0]]
     header = _is_header(first)
     body = rows[1:] if header else rows
@@ -88,7 +97,7 @@ def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool =
                                   f"error value {v} (a formula that failed), not a number",
                                   "correct the formula, or clear the cell (an empty cell is a "
                                   "missing value, imported with --allow-nan)")
-    table = pd.DataFrame(body, dtype=object)
+    table = read_decimal_commas(pd.DataFrame(body, dtype=object), where, notes)
 
     def cell_ref(i: int, j: int) -> str:  # a cell of ``table`` by its row and column, from 0
         return _ref(r0 + header + i, c0 + j)
@@ -167,6 +176,23 @@ def _trim(rows: list[list]) -> tuple[int, int, list[list]]:
     c0, c1 = min(cols), max(cols) + 1
     out = [(list(row[c0:c1]) + [None] * c1)[:c1 - c0] for row in rows[filled[0]:filled[-1] + 1]]
     return filled[0], c0, out
+
+
+def _title_rows(rows: list[list]) -> int:
+    """How many rows at the top of a trimmed sheet (``_trim``) are a title or notes above the
+    table, not part of it: rows holding text in fewer than half of the table's columns (blank
+    rows too) before the first row filled at least that much, at most 10 of them and 0 unless
+    one holds text (a row of a few numbers is a frame with missing values). Tables of one
+    column have none."""
+    width = len(rows[0])
+    if width < 2:
+        return 0
+    full = max(2, (width + 1) // 2)
+    for k, row in enumerate(rows[:11]):
+        if sum(v is not None for v in row) >= full:
+            texts = any(isinstance(v, str) for r in rows[:k] for v in r)
+            return k if texts else 0
+    return 0
 
 
 def _ref(r: int, c: int) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurocast.data._decimal_commas import is_number, read_decimal_commas
 from neurocast.data._matrix_keys import (
     FRAME_KEYS,
     IndexedNames,
@@ -345,11 +346,11 @@ def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
                           "the file again")
 
 
-def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str, sep: str | None = None,
+def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str,
                  cell_ref: Callable[[int, int], str] | None = None) -> FormatError:
     """The error for a table with a cell that is not a number, naming the first such cell: by its
-    column and row in a text table (separator ``sep``), by ``cell_ref`` (row and column of
-    ``table``, from 0, -> 'C7') in a worksheet."""
+    column and row in a text table, by ``cell_ref`` (row and column of ``table``, from 0, -> 'C7')
+    in a worksheet."""
     for j, column in enumerate(table.columns):
         cells = table[column]
         bad = pd.to_numeric(cells, errors="coerce").isna() & cells.notna()
@@ -359,10 +360,7 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str, sep: 
             name = f" ({header[j]!r})" if header else ""
             hint = ("a matrix file holds numbers only, with an optional header row of neuron names"
                     + (" and '#' comment lines above it" if cell_ref is None else ""))
-            if sep == ";" and re.fullmatch(r"[+-]?\d+,\d*", cell.strip()):
-                hint = ("the numbers have decimal commas: export them with decimal points "
-                        "(e.g. pandas: pd.read_csv(F, sep=';', decimal=',').to_csv(NEW))")
-            elif j == 0 and header is None:
+            if j == 0 and header is None:
                 hint = ("a first column of names suggests rows are neurons: save the table with "
                         "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
             elif header and table.shape[0] > 1 and bad.sum() == cells.notna().sum():
@@ -383,13 +381,9 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str, sep: 
 
 def _is_header(cells: list[str]) -> bool:
     """True if a table's first row (its cells as text) is a header: some cell is not a number
-    (blank cells are left out). A header of numbers is found later (``_pandas_header``,
-    ``_numbered_header``)."""
-    try:
-        [float(c) for c in cells if c]
-    except ValueError:
-        return True
-    return False
+    (blank cells are left out; a decimal comma makes a number). A header of numbers is found
+    later (``_pandas_header``, ``_numbered_header``)."""
+    return not all(is_number(c) for c in cells if c)
 
 
 #: What a table reader gives: (values (row, column), header names or None, timestamps (s) or
@@ -454,9 +448,9 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
         notes.append(f"every row ends with {'a tab' if sep == chr(9) else repr(sep)} and the "
                      "empty last column holds no value: not read as a neuron")
         table, cells = table.iloc[:, :-1], cells[:-1]
+    table = read_decimal_commas(table, what, notes)
     return _table_columns(cells, table, header, what, notes, dt_given,
-                          lambda: _not_numeric(table, cells if header else None, what, sep=sep),
-                          stimulus)
+                          lambda: _not_numeric(table, cells if header else None, what), stimulus)
 
 
 def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: str,
