@@ -51,29 +51,17 @@ def test_holding_out_neurons_of_a_one_neuron_recording_says_how_to_go_on(tmp_pat
     assert "leave out --heldout-neurons" in err.value.hint
 
 
-@pytest.mark.parametrize("recorded", [True, False])
-def test_a_dead_channel_is_told_from_gaps_with_or_without_the_stores_own_count(tmp_path, recorded,
-                                                                              monkeypatch):
-    """Stores record their NaN count and empty neurons, which the CLI reads instead of scanning
-    the traces again; one written before empty_neurons was recorded is scanned. Either way a
-    dead channel passes and a gap is refused."""
-    import json
-
-    import neurocast.cli.bench as cli_bench
-
-    scans = []
-    scan = cli_bench.scan_traces
-    monkeypatch.setattr(cli_bench, "scan_traces", lambda x: scans.append(1) or scan(x))
-
-    for gap, code in ((False, 0), (True, 2)):
-        (tmp_path / str(gap)).mkdir()
-        path = _store(tmp_path / str(gap), gap=gap)
-        meta = path / "zarr.json"
-        if not recorded:
-            doc = json.loads(meta.read_text())
-            del doc["attributes"]["empty_neurons"]
-            meta.write_text(json.dumps(doc))
-        assert ("empty_neurons" in open_dataset(path, allow_nan=True).attrs) == recorded
-        assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism",
-                     "--out", str(tmp_path / str(gap) / "o")]) == code
-    assert len(scans) == (0 if recorded else 2)
+def test_the_cli_refusal_counts_the_gaps_not_the_dead_channel(tmp_path, capsys):
+    """bench's command line refuses gaps with the message of run_benchmark, which leaves the
+    dead channel out first: it names the neuron with gaps and counts 3 frames, not 400."""
+    path = _store(tmp_path, gap=True)
+    assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism",
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert ("3 NaN/inf value(s) in 1 neuron(s) (e.g. AVAL) and 3 frame(s), the first at frame "
+            "330") in err
+    assert "dead" not in err.split("error:")[1]
+    # kept, the dead channel is part of the NaN: refused when the store is opened
+    assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism",
+                 "--keep-constant", "--out", str(tmp_path / "o")]) == 2
+    assert "403 NaN/inf value(s)" in capsys.readouterr().err

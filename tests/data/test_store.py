@@ -49,6 +49,7 @@ def test_roundtrip_identical_and_lazy(tmp_path):
     np.testing.assert_array_equal(back.traces[10:20].values, ds.traces[10:20].values)
     # the store adds what the write saw in the values: no constant channel, no NaN
     quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "empty_neurons": [],
+               "n_gap_values": 0, "n_gap_frames": 0,
                "all_chunks_written": True}
     xr.testing.assert_identical(back.load(), ds.assign_attrs(quality))
     assert back.encoding["neurocast_path"] == str(path)
@@ -68,6 +69,7 @@ def test_blockwise_write_equals_single_write(tmp_path, monkeypatch):
     monkeypatch.setattr(_store, "_WRITE_BLOCK_VALUES", 256 * 20)  # several append steps
     path = nd.save_dataset(ds, tmp_path / "blocks.zarr")
     quality = {"constant_neurons": [], "n_nan_values": 0, "n_nan_frames": 0, "empty_neurons": [],
+               "n_gap_values": 0, "n_gap_frames": 0,
                "all_chunks_written": True}
     xr.testing.assert_identical(nd.open_dataset(path).load(), ds.assign_attrs(quality))
 
@@ -434,4 +436,14 @@ def test_a_neuron_without_any_value_is_told_apart_from_gaps(tmp_path, capsys):
     gaps = nd.save_dataset(nd.make_dataset(x, dt_s=0.5, neuron=names, allow_nan=True),
                            tmp_path / "gaps.zarr", allow_nan=True)
     assert main(["data", "info", str(gaps)]) == 0
-    assert "NaN          3 value(s) in the other neurons (bench --nan" in capsys.readouterr().out
+    assert ("NaN          3 value(s) in 3 frame(s) of the other neurons (bench --nan"
+            in capsys.readouterr().out)
+    info = nd.dataset_info(gaps)
+    assert (info["n_nan_values"], info["n_nan_frames"]) == (303, 300)  # the dead channel counts
+    assert (info["n_gap_values"], info["n_gap_frames"]) == (3, 3)  # the gaps alone
+    scan = nd.scan_traces(x)
+    assert scan.empty.tolist() == [False, False, True, False]
+    assert np.flatnonzero(scan.gap_frames).tolist() == [10, 11, 12]
+    # frames among the other neurons, without reading the traces again
+    keep = ~scan.empty
+    assert np.flatnonzero(scan.bad_frames_among(keep, None)).tolist() == [10, 11, 12]

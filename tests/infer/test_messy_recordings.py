@@ -221,3 +221,12 @@ def test_every_kth_frame_counts_the_spikes_of_its_k_frames(ring, ring_calcium, a
         np.testing.assert_array_equal(act.spike_counts, want)
     np.testing.assert_array_equal(as_activity(data, frames=slice(5, 50), **kw).spike_counts,
                                   counts[5:50].astype(np.float32))
+
+
+def test_the_nan_refusal_counts_gaps_apart_from_a_dead_channel(ring, ring_calcium):
+    x = ring_calcium[0].copy()
+    x[:, 5] = np.nan  # a dead channel, left out like a constant one
+    x[[100, 101, 700], 2] = np.nan
+    with pytest.raises(NonFiniteError, match=r"holds 3 NaN/inf value\(s\) in 1 neuron\(s\) and 3 "
+                                             r"frame\(s\)"):
+        run_inference(_dataset(ring, x), truth=ring, methods=["pearson"])

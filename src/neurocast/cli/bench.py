@@ -33,8 +33,8 @@ from neurocast.cli._output import (
 )
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.data import announce_build
-from neurocast.data import check_dataset, scan_traces
-from neurocast.errors import ConfigError, NeurocastError, NonFiniteError
+from neurocast.data import check_dataset
+from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, parse_model_names
 
 
@@ -197,22 +197,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open(args):
-    """The dataset, opened lazily. Under --nan raise its NaN/inf are refused here, before any
-    work, unless every one lies in a dead channel (NaN throughout), which bench leaves out like
-    any constant channel (not with --keep-constant)."""
-    try:
-        return open_dataset(args.dataset, allow_nan=args.nan != "raise")
-    except NonFiniteError:
-        if args.keep_constant:
-            raise
-        ds = open_dataset(args.dataset, allow_nan=True)
-        if "empty_neurons" in ds.attrs and "n_nan_values" in ds.attrs:  # the store's own count
-            dead_only = int(ds.attrs["n_nan_values"]) == len(ds.attrs["empty_neurons"]) * ds.sizes["time"]
-        else:  # a store written before empty_neurons was recorded
-            dead_only = np.isin(scan_traces(ds["traces"]).nan_per_neuron, (0, ds.sizes["time"])).all()
-        if dead_only and ("stimulus" not in ds or np.isfinite(ds["stimulus"].values).all()):
-            return ds
-        raise
+    """The dataset, opened lazily. Under --nan raise its NaN/inf are refused before any work:
+    here with --keep-constant, else by ``run_benchmark``, which first leaves out the dead
+    channels (NaN throughout) like any constant channel and names the neurons and frames of the
+    NaN left."""
+    return open_dataset(args.dataset, allow_nan=args.nan != "raise" or not args.keep_constant)
 
 
 def _run(ds, models, metrics, out, args):

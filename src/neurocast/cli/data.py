@@ -145,17 +145,16 @@ def _parse_conditions(text: str | None):
 def _nan_line(s: dict) -> str:
     """The NaN line of ``data info``: gaps (bench's --nan choices) apart from the neurons with
     no value at all (dead channels, left out like the constant ones)."""
-    empty = s.get("empty_neurons") or []
-    gaps = s["n_nan_values"] - len(empty) * s["n_frames"]
+    empty, gaps = s["empty_neurons"], s["n_gap_values"]
     dead = (f"{len(empty)} neuron(s) with no value at all ({', '.join(empty[:5])}"
             + (", ..." if len(empty) > 5 else "") + "): dead channels, left out without --nan")
     if not s["n_nan_values"]:
         return "none"
     if empty and not gaps:
         return "only in " + dead
-    where = "in the other neurons" if empty else f"in {s['n_nan_frames']:,} frame(s)"
-    return (f"{gaps:,} value(s) {where} (bench --nan skip-windows or --nan mask-neurons)"
-            + (f"; besides, {dead}" if empty else ""))
+    where = "of the other neurons" if empty else ""
+    return (f"{gaps:,} value(s) in {s['n_gap_frames']:,} frame(s){where and ' ' + where} (bench "
+            "--nan skip-windows or --nan mask-neurons)" + (f"; besides, {dead}" if empty else ""))
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -260,9 +259,9 @@ def _stats(args: argparse.Namespace) -> int:
     ds = open_dataset(args.dataset, allow_nan=True)
     cfg = StatsConfig(seed=args.seed)
     res = realism_stats(ds, config=cfg, allow_nan=True)
-    n_nan = int(ds.attrs.get("n_nan_values", 0))
-    if n_nan:
-        info(f"note: the traces hold {n_nan:,} NaN value(s); every statistic leaves them out")
+    if int(ds.attrs.get("n_nan_values", 0)):
+        info(f"note: NaN in the traces, {_nan_line(dataset_info(ds))}; every statistic leaves "
+             "them out")
     found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)

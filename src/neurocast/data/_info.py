@@ -27,9 +27,11 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     source, protocol, stimulus_plan, indicator, seed, neurocast_version, variables, covariates,
     has_spike_counts, has_connectome, connectome (name, n_neurons, n_connections or None),
     store_bytes (on disk, or None for in-memory data), traces_bytes; the values' quality:
-    constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames,
-    empty_neurons (those with no value at all; None for stores written before it was recorded)
-    (from the store's attrs, written on import; scanned here for datasets without them); the timing:
+    constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames (every
+    NaN/inf, and the frames holding one), empty_neurons (those with no value at all: dead
+    channels), n_gap_values, n_gap_frames (the NaN/inf of the other neurons: gaps, and the
+    frames holding one) (from the store's attrs, written on import; scanned here for datasets
+    and older stores without them); the timing:
     frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
     ``label`` was empty or repeated); trace_kind ("dff", or "fluorescence" for raw F from an
@@ -48,16 +50,19 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     blocks = condition_blocks(np.asarray(ds["condition"].values))
     conditions = [{"name": n, "start_frame": a, "stop_frame": b, "n_frames": b - a,
                    "start_s": float(time[a])} for n, a, b in blocks]
-    if "constant_neurons" in ds.attrs and "n_nan_values" in ds.attrs:
+    recorded = ("constant_neurons", "n_nan_values", "n_nan_frames", "empty_neurons", "n_gap_values",
+                "n_gap_frames")
+    if all(key in ds.attrs for key in recorded) or ds.attrs.get("n_nan_values", -1) == 0:
         constant = [str(c) for c in ds.attrs["constant_neurons"]]
         n_nan, nan_frames = int(ds.attrs["n_nan_values"]), int(ds.attrs.get("n_nan_frames", 0))
-        empty = ([str(c) for c in ds.attrs["empty_neurons"]] if "empty_neurons" in ds.attrs
-                 else None)  # stores written before it was recorded: not known
-    else:
+        empty = [str(c) for c in ds.attrs.get("empty_neurons", [])]
+        gaps, gap_frames = int(ds.attrs.get("n_gap_values", 0)), int(ds.attrs.get("n_gap_frames", 0))
+    else:  # in memory, or a store written before these were recorded: scan once
         scan = scan_traces(ds["traces"])
-        constant = as_str(ds["neuron"].values)[scan.constant].tolist()
+        names = as_str(ds["neuron"].values)
+        constant, empty = names[scan.constant].tolist(), names[scan.empty].tolist()
         n_nan, nan_frames = scan.n_nan, int(scan.bad_frames.sum())
-        empty = as_str(ds["neuron"].values)[scan.nan_per_neuron == n_time].tolist()
+        gaps, gap_frames = scan.n_gaps, int(scan.gap_frames.sum())
     steps = np.diff(time)
     interval = [float(steps.min()), float(np.median(steps)), float(steps.max())] if steps.size else []
     labels = as_str(ds["label"].values) if "label" in ds.coords else None
@@ -94,6 +99,8 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "n_nan_values": n_nan,
         "n_nan_frames": nan_frames,
         "empty_neurons": empty,
+        "n_gap_values": gaps,
+        "n_gap_frames": gap_frames,
         "frame_interval_s": interval,
         "resampled_s": ds.attrs.get("resampled_s"),
         "n_unnamed": 0 if labels is None else int(np.sum(labels == "")),

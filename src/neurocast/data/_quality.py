@@ -25,12 +25,14 @@ _BLOCK_VALUES = 1 << 24
 class TraceScan:
     """Result of ``scan_traces``.
 
-    bad_frames: bool (time,), True where any neuron is NaN/inf in that frame.
+    nan_per_frame: int64 (time,), NaN/inf values per frame.
     nan_per_neuron: int64 (neuron,), NaN/inf values per neuron.
     constant: bool (neuron,), True for dead/constant channels (see the module doc).
+    The properties tell gaps from dead channels: ``empty`` neurons hold no value at all, and
+    ``gap_frames``/``n_gaps`` count the NaN of the other neurons only.
     """
 
-    bad_frames: np.ndarray
+    nan_per_frame: np.ndarray
     nan_per_neuron: np.ndarray
     constant: np.ndarray
 
@@ -38,10 +40,34 @@ class TraceScan:
     def n_nan(self) -> int:
         return int(self.nan_per_neuron.sum())
 
+    @property
+    def bad_frames(self) -> np.ndarray:
+        """bool (time,): True where any neuron is NaN/inf."""
+        return self.nan_per_frame > 0
+
+    @property
+    def empty(self) -> np.ndarray:
+        """bool (neuron,): neurons NaN/inf in every frame (dead channels)."""
+        return self.nan_per_neuron == self.nan_per_frame.size
+
+    @property
+    def gap_frames(self) -> np.ndarray:
+        """bool (time,): True where a neuron that is not ``empty`` is NaN/inf (a gap)."""
+        return self.nan_per_frame > int(self.empty.sum())
+
+    @property
+    def n_gaps(self) -> int:
+        """NaN/inf values of the neurons that are not ``empty``."""
+        return self.n_nan - int(self.empty.sum()) * self.nan_per_frame.size
+
     def bad_frames_among(self, keep: np.ndarray, traces) -> np.ndarray:
-        """bad_frames restricted to the neurons ``keep`` (bool (neuron,)); rescans only if needed."""
-        if keep.all() or not self.nan_per_neuron[~keep].any():
+        """bad_frames restricted to the neurons ``keep`` (bool (neuron,)); rescans ``traces``
+        only if a neuron left out holds some NaN but is not empty."""
+        dropped = ~keep & (self.nan_per_neuron > 0)
+        if not dropped.any():
             return self.bad_frames
+        if self.empty[dropped].all():  # each is NaN in every frame: one per frame to discount
+            return self.nan_per_frame > int(dropped.sum())
         return scan_traces(traces, neurons=np.flatnonzero(keep)).bad_frames
 
 
@@ -58,14 +84,14 @@ class TraceScanner:
         """block: (frames, neuron) values, the next frames of the recording."""
         block = np.asarray(block, dtype=np.float64)
         finite = np.isfinite(block)
-        self._frames.append(~finite.all(axis=1))
+        self._frames.append((~finite).sum(axis=1))
         self.nan += (~finite).sum(axis=0)
         if block.size:
             self.lo = np.minimum(self.lo, np.where(finite, block, np.inf).min(axis=0))
             self.hi = np.maximum(self.hi, np.where(finite, block, -np.inf).max(axis=0))
 
     def result(self) -> TraceScan:
-        frames = np.concatenate(self._frames) if self._frames else np.zeros(0, dtype=bool)
+        frames = np.concatenate(self._frames) if self._frames else np.zeros(0, dtype=np.int64)
         return TraceScan(frames, self.nan.copy(), ~(self.hi - self.lo > CONSTANT_ATOL))
 
 

@@ -66,7 +66,7 @@ KEEP_NAN_HINT = ("keep them as gaps with --allow-nan, then benchmark with neuroc
 #: ... and in a stored dataset being opened without allow_nan.
 STORED_NAN_HINT = ("benchmark it with neurocast bench DATASET --nan skip-windows (leave out "
                    "windows that touch them) or --nan mask-neurons (leave out those neurons); "
-                   "neurocast infer takes --nan mask-neurons")
+                   "neurocast infer takes --nan mask-neurons or --nan skip-frames")
 
 
 def _version() -> str:

@@ -141,15 +141,18 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
 
 
 def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
-    """Record what the write saw in the store's attrs: constant channels, NaN counts and the
-    neurons without any value (NaN in every frame: dead channels)."""
+    """Record what the write saw in the store's attrs: constant channels, NaN counts, the
+    neurons without any value (NaN in every frame: dead channels) and the NaN of the other
+    neurons (gaps: values and frames holding one)."""
     with _quiet_extra_files():
         group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
     group.attrs.update({
         "constant_neurons": names[scan.constant].tolist(),
         "n_nan_values": scan.n_nan,
         "n_nan_frames": int(scan.bad_frames.sum()),
-        "empty_neurons": names[scan.nan_per_neuron == scan.bad_frames.size].tolist(),
+        "empty_neurons": names[scan.empty].tolist(),
+        "n_gap_values": scan.n_gaps,
+        "n_gap_frames": int(scan.gap_frames.sum()),
         "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
 

@@ -300,7 +300,7 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
     if left_out["nan"].any() and nan == "raise":
         raise NonFiniteError(
             f"the recording holds {int(scan.nan_per_neuron[left_out['nan']].sum())} NaN/inf "
-            f"value(s) in {int(left_out['nan'].sum())} neuron(s) and {int(scan.bad_frames.sum())} "
+            f"value(s) in {int(left_out['nan'].sum())} neuron(s) and {int(scan.gap_frames.sum())} "
             "frame(s)", "leave out the neurons holding them with --nan mask-neurons, or the frames "
             "holding them with --nan skip-frames (in Python: run_inference(ds, nan=...))")
     if nan != "mask-neurons":
