@@ -33,6 +33,36 @@ def test_stats_json_against_the_worm_table(tmp_path, capsys):
     assert out["n_scored"] == 6
 
 
+def test_an_imported_worm_recording_is_compared_with_worms(tmp_path, capsys):
+    """The source of an imported file names no connectome; the one attached says C. elegans."""
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    path = _ar1_store(tmp_path, "own.zarr", 0.85, source="matrix:/data/worm3.csv")
+    assert nd.reference_group(nd.open_dataset(path)) == "zebrafish"
+    names = nd.open_dataset(path)["neuron"].values.tolist()
+    con = Connectome.from_edges(pd.DataFrame({"id": range(len(names)), "name": names}),
+                                pre=[0, 1], post=[1, 2], count=[1, 1], name="celegans-own")
+    nd.attach_connectome(path, con)
+    assert main(["data", "stats", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reference"].startswith("real celegans")
+
+
+def test_compare_stats_takes_the_whole_result_and_refuses_other_dicts(tmp_path):
+    ds = nd.open_dataset(_ar1_store(tmp_path, "a.zarr", 0.85))
+    res = nd.realism_stats(ds)
+    ranges = nd.reference_ranges("celegans")
+    assert nd.compare_stats(res, ranges) == nd.compare_stats(res["overall"], ranges)
+    assert nd.compare_stats(res, ranges)["rows"]["lag1_autocorr"]["inside"] is True
+    import pytest
+
+    from neurocast.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="stats holds none of the realism statistics"):
+        nd.compare_stats({"lag": 0.8}, ranges)
+
+
 def test_stats_against_another_dataset_and_plots(tmp_path, capsys):
     a = _ar1_store(tmp_path, "a.zarr", 0.9)
     b = _ar1_store(tmp_path, "b.zarr", 0.2)

@@ -43,6 +43,7 @@ from neurocast.data import (
     protocol_for_dataset,
     realism_plots,
     realism_stats,
+    reference_group,
     segments_for,
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
@@ -445,8 +446,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
 def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, Path]]:
     """([("Realism of the recording", html)], {"realism_acf": path, ...}) for the report; on a
     recording the statistics cannot measure, ([], {}) and a note."""
-    source = str(ds.attrs.get("source", ""))
-    group = "celegans" if source.lower().startswith("celegans") else "zebrafish"  # as resolve_reference
+    group = reference_group(ds)
     try:
         res = realism_stats(ds, progress=False, allow_nan=True)  # gaps left out of each statistic
     except FormatError as err:

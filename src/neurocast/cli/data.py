@@ -262,7 +262,7 @@ def _stats(args: argparse.Namespace) -> int:
     if int(ds.attrs.get("n_nan_values", 0)):
         info(f"note: NaN in the traces, {_nan_line(dataset_info(ds))}; every statistic leaves "
              "them out")
-    found = resolve_reference(args.reference, source=ds.attrs.get("source", ""))
+    found = resolve_reference(args.reference, dataset=ds)
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)
         try:

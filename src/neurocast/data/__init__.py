@@ -30,7 +30,8 @@ Public API::
     DEFAULT_CONTEXT, DEFAULT_HORIZON
     neurocast.data.plot.traces_heatmap(ds, path=None, ...) -> matplotlib Figure
     realism_stats(ds_or_name_or_array, *, dt_s=None, config=StatsConfig()) -> dict   (docs/realism.md)
-    reference_table(), reference_ranges(group), resolve_reference(spec), compare_stats(stats, ref)
+    reference_table(), reference_ranges(group), reference_group(ds) (the default group: celegans
+    or zebrafish), resolve_reference(spec, dataset=ds), compare_stats(stats, ref)
     STATISTICS, SCORED_STATISTICS, REFERENCE_GROUPS
     realism_plots(results, out_dir, group=...) -> (PNG paths, HTML section for the bench report)
 """
@@ -53,6 +54,7 @@ from neurocast.data._reference import (
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
     compare_stats,
+    reference_group,
     reference_ranges,
     reference_table,
     resolve_reference,
@@ -151,6 +153,7 @@ __all__ = [
     "realism_plots",
     "realism_stats",
     "recording_format",
+    "reference_group",
     "reference_ranges",
     "reference_table",
     "resolve_reference",

@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from neurocast.data._stats import STATISTICS
-from neurocast.errors import FormatError, unknown_name
+from neurocast.data._store import dataset_connectome
+from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = [
     "REFERENCE_GROUPS",
     "SCORED_STATISTICS",
     "compare_stats",
+    "reference_group",
     "reference_ranges",
     "reference_table",
     "resolve_reference",
@@ -77,13 +79,16 @@ def reference_ranges(group: str = "all", *, table=None) -> dict[str, tuple[float
 def compare_stats(stats: dict, reference: dict) -> dict:
     """Where each statistic of ``stats`` lies relative to ``reference``.
 
-    stats: one stats dict (e.g. ``realism_stats(...)["overall"]``).
+    stats: one stats dict (e.g. ``realism_stats(...)["overall"]``; the whole result of
+      ``realism_stats`` stands for its "overall").
     reference: statistic -> (low, high) ranges (``reference_ranges``), or another stats dict
-      (a reference dataset: then low = high = its value).
+      (a reference dataset: then low = high = its value; a whole ``realism_stats`` result too).
     Returns ``{"rows": {stat: {"value", "low", "high", "inside"}}, "n_inside", "n_scored"}``;
     ``inside`` is True/False (None where either side is NaN or missing); ``n_inside`` counts
-    the SCORED_STATISTICS inside their ranges.
+    the SCORED_STATISTICS inside their ranges. Raises ConfigError if ``stats`` or
+    ``reference`` holds none of the STATISTICS.
     """
+    stats, reference = (_overall(d, what) for d, what in ((stats, "stats"), (reference, "reference")))
     rows = {}
     for key in STATISTICS:
         ref = reference.get(key)
@@ -98,16 +103,38 @@ def compare_stats(stats: dict, reference: dict) -> dict:
     return {"rows": rows, "n_inside": sum(rows[k]["inside"] is True for k in scored), "n_scored": len(scored)}
 
 
-def resolve_reference(spec: str | None, *, source: str = "") -> tuple[str, dict] | None:
+def _overall(d: dict, what: str) -> dict:
+    """``d``, or its "overall" statistics if it is a whole ``realism_stats`` result; ConfigError
+    if it then holds none of the STATISTICS."""
+    if isinstance(d, dict) and isinstance(d.get("overall"), dict):
+        d = d["overall"]
+    if not isinstance(d, dict) or not any(key in d for key in STATISTICS):
+        raise ConfigError(f"compare_stats: {what} holds none of the realism statistics",
+                          "give realism_stats(ds)['overall'] (or realism_stats' whole result) and "
+                          "reference_ranges(group)")
+    return d
+
+
+def reference_group(ds) -> str:
+    """The shipped reference group a dataset is compared with by default: "celegans" if it was
+    recorded on a C. elegans connectome (its ``source`` names one) or has one attached (an
+    imported worm recording), else "zebrafish"."""
+    if str(ds.attrs.get("source", "")).lower().startswith("celegans"):
+        return "celegans"
+    con = dataset_connectome(ds)
+    return "celegans" if con is not None and con.name.lower().startswith("celegans") else "zebrafish"
+
+
+def resolve_reference(spec: str | None, *, dataset=None) -> tuple[str, dict] | None:
     """(label, ranges) for ``compare_stats`` from a command-line style specification.
 
-    spec: None (the shipped group matching ``source``: "celegans" for a connectome whose name
-      starts with "celegans", else "zebrafish"), a group of the shipped table ("celegans",
-      "zebrafish", "all"), or a ``.csv`` table (ranges over all its rows). Anything else is taken
-      for a dataset: returns None (the caller computes that dataset's statistics).
+    spec: None (the shipped group of ``dataset``, ``reference_group``; "zebrafish" without
+      one), a group of the shipped table ("celegans", "zebrafish", "all"), or a ``.csv`` table
+      (ranges over all its rows). Anything else is taken for a dataset: returns None (the
+      caller computes that dataset's statistics).
     """
     if spec is None:
-        spec = "celegans" if str(source).lower().startswith("celegans") else "zebrafish"
+        spec = "zebrafish" if dataset is None else reference_group(dataset)
     if spec in REFERENCE_GROUPS:
         return f"real {spec} recordings (shipped table)", reference_ranges(spec)
     if str(spec).lower().endswith(".csv"):
