@@ -199,6 +199,7 @@ def test_cli_protocol_show_text_and_list(capsys):
     (["protocol", "show", "single", "--frames", "100", "--horizon", "80"], "does not fit"),
     (["protocol", "show", "single"], "--frames"),
     (["protocol", "show", "nope"], "unknown protocol"),
+    (["protocol", "show"], "needs a protocol name or a dataset"),
 ])
 def test_cli_protocol_errors_exit_2(capsys, argv, message):
     assert main(argv) == 2
@@ -244,6 +245,10 @@ def test_cli_protocol_show_from_a_dataset(tmp_path, capsys):
     assert [r["condition"] for r in rows] == ["a"] * 3 + ["b"] + ["c"] * 3
     assert rows[3] == {"condition": "b", "split": "test", "start": 401 + 256 - 4, "stop": 899,
                        "n_windows": 899 - 653 - 4 - 8 + 1}
+    # without a name: the protocol bench uses for the dataset (here its conditions)
+    assert main(["protocol", "show", "--dataset", str(path), "--horizon", "8", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["protocol"]["name"] == "conditions" and shown["splits"] == rows
 
 
 def test_a_condition_too_short_for_a_window_is_left_out_with_a_note_not_refused():

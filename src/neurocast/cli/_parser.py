@@ -313,7 +313,9 @@ def _protocol(sub) -> None:
     psub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     _common(psub.add_parser("list", help="list the protocol presets"))
     sp = psub.add_parser("show", help="every condition × split with frames [start, stop) and windows")
-    sp.add_argument("name", metavar="NAME", help="zapbench, conditions or single")
+    sp.add_argument("name", metavar="NAME", nargs="?", default=None,
+                    help="zapbench, conditions or single (default with --dataset: the one bench "
+                         "uses for it)")
     sp.add_argument("--frames", type=_count, default=None, help="number of frames (needed by 'single')")
     sp.add_argument("--dataset", default=None,
                     help="take the conditions (and frames) from this dataset (path or name)")

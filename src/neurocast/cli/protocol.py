@@ -1,4 +1,5 @@
-"""`neurocast protocol list | show NAME`: the split protocols, their frame ranges and windows."""
+"""`neurocast protocol list | show [NAME] [--dataset D]`: the split protocols, their frame ranges
+and windows (without NAME, the protocol bench uses for the dataset)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def _show(args: argparse.Namespace) -> int:
         raise ConfigError("--frames and --dataset both give the number of frames",
                           "leave out --frames (the dataset's own frames are shown), or --dataset")
     breaks = None
+    if args.name is None and args.dataset is None:
+        raise ConfigError("protocol show needs a protocol name or a dataset",
+                          "e.g. neurocast protocol show zapbench, or neurocast protocol show "
+                          "--dataset worm-default (the protocol bench uses for it)")
     if args.dataset is not None:
         ds = open_dataset(args.dataset, allow_nan=True)  # the traces are not read
         proto = protocol_for_dataset(ds, args.name, **fields)
