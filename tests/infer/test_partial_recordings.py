@@ -34,6 +34,18 @@ def test_partly_named_recording_is_inferred_on_its_named_neurons(chain, simulate
     assert json.loads(res.scorecard.attrs["notes"]) == list(res.notes)
 
 
+def test_neurons_named_outside_the_truth_are_noted_once(chain, simulate_hawkes):
+    """A name the connectome lacks is named by the matching note; the next only adds that those
+    neurons are left out (it repeated the count and the connectome before)."""
+    ds, _ = _partly_named(chain, simulate_hawkes, n_unnamed=2)
+    ds = ds.assign_coords(label=("neuron", ["XYZL", "QQQ"] + chain.names.tolist()))
+    res = run_inference(ds, truth=chain, methods=["ridge"])
+    assert res.notes[0].startswith("2 of the recording's 10 neurons are named but not in "
+                                   "connectome 'chain'")
+    assert res.notes[1] == "those 2 are left out of inference and scoring"
+    assert int(res.scorecard.attrs["n_neurons"]) == 8
+
+
 def test_nan_gaps_raise_with_an_infer_hint_or_leave_the_neurons_out(chain, simulate_hawkes):
     x, _ = simulate_hawkes(chain, n_frames=3000)
     x[100:110, 5] = np.nan

@@ -278,7 +278,7 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
         ("weight_corr (fewer than 3 connections of known sign, or all of one weight)",
          0 < len(known) and (len(known) < 3 or np.ptp(known) == 0))) if gone]
     if undefined:
-        notes.append(f"undefined for these {n_neurons} neurons: " + "; ".join(undefined))
+        notes.append(f"undefined among the {n_neurons} neurons scored: " + "; ".join(undefined))
     return len(w)
 
 
@@ -315,10 +315,14 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
         left_out["unnamed"] = out = pos < 0
         if out.any():
             labels = as_str(data["label"].values) if "label" in data.coords else names
-            which = "unnamed and not" if (labels[out] == "").all() else "not"
-            notes.append(f"{int(out.sum())} of the recording's {names.size} neurons are {which} "
-                         f"in connectome '{truth.name}': left out of inference and scoring (their "
-                         "wiring is unknown)")
+            unnamed = labels[out] == ""
+            if unnamed.any():
+                which = "unnamed and not" if unnamed.all() else "unnamed or not"
+                notes.append(f"{int(out.sum())} of the recording's {names.size} neurons are {which} "
+                             f"in connectome '{truth.name}': left out of inference and scoring "
+                             "(their wiring is unknown)")
+            else:  # the matching note above names them
+                notes.append(f"those {int(out.sum())} are left out of inference and scoring")
     usable = ~(left_out["constant"] | left_out["nan"] | left_out["unnamed"])
     if usable.sum() < 2:
         _too_few_left(int(usable.sum()), usable.size, {k: int(v.sum()) for k, v in left_out.items()},
