@@ -322,6 +322,26 @@ def test_plain_xarray_open_zarr_prints_no_warnings(tmp_path):
             assert plain.attrs["n_nan_values"] == 0 and "consolidated_metadata" in (path / "zarr.json").read_text()
 
 
+def test_attaching_over_an_attached_connectome_is_refused_before_matching_names(tmp_path):
+    """No note about the new connectome's names precedes the refusal (it used to)."""
+    import warnings
+
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+
+    ds = _dataset()
+    con = Connectome.from_edges(pd.DataFrame({"id": range(5), "name": [f"n{i}" for i in range(5)]}),
+                                [0, 1], [1, 2], [3, 1])
+    other = Connectome.from_edges(pd.DataFrame({"id": range(3), "name": ["n0", "x", "y"]}),
+                                  [0], [1], [1])  # names only one neuron: a warning if matched
+    path = nd.save_dataset(ds, tmp_path / "d.zarr", connectome=con)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(NeurocastError, match="has a connectome attached already"):
+            nd.attach_connectome(path, other)
+
+
 def test_overwrite_replaces_only_what_neurocast_wrote(tmp_path):
     ds = _dataset()
     mine = tmp_path / "mine"

@@ -459,12 +459,11 @@ def attach_connectome(path: str | os.PathLike, connectome, *, overwrite: bool = 
     for a mismatch, NeurocastError if one is attached already and not ``overwrite``.
     """
     path = _existing(path)
-    ds = open_dataset(path, allow_nan=True)
-    check_connectome(ds, connectome)
     file = path / CONNECTOME_FILE
-    if file.exists() and not overwrite:
+    if file.exists() and not overwrite:  # before the names are matched (and their notes given)
         raise NeurocastError(f"dataset '{path}' has a connectome attached already",
                              "pass --overwrite to replace it")
+    check_connectome(open_dataset(path, allow_nan=True), connectome)
     connectome.save(file)  # written atomically
     _record_connectome(path)  # for data verify (this rewrites the root zarr.json ...
     _consolidate(path)  # ... so its consolidated metadata is written again)
