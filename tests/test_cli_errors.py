@@ -111,7 +111,8 @@ BAD = [
     "bench {data} --chunk-windows 0 --dask", "bench {dir}/missing.zarr",
     "bench {data} --protocol single --horizon 4 --heldout-neurons 0.2 --neuron-seed -1",
     "bench {data} --models naive --horizon 4 --out {dir} --overwrite",
-    "bench {data} --dask --workers 1e6", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 1e6",
+    "bench {data} --dask --workers 1e6", "bench {data} --models naive --workers 2",
+    "bench {data} --models naive --dask --folds 2", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 1e6",
     # infer
     "infer {data}", "infer {data} --truth {other}", "infer {data} --truth {con} --methods nope",
     "infer {data} --truth {con} --observed 0", "infer {data} --truth {con} --observed 2",
@@ -161,6 +162,8 @@ def test_every_error_has_one_line_and_a_hint(line, files, tmp_path, monkeypatch)
         assert "--horizon 4" not in err and ("neurocast bench" in err.splitlines()[-1] or "{short}" not in line)
     if "--snr" in line:
         assert "--snr must be a positive number" in err  # the option's name, not the setting's
+    if "--dask" in line:
+        assert "scoring the test windows" not in err  # refused before a cluster is started
     assert sorted(p.name for p in Path(files["dir"]).iterdir()) == before  # nothing written or left
 
 

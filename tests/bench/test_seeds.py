@@ -245,7 +245,7 @@ def test_cli_seeds_save_and_load(tmp_path, capsys):
                  "--out", str(tmp_path / "o1"), "--json"]) == 0
     cap = capsys.readouterr()
     doc = json.loads(cap.out)
-    assert "training linear-mae: 2 seed(s) each, up to 30 steps per seed" in cap.err  # said up front
+    assert "to train: linear-mae, 2 seed(s) each, up to 30 steps per seed" in cap.err  # said up front
     row = doc["summary"]["linear-mae"]
     assert row["n_seeds"] == 2 and row["mae_ci"] > 0 and row["crps"] < row["mae"]
     assert doc["summary"]["naive"]["n_seeds"] == 1 and doc["summary"]["naive"]["crps"] is None

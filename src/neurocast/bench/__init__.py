@@ -5,7 +5,8 @@ Public API::
     run_benchmark(ds, *, models=..., context=4, horizon=32, protocol=None, metrics=None,
                   out_dir=None, ...) -> BenchResult (scorecard, protocol, summary, files, timings)
     evaluate(model, traces, protocol, ...) -> {condition: WindowStats}
-    evaluate_on_cluster(models, path, protocol, client=...)  the same, as Dask tasks (dask extra)
+    evaluate_on_cluster(models, path, protocol, client=...)  the same, as Dask tasks (dask extra);
+        check_cluster_run(path, mask=, cv_folds=) what of a run the Dask evaluation refuses
     METRICS, Metric, STATISTICS, Statistic, WindowStats   statistic → aggregation → metric
     write_statistics, read_statistics, merge_statistics    evaluate in shards, merge later
     build_scorecard, scorecard_protocol, summary_table, write_scorecard, read_scorecard
@@ -22,7 +23,7 @@ Public API::
     seed; the scorecard's ``score_by_seed``, ``score_ci``, training figures and ensemble scores
 """
 
-from neurocast.bench._cluster import evaluate_on_cluster
+from neurocast.bench._cluster import check_cluster_run, evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores, seed_interval
 from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
@@ -68,6 +69,7 @@ __all__ = [
     "accumulate",
     "batch_windows_for",
     "build_scorecard",
+    "check_cluster_run",
     "ensemble_scores",
     "evaluate",
     "evaluate_on_cluster",

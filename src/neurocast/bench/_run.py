@@ -288,8 +288,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     templates = {name: given[name] if name in given else get_model(name, horizon=horizon) for name in names}
     needs = [name for name, m in templates.items() if getattr(m, "uses_stimulus", False)]
     if needs and stimulus is None:  # before any fitting
-        raise ConfigError(f"{', '.join(needs)} forecast(s) from the future stimulus covariates, which "
-                          "this dataset lacks", "choose models without them, e.g. --models "
+        raise ConfigError(f"{', '.join(needs)} {'forecasts' if len(needs) == 1 else 'forecast'} "
+                          "from the future stimulus covariates, which this dataset lacks", "choose models without them, e.g. --models "
                           "naive,mean,linear,timemix")
     learned_models = [m for m in templates.values() if isinstance(m, LearnedForecaster)]
     for flag, folder, what in (("--save-models", save_models, "saved"), ("--load-models", load_models, "loaded")):

@@ -379,8 +379,8 @@ def _bench(sub) -> None:
                              "(needs the 'dask' extra; the scorecard is the same)")
     g.add_argument("--dask", action="store_true",
                    help="score the test windows as Dask tasks on a local cluster")
-    g.add_argument("--workers", type=_whole, default=2, metavar="W",
-                   help="worker processes of the local cluster (default 2)")
+    g.add_argument("--workers", type=_whole, default=None, metavar="W",
+                   help="worker processes of the local cluster (default 2; with --dask)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="use a running Dask scheduler (e.g. tcp://host:8786); implies --dask")
     g.add_argument("--chunk-windows", type=_whole, default=None, metavar="K",

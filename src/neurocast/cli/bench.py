@@ -15,6 +15,7 @@ from neurocast._files import check_output_folder
 from neurocast._memory import format_bytes
 from neurocast.bench import (
     SEED_KEYS,
+    check_cluster_run,
     flatten_wiring,
     format_cell,
     learned_names,
@@ -182,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     learned = [] if args.load_models else learned_names(models)
     if learned:  # the long part: say it before it starts
         limit = f"up to {args.max_steps:,} steps per seed" if args.max_steps else "each to early stopping"
-        info(f"training {', '.join(learned)}: {args.seeds} seed(s) each, {limit}")
+        info(f"to train: {', '.join(learned)}, {args.seeds} seed(s) each, {limit}")
     try:
         result = _run(ds, models, metrics, out, args)
     except NeurocastError:
@@ -218,15 +219,18 @@ def _run(ds, models, metrics, out, args):
             raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
         return run_wirings(ds, wirings=split_list(args.wiring), **kwargs)
     if not (args.dask or args.scheduler):
-        if args.chunk_windows is not None:
-            raise ConfigError("--chunk-windows goes with --dask or --scheduler",
-                              "add --dask (a local cluster) or --scheduler ADDRESS")
+        for flag, value in (("--chunk-windows", args.chunk_windows), ("--workers", args.workers)):
+            if value is not None:
+                raise ConfigError(f"{flag} goes with --dask or --scheduler",
+                                  "add --dask (a local cluster) or --scheduler ADDRESS")
         return run_benchmark(ds, **kwargs)
-    check_workers(args.workers, args.scheduler)
+    workers = 2 if args.workers is None else args.workers
+    check_workers(workers, args.scheduler)
+    check_cluster_run(ds.encoding.get("neurocast_path"), cv_folds=args.folds)  # before the cluster
     if args.chunk_windows is not None and args.chunk_windows < 1:
         raise ConfigError(f"--chunk-windows must be >= 1, got {args.chunk_windows}", "e.g. --chunk-windows 64")
-    info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {args.workers} workers'}")
-    with dask_client(args.scheduler, n_workers=args.workers) as client:
+    info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {workers} workers'}")
+    with dask_client(args.scheduler, n_workers=workers) as client:
         return run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)
 
 
