@@ -241,3 +241,19 @@ def test_import_of_raw_fluorescence_notes_it_and_takes_trace_kind(tmp_path, caps
     assert "looks like raw fluorescence" not in capsys.readouterr().err
     assert main(["data", "info", str(tmp_path / "raw.zarr")]) == 0
     assert "traces       raw fluorescence (F), not ΔF/F" in capsys.readouterr().out
+
+
+def test_a_long_build_says_what_it_costs_before_it_starts(capsys, tmp_path, monkeypatch):
+    from neurocast.catalog import DATASETS
+    from neurocast.cli.data import announce_build
+
+    monkeypatch.setenv("NEUROCAST_CACHE", str(tmp_path / "cache"))
+    announce_build("fly-zap")  # only the announcement: nothing is built here
+    err = capsys.readouterr().err
+    assert "making built-in dataset 'fly-zap' (first use; about 10 min and 7.9 GB" in err
+    assert DATASETS.get("fly-zap").cost in err
+    assert main(["data", "list", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["datasets"]}
+    assert rows["fly-zap"]["description"].endswith(f"seed 0 ({DATASETS.get('fly-zap').cost})")
+    announce_build("worm-default")
+    assert "; cached in" in capsys.readouterr().err and not DATASETS.get("worm-default").cost

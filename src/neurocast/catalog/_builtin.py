@@ -42,16 +42,18 @@ DATASETS.register(BuiltinDataset(
 DATASETS.register(BuiltinDataset(
     "fly-zap",
     "fly-synth (138,639 neurons) under ZAPBench's 9 conditions with slow module states, 7,879 frames "
-    "at 0.9141 s, seed 0 (about 10 min and 7.9 GB of memory to generate on 2 cores)",
+    "at 0.9141 s, seed 0",
     "neurocast record fly-synth --stimulus fly-zap --seed 0",
     **_recording("fly-synth", "fly-zap"),
+    cost="about 10 min and 7.9 GB of memory to generate on 2 cores",
 ))
 DATASETS.register(BuiltinDataset(
     "fly-zap-sparse",
     "fly-synth (138,639 neurons) under the fly-zap-sparse plan (the first fly-zap: sparse background "
-    "only), 7,879 frames at 0.9141 s, seed 0 (about 10 min and 7.2 GB of memory, 3.8 GB on disk)",
+    "only), 7,879 frames at 0.9141 s, seed 0",
     "neurocast record fly-synth --stimulus fly-zap-sparse --seed 0",
     **_recording("fly-synth", "fly-zap-sparse"),
+    cost="about 10 min and 7.2 GB of memory, 3.8 GB on disk",
 ))
 DATASETS.register(BuiltinDataset(
     HCP_DATASET,

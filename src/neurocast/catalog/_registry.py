@@ -38,7 +38,8 @@ class BuiltinDataset:
     fingerprint: ``fingerprint() -> str``, what the build depends on (e.g. the stimulus plan and
     neurocast's version), kept beside the cached store (``<name>.fingerprint``); a store made
     under another fingerprint, or before fingerprints existed, is rebuilt on next use. None: a
-    cached store is always reused.
+    cached store is always reused. cost: what making it takes when that is long (e.g. "about
+    10 min and 7.9 GB of memory on 2 cores"), said in the list and when it is made; "" if quick.
     """
 
     name: str
@@ -46,6 +47,7 @@ class BuiltinDataset:
     source: str
     build: Callable[[Path], object]
     fingerprint: Callable[[], str] | None = None
+    cost: str = ""
 
     def __post_init__(self):
         if not self.name or os.sep in self.name or self.name.endswith(".zarr"):
@@ -107,7 +109,8 @@ def list_datasets() -> list[dict]:
     for entry in DATASETS.values():
         path = dataset_path(entry.name)
         rows.append({"name": entry.name, "kind": "built-in", "available": _is_current(entry, path),
-                     "path": str(path), "description": entry.description, "source": entry.source})
+                     "path": str(path), "source": entry.source,
+                     "description": entry.description + (f" ({entry.cost})" if entry.cost else "")})
     for name, path in user_datasets().items():
         rows.append({"name": name, "kind": "user", "available": True, "path": str(path),
                      "description": "", "source": ""})

@@ -114,7 +114,9 @@ def announce_build(name: str) -> None:
     if not is_built(name) and name in DATASETS:
         why = "remade: the cached copy is from another version of its plan" \
             if dataset_path(name).exists() else "first use"
-        info(f"making built-in dataset '{name}' ({why}; cached in {dataset_path(name)})")
+        cost = DATASETS.get(name).cost
+        info(f"making built-in dataset '{name}' ({why}{'; ' + cost if cost else ''}; cached in "
+             f"{dataset_path(name)})")
 
 
 def _info(args: argparse.Namespace) -> int:
