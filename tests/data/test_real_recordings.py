@@ -222,7 +222,8 @@ def test_blocked_cross_validation_benchmark(tmp_path, capsys):
     path = nd.save_dataset(ds, tmp_path / "d.zarr")
     assert main(["bench", str(path), "--models", "mean,linear", "--context", "4", "--horizon", "2",
                  "--folds", "3", "--out", str(tmp_path / "o"), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["summary"]["linear"]["mae"] > 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["linear"]["mae"] > 0 and out["folds"] == 3
 
 
 def _traces_csv(path, header_cells, first_columns):

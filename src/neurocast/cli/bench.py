@@ -240,7 +240,7 @@ def _print(result, args) -> None:
             "dataset": args.dataset, "protocol": dataclasses.asdict(result.protocol),
             "context": args.context, "horizon": args.horizon, "summary": result.summary,
             "timings": result.timings, "by_group": _group_summary(result.scorecard),
-            "seeds": args.seeds, "training": training_table(result.scorecard),
+            "seeds": args.seeds, "folds": args.folds, "training": training_table(result.scorecard),
             "files": {k: str(v) for k, v in result.files.items()},
             "notes": list(result.notes), "nan": args.nan,
             **({"wiring": _wiring_json(result.scorecard)} if "wiring" in result.scorecard.dims else {}),
