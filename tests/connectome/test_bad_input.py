@@ -70,11 +70,11 @@ def test_other_layout_read_as_flywire_suggests_mapping(tmp_path, capsys):
 
 def test_unrecognised_columns(tmp_path, capsys):
     src = tmp_path / "edges.csv"
-    src.write_text("pre_root_id,post_root_id,syn_count\n1,2,3\n")
+    src.write_text("presyn,postsyn,n_synapses\n1,2,3\n")
     run_bad(capsys, tmp_path, ["convert", str(src)],
             "cannot tell the format of 'edges.csv' from its columns",
-            "found: pre_root_id, post_root_id, syn_count",
-            "pass --columns pre=pre_root_id,post=post_root_id,count=syn_count")
+            "found: presyn, postsyn, n_synapses",
+            "pass --columns pre=presyn,post=postsyn,count=n_synapses")
 
 
 def test_mapping_names_a_missing_column(tmp_path, capsys):

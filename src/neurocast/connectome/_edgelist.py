@@ -1,4 +1,4 @@
-"""Generic edge lists (CSV or parquet) with a user-given column mapping.
+"""Generic edge lists (CSV, parquet or feather) with a user-given column mapping.
 
 Edge table: one row per pre→post pair (or per synapse group with duplicates='sum'); the
 mapping ``columns={'pre': A, 'post': B, 'count': C, 'sign': D, 'weight': W}`` names the
@@ -24,9 +24,9 @@ else from non-negative weights (+1); without any of these, from its presynaptic 
 A neuron's sign comes from the neuron table (sign, else transmitter when the edges have no
 signs), else from its outgoing edges (net signed synapse count).
 
-Folder layout (read and written): ``edges.parquet`` (or ``edges.csv``),
-``neurons.parquet`` (or ``neurons.csv``) and, for connectomes with electrical synapses,
-``gap_junctions.parquet`` (or ``.csv``): columns neuron_a, neuron_b (ids), count, one row
+Folder layout (read and written): ``edges.parquet`` (or ``edges.csv``; read also
+``.feather``, ``.arrow``), ``neurons.parquet`` (or the same suffixes) and, for connectomes
+with electrical synapses, ``gap_junctions.parquet`` (or the same suffixes): columns neuron_a, neuron_b (ids), count, one row
 per unordered pair. This folder keeps everything a Connectome holds.
 """
 
@@ -66,12 +66,13 @@ DEFAULT = {"pre": "pre", "post": "post", "count": "count"}
 MARKERS = {"pre", "post", "count", "sign", "weight"}
 EDGE_STEM, NEURON_STEM, GAP_STEM = "edges", "neurons", "gap_junctions"
 GAP_COLUMNS = ("neuron_a", "neuron_b", "count")
+FOLDER_SUFFIXES = (".parquet", ".feather", ".arrow", ".csv")  # first present wins
 
 
 def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
-    """(edges, neurons or None) of an edge-list folder (edges.parquet|csv, neurons.parquet|csv)."""
+    """(edges, neurons or None) of an edge-list folder (edges.*, neurons.*; ``FOLDER_SUFFIXES``)."""
     def pick(stem: str) -> Path | None:
-        for suffix in (".parquet", ".csv"):
+        for suffix in FOLDER_SUFFIXES:
             if (folder / f"{stem}{suffix}").is_file():
                 return folder / f"{stem}{suffix}"
         return None
@@ -84,7 +85,7 @@ def find_gaps(edges: Path) -> Path | None:
     """The gap-junction table beside an edge-list folder's edges file, if any."""
     if edges.stem != EDGE_STEM:
         return None
-    for suffix in (".parquet", ".csv"):
+    for suffix in FOLDER_SUFFIXES:
         if (edges.parent / f"{GAP_STEM}{suffix}").is_file():
             return edges.parent / f"{GAP_STEM}{suffix}"
     return None

@@ -1,6 +1,6 @@
 """FlyWire edge tables in the layout of Shiu et al. 2024 (``Connectivity_783.parquet``).
 
-Edge table (parquet or CSV), one row per pre→post pair:
+Edge table (parquet, feather or CSV), one row per pre→post pair:
   Presynaptic_ID, Postsynaptic_ID   FlyWire root ids (int64, 720575940xxxxxxxxx)
   Connectivity                      synapse count (positive integer)
   Excitatory                        edge sign, +1 or -1 (0 = unknown is accepted)
@@ -53,9 +53,9 @@ EDGE_FILE, NEURON_FILE = "Connectivity.parquet", "Completeness.csv"
 def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
     """(edge table, neuron table or None) of a FlyWire folder, or None if it is not one.
 
-    The edge table is a file named ``Connectivity*.parquet`` or ``Connectivity*.csv``
+    The edge table is a file named ``Connectivity*.parquet``, ``.feather`` or ``.csv``
     (case-insensitive; e.g. Shiu et al.'s ``Connectivity_783.parquet``), the neuron table
-    ``Completeness*.csv``. More than one candidate (e.g. v630 and v783 side by side) is an
+    ``Completeness*.csv`` (or ``.parquet``, ``.feather``). More than one candidate (e.g. v630 and v783 side by side) is an
     error naming them, not a silent choice.
     """
     def pick(prefix: str, kinds: tuple[str, ...]) -> Path | None:
@@ -68,10 +68,10 @@ def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
                 "give the edge table's path and its neuron table with --neurons (API: neurons=)")
         return hits[0] if hits else None
 
-    edges = pick("connectivity", ("parquet", "csv"))
+    edges = pick("connectivity", ("parquet", "feather", "csv"))
     if edges is None:
         return None
-    return edges, pick("completeness", ("csv", "parquet"))
+    return edges, pick("completeness", ("csv", "parquet", "feather"))
 
 
 def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Connectome:

@@ -2,22 +2,27 @@
 
 Readers (``read_connectome``) — the source path selects the reader:
   * a file ending in ``.npz``: neurocast's native format (``Connectome.load``);
-  * a file ending in ``.csv``, ``.parquet`` or ``.pq``: an edge table; its header selects
-    the format: FlyWire (Presynaptic_ID, Postsynaptic_ID, Connectivity, Excitatory, ...),
-    neuPrint (bodyId_pre, bodyId_post, weight) or neurocast's edge list (pre, post, count);
+  * a file ending in ``.csv`` (also ``.csv.gz``), ``.parquet``/``.pq`` or ``.feather``/``.arrow``:
+    an edge table; its header selects the format: FlyWire (Presynaptic_ID, Postsynaptic_ID,
+    Connectivity, Excitatory, ...), FlyWire's release tables (pre_pt_root_id or pre_root_id,
+    neuropil, syn_count, nt_type or *_avg; ``_flywire_release``), neuPrint (bodyId_pre,
+    bodyId_post, weight) or neurocast's edge list (pre, post, count);
     the format sharing the most column names wins (at least two, so one misspelt column
     still selects the format and gets a precise message). A ``columns=`` mapping always
     selects the generic edge-list reader. A neuron table for a single file comes from
     ``neurons=``; without one the neurons are the ids seen in the edges;
-  * a folder: FlyWire if it holds ``Connectivity*.parquet|csv`` (+ ``Completeness*.csv``),
-    neuPrint if it holds ``connections.csv`` (+ ``neurons.csv``), edge list if it holds
-    ``edges.parquet|csv`` (+ ``neurons.parquet|csv``), checked in that order;
+  * a folder: FlyWire if it holds ``Connectivity*.parquet|feather|csv`` (+ ``Completeness*``),
+    FlyWire release if it holds ``connections*``/``proofread_connections*`` with that layout's
+    columns (+ ``neurons.csv.gz``, a Codex download), neuPrint if it holds ``connections.csv``
+    (+ ``neurons.csv``), edge list if it holds ``edges.parquet|feather|csv`` (+ ``neurons.*``),
+    checked in that order;
   * ``format=`` forces a reader; anything else raises FormatError naming what was found.
 
 Writers (``write_connectome``) — the destination selects the writer:
   ``format=`` (CLI ``--to``) if given, else the suffix: ``.npz`` → native,
   ``.csv``/``.parquet`` → one edge-list file; a path without suffix needs ``format=``
-  ('flywire', 'neuprint' or 'edgelist'), and these write a folder. Every write is atomic:
+  ('flywire', 'neuprint' or 'edgelist'), and these write a folder. FlyWire release tables,
+  ``.feather`` and ``.csv.gz`` files are read only. Every write is atomic:
   a temporary file or folder is renamed into place only when complete.
 """
 
@@ -31,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path, require_output_folder
-from neurocast.connectome import _edgelist, _flywire, _neuprint
+from neurocast.connectome import _edgelist, _flywire, _flywire_release, _neuprint
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
@@ -45,13 +50,14 @@ from neurocast.errors import ConfigError, FormatError, unknown_name
 __all__ = ["READ_FORMATS", "WRITE_FORMATS", "check_destination", "keeps", "read_connectome",
            "write_connectome"]
 
-_READERS = {m.NAME: m for m in (_flywire, _neuprint, _edgelist)}
+_READERS = {m.NAME: m for m in (_flywire, _flywire_release, _neuprint, _edgelist)}
 READ_FORMATS = ("npz", *_READERS)
-WRITE_FORMATS = ("npz", *_READERS)
+WRITE_FORMATS = ("npz", *(name for name in _READERS if name != _flywire_release.NAME))
 _FOLDER_FORMATS = ("flywire", "neuprint")
-_SUPPORTED = ("a .npz file; a .csv/.parquet edge table (FlyWire, neuPrint, or any columns with "
-              "--columns pre=A,post=B,count=C); or a folder with Connectivity*.parquet "
-              "(FlyWire), connections.csv (neuPrint) or edges.parquet (edge list)")
+_SUPPORTED = ("a .npz file; a .csv/.csv.gz/.parquet/.feather edge table (FlyWire, FlyWire's "
+              "release tables, neuPrint, or any columns with --columns pre=A,post=B,count=C); "
+              "or a folder with Connectivity*.parquet (FlyWire), connections.csv.gz (FlyWire "
+              "Codex), connections.csv (neuPrint) or edges.parquet (edge list)")
 
 
 def _options(options: dict) -> ReadOptions:
@@ -95,9 +101,19 @@ def detect(path: Path, opts: ReadOptions) -> tuple[str, Path, Path | None]:
             f"cannot tell the format of '{path.name}' from its columns\n"
             f"  found: {', '.join(found)}\n"
             "  expected: FlyWire (Presynaptic_ID, Postsynaptic_ID, Connectivity, Excitatory), "
+            "FlyWire release (pre_pt_root_id or pre_root_id, post_..., neuropil, syn_count), "
             "neuPrint (bodyId_pre, bodyId_post, weight) or pre, post, count",
-            f"for another layout {guess_mapping(found)}")
+            _neuron_table_hint(found) or f"for another layout {guess_mapping(found)}")
     return best, path, neurons
+
+
+def _neuron_table_hint(found: list[str]) -> str | None:
+    """A hint for a neuron table given where an edge table belongs (its id column named)."""
+    id_col = next((c for c in ("root_id", "bodyId", "id") if c in found), None)
+    if id_col is None:
+        return None
+    return (f"this looks like a neuron table (column '{id_col}'): read the edge table, and give "
+            "this file with --neurons (API: neurons=)")
 
 
 def _detect_folder(path: Path, opts: ReadOptions, neurons: Path | None) -> tuple[str, Path, Path | None]:
@@ -119,8 +135,8 @@ def _detect_folder(path: Path, opts: ReadOptions, neurons: Path | None) -> tuple
 def read_connectome(path: str | os.PathLike, **options) -> Connectome:
     """Read a connectome file or folder in any supported format (see the module docstring).
 
-    options (all keyword, see ``ReadOptions``): format ('npz', 'flywire', 'neuprint',
-    'edgelist'), columns ({'pre','post','count'[,'sign','id']} → column names), neurons
+    options (all keyword, see ``ReadOptions``): format ('npz', 'flywire', 'flywire-release',
+    'neuprint', 'edgelist'), columns ({'pre','post','count'[,'sign','id']} → column names), neurons
     (neuron-table path), duplicates ('error' or 'sum'), name.
     Raises FormatError / NonFiniteError with the file, column and row of the first problem.
     Neuron ids are kept as exact int64 (64-bit FlyWire root ids never pass through float).
@@ -175,6 +191,9 @@ def writer_format(path: Path, format: str | None) -> str:
                           f"them: '{path.name}'", f"write to {stem}.csv, or to {stem}.parquet, "
                           "which is compressed")
     if format is not None:
+        if format in READ_FORMATS and format not in WRITE_FORMATS:
+            raise FormatError(f"neurocast reads the {format} format but does not write it",
+                              f"write one of {', '.join(WRITE_FORMATS)}")
         if format not in WRITE_FORMATS:
             raise unknown_name("connectome format", format, WRITE_FORMATS)
         if format == "npz" and path.suffix.lower() != ".npz":

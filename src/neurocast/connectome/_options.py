@@ -17,7 +17,8 @@ COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "transmitter", "id")
 class ReadOptions:
     """How to read a connectome file (the defaults live here only).
 
-    format: force a reader ('flywire', 'neuprint', 'edgelist', 'npz'); None sniffs the path.
+    format: force a reader ('flywire', 'flywire-release', 'neuprint', 'edgelist', 'npz');
+      None sniffs the path.
     columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
       optional 'weight' (float strengths; then 'count' may be left out), optional
       'transmitter' (per-edge transmitter names giving the signs; found by name when not

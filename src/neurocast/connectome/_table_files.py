@@ -1,9 +1,9 @@
-"""Read the CSV and parquet tables of connectome files, and parse their columns.
+"""Read the CSV, parquet and Arrow feather tables of connectome files, and parse their columns.
 
-File kinds from names (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``), header and column
+File kinds from names (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``, ``.feather``), header and column
 checks, the field separator, reads of only the needed columns (pyarrow; ids as exact 64-bit
 integers, never through float) and the checks of the values read (neuron ids, synapse counts,
-weights, signs), all vectorised (pyarrow / numpy, no Python loops over rows). Errors name the
+weights, signs, probabilities), all vectorised (pyarrow / numpy, no Python loops over rows). Errors name the
 file, the column and the first offending row, and say how to fix it.
 """
 
@@ -21,7 +21,8 @@ from neurocast.errors import FormatError, NonFiniteError
 
 CSV_SUFFIXES = (".csv", ".tsv")  # .tsv: tab-separated, read only
 PARQUET_SUFFIXES = (".parquet", ".pq")
-TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+FEATHER_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files (FlyWire's Zenodo release), read only
+TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + FEATHER_SUFFIXES
 GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
 N_LISTED = 5  # how many offending values an error message lists
 
@@ -32,8 +33,9 @@ def is_gzip_csv(path: Path) -> bool:
 
 
 def is_read_only_table(path: Path) -> bool:
-    """True for table names neurocast reads but does not write (``.csv.gz``, ``.tsv``)."""
-    return is_gzip_csv(path) or path.suffix.lower() == ".tsv"
+    """True for table names neurocast reads but does not write (``.csv.gz``, ``.tsv``,
+    ``.feather``, ``.arrow``)."""
+    return is_gzip_csv(path) or path.suffix.lower() in (".tsv", *FEATHER_SUFFIXES)
 
 
 def _is_tsv(path: Path) -> bool:
@@ -53,13 +55,15 @@ def _open_text(path: Path):
 
 
 def table_kind(path: Path) -> str | None:
-    """'csv' (also for ``*.csv.gz``, read only), 'parquet' or None, from the file name's
-    suffix (case-insensitive)."""
+    """'csv' (also for ``*.csv.gz``, read only), 'parquet', 'feather' (``.feather``/``.arrow``,
+    read only) or None, from the file name's suffix (case-insensitive)."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES or is_gzip_csv(path):
         return "csv"
     if suffix in PARQUET_SUFFIXES:
         return "parquet"
+    if suffix in FEATHER_SUFFIXES:
+        return "feather"
     return None
 
 
@@ -71,7 +75,7 @@ def short_list(values, n: int = N_LISTED) -> str:
 
 
 def table_columns(path: Path, what: str) -> list[str]:
-    """Column names of a CSV or parquet table, read from the header only.
+    """Column names of a CSV, parquet or feather table, read from the header (schema) only.
 
     CSV names are stripped of surrounding whitespace (``pre, post, count`` names ``post``).
     Raises FormatError for an empty file, an unreadable file, a table without columns or a
@@ -90,6 +94,18 @@ def table_columns(path: Path, what: str) -> list[str]:
         except Exception as exc:  # pyarrow raises several types for a corrupt file
             raise FormatError(f"{what} '{path}' is not a readable parquet file ({exc})",
                               "check the file is complete, or export it as CSV") from None
+        return _unique_names(names, path, what)
+    if kind == "feather":
+        # pyarrow: only for Parquet/CSV/feather tables
+        import pyarrow as pa
+
+        try:
+            with pa.memory_map(str(path)) as source:
+                names = list(pa.ipc.open_file(source).schema.names)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise FormatError(f"{what} '{path}' is not a readable Arrow feather file ({exc})",
+                              "check the file is complete (feather version 2, as pandas.to_feather "
+                              "writes), or export it as parquet or CSV") from None
         return _unique_names(names, path, what)
     with _open_text(path) as fh:
         try:
@@ -150,9 +166,9 @@ def require_columns(found: list[str], expected: list[str], path: Path, what: str
 
 
 def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> dict[str, pd.Series]:
-    """Read the given columns of a CSV or parquet table: {column: Series of shape (rows,)}.
+    """Read the given columns of a CSV, parquet or feather table: {column: Series of shape (rows,)}.
 
-    id_columns are read as exact int64 (CSV) or kept as stored (parquet; checked later).
+    id_columns are read as exact int64 (CSV) or kept as stored (parquet, feather; checked later).
     Raises FormatError for a table with no data rows or values that cannot be parsed.
     """
     # pyarrow: only for Parquet/CSV tables
@@ -168,6 +184,15 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
         except Exception as exc:
             raise FormatError(f"{what} '{path}' could not be read ({exc})",
                               "check the file is a complete parquet table") from None
+    elif kind == "feather":
+        # pyarrow: only for Parquet/CSV/feather tables
+        import pyarrow.feather as pf
+
+        try:
+            table = pf.read_table(path, columns=columns, memory_map=True)
+        except Exception as exc:
+            raise FormatError(f"{what} '{path}' could not be read ({exc})",
+                              "check the file is a complete Arrow feather table") from None
     else:
         # pyarrow: only for Parquet/CSV tables
         import pyarrow.csv as pcsv
@@ -403,6 +428,27 @@ def check_weights(values: pd.Series, col: str, path: Path, what: str) -> np.ndar
     return a
 
 
+def check_probabilities(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
+    """Probabilities as float64, shape (rows,): numbers from 0 to 1.
+
+    Text raises FormatError, NaN/empty cells NonFiniteError, values outside [0, 1]
+    FormatError, each naming the first offending row.
+    """
+    hint = "the column holds a probability per row (0 to 1); fix that row or export the file again"
+    a = _as_numbers(values, col, path, what, "probabilities (numbers from 0 to 1)",
+                    hint).to_numpy(dtype=np.float64)
+    missing = np.isnan(a)
+    if missing.any():
+        raise NonFiniteError(f"{what} '{path.name}' column '{col}' has {int(missing.sum())} NaN or "
+                             f"empty probabilities, first at {first_row(path, missing)}", hint)
+    outside = (a < 0) | (a > 1)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise FormatError(f"{what} '{path.name}' column '{col}' must hold probabilities from 0 to 1, "
+                          f"found {a[i]:g} at {row_label(path, i)}", hint)
+    return a
+
+
 def check_signs(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
     """Signs as int8, shape (rows,): each -1 (inhibitory), 0 (unknown) or +1 (excitatory)."""
     s = values
@@ -430,12 +476,13 @@ def read_neuron_frame(path: Path, what: str = "neuron table") -> pd.DataFrame:
     """All columns of a (small) neuron table; CSV cells are read as text (stripped of
     surrounding whitespace, as are the column names), parsed later.
 
-    A parquet table written by pandas with the ids as its index (the parquet twin of
-    ``Completeness_783.csv`` read with ``index_col=0``) gets that index as its first column.
+    A parquet or feather table written by pandas with the ids as its index (the parquet twin
+    of ``Completeness_783.csv`` read with ``index_col=0``) gets that index as its first column.
     """
     table_columns(path, what)  # empty-file and header checks
-    if table_kind(path) == "parquet":
-        frame = pd.read_parquet(path)
+    kind = table_kind(path)
+    if kind in ("parquet", "feather"):
+        frame = pd.read_parquet(path) if kind == "parquet" else pd.read_feather(path)
         if not isinstance(frame.index, pd.RangeIndex):  # ids stored as the pandas index
             frame = frame.reset_index()
     else:
