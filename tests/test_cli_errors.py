@@ -68,6 +68,7 @@ BAD = [
     "simulate celegans-cook2019 --sweep bogus", "simulate celegans-cook2019 --sweep silence:each",
     "simulate celegans-cook2019 --sweep w_syn_mv=a,b", "simulate celegans-cook2019 --sweep silence:each --of random:2 --workers 0",
     "simulate celegans-cook2019 --sweep silence:each --of random:2 --plot x.png",
+    "simulate celegans-cook2019 --stimulate ASHL --workers 0", "simulate celegans-cook2019 --out {dir}",
     "simulate no-such-net", "simulate {npy}",
     # record
     "record celegans-cook2019 --stimulus nope --out {dir}/r.zarr",

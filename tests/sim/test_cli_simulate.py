@@ -152,11 +152,20 @@ def test_random_stimulation_uses_the_seed_like_the_library(capsys, chain):
 def test_human_output_lists_top_neurons_with_rates(capsys, chain):
     code, out, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.5")
     assert code == 0, err
-    assert "chain: 1 neurons driven at 150 Hz" in out
+    assert out.startswith("chain: 1 neuron driven at 150 Hz, 0 silenced; 0.5 s simulated, 1 trial, "
+                          "seed 0, model shiu, fast engine\n")
     lines = out.splitlines()
     i = lines.index("top responding neurons (mean rate):")
     assert lines[i + 1].split()[0] == "RELAY" and lines[i + 1].endswith("Hz")
     assert lines[i + 2].split()[0] == "MOTOR"
+
+
+def test_human_output_names_the_model_and_counts_in_the_plural(capsys, chain):
+    code, out, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR,RELAY", "--duration", "0.1",
+                          "--trials", "2", "--model", "shiu-adapt")
+    assert code == 0, err
+    assert out.startswith("chain: 2 neurons driven at 150 Hz, 0 silenced; 0.1 s simulated, 2 trials, "
+                          "seed 0, model shiu-adapt, fast engine\n")
 
 
 def test_out_single_and_several_trials(capsys, chain, tmp_path):
@@ -233,6 +242,9 @@ def test_reference_mode_gives_the_same_spikes(capsys, chain, tmp_path):
     (["--out", "./"], "--out './' does not name a file"),
     (["--out", ""], "the value of --out is empty"),
     (["--plot", "."], "--plot '.' does not name a file"),
+    (["--workers", "0"], "--workers goes with --sweep"),
+    (["--stimulate", "SENSOR", "--workers", "3"], "--workers goes with --sweep"),
+    (["--of", "RELAY", "--scheduler", "tcp://h:1"], "--of and --scheduler go with --sweep"),
     (["--stimulate", "SENSOR", "--silence", "random:5"], "it must leave out (4)"),
 ])
 def test_bad_input_is_one_clear_error(capsys, chain, argv, message):
@@ -251,8 +263,32 @@ def test_an_output_in_the_way_is_refused_before_anything_is_written(capsys, chai
     code, out, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05",
                           "--out", spikes, "--plot", tmp_path / "y.png", "--overwrite")
     assert code == 2 and out == ""
-    assert "y.png' is a folder, where neurocast writes a file" in err
+    assert "--plot '" + str(tmp_path / "y.png") + "' is a folder; --plot names a file" in err
     assert not spikes.exists()
+
+
+@pytest.mark.parametrize("name", ["adir", "d.npz"])
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_an_out_that_is_a_folder_is_said_at_once(capsys, chain, tmp_path, monkeypatch, name, overwrite):
+    """Whether or not the folder's name looks like a spike file, and with or without --overwrite,
+    the first error says it is a folder and names a file to give instead."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    code, out, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05",
+                          "--out", name, *overwrite)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [f"neurocast: error: --out '{name}' is a folder; --out names a file to write",
+                                f"  hint: give a file in it, e.g. --out {name}/spikes.parquet"]
+
+
+def test_a_trial_file_that_is_a_folder_is_said_before_existing_files(capsys, chain, tmp_path):
+    out = tmp_path / "b.npz"
+    (tmp_path / "b.trial000.npz").write_bytes(b"x")
+    (tmp_path / "b.trial001.npz").mkdir()
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.05",
+                        "--trials", "2", "--out", out)
+    assert code == 2
+    assert "b.trial001.npz' is a folder, where neurocast writes a file" in err
 
 
 def test_overwrite_removes_the_trial_files_of_an_earlier_run(capsys, chain, tmp_path):
@@ -288,6 +324,21 @@ def test_unknown_name_suggests_near_matches(capsys, chain):
     assert "'MOTR'" in err and "did you mean 'MOTOR'" in err
 
 
+def test_a_neuron_of_another_builtin_worm_connectome_is_named_so(capsys):
+    """celegans-witvliet2021 is a brain volume: PLML/PLMR (tail) are in the whole-animal
+    connectomes, which the error names instead of look-alike names; a typo keeps its near matches."""
+    pytest.importorskip("cect")
+    code, _, err = _run(capsys, "simulate", "celegans-witvliet2021", "--stimulate", "PLML,PLMR")
+    assert code == 2
+    assert err.splitlines() == [
+        "neurocast: error: celegans-witvliet2021 has no neuron 'PLML', 'PLMR': they are neurons of "
+        "celegans-cook2019, celegans-varshney2011, celegans-varshney2011-kunert, not of this one",
+        "  hint: choose neurons that celegans-witvliet2021 has, or use celegans-cook2019"]
+    code, _, err = _run(capsys, "simulate", "celegans-witvliet2021", "--stimulate", "PLML,AVAX")
+    assert code == 2
+    assert "unknown neuron (in celegans-witvliet2021) 'AVAX'" in err and "did you mean 'AVAR'" in err
+
+
 def test_unknown_network(capsys):
     code, out, err = _run(capsys, "simulate", "fly-synht")
     assert code == 2 and out == ""
@@ -307,11 +358,26 @@ def test_trials_that_cannot_fit_are_refused_before_running(capsys, chain):
     assert lines[1].startswith("  hint: run fewer --trials (e.g. --trials ") and len(lines) == 2
 
 
-def test_the_cost_is_said_before_the_run(capsys, chain):
-    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2", "--trials", "4")
+def test_the_cost_of_a_long_request_is_said_before_the_run(capsys, chain):
+    """4 trials of 2 s: 80,000 steps in all, more than sim.PROBE_FROM_STEPS, so probed first."""
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "2", "--trials", "4")
     assert code == 0
     line = next(ln for ln in err.splitlines() if ln.startswith("estimated cost: about "))
-    assert line.endswith("of memory for 4 trial(s) of 0.2 s")
+    assert line.endswith("of memory for 4 trials of 2 s")
+
+
+@pytest.mark.parametrize("argv", [["--duration", "5"], ["--duration", "1", "--trials", "5"]])
+def test_a_short_request_is_not_probed(capsys, chain, monkeypatch, argv):
+    """At most 50,000 steps in all (5 s at 0.1 ms): the run takes about what a probe would."""
+    from neurocast import sim
+
+    def no_probe(*args, **kwargs):
+        raise AssertionError("probed")
+
+    monkeypatch.setattr(sim, "estimate", no_probe)
+    code, _, err = _run(capsys, "simulate", chain, "--stimulate", "SENSOR", *argv)
+    assert code == 0, err
+    assert "estimated cost" not in err
 
 
 @pytest.mark.parametrize("value, ok", [("1e1", True), ("1_0", True), ("2.5", False), ("many", False),

@@ -97,6 +97,29 @@ def test_cli_two_ranks_write_the_same_bytes(busy, tmp_path):
     assert spikes.n_spikes > 1000 and len(np.unique(spikes.neurons)) > 200  # a busy network
 
 
+def test_cli_run_s_leaves_out_the_partitioning(busy, tmp_path):
+    """run_s (and rtf) are the simulation's wall seconds, as in one process; the partitioning,
+    made to last 1 s here, is partition_s alone."""
+    script = tmp_path / "slow_partition.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        import neurocast.sim._mpi as mpi
+        from neurocast.cli import main
+        plain = mpi.partition_network
+        def slow(*args):
+            time.sleep(1.0)
+            return plain(*args)
+        mpi.partition_network = slow
+        sys.exit(main(["simulate", {str(busy)!r}, "--stimulate", "random:20", "--duration", "0.2",
+                       "--json", *sys.argv[1:]]))
+    """))
+    for extra in ([], ["--out", str(tmp_path / "s.npz")]):  # trials in memory, and streamed
+        s = json.loads(_run(2, sys.executable, str(script), *extra).stdout)
+        assert s["partition_s"] >= 1.0
+        assert s["run_s"] < 0.9, s
+        assert s["rtf"] == pytest.approx(s["run_s"] / s["sim_s"], rel=1e-3, abs=1e-4)
+
+
 def test_simulate_mpi_equals_simulate_with_per_neuron_parameters(busy, tmp_path):
     """Silencing, per-neuron parameters (constant drives that start neurons active), a
     background input, both engine modes: K = 2 gives simulate's spikes."""

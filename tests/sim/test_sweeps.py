@@ -130,21 +130,39 @@ def test_cli_sweep_writes_tidy_zarr(client, capsys, tmp_path, cook2019):
     out = tmp_path / "screen.zarr"
     code = main(["simulate", "celegans-cook2019", "--stimulate", "ASHL,ASHR", "--sweep", "silence:each",
                  "--of", "AIBL,AVAL,ADAL", "--duration", "0.3", "--trials", "2", "--seed", "5",
-                 "--scheduler", client.scheduler.address, "--out", str(out), "--json"])
+                 "--rate", "120", "--scheduler", client.scheduler.address, "--out", str(out), "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     summary = json.loads(captured.out)
-    assert summary["n_experiments"] == 3 and summary["out"] == str(out)
+    assert summary["n_experiments"] == 3 and summary["out"] == [str(out)]  # a list, as in simulate
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # plain open_zarr opens the screen silently
         ds = xr.open_zarr(out).load()
     assert ds["label"].values.tolist() == ["silence ADAL", "silence AIBL", "silence AVAL"]
+    drive = cook2019.index_of(["ASHL", "ASHR"])
+    # what drove the runs, recorded as a spike file records it: positions, and the rate (Hz)
+    assert ds.attrs["stimulated"] == sorted(drive.tolist()) and ds.attrs["rate_hz"] == 120.0
     exps = each_experiments(cook2019, "silence:each", np.sort(cook2019.index_of(["AIBL", "AVAL", "ADAL"])),
-                            stimulate=cook2019.index_of(["ASHL", "ASHR"]))
+                            stimulate=drive)
     for k, exp in enumerate(exps):
-        np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5))
+        np.testing.assert_array_equal(ds["rate_hz"].values[k], _one_by_one(cook2019, exp, 2, 5, rate_hz=120.0))
+
+
+def test_the_screen_records_the_drive_every_experiment_shares(client, cook2019, monkeypatch):
+    """stimulated: the positions driven in every experiment (stimulate:each adds its target);
+    more than POSITIONS_LISTED are counted, as in a spike file's attrs."""
+    import neurocast.sim._sweeps as sweeps
+
+    drive = np.sort(cook2019.index_of(["ASHL", "ASHR"]))
+    exps = each_experiments(cook2019, "stimulate:each", np.array([0, 7]), stimulate=drive)
+    ds = run_experiments(cook2019, exps, DURATION_MS, client=client)
+    assert ds.attrs["stimulated"] == drive.tolist() and ds.attrs["rate_hz"] == 150.0
+    monkeypatch.setattr(sweeps, "POSITIONS_LISTED", 1)
+    ds = run_experiments(cook2019, grid_experiments("w_syn_mv", [0.2], stimulate=drive), DURATION_MS,
+                         silence=[3], client=client)
+    assert ds.attrs["stimulated"] == 2 and ds.attrs["silenced"] == [3]
 
 
 def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_path):
@@ -163,7 +181,7 @@ def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_p
     (["--sweep", "silence:each"], "needs --of"),
     (["--sweep", "silence:each", "--of", "ASHL", "--out", "x.npz"], "must end in .zarr"),
     (["--sweep", "bogus"], "unknown --sweep"),
-    (["--of", "ASHL"], "go with --sweep"),
+    (["--of", "ASHL"], "--of goes with --sweep"),
     (["--sweep", "w_syn_mv=a,b"], "must be numbers"),
     (["--sweep", "silence:each", "--of", "ASHL,AVAL", "--stimulate", "ASHL,ASHR"],
      "1 neuron(s) both driven and silenced: ASHL"),
@@ -173,3 +191,36 @@ def test_cli_sweep_reads_the_network_with_the_read_options(client, capsys, tmp_p
 def test_cli_sweep_bad_input(capsys, argv, message):
     assert main(["simulate", "celegans-cook2019", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_screen_driving_a_silenced_neuron_is_refused_before_the_cluster(capsys, monkeypatch):
+    import neurocast.sim._sweeps as sweeps
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a cluster was started")
+
+    monkeypatch.setattr(sweeps, "dask_client", no_cluster)
+    argv = ["simulate", "celegans-cook2019", "--stimulate", "ASHL", "--sweep", "silence:each", "--of", "ASHL"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("neurocast: error: 1 neuron(s) both driven and silenced: ASHL")
+    assert "experiment" not in err.splitlines()[0] and "cluster" not in err  # nothing announced first
+
+
+def test_the_sweep_announcement_counts_in_the_singular_and_plural(capsys, monkeypatch):
+    """The line before a screen: '1 experiment x 1 trial', '2 experiments x 3 trials'."""
+    import neurocast.sim._sweeps as sweeps
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(sweeps, "dask_client", stop)
+    for of, trials, said in (("AVAL", "1", "1 experiment x 1 trial of"),
+                             ("AVAL,AVAR", "3", "2 experiments x 3 trials of")):
+        with pytest.raises(Stop):
+            main(["simulate", "celegans-cook2019", "--stimulate", "ASHL", "--sweep", "silence:each",
+                  "--of", of, "--trials", trials, "--workers", "1"])
+        assert f"celegans-cook2019: {said} 1 s on a local cluster of 1 worker\n" in capsys.readouterr().err

@@ -186,8 +186,8 @@ def _simulate(sub) -> None:
                         "gets the rates (experiment x neuron)")
     g.add_argument("--of", metavar="NAMES|random:K",
                    help="the neurons of silence:each / stimulate:each")
-    g.add_argument("--workers", type=_whole, default=2, metavar="W",
-                   help="worker processes of the local Dask cluster (default 2)")
+    g.add_argument("--workers", type=_whole, default=None, metavar="W",
+                   help="worker processes of the --sweep's local Dask cluster (default 2)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="use a running Dask scheduler (e.g. tcp://host:8786) instead of a local cluster")
     _common(p)

@@ -39,6 +39,7 @@ SPIKE_BYTES = 12  # a returned spike: its step (int64) and neuron (int32)
 # 10 ms each, on the shared 2-core machine)
 TRIAL_OVERHEAD_BYTES = 4096
 TRIAL_OVERHEAD_S = 0.005
+SWEEP_WORKERS = 2  # --workers of a --sweep's local Dask cluster unless given (both cores)
 
 
 # ---------------------------------------------------------------------------- argument checks
@@ -72,16 +73,36 @@ def _check_args(args: argparse.Namespace) -> None:
         if path is not None and (Path(path).name in ("", ".", "..")
                                  or path.endswith(("/", os.sep))):
             raise ConfigError(f"{flag} {path!r} does not name a file", f"e.g. {flag} {example}")
+        if path is not None and Path(path).is_dir() and not (flag == "--out" and args.sweep):
+            raise ConfigError(f"{flag} {path!r} is a folder; {flag} names a file to write",
+                              f"give a file in it, e.g. {flag} {Path(path) / example}")
     if args.sweep:
         _check_sweep_args(args)
-    elif args.of is not None or args.scheduler:
-        raise ConfigError("--of and --scheduler go with --sweep", "e.g. --sweep silence:each --of random:100")
-    elif args.out and Path(args.out).suffix not in (".parquet", ".npz"):
+    else:
+        _check_sweep_only(args)
+    if not args.sweep and args.out and Path(args.out).suffix not in (".parquet", ".npz"):
         raise ConfigError(f"--out must end in .parquet or .npz, not {Path(args.out).suffix or 'nothing'!r}",
                           f"e.g. --out {Path(args.out).with_suffix('.parquet')}")
     if args.plot and Path(args.plot).suffix.lower() != ".png":
         raise ConfigError(f"--plot writes a PNG; the file must end in .png, not {args.plot!r}",
                           f"e.g. --plot {Path(args.plot).with_suffix('.png')}")
+    _check_outputs(args)
+
+
+def _check_sweep_only(args: argparse.Namespace) -> None:
+    """Refuse the options of a --sweep given without one: they would be ignored."""
+    given = [flag for flag, value in (("--of", args.of), ("--workers", args.workers),
+                                      ("--scheduler", args.scheduler)) if value is not None]
+    if given:
+        raise ConfigError(f"{' and '.join(given)} {'goes' if len(given) == 1 else 'go'} with --sweep "
+                          "(a screen of many experiments)",
+                          "e.g. --sweep silence:each --of random:100, or leave out " + " and ".join(given))
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The files (a .zarr folder with --sweep) that --out and --plot write: their folders exist,
+    none is a folder where a file goes (or the reverse), and what exists is replaced only with
+    --overwrite; trial files of an earlier run beside them are refused too."""
     for path in (args.out, args.plot):
         if path:
             require_output_folder(path)
@@ -90,6 +111,8 @@ def _check_args(args: argparse.Namespace) -> None:
     else:
         planned = [*(trial_paths(args.out, min(args.trials, 1000)) if args.out else []),
                    *([Path(args.plot)] if args.plot else [])]
+    for path in planned:  # a folder where a file goes (or the reverse), said before "exists"
+        check_output(path, overwrite=True, folder=bool(args.sweep))
     existing = [str(p) for p in planned if p.exists()]
     if existing and not args.overwrite:
         raise ConfigError(f"output {existing[0]} already exists"
@@ -102,8 +125,6 @@ def _check_args(args: argparse.Namespace) -> None:
                           "would be left beside this run's output",
                           "pass --overwrite to replace them all (the earlier files are removed), "
                           "or choose another --out")
-    for path in planned:  # a folder where a file goes (or the reverse) is refused before the run
-        check_output(path, overwrite=True, folder=bool(args.sweep))
 
 
 def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +143,7 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
                           f"e.g. --out {Path(args.out).with_suffix('.zarr')}")
     if args.plot:
         raise ConfigError("--plot does not go with --sweep", "plot the rates of the .zarr output instead")
-    check_workers(args.workers, args.scheduler)
+    check_workers(_workers(args), args.scheduler)
     each = args.sweep in sim.SWEEP_KINDS
     if each and args.of is None:
         raise ConfigError(f"--sweep {args.sweep} needs --of NEURONS", "e.g. --of random:1000 or --of A,B,C")
@@ -133,6 +154,11 @@ def _check_sweep_args(args: argparse.Namespace) -> None:
     if not each and args.of is not None:
         raise ConfigError("--of goes with --sweep silence:each or stimulate:each",
                           "add --sweep silence:each (or stimulate:each), or leave out --of")
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """Worker processes of a --sweep's local Dask cluster: --workers, else SWEEP_WORKERS."""
+    return SWEEP_WORKERS if args.workers is None else args.workers
 
 
 def _grid(spec: str) -> tuple[str, list[float]]:
@@ -163,30 +189,32 @@ def _run_sweep(args: argparse.Namespace) -> int:
         experiments = sim.each_experiments(con, args.sweep, of, stimulate=stim)
     else:
         experiments = sim.grid_experiments(*_grid(args.sweep), stimulate=stim)
-    where = args.scheduler or f"a local cluster of {args.workers} workers"
-    info(f"{args.network}: {len(experiments):,} experiments x {args.trials} trial(s) of "
-         f"{args.duration:g} s on {where}")
+    sim.check_experiments(con, experiments, params=params, silence=silence)  # before any cluster
+    workers = _workers(args)
+    where = args.scheduler or f"a local cluster of {count(workers, 'worker')}"
+    info(f"{args.network}: {count(len(experiments), 'experiment')} x {count(args.trials, 'trial')} "
+         f"of {args.duration:g} s on {where}")
     # the workers load a named network themselves; one read with options is sent to them
     ds = sim.run_experiments(con if opts else args.network, experiments, duration_ms, params=params,
                              silence=silence, n_trials=args.trials, seed=args.seed, mode=args.mode,
-                             scheduler=args.scheduler, n_workers=args.workers, progress=True)
+                             scheduler=args.scheduler, n_workers=workers, progress=True)
     if args.out:
         sim.save_sweep(ds, args.out)
     counts = ds["n_spikes"].values
     summary = {"network": con.name or str(args.network), "sweep": args.sweep,
                "n_experiments": len(experiments), "n_trials": args.trials,
-               "duration_s": float(args.duration), "n_workers": None if args.scheduler else args.workers,
+               "duration_s": float(args.duration), "n_workers": None if args.scheduler else workers,
                "scheduler": args.scheduler, "task_s": ds.attrs["task_s"], "sweep_s": ds.attrs["wall_s"],
                "wall_s": round(time.perf_counter() - t0, 6),
                "n_spikes_min": int(counts.min()), "n_spikes_max": int(counts.max())}
     if args.out:
-        summary["out"] = str(args.out)
+        summary["out"] = [str(args.out)]  # a list, as the spike files of simulate
     if args.json:
         print_json(summary)
         return 0
-    print(f"{summary['network']}: {summary['n_experiments']:,} experiments ({args.sweep}), "
-          f"{args.trials} trial(s) of {args.duration:g} s; sweep {summary['sweep_s']:.1f} s wall, "
-          f"{summary['task_s']:.1f} s in tasks")
+    print(f"{summary['network']}: {count(summary['n_experiments'], 'experiment')} ({args.sweep}), "
+          f"{count(args.trials, 'trial')} of {args.duration:g} s; sweep {summary['sweep_s']:.1f} s "
+          f"wall, {summary['task_s']:.1f} s in tasks")
     order = np.argsort(counts, kind="stable")
     shown = list(dict.fromkeys([*order[: args.top // 2], *order[::-1][: args.top - args.top // 2]]))
     if shown:
@@ -232,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
     kernel_load_s = time.perf_counter() - t_w
 
     ranks = sim.mpi_world_size()
-    if ranks == 1:
+    if ranks == 1 and _worth_probing(duration_ms, params.dt_ms, args.trials):
         _check_cost(net, duration_ms, stim, rate_hz, args)
 
     t2 = time.perf_counter()
@@ -241,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
         counts, written, mpi = _run_mpi(net, duration_ms, stim, rate_hz, con, args)
         if mpi is None:
             return 0
-        run_s = time.perf_counter() - t2
+        run_s = mpi.pop("run_s")
     elif args.trials == 1 and args.out and not args.plot:  # spikes go to the file as they come
         counts = sim.simulate_to_file(net, duration_ms, args.out, stimulate=stim, rate_hz=rate_hz,
                                   mode=args.mode, seed=args.seed, progress=True,
@@ -285,6 +313,14 @@ def _duration_ms(duration_s: float, dt_ms: float) -> float:
     return duration_s * 1000.0
 
 
+def _worth_probing(duration_ms: float, dt_ms: float, n_trials: int) -> bool:
+    """Whether the request (every trial) is long enough to estimate before it runs: more than
+    sim.PROBE_FROM_STEPS steps in all (5 s simulated at 0.1 ms), as ``simulate`` probes one
+    run. A shorter request finishes in about the time its probe (up to 0.2 s simulated) would
+    take, and its spikes are checked against the memory by ``simulate`` itself."""
+    return round(duration_ms / dt_ms) * n_trials > sim.PROBE_FROM_STEPS
+
+
 def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args) -> None:
     """Say what the whole run (every trial) will cost before it starts; refuse what cannot fit.
 
@@ -311,7 +347,7 @@ def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args)
         raise ResourceError(f"{n:,} trials of {args.duration:g} s: {exc.message}",
                             f"run fewer --trials (e.g. --trials {min(fit, n - 1)}) in several commands "
                             "with different --seed, or a shorter --duration") from None
-    info(f"estimated cost: {est.describe()} for {n:,} trial(s) of {args.duration:g} s")
+    info(f"estimated cost: {est.describe()} for {count(n, 'trial')} of {args.duration:g} s")
 
 
 def _warm_up(mode: str) -> None:
@@ -346,8 +382,10 @@ def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, arg
 
     One trial with --out (no plot) streams the chunks of simulate_mpi_chunks into the
     SpikeFileWriter, as simulate_to_file does in one process. Returns (counts (trial, neuron),
-    written, figures) on rank 0, where figures has mpi_ranks and the slowest rank's
-    compute_s / exchange_s / partition_s; (None, None, None) on the other ranks.
+    written, figures) on rank 0, where figures has mpi_ranks, the slowest rank's compute_s /
+    exchange_s / partition_s, and run_s: rank 0's wall seconds of the simulation without the
+    partitioning (what run_s is in one process: the streamed file included, the files of
+    finished trials not); (None, None, None) on the other ranks.
     """
     from mpi4py import MPI  # heavy optional dependency (the 'mpi' extra)
 
@@ -355,6 +393,7 @@ def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, arg
     root = comm.Get_rank() == 0
     stats = sim.MPIStats()
     kw = {"stimulate": stim, "rate_hz": rate_hz, "mode": args.mode, "comm": comm, "stats": stats}
+    t0 = time.perf_counter()
     if args.trials == 1 and args.out and not args.plot:
         chunks = sim.simulate_mpi_chunks(net, duration_ms, min(sim.CHUNK_MS, duration_ms),
                                          seed=args.seed, **kw)
@@ -366,19 +405,23 @@ def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, arg
         else:
             for _ in chunks:
                 pass
+        run_s = time.perf_counter() - t0
     else:
         trials = [sim.simulate_mpi(net, duration_ms, seed=args.seed + k, **kw)
                   for k in range(args.trials)]
+        run_s = time.perf_counter() - t0
         if root:
             written = _write_outputs(trials, con, stim, args, duration_ms)
             counts = np.stack([s.counts() for s in trials])
+    # partition_s includes the wait for the slowest rank's partitioning (a barrier ends it)
+    run_s -= stats.extra.get("partition_s", 0.0)
     figures = comm.gather((stats.compute_s, stats.exchange_s, stats.extra.get("partition_s", 0.0),
                            stats.synapse_bytes), root=0)
     if not root:
         return None, None, None
     compute, exchange, partition, nbytes = (max(f[i] for f in figures) for i in range(4))
     return counts, written, {
-        "mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
+        "run_s": run_s, "mpi_ranks": comm.Get_size(), "compute_s": round(compute, 6),
         "exchange_s": round(exchange, 6), "partition_s": round(partition, 6),
         "n_exchanges": stats.n_exchanges, "synapse_mb_per_rank": round(nbytes / 1e6, 3)}
 
@@ -485,11 +528,12 @@ def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, 
 
 
 def _print_human(s: dict) -> None:
-    trials = f"{s['n_trials']} trials" if s["n_trials"] > 1 else "1 trial"
-    drive = (f"{s['n_stimulated']} neurons driven at {s['rate_hz']:g} Hz" if s["n_stimulated"]
-             else "no neurons driven")
-    print(f"{s['network']}: {drive}, {s['n_silenced']} silenced; "
-          f"{s['duration_s']:g} s simulated, {trials}, seed {s['seed']}, {s['mode']} engine")
+    trials = count(s["n_trials"], "trial")
+    drive = (f"{count(s['n_stimulated'], 'neuron')} driven at {s['rate_hz']:g} Hz"
+             if s["n_stimulated"] else "no neurons driven")
+    print(f"{s['network']}: {drive}, {s['n_silenced']:,} silenced; "
+          f"{s['duration_s']:g} s simulated, {trials}, seed {s['seed']}, model {s['model']}, "
+          f"{s['mode']} engine")
     print(f"  {s['n_neurons']:,} neurons, {s['n_connections']:,} connections; load {s['load_s']:.2f} s, "
           f"build {s['build_s']:.2f} s, kernel load {s['kernel_load_s']:.2f} s, run {s['run_s']:.2f} s "
           f"(RTF {s['rtf']:.3g}); peak memory {s['peak_memory_mb']:.0f} MB")

@@ -33,7 +33,8 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   scheduler=None, n_workers=2, ...) -> xarray.Dataset``: a screen (``each_experiments(con,
   "silence:each"|"stimulate:each", neurons)``, ``grid_experiments(param, values)``) as Dask
   tasks; rates (experiment × neuron), identical to simulating the experiments one by one.
-  ``save_sweep(ds, path.zarr)``. Needs the ``dask`` extra.
+  ``save_sweep(ds, path.zarr)``; ``check_experiments(con, experiments, params=, silence=)``
+  refuses an experiment that cannot run, before any cluster. Needs the ``dask`` extra.
 - ``simulate_mpi(net, duration_ms, *, same as simulate, comm=None, stats=None) -> Spikes``:
   the same run across MPI ranks (``mpiexec -n K``): neurons partitioned round robin, synapses
   stored with their postsynaptic neuron, spikes exchanged every synaptic delay; identical
@@ -45,7 +46,8 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
   the same seed, and for any ``threads``.
 - ``MAX_STEPS = 10**12``: the most steps one run may take (3.2 years simulated at 0.1 ms);
-  longer requests raise ConfigError before anything runs.
+  longer requests raise ConfigError before anything runs. ``PROBE_FROM_STEPS = 50_000``: runs
+  of more steps are first probed (``estimate``) and refused if they cannot fit.
 - ``check_duration(duration, dt_ms, *, name="duration_ms", unit_ms=1.0) -> n_steps``: the
   check every engine makes (positive, whole steps, at most ``MAX_STEPS``), with messages that
   name the caller's option and unit (the CLI passes ``name="--duration", unit_ms=1000``).
@@ -108,6 +110,7 @@ from neurocast.sim._registry import (
 from neurocast.sim._responses import response_summary, select_neurons
 from neurocast.sim._simulate import (
     MODES,
+    PROBE_FROM_STEPS,
     Estimate,
     Trace,
     estimate,
@@ -119,6 +122,7 @@ from neurocast.sim._stream import CHUNK_MS, SpikeFileWriter, simulate_to_file
 from neurocast.sim._sweeps import (
     SWEEP_KINDS,
     Experiment,
+    check_experiments,
     each_experiments,
     grid_experiments,
     run_experiments,
@@ -130,6 +134,7 @@ __all__ = [
     "MAX_STEPS",
     "MODES",
     "NEURON_MODELS",
+    "PROBE_FROM_STEPS",
     "RECORD_DT_MS",
     "SWEEP_KINDS",
     "THRESHOLDS",
@@ -150,6 +155,7 @@ __all__ = [
     "build_network",
     "check_disjoint",
     "check_duration",
+    "check_experiments",
     "common_step_ms",
     "each_experiments",
     "estimate",

@@ -10,8 +10,8 @@ from functools import cached_property
 
 import numpy as np
 
-from neurocast.connectome import Connectome
-from neurocast.errors import ConfigError, NonFiniteError, unknown_name
+from neurocast.connectome import BUILTINS, Connectome, load_connectome
+from neurocast.errors import ConfigError, NonFiniteError, UnknownNameError, unknown_name
 from neurocast.sim._params import ShiuParams, is_whole_steps
 
 __all__ = ["NEURON_PARAMS", "Network", "PoissonInput", "build_network", "check_disjoint",
@@ -94,7 +94,38 @@ def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> n
     neurons = list(neurons)
     if not neurons:
         return np.zeros(0, dtype=np.int64)
-    return np.unique(connectome.index_of(neurons))
+    try:
+        return np.unique(connectome.index_of(neurons))
+    except UnknownNameError:
+        _check_absent_here(connectome, [n for n in neurons if isinstance(n, str)])
+        raise
+
+
+def _check_absent_here(connectome, names: list[str]) -> None:
+    """For a built-in connectome: raise UnknownNameError saying that the names it lacks are
+    neurons of its sibling built-ins (same species prefix, e.g. celegans-witvliet2021, a brain
+    volume, lacks PLML, which celegans-cook2019 has), if each of them is; else return, and the
+    caller's near-match error stands. A name unknown to all of them is reported first, with its
+    near matches (``index_of``)."""
+    here = getattr(connectome, "name", "") or ""
+    if here not in BUILTINS:
+        return
+    missing = [n for n in dict.fromkeys(names) if not len(connectome.positions_named(n))]
+    family = here.split("-")[0]
+    siblings = [load_connectome(b) for b in BUILTINS if b != here and b.split("-")[0] == family]
+    if not missing or not siblings:
+        return
+    holders = {n: [s.name for s in siblings if len(s.positions_named(n))] for n in missing}
+    typos = [n for n in missing if not holders[n]]
+    if typos:
+        connectome.index_of(typos[:1])  # raises UnknownNameError with the near matches
+    where = [s.name for s in siblings if all(s.name in holders[n] for n in missing)]
+    shown = ", ".join(map(repr, missing[:5])) + (", ..." if len(missing) > 5 else "")
+    they = "it is a neuron" if len(missing) == 1 else "they are neurons"
+    raise UnknownNameError(
+        f"{here} has no neuron {shown}: {they} of " + (", ".join(where) or "its sibling connectomes")
+        + ", not of this one",
+        f"choose neurons that {here} has, or use " + (where[0] if where else "another connectome"))
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,6 +17,7 @@ import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,11 @@ from neurocast.sim._experiments import run_trials
 from neurocast.sim._network import Network, build_network, check_disjoint, check_duration
 from neurocast.sim._params import ShiuParams
 
-__all__ = ["SWEEP_KINDS", "Experiment", "each_experiments", "grid_experiments", "run_experiments",
-           "save_sweep"]
+__all__ = ["SWEEP_KINDS", "Experiment", "check_experiments", "each_experiments", "grid_experiments",
+           "run_experiments", "save_sweep"]
 
 SWEEP_KINDS = ("silence:each", "stimulate:each")
+POSITIONS_LISTED = 10_000  # attrs list up to this many driven / silenced positions, else count them
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,27 @@ def _experiment_counts(key: str, source, params: ShiuParams, base_silence: tuple
 
 
 # ---------------------------------------------------------------------------- on the client
+def check_experiments(connectome, experiments: list[Experiment], *, params: ShiuParams | None = None,
+                      silence=()) -> None:
+    """Refuse, before anything runs, an experiment that cannot run: a position outside the
+    network, a driven neuron that is silenced (by the experiment or by ``silence``, positions
+    silenced in every experiment), or a parameter change that ``params`` (default: published)
+    does not accept. ``run_experiments`` calls it; the command line calls it before it starts
+    a cluster. Raises ConfigError naming the experiment."""
+    params = ShiuParams() if params is None else params
+    n = connectome.n_neurons
+    base_silence = tuple(int(i) for i in np.asarray(silence, np.int64))
+    for exp in experiments:
+        for i in (*exp.stimulate, *exp.silence):
+            if not 0 <= i < n:
+                raise ConfigError(f"experiment {exp.label!r} names position {i}, outside 0..{n - 1}")
+        check_disjoint(connectome, exp.stimulate, (*exp.silence, *base_silence),
+                       f"experiment {exp.label!r} drives a silenced neuron: leave the driven "
+                       "(--stimulate) neurons out of --of for silence:each, the silenced "
+                       "(--silence) ones for stimulate:each")
+        params.replace(**dict(exp.changes))
+
+
 def run_experiments(network, experiments: list[Experiment], duration_ms: float, *,
                     params: ShiuParams | None = None, silence=(), n_trials: int = 1, seed: int = 0,
                     mode: str = "fast", client=None, scheduler: str | None = None,
@@ -191,8 +214,13 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
     Returns an xarray.Dataset with ``rate_hz`` float32 (experiment, neuron), the mean rate over
     trials (Hz), ``n_spikes`` int64 (experiment,), coordinates ``label``, ``kind``, ``target``
     (neuron position or -1), ``param``, ``value`` per experiment and ``neuron`` (names), and
-    attrs network, duration_ms, n_trials, seed, mode, model, task_s (summed worker time),
-    wall_s. Identical to calling ``simulate`` experiment by experiment.
+    attrs network, duration_ms, n_trials, seed, mode, model, stimulated (positions driven in
+    every experiment; a stimulate:each experiment drives its ``target`` too), rate_hz (the
+    drive's rate, Hz, unless a rate_hz grid sets it: then ``value``), silenced (``silence``;
+    positions are listed up to 10,000, else counted, as in a spike file's attrs), task_s
+    (summed worker time, s), wall_s (s). Identical to calling ``simulate`` experiment by
+    experiment. Raises ConfigError for an experiment that cannot run (``check_experiments``)
+    before a cluster is used.
     """
 
     if not experiments:
@@ -206,15 +234,7 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
     con = network if isinstance(network, Connectome) else load_connectome(network)
     n = con.n_neurons
     base_silence = tuple(int(i) for i in np.unique(np.asarray(silence, np.int64)))
-    for exp in experiments:  # fail here, not on a worker
-        for i in (*exp.stimulate, *exp.silence):
-            if not 0 <= i < n:
-                raise ConfigError(f"experiment {exp.label!r} names position {i}, outside 0..{n - 1}")
-        check_disjoint(con, exp.stimulate, (*exp.silence, *base_silence),
-                       f"experiment {exp.label!r} drives a silenced neuron: leave the driven "
-                       "(--stimulate) neurons out of --of for silence:each, the silenced "
-                       "(--silence) ones for stimulate:each")
-        params.replace(**dict(exp.changes))
+    check_experiments(con, experiments, params=params, silence=base_silence)  # here, not on a worker
     t0 = time.perf_counter()
     counts = np.zeros((len(experiments), n), np.int32)  # spikes per neuron, summed over trials
     task_s = 0.0
@@ -247,6 +267,12 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
                    params, base_silence, task_s, time.perf_counter() - t0)
 
 
+def _positions_attr(positions: np.ndarray) -> list[int] | int:
+    """Neuron positions as a spike file's attrs record them: the list, or its length if it
+    holds more than POSITIONS_LISTED."""
+    return positions.tolist() if len(positions) <= POSITIONS_LISTED else len(positions)
+
+
 def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params, base_silence,
             task_s, wall_s):
     """The tidy Dataset of a screen (see ``run_experiments``)."""
@@ -265,9 +291,12 @@ def _result(con, experiments, counts, duration_ms, n_trials, seed, mode, params,
         "value": ("experiment", np.array([e.value for e in experiments], np.float64)),
         "neuron": np.asarray(con.names).astype(str),
     }
+    driven = reduce(np.intersect1d, (np.asarray(e.stimulate, np.int64) for e in experiments))
     attrs = {"network": getattr(con, "name", "") or "", "duration_ms": duration_ms,
              "n_trials": n_trials, "seed": seed, "mode": mode, "model": params.preset_name(),
-             "silenced": list(base_silence), "task_s": round(task_s, 6), "wall_s": round(wall_s, 6)}
+             "stimulated": _positions_attr(driven), "rate_hz": float(params.rate_hz),
+             "silenced": _positions_attr(np.asarray(base_silence, np.int64)),
+             "task_s": round(task_s, 6), "wall_s": round(wall_s, 6)}
     return xr.Dataset({"rate_hz": (("experiment", "neuron"), rates),
                        "n_spikes": ("experiment", counts.sum(axis=1, dtype=np.int64))}, coords=coords, attrs=attrs)
 
