@@ -244,6 +244,7 @@ def test_varshney_with_kunert_signs():
     excite; same wiring and transmitter column as the Wang-signed built-in."""
     wang, kunert = load_varshney2011(), load_varshney2011(signs="kunert2014")
     assert kunert.name == "celegans-varshney2011-kunert" and "Kunert" in kunert.attrs["sign_rule"]
+    assert "Kunert" in kunert.summary()["sign_rule"] and "Wang" in wang.summary()["sign_rule"]
     assert _edges(kunert) == _edges(wang) and _gap_pairs(kunert) == _gap_pairs(wang)
     assert list(kunert.neurons["transmitter"]) == list(wang.neurons["transmitter"])
     assert set(kunert.names[kunert.sign == -1]) == set(KUNERT_GABAERGIC) and len(KUNERT_GABAERGIC) == 26

@@ -93,6 +93,8 @@ def format_summary(s: dict) -> str:
     ]
     if s.get("source"):
         lines.append(f"source                {s['source']}")
+    if s.get("sign_rule"):
+        lines.append(f"signs                 {s['sign_rule']}")
     return "\n".join(lines)
 
 

@@ -542,6 +542,7 @@ class Connectome:
             "bytes_per_connection": float(self.nbytes / max(self.n_connections, 1)),
             "weight_units": self.weight_units,
             "source": self.attrs.get("source", ""),
+            "sign_rule": self.attrs.get("sign_rule", ""),
         }
 
     # ------------------------------------------------------------------ comparison
