@@ -38,7 +38,7 @@ def test_neurons_named_outside_the_truth_are_noted_once(chain, simulate_hawkes):
     """A name the connectome lacks is named by the matching note; the next only adds that those
     neurons are left out (it repeated the count and the connectome before)."""
     ds, _ = _partly_named(chain, simulate_hawkes, n_unnamed=2)
-    ds = ds.assign_coords(label=("neuron", ["XYZL", "QQQ"] + chain.names.tolist()))
+    ds = ds.assign_coords(label=("neuron", ["XYZL", "QQQ", *chain.names.tolist()]))
     res = run_inference(ds, truth=chain, methods=["ridge"])
     assert res.notes[0].startswith("2 of the recording's 10 neurons are named but not in "
                                    "connectome 'chain'")
