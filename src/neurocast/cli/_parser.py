@@ -110,7 +110,8 @@ def _demo(sub) -> None:
 def _connectome_read_options(p: argparse.ArgumentParser, title: str = "reading files") -> None:
     g = p.add_argument_group(title)
     g.add_argument("--from", dest="from_format", metavar="FORMAT",
-                   help="force the reader: npz, flywire, neuprint or edgelist (default: recognised)")
+                   help="force the reader: npz, flywire, flywire-release, neuprint or edgelist "
+                        "(default: recognised)")
     g.add_argument("--columns", metavar="MAP",
                    help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
                         "count=syn_count[,sign=COL][,weight=COL][,transmitter=COL][,id=NEURON_ID_COL]")
