@@ -65,3 +65,20 @@ def test_the_cli_refusal_counts_the_gaps_not_the_dead_channel(tmp_path, capsys):
     assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism",
                  "--keep-constant", "--out", str(tmp_path / "o")]) == 2
     assert "403 NaN/inf value(s)" in capsys.readouterr().err
+
+
+def test_gaps_are_refused_before_a_cluster_and_kept_dead_channels_get_their_own_hint(tmp_path,
+                                                                                      capsys):
+    (tmp_path / "g").mkdir()
+    gap = _store(tmp_path / "g", gap=True)
+    assert main(["bench", str(gap), "--models", "naive", "--horizon", "8", "--no-realism",
+                 "--dask", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "3 NaN/inf value(s)" in err and "Dask cluster" not in err  # no cluster started
+    (tmp_path / "d").mkdir()
+    dead = _store(tmp_path / "d")  # NaN only in the dead channel, kept by --keep-constant
+    assert main(["bench", str(dead), "--models", "naive", "--horizon", "8", "--no-realism",
+                 "--keep-constant", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "dead channels, with no value at all: leave out --keep-constant" in err
+    assert "--nan skip-windows" not in err

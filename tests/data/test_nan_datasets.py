@@ -57,7 +57,8 @@ def test_cli_data_stats_plot_and_protocol_show_open_a_dataset_with_nan(tmp_path,
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     assert all(np.isfinite(doc["overall"][k]) for k in ("lag1_autocorr", "median_abs_r", "pc1"))
-    assert "note: the traces hold 25 NaN value(s); every statistic leaves them out" in captured.err
+    assert ("note: the traces hold 25 NaN value(s) in 25 frame(s); every statistic leaves them out"
+            in captured.err)
     assert main(["data", "plot", str(path), "--out", str(tmp_path / "p.png")]) == 0
     assert (tmp_path / "p.png").stat().st_size > 1000
     assert main(["protocol", "show", "conditions", "--dataset", str(path), "--context", "4",

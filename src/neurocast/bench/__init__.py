@@ -17,6 +17,8 @@ Public API::
     plot_mae_curves, plot_heatmap, write_report
     ensemble_scores(members, traces, protocol) -> Dataset   seed ensembles: CRPS, spread/skill
     seed_interval(values) -> (mean, 95 % CI half-width) over seeds
+    select_neurons(ds, nan, keep_constant, notes) -> (keep, bad_frames, left_out): the neurons
+        fitted and scored (dead/constant channels, NaN policy), as run_benchmark chooses them
     recording_breaks(ds), split_windows_across(traces, protocol, breaks): the pauses in a
         recording's frame times, and the windows of each test condition that span one (left out)
     run_benchmark(..., seeds=N, device=, save_models=DIR, load_models=DIR): learned models per
@@ -27,6 +29,7 @@ from neurocast.bench._cluster import check_cluster_run, evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores, seed_interval
 from neurocast.bench._evaluate import batch_windows_for, evaluate, score_segment
 from neurocast.bench._metrics import METRICS, STATISTICS, Metric, Statistic, WindowStats, accumulate
+from neurocast.bench._neuron_selection import select_neurons
 from neurocast.bench._pauses import recording_breaks, split_windows_across
 from neurocast.bench._report import (
     image_tag,
@@ -91,6 +94,7 @@ __all__ = [
     "score_segment",
     "scorecard_protocol",
     "seed_interval",
+    "select_neurons",
     "split_windows_across",
     "stack_scorecards",
     "summary_table",

@@ -52,10 +52,13 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
         n_values = int(nan_per_neuron[keep].sum())
         if nan == "raise":
             frames = np.flatnonzero(scan.bad_frames_among(keep, ds["traces"]))
+            dead = keep_constant and bool(scan.empty[has_nan].all())  # kept dead channels only
             raise NonFiniteError(
                 f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s) "
                 f"(e.g. {', '.join(names[has_nan][:3])}) and {frames.size} frame(s), the first at "
                 f"frame {frames[0]}",
+                "they are dead channels, with no value at all: leave out --keep-constant (they are "
+                "then left out like constant channels) or use --nan mask-neurons" if dead else
                 "leave out the windows that touch them (--nan skip-windows) or those neurons "
                 "(--nan mask-neurons)")
         if nan == "mask-neurons":

@@ -21,6 +21,7 @@ from neurocast.bench import (
     learned_names,
     run_benchmark,
     run_wirings,
+    select_neurons,
     wiring_cells,
 )
 from neurocast.catalog import open_dataset, resolve
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
     store = resolve(args.dataset)
     check_dataset(store, decode=False)  # missing chunks, a damaged connectome: verify's message
-    ds = _open(args)
+    ds = _open(args, store)
     check_output_folder(out, overwrite=args.overwrite)  # --overwrite: only a folder neurocast wrote
     info(f"benchmarking {', '.join(models)} on {args.dataset} "
          f"({count(ds.sizes['neuron'], 'neuron')} × {count(ds.sizes['time'], 'frame')}, "
@@ -197,12 +198,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args):
-    """The dataset, opened lazily. Under --nan raise its NaN/inf are refused before any work:
-    here with --keep-constant, else by ``run_benchmark``, which first leaves out the dead
-    channels (NaN throughout) like any constant channel and names the neurons and frames of the
-    NaN left."""
-    return open_dataset(args.dataset, allow_nan=args.nan != "raise" or not args.keep_constant)
+def _open(args, store):
+    """The dataset, opened lazily. Under --nan raise its NaN/inf are refused here, before any
+    work (and before a Dask cluster starts), as ``run_benchmark`` refuses them: the dead
+    channels (NaN throughout) left out first like any constant channel (not with
+    --keep-constant), the message names the neurons and frames of the NaN left."""
+    ds = open_dataset(args.dataset, allow_nan=True)
+    if args.nan == "raise":
+        try:
+            select_neurons(ds, "raise", args.keep_constant, [])
+        except NeurocastError:
+            raise
+        except Exception:  # a chunk that cannot be decoded: report it as verify does
+            check_dataset(store)
+            raise
+    return ds
 
 
 def _run(ds, models, metrics, out, args):
@@ -214,22 +224,23 @@ def _run(ds, models, metrics, out, args):
                   realism=not args.no_realism,
                   seeds=args.seeds, device=args.device, max_steps=args.max_steps,
                   save_models=args.save_models, load_models=args.load_models)
-    if args.wiring is not None:
-        if args.dask or args.scheduler:
-            raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
-        return run_wirings(ds, wirings=split_list(args.wiring), **kwargs)
     if not (args.dask or args.scheduler):
         for flag, value in (("--chunk-windows", args.chunk_windows), ("--workers", args.workers)):
             if value is not None:
                 raise ConfigError(f"{flag} goes with --dask or --scheduler",
                                   "add --dask (a local cluster) or --scheduler ADDRESS")
+    if args.wiring is not None:
+        if args.dask or args.scheduler:
+            raise ConfigError("--wiring runs on this machine only", "leave out --dask / --scheduler")
+        return run_wirings(ds, wirings=split_list(args.wiring), **kwargs)
+    if not (args.dask or args.scheduler):
         return run_benchmark(ds, **kwargs)
     workers = 2 if args.workers is None else args.workers
     check_workers(workers, args.scheduler)
     check_cluster_run(ds.encoding.get("neurocast_path"), cv_folds=args.folds)  # before the cluster
     if args.chunk_windows is not None and args.chunk_windows < 1:
         raise ConfigError(f"--chunk-windows must be >= 1, got {args.chunk_windows}", "e.g. --chunk-windows 64")
-    info(f"scoring the test windows on {args.scheduler or f'a local Dask cluster of {workers} workers'}")
+    info(f"scoring the test windows on {args.scheduler or 'a local Dask cluster of ' + count(workers, 'worker')}")
     with dask_client(args.scheduler, n_workers=workers) as client:
         return run_benchmark(ds, client=client, chunk_windows=args.chunk_windows, **kwargs)
 

@@ -262,8 +262,13 @@ def _stats(args: argparse.Namespace) -> int:
     cfg = StatsConfig(seed=args.seed)
     res = realism_stats(ds, config=cfg, allow_nan=True)
     if int(ds.attrs.get("n_nan_values", 0)):
-        info(f"note: NaN in the traces, {_nan_line(dataset_info(ds))}; every statistic leaves "
-             "them out")
+        s = dataset_info(ds)
+        parts = [f"{s['n_gap_values']:,} NaN value(s) in {s['n_gap_frames']:,} frame(s)"] \
+            if s["n_gap_values"] else []
+        if s["empty_neurons"]:
+            parts.append(f"{len(s['empty_neurons'])} dead channel(s) with no value at all "
+                         f"({', '.join(s['empty_neurons'][:3])})")
+        info(f"note: the traces hold {' and '.join(parts)}; every statistic leaves them out")
     found = resolve_reference(args.reference, dataset=ds)
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)
