@@ -305,3 +305,23 @@ def test_cli_imports_a_workbook(tmp_path, capsys):
     assert main(["data", "import", str(bad), str(tmp_path / "bad.zarr")]) == 2
     err = capsys.readouterr().err
     assert "cell B4" in err and "'oops'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("above, frames, names", [
+    ([["0,25", None, None, None]], 21, None),  # a first frame of numbers kept as text
+    ([["Title"], [0.1, None, None, None]], 21, ["Title", "", "", ""]),  # a frame, not a title
+    ([["time", None, None, None]], 20, None),  # a header with blank cells, not a title
+    ([["Title"], ["time", None, None, None]], 20, None),  # a title above such a header
+])
+def test_what_is_above_the_first_full_row_is_kept_unless_it_is_a_title(tmp_path, above, frames,
+                                                                        names):
+    rows = [[0.5 * i, 0.1 * i, 0.2, 0.3 + i] for i in range(1, 21)]
+    ds = nd.load_matrix(_workbook(tmp_path / "a.xlsx", {"Sheet1": above + rows}), dt_s=0.5,
+                        allow_nan=True)
+    assert ds.sizes["time"] == frames
+    notes = " ".join(ds.attrs.get("import_notes", []))
+    assert ("above the table skipped" in notes) == (above[0] == ["Title"] and frames == 20)
+    if names is not None:
+        assert ds.label.values.tolist() == names
+    if above[-1][0] == "time":  # the header's time column is the timestamps, 3 neurons left
+        assert ds.sizes["neuron"] == 3 and "'time' holds the frame timestamps" in notes

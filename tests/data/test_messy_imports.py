@@ -97,10 +97,11 @@ def test_non_numeric_cells_are_named(tmp_path):
 def test_decimal_commas_are_read_as_numbers(tmp_path):
     """';' tables of continental European locales: '0,12' is 0.12, with a note; also without
     a header row (the first row is then a frame, not names)."""
-    (tmp_path / "eu.csv").write_text("time;a;b\n0,0;0,12;1\n0,5;-1,5e-1;2\n1,0;,25;3,\n")
+    (tmp_path / "eu.csv").write_text("time;a;b\n0,0;0,12;1\n0,5;-1,5e-1;2\n1,0;,25;1.234,5\n")
     ds = nd.load_matrix(tmp_path / "eu.csv")
     np.testing.assert_allclose(ds.time.values, [0.0, 0.5, 1.0])
-    np.testing.assert_allclose(ds.traces.values, [[0.12, 1], [-0.15, 2], [0.25, 3]], rtol=1e-6)
+    np.testing.assert_allclose(ds.traces.values, [[0.12, 1], [-0.15, 2], [0.25, 1234.5]],
+                               rtol=1e-6)
     assert any("7 cells are written with a decimal comma" in n for n in ds.attrs["import_notes"])
     (tmp_path / "plain.csv").write_text("0,1;0,12\n0,2;0,13\n0,3;0,14\n")
     ds = nd.load_matrix(tmp_path / "plain.csv", dt_s=1.0)
@@ -114,7 +115,7 @@ def test_commas_that_may_be_thousands_separators_are_refused(tmp_path):
     with pytest.raises(FormatError, match="'1,234' may be numbers with a decimal comma or with "
                                           "a thousands separator") as err:
         nd.load_matrix(tmp_path / "f.tsv", dt_s=1.0)
-    assert "without thousands separators" in err.value.hint
+    assert "export the numbers without them" in err.value.hint
     (tmp_path / "g.tsv").write_text("a\tb\n1,234\t0,5\n3,456\t4,567\n")  # '0,5': decimals
     np.testing.assert_allclose(nd.load_matrix(tmp_path / "g.tsv", dt_s=1.0).traces.values,
                                [[1.234, 0.5], [3.456, 4.567]], rtol=1e-6)

@@ -2,7 +2,8 @@
 
 Continental European locales write 0.25 as '0,25': their CSV files separate cells with ';'
 (or tabs) and keep the comma, and such numbers pasted into an English Excel stay text. A cell
-that is a decimal-comma number is read as that number, with one note. A comma after one to
+that is a decimal-comma number is read as that number (with '.' grouping thousands in front of
+the comma, as those locales write them: '1.234,5'), with one note. A comma after one to
 three digits followed by groups of three ('1,234', '12,345,678') can also be a thousands
 separator; a table whose only comma numbers look like that is refused instead of guessed.
 """
@@ -17,7 +18,8 @@ from neurocast.errors import FormatError
 
 __all__ = ["is_number", "read_decimal_commas"]
 
-_COMMA_NUMBER = r"[+-]?(?:\d+,\d*|,\d+)(?:[eE][+-]?\d+)?"
+# digits (optionally grouped by '.' thousands: 1.234,5), a comma, digits; or ',5'; an exponent
+_COMMA_NUMBER = r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+),\d*|,\d+)(?:[eE][+-]?\d+)?"
 _THOUSANDS = r"[+-]?[1-9]\d{0,2}(?:,\d{3})+"
 
 
@@ -32,7 +34,7 @@ def is_number(cell: str) -> bool:
 
 def read_decimal_commas(table: pd.DataFrame, what: str, notes: list[str]) -> pd.DataFrame:
     """``table`` (rows of cells, any dtype) with its text cells that are decimal-comma numbers
-    ('0,25', '-1,5e-3', ',5') replaced by those numbers, and a note appended to ``notes``; the
+    ('0,25', '-1,5e-3', ',5', '1.234,5') replaced by those numbers, and a note appended to ``notes``; the
     same table if it holds none. Raises FormatError if every such cell could be a number with a
     thousands separator ('1,234'), naming one."""
     found: dict[object, pd.Series] = {}
@@ -52,11 +54,13 @@ def read_decimal_commas(table: pd.DataFrame, what: str, notes: list[str]) -> pd.
     if every.str.fullmatch(_THOUSANDS).all():
         raise FormatError(f"{what}: cells such as {every.iloc[0]!r} may be numbers with a "
                           "decimal comma or with a thousands separator",
-                          "export the numbers without thousands separators (and with decimal "
-                          "points, or decimal commas in a ';'-separated file)")
+                          "if the commas separate thousands, export the numbers without them; if "
+                          "they are decimal commas, write decimal points (or more than three "
+                          "decimals)")
     table = table.copy()
     for column, hits in found.items():
-        numbers = pd.to_numeric(hits.str.replace(",", ".", regex=False)).astype(float)
+        numbers = pd.to_numeric(hits.str.replace(".", "", regex=False)
+                                .str.replace(",", ".", regex=False)).astype(float)
         if len(hits) == table[column].notna().sum():  # every cell of the column: numbers now
             table[column] = numbers.reindex(table.index)
         else:

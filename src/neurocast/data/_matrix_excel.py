@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from neurocast.data._decimal_commas import read_decimal_commas
+from neurocast.data._decimal_commas import is_number, read_decimal_commas
 from neurocast.data._matrix_files import Table, _is_header, _not_numeric, _table_columns
 from neurocast.errors import FormatError
 
@@ -180,19 +180,28 @@ def _trim(rows: list[list]) -> tuple[int, int, list[list]]:
 
 def _title_rows(rows: list[list]) -> int:
     """How many rows at the top of a trimmed sheet (``_trim``) are a title or notes above the
-    table, not part of it: rows holding text in fewer than half of the table's columns (blank
-    rows too) before the first row filled at least that much, at most 10 of them and 0 unless
-    one holds text (a row of a few numbers is a frame with missing values). Tables of one
-    column have none."""
+    table, not part of it. The table starts at its first row filled in at least half of its
+    columns (among the first 11 rows): the rows above it are a title only if none holds a
+    number (a row of a few numbers is a frame with missing values), and when that first full
+    row is a frame, the last filled row above it is its header (a header may have blank
+    cells), not a title. Tables of one column have none."""
     width = len(rows[0])
     if width < 2:
         return 0
     full = max(2, (width + 1) // 2)
-    for k, row in enumerate(rows[:11]):
-        if sum(v is not None for v in row) >= full:
-            texts = any(isinstance(v, str) for r in rows[:k] for v in r)
-            return k if texts else 0
-    return 0
+    k = next((i for i, row in enumerate(rows[:11]) if sum(v is not None for v in row) >= full), 0)
+    if any(_number_cell(v) for row in rows[:k] for v in row):
+        return 0
+    if k and not _is_header([_text(v) for v in rows[k]]):  # a frame: keep the header above it
+        k = max(i for i in range(k) if any(v is not None for v in rows[i]))
+    return k
+
+
+def _number_cell(v) -> bool:
+    """True for a cell holding a number, or text that reads as one (decimal commas too)."""
+    if isinstance(v, str):
+        return is_number(v)
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _ref(r: int, c: int) -> str:
