@@ -192,3 +192,14 @@ def test_empty_and_edgeless_connectomes(tiny_connectome, tmp_path):
     lonely = tiny_connectome.subnetwork(["A"])
     assert lonely.n_neurons == 1 and lonely.n_connections == 0 and lonely.indptr.tolist() == [0, 0]
     assert Connectome.load(lonely.save(tmp_path / "one.npz")).equals(lonely)
+
+
+def test_saved_name_reads_only_the_name(tmp_path, tiny_connectome, monkeypatch):
+    from neurocast.connectome import Connectome
+
+    path = tmp_path / "c.npz"
+    tiny_connectome.save(path)
+    monkeypatch.setattr(Connectome, "_load", None)  # loading the arrays would fail
+    assert Connectome.saved_name(path) == "tiny"
+    (tmp_path / "x.npz").write_bytes(b"not a zip")
+    assert Connectome.saved_name(tmp_path / "x.npz") == "" == Connectome.saved_name(tmp_path / "no")

@@ -230,3 +230,12 @@ def test_the_nan_refusal_counts_gaps_apart_from_a_dead_channel(ring, ring_calciu
     with pytest.raises(NonFiniteError, match=r"holds 3 NaN/inf value\(s\) in 1 neuron\(s\) and 3 "
                                              r"frame\(s\)"):
         run_inference(_dataset(ring, x), truth=ring, methods=["pearson"])
+
+
+def test_the_nan_refusal_leaves_out_the_frames_of_a_constant_channel(ring, ring_calcium):
+    x = ring_calcium[0].copy()
+    x[:, 5] = 0.0
+    x[10:60, 5] = np.nan  # a flat channel with a gap: left out as constant, its gap too
+    x[[100, 101, 700], 2] = np.nan
+    with pytest.raises(NonFiniteError, match=r"in 1 neuron\(s\) and 3 frame\(s\)"):
+        run_inference(_dataset(ring, x), truth=ring, methods=["pearson"])

@@ -603,6 +603,17 @@ class Connectome:
                               "write it again with Connectome.save or 'neurocast connectome convert'"
                               ) from None
 
+    @staticmethod
+    def saved_name(path: str | os.PathLike) -> str:
+        """The name of the connectome saved at ``path`` (``save``'s .npz), read without loading
+        its arrays ("" if it has none or the file is not one: ``load`` says what is wrong)."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return ""
+        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
     @classmethod
     def _load(cls, path: Path) -> Connectome:
         with np.load(path, allow_pickle=False) as z:

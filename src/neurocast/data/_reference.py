@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurocast.connectome import Connectome
 from neurocast.data._stats import STATISTICS
-from neurocast.data._store import dataset_connectome
+from neurocast.data._store import CONNECTOME_FILE
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = [
@@ -119,10 +120,10 @@ def reference_group(ds) -> str:
     """The shipped reference group a dataset is compared with by default: "celegans" if it was
     recorded on a C. elegans connectome (its ``source`` names one) or has one attached (an
     imported worm recording), else "zebrafish"."""
-    if str(ds.attrs.get("source", "")).lower().startswith("celegans"):
-        return "celegans"
-    con = dataset_connectome(ds)
-    return "celegans" if con is not None and con.name.lower().startswith("celegans") else "zebrafish"
+    where = ds.encoding.get("neurocast_path")
+    attached = Connectome.saved_name(Path(where) / CONNECTOME_FILE) if where else ""
+    named = (str(ds.attrs.get("source", "")), attached)
+    return "celegans" if any(n.lower().startswith("celegans") for n in named) else "zebrafish"
 
 
 def resolve_reference(spec: str | None, *, dataset=None) -> tuple[str, dict] | None:

@@ -154,7 +154,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     notes: list[str] = []
     used = traces[frames if frames is not None else slice(None)]
     scan = scan_traces(used)
-    usable, truth_pos = _usable_neurons(data, truth, scan, nan, notes)
+    usable, truth_pos = _usable_neurons(data, truth, scan, used, nan, notes)
     keep = usable[observed_subset(len(usable), observed, seed)]
     if nan == "skip-frames":
         frames = _frames_without_nan(scan, keep, used, frames, traces.shape[0], notes)
@@ -282,11 +282,11 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
     return len(w)
 
 
-def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray:
+def _usable_neurons(data, truth, scan, used, nan: str, notes: list[str]) -> np.ndarray:
     """Positions (int64, sorted) of the neurons to infer on: all, less the dead or constant ones,
     those holding NaN (with ``nan='mask-neurons'``) and those the truth does not name (unnamed,
     or partly identified: ``data.connectome_positions``);
-    a note for each kind. scan: the ``TraceScan`` of the frames used.
+    a note for each kind. scan: the ``TraceScan`` of the frames used, ``used`` their traces.
     Raises NonFiniteError for NaN with ``nan='raise'``, ConfigError if fewer than 2 are left."""
     names = (as_str(data["neuron"].values) if isinstance(data, xr.Dataset)
              else np.arange(scan.constant.size).astype(str))
@@ -300,8 +300,8 @@ def _usable_neurons(data, truth, scan, nan: str, notes: list[str]) -> np.ndarray
     if left_out["nan"].any() and nan == "raise":
         raise NonFiniteError(
             f"the recording holds {int(scan.nan_per_neuron[left_out['nan']].sum())} NaN/inf "
-            f"value(s) in {int(left_out['nan'].sum())} neuron(s) and {int(scan.gap_frames.sum())} "
-            "frame(s)", "leave out the neurons holding them with --nan mask-neurons, or the frames "
+            f"value(s) in {int(left_out['nan'].sum())} neuron(s) and "
+            f"{int(scan.bad_frames_among(left_out['nan'], used).sum())} frame(s)", "leave out the neurons holding them with --nan mask-neurons, or the frames "
             "holding them with --nan skip-frames (in Python: run_inference(ds, nan=...))")
     if nan != "mask-neurons":
         left_out["nan"][:] = False
