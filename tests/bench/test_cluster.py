@@ -130,10 +130,10 @@ def test_each_model_predicts_in_its_own_batches(client, tmp_path, monkeypatch):
     ds = _dataset(seed=5)
     path = save_dataset(ds, tmp_path / "s.zarr")
     proto = protocol_for_dataset(ds, None, context=4, horizon=6)
-    # a default batch of 5 windows (the client computes it), and models asking for 8 and 12
-    monkeypatch.setattr(evaluation, "_BATCH_VALUES", 5 * 6 * 24)
+    # a default batch of 4 windows (the client computes it), and models asking for 8 and 12
+    monkeypatch.setattr(evaluation, "_BATCH_VALUES", 4 * 6 * 24)
     models = {"eight": _BatchSized(6, 8), "twelve": _BatchSized(6, 12), "naive": get_model("naive", horizon=6)}
-    assert [evaluation.batch_windows_for(6, 24, model=m) for m in models.values()] == [8, 12, 5]
+    assert [evaluation.batch_windows_for(6, 24, model=m) for m in models.values()] == [8, 12, 4]
     got = evaluate_on_cluster(models, path, proto, client=client, chunk_windows=30, progress=False)
     for name, model in models.items():
         ref = evaluate(model, ds["traces"], proto)

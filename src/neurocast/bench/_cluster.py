@@ -30,6 +30,9 @@ __all__ = ["DEFAULT_CHUNK_BATCHES", "check_cluster_run", "evaluate_on_cluster"]
 
 #: windows per task, in in-memory batches (a batch is ~128 MiB of forecasts).
 DEFAULT_CHUNK_BATCHES = 4
+#: chunks are whole batches of every model only while that is at most this many of the largest
+#: batch (batches of 31 and 32 windows would need chunks of 992); beyond, whole largest batches
+MAX_LCM_BATCHES = 8
 
 _DATASETS: dict[str, object] = {}
 _DATASETS_LOCK = threading.Lock()
@@ -145,7 +148,10 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     batch_windows: windows per predict call (default: each model's as ``evaluate`` chooses it,
     ~128 MiB of forecasts or the model's ``predict_batch``).
     chunk_windows: windows per task, rounded up to whole batches of every model (default 4
-    batches of the largest).
+    batches of the largest; when the least common multiple of the batches exceeds
+    ``MAX_LCM_BATCHES`` largest batches, to whole largest batches: a model of another batch then
+    predicts some windows in smaller calls, which changes a forecast only in its last bits if
+    at all).
     skip_frames: optional bool (time,), True for frames holding NaN/inf (among the scored
     neurons); breaks: optional bool (time,), True at the first frame after a pause in
     acquisition: the windows touching a skipped frame or crossing a pause are not predicted nor
@@ -171,11 +177,14 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     h = protocol.horizon
     batches = {name: batch_windows or batch_windows_for(h, n_neurons, model=model)
                for name, model in models.items()}
-    whole = math.lcm(*batches.values())  # chunks of whole batches of every model
+    largest = max(batches.values(), default=1)
+    whole = math.lcm(*batches.values())  # chunks of whole batches of every model ...
+    if whole > MAX_LCM_BATCHES * largest:  # ... unless that makes chunks far larger than asked
+        whole = largest
     if chunk_windows is not None and (isinstance(chunk_windows, bool) or not isinstance(
             chunk_windows, (int, np.integer)) or chunk_windows < 1):
         raise ConfigError(f"chunk_windows must be a positive integer, not {chunk_windows!r}")
-    target = chunk_windows or DEFAULT_CHUNK_BATCHES * max(batches.values(), default=1)
+    target = chunk_windows or DEFAULT_CHUNK_BATCHES * largest
     per = -(-target // whole) * whole
     tests = segments_for(traces, protocol, "test")
     results = {name: {s.condition: WindowStats(s.n_windows, h, group_names, groups, statistics)

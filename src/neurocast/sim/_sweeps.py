@@ -188,15 +188,20 @@ def check_experiments(connectome, experiments: list[Experiment], *, params: Shiu
     params = ShiuParams() if params is None else params
     n = connectome.n_neurons
     base_silence = tuple(int(i) for i in np.asarray(silence, np.int64))
+    base, checked = set(base_silence), set()  # each distinct parameter change validated once
     for exp in experiments:
         for i in (*exp.stimulate, *exp.silence):
             if not 0 <= i < n:
                 raise ConfigError(f"experiment {exp.label!r} names position {i}, outside 0..{n - 1}")
-        check_disjoint(connectome, exp.stimulate, (*exp.silence, *base_silence),
-                       f"experiment {exp.label!r} drives a silenced neuron: leave the driven "
-                       "(--stimulate) neurons out of --of for silence:each, the silenced "
-                       "(--silence) ones for stimulate:each")
-        params.replace(**dict(exp.changes))
+        driven = set(exp.stimulate)
+        if driven & base or driven.intersection(exp.silence):  # the message names the neurons
+            check_disjoint(connectome, exp.stimulate, (*exp.silence, *base_silence),
+                           f"experiment {exp.label!r} drives a silenced neuron: leave the driven "
+                           "(--stimulate) neurons out of --of for silence:each, the silenced "
+                           "(--silence) ones for stimulate:each")
+        if exp.changes not in checked:
+            params.replace(**dict(exp.changes))
+            checked.add(exp.changes)
 
 
 def run_experiments(network, experiments: list[Experiment], duration_ms: float, *,
