@@ -153,7 +153,7 @@ def plugin_dist(tmp_path, monkeypatch):
         "[neurocast.loaders]\nplugin-npy = neurocast_plugin_demo:LOADER\n")
     monkeypatch.syspath_prepend(str(site))
     for reg in (MODELS, LOADERS):
-        monkeypatch.setattr(reg, "_plugins_loaded", False)
+        monkeypatch.setattr(reg, "_pending", None)
     yield site
     MODELS.unregister("persistence")
     LOADERS.unregister("plugin-npy")

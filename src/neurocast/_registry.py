@@ -3,22 +3,37 @@ stimulus plans, built-in datasets, inference methods).
 
 A ``Registry`` maps names to entries in registration order. Adding an entry is one line in the
 module that defines it (``@MODELS.register`` on a class, or ``PLANS.register(plan)``).
-Third-party packages add entries through a Python entry-point group (e.g. ``neurocast.models``):
-each entry point names an object that is registered under the entry point's name; the group is
-read once, on the first lookup or listing, so importing neurocast never scans installed packages.
+Third-party packages add entries through a Python entry-point group (e.g. ``neurocast.models``).
+The group is read once, on the first lookup or listing, so importing neurocast never scans
+installed packages. Each entry point must name an object that ``register`` would accept, whose
+own name is the entry point's name; one that does not, or whose name is taken (a built-in keeps
+its name), is skipped with a warning naming it (the command line prints it as a ``note:``).
+A plug-in module may look the registry up while it is imported (a stimulus plan naming the
+neuron model defined above it): the lookup sees the plug-ins added so far, and the one being
+imported.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from neurocast.errors import ConfigError, UnknownNameError, unknown_name
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "instance_of"]
 
 T = TypeVar("T")
+
+
+def instance_of(cls: type) -> Callable[[object], None]:
+    """A ``check`` for ``Registry``: ConfigError unless the entry is an instance of ``cls``."""
+    def check(entry: object) -> None:
+        if not isinstance(entry, cls):
+            what = f"the class {entry.__name__}" if isinstance(entry, type) else repr(entry)
+            raise ConfigError(f"{what} is not a {cls.__name__}",
+                              f"register a {cls.__name__}(...) instance")
+    return check
 
 
 class Registry(Generic[T]):
@@ -26,23 +41,32 @@ class Registry(Generic[T]):
 
     kind: what an entry is, for messages ("model", "metric", ...). group: the entry-point group
     that plug-in packages use (None: built-ins only). key: how to read a name off an entry
-    (default: its ``name`` attribute).
+    (default: its ``name`` attribute). check: raises ConfigError if an object is not an entry
+    of this kind (run by ``register`` and on every plug-in before ``key``).
     """
 
     def __init__(self, kind: str, *, group: str | None = None,
-                 key: Callable[[T], str] = lambda entry: entry.name):
+                 key: Callable[[T], str] = lambda entry: entry.name,
+                 check: Callable[[Any], None] | None = None):
         self.kind = kind
         self.group = group
         self._key = key
+        self._check = check
         self._entries: dict[str, T] = {}
-        self._plugins_loaded = group is None
+        self._plugins: dict[str, str] = {}  # name -> entry point value, for the plug-ins added
+        self._pending: list | None = None if group else []  # entry points not read yet
+        self._loading: set[tuple[str, str]] = set()  # (name, value) of those being imported
+        self._reentered: set[tuple[str, str]] = set()
 
     def register(self, entry: T, *, name: str | None = None, replace: bool = False) -> T:
         """Add ``entry`` (under ``name``, default its own name); returns it, so it works as a decorator.
 
-        Raises ConfigError if the name is taken (``replace=True`` redefines it) or empty.
+        Raises ConfigError if ``entry`` is not of this kind, or the name is taken
+        (``replace=True`` redefines it) or empty.
         """
-        name = self._key(entry) if name is None else name
+        if self._check is not None:
+            self._check(entry)
+        name = self._name_of(entry) if name is None else name
         if not isinstance(name, str) or not name:
             raise ConfigError(f"a {self.kind} needs a non-empty name, not {name!r}")
         if name in self._entries and not replace:
@@ -51,26 +75,78 @@ class Registry(Generic[T]):
         self._entries[name] = entry
         return entry
 
+    def _name_of(self, entry: T) -> str:
+        try:
+            return self._key(entry)
+        except AttributeError:
+            raise ConfigError(f"{entry!r} is not a {self.kind}: it has no name") from None
+
     def unregister(self, name: str) -> None:
         """Remove an entry (for tests that register throwaway ones)."""
         self._entries.pop(name, None)
+        self._plugins.pop(name, None)
 
     def _load_plugins(self) -> None:
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
-        from importlib.metadata import entry_points  # on the first lookup (~80 ms)
+        if self._pending is None:
+            from importlib.metadata import entry_points  # on the first lookup (~80 ms)
 
-        for ep in entry_points(group=self.group):
-            if ep.name in self._entries:
-                continue  # a built-in (or an earlier plug-in) keeps its name
-            try:
-                entry = ep.load()
-            except Exception as exc:  # a broken plug-in must not break neurocast
-                warnings.warn(f"neurocast: skipping {self.kind} plug-in {ep.name!r} ({ep.value}): "
-                              f"{type(exc).__name__}: {exc}", stacklevel=3)
+            self._pending = list(entry_points(group=self.group))
+        for ep in list(self._pending):
+            if ep not in self._pending:
+                continue  # added meanwhile, by a lookup made while a plug-in was imported
+            key = (ep.name, ep.value)
+            if key in self._loading:
+                # a lookup made while this plug-in's module is being imported: importing it again
+                # returns the partly run module, whose objects defined so far can be read
+                if key not in self._reentered:
+                    self._reentered.add(key)
+                    try:
+                        self._add_plugin(ep, quiet=True)  # its first import reports a failure
+                    finally:
+                        self._reentered.discard(key)
                 continue
-            self._entries[ep.name] = entry
+            self._loading.add(key)
+            try:
+                self._add_plugin(ep)
+            finally:
+                self._loading.discard(key)
+                self._pending.remove(ep)
+
+    def _add_plugin(self, ep, *, quiet: bool = False) -> None:
+        """Load one entry point and add what it names, or warn why not (unless ``quiet``)."""
+        where = f"{self.kind} plug-in {ep.name!r} ({ep.value})"
+        try:
+            entry = ep.load()
+        except Exception as exc:  # a broken plug-in must not break neurocast
+            if self._plugins.get(ep.name) == ep.value:  # added by a lookup its module made
+                self.unregister(ep.name)
+            return self._skip(quiet, f"skipping {where}: {type(exc).__name__}: "
+                              f"{getattr(exc, 'message', exc)}", getattr(exc, "hint", None))
+        if self._entries.get(ep.name) is entry:  # added by a lookup its module made, or by itself
+            self._plugins.setdefault(ep.name, ep.value)
+            return None
+        if ep.name in self._entries:
+            by = self._plugins.get(ep.name)
+            owner = f"the plug-in {by}, loaded first" if by else f"a built-in {self.kind}, which wins"
+            return self._skip(quiet, f"ignoring {where}: the name {ep.name!r} is taken by {owner}",
+                              "give the entry point and the object it names another name")
+        try:
+            if self._check is not None:
+                self._check(entry)
+            own = self._name_of(entry)
+        except ConfigError as exc:
+            return self._skip(quiet, f"skipping {where}: {exc.message}", exc.hint)
+        if own != ep.name:
+            return self._skip(quiet, f"skipping {where}: it names the {self.kind} {own!r}",
+                              f"name the entry point {own!r}: a plug-in is registered under "
+                              "its own name")
+        self._entries[ep.name] = entry
+        self._plugins[ep.name] = ep.value
+        return None
+
+    def _skip(self, quiet: bool, message: str, hint: str | None = None) -> None:
+        if not quiet:
+            warnings.warn(f"neurocast: {message}" + (f" ({hint})" if hint else ""), stacklevel=6)
 
     def get(self, name: str) -> T:
         """The entry called ``name``; UnknownNameError lists near matches and the known names."""

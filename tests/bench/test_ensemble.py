@@ -52,6 +52,10 @@ def test_one_member_is_not_an_ensemble():
     proto = get_protocol("single", frames=200, context=2, horizon=3)
     with pytest.raises(ConfigError, match="at least 2 members"):
         ensemble_scores([_Offset(0.0)], np.zeros((200, 2), np.float32), proto)
+    with pytest.raises(ConfigError, match="member 1 forecasts 2 steps ahead, the protocol's "
+                                          "horizon is 3"):
+        ensemble_scores([_Offset(0.0), _Offset(1.0, horizon=2)], np.zeros((200, 2), np.float32),
+                        proto)
 
 
 def test_seed_interval_uses_student_t():

@@ -86,6 +86,11 @@ def ensemble_scores(members: Sequence, source, protocol, *, stimulus=None,
         raise ConfigError(f"an ensemble needs at least 2 members, got {len(members)}",
                           "train the model with 2 or more seeds")
     n_m, h = len(members), protocol.horizon
+    other = [k for k, m in enumerate(members) if getattr(m, "horizon", h) != h]
+    if other:
+        raise ConfigError(f"member {other[0]} forecasts {members[other[0]].horizon} steps ahead, "
+                          f"the protocol's horizon is {h}", "give members fitted with the "
+                          "protocol's horizon (the seeds of one model)")
     tests = segments_for(source, protocol, "test", stimulus=stimulus)
     n_c = len(tests)
     sums = {k: np.zeros((n_c, h)) for k in ("ens_abs", "crps", "var", "sq")}

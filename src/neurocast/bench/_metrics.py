@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from neurocast._registry import Registry
+from neurocast._registry import Registry, instance_of
 from neurocast.errors import FormatError, NonFiniteError
 
 __all__ = ["METRICS", "STATISTICS", "Metric", "Statistic", "WindowStats", "accumulate"]
@@ -47,7 +47,7 @@ ABS_ERROR = Statistic("abs_error", lambda p, t: np.abs(p - t), "|prediction − 
 SQ_ERROR = Statistic("sq_error", lambda p, t: np.square(p - t), "(prediction − target)²")
 
 #: name -> Statistic (summed per window, step and group).
-STATISTICS: Registry[Statistic] = Registry("statistic")
+STATISTICS: Registry[Statistic] = Registry("statistic", check=instance_of(Statistic))
 STATISTICS.register(ABS_ERROR)
 STATISTICS.register(SQ_ERROR)
 
@@ -91,7 +91,8 @@ class MSE(Metric):
 
 
 #: name -> Metric instance, in the order scorecards list them.
-METRICS: Registry[Metric] = Registry("metric", group="neurocast.metrics")
+METRICS: Registry[Metric] = Registry("metric", group="neurocast.metrics",
+                                   check=instance_of(Metric))
 METRICS.register(MAE())
 METRICS.register(MSE())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -41,9 +42,9 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
     ``protocol_conditions`` (JSON: every condition, also those too short to be scored, which
     have no row; see ``scorecard_protocol``), ``neurocast_version``, and ``attrs`` (values that
     are not str/int/float/list are stored as JSON strings, for provenance only).
+    Raises ConfigError for statistics ``check_statistics`` refuses.
     """
-    models = list(results)
-    conditions = [c for c in protocol.conditions if c in results[models[0]]]
+    models, conditions = check_statistics(results, protocol)
     first = results[models[0]][conditions[0]]
     if metrics is None:
         metrics = [m for m in METRICS if set(METRICS[m].statistics) <= set(first.sums)]
@@ -81,24 +82,83 @@ def build_scorecard(results: dict[str, dict[str, WindowStats]], protocol: Protoc
     return xr.Dataset(data_vars, coords=coords, attrs=all_attrs)
 
 
+def check_statistics(results: dict[str, dict[str, WindowStats]],
+                     protocol: Protocol) -> tuple[list[str], list[str]]:
+    """The models and the test sets (in the protocol's order) of ``results``.
+
+    Raises ConfigError if it holds no model or no test set, if its models do not cover the same
+    test sets, if a test set is not a condition of ``protocol`` or if the statistics are not of
+    one horizon, ``protocol.horizon``, one set of statistics and one set of neuron groups.
+    """
+    if not isinstance(results, dict) or not results:
+        raise ConfigError("no statistics to use: give {model: {condition: WindowStats}} with at "
+                          "least one model", "evaluate a model first: {name: evaluate(model, ...)}")
+    models = list(results)
+    every = {c for per_condition in results.values() for c in per_condition}
+    if not every:
+        raise ConfigError("the statistics hold no test set", "evaluate at least one condition")
+    for m in models:
+        lacking = sorted(every - set(results[m]))
+        if lacking:
+            raise ConfigError(f"model {m!r} has no statistics on test set(s) "
+                              f"{', '.join(map(repr, lacking))}, which other models have",
+                              "evaluate every model on the same test sets, or leave it out")
+    unknown = sorted(every - set(protocol.conditions))
+    if unknown:
+        raise ConfigError(f"test set(s) {', '.join(map(repr, unknown))} are not conditions of the "
+                          f"protocol {protocol.name!r} ({', '.join(protocol.conditions)})",
+                          "use the protocol the statistics were evaluated under")
+    conditions = [c for c in protocol.conditions if c in every]
+    first = results[models[0]][conditions[0]]
+    for m in models:
+        for c in conditions:
+            st = results[m][c]
+            if st.horizon != protocol.horizon:
+                raise ConfigError(f"the statistics of model {m!r} on {c!r} cover {st.horizon} "
+                                  f"steps ahead, but the protocol's horizon is {protocol.horizon}",
+                                  "use the protocol the statistics were evaluated under")
+            if set(st.sums) != set(first.sums) or st.group_names != first.group_names:
+                raise ConfigError(f"the statistics of model {m!r} on {c!r} gather other "
+                                  "statistics or neuron groups than the others",
+                                  "evaluate every model and test set with the same options")
+    return models, conditions
+
+
 def stack_scorecards(cards, dim: str, values) -> xr.Dataset:
     """Scorecards of repeated runs (same dataset and protocol) stacked along a new dimension
     ``dim`` with coordinate ``values`` (one per card, in order), e.g. 'wiring' or 'seed'.
 
     Models missing from a run are NaN there (outer join on ``model``); the attrs are the
     first card's, with ``models`` (the fitted configs) as {value: models} and
-    ``<dim>_values`` listing the values (comma-separated). Raises ConfigError if the counts differ.
+    ``<dim>_values`` listing the values (comma-separated). Raises ConfigError if the counts
+    differ, or if a card was computed under another protocol (context, horizon, conditions,
+    splits) than the first.
     """
     cards, values = list(cards), list(values)
     if len(cards) != len(values) or not cards:
         raise ConfigError(f"stack_scorecards needs one value of {dim!r} per scorecard",
                           f"got {len(cards)} scorecard(s) and {len(values)} value(s)")
+    first = scorecard_protocol(cards[0])
+    for value, card in zip(values[1:], cards[1:], strict=True):
+        protocol = scorecard_protocol(card)
+        differ = protocol_differences(protocol, first)
+        if differ:
+            raise ConfigError(f"cannot stack the scorecard of {dim} {value!r} with that of "
+                              f"{values[0]!r}: another protocol ({differ})",
+                              "stack only runs of one protocol; compare others side by side")
     per_model = [v for v in cards[0].data_vars if "model" in cards[0][v].dims]
     out = xr.concat(cards, dim=pd.Index(np.array([str(v) for v in values]), name=dim), data_vars=per_model, coords="minimal",
                     compat="override", join="outer", combine_attrs="override")
     models = {str(v): json.loads(c.attrs["models"]) if isinstance(c.attrs.get("models"), str)
               else c.attrs.get("models", {}) for v, c in zip(values, cards, strict=True)}
     return out.assign_attrs(models=json.dumps(models, default=str), **{f"{dim}_values": ",".join(str(v) for v in values)})
+
+
+def protocol_differences(protocol: Protocol, other: Protocol) -> str:
+    """How ``protocol`` differs from ``other``, e.g. "context 8, not 4; horizon 16, not 32" ("" if equal)."""
+    return "; ".join(f"{f.name} {getattr(protocol, f.name)!r}, not {getattr(other, f.name)!r}"
+                     for f in dataclasses.fields(Protocol)
+                     if getattr(protocol, f.name) != getattr(other, f.name))
 
 
 def scorecard_protocol(card: xr.Dataset) -> Protocol:

@@ -20,7 +20,7 @@ import xarray as xr
 from neurocast import data
 from neurocast._cache import cache_dir
 from neurocast._files import atomic_path
-from neurocast._registry import Registry
+from neurocast._registry import Registry, instance_of
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
 __all__ = ["DATASETS", "BuiltinDataset", "dataset_connectome", "dataset_info", "dataset_path",
@@ -58,7 +58,8 @@ class BuiltinDataset:
 
 
 #: name -> BuiltinDataset, in the order ``neurocast data list`` shows them.
-DATASETS: Registry[BuiltinDataset] = Registry("dataset", group="neurocast.datasets")
+DATASETS: Registry[BuiltinDataset] = Registry("dataset", group="neurocast.datasets",
+                                              check=instance_of(BuiltinDataset))
 
 
 def datasets_dir(*, create: bool = True) -> Path:

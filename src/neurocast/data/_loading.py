@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast._registry import Registry
-from neurocast.data._schema import conditions_from_offsets
+from neurocast._registry import Registry, instance_of
+from neurocast.data._schema import conditions_from_offsets, validate_dataset
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals",
@@ -41,6 +41,19 @@ class Loader:
     description: str
     load: Callable[..., xr.Dataset]
 
+    def __post_init__(self):
+        if not callable(self.load):
+            raise ConfigError(f"format {self.name!r}: load must be a function load(path, **options), "
+                              f"not {self.load!r}")
+        try:
+            first = next(iter(inspect.signature(self.load).parameters.values()), None)
+        except (TypeError, ValueError):  # no signature to read (a builtin): leave it to the call
+            return
+        if first is None or first.kind not in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD,
+                                               first.VAR_POSITIONAL):
+            raise ConfigError(f"format {self.name!r}: load takes no path",
+                              "define it as def load(path, *, option=default, ...)")
+
     @property
     def options(self) -> tuple[str, ...]:
         """Keyword options of ``load`` (everything after the path)."""
@@ -49,10 +62,10 @@ class Loader:
 
     @property
     def required(self) -> tuple[str, ...]:
-        """Keyword options ``load`` cannot do without (no default)."""
+        """Options ``load`` cannot do without (no default; passed by keyword)."""
         params = list(inspect.signature(self.load).parameters.values())[1:]
         return tuple(p.name for p in params
-                     if p.default is p.empty and p.kind is p.KEYWORD_ONLY)
+                     if p.default is p.empty and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 #: What a recording's values are (``attrs['trace_kind']``; absent means "dff"): ΔF/F, or raw
@@ -70,7 +83,8 @@ def require_file(path: Path, what: str, hint: str) -> None:
 
 
 #: format name -> Loader; plug-ins through the entry-point group ``neurocast.loaders``.
-LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loaders")
+LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loaders",
+                                     check=instance_of(Loader))
 #: File suffixes the "matrix" format reads.
 MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf", ".json",
                    ".xlsx", ".xlsm", ".xls")  # .xls: recognised only to be refused with a hint
@@ -113,39 +127,65 @@ def recording_format(path: str | os.PathLike) -> str:
 
 
 def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Dataset:
-    """Read a recording with the loader of ``format``; options a format does not take raise ConfigError."""
+    """Read a recording with the loader of ``format``.
+
+    Raises ConfigError for options the format does not take or required ones not given (the
+    messages name the ``neurocast data import`` flag of an option, or the Python call for an
+    option without one), FormatError if the loader returns something other than a Dataset in
+    the shared schema (``validate_dataset``; NaN/inf are the loader's to refuse).
+    """
     if format not in LOADERS and f".{str(format).lower().lstrip('.')}" in MATRIX_SUFFIXES:
         raise ConfigError(f"unknown recording format {format!r}: .{str(format).lstrip('.')} files "
                           "are read by the format 'matrix'", "use --format matrix (format='matrix')")
     loader = LOADERS.get(format)
     extra = [k for k in options if k not in loader.options]
     if extra:
-        takes = _flags(loader.options)
-        own = not any(k in _FLAG_OF for k in loader.options)  # every flag is its name
-        raise ConfigError(f"format {format!r} does not take {_flags(extra)} "
-                          f"(in Python: {', '.join(extra)})",
-                          f"it takes: {takes or 'no options'}"
-                          + ("" if own else f" (in Python: {', '.join(loader.options)})"))
+        named = ", ".join(dict.fromkeys(_FLAG_OF.get(k, k) for k in extra))
+        raise ConfigError(f"format {format!r} does not take {named} (in Python: {', '.join(extra)})",
+                          _takes(format, loader.options))
     missing = [k for k in loader.required if k not in options]
-    if missing:
-        flags = _flags(missing)
+    flags, python_only = _flags(missing), [k for k in missing if k not in _FLAG_OF]
+    if flags:
         raise ConfigError(f"format {format!r} needs {flags} (in Python: {', '.join(missing)}=...)",
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5"
                           if missing == ["dt_s"] else f"give {flags}")
-    return loader.load(path, **options)
+    if python_only:
+        call = ", ".join(f"{k}=..." for k in python_only)
+        raise ConfigError(f"format {format!r} needs the option(s) {', '.join(python_only)}, which "
+                          "`neurocast data import` has no flag for",
+                          f"read it in Python: ds = load_recording(path, {format!r}, {call}), then "
+                          "save_dataset(ds, 'out.zarr')")
+    ds = loader.load(path, **options)
+    validate_dataset(ds, allow_nan=True, what=f"what the loader of format {format!r} "
+                     f"({_qualname(loader.load)}) returned")
+    return ds
 
 
-#: Loader option -> the ``neurocast data import`` flag that sets it, where it is not the option's
-#: name with dashes (``dt_s`` -> ``--dt-s``); None: no flag (Python only).
-_FLAG_OF = {"neuron_names": "--names", "resample_s": "--resample", "condition_offsets": "--conditions",
-            "condition_names": "--conditions", "heldout_conditions": "--heldout", "indicator": None,
-            "covariates": None, "covariate_names": None}
+def _qualname(func) -> str:
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+#: Loader option -> the ``neurocast data import`` flag that sets it. An option not listed has no
+#: flag: it is set in Python only (``load_recording(path, format, option=...)``).
+_FLAG_OF = {"dt_s": "--dt-s", "neuron_names": "--names", "key": "--key", "series": "--series",
+            "transpose": "--transpose", "condition_offsets": "--conditions",
+            "condition_names": "--conditions", "heldout_conditions": "--heldout",
+            "allow_nan": "--allow-nan", "trace_kind": "--trace-kind", "all_rois": "--all-rois",
+            "stimulus_columns": "--stimulus-columns", "resample_s": "--resample"}
 
 
 def _flags(options) -> str:
-    """The command-line flags of loader options, once each, e.g. '--names, --conditions'."""
-    flags = [_FLAG_OF.get(k, f"--{k.replace('_', '-')}") for k in options]
-    return ", ".join(dict.fromkeys(f for f in flags if f))
+    """The command-line flags of the loader options that have one, once each, e.g. '--names, --conditions'."""
+    return ", ".join(dict.fromkeys(_FLAG_OF[k] for k in options if k in _FLAG_OF))
+
+
+def _takes(format: str, options) -> str:
+    """What a format takes: its flags, then the options set in Python only (with the call)."""
+    flags, python_only = _flags(options), [k for k in options if k not in _FLAG_OF]
+    call = f"load_recording(path, {format!r}, {', '.join(f'{k}=...' for k in python_only)})"
+    if not python_only:
+        return f"it takes: {flags or 'no options'}"
+    return f"it takes: {flags}; in Python only: {call}" if flags else f"it takes, in Python only: {call}"
 
 
 def as_float32(values, what: str) -> np.ndarray:

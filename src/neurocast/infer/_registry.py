@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -44,13 +44,37 @@ class InferenceMethod:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
+def _check_method(cls) -> None:
+    """ConfigError unless ``cls`` is an InferenceMethod dataclass with a name and its own infer."""
+    if not (isinstance(cls, type) and issubclass(cls, InferenceMethod)):
+        what = (f"an instance of {type(cls).__name__}" if isinstance(cls, InferenceMethod)
+                else repr(cls))
+        raise ConfigError(f"an inference method is registered as an InferenceMethod subclass, "
+                          f"not {what}", "register the class itself, e.g. register_method(MyMethod)")
+    if not is_dataclass(cls):
+        raise ConfigError(f"the inference method class {cls.__qualname__} is not a dataclass "
+                          "(its fields are the method's options)",
+                          "decorate it with @dataclass(frozen=True)")
+    if not isinstance(cls.name, str) or not cls.name:
+        raise ConfigError(f"the inference method class {cls.__qualname__} has no name",
+                          "set a class attribute, e.g. name = \"my-method\"")
+    if cls.infer is InferenceMethod.infer:
+        raise ConfigError(f"the inference method class {cls.__qualname__} does not define infer",
+                          "define def infer(self, activity) returning an (N, N) float32 matrix")
+
+
 #: name -> method class, in registration order (the order of default runs and listings);
 #: plug-in packages add methods through the entry-point group ``neurocast.infer_methods``.
-METHODS: Registry[type[InferenceMethod]] = Registry("inference method", group="neurocast.infer_methods")
+METHODS: Registry[type[InferenceMethod]] = Registry("inference method", group="neurocast.infer_methods",
+                                                    check=_check_method)
 
 
 def register_method(cls: type[InferenceMethod]) -> type[InferenceMethod]:
-    """Add a method class to ``METHODS`` under ``cls.name`` (names are unique); returns the class."""
+    """Add a method class to ``METHODS`` under ``cls.name`` (names are unique); returns the class.
+
+    Raises ConfigError if ``cls`` is not an InferenceMethod subclass, not a dataclass, has no
+    name or no ``infer``, or if the name is taken.
+    """
     return METHODS.register(cls)
 
 

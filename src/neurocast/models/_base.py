@@ -14,6 +14,7 @@ a plug-in package through the entry-point group ``neurocast.models``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,6 +49,9 @@ class Forecaster:
     uses_val = True
 
     def __init__(self, horizon: int = DEFAULT_HORIZON, cfg=None):
+        problem = _signature_problem(type(self))
+        if problem:
+            raise ConfigError(*problem)
         if int(horizon) < 1:
             raise ConfigError(f"horizon must be at least 1 frame, not {horizon}")
         self.horizon = int(horizon)
@@ -65,7 +69,8 @@ class Forecaster:
 
     def predict(self, context: np.ndarray, meta: WindowMeta | None = None) -> np.ndarray:
         """Forecast: context (batch, C, neuron) float32 → (batch, H, neuron) float32."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define predict(self, context, "
+                                  "meta=None), which every Forecaster needs")
 
     def config(self) -> dict:
         """The model's configuration as a JSON-ready dict (for provenance)."""
@@ -79,14 +84,52 @@ class Forecaster:
 
 
 
+#: How the bench calls a forecaster's methods (self first): predict(context, meta), fit(train, val).
+_CALLS = {"predict": "predict(self, context, meta=None)", "fit": "fit(self, train, val)"}
+
+
+def _signature_problem(cls: type) -> tuple[str, str] | None:
+    """(message, hint) if a method of ``cls`` cannot be called the way the bench calls it."""
+    for method, usage in _CALLS.items():
+        func = getattr(cls, method)
+        try:
+            inspect.signature(func).bind(None, None, None)
+        except TypeError:
+            return (f"{cls.__qualname__}.{method} takes {method}{inspect.signature(func)}, but the "
+                    f"bench calls {usage}", f"define it as def {usage}")
+        except ValueError:  # no signature to read (a builtin): leave it to the call
+            continue
+    return None
+
+
+def _check_model(cls) -> None:
+    """ConfigError unless ``cls`` is a Forecaster subclass with its own name and a usable predict."""
+    if not (isinstance(cls, type) and issubclass(cls, Forecaster)):
+        what = f"an instance of {type(cls).__name__}" if isinstance(cls, Forecaster) else repr(cls)
+        raise ConfigError(f"a model is registered as a Forecaster subclass, not {what}",
+                          "register the class itself, e.g. register_model(MyForecaster)")
+    if "name" not in vars(cls):
+        raise ConfigError(f"the Forecaster subclass {cls.__qualname__} has no name of its own",
+                          "set a class attribute, e.g. name = \"my-model\"")
+    if cls.predict is Forecaster.predict:
+        raise ConfigError(f"the Forecaster subclass {cls.__qualname__} does not define predict",
+                          f"define def {_CALLS['predict']}")
+    problem = _signature_problem(cls)
+    if problem:
+        raise ConfigError(*problem)
+
+
 #: name -> forecaster class, in the order scorecards list them; plug-ins come last.
-MODELS: Registry[type[Forecaster]] = Registry("model", group="neurocast.models")
+MODELS: Registry[type[Forecaster]] = Registry("model", group="neurocast.models", check=_check_model)
 
 
 def register_model(cls: type[Forecaster], *, replace: bool = False) -> type[Forecaster]:
-    """Add a Forecaster subclass under its ``name`` (usable as a class decorator)."""
-    if not (isinstance(cls, type) and issubclass(cls, Forecaster)):
-        raise ConfigError(f"register_model takes a Forecaster subclass, not {cls!r}")
+    """Add a Forecaster subclass under its ``name`` (usable as a class decorator).
+
+    Raises ConfigError if ``cls`` is not a Forecaster subclass, has no ``name`` of its own, does
+    not define ``predict`` or defines ``predict``/``fit`` with parameters the bench cannot call
+    (``predict(context, meta)``, ``fit(train, val)``), or if the name is taken.
+    """
     return MODELS.register(cls, replace=replace)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from neurocast._registry import Registry
+from neurocast._registry import Registry, instance_of
 from neurocast.errors import ConfigError
 from neurocast.record._states import StateProcess
 from neurocast.sim import get_neuron_model
@@ -347,7 +347,8 @@ class StimulusPlan:
 
 
 #: name -> StimulusPlan: the built-ins (``record/_plans.py``), then plug-ins.
-PLANS: Registry[StimulusPlan] = Registry("stimulus plan", group="neurocast.plans")
+PLANS: Registry[StimulusPlan] = Registry("stimulus plan", group="neurocast.plans",
+                                           check=instance_of(StimulusPlan))
 
 
 def get_plan(plan: str | StimulusPlan) -> StimulusPlan:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from neurocast._registry import Registry
+from neurocast._registry import Registry, instance_of
 from neurocast.errors import ConfigError
 
 __all__ = ["NEURON_MODELS", "NeuronModel", "get_neuron_model", "neuron_model", "preset_name",
@@ -71,7 +71,8 @@ class NeuronModel:
 
 #: Registered neuron models by name (built-ins in neurocast.sim._models; plug-ins through the
 #: entry-point group ``neurocast.neuron_models``).
-NEURON_MODELS: Registry[NeuronModel] = Registry("neuron model", group="neurocast.neuron_models")
+NEURON_MODELS: Registry[NeuronModel] = Registry("neuron model", group="neurocast.neuron_models",
+                                                 check=instance_of(NeuronModel))
 
 
 def register_neuron_model(model: NeuronModel, *, replace: bool = False) -> NeuronModel:
