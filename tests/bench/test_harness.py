@@ -554,3 +554,22 @@ def test_a_held_out_mark_the_protocol_cannot_honour_is_noted():
                for n in res.notes)
     plain = run_benchmark(make_dataset(x, dt_s=0.5), models=["naive"], context=4, horizon=4)
     assert not any("held-out" in n for n in plain.notes)
+
+
+def test_nan_forecasts_name_the_model_and_condition():
+    from neurocast.bench import evaluate
+    from neurocast.data import get_protocol
+    from neurocast.errors import NonFiniteError
+    from neurocast.models import Forecaster
+
+    class _NaNs(Forecaster):
+        name = "nans"
+        uses_val = False
+
+        def predict(self, context, meta=None):
+            return np.full((context.shape[0], self.horizon, context.shape[2]), np.nan, np.float32)
+
+    x = np.random.default_rng(0).standard_normal((200, 3)).astype(np.float32)
+    with pytest.raises(NonFiniteError, match=r"model 'nans', condition 'all': .* NaN or infinite "
+                                             r"value\(s\) in the predictions"):
+        evaluate(_NaNs(horizon=3), x, get_protocol("single", frames=200, context=2, horizon=3))

@@ -112,3 +112,15 @@ def test_cli_infer_refuses_options_before_it_starts(worm_store, tmp_path, capsys
     assert main(["infer", str(worm_store), "--out", str(tmp_path / "o"), *argv]) == 2
     err = capsys.readouterr().err
     assert says in err and "inferring connectivity" not in err and not (tmp_path / "o").exists()
+
+
+def test_methods_alone_lists_them_and_a_dataset_is_needed_otherwise(capsys):
+    import json
+
+    from neurocast.cli import main
+
+    assert main(["infer", "--methods", "--json"]) == 0
+    names = [m["name"] for m in json.loads(capsys.readouterr().out)["methods"]]
+    assert names[:3] == ["pearson", "partial", "ridge"] and "ridge-sparse" in names
+    assert main(["infer"]) == 2
+    assert "infer needs a dataset" in capsys.readouterr().err

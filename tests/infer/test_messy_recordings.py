@@ -239,3 +239,16 @@ def test_the_nan_refusal_leaves_out_the_frames_of_a_constant_channel(ring, ring_
     x[[100, 101, 700], 2] = np.nan
     with pytest.raises(NonFiniteError, match=r"in 1 neuron\(s\) and 3 frame\(s\)"):
         run_inference(_dataset(ring, x), truth=ring, methods=["pearson"])
+
+
+def test_a_method_returning_bad_scores_is_named(ring, ring_calcium, monkeypatch):
+    from neurocast.errors import FormatError
+    from neurocast.infer import METHODS
+
+    pearson = METHODS.get("pearson")
+    monkeypatch.setattr(pearson, "infer", lambda self, act: np.zeros((3, 3)))
+    with pytest.raises(FormatError, match=r"method 'pearson' returned scores shaped \(3, 3\) for 8"):
+        run_inference(_dataset(ring, ring_calcium[0]), truth=ring, methods=["pearson"])
+    monkeypatch.setattr(pearson, "infer", lambda self, act: np.full((8, 8), np.nan))
+    with pytest.raises(FormatError, match="method 'pearson': the score matrix holds NaN"):
+        run_inference(_dataset(ring, ring_calcium[0]), truth=ring, methods=["pearson"])

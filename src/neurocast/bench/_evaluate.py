@@ -7,7 +7,7 @@ import numpy as np
 from neurocast._progress import progress
 from neurocast.bench._metrics import WindowStats
 from neurocast.data import segments_for, valid_windows
-from neurocast.errors import FormatError, unknown_name
+from neurocast.errors import FormatError, NonFiniteError, unknown_name
 from neurocast.models import Forecaster
 
 __all__ = ["batch_windows_for", "evaluate", "score_segment", "valid_runs"]
@@ -114,7 +114,11 @@ def score_segment(model: Forecaster, seg, stats: WindowStats, batch: int, *, mas
             if seg.hidden is not None:  # ... and only they are scored
                 scored = np.broadcast_to(seg.hidden, t.shape)
                 sub_mask = scored if sub_mask is None else sub_mask & scored
-            stats.add(first + int(a), pred, t, mask=sub_mask)
+            try:
+                stats.add(first + int(a), pred, t, mask=sub_mask)
+            except NonFiniteError as err:  # NaN among the forecasts or targets: name the model
+                raise NonFiniteError(f"model {model.name!r}, condition {seg.condition!r}: "
+                                     f"{err.message}", err.hint) from None
         if on_batch is not None:
             on_batch(ctx.shape[0])
 

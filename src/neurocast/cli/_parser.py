@@ -150,8 +150,8 @@ def _simulate(sub) -> None:
                     "report which neurons respond (Shiu et al. 2024 fly-brain LIF model).")
     p.add_argument("network", metavar="NET", help="built-in connectome name or connectome file")
     p.add_argument("--model", default="shiu",
-                   help="neuron model preset: shiu (published, default) or shiu-adapt (with "
-                        "spike-frequency adaptation)")
+                   help="neuron model: shiu (published, default), shiu-adapt (with "
+                        "spike-frequency adaptation), graded (Kunert et al. 2014) or a plug-in's")
     p.add_argument("--stimulate", metavar="NAMES|random:K",
                    help="neurons driven by Poisson input: comma-separated names or ids (the id "
                         "of a name holding a comma), or random:K for K neurons picked with --seed")
@@ -391,12 +391,14 @@ def _bench(sub) -> None:
 
 def _infer(sub) -> None:
     p = sub.add_parser("infer", help="infer connectivity from a recording and score it against the true wiring")
-    p.add_argument("dataset", metavar="DATASET", help="a dataset store path or name (see `neurocast data list`)")
+    p.add_argument("dataset", metavar="DATASET", nargs="?",
+                   help="a dataset store path or name (see `neurocast data list`)")
     p.add_argument("--truth", default=None, metavar="CONNECTOME",
                    help="the true connectome (built-in name or file; default: the one stored with the dataset)")
-    p.add_argument("--methods", default=None, metavar="a,b",
+    p.add_argument("--methods", nargs="?", const=LIST_MODELS, default=None, metavar="a,b",
                    help="comma-separated methods (default: every method that applies; pearson, partial, "
-                        "ridge, ridge-deconv, xcorr, challenge, ridge-sparse)")
+                        "ridge, ridge-deconv, xcorr, challenge, ridge-sparse, and plug-ins'); "
+                        "--methods alone lists them")
     p.add_argument("--observed", type=float, default=1.0, metavar="FRACTION",
                    help="use a random share of the neurons, 0 < FRACTION <= 1 (default 1: all)")
     p.add_argument("--seed", type=_seed, default=0,

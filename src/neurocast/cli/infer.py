@@ -8,9 +8,11 @@ from pathlib import Path
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
 from neurocast.cli._output import check_not_in_input, count, info, print_json
+from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
-from neurocast.infer import observed_subset, parse_method_names, run_inference
+from neurocast.errors import ConfigError
+from neurocast.infer import METHODS, observed_subset, parse_method_names, run_inference
 
 
 def format_summary(summary: dict, timings: dict) -> str:
@@ -24,7 +26,24 @@ def format_summary(summary: dict, timings: dict) -> str:
     return "\n".join(lines)
 
 
+def _list_methods(as_json: bool) -> int:
+    """``--methods`` alone: every registered method (built-ins and plug-ins) with its summary."""
+    rows = [{"name": name, "description": cls.summary} for name, cls in METHODS.items()]
+    if as_json:
+        print_json({"methods": rows})
+    else:
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['description']}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.methods == LIST_MODELS:
+        return _list_methods(args.json)
+    if args.dataset is None:
+        raise ConfigError("infer needs a dataset", "e.g. neurocast infer worm-default (see "
+                          "neurocast data list), or neurocast infer --methods to list the methods")
     methods = parse_method_names(args.methods) if args.methods is not None else None  # '' refused
     observed_subset(2, args.observed)  # a bad --observed is refused before any message
     out = Path(args.out) if args.out else Path(f"infer-{Path(str(args.dataset)).stem}")

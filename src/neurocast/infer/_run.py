@@ -195,8 +195,15 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
         if _all_zero(s):
             notes.append(f"method '{m}' scored every pair 0 (e.g. no spikes, or no "
                          "activity above its thresholds): its AUROC of 0.5 says nothing")
-        res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
-                                max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
+        if np.shape(s) != (act.n_neurons,) * 2:
+            raise FormatError(f"method '{m}' returned scores shaped {np.shape(s)} for "
+                              f"{act.n_neurons} neurons", "an inference method returns a (neuron, "
+                              "neuron) matrix of the neurons it was given (Activity.traces' columns)")
+        try:
+            res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
+                                    max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
+        except FormatError as err:  # NaN or inf among its scores: name the method
+            raise FormatError(f"method '{m}': {err.message}", err.hint) from None
         results[m], curves[m] = res, cur
         panels[m] = pair_values(s, ii.ravel(), jj.ravel()).reshape(ii.shape)
         if keep_scores:
