@@ -5,6 +5,7 @@ statistics that do not belong together."""
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from neurocast.bench import (
 from neurocast.cli import main
 from neurocast.data import LOADERS, Loader, get_protocol, load_recording, make_dataset
 from neurocast.errors import ConfigError, FormatError, UnknownNameError
-from neurocast.infer import METHODS, InferenceMethod, register_method
+from neurocast.infer import METHODS, InferenceMethod, get_method, register_method
 from neurocast.models import MODELS, Forecaster, MeanForecaster, NaiveForecaster, register_model
 from neurocast.record import PLANS
 from neurocast.sim import NEURON_MODELS
@@ -73,6 +74,9 @@ SIM_MODULE = textwrap.dedent('''
     MODEL = NeuronModel("shiu-demo", ShiuParams(tau_m_ms=10.0), build_network, simulate, "demo")
     PLAN = StimulusPlan(name="demo-plan", network="celegans-cook2019", frame_dt_s=0.5,
                         conditions=(Condition("rest", 10),), model="shiu-demo")
+    MODEL2 = NeuronModel("shiu-demo2", ShiuParams(tau_m_ms=12.0), build_network, simulate, "two")
+    PLAN2 = StimulusPlan(name="demo-plan2", network="celegans-cook2019", frame_dt_s=0.5,
+                         conditions=(Condition("rest", 10),), model="shiu-demo2")
 ''')
 LATE_MODULE = textwrap.dedent('''
     from neurocast.record import Condition, StimulusPlan
@@ -97,10 +101,12 @@ notaloader = nc_mistakes_models:Good
 
 [neurocast.neuron_models]
 shiu-demo = nc_mistakes_sim:MODEL
+shiu-demo2 = nc_mistakes_sim:MODEL2
 shiu-late = nc_mistakes_late:MODEL
 
 [neurocast.plans]
 demo-plan = nc_mistakes_sim:PLAN
+demo-plan2 = nc_mistakes_sim:PLAN2
 late-plan = nc_mistakes_late:PLAN
 """
 
@@ -119,6 +125,8 @@ def plugins(tmp_path, monkeypatch):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: nc-mistakes\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(ENTRY_POINTS)
     monkeypatch.syspath_prepend(str(site))
+    for name in ("models", "sim", "late"):  # imported afresh: lookups made while they run
+        monkeypatch.delitem(sys.modules, f"nc_mistakes_{name}", raising=False)
     for reg in REGISTRIES:
         monkeypatch.setattr(reg, "_pending", None)
     yield
@@ -164,6 +172,35 @@ def test_a_loader_entry_point_naming_a_forecaster_is_skipped(plugins):
         assert "notaloader" not in LOADERS
 
 
+@pytest.mark.parametrize("first", ["models", "plans"])
+def test_two_model_and_plan_pairs_in_one_module_load_whichever_is_asked_first(plugins, first):
+    with pytest.warns(UserWarning) as record:  # only the late module is reported
+        (NEURON_MODELS if first == "models" else PLANS).names()
+        assert {"shiu-demo", "shiu-demo2"} <= set(NEURON_MODELS.names())
+        assert {"demo-plan", "demo-plan2"} <= set(PLANS.names())
+    assert "plug-in 'shiu-demo" not in _notes(record) and "plug-in 'demo-plan" not in _notes(record)
+    assert PLANS.get("demo-plan2").model == "shiu-demo2"
+
+
+def test_first_lookups_from_several_threads_all_see_every_plug_in(plugins):
+    import threading
+
+    seen, lock = [], threading.Lock()
+
+    def look():
+        names = set(NEURON_MODELS.names())
+        with lock:
+            seen.append({"shiu-demo", "shiu-demo2"} <= names)
+
+    with pytest.warns(UserWarning):
+        threads = [threading.Thread(target=look) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert seen == [True] * 4
+
+
 def test_a_plan_may_look_up_the_neuron_model_defined_above_it_in_its_module(plugins):
     with pytest.warns(UserWarning) as record:  # the late module is skipped, without a loop
         assert NEURON_MODELS.get("shiu-demo").description == "demo"
@@ -206,7 +243,12 @@ class _NoPredict(Forecaster):
     name = "nopredict"
 
 
-class _NoName(NaiveForecaster):
+class _NoName(Forecaster):
+    def predict(self, context, meta=None):
+        return context
+
+
+class _NaiveAgain(NaiveForecaster):  # keeps the name 'naive'
     pass
 
 
@@ -220,6 +262,10 @@ def test_register_model_refuses_what_the_bench_cannot_call():
         register_model(_NoPredict)
     with pytest.raises(ConfigError, match="_NoName has no name of its own"):
         register_model(_NoName)
+    with pytest.raises(ConfigError, match="model 'naive' is already registered"):
+        register_model(_NaiveAgain)
+    assert MODELS.register(_NaiveAgain, name="naive-again") is _NaiveAgain  # under another name
+    MODELS.unregister("naive-again")
     with pytest.raises(ConfigError, match="not an instance of NaiveForecaster") as err:
         register_model(NaiveForecaster())
     assert "register_model(MyForecaster)" in err.value.hint
@@ -246,12 +292,30 @@ def test_register_method_refuses_what_is_not_a_method_dataclass():
 
     with pytest.raises(ConfigError, match="InferenceMethod subclass, not <class 'int'>"):
         register_method(int)
-    with pytest.raises(ConfigError, match="NotDataclass is not a dataclass") as err:
-        register_method(NotDataclass)
-    assert "@dataclass(frozen=True)" in err.value.hint
     with pytest.raises(ConfigError, match="NoInfer does not define infer"):
         register_method(NoInfer)
-    assert "notdc" not in METHODS and "noinfer" not in METHODS
+    assert "noinfer" not in METHODS
+    register_method(NotDataclass)  # may come before @dataclass: checked when it is made
+    try:
+        with pytest.raises(ConfigError, match="NotDataclass is not a dataclass") as err:
+            get_method("notdc")
+        assert "@dataclass(frozen=True)" in err.value.hint
+    finally:
+        METHODS.unregister("notdc")
+
+    @dataclass(frozen=True)
+    @register_method
+    class Under(InferenceMethod):
+        name = "under"
+        alpha: float = 2.0
+
+        def infer(self, activity):
+            return None
+
+    try:
+        assert get_method("under").options() == {"alpha": 2.0}
+    finally:
+        METHODS.unregister("under")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,8 +417,24 @@ def test_shards_of_different_protocols_do_not_merge(traces, tmp_path):
 def test_the_same_shard_twice_does_not_merge(traces):
     one = {"mean": _stats(traces, ["a"])}
     with pytest.raises(FormatError, match="cannot merge shard 3: model 'mean' on test set 'a' is "
-                                          "also in shard 1"):
+                                          "the same as in shard 1"):
         merge_statistics(one, {"naive": _stats(traces, ["a"])}, one)
+
+
+def test_shards_of_other_neurons_of_one_test_set_are_summed(traces):
+    """Split by neurons (masks), as WindowStats.merge allows: the sum equals the whole."""
+    proto = _proto()
+    whole = evaluate(MeanForecaster(horizon=5), traces, proto, conditions=["a"])
+    halves = []
+    for cols in (slice(0, 2), slice(2, 5)):
+        mask = np.zeros(traces.shape, dtype=bool)
+        mask[:, cols] = True
+        halves.append({"mean": evaluate(MeanForecaster(horizon=5), traces, proto, mask=mask,
+                                        conditions=["a"])})
+    merged = merge_statistics(*halves)["mean"]["a"]
+    np.testing.assert_array_equal(merged.count, whole["a"].count)
+    for key in whole["a"].sums:
+        np.testing.assert_allclose(merged.sums[key], whole["a"].sums[key], rtol=1e-12)
 
 
 def test_shards_of_different_horizons_do_not_merge(traces):
@@ -419,3 +499,18 @@ def test_every_registry_refuses_an_object_of_another_kind(registry, kind):
     with pytest.raises(ConfigError, match=f"is not a {kind}"):
         reg.register("a string", name="thing")
     assert "thing" not in reg.names()
+
+
+def test_a_cross_validated_run_does_not_merge_with_a_plain_one(traces, tmp_path):
+    from neurocast.bench import run_benchmark
+    from neurocast.data import make_dataset
+
+    ds = make_dataset(traces, dt_s=0.5, condition=np.repeat(["a", "b", "c"], 300),
+                      heldout_conditions=["c"])
+    folded = run_benchmark(ds, models="naive", context=4, horizon=5, cv_folds=2, realism=False,
+                           out_dir=tmp_path / "f").files["statistics"]
+    plain = run_benchmark(ds, models="mean", context=4, horizon=5, realism=False,
+                          out_dir=tmp_path / "p").files["statistics"]
+    assert read_statistics(folded)[1].folds == 2
+    with pytest.raises(FormatError, match="different protocols"):
+        merge_statistics(read_statistics(folded), read_statistics(plain))

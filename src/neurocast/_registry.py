@@ -15,6 +15,8 @@ imported.
 
 from __future__ import annotations
 
+import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
@@ -55,8 +57,8 @@ class Registry(Generic[T]):
         self._entries: dict[str, T] = {}
         self._plugins: dict[str, str] = {}  # name -> entry point value, for the plug-ins added
         self._pending: list | None = None if group else []  # entry points not read yet
-        self._loading: set[tuple[str, str]] = set()  # (name, value) of those being imported
-        self._reentered: set[tuple[str, str]] = set()
+        self._lock = threading.RLock()  # one thread reads the plug-ins; a lookup made while a
+        # plug-in module is imported comes back in on the same thread
 
     def register(self, entry: T, *, name: str | None = None, replace: bool = False) -> T:
         """Add ``entry`` (under ``name``, default its own name); returns it, so it works as a decorator.
@@ -87,41 +89,43 @@ class Registry(Generic[T]):
         self._plugins.pop(name, None)
 
     def _load_plugins(self) -> None:
-        if self._pending is None:
-            from importlib.metadata import entry_points  # on the first lookup (~80 ms)
+        with self._lock:
+            if self._pending is None:
+                from importlib.metadata import entry_points  # on the first lookup (~80 ms)
 
-            self._pending = list(entry_points(group=self.group))
-        for ep in list(self._pending):
-            if ep not in self._pending:
-                continue  # added meanwhile, by a lookup made while a plug-in was imported
-            key = (ep.name, ep.value)
-            if key in self._loading:
-                # a lookup made while this plug-in's module is being imported: importing it again
-                # returns the partly run module, whose objects defined so far can be read
-                if key not in self._reentered:
-                    self._reentered.add(key)
-                    try:
-                        self._add_plugin(ep, quiet=True)  # its first import reports a failure
-                    finally:
-                        self._reentered.discard(key)
-                continue
-            self._loading.add(key)
-            try:
-                self._add_plugin(ep)
-            finally:
-                self._loading.discard(key)
-                self._pending.remove(ep)
+                self._pending = list(entry_points(group=self.group))
+            for ep in list(self._pending):
+                if ep not in self._pending:
+                    continue  # added meanwhile, by a lookup made while a plug-in was imported
+                module = _being_imported(ep)
+                if module is not None:
+                    # a lookup made while the plug-in's module is imported (a plan naming the
+                    # model defined above it): what the module has defined so far is added; the
+                    # entry point stays pending, read again once the module is imported
+                    entry = _defined_so_far(module, ep.attr)
+                    if entry is not None:
+                        self._add(ep, entry, quiet=True)  # its full import reports a problem
+                    continue
+                try:
+                    self._add_plugin(ep)
+                finally:
+                    self._pending.remove(ep)
 
-    def _add_plugin(self, ep, *, quiet: bool = False) -> None:
-        """Load one entry point and add what it names, or warn why not (unless ``quiet``)."""
-        where = f"{self.kind} plug-in {ep.name!r} ({ep.value})"
+    def _add_plugin(self, ep) -> None:
+        """Load one entry point and add what it names, or warn why not."""
         try:
             entry = ep.load()
         except Exception as exc:  # a broken plug-in must not break neurocast
-            if self._plugins.get(ep.name) == ep.value:  # added by a lookup its module made
+            if self._plugins.get(ep.name) == ep.value:  # added while its module was imported
                 self.unregister(ep.name)
-            return self._skip(quiet, f"skipping {where}: {type(exc).__name__}: "
-                              f"{getattr(exc, 'message', exc)}", getattr(exc, "hint", None))
+            return self._skip(False, f"skipping {self.kind} plug-in {ep.name!r} ({ep.value}): "
+                              f"{type(exc).__name__}: {getattr(exc, 'message', exc)}",
+                              getattr(exc, "hint", None))
+        return self._add(ep, entry)
+
+    def _add(self, ep, entry, *, quiet: bool = False) -> None:
+        """Add the object ``entry`` an entry point names, or warn why not (unless ``quiet``)."""
+        where = f"{self.kind} plug-in {ep.name!r} ({ep.value})"
         if self._entries.get(ep.name) is entry:  # added by a lookup its module made, or by itself
             self._plugins.setdefault(ep.name, ep.value)
             return None
@@ -186,3 +190,19 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}: {', '.join(self._entries)})"
+
+
+def _being_imported(ep):
+    """The module of entry point ``ep`` if it is being imported right now (partly run), else None."""
+    module = sys.modules.get(ep.module)
+    return module if getattr(getattr(module, "__spec__", None), "_initializing", False) else None
+
+
+def _defined_so_far(module, attr: str | None):
+    """The object ``attr`` ('a' or 'a.b') names in a partly run module, or None if not yet defined."""
+    obj = module
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj

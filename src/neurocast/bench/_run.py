@@ -426,10 +426,13 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         final = require_output_folder(out_dir, create=True)
         with atomic_folder(final, "bench") as out:  # a failed write (disk full, ...) leaves no partial folder
             files.update(write_scorecard(card, out))
-            files["statistics"] = write_statistics(runs[0], proto, out / "statistics.nc")
+            # the protocol of the statistics: with --folds, the folds pooled (fold 0 stands for them)
+            stats_proto = proto.replace(folds=int(cv_folds)) if cv_folds else proto
+            files["statistics"] = write_statistics(runs[0], stats_proto, out / "statistics.nc")
             for k in range(1, seeds):  # the other seeds of the seeded models, one file each
                 if runs[k]:
-                    files[f"statistics_seed{k}"] = write_statistics(runs[k], proto, out / f"statistics-seed{k}.nc")
+                    files[f"statistics_seed{k}"] = write_statistics(runs[k], stats_proto,
+                                                                    out / f"statistics-seed{k}.nc")
             files["mae_curves"] = plot_mae_curves(card, out / "mae_curves.png")
             files["heatmap"] = plot_heatmap(card, out / "heatmap.png")
             images = {"MAE vs steps ahead": files["mae_curves"], "MAE heatmap": files["heatmap"]}

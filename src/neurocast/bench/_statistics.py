@@ -109,16 +109,18 @@ def merge_statistics(*shards) -> dict[str, dict[str, WindowStats]]:
     (statistics, protocol) pairs ``read_statistics`` returns, passed as they are so that their
     protocols are compared (statistics alone do not say their context).
 
-    A shard adds test sets (``evaluate(..., conditions=[...])``) or models; each model ×
-    test set comes from exactly one shard, and every model ends up with the same test sets.
+    A shard adds test sets (``evaluate(..., conditions=[...])``) or models; a model × test set
+    found in several shards is summed (``WindowStats.merge``: the shards cover disjoint windows
+    or neurons, e.g. masks of other neurons), and every model ends up with the same test sets.
     Raises FormatError naming the shards (numbered from 1) and what differs if they were
     computed under different protocols, horizons, statistics or neuron groups, if two shards
-    hold the same model × test set (the same shard twice, or overlapping ones), or if a model
-    lacks test sets another model has.
+    hold identical statistics of a model × test set (the same shard twice), or if a model lacks
+    test sets another model has.
     """
     protocols = {}
     out: dict[str, dict[str, WindowStats]] = {}
-    source: dict[tuple[str, str], int] = {}  # (model, condition) -> the shard it came from
+    source: dict[tuple[str, str], int] = {}  # (model, condition) -> the first shard holding it
+    shards_seen: dict[tuple[str, str], list[WindowStats]] = {}  # each shard's own statistics
     layout: tuple[tuple, int] | None = None  # ((horizon, statistics, groups), its shard), first seen
     for i, shard in enumerate(shards, 1):
         if isinstance(shard, tuple) and len(shard) == 2 and isinstance(shard[1], Protocol):
@@ -135,16 +137,27 @@ def merge_statistics(*shards) -> dict[str, dict[str, WindowStats]]:
                     raise FormatError(f"cannot merge shard {i} with shard {layout[1]}: "
                                       f"{_layout_difference(mine, layout[0])}",
                                       "evaluate every shard with the same protocol and options")
+                mine_so_far = out.setdefault(model, {})
                 if (model, condition) in source:
-                    raise FormatError(
-                        f"cannot merge shard {i}: model {model!r} on test set {condition!r} is "
-                        f"also in shard {source[model, condition]} (the same shard twice, or "
-                        "overlapping shards)", "give each model × test set once")
-                source[model, condition] = i
-                out.setdefault(model, {})[condition] = stats
+                    if any(_identical(stats, seen) for seen in shards_seen[model, condition]):
+                        raise FormatError(
+                            f"cannot merge shard {i}: model {model!r} on test set {condition!r} "
+                            f"is the same as in shard {source[model, condition]} (the same shard "
+                            "twice?)", "give each shard once")
+                    stats = mine_so_far[condition].merge(stats)
+                else:
+                    source[model, condition] = i
+                shards_seen.setdefault((model, condition), []).append(per_condition[condition])
+                mine_so_far[condition] = stats
     _same_protocol(protocols)
     _same_test_sets(out)
     return out
+
+
+def _identical(a: WindowStats, b: WindowStats) -> bool:
+    """True if two shards' statistics of a test set are the same numbers (one shard twice)."""
+    return np.array_equal(a.count, b.count) and all(np.array_equal(a.sums[k], b.sums[k])
+                                                    for k in a.sums)
 
 
 def _layout_difference(mine: tuple, first: tuple) -> str:

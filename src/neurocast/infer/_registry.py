@@ -45,16 +45,13 @@ class InferenceMethod:
 
 
 def _check_method(cls) -> None:
-    """ConfigError unless ``cls`` is an InferenceMethod dataclass with a name and its own infer."""
+    """ConfigError unless ``cls`` is an InferenceMethod subclass with a name and its own infer
+    (that it is a dataclass is checked when an instance is made: ``get_method``)."""
     if not (isinstance(cls, type) and issubclass(cls, InferenceMethod)):
         what = (f"an instance of {type(cls).__name__}" if isinstance(cls, InferenceMethod)
                 else repr(cls))
         raise ConfigError(f"an inference method is registered as an InferenceMethod subclass, "
                           f"not {what}", "register the class itself, e.g. register_method(MyMethod)")
-    if not is_dataclass(cls):
-        raise ConfigError(f"the inference method class {cls.__qualname__} is not a dataclass "
-                          "(its fields are the method's options)",
-                          "decorate it with @dataclass(frozen=True)")
     if not isinstance(cls.name, str) or not cls.name:
         raise ConfigError(f"the inference method class {cls.__qualname__} has no name",
                           "set a class attribute, e.g. name = \"my-method\"")
@@ -86,6 +83,10 @@ def get_method(name: str | InferenceMethod, **options) -> InferenceMethod:
     if isinstance(name, InferenceMethod):
         return name
     cls = METHODS.get(name)
+    if not is_dataclass(cls):  # checked here: @register_method may sit under @dataclass
+        raise ConfigError(f"the inference method class {cls.__qualname__} is not a dataclass "
+                          "(its fields are the method's options)",
+                          "decorate it with @dataclass(frozen=True)")
     known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     bad = sorted(set(options) - known)
     if bad:

@@ -91,12 +91,15 @@ _CALLS = {"predict": "predict(self, context, meta=None)", "fit": "fit(self, trai
 def _signature_problem(cls: type) -> tuple[str, str] | None:
     """(message, hint) if a method of ``cls`` cannot be called the way the bench calls it."""
     for method, usage in _CALLS.items():
+        raw = inspect.getattr_static(cls, method)
+        bound = isinstance(raw, (staticmethod, classmethod))  # no instance passed to it
         func = getattr(cls, method)
-        try:
-            inspect.signature(func).bind(None, None, None)
+        try:  # as written, not as a functools.wraps decorator says (it may change the call)
+            signature = inspect.signature(func, follow_wrapped=False)
+            signature.bind(*(None,) * (2 if bound else 3))
         except TypeError:
-            return (f"{cls.__qualname__}.{method} takes {method}{inspect.signature(func)}, but the "
-                    f"bench calls {usage}", f"define it as def {usage}")
+            return (f"{cls.__qualname__}.{method} takes {method}{signature}, but the bench calls "
+                    f"{usage}", f"define it as def {usage}")
         except ValueError:  # no signature to read (a builtin): leave it to the call
             continue
     return None
@@ -108,7 +111,7 @@ def _check_model(cls) -> None:
         what = f"an instance of {type(cls).__name__}" if isinstance(cls, Forecaster) else repr(cls)
         raise ConfigError(f"a model is registered as a Forecaster subclass, not {what}",
                           "register the class itself, e.g. register_model(MyForecaster)")
-    if "name" not in vars(cls):
+    if cls.name == Forecaster.name:  # not named (a subclass of a named model keeps its name)
         raise ConfigError(f"the Forecaster subclass {cls.__qualname__} has no name of its own",
                           "set a class attribute, e.g. name = \"my-model\"")
     if cls.predict is Forecaster.predict:
