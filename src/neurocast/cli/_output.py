@@ -32,6 +32,18 @@ def print_json(obj) -> None:
     sys.stdout.write("\n")
 
 
+def print_listing(key: str, rows: list[dict], as_json: bool, extra: str | None = None) -> int:
+    """A listing (``--models``, ``--methods``, ``connectome list``): {key: rows} as JSON, else
+    one aligned line per row, name then description (then ``[row[extra]]``). Returns 0."""
+    if as_json:
+        print_json({key: rows})
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['description']}" + (f"  [{r[extra]}]" if extra else ""))
+    return 0
+
+
 def info(*parts) -> None:
     """A message for the person (stderr)."""
     print(*parts, file=sys.stderr)

@@ -31,6 +31,7 @@ from neurocast.cli._output import (
     count,
     info,
     print_json,
+    print_listing,
     split_list,
 )
 from neurocast.cli._parser import LIST_MODELS
@@ -148,13 +149,7 @@ def _group_summary(card) -> dict | None:
 def _list_models(as_json: bool) -> int:
     """``--models`` alone: every registered forecaster (built-ins and plug-ins) with its description."""
     rows = [{"name": name, "description": cls.description} for name, cls in MODELS.items()]
-    if as_json:
-        print_json({"models": rows})
-    else:
-        width = max(len(r["name"]) for r in rows)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['description']}")
-    return 0
+    return print_listing("models", rows, as_json)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from neurocast._progress import progress
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import info, print_json, print_listing
 from neurocast.connectome import (
     BUILTINS,
     check_destination,
@@ -67,13 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     rows = [{"name": b.name, "description": b.description, "source": b.source} for b in BUILTINS.values()]
-    if args.json:
-        print_json({"connectomes": rows})
-    else:
-        width = max(len(r["name"]) for r in rows)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['description']}  [{r['source']}]")
-    return 0
+    return print_listing("connectomes", rows, args.json, extra="source")
 
 
 def format_summary(s: dict) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import check_not_in_input, count, info, print_json
+from neurocast.cli._output import check_not_in_input, count, info, print_json, print_listing
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
@@ -29,13 +29,7 @@ def format_summary(summary: dict, timings: dict) -> str:
 def _list_methods(as_json: bool) -> int:
     """``--methods`` alone: every registered method (built-ins and plug-ins) with its summary."""
     rows = [{"name": name, "description": cls.summary} for name, cls in METHODS.items()]
-    if as_json:
-        print_json({"methods": rows})
-    else:
-        width = max(len(r["name"]) for r in rows)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['description']}")
-    return 0
+    return print_listing("methods", rows, as_json)
 
 
 def run(args: argparse.Namespace) -> int:
