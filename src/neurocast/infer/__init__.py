@@ -18,11 +18,12 @@ Public API::
     truth_matrix(connectome, names=None, notes=None) -> scipy CSR (N, N) signed synapse counts
         (NaN for a connection of unknown sign)
     as_activity(data, ...) -> Activity;  METHODS, InferenceMethod, register_method, get_method
+    lagged_rows(x, activity, lag, method) -> (past, now): frame pairs k apart, none across a gap
     report_section(scorecard, images) -> (html fragment, images);  write_scorecard, write_report
 """
 
 from neurocast.infer import _builtin  # noqa: F401  (registers the built-in methods)
-from neurocast.infer._activity import Activity, as_activity
+from neurocast.infer._activity import Activity, as_activity, lagged_rows
 from neurocast.infer._registry import (
     METHODS,
     InferenceMethod,
@@ -52,6 +53,7 @@ __all__ = [
     "default_methods",
     "get_method",
     "infer_connectivity",
+    "lagged_rows",
     "observed_subset",
     "parse_method_names",
     "register_method",
