@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import math
 from pathlib import Path
@@ -180,13 +181,8 @@ def run(args: argparse.Namespace) -> int:
     if learned:  # the long part: say it before it starts
         limit = f"up to {args.max_steps:,} steps per seed" if args.max_steps else "each to early stopping"
         info(f"to train: {', '.join(learned)}, {args.seeds} seed(s) each, {limit}")
-    try:
+    with _damage_reported(store):
         result = _run(ds, models, metrics, out, args)
-    except NeurocastError:
-        raise
-    except Exception:  # a chunk that cannot be decoded surfaces while reading: report it as verify does
-        check_dataset(store)
-        raise
     for note in result.notes:
         info(f"note: {note}")
     _print(result, args)
@@ -200,14 +196,22 @@ def _open(args, store):
     --keep-constant), the message names the neurons and frames of the NaN left."""
     ds = open_dataset(args.dataset, allow_nan=True)
     if args.nan == "raise":
-        try:
+        with _damage_reported(store):
             select_neurons(ds, "raise", args.keep_constant, [])
-        except NeurocastError:
-            raise
-        except Exception:  # a chunk that cannot be decoded: report it as verify does
-            check_dataset(store)
-            raise
     return ds
+
+
+@contextlib.contextmanager
+def _damage_reported(store):
+    """Reading the store: a chunk that cannot be decoded surfaces as some library's exception;
+    report it as ``data verify`` does (DamagedDatasetError), else let the exception go on."""
+    try:
+        yield
+    except NeurocastError:
+        raise
+    except Exception:
+        check_dataset(store)
+        raise
 
 
 def _run(ds, models, metrics, out, args):
