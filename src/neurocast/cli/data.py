@@ -32,6 +32,7 @@ from neurocast.data import (
     recording_format,
     resolve_reference,
     save_dataset,
+    trace_quality,
     verify_dataset,
 )
 from neurocast.data.plot import traces_heatmap, traces_with_spikes
@@ -192,7 +193,7 @@ def _import(args: argparse.Namespace) -> int:
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],
                "dt_s": float(ds.attrs["dt_s"]), "conditions": list(ds.attrs["conditions"]),
                "source": ds.attrs["source"], "connectome": connectome.name if connectome else None,
-               "constant_neurons": dataset_info(path)["constant_neurons"]}
+               "constant_neurons": trace_quality(path)["constant_neurons"]}
     if args.json:
         print_json(summary)
     else:
@@ -262,7 +263,7 @@ def _stats(args: argparse.Namespace) -> int:
     cfg = StatsConfig(seed=args.seed)
     res = realism_stats(ds, config=cfg, allow_nan=True)
     if int(ds.attrs.get("n_nan_values", 0)):
-        s = dataset_info(ds)
+        s = trace_quality(ds)
         parts = [f"{s['n_gap_values']:,} NaN value(s) in {s['n_gap_frames']:,} frame(s)"] \
             if s["n_gap_values"] else []
         if s["empty_neurons"]:

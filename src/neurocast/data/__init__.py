@@ -15,6 +15,7 @@ Public API::
     save_dataset(ds, path, *, connectome=None, overwrite=False, allow_nan=False) -> Path
     open_dataset(path, *, allow_nan=False) -> xarray.Dataset (lazy)
     dataset_connectome(path_or_ds) -> Connectome | None;  dataset_info(path_or_ds) -> dict
+    trace_quality(path_or_ds) -> dict   dead channels, NaN and gaps (data info's, without the rest)
     attach_connectome(path, connectome, *, overwrite=False); check_connectome(ds, connectome);
     connectome_positions(ds, connectome) (each neuron's place in it, by name)
     verify_dataset(path) -> VerifyReport;  check_dataset(path) raises DamagedDatasetError
@@ -36,7 +37,7 @@ Public API::
     realism_plots(results, out_dir, group=...) -> (PNG paths, HTML section for the bench report)
 """
 
-from neurocast.data._info import dataset_info
+from neurocast.data._info import dataset_info, trace_quality
 from neurocast.data._loading import (
     LOADERS,
     Loader,
@@ -160,6 +161,7 @@ __all__ = [
     "save_dataset",
     "scan_traces",
     "segments_for",
+    "trace_quality",
     "trace_stats",
     "unique_names",
     "valid_windows",

@@ -8,11 +8,29 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast.data._quality import scan_traces
+from neurocast.data._quality import QUALITY_KEYS, scan_traces
 from neurocast.data._schema import as_str, condition_blocks
 from neurocast.data._store import CONNECTOME_FILE, dataset_connectome, open_dataset
 
-__all__ = ["dataset_info"]
+__all__ = ["dataset_info", "trace_quality"]
+
+
+def trace_quality(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
+    """The values' quality (``QUALITY_KEYS``: constant_neurons, n_nan_values, n_nan_frames,
+    empty_neurons, n_gap_values, n_gap_frames; see ``dataset_info``): from the store's attrs,
+    written on import, else (in memory, or a store written before they were recorded) from one
+    scan of the traces."""
+    ds = path_or_dataset if isinstance(path_or_dataset, xr.Dataset) else open_dataset(
+        path_or_dataset, allow_nan=True)
+    if all(key in ds.attrs for key in QUALITY_KEYS) or ds.attrs.get("n_nan_values", -1) == 0:
+        attrs = ds.attrs  # a store without NaN written before the gap counts: none to count
+        return {"constant_neurons": [str(c) for c in attrs["constant_neurons"]],
+                "n_nan_values": int(attrs["n_nan_values"]),
+                "n_nan_frames": int(attrs.get("n_nan_frames", 0)),
+                "empty_neurons": [str(c) for c in attrs.get("empty_neurons", [])],
+                "n_gap_values": int(attrs.get("n_gap_values", 0)),
+                "n_gap_frames": int(attrs.get("n_gap_frames", 0))}
+    return scan_traces(ds["traces"]).summary(as_str(ds["neuron"].values))
 
 
 def _store_bytes(path: Path) -> int:
@@ -50,19 +68,6 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     blocks = condition_blocks(np.asarray(ds["condition"].values))
     conditions = [{"name": n, "start_frame": a, "stop_frame": b, "n_frames": b - a,
                    "start_s": float(time[a])} for n, a, b in blocks]
-    recorded = ("constant_neurons", "n_nan_values", "n_nan_frames", "empty_neurons", "n_gap_values",
-                "n_gap_frames")
-    if all(key in ds.attrs for key in recorded) or ds.attrs.get("n_nan_values", -1) == 0:
-        constant = [str(c) for c in ds.attrs["constant_neurons"]]
-        n_nan, nan_frames = int(ds.attrs["n_nan_values"]), int(ds.attrs.get("n_nan_frames", 0))
-        empty = [str(c) for c in ds.attrs.get("empty_neurons", [])]
-        gaps, gap_frames = int(ds.attrs.get("n_gap_values", 0)), int(ds.attrs.get("n_gap_frames", 0))
-    else:  # in memory, or a store written before these were recorded: scan once
-        scan = scan_traces(ds["traces"])
-        names = as_str(ds["neuron"].values)
-        constant, empty = names[scan.constant].tolist(), names[scan.empty].tolist()
-        n_nan, nan_frames = scan.n_nan, int(scan.bad_frames.sum())
-        gaps, gap_frames = scan.n_gaps, int(scan.gap_frames.sum())
     steps = np.diff(time)
     interval = [float(steps.min()), float(np.median(steps)), float(steps.max())] if steps.size else []
     labels = as_str(ds["label"].values) if "label" in ds.coords else None
@@ -95,12 +100,7 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
         "connectome": con,
         "traces_bytes": int(n_time * n_neuron * 4),
         "store_bytes": _store_bytes(path) if path is not None else None,
-        "constant_neurons": constant,
-        "n_nan_values": n_nan,
-        "n_nan_frames": nan_frames,
-        "empty_neurons": empty,
-        "n_gap_values": gaps,
-        "n_gap_frames": gap_frames,
+        **trace_quality(ds),
         "frame_interval_s": interval,
         "resampled_s": ds.attrs.get("resampled_s"),
         "n_unnamed": 0 if labels is None else int(np.sum(labels == "")),

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CONSTANT_ATOL", "TraceScan", "TraceScanner", "scan_traces"]
+__all__ = ["CONSTANT_ATOL", "QUALITY_KEYS", "TraceScan", "TraceScanner", "scan_traces"]
 
 #: A channel whose finite values span at most this (ΔF/F) is constant.
 CONSTANT_ATOL = 1e-6
+#: What ``TraceScan.summary`` gives: dead/constant channels, every NaN/inf and the frames holding
+#: one, the neurons without any value (dead channels), the NaN of the others (gaps) and their frames.
+QUALITY_KEYS = ("constant_neurons", "n_nan_values", "n_nan_frames", "empty_neurons", "n_gap_values",
+                "n_gap_frames")
 # Values read per block when scanning.
 _BLOCK_VALUES = 1 << 24
 
@@ -59,6 +63,14 @@ class TraceScan:
     def n_gaps(self) -> int:
         """NaN/inf values of the neurons that are not ``empty``."""
         return self.n_nan - int(self.empty.sum()) * self.nan_per_frame.size
+
+    def summary(self, names) -> dict:
+        """What a store records of its values on writing and ``data info`` reports
+        (``QUALITY_KEYS``): names: the neurons' names, (neuron,)."""
+        names = np.asarray(names)
+        return {"constant_neurons": names[self.constant].tolist(), "n_nan_values": self.n_nan,
+                "n_nan_frames": int(self.bad_frames.sum()), "empty_neurons": names[self.empty].tolist(),
+                "n_gap_values": self.n_gaps, "n_gap_frames": int(self.gap_frames.sum())}
 
     def bad_frames_among(self, keep: np.ndarray, traces) -> np.ndarray:
         """bad_frames restricted to the neurons ``keep`` (bool (neuron,)); rescans ``traces``

@@ -147,12 +147,7 @@ def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
     with _quiet_extra_files():
         group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
     group.attrs.update({
-        "constant_neurons": names[scan.constant].tolist(),
-        "n_nan_values": scan.n_nan,
-        "n_nan_frames": int(scan.bad_frames.sum()),
-        "empty_neurons": names[scan.empty].tolist(),
-        "n_gap_values": scan.n_gaps,
-        "n_gap_frames": int(scan.gap_frames.sum()),
+        **scan.summary(names),
         "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
 
