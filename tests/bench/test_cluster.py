@@ -22,14 +22,6 @@ pytestmark = pytest.mark.distributed
 MODELS = ["naive", "mean", "stimulus", "linear", "var"]
 
 
-@pytest.fixture(scope="module")
-def client():
-    from neurocast._dask import dask_client
-
-    with dask_client(n_workers=2) as cl:
-        yield cl
-
-
 def _dataset(t=900, n=24, seed=0):
     """Smooth low-rank dynamics with a stimulus response and noise, three conditions."""
     rng = np.random.default_rng(seed)
@@ -60,7 +52,7 @@ def test_scorecard_identical_to_memory(client, tmp_path):
     assert np.isfinite(memory["score"].values).all()
 
 
-def test_statistics_rows_identical_per_chunking(client, tmp_path):
+def test_statistics_rows_identical_per_chunking(client, tmp_path, same_statistics):
     ds = _dataset(seed=3)
     path = save_dataset(ds, tmp_path / "s.zarr")
     proto = protocol_for_dataset(ds, None, context=4, horizon=6)
@@ -78,11 +70,7 @@ def test_statistics_rows_identical_per_chunking(client, tmp_path):
         got = evaluate_on_cluster({"linear": model}, path, proto, client=client, groups=groups,
                                   group_names=names, batch_windows=5, chunk_windows=chunk,
                                   progress=False)["linear"]
-        assert list(got) == list(ref)
-        for cond, stats in ref.items():
-            np.testing.assert_array_equal(got[cond].count, stats.count)
-            for key in stats.sums:
-                np.testing.assert_array_equal(got[cond].sums[key], stats.sums[key])
+        same_statistics(got, ref, f"chunk {chunk}")
         assert ref["rest"].count.min() > 0  # every window counted
 
 
@@ -121,7 +109,7 @@ class _BatchSized(Forecaster):
                        dtype=np.float32)
 
 
-def test_each_model_predicts_in_its_own_batches(client, tmp_path, monkeypatch):
+def test_each_model_predicts_in_its_own_batches(client, tmp_path, monkeypatch, same_statistics):
     import cloudpickle
 
     import neurocast.bench._evaluate as evaluation
@@ -136,8 +124,4 @@ def test_each_model_predicts_in_its_own_batches(client, tmp_path, monkeypatch):
     assert [evaluation.batch_windows_for(6, 24, model=m) for m in models.values()] == [8, 12, 4]
     got = evaluate_on_cluster(models, path, proto, client=client, chunk_windows=30, progress=False)
     for name, model in models.items():
-        ref = evaluate(model, ds["traces"], proto)
-        for cond, stats in ref.items():
-            for key in stats.sums:
-                np.testing.assert_array_equal(got[name][cond].sums[key], stats.sums[key],
-                                              err_msg=f"{name} {cond} {key}")
+        same_statistics(got[name], evaluate(model, ds["traces"], proto), name)

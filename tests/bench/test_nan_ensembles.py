@@ -114,15 +114,6 @@ def test_learned_seeds_form_an_ensemble_under_nan_skipping(monkeypatch):
 # -- Dask -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def client():
-    pytest.importorskip("distributed")
-    from neurocast._dask import dask_client
-
-    with dask_client(n_workers=2) as cl:
-        yield cl
-
-
 def _gappy_conditions(t=900, n=12, seed=0):
     """Three conditions with a stimulus; NaN frames in train, val and test of two of them, and a
     run of NaN frames spanning a chunk boundary of the Dask tasks."""
