@@ -77,6 +77,17 @@ def test_unrecognised_columns(tmp_path, capsys):
             "pass --columns pre=presyn,post=postsyn,count=n_synapses")
 
 
+@pytest.mark.parametrize("extra,mapped", [
+    ("sgn", ",sign=sgn"), ("is_excitatory", ",sign=is_excitatory"),
+    ("nt_type", ",transmitter=nt_type"), ("note", "")])
+def test_suggested_mapping_keeps_the_sign_column(tmp_path, capsys, extra, mapped):
+    """Following the hint must not drop the signs: without them every connection has weight 0."""
+    src = tmp_path / "edges.csv"
+    src.write_text(f"pre_id,post_id,syn_count,{extra}\n1,2,3,1\n")
+    run_bad(capsys, tmp_path, ["info", str(src)],
+            f"pass --columns pre=pre_id,post=post_id,count=syn_count{mapped}\n")
+
+
 def test_mapping_names_a_missing_column(tmp_path, capsys):
     src = generic_csv(tmp_path, "1,2,3\n")
     run_bad(capsys, tmp_path, ["convert", str(src), "--columns", "pre=pre,post=post,count=n_syn"],

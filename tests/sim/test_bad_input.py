@@ -190,3 +190,22 @@ def test_bad_delays(tiny_connectome):
     net = build_network(tiny_connectome, delays_ms=1.0)
     with pytest.raises(ConfigError, match="dt_ms cannot change"):
         net.with_params(dt_ms=0.05)
+
+
+def test_a_connectome_without_signs_is_refused(tmp_path):
+    """Every weight 0 (no sign known): no spike would reach another neuron."""
+    import pandas as pd
+
+    from neurocast.connectome import Connectome
+    from neurocast.sim import Experiment, check_experiments
+
+    unsigned = Connectome.from_edges(pd.DataFrame({"id": [1, 2, 3]}), [0, 1], [1, 2], [5, 5],
+                                     sign=[0, 0], name="unsigned")
+    assert not unsigned.weight.any()
+    with pytest.raises(ConfigError, match="all 2 connections of 'unsigned' have weight 0"):
+        build_network(unsigned)
+    with pytest.raises(ConfigError, match="signs are unknown"):
+        check_experiments(unsigned, [Experiment("a", stimulate=(0,))])
+    signed = Connectome.from_edges(pd.DataFrame({"id": [1, 2, 3]}), [0, 1], [1, 2], [5, 5],
+                                   sign=[0, -1])
+    build_network(signed)

@@ -421,3 +421,26 @@ def test_help_names_the_event_mode_and_what_dt_must_divide(capsys, chain):
     a = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2")
     b = _json(capsys, "simulate", chain, "--stimulate", "SENSOR", "--duration", "0.2", "--mode", "event")
     assert (a["n_spikes"], a["top_responding"]) == (b["n_spikes"], b["top_responding"])
+
+
+def test_a_connectome_without_signs_is_refused_before_simulating(capsys, tmp_path):
+    """Edges read without their sign column all get weight 0: the run would only replay the drive."""
+    edges = tmp_path / "edges.csv"
+    edges.write_text("pre,post,count,sgn\n1,2,30,1\n2,3,30,-1\n")
+    code, out, err = _run(capsys, "simulate", edges, "--stimulate", "1", "--out", tmp_path / "s.npz")
+    assert code == 2 and out == ""
+    assert "all 2 connections of 'edges' have weight 0 (their signs are unknown)" in err
+    assert "sign=COLUMN or transmitter=COLUMN" in err
+    assert not (tmp_path / "s.npz").exists()
+    code, _, err = _run(capsys, "simulate", edges, "--stimulate", "1", "--columns",
+                        "pre=pre,post=post,count=count,sign=sgn")
+    assert code == 0, err
+
+
+def test_float_weights_are_said_to_count_as_synapses(capsys, tmp_path):
+    edges = tmp_path / "regions.csv"
+    edges.write_text("pre,post,weight\n1,2,40.5\n2,3,-12.25\n")
+    code, _, err = _run(capsys, "simulate", edges, "--stimulate", "1")
+    assert code == 0, err
+    assert "note: regions has float weights (weight); the model takes each unit of weight for " \
+           "one synapse (0.275 mV)" in err

@@ -137,6 +137,14 @@ def _selections(con: Connectome, args: argparse.Namespace) -> tuple[np.ndarray, 
     return stim, silence
 
 
+def _note_weights(con: Connectome, params) -> None:
+    """Say how float weights are simulated: each unit stands for one synapse."""
+    if con.weighted:
+        info(f"note: {con.name} has float weights ({con.weight_units}); the model takes each unit "
+             f"of weight for one synapse ({params.w_syn_mv:g} mV); rescale with --sweep "
+             "w_syn_mv=V1,V2,... if that is not what they mean")
+
+
 def _check_sweep_args(args: argparse.Namespace) -> None:
     if args.out and Path(args.out).suffix != ".zarr":
         raise ConfigError(f"--sweep writes a zarr store; --out must end in .zarr, not {args.out!r}",
@@ -178,6 +186,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     con = load_connectome(args.network, **opts)
     stim, silence = _selections(con, args)
     params = _params(args)
+    _note_weights(con, params)
     if args.rate is not None:
         params = params.replace(rate_hz=float(args.rate))
     duration_ms = _duration_ms(args.duration, params.dt_ms)
@@ -245,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - t0
     stim, silence = _selections(con, args)
     params = _params(args)
+    _note_weights(con, params)
     rate_hz = params.rate_hz if args.rate is None else float(args.rate)
     if rate_hz * params.dt_ms / 1000.0 > 1.0:
         raise ConfigError(f"--rate {rate_hz:g} Hz exceeds one input event per time step of {params.dt_ms} ms",

@@ -72,15 +72,21 @@ class ReadOptions:
 
 
 def guess_mapping(found: list[str]) -> str:
-    """A --columns suggestion built from column names that look like pre, post and count."""
+    """A --columns suggestion built from column names that look like pre, post and count, plus
+    a sign or transmitter column when one is there (without it every connection would have an
+    unknown sign, so weight 0)."""
     low = {c: c.lower() for c in found}
     pick = {}
-    for role, words in (("pre", ("pre",)), ("post", ("post",)),
-                        ("count", ("count", "syn", "weight", "connectivity", "n_syn"))):
+    for role, looks_like in (
+            ("pre", lambda lc: "pre" in lc), ("post", lambda lc: "post" in lc),
+            ("count", lambda lc: any(w in lc for w in ("count", "syn", "weight", "connectivity"))),
+            ("sign", lambda lc: "sign" in lc or "excit" in lc or lc in ("sgn", "polarity")),
+            ("transmitter", lambda lc: "transmitter" in lc or lc in ("nt", "nt_type", "ntype"))):
         for c, lc in low.items():
-            if c not in pick.values() and any(w in lc for w in words):
+            if c not in pick.values() and looks_like(lc) and not (role == "transmitter"
+                                                                   and "sign" in pick):
                 pick[role] = c
                 break
-    if len(pick) == 3:
-        return f"pass --columns pre={pick['pre']},post={pick['post']},count={pick['count']}"
+    if {"pre", "post", "count"} <= pick.keys():
+        return "pass --columns " + ",".join(f"{role}={col}" for role, col in pick.items())
     return "pass --columns pre=COLUMN,post=COLUMN,count=COLUMN (API: columns={...})"

@@ -319,6 +319,18 @@ def _check_delays(delays_ms, n_conn: int, dt_ms: float) -> np.ndarray:
     return steps.astype(np.int32)
 
 
+def check_signed(connectome: Connectome) -> None:
+    """ConfigError when every connection has weight 0 (signs unknown: an edge list read without
+    its sign or transmitter column), since no spike would then reach another neuron."""
+    if connectome.n_connections and not np.any(connectome.weight):
+        raise ConfigError(
+            f"all {connectome.n_connections:,} connections of '{connectome.name}' have weight 0 "
+            "(their signs are unknown), so no spike would reach another neuron",
+            "give the signs: a sign column (+1/-1) or a transmitter column (ACh, GABA, "
+            "glutamate) in the edge table (--columns ...,sign=COLUMN or transmitter=COLUMN), "
+            "or a neuron table with them (--neurons)")
+
+
 def build_network(connectome, params: ShiuParams | None = None, *,
                   silence: NeuronSelection = None, neuron_params: dict | None = None,
                   delays_ms=None) -> Network:
@@ -346,6 +358,7 @@ def build_network(connectome, params: ShiuParams | None = None, *,
     params = ShiuParams() if params is None else params
     if not isinstance(params, ShiuParams):
         raise ConfigError(f"params must be a ShiuParams, not {type(params).__name__}")
+    check_signed(connectome)
     silenced = resolve_neurons(connectome, silence)
     indices, weight, delay_steps = connectome.indices, connectome.weight, None
     if delays_ms is not None:

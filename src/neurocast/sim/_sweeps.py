@@ -28,7 +28,13 @@ from neurocast._progress import progress as progress_bar
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._experiments import run_trials
-from neurocast.sim._network import Network, build_network, check_disjoint, check_duration
+from neurocast.sim._network import (
+    Network,
+    build_network,
+    check_disjoint,
+    check_duration,
+    check_signed,
+)
 from neurocast.sim._params import ShiuParams
 
 __all__ = ["SWEEP_KINDS", "Experiment", "check_experiments", "each_experiments", "grid_experiments",
@@ -183,9 +189,11 @@ def check_experiments(connectome, experiments: list[Experiment], *, params: Shiu
     """Refuse, before anything runs, an experiment that cannot run: a position outside the
     network, a driven neuron that is silenced (by the experiment or by ``silence``, positions
     silenced in every experiment), or a parameter change that ``params`` (default: published)
-    does not accept. ``run_experiments`` calls it; the command line calls it before it starts
-    a cluster. Raises ConfigError naming the experiment."""
+    does not accept, or a connectome without signs (``check_signed``). ``run_experiments``
+    calls it; the command line calls it before it starts a cluster. Raises ConfigError naming
+    the experiment."""
     params = ShiuParams() if params is None else params
+    check_signed(connectome)
     n = connectome.n_neurons
     base_silence = tuple(int(i) for i in np.asarray(silence, np.int64))
     base, checked = set(base_silence), set()  # each distinct parameter change validated once
