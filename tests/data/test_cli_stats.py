@@ -109,3 +109,15 @@ def test_realism_plots_fragment(tmp_path):
                                        "realism_ranges.png"]
     assert fragment.startswith('<section class="realism">') and fragment.count("<img") == 4
     assert "0.81–0.88" in fragment  # the worm range of lag-1 autocorrelation
+
+
+def test_a_recording_too_small_for_the_statistics_says_why(tmp_path, capsys):
+    path = _ar1_store(tmp_path, "one.zarr", 0.85, n_neurons=1)
+    assert main(["data", "stats", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert np.isnan(json.loads(out.out)["overall"]["lag1_autocorr"])
+    assert "note: the statistics need at least 2 neurons that vary and 3 frames; this recording " \
+           "has 1 such neuron and 600 frames, so they are NaN" in out.err
+    path = _ar1_store(tmp_path, "two.zarr", 0.85, n_neurons=3)
+    assert main(["data", "stats", str(path), "--json"]) == 0
+    assert "need at least" not in capsys.readouterr().err

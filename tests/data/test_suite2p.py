@@ -114,10 +114,24 @@ def test_planes_of_a_suite2p_folder_are_joined_and_combined_is_left_out(tmp_path
     notes = " | ".join(ds.attrs["import_notes"])
     assert "2 planes (plane0, plane1) joined" in notes
     assert "c = plane0: 0.5 (from ops.npy), plane1: 0.25 (from ops.npy)" in notes
-    _plane(root / "plane1", f=F[:, :5], fneu=FNEU[:, :5])
-    with pytest.raises(FormatError, match=r"different frames \(plane0 6, plane1 5\)") as err:
+    _plane(root / "plane1", f=F[:, :4], fneu=FNEU[:, :4])
+    with pytest.raises(FormatError, match=r"different frames \(plane0 6, plane1 4\)") as err:
         nd.load_suite2p(root)
     assert "plane0" in err.value.hint
+
+
+def test_planes_one_frame_apart_lose_the_incomplete_last_volume(tmp_path):
+    """suite2p stops mid-volume: the planes imaged before the stop have one frame more."""
+    root = tmp_path / "suite2p"
+    _plane(root / "plane0")
+    _plane(root / "plane1", f=F[:, :5] + 1, fneu=FNEU[:, :5])
+    ds = nd.load_suite2p(root)
+    assert dict(ds.traces.sizes) == {"time": 5, "neuron": 4}
+    plane0 = F[[0, 2], :5] - np.float32(0.5) * FNEU[[0, 2], :5]
+    np.testing.assert_array_equal(ds.traces.values[:, :2], plane0.T)
+    np.testing.assert_array_equal(ds.traces.values[:, 2:], (plane0 + 1).T)
+    assert any("planes of 5 and 6 frames (the last volume incomplete); the last frame of plane0 "
+               "left out" in n for n in ds.attrs["import_notes"])
 
 
 def _with(tmp_path, name, array):

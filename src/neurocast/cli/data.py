@@ -251,6 +251,15 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note_too_small(res: dict) -> None:
+    """Say why every statistic is NaN when the recording is too small for them."""
+    used = int(res["overall"].get("n_neurons", 0) or 0)
+    if used < 2 or res["n_frames"] < 3:
+        info(f"note: the statistics need at least 2 neurons that vary and 3 frames; this "
+             f"recording has {count(used, 'such neuron')} and {count(res['n_frames'], 'frame')}, "
+             "so they are NaN")
+
+
 def _stats(args: argparse.Namespace) -> int:
     if args.plots:  # before the statistics: a refused folder costs no work
         check_not_in_input(args.plots, args.dataset, "--plots")
@@ -262,6 +271,7 @@ def _stats(args: argparse.Namespace) -> int:
     ds = open_dataset(args.dataset, allow_nan=True)
     cfg = StatsConfig(seed=args.seed)
     res = realism_stats(ds, config=cfg, allow_nan=True)
+    _note_too_small(res)
     if int(ds.attrs.get("n_nan_values", 0)):
         s = trace_quality(ds)
         parts = [f"{s['n_gap_values']:,} NaN value(s) in {s['n_gap_frames']:,} frame(s)"] \

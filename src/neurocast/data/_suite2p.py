@@ -28,7 +28,7 @@ import os
 import pathlib
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -300,8 +300,9 @@ def load_suite2p(
 
     path: a plane folder (``suite2p/plane0``), its ``F.npy``, or a suite2p folder; the planes of
     a suite2p folder with several (plane0, plane1, ...; 'combined' is left out) are joined
-    neuron-wise when they have the same number of frames (a note says that frames of different
-    planes, imaged one after another within each volume, are taken as simultaneous).
+    neuron-wise when they have the same number of frames, or one frame more in some planes (the
+    last volume cut short; that frame is left out with a note); a note says that frames of
+    different planes, imaged one after another within each volume, are taken as simultaneous.
     traces (time, neuron) float32 = F − c·Fneu per ROI, with c the plane's neuropil coefficient
     (``neucoeff`` in ops.npy, or suite2p 1.x's ``['extraction']['neuropil_coefficient']``;
     ``DEFAULT_NEUCOEFF`` when the settings are missing), in suite2p's own float32 arithmetic;
@@ -314,7 +315,7 @@ def load_suite2p(
     Conditions: optional frame offsets and names (else one condition "all"), held-out names.
     Raises FormatError: no F.npy; Fneu.npy or iscell.npy missing or not matching F.npy; no ROI
     classed as a cell; settings missing, unreadable or holding a type ``_PlainDataUnpickler``
-    refuses, without ``dt_s``; planes with different frame counts or rates. NonFiniteError on
+    refuses, without ``dt_s``; planes whose frame counts differ by more than one, or rates. NonFiniteError on
     NaN/inf unless ``allow_nan``.
     """
     path = Path(path)
@@ -330,6 +331,13 @@ def load_suite2p(
     if len(planes) == 1:
         names = [f"roi{i}" for i in planes[0].rois]
     else:
+        frames = [p.traces.shape[0] for p in planes]
+        if max(frames) - min(frames) == 1:  # the last volume cut short: its frame is dropped
+            notes.append(f"suite2p folder '{path}': planes of {min(frames):,} and "
+                         f"{max(frames):,} frames (the last volume incomplete); the last frame "
+                         f"of {', '.join(f.name for f, n in zip(folders, frames, strict=True) if n > min(frames))} "
+                         "left out")
+            planes = [replace(p, traces=p.traces[:min(frames)]) for p in planes]
         for label, values in (("frames", [p.traces.shape[0] for p in planes]),
                               ("frame rates (Hz)", [p.fs_hz for p in planes])):
             if len(set(values)) > 1:
