@@ -295,3 +295,36 @@ def test_neuron_groups_are_averaged_over_seeds():
     # equal groups: seed 1's pooled score is the mean of its two groups' scores
     np.testing.assert_allclose(g1.mean("group"), two["score_by_seed"].sel(model="linear-mae", seed=1), rtol=1e-9)
     assert not np.allclose(g1, g0)
+
+
+def test_ctrl_c_ends_the_training_and_no_other_starts(monkeypatch):
+    """Ctrl-C during linear-mae's seed 1: that seed keeps its best weights, seed 2 and timemix
+    are not trained, and what was trained is scored (README: Ctrl-C goes on to scoring)."""
+    from neurocast.models.deep import TimemixConfig, TimemixForecaster, _learned
+
+    original, trained = _learned.train_network, []
+
+    def train_network(net, tr, va, cfg, **kw):
+        trained.append((kw["label"], cfg.seed))
+
+        def on_step(step):
+            if len(trained) == 2 and step == 30:  # after the validation of step 20
+                raise KeyboardInterrupt
+        return original(net, tr, va, cfg, on_step=on_step, **kw)
+
+    monkeypatch.setattr(_learned, "train_network", train_network)
+    timemix = TimemixForecaster(horizon=H, cfg=TimemixConfig(blocks=1, train=TrainConfig(
+        val_every=20, max_steps=40, device="cpu")))
+    result = run_benchmark(_dataset(), models=[NaiveForecaster(horizon=H), _linear_mae(), timemix],
+                           context=4, horizon=H, seeds=3)
+    assert trained == [("linear-mae", 0), ("linear-mae", 1)]
+    card = result.scorecard
+    assert card["model"].values.tolist() == ["naive", "linear-mae"]
+    assert card["n_seeds"].values.tolist() == [1, 2]
+    assert card["steps"].sel(model="linear-mae").values[:2].tolist() == [60, 30]
+    assert np.isfinite(card["score"].sel(model="linear-mae")).all()
+    notes = " | ".join(result.notes)
+    assert "linear-mae seed 1: training was interrupted (Ctrl-C) at step 30" in notes
+    assert "linear-mae seed 2: not trained, as Ctrl-C ended a training; scored over 2 seeds" in notes
+    assert "timemix: not trained, as Ctrl-C ended an earlier training; left out of the scorecard" \
+        in notes

@@ -315,6 +315,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
                                device=device, setup=setup)
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
+    interrupted = False  # a training ended by Ctrl-C: none starts after it, scoring goes on
     for name in names:
         template = templates[name]
         learned = isinstance(template, LearnedForecaster)
@@ -323,9 +324,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             connectome is None or not getattr(template, "needs_connectome", False))
         repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
-        members, per_seed = [], []
+        members, per_seed, untrained = [], [], []
         for k in range(seeds if repeated else 1):
-            per_fold = []
+            per_fold, done = [], None
             for p in folds:
                 ready = False  # fitted already: loaded from --load-models, or saved earlier
                 if learned and load_models is not None:
@@ -344,6 +345,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                      "unreadable one): trained again and saved over it")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
+                if learned and interrupted and not ready:
+                    untrained.append(k)
+                    continue
+                done = model
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
                     model.connectome = recorded
                 t0 = time.perf_counter()
@@ -354,6 +359,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                         save_seeded(model, save_models, k, ds)
                 t1 = time.perf_counter()
                 if learned and model.fitted.get("stopped_by") == "interrupted":
+                    interrupted = True
                     notes.append(f"{name} seed {k}: training was interrupted (Ctrl-C) at step "
                                  f"{model.fitted.get('steps', 0):,}; scored with the best weights so "
                                  f"far (step {model.fitted.get('best_step', 0):,})")
@@ -367,6 +373,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     on_cluster[k][name] = model
                 timings[name]["fit_s"] += t1 - t0
                 timings[name]["evaluate_s"] += time.perf_counter() - t1
+            if done is None:
+                continue
+            model = done
             if per_fold:
                 runs[k][name] = per_fold[0] if len(per_fold) == 1 else {  # a short condition may
                     c: concat_windows([r[c] for r in per_fold if c in r])  # lack some folds' tests
@@ -374,6 +383,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             per_seed.append(model.fitted)
             if learned and ensemble_ok:
                 members.append(model)
+        if untrained:
+            _note_untrained(name, sorted(set(untrained)), len(per_seed), cv_folds, notes)
+        if not per_seed:
+            del timings[name]
+            continue
         fitted[name] = {"config": model.config(), "fitted": per_seed[0],
                         **({"fitted_by_seed": per_seed} if len(per_seed) > 1 else {})}
         if learned:
@@ -444,6 +458,19 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             files["report"] = write_report(card, out / "report.html", images, title=label, sections=sections)
         files = {k: final / p.relative_to(out) for k, p in files.items()}
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
+
+
+def _note_untrained(name: str, seeds: list[int], n_scored: int, cv_folds, notes: list[str]) -> None:
+    """Say which seeds of a learned model were not trained because Ctrl-C ended a training."""
+    which = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    if not n_scored:
+        notes.append(f"{name}: not trained, as Ctrl-C ended an earlier training; left out of the "
+                     "scorecard (run again, with --save-models to keep what was trained)")
+    elif cv_folds:
+        notes.append(f"{name} {which}: some folds not trained after Ctrl-C; scored on the others")
+    else:
+        notes.append(f"{name} {which}: not trained, as Ctrl-C ended a training; scored over "
+                     f"{n_scored} seed{'s' if n_scored > 1 else ''}")
 
 
 def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, Path]]:
