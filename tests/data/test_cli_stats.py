@@ -99,6 +99,10 @@ def test_stats_text_and_bad_reference(tmp_path, capsys):
     assert main(["data", "stats", str(path), "--reference", "zebrafish"]) == 0
     text = capsys.readouterr().out
     assert "lag1_autocorr" in text and "inside the reference:" in text
+    rows = {line.split()[0]: line for line in text.splitlines()[2:-1]}
+    starred = {k for k, line in rows.items() if line.split()[1] == "*"}
+    assert starred == set(nd.SCORED_STATISTICS) and "skew" in rows  # the rows the count counts
+    assert text.rstrip().endswith("scored statistics (marked *)")
     assert main(["data", "stats", str(path), "--reference", "nowhere.zarr"]) == 2
 
 

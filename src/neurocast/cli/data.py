@@ -21,6 +21,7 @@ from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
     REFERENCE_GROUPS,
+    SCORED_STATISTICS,
     STATISTICS,
     DamagedDatasetError,
     StatsConfig,
@@ -318,8 +319,10 @@ def _stats(args: argparse.Namespace) -> int:
         rng = "" if row is None else (f"{row['low']:.3g}" if row["low"] == row["high"]
                                       else f"{row['low']:.3g}–{row['high']:.3g}")
         mark = "" if row is None else {True: "yes", False: "no", None: "-"}[row["inside"]]
-        print(f"{k:<22}{numbers[k]:>9.3g}  {rng:>15}  {mark:<4} " + "".join(f"{per_cond[c][k]:>11.3g}" for c in conds))
-    print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics")
+        name = f"{k} *" if k in SCORED_STATISTICS else k
+        print(f"{name:<22}{numbers[k]:>9.3g}  {rng:>15}  {mark:<4} " + "".join(f"{per_cond[c][k]:>11.3g}" for c in conds))
+    print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics "
+          "(marked *)")
     for p in plots:
         info(f"wrote {p}")
 def _attach(args: argparse.Namespace) -> int:
