@@ -235,7 +235,7 @@ def _data(sub) -> None:
     mp.add_argument("--format", default=None, help="recording format: zapbench, nwb, suite2p, "
                     "matrix, or a plug-in's (default: from SRC: .nwb, suite2p output (a plane "
                     "folder, its F.npy or the suite2p folder), a matrix suffix such as "
-                    ".csv/.npy/.h5, or a zarr folder)")
+                    ".csv/.parquet/.npy/.h5, or a zarr folder)")
     mp.add_argument("--dt-s", type=_seconds, default=None,
                     help="seconds per frame (matrix: only if the file has no timestamps or frame "
                          "interval; suite2p default 1/fs from ops.npy; zapbench default 0.9141)")

@@ -85,9 +85,9 @@ def require_file(path: Path, what: str, hint: str) -> None:
 #: format name -> Loader; plug-ins through the entry-point group ``neurocast.loaders``.
 LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loaders",
                                      check=instance_of(Loader))
-#: File suffixes the "matrix" format reads.
+#: File suffixes the "matrix" format reads (.xls: recognised only to be refused with a hint).
 MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf", ".json",
-                   ".xlsx", ".xlsm", ".xls")  # .xls: recognised only to be refused with a hint
+                   ".parquet", ".feather", ".arrow", ".xlsx", ".xlsm", ".xls")
 
 
 #: The name of a suite2p plane folder (plane0, plane1, ...).

@@ -59,6 +59,8 @@ import numpy as np
 import xarray as xr
 
 from neurocast.data import _matrix_stimulus as stim
+from neurocast.data._arrow_tables import ARROW_SUFFIXES, read_arrow_table
+from neurocast.data._cnmf import accepted_components, cnmf_layout, cnmf_traces
 from neurocast.data._loading import (
     MATRIX_SUFFIXES,
     TRACE_KINDS,
@@ -112,12 +114,13 @@ from neurocast.data._matrix_keys import (
     indexed_labels,
 )
 from neurocast.data._schema import make_dataset
+from neurocast.data._xarray_zarr import named_dims_store, read_named_dims
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 
 #: The suffixes read (.xls is a matrix suffix only to be refused with a hint).
 _READ_SUFFIXES = tuple(s for s in MATRIX_SUFFIXES if s != ".xls")
 
-__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "RAW_F_MEDIAN",
+__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "PERCENT_DFF_P99", "RATE_KEYS", "RAW_F_MEDIAN",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 
@@ -291,6 +294,28 @@ def _raw_note(values: np.ndarray, what: str) -> str | None:
             "with --trace-kind fluorescence (--trace-kind dff declares it ΔF/F)")
 
 
+#: ΔF/F whose 99th percentile of |values| is above this looks like percent (12.5 for 12.5 %):
+#: fractional ΔF/F rarely exceeds a few units even in its largest transients.
+PERCENT_DFF_P99 = 10.0
+
+
+def _percent_note(values: np.ndarray, what: str) -> str | None:
+    """What to say if (time, neuron) ΔF/F looks like percent (``PERCENT_DFF_P99``), else None;
+    the percentile is taken over up to ~1,000 frames spread over the recording. Raw
+    fluorescence (``_raw_note``) is checked first and has its own note."""
+    rows = np.abs(values[::max(1, values.shape[0] // 1000)])
+    if not np.isfinite(rows).any():
+        return None
+    high = float(np.nanpercentile(rows, 99))
+    if high <= PERCENT_DFF_P99:
+        return None
+    return (f"{what}: 1% of the values are beyond ±{high:.4g}, far more than fractional ΔF/F "
+            "reaches (a few units at most): this looks like ΔF/F in percent (12.5 for 12.5 %), "
+            "kept unchanged; if so, divide the traces by 100 and import again (errors and "
+            "plots are otherwise 100 times those of fractional ΔF/F), or if they are "
+            "fluorescence, --trace-kind fluorescence")
+
+
 def load_matrix(
     path: str | os.PathLike,
     *,
@@ -306,11 +331,13 @@ def load_matrix(
     trace_kind: str | None = None,
     allow_nan: bool = False,
     stimulus_columns: Sequence[str] | None = None,
+    all_rois: bool = False,
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
     Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt,
-    .xlsx/.xlsm (one worksheet; not the old binary .xls).
+    .parquet/.feather/.arrow (read as a CSV table), .xlsx/.xlsm (one worksheet; not the old
+    binary .xls). An Inscopix IDPS CSV export: its accepted cells, every cell if ``all_rois``.
     dt_s: seconds per frame; needed only when the file has no timestamps or frame interval
     (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
     line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
@@ -330,6 +357,12 @@ def load_matrix(
     stimulus_columns: a table's columns or a container's 1-D arrays (one number per frame) read
     as the stimulus covariates, not as neurons (nor counted by ``neuron_names``): see
     ``_matrix_stimulus``.
+    CaImAn and CNMF-E results (``_cnmf``): ``estimates/F_dff``, else the denoised ``C`` (trace
+    kind "fluorescence"), read as (component, time); only CaImAn's accepted components
+    (``estimates/idx_components``), named by component index, unless ``all_rois``. A ``.nwb``
+    file is read as the HDF5 file it is (NWB 1.x: give ``key``). A folder: a zarr store written
+    by xarray with named dimensions (Minian's output, ``_xarray_zarr``), oriented by them.
+    ΔF/F that looks like percent gets a UserWarning (``_percent_note``; not changed).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
     non-positive frame interval), NonFiniteError on NaN/inf (in the file, or grid
@@ -339,8 +372,11 @@ def load_matrix(
         raise unknown_name("trace kind", trace_kind, TRACE_KINDS)
     path = Path(path)
     what = f"matrix file '{path}'"
-    require_file(path, what, "give the matrix file itself (" + ", ".join(_READ_SUFFIXES) + "); "
-                 "a ZAPBench zarr folder imports with --format zapbench")
+    named_dims = path.is_dir() and named_dims_store(path) is not None  # Minian's output
+    if not named_dims:
+        require_file(path, what, "give the matrix file itself (" + ", ".join(_READ_SUFFIXES)
+                     + "), or a zarr store written by xarray with named dimensions (Minian's "
+                     "output folder); a ZAPBench zarr folder imports with --format zapbench")
     suffix = path.suffix.lower()
     arrays: dict = {}
     attrs: dict = {}
@@ -348,16 +384,29 @@ def load_matrix(
     time_s = time_key = None
     notes: list[str] = []
     wanted, taken, stimulus = stim.stimulus_names(stimulus_columns), {}, None
-    if suffix in (".npy", ".csv", ".tsv", ".txt") and key is not None:
+    layout = kind = None  # CaImAn's or CNMF-E's results (_cnmf); the trace kind they imply
+    fixed = False  # the orientation is known (an xarray store's dimension names)
+    if named_dims:
+        what = f"zarr store '{path}'"
+        if wanted:
+            raise stim.no_columns(what)
+        read = read_named_dims(path, key, what)
+        values, key, header_names, time_s = read.values, read.key, read.names, read.time_s
+        attrs, notes, kind, fixed = read.attrs, read.notes, read.kind, True
+        time_key = "time" if time_s is not None else None
+        suffix = ""
+    if suffix in (".npy", ".csv", ".tsv", ".txt", *ARROW_SUFFIXES) and key is not None:
         raise ConfigError(f"{what} holds one {'plain array' if suffix == '.npy' else 'table'}: "
                           f"there is no array {key!r} to pick", "leave out --key (key=), which "
                           "picks an array inside an .npz, .mat, HDF5 or JSON file (a sheet of "
                           "an .xlsx)")
-    if suffix == ".npy":
+    if named_dims:
+        pass
+    elif suffix == ".npy":
         if wanted:
             raise stim.no_columns(what)
         values = _read_npy(path, what)
-    elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json"):
+    elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json", ".nwb"):
         if suffix in (".npz", ".json"):
             arrays = (_read_npz if suffix == ".npz" else _read_json)(path, what)
         elif suffix == ".mat":
@@ -377,7 +426,11 @@ def load_matrix(
             raise _several_recordings(arrays, groups, what)
         if wanted:  # before the traces, timestamps and names are looked for among the rest
             taken = stim.take_arrays(arrays, wanted, what)
-        trace_key, chosen = _pick_traces(arrays, key, what)
+        layout = cnmf_layout(arrays)
+        if layout is not None and key is None:  # F_dff, else C; never the background f, b
+            trace_key, chosen, kind = cnmf_traces(layout, arrays, what)
+        else:
+            trace_key, chosen = _pick_traces(arrays, key, what)
         if chosen is not None:
             notes.append(chosen)
         if isinstance(unread := arrays[trace_key], _Unread):
@@ -388,6 +441,9 @@ def load_matrix(
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):
         values, header_names, time_s, time_key, notes, stimulus = _read_table(
+            path, what, dt_given=dt_s is not None, stimulus=wanted, all_rois=all_rois)
+    elif suffix in ARROW_SUFFIXES:
+        values, header_names, time_s, time_key, notes, stimulus = read_arrow_table(
             path, what, dt_given=dt_s is not None, stimulus=wanted)
     elif suffix in EXCEL_SUFFIXES:  # key: the sheet, kept as the one read (the source says it)
         (values, header_names, time_s, time_key, notes, stimulus), key = read_sheet(
@@ -422,8 +478,12 @@ def load_matrix(
     if dt_s is not None:  # an explicit dt_s replaces the file's timing
         time_s = None
     file_names, ambiguous = None, []
-    names_key = _pick({k: v for k, v in arrays.items() if not _numeric(v)
-                       and not isinstance(v, _Unread)}, NAME_KEYS, loose=True)
+    own = str(key).rpartition("/")[0] + "/" if key and "/" in str(key) else None
+    texts = {k: v for k, v in arrays.items() if not _numeric(v) and not isinstance(v, _Unread)}
+    names_key = (_pick({k: v for k, v in texts.items() if str(k).startswith(own)}, NAME_KEYS,
+                       loose=True) if own else None)  # the traces' own group first (NWB 1.x)
+    if names_key is None:
+        names_key = _pick(texts, NAME_KEYS, loose=True)
     if names_key is None:  # numbers name neurons only under an id name ('labels': per frame?)
         names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
@@ -453,7 +513,11 @@ def load_matrix(
                           "('time (min)', 'time_ms') and import again, or give --dt-s")
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
-    if not transpose:
+    if fixed:  # an xarray store: read (time, neuron) by its dimension names
+        if transpose:
+            raise ConfigError(f"{what}: its dimension names tell which axis is time, so "
+                              "--transpose is not taken", "leave out --transpose")
+    elif not transpose:
         said = _counts(meta)  # (neurons, frames) as the file's scalars count them, or None
         fits_rows = (time_s is not None and time_s.size == cols) or (
             file_names is not None and file_names.size == rows and neuron_names is None) or (
@@ -463,7 +527,9 @@ def load_matrix(
             said[0] == cols or said[1] == rows)
         if rows == cols:  # the metadata fits both ways: only the array's own layout can tell
             fits_rows = fits_cols = False
-        whose = ("CaImAn's" if str(key).lower() in NEURON_MAJOR_KEYS else "WormWideWeb's"
+        whose = ("CaImAn's" if str(key).lower() in NEURON_MAJOR_KEYS
+                 else f"{layout.who}'s" if layout is not None and layout.neuron_major(key)
+                 else "WormWideWeb's"
                  if suffix == ".json" and _leaf(key) in JSON_NEURON_MAJOR_KEYS else None)
         neuron_major = whose is not None and not fits_cols
         transpose = (fits_rows or neuron_major) and not fits_cols
@@ -482,6 +548,13 @@ def load_matrix(
             raise stim.table_transposed(what)
         values = values.T
         header_names = None
+    components = None  # CaImAn's accepted components' indices, named so
+    keep, said = accepted_components(layout, arrays, key, values.shape[1], all_rois, what)
+    if said is not None:
+        notes.append(said)
+        components = np.arange(values.shape[1]).astype(str)
+    if keep is not None:
+        values, components = values[:, keep], keep.astype(str)
     n_time, n_neuron = values.shape
     if n_neuron < 1 and notes:  # every column was a row index, timestamps or a frame index
         raise FormatError(f"{what}: {n_time} frame(s) × 0 neurons: no column is left after the "
@@ -513,8 +586,12 @@ def load_matrix(
         (doubts if assumed else notes).append(said)
     if labels is None and header_names is not None:
         labels = _neuron_names(header_names, n_neuron, what)
+    if labels is None and components is not None:
+        labels = components
+    start_s = 0.0
     if time_s is not None:
         check_timestamps(time_s, f"{what}: the timestamps")
+        start_s = float(time_s[0])
         time_s = time_s - time_s[0]
     if dt_s is None:
         dt_s = float(np.median(np.diff(time_s))) if time_s is not None else file_dt
@@ -523,11 +600,19 @@ def load_matrix(
             doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
         raise FormatError(f"{what} holds no timestamps or frame interval",
+                          "Minian (and xarray's frame index) saves no frame rate: give the "
+                          "seconds per frame, e.g. --dt-s 0.05" if named_dims else
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
     values = as_float32(values, what)
     attrs_out: dict = {"import_notes": notes} if notes else {}
+    if trace_kind is None and kind is not None:  # CaImAn's C: fluorescence, not ΔF/F
+        trace_kind = kind
+    elif trace_kind is not None:
+        kind = None  # declared: the declaration is what is kept and checked
     if trace_kind is not None:
         attrs_out["trace_kind"] = trace_kind
+    if start_s:  # the first timestamp, as load_nwb keeps it
+        attrs_out["start_time_s"] = start_s
     if time_s is not None:
         steps = np.diff(time_s)
         attrs_out["frame_interval_s"] = [float(steps.min()), float(np.median(steps)), float(steps.max())]
@@ -566,6 +651,8 @@ def load_matrix(
             raise
         raise NonFiniteError(f"{what}: {exc.message} (null or NaN in {key!r})", exc.hint) from None
     raw = _raw_note(values, what) if trace_kind is None else None
+    if raw is None and trace_kind is None:  # undeclared (--trace-kind dff: as declared)
+        raw = _percent_note(values, what)
     for doubt in [*doubts, *([raw] if raw is not None else [])]:
         _remark(notes, doubt)
     if notes:

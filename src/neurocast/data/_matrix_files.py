@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from neurocast.data._decimal_commas import is_number, read_decimal_commas
+from neurocast.data._inscopix import is_status_row, keep_cells
+from neurocast.data._long_tables import pivot_long
 from neurocast.data._matrix_keys import (
     FRAME_KEYS,
     IndexedNames,
@@ -42,6 +44,7 @@ from neurocast.data._matrix_keys import (
     named_like_covariate,
 )
 from neurocast.data._matrix_stimulus import Covariates, flag_for, no_header, table_covariates
+from neurocast.data._neuron_rows import neuron_rows
 from neurocast.errors import FormatError
 
 _HINT_FORMAT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
@@ -360,7 +363,7 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str,
             name = f" ({header[j]!r})" if header else ""
             hint = ("a matrix file holds numbers only, with an optional header row of neuron names"
                     + (" and '#' comment lines above it" if cell_ref is None else ""))
-            if j == 0 and header is None:
+            if j == 0 and (header is None or all(is_number(c) for c in header[1:])):
                 hint = ("a first column of names suggests rows are neurons: save the table with "
                         "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
             elif header and table.shape[0] > 1 and bad.sum() == cells.notna().sum():
@@ -386,6 +389,24 @@ def _is_header(cells: list[str]) -> bool:
     return not all(is_number(c) for c in cells if c)
 
 
+def _one_frame(names: np.ndarray, what: str) -> FormatError:
+    """The refusal of a table with a header and a single row of values: one frame of the
+    neurons its header names, the columns of timestamps or frame numbers not counted."""
+    listed = names.tolist()
+    t = _time_key(listed)
+    f = _pick(listed, FRAME_KEYS)
+    other = [str(n) for i, n in enumerate(listed) if n not in (t, f) and not (i == 0 and n == "")]
+    said = [f"column {str(k)!r} holds its time" if k == t else f"column {str(k)!r} its number"
+            for k in (t, f) if k is not None]
+    return FormatError(f"{what}: 1 frame (a single row of values below the header) × "
+                       f"{len(other)} neuron(s) (" + ", ".join(map(repr, other[:4]))
+                       + (", ..." if len(other) > 4 else "") + ")"
+                       + (f"; {', '.join(said)}" if said else "")
+                       + ": a recording needs at least 2 frames",
+                       "each row of a table below its header is one frame: export the whole "
+                       "recording (the file may be cut off)")
+
+
 #: What a table reader gives: (values (row, column), header names or None, timestamps (s) or
 #: None, the timestamps' column name ('' for an unnamed first column; None without them), notes,
 #: the stimulus covariates its columns named by ``stimulus`` hold, or None).
@@ -394,7 +415,7 @@ Table = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list
 
 
 def _read_table(path: Path, what: str, dt_given: bool = False,
-                stimulus: list[str] | None = None) -> Table:
+                stimulus: list[str] | None = None, all_rois: bool = False) -> Table:
     """A text table as ``Table``: the text file's part of reading it, the rest is
     ``_table_columns``'s.
 
@@ -402,7 +423,9 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     separator is the first line's tab, ';', ',' or else white space. The header row (the first
     line, ``_is_header``) must have one cell per column. A last row with fewer cells than the
     others (a cut-off file) raises FormatError; an empty last column, when every line ends
-    with the separator (Excel, LabVIEW), is dropped with a note.
+    with the separator (Excel, LabVIEW), is dropped with a note. An Inscopix IDPS export (a
+    second header row of cell statuses) is read as ``_inscopix.keep_cells`` says (``all_rois``:
+    every cell).
     """
     try:
         with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is not part of a cell
@@ -427,8 +450,10 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
         sep = r"\s+"
     cells = _cells(first, sep)
     header = _is_header(cells)
+    statuses = _cells(second, sep) if header and second.strip() else []
+    inscopix = is_status_row(statuses)
     try:
-        table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header,
+        table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header + inscopix,
                             encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
     except pd.errors.EmptyDataError:
         raise FormatError(f"{what} has no rows of values" + (" below its header" if header else ""),
@@ -449,6 +474,8 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
                      "empty last column holds no value: not read as a neuron")
         table, cells = table.iloc[:, :-1], cells[:-1]
     table = read_decimal_commas(table, what, notes)
+    if inscopix:
+        cells, table = keep_cells(cells, statuses, table, all_rois, what, notes)
     return _table_columns(cells, table, header, what, notes, dt_given,
                           lambda: _not_numeric(table, cells if header else None, what), stimulus)
 
@@ -482,6 +509,10 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
     worksheet's cells named by ``cell_ref``). Other columns named like a stimulus or behaviour
     stay neurons, with a note.
     """
+    reshaped = (pivot_long(cells, table, what, notes, stimulus)
+                or neuron_rows(cells, table, notes)) if header else None
+    if reshaped is not None:  # a long table, or one whose rows are neurons: now (time × neuron)
+        (cells, table), header = reshaped, True
     covariates = None
     if stimulus:
         if not header:
@@ -505,6 +536,8 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
                      "(as pandas writes them) or neuron ids, not as a frame")
     else:
         return values, None, None, None, notes, None
+    if values.shape[0] < 2:
+        raise _one_frame(names, what)
     unnamed_first = names.size > 1 and names[0] == ""
     if unnamed_first and _counts_rows(values[:, 0]):
         notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "

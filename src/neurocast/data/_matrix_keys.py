@@ -64,8 +64,12 @@ _UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_("
 #: Names of a scalar frame interval in seconds; with another unit of time after the name
 #: ('dt_ms', 'frame_time_ms', 'frame_period (ms)') they are read in that unit (``_timing_key``).
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
-RATE_KEYS = ("fps", "frame_rate", "rate_hz", "sampling_rate", "sampling_hz", "volume_rate", "hz",
-             "fr")  # fr: CaImAn's params/data/fr
+#: Names of a scalar frame rate (Hz), best first. fr: CaImAn's params/data/fr; fs, Fs: suite2p's
+#: ops and CNMF-E's options.Fs (a struct's field, read at any depth: 'results/options/Fs');
+#: SamplingFrequency: BIDS's.
+RATE_KEYS = ("fps", "frame_rate", "framerate", "rate_hz", "sampling_rate", "samplingrate",
+             "sampling_frequency", "samplingfrequency", "sampling_hz", "volume_rate", "hz", "fr",
+             "fs")
 #: Names of a scalar frame interval in **minutes**: WormWideWeb's ``avg_timestep``, the mean
 #: duration of one confocal volume (0.01 min = 0.6 s). Read after ``DT_KEYS``, before ``RATE_KEYS``.
 DT_MIN_KEYS = ("avg_timestep",)

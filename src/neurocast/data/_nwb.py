@@ -106,6 +106,43 @@ def _choose_series(found: dict, what: str) -> tuple[str, str | None]:
                    "--series NAME (series= in Python) reads another")
 
 
+def _nwb1_version(path: Path) -> str | None:
+    """The ``nwb_version`` of an NWB 1.x file (a root dataset or attribute starting 'NWB-1' or
+    '1.'), else None (NWB 2.x, or not HDF5)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f["nwb_version"][()] if isinstance(f.get("nwb_version"), h5py.Dataset) \
+                else f.attrs.get("nwb_version")
+    except (OSError, KeyError, TypeError):
+        return None
+    raw = np.asarray(raw).reshape(-1)[0] if raw is not None and np.size(raw) else raw
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+    return text if text.startswith(("NWB-1", "1.")) else None
+
+
+def _nwb1_series(path: Path) -> list[str]:
+    """The ``data`` arrays of an NWB 1.x file's ophys series (under ``processing``, in a
+    ``DfOverF`` container first, then ``Fluorescence``), as HDF5 keys for ``--key``."""
+    import h5py
+
+    found: list[str] = []
+    try:
+        with h5py.File(path, "r") as f:
+            def visit(name, obj):
+                parts = name.split("/")
+                if isinstance(obj, h5py.Dataset) and parts[0] == "processing" \
+                        and parts[-1] == "data" and len(parts) >= 4 and obj.ndim in (1, 2) \
+                        and parts[-3] in ("DfOverF", "Fluorescence"):
+                    found.append(name)
+            if "processing" in f:
+                f["processing"].visititems(lambda n, o: visit(f"processing/{n}", o))
+    except OSError:
+        return []
+    return sorted(found, key=lambda k: "/DfOverF/" not in k)
+
+
 def load_nwb(
     path: str | os.PathLike,
     *,
@@ -145,6 +182,16 @@ def load_nwb(
     path = Path(path)
     what = f"NWB file '{path}'"
     require_file(path, what, "give the .nwb file itself")
+    version = _nwb1_version(path)
+    if version is not None:
+        found = _nwb1_series(path)
+        raise FormatError(f"{what} is an NWB 1.x file (nwb_version {version!r}, e.g. the Allen "
+                          "Brain Observatory's), which pynwb (NWB 2.x) cannot read",
+                          "read its traces as the HDF5 file it is: --format matrix --key "
+                          + (found[0] if found else "processing/MODULE/DfOverF/PLANE/data")
+                          + " (key= in Python; the series' timestamps and roi_names beside it are "
+                          "read too)" + (f"; its series: {', '.join(found)}" if len(found) > 1
+                                         else ""))
     try:
         io = NWBHDF5IO(str(path), mode="r")
         nwb = io.read()

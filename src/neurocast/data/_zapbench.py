@@ -20,6 +20,7 @@ from neurocast.data._loading import (
     with_labels,
 )
 from neurocast.data._schema import make_dataset
+from neurocast.data._xarray_zarr import named_dims_store
 from neurocast.data.protocol import ZAPBENCH
 from neurocast.errors import FormatError
 
@@ -88,6 +89,15 @@ def load_zapbench(
         raise FormatError(f"{what} is a file, not a zarr array (a folder)",
                           "a matrix file (.npy, .npz, .mat, .h5, .csv, ...) imports with "
                           "--format matrix")
+    other = named_dims_store(path)  # Minian's output: (unit_id, frame)
+    if other is not None and tuple(other[1]) not in (("t", "f"), ("time", "neuron"),
+                                                     ("f", "t"), ("neuron", "time")):
+        raise FormatError(f"{what}: {other[0]!r} has the dimensions {other[1]}, not ZAPBench's "
+                          "('t', 'f'): an xarray zarr store such as Minian's output, not "
+                          "ZAPBench traces",
+                          "import it with --format matrix, which orients it by its dimension "
+                          "names and names the neurons by their ids; give the frame interval "
+                          "with --dt-s S (Minian saves no frame rate)")
     try:
         arr = zarr.open_array(path, mode="r")
     except Exception as exc:  # zarr raises several types for "not an array here"

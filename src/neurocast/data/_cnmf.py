@@ -1,0 +1,160 @@
+"""CaImAn and CNMF-E results inside a container: which array holds the traces, their
+orientation, and CaImAn's accepted components (private; used by ``load_matrix``).
+
+- CaImAn's ``cnm.save()`` HDF5 file holds the group ``estimates``: ``F_dff`` (ΔF/F, written
+  only after ``detrend_df_f()``; else the string 'NoneType', as CaImAn saves None), ``C``
+  (denoised calcium traces, in units of fluorescence), ``S``, ``YrA`` (components × frames),
+  the background ``b`` (pixels × nb) and ``f`` (nb × frames), and, after
+  ``evaluate_components()``, ``idx_components`` (the accepted components, counted from 0) and
+  ``idx_components_bad`` (the rejected).
+- CNMF-E's MATLAB ``results`` struct (``neuron.obj2struct()``) holds ``C`` (denoised), ``C_raw``
+  and ``S`` (components × frames), ``A`` (pixels × components, sparse) and ``options`` (``Fs``,
+  the frame rate).
+
+The traces read are ``F_dff`` when it is an array, else ``C`` (with a note: not ΔF/F, and
+``trace_kind`` "fluorescence"); the background ``f``/``b`` are never read as traces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neurocast.errors import FormatError
+
+__all__ = ["CnmfLayout", "accepted_components", "cnmf_layout", "cnmf_traces", "without_background"]
+
+#: The (components × frames) arrays of each layout, lower case.
+_CAIMAN_TRACES = ("f_dff", "c", "s", "yra")
+_CNMFE_TRACES = ("c", "c_raw", "s")
+#: CaImAn's background: never traces.
+_BACKGROUND = ("b", "f")
+
+
+@dataclass(frozen=True)
+class CnmfLayout:
+    """A CaImAn ``estimates`` group or a CNMF-E ``results`` struct found in a container.
+    who: "CaImAn" or "CNMF-E"; group: the group's key as stored ('estimates', 'results');
+    keys: lower-case leaf -> key of the group's arrays."""
+
+    who: str
+    group: str
+    keys: dict
+
+    def leaf_of(self, key) -> str | None:
+        """The lower-case name of ``key`` inside the group, or None if it lies elsewhere."""
+        k = str(key)
+        if not k.lower().startswith(self.group.lower() + "/"):
+            return None
+        rest = k[len(self.group) + 1:]
+        return rest.lower() if "/" not in rest else None
+
+    def neuron_major(self, key) -> bool:
+        """Whether ``key`` is one of the layout's (components × frames) arrays."""
+        return self.leaf_of(key) in (_CAIMAN_TRACES if self.who == "CaImAn" else _CNMFE_TRACES)
+
+
+def _matrix(v) -> bool:
+    return (len(getattr(v, "shape", ())) == 2 and getattr(v, "dtype", np.dtype(object)).kind in "fiu"
+            and min(np.shape(v)) > 1)
+
+
+def cnmf_layout(arrays: dict) -> CnmfLayout | None:
+    """The CaImAn or CNMF-E layout of a container's ``arrays`` (key -> array), or None: a
+    top-level group ``estimates`` holding a matrix ``C`` (CaImAn), or a group holding a matrix
+    ``C`` beside ``C_raw`` or ``S`` of the same shape and an ``options`` struct (CNMF-E)."""
+    groups: dict[str, dict] = {}
+    for k in arrays:
+        group, _, leaf = str(k).rpartition("/")
+        if group:
+            groups.setdefault(group, {})[leaf.lower()] = k
+    for group, keys in groups.items():
+        if "c" not in keys or not _matrix(arrays[keys["c"]]):
+            continue
+        if group.lower() == "estimates":
+            return CnmfLayout("CaImAn", group, keys)
+        shape = np.shape(arrays[keys["c"]])
+        if any(other in keys and np.shape(arrays[keys[other]]) == shape for other in ("c_raw", "s")) \
+                and any(str(k).lower().startswith(f"{group.lower()}/options/") for k in arrays):
+            return CnmfLayout("CNMF-E", group, keys)
+    return None
+
+
+def cnmf_traces(layout: CnmfLayout, arrays: dict, what: str) -> tuple[str, str, str | None]:
+    """The key of the traces to read when none was given: ``F_dff`` (CaImAn, when it is an
+    array), else ``C``; the note saying so; and the trace kind ("fluorescence" for ``C``, None
+    for ΔF/F)."""
+    others = [repr(layout.keys[k]) for k in (_CAIMAN_TRACES if layout.who == "CaImAn"
+                                              else _CNMFE_TRACES) if k in layout.keys]
+    dff = layout.keys.get("f_dff") if layout.who == "CaImAn" else None
+    if dff is not None and _matrix(arrays[dff]):
+        rest = [o for o in others if o != repr(dff)]
+        return dff, (f"{what}: {layout.who}'s ΔF/F {dff!r} is read as the traces"
+                     + (f" (not {', '.join(rest)}; choose another with --key)" if rest else "")), None
+    c = layout.keys["c"]
+    rest = [o for o in others if o != repr(c)]
+    missing = ("hold no ΔF/F (estimates/F_dff is not saved: run cnm.estimates.detrend_df_f() "
+               "before cnm.save() to have it)" if layout.who == "CaImAn"
+               else "hold no ΔF/F")
+    return c, (f"{what}: {layout.who}'s results {missing}, so its denoised calcium traces {c!r} "
+               "are read: they are in units of fluorescence, not ΔF/F (trace kind "
+               "'fluorescence'; --trace-kind dff declares them ΔF/F)"
+               + (f"; {', '.join(rest)}: choose another with --key" if rest else "")), "fluorescence"
+
+
+def without_background(layout: CnmfLayout | None, arrays: dict) -> dict:
+    """``arrays`` without CaImAn's background ``estimates/b`` and ``estimates/f``."""
+    if layout is None or layout.who != "CaImAn":
+        return arrays
+    drop = {layout.keys[k] for k in _BACKGROUND if k in layout.keys}
+    return {k: v for k, v in arrays.items() if k not in drop}
+
+
+def _indices(v) -> np.ndarray | None:
+    """A 1-D array of whole numbers (CaImAn's ``idx_components``), or None (the string
+    'NoneType': not evaluated)."""
+    a = np.asarray(v)
+    if a.dtype.kind not in "iuf" or a.ndim > 1:
+        return None
+    a = a.reshape(-1)
+    if a.dtype.kind == "f" and not (np.all(np.isfinite(a)) and np.all(a == np.round(a))):
+        return None
+    return a.astype(np.int64)
+
+
+def accepted_components(layout: CnmfLayout | None, arrays: dict, key, n_components: int,
+                        all_rois: bool, what: str) -> tuple[np.ndarray | None, str | None]:
+    """The components of CaImAn traces ``key`` (n_components of them) to keep: those in
+    ``estimates/idx_components`` (CaImAn's accepted components, counted from 0), or None to keep
+    them all (no evaluation saved, other traces, or ``all_rois``); and the note saying how many
+    were left out (or, with ``all_rois``, how many rejected ones were kept). Raises FormatError
+    for indices that do not fit the components."""
+    if layout is None or layout.who != "CaImAn" or not layout.neuron_major(key) \
+            or "idx_components" not in layout.keys:
+        return None, None
+    good_key = layout.keys["idx_components"]
+    idx = _indices(arrays[good_key])
+    if idx is None:
+        return None, None
+    bad_key = layout.keys.get("idx_components_bad")
+    if idx.size and (idx.min() < 0 or idx.max() >= n_components or np.unique(idx).size != idx.size):
+        raise FormatError(f"{what}: {good_key!r} lists components {idx.min()}..{idx.max()}"
+                          + (" with repeats" if np.unique(idx).size != idx.size else "")
+                          + f", but {key!r} holds {n_components} components (counted from 0)",
+                          "the file is inconsistent: import every component with --all-rois "
+                          "(all_rois=True), or the traces of another run")
+    n_bad = n_components - idx.size
+    if all_rois:
+        return None, (f"{what}: every one of the {n_components} CaImAn components is kept "
+                      f"(--all-rois), {n_bad} of them rejected by CaImAn's evaluation "
+                      f"({bad_key or good_key!r}); neurons are named by component index")
+    if not idx.size:
+        raise FormatError(f"{what}: {good_key!r} accepts none of the {n_components} CaImAn "
+                          "components", "import them all with --all-rois (all_rois=True)")
+    keep = np.sort(idx)
+    return keep, (f"{what}: {keep.size} of the {n_components} CaImAn components are accepted "
+                  f"({good_key!r}); the {n_bad} rejected"
+                  + (f" ({bad_key!r})" if bad_key else "") + " are left out, and the neurons are "
+                  "named by component index (counted from 0); --all-rois (all_rois=True) keeps "
+                  "every component")
