@@ -7,6 +7,7 @@ import pytest
 import zarr
 
 import neurocast.data as nd
+from neurocast.cli import main
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, UnknownNameError
 
 
@@ -94,6 +95,24 @@ def test_nwb_with_timestamps_and_fluorescence(tmp_path, write_nwb):
     assert ds.attrs["start_time_s"] == pytest.approx(100.0)
     np.testing.assert_allclose(ds.time.values, np.arange(30) * 0.25)
     assert ds.attrs["trace_kind"] == "fluorescence" and ds.attrs["conditions"] == ["a", "b"]
+
+
+def test_nwb_uneven_frames_resampled_on_import(tmp_path, write_nwb, capsys):
+    """data info suggests --resample for uneven frame times: the NWB loader takes it too."""
+    stamps = np.cumsum(np.r_[0.0, np.full(19, 0.5), 3.0, np.full(19, 0.5)])  # a 3 s pause
+    data = np.tile(stamps[:, None], (1, 2)) * [1.0, -1.0]  # linear in time: exact interpolation
+    write_nwb(tmp_path / "gap.nwb", data, timestamps=stamps)
+    with pytest.raises(NonFiniteError, match="fall inside 1 pause"):
+        nd.load_nwb(tmp_path / "gap.nwb", resample_s=0.5)
+    ds = nd.load_nwb(tmp_path / "gap.nwb", resample_s=0.5, allow_nan=True)
+    assert ds.sizes["time"] == 45 and ds.attrs["dt_s"] == 0.5 and ds.attrs["resampled_s"] == 0.5
+    inside = np.isnan(ds.traces.values[:, 0])
+    assert inside.sum() == 5 and inside[20:25].all()  # grid 10.0-12.0 s: in the 9.5-12.5 s pause
+    np.testing.assert_allclose(ds.traces.values[~inside, 0], ds.time.values[~inside])
+    out = tmp_path / "gap.zarr"
+    assert main(["data", "import", str(tmp_path / "gap.nwb"), str(out), "--resample", "0.5",
+                 "--allow-nan"]) == 0, capsys.readouterr().err
+    assert nd.open_dataset(out, allow_nan=True).attrs["resampled_s"] == 0.5
 
 
 def test_nwb_errors(tmp_path, write_nwb):

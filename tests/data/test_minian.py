@@ -72,12 +72,14 @@ def test_zapbench_points_a_minian_store_to_format_matrix(tmp_path, capsys):
     with pytest.raises(FormatError, match=r"\('unit_id', 'frame'\), not ZAPBench's") as err:
         nd.load_zapbench(path)
     assert "--format matrix" in err.value.hint and "--dt-s" in err.value.hint
+    assert nd.recording_format(path) == "matrix"  # told from its dimension names
+    assert nd.recording_format(_minian_folder(tmp_path / "minian")) == "matrix"
     out = tmp_path / "m.zarr"
-    assert main(["data", "import", str(path), str(out)]) == 2  # taken for ZAPBench by its name
-    assert "--format matrix" in capsys.readouterr().err
-    assert main(["data", "import", str(path), str(out), "--format", "matrix", "--dt-s",
-                 "0.05"]) == 0
+    assert main(["data", "import", str(path), str(out)]) == 2  # Minian saves no frame rate
+    assert "--dt-s" in capsys.readouterr().err and not out.exists()
+    assert main(["data", "import", str(path), str(out), "--dt-s", "0.05"]) == 0
     assert nd.open_dataset(out).sizes == {"time": T, "neuron": N}
+    assert nd.recording_format(out) == "zapbench"  # a neurocast store (time, neuron) is not Minian's
 
 
 def test_zapbench_layout_is_unchanged(tmp_path):

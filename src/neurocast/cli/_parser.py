@@ -240,7 +240,8 @@ def _data(sub) -> None:
                     help="seconds per frame (matrix: only if the file has no timestamps or frame "
                          "interval; suite2p default 1/fs from ops.npy; zapbench default 0.9141)")
     mp.add_argument("--all-rois", action="store_true",
-                    help="suite2p: keep every ROI, not only those iscell.npy classes as cells")
+                    help="keep every ROI, not only the accepted ones: suite2p's iscell.npy "
+                         "cells, CaImAn's idx_components, Inscopix's accepted cells")
     mp.add_argument("--names", default=None,
                     help="text file with one neuron name per line (a blank line = an unnamed neuron)")
     mp.add_argument("--resample", type=_seconds, default=None, metavar="S",

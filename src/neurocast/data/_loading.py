@@ -23,6 +23,7 @@ import xarray as xr
 
 from neurocast._registry import Registry, instance_of
 from neurocast.data._schema import conditions_from_offsets, validate_dataset
+from neurocast.data._xarray_zarr import named_dims_store
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals",
@@ -106,8 +107,9 @@ def looks_like_suite2p(path: Path) -> bool:
 def recording_format(path: str | os.PathLike) -> str:
     """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'suite2p' for
     suite2p output (an F.npy with iscell.npy beside it, a plane folder, a suite2p folder of
-    plane folders), 'matrix' for ``MATRIX_SUFFIXES``, 'zapbench' for a zarr folder
-    (``zarr.json``, ``.zarray`` or ``.zgroup`` inside). Raises ConfigError when it says nothing
+    plane folders), 'matrix' for ``MATRIX_SUFFIXES`` and for xarray zarr stores whose dimension
+    names say neuron and frame (Minian's output, ``named_dims_store``), 'zapbench' for another
+    zarr folder (``zarr.json``, ``.zarray`` or ``.zgroup`` inside). Raises ConfigError when it says nothing
     (plug-in formats are always named)."""
     p = Path(path)
     if not p.exists():
@@ -119,6 +121,10 @@ def recording_format(path: str | os.PathLike) -> str:
         return "suite2p"
     if suffix in MATRIX_SUFFIXES:
         return "matrix"
+    if p.is_dir():
+        named = named_dims_store(p)  # Minian's output, or another xarray store: (unit_id, frame)
+        if named is not None and {d.lower() for d in named[1]} != {"time", "neuron"}:
+            return "matrix"
     if p.is_dir() and any((p / f).exists() for f in ("zarr.json", ".zarray", ".zgroup")):
         return "zapbench"
     raise ConfigError(f"cannot tell the recording format of '{p}' from its name",

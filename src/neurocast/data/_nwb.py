@@ -16,6 +16,7 @@ from neurocast.data._loading import (
     as_float32,
     pause_summary,
     require_file,
+    resample_uniform,
     unique_names,
     with_labels,
 )
@@ -151,6 +152,7 @@ def load_nwb(
     condition_names: Sequence[str] | None = None,
     heldout_conditions: Sequence[str] = (),
     allow_nan: bool = False,
+    resample_s: float | None = None,
 ) -> xr.Dataset:
     """Read an ophys ``RoiResponseSeries`` from an NWB file into a Dataset (in memory).
 
@@ -173,8 +175,10 @@ def load_nwb(
     ``roi<id>`` from the ROI table rows. ``attrs['trace_kind']`` says what the values are:
     "fluorescence" (raw F, not ΔF/F) for a ``Fluorescence`` series, "dff" for ``DfOverF``;
     a bare series declares "dff" only when its name says so (``_says_dff``), else nothing.
+    resample_s: interpolate linearly onto a uniform grid of this step (s), as ``load_matrix``
+    does (``resample_uniform``: a grid frame inside a pause is NaN, refused unless ``allow_nan``).
     Conditions: optional frame offsets and names (else one condition "all"), and the names of
-    held-out ones. Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the
+    held-out ones (the offsets count the frames after resampling). Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the
     data), NonFiniteError on NaN/inf unless ``allow_nan``.
     """
     from pynwb import NWBHDF5IO  # heavy: only for NWB files
@@ -241,7 +245,7 @@ def load_nwb(
             time_s = stamps - start
             dt_s = float(np.median(np.diff(stamps)))
             paused = pause_summary(stamps)
-            if paused:
+            if paused and resample_s is None:
                 notes.append(f"{what}: {paused}: bench leaves out the forecasting windows "
                              "across them (infer treats them as gaps)")
                 warnings.warn(notes[-1], UserWarning, stacklevel=2)
@@ -251,6 +255,11 @@ def load_nwb(
             dt_s = 1.0 / float(rrs.rate)
             start = float(rrs.starting_time or 0.0)
             time_s = None
+        if resample_s is not None:
+            recorded = time_s if time_s is not None else np.arange(n_time) * dt_s
+            data, time_s = resample_uniform(data, recorded, float(resample_s),
+                                            allow_nan=allow_nan, what=what)
+            dt_s, n_time = float(resample_s), data.shape[0]
         ids = np.asarray(rrs.rois.table.id[:])[np.asarray(rrs.rois.data[:], dtype=np.int64)]
         if ids.size != n_roi:
             raise FormatError(f"{what}: series {label} references {ids.size} ROIs for {n_roi} columns",
@@ -270,6 +279,7 @@ def load_nwb(
             condition=_conditions(n_time, condition_offsets, condition_names, what),
             source=f"nwb:{path.resolve()}#{label}", indicator=indicator,
             attrs={"start_time_s": start, **({"trace_kind": kind} if kind else {}),
+                   **({"resampled_s": float(resample_s)} if resample_s is not None else {}),
                    **({"import_notes": notes} if notes else {})},
             heldout_conditions=heldout_conditions, allow_nan=allow_nan,
         )
