@@ -467,3 +467,17 @@ def test_a_neuron_without_any_value_is_told_apart_from_gaps(tmp_path, capsys):
     # frames among the other neurons, without reading the traces again
     keep = ~scan.empty
     assert np.flatnonzero(scan.bad_frames_among(keep, None)).tolist() == [10, 11, 12]
+
+
+def test_partial_names_are_shown_with_the_names_they_may_mean():
+    """A side left open, a doubtful identification ('DB3?') and punctuation: the note says what
+    each may mean, and a name that differs only by its punctuation says which mark is in the way."""
+    from neurocast.connectome import load_connectome
+
+    cook2019 = load_connectome("celegans-cook2019")
+    names = ["AVA", "DB3?", "ava-l", "unknown", "AVAR"]
+    ds = nd.make_dataset(np.zeros((4, 5), np.float32), dt_s=1.0, neuron=names, source="test")
+    pos, notes = nd.connectome_positions(ds, cook2019)
+    assert (pos[:4] == -1).all() and pos[4] >= 0
+    assert ("'AVA' (AVAL or AVAR?), 'DB3?' (DB3, without '?'?), 'ava-l' (AVAL, without '-'?), "
+            "'unknown'") in notes[0]

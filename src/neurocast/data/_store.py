@@ -254,8 +254,9 @@ def connectome_positions(ds, connectome) -> tuple[np.ndarray, list[str]]:
 
 
 def _with_near_names(name: str, wired: np.ndarray) -> str:
-    """'AVA' as "'AVA' (AVAL or AVAR?)": the connectome's names equal to ``name`` up to case
-    and punctuation, or else starting with it (at most 3); just "'AVA'" if there are none."""
+    """'AVA' as "'AVA' (AVAL or AVAR?)", 'DB3?' as "'DB3?' (DB3, without '?'?)": the
+    connectome's names equal to ``name`` up to case and punctuation, or else starting with it
+    (at most 3); just "'AVA'" if there are none."""
     key = "".join(ch for ch in name if ch.isalnum()).upper()
     upper = np.char.upper(wired)
     near = wired[upper == key] if key else wired[:0]
@@ -264,6 +265,9 @@ def _with_near_names(name: str, wired: np.ndarray) -> str:
     if not near.size:
         return repr(name)
     shown = " or ".join(near[:3].tolist()) + (" or ..." if near.size > 3 else "")
+    extra = "".join(dict.fromkeys(ch for ch in name if not ch.isalnum()))
+    if near.size == 1 and near[0].upper() == key and extra:  # only punctuation is off
+        return f"{name!r} ({shown}, without {extra!r}?)"
     return f"{name!r} ({shown}?)"
 
 
