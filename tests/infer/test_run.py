@@ -94,3 +94,14 @@ def test_a_failed_write_leaves_no_partial_output_folder(ring_data, tmp_path, mon
     with pytest.raises(WriteError, match="No space left on device"):
         run_inference(calcium, truth=ring, dt_s=0.1, methods=["pearson"], out_dir=tmp_path / "runs" / "i")
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_default_methods_say_which_they_leave_out(ring_data):
+    """Without spike counts the default methods skip xcorr, and a note says so."""
+    calcium, _, ring = ring_data
+    res = run_inference(calcium[:1500], truth=ring, dt_s=0.1)
+    assert "xcorr" not in res.summary
+    assert ("xcorr left out: it needs spike counts, which this recording lacks (a recording of "
+            "neurocast's simulator stores them)") in res.notes
+    res = run_inference(calcium[:1500], truth=ring, dt_s=0.1, methods=["pearson"])
+    assert not any("left out: it needs spike counts" in n for n in res.notes)

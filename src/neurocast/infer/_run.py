@@ -66,6 +66,15 @@ def default_methods(activity: Activity) -> list[str]:
             if name != "ridge-sparse" and (activity.spike_counts is not None or not cls.needs_spikes)]
 
 
+def _note_left_out(activity: Activity, notes: list[str]) -> None:
+    """Name the methods ``default_methods`` leaves out because the recording has no spike counts."""
+    spiking = [name for name, cls in METHODS.items() if cls.needs_spikes]
+    if activity.spike_counts is None and spiking:
+        notes.append(f"{', '.join(spiking)} left out: {'it needs' if len(spiking) == 1 else 'they need'} "
+                     "spike counts, which this recording lacks (a recording of neurocast's "
+                     "simulator stores them)")
+
+
 def observed_subset(n_neurons: int, fraction: float, seed: int = 0) -> np.ndarray:
     """Sorted positions of round(fraction · N) neurons drawn at random (seeded): a partially
     observed recording. fraction in (0, 1]; 1 gives every neuron."""
@@ -173,6 +182,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     sel = truth_pos if keep is None else truth_pos[keep]
     if not (sel.size == true_w.shape[0] and np.array_equal(sel, np.arange(sel.size))):
         true_w = true_w[sel][:, sel].tocsr()
+    if not methods:
+        _note_left_out(act, notes)
     insts = {}
     for m in methods or default_methods(act):
         inst = get_method(m)
