@@ -254,6 +254,8 @@ def test_cli_seeds_save_and_load(tmp_path, capsys):
     assert card.sizes["seed"] == 2 and "crps" in card
     html = (tmp_path / "o1" / "report.html").read_text()
     assert "Learned models over seeds" in html and "Student" in html
+    cost = html[html.index("Fitting and scoring cost"):]
+    assert "<th>n_parameters</th>" in cost and "<td>20</td>" in cost
     assert (tmp_path / "o1" / "statistics-seed1.nc").is_file()
     # loading gives the same scores, printed as text with the seeds table
     assert main(["bench", str(store), *common, "--load-models", str(tmp_path / "m"),
@@ -328,3 +330,14 @@ def test_ctrl_c_ends_the_training_and_no_other_starts(monkeypatch):
     assert "linear-mae seed 2: not trained, as Ctrl-C ended a training; scored over 2 seeds" in notes
     assert "timemix: not trained, as Ctrl-C ended an earlier training; left out of the scorecard" \
         in notes
+
+
+def test_the_cost_table_prints_counts_as_whole_numbers():
+    import xarray as xr
+
+    from neurocast.bench._report import _timings_table
+
+    card = xr.Dataset({"n_parameters": ("model", [44448.0, np.nan]),
+                       "fit_s": ("model", [12.3456, 0.5])}, coords={"model": ["tide", "naive"]})
+    table = _timings_table(card)
+    assert "<td>44,448</td>" in table and "<td>12.35</td>" in table and "<td>–</td>" in table

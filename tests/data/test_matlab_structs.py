@@ -222,6 +222,7 @@ def test_cli_import_info_and_connectome(kato, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "several candidate names" in text and "is read as the traces" in text
     assert "names        4 unnamed" in text
+    assert "seed -\n" in text  # an imported recording has no seed (stored as -1)
 
     ds = nd.open_dataset(out)
     assert ds.neuron.values.tolist() == NAMES

@@ -205,9 +205,12 @@ def _timings_table(card: xr.Dataset) -> str:
     if not cols:
         return ""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["model", *cols])
+    def cell(c: str, v: float) -> str:  # counts (n_parameters, n_seeds, ...) as whole numbers
+        return f"{int(v):,}" if c.startswith("n_") and np.isfinite(v) else _fmt(v)
+
     body = "".join(f"<tr><td>{html.escape(m)}</td>"
-                   + "".join(f"<td>{_fmt(float(card[c].sel(model=m)))}</td>" for c in cols) + "</tr>"
-                   for m in card["model"].values.tolist())
+                   + "".join(f"<td>{cell(c, float(card[c].sel(model=m)))}</td>" for c in cols)
+                   + "</tr>" for m in card["model"].values.tolist())
     return f"<h2>Fitting and scoring cost</h2><table><tr>{head}</tr>{body}</table>"
 
 

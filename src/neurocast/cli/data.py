@@ -76,7 +76,7 @@ def format_info(s: dict) -> str:
         f"({s['duration_s'] / 60:.1f} min)",
         f"source       {s['source']}",
         f"protocol     {s['protocol'] or '-'}   stimulus plan {s['stimulus_plan'] or '-'}   "
-        f"indicator {s['indicator'] or '-'}   seed {s['seed']}",
+        f"indicator {s['indicator'] or '-'}   seed {s['seed'] if s['seed'] >= 0 else '-'}",
         f"variables    {', '.join(s['variables'])}",
         "traces       " + _TRACE_KINDS.get(s.get("trace_kind", "dff"), str(s.get("trace_kind"))),
     ]
