@@ -161,7 +161,7 @@ def test_cli_bench_text(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--models", "naive,gru"], "unknown model 'gru'"),
-    (["--context", "300"], "reserves as context"),
+    (["--context", "700"], "does not fit"),  # no held-out condition: C > 256 is allowed
     (["--horizon", "500"], "does not fit"),
     (["--protocol", "conditions"], "needs a dataset with stimulus conditions"),
 ])

@@ -134,6 +134,8 @@ def test_dataset_without_conditions_picks_single_and_rejects_condition_protocols
 def test_bad_input():
     with pytest.raises(ConfigError, match="reserves as context"):
         get_protocol("zapbench", context=257)
+    long = get_protocol("single", frames=3000, context=300)  # nothing held out: nothing reserved
+    assert long.context == 300 and long.splits()
     with pytest.raises(ConfigError, match=r"a window of C \+ H = 4 \+ 300 frames does not fit") as err:
         get_protocol("zapbench", horizon=300).splits()
     # the hint names the longest horizon that fits every split (position: 58 val frames), and

@@ -88,8 +88,9 @@ class Protocol:
     of frames. heldout: names of held-out conditions (tested, never trained on).
     padding: frames dropped at both ends of every condition. val_fraction, test_fraction:
     fractions of a training condition (after padding) used for val and test.
-    max_context: frames reserved as context at the start of held-out conditions; also the
-    longest context a model may use. context (C), horizon (H): frames in, frames out.
+    max_context: frames reserved as context at the start of held-out conditions; with held-out
+    conditions also the longest context a model may use (without them, any C the splits hold).
+    context (C), horizon (H): frames in, frames out.
     folds, fold: blocked cross-validation (``folds`` >= 2; 0 = off, the temporal 70/10/20 split):
     every training condition is cut into ``folds`` equal blocks; block ``fold`` is the test set,
     the ``C + H`` frames on each side of it are a gap used by nothing, and the val set is the
@@ -158,7 +159,7 @@ class Protocol:
         if not 0.0 <= self.heldout_neurons < 1.0:
             raise ConfigError(f"heldout_neurons must lie in [0, 1), not {self.heldout_neurons}",
                               "give the fraction of neurons to hide, e.g. 0.2")
-        if self.context > self.max_context:
+        if self.context > self.max_context and self.heldout:
             raise ConfigError(
                 f"context {self.context} is longer than the {self.max_context} frames this "
                 f"protocol ({self.name}) reserves as context",
