@@ -315,6 +315,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
                                device=device, setup=setup)
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
+    if ensemble_ok and learned_models:  # its slow import (seconds) is no model's scoring time
+        import scoringrules  # noqa: F401
     interrupted = False  # a training ended by Ctrl-C: none starts after it, scoring goes on
     for name in names:
         template = templates[name]
