@@ -103,7 +103,8 @@ from neurocast.data.protocol import (
 LOADERS.register(Loader("zapbench", "ZAPBench's zarr array (t, f) of ΔF/F, read lazily", load_zapbench))
 LOADERS.register(Loader("nwb", "an ophys RoiResponseSeries of an NWB 2.x file", load_nwb))
 LOADERS.register(Loader("matrix", "a (time × neuron) matrix and its metadata: .npy, .npz, .mat, HDF5, "
-                        "JSON, Excel, CSV/TSV/text", load_matrix))
+                        "JSON, Excel, CSV/TSV/text, parquet/feather tables, xarray zarr stores",
+                        load_matrix))
 LOADERS.register(Loader("suite2p", "suite2p's plane folders: F − neucoeff·Fneu of the ROIs "
                         "classed as cells", load_suite2p))
 
