@@ -6,6 +6,10 @@ columns holding the presynaptic id, the postsynaptic id, the synapse count, (opt
 edge sign (+1/-1/0) and (optionally) a float weight. Without a mapping the columns must be
 called pre, post, count (and sign, weight), which is what neurocast writes.
 
+Per-synapse tables: a mapping with neither 'count' nor 'weight' (``columns={'pre': A, 'post':
+B}``) reads each row as one synapse; the rows of a pair are summed into one connection whose
+count is their number (no ``duplicates='sum'`` needed), and a note says so.
+
 Float weights (weighted connectomes, e.g. region-level structural connectivity): with a
 weight column the count column is optional (unknown counts are stored as 1). Weights are
 strengths: with a sign column they must be non-negative; without one, the weight's sign is
@@ -45,6 +49,7 @@ from neurocast.connectome._table_files import (
     check_ids,
     check_signs,
     check_weights,
+    input_note,
     read_neuron_frame,
     read_table,
     require_columns,
@@ -151,8 +156,14 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     if sign is None and "sign" not in table.columns:  # edges take their neuron's sign
         table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
                          else np.zeros(len(table), dtype=np.int8))
-    c = build(table, pre, post, count, sign, duplicates=opts.duplicates, path=edges, what=what,
-              name=name, attrs={"source": f"edge list {edges.name}"}, weight=weight)
+    per_synapse = opts.columns is not None and not {"count", "weight"} & mapping.keys()
+    c = build(table, pre, post, count, sign, duplicates="sum" if per_synapse else opts.duplicates,
+              path=edges, what=what, name=name, attrs={"source": f"edge list {edges.name}"},
+              weight=weight)
+    if per_synapse:
+        input_note(f"the column mapping names no count column, so each row of '{edges.name}' was "
+                   f"read as one synapse: {len(pre):,} synapses in {c.n_connections:,} "
+                   "connections (pre→post pairs)")
     gaps = find_gaps(edges)
     return c if gaps is None else with_gaps(c, gaps, opts.duplicates)
 

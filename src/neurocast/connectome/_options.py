@@ -19,10 +19,12 @@ class ReadOptions:
 
     format: force a reader ('flywire', 'flywire-release', 'neuprint', 'edgelist', 'npz');
       None sniffs the path.
-    columns: generic column mapping {'pre': ..., 'post': ..., 'count': ..., optional 'sign',
-      optional 'weight' (float strengths; then 'count' may be left out), optional
+    columns: generic column mapping {'pre': ..., 'post': ..., optional 'count', optional 'sign',
+      optional 'weight' (float strengths), optional
       'transmitter' (per-edge transmitter names giving the signs; found by name when not
       mapped), optional 'id' (the neuron table's id column)}; implies format 'edgelist'.
+      Without 'count' and 'weight' each row is one synapse (a per-synapse table): the rows
+      of a pair are summed into one connection.
     neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
       that appear in the edges, sorted).
     duplicates: 'error' (default) rejects repeated pre→post rows; 'sum' adds their counts.
@@ -60,12 +62,12 @@ class ReadOptions:
                                   "an edge has one sign",
                                   "map only one of them: sign=COLUMN (+1/-1/0) or "
                                   "transmitter=COLUMN (ACh, GABA, ...)")
-            need = ("pre", "post") if "weight" in self.columns else ("pre", "post", "count")
-            missing = [k for k in need if k not in self.columns]
+            missing = [k for k in ("pre", "post") if k not in self.columns]
             if missing:
-                raise ConfigError(f"the column mapping lacks {', '.join(missing)}",
-                                  "give at least pre=COLUMN,post=COLUMN,count=COLUMN "
-                                  "(or weight=COLUMN for float weights)")
+                raise ConfigError(f"the column mapping lacks {' and '.join(missing)}",
+                                  "give at least pre=COLUMN,post=COLUMN; add count=COLUMN for "
+                                  "synapse counts or weight=COLUMN for float weights (without "
+                                  "either, each row is one synapse)")
         if self.neurons is not None and not Path(self.neurons).is_file():
             raise FormatError(f"neuron table '{os.fspath(self.neurons)}' does not exist",
                               "check the path of the neuron table (--neurons)")
@@ -75,7 +77,9 @@ def guess_mapping(found: list[str]) -> str:
     """A --columns suggestion built from column names that look like pre, post and count, plus
     a sign or transmitter column when one is there (without it every connection would have an
     unknown sign, so weight 0)."""
-    low = {c: c.lower() for c in found}
+    # ids of supervoxels and positions (MICrONS' pre_pt_supervoxel_id, pre_pt_position) last
+    low = {c: c.lower() for c in sorted(found, key=lambda c: any(
+        w in c.lower() for w in ("supervoxel", "position")))}
     pick = {}
     for role, looks_like in (
             ("pre", lambda lc: "pre" in lc), ("post", lambda lc: "post" in lc),
@@ -89,4 +93,7 @@ def guess_mapping(found: list[str]) -> str:
                 break
     if {"pre", "post", "count"} <= pick.keys():
         return "pass --columns " + ",".join(f"{role}={col}" for role, col in pick.items())
+    if {"pre", "post"} <= pick.keys():  # a per-synapse table: no count column
+        return ("pass --columns " + ",".join(f"{role}={col}" for role, col in pick.items())
+                + " (without count=COLUMN each row is read as one synapse)")
     return "pass --columns pre=COLUMN,post=COLUMN,count=COLUMN (API: columns={...})"

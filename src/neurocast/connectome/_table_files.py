@@ -9,9 +9,14 @@ file, the column and the first offending row, and say how to fix it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import difflib
 import gzip
+import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +225,105 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
     return {c: _series(table.column(c)) for c in columns}
 
 
+def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
+               rows: int = 4_000_000) -> Iterator[tuple[int, dict[str, pd.Series]]]:
+    """Read the given columns of a CSV, parquet or feather table in batches of about ``rows``
+    rows (a table too large to hold at once): yields (index of the batch's first row,
+    {column: Series}) in file order.
+
+    Only the given columns are read (feather: memory-mapped, only their buffers decompressed;
+    parquet: by row group; CSV: streamed block by block, types inferred from the first block).
+    Check a batch inside ``rows_from(start)`` so errors name the row in the file.
+    Raises FormatError as ``read_table`` does (no data rows, values that cannot be parsed).
+    """
+    # pyarrow: only for Parquet/CSV/feather tables
+    import pyarrow as pa
+
+    kind = table_kind(path)
+    start, pending, pending_rows = 0, [], 0
+
+    def flush():
+        table = pa.Table.from_batches(pending)
+        return {c: _series(table.column(c).combine_chunks()) for c in columns}
+
+    try:
+        for batch in _arrow_batches(path, kind, columns, id_columns, what, rows):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= rows:
+                yield start, flush()
+                start, pending, pending_rows = start + pending_rows, [], 0
+    except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
+        if not is_gzip_csv(path):
+            raise
+        raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
+                          "check the .gz file is complete, or give the uncompressed .csv") from None
+    except pa.ArrowInvalid as exc:
+        if kind == "csv":
+            _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
+        raise FormatError(
+            f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
+            "check the file is a complete table with the same number of fields on every line",
+        ) from None
+    if pending_rows:
+        yield start, flush()
+    elif start == 0:
+        raise FormatError(f"{what} '{path}' has a header but no rows",
+                          "export the table again with its data, or choose another file")
+
+
+def _arrow_batches(path: Path, kind: str, columns: list[str], id_columns, what: str, rows: int):
+    """Record batches (only ``columns``) of a table, in file order (see ``iter_table``)."""
+    # pyarrow: only for Parquet/CSV/feather tables
+    import pyarrow as pa
+
+    if kind == "feather":
+        try:
+            source = pa.memory_map(str(path))
+            names = list(pa.ipc.open_file(source).schema.names)
+            reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(
+                included_fields=[names.index(c) for c in columns]))
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise FormatError(f"{what} '{path}' could not be read ({exc})",
+                              "check the file is a complete Arrow feather table") from None
+        with source:
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i).select(columns)
+    elif kind == "parquet":
+        # pyarrow: only for Parquet/CSV tables
+        import pyarrow.parquet as pq
+
+        try:
+            reader = pq.ParquetFile(path)
+        except Exception as exc:
+            raise FormatError(f"{what} '{path}' could not be read ({exc})",
+                              "check the file is a complete parquet table") from None
+        with reader:
+            yield from reader.iter_batches(batch_size=min(rows, 1 << 20), columns=columns)
+    else:
+        # pyarrow: only for Parquet/CSV tables
+        import pyarrow.csv as pcsv
+
+        names = table_columns(path, what)
+        with pcsv.open_csv(
+                path, read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
+                                                    block_size=16 << 20),
+                parse_options=_csv_parse(path),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={c: pa.int64() for c in id_columns}, include_columns=columns),
+        ) as reader:
+            yield from reader
+
+
+def input_note(message: str) -> None:
+    """Warn (UserWarning: the CLI prints it as a ``note:`` line) about how an input was read,
+    pointed at the first caller outside neurocast."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("neurocast."):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
 def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: str) -> None:
     """After a failed typed read: find an id column holding a non-integer (raises if found)."""
     # pyarrow: only for Parquet/CSV tables
@@ -283,8 +387,24 @@ def _series(col) -> pd.Series:
     return col.to_pandas()
 
 
+#: Rows before the batch being checked (``iter_table``): row labels count from the file's start.
+_ROW_OFFSET = contextvars.ContextVar("row_offset", default=0)
+
+
+@contextlib.contextmanager
+def rows_from(start: int):
+    """Within the block, ``row_label`` (so every check's message) numbers row i of a batch as
+    row ``start + i`` of the file."""
+    token = _ROW_OFFSET.set(start)
+    try:
+        yield
+    finally:
+        _ROW_OFFSET.reset(token)
+
+
 def row_label(path: Path, i: int) -> str:
     """Human row number: the CSV line (header is line 1) or the parquet row (1-based)."""
+    i += _ROW_OFFSET.get()
     return f"line {i + 2}" if table_kind(path) == "csv" else f"row {i + 1}"
 
 
