@@ -21,8 +21,9 @@ GOOD = [0, 2, 3, 5, 7, 8, 11]
 BAD = [1, 4, 6, 9, 10]
 
 
-def _caiman(path, *, dff="array", idx=True):
-    """A file as CaImAn's save_dict_to_hdf5 writes it (None saved as the string 'NoneType')."""
+def _caiman(path, *, dff="array", idx=True, good=GOOD, bad=BAD):
+    """A file as CaImAn's save_dict_to_hdf5 writes it (None saved as the string 'NoneType');
+    ``good``, ``bad``: idx_components and idx_components_bad as saved (bad=None: left out)."""
     with h5py.File(path, "w") as h:
         e = h.create_group("estimates")
         e["C"], e["S"], e["YrA"] = C, np.maximum(C - 2, 0), YRA
@@ -35,8 +36,9 @@ def _caiman(path, *, dff="array", idx=True):
         a = e.create_group("A")
         a["data"], a["indices"] = RNG.random(50), RNG.integers(0, 4096, 50)
         a["indptr"], a["shape"] = np.linspace(0, 50, N + 1).astype(int), np.array([4096, N])
-        e["idx_components"] = np.array(GOOD) if idx else "NoneType"
-        e["idx_components_bad"] = np.array(BAD) if idx else "NoneType"
+        e["idx_components"] = np.asarray(good) if idx else "NoneType"
+        if bad is not None:
+            e["idx_components_bad"] = np.asarray(bad) if idx else "NoneType"
         e["dims"] = np.array([64, 64])
         e["SNR_comp"] = RNG.random(N)
         e["R"] = "NoneType"
@@ -133,3 +135,55 @@ def test_cnmfe_results_struct_is_read_neuron_by_time_with_its_frame_rate(tmp_pat
     assert any("CNMF-E's (neuron, time)" in n for n in ds.attrs["import_notes"])
     ds = nd.load_matrix(tmp_path / "cnmfe.mat", key="results/C_raw")
     assert ds.sizes == {"time": t, "neuron": k}
+
+
+# ---------------------------------------------------------------- counted from 1, 2-D indices
+
+def test_indices_counted_from_one_are_converted_with_a_note(tmp_path):
+    """MATLAB's 1-based indices: accepted ∪ rejected number the components 1..N. Read as
+    0-based they kept the wrong components (1, 3, 4, ... instead of 0, 2, 3, ...) silently."""
+    path = _caiman(tmp_path / "cm.hdf5", good=np.add(GOOD, 1), bad=np.add(BAD, 1))
+    ds = nd.load_matrix(path)
+    assert ds.neuron.values.tolist() == [str(i) for i in GOOD]
+    np.testing.assert_allclose(ds.traces.values, F_DFF[GOOD].T, rtol=1e-6)
+    notes = " ".join(ds.attrs["import_notes"])
+    assert "counted from 1 in the file" in notes and "7 of the 12 CaImAn components" in notes
+
+
+def test_indices_counted_from_one_up_to_n_are_read_not_refused(tmp_path):
+    """The last component accepted: index N (12) was refused as 'inconsistent'."""
+    good, bad = [1, 3, 12], [i for i in range(1, N + 1) if i not in (1, 3, 12)]
+    ds = nd.load_matrix(_caiman(tmp_path / "cm.hdf5", good=good, bad=bad))
+    assert ds.neuron.values.tolist() == ["0", "2", "11"]
+    np.testing.assert_allclose(ds.traces.values, F_DFF[[0, 2, 11]].T, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(1, -1), (-1, 1)])
+def test_a_row_or_column_of_indices_is_read(tmp_path, shape):
+    """A (1, k) index array (MATLAB keeps vectors 2-D) was ignored: every component read."""
+    path = _caiman(tmp_path / "cm.hdf5", good=np.reshape(GOOD, shape),
+                   bad=np.reshape(BAD, shape))
+    ds = nd.load_matrix(path)
+    assert ds.neuron.values.tolist() == [str(i) for i in GOOD]
+    assert any("7 of the 12 CaImAn components" in n for n in ds.attrs["import_notes"])
+
+
+def test_indices_that_do_not_number_the_components_are_refused_with_the_counts(tmp_path):
+    """In range but not a partition of 0..N-1 (nor 1..N) with the rejected: which components
+    were accepted is not known."""
+    path = _caiman(tmp_path / "cm.hdf5", good=[0, 2, 3], bad=[1, 4])
+    with pytest.raises(FormatError, match=r"lists 3 \(0\.\.3\) accepted components and "
+                       r"'estimates/idx_components_bad' 2 \(1\.\.4\) rejected, but "
+                       r"'estimates/F_dff' holds 12 components") as err:
+        nd.load_matrix(path)
+    assert "from 1 (MATLAB's)" in err.value.message and "--all-rois" in err.value.hint
+    ds = nd.load_matrix(path, all_rois=True)  # the way out the hint gives works
+    assert ds.sizes["neuron"] == N
+    assert any("which were rejected is not known" in n for n in ds.attrs["import_notes"])
+
+
+def test_indices_up_to_n_without_the_rejected_say_they_may_count_from_one(tmp_path):
+    path = _caiman(tmp_path / "cm.hdf5", good=[1, 5, 12], bad=None)
+    with pytest.raises(FormatError, match="counted from 1 \\(MATLAB's\\) they would fit") as err:
+        nd.load_matrix(path)
+    assert "subtract 1" in err.value.hint

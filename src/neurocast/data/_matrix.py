@@ -10,7 +10,9 @@ loader looks for (names compared case-insensitively):
   ``time`` coordinate, uneven or not; dt_s is then their median spacing;
 - frame interval: a scalar (array or HDF5 attribute) named one of ``DT_KEYS`` (seconds per
   frame; 'dt_ms': in the unit after the name), ``DT_MIN_KEYS`` (minutes per frame) or
-  ``RATE_KEYS`` (frames per second);
+  ``RATE_KEYS`` (frames per second; a generic name such as 'fs' only at the root, beside the
+  traces or in a settings group, never above 1 kHz, and a note names the rate read: see
+  ``_matrix_keys.frame_rate``);
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
   1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
   ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
@@ -111,6 +113,7 @@ from neurocast.data._matrix_keys import (
     _time_scale,
     _timing_key,
     check_timestamps,
+    frame_rate,
     indexed_labels,
 )
 from neurocast.data._schema import make_dataset
@@ -120,7 +123,7 @@ from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_n
 #: The suffixes read (.xls is a matrix suffix only to be refused with a hint).
 _READ_SUFFIXES = tuple(s for s in MATRIX_SUFFIXES if s != ".xls")
 
-__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "PERCENT_DFF_P99", "RATE_KEYS", "RAW_F_MEDIAN",
+__all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "PERCENT_DFF_NEGATIVE", "PERCENT_DFF_NOISE", "PERCENT_DFF_P99", "RATE_KEYS", "RAW_F_MEDIAN", "RAW_F_NONPOSITIVE",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
 
 
@@ -275,45 +278,70 @@ def _unitless_time_note(key: str, interval_s: float, what: str) -> str:
             "import again, or give the frame interval with --dt-s (dt_s=)")
 
 
-#: A matrix of undeclared kind whose values are all positive with a median above this looks like
+#: A matrix of undeclared kind whose values are positive with a median above this looks like
 #: raw fluorescence (F, e.g. camera counts), not ΔF/F (near 0): ``load_matrix`` warns.
 RAW_F_MEDIAN = 10.0
+#: ... allowing this fraction of the values to be zero or negative (F minus scaled neuropil
+#: dips below 0 now and then; ΔF/F's noise around 0 makes far more of its values negative).
+RAW_F_NONPOSITIVE = 0.001
 
 
 def _raw_note(values: np.ndarray, what: str) -> str | None:
-    """What to say if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``), else
-    None; the median is taken over up to ~1,000 frames spread over the recording."""
+    """What to say if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``,
+    ``RAW_F_NONPOSITIVE``), else None; the median is taken over up to ~1,000 frames spread
+    over the recording."""
     rows = values[::max(1, values.shape[0] // 1000)]
     if not np.isfinite(rows).any():  # nothing to judge (an all-NaN file kept with allow_nan)
         return None
-    if not (np.nanmin(values) > 0 and np.nanmedian(rows) > RAW_F_MEDIAN):
+    median = float(np.nanmedian(rows))
+    if median <= RAW_F_MEDIAN:
         return None
-    return (f"{what}: every value is positive and their median is "
-            f"{float(np.nanmedian(rows)):.4g}, far above what ΔF/F takes (around 0): this looks "
-            "like raw fluorescence (F), kept unchanged but labelled ΔF/F; if it is F, import again "
-            "with --trace-kind fluorescence (--trace-kind dff declares it ΔF/F)")
+    low = int(np.count_nonzero(values <= 0))  # NaN compares False
+    if low > RAW_F_NONPOSITIVE * max(1, int(np.count_nonzero(np.isfinite(values)))):
+        return None
+    positive = ("every value is positive" if not low else
+                f"all but {low:,} values (zero or negative) are positive")
+    return (f"{what}: {positive} and their median is {median:.4g}, far above what ΔF/F takes "
+            "(around 0): this looks like raw fluorescence (F), kept unchanged but labelled "
+            "ΔF/F; if it is F, import again with --trace-kind fluorescence (--trace-kind dff "
+            "declares it ΔF/F)")
 
 
 #: ΔF/F whose 99th percentile of |values| is above this looks like percent (12.5 for 12.5 %):
-#: fractional ΔF/F rarely exceeds a few units even in its largest transients.
-PERCENT_DFF_P99 = 10.0
+#: fractional ΔF/F rarely exceeds a few units even in its largest transients (GCaMP6s bursts:
+#: 99th percentile ~3, maximum ~6); high-SNR z-scores reach ~15. With ``_percent_note``'s
+#: other conditions (``PERCENT_DFF_NEGATIVE``, ``PERCENT_DFF_NOISE``).
+PERCENT_DFF_P99 = 20.0
+#: ... and at least this fraction of the values negative, as ΔF/F's noise around its baseline
+#: of 0 gives (deconvolved spikes have none, fluorescence next to none) ...
+PERCENT_DFF_NEGATIVE = 0.01
+#: ... and a median |value| of at least this: noise of a few percent (z-scores: 0.67 at most).
+PERCENT_DFF_NOISE = 1.0
 
 
 def _percent_note(values: np.ndarray, what: str) -> str | None:
-    """What to say if (time, neuron) ΔF/F looks like percent (``PERCENT_DFF_P99``), else None;
-    the percentile is taken over up to ~1,000 frames spread over the recording. Raw
-    fluorescence (``_raw_note``) is checked first and has its own note."""
-    rows = np.abs(values[::max(1, values.shape[0] // 1000)])
-    if not np.isfinite(rows).any():
+    """What to say if (time, neuron) ΔF/F looks like percent, else None: the 99th percentile of
+    |values| above ``PERCENT_DFF_P99``, at least ``PERCENT_DFF_NEGATIVE`` of them negative,
+    their median |value| at least ``PERCENT_DFF_NOISE`` and their median within a quarter of
+    that percentile of 0 (a baseline at 0, not fluorescence's). Taken over up to ~1,000 frames
+    spread over the recording. Raw fluorescence (``_raw_note``) is checked first and has its
+    own note."""
+    rows = values[::max(1, values.shape[0] // 1000)]
+    finite = rows[np.isfinite(rows)]
+    if not finite.size:
         return None
-    high = float(np.nanpercentile(rows, 99))
-    if high <= PERCENT_DFF_P99:
+    mags = np.abs(finite)
+    high = float(np.percentile(mags, 99))
+    if not (high > PERCENT_DFF_P99 and np.mean(finite < 0) >= PERCENT_DFF_NEGATIVE
+            and float(np.median(mags)) >= PERCENT_DFF_NOISE
+            and abs(float(np.median(finite))) <= 0.25 * high):
         return None
     return (f"{what}: 1% of the values are beyond ±{high:.4g}, far more than fractional ΔF/F "
-            "reaches (a few units at most): this looks like ΔF/F in percent (12.5 for 12.5 %), "
-            "kept unchanged; if so, divide the traces by 100 and import again (errors and "
-            "plots are otherwise 100 times those of fractional ΔF/F), or if they are "
-            "fluorescence, --trace-kind fluorescence")
+            "reaches (a few units at most), around a baseline of 0: this looks like ΔF/F in "
+            "percent (12.5 for 12.5 %), kept unchanged; if so, divide the traces by 100 and "
+            "import again (errors and plots are otherwise 100 times those of fractional ΔF/F); "
+            "if they are fractional ΔF/F, --trace-kind dff declares so and silences this note; "
+            "if they are fluorescence, --trace-kind fluorescence")
 
 
 def load_matrix(
@@ -352,7 +380,8 @@ def load_matrix(
     names. What the loader decided about a table's columns is in ``attrs['import_notes']``.
     trace_kind: what the values are, one of ``TRACE_KINDS`` ("dff", "fluorescence" for raw F),
     kept as ``attrs['trace_kind']``; left undeclared, values that look like raw fluorescence
-    (all positive, median above ``RAW_F_MEDIAN``) give a UserWarning (they are not changed).
+    (positive but for ``RAW_F_NONPOSITIVE`` of them, median above ``RAW_F_MEDIAN``) give a
+    UserWarning (they are not changed).
     Every UserWarning is also an entry of ``attrs['import_notes']``.
     stimulus_columns: a table's columns or a container's 1-D arrays (one number per frame) read
     as the stimulus covariates, not as neurons (nor counted by ``neuron_names``): see
@@ -365,7 +394,7 @@ def load_matrix(
     ΔF/F that looks like percent gets a UserWarning (``_percent_note``; not changed).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
-    non-positive frame interval), NonFiniteError on NaN/inf (in the file, or grid
+    non-positive frame interval or rate, several different frame rates), NonFiniteError on NaN/inf (in the file, or grid
     frames inside a pause) unless ``allow_nan``.
     """
     if trace_kind is not None and trace_kind not in TRACE_KINDS:
@@ -462,8 +491,9 @@ def load_matrix(
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
     k, unfit = _container_time_key(vectors, values.shape, key)
-    if k is None and unfit and dt_s is None and _timing_key(
-            {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs})[0] is None:
+    scalars = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
+    if k is None and unfit and dt_s is None and _timing_key(scalars)[0] is None \
+            and frame_rate(scalars, key, what, needed=False).key is None:
         k = unfit[0]  # the file's only timing: its length is refused below, naming it
     elif unfit and dt_s is None:
         notes.append(f"array(s) {', '.join(map(repr, map(str, unfit)))} named like timestamps "
@@ -490,19 +520,24 @@ def load_matrix(
         file_names, ambiguous = read
     meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
     k, per_unit = _timing_key(meta)  # per_unit: s per frame a unit of an interval stands for
-    is_dt = per_unit is not None
+    needed = time_s is None and dt_s is None  # the file's timing rests on its scalars
+    rate = None  # the frame rate read (a FrameRate), when no frame interval is given
+    if k is None:
+        rate = frame_rate(meta, key, what, needed=needed)
+        k = rate.key
     given_value = _scalar(meta[k]) if k is not None else None  # a frame interval or rate
     file_dt = None
     if given_value is not None and given_value > 0:
-        file_dt = given_value * per_unit if is_dt else 1.0 / given_value
-        if per_unit not in (None, 1.0) and time_s is None and dt_s is None:  # 'dt_ms', min
+        file_dt = given_value * per_unit if per_unit is not None else 1.0 / given_value
+        if per_unit not in (None, 1.0) and needed:  # 'dt_ms', min
             notes.append(f"{what}: frame interval {str(k)!r} is {given_value:g} "
                          f"{_interval_unit(k)} per frame: {file_dt:.4g} s")
-    elif k is not None and time_s is None and dt_s is None:  # <= 0, NaN, or not a number
+        elif per_unit is None and needed:  # a rate: say which (an electrode's 'fs'?)
+            notes.append(rate.note(what))
+    elif k is not None and needed:  # <= 0, NaN, or not a number
         shown = f"{given_value:g}" if given_value is not None else repr(_plain(meta[k]))
-        raise FormatError(f"{what}: its frame {'interval' if is_dt else 'rate'} {str(k)!r} is "
-                          f"{shown}, not a positive number",
-                          "give the seconds per frame with --dt-s")
+        raise FormatError(f"{what}: its frame interval {str(k)!r} is {shown}, not a positive "
+                          "number", "give the seconds per frame with --dt-s")
     doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
     if file_dt is not None and time_s is not None and dt_s is None and time_s.size > 1:
         stamped = float(np.median(np.diff(time_s)))  # the timestamps win; do they agree?
@@ -599,7 +634,8 @@ def load_matrix(
                 and dt_s > SLOW_FRAME_S:
             doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
-        raise FormatError(f"{what} holds no timestamps or frame interval",
+        raise FormatError(f"{what} holds no timestamps or frame interval"
+                          + (rate.skipped_text() if rate is not None else ""),
                           "Minian (and xarray's frame index) saves no frame rate: give the "
                           "seconds per frame, e.g. --dt-s 0.05" if named_dims else
                           "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")

@@ -22,10 +22,11 @@ import numpy as np
 
 from neurocast.errors import FormatError
 
-__all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS",
-           "JSON_NEURON_MAJOR_KEYS",
-           "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "TIME_KEYS",
-           "TRACE_KEYS", "IndexedNames", "check_timestamps", "named_like_covariate"]
+__all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS",
+           "FRAME_RATE_KEYS", "ID_KEYS", "JSON_NEURON_MAJOR_KEYS", "MAX_FRAME_RATE_HZ",
+           "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "SETTINGS_GROUPS",
+           "TIME_KEYS", "TRACE_KEYS", "FrameRate", "IndexedNames", "check_timestamps",
+           "frame_rate", "named_like_covariate", "rate_beside_traces"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -65,11 +66,23 @@ _UNIT = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]$|_("
 #: ('dt_ms', 'frame_time_ms', 'frame_period (ms)') they are read in that unit (``_timing_key``).
 DT_KEYS = ("dt_s", "dt", "frame_time", "frame_time_s", "frame_period", "frame_interval", "frame_dt")
 #: Names of a scalar frame rate (Hz), best first. fr: CaImAn's params/data/fr; fs, Fs: suite2p's
-#: ops and CNMF-E's options.Fs (a struct's field, read at any depth: 'results/options/Fs');
-#: SamplingFrequency: BIDS's.
+#: ops and CNMF-E's options.Fs ('results/options/Fs'); SamplingFrequency: BIDS's. Only those
+#: of ``FRAME_RATE_KEYS`` are read at any depth; the others name the rate of anything (an
+#: electrode's, a sound's) and are read only where they plausibly describe the traces
+#: (``rate_beside_traces``). See ``frame_rate``.
 RATE_KEYS = ("fps", "frame_rate", "framerate", "rate_hz", "sampling_rate", "samplingrate",
              "sampling_frequency", "samplingfrequency", "sampling_hz", "volume_rate", "hz", "fr",
              "fs")
+#: Rate names that say frames (or volumes): read wherever they are in the file.
+FRAME_RATE_KEYS = ("fps", "frame_rate", "framerate", "volume_rate")
+#: Groups (struct fields) holding an acquisition's or an analysis's settings, compared in lower
+#: case with every part of a rate's group: CNMF-E's ``options``, suite2p's ``ops``, CaImAn's
+#: ``params/data``, and groups named for the imaging. A generic rate name ('fs') there is read.
+SETTINGS_GROUPS = ("options", "opts", "ops", "params", "parameters", "settings", "config",
+                   "metadata", "meta", "imaging", "ophys", "microscope", "scope")
+#: A frame rate above this (Hz) is not taken as the imaging frame rate: calcium and
+#: whole-brain imaging run below ~1 kHz; a rate above is an electrode's or a sound's.
+MAX_FRAME_RATE_HZ = 1000.0
 #: Names of a scalar frame interval in **minutes**: WormWideWeb's ``avg_timestep``, the mean
 #: duration of one confocal volume (0.01 min = 0.6 s). Read after ``DT_KEYS``, before ``RATE_KEYS``.
 DT_MIN_KEYS = ("avg_timestep",)
@@ -213,8 +226,8 @@ def _timing_key(meta: dict) -> tuple[object, float | None]:
     """The key among ``meta``'s scalars giving the frame timing, and the seconds per frame one
     unit of its value stands for: a frame interval in seconds (``DT_KEYS``: 1.0), else one
     named so with another unit of time ('dt_ms', 'frame_period (ms)': ``SECONDS_PER_UNIT``),
-    else one in minutes (``DT_MIN_KEYS``: 60.0), else a frame rate (``RATE_KEYS``: None, its
-    value is Hz); (None, None) if there is none."""
+    else one in minutes (``DT_MIN_KEYS``: 60.0); (None, None) if there is none. Frame rates
+    are read by ``frame_rate``."""
     if (k := _pick(meta, DT_KEYS)) is not None:
         return k, 1.0
     bases = {k: _time_base(k) for k in meta}
@@ -222,9 +235,8 @@ def _timing_key(meta: dict) -> tuple[object, float | None]:
         for k, (base, unit) in bases.items():
             if base == w and unit in SECONDS_PER_UNIT:
                 return k, SECONDS_PER_UNIT[unit]
-    for keys, seconds in ((DT_MIN_KEYS, 60.0), (RATE_KEYS, None)):
-        if (k := _pick(meta, keys)) is not None:
-            return k, seconds
+    if (k := _pick(meta, DT_MIN_KEYS)) is not None:
+        return k, 60.0
     return None, None
 
 
@@ -233,6 +245,95 @@ def _interval_unit(key) -> str:
     says: 'ms' for 'dt_ms', 'min' for ``DT_MIN_KEYS`` (named without one)."""
     unit = _time_base(key)[1]
     return unit if unit in SECONDS_PER_UNIT else "min"
+
+
+def rate_beside_traces(key, trace_key) -> bool:
+    """Whether a scalar ``key`` named by a generic rate name ('fs', 'sampling_frequency')
+    plausibly gives the frame rate of the traces ``trace_key``: it lies at the root (an HDF5
+    file's attribute), on the trace array itself (its HDF5 attribute 'dff/fs'), in a group
+    holding the traces ('rec/fs' beside 'rec/traces'), or in a settings group
+    (``SETTINGS_GROUPS``: 'results/options/Fs', 'ops/fs', 'imaging/fs'). Not 'ephys/fs' nor
+    'stim/fs' beside traces elsewhere."""
+    group = str(key).rpartition("/")[0].lower()
+    own = str(trace_key or "").lower()
+    if not group or group == own or (own + "/").startswith(group + "/"):
+        return True
+    return any(part in SETTINGS_GROUPS for part in group.split("/"))
+
+
+def _rate_value(v) -> float | None:
+    try:
+        a = np.asarray(v, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return None
+    return float(a[0]) if a.size == 1 and np.isfinite(a[0]) else None
+
+
+@dataclass(frozen=True)
+class FrameRate:
+    """The frame rate a file's scalars give (``frame_rate``). key: the one read (None: none);
+    hz: its value; skipped: what was named like a rate but not read, as 'key' = value Hz and
+    why (said in the note and in the refusal of a file without timing)."""
+
+    key: object = None
+    hz: float | None = None
+    skipped: tuple[str, ...] = ()
+
+    def note(self, what: str) -> str:
+        """The import note naming the rate read (so that the user can check it)."""
+        return (f"{what}: frame rate {str(self.key)!r} = {self.hz:g} Hz read from the file: "
+                f"{1.0 / self.hz:.4g} s per frame; if it is not the imaging frame rate, give the "
+                "seconds per frame with --dt-s" + self.skipped_text())
+
+    def skipped_text(self) -> str:
+        return ("; not read as the frame rate: " + ", ".join(self.skipped)) if self.skipped else ""
+
+
+def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
+    """The frame rate (Hz) among ``meta``'s scalars (key -> value) for the traces ``trace_key``.
+
+    Read: a scalar named one of ``RATE_KEYS``; a generic name (not ``FRAME_RATE_KEYS``) only
+    where it plausibly describes the traces (``rate_beside_traces``); a rate above
+    ``MAX_FRAME_RATE_HZ`` is never read (an electrode's 20 kHz, a sound's 44.1 kHz). When the
+    file's timing depends on it (``needed``: no timestamps, no --dt-s) raises FormatError for a
+    rate that is not a positive number and for several different rates (naming them: the
+    user picks with --dt-s); otherwise such rates are left unread (key None).
+    """
+    skipped: list[str] = []
+    found: list[tuple[object, float]] = []
+    bad = None
+    for w in RATE_KEYS:
+        for k in meta:
+            if _leaf(k) != w or any(k == f[0] for f in found):
+                continue
+            v = _rate_value(meta[k])
+            shown = f"{str(k)!r} = {v:g} Hz" if v is not None else f"{str(k)!r}"
+            if w not in FRAME_RATE_KEYS and not rate_beside_traces(k, trace_key):
+                skipped.append(f"{shown} (not beside the traces nor in a settings group)")
+            elif v is not None and v > MAX_FRAME_RATE_HZ:
+                skipped.append(f"{shown} (above {MAX_FRAME_RATE_HZ:g} Hz: not an imaging "
+                               "frame rate)")
+            elif v is None or v <= 0:
+                bad = bad if bad is not None else (k, v)
+            else:
+                found.append((k, v))
+    if bad is not None and needed:
+        k, v = bad
+        shown = f"{v:g}" if v is not None else repr(_plain(meta[k]))
+        raise FormatError(f"{what}: its frame rate {str(k)!r} is {shown}, not a positive number",
+                          "give the seconds per frame with --dt-s")
+    rates = sorted({v for _, v in found})
+    if len(rates) > 1 and not np.allclose(rates, rates[0], rtol=1e-6, atol=0):
+        if needed:
+            raise FormatError(f"{what}: several different frame rates: "
+                              + ", ".join(f"{str(k)!r} = {v:g} Hz" for k, v in found),
+                              "give the seconds per frame of the traces with --dt-s (e.g. "
+                              + ", ".join(f"--dt-s {1.0 / v:.4g} for {v:g} Hz"
+                                          for v in rates[:3]) + ")")
+        return FrameRate(skipped=tuple(skipped))
+    if not found:
+        return FrameRate(skipped=tuple(skipped))
+    return FrameRate(found[0][0], found[0][1], tuple(skipped))
 
 
 def _counts(meta: dict) -> tuple[int | None, int | None]:
