@@ -182,3 +182,88 @@ def test_one_frame_is_counted_without_its_time_column(tmp_path):
                        r"× 2 neuron\(s\) \('AVAL', 'AVAR'\); column 'time' holds its time") as err:
         nd.load_matrix(src, dt_s=0.5)
     assert "--transpose" not in err.value.hint and "export the whole recording" in err.value.hint
+
+
+def _wide_table(first: str, column, neurons: list[str], rows: int = 50) -> pd.DataFrame:
+    frame = pd.DataFrame(RNG.normal(0, 0.3, (rows, len(neurons))), columns=neurons)
+    frame.insert(0, first, column)
+    return frame
+
+
+@pytest.mark.parametrize("first,labels,neurons,dt_s", [
+    ("Label", [f"stack.tif:{i + 1:04d}" for i in range(50)], ["3", "7", "12", "15"], None),
+    ("name", [f"img_{i:04d}.tif" for i in range(50)], ["0", "1", "2", "3"], 0.1)])
+def test_a_label_per_frame_beside_numbered_neurons_is_not_neurons_as_rows(tmp_path, first,
+                                                                          labels, neurons, dt_s):
+    """A (time × neuron) table of neurons named by numbers with a text label per frame (an
+    image name) was read as 4 frames × 50 neurons; refused as before, the label named."""
+    src = tmp_path / "labels.csv"
+    _wide_table(first, labels, neurons).to_csv(src, index=False)
+    with pytest.raises(FormatError, match=rf"column 1 \('{first}'\) holds '{labels[0]}'") as err:
+        nd.load_matrix(src, dt_s=dt_s)
+    assert "stimulus or behaviour labels" in err.value.hint
+    assert "df.T" in err.value.hint  # the other reading, named second
+
+
+@pytest.mark.parametrize("id_name,at", [("id", 0), ("label", 1), ("channel", 1)])
+def test_a_constant_id_column_beside_several_neurons_is_a_wide_table(tmp_path, id_name, at):
+    src = tmp_path / "const_id.csv"
+    frame = _wide_table("time", 0.1 * np.arange(50), ["n1", "n2", "n3", "n4"])
+    frame.insert(at + 1, id_name, 7)
+    frame.to_csv(src, index=False)
+    ds = nd.load_matrix(src)  # read as before the long tables: the id column a neuron
+    assert ds.sizes == {"time": 50, "neuron": 5}
+    assert id_name in ds.neuron.values.tolist()
+    assert "long table" not in _notes(ds)
+
+
+@pytest.mark.parametrize("label", ["label", "roi"])
+def test_rounded_times_beside_a_per_frame_label_or_one_roi_follow_the_given_dt(tmp_path, label):
+    """time rounded to 0.1 s at 30 Hz beside an integer label per frame (and 4 neurons), or a
+    constant 'roi' beside one 'dff': the rounded-time refusal, and --dt-s replaces them."""
+    src = tmp_path / "rounded.csv"
+    time = np.round(np.arange(50) * 0.033, 1)
+    if label == "label":
+        frame = _wide_table("time", time, ["n1", "n2", "n3", "n4"])
+        frame.insert(1, "label", RNG.integers(0, 3, 50))
+    else:
+        frame = pd.DataFrame({"time": time, "roi": 5, "dff": RNG.normal(0, 0.3, 50)})
+    frame.to_csv(src, index=False)
+    with pytest.raises(FormatError, match="they look rounded") as err:
+        nd.load_matrix(src)
+    assert "--dt-s" in err.value.hint
+    ds = nd.load_matrix(src, dt_s=0.033)
+    assert ds.sizes["time"] == 50 and label in ds.neuron.values.tolist()
+    assert "replaced by the given --dt-s" in _notes(ds)
+
+
+def test_copied_rows_of_a_long_table_are_still_refused(tmp_path):
+    src = tmp_path / "copies.csv"
+    frame = pd.DataFrame({"time": np.repeat(TIMES, N), "cell_id": np.tile(np.arange(N), T),
+                          "dff": X.ravel()})
+    pd.concat([frame, frame.iloc[:2]]).to_csv(src, index=False)
+    with pytest.raises(FormatError, match=r"4 rows repeat a \(frame, neuron\) pair"):
+        nd.load_matrix(src, dt_s=0.5)
+
+
+def test_long_table_with_per_neuron_time_offsets(tmp_path):
+    """A scanning microscope's per-ROI offsets: time = frame / 30 + roi * 0.004, so no time
+    repeats. Without a frame column it was read as a wide table ('cell_id', 'dff' as neurons):
+    now refused with the way out; with one, the frames are pivoted, their time the mean."""
+    frames, rois = np.repeat(np.arange(40), N), np.tile(np.arange(N), 40)
+    y = RNG.normal(0, 0.3, 40 * N)
+    long = pd.DataFrame({"time": frames / 30 + rois * 0.004, "cell_id": rois, "dff": y})
+    long.to_csv(tmp_path / "offsets.csv", index=False)
+    for order in (long, long.sort_values(["cell_id", "time"])):  # by frame, by neuron
+        order.to_csv(tmp_path / "offsets.csv", index=False)
+        with pytest.raises(FormatError, match="no time in 'time' repeats") as err:
+            nd.load_matrix(tmp_path / "offsets.csv", dt_s=1 / 30)
+        assert "add a column 'frame'" in err.value.hint and "cumcount" in err.value.hint
+    long.insert(0, "frame", frames)
+    long.to_csv(tmp_path / "offsets_frame.csv", index=False)
+    ds = nd.load_matrix(tmp_path / "offsets_frame.csv")
+    assert ds.sizes == {"time": 40, "neuron": N}
+    np.testing.assert_allclose(ds.time.values, np.arange(40) / 30, atol=1e-9)
+    np.testing.assert_allclose(ds.traces.values, y.reshape(40, N), rtol=1e-6)
+    assert "the frames from column 'frame'" in _notes(ds)
+    assert "differ between the neurons of one frame (by up to 0.016" in _notes(ds)

@@ -84,3 +84,61 @@ def test_unreadable_and_unusable_parquet_are_refused(tmp_path):
     lists.to_parquet(tmp_path / "lists.parquet")
     with pytest.raises(FormatError, match="column 'dff' holds a list of values in each row"):
         nd.load_matrix(tmp_path / "lists.parquet", dt_s=0.5)
+
+
+def test_a_saved_integer_index_is_a_row_index_not_time(tmp_path):
+    """df[mask].to_parquet() keeps the surviving rows' numbers as an unnamed index: they were
+    read as timestamps in seconds (with gaps). Dropped now; an index named as a time stays."""
+    frame = pd.DataFrame(X, columns=NAMES)
+    frame[frame.AVAL > -0.2].to_parquet(tmp_path / "filtered.parquet")
+    kept = int((frame.AVAL > -0.2).sum())
+    with pytest.raises(FormatError, match="holds no timestamps or frame interval"):
+        nd.load_matrix(tmp_path / "filtered.parquet")
+    ds = nd.load_matrix(tmp_path / "filtered.parquet", dt_s=0.5)
+    assert ds.sizes == {"time": kept, "neuron": 3}
+    first = ", ".join(map(str, np.flatnonzero(frame.AVAL > -0.2)[:3]))
+    assert (f"the pandas index saved with the table (unnamed: {first}, ...) holds whole numbers: "
+            "read as a row index") in ds.attrs["import_notes"][0]
+    frame.index = pd.Index(np.arange(T) * 2, name="frame")
+    frame.to_parquet(tmp_path / "frames.parquet")
+    assert nd.load_matrix(tmp_path / "frames.parquet", dt_s=0.5).neuron.values.tolist() == NAMES
+    frame.index = pd.Index(np.arange(T) * 500, name="time (ms)")
+    frame.to_parquet(tmp_path / "ms.parquet")
+    np.testing.assert_allclose(nd.load_matrix(tmp_path / "ms.parquet").time.values,
+                               0.5 * np.arange(T))
+
+
+def test_a_wide_table_of_numbers_is_read_straight_into_float32(tmp_path):
+    """Read column by column from Arrow into one float32 array: no DataFrame of the whole table,
+    no copy to take the time column out. Integers, true/false, missing values and durations
+    are read as before; values beyond float32 refused."""
+    from neurocast.data._arrow_tables import read_arrow_table
+
+    frame = _wide()
+    frame["count"] = np.arange(T)
+    frame["flag"] = pd.array([True, None] * (T // 2), dtype="boolean")
+    frame.to_parquet(tmp_path / "wide.parquet", index=False)
+    values, names, time_s, key, *_ = read_arrow_table(tmp_path / "wide.parquet", "x")
+    assert values.dtype == np.float32 and values.flags.c_contiguous
+    assert names.tolist() == [*NAMES, "count", "flag"] and key == "time"
+    np.testing.assert_allclose(time_s, TIMES)
+    np.testing.assert_allclose(values[:, :3], X)
+    np.testing.assert_array_equal(values[:, 3], np.arange(T))
+    np.testing.assert_array_equal(values[:4, 4], [1, np.nan, 1, np.nan])
+    frame = frame.drop(columns="time")
+    frame.insert(0, "time", pd.to_timedelta(TIMES, unit="s"))
+    frame.to_feather(tmp_path / "durations.feather")
+    ds = nd.load_matrix(tmp_path / "durations.feather", allow_nan=True)
+    np.testing.assert_allclose(ds.time.values, TIMES - TIMES[0], atol=1e-6)
+    assert "column 'time' holds durations: read as seconds" in ds.attrs["import_notes"]
+    huge = _wide().astype("f8")
+    huge.loc[3, "AVAR"] = 1e40
+    huge.to_parquet(tmp_path / "huge.parquet", index=False)
+    with pytest.raises(FormatError, match="values reach 1e\\+40, beyond the range of float32"):
+        nd.load_matrix(tmp_path / "huge.parquet")
+    rounded = _wide()
+    rounded["time"] = np.round(np.arange(T) * 0.033, 1)
+    rounded.to_parquet(tmp_path / "rounded.parquet", index=False)
+    with pytest.raises(FormatError, match="they look rounded"):
+        nd.load_matrix(tmp_path / "rounded.parquet")
+    assert nd.load_matrix(tmp_path / "rounded.parquet", dt_s=0.033).sizes["time"] == T

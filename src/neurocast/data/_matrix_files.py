@@ -282,16 +282,16 @@ def _mostly_rising(column: np.ndarray) -> bool:
     return bool(column.size > 1 and column[-1] > column[0] and np.mean(steps < 0) < 0.1)
 
 
-def _rounded_times(time_s: np.ndarray, rows: np.ndarray) -> int:
-    """How many timestamps repeat the one before though their rows (time, values) differ, when
-    the timestamps never step back and repeat at least twice (rounded times, e.g. '%.1f' at
-    15 Hz); 0 otherwise (no repeat, a step back, a single repeat or a repeated row, which
-    ``check_timestamps`` refuses)."""
+def _rounded_times(time_s: np.ndarray, rows_at: Callable[[np.ndarray], np.ndarray]) -> int:
+    """How many timestamps repeat the one before though their rows (time, values; ``rows_at``
+    gives the rows at the given positions) differ, when the timestamps never step back and
+    repeat at least twice (rounded times, e.g. '%.1f' at 15 Hz); 0 otherwise (no repeat, a step
+    back, a single repeat or a repeated row, which ``check_timestamps`` refuses)."""
     steps = np.diff(time_s)
     if not (np.all(np.isfinite(time_s)) and np.all(steps >= 0) and np.sum(steps == 0) >= 2):
         return 0
     same = np.flatnonzero(steps == 0) + 1
-    a, b = rows[same], rows[same - 1]
+    a, b = rows_at(same), rows_at(same - 1)
     differ = np.any((a != b) & ~(np.isnan(a) & np.isnan(b)), axis=1)
     return int(same.size) if differ.all() else 0
 
@@ -363,15 +363,20 @@ def _not_numeric(table: pd.DataFrame, header: list[str] | None, what: str,
             name = f" ({header[j]!r})" if header else ""
             hint = ("a matrix file holds numbers only, with an optional header row of neuron names"
                     + (" and '#' comment lines above it" if cell_ref is None else ""))
-            if j == 0 and (header is None or all(is_number(c) for c in header[1:])):
+            labels = bool(header and table.shape[0] > 1 and bad.sum() == cells.notna().sum())
+            # a first column of text beside a header of numbers: neurons as rows, or (more rows
+            # than columns) a label per frame beside neurons numbered in the header
+            rows = j == 0 and (header is None or all(is_number(c) for c in header[1:]))
+            if rows and not (labels and table.shape[0] >= len(header)):
                 hint = ("a first column of names suggests rows are neurons: save the table with "
                         "neurons as columns (e.g. pandas: df.T.to_csv(NEW)); " + hint)
-            elif header and table.shape[0] > 1 and bad.sum() == cells.notna().sum():
+            elif labels:
                 # text in every row of the column: labels, not a neuron
                 hint = (f"column {header[j]!r} holds text in every row (stimulus or behaviour "
                         "labels?), not a neuron's values: drop it (pandas: "
                         f"df.drop(columns=[{header[j]!r}]).to_csv(NEW)) and give the stimulus "
-                        "blocks with --conditions")
+                        "blocks with --conditions" + ("; if the table's rows are neurons instead, "
+                        "save it with neurons as columns (df.T.to_csv(NEW))" if rows else ""))
             elif i == 0 and header and pd.to_numeric(table.iloc[0], errors="coerce").isna().all():
                 hint = ("the row below the header holds no number: a second header row (units, "
                         "e.g. 's', 'dF/F'?); delete it, or keep the unit in the column name "
@@ -536,21 +541,42 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
                      "(as pandas writes them) or neuron ids, not as a frame")
     else:
         return values, None, None, None, notes, None
-    if values.shape[0] < 2:
+    values, names, time_s, time_key = wide_columns(
+        names, values.shape[0], lambda j: values[:, j],
+        lambda rows, cols: values[np.ix_(rows, cols)],
+        lambda keep: values if len(keep) == values.shape[1] else values[:, keep],
+        what, notes, dt_given)
+    return values, names, time_s, time_key, notes, covariates
+
+
+def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndarray],
+                 rows_at: Callable[[np.ndarray, list[int]], np.ndarray],
+                 matrix: Callable[[list[int]], np.ndarray], what: str, notes: list[str],
+                 dt_given: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str | None]:
+    """The values, names, timestamps and their column's name of a (time × neuron) table with a
+    header (``names``, one per column) and ``n_rows`` rows: the columns that are not neurons
+    taken out as ``_table_columns`` says, each with a note in ``notes``. The table is read
+    through ``column`` (column j as float64), ``rows_at`` (the given rows of the given
+    columns) and ``matrix`` (the values of the given columns, read once at the end: a
+    Parquet table's neurons go straight into one array)."""
+    if n_rows < 2:
         raise _one_frame(names, what)
+    keep = list(range(names.size))
     unnamed_first = names.size > 1 and names[0] == ""
-    if unnamed_first and _counts_rows(values[:, 0]):
-        notes.append(f"the unnamed first column counts rows ({values[0, 0]:g}, {values[1, 0]:g}, ...): "
+    if unnamed_first and _counts_rows(first := column(0)):
+        notes.append(f"the unnamed first column counts rows ({first[0]:g}, {first[1]:g}, ...): "
                      "read as a row index (as pandas writes it), not as a neuron")
-        values, names, unnamed_first = values[:, 1:], names[1:], False
+        keep, unnamed_first = keep[1:], False
     time_s = time_key = None
-    t = _time_key(names.tolist())
+    t = _time_key([names[j] for j in keep])
     if t is not None:
-        i = names.tolist().index(t)
+        i = keep[[names[j] for j in keep].index(t)]
         scale = _seconds_per_unit(t, what)
-        if _mostly_rising(values[:, i]):
-            time_s, time_key = values[:, i] * scale, str(t)
-            repeats = _rounded_times(time_s, np.delete(values, i, axis=1))
+        stamps = column(i)
+        if _mostly_rising(stamps):
+            time_s, time_key = stamps * scale, str(t)
+            others = [j for j in keep if j != i]
+            repeats = _rounded_times(time_s, lambda rows: rows_at(rows, others))
             if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
                 notes.append(f"column {str(t)!r} repeats a time in {repeats:,} rows whose values "
                              "differ (timestamps rounded?): replaced by the given --dt-s")
@@ -568,22 +594,23 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
             notes.append(f"column {str(t)!r} holds the frame timestamps "
                          + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
                          + ": not read as a neuron")
-            values, names = np.delete(values, i, axis=1), np.delete(names, i)
+            keep = others
         else:
             notes.append(f"column {str(t)!r} is named like timestamps but its values go up and "
                          "down: read as a neuron")
-    if unnamed_first and time_s is None and _increasing(values[:, 0]):
-        time_s, time_key = values[:, 0], ""
-        notes.append(f"the unnamed first column increases ({values[0, 0]:g}, {values[1, 0]:g}, "
+    if unnamed_first and time_s is None and _increasing(first := column(0)):
+        time_s, time_key = first, ""
+        notes.append(f"the unnamed first column increases ({first[0]:g}, {first[1]:g}, "
                      "...) but does not count rows: read as the frame timestamps (s), not as a "
                      "neuron")
-        values, names = values[:, 1:], names[1:]
-    f = _pick(names.tolist(), FRAME_KEYS)
-    i = None if f is None else names.tolist().index(f)
-    if i is not None and _counts_rows(values[:, i]):
-        notes.append(f"column {str(f)!r} counts frames ({values[0, i]:g}, {values[1, i]:g}, ...): "
+        keep = [j for j in keep if j != 0]
+    f = _pick([names[j] for j in keep], FRAME_KEYS)
+    i = None if f is None else keep[[names[j] for j in keep].index(f)]
+    if i is not None and _counts_rows(frames := column(i)):
+        notes.append(f"column {str(f)!r} counts frames ({frames[0]:g}, {frames[1]:g}, ...): "
                      "read as a frame index, not as a neuron")
-        values, names = np.delete(values, i, axis=1), np.delete(names, i)
+        keep = [j for j in keep if j != i]
+    names = names[keep]
     named = [str(n) for n in names if named_like_covariate(str(n))]
     if named:
         notes.append(f"column(s) {', '.join(map(repr, named))} are named like a stimulus or "
@@ -591,4 +618,4 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
                      "such); if they are not neurons, drop them from the table and import again "
                      "(stimulus blocks: --conditions); to read them as stimulus covariates: "
                      + flag_for(named))
-    return values, names, time_s, time_key, notes, covariates
+    return matrix(keep), names, time_s, time_key

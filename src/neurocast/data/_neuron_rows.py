@@ -9,16 +9,19 @@ It does so only when nothing else can be meant: the first header cell names neur
 (``_long_tables.id_named``: ``neuron``, ``cell``, ``roi``, ``name``, ...), every other
 header cell is a number and they increase strictly, and the first column below holds text in
 every row, with no label twice (labels of frames, such as conditions, repeat), above numbers.
-A (time × neuron) table would need neurons named by increasing numbers and a distinct text per
-frame, which no export writes. Header numbers counting up by one (0, 1, 2, ... or 1, 2, 3, ...)
-are frame numbers (the frame interval then comes from ``--dt-s``); others are the frame times in
-seconds. Other tables with a first column of labels are left to the reader, which refuses them
+The header must read as frames (``_frames_or_times``: frame numbers counting up by one from 0
+or 1, or near-evenly spaced times; not neuron ids such as 3, 7, 12, 15), and under a generic
+first cell (``name``, ``label``, ``id``: not ``neuron``, ``cell``, ``roi``, ...) there must be
+more frames than rows: a (time × neuron) table of neurons numbered 0, 1, 2, 3 beside an image
+name per frame has more rows than columns. Header numbers counting up by one are frame numbers
+(the frame interval then comes from ``--dt-s``); others are the frame times in seconds. Other tables with a first column of labels are left to the reader, which refuses them
 with the hint to save the table transposed; so is one whose first header cell is empty
 (``,0,1,2``: an unnamed index, which could as well be a per-frame label column).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +30,24 @@ import pandas as pd
 from neurocast.data._long_tables import id_named
 
 __all__ = ["neuron_rows"]
+
+#: First header cells that name neurons themselves (not any label: 'name', 'label', 'id').
+_NEURONS = re.compile(r"(?:neuron|cell|roi|unit|component)s?"
+                      r"(?:ids?|names?|labels?|index|idx|numbers?|no)?")
+
+
+def _frames_or_times(frames: np.ndarray) -> bool:
+    """True if header numbers read as frames: frame numbers counting up by one from 0 or 1, or
+    near-evenly spaced times (every step within half and one and a half times the median; whole
+    numbers, such as milliseconds, steps differing by at most 1 or a median step of 10 or more).
+    Neuron ids (3, 7, 12, 15) are neither."""
+    steps = np.diff(frames)
+    if frames[0] in (0, 1) and np.all(steps == 1):
+        return True
+    median = float(np.median(steps))
+    if np.all(frames == np.round(frames)) and steps.max() - steps.min() > 1 and median < 10:
+        return False
+    return bool(np.all((steps >= 0.5 * median) & (steps <= 1.5 * median)))
 
 
 def _number(cell: str) -> float | None:
@@ -60,6 +81,11 @@ def neuron_rows(cells: Sequence[str], table: pd.DataFrame, notes: list[str]
     labels = labels.astype(str).str.strip()
     if labels.duplicated().any() or (labels == "").any():
         return None
+    if not _frames_or_times(frames):
+        return None  # neuron ids, not frames
+    first = re.sub(r"[_\s-]", "", cells[0].lower())
+    if frames.size <= len(labels) and _NEURONS.fullmatch(first) is None:
+        return None  # 'name', 'label' above fewer columns than rows: a label per frame, maybe
     counted = frames[0] in (0, 1) and np.all(np.diff(frames) == 1)
     column = "frame" if counted else "time"
     notes.append(f"the first column {cells[0]!r} holds a text label in every row and the header after it numbers "
