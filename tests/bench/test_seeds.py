@@ -341,3 +341,31 @@ def test_the_cost_table_prints_counts_as_whole_numbers():
                        "fit_s": ("model", [12.3456, 0.5])}, coords={"model": ["tide", "naive"]})
     table = _timings_table(card)
     assert "<td>44,448</td>" in table and "<td>12.35</td>" in table and "<td>–</td>" in table
+
+
+def test_ctrl_c_leaves_out_a_saved_later_seed_after_a_skipped_one(monkeypatch, tmp_path):
+    """timemix seed 1 is saved but seed 0 must be trained again: after Ctrl-C seed 0 is skipped,
+    so seed 1 is too (the seeds scored stay 0..j) and timemix leaves the scorecard."""
+    from neurocast.bench._seeds import model_file
+    from neurocast.models.deep import TimemixConfig, TimemixForecaster, _learned
+
+    def timemix():
+        return TimemixForecaster(horizon=H, cfg=TimemixConfig(blocks=1, train=TrainConfig(
+            val_every=20, max_steps=40, device="cpu")))
+
+    ds, saved = _dataset(), tmp_path / "m"
+    run_benchmark(ds, models=[timemix()], context=4, horizon=H, seeds=2, save_models=saved)
+    model_file(saved, "timemix", 0).write_bytes(b"damaged")
+    original = _learned.train_network
+
+    def train_network(net, tr, va, cfg, **kw):
+        def on_step(step):
+            if kw["label"] == "linear-mae" and cfg.seed == 1 and step == 30:
+                raise KeyboardInterrupt
+        return original(net, tr, va, cfg, on_step=on_step, **kw)
+
+    monkeypatch.setattr(_learned, "train_network", train_network)
+    result = run_benchmark(ds, models=[_linear_mae(), timemix()], context=4, horizon=H, seeds=2,
+                           save_models=saved)
+    assert result.scorecard["model"].values.tolist() == ["linear-mae"]
+    assert any(n.startswith("timemix: not trained") for n in result.notes)

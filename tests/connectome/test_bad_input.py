@@ -78,7 +78,8 @@ def test_unrecognised_columns(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra,mapped", [
-    ("sgn", ",sign=sgn"), ("is_excitatory", ",sign=is_excitatory"),
+    ("sgn", ",sign=sgn"), ("is_excitatory", ""),  # a 0/1 flag read as signs: 0 = unknown
+    ("predictedNt", ",transmitter=predictedNt"),
     ("nt_type", ",transmitter=nt_type"), ("note", "")])
 def test_suggested_mapping_keeps_the_sign_column(tmp_path, capsys, extra, mapped):
     """Following the hint must not drop the signs: without them every connection has weight 0."""
@@ -86,6 +87,13 @@ def test_suggested_mapping_keeps_the_sign_column(tmp_path, capsys, extra, mapped
     src.write_text(f"pre_id,post_id,syn_count,{extra}\n1,2,3,1\n")
     run_bad(capsys, tmp_path, ["info", str(src)],
             f"pass --columns pre=pre_id,post=post_id,count=syn_count{mapped}\n")
+
+
+def test_a_sign_column_named_like_synapses_is_not_taken_for_the_count(tmp_path, capsys):
+    src = tmp_path / "edges.csv"
+    src.write_text("pre_id,post_id,syn_sign,syn_count\n1,2,1,3\n")
+    run_bad(capsys, tmp_path, ["info", str(src)],
+            "pass --columns pre=pre_id,post=post_id,count=syn_count,sign=syn_sign\n")
 
 
 def test_mapping_names_a_missing_column(tmp_path, capsys):

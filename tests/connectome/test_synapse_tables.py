@@ -149,6 +149,22 @@ def test_microns_valid_as_postgres_text_and_batches(tmp_path, monkeypatch):
     assert "2 with valid = false left out" in notes[0]
 
 
+def test_root_id_0_is_no_neuron(tmp_path):
+    """CAVE writes root id 0 for a synapse end that lies in no segment: never a neuron '0'."""
+    frame = microns_frame()
+    extra = frame.iloc[:2].copy()
+    extra["pre_pt_root_id"] = [0, M1]
+    extra["post_pt_root_id"] = [M2, 0]
+    extra["valid"] = True
+    path = tmp_path / "synapses_pni_2.csv"
+    write(pd.concat([frame, extra], ignore_index=True), path)
+    c, notes = read_noting(path)
+    assert c.ids.tolist() == [M1, M2, M3]
+    assert edges_of(c) == {(M1, M2): (3, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}
+    assert ("10 rows (2 with valid = false and 2 with root id 0 (no segment) left out), "
+            "6 synapses in 3 connections") in notes[0]
+
+
 def test_table_without_valid_column_keeps_every_row(tmp_path):
     path = tmp_path / "synapses.parquet"
     write(microns_frame().drop(columns="valid"), path)

@@ -142,3 +142,14 @@ def test_a_wide_table_of_numbers_is_read_straight_into_float32(tmp_path):
     with pytest.raises(FormatError, match="they look rounded"):
         nd.load_matrix(tmp_path / "rounded.parquet")
     assert nd.load_matrix(tmp_path / "rounded.parquet", dt_s=0.033).sizes["time"] == T
+
+
+def test_a_long_table_indexed_by_neuron_id_keeps_its_ids(tmp_path):
+    """df.set_index('neuron_id').to_parquet(): the index holds the neurons, not row numbers."""
+    times = np.repeat(np.arange(40) * 0.5, 3)
+    long = pd.DataFrame({"neuron_id": np.tile([7, 8, 9], 40), "time": times,
+                         "dff": np.arange(120, dtype=float) / 100})
+    long.set_index("neuron_id").to_parquet(tmp_path / "long.parquet")
+    ds = nd.load_matrix(tmp_path / "long.parquet")
+    assert ds.neuron.values.tolist() == ["7", "8", "9"] and ds.sizes["time"] == 40
+    np.testing.assert_allclose(ds.traces.values[:, 1], np.arange(1, 120, 3) / 100, rtol=1e-6)

@@ -347,7 +347,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                      "unreadable one): trained again and saved over it")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
-                if learned and interrupted and not ready:
+                if learned and (untrained or (interrupted and not ready)):  # seeds stay 0..j
                     untrained.append(k)
                     continue
                 done = model
@@ -463,13 +463,15 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
 
 
 def _note_untrained(name: str, seeds: list[int], n_scored: int, cv_folds, notes: list[str]) -> None:
-    """Say which seeds of a learned model were not trained because Ctrl-C ended a training."""
+    """Say which seeds of a learned model were not trained because Ctrl-C ended a training
+    (once one seed is skipped, so are the later ones, saved or not: seeds scored are 0..j)."""
     which = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
     if not n_scored:
         notes.append(f"{name}: not trained, as Ctrl-C ended an earlier training; left out of the "
                      "scorecard (run again, with --save-models to keep what was trained)")
     elif cv_folds:
-        notes.append(f"{name} {which}: some folds not trained after Ctrl-C; scored on the others")
+        notes.append(f"{name} {which}: not trained in every fold, as Ctrl-C ended a training; "
+                     "scored on the folds trained")
     else:
         notes.append(f"{name} {which}: not trained, as Ctrl-C ended a training; scored over "
                      f"{n_scored} seed{'s' if n_scored > 1 else ''}")

@@ -183,7 +183,7 @@ def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str
                     f"({', '.join(SYNAPSE_PROBABILITIES)})")
     has_valid = VALID in found
     pairs = _PairCounts(len(probs))
-    n_rows = n_invalid = 0
+    n_rows = n_invalid = n_unsegmented = 0
     for start, frame in iter_table(edges, [*pair, *[VALID] * has_valid, *probs], what,
                                    id_columns=pair, rows=BATCH_ROWS):
         with rows_from(start):
@@ -196,10 +196,15 @@ def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str
         if keep is not None and not keep.all():
             n_invalid += int(np.count_nonzero(~keep))
             pre, post, prob = pre[keep], post[keep], [p[keep] for p in prob]
+        segmented = (pre != 0) & (post != 0)  # CAVE's root id 0: no segment at that end
+        if not segmented.all():
+            n_unsegmented += int(np.count_nonzero(~segmented))
+            pre, post, prob = pre[segmented], post[segmented], [p[segmented] for p in prob]
         pairs.add(pre, post, prob)
-    if n_rows == n_invalid:
+    if n_rows == n_invalid + n_unsegmented:
         raise FormatError(f"{what} '{edges.name}' has no valid synapse: all {n_rows:,} rows have "
-                          f"{VALID} = false", "choose a table (or a materialization) with valid rows")
+                          f"{VALID} = false or root id 0 (no segment)",
+                          "choose a table (or a materialization) with valid rows")
     pre, post, count, senders, score = pairs.result()
     table = _neuron_table(neurons, pre, post)
     ids = table["id"].to_numpy(np.int64)
@@ -214,10 +219,12 @@ def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str
         sign = transmitter_sign(derived)[pre_pos]
     elif "sign" not in table.columns:  # every edge takes its presynaptic neuron's sign
         table["sign"] = transmitter_sign(table["transmitter"])
-    dropped = f" ({n_invalid:,} with {VALID} = false left out)" if n_invalid else ""
+    left = [f"{n_invalid:,} with {VALID} = false"] * bool(n_invalid) + [
+        f"{n_unsegmented:,} with root id 0 (no segment)"] * bool(n_unsegmented)
+    dropped = f" ({' and '.join(left)} left out)" if left else ""
     input_note(f"'{edges.name}' has no {COUNT} column, so each row was read as one synapse: "
-               f"{n_rows:,} rows{dropped}, {n_rows - n_invalid:,} synapses in {len(count):,} "
-               "connections (pre→post pairs)")
+               f"{n_rows:,} rows{dropped}, {n_rows - n_invalid - n_unsegmented:,} synapses in "
+               f"{len(count):,} connections (pre→post pairs)")
     return build(table, pre, post, count, sign, duplicates="error", path=edges, what=what,
                  name=name, attrs={"source": f"FlyWire release synapse table {edges.name}"
                                    if probs else f"synapse table {edges.name}"},

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from neurocast.connectome._tables import TRANSMITTER_COLUMNS
 from neurocast.errors import ConfigError, FormatError
 
 DUPLICATES = ("error", "sum")
@@ -80,20 +81,22 @@ def guess_mapping(found: list[str]) -> str:
     # ids of supervoxels and positions (MICrONS' pre_pt_supervoxel_id, pre_pt_position) last
     low = {c: c.lower() for c in sorted(found, key=lambda c: any(
         w in c.lower() for w in ("supervoxel", "position")))}
+    transmitters = {t.lower() for t in TRANSMITTER_COLUMNS}
     pick = {}
-    for role, looks_like in (
+    for role, looks_like in (  # signs first: 'syn_sign' is no count (a 0/1 flag is no sign)
             ("pre", lambda lc: "pre" in lc), ("post", lambda lc: "post" in lc),
-            ("count", lambda lc: any(w in lc for w in ("count", "syn", "weight", "connectivity"))),
-            ("sign", lambda lc: "sign" in lc or "excit" in lc or lc in ("sgn", "polarity")),
-            ("transmitter", lambda lc: "transmitter" in lc or lc in ("nt", "nt_type", "ntype"))):
+            ("sign", lambda lc: "sign" in lc or lc in ("sgn", "polarity")),
+            ("transmitter", lambda lc: lc in transmitters or "transmitter" in lc),
+            ("count", lambda lc: any(w in lc for w in ("count", "syn", "weight", "connectivity")))):
         for c, lc in low.items():
             if c not in pick.values() and looks_like(lc) and not (role == "transmitter"
                                                                    and "sign" in pick):
                 pick[role] = c
                 break
+    order = [r for r in ("pre", "post", "count", "sign", "transmitter") if r in pick]
+    mapping = "pass --columns " + ",".join(f"{role}={pick[role]}" for role in order)
     if {"pre", "post", "count"} <= pick.keys():
-        return "pass --columns " + ",".join(f"{role}={col}" for role, col in pick.items())
+        return mapping
     if {"pre", "post"} <= pick.keys():  # a per-synapse table: no count column
-        return ("pass --columns " + ",".join(f"{role}={col}" for role, col in pick.items())
-                + " (without count=COLUMN each row is read as one synapse)")
+        return mapping + " (without count=COLUMN each row is read as one synapse)"
     return "pass --columns pre=COLUMN,post=COLUMN,count=COLUMN (API: columns={...})"

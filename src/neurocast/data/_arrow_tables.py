@@ -86,7 +86,7 @@ class _Source:
 def _layout(source: _Source, notes: list[str]) -> tuple[list[int], list[str]]:
     """The schema positions of the table's columns and their names, a pandas index saved with
     it first (as ``reset_index`` puts it), under its name ('' unnamed), or left out with a note
-    when it holds whole numbers and is not named like a time (a row index)."""
+    when it holds whole numbers and is named like neither a time nor neuron ids (a row index)."""
     import pyarrow as pa
 
     meta = source.schema.pandas_metadata or {}
@@ -98,7 +98,8 @@ def _layout(source: _Source, notes: list[str]) -> tuple[list[int], list[str]]:
         j = source.names.index(field)
         name = shown.get(field, field)
         name = "" if name is None else str(name)
-        if pa.types.is_integer(source.schema.field(j).type) and _time_key([name]) is None:
+        if (pa.types.is_integer(source.schema.field(j).type) and _time_key([name]) is None
+                and not id_named(name)):  # an index of neuron ids stays: a long table's
             head = source.columns([j])[0].slice(0, 3).to_pylist()
             notes.append("the pandas index saved with the table ("
                          + (repr(name) if name else "unnamed") + ": "

@@ -24,13 +24,11 @@ import numpy as np
 
 from neurocast.errors import FormatError
 
-__all__ = ["CnmfLayout", "accepted_components", "cnmf_layout", "cnmf_traces", "without_background"]
+__all__ = ["CnmfLayout", "accepted_components", "cnmf_layout", "cnmf_traces"]
 
 #: The (components × frames) arrays of each layout, lower case.
 _CAIMAN_TRACES = ("f_dff", "c", "s", "yra")
 _CNMFE_TRACES = ("c", "c_raw", "s")
-#: CaImAn's background: never traces.
-_BACKGROUND = ("b", "f")
 
 
 @dataclass(frozen=True)
@@ -102,14 +100,6 @@ def cnmf_traces(layout: CnmfLayout, arrays: dict, what: str) -> tuple[str, str, 
                "are read: they are in units of fluorescence, not ΔF/F (trace kind "
                "'fluorescence'; --trace-kind dff declares them ΔF/F)"
                + (f"; {', '.join(rest)}: choose another with --key" if rest else "")), "fluorescence"
-
-
-def without_background(layout: CnmfLayout | None, arrays: dict) -> dict:
-    """``arrays`` without CaImAn's background ``estimates/b`` and ``estimates/f``."""
-    if layout is None or layout.who != "CaImAn":
-        return arrays
-    drop = {layout.keys[k] for k in _BACKGROUND if k in layout.keys}
-    return {k: v for k, v in arrays.items() if k not in drop}
 
 
 def _indices(v) -> np.ndarray | None:

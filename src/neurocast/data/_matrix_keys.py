@@ -304,7 +304,7 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     bad = None
     for w in RATE_KEYS:
         for k in meta:
-            if _leaf(k) != w or any(k == f[0] for f in found):
+            if _leaf(k) != w:
                 continue
             v = _rate_value(meta[k])
             shown = f"{str(k)!r} = {v:g} Hz" if v is not None else f"{str(k)!r}"

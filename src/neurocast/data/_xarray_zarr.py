@@ -30,6 +30,8 @@ TIME_DIMS = ("frame", "frames", "time", "t", "timestamp", "timestamps")
 _SECONDS_DIMS = ("time", "t", "timestamp", "timestamps")
 #: Minian's variables of denoised traces, best first, when no name in TRACE_KEYS is there.
 _PREFERRED = ("c", "yra", "s", "c0")
+#: Those of them that are denoised calcium traces (S is deconvolved spikes, YrA residuals).
+_DENOISED = ("c", "c0")
 
 
 def _zarr_dims(folder: Path) -> list[tuple[str, tuple[str, ...]]]:
@@ -162,7 +164,7 @@ def read_named_dims(path: Path, key: str | None, what: str) -> NamedDims:
              + (f"; also there: {', '.join(map(repr, others))} (--key picks another)"
                 if others else "")]
     kind = None
-    if chosen.lower() in _PREFERRED:
+    if chosen.lower() in _DENOISED:
         kind = "fluorescence"
         notes.append(f"{what}: {chosen!r} holds Minian's denoised calcium traces, in units of "
                      "fluorescence, not ΔF/F (trace kind 'fluorescence'; --trace-kind dff "

@@ -90,8 +90,7 @@ def load_zapbench(
                           "a matrix file (.npy, .npz, .mat, .h5, .csv, ...) imports with "
                           "--format matrix")
     other = named_dims_store(path)  # Minian's output: (unit_id, frame)
-    if other is not None and tuple(other[1]) not in (("t", "f"), ("time", "neuron"),
-                                                     ("f", "t"), ("neuron", "time")):
+    if other is not None and {d.lower() for d in other[1]} != {"time", "neuron"}:
         raise FormatError(f"{what}: {other[0]!r} has the dimensions {other[1]}, not ZAPBench's "
                           "('t', 'f'): an xarray zarr store such as Minian's output, not "
                           "ZAPBench traces",

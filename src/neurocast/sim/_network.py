@@ -324,8 +324,9 @@ def check_signed(connectome: Connectome) -> None:
     its sign or transmitter column), since no spike would then reach another neuron."""
     if connectome.n_connections and not np.any(connectome.weight):
         raise ConfigError(
-            f"all {connectome.n_connections:,} connections of '{connectome.name}' have weight 0 "
-            "(their signs are unknown), so no spike would reach another neuron",
+            f"all {connectome.n_connections:,} connections of '{connectome.name}' have weight 0"
+            + ("" if connectome.weighted else " (their signs are unknown)")
+            + ", so no spike would reach another neuron",
             "give the signs: a sign column (+1/-1) or a transmitter column (ACh, GABA, "
             "glutamate) in the edge table (--columns ...,sign=COLUMN or transmitter=COLUMN), "
             "or a neuron table with them (--neurons)")
