@@ -203,26 +203,38 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
         import pyarrow.csv as pcsv
 
         types = {c: pa.int64() for c in id_columns}
-        try:
+        with _arrow_errors(path, "csv", columns, id_columns, what):
             table = pcsv.read_csv(
                 path, read_options=_csv_header(path, what), parse_options=_csv_parse(path),
                 convert_options=pcsv.ConvertOptions(column_types=types, include_columns=columns),
             )
-        except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
-            if not is_gzip_csv(path):
-                raise
-            raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
-                              "check the .gz file is complete, or give the uncompressed .csv") from None
-        except pa.ArrowInvalid as exc:
-            _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
-            raise FormatError(
-                f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
-                "check it is a comma-separated table with the same number of fields on every line",
-            ) from None
     if table.num_rows == 0:
         raise FormatError(f"{what} '{path}' has a header but no rows",
                           "export the table again with its data, or choose another file")
     return {c: _series(table.column(c)) for c in columns}
+
+
+@contextlib.contextmanager
+def _arrow_errors(path: Path, kind: str, columns: list[str], id_columns, what: str):
+    """pyarrow's errors reading a table as one FormatError: a truncated or corrupt .csv.gz, or
+    a value that cannot be parsed (for a CSV, ``_diagnose_csv`` names its row first)."""
+    # pyarrow: only for Parquet/CSV/feather tables
+    import pyarrow as pa
+
+    try:
+        yield
+    except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
+        if not is_gzip_csv(path):
+            raise
+        raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
+                          "check the .gz file is complete, or give the uncompressed .csv") from None
+    except pa.ArrowInvalid as exc:
+        if kind == "csv":
+            _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
+        raise FormatError(
+            f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
+            "check the file is a complete table with the same number of fields on every line",
+        ) from None
 
 
 def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
@@ -246,25 +258,13 @@ def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
         table = pa.Table.from_batches(pending)
         return {c: _series(table.column(c).combine_chunks()) for c in columns}
 
-    try:
+    with _arrow_errors(path, kind, columns, id_columns, what):
         for batch in _arrow_batches(path, kind, columns, id_columns, what, rows):
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= rows:
                 yield start, flush()
                 start, pending, pending_rows = start + pending_rows, [], 0
-    except OSError as exc:  # a truncated or corrupt .csv.gz (ArrowInvalid is no OSError)
-        if not is_gzip_csv(path):
-            raise
-        raise FormatError(f"{what} '{path.name}' could not be decompressed ({exc})",
-                          "check the .gz file is complete, or give the uncompressed .csv") from None
-    except pa.ArrowInvalid as exc:
-        if kind == "csv":
-            _diagnose_csv(path, columns, [c for c in id_columns if c in columns], what)
-        raise FormatError(
-            f"{what} '{path.name}' could not be parsed: {str(exc).splitlines()[0]}",
-            "check the file is a complete table with the same number of fields on every line",
-        ) from None
     if pending_rows:
         yield start, flush()
     elif start == 0:
