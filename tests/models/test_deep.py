@@ -304,8 +304,9 @@ def test_own_gradients_equal_autograds(arch, chunk, monkeypatch):
 @pytest.mark.parametrize("name", ["linear-mae", "timemix", "tsmixer", "population"])
 def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, dd):
     """train_network's shortcuts (the one-node MAE, the nets' own gradients, the lean AdamW,
-    time-major gathering into a reused buffer) change nothing: the same weights, bit for bit, as the plain
-    loop (batches indexed from the frames, l1_loss, backward, torch.optim.AdamW(fused=True))."""
+    time-major gathering into a reused buffer) change nothing: the same weights as the plain loop
+    (batches indexed from the frames, l1_loss, backward, torch.optim.AdamW(fused=True)), bit for
+    bit but for sums the CPU's BLAS orders otherwise (below)."""
     import torch
 
     from neurocast.models.deep._training import torch_settings, train_network
@@ -349,6 +350,12 @@ def test_training_loop_learns_what_a_plain_pytorch_loop_learns(name, sine_data, 
         # that bias differs in its last bit; all else is identical
         for k in ours:
             torch.testing.assert_close(ours[k], theirs[k], rtol=0, atol=0 if k != "skip.bias" else 1e-7)
+    elif name == "tsmixer":
+        # its own gradient multiplies the feature-mixing matrices in other memory layouts than
+        # autograd does: bit for bit on one CPU (Xeon), within a few float32 ulps on another
+        # (AMD EPYC: at most 2.2e-7 after the run), where BLAS sums in another order
+        for k in ours:
+            torch.testing.assert_close(ours[k], theirs[k], rtol=1e-5, atol=1e-6, msg=k)
     else:
         assert all(torch.equal(ours[k], theirs[k]) for k in ours)
 
