@@ -115,6 +115,7 @@ from neurocast.data._matrix_keys import (
     check_timestamps,
     frame_rate,
     indexed_labels,
+    scalar_value,
 )
 from neurocast.data._schema import make_dataset
 from neurocast.data._xarray_zarr import named_dims_store, read_named_dims
@@ -247,14 +248,6 @@ def _ndim(v) -> int:
 
 def _numeric(v) -> bool:
     return getattr(v, "dtype", np.dtype(object)).kind in "fiub"
-
-
-def _scalar(v) -> float | None:
-    try:
-        a = np.asarray(v, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        return None
-    return float(a[0]) if a.size == 1 and np.isfinite(a[0]) else None
 
 
 #: Timestamps without a unit giving a median frame interval above this (s) are probably
@@ -525,7 +518,7 @@ def load_matrix(
     if k is None:
         rate = frame_rate(meta, key, what, needed=needed)
         k = rate.key
-    given_value = _scalar(meta[k]) if k is not None else None  # a frame interval or rate
+    given_value = scalar_value(meta[k]) if k is not None else None  # a frame interval or rate
     file_dt = None
     if given_value is not None and given_value > 0:
         file_dt = given_value * per_unit if per_unit is not None else 1.0 / given_value

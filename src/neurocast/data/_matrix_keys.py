@@ -26,7 +26,7 @@ __all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_
            "FRAME_RATE_KEYS", "ID_KEYS", "JSON_NEURON_MAJOR_KEYS", "MAX_FRAME_RATE_HZ",
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "SETTINGS_GROUPS",
            "TIME_KEYS", "TRACE_KEYS", "FrameRate", "IndexedNames", "check_timestamps",
-           "frame_rate", "named_like_covariate", "rate_beside_traces"]
+           "frame_rate", "named_like_covariate", "rate_beside_traces", "scalar_value"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -261,7 +261,8 @@ def rate_beside_traces(key, trace_key) -> bool:
     return any(part in SETTINGS_GROUPS for part in group.split("/"))
 
 
-def _rate_value(v) -> float | None:
+def scalar_value(v) -> float | None:
+    """A one-element array or number as a finite float, else None (an array, text, NaN)."""
     try:
         a = np.asarray(v, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
@@ -306,7 +307,7 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
         for k in meta:
             if _leaf(k) != w:
                 continue
-            v = _rate_value(meta[k])
+            v = scalar_value(meta[k])
             shown = f"{str(k)!r} = {v:g} Hz" if v is not None else f"{str(k)!r}"
             if w not in FRAME_RATE_KEYS and not rate_beside_traces(k, trace_key):
                 skipped.append(f"{shown} (not beside the traces nor in a settings group)")
