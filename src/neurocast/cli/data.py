@@ -148,17 +148,25 @@ def _parse_conditions(text: str | None):
 
 def _nan_line(s: dict) -> str:
     """The NaN line of ``data info``: gaps (bench's --nan choices) apart from the neurons with
-    no value at all (dead channels, left out like the constant ones)."""
+    no value at all (dead channels, left out like the constant ones), and how many of these
+    missing values are ±inf."""
     empty, gaps = s["empty_neurons"], s["n_gap_values"]
     dead = (f"{len(empty)} neuron(s) with no value at all ({', '.join(empty[:5])}"
             + (", ..." if len(empty) > 5 else "") + "): dead channels, left out without --nan")
     if not s["n_nan_values"]:
         return "none"
     if empty and not gaps:
-        return "only in " + dead
+        return "only in " + dead + _inf_part(s)
     where = "of the other neurons" if empty else ""
     return (f"{gaps:,} value(s) in {s['n_gap_frames']:,} frame(s){where and ' ' + where} (bench "
-            "--nan skip-windows or --nan mask-neurons)" + (f"; besides, {dead}" if empty else ""))
+            "--nan skip-windows or --nan mask-neurons)" + (f"; besides, {dead}" if empty else "")
+            + _inf_part(s))
+
+
+def _inf_part(s: dict) -> str:
+    """'; 3 of these values are ±inf, not NaN' for a dataset summary ``s`` holding ±inf, else ''."""
+    n = int(s.get("n_inf_values", 0))
+    return f"; {n:,} of these values are ±inf, not NaN" if n else ""
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -275,12 +283,14 @@ def _stats(args: argparse.Namespace) -> int:
     _note_too_small(res)
     if int(ds.attrs.get("n_nan_values", 0)):
         s = trace_quality(ds)
-        parts = [f"{s['n_gap_values']:,} NaN value(s) in {s['n_gap_frames']:,} frame(s)"] \
+        kind = "NaN/inf" if s["n_inf_values"] else "NaN"
+        parts = [f"{s['n_gap_values']:,} {kind} value(s) in {s['n_gap_frames']:,} frame(s)"] \
             if s["n_gap_values"] else []
         if s["empty_neurons"]:
             parts.append(f"{len(s['empty_neurons'])} dead channel(s) with no value at all "
                          f"({', '.join(s['empty_neurons'][:3])})")
-        info(f"note: the traces hold {' and '.join(parts)}; every statistic leaves them out")
+        info(f"note: the traces hold {' and '.join(parts)}{_inf_part(s)}; every statistic "
+             "leaves them out")
     found = resolve_reference(args.reference, dataset=ds)
     if found is None:  # another dataset: its own statistics
         announce_build(args.reference)

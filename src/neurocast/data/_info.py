@@ -17,9 +17,9 @@ __all__ = ["dataset_info", "trace_quality"]
 
 def trace_quality(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     """The values' quality (``QUALITY_KEYS``: constant_neurons, n_nan_values, n_nan_frames,
-    empty_neurons, n_gap_values, n_gap_frames; see ``dataset_info``): from the store's attrs,
-    written on import, else (in memory, or a store written before they were recorded) from one
-    scan of the traces."""
+    empty_neurons, n_gap_values, n_gap_frames, n_inf_values; see ``dataset_info``): from the
+    store's attrs, written on import, else (in memory, or a store written before they were
+    recorded) from one scan of the traces."""
     ds = path_or_dataset if isinstance(path_or_dataset, xr.Dataset) else open_dataset(
         path_or_dataset, allow_nan=True)
     if all(key in ds.attrs for key in QUALITY_KEYS) or ds.attrs.get("n_nan_values", -1) == 0:
@@ -29,7 +29,8 @@ def trace_quality(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
                 "n_nan_frames": int(attrs.get("n_nan_frames", 0)),
                 "empty_neurons": [str(c) for c in attrs.get("empty_neurons", [])],
                 "n_gap_values": int(attrs.get("n_gap_values", 0)),
-                "n_gap_frames": int(attrs.get("n_gap_frames", 0))}
+                "n_gap_frames": int(attrs.get("n_gap_frames", 0)),
+                "n_inf_values": int(attrs.get("n_inf_values", 0))}
     return scan_traces(ds["traces"]).summary(as_str(ds["neuron"].values))
 
 
@@ -48,8 +49,9 @@ def dataset_info(path_or_dataset: str | os.PathLike | xr.Dataset) -> dict:
     constant_neurons (names of dead/constant channels), n_nan_values, n_nan_frames (every
     NaN/inf, and the frames holding one), empty_neurons (those with no value at all: dead
     channels), n_gap_values, n_gap_frames (the NaN/inf of the other neurons: gaps, and the
-    frames holding one) (from the store's attrs, written on import; scanned here for datasets
-    and older stores without them); the timing:
+    frames holding one), n_inf_values (how many of all the NaN/inf are ±inf) (from the store's
+    attrs, written on import; scanned here for datasets and older stores without them); the
+    timing:
     frame_interval_s [min, median, max] of the time coordinate (uneven in real recordings) and
     resampled_s (None unless resampled on import); n_unnamed, n_renamed (neurons whose raw
     ``label`` was empty or repeated); trace_kind ("dff", or "fluorescence" for raw F from an

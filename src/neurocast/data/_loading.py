@@ -26,8 +26,9 @@ from neurocast.data._schema import conditions_from_offsets, validate_dataset
 from neurocast.data._xarray_zarr import named_dims_store
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "load_recording", "pause_intervals",
-           "pause_summary", "recording_format"]
+__all__ = ["GZIP_TABLES", "LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "data_extension",
+           "infinite_as_missing", "load_recording", "pause_intervals", "pause_summary",
+           "recording_format"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ LOADERS: Registry[Loader] = Registry("recording format", group="neurocast.loader
 #: File suffixes the "matrix" format reads (.xls: recognised only to be refused with a hint).
 MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5", ".hdf", ".json",
                    ".parquet", ".feather", ".arrow", ".xlsx", ".xlsm", ".xls")
+#: gzip-compressed text tables the "matrix" format reads too (BIDS keeps its tables so).
+GZIP_TABLES = (".csv.gz", ".tsv.gz", ".txt.gz")
+
+
+def data_extension(path: str | os.PathLike) -> str:
+    """A data file's extension in lower case: its suffix ('.csv'), or both suffixes of a
+    gzip-compressed table (``GZIP_TABLES``: '.tsv.gz')."""
+    name = Path(path).name.lower()
+    return next((ext for ext in GZIP_TABLES if name.endswith(ext)), Path(path).suffix.lower())
 
 
 #: The name of a suite2p plane folder (plane0, plane1, ...).
@@ -107,7 +117,7 @@ def looks_like_suite2p(path: Path) -> bool:
 def recording_format(path: str | os.PathLike) -> str:
     """The built-in recording format a path's name implies: 'nwb' for ``.nwb``, 'suite2p' for
     suite2p output (an F.npy with iscell.npy beside it, a plane folder, a suite2p folder of
-    plane folders), 'matrix' for ``MATRIX_SUFFIXES`` and for xarray zarr stores whose dimension
+    plane folders), 'matrix' for ``MATRIX_SUFFIXES`` (and ``GZIP_TABLES``) and for xarray zarr stores whose dimension
     names say neuron and frame (Minian's output, ``named_dims_store``), 'zapbench' for another
     zarr folder (``zarr.json``, ``.zarray`` or ``.zgroup`` inside). Raises ConfigError when it says nothing
     (plug-in formats are always named)."""
@@ -119,7 +129,7 @@ def recording_format(path: str | os.PathLike) -> str:
         return "nwb"
     if looks_like_suite2p(p):
         return "suite2p"
-    if suffix in MATRIX_SUFFIXES:
+    if suffix in MATRIX_SUFFIXES or data_extension(p) in GZIP_TABLES:
         return "matrix"
     if p.is_dir():
         named = named_dims_store(p)  # Minian's output, or another xarray store: (unit_id, frame)
@@ -211,6 +221,30 @@ def as_float32(values, what: str) -> np.ndarray:
                               "in which traces are stored",
                               "scale the traces (e.g. to ΔF/F) before importing")
     return out
+
+
+def infinite_as_missing(values: np.ndarray, names, what: str) -> tuple[np.ndarray, str | None]:
+    """(time, neuron) float values with ±inf replaced by NaN, and the import note counting them
+    overall and per neuron (``names``: (neuron,)); (values, None) when there is none.
+
+    ±inf in ΔF/F is no activity but an undefined value: (F - F0) / F0 where the baseline F0 is
+    0. As NaN it is a missing value like the file's own: a gap (``bench --nan``), or a dead
+    channel when a neuron has no finite value; and xarray and pandas skip NaN, not inf.
+    """
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return values, None
+    per_neuron = infinite.sum(axis=0)
+    total, positive = int(per_neuron.sum()), int(np.count_nonzero(values[infinite] > 0))
+    which = np.flatnonzero(per_neuron)
+    which = which[np.argsort(-per_neuron[which], kind="stable")]  # the most first
+    n_time = values.shape[0]
+    listed = ", ".join(f"{names[j]} {per_neuron[j]:,}" + (" (every frame)" if per_neuron[j] == n_time
+                                                         else "") for j in which[:5])
+    note = (f"{what}: {total:,} value(s) are ±inf ({positive:,} +inf, {total - positive:,} -inf; "
+            f"ΔF/F divided by a zero baseline?) in {which.size:,} neuron(s): {listed}"
+            + (", ..." if which.size > 5 else "") + "; stored as missing values (NaN), like the file's own NaN")
+    return np.where(infinite, np.array(np.nan, dtype=values.dtype), values), note
 
 
 def _conditions(n_time: int, offsets, names, what: str) -> np.ndarray | None:

@@ -12,7 +12,8 @@ loader looks for (names compared case-insensitively):
   frame; 'dt_ms': in the unit after the name), ``DT_MIN_KEYS`` (minutes per frame) or
   ``RATE_KEYS`` (frames per second; a generic name such as 'fs' only at the root, beside the
   traces or in a settings group, never above 1 kHz, and a note names the rate read: see
-  ``_matrix_keys.frame_rate``);
+  ``_matrix_keys.frame_rate``); without any, in the file's JSON sidecar ('rec.json' beside
+  'rec.csv', BIDS's 'x_physio.json' beside 'x_physio.tsv.gz': ``_sidecar``), with a note;
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
   1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
   ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
@@ -64,11 +65,14 @@ from neurocast.data import _matrix_stimulus as stim
 from neurocast.data._arrow_tables import ARROW_SUFFIXES, read_arrow_table
 from neurocast.data._cnmf import accepted_components, cnmf_layout, cnmf_traces
 from neurocast.data._loading import (
+    GZIP_TABLES,
     MATRIX_SUFFIXES,
     TRACE_KINDS,
     _conditions,
     _neuron_names,
     as_float32,
+    data_extension,
+    infinite_as_missing,
     pause_summary,
     require_file,
     resample_uniform,
@@ -103,26 +107,25 @@ from neurocast.data._matrix_keys import (
     IndexedNames,
     _counts,
     _ids,
-    _interval_unit,
     _leaf,
     _name_cells,
     _pick,
-    _plain,
     _time_base,
     _time_keys,
     _time_scale,
     _timing_key,
     check_timestamps,
     frame_rate,
+    frame_timing,
     indexed_labels,
-    scalar_value,
 )
 from neurocast.data._schema import make_dataset
+from neurocast.data._sidecar import read_sidecar, sidecar_path, sidecar_timing
 from neurocast.data._xarray_zarr import named_dims_store, read_named_dims
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 
 #: The suffixes read (.xls is a matrix suffix only to be refused with a hint).
-_READ_SUFFIXES = tuple(s for s in MATRIX_SUFFIXES if s != ".xls")
+_READ_SUFFIXES = (*(s for s in MATRIX_SUFFIXES if s != ".xls"), *GZIP_TABLES)
 
 __all__ = ["COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS", "ID_KEYS", "NAME_KEYS", "NEURON_MAJOR_KEYS", "PERCENT_DFF_NEGATIVE", "PERCENT_DFF_NOISE", "PERCENT_DFF_P99", "RATE_KEYS", "RAW_F_MEDIAN", "RAW_F_NONPOSITIVE",
            "SECONDS_PER_UNIT", "TIME_KEYS", "TRACE_KEYS", "load_matrix"]
@@ -356,9 +359,10 @@ def load_matrix(
 ) -> xr.Dataset:
     """Read a (time × neuron) matrix of ΔF/F and its own metadata (see the module doc).
 
-    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt,
-    .parquet/.feather/.arrow (read as a CSV table), .xlsx/.xlsm (one worksheet; not the old
-    binary .xls). An Inscopix IDPS CSV export: its accepted cells, every cell if ``all_rois``.
+    Suffixes: .npy, .npz, .mat (v5 and v7.3), .h5/.hdf5, .json (one object), .csv/.tsv/.txt
+    (also gzip-compressed: .tsv.gz), .parquet/.feather/.arrow (read as a CSV table),
+    .xlsx/.xlsm (one worksheet; not the old binary .xls). An Inscopix IDPS CSV export: its
+    accepted cells, every cell if ``all_rois``.
     dt_s: seconds per frame; needed only when the file has no timestamps or frame interval
     (given, it overrides the file's). neuron_names: a sequence or a text file with one name per
     line (a blank line = an unnamed neuron); default: the file's names, the CSV header, else
@@ -385,9 +389,14 @@ def load_matrix(
     file is read as the HDF5 file it is (NWB 1.x: give ``key``). A folder: a zarr store written
     by xarray with named dimensions (Minian's output, ``_xarray_zarr``), oriented by them.
     ΔF/F that looks like percent gets a UserWarning (``_percent_note``; not changed).
+    A JSON sidecar beside the file (``_sidecar``) gives the frame rate when the file has no
+    timing, its StartTime, and the names of a headerless table's columns (BIDS's Columns).
+    With ``allow_nan``, ±inf (ΔF/F divided by a zero baseline) is stored as NaN, with a note
+    counting it per neuron (``infinite_as_missing``).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
-    non-positive frame interval or rate, several different frame rates), NonFiniteError on NaN/inf (in the file, or grid
+    non-positive frame interval or rate, several different frame rates, a sidecar that is not
+    a JSON object or disagrees with the file's timing), NonFiniteError on NaN/inf (in the file, or grid
     frames inside a pause) unless ``allow_nan``.
     """
     if trace_kind is not None and trace_kind not in TRACE_KINDS:
@@ -399,7 +408,8 @@ def load_matrix(
         require_file(path, what, "give the matrix file itself (" + ", ".join(_READ_SUFFIXES)
                      + "), or a zarr store written by xarray with named dimensions (Minian's "
                      "output folder); a ZAPBench zarr folder imports with --format zapbench")
-    suffix = path.suffix.lower()
+    suffix = data_extension(path).removesuffix(".gz")  # '.tsv' for a gzip-compressed table
+    sidecar = read_sidecar(path, what)  # rec.json beside rec.csv: BIDS's, a lab's; or None
     arrays: dict = {}
     attrs: dict = {}
     header_names = indexed = None  # indexed: JSON objects naming neurons by row (IndexedNames)
@@ -461,9 +471,11 @@ def load_matrix(
                               + ", expected (time, neuron)", _HINT_FORMAT)
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
-    elif suffix in (".csv", ".tsv", ".txt"):
+    elif suffix in (".csv", ".tsv", ".txt"):  # --names wins over a sidecar's Columns
         values, header_names, time_s, time_key, notes, stimulus = _read_table(
-            path, what, dt_given=dt_s is not None, stimulus=wanted, all_rois=all_rois)
+            path, what, dt_given=dt_s is not None, stimulus=wanted, all_rois=all_rois,
+            columns=(sidecar.columns, sidecar.source)
+            if sidecar is not None and sidecar.columns and neuron_names is None else None)
     elif suffix in ARROW_SUFFIXES:
         values, header_names, time_s, time_key, notes, stimulus = read_arrow_table(
             path, what, dt_given=dt_s is not None, stimulus=wanted)
@@ -473,6 +485,9 @@ def load_matrix(
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_READ_SUFFIXES))
+    if sidecar is not None and sidecar.columns and suffix not in (".csv", ".tsv", ".txt"):
+        notes.append(f"{what}: 'Columns' in {sidecar.source} is not read: it names the columns "
+                     "of a text table without a header row")
     if values.ndim != 2:
         raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)",
                           "one neuron's trace is a (time, 1) column: save x[:, None]"
@@ -512,33 +527,27 @@ def load_matrix(
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
         file_names, ambiguous = read
     meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
-    k, per_unit = _timing_key(meta)  # per_unit: s per frame a unit of an interval stands for
     needed = time_s is None and dt_s is None  # the file's timing rests on its scalars
-    rate = None  # the frame rate read (a FrameRate), when no frame interval is given
-    if k is None:
-        rate = frame_rate(meta, key, what, needed=needed)
-        k = rate.key
-    given_value = scalar_value(meta[k]) if k is not None else None  # a frame interval or rate
-    file_dt = None
-    if given_value is not None and given_value > 0:
-        file_dt = given_value * per_unit if per_unit is not None else 1.0 / given_value
-        if per_unit not in (None, 1.0) and needed:  # 'dt_ms', min
-            notes.append(f"{what}: frame interval {str(k)!r} is {given_value:g} "
-                         f"{_interval_unit(k)} per frame: {file_dt:.4g} s")
-        elif per_unit is None and needed:  # a rate: say which (an electrode's 'fs'?)
-            notes.append(rate.note(what))
-    elif k is not None and needed:  # <= 0, NaN, or not a number
-        shown = f"{given_value:g}" if given_value is not None else repr(_plain(meta[k]))
-        raise FormatError(f"{what}: its frame interval {str(k)!r} is {shown}, not a positive "
-                          "number", "give the seconds per frame with --dt-s")
+    timing = frame_timing(meta, key, what, needed)
+    k, file_dt = timing.key, timing.dt_s
+    if needed and file_dt is not None and not timing.plain:  # a rate (an electrode's?), 'dt_ms'
+        notes.append(timing.said)
     doubts: list[str] = []  # said (``_remark``) once every check has passed: a refusal comes alone
-    if file_dt is not None and time_s is not None and dt_s is None and time_s.size > 1:
-        stamped = float(np.median(np.diff(time_s)))  # the timestamps win; do they agree?
+    stamped = None  # the median spacing of the timestamps (s)
+    if time_s is not None and dt_s is None and time_s.size > 1:
+        stamped = float(np.median(np.diff(time_s)))
+    if file_dt is not None and stamped is not None:  # the timestamps win; do they agree?
         if stamped > 0 and not 0.5 <= stamped / file_dt <= 2.0:
             doubts.append(f"{what}: the timestamps {time_key!r} are {stamped:.4g} s apart (read "
                           f"as seconds) but {str(k)!r} says {file_dt:.4g} s per frame: one of them "
                           "is in another unit than read; the timestamps are used. Name their unit "
                           "('time (min)', 'time_ms') and import again, or give --dt-s")
+    side = None  # the sidecar's timing, when the recording's rests on it
+    if sidecar is not None:  # only where nothing above gives the timing; checked against it
+        side = sidecar_timing(sidecar, what, notes, dt_s=dt_s,
+                              stamps=(time_key, stamped) if stamped is not None else None,
+                              own=timing if file_dt is not None else None)
+        file_dt = side.dt_s if side is not None else file_dt
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
     if fixed:  # an xarray store: read (time, neuron) by its dimension names
@@ -616,7 +625,7 @@ def load_matrix(
         labels = _neuron_names(header_names, n_neuron, what)
     if labels is None and components is not None:
         labels = components
-    start_s = 0.0
+    start_s = (sidecar.start_s if sidecar is not None else None) or 0.0  # BIDS's StartTime
     if time_s is not None:
         check_timestamps(time_s, f"{what}: the timestamps")
         start_s = float(time_s[0])
@@ -627,12 +636,21 @@ def load_matrix(
                 and dt_s > SLOW_FRAME_S:
             doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
-        raise FormatError(f"{what} holds no timestamps or frame interval"
-                          + (rate.skipped_text() if rate is not None else ""),
+        beside = sidecar_path(path)  # where a sidecar would be (none for a .json file)
+        raise FormatError(f"{what} holds no timestamps or frame interval" + timing.skipped
+                          + (f", nor does {sidecar.source}{side.skipped}" if side is not None else ""),
                           "Minian (and xarray's frame index) saves no frame rate: give the "
                           "seconds per frame, e.g. --dt-s 0.05" if named_dims else
-                          "plain matrices carry no timing: give the seconds per frame, e.g. --dt-s 0.5")
+                          "plain matrices carry no timing: give the seconds per frame, e.g. "
+                          "--dt-s 0.5" + (f", or the rate in a sidecar beside the file, "
+                                          f"'{beside.name}': " '{"SamplingFrequency": 2.0}'
+                                          if beside is not None and sidecar is None else ""))
     values = as_float32(values, what)
+    if allow_nan:  # refused otherwise, the error counting the ±inf among the NaN
+        values, infinite = infinite_as_missing(
+            values, unique_names(labels) if labels is not None else range(n_neuron), what)
+        if infinite is not None:
+            notes.append(infinite)
     attrs_out: dict = {"import_notes": notes} if notes else {}
     if trace_kind is None and kind is not None:  # CaImAn's C: fluorescence, not ΔF/F
         trace_kind = kind

@@ -18,6 +18,7 @@ Which array holds the traces, their orientation, timing and names are decided in
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 import re
@@ -327,9 +328,28 @@ def _cells(line: str, sep: str) -> list[str]:
     return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
 
 
-def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
-    """Raise FormatError if the table's last line holds fewer cells than its columns: a file
-    cut off while being written (the reader would fill the missing cells with NaN)."""
+def _gzipped(path: Path) -> bool:
+    """True for a gzip-compressed table ('rec.tsv.gz'), read as the text inside."""
+    return path.suffix.lower() == ".gz"
+
+
+def _open_text(path: Path):
+    """A text table opened for reading (decompressed if ``_gzipped``); a byte-order mark is
+    not part of a cell."""
+    if _gzipped(path):
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
+def _last_line(path: Path) -> str:
+    """The last non-blank line of a text file: read back from its end, or through the whole
+    text of a gzip-compressed one (it cannot be read backwards)."""
+    if _gzipped(path):
+        last = ""
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                last = line if line.strip() else last
+        return last.rstrip("\r\n")
     with open(path, "rb") as fh:
         end = fh.seek(0, os.SEEK_END)
         size = 1 << 16
@@ -341,8 +361,13 @@ def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
                 break
             size *= 4
     lines = tail.decode("utf-8", "replace").splitlines()
-    last = next((line for line in reversed(lines) if line.strip()), "")
-    n = len(_cells(last, sep))
+    return next((line for line in reversed(lines) if line.strip()), "")
+
+
+def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
+    """Raise FormatError if the table's last line holds fewer cells than its columns: a file
+    cut off while being written (the reader would fill the missing cells with NaN)."""
+    n = len(_cells(_last_line(path), sep))
     if n < n_columns:
         raise FormatError(f"{what}: its last row holds {n} of the {n_columns} cells of the others; "
                           "the file looks cut off", "delete the incomplete last row, or export "
@@ -420,9 +445,10 @@ Table = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str | None, list
 
 
 def _read_table(path: Path, what: str, dt_given: bool = False,
-                stimulus: list[str] | None = None, all_rois: bool = False) -> Table:
+                stimulus: list[str] | None = None, all_rois: bool = False,
+                columns: tuple[list[str], str] | None = None) -> Table:
     """A text table as ``Table``: the text file's part of reading it, the rest is
-    ``_table_columns``'s.
+    ``_table_columns``'s. A gzip-compressed one ('rec.tsv.gz') is read as the text inside.
 
     Blank and '#' comment lines above the table are skipped, and a byte-order mark. The
     separator is the first line's tab, ';', ',' or else white space. The header row (the first
@@ -430,10 +456,12 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     others (a cut-off file) raises FormatError; an empty last column, when every line ends
     with the separator (Excel, LabVIEW), is dropped with a note. An Inscopix IDPS export (a
     second header row of cell statuses) is read as ``_inscopix.keep_cells`` says (``all_rois``:
-    every cell).
+    every cell). ``columns``: names for the columns of a table without a header row, and where
+    they come from (BIDS's ``Columns`` and "its sidecar 'x.json'"): read as its header; a table
+    with a header row keeps its own, with a note.
     """
     try:
-        with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark is not part of a cell
+        with _open_text(path) as fh:
             skip, first = 0, ""
             for line in fh:  # blank and '#' comment lines above the table are skipped
                 if line.strip() and not line.lstrip().startswith("#"):
@@ -441,11 +469,11 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
                     second = next((ln for ln in fh if ln.strip()), "").rstrip("\r\n")  # below it
                     break
                 skip += 1
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError) as exc:  # EOFError: a cut-off .gz
         raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
     if not first.strip():
         raise FormatError(f"{what} is empty", _HINT_FORMAT)
-    if path.suffix == ".tsv" or "\t" in first:
+    if path.name.lower().endswith((".tsv", ".tsv.gz")) or "\t" in first:
         sep = "\t"
     elif ";" in first:  # before ',': a ';' table may hold decimal commas
         sep = ";"
@@ -466,6 +494,9 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot parse {what}: {str(exc).splitlines()[0]}",
                           "every row needs the same number of cells; " + _HINT_FORMAT) from None
+    except (OSError, EOFError) as exc:  # a damaged or cut-off .gz
+        raise FormatError(f"cannot read {what}: {exc}", "the compressed file may be cut off: "
+                          "compress or download it again") from None
     if header and len(cells) != table.shape[1]:
         raise FormatError(f"{what}: the header row has {len(cells)} cells but the rows "
                           f"{table.shape[1]}", "give every column a header cell; an unnamed "
@@ -479,10 +510,29 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
                      "empty last column holds no value: not read as a neuron")
         table, cells = table.iloc[:, :-1], cells[:-1]
     table = read_decimal_commas(table, what, notes)
+    if columns is not None and not header:  # BIDS: a headerless table, named by its sidecar
+        cells, header = _named_columns(columns, table.shape[1], what, notes), True
+    elif columns is not None and cells != columns[0]:
+        notes.append(f"'Columns' in {columns[1]} is not read: the table has a header row of its "
+                     "own, which names its columns")
     if inscopix:
         cells, table = keep_cells(cells, statuses, table, all_rois, what, notes)
     return _table_columns(cells, table, header, what, notes, dt_given,
                           lambda: _not_numeric(table, cells if header else None, what), stimulus)
+
+
+def _named_columns(columns: tuple[list[str], str], n_columns: int, what: str,
+                   notes: list[str]) -> list[str]:
+    """The header of a table without one from ``columns`` (names, and where they come from),
+    with a note; FormatError unless it names each of the ``n_columns`` columns."""
+    names, source = columns
+    if len(names) != n_columns:
+        raise FormatError(f"{what}: 'Columns' in {source} names {len(names)} column(s), but the "
+                          f"table has {n_columns}", "give one name per column, in order (the "
+                          "table has no header row), or leave 'Columns' out and give the names "
+                          "with --names")
+    notes.append(f"the table has no header row: its columns are named by 'Columns' in {source}")
+    return list(names)
 
 
 def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: str,

@@ -25,8 +25,8 @@ from neurocast.errors import FormatError
 __all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS",
            "FRAME_RATE_KEYS", "ID_KEYS", "JSON_NEURON_MAJOR_KEYS", "MAX_FRAME_RATE_HZ",
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "SETTINGS_GROUPS",
-           "TIME_KEYS", "TRACE_KEYS", "FrameRate", "IndexedNames", "check_timestamps",
-           "frame_rate", "named_like_covariate", "rate_beside_traces", "scalar_value"]
+           "TIME_KEYS", "TRACE_KEYS", "FrameRate", "FrameTiming", "IndexedNames", "check_timestamps",
+           "frame_rate", "frame_timing", "named_like_covariate", "rate_beside_traces", "scalar_value"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -280,9 +280,10 @@ class FrameRate:
     hz: float | None = None
     skipped: tuple[str, ...] = ()
 
-    def note(self, what: str) -> str:
-        """The import note naming the rate read (so that the user can check it)."""
-        return (f"{what}: frame rate {str(self.key)!r} = {self.hz:g} Hz read from the file: "
+    def note(self, what: str, source: str = "the file") -> str:
+        """The import note naming the rate read and where (``source``), so that the user can
+        check it."""
+        return (f"{what}: frame rate {str(self.key)!r} = {self.hz:g} Hz read from {source}: "
                 f"{1.0 / self.hz:.4g} s per frame; if it is not the imaging frame rate, give the "
                 "seconds per frame with --dt-s" + self.skipped_text())
 
@@ -335,6 +336,59 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     if not found:
         return FrameRate(skipped=tuple(skipped))
     return FrameRate(found[0][0], found[0][1], tuple(skipped))
+
+
+@dataclass(frozen=True)
+class FrameTiming:
+    """The seconds per frame a file's scalars give (``frame_timing``). key: the scalar read
+    (None: none); dt_s: its seconds per frame (None: none, or not a positive number); shown: the
+    scalar as found ("'fps' = 10 Hz", "'dt_ms' = 50 ms"); said: the import note naming it;
+    plain: it is a frame interval in seconds, which needs no note when read from the file
+    itself; skipped: the rates named but not read, and why (``FrameRate.skipped_text``)."""
+
+    key: object = None
+    dt_s: float | None = None
+    shown: str = ""
+    said: str = ""
+    plain: bool = False
+    skipped: str = ""
+
+
+def frame_timing(meta: dict, trace_key, what: str, needed: bool,
+                 source: str = "the file") -> FrameTiming:
+    """The frame timing among ``meta``'s scalars (key -> value) for the traces ``trace_key``:
+    a frame interval (``_timing_key``), else a frame rate (``frame_rate``).
+
+    source: where the scalars were read, for the note and the errors ("the file", or "its
+    sidecar 'rec.json'"). When the timing rests on them (``needed``: no timestamps, no
+    --dt-s) a value that is not a positive number raises FormatError, as do several different
+    rates; otherwise such values are left unread (dt_s None).
+    """
+    said_what = what if source == "the file" else f"{what} ({source})"
+    k, per_unit = _timing_key(meta)
+    rate = None
+    if k is None:
+        rate = frame_rate(meta, trace_key, said_what, needed=needed)
+        k = rate.key
+    skipped = rate.skipped_text() if rate is not None else ""
+    if k is None:
+        return FrameTiming(skipped=skipped)
+    value = scalar_value(meta[k])
+    if value is None or value <= 0:
+        if needed:
+            shown = f"{value:g}" if value is not None else repr(_plain(meta[k]))
+            raise FormatError(f"{said_what}: its frame interval {str(k)!r} is {shown}, not a "
+                              "positive number", "give the seconds per frame with --dt-s")
+        return FrameTiming(skipped=skipped)
+    if per_unit is None:  # a rate: say which (an electrode's 'fs'?)
+        return FrameTiming(k, 1.0 / value, f"{str(k)!r} = {value:g} Hz",
+                           rate.note(what, source), False, skipped)
+    dt_s = value * per_unit
+    unit = "s" if per_unit == 1.0 else _interval_unit(k)
+    said = (f"{what}: frame interval {str(k)!r} is {value:g} {unit} per frame"
+            + (f": {dt_s:.4g} s" if per_unit != 1.0 else "")
+            + ("" if source == "the file" else f", read from {source}"))
+    return FrameTiming(k, dt_s, f"{str(k)!r} = {value:g} {unit}", said, per_unit == 1.0, skipped)
 
 
 def _counts(meta: dict) -> tuple[int | None, int | None]:

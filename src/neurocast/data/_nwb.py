@@ -14,6 +14,7 @@ import xarray as xr
 from neurocast.data._loading import (
     _conditions,
     as_float32,
+    infinite_as_missing,
     pause_summary,
     require_file,
     resample_uniform,
@@ -255,11 +256,6 @@ def load_nwb(
             dt_s = 1.0 / float(rrs.rate)
             start = float(rrs.starting_time or 0.0)
             time_s = None
-        if resample_s is not None:
-            recorded = time_s if time_s is not None else np.arange(n_time) * dt_s
-            data, time_s = resample_uniform(data, recorded, float(resample_s),
-                                            allow_nan=allow_nan, what=what)
-            dt_s, n_time = float(resample_s), data.shape[0]
         ids = np.asarray(rrs.rois.table.id[:])[np.asarray(rrs.rois.data[:], dtype=np.int64)]
         if ids.size != n_roi:
             raise FormatError(f"{what}: series {label} references {ids.size} ROIs for {n_roi} columns",
@@ -273,9 +269,18 @@ def load_nwb(
         plane = getattr(rrs.rois.table, "imaging_plane", None)
         if plane is not None and getattr(plane, "indicator", None):
             indicator = str(plane.indicator)
+        neuron = [f"roi{i}" for i in ids] if labels is None else unique_names(labels)
+        data = as_float32(data, what)
+        if allow_nan:  # refused otherwise, the error counting the ±inf among the NaN
+            data, infinite = infinite_as_missing(data, neuron, what)
+            notes += [infinite] if infinite is not None else []
+        if resample_s is not None:
+            recorded = time_s if time_s is not None else np.arange(n_time) * dt_s
+            data, time_s = resample_uniform(data, recorded, float(resample_s),
+                                            allow_nan=allow_nan, what=what)
+            dt_s, n_time = float(resample_s), data.shape[0]
         ds = make_dataset(
-            as_float32(data, what), dt_s=dt_s, time_s=time_s,
-            neuron=[f"roi{i}" for i in ids] if labels is None else unique_names(labels),
+            data, dt_s=dt_s, time_s=time_s, neuron=neuron,
             condition=_conditions(n_time, condition_offsets, condition_names, what),
             source=f"nwb:{path.resolve()}#{label}", indicator=indicator,
             attrs={"start_time_s": start, **({"trace_kind": kind} if kind else {}),

@@ -18,9 +18,10 @@ __all__ = ["CONSTANT_ATOL", "QUALITY_KEYS", "TraceScan", "TraceScanner", "scan_t
 #: A channel whose finite values span at most this (ΔF/F) is constant.
 CONSTANT_ATOL = 1e-6
 #: What ``TraceScan.summary`` gives: dead/constant channels, every NaN/inf and the frames holding
-#: one, the neurons without any value (dead channels), the NaN of the others (gaps) and their frames.
+#: one, the neurons without any value (dead channels), the NaN of the others (gaps) and their
+#: frames, and how many of all those NaN/inf values are ±inf.
 QUALITY_KEYS = ("constant_neurons", "n_nan_values", "n_nan_frames", "empty_neurons", "n_gap_values",
-                "n_gap_frames")
+                "n_gap_frames", "n_inf_values")
 # Values read per block when scanning.
 _BLOCK_VALUES = 1 << 24
 
@@ -32,6 +33,7 @@ class TraceScan:
     nan_per_frame: int64 (time,), NaN/inf values per frame.
     nan_per_neuron: int64 (neuron,), NaN/inf values per neuron.
     constant: bool (neuron,), True for dead/constant channels (see the module doc).
+    n_inf: how many of the NaN/inf values are ±inf (ΔF/F divided by a zero baseline).
     The properties tell gaps from dead channels: ``empty`` neurons hold no value at all, and
     ``gap_frames``/``n_gaps`` count the NaN of the other neurons only.
     """
@@ -39,6 +41,7 @@ class TraceScan:
     nan_per_frame: np.ndarray
     nan_per_neuron: np.ndarray
     constant: np.ndarray
+    n_inf: int
 
     @property
     def n_nan(self) -> int:
@@ -70,7 +73,8 @@ class TraceScan:
         names = np.asarray(names)
         return {"constant_neurons": names[self.constant].tolist(), "n_nan_values": self.n_nan,
                 "n_nan_frames": int(self.bad_frames.sum()), "empty_neurons": names[self.empty].tolist(),
-                "n_gap_values": self.n_gaps, "n_gap_frames": int(self.gap_frames.sum())}
+                "n_gap_values": self.n_gaps, "n_gap_frames": int(self.gap_frames.sum()),
+                "n_inf_values": self.n_inf}
 
     def bad_frames_among(self, keep: np.ndarray, traces) -> np.ndarray:
         """bad_frames restricted to the neurons ``keep`` (bool (neuron,)); rescans ``traces``
@@ -89,6 +93,7 @@ class TraceScanner:
     def __init__(self, n_neuron: int):
         self._frames: list[np.ndarray] = []
         self.nan = np.zeros(n_neuron, dtype=np.int64)
+        self.inf = 0
         self.lo = np.full(n_neuron, np.inf)
         self.hi = np.full(n_neuron, -np.inf)
 
@@ -98,17 +103,19 @@ class TraceScanner:
         finite = np.isfinite(block)
         self._frames.append((~finite).sum(axis=1))
         self.nan += (~finite).sum(axis=0)
+        self.inf += int(np.isinf(block).sum())
         if block.size:
             self.lo = np.minimum(self.lo, np.where(finite, block, np.inf).min(axis=0))
             self.hi = np.maximum(self.hi, np.where(finite, block, -np.inf).max(axis=0))
 
     def result(self) -> TraceScan:
         frames = np.concatenate(self._frames) if self._frames else np.zeros(0, dtype=np.int64)
-        return TraceScan(frames, self.nan.copy(), ~(self.hi - self.lo > CONSTANT_ATOL))
+        return TraceScan(frames, self.nan.copy(), ~(self.hi - self.lo > CONSTANT_ATOL), self.inf)
 
 
 def scan_traces(traces, *, neurons: np.ndarray | None = None) -> TraceScan:
-    """Scan traces (time, neuron) (numpy or a lazy xarray variable) for NaN/inf and constant channels.
+    """Scan traces (time, neuron) (numpy or a lazy xarray variable) for NaN/inf (counting the
+    ±inf among them) and constant channels.
 
     neurons: optional int indices; scan only these columns (the result then covers them only).
     Reads blocks of frames (bounded memory).

@@ -383,8 +383,11 @@ def check_finite(traces: xr.DataArray | np.ndarray, *, what: str = "traces", off
             names = (as_str(traces["neuron"].values) if isinstance(traces, xr.DataArray)
                      and "neuron" in traces.coords else None)
             empty = np.flatnonzero(bad.all(axis=0)) if block.ndim == 2 and len(block) > 1 else []
+            infinite = int(np.isinf(block).sum())
             raise NonFiniteError(
-                f"{what} hold {count} NaN/inf value(s) in frames "
+                f"{what} hold {count} NaN/inf value(s)"
+                + (f" ({infinite} of them ±inf, as ΔF/F divided by a zero baseline gives)"
+                   if infinite else "") + " in frames "
                 f"{offset + start}..{offset + start + len(block) - 1}, "
                 f"first at frame {offset + start + int(t)}, neuron {int(n)}"
                 + (f" ({names[n]})" if names is not None else "")

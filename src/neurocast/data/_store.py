@@ -142,12 +142,16 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
 
 def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:
     """Record what the write saw in the store's attrs: constant channels, NaN counts, the
-    neurons without any value (NaN in every frame: dead channels) and the NaN of the other
-    neurons (gaps: values and frames holding one)."""
+    neurons without any value (NaN in every frame: dead channels), the NaN of the other
+    neurons (gaps: values and frames holding one) and, in a store holding some NaN/inf, how
+    many of them are ±inf (a store without any has none to count: ``trace_quality``)."""
     with _quiet_extra_files():
         group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
+    summary = scan.summary(names)
+    if not summary["n_nan_values"]:
+        del summary["n_inf_values"]
     group.attrs.update({
-        **scan.summary(names),
+        **summary,
         "all_chunks_written": True,  # a missing chunk file is then damage, not a fill value
     })
 
