@@ -97,7 +97,7 @@ def test_summary_png_written_atomically_and_no_pyplot_state(trial, net, tmp_path
 def test_empty_run_still_plots(net, tmp_path):
     empty = Spikes([], [], 6, 0.1, 10.0)
     save_figure(plot_summary(empty, net), tmp_path / "empty.png")
-    assert "0 of 6 neurons responded" in plot_raster(empty, net).axes[0].get_title()
+    assert "0 of 6 neurons active" in plot_raster(empty, net).axes[0].get_title()
 
 
 def test_bad_inputs(trial, tmp_path):
@@ -109,3 +109,18 @@ def test_bad_inputs(trial, tmp_path):
         plot_rates([])
     with pytest.raises(NeurocastError, match="driven"):
         plot_raster(trial, driven=[9])
+
+
+def test_strongly_driven_neurons_leave_room_for_the_responders(net):
+    # neurons 0-3 driven and firing fast; 4 and 5 respond with fewer spikes
+    driven = [(s, n) for s in range(10, 90, 10) for n in range(4)]
+    steps, neurons = np.array(sorted([*driven, (51, 4), (71, 5)])).T
+    run = Spikes(steps, neurons, 6, 0.1, 10.0, attrs={"stimulate": [0, 1, 2, 3]})
+    ax = plot_raster(run, net, top=4).axes[0]
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(shown) == 4 and {"N4", "N5"} <= set(shown)  # one driven row, then the responders
+    assert "6 of 6 neurons active (2 beyond the driven ones)" in ax.get_title()
+    # with no responder to show, the driven neurons fill every row
+    steps, neurons = np.array(driven).T
+    alone = Spikes(steps, neurons, 6, 0.1, 10.0, attrs={"stimulate": [0, 1, 2, 3]})
+    assert len(plot_rates(alone, net, top=4).axes[0].get_yticklabels()) == 4

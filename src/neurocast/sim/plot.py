@@ -93,6 +93,19 @@ def responding_neurons(spikes: Spikes | Sequence[Spikes], *, top: int | None = N
     return chosen[np.lexsort((-mean[chosen], first[chosen]))]
 
 
+def _rows(trials: list[Spikes], top: int, order: str, driven_mask: np.ndarray) -> np.ndarray:
+    """The rows to draw: the ``top`` most active neurons, of which the driven ones take at most
+    a quarter (at least one) while other active neurons can fill the rest, so that a strong drive
+    does not push the neurons that responded to it off the figure. Ordered by ``order``."""
+    by_rate = responding_neurons(trials, order="rate")
+    driven = by_rate[driven_mask[by_rate]]
+    others = by_rate[~driven_mask[by_rate]]
+    n_driven = max(top - len(others), min(len(driven), max(top // 4, 1)))
+    chosen = np.concatenate([driven[:n_driven], others[:top - n_driven]])
+    ordered = responding_neurons(trials, order=order)
+    return ordered[np.isin(ordered, chosen)]
+
+
 def _new_figure(width: float, height: float):
     # matplotlib: only when plotting (slow to import)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -158,12 +171,12 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
       (default: ``spikes.attrs['stimulate']`` when present).
     """
     trials = _trials(spikes)
-    rows = responding_neurons(trials, top=top, order=order)
     driven_mask = _driven_mask(trials, driven)
+    rows = _rows(trials, top, order, driven_mask)
     fig = _new_figure(8.0, 1.2 + 0.17 * min(max(len(rows), 8), 60))
     ax = fig.add_subplot()
     _draw_raster(ax, trials[0], rows, _labels(connectome, rows), driven_mask, len(trials))
-    ax.set_title(title or _default_title(trials, connectome, len(rows)), fontsize=10)
+    ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
     return fig
 
@@ -172,13 +185,13 @@ def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int =
                driven=None, title: str | None = None):
     """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons."""
     trials = _trials(spikes)
-    rows = responding_neurons(trials, top=top, order="rate")
-    mean, sd = _mean_rates(trials)
     driven_mask = _driven_mask(trials, driven)
+    rows = _rows(trials, top, "rate", driven_mask)
+    mean, sd = _mean_rates(trials)
     fig = _new_figure(6.0, 1.2 + 0.17 * min(max(len(rows), 8), 60))
     ax = fig.add_subplot()
     _draw_rates(ax, rows, _labels(connectome, rows), mean, sd, driven_mask, len(trials))
-    ax.set_title(title or _default_title(trials, connectome, len(rows)), fontsize=10)
+    ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
     return fig
 
@@ -187,26 +200,28 @@ def plot_summary(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int
                  driven=None, title: str | None = None):
     """Raster (left, rows by first spike) and rate bars (right, same rows) in one Figure."""
     trials = _trials(spikes)
-    rows = responding_neurons(trials, top=top, order="first_spike")
-    mean, sd = _mean_rates(trials)
     driven_mask = _driven_mask(trials, driven)
+    rows = _rows(trials, top, "first_spike", driven_mask)
+    mean, sd = _mean_rates(trials)
     labels = _labels(connectome, rows)
     fig = _new_figure(11.0, 1.4 + 0.17 * min(max(len(rows), 8), 60))
     ax_r, ax_b = fig.subplots(1, 2, sharey=True, width_ratios=[2.2, 1.0])
     _draw_raster(ax_r, trials[0], rows, labels, driven_mask, len(trials))
     _draw_rates(ax_b, rows, labels, mean, sd, driven_mask, len(trials))
     ax_b.tick_params(labelleft=False)
-    fig.suptitle(title or _default_title(trials, connectome, len(rows)), fontsize=10)
+    fig.suptitle(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
     return fig
 
 
-def _default_title(trials: list[Spikes], connectome, shown: int) -> str:
-    n_active = int(np.count_nonzero(np.stack([s.counts() for s in trials]).sum(axis=0)))
+def _default_title(trials: list[Spikes], connectome, driven_mask: np.ndarray, shown: int) -> str:
+    active = np.stack([s.counts() for s in trials]).sum(axis=0) > 0
     net = f"{connectome.name}: " if connectome is not None and connectome.name else ""
     tr = f", {len(trials)} trials" if len(trials) > 1 else ""
-    return (f"{net}{n_active} of {trials[0].n_neurons:,} neurons responded "
-            f"({trials[0].duration_ms / 1000:g} s{tr}); top {shown} shown")
+    beyond = (f" ({np.count_nonzero(active & ~driven_mask):,} beyond the driven ones)"
+              if driven_mask.any() else "")
+    return (f"{net}{np.count_nonzero(active):,} of {trials[0].n_neurons:,} neurons active{beyond} "
+            f"({trials[0].duration_ms / 1000:g} s{tr}); {shown} shown")
 
 
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
