@@ -60,7 +60,7 @@ def test_skip_frames_leaves_out_a_frame_that_is_nan_in_every_neuron(ring, ring_c
     assert "--nan skip-frames" in err.value.hint and "--nan mask-neurons" in err.value.hint
     res = run_inference(ds, truth=ring, nan="skip-frames")
     assert int(res.scorecard.attrs["n_frames"]) == 1999 and int(res.scorecard.attrs["n_neurons"]) == 8
-    assert res.notes[0] == "1 of the 2000 frames hold NaN: left out of inference"
+    assert res.notes[0] == "1 of the 2000 frames hold NaN/inf: left out of inference"
     assert "fall into 2 stretches" in res.notes[1]
     assert all(row["auroc"] is not None for row in res.summary.values())
 

@@ -54,7 +54,7 @@ def test_nan_gaps_raise_with_an_infer_hint_or_leave_the_neurons_out(chain, simul
         run_inference(ds, truth=chain, methods=["pearson"])
     assert "--nan mask-neurons" in err.value.hint and "--allow-nan" not in err.value.hint
     res = run_inference(ds, truth=chain, methods=["pearson"], nan="mask-neurons")
-    assert res.notes[0] == "1 neuron(s) holding NaN left out of inference and scoring"
+    assert res.notes[0] == "1 neuron(s) holding NaN/inf left out of inference and scoring"
     assert int(res.scorecard.attrs["n_neurons"]) == 7
 
 

@@ -26,11 +26,11 @@ def _recording(chain, n_nan=0, n_unnamed=0):
 
 
 @pytest.mark.parametrize(("n_nan", "n_unnamed", "problem", "hint"), [
-    (8, 0, "only 0 of the recording's 8 neurons left to infer on, 2 needed: 8 hold NaN "
+    (8, 0, "only 0 of the recording's 8 neurons left to infer on, 2 needed: 8 hold NaN/inf "
            "(--nan mask-neurons)", "nan='skip-frames'"),
     (0, 7, "only 1 of the recording's 8 neurons left to infer on, 2 needed: 7 are unnamed and not "
            "in connectome 'chain'", "name the neurons"),
-    (4, 3, "only 1 of the recording's 8 neurons left to infer on, 2 needed: 4 hold NaN "
+    (4, 3, "only 1 of the recording's 8 neurons left to infer on, 2 needed: 4 hold NaN/inf "
            "(--nan mask-neurons) and 3 are unnamed", "; or name the neurons"),
 ])
 def test_too_few_neurons_left_say_how_many_and_why(chain, n_nan, n_unnamed, problem, hint):

@@ -64,10 +64,10 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
         if nan == "mask-neurons":
             keep &= ~has_nan
             left_out["nan"] = names[has_nan].tolist()
-            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN left out of fitting and scoring")
+            notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN/inf left out of fitting and scoring")
         else:
             bad_frames = scan.bad_frames_among(keep, ds["traces"])
-            notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN: windows touching them left out "
+            notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN/inf: windows touching them left out "
                          "of fitting and scoring (counted in n_windows_skipped)")
     if not keep.any():
         ways = ([] if "nan" not in left_out else ["--nan skip-windows (leaves out only the windows "

@@ -324,7 +324,7 @@ def _usable_neurons(data, truth, scan, used, nan: str, notes: list[str]) -> np.n
     if nan != "mask-neurons":
         left_out["nan"][:] = False
     elif left_out["nan"].any():
-        notes.append(f"{int(left_out['nan'].sum())} neuron(s) holding NaN left out of inference "
+        notes.append(f"{int(left_out['nan'].sum())} neuron(s) holding NaN/inf left out of inference "
                      "and scoring")
     pos = np.arange(names.size)  # an array's neuron k is the truth's neuron k
     if isinstance(data, xr.Dataset):
@@ -358,7 +358,7 @@ def _too_few_left(n_left: int, n_all: int, n_out: dict[str, int], truth) -> None
         hints.append("check the recording (neurocast data info lists the constant channels; "
                      "values in tiny units need rescaling)")
     if n_out["nan"]:
-        why.append(f"{n_out['nan']} hold NaN (--nan mask-neurons)")
+        why.append(f"{n_out['nan']} hold NaN/inf (--nan mask-neurons)")
         hints.append("leave out the frames holding NaN instead: --nan skip-frames "
                      "(run_inference(ds, nan='skip-frames'))")
     if n_out["unnamed"]:
@@ -388,7 +388,7 @@ def _frames_without_nan(scan, keep: np.ndarray, used, frames, n_total: int,
                           "neurons used, 3 needed (nan='skip-frames')",
                           "leave out the neurons holding NaN instead (--nan mask-neurons)")
     if bad.any():
-        notes.append(f"{int(bad.sum())} of the {bad.size} frames hold NaN: left out of inference")
+        notes.append(f"{int(bad.sum())} of the {bad.size} frames hold NaN/inf: left out of inference")
     return at[~bad]
 
 
