@@ -349,6 +349,9 @@ def test_trials_that_cannot_fit_are_refused_before_running(capsys, chain):
     """--trials 1e8: refused up front from the estimate (all trials are held in memory), exit 2, a hint."""
     import time
 
+    # compile the simulator's kernels first (a clean checkout has no numba cache, and this test
+    # may run first): the time limit is for the probe and the refusal, not for compiling
+    assert _run(capsys, "simulate", chain, "--trials", "2", "--duration", "0.01")[0] == 0
     t0 = time.perf_counter()
     code, out, err = _run(capsys, "simulate", chain, "--trials", "1e8")
     assert time.perf_counter() - t0 < 20  # refused from a short probe, not after running
