@@ -164,6 +164,9 @@ def test_the_estimate_does_not_scale_the_set_up(net10k, monkeypatch):
 
 
 def test_a_run_that_cannot_fit_is_refused_before_it_starts(net10k):
+    # compile the kernels first (a clean checkout has no numba cache): the time limit is for the
+    # probe and the refusal
+    simulate(net10k, 1.0, stimulate="random:200", seed=0)
     t0 = time.perf_counter()
     with pytest.raises(ResourceError) as exc:  # ~1e11 spikes
         simulate(net10k, 1e9, stimulate="random:200", seed=0)
