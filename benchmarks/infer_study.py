@@ -13,7 +13,8 @@ one could do with spikes).
 
 prints one line per point and writes the curves (PNG) and a CSV table. The full study is sized
 for about 20 minutes on 2 idle cores (one seed per point; on a loaded machine much longer);
---quick runs a reduced 300-neuron version.
+--quick runs a reduced 300-neuron version; its table goes to infer_study_quick.csv in the
+current folder (not over the shipped docs/infer_study.csv) unless --table is given.
 """
 
 from __future__ import annotations
@@ -229,12 +230,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="300 neurons, a few points (about a minute)")
     ap.add_argument("--out", default="docs/img", help="folder of the PNG")
-    ap.add_argument("--table", default="docs/infer_study.csv", help="CSV of every point")
+    ap.add_argument("--table", default=None,
+                    help="CSV of every point (default docs/infer_study.csv; with --quick "
+                         "infer_study_quick.csv in the current folder)")
     ap.add_argument("--from-csv", default=None, metavar="CSV",
                     help="no new runs: redraw the figure and print the table from a CSV of an earlier run")
     ap.add_argument("--networks", default="1000,10000",
                     help="networks to run (1000,10000); rows of the others are kept from --table")
     args = ap.parse_args()
+    if args.table is None:  # a quick run never replaces the shipped study table by default
+        args.table = "infer_study_quick.csv" if args.quick else "docs/infer_study.csv"
     if args.from_csv:
         rows = _read_csv(args.from_csv)
         Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,20 @@ def is_replaceable(folder: str | os.PathLike) -> bool:
     return isinstance(meta, dict) and "neurocast_version" in (meta.get("attributes") or {})
 
 
+def _is_users_folder(path: Path) -> bool:
+    """True for a folder (not a link to one) holding things neurocast did not write."""
+    return path.is_dir() and not path.is_symlink() and not is_replaceable(path)
+
+
+def exists_hint(path: str | os.PathLike) -> str:
+    """The hint for an output that already exists: --overwrite only where it is accepted (not
+    for a folder of the user's own, ``is_replaceable``)."""
+    if _is_users_folder(Path(path)):
+        return ("choose another path, or move that folder away yourself if its contents may go "
+                "(neurocast never replaces a folder it did not write)")
+    return "choose another path or pass --overwrite"
+
+
 def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | None = None) -> None:
     """Raise NeurocastError if an output may not be written at ``path``: it has no name of its
     own ('.', '/'), it exists and ``overwrite`` is False, it is a folder that ``is_replaceable``
@@ -125,10 +139,8 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | Non
                              f"neurocast writes a {'folder' if folder else 'file'}",
                              "choose another path, or remove it yourself if it may go")
     if path.exists() and not overwrite:
-        raise NeurocastError(
-            f"output '{path}' already exists", "choose another path or pass --overwrite"
-        )
-    if path.is_dir() and not path.is_symlink() and not is_replaceable(path):
+        raise NeurocastError(f"output '{path}' already exists", exists_hint(path))
+    if _is_users_folder(path):
         raise NeurocastError(f"output '{path}' is a folder that neurocast did not write; "
                              "it is not replaced", "choose another path, or move that folder "
                              "away yourself if its contents may go")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neurocast._files import atomic_path, require_output_folder
+from neurocast._files import atomic_path, exists_hint, require_output_folder
 from neurocast.connectome import _edgelist, _flywire, _flywire_release, _neuprint
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
@@ -233,8 +233,7 @@ def check_destination(path: str | os.PathLike, format: str | None = None, *,
     require_output_folder(path)
     if path.exists():
         if not overwrite:
-            raise FormatError(f"output '{path}' already exists",
-                              "choose another path, or pass --overwrite to replace it")
+            raise FormatError(f"output '{path}' already exists", exists_hint(path))
         if path.is_dir() != _writes_folder(path, fmt):
             raise FormatError(f"output '{path}' exists and is a {'folder' if path.is_dir() else 'file'}",
                               "remove it or choose another path")

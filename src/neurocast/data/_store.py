@@ -13,7 +13,7 @@ import pandas as pd
 import xarray as xr
 import zarr
 
-from neurocast._files import atomic_path
+from neurocast._files import atomic_path, exists_hint
 from neurocast._progress import progress
 from neurocast.connectome import Connectome
 from neurocast.data._quality import TraceScan, TraceScanner
@@ -98,8 +98,7 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise NeurocastError(f"output '{path}' already exists",
-                             "choose another path, or pass --overwrite to replace it")
+        raise NeurocastError(f"output '{path}' already exists", exists_hint(path))
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if "stimulus" in ds.variables:  # new stores never hold NaN covariates (as make_dataset)
         check_stimulus_finite(ds, f"dataset for '{path}'")
