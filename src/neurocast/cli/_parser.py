@@ -214,8 +214,8 @@ def _record(sub) -> None:
                         "bench's default protocol needs 10 H + 2 frames per condition and 256 + H + 2 "
                         "per held-out one (worm-default: N >= 2254 at H = 32)")
     p.add_argument("--snr", type=float, default=None,
-                   help="1-spike ΔF/F over noise s.d. (default 5; too low makes F negative: the "
-                        "error gives the lowest usable value)")
+                   help="1-spike ΔF/F over noise s.d. (default 5; so low that the noise drives the "
+                        "baseline F0 to zero stops the recording, and the error gives a safe value)")
     p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(p)
