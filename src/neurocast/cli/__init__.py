@@ -6,6 +6,9 @@ only when it runs. ``--json`` output is one JSON object on stdout; messages and 
 stderr. User mistakes (NeurocastError) print one clear message and a hint (the subcommand's
 ``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse) and
 paths the operating system refuses (an OSError: name too long, no permission, disk full, ...).
+Ctrl-C prints ``neurocast: interrupted`` and exits with 130; SIGTERM and SIGHUP (a closed
+terminal) end the command the same way, with 128 + the signal's number (143, 129): the
+exception unwinds the command, so its temporary files and worker processes go with it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import contextlib
 import errno
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from neurocast import __version__
@@ -32,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"neurocast: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
         print(f"  hint: {_help_hint(args)}", file=sys.stderr)
         return 2
-    with quiet(getattr(args, "quiet", False)), _warnings_as_notes():  # this command only
+    # this command only: --quiet, warnings as notes, SIGTERM and SIGHUP as exceptions
+    with quiet(getattr(args, "quiet", False)), _warnings_as_notes(), _signals_as_exceptions():
         try:
             _refuse_empty(sys.argv[1:] if argv is None else argv)
             command = importlib.import_module(f"neurocast.cli.{args.command}")
@@ -44,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("neurocast: interrupted", file=sys.stderr)
             return 130
+        except _Terminated as exc:
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                print(f"neurocast: terminated ({signal.Signals(exc.signum).name})", file=sys.stderr)
+            return 128 + exc.signum
         except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
             return 141
@@ -64,6 +74,40 @@ def _refuse_empty(argv: list[str]) -> None:
                             if argv[i - 1].startswith("-") else f"the argument after '{argv[i - 1]}'")
             raise ConfigError(f"{what} is empty", "give it a value (an unset shell variable?), "
                               "or leave the option out")
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread (not an Exception: nothing swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_as_exceptions():
+    """Within the block, SIGTERM and SIGHUP raise _Terminated, as Ctrl-C raises
+    KeyboardInterrupt, so the command unwinds: temporary files are removed and worker
+    processes stopped. A signal already handled or ignored (``nohup``) is left alone; a second
+    one ends the process at once (the default)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [signal.SIGTERM, signal.SIGHUP]
+
+    def handler(signum, frame):
+        for name in names:
+            signal.signal(name, signal.SIG_DFL)
+        raise _Terminated(signum)
+
+    ours = [name for name in names if signal.getsignal(name) is signal.SIG_DFL]
+    for name in ours:
+        signal.signal(name, handler)
+    try:
+        yield
+    finally:
+        for name in ours:
+            signal.signal(name, signal.SIG_DFL)
 
 
 @contextlib.contextmanager

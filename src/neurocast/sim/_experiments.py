@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from itertools import islice
+from multiprocessing.connection import wait
 
 import numpy as np
 
@@ -24,9 +31,50 @@ def _worker(args):
     return simulate(_WORKER_NET, duration_ms, seed=seed, **kwargs)
 
 
-def _init_worker(net):
+#: Trials handed to the workers ahead of the one awaited, per worker: enough to keep them busy.
+AHEAD_PER_WORKER = 4
+#: Seconds that stopped workers get to end on SIGTERM before they are killed.
+STOP_WAIT_S = 1.0
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+
+
+def _init_worker(net, parent_pid: int):
+    """In each worker, once: the network (shared by fork), and the worker's signals.
+
+    SIGTERM ends the worker at once (the default, not a handler inherited from the parent);
+    Ctrl-C (SIGINT, sent to the whole process group) is left to the parent, which stops the
+    workers (``_stop``). On Linux the worker also ends with its parent, however the parent
+    ends (even SIGKILL or the OOM killer): the kernel sends it SIGTERM (``PR_SET_PDEATHSIG``,
+    tied to the thread that forked the workers: the one in ``run_trials`` until they are gone),
+    so a closed terminal (SIGHUP) is left to the parent too.
+    """
     global _WORKER_NET
     _WORKER_NET = net
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    prctl = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform.startswith("linux") else None
+    tied = prctl is not None and prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    signal.signal(signal.SIGHUP, signal.SIG_IGN if tied else signal.SIG_DFL)
+    if os.getppid() != parent_pid:  # the parent died before prctl: no signal will come
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now, running trials included (SIGTERM, then SIGKILL for any still
+    there after STOP_WAIT_S), and cancel the trials not started. Returns once they have ended.
+    (Python 3.14 has ``ProcessPoolExecutor.terminate_workers`` for this.)"""
+    procs = list((pool._processes or {}).values())  # before shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)  # wait=True would wait for running trials
+    for end in ("terminate", "kill"):
+        live = [p for p in procs if not wait([p.sentinel], 0)]  # a sentinel is ready once it ended
+        for p in live:
+            getattr(p, end)()
+        deadline = time.monotonic() + STOP_WAIT_S
+        while live and (left := deadline - time.monotonic()) > 0:
+            ready = wait([p.sentinel for p in live], left)
+            live = [p for p in live if p.sentinel not in ready]
+        if not live:
+            return
 
 
 def _check_jobs(n_jobs) -> int:
@@ -62,6 +110,9 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
     by fork (no copy). Results are the same for any n_jobs: trial k equals
     ``simulate(net, duration_ms, seed=seed + k, **kwargs)`` with selections given as positions.
     Returns a list of Spikes, one per trial, in trial order.
+    Stopping: an exception here (Ctrl-C's KeyboardInterrupt, a failed trial) ends the workers
+    at once, running trials included, before it goes on. The workers end on SIGTERM and ignore
+    SIGINT (left to this process); on Linux they also end if this process is killed.
     """
     if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
         raise ConfigError(f"n_trials must be a positive integer, not {n_trials!r}")
@@ -80,9 +131,19 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [first] + [simulate(net, duration_ms, seed=s, **kwargs) for s in seeds[1:]]
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(net,)) as pool:
-        rest = list(pool.map(_worker, [(s, duration_ms, kwargs) for s in seeds[1:]]))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(net, os.getpid()))
+    todo = ((s, duration_ms, kwargs) for s in seeds[1:])
+    rest = []
+    try:  # a few trials per worker handed out ahead, not all: stopping has little to cancel
+        ahead = deque(pool.submit(_worker, t) for t in islice(todo, AHEAD_PER_WORKER * jobs))
+        while ahead:
+            rest.append(ahead.popleft().result())
+            ahead.extend(pool.submit(_worker, t) for t in islice(todo, 1))
+    except BaseException:  # Ctrl-C, a signal the CLI raises as an exception, a failed trial:
+        _stop(pool)        # no running trial keeps the caller waiting
+        raise
+    pool.shutdown()
     return [first, *rest]
 
 
