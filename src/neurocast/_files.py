@@ -142,8 +142,7 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, folder: bool | Non
         raise NeurocastError(f"output '{path}' already exists", exists_hint(path))
     if _is_users_folder(path):
         raise NeurocastError(f"output '{path}' is a folder that neurocast did not write; "
-                             "it is not replaced", "choose another path, or move that folder "
-                             "away yourself if its contents may go")
+                             "it is not replaced", exists_hint(path))
 
 
 def mark_output(folder: Path, kind: str | None = None, files=()) -> None:

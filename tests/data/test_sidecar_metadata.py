@@ -156,7 +156,32 @@ def test_without_rate_anywhere_the_refusal_names_the_sidecar_and_suggests_one(tm
     with pytest.raises(FormatError, match="holds no timestamps or frame interval") as err:
         nd.load_matrix(_csv(tmp_path / "rec.csv"))
     assert "'rec.json': {\"SamplingFrequency\"" in err.value.hint
-    _sidecar(tmp_path / "rec.json", {"ephys": {"fs": 20000}})
+    _sidecar(tmp_path / "rec.json", {"fs": 20000, "ephys": {"dt": 0.5}})  # an electrode's
     with pytest.raises(FormatError, match=r"nor does its sidecar .*; not read as the frame rate: "
-                       r"'ephys/fs' = 20000 Hz"):
+                       r"'fs' = 20000 Hz"):
         nd.load_matrix(tmp_path / "rec.csv")
+
+
+def test_a_stimulus_or_cameras_entries_in_the_sidecar_are_not_the_recordings(tmp_path):
+    np.save(tmp_path / "rec.npy", X)
+    _sidecar(tmp_path / "rec.json", {"SamplingFrequency": 30, "StartTime": 5,
+                                     "stimulus": {"dt": 0.001, "StartTime": 100}})
+    ds = nd.load_matrix(tmp_path / "rec.npy")
+    assert ds.attrs["dt_s"] == pytest.approx(1 / 30)
+    assert ds.attrs["start_time_s"] == 5
+
+
+def test_timestamps_that_fit_no_axis_leave_the_timing_to_the_sidecar(tmp_path):
+    # a behaviour camera's 25 times beside 10 frames: not the frames' times
+    np.savez(tmp_path / "r.npz", traces=np.arange(30.0).reshape(10, 3), time=np.arange(25) * 0.01)
+    _sidecar(tmp_path / "r.json", {"fps": 10})
+    ds = nd.load_matrix(tmp_path / "r.npz")
+    assert ds.attrs["dt_s"] == pytest.approx(0.1)
+    assert any("fit neither axis" in n for n in ds.attrs["import_notes"])
+
+
+def test_a_gz_table_that_is_not_compressed_says_so(tmp_path):
+    (tmp_path / "rec.csv.gz").write_text("a,b\n1,2\n3,4\n")
+    with pytest.raises(FormatError, match="not gzip-compressed") as err:
+        nd.load_matrix(tmp_path / "rec.csv.gz", dt_s=0.5)
+    assert "rename it 'rec.csv'" in err.value.hint

@@ -118,9 +118,23 @@ def test_strongly_driven_neurons_leave_room_for_the_responders(net):
     run = Spikes(steps, neurons, 6, 0.1, 10.0, attrs={"stimulate": [0, 1, 2, 3]})
     ax = plot_raster(run, net, top=4).axes[0]
     shown = [t.get_text() for t in ax.get_yticklabels()]
-    assert len(shown) == 4 and {"N4", "N5"} <= set(shown)  # one driven row, then the responders
+    assert len(shown) == 4 and {"N4", "N5"} <= set(shown)  # the responders, then driven rows
     assert "6 of 6 neurons active (2 beyond the driven ones)" in ax.get_title()
     # with no responder to show, the driven neurons fill every row
     steps, neurons = np.array(driven).T
     alone = Spikes(steps, neurons, 6, 0.1, 10.0, attrs={"stimulate": [0, 1, 2, 3]})
     assert len(plot_rates(alone, net, top=4).axes[0].get_yticklabels()) == 4
+
+
+def test_driven_neurons_take_a_quarter_of_the_rows_when_responders_fill_the_rest():
+    n = 12
+    neurons = pd.DataFrame({"id": np.arange(n), "name": [f"N{i}" for i in range(n)]})
+    net = Connectome.from_edges(neurons, [0], [1], [1], name="twelve")
+    # neurons 0-5 driven, firing every step; 6-11 respond once each
+    events = [(s, j) for s in range(10, 90, 10) for j in range(6)] + [(51 + j, j) for j in range(6, 12)]
+    steps, ids = np.array(sorted(events)).T
+    run = Spikes(steps, ids, n, 0.1, 10.0, attrs={"stimulate": list(range(6))})
+    shown = [t.get_text() for t in plot_rates(run, net, top=8).axes[0].get_yticklabels()]
+    assert len(shown) == 8 and sum(name in {f"N{i}" for i in range(6)} for name in shown) == 2
+    with pytest.raises(ConfigError, match="top"):
+        plot_raster(run, net, top=0)

@@ -501,8 +501,9 @@ def load_matrix(
     k, unfit = _container_time_key(vectors, values.shape, key)
     scalars = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
     if k is None and unfit and dt_s is None and _timing_key(scalars)[0] is None \
-            and frame_rate(scalars, key, what, needed=False).key is None:
-        k = unfit[0]  # the file's only timing: its length is refused below, naming it
+            and frame_rate(scalars, key, what, needed=False).key is None \
+            and (sidecar is None or frame_timing(sidecar.meta, None, what, False).dt_s is None):
+        k = unfit[0]  # the recording's only timing: its length is refused below, naming it
     elif unfit and dt_s is None:
         notes.append(f"array(s) {', '.join(map(repr, map(str, unfit)))} named like timestamps "
                      f"fit neither axis of the trace array ({values.shape[0]:,} × "

@@ -469,6 +469,10 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
                     second = next((ln for ln in fh if ln.strip()), "").rstrip("\r\n")  # below it
                     break
                 skip += 1
+    except gzip.BadGzipFile:
+        plain = path.name[:-len(".gz")]
+        raise FormatError(f"{what} is not gzip-compressed, despite its name",
+                          f"rename it '{plain}' if it is a plain text table") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:  # EOFError: a cut-off .gz
         raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
     if not first.strip():

@@ -23,7 +23,13 @@ import numpy as np
 
 from neurocast.data._loading import data_extension
 from neurocast.data._matrix_files import _read_json
-from neurocast.data._matrix_keys import FrameTiming, _pick, frame_timing, scalar_value
+from neurocast.data._matrix_keys import (
+    SETTINGS_GROUPS,
+    FrameTiming,
+    _pick,
+    frame_timing,
+    scalar_value,
+)
 from neurocast.errors import FormatError
 
 __all__ = ["SIDECAR_RTOL", "Sidecar", "read_sidecar", "sidecar_path", "sidecar_timing"]
@@ -42,8 +48,9 @@ _HINT = ('a sidecar holds one JSON object of metadata, e.g. {"SamplingFrequency"
 
 @dataclass(frozen=True)
 class Sidecar:
-    """A data file's JSON sidecar. path: the sidecar; meta: its scalars, key -> value (the
-    entries of nested objects under 'group/key'); columns: BIDS's ``Columns``, the names of the
+    """A data file's JSON sidecar. path: the sidecar; meta: its top-level scalars, key -> value,
+    and those of a settings group (``SETTINGS_GROUPS``) under 'group/key' (other nested objects,
+    a stimulus's or a camera's, are not read); columns: BIDS's ``Columns``, the names of the
     columns of a table without a header row, or None."""
 
     path: Path
@@ -58,7 +65,7 @@ class Sidecar:
     @property
     def start_s(self) -> float | None:
         """The time of the first frame (s) it gives (BIDS's ``StartTime``), or None."""
-        k = _pick(self.meta, START_KEYS)
+        k = _pick([k for k in self.meta if "/" not in str(k)], START_KEYS)
         return scalar_value(self.meta[k]) if k is not None else None
 
 
@@ -85,7 +92,11 @@ def read_sidecar(path: Path, what: str) -> Sidecar | None:
         arrays = _read_json(side, f"sidecar '{side}' of {what}")
     except FormatError as exc:
         raise FormatError(exc.message, _HINT) from None
-    k = _pick(arrays, ("columns",))
+    # the recording's own entries: at the top, or in a settings group ('imaging/fs'); not a
+    # stimulus's or a camera's ('stimulus/dt', 'stim/StartTime')
+    arrays = {k: v for k, v in arrays.items() if "/" not in str(k)
+              or (str(k).count("/") == 1 and str(k).split("/")[0].lower() in SETTINGS_GROUPS)}
+    k = _pick([k for k in arrays if "/" not in str(k)], ("columns",))
     columns = arrays.pop(k) if k is not None else None
     if columns is not None and not (isinstance(columns, np.ndarray) and columns.ndim == 1
                                     and columns.dtype.kind == "U"):

@@ -97,6 +97,8 @@ def _rows(trials: list[Spikes], top: int, order: str, driven_mask: np.ndarray) -
     """The rows to draw: the ``top`` most active neurons, of which the driven ones take at most
     a quarter (at least one) while other active neurons can fill the rest, so that a strong drive
     does not push the neurons that responded to it off the figure. Ordered by ``order``."""
+    if top < 1:
+        raise ConfigError(f"top must be >= 1, got {top}")
     by_rate = responding_neurons(trials, order="rate")
     driven = by_rate[driven_mask[by_rate]]
     others = by_rate[~driven_mask[by_rate]]
@@ -163,7 +165,9 @@ def _legend(fig, driven_shown: bool) -> None:
 
 def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                 order: str = "first_spike", driven=None, title: str | None = None):
-    """Spike raster of the ``top`` most active neurons of the first trial; returns a Figure.
+    """Spike raster of the ``top`` most active neurons of the first trial (the driven ones
+    take at most a quarter of the rows while other active neurons can fill the rest); returns
+    a Figure.
 
     spikes: Spikes or a sequence of trials (rates for the selection use all trials; the raster
       shows the first). connectome: for neuron names on the axis (shown when <= 40 rows).
@@ -183,7 +187,8 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
 
 def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                driven=None, title: str | None = None):
-    """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons."""
+    """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons
+    (rows chosen as in ``plot_raster``)."""
     trials = _trials(spikes)
     driven_mask = _driven_mask(trials, driven)
     rows = _rows(trials, top, "rate", driven_mask)
