@@ -499,9 +499,9 @@ def load_matrix(
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
     k, unfit = _container_time_key(vectors, values.shape, key)
-    scalars = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
-    if k is None and unfit and dt_s is None and _timing_key(scalars)[0] is None \
-            and frame_rate(scalars, key, what, needed=False).key is None \
+    meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}  # scalars
+    if k is None and unfit and dt_s is None and _timing_key(meta)[0] is None \
+            and frame_rate(meta, key, what, needed=False).key is None \
             and (sidecar is None or frame_timing(sidecar.meta, None, what, False).dt_s is None):
         k = unfit[0]  # the recording's only timing: its length is refused below, naming it
     elif unfit and dt_s is None:
@@ -527,7 +527,6 @@ def load_matrix(
         names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
         file_names, ambiguous = read
-    meta = {**{kk: vv for kk, vv in arrays.items() if np.size(vv) == 1}, **attrs}
     needed = time_s is None and dt_s is None  # the file's timing rests on its scalars
     timing = frame_timing(meta, key, what, needed)
     k, file_dt = timing.key, timing.dt_s

@@ -101,9 +101,10 @@ class TraceScanner:
         """block: (frames, neuron) values, the next frames of the recording."""
         block = np.asarray(block, dtype=np.float64)
         finite = np.isfinite(block)
-        self._frames.append((~finite).sum(axis=1))
-        self.nan += (~finite).sum(axis=0)
-        self.inf += int(np.isinf(block).sum())
+        bad = ~finite
+        self._frames.append(bad.sum(axis=1))
+        self.nan += bad.sum(axis=0)
+        self.inf += int(np.isinf(block[bad]).sum())  # among the few non-finite values only
         if block.size:
             self.lo = np.minimum(self.lo, np.where(finite, block, np.inf).min(axis=0))
             self.hi = np.maximum(self.hi, np.where(finite, block, -np.inf).max(axis=0))
