@@ -17,7 +17,7 @@ import pyarrow.feather as pf
 import pyarrow.parquet as pq
 import pytest
 
-import neurocast.connectome._flywire_release as release
+import neurocast.connectome._synapse_tables as synapse_tables
 from neurocast.cli import main
 from neurocast.connectome import read_connectome
 from neurocast.errors import ConfigError, FormatError
@@ -143,7 +143,7 @@ def test_microns_valid_as_postgres_text_and_batches(tmp_path, monkeypatch):
     frame["valid"] = np.where(frame["valid"], "t", "f")
     path = tmp_path / "synapses_pni_2.csv"
     write(frame, path)
-    monkeypatch.setattr(release, "BATCH_ROWS", 1)
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 1)
     c, notes = read_noting(path)
     assert edges_of(c) == {(M1, M2): (3, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}
     assert "2 with valid = false left out" in notes[0]
@@ -182,7 +182,7 @@ def test_many_batches_give_the_pandas_groupby_counts(tmp_path, monkeypatch, suff
                           "post_pt_root_id": M + rng.integers(0, 40, n)})
     path = tmp_path / f"synapses_pni_2{suffix}"
     write(frame, path, chunk=300)
-    monkeypatch.setattr(release, "BATCH_ROWS", 700)  # 8 batches, several reductions
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 700)  # 8 batches, several reductions
     c, _ = read_noting(path)
     kept = frame[frame["valid"]]
     expected = kept.groupby(["pre_pt_root_id", "post_pt_root_id"]).size()
@@ -202,7 +202,7 @@ def test_tens_of_thousands_of_neurons_over_batches(tmp_path, monkeypatch):
                                     columns=NT))
     path = tmp_path / "flywire_synapses_783.feather"
     write(frame, path, chunk=10_000)
-    monkeypatch.setattr(release, "BATCH_ROWS", 25_000)
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 25_000)
     c, _ = read_noting(path)
     expected = frame.groupby(["pre_pt_root_id", "post_pt_root_id"]).size()
     got = edges_of(c)
@@ -222,7 +222,7 @@ def test_bad_valid_cell_is_named_by_its_row_in_the_file(tmp_path, monkeypatch):
     frame.loc[6, "valid"] = "maybe"
     path = tmp_path / "synapses_pni_2.parquet"
     write(frame, path, chunk=2)
-    monkeypatch.setattr(release, "BATCH_ROWS", 2)  # the bad cell is in the fourth batch
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 2)  # the bad cell is in the fourth batch
     with pytest.raises(FormatError, match=r"column 'valid' must hold true or false, found "
                                           r"'maybe' at row 7 \(1 such row\(s\)\)"):
         read_connectome(path)
@@ -286,7 +286,7 @@ def test_flywire_synapse_weighting_follows_synapses_not_rows(tmp_path, monkeypat
     frame["id"] = np.arange(1, len(frame) + 1)
     path = tmp_path / "flywire_synapses_783.feather"
     write(frame, path, chunk=4)
-    monkeypatch.setattr(release, "BATCH_ROWS", 4)
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 4)
     c, _ = read_noting(path)
     # A: ACh 0.6·14 + 0.1·3 = 8.7 against GABA 0.4·14 + 0.9·3 = 8.3 → cholinergic
     assert edges_of(c)[(A, B)] == (16, 1) and edges_of(c)[(A, C)] == (1, 1)
@@ -306,7 +306,7 @@ def test_flywire_probability_error_names_its_row(tmp_path, monkeypatch):
     frame.loc[13, "ach"] = 1.5
     path = tmp_path / "flywire_synapses_783.feather"
     write(frame, path, chunk=5)
-    monkeypatch.setattr(release, "BATCH_ROWS", 5)
+    monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 5)
     with pytest.raises(FormatError, match=r"column 'ach' must hold probabilities from 0 to 1, "
                                           r"found 1\.5 at row 14"):
         read_connectome(path)
@@ -335,10 +335,10 @@ def test_edge_list_without_count_reads_one_synapse_per_row(tmp_path, suffix):
     assert edges_of(c) == {(b + 1, b + 2): (2, 0), (b + 1, b + 3): (1, 0), (b + 2, b + 3): (2, 0),
                            (b + 3, b + 3): (1, 0)}
     assert (f"the column mapping names no count column, so each row of '{path.name}' was read "
-            "as one synapse: 6 synapses in 4 connections") in notes[0]
+            "as one synapse: 6 rows, 6 synapses in 4 connections") in notes[0]
 
 
-def test_edge_list_without_count_keeps_per_row_signs(tmp_path):
+def test_edge_list_without_count_signs_each_neuron_by_its_transmitter(tmp_path):
     path = tmp_path / "syn.csv"
     pd.DataFrame({"a": [1, 1, 2], "b": [2, 2, 1], "nt": ["ACh", "ACh", "GABA"]}).to_csv(
         path, index=False)
@@ -390,16 +390,16 @@ def test_cli_columns_without_count(tmp_path, capsys):
     assert "note: the column mapping names no count column" in out.err
 
 
-def test_cli_hemibrain_synapse_export_without_mapping_suggests_one(tmp_path, capsys):
-    """Recognised as neuPrint (bodyId_pre, bodyId_post) but without its weight column: the
-    hint gives the mapping that reads it one synapse per row."""
+def test_cli_hemibrain_synapse_export_without_mapping(tmp_path, capsys):
+    """Recognised as neuPrint (bodyId_pre, bodyId_post) without a weight column but with
+    synapse coordinates and confidences: read one synapse per row, no mapping needed."""
     path = tmp_path / "hemibrain_synapses.csv"
     write(hemibrain_frame(), path)
-    rc, out = run_cli(capsys, path)
-    assert rc == 2 and out.out == "" and "Traceback" not in out.err
-    assert "has no column 'weight'" in out.err
-    assert ("pass --columns pre=bodyId_pre,post=bodyId_post (without count=COLUMN each row is "
-            "read as one synapse)") in out.err
+    rc, out = run_cli(capsys, path, "--json")
+    assert rc == 0, out.err
+    info = json.loads(out.out)
+    assert (info["n_connections"], info["n_synapses"]) == (4, 6)
+    assert "note: 'hemibrain_synapses.csv' has no weight column but per-synapse columns" in out.err
 
 
 def test_cli_bad_synapse_table_exits_2(tmp_path, capsys):

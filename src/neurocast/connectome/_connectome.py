@@ -20,7 +20,13 @@ from neurocast.connectome._csr import (
     rows_strictly_increasing,
     unique_keys,
 )
-from neurocast.errors import FormatError, NeurocastError, ResourceError, unknown_name
+from neurocast.errors import (
+    FormatError,
+    NeurocastError,
+    ResourceError,
+    UnknownNameError,
+    unknown_name,
+)
 
 __all__ = ["NEURON_COLUMNS", "Connectome"]
 
@@ -388,9 +394,27 @@ class Connectome:
                                      "give the one you mean by its id: " + ", ".join(map(str, ids[:10]))
                                      + (", ..." if len(ids) > 10 else ""))
             if pos < 0:
+                if isinstance(key, str):
+                    self._refuse_case_variants(key)
                 raise unknown_name(f"neuron (in {self.name or 'connectome'})", key, self._neurons["name"])
             out.append(int(pos))
         return np.asarray(out, dtype=np.int64)
+
+    def _refuse_case_variants(self, key: str) -> None:
+        """UnknownNameError listing every neuron whose name is ``key`` but for case, when two or
+        more are ('Aval' beside 'AVAL' and 'aval'): names match exactly, and the usual near-match
+        hint would show only one of them."""
+        names = self._neurons["name"]
+        same = np.flatnonzero((names.str.casefold() == key.casefold()).to_numpy(dtype=bool))
+        if len(same) < 2:
+            return
+        ids = self._neurons["id"].to_numpy()
+        listed = ", ".join(f"{names.iloc[i]!r} (id {ids[i]})" for i in same[:10])
+        raise UnknownNameError(
+            f"unknown neuron (in {self.name or 'connectome'}) {key!r}: {len(same)} neurons have "
+            f"this name in other cases, {listed}{', ...' if len(same) > 10 else ''}",
+            "neuron names are matched exactly, case included, and here case tells neurons "
+            "apart: give the exact name or the id of the one you mean")
 
     def neuron(self, key: str | int) -> dict:
         """One neuron's row of the table as a dict, looked up by name or id."""

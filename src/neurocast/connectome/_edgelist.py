@@ -8,7 +8,11 @@ called pre, post, count (and sign, weight), which is what neurocast writes.
 
 Per-synapse tables: a mapping with neither 'count' nor 'weight' (``columns={'pre': A, 'post':
 B}``) reads each row as one synapse; the rows of a pair are summed into one connection whose
-count is their number (no ``duplicates='sum'`` needed), and a note says so.
+count is their number (no ``duplicates='sum'`` needed), and a note says so. Without a 'sign'
+mapping the table is read in batches by ``_synapse_tables``: a transmitter column then gives
+each presynaptic neuron the most frequent transmitter of its synapses (per-synapse predictions
+of one pair may disagree). With a 'sign' mapping the whole table is read at once and the rows
+of a pair must agree in sign.
 
 Float weights (weighted connectomes, e.g. region-level structural connectivity): with a
 weight column the count column is optional (unknown counts are stored as 1). Weights are
@@ -41,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurocast.connectome import _synapse_tables
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import gap_csr
 from neurocast.connectome._options import ReadOptions, guess_mapping
@@ -116,6 +121,17 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     hint = (guess_mapping(found) if opts.columns is None
             else "correct the names given to --columns (API: columns=)")
     require_columns(found, need + optional, edges, what, hint)
+    per_synapse = opts.columns is not None and not {"count", "weight"} & mapping.keys()
+    opening = (f"the column mapping names no count column, so each row of '{edges.name}' was "
+               "read as one synapse")
+    if per_synapse and "sign" not in mapping:
+        layout = _synapse_tables.Layout(pre=mapping["pre"], post=mapping["post"], opening=opening,
+                                        source=f"edge list {edges.name}",
+                                        transmitter=mapping.get("transmitter"))
+        c = _synapse_tables.read(edges, layout, lambda pre, post: _neuron_table(
+            neurons, mapping, pre, post), name)
+        gaps = find_gaps(edges)
+        return c if gaps is None else with_gaps(c, gaps, opts.duplicates)
     cols = list(dict.fromkeys(need + optional))
     frame = read_table(edges, cols, what, id_columns=tuple(need[:2]))
     pre = check_ids(frame[mapping["pre"]], mapping["pre"], edges, what)
@@ -139,33 +155,37 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         raise FormatError(f"{what} '{edges.name}' has a sign column and a negative weight "
                           f"({weight[i]:g} at {row_label(edges, i)})",
                           "give non-negative weights with a sign column, or drop the sign column")
-    if neurons is not None:
-        nframe = read_neuron_frame(neurons)
-        id_col = mapping.get("id") or ("id" if "id" in nframe.columns else nframe.columns[0])
-        require_columns(list(nframe.columns), [id_col], neurons, "neuron table",
-                        "name the id column with --columns id=NAME (API: columns={'id': ...})")
-        table = neuron_table(nframe, id_col, neurons, "neuron table")
-        if unlabelled is not None and unlabelled.any():  # an empty cell says nothing
-            known = (table["sign"].to_numpy(np.int8) if "sign" in table.columns
-                     else transmitter_sign(table["transmitter"]))
-            rows = np.flatnonzero(unlabelled)
-            sign[rows] = known[positions_of(table["id"].to_numpy(np.int64), pre[rows], path=edges,
-                                            what=what, side="presynaptic ")]
-    else:
-        table = neurons_from_edges(pre, post)
+    table = _neuron_table(neurons, mapping, pre, post)
+    if neurons is not None and unlabelled is not None and unlabelled.any():
+        # an empty transmitter cell says nothing: the presynaptic neuron's sign decides
+        known = (table["sign"].to_numpy(np.int8) if "sign" in table.columns
+                 else transmitter_sign(table["transmitter"]))
+        rows = np.flatnonzero(unlabelled)
+        sign[rows] = known[positions_of(table["id"].to_numpy(np.int64), pre[rows], path=edges,
+                                        what=what, side="presynaptic ")]
     if sign is None and "sign" not in table.columns:  # edges take their neuron's sign
         table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
                          else np.zeros(len(table), dtype=np.int8))
-    per_synapse = opts.columns is not None and not {"count", "weight"} & mapping.keys()
     c = build(table, pre, post, count, sign, duplicates="sum" if per_synapse else opts.duplicates,
               path=edges, what=what, name=name, attrs={"source": f"edge list {edges.name}"},
               weight=weight)
     if per_synapse:
-        input_note(f"the column mapping names no count column, so each row of '{edges.name}' was "
-                   f"read as one synapse: {len(pre):,} synapses in {c.n_connections:,} "
-                   "connections (pre→post pairs)")
+        input_note(_synapse_tables.synapse_note(opening, len(pre), "", len(pre), c.n_connections))
     gaps = find_gaps(edges)
     return c if gaps is None else with_gaps(c, gaps, opts.duplicates)
+
+
+def _neuron_table(neurons: Path | None, mapping: dict, pre: np.ndarray,
+                  post: np.ndarray) -> pd.DataFrame:
+    """The neuron table of ``neurons`` (ids in ``mapping['id']``, else ``id``, else the first
+    column), else the ids of the edges (pre, post: int64 ids), sorted."""
+    if neurons is None:
+        return neurons_from_edges(pre, post)
+    nframe = read_neuron_frame(neurons)
+    id_col = mapping.get("id") or ("id" if "id" in nframe.columns else nframe.columns[0])
+    require_columns(list(nframe.columns), [id_col], neurons, "neuron table",
+                    "name the id column with --columns id=NAME (API: columns={'id': ...})")
+    return neuron_table(nframe, id_col, neurons, "neuron table")
 
 
 def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:

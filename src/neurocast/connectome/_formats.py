@@ -6,7 +6,9 @@ Readers (``read_connectome``) — the source path selects the reader:
     an edge table; its header selects the format: FlyWire (Presynaptic_ID, Postsynaptic_ID,
     Connectivity, Excitatory, ...), FlyWire's release tables (pre_pt_root_id or pre_root_id,
     neuropil, syn_count, nt_type or *_avg; ``_flywire_release``), neuPrint (bodyId_pre,
-    bodyId_post, weight) or neurocast's edge list (pre, post, count);
+    bodyId_post, weight; or a synapse export with x_pre, ..., confidence_post instead of
+    weight) or neurocast's edge list (pre, post, count); a table without a count column is
+    read one synapse per row (``_synapse_tables``);
     the format sharing the most column names wins (at least two, so one misspelt column
     still selects the format and gets a precise message). A ``columns=`` mapping always
     selects the generic edge-list reader. A neuron table for a single file comes from

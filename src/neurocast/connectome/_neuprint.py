@@ -3,6 +3,14 @@
 connections.csv: bodyId_pre, bodyId_post, weight (the synapse count of the pair); other
   columns (e.g. roi) are ignored — a per-ROI export repeats pairs, read it with
   duplicates='sum' (CLI: --sum-duplicates).
+Synapse exports (neuprint-python ``fetch_synapse_connections``: bodyId_pre, bodyId_post,
+  roi_pre, roi_post, x_pre, y_pre, z_pre, x_post, y_post, z_post, confidence_pre,
+  confidence_post[, ntWithMaxProb]): one row per synapse, recognised by having no weight (nor
+  count) column but some of ``SYNAPSE_COLUMNS``; read by ``_synapse_tables`` (in batches, a
+  connection's count is its number of rows, which is what neuPrint's weight counts). The rows
+  are those the export's query returned: no confidence threshold is applied. A transmitter
+  column per synapse (``ntWithMaxProb`` or another of ``TRANSMITTER_COLUMNS``; 'n/a' casts no
+  vote) gives each presynaptic neuron its most frequent transmitter.
 neurons.csv: bodyId, type, instance, ... The neuron's name is its ``instance`` (falling
   back to ``name``, then the body id), its type ``type``, its transmitter the first present
   of ``_tables.TRANSMITTER_COLUMNS`` (``transmitter``, ``predictedNt``, ``consensusNt``, ...).
@@ -22,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurocast.connectome import _synapse_tables
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
@@ -32,13 +41,23 @@ from neurocast.connectome._table_files import (
     require_columns,
     table_columns,
 )
-from neurocast.connectome._tables import build, neuron_table, neurons_from_edges, transmitter_sign
+from neurocast.connectome._tables import (
+    TRANSMITTER_COLUMNS,
+    build,
+    neuron_table,
+    neurons_from_edges,
+    transmitter_sign,
+)
 from neurocast.errors import FormatError
 
 NAME = "neuprint"
 PRE, POST, WEIGHT, BODY = "bodyId_pre", "bodyId_post", "weight", "bodyId"
 REQUIRED = [PRE, POST, WEIGHT]
 MARKERS = {PRE, POST, WEIGHT}
+#: columns of a synapse export (one row per synapse), never of a connection table
+SYNAPSE_COLUMNS = ("x_pre", "y_pre", "z_pre", "x_post", "y_post", "z_post", "confidence_pre",
+                   "confidence_post")
+COUNT_COLUMNS = (WEIGHT, "count", "syn_count")  # a table with one of them is no synapse export
 EDGE_FILES = ("connections.csv", "traced-total-connections.csv")
 NEURON_FILES = ("neurons.csv", "traced-neurons.csv")
 
@@ -52,28 +71,57 @@ def find_in_folder(folder: Path) -> tuple[Path, Path | None] | None:
 
 
 def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Connectome:
-    """Read a neuPrint connections table (and optional neurons table) into a Connectome."""
+    """Read a neuPrint connections table or synapse export (and optional neurons table) into
+    a Connectome."""
     what = "connection table"
     found = table_columns(edges, what)
-    require_columns(found, REQUIRED, edges, what,
-                    f"rename it, or read the file as a generic edge list: {guess_mapping(found)}")
+    per_synapse = [c for c in found if c in SYNAPSE_COLUMNS]
+    if per_synapse and not set(COUNT_COLUMNS) & set(found):
+        return _read_synapses(edges, neurons, name, found, per_synapse)
+    as_edge_list = f"read the file as a generic edge list: {guess_mapping(found)}"
+    require_columns(found, REQUIRED, edges, what, f"rename it, or {as_edge_list}"
+                    if WEIGHT in found else
+                    "a connection table needs its weight column (the pair's synapse count), a "
+                    "synapse export (one row per synapse) its coordinate or confidence columns "
+                    f"({', '.join(SYNAPSE_COLUMNS[:3])}, ..., {', '.join(SYNAPSE_COLUMNS[-2:])}); "
+                    f"or {as_edge_list}")
     frame = read_table(edges, REQUIRED, what, id_columns=(PRE, POST))
     pre = check_ids(frame[PRE], PRE, edges, what)
     post = check_ids(frame[POST], POST, edges, what)
     count = check_counts(frame[WEIGHT], WEIGHT, edges, what)
-    if neurons is not None:
-        nframe = read_neuron_frame(neurons)
-        if BODY not in nframe.columns:
-            require_columns(list(nframe.columns), [BODY], neurons, "neuron table")
-        table = neuron_table(nframe, BODY, neurons, "neuron table",
-                             name_cols=("instance", "name"))
-        if "sign" not in table.columns:
-            table["sign"] = transmitter_sign(table["transmitter"].to_numpy())
-    else:
-        table = neurons_from_edges(pre, post)
-        table["sign"] = np.zeros(len(table), dtype=np.int8)
+    table = _neuron_table(neurons, pre, post)
+    if "sign" not in table.columns:
+        table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
+                         else np.zeros(len(table), dtype=np.int8))
     return build(table, pre, post, count, None, duplicates=opts.duplicates, path=edges,
                  what=what, name=name, attrs={"source": f"neuPrint export {edges.name}"})
+
+
+def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str],
+                   per_synapse: list[str]) -> Connectome:
+    """Read a synapse export (one row per synapse; module doc) with ``_synapse_tables``."""
+    require_columns(found, [PRE, POST], edges, "synapse table",
+                    "export the synapses again with their body ids (bodyId_pre, bodyId_post)")
+    shown = ", ".join(per_synapse[:2]) + (", ..." if len(per_synapse) > 2 else "")
+    layout = _synapse_tables.Layout(
+        pre=PRE, post=POST,
+        opening=(f"'{edges.name}' has no {WEIGHT} column but per-synapse columns ({shown}), "
+                 "so each row was read as one synapse"),
+        source=f"neuPrint synapse export {edges.name}",
+        transmitter=next((c for c in TRANSMITTER_COLUMNS if c in found), None))
+    return _synapse_tables.read(edges, layout, lambda pre, post: _neuron_table(neurons, pre, post),
+                                name)
+
+
+def _neuron_table(neurons: Path | None, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+    """The neuron table (id, name = instance, type, transmitter[, sign, x, y, z]) of a
+    neurons.csv (ids in ``bodyId``), else the body ids of the edges (pre, post: int64 ids)."""
+    if neurons is None:
+        return neurons_from_edges(pre, post)
+    nframe = read_neuron_frame(neurons)
+    if BODY not in nframe.columns:
+        require_columns(list(nframe.columns), [BODY], neurons, "neuron table")
+    return neuron_table(nframe, BODY, neurons, "neuron table", name_cols=("instance", "name"))
 
 
 def write(c: Connectome, folder: Path) -> None:

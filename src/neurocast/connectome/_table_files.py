@@ -237,14 +237,16 @@ def _arrow_errors(path: Path, kind: str, columns: list[str], id_columns, what: s
         ) from None
 
 
-def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
+def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(), text_columns=(),
                rows: int = 4_000_000) -> Iterator[tuple[int, dict[str, pd.Series]]]:
     """Read the given columns of a CSV, parquet or feather table in batches of about ``rows``
     rows (a table too large to hold at once): yields (index of the batch's first row,
     {column: Series}) in file order.
 
     Only the given columns are read (feather: memory-mapped, only their buffers decompressed;
-    parquet: by row group; CSV: streamed block by block, types inferred from the first block).
+    parquet: by row group; CSV: streamed block by block, types inferred from the first block
+    except for id_columns, read as int64, and text_columns, read as text, so a first block of
+    empty cells does not fix a column's type).
     Check a batch inside ``rows_from(start)`` so errors name the row in the file.
     Raises FormatError as ``read_table`` does (no data rows, values that cannot be parsed).
     """
@@ -259,7 +261,7 @@ def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
         return {c: _series(table.column(c).combine_chunks()) for c in columns}
 
     with _arrow_errors(path, kind, columns, id_columns, what):
-        for batch in _arrow_batches(path, kind, columns, id_columns, what, rows):
+        for batch in _arrow_batches(path, kind, columns, id_columns, text_columns, what, rows):
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= rows:
@@ -272,7 +274,8 @@ def iter_table(path: Path, columns: list[str], what: str, *, id_columns=(),
                           "export the table again with its data, or choose another file")
 
 
-def _arrow_batches(path: Path, kind: str, columns: list[str], id_columns, what: str, rows: int):
+def _arrow_batches(path: Path, kind: str, columns: list[str], id_columns, text_columns, what: str,
+                   rows: int):
     """Record batches (only ``columns``) of a table, in file order (see ``iter_table``)."""
     # pyarrow: only for Parquet/CSV/feather tables
     import pyarrow as pa
@@ -310,7 +313,9 @@ def _arrow_batches(path: Path, kind: str, columns: list[str], id_columns, what: 
                                                     block_size=16 << 20),
                 parse_options=_csv_parse(path),
                 convert_options=pcsv.ConvertOptions(
-                    column_types={c: pa.int64() for c in id_columns}, include_columns=columns),
+                    column_types={**{c: pa.int64() for c in id_columns},
+                                  **{c: pa.string() for c in text_columns}},
+                    include_columns=columns),
         ) as reader:
             yield from reader
 

@@ -26,9 +26,10 @@ def text_column(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 #: Names of a transmitter column, in a neuron table or an edge table (the first present wins):
-#: neurocast's own, neuPrint's (predictedNt, consensusNt), FlyWire Codex's (nt_type), others.
+#: neurocast's own, neuPrint's (predictedNt, consensusNt; per synapse ntWithMaxProb, as
+#: neuprint-python's fetch_synapse_connections(nt='max') names it), FlyWire Codex's (nt_type).
 TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt", "nt_type", "neurotransmitter",
-                       "nt")
+                       "nt", "ntWithMaxProb")
 
 
 def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
@@ -94,6 +95,13 @@ def transmitter_sign(transmitter) -> np.ndarray:
     out[low.isin(EXCITATORY_TRANSMITTERS).to_numpy()] = 1
     out[low.isin(INHIBITORY_TRANSMITTERS).to_numpy()] = -1
     return out
+
+
+def argmax_transmitter(score: np.ndarray, names: list[str]) -> np.ndarray:
+    """(n,) object array: per row of score (n, T) the name of its largest column (ties to the
+    earlier column), '' where every score is 0."""
+    picked = np.array(names, dtype=object)[np.argmax(score, axis=1)]
+    return np.where(score.max(axis=1, initial=0.0) > 0, picked, "")
 
 
 def sign_from_edges(n: int, pre: np.ndarray, signed: np.ndarray) -> np.ndarray:
