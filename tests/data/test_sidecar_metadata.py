@@ -131,7 +131,6 @@ def test_a_sidecar_disagreeing_with_the_files_own_rate_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("meta", "said"), [
     ('{"SamplingFrequency": 30,', "is not valid JSON: .* at line 1, column"),
-    ("[30]", "holds a list at its top level"),
     ({"SamplingFrequency": -30}, r"\(its sidecar .*\): its frame rate 'SamplingFrequency' is -30"),
     ({"fps": 10, "frame_rate": 20}, "several different frame rates"),
     ({"Columns": [1, 2, 3]}, "'Columns' in its sidecar .* is not a list of names"),

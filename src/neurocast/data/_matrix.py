@@ -12,8 +12,9 @@ loader looks for (names compared case-insensitively):
   frame; 'dt_ms': in the unit after the name), ``DT_MIN_KEYS`` (minutes per frame) or
   ``RATE_KEYS`` (frames per second; a generic name such as 'fs' only at the root, beside the
   traces or in a settings group, never above 1 kHz, and a note names the rate read: see
-  ``_matrix_keys.frame_rate``); without any, in the file's JSON sidecar ('rec.json' beside
-  'rec.csv', BIDS's 'x_physio.json' beside 'x_physio.tsv.gz': ``_sidecar``), with a note;
+  ``_matrix_keys.frame_rate``); without any (or with one that is not a positive number), in
+  the file's JSON sidecar ('rec.json' beside 'rec.csv', BIDS's 'x_physio.json' beside
+  'x_physio.tsv.gz': ``_sidecar``), with a note;
 - neuron names: a 1-D string array (or MATLAB cell array) named one of ``NAME_KEYS``, else a
   1-D array of whole numbers named one of ``ID_KEYS`` (both compared ignoring underscores too:
   ``NeuronIds``); empty and repeated names are allowed (see ``unique_names``). A cell may be
@@ -47,7 +48,9 @@ timestamps that look like milliseconds, the orientation) are also kept in
 This module holds ``load_matrix`` and what it decides from a file's arrays: which one holds
 the traces, their orientation, timing and neuron names, and the notes and warnings. The files
 are read in ``_matrix_files.py``; the names above (``TIME_KEYS``, ...; listed in ``__all__``
-here too) and the check of timestamps are in ``_matrix_keys.py``.
+here too) and the check of timestamps are in ``_matrix_keys.py``; the JSON sidecar in
+``_sidecar.py``; whether the values look like raw fluorescence or percent ΔF/F in
+``_dff_scale.py`` (its thresholds listed in ``__all__`` here too).
 """
 
 from __future__ import annotations
@@ -64,6 +67,15 @@ import xarray as xr
 from neurocast.data import _matrix_stimulus as stim
 from neurocast.data._arrow_tables import ARROW_SUFFIXES, read_arrow_table
 from neurocast.data._cnmf import accepted_components, cnmf_layout, cnmf_traces
+from neurocast.data._dff_scale import (
+    PERCENT_DFF_NEGATIVE,
+    PERCENT_DFF_NOISE,
+    PERCENT_DFF_P99,
+    RAW_F_MEDIAN,
+    RAW_F_NONPOSITIVE,
+    percent_note,
+    raw_note,
+)
 from neurocast.data._loading import (
     GZIP_TABLES,
     MATRIX_SUFFIXES,
@@ -120,7 +132,7 @@ from neurocast.data._matrix_keys import (
     indexed_labels,
 )
 from neurocast.data._schema import make_dataset
-from neurocast.data._sidecar import read_sidecar, sidecar_path, sidecar_timing
+from neurocast.data._sidecar import read_sidecar, refuse_sidecar, sidecar_path, sidecar_timing
 from neurocast.data._xarray_zarr import named_dims_store, read_named_dims
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 
@@ -274,72 +286,6 @@ def _unitless_time_note(key: str, interval_s: float, what: str) -> str:
             "import again, or give the frame interval with --dt-s (dt_s=)")
 
 
-#: A matrix of undeclared kind whose values are positive with a median above this looks like
-#: raw fluorescence (F, e.g. camera counts), not ΔF/F (near 0): ``load_matrix`` warns.
-RAW_F_MEDIAN = 10.0
-#: ... allowing this fraction of the values to be zero or negative (F minus scaled neuropil
-#: dips below 0 now and then; ΔF/F's noise around 0 makes far more of its values negative).
-RAW_F_NONPOSITIVE = 0.001
-
-
-def _raw_note(values: np.ndarray, what: str) -> str | None:
-    """What to say if (time, neuron) values look like raw fluorescence (``RAW_F_MEDIAN``,
-    ``RAW_F_NONPOSITIVE``), else None; the median is taken over up to ~1,000 frames spread
-    over the recording."""
-    rows = values[::max(1, values.shape[0] // 1000)]
-    if not np.isfinite(rows).any():  # nothing to judge (an all-NaN file kept with allow_nan)
-        return None
-    median = float(np.nanmedian(rows))
-    if median <= RAW_F_MEDIAN:
-        return None
-    low = int(np.count_nonzero(values <= 0))  # NaN compares False
-    if low > RAW_F_NONPOSITIVE * max(1, int(np.count_nonzero(np.isfinite(values)))):
-        return None
-    positive = ("every value is positive" if not low else
-                f"all but {low:,} values (zero or negative) are positive")
-    return (f"{what}: {positive} and their median is {median:.4g}, far above what ΔF/F takes "
-            "(around 0): this looks like raw fluorescence (F), kept unchanged but labelled "
-            "ΔF/F; if it is F, import again with --trace-kind fluorescence (--trace-kind dff "
-            "declares it ΔF/F)")
-
-
-#: ΔF/F whose 99th percentile of |values| is above this looks like percent (12.5 for 12.5 %):
-#: fractional ΔF/F rarely exceeds a few units even in its largest transients (GCaMP6s bursts:
-#: 99th percentile ~3, maximum ~6); high-SNR z-scores reach ~15. With ``_percent_note``'s
-#: other conditions (``PERCENT_DFF_NEGATIVE``, ``PERCENT_DFF_NOISE``).
-PERCENT_DFF_P99 = 20.0
-#: ... and at least this fraction of the values negative, as ΔF/F's noise around its baseline
-#: of 0 gives (deconvolved spikes have none, fluorescence next to none) ...
-PERCENT_DFF_NEGATIVE = 0.01
-#: ... and a median |value| of at least this: noise of a few percent (z-scores: 0.67 at most).
-PERCENT_DFF_NOISE = 1.0
-
-
-def _percent_note(values: np.ndarray, what: str) -> str | None:
-    """What to say if (time, neuron) ΔF/F looks like percent, else None: the 99th percentile of
-    |values| above ``PERCENT_DFF_P99``, at least ``PERCENT_DFF_NEGATIVE`` of them negative,
-    their median |value| at least ``PERCENT_DFF_NOISE`` and their median within a quarter of
-    that percentile of 0 (a baseline at 0, not fluorescence's). Taken over up to ~1,000 frames
-    spread over the recording. Raw fluorescence (``_raw_note``) is checked first and has its
-    own note."""
-    rows = values[::max(1, values.shape[0] // 1000)]
-    finite = rows[np.isfinite(rows)]
-    if not finite.size:
-        return None
-    mags = np.abs(finite)
-    high = float(np.percentile(mags, 99))
-    if not (high > PERCENT_DFF_P99 and np.mean(finite < 0) >= PERCENT_DFF_NEGATIVE
-            and float(np.median(mags)) >= PERCENT_DFF_NOISE
-            and abs(float(np.median(finite))) <= 0.25 * high):
-        return None
-    return (f"{what}: 1% of the values are beyond ±{high:.4g}, far more than fractional ΔF/F "
-            "reaches (a few units at most), around a baseline of 0: this looks like ΔF/F in "
-            "percent (12.5 for 12.5 %), kept unchanged; if so, divide the traces by 100 and "
-            "import again (errors and plots are otherwise 100 times those of fractional ΔF/F); "
-            "if they are fractional ΔF/F, --trace-kind dff declares so and silences this note; "
-            "if they are fluorescence, --trace-kind fluorescence")
-
-
 def load_matrix(
     path: str | os.PathLike,
     *,
@@ -388,15 +334,17 @@ def load_matrix(
     (``estimates/idx_components``), named by component index, unless ``all_rois``. A ``.nwb``
     file is read as the HDF5 file it is (NWB 1.x: give ``key``). A folder: a zarr store written
     by xarray with named dimensions (Minian's output, ``_xarray_zarr``), oriented by them.
-    ΔF/F that looks like percent gets a UserWarning (``_percent_note``; not changed).
+    ΔF/F that looks like percent gets a UserWarning (``_dff_scale.percent_note``; not changed).
     A JSON sidecar beside the file (``_sidecar``) gives the frame rate when the file has no
-    timing, its StartTime, and the names of a headerless table's columns (BIDS's Columns).
+    usable timing, its StartTime, and the names of a headerless table's columns (BIDS's
+    Columns); a JSON of its name that holds data or no sidecar key is passed over (a note).
     With ``allow_nan``, ±inf (ΔF/F divided by a zero baseline) is stored as NaN, with a note
     counting it per neuron (``infinite_as_missing``).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
     columns, non-numeric cells, a cut-off last row, values beyond float32, no timing or a
-    non-positive frame interval or rate, several different frame rates, a sidecar that is not
-    a JSON object or disagrees with the file's timing), NonFiniteError on NaN/inf (in the file, or grid
+    non-positive frame interval or rate and no usable one in the sidecar, several different
+    frame rates, a sidecar that is not valid JSON or disagrees with the file's timing, a
+    sidecar given in place of its data file), NonFiniteError on NaN/inf (in the file, or grid
     frames inside a pause) unless ``allow_nan``.
     """
     if trace_kind is not None and trace_kind not in TRACE_KINDS:
@@ -409,7 +357,8 @@ def load_matrix(
                      + "), or a zarr store written by xarray with named dimensions (Minian's "
                      "output folder); a ZAPBench zarr folder imports with --format zapbench")
     suffix = data_extension(path).removesuffix(".gz")  # '.tsv' for a gzip-compressed table
-    sidecar = read_sidecar(path, what)  # rec.json beside rec.csv: BIDS's, a lab's; or None
+    # rec.json beside rec.csv: BIDS's, a lab's; or None, with a note if rec.json is data
+    sidecar, passed_over = read_sidecar(path, what)
     arrays: dict = {}
     attrs: dict = {}
     header_names = indexed = None  # indexed: JSON objects naming neurons by row (IndexedNames)
@@ -441,6 +390,8 @@ def load_matrix(
     elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json", ".nwb"):
         if suffix in (".npz", ".json"):
             arrays = (_read_npz if suffix == ".npz" else _read_json)(path, what)
+            if suffix == ".json":  # rec.json given for rec.csv: import rec.csv
+                refuse_sidecar(path, arrays, what)
         elif suffix == ".mat":
             arrays, attrs = _read_mat(path, what)
         else:
@@ -485,6 +436,8 @@ def load_matrix(
     else:
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_READ_SUFFIXES))
+    if passed_over is not None:
+        notes.append(passed_over)
     if sidecar is not None and sidecar.columns and suffix not in (".csv", ".tsv", ".txt"):
         notes.append(f"{what}: 'Columns' in {sidecar.source} is not read: it names the columns "
                      "of a text table without a header row")
@@ -546,7 +499,7 @@ def load_matrix(
     if sidecar is not None:  # only where nothing above gives the timing; checked against it
         side = sidecar_timing(sidecar, what, notes, dt_s=dt_s,
                               stamps=(time_key, stamped) if stamped is not None else None,
-                              own=timing if file_dt is not None else None)
+                              own=timing)
         file_dt = side.dt_s if side is not None else file_dt
     # orientation: explicit transpose, else what the metadata fits
     rows, cols = values.shape
@@ -637,14 +590,17 @@ def load_matrix(
             doubts.append(_unitless_time_note(time_key, dt_s, what))
     if dt_s is None:
         beside = sidecar_path(path)  # where a sidecar would be (none for a .json file)
+        suggested = (f", or the rate in a sidecar beside the file, '{beside.name}': "
+                     '{"SamplingFrequency": 2.0}' if beside is not None and not beside.exists()
+                     else "")
+        if timing.unusable:  # the file's own rate or interval, and nothing else gives one
+            raise timing.refusal(what, "give the seconds per frame with --dt-s" + suggested)
         raise FormatError(f"{what} holds no timestamps or frame interval" + timing.skipped
                           + (f", nor does {sidecar.source}{side.skipped}" if side is not None else ""),
                           "Minian (and xarray's frame index) saves no frame rate: give the "
                           "seconds per frame, e.g. --dt-s 0.05" if named_dims else
                           "plain matrices carry no timing: give the seconds per frame, e.g. "
-                          "--dt-s 0.5" + (f", or the rate in a sidecar beside the file, "
-                                          f"'{beside.name}': " '{"SamplingFrequency": 2.0}'
-                                          if beside is not None and sidecar is None else ""))
+                          "--dt-s 0.5" + suggested)
     values = as_float32(values, what)
     if allow_nan:  # refused otherwise, the error counting the ±inf among the NaN
         values, infinite = infinite_as_missing(
@@ -697,9 +653,9 @@ def load_matrix(
         if suffix != ".json":
             raise
         raise NonFiniteError(f"{what}: {exc.message} (null or NaN in {key!r})", exc.hint) from None
-    raw = _raw_note(values, what) if trace_kind is None else None
+    raw = raw_note(values, what) if trace_kind is None else None
     if raw is None and trace_kind is None:  # undeclared (--trace-kind dff: as declared)
-        raw = _percent_note(values, what)
+        raw = percent_note(values, what)
     for doubt in [*doubts, *([raw] if raw is not None else [])]:
         _remark(notes, doubt)
     if notes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import os
 import re
@@ -32,6 +33,7 @@ import pandas as pd
 
 from neurocast.data._decimal_commas import is_number, read_decimal_commas
 from neurocast.data._inscopix import is_status_row, keep_cells
+from neurocast.data._loading import GZIP_TABLES, data_extension
 from neurocast.data._long_tables import pivot_long
 from neurocast.data._matrix_keys import (
     FRAME_KEYS,
@@ -142,14 +144,27 @@ def _read_hdf5(path: Path, what: str) -> tuple[dict, dict]:
 
 
 def _read_json(path: Path, what: str) -> dict:
-    """A JSON file holding one object, as key -> array: nested objects flattened to 'a/b' keys;
-    a list of numbers (null: NaN; the non-standard NaN and Infinity too) as a float64 array,
-    2-D or more when its lists nest with equal lengths; a list of text as a str array (null:
-    ''); a list of true/false as a bool array; other lists (of unequal lengths, mixing kinds,
-    holding objects) as ``_Unread``; a scalar as a 0-d array. An object keying text labels
-    by row number (``index_keyed_names``: WormWideWeb's ``labeled``) is kept whole as
-    ``IndexedNames``. Raises FormatError, with the parser's line and column, for a file that
-    is not JSON, and for one whose top level is not an object."""
+    """A JSON file holding one object, as key -> array (``json_arrays``). Raises FormatError,
+    with the parser's line and column, for a file that is not JSON (``load_json``), and for
+    one whose top level is not an object."""
+    doc = load_json(path, what)
+    if not isinstance(doc, dict):
+        raise FormatError(f"{what} holds a {json_kind(doc)} at its top level, not an object of "
+                          'named arrays', 'give one recording per file as an object, e.g. '
+                          '{"traces": [[...], ...], "timestamps": [...]} (a matrix alone: '
+                          '{"traces": MATRIX}); see docs/datasets.md')
+    return json_arrays(doc)
+
+
+def json_kind(doc) -> str:
+    """What a parsed JSON document is, in words: 'object', 'list', 'string', 'null', ..."""
+    return {dict: "object", list: "list", str: "string", type(None): "null",
+            bool: "boolean"}.get(type(doc), "number")
+
+
+def load_json(path: Path, what: str):
+    """A JSON file's document as Python objects (a byte-order mark allowed). Raises
+    FormatError, with the parser's line and column, for a file that is not JSON."""
     try:
         with open(path, encoding="utf-8-sig") as fh:
             doc = json.load(fh)
@@ -160,13 +175,16 @@ def _read_json(path: Path, what: str) -> dict:
     except (UnicodeDecodeError, RecursionError) as exc:
         raise FormatError(f"{what} is not readable JSON ({type(exc).__name__}: "
                           f"{str(exc)[:120]})", "JSON files are UTF-8 text") from None
-    if not isinstance(doc, dict):
-        kind = {list: "list", str: "string", type(None): "null", bool: "boolean"}.get(
-            type(doc), "number")
-        raise FormatError(f"{what} holds a {kind} at its top level, not an object of named "
-                          "arrays", 'give one recording per file as an object, e.g. {"traces": '
-                          '[[...], ...], "timestamps": [...]} (a matrix alone: {"traces": '
-                          "MATRIX}); see docs/datasets.md")
+    return doc
+
+
+def json_arrays(doc: dict) -> dict:
+    """A JSON object as key -> array: nested objects flattened to 'a/b' keys; a list of numbers
+    (null: NaN; the non-standard NaN and Infinity too) as a float64 array, 2-D or more when its
+    lists nest with equal lengths; a list of text as a str array (null: ''); a list of
+    true/false as a bool array; other lists (of unequal lengths, mixing kinds, holding objects)
+    as ``_Unread``; a scalar as a 0-d array. An object keying text labels by row number
+    (``index_keyed_names``: WormWideWeb's ``labeled``) is kept whole as ``IndexedNames``."""
     arrays: dict = {}
     _flatten_json("", doc, arrays)
     return arrays
@@ -174,7 +192,7 @@ def _read_json(path: Path, what: str) -> dict:
 
 def _flatten_json(prefix: str, obj: dict, arrays: dict) -> None:
     """Put a JSON object's entries into ``arrays`` under ``prefix`` + their name (see
-    ``_read_json``), the entries of nested objects under 'name/inner'."""
+    ``json_arrays``), the entries of nested objects under 'name/inner'."""
     for name, v in obj.items():
         key = f"{prefix}{name}"
         if isinstance(v, dict):
@@ -329,8 +347,9 @@ def _cells(line: str, sep: str) -> list[str]:
 
 
 def _gzipped(path: Path) -> bool:
-    """True for a gzip-compressed table ('rec.tsv.gz'), read as the text inside."""
-    return path.suffix.lower() == ".gz"
+    """True for a gzip-compressed table (``GZIP_TABLES``: 'rec.tsv.gz'), read as the text
+    inside."""
+    return data_extension(path) in GZIP_TABLES
 
 
 def _open_text(path: Path):
@@ -341,15 +360,21 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig")
 
 
+def _read_rows(path: Path, **options) -> tuple[pd.DataFrame, str]:
+    """A text table as pandas reads it (``options``: ``pandas.read_csv``'s) and its last
+    non-blank line, in one pass over its text: a plain file is read by pandas from its path
+    and its last line back from its end (``_last_line``); a gzip-compressed one, which cannot
+    be read backwards, is decompressed once, its last line kept as pandas reads it
+    (``_LastLine``)."""
+    if not _gzipped(path):
+        return pd.read_csv(path, **options), _last_line(path)
+    with gzip.open(path, "rb") as source:
+        last = _LastLine(source)
+        return pd.read_csv(io.BufferedReader(last, 1 << 16), **options), last.line
+
+
 def _last_line(path: Path) -> str:
-    """The last non-blank line of a text file: read back from its end, or through the whole
-    text of a gzip-compressed one (it cannot be read backwards)."""
-    if _gzipped(path):
-        last = ""
-        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                last = line if line.strip() else last
-        return last.rstrip("\r\n")
+    """The last non-blank line of a plain text file, read back from its end."""
     with open(path, "rb") as fh:
         end = fh.seek(0, os.SEEK_END)
         size = 1 << 16
@@ -364,10 +389,38 @@ def _last_line(path: Path) -> str:
     return next((line for line in reversed(lines) if line.strip()), "")
 
 
-def _check_last_row(path: Path, sep: str, n_columns: int, what: str) -> None:
-    """Raise FormatError if the table's last line holds fewer cells than its columns: a file
-    cut off while being written (the reader would fill the missing cells with NaN)."""
-    n = len(_cells(_last_line(path), sep))
+class _LastLine(io.RawIOBase):
+    """A binary stream passing on the bytes of ``source`` (a decompressing file) and keeping
+    the last non-blank line among them (``line``): a table's last row, checked once pandas has
+    read the whole text through it."""
+
+    def __init__(self, source):
+        super().__init__()
+        self._source = source
+        self._tail = b""  # the bytes read from the start of the last non-blank line on
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self._source.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        text = self._tail + chunk
+        end = len(text.rstrip())  # the end of the last non-blank line
+        # its start: after the line break before it (LF, CRLF, or an old Mac file's CR)
+        self._tail = text[max(text.rfind(b"\n", 0, end), text.rfind(b"\r", 0, end)) + 1:]
+        return len(chunk)
+
+    @property
+    def line(self) -> str:
+        """The last non-blank line read so far, without its line break."""
+        return next(iter(self._tail.splitlines()), b"").decode("utf-8-sig", "replace")
+
+
+def _check_last_row(last: str, sep: str, n_columns: int, what: str) -> None:
+    """Raise FormatError if the table's last line ``last`` holds fewer cells than its columns:
+    a file cut off while being written (the reader would fill the missing cells with NaN)."""
+    n = len(_cells(last, sep))
     if n < n_columns:
         raise FormatError(f"{what}: its last row holds {n} of the {n_columns} cells of the others; "
                           "the file looks cut off", "delete the incomplete last row, or export "
@@ -448,7 +501,8 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
                 stimulus: list[str] | None = None, all_rois: bool = False,
                 columns: tuple[list[str], str] | None = None) -> Table:
     """A text table as ``Table``: the text file's part of reading it, the rest is
-    ``_table_columns``'s. A gzip-compressed one ('rec.tsv.gz') is read as the text inside.
+    ``_table_columns``'s. A gzip-compressed one ('rec.tsv.gz') is read as the text inside,
+    decompressed once (``_read_rows``).
 
     Blank and '#' comment lines above the table are skipped, and a byte-order mark. The
     separator is the first line's tab, ';', ',' or else white space. The header row (the first
@@ -490,8 +544,8 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     statuses = _cells(second, sep) if header and second.strip() else []
     inscopix = is_status_row(statuses)
     try:
-        table = pd.read_csv(path, sep=sep, header=None, skiprows=skip + header + inscopix,
-                            encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
+        table, last = _read_rows(path, sep=sep, header=None, skiprows=skip + header + inscopix,
+                                 encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
     except pd.errors.EmptyDataError:
         raise FormatError(f"{what} has no rows of values" + (" below its header" if header else ""),
                           "the file may be cut off: export it again") from None
@@ -505,7 +559,7 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
         raise FormatError(f"{what}: the header row has {len(cells)} cells but the rows "
                           f"{table.shape[1]}", "give every column a header cell; an unnamed "
                           "first column (row index or timestamps) has an empty one: ',a,b'")
-    _check_last_row(path, sep, table.shape[1], what)
+    _check_last_row(last, sep, table.shape[1], what)
     notes: list[str] = []
     if (sep != r"\s+" and table.shape[1] > 1 and table.iloc[:, -1].isna().all()
             and cells[-1] == "" and (_cells(second if header else first, sep) or ["?"])[-1] == ""):

@@ -274,11 +274,13 @@ def scalar_value(v) -> float | None:
 class FrameRate:
     """The frame rate a file's scalars give (``frame_rate``). key: the one read (None: none);
     hz: its value; skipped: what was named like a rate but not read, as 'key' = value Hz and
-    why (said in the note and in the refusal of a file without timing)."""
+    why (said in the note and in the refusal of a file without timing); unusable: the rate the
+    timing would rest on that is not a positive number ("frame rate 'fps' is 0"), or ''."""
 
     key: object = None
     hz: float | None = None
     skipped: tuple[str, ...] = ()
+    unusable: str = ""
 
     def note(self, what: str, source: str = "the file") -> str:
         """The import note naming the rate read and where (``source``), so that the user can
@@ -297,9 +299,11 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     Read: a scalar named one of ``RATE_KEYS``; a generic name (not ``FRAME_RATE_KEYS``) only
     where it plausibly describes the traces (``rate_beside_traces``); a rate above
     ``MAX_FRAME_RATE_HZ`` is never read (an electrode's 20 kHz, a sound's 44.1 kHz). When the
-    file's timing depends on it (``needed``: no timestamps, no --dt-s) raises FormatError for a
-    rate that is not a positive number and for several different rates (naming them: the
-    user picks with --dt-s); otherwise such rates are left unread (key None).
+    file's timing depends on it (``needed``: no timestamps, no --dt-s), a rate that is not a
+    positive number (0, negative, NaN, text) is returned as ``unusable`` (key None: another
+    source may give the timing; the caller refuses it otherwise) and several different rates
+    raise FormatError (naming them: the user picks with --dt-s); otherwise such rates are left
+    unread (key None).
     """
     skipped: list[str] = []
     found: list[tuple[object, float]] = []
@@ -322,8 +326,7 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     if bad is not None and needed:
         k, v = bad
         shown = f"{v:g}" if v is not None else repr(_plain(meta[k]))
-        raise FormatError(f"{what}: its frame rate {str(k)!r} is {shown}, not a positive number",
-                          "give the seconds per frame with --dt-s")
+        return FrameRate(skipped=tuple(skipped), unusable=f"frame rate {str(k)!r} is {shown}")
     rates = sorted({v for _, v in found})
     if len(rates) > 1 and not np.allclose(rates, rates[0], rtol=1e-6, atol=0):
         if needed:
@@ -344,7 +347,9 @@ class FrameTiming:
     (None: none); dt_s: its seconds per frame (None: none, or not a positive number); shown: the
     scalar as found ("'fps' = 10 Hz", "'dt_ms' = 50 ms"); said: the import note naming it;
     plain: it is a frame interval in seconds, which needs no note when read from the file
-    itself; skipped: the rates named but not read, and why (``FrameRate.skipped_text``)."""
+    itself; skipped: the rates named but not read, and why (``FrameRate.skipped_text``);
+    unusable: the interval or rate the timing would rest on that is not a positive number
+    ("frame interval 'dt' is 0"), or ''."""
 
     key: object = None
     dt_s: float | None = None
@@ -352,6 +357,14 @@ class FrameTiming:
     said: str = ""
     plain: bool = False
     skipped: str = ""
+    unusable: str = ""
+
+    def refusal(self, what: str, hint: str = "give the seconds per frame with --dt-s",
+                also: str = "") -> FormatError:
+        """The error for the recording ``what`` whose timing rests on the ``unusable`` value;
+        ``also``: another source's unusable value, named after it."""
+        return FormatError(f"{what}: its {self.unusable}, not a positive number"
+                           + (f"; the file's own {also}, not one either" if also else ""), hint)
 
 
 def frame_timing(meta: dict, trace_key, what: str, needed: bool,
@@ -361,8 +374,10 @@ def frame_timing(meta: dict, trace_key, what: str, needed: bool,
 
     source: where the scalars were read, for the note and the errors ("the file", or "its
     sidecar 'rec.json'"). When the timing rests on them (``needed``: no timestamps, no
-    --dt-s) a value that is not a positive number raises FormatError, as do several different
-    rates; otherwise such values are left unread (dt_s None).
+    --dt-s) a value that is not a positive number (0, negative, NaN) is returned as
+    ``unusable`` with dt_s None (a sidecar may give the timing instead; ``refusal`` is the
+    error when nothing does), and several different rates raise FormatError; otherwise such
+    values are left unread (dt_s None).
     """
     said_what = what if source == "the file" else f"{what} ({source})"
     k, per_unit = _timing_key(meta)
@@ -372,14 +387,12 @@ def frame_timing(meta: dict, trace_key, what: str, needed: bool,
         k = rate.key
     skipped = rate.skipped_text() if rate is not None else ""
     if k is None:
-        return FrameTiming(skipped=skipped)
+        return FrameTiming(skipped=skipped, unusable=rate.unusable)
     value = scalar_value(meta[k])
     if value is None or value <= 0:
-        if needed:
-            shown = f"{value:g}" if value is not None else repr(_plain(meta[k]))
-            raise FormatError(f"{said_what}: its frame interval {str(k)!r} is {shown}, not a "
-                              "positive number", "give the seconds per frame with --dt-s")
-        return FrameTiming(skipped=skipped)
+        shown = f"{value:g}" if value is not None else repr(_plain(meta[k]))
+        return FrameTiming(skipped=skipped, unusable=f"frame interval {str(k)!r} is {shown}"
+                           if needed else "")
     if per_unit is None:  # a rate: say which (an electrode's 'fs'?)
         return FrameTiming(k, 1.0 / value, f"{str(k)!r} = {value:g} Hz",
                            rate.note(what, source), False, skipped)
