@@ -49,7 +49,7 @@ def edges_of(c) -> dict:
 
 def hemibrain_synapses(nt: list[str] | None = None) -> pd.DataFrame:
     """neuprint-python ``fetch_synapse_connections`` layout: one row per synapse (a pre site
-    and one of its post sites), ``ntWithMaxProb`` as ``nt='max'`` adds it.
+    and one of its post sites), ``nt`` and ``ntProb`` as ``nt='max'`` adds them.
 
     H+1→H+2: 3 synapses, H+1→H+3: 1, H+2→H+3: 2, H+3→H+3: 1 (an autapse).
     """
@@ -65,7 +65,8 @@ def hemibrain_synapses(nt: list[str] | None = None) -> pd.DataFrame:
         "confidence_pre": np.full(n, 0.95, np.float32),
         "confidence_post": np.linspace(0.5, 0.99, n).astype(np.float32)})
     if nt is not None:
-        frame["ntWithMaxProb"] = nt
+        frame["nt"] = nt
+        frame["ntProb"] = np.linspace(0.6, 0.9, n)
     return frame
 
 
@@ -174,18 +175,18 @@ def test_cli_bad_body_id_in_a_hemibrain_export_exits_2(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------- 2. transmitters
-def test_hemibrain_nt_with_max_prob_majority_per_presynaptic_neuron(tmp_path):
+def test_hemibrain_nt_max_majority_per_presynaptic_neuron(tmp_path):
     """H+1: 3 ACh and 1 GABA synapses → ACh (+1) for all its connections, also H+1→H+3 whose
     one synapse says GABA; H+2: GABA; H+3: only 'n/a' (no vote) → unknown."""
     nt = ["acetylcholine", "acetylcholine", "gaba", "acetylcholine", "gaba", "gaba", "n/a"]
     path = tmp_path / "syn.feather"
-    write(hemibrain_synapses(nt).astype({"ntWithMaxProb": "category"}), path)
+    write(hemibrain_synapses(nt).astype({"nt": "category"}), path)
     c, notes = read_noting(path)
     assert edges_of(c) == {(H + 1, H + 2): (3, 1), (H + 1, H + 3): (1, 1),
                            (H + 2, H + 3): (2, -1), (H + 3, H + 3): (1, 0)}
     assert c.neurons["transmitter"].tolist() == ["acetylcholine", "gaba", ""]
     assert c.sign.tolist() == [1, -1, 0]
-    assert ("each presynaptic neuron's transmitter is the most frequent 'ntWithMaxProb' of its "
+    assert ("each presynaptic neuron's transmitter is the most frequent 'nt' of its "
             "synapses (2 neurons)") in notes[0]
 
 
@@ -306,3 +307,17 @@ def test_a_name_matching_several_neurons_only_ignoring_case_lists_them_all():
         c.index_of("Aval")
     assert "'AVAL' (id 1)" in str(err.value) + err.value.hint
     assert "'aval' (id 2)" in str(err.value) + err.value.hint
+
+
+def test_spellings_of_one_transmitter_vote_together(tmp_path):
+    """2 'ACH' + 2 'acetylcholine' outvote 3 'GABA' (4 against 3): one transmitter, spelt two
+    ways, is not split into two smaller votes; a single synapse's note says "1 connection"."""
+    frame = hemibrain_synapses()
+    frame = pd.concat([frame.iloc[:1]] * 7, ignore_index=True)  # 7 synapses H+1 → H+2
+    frame["nt"] = ["ACH", "acetylcholine", "GABA", "ACH", "GABA", "acetylcholine", "GABA"]
+    path = tmp_path / "syn.csv"
+    write(frame, path)
+    c, notes = read_noting(path)
+    assert edges_of(c) == {(H + 1, H + 2): (7, 1)}
+    assert c.neurons["transmitter"].tolist()[0] == "ACH"
+    assert "7 rows, 7 synapses in 1 connection (pre→post pairs)" in notes[0]

@@ -145,6 +145,10 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     probs = [] if has_nt or not set(PROBABILITIES) & set(found) else list(PROBABILITIES)
     need = [*pair, COUNT, *probs]
     require_columns(found, need, edges, what,
+                    f"export the file again with all its columns (a row of this layout is a "
+                    f"connection, whose synapses {COUNT} counts); only if each row is one "
+                    f"synapse, read it as a generic edge list: {guess_mapping(found)}"
+                    if COUNT not in found else
                     f"export the file again with all its columns, or read it as a generic edge "
                     f"list: {guess_mapping(found)}")
     frame = read_table(edges, need + [NT] * has_nt, what, id_columns=pair)

@@ -5,12 +5,13 @@ connections.csv: bodyId_pre, bodyId_post, weight (the synapse count of the pair)
   duplicates='sum' (CLI: --sum-duplicates).
 Synapse exports (neuprint-python ``fetch_synapse_connections``: bodyId_pre, bodyId_post,
   roi_pre, roi_post, x_pre, y_pre, z_pre, x_post, y_post, z_post, confidence_pre,
-  confidence_post[, ntWithMaxProb]): one row per synapse, recognised by having no weight (nor
+  confidence_post[, nt, ntProb]): one row per synapse, recognised by having no weight (nor
   count) column but some of ``SYNAPSE_COLUMNS``; read by ``_synapse_tables`` (in batches, a
   connection's count is its number of rows, which is what neuPrint's weight counts). The rows
   are those the export's query returned: no confidence threshold is applied. A transmitter
-  column per synapse (``ntWithMaxProb`` or another of ``TRANSMITTER_COLUMNS``; 'n/a' casts no
-  vote) gives each presynaptic neuron its most frequent transmitter.
+  column per synapse (``nt``, as ``nt='max'`` adds it, or another of ``TRANSMITTER_COLUMNS``;
+  'n/a' casts no vote) gives each presynaptic neuron its most frequent transmitter; the
+  per-transmitter probability columns of ``nt='all'`` are not read.
 neurons.csv: bodyId, type, instance, ... The neuron's name is its ``instance`` (falling
   back to ``name``, then the body id), its type ``type``, its transmitter the first present
   of ``_tables.TRANSMITTER_COLUMNS`` (``transmitter``, ``predictedNt``, ``consensusNt``, ...).

@@ -25,7 +25,6 @@ Autapses (pre = post) are kept.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from neurocast.connectome._tables import (
     argmax_transmitter,
     build,
     positions_of,
+    transmitter_key,
     transmitter_sign,
 )
 from neurocast.errors import FormatError
@@ -167,8 +167,12 @@ def synapse_note(opening: str, n_rows: int, left_out: str, n_synapses: int,
     """The note of a table read one synapse per row: "{opening}: R rows (… left out), S
     synapses in P connections (pre→post pairs)"."""
     dropped = f" ({left_out} left out)" if left_out else ""
-    return (f"{opening}: {n_rows:,} rows{dropped}, {n_synapses:,} synapses in "
-            f"{n_connections:,} connections (pre→post pairs)")
+
+    def many(n: int, word: str) -> str:
+        return f"{n:,} {word}{'s' * (n != 1)}"
+
+    return (f"{opening}: {many(n_rows, 'row')}{dropped}, {many(n_synapses, 'synapse')} in "
+            f"{many(n_connections, 'connection')} (pre→post pairs)")
 
 
 def valid_rows(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
@@ -193,8 +197,8 @@ def _vote_codes(values: pd.Series, col: str, path: Path, what: str,
     """A batch of a transmitter-name column as (codes int64 (rows,), -1 for empty cells; the
     vote key of each code, None for a cell that casts no vote, ``NO_TRANSMITTER``).
 
-    Keys are the names lower-case without spaces, '-' and '_' (so 'ACh' and 'ACH' are one
-    vote); ``labels`` maps each new key to its first spelling. Only the distinct names of the
+    Keys are the transmitters the names stand for (``transmitter_key``: 'ACh', 'ACH' and
+    'acetylcholine' are votes for one); ``labels`` maps each new key to its first spelling. Only the distinct names of the
     batch are handled in Python. Raises FormatError for a number (class indices or
     probabilities are no transmitter names), naming its row.
     """
@@ -202,7 +206,7 @@ def _vote_codes(values: pd.Series, col: str, path: Path, what: str,
     keys: list[str | None] = []
     for j, name in enumerate(uniques):
         text = str(name).strip()
-        key = re.sub(r"[\s_-]", "", text.lower())
+        key = transmitter_key(text)
         if key in NO_TRANSMITTER:
             keys.append(None)
             continue

@@ -8,6 +8,7 @@ loops over rows). Errors name the file and the first offending row, and say how 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,11 @@ def text_column(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 #: Names of a transmitter column, in a neuron table or an edge table (the first present wins):
-#: neurocast's own, neuPrint's (predictedNt, consensusNt; per synapse ntWithMaxProb, as
-#: neuprint-python's fetch_synapse_connections(nt='max') names it), FlyWire Codex's (nt_type).
+#: neurocast's own, neuPrint's (predictedNt, consensusNt; per synapse nt, as
+#: neuprint-python's fetch_synapse_connections(nt='max') names it beside ntProb), FlyWire
+#: Codex's (nt_type).
 TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt", "nt_type", "neurotransmitter",
-                       "nt", "ntWithMaxProb")
+                       "nt")
 
 
 def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
@@ -80,6 +82,18 @@ def neurons_from_edges(pre_ids: np.ndarray, post_ids: np.ndarray) -> pd.DataFram
 #: (glutamate through the GluClα chloride channel, Liu & Wilson 2013).
 EXCITATORY_TRANSMITTERS = ("acetylcholine", "ach", "cholinergic")
 INHIBITORY_TRANSMITTERS = ("gaba", "gabaergic", "glutamate", "glu", "glut", "glutamatergic")
+#: each spelling above → the transmitter it names (one key per transmitter)
+_SPELLINGS = {**dict.fromkeys(EXCITATORY_TRANSMITTERS, "acetylcholine"),
+              **dict.fromkeys(("gaba", "gabaergic"), "gaba"),
+              **dict.fromkeys(("glutamate", "glu", "glut", "glutamatergic"), "glutamate")}
+
+
+def transmitter_key(name: str) -> str:
+    """The transmitter a name stands for: lower-case without spaces, '-' and '_', and the
+    spellings of one transmitter made one ('ACh', 'ACH', 'acetylcholine' → 'acetylcholine');
+    any other name as it is after that folding ('Dopamine' → 'dopamine')."""
+    key = re.sub(r"[\s_-]", "", str(name).lower())
+    return _SPELLINGS.get(key, key)
 
 
 def transmitter_sign(transmitter) -> np.ndarray:
