@@ -6,13 +6,20 @@ functions that use it, never at module import.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 from neurocast.errors import ConfigError, NeurocastError
 
 __all__ = ["dask_client", "require_dask"]
+
+#: Seconds the worker processes of a local cluster get to stop by themselves when the work is
+#: given up (Ctrl-C, SIGTERM, a failed task) before they are killed. distributed's own close
+#: waits up to 4 s for each busy worker to finish its running task, whose result nobody wants.
+STOP_WAIT_S = 0.5
 
 
 def require_dask() -> None:
@@ -33,9 +40,14 @@ def dask_client(scheduler: str | None = None, *, n_workers: int = 2) -> Iterator
     Workers of a LocalCluster run numba with one thread each (NUMBA_NUM_THREADS=1), so that
     W workers use W cores. Raises ConfigError for n_workers < 1, NeurocastError if dask is
     missing or the scheduler cannot be reached.
+    Stopping: when the block ends with an exception (Ctrl-C's KeyboardInterrupt, a signal the
+    CLI raises as an exception, a failed task), the local cluster's workers are ended at once,
+    running tasks included (``_stop_workers``), before the exception goes on. A cluster at
+    ``scheduler`` is not this process's to stop: closing the client releases its tasks there.
     """
     require_dask()
-    from distributed import Client, LocalCluster  # heavy optional dependency
+    import dask  # heavy optional dependency
+    from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
@@ -54,8 +66,9 @@ def dask_client(scheduler: str | None = None, *, n_workers: int = 2) -> Iterator
     old = os.environ.get("NUMBA_NUM_THREADS")
     os.environ["NUMBA_NUM_THREADS"] = "1"  # inherited by the worker processes started below
     try:
+        preload = [*dask.config.get("distributed.worker.preload"), __name__]  # dask_setup
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=None, silence_logs=40, preload=preload)
     finally:
         if old is None:
             os.environ.pop("NUMBA_NUM_THREADS", None)
@@ -64,5 +77,37 @@ def dask_client(scheduler: str | None = None, *, n_workers: int = 2) -> Iterator
     try:
         with Client(cluster) as client:
             yield client
+    except BaseException:
+        with contextlib.suppress(Exception):  # if it fails, cluster.close ends them, in time
+            _stop_workers(cluster)
+        raise
     finally:
         cluster.close()
+
+
+def _stop_workers(cluster) -> None:
+    """End the worker processes of a LocalCluster now, running tasks included: each nanny asks
+    its worker to stop, kills it (SIGKILL) after STOP_WAIT_S and waits for it to end. A nanny
+    that is closing does not restart its worker; ``cluster.close()`` then finds them closed."""
+
+    async def close_nannies():
+        nannies = list(cluster.workers.values())
+        await asyncio.gather(*(n.close(timeout=STOP_WAIT_S) for n in nannies),
+                             return_exceptions=True)  # one that cannot close: cluster.close's
+
+    cluster.sync(close_nannies)
+
+
+def dask_setup(worker) -> None:
+    """Run by distributed in each worker process of ``dask_client``'s local cluster as it starts
+    (a preload): progress bars there (tqdm, ``neurocast._progress``) lock with a thread lock.
+
+    tqdm's default lock holds a multiprocessing semaphore, registered with the resource tracker
+    that the worker shares with this process; a worker killed while stopping
+    (``_stop_workers``) cannot unregister it, and the tracker would warn of 'leaked semaphore
+    objects' on stderr when the command ends. Bars of one worker are never drawn by another
+    process, so a thread lock is all they need.
+    """
+    from tqdm.std import tqdm  # on the worker only, where the bars are made
+
+    tqdm.set_lock(threading.RLock())

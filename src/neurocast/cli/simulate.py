@@ -335,7 +335,8 @@ def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args)
     """Say what the whole run (every trial) will cost before it starts; refuse what cannot fit.
 
     One trial is estimated by ``sim.estimate`` (a short probe, extrapolated); N trials take
-    N / TRIAL_JOBS times as long (run on both cores) and all are held in memory until written
+    1 + (N - 1) / TRIAL_JOBS times as long (``run_trials`` runs the first alone, the others on
+    both cores) and all are held in memory until written
     (their spikes, spike counts and per-trial bookkeeping). Raises ResourceError (exit 2) if the memory is not
     available or the run would take longer than the simulator's limit.
     """
@@ -345,7 +346,7 @@ def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args)
     n = args.trials
     if n > 1:
         held = (n - 1) * est.n_spikes * SPIKE_BYTES + n * (TRIAL_OVERHEAD_BYTES + 2 * net.n_neurons * 8)
-        run_s = (est.run_s + TRIAL_OVERHEAD_S) * math.ceil(n / TRIAL_JOBS)
+        run_s = (est.run_s + TRIAL_OVERHEAD_S) * (1 + math.ceil((n - 1) / TRIAL_JOBS))
         est = dataclasses.replace(est, run_s=run_s, n_spikes=est.n_spikes * n,
                                   peak_bytes=est.peak_bytes + held, duration_ms=est.duration_ms * n)
     try:

@@ -106,9 +106,11 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
     kwargs are passed to ``simulate`` (stimulate, rate_hz, inputs, mode, ...). Neuron
     selections are resolved once with ``seed``, so ``stimulate="random:20"`` drives the same
     20 neurons in every trial (only the Poisson events differ).
-    n_jobs: worker processes (-1 = all cores); the network's arrays are shared with the workers
-    by fork (no copy). Results are the same for any n_jobs: trial k equals
-    ``simulate(net, duration_ms, seed=seed + k, **kwargs)`` with selections given as positions.
+    n_jobs: worker processes (-1 = all cores); the first trial runs in this process, so at most
+    n_trials - 1 workers are forked, and none for a single trial left (it runs here too). The
+    network's arrays are shared with the workers by fork (no copy). Results are the same for
+    any n_jobs: trial k equals ``simulate(net, duration_ms, seed=seed + k, **kwargs)`` with
+    selections given as positions.
     Returns a list of Spikes, one per trial, in trial order.
     Stopping: an exception here (Ctrl-C's KeyboardInterrupt, a failed trial) ends the workers
     at once, running trials included, before it goes on. The workers end on SIGTERM and ignore
@@ -118,17 +120,17 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
         raise ConfigError(f"n_trials must be a positive integer, not {n_trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
+    # the first trial runs here: it validates the arguments and compiles the kernels before
+    # forking; the workers share the trials left, so more of them than that would get none
+    jobs = min(_check_jobs(n_jobs), int(n_trials) - 1)
+    fork = jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
     kwargs.pop("progress", None)
     kwargs = _fix_selections(net, kwargs, int(seed))
-    jobs = min(_check_jobs(n_jobs), int(n_trials))
-    if jobs > 1:  # the trials already use the cores: one thread each (same spikes either way)
+    if fork:  # the trials use the cores: one thread each (the same spikes either way)
         kwargs.setdefault("threads", 1)
     seeds = [int(seed) + k for k in range(int(n_trials))]
-    # the first trial runs here: validates the arguments and compiles the kernels before forking
     first = simulate(net, duration_ms, seed=seeds[0], **kwargs)
-    if n_trials == 1:
-        return [first]
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not fork:  # n_jobs=1, a single trial left, or no fork: all run here in turn
         return [first] + [simulate(net, duration_ms, seed=s, **kwargs) for s in seeds[1:]]
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,

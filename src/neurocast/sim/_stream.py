@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from neurocast._files import atomic_path, json_default
+from neurocast._files import atomic_path, json_default, partial_path
 from neurocast.errors import NeurocastError
 from neurocast.sim._simulate import simulate_chunks
 from neurocast.spikes import _FORMAT, _VERSION, Spikes
@@ -56,7 +55,10 @@ class SpikeFileWriter:
         self._atomic = atomic_path(self.path)
         self._tmp = self._atomic.__enter__()
         try:
-            self._dir = Path(tempfile.mkdtemp(prefix=".spikes-", dir=self.path.parent))
+            # named after the output and this process: if the process is killed outright, the
+            # next write of the output removes it (``clean_stale``)
+            self._dir = partial_path(self.path)
+            self._dir.mkdir()
         except OSError as exc:  # atomic_path's clean-up raises WriteError naming the output
             self._atomic.__exit__(type(exc), exc, exc.__traceback__)
             raise
