@@ -457,15 +457,20 @@ def test_interrupting_a_threaded_run_releases_its_threads(tmp_path):
 
 def test_a_refused_scratch_folder_is_reported_as_the_output(tmp_path, monkeypatch):
     """The writer's scratch folder beside the output cannot be made: the error names the
-    output the user gave (it named a '.spikes-XXXX' folder) and nothing is left."""
-    import tempfile
+    output the user gave (not the hidden '.out.npz.PID-XXXX.partial' folder) and nothing is
+    left."""
+    from pathlib import Path
 
     from neurocast.errors import WriteError
 
-    def refuse(prefix="", dir=None, **kw):
-        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}abc123")
+    mkdir = Path.mkdir
 
-    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    def refuse(self, *args, **kwargs):
+        if self.name.endswith(".partial"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
     with pytest.raises(WriteError, match=r"cannot write '.*out\.npz': Permission denied"):
         with SpikeFileWriter(tmp_path / "out.npz", 100.0):
             pass
