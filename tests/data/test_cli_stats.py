@@ -120,7 +120,7 @@ def test_a_recording_too_small_for_the_statistics_says_why(tmp_path, capsys):
     assert main(["data", "stats", str(path), "--json"]) == 0
     out = capsys.readouterr()
     assert np.isnan(json.loads(out.out)["overall"]["lag1_autocorr"])
-    assert "note: the statistics need at least 2 neurons that vary and 3 frames; this recording " \
+    assert "note: the statistics need at least 2 neurons that vary and 50 frames; this recording " \
            "has 1 such neuron and 600 frames, so they are NaN" in out.err
     path = _ar1_store(tmp_path, "two.zarr", 0.85, n_neurons=3)
     assert main(["data", "stats", str(path), "--json"]) == 0

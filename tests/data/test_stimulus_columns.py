@@ -173,8 +173,11 @@ def test_a_text_column_is_refused_pointing_to_conditions(tmp_path):
 def test_resampling_resamples_the_stimulus_onto_the_same_grid(tmp_path):
     t = np.cumsum(np.r_[0.0, RNG.uniform(0.5, 0.7, T - 1)])  # uneven volumes
     laser = np.sin(t)  # a smooth trace: linear interpolation is checkable
-    ds = _load(_csv(tmp_path / "rec.csv", t=t, laser=laser),
-               stimulus_columns=["stim", "laser"], resample_s=0.5)
+    with pytest.warns(UserWarning, match="upsamples frames recorded") as caught:
+        ds = nd.load_matrix(_csv(tmp_path / "rec.csv", t=t, laser=laser),
+                            stimulus_columns=["stim", "laser"], resample_s=0.5)
+    assert sum("upsamples" in str(w.message) for w in caught) == 1  # not again for the stimulus
+    assert any("upsamples" in n for n in ds.attrs["import_notes"])
     grid = ds["time"].values
     assert ds.attrs["resampled_s"] == 0.5 and ds["stimulus"].shape == (grid.size, 2)
     np.testing.assert_allclose(ds["stimulus"].values[:, 1], np.interp(grid, t, laser), atol=1e-6)

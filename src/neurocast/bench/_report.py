@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS
 from neurocast.bench._scorecard import SEED_KEYS, summary_table
@@ -51,6 +52,7 @@ def _figure_module():
     return plt
 
 
+@plain_text()
 def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     """One panel per condition: ``metric`` vs steps ahead, one line per model. PNG, atomic."""
     plt = _figure_module()
@@ -86,6 +88,7 @@ def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     return path
 
 
+@plain_text()
 def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     """Scorecard heatmap: models × conditions, ``metric`` averaged over steps. PNG, atomic.
 

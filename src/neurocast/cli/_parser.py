@@ -246,7 +246,8 @@ def _data(sub) -> None:
                     help="text file with one neuron name per line (a blank line = an unnamed neuron)")
     mp.add_argument("--resample", type=_seconds, default=None, metavar="S",
                     help="interpolate uneven frames onto a uniform grid of S seconds (default: keep "
-                         "the file's own timestamps)")
+                         "the file's own timestamps); at most 10x finer than the recorded "
+                         "frame interval, and an upsampling is noted")
     mp.add_argument("--connectome", default=None, metavar="FILE",
                     help="attach this connectome (its neuron names must match the recording's)")
     mp.add_argument("--key", default=None, help="array inside an .npz/HDF5/MATLAB/JSON file, "

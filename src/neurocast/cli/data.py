@@ -20,6 +20,8 @@ from neurocast.cli._output import check_not_in_input, count, info, print_json, s
 from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
+    MIN_FRAMES,
+    PC1_5_MIN_NEURONS,
     REFERENCE_GROUPS,
     SCORED_STATISTICS,
     STATISTICS,
@@ -261,12 +263,15 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _note_too_small(res: dict) -> None:
-    """Say why every statistic is NaN when the recording is too small for them."""
+    """Say which statistics are NaN because the recording is too small for them."""
     used = int(res["overall"].get("n_neurons", 0) or 0)
-    if used < 2 or res["n_frames"] < 3:
-        info(f"note: the statistics need at least 2 neurons that vary and 3 frames; this "
-             f"recording has {count(used, 'such neuron')} and {count(res['n_frames'], 'frame')}, "
-             "so they are NaN")
+    if used < 2 or res["n_frames"] < MIN_FRAMES:
+        info(f"note: the statistics need at least 2 neurons that vary and {MIN_FRAMES} frames; "
+             f"this recording has {count(used, 'such neuron')} and "
+             f"{count(res['n_frames'], 'frame')}, so they are NaN (not scored)")
+    elif used < PC1_5_MIN_NEURONS:
+        info(f"note: pc1_5 needs more than {PC1_5_MIN_NEURONS - 1} neurons that vary (with "
+             f"{used} it is 1 by construction); it is NaN (not scored)")
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -69,7 +69,14 @@ from neurocast.data._schema import (
     make_dataset,
     validate_dataset,
 )
-from neurocast.data._stats import STATISTICS, StatsConfig, realism_stats, trace_stats
+from neurocast.data._stats import (
+    MIN_FRAMES,
+    PC1_5_MIN_NEURONS,
+    STATISTICS,
+    StatsConfig,
+    realism_stats,
+    trace_stats,
+)
 from neurocast.data._store import (
     attach_connectome,
     check_connectome,
@@ -113,6 +120,8 @@ __all__ = [
     "DEFAULT_CONTEXT",
     "DEFAULT_HORIZON",
     "LOADERS",
+    "MIN_FRAMES",
+    "PC1_5_MIN_NEURONS",
     "PRESETS",
     "REFERENCE_GROUPS",
     "SCORED_STATISTICS",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast._memory import available_memory_bytes, format_bytes
 from neurocast._registry import Registry, instance_of
 from neurocast.data._schema import conditions_from_offsets, validate_dataset
 from neurocast.data._xarray_zarr import named_dims_store
@@ -371,8 +373,46 @@ def pause_summary(time_s: np.ndarray) -> str | None:
             f"frame {k} (frames are {float(np.median(steps)):.4g} s apart otherwise)")
 
 
+#: How many times finer than the recorded (median) frame interval a resampling step may be:
+#: beyond it the step is taken for a typo (e.g. ms given as s).
+MAX_UPSAMPLING = 10
+# Bytes per resampled value while interpolating (two float64 neighbours, the float64 and float32
+# results).
+_RESAMPLE_BYTES = 28
+
+
+def _check_upsampling(n: int, t: np.ndarray, dt_s: float, n_neuron: int, what: str,
+                      notes: list[str] | None) -> None:
+    """Refuse (ConfigError) a resampling step ``dt_s`` more than ``MAX_UPSAMPLING`` times finer
+    than the recorded frames ``t`` are apart (median), or whose ``n`` frames would not fit in
+    memory; note a step finer than the recorded one (upsampling): in ``notes``, or as a
+    UserWarning if None."""
+    recorded = float(np.median(np.diff(t)))
+    factor = recorded / dt_s
+    hint = (f"give the step in seconds, e.g. --resample {recorded:.4g} (the recorded frame "
+            f"interval) or a longer one")
+    if factor > MAX_UPSAMPLING:
+        raise ConfigError(f"{what}: --resample {dt_s:g} would make {n:,} frames from {t.size:,} "
+                          f"recorded {recorded:.4g} s apart (a step {factor:,.0f}× finer; at most "
+                          f"{MAX_UPSAMPLING}× is allowed)", hint)
+    need = n * max(1, n_neuron) * _RESAMPLE_BYTES
+    if need > available_memory_bytes():
+        raise ConfigError(f"{what}: --resample {dt_s:g} would make {n:,} frames × {n_neuron:,} "
+                          f"neurons, about {format_bytes(need)} while resampling, more than the "
+                          f"{format_bytes(available_memory_bytes())} of memory available", hint)
+    if factor > 1.01:
+        note = (f"{what}: --resample {dt_s:g} upsamples frames recorded {recorded:.4g} s apart "
+                f"({factor:.3g}× as many, {n:,} from {t.size:,}): the added frames are "
+                "interpolated, not measured")
+        if notes is None:
+            warnings.warn(note, UserWarning, stacklevel=3)
+        else:
+            notes.append(note)
+
+
 def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, allow_nan: bool = False,
-                     what: str = "recording") -> tuple[np.ndarray, np.ndarray]:
+                     what: str = "recording",
+                     notes: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Linear interpolation of (time, neuron) values onto a uniform grid of step dt_s seconds.
 
     The grid starts at time_s[0] and ends at or before time_s[-1]. Gaps are not filled: a grid
@@ -380,7 +420,10 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
     a pause in acquisition (an interval much longer than the intervals around it, see
     ``pause_intervals``; frames on its edges keep their values). Returns (values float32
     (new_time, neuron), grid_s float64 (new_time,)). Raises FormatError for a bad step,
-    NonFiniteError if a grid frame falls inside a pause unless ``allow_nan``.
+    NonFiniteError if a grid frame falls inside a pause unless ``allow_nan``, ConfigError for a
+    step more than ``MAX_UPSAMPLING`` times finer than the recorded frame interval, or making
+    more values than fit in the memory available; a step finer than the recorded one is noted
+    (appended to ``notes``, or a UserWarning if it is None).
     """
     if not (np.isfinite(dt_s) and dt_s > 0):
         raise FormatError(f"resampling step {dt_s} s is not a positive number of seconds",
@@ -389,6 +432,7 @@ def resample_uniform(values: np.ndarray, time_s: np.ndarray, dt_s: float, *, all
     n = int(np.floor((t[-1] - t[0]) / dt_s + 1e-9)) + 1
     if n < 2:
         raise FormatError(f"resampling at {dt_s} s leaves {n} frame(s)", "give a shorter --resample step")
+    _check_upsampling(n, t, dt_s, np.shape(values)[1], what, notes)
     grid = t[0] + np.arange(n) * dt_s
     right = np.clip(np.searchsorted(t, grid, side="right"), 1, t.size - 1)
     left = right - 1

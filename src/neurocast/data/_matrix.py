@@ -337,7 +337,7 @@ def load_matrix(
     ΔF/F that looks like percent gets a UserWarning (``_dff_scale.percent_note``; not changed).
     A JSON sidecar beside the file (``_sidecar``) gives the frame rate when the file has no
     usable timing, its StartTime, and the names of a headerless table's columns (BIDS's
-    Columns); a JSON of its name that holds data or no sidecar key is passed over (a note).
+    Columns); a JSON of its name that holds data is passed over (a note).
     With ``allow_nan``, ±inf (ΔF/F divided by a zero baseline) is stored as NaN, with a note
     counting it per neuron (``infinite_as_missing``).
     Raises FormatError (unreadable file, unknown suffix, missing key, names not matching
@@ -437,7 +437,7 @@ def load_matrix(
         raise FormatError(f"{what}: unknown suffix '{path.suffix}'",
                           "matrix files are " + ", ".join(_READ_SUFFIXES))
     if passed_over is not None:
-        notes.append(passed_over)
+        notes.append(passed_over.note(path))
     if sidecar is not None and sidecar.columns and suffix not in (".csv", ".tsv", ".txt"):
         notes.append(f"{what}: 'Columns' in {sidecar.source} is not read: it names the columns "
                      "of a text table without a header row")
@@ -479,7 +479,11 @@ def load_matrix(
     if names_key is None:  # numbers name neurons only under an id name ('labels': per frame?)
         names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
-        file_names, ambiguous = read
+        file_names, ambiguous, latin = read
+        if latin:
+            notes.append(f"{what}: {len(latin)} name(s) in {str(names_key)!r} are not UTF-8 "
+                         f"text: read as latin-1 ({', '.join(map(repr, latin[:3]))}); if they "
+                         "look wrong, give the names with --names")
     needed = time_s is None and dt_s is None  # the file's timing rests on its scalars
     timing = frame_timing(meta, key, what, needed)
     k, file_dt = timing.key, timing.dt_s
@@ -533,6 +537,11 @@ def load_matrix(
                           + f", so its {rows:,} rows are read as frames and its {cols:,} columns "
                           "as neurons; if the rows are neurons (as in suite2p's F.npy), import "
                           "again with --transpose (a suite2p plane folder: --format suite2p)")
+        elif not (fits_rows or fits_cols) and header_names is None and neuron_names is None:
+            notes.append(f"{what}: nothing in the file tells which axis is time, so its {rows:,} "
+                         f"rows (the longer axis) are read as frames and its {cols:,} columns as "
+                         "neurons; if the rows are neurons (a (neuron, time) array such as "
+                         "suite2p's F.npy), import again with --transpose")
     if transpose:
         if stimulus is not None:  # a table's columns: frames once transposed
             raise stim.table_transposed(what)
@@ -593,10 +602,13 @@ def load_matrix(
         suggested = (f", or the rate in a sidecar beside the file, '{beside.name}': "
                      '{"SamplingFrequency": 2.0}' if beside is not None and not beside.exists()
                      else "")
+        unread = f"; {passed_over.said}" if passed_over is not None else ""
         if timing.unusable:  # the file's own rate or interval, and nothing else gives one
-            raise timing.refusal(what, "give the seconds per frame with --dt-s" + suggested)
+            exc = timing.refusal(what, "give the seconds per frame with --dt-s" + suggested)
+            raise FormatError(exc.message + unread, exc.hint)
         raise FormatError(f"{what} holds no timestamps or frame interval" + timing.skipped
-                          + (f", nor does {sidecar.source}{side.skipped}" if side is not None else ""),
+                          + (f", nor does {sidecar.source}{side.skipped}" if side is not None
+                             else "") + unread,
                           "Minian (and xarray's frame index) saves no frame rate: give the "
                           "seconds per frame, e.g. --dt-s 0.05" if named_dims else
                           "plain matrices carry no timing: give the seconds per frame, e.g. "
@@ -626,8 +638,11 @@ def load_matrix(
                           f"--resample {np.median(steps):.4g} --allow-nan keeps them as NaN gaps")
     if resample_s is not None:
         recorded = time_s if time_s is not None else np.arange(n_time) * float(dt_s)
+        upsampled: list[str] = []
         values, time_s = resample_uniform(values, recorded, float(resample_s),
-                                          allow_nan=allow_nan, what=what)
+                                          allow_nan=allow_nan, what=what, notes=upsampled)
+        for note in upsampled:
+            _remark(notes, note)
         if stimulus is not None:
             stimulus = stim.resample_covariates(stimulus, recorded, float(resample_s), what, notes)
         dt_s = float(resample_s)

@@ -45,6 +45,7 @@ from neurocast.data._matrix_keys import (
     check_timestamps,
     index_keyed_names,
     named_like_covariate,
+    table_time_columns,
 )
 from neurocast.data._matrix_stimulus import Covariates, flag_for, no_header, table_covariates
 from neurocast.data._neuron_rows import neuron_rows
@@ -294,6 +295,38 @@ def _increasing(column: np.ndarray) -> bool:
     return bool(column.size > 1 and np.all(np.isfinite(column)) and np.all(np.diff(column) > 0))
 
 
+def _even_steps(column: np.ndarray) -> bool:
+    """True if a column rises in steps equal to within 1 % and does not count rows: it looks like
+    timestamps (a trace is never so regular)."""
+    steps = np.diff(column)
+    return bool(_increasing(column) and not _counts_rows(column) and column.size > 2
+                and np.ptp(steps) <= 0.01 * np.median(steps))
+
+
+def _same_times(time_s: np.ndarray, key: str, more: dict, what: str, notes: list[str],
+                dt_given: bool) -> None:
+    """Check a table's further columns of timestamps (``more``: name -> values, in the unit
+    their name says) against the ones read (``time_s``, from column ``key``): each is dropped
+    with a note when it gives the same times (to within half a frame, from its own start:
+    'Time (ms)' beside 'Time (s)'), and FormatError names both when it does not (unless
+    --dt-s, ``dt_given``, replaces them all)."""
+    half = 0.5 * float(np.median(np.diff(time_s)))
+    for name, values in more.items():
+        other = values * _seconds_per_unit(name, what)
+        if dt_given or np.max(np.abs((other - other[0]) - (time_s - time_s[0]))) <= half:
+            notes.append(f"column {name!r} holds timestamps too"
+                         + ("" if dt_given else f", the same as {key!r}") + ": not read as a "
+                         "neuron")
+            continue
+        raise FormatError(f"{what}: columns {key!r} and {name!r} both hold timestamps, but they "
+                          f"disagree: {time_s[-1] - time_s[0]:.6g} s against "
+                          f"{other[-1] - other[0]:.6g} s from the first row to the last (read "
+                          "in the units their names say)",
+                          "drop the wrong column from the table, or name its unit ('time (ms)'), "
+                          "and import again; or give the seconds per frame with --dt-s, which "
+                          "replaces both")
+
+
 def _mostly_rising(column: np.ndarray) -> bool:
     """True if a column ends above where it starts and fewer than 10 % of its steps go down:
     timestamps, maybe with a fault (a repeated or out-of-order row), not a neuron's trace."""
@@ -352,25 +385,48 @@ def _gzipped(path: Path) -> bool:
     return data_extension(path) in GZIP_TABLES
 
 
-def _open_text(path: Path):
-    """A text table opened for reading (decompressed if ``_gzipped``); a byte-order mark is
-    not part of a cell."""
+def _encoding(path: Path) -> str:
+    """The text encoding of a table: UTF-16 when it starts with UTF-16's byte-order mark (Excel's
+    'Unicode text'), else UTF-8 (a byte-order mark, 'utf-8-sig', not part of a cell)."""
+    with (gzip.open(path, "rb") if _gzipped(path) else open(path, "rb")) as fh:
+        return "utf-16" if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def _open_text(path: Path, encoding: str):
+    """A text table opened for reading in ``encoding`` (decompressed if ``_gzipped``)."""
     if _gzipped(path):
-        return gzip.open(path, "rt", encoding="utf-8-sig")
-    return open(path, encoding="utf-8-sig")
+        return gzip.open(path, "rt", encoding=encoding)
+    return open(path, encoding=encoding)
 
 
-def _read_rows(path: Path, **options) -> tuple[pd.DataFrame, str]:
+def _not_utf8(exc: UnicodeDecodeError, what: str) -> FormatError:
+    """The error for a text table holding bytes that are not UTF-8 (Excel's 'CSV' on Windows
+    writes cp1252: 'é' as the byte 0xe9)."""
+    byte = exc.object[exc.start:exc.start + 1].hex()
+    return FormatError(f"{what} is not UTF-8 text: it holds the byte 0x{byte}, which UTF-8 "
+                       "does not allow there (a file saved as 'CSV' by Excel on Windows is cp1252 or "
+                       "latin-1: an accented name)", "save it as UTF-8 (Excel: 'CSV UTF-8'; "
+                       "pandas: df.to_csv(PATH, encoding='utf-8')) and import again")
+
+
+def _read_rows(path: Path, encoding: str = "utf-8-sig", **options) -> tuple[pd.DataFrame, str]:
     """A text table as pandas reads it (``options``: ``pandas.read_csv``'s) and its last
     non-blank line, in one pass over its text: a plain file is read by pandas from its path
     and its last line back from its end (``_last_line``); a gzip-compressed one, which cannot
     be read backwards, is decompressed once, its last line kept as pandas reads it
-    (``_LastLine``)."""
+    (``_LastLine``); a UTF-16 one (``_encoding``) is decoded whole first."""
+    if encoding != "utf-8-sig":
+        with _open_text(path, encoding) as fh:
+            text = fh.read()
+        lines = text.splitlines()
+        return (pd.read_csv(io.StringIO(text), **options),
+                next((line for line in reversed(lines) if line.strip()), ""))
     if not _gzipped(path):
-        return pd.read_csv(path, **options), _last_line(path)
+        return pd.read_csv(path, encoding=encoding, **options), _last_line(path)
     with gzip.open(path, "rb") as source:
         last = _LastLine(source)
-        return pd.read_csv(io.BufferedReader(last, 1 << 16), **options), last.line
+        return (pd.read_csv(io.BufferedReader(last, 1 << 16), encoding=encoding, **options),
+                last.line)
 
 
 def _last_line(path: Path) -> str:
@@ -392,12 +448,14 @@ def _last_line(path: Path) -> str:
 class _LastLine(io.RawIOBase):
     """A binary stream passing on the bytes of ``source`` (a decompressing file) and keeping
     the last non-blank line among them (``line``): a table's last row, checked once pandas has
-    read the whole text through it."""
+    read the whole text through it. Each read looks at its new bytes only, so a line of any
+    length costs time in proportion to it."""
 
     def __init__(self, source):
         super().__init__()
         self._source = source
-        self._tail = b""  # the bytes read from the start of the last non-blank line on
+        self._tail = bytearray()  # the bytes read from the start of the last non-blank line on
+        self._break = 0  # where in _tail the bytes after its last line break start (0: none)
 
     def readable(self) -> bool:
         return True
@@ -405,10 +463,20 @@ class _LastLine(io.RawIOBase):
     def readinto(self, buffer) -> int:
         chunk = self._source.read(len(buffer))
         buffer[:len(chunk)] = chunk
-        text = self._tail + chunk
-        end = len(text.rstrip())  # the end of the last non-blank line
-        # its start: after the line break before it (LF, CRLF, or an old Mac file's CR)
-        self._tail = text[max(text.rfind(b"\n", 0, end), text.rfind(b"\r", 0, end)) + 1:]
+        end = len(chunk.rstrip())  # the end of the chunk's last non-blank byte, 0 if none
+        # the start of a line holding it: after a line break (LF, CRLF, an old Mac file's CR)
+        start = max(chunk.rfind(b"\n", 0, end), chunk.rfind(b"\r", 0, end)) + 1 if end else 0
+        if start:  # a new last non-blank line begins in this chunk
+            self._tail, offset, self._break = bytearray(chunk[start:]), -start, 0
+        else:
+            if end:  # text after the tail's blank lines: the line starts after their break
+                del self._tail[:self._break]
+                self._break = 0
+            offset = len(self._tail)
+            self._tail += chunk
+        last = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if last >= 0:
+            self._break = max(0, offset + last + 1)
         return len(chunk)
 
     @property
@@ -515,7 +583,8 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     with a header row keeps its own, with a note.
     """
     try:
-        with _open_text(path) as fh:
+        encoding = _encoding(path)
+        with _open_text(path, encoding) as fh:
             skip, first = 0, ""
             for line in fh:  # blank and '#' comment lines above the table are skipped
                 if line.strip() and not line.lstrip().startswith("#"):
@@ -527,7 +596,9 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
         plain = path.name[:-len(".gz")]
         raise FormatError(f"{what} is not gzip-compressed, despite its name",
                           f"rename it '{plain}' if it is a plain text table") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:  # EOFError: a cut-off .gz
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc, what) from None
+    except (OSError, EOFError) as exc:  # EOFError: a cut-off .gz
         raise FormatError(f"cannot read {what}: {exc}", "give a text table of numbers") from None
     if not first.strip():
         raise FormatError(f"{what} is empty", _HINT_FORMAT)
@@ -544,12 +615,15 @@ def _read_table(path: Path, what: str, dt_given: bool = False,
     statuses = _cells(second, sep) if header and second.strip() else []
     inscopix = is_status_row(statuses)
     try:
-        table, last = _read_rows(path, sep=sep, header=None, skiprows=skip + header + inscopix,
-                                 encoding="utf-8-sig", engine="python" if sep == r"\s+" else "c")
+        table, last = _read_rows(path, encoding, sep=sep, header=None,
+                                 skiprows=skip + header + inscopix,
+                                 engine="python" if sep == r"\s+" else "c")
     except pd.errors.EmptyDataError:
         raise FormatError(f"{what} has no rows of values" + (" below its header" if header else ""),
                           "the file may be cut off: export it again") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # below the lines read above
+        raise _not_utf8(exc, what) from None
+    except pd.errors.ParserError as exc:
         raise FormatError(f"cannot parse {what}: {str(exc).splitlines()[0]}",
                           "every row needs the same number of cells; " + _HINT_FORMAT) from None
     except (OSError, EOFError) as exc:  # a damaged or cut-off .gz
@@ -609,13 +683,17 @@ def _table_columns(cells: list[str], table: pd.DataFrame, header: bool, what: st
     values, each with a note for the person:
 
     - an unnamed first column counting up by one (a pandas row index) is dropped;
-    - a column named like timestamps (``_time_key``) is the timestamps, converted to seconds
-      from the unit in its name, if its values mostly rise (``_mostly_rising``; then they must
-      increase strictly, else FormatError names the row); otherwise it stays a neuron (a neuron
-      may be called T);
+    - a column named like timestamps (``table_time_columns``: 'time', 'Elapsed Time (s)',
+      'Zeit') is the timestamps, converted to seconds from the unit in its name, if its values
+      mostly rise (``_mostly_rising``; then they must increase strictly, else FormatError names
+      the row); otherwise it stays a neuron (a neuron may be called T). Further such columns
+      that rise are dropped too when they give the same times, and refused when they do not
+      (``_same_times``);
     - else an unnamed first column that is strictly increasing, but not by one, is the
       timestamps in seconds (``df.index = t; df.to_csv()``);
-    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped.
+    - a column named one of ``FRAME_KEYS`` counting up by one is a frame index, dropped;
+    - with no timestamps found, a first column rising in even steps (``_even_steps``) stays a
+      neuron, with a note that it looks like the time.
 
     The columns ``stimulus`` names (``--stimulus-columns``; a header row is then needed) are
     taken out first, as the stimulus covariates (``_matrix_stimulus.table_covariates``; a
@@ -676,36 +754,39 @@ def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndar
                      "read as a row index (as pandas writes it), not as a neuron")
         keep, unnamed_first = keep[1:], False
     time_s = time_key = None
-    t = _time_key([names[j] for j in keep])
-    if t is not None:
-        i = keep[[names[j] for j in keep].index(t)]
+    found = [keep[j] for j in table_time_columns([names[j] for j in keep])]
+    stamps = {j: column(j) for j in found}
+    rising = [j for j in found if _mostly_rising(stamps[j])]
+    for j in found:
+        if j not in rising:
+            notes.append(f"column {str(names[j])!r} is named like timestamps but its values go "
+                         "up and down: read as a neuron")
+    if rising:
+        i, t = rising[0], str(names[rising[0]])
         scale = _seconds_per_unit(t, what)
-        stamps = column(i)
-        if _mostly_rising(stamps):
-            time_s, time_key = stamps * scale, str(t)
-            others = [j for j in keep if j != i]
-            repeats = _rounded_times(time_s, lambda rows: rows_at(rows, others))
-            if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
-                notes.append(f"column {str(t)!r} repeats a time in {repeats:,} rows whose values "
-                             "differ (timestamps rounded?): replaced by the given --dt-s")
-            elif repeats:
-                k = int(np.argmax(np.diff(time_s) == 0)) + 1
-                mean = (time_s[-1] - time_s[0]) / (time_s.size - 1)
-                raise FormatError(
-                    f"{what}: the timestamps {str(t)!r} repeat a time in {repeats:,} rows (first "
-                    f"at row {k + 1}: {time_s[k]:g} after {time_s[k - 1]:g}) whose values differ: "
-                    "they look rounded, too coarse for the frame rate, not repeated frames",
-                    f"give the frame interval with --dt-s (their mean spacing is {mean:.6g} s), "
-                    "which replaces them; do not drop those rows, they are frames")
-            else:
-                check_timestamps(time_s, f"{what}: the timestamps {str(t)!r}")
-            notes.append(f"column {str(t)!r} holds the frame timestamps "
-                         + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
-                         + ": not read as a neuron")
-            keep = others
+        time_s, time_key = stamps[i] * scale, t
+        others = [j for j in keep if j not in rising]
+        repeats = _rounded_times(time_s, lambda rows: rows_at(rows, others))
+        if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
+            notes.append(f"column {t!r} repeats a time in {repeats:,} rows whose values "
+                         "differ (timestamps rounded?): replaced by the given --dt-s")
+        elif repeats:
+            k = int(np.argmax(np.diff(time_s) == 0)) + 1
+            mean = (time_s[-1] - time_s[0]) / (time_s.size - 1)
+            raise FormatError(
+                f"{what}: the timestamps {t!r} repeat a time in {repeats:,} rows (first "
+                f"at row {k + 1}: {time_s[k]:g} after {time_s[k - 1]:g}) whose values differ: "
+                "they look rounded, too coarse for the frame rate, not repeated frames",
+                f"give the frame interval with --dt-s (their mean spacing is {mean:.6g} s), "
+                "which replaces them; do not drop those rows, they are frames")
         else:
-            notes.append(f"column {str(t)!r} is named like timestamps but its values go up and "
-                         "down: read as a neuron")
+            check_timestamps(time_s, f"{what}: the timestamps {t!r}")
+        notes.append(f"column {t!r} holds the frame timestamps "
+                     + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
+                     + ": not read as a neuron")
+        _same_times(time_s, t, {str(names[j]): stamps[j] for j in rising[1:]}, what, notes,
+                    dt_given)
+        keep = others
     if unnamed_first and time_s is None and _increasing(first := column(0)):
         time_s, time_key = first, ""
         notes.append(f"the unnamed first column increases ({first[0]:g}, {first[1]:g}, "
@@ -718,6 +799,11 @@ def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndar
         notes.append(f"column {str(f)!r} counts frames ({frames[0]:g}, {frames[1]:g}, ...): "
                      "read as a frame index, not as a neuron")
         keep = [j for j in keep if j != i]
+    if time_s is None and keep and names[keep[0]] and _even_steps(first := column(keep[0])):
+        notes.append(f"column {str(names[keep[0]])!r} rises in even steps ({first[0]:g}, "
+                     f"{first[1]:g}, ...) as timestamps do, but is not named as them: read as a "
+                     "neuron; if it is the time, name it 'time' (or 'time (ms)', ...) and import "
+                     "again")
     names = names[keep]
     named = [str(n) for n in names if named_like_covariate(str(n))]
     if named:

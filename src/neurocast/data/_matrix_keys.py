@@ -154,6 +154,28 @@ def _time_key(keys: Sequence):
     return next(iter(_time_keys(keys)), None)
 
 
+#: Other names a table gives its column of times (compared in lower case without underscores,
+#: spaces and hyphens, and without a unit after them: 'Elapsed Time (s)', 'frame_time', 'Zeit').
+TABLE_TIME_NAMES = ("elapsedtime", "elapsed", "frametime", "frametimes", "zeit")
+
+
+def table_time_columns(names: Sequence) -> list[int]:
+    """The positions of a table's columns named like timestamps, best first: those
+    ``_time_keys`` names, then ``TABLE_TIME_NAMES``, then any name ending in a unit of time in
+    brackets ('Zeit (s)', 'clock [ms]'). 'Tm1' and 'time_cell_3' are not (neurons may be
+    called so)."""
+    ranked = []
+    for j, name in enumerate(names):
+        base, unit = _time_base(name)
+        if base in TIME_KEYS:
+            ranked.append((TIME_KEYS.index(base), j))
+        elif "timestamp" in base or re.sub(r"[_\s-]", "", base) in TABLE_TIME_NAMES:
+            ranked.append((len(TIME_KEYS), j))
+        elif BRACKETED_UNIT.search(str(name)) and unit in SECONDS_PER_UNIT:
+            ranked.append((len(TIME_KEYS) + 1, j))
+    return [j for _, j in sorted(ranked)]
+
+
 def _seconds_per_unit(key, what: str, unit: str | None = None, said: str = "") -> float:
     """Seconds per unit of the timestamps named ``key``: in the unit their name says
     (``_time_base``), else ``unit`` (given by the file, e.g. an HDF5 attribute; ``said`` says
@@ -326,7 +348,9 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     if bad is not None and needed:
         k, v = bad
         shown = f"{v:g}" if v is not None else repr(_plain(meta[k]))
-        return FrameRate(skipped=tuple(skipped), unusable=f"frame rate {str(k)!r} is {shown}")
+        if not found:
+            return FrameRate(skipped=tuple(skipped), unusable=f"frame rate {str(k)!r} is {shown}")
+        skipped.append(f"{str(k)!r} = {shown} (not a positive number)")  # a placeholder
     rates = sorted({v for _, v in found})
     if len(rates) > 1 and not np.allclose(rates, rates[0], rtol=1e-6, atol=0):
         if needed:
@@ -381,21 +405,23 @@ def frame_timing(meta: dict, trace_key, what: str, needed: bool,
     """
     said_what = what if source == "the file" else f"{what} ({source})"
     k, per_unit = _timing_key(meta)
+    bad_dt = ""  # an interval that is not a positive number: a usable rate beside it is read
+    if k is not None and ((value := scalar_value(meta[k])) is None or value <= 0):
+        shown = f"{value:g}" if value is not None else repr(_plain(meta[k]))
+        bad_dt = f"frame interval {str(k)!r} is {shown}" if needed else ""
+        k, per_unit = None, None
     rate = None
     if k is None:
         rate = frame_rate(meta, trace_key, said_what, needed=needed)
         k = rate.key
     skipped = rate.skipped_text() if rate is not None else ""
     if k is None:
-        return FrameTiming(skipped=skipped, unusable=rate.unusable)
+        return FrameTiming(skipped=skipped, unusable=bad_dt or rate.unusable)
     value = scalar_value(meta[k])
-    if value is None or value <= 0:
-        shown = f"{value:g}" if value is not None else repr(_plain(meta[k]))
-        return FrameTiming(skipped=skipped, unusable=f"frame interval {str(k)!r} is {shown}"
-                           if needed else "")
     if per_unit is None:  # a rate: say which (an electrode's 'fs'?)
+        unread = f"; not read as the frame interval: {bad_dt}" if bad_dt else ""
         return FrameTiming(k, 1.0 / value, f"{str(k)!r} = {value:g} Hz",
-                           rate.note(what, source), False, skipped)
+                           rate.note(what, source) + unread, False, skipped + unread)
     dt_s = value * per_unit
     unit = "s" if per_unit == 1.0 else _interval_unit(k)
     said = (f"{what}: frame interval {str(k)!r} is {value:g} {unit} per frame"
@@ -449,13 +475,30 @@ def _number_text(x) -> str:
     return str(x)
 
 
+def _decoded(b: bytes) -> str:
+    """A name stored as bytes, as text: UTF-8, else latin-1 (an old MATLAB's or LabVIEW's
+    b'RIM\\xe9' is 'RIMé'; every byte is a latin-1 character)."""
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return b.decode("latin-1")
+
+
+def _not_utf8(b) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _candidates(x) -> list[str]:
     """The names one entry of a name array holds, without blanks or repeats, in order: none
     for an empty MATLAB cell or a blank string, one for a string, a number or a cell holding
     one (cells inside cells are opened), several for a cell of candidate identities
     ({'AVAR', 'AVAL'})."""
     if isinstance(x, bytes):
-        x = x.decode("utf-8", "replace")
+        x = _decoded(x)
     if isinstance(x, str):
         return [x.strip()] if x.strip() else []
     if isinstance(x, np.ndarray):
@@ -468,14 +511,15 @@ def _candidates(x) -> list[str]:
     return [str(x).strip()] if str(x).strip() else []
 
 
-def _name_cells(v) -> tuple[np.ndarray, list[str]] | None:
+def _name_cells(v) -> tuple[np.ndarray, list[str], list[str]] | None:
     """The neuron names in a 1-D array (or a row or column) ``v``: strings, bytes, whole-number
     ids, or a MATLAB cell array whose cells are empty, hold one name (or number), or list
     several candidate names (``_candidates``).
 
     Returns (names: str array, one per entry, '' for an empty cell and for one listing several
-    candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'), or
-    None if ``v`` is no such array (a matrix, or numbers that are not whole).
+    candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'; the
+    names stored as bytes that are not UTF-8, read as latin-1 (``_decoded``)), or None if
+    ``v`` is no such array (a matrix, or numbers that are not whole).
     """
     a = np.asarray(v)
     if a.ndim == 0 and a.dtype.kind in "USO":
@@ -489,7 +533,8 @@ def _name_cells(v) -> tuple[np.ndarray, list[str]] | None:
         if len(found) > 1:
             ambiguous.append(" or ".join(found))
         names.append(found[0] if len(found) == 1 else "")
-    return np.asarray(names, dtype=str), ambiguous
+    latin = [_decoded(x) for x in a.tolist() if isinstance(x, bytes) and _not_utf8(x)]
+    return np.asarray(names, dtype=str), ambiguous, latin
 
 
 # ---------------------------------------------------------------------- names keyed by row

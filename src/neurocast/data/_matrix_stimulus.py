@@ -307,7 +307,8 @@ def resample_covariates(stimulus: Covariates, time_s: np.ndarray, dt_s: float, w
     does for the traces. A grid frame inside a pause in acquisition (NaN in the traces, kept
     with allow_nan) holds the last recorded value before the pause, with a note in ``notes``."""
     t = np.asarray(time_s, dtype=np.float64)
-    out, grid = resample_uniform(stimulus.values, t, dt_s, allow_nan=True, what=what)
+    # on the traces' grid: their import notes an upsampling already
+    out, grid = resample_uniform(stimulus.values, t, dt_s, allow_nan=True, what=what, notes=[])
     held = ~np.isfinite(out).all(axis=1)  # the covariates are finite: only pauses are NaN
     if held.any():
         before = np.clip(np.searchsorted(t, grid[held], side="right") - 1, 0, t.size - 1)

@@ -178,6 +178,8 @@ def load_nwb(
     a bare series declares "dff" only when its name says so (``_says_dff``), else nothing.
     resample_s: interpolate linearly onto a uniform grid of this step (s), as ``load_matrix``
     does (``resample_uniform``: a grid frame inside a pause is NaN, refused unless ``allow_nan``).
+    A series stored (roi, time) — the data's first axis as long as the ROI region, its second
+    not — is read transposed, with a note.
     Conditions: optional frame offsets and names (else one condition "all"), and the names of
     held-out ones (the offsets count the frames after resampling). Raises FormatError (no/ambiguous series, timestamps or ROIs not matching the
     data), NonFiniteError on NaN/inf unless ``allow_nan``.
@@ -199,7 +201,9 @@ def load_nwb(
                                          else ""))
     try:
         io = NWBHDF5IO(str(path), mode="r")
-        nwb = io.read()
+        with warnings.catch_warnings():  # a series stored (roi, time): read transposed, noted below
+            warnings.filterwarnings("ignore", message=".*oriented incorrectly", category=UserWarning)
+            nwb = io.read()
     except Exception as exc:  # h5py/hdmf raise many types for a non-NWB file
         raise FormatError(f"{what} cannot be read as NWB ({type(exc).__name__}: {exc})",
                           "give an NWB 2.x file written by pynwb or MatNWB") from None
@@ -232,6 +236,14 @@ def load_nwb(
             data = data[:, None]
         if data.ndim != 2:
             raise FormatError(f"{what}: series {label} has shape {data.shape}, expected (time, roi)")
+        ids = np.asarray(rrs.rois.table.id[:])[np.asarray(rrs.rois.data[:], dtype=np.int64)]
+        if ids.size != data.shape[1] and ids.size == data.shape[0] != 1 and (
+                rrs.timestamps is None or len(rrs.timestamps) == data.shape[1]):
+            notes.append(f"{what}: series {label} is stored (roi, time), {data.shape[0]:,} ROIs "
+                         f"× {data.shape[1]:,} frames, the transpose of NWB's (time, roi) (a "
+                         "common MatNWB slip): read transposed")
+            warnings.warn(notes[-1], UserWarning, stacklevel=2)
+            data = data.T
         n_time, n_roi = data.shape
         start = 0.0
         if rrs.timestamps is not None:
@@ -256,7 +268,6 @@ def load_nwb(
             dt_s = 1.0 / float(rrs.rate)
             start = float(rrs.starting_time or 0.0)
             time_s = None
-        ids = np.asarray(rrs.rois.table.id[:])[np.asarray(rrs.rois.data[:], dtype=np.int64)]
         if ids.size != n_roi:
             raise FormatError(f"{what}: series {label} references {ids.size} ROIs for {n_roi} columns",
                               "the ROI region must list one ROI per data column")

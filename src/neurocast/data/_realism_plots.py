@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
 from neurocast.data._reference import (
     SCORED_STATISTICS,
     compare_stats,
@@ -53,6 +54,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+@plain_text()
 def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str = "all",
                   prefix: str = "realism") -> tuple[list[Path], str]:
     """Plots comparing recordings' realism statistics with the real reference recordings.

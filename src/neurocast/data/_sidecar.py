@@ -5,11 +5,12 @@ Labs and BIDS datasets keep the sampling rate beside the data, not in it: ``rec.
 ``sub-01_task-x_physio.tsv.gz`` with ``sub-01_task-x_physio.json`` (``SamplingFrequency``,
 ``StartTime``, ``Columns``). A data file's sidecar is the ``.json`` file of the same name
 without the data's extension (``sidecar_path``; both suffixes of a ``.tsv.gz``), if it is one:
-a JSON object naming at least one of a sidecar's keys at its top level (a frame interval or
-rate, ``StartTime``, ``Columns``, a settings group) and holding no data array. Another JSON of
-that name (a WormWideWeb export of traces, a list) is passed over with a note
-(``not_a_sidecar``), and a sidecar given in place of its data file is refused, naming the data
-file (``refuse_sidecar``).
+a JSON object that does not look like data (``not_a_sidecar``: no array under a trace's name,
+and, without a frame rate or interval beside it, no 2-D matrix of numbers as its largest
+array). Another JSON of that name (a WormWideWeb export of traces, a small JSON recording, a
+list) is passed over with a note (``PassedOver``), named again if the import then finds no
+timing; a sidecar given in place of its data file is refused, naming the data file
+(``refuse_sidecar``).
 
 Its frame interval or rate is found by the names and checks of a file's own scalars
 (``_matrix_keys.frame_timing``: ``fps``, ``frame_rate``, ``sampling_rate``,
@@ -35,7 +36,9 @@ from neurocast.data._matrix_keys import (
     DT_MIN_KEYS,
     RATE_KEYS,
     SETTINGS_GROUPS,
+    TRACE_KEYS,
     FrameTiming,
+    _leaf,
     _pick,
     _time_base,
     frame_timing,
@@ -43,7 +46,7 @@ from neurocast.data._matrix_keys import (
 )
 from neurocast.errors import FormatError
 
-__all__ = ["SIDECAR_MAX_VALUES", "SIDECAR_RTOL", "Sidecar", "not_a_sidecar", "read_sidecar",
+__all__ = ["SIDECAR_RTOL", "PassedOver", "Sidecar", "not_a_sidecar", "read_sidecar",
            "refuse_sidecar", "sidecar_path", "sidecar_timing"]
 
 #: The sidecar's seconds per frame and another source's (the file's timestamps, its own
@@ -53,11 +56,10 @@ __all__ = ["SIDECAR_MAX_VALUES", "SIDECAR_RTOL", "Sidecar", "not_a_sidecar", "re
 SIDECAR_RTOL = 0.05
 #: Names of the time (s) of the first frame in a sidecar: BIDS's StartTime.
 START_KEYS = ("starttime", "start_time", "start_time_s")
-#: A JSON holding an array of more numbers than this is a data export, not a sidecar: a
-#: sidecar's lists are short (BIDS's SliceTiming, one time per slice; a 4 × 4 transform; ids
-#: of a few hundred neurons), a recording's traces and timestamps run to thousands of values.
-#: Lists of text (``Columns``) are not counted.
-SIDECAR_MAX_VALUES = 1000
+#: A 2-D array of numbers with an axis at least this long (and both at least 2) that is the
+#: JSON's largest array is a matrix of data, unless a frame rate or interval sits beside it at
+#: the top level (a sidecar's per-neuron positions, 400 × 3).
+DATA_MIN_AXIS = 10
 _HINT = ('a sidecar holds one JSON object of metadata, e.g. {"SamplingFrequency": 30.0}; '
          "`python -m json.tool FILE` shows where it breaks; fix it, or move it away and give "
          "the seconds per frame with --dt-s")
@@ -96,33 +98,60 @@ def sidecar_path(path: Path) -> Path | None:
     return path.with_name(path.name[:-len(ext)] + ".json")
 
 
-def _sidecar_key(name: str) -> bool:
-    """True if a top-level JSON key is one a sidecar gives: a frame rate (``RATE_KEYS``), a
-    frame interval (``DT_KEYS``, with a unit after the name too: 'dt_ms'; ``DT_MIN_KEYS``),
-    ``START_KEYS``, ``Columns`` or a settings group (``SETTINGS_GROUPS``)."""
+def _timing_key_name(name: str) -> bool:
+    """True if a top-level JSON key names a frame rate (``RATE_KEYS``) or a frame interval
+    (``DT_KEYS``, with a unit after the name too: 'dt_ms'; ``DT_MIN_KEYS``)."""
     low = name.lower().strip()
-    return (low in (*RATE_KEYS, *DT_MIN_KEYS, *START_KEYS, *SETTINGS_GROUPS, "columns")
-            or _time_base(low)[0] in DT_KEYS)
+    return low in (*RATE_KEYS, *DT_MIN_KEYS) or _time_base(low)[0] in DT_KEYS
+
+
+def _numbers(v) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind in "fiub" and v.size > 1
 
 
 def not_a_sidecar(arrays: dict) -> str | None:
     """Why a JSON object (its entries as ``json_arrays`` gives them) named as a data file's
-    sidecar is not one, or None if it is: it holds an array of more than
-    ``SIDECAR_MAX_VALUES`` numbers (or a ragged list that long: traces), or none of its
-    top-level keys is a sidecar's (``_sidecar_key``)."""
-    data = [str(k) for k, v in arrays.items() if (isinstance(v, _Unread) or (
-        isinstance(v, np.ndarray) and v.dtype.kind in "fiub")) and v.size > SIDECAR_MAX_VALUES]
+    sidecar is not one but data, or None if it is one: it holds an array of numbers (or a
+    ragged list) under a trace's name (``TRACE_KEYS``, the names ``load_matrix`` reads traces
+    under: a WormWideWeb export's 'trace_array', a small JSON recording's 'traces', 'data',
+    'F', 'dff', 'activity', 'calcium', ...), or, with no frame rate or interval at its top level, its
+    largest array is a 2-D matrix of numbers (``DATA_MIN_AXIS``). Long lists of metadata (1,200
+    neuron ids, 400 × 3 positions, a BIDS SliceTiming) beside a rate keep it a sidecar."""
+    data = [str(k) for k, v in arrays.items() if (_numbers(v) or isinstance(v, _Unread))
+            and _leaf(k) in TRACE_KEYS]
+    if not data and not any(_timing_key_name(str(k)) for k in arrays if "/" not in str(k)):
+        sizes = {str(k): v.size for k, v in arrays.items() if _numbers(v)}
+        biggest = max(sizes, key=sizes.get, default=None)
+        shape = np.shape(arrays[biggest]) if biggest is not None else ()
+        if len(shape) == 2 and min(shape) >= 2 and max(shape) >= DATA_MIN_AXIS:
+            data = [biggest]
     if data:
         return f"it holds data arrays: {', '.join(map(repr, data[:3]))}"
-    if not any(_sidecar_key(str(k).split("/")[0]) for k in arrays):
-        return ("none of its keys is a sidecar's: a frame rate (SamplingFrequency, fps, ...), "
-                "a frame interval (dt, ...), StartTime, Columns or a settings group")
     return None
 
 
-def read_sidecar(path: Path, what: str) -> tuple[Sidecar | None, str | None]:
-    """The sidecar of the data file ``path`` (``what`` names it in messages), or None; and a
-    note when a JSON file of the sidecar's name is passed over (``not_a_sidecar``), or None.
+@dataclass(frozen=True)
+class PassedOver:
+    """A JSON file of a sidecar's name that is not read as one (``read_sidecar``). path: the
+    JSON; why: the reason, "it holds data arrays: 'traces'" (``not_a_sidecar``)."""
+
+    path: Path
+    why: str
+
+    def note(self, data: Path) -> str:
+        """The import note: "'rec.json' beside 'rec.csv' is not a sidecar (...): not read"."""
+        return f"'{self.path}' beside '{data}' is not a sidecar ({self.why}): not read"
+
+    @property
+    def said(self) -> str:
+        """How a refusal for lack of timing names it."""
+        return f"'{self.path.name}' beside it was not read as a sidecar: {self.why}"
+
+
+def read_sidecar(path: Path, what: str) -> tuple[Sidecar | None, PassedOver | None]:
+    """The sidecar of the data file ``path`` (``what`` names it in messages), or None; and the
+    JSON file of the sidecar's name passed over (``not_a_sidecar``, or not a JSON object), or
+    None.
 
     Raises FormatError naming the sidecar if it is not valid JSON, or if its ``Columns`` is
     not a list of names.
@@ -140,7 +169,7 @@ def read_sidecar(path: Path, what: str) -> tuple[Sidecar | None, str | None]:
     else:
         why = f"it holds a {json_kind(doc)}, not an object of metadata"
     if why is not None:
-        return None, f"'{side}' beside '{path}' is not a sidecar ({why}): not read"
+        return None, PassedOver(side, why)
     # the recording's own entries: at the top, or in a settings group ('imaging/fs'); not a
     # stimulus's or a camera's ('stimulus/dt', 'stim/StartTime')
     arrays = {k: v for k, v in arrays.items() if "/" not in str(k)

@@ -28,11 +28,19 @@ from neurocast._progress import progress as make_bar
 from neurocast.data._store import open_dataset
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["STATISTICS", "StatsConfig", "realism_stats", "trace_stats"]
+__all__ = ["MIN_FRAMES", "PC1_5_MIN_NEURONS", "STATISTICS", "StatsConfig", "realism_stats",
+           "trace_stats"]
 
 #: The statistics, in table order (keys of every result).
 STATISTICS = ("lag1_autocorr", "acf_half_life_s", "median_abs_r", "frac_pairs_r_gt_0_5", "pc1",
               "pc1_5", "pr_over_n", "mae32_over_mae1", "skew")
+
+
+#: Fewest frames the statistics are computed from: below it every one is NaN (an autocorrelation
+#: or a correlation from a few dozen frames says little).
+MIN_FRAMES = 50
+#: ``pc1_5`` needs more neurons than this: with at most 5 it is 1 by construction.
+PC1_5_MIN_NEURONS = 6
 
 
 class StatsConfig:
@@ -146,7 +154,8 @@ def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None,
     """The statistics of one set of neurons (no subsets): ``traces`` float (T, n), ``dt_s`` s.
 
     Constant columns are dropped first. Returns a dict with every key of ``STATISTICS``
-    (float; NaN where undefined: fewer than 2 varying neurons or 2 frames), ``n_neurons``
+    (float; NaN where undefined or not meaningful: fewer than 2 varying neurons or
+    ``MIN_FRAMES`` frames, and ``pc1_5`` with fewer than ``PC1_5_MIN_NEURONS``), ``n_neurons``
     (the varying ones), ``n_frames``, ``acf`` (float64 (max_lag + 1,), the neuron-averaged
     autocorrelation from lag 0; max_lag defaults to T − 1) and ``eigenvalues`` (float64 (n,),
     descending, of the correlation matrix). Raises FormatError on NaN/inf unless ``allow_nan``:
@@ -174,7 +183,7 @@ def _trace_stats(traces, dt_s: float, max_lag: int | None,
     t, n = x.shape[0], int(keep.sum())
     out = dict.fromkeys(STATISTICS, float("nan"))
     out.update(n_neurons=n, n_frames=t, acf=np.full(0, np.nan), eigenvalues=np.full(0, np.nan))
-    if n < 2 or t < 3:
+    if n < 2 or t < MIN_FRAMES:
         return out, np.zeros(0)
     z, valid = _zscore(x[:, keep])
     full_lag = t - 1
@@ -193,7 +202,8 @@ def _trace_stats(traces, dt_s: float, max_lag: int | None,
     lam = np.clip(np.linalg.eigvalsh(np.nan_to_num(corr))[::-1], 0.0, None)
     total = lam.sum()
     out["pc1"] = float(lam[0] / total)
-    out["pc1_5"] = float(lam[:5].sum() / total)
+    if n >= PC1_5_MIN_NEURONS:
+        out["pc1_5"] = float(lam[:5].sum() / total)
     out["pr_over_n"] = float(total**2 / (lam**2).sum() / n)
     out["eigenvalues"] = lam
     if t > 32 and gaps:  # both steps from the same frames: t, t + 1 and t + 32 all finite

@@ -203,8 +203,8 @@ def _roi_array(folder: Path, name: str, what: str) -> np.ndarray:
 def _cells(folder: Path, n_roi: int, what: str, all_rois: bool, notes: list[str]) -> np.ndarray:
     """The indices of the ROIs to keep, (kept ROI,) int: those ``iscell.npy`` classes as cells
     (column 0 == 1), or all with ``all_rois`` (iscell.npy then optional). Notes how many were
-    left out. Raises FormatError if iscell.npy is missing, does not fit F.npy's ``n_roi`` rows or
-    classes no ROI as a cell."""
+    left out; none when iscell.npy classes no ROI as a cell (``load_suite2p`` decides). Raises
+    FormatError if iscell.npy is missing or does not fit F.npy's ``n_roi`` rows."""
     if not (folder / "iscell.npy").is_file():
         if not all_rois:
             raise FormatError(f"{what} holds no iscell.npy, which says which ROIs are cells",
@@ -223,10 +223,7 @@ def _cells(folder: Path, n_roi: int, what: str, all_rois: bool, notes: list[str]
         notes.append(f"{what}: all {n_roi:,} ROIs kept, {n_roi - n_cell:,} of them not classed "
                      "as cells (iscell.npy)")
         return np.arange(n_roi)
-    if n_cell == 0:
-        raise FormatError(f"{what}: iscell.npy classes none of the {n_roi:,} ROIs as a cell",
-                          f"check the classification in the suite2p GUI, {_HINT_ALL}")
-    if n_cell < n_roi:
+    if 0 < n_cell < n_roi:
         notes.append(f"{what}: {n_cell:,} of {n_roi:,} ROIs are classed as cells (iscell.npy); "
                      f"the {n_roi - n_cell:,} others are left out (--all-rois keeps them)")
     return np.flatnonzero(is_cell)
@@ -235,11 +232,12 @@ def _cells(folder: Path, n_roi: int, what: str, all_rois: bool, notes: list[str]
 @dataclass(frozen=True)
 class _Plane:
     """One plane folder read. traces: (frame, kept ROI) float32, F − c·Fneu; rois: (kept ROI,)
-    int, their rows in F.npy; fs_hz: frames per second (None when dt_s is given);
-    coefficient: c and where it comes from, for the import note."""
+    int, their rows in F.npy; n_roi: the ROIs in F.npy; fs_hz: frames per second (None when
+    dt_s is given); coefficient: c and where it comes from, for the import note."""
 
     traces: np.ndarray
     rois: np.ndarray
+    n_roi: int
     fs_hz: float | None
     coefficient: str
 
@@ -282,7 +280,28 @@ def _load_plane(folder: Path, *, dt_s: float | None, all_rois: bool, notes: list
     neuropil *= np.float32(coefficient)
     traces -= neuropil
     del neuropil
-    return _Plane(traces.T, keep, fs, f"{coefficient:g} ({origin})")
+    return _Plane(traces.T, keep, f.shape[0], fs, f"{coefficient:g} ({origin})")
+
+
+def _planes_with_cells(path: Path, folders: list[Path], planes: list[_Plane],
+                       notes: list[str]) -> tuple[list[Path], list[_Plane]]:
+    """The planes with at least one ROI kept, and their folders; a plane without any is left
+    out with a note. Raises FormatError when no plane has one."""
+    empty = [folder for folder, plane in zip(folders, planes, strict=True) if not plane.rois.size]
+    hint = f"check the classification in the suite2p GUI, {_HINT_ALL}"
+    if len(empty) == len(folders) == 1:
+        raise FormatError(f"suite2p plane folder '{folders[0]}': iscell.npy classes none of the "
+                          f"{planes[0].n_roi:,} ROIs as a cell", hint)
+    if len(empty) == len(folders):
+        raise FormatError(f"suite2p folder '{path}': none of its {len(folders)} planes has an ROI "
+                          "that iscell.npy classes as a cell", hint)
+    for folder, plane in zip(folders, planes, strict=True):
+        if folder in empty:
+            notes.append(f"suite2p plane folder '{folder}': iscell.npy classes none of the "
+                         f"{plane.n_roi:,} ROIs as a cell; the plane is left out (--all-rois "
+                         "keeps every ROI of every plane)")
+    kept = [(f, p) for f, p in zip(folders, planes, strict=True) if f not in empty]
+    return [f for f, _ in kept], [p for _, p in kept]
 
 
 def load_suite2p(
@@ -309,12 +328,13 @@ def load_suite2p(
     ``attrs['trace_kind']`` is "fluorescence" (raw F, not ΔF/F).
     Neurons: the ROIs classed as cells (``iscell.npy`` column 0 == 1), or every ROI with
     ``all_rois``; named ``roi<i>`` with i the ROI's row in F.npy and stat.npy
-    (``plane<k>/roi<i>`` when several planes are joined). ``attrs['import_notes']`` says how
+    (``plane<k>/roi<i>`` for a suite2p folder of several planes). ``attrs['import_notes']`` says how
     many ROIs were left out and the coefficient used.
     dt_s: seconds per frame; default 1 / the settings' ``fs`` (frames per second per plane).
     Conditions: optional frame offsets and names (else one condition "all"), held-out names.
+    A plane without any ROI classed as a cell is left out with a note.
     Raises FormatError: no F.npy; Fneu.npy or iscell.npy missing or not matching F.npy; no ROI
-    classed as a cell; settings missing, unreadable or holding a type ``_PlainDataUnpickler``
+    classed as a cell in any plane; settings missing, unreadable or holding a type ``_PlainDataUnpickler``
     refuses, without ``dt_s``; planes whose frame counts differ by more than one, or rates. NonFiniteError on
     NaN/inf unless ``allow_nan``.
     """
@@ -322,6 +342,8 @@ def load_suite2p(
     folders = _plane_folders(path)
     notes: list[str] = []
     planes = [_load_plane(folder, dt_s=dt_s, all_rois=all_rois, notes=notes) for folder in folders]
+    named_by_plane = len(folders) > 1  # so with one plane left of several
+    folders, planes = _planes_with_cells(path, folders, planes, notes)
     coefficients = [p.coefficient for p in planes]
     if len(set(coefficients)) > 1:  # planes with their own coefficients: name each plane's
         coefficients = [f"{folder.name}: {c}" for folder, c in zip(folders, coefficients,
@@ -329,7 +351,8 @@ def load_suite2p(
     notes.append("traces are F − c·Fneu, neuropil-corrected raw fluorescence (not ΔF/F), with "
                  f"c = {', '.join(dict.fromkeys(coefficients))}")
     if len(planes) == 1:
-        names = [f"roi{i}" for i in planes[0].rois]
+        names = [f"{folders[0].name}/roi{i}" if named_by_plane else f"roi{i}"
+                 for i in planes[0].rois]
     else:
         frames = [p.traces.shape[0] for p in planes]
         if max(frames) - min(frames) == 1:  # the last volume cut short: its frame is dropped

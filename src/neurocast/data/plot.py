@@ -10,6 +10,7 @@ or the leading principal component, computed on a seeded subsample of neurons).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
+from neurocast.data._loading import pause_intervals
 from neurocast.data._quality import CONSTANT_ATOL
 from neurocast.data._schema import as_str, condition_blocks
 from neurocast.errors import ConfigError, unknown_name
@@ -137,9 +140,25 @@ def _group_rows(x: np.ndarray, max_rows: int) -> np.ndarray:
 
 #: Heatmap colours (outside its grey scale) of dead/constant channels and of missing values.
 _DEAD_COLOUR, _NAN_COLOUR = "tab:blue", "tab:orange"
+#: How a heatmap marks a pause in acquisition (no frames): hatched, outside the grey scale.
+_PAUSE_STYLE = {"facecolor": "#f4e9d8", "edgecolor": "tab:brown", "hatch": "//", "linewidth": 0.6}
 
 #: Image formats a plot can be written as (by the file's suffix).
 IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps")
+
+
+def _frame_minutes(ds: xr.Dataset, dt_s: float) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Where each frame starts on a heatmap's time axis, from the stored frame times: minutes
+    since the first frame, shaped (time + 1,) (the last entry: the end of the last frame, one
+    median interval after it; ``dt_s`` for a single frame). Also the pauses in acquisition
+    (``pause_intervals``), each as (end of the frame before it, start of the frame after it)."""
+    t = np.asarray(ds["time"].values, dtype=np.float64)
+    steps = np.diff(t)
+    interval = float(np.median(steps)) if steps.size else dt_s
+    at = np.append(t, t[-1] + interval) - t[0]
+    pauses = [(float(at[k] + interval) / 60.0, float(at[k + 1]) / 60.0)
+              for k in np.flatnonzero(pause_intervals(steps))] if steps.size else []
+    return at / 60.0, pauses
 
 
 def _image_path(path, overwrite: bool) -> Path:
@@ -154,6 +173,7 @@ def _image_path(path, overwrite: bool) -> Path:
     return path
 
 
+@plain_text()
 def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sort: str = "cluster",
                    max_rows: int = 1000, max_cols: int = 2000, max_sort_neurons: int = 2000,
                    seed: int = 0, overwrite: bool = False, title: str | None = None):
@@ -166,12 +186,15 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     (binned values spanning at most ``CONSTANT_ATOL``, no z-score) in blue, missing values (NaN
     bins, channels without any value) in orange; a row of several neurons averages the values
     it has and is blue only if all of them are dead. A band above the heatmap shows the
-    conditions (held-out ones hatched); dashed lines mark condition boundaries.
+    conditions (held-out ones hatched); dashed lines mark condition boundaries. The time axis
+    follows the stored frame times (minutes from the first frame), so uneven frames and pauses
+    take their real length; pauses in acquisition (``pause_intervals``) are hatched gaps.
     path: write the figure there (format from the suffix; atomically; refuses to overwrite
     unless ``overwrite``). Returns the matplotlib Figure, with ``fig.neurocast_sort`` (the
     ordering used), ``fig.neurocast_order`` (neuron indices top to bottom, shape (neuron,)),
     ``fig.neurocast_n_rows``,
-    ``fig.neurocast_n_dead`` and ``fig.neurocast_n_nan`` (channels without any value).
+    ``fig.neurocast_n_dead``, ``fig.neurocast_n_nan`` (channels without any value) and
+    ``fig.neurocast_pauses`` ((start, end) minutes of each pause).
     """
     from matplotlib import colormaps  # heavy: imported on use
     from matplotlib.colors import ListedColormap
@@ -187,19 +210,24 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
         path = _image_path(path, overwrite)
     dt_s = float(ds.attrs["dt_s"])
     n_time = ds.sizes["time"]
-    binned, _ = bin_time(ds["traces"].variable, max_cols)
+    binned, starts = bin_time(ds["traces"].variable, max_cols)
+    at, pauses = _frame_minutes(ds, dt_s)
     order = similarity_order(binned, sort=sort, max_neurons=max_sort_neurons, seed=seed)
     image = _group_rows(_zscore(binned)[:, order], max_rows)
     dead = _dead(binned)[order]
     dead_rows = _group_rows(dead[None, :].astype(np.float64), max_rows)[:, 0] == 1  # all dead
     lo, hi = np.nanpercentile(image, [1, 99]) if np.isfinite(image).any() else (0.0, 1.0)
-    minutes = n_time * dt_s / 60.0
+    minutes = at[-1]
 
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     band_ax, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 12])
     extent = (0, minutes, image.shape[0], 0)
-    im = ax.imshow(image, aspect="auto", cmap=colormaps["gray_r"].with_extremes(bad=_NAN_COLOUR),
-                   vmin=lo, vmax=hi, interpolation="nearest", extent=extent)
+    im = ax.pcolorfast(at[np.append(starts, n_time)], np.arange(image.shape[0] + 1),
+                       np.ma.masked_invalid(image), vmin=lo, vmax=hi,
+                       cmap=colormaps["gray_r"].with_extremes(bad=_NAN_COLOUR))
+    ax.set_ylim(image.shape[0], 0)
+    for x0, x1 in pauses:  # no frames were recorded there: a hatched gap
+        ax.axvspan(x0, x1, zorder=2, **_PAUSE_STYLE)
     if dead_rows.any():  # drawn over the no-value colour of their NaN z-scores
         ax.imshow(np.where(dead_rows, 1.0, np.nan)[:, None], aspect="auto", extent=extent,
                   cmap=ListedColormap([_DEAD_COLOUR]), interpolation="nearest")
@@ -209,6 +237,8 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
         keys.append(Patch(color=_DEAD_COLOUR, label=f"dead/constant channel ({int(dead.sum())})"))
     if np.isnan(image[~dead_rows]).any():
         keys.append(Patch(color=_NAN_COLOUR, label=f"no value (NaN; {n_nan} channel(s) without any)"))
+    if pauses:
+        keys.append(Patch(**_PAUSE_STYLE, label=f"pause in acquisition ({len(pauses)})"))
     if keys:
         fig.legend(handles=keys, loc="outside lower right", ncols=len(keys), fontsize=7)
     blocks = condition_blocks(as_str(ds["condition"].values))
@@ -216,7 +246,7 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     colours = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
                "#8c8c8c", "#ccb974", "#64b5cd")
     for i, (name, a, b) in enumerate(blocks):
-        x0, x1 = a * dt_s / 60.0, b * dt_s / 60.0
+        x0, x1 = at[a], at[b]
         band_ax.axvspan(x0, x1, color=colours[i % len(colours)], alpha=0.85,
                         hatch="//" if name in held else None, linewidth=0)
         band_ax.text((x0 + x1) / 2, 0.5, name + (" (held out)" if name in held else ""),
@@ -226,8 +256,9 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     band_ax.set_yticks([])
     band_ax.set_ylim(0, 1)
     band_ax.set_title(title or f"{ds.attrs.get('source', '')}  —  {ds.sizes['neuron']:,} neurons, "
-                      f"{n_time:,} frames at {dt_s:g} s", fontsize=9)
-    ax.set_xlabel("time (min)")
+                      f"{n_time:,} frames at {dt_s:g} s"
+                      + (f", {len(pauses)} pause(s)" if pauses else ""), fontsize=9)
+    ax.set_xlabel("time (min, from the first frame)")
     per_row = ds.sizes["neuron"] / image.shape[0]
     ax.set_ylabel(f"neurons, sorted ({sort})" + (f", {per_row:.1f} per row" if per_row > 1 else ""))
     ax.set_xlim(0, minutes)
@@ -235,12 +266,14 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     fig.neurocast_sort, fig.neurocast_order = sort, order
     fig.neurocast_n_rows = image.shape[0]
     fig.neurocast_n_dead, fig.neurocast_n_nan = int(dead.sum()), n_nan
+    fig.neurocast_pauses = pauses
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
     return fig
 
 
+@plain_text()
 def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
                        neurons=None, n_neurons: int = 6, frames: tuple[int, int] | None = None,
                        overwrite: bool = False, title: str | None = None):
@@ -250,7 +283,8 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
     shows one tick per frame with spikes (tick height ∝ spikes in that frame). neurons: names
     to show (default: the ``n_neurons`` neurons with the most spikes in the shown frames, or,
     without spikes, the most variable ones: largest standard deviation, NaN frames ignored, dead
-    channels never). frames: (start, stop) frame range (default: the first 500 frames). The
+    channels only when no neuron varies, which the title says and a UserWarning notes; a dead
+    channel's panel is labelled so). frames: (start, stop) frame range (default: the first 500 frames). The
     trace's axis is ΔF/F, or F for raw fluorescence (``trace_kind``). path: write the figure
     there (atomically). Returns the matplotlib Figure with ``fig.neurocast_neurons`` (the names
     shown). Raises UnknownNameError for unknown names, ConfigError for frames outside the
@@ -268,6 +302,7 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
     names = as_str(ds["neuron"].values)
     has_spikes = "spike_counts" in ds.variables
     counts = np.asarray(ds["spike_counts"][start:stop].values, dtype=np.int64) if has_spikes else None
+    flat_only = None  # what to say when no neuron varies in the shown frames
     if neurons is None:
         if has_spikes:
             score = counts.sum(axis=0).astype(np.float64)
@@ -276,6 +311,11 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         idx = np.argsort(-score, kind="stable")[:max(1, int(n_neurons))]
         if not has_spikes and np.isfinite(score[idx[0]]):  # dead channels only if all are
             idx = idx[np.isfinite(score[idx])]
+        elif not has_spikes:
+            flat_only = (f"no neuron varies in frames {start}..{stop} (all {len(names):,} are "
+                         "dead/constant channels or have no values there): the panels are flat")
+            warnings.warn(flat_only + "; choose other frames with --frames START:STOP, or check "
+                          "the recording with `neurocast data info`", UserWarning, stacklevel=2)
     else:
         lookup = {name: i for i, name in enumerate(names.tolist())}
         wanted = [str(x) for x in ([neurons] if isinstance(neurons, str) else neurons)]
@@ -295,7 +335,12 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         span = (hi - lo) or 1.0
         name = _short(names[idx[k]])
-        label = name if finite.size else f"{name} (no values in these frames)"
+        if not finite.size:
+            label = f"{name} (no values in these frames)"
+        elif hi - lo <= CONSTANT_ATOL:
+            label = f"{name} (dead/constant channel)"
+        else:
+            label = name
         if has_spikes:
             spikes = counts[:, idx[k]]
             on = np.flatnonzero(spikes)
@@ -309,8 +354,9 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
             ax.set_ylim(lo - 0.05 * span, hi + 0.05 * span)
         ax.set_title(label, fontsize=8, loc="left")
     axes[-1].set_xlabel("time (s)")
-    fig.suptitle(title or ("traces (green) and the spikes that produced them (black ticks)"
-                           if has_spikes else f"{unit} traces"), fontsize=9)
+    fig.suptitle(title or flat_only or ("traces (green) and the spikes that produced them "
+                                        "(black ticks)" if has_spikes else f"{unit} traces"),
+                 fontsize=9)
     fig.neurocast_neurons = names[idx].tolist()
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:

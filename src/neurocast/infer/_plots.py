@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
 
 __all__ = ["module_order", "plot_curves", "plot_matrices"]
 
@@ -25,6 +26,7 @@ def _plt():
     return plt
 
 
+@plain_text()
 def plot_curves(curves: dict[str, dict], path: Path, *, base_rate: float | None = None) -> Path:
     """ROC (left) and precision–recall (right) curves of edge existence, one line per method."""
     plt = _plt()
@@ -58,6 +60,7 @@ def module_order(types, n_max: int = MATRIX_NEURONS) -> np.ndarray:
     return np.argsort(types, kind="stable")[:n_max]
 
 
+@plain_text()
 def plot_matrices(panels: dict[str, np.ndarray], path: Path, labels=None) -> Path:
     """Square matrices side by side (rows presynaptic, columns postsynaptic), e.g. the true signed
     weights next to each method's scores for the same neurons (``module_order``).

@@ -3,7 +3,9 @@
 Fit: neuron means μ and the top-r principal directions U (neuron, r) of the train frames
 (randomised SVD, explicit seed); latent trajectories z = (x − μ) U. A ridge regression maps the
 flattened latent context z[t−C..t) (C·r values, plus 1) to the latent changes
-z[t+h] − z_ref for h = 1..H; the penalty is chosen on val in closed form.
+z[t+h] − z_ref for h = 1..H; the penalty is chosen on val in closed form. The regression runs on
+z divided by a power of two near the traces' largest magnitude, so traces of any size (even
+~1e22) fit without overflow, to the same weights.
 Forecast: x̂[t+h] = x_ref + (ẑ[t+h] − z_ref) Uᵀ, where the anchor x_ref is the context mean
 (``anchor="mean"``, default) or the last context frame (``anchor="last"``) and z_ref its
 projection: the anchor outside the subspace, learned dynamics inside it. With zero weights it
@@ -71,6 +73,14 @@ def _top_components(x: np.ndarray, rank: int, cfg: VarConfig) -> np.ndarray:
     return vt[:rank].T.astype(np.float64)
 
 
+def _power_of_two_scale(x: np.ndarray) -> float:
+    """The power of two at or above the largest magnitude in ``x`` (1 for all zeros): dividing
+    the latent values by it keeps their squares and products finite (traces of ~1e22 would
+    overflow float32) and, being a power of two, changes no digit of the fit."""
+    peak = max(float(x.max()), -float(x.min())) if x.size else 0.0  # no copy of x
+    return float(np.ldexp(1.0, np.frexp(peak)[1])) if peak > 0 else 1.0
+
+
 def _anchor(z: np.ndarray, anchor: str) -> np.ndarray:
     """The reference of a context batch (b, C, ·): its mean or last frame, shape (b, 1, ·)."""
     return z.mean(axis=1, keepdims=True) if anchor == "mean" else z[:, -1:]
@@ -99,14 +109,15 @@ class VarForecaster(Forecaster):
         self.components: np.ndarray | None = None
         self.weights: np.ndarray | None = None
 
-    def _sums(self, segments: Sequence[Segment], bar):
+    def _sums(self, segments: Sequence[Segment], bar, scale: float):
+        """Normal-equation sums of the latent windows, the latent values divided by ``scale``."""
         c, h = segments[0].context, self.horizon
         xtx = xty = None
         yty, n = 0.0, 0
         for seg in segments:
             if seg.n_windows <= 0:
                 continue
-            z = (seg.load() - self.mean) @ self.components
+            z = ((seg.load() - self.mean) @ self.components) / np.float32(scale)
             feats, target = _latent_windows(z, c, h, self.cfg.anchor)
             if xtx is None:
                 xtx, xty = feats.T @ feats, feats.T @ target
@@ -137,13 +148,17 @@ class VarForecaster(Forecaster):
             x -= self.mean
             rank = int(min(self.cfg.rank, x.shape[0] - 1, x.shape[1]))
             self.components = _top_components(x, rank, self.cfg).astype(np.float32)
+            scale = _power_of_two_scale(x)
             del x
             bar.update(1)
-            xtx, xty, _, _ = self._sums(train, bar)
+            xtx, xty, _, _ = self._sums(train, bar, scale)
             weights = ridge_path(xtx, xty, self.cfg.alphas)
-            vxtx, vxty, vyty, vn = self._sums(val, bar)
-        mses = [quadratic_mse(w, vxtx, vxty, vyty, vn) for w in weights]
+            vxtx, vxty, vyty, vn = self._sums(val, bar, scale)
+        # back to the traces' units: the ridge penalty follows the features' scale, so only the
+        # intercept and the squared errors change
+        mses = [quadratic_mse(w, vxtx, vxty, vyty, vn) * scale ** 2 for w in weights]
         best = int(np.argmin(mses))
+        weights[best][-1] *= scale
         self.weights = weights[best].astype(np.float32)
         self.fitted = {"alpha": self.cfg.alphas[best], "rank": rank, "val_latent_mse": mses[best],
                        "val_latent_mse_by_alpha": dict(zip(map(str, self.cfg.alphas), mses, strict=True))}

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
 from neurocast.errors import ConfigError, FormatError
 from neurocast.observe._indicators import (
     DEFAULT_INDICATOR,
@@ -39,6 +40,7 @@ def _save(fig, path) -> None:
         fig.savefig(fh, format="png", dpi=130)
 
 
+@plain_text()
 def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=None, n_neurons: int = 5,
                      window_s: tuple[float, float] | None = None, indicator: str = DEFAULT_INDICATOR,
                      names=None, path: str | os.PathLike | None = None):
@@ -97,6 +99,7 @@ def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=N
     return fig
 
 
+@plain_text()
 def plot_indicators(path: str | os.PathLike | None = None, *, max_ms: float = 2000.0):
     """The modelled 1-AP ΔF/F transient of every indicator preset (time to peak and half-decay marked)."""
     t = np.linspace(0.0, max_ms, 4001)

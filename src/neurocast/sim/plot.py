@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocast._files import atomic_path
+from neurocast._plain_text import plain_text
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.spikes import Spikes
 
@@ -163,6 +164,7 @@ def _legend(fig, driven_shown: bool) -> None:
                loc="outside lower center", ncols=2, fontsize=8, frameon=False)
 
 
+@plain_text()
 def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                 order: str = "first_spike", driven=None, title: str | None = None):
     """Spike raster of the ``top`` most active neurons of the first trial (the driven ones
@@ -185,6 +187,7 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
     return fig
 
 
+@plain_text()
 def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                driven=None, title: str | None = None):
     """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons
@@ -201,6 +204,7 @@ def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int =
     return fig
 
 
+@plain_text()
 def plot_summary(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                  driven=None, title: str | None = None):
     """Raster (left, rows by first spike) and rate bars (right, same rows) in one Figure."""
@@ -229,6 +233,7 @@ def _default_title(trials: list[Spikes], connectome, driven_mask: np.ndarray, sh
             f"({trials[0].duration_ms / 1000:g} s{tr}); {shown} shown")
 
 
+@plain_text()
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Write ``fig`` as a PNG atomically (a crash never leaves a partial file); returns the path."""
     path = Path(path)
