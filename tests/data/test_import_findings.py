@@ -165,18 +165,25 @@ def test_every_column_of_the_same_times_is_dropped(tmp_path, header, times):
     assert "holds timestamps too, the same as" in " ".join(ds.attrs["import_notes"])
 
 
-def test_two_columns_of_times_that_disagree_are_refused(tmp_path, capsys):
-    path = _table(tmp_path / "t.csv", "Time (s),Time (ms),a,b,c,d", [T, T * 100, X])
-    with pytest.raises(FormatError, match=r"columns 'Time \(s\)' and 'Time \(ms\)' both hold "
-                       r"timestamps, but they disagree"):
-        nd.load_matrix(path)
-    out = tmp_path / "out.zarr"
-    assert main(["data", "import", str(path), str(out)]) == 2 and not out.exists()
-    assert nd.load_matrix(path, dt_s=0.5).sizes["neuron"] == 4  # --dt-s replaces both
+def test_a_second_time_named_column_that_disagrees_stays_a_neuron(tmp_path):
+    """'T' beside 'time' (a neuron or covariate of that name rising slowly) is no timestamps
+    unless it gives the same times: it stays a neuron, with a note, with or without --dt-s;
+    so does a frame counter named 'time (frames)'."""
+    ramp = np.linspace(0.0, 3.0, T.size)
+    for header, extra in (("time,T,a,b,c,d", ramp), ("time (s),time (frames),a,b,c,d",
+                                                      np.arange(T.size, dtype=float))):
+        path = _table(tmp_path / "t.csv", header, [T, extra, X])
+        for dt_s in (None, 0.5):
+            ds = nd.load_matrix(path, dt_s=dt_s)
+            second = header.split(",")[1]
+            assert list(ds.neuron.values) == [second, *"abcd"]
+            np.testing.assert_allclose(ds["traces"].values[:, 0], extra, rtol=1e-5)
+            assert (f"column {second!r} is named like timestamps but does not give the times"
+                    in " ".join(ds.attrs["import_notes"]))
 
 
 @pytest.mark.parametrize("name", ["Elapsed Time (s)", "Zeit (s)", "frame_time", "Zeit",
-                                  "clock [ms]", "elapsed_s"])
+                                  "elapsed [ms]", "elapsed_s"])
 def test_columns_of_times_under_other_names_are_the_timestamps(tmp_path, name):
     scale = 1000 if "ms" in name else 1
     for dt_s in (None, 0.5):
@@ -238,22 +245,6 @@ def test_a_cp1252_table_is_refused_with_how_to_save_it(tmp_path, capsys, where):
     assert main(["data", "import", str(path), str(out)]) == 2 and not out.exists()
 
 
-# ------------------------------------------------ 9. a notes row above a narrow sheet's header
-
-def test_a_notes_row_above_the_header_of_a_narrow_sheet_is_skipped(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in (["Experiment 12, worm 3"], ["frame rate", "2 Hz"], [],
-                ["time (s)", "n0", "n1", "n2"], *([t, *x] for t, x in zip(T, X[:, :3].tolist(),
-                                                                           strict=True))):
-        sheet.append(row)
-    book.save(tmp_path / "x.xlsx")
-    ds = nd.load_matrix(tmp_path / "x.xlsx")
-    assert list(ds.neuron.values) == ["n0", "n1", "n2"] and ds.attrs["dt_s"] == pytest.approx(0.5)
-    assert "3 rows above the table skipped" in " ".join(ds.attrs["import_notes"])
-
-
 # ------------------------------------------------------------ 10. names stored as latin-1 bytes
 
 def test_latin1_byte_names_are_read_with_a_note(tmp_path):
@@ -265,3 +256,15 @@ def test_latin1_byte_names_are_read_with_a_note(tmp_path):
     ds = nd.load_matrix(tmp_path / "rec.h5")
     assert list(ds.neuron.values) == ["RIMé", "AVAL", "b", "c"]
     assert "not UTF-8 text: read as latin-1 ('RIMé')" in " ".join(ds.attrs["import_notes"])
+
+
+def test_a_sidecar_with_columns_and_a_matrix_of_positions_is_a_sidecar(tmp_path):
+    """A headerless table whose sidecar gives Columns and StartTime (no rate: the time is in
+    the data) and 12 × 3 ROI positions: a sidecar, whose Columns name the table's columns."""
+    path = tmp_path / "rec.tsv"
+    np.savetxt(path, np.column_stack([T, X]), delimiter="\t", fmt="%.6g")
+    (tmp_path / "rec.json").write_text(json.dumps({
+        "Columns": ["time", "a", "b", "c", "d"], "StartTime": 0.0,
+        "RoiPositions": np.arange(36.0).reshape(12, 3).tolist()}))
+    ds = nd.load_matrix(path)
+    assert list(ds.neuron.values) == list("abcd") and ds.attrs["dt_s"] == pytest.approx(0.5)

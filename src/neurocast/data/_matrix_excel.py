@@ -181,10 +181,7 @@ def _trim(rows: list[list]) -> tuple[int, int, list[list]]:
 def _title_rows(rows: list[list]) -> int:
     """How many rows at the top of a trimmed sheet (``_trim``) are a title or notes above the
     table, not part of it. The table starts at its first row filled in at least half of its
-    columns (among the first 11 rows), or, when rows of text follow it, at the last of them
-    above the first row holding a number (a notes row 'frame rate | 2 Hz' on a table of four
-    columns is filled in half of them, but the header is below it): the rows above it are a
-    title only if none holds a
+    columns (among the first 11 rows): the rows above it are a title only if none holds a
     number (a row of a few numbers is a frame with missing values), and when that first full
     row is a frame, the last filled row above it is its header (a header may have blank
     cells), not a title. Tables of one column have none."""
@@ -193,10 +190,6 @@ def _title_rows(rows: list[list]) -> int:
         return 0
     full = max(2, (width + 1) // 2)
     k = next((i for i, row in enumerate(rows[:11]) if sum(v is not None for v in row) >= full), 0)
-    first = next((i for i in range(k, min(len(rows), k + 11))
-                  if any(_number_cell(v) for v in rows[i])), k)
-    if first > k:  # text rows down to the first frame: the last is the header, not a notes row
-        k = max(i for i in range(k, first) if any(v is not None for v in rows[i]))
     if any(_number_cell(v) for row in rows[:k] for v in row):
         return 0
     if k and not _is_header([_text(v) for v in rows[k]]):  # a frame: keep the header above it

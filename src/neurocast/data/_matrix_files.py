@@ -303,28 +303,30 @@ def _even_steps(column: np.ndarray) -> bool:
                 and np.ptp(steps) <= 0.01 * np.median(steps))
 
 
-def _same_times(time_s: np.ndarray, key: str, more: dict, what: str, notes: list[str],
-                dt_given: bool) -> None:
-    """Check a table's further columns of timestamps (``more``: name -> values, in the unit
-    their name says) against the ones read (``time_s``, from column ``key``): each is dropped
-    with a note when it gives the same times (to within half a frame, from its own start:
-    'Time (ms)' beside 'Time (s)'), and FormatError names both when it does not (unless
-    --dt-s, ``dt_given``, replaces them all)."""
+def _same_times(time_s: np.ndarray, key: str, more: dict, what: str,
+                notes: list[str]) -> list[str]:
+    """Which of a table's further columns named like timestamps (``more``: name -> values, in
+    the unit their name says) give the same times as the ones read (``time_s``, from column
+    ``key``) to within half a frame, from their own start ('Time (ms)' beside 'Time (s)'):
+    those are dropped, each with a note; the others stay neurons with a note (a name like
+    'T' or 'Elapsed' may be a neuron's or a covariate's, and 'time (frames)' counts frames).
+    Returns the names dropped."""
     half = 0.5 * float(np.median(np.diff(time_s)))
+    dropped = []
     for name, values in more.items():
-        other = values * _seconds_per_unit(name, what)
-        if dt_given or np.max(np.abs((other - other[0]) - (time_s - time_s[0]))) <= half:
-            notes.append(f"column {name!r} holds timestamps too"
-                         + ("" if dt_given else f", the same as {key!r}") + ": not read as a "
-                         "neuron")
-            continue
-        raise FormatError(f"{what}: columns {key!r} and {name!r} both hold timestamps, but they "
-                          f"disagree: {time_s[-1] - time_s[0]:.6g} s against "
-                          f"{other[-1] - other[0]:.6g} s from the first row to the last (read "
-                          "in the units their names say)",
-                          "drop the wrong column from the table, or name its unit ('time (ms)'), "
-                          "and import again; or give the seconds per frame with --dt-s, which "
-                          "replaces both")
+        try:
+            other = values * _seconds_per_unit(name, what)
+        except FormatError:  # not a unit of time: no timestamps
+            other = None
+        if other is not None and np.max(np.abs((other - other[0])
+                                               - (time_s - time_s[0]))) <= half:
+            notes.append(f"column {name!r} holds timestamps too, the same as {key!r}: not read "
+                         "as a neuron")
+            dropped.append(name)
+        else:
+            notes.append(f"column {name!r} is named like timestamps but does not give the times "
+                         f"of {key!r}: read as a neuron")
+    return dropped
 
 
 def _mostly_rising(column: np.ndarray) -> bool:
@@ -765,7 +767,7 @@ def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndar
         i, t = rising[0], str(names[rising[0]])
         scale = _seconds_per_unit(t, what)
         time_s, time_key = stamps[i] * scale, t
-        others = [j for j in keep if j not in rising]
+        others = [j for j in keep if j != i]
         repeats = _rounded_times(time_s, lambda rows: rows_at(rows, others))
         if repeats and dt_given:  # --dt-s replaces them: the rows are distinct frames
             notes.append(f"column {t!r} repeats a time in {repeats:,} rows whose values "
@@ -784,9 +786,9 @@ def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndar
         notes.append(f"column {t!r} holds the frame timestamps "
                      + ("(s)" if scale == 1.0 else f"(converted from {_time_base(t)[1]} to s)")
                      + ": not read as a neuron")
-        _same_times(time_s, t, {str(names[j]): stamps[j] for j in rising[1:]}, what, notes,
-                    dt_given)
-        keep = others
+        same = _same_times(time_s, t, {str(names[j]): stamps[j] for j in rising[1:]}, what,
+                           notes)
+        keep = [j for j in others if str(names[j]) not in same]
     if unnamed_first and time_s is None and _increasing(first := column(0)):
         time_s, time_key = first, ""
         notes.append(f"the unnamed first column increases ({first[0]:g}, {first[1]:g}, "

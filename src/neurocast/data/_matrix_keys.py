@@ -161,18 +161,16 @@ TABLE_TIME_NAMES = ("elapsedtime", "elapsed", "frametime", "frametimes", "zeit")
 
 def table_time_columns(names: Sequence) -> list[int]:
     """The positions of a table's columns named like timestamps, best first: those
-    ``_time_keys`` names, then ``TABLE_TIME_NAMES``, then any name ending in a unit of time in
-    brackets ('Zeit (s)', 'clock [ms]'). 'Tm1' and 'time_cell_3' are not (neurons may be
-    called so)."""
+    ``_time_keys`` names, then ``TABLE_TIME_NAMES`` (with or without a unit: 'Zeit (s)',
+    'Elapsed Time (s)'). 'Tm1' and 'time_cell_3' are not (neurons may be called so), nor is
+    any other name with a unit of time ('Latency (ms)' may be a covariate)."""
     ranked = []
     for j, name in enumerate(names):
-        base, unit = _time_base(name)
+        base = _time_base(name)[0]
         if base in TIME_KEYS:
             ranked.append((TIME_KEYS.index(base), j))
         elif "timestamp" in base or re.sub(r"[_\s-]", "", base) in TABLE_TIME_NAMES:
             ranked.append((len(TIME_KEYS), j))
-        elif BRACKETED_UNIT.search(str(name)) and unit in SECONDS_PER_UNIT:
-            ranked.append((len(TIME_KEYS) + 1, j))
     return [j for _, j in sorted(ranked)]
 
 

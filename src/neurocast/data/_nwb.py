@@ -287,8 +287,12 @@ def load_nwb(
             notes += [infinite] if infinite is not None else []
         if resample_s is not None:
             recorded = time_s if time_s is not None else np.arange(n_time) * dt_s
+            upsampled: list[str] = []
             data, time_s = resample_uniform(data, recorded, float(resample_s),
-                                            allow_nan=allow_nan, what=what)
+                                            allow_nan=allow_nan, what=what, notes=upsampled)
+            for note in upsampled:  # kept in import_notes, and said now
+                notes.append(note)
+                warnings.warn(note, UserWarning, stacklevel=2)
             dt_s, n_time = float(resample_s), data.shape[0]
         ds = make_dataset(
             data, dt_s=dt_s, time_s=time_s, neuron=neuron,

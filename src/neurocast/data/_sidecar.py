@@ -57,8 +57,8 @@ SIDECAR_RTOL = 0.05
 #: Names of the time (s) of the first frame in a sidecar: BIDS's StartTime.
 START_KEYS = ("starttime", "start_time", "start_time_s")
 #: A 2-D array of numbers with an axis at least this long (and both at least 2) that is the
-#: JSON's largest array is a matrix of data, unless a frame rate or interval sits beside it at
-#: the top level (a sidecar's per-neuron positions, 400 × 3).
+#: JSON's largest array is a matrix of data, unless one of a sidecar's own keys sits beside it
+#: at the top level (a sidecar's per-neuron positions, 400 × 3, beside StartTime).
 DATA_MIN_AXIS = 10
 _HINT = ('a sidecar holds one JSON object of metadata, e.g. {"SamplingFrequency": 30.0}; '
          "`python -m json.tool FILE` shows where it breaks; fix it, or move it away and give "
@@ -98,11 +98,13 @@ def sidecar_path(path: Path) -> Path | None:
     return path.with_name(path.name[:-len(ext)] + ".json")
 
 
-def _timing_key_name(name: str) -> bool:
-    """True if a top-level JSON key names a frame rate (``RATE_KEYS``) or a frame interval
-    (``DT_KEYS``, with a unit after the name too: 'dt_ms'; ``DT_MIN_KEYS``)."""
+def _sidecar_key(name: str) -> bool:
+    """True if a top-level JSON key is one only a sidecar gives: a frame rate (``RATE_KEYS``),
+    a frame interval (``DT_KEYS``, with a unit after the name too: 'dt_ms'; ``DT_MIN_KEYS``),
+    ``START_KEYS``, ``Columns`` or a settings group (``SETTINGS_GROUPS``)."""
     low = name.lower().strip()
-    return low in (*RATE_KEYS, *DT_MIN_KEYS) or _time_base(low)[0] in DT_KEYS
+    return (low in (*RATE_KEYS, *DT_MIN_KEYS, *START_KEYS, *SETTINGS_GROUPS, "columns")
+            or _time_base(low)[0] in DT_KEYS)
 
 
 def _numbers(v) -> bool:
@@ -114,12 +116,13 @@ def not_a_sidecar(arrays: dict) -> str | None:
     sidecar is not one but data, or None if it is one: it holds an array of numbers (or a
     ragged list) under a trace's name (``TRACE_KEYS``, the names ``load_matrix`` reads traces
     under: a WormWideWeb export's 'trace_array', a small JSON recording's 'traces', 'data',
-    'F', 'dff', 'activity', 'calcium', ...), or, with no frame rate or interval at its top level, its
+    'F', 'dff', 'activity', 'calcium', ...), or, with none of a sidecar's own keys at its top
+    level (``_sidecar_key``: a rate, an interval, StartTime, Columns, a settings group), its
     largest array is a 2-D matrix of numbers (``DATA_MIN_AXIS``). Long lists of metadata (1,200
-    neuron ids, 400 × 3 positions, a BIDS SliceTiming) beside a rate keep it a sidecar."""
+    neuron ids, 400 × 3 positions, a BIDS SliceTiming) beside such a key keep it a sidecar."""
     data = [str(k) for k, v in arrays.items() if (_numbers(v) or isinstance(v, _Unread))
             and _leaf(k) in TRACE_KEYS]
-    if not data and not any(_timing_key_name(str(k)) for k in arrays if "/" not in str(k)):
+    if not data and not any(_sidecar_key(str(k).split("/")[0]) for k in arrays):
         sizes = {str(k): v.size for k, v in arrays.items() if _numbers(v)}
         biggest = max(sizes, key=sizes.get, default=None)
         shape = np.shape(arrays[biggest]) if biggest is not None else ()
