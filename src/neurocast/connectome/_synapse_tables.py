@@ -38,6 +38,7 @@ from neurocast.connectome._table_files import (
     check_ids,
     check_probabilities,
     input_note,
+    is_number,
     iter_table,
     row_label,
     rows_from,
@@ -210,7 +211,7 @@ def _vote_codes(values: pd.Series, col: str, path: Path, what: str,
         if key in NO_TRANSMITTER:
             keys.append(None)
             continue
-        if _is_number(text):
+        if is_number(text):
             i = int(np.flatnonzero(codes == j)[0])
             raise FormatError(
                 f"{what} '{path.name}' column '{col}' holds numbers, not transmitter names: "
@@ -220,14 +221,6 @@ def _vote_codes(values: pd.Series, col: str, path: Path, what: str,
         labels.setdefault(key, text)
         keys.append(key)
     return np.asarray(codes, np.int64), keys
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _majority(votes: np.ndarray, names: list[str]) -> tuple[np.ndarray, int]:

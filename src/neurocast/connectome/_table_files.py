@@ -124,7 +124,7 @@ def table_columns(path: Path, what: str) -> list[str]:
         raise FormatError(f"{what} '{path}' has no header row",
                           "the first line must name the columns")
     # a data row as first line (column names are rarely numbers; a matrix's first cell is empty)
-    if header[0] and sum(_is_number(h) for h in header) >= min(2, len(header)):
+    if header[0] and sum(is_number(h) for h in header) >= min(2, len(header)):
         raise FormatError(f"{what} '{path.name}' has no header row: its first line holds "
                           f"values ({short_list(header, 3)}), not column names",
                           "add a first line naming the columns, e.g. pre,post,count "
@@ -132,7 +132,8 @@ def table_columns(path: Path, what: str) -> list[str]:
     return _unique_names(header, path, what)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """True if ``text`` reads as a float ('3', '1e-2', 'nan')."""
     try:
         float(text)
     except ValueError:
