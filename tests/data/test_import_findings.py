@@ -13,7 +13,7 @@ import pytest
 
 import neurocast.data as nd
 from neurocast.cli import main
-from neurocast.data._matrix_files import _LastLine
+from neurocast.data._text_tables import _LastLine
 from neurocast.errors import FormatError
 
 RNG = np.random.default_rng(11)

@@ -18,7 +18,8 @@ import pytest
 
 import neurocast.data as nd
 from neurocast.cli import main
-from neurocast.data._matrix_files import _read_json, _Unread
+from neurocast.data._container_files import Unread
+from neurocast.data._json_files import read_json
 from neurocast.errors import FormatError, NonFiniteError
 
 N_NEURON, N_TIME = 12, 40
@@ -184,7 +185,7 @@ def test_a_top_level_list_is_refused(tmp_path):
 
 
 def test_the_reader_flattens_objects_and_converts_lists_once(tmp_path):
-    arrays = _read_json(_write(tmp_path / "any.json", {
+    arrays = read_json(_write(tmp_path / "any.json", {
         "rec": {"dff": [[0.1, None], [0.3, 0.4]], "meta": {"fps": 2}},
         "names": ["AVAL", None, "RIML"], "flags": [True, False], "uid": "w1", "count": 3,
         "ragged": [[1, 2], [3]], "mixed": [1, "a"], "objects": [{"a": 1}],
@@ -194,7 +195,7 @@ def test_the_reader_flattens_objects_and_converts_lists_once(tmp_path):
     assert arrays["names"].tolist() == ["AVAL", "", "RIML"] and arrays["flags"].dtype == bool
     assert arrays["uid"].shape == () and str(arrays["uid"]) == "w1"
     assert float(arrays["count"]) == 3.0
-    assert all(isinstance(arrays[k], _Unread) for k in ("ragged", "mixed", "objects"))
+    assert all(isinstance(arrays[k], Unread) for k in ("ragged", "mixed", "objects"))
     assert arrays["labeled"].rows == {1: "AVAL"}  # kept whole: names by row
     assert arrays["ranges/1"].tolist() == [1.0, 20.0]  # numbers by row are no names
 

@@ -306,14 +306,14 @@ def test_caiman_hdf5_dff_and_frame_rate_are_found(tmp_path):
 def test_hdf5_arrays_of_more_than_two_dimensions_are_not_read(tmp_path):
     """An imaging movie saved beside the traces (gigabytes) was read into memory whole."""
     h5py = pytest.importorskip("h5py")
-    from neurocast.data._matrix import _read_hdf5, _Unread
+    from neurocast.data._container_files import Unread, read_hdf5
 
     with h5py.File(tmp_path / "m.h5", "w") as f:
         f["dff"] = X
         f["fps"] = 2.0
         f.create_dataset("movie", shape=(40, 64, 64), dtype="uint16")
-    arrays, _ = _read_hdf5(tmp_path / "m.h5", "m.h5")
-    assert arrays["movie"] == _Unread((40, 64, 64), np.dtype("uint16"))
+    arrays, _ = read_hdf5(tmp_path / "m.h5", "m.h5")
+    assert arrays["movie"] == Unread((40, 64, 64), np.dtype("uint16"))
     assert nd.load_matrix(tmp_path / "m.h5").sizes == {"time": 40, "neuron": 3}
     with pytest.raises(FormatError, match=r"array 'movie' has shape \(40, 64, 64\)"):
         nd.load_matrix(tmp_path / "m.h5", key="movie")

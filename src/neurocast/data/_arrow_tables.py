@@ -2,17 +2,18 @@
 
 A ``.parquet`` file, or an Arrow IPC (feather v2) file ``.feather``/``.arrow``, is read with
 pyarrow as a CSV table with a header row is: its column names are the header, and the columns
-are decided as for a CSV file (``_matrix_files._table_columns``: a time column with its unit, a
+are decided as for a CSV file (``_table_columns.table_columns``: a time column with its unit, a
 frame index, ``--stimulus-columns``, a long table pivoted, neurons as rows). A pandas index
 saved with the table (``df.set_index('time').to_parquet()``) is read back as its first
 column(s), unless it holds whole numbers under a name that is not a time's (an unnamed one:
 the row numbers ``df[mask].to_parquet()`` keeps), which are a row index, dropped with a note.
-Columns of durations (timedelta) are read as seconds; columns of dates, of lists (one trace
-per row) and of other non-number kinds are refused with a hint.
+Columns of durations (timedelta) are read as seconds, and so is a time column of durations
+written as text (``_timedelta_text``); columns of dates, of lists (one trace per row) and of
+other non-number kinds are refused with a hint.
 
 A table of numbers only, none named like neuron ids (so neither long nor neurons as rows),
 without ``--stimulus-columns``, is read column by column from Arrow straight into one float32
-(time × neuron) array (``_matrix_files.wide_columns``), never as a pandas DataFrame: a wide
+(time × neuron) array (``_table_columns.wide_columns``), never as a pandas DataFrame: a wide
 table of a few hundred megabytes needs about its own size in memory, not five times it.
 """
 
@@ -25,8 +26,9 @@ import pandas as pd
 
 from neurocast.data._decimal_commas import read_decimal_commas
 from neurocast.data._long_tables import id_named
-from neurocast.data._matrix_files import Table, _not_numeric, _table_columns, wide_columns
 from neurocast.data._matrix_keys import _time_key
+from neurocast.data._table_columns import Table, non_numeric_refusal, table_columns, wide_columns
+from neurocast.data._timedelta_text import read_timedelta_text
 from neurocast.errors import FormatError
 
 __all__ = ["ARROW_SUFFIXES", "read_arrow_table"]
@@ -113,6 +115,12 @@ def _layout(source: _Source, notes: list[str]) -> tuple[list[int], list[str]]:
     return fields + rest, cells + [source.names[j] for j in rest]
 
 
+def _column(name: str, k: int) -> str:
+    """Column ``k`` as a note names it: 'column NAME', or 'the unnamed first column' (an
+    index)."""
+    return f"column {name!r}" if name or k else "the unnamed first column"
+
+
 def _number_kind(kind) -> bool:
     """True for the Arrow types read as numbers straight away: integers, floats, true/false,
     decimals and durations."""
@@ -174,9 +182,11 @@ def _wide(source: _Source, fields: list[int], cells: list[str], what: str, notes
     """A table of numbers read straight from Arrow (see the module doc)."""
     import pyarrow as pa
 
-    for name, j in zip(cells, fields, strict=True):
+    seconds = set()  # durations: seconds, whatever unit their name says ('time (ms)')
+    for k, (name, j) in enumerate(zip(cells, fields, strict=True)):
         if pa.types.is_duration(source.schema.field(j).type):
-            notes.append(f"column {name!r} holds durations: read as seconds")
+            notes.append(f"{_column(name, k)} holds durations: read as seconds")
+            seconds.add(k)
     n_rows = source.n_rows
 
     def column(k: int) -> np.ndarray:
@@ -194,7 +204,7 @@ def _wide(source: _Source, fields: list[int], cells: list[str], what: str, notes
     values, names, time_s, time_key = wide_columns(
         np.asarray(cells, dtype=str), n_rows, column, rows_at,
         lambda keep: _fill(source, [fields[k] for k in keep], n_rows, what), what, notes,
-        dt_given)
+        dt_given, seconds)
     return values, names, time_s, time_key, notes, None
 
 
@@ -212,13 +222,14 @@ def read_arrow_table(path: Path, what: str, dt_given: bool = False,
     if (not stimulus and not any(map(id_named, cells))
             and all(_number_kind(source.schema.field(j).type) for j in fields)):
         return _wide(source, fields, cells, what, notes, dt_given)
-    columns = []
-    for name, chunked in zip(cells, source.columns(fields), strict=True):
+    columns, seconds = [], set()  # durations: seconds, whatever unit their name says
+    for k, (name, chunked) in enumerate(zip(cells, source.columns(fields), strict=True)):
         column = chunked.to_pandas()
         kind = column.dtype.kind
         if kind == "m":  # durations: seconds
             column = column.dt.total_seconds()
-            notes.append(f"column {name!r} holds durations: read as seconds")
+            notes.append(f"{_column(name, k)} holds durations: read as seconds")
+            seconds.add(k)
         elif kind == "M":
             raise FormatError(f"{what}: column {name!r} holds dates and times ({column.iloc[0]}), "
                               "not numbers", "give the times as seconds from the first frame in "
@@ -235,6 +246,7 @@ def read_arrow_table(path: Path, what: str, dt_given: bool = False,
             column = column.astype(object)
         columns.append(column.reset_index(drop=True))
     table = pd.concat(columns, axis=1, ignore_index=True)
-    table = read_decimal_commas(table, what, notes)
-    return _table_columns(cells, table, True, what, notes, dt_given,
-                          lambda: _not_numeric(table, cells, what), stimulus)
+    table, texts = read_timedelta_text(cells, read_decimal_commas(table, what, notes), notes)
+    return table_columns(cells, table, True, what, notes, dt_given,
+                         lambda: non_numeric_refusal(table, cells, what), stimulus,
+                         seconds=seconds | texts)

@@ -28,9 +28,9 @@ from neurocast.data._schema import conditions_from_offsets, validate_dataset
 from neurocast.data._xarray_zarr import named_dims_store
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["GZIP_TABLES", "LOADERS", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader", "data_extension",
-           "infinite_as_missing", "load_recording", "pause_intervals", "pause_summary",
-           "recording_format"]
+__all__ = ["GZIP_TABLES", "LOADERS", "MATRIX_HINT", "MATRIX_SUFFIXES", "TRACE_KINDS", "Loader",
+           "data_extension", "infinite_as_missing", "load_recording", "pause_intervals",
+           "pause_summary", "recording_format"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ MATRIX_SUFFIXES = (".npy", ".npz", ".mat", ".csv", ".tsv", ".txt", ".h5", ".hdf5
                    ".parquet", ".feather", ".arrow", ".xlsx", ".xlsm", ".xls")
 #: gzip-compressed text tables the "matrix" format reads too (BIDS keeps its tables so).
 GZIP_TABLES = (".csv.gz", ".tsv.gz", ".txt.gz")
+#: The hint of a refused matrix file that holds no (time, neuron) array of numbers.
+MATRIX_HINT = "a matrix file holds a (time, neuron) array of numbers; see docs/datasets.md"
 
 
 def data_extension(path: str | os.PathLike) -> str:

@@ -29,9 +29,9 @@ fields cell arrays with one entry per recording, or a struct array: Kato et al.'
 'WT_NoStim/3/deltaFOverF' (``_per_recording``, ``_one_recording``).
 
 A text table may start with blank and '#' comment lines and a byte-order mark. Its header row
-may have an empty first cell above a row index or timestamps
-(``DataFrame.to_csv`` writes ``,0,1,2`` for unnamed columns); see ``_matrix_files._read_table``
-for which columns are timestamps or a frame index rather than neurons. A worksheet of an Excel
+may have an empty first cell above a row index or timestamps (``DataFrame.to_csv`` writes
+``,0,1,2`` for unnamed columns); see ``_table_columns.table_columns`` for which columns are
+timestamps or a frame index rather than neurons. A worksheet of an Excel
 workbook (the first, or the one ``key`` names) is read as such a table (``_matrix_excel``).
 ``attrs['import_notes']`` says what was decided. The columns of a table or the 1-D arrays of a
 container that ``stimulus_columns`` names are read as stimulus covariates (``_matrix_stimulus``).
@@ -47,8 +47,9 @@ timestamps that look like milliseconds, the orientation) are also kept in
 
 This module holds ``load_matrix`` and what it decides from a file's arrays: which one holds
 the traces, their orientation, timing and neuron names, and the notes and warnings. The files
-are read in ``_matrix_files.py``; the names above (``TIME_KEYS``, ...; listed in ``__all__``
-here too) and the check of timestamps are in ``_matrix_keys.py``; the JSON sidecar in
+are read in ``_container_files.py``, ``_json_files.py`` and ``_text_tables.py`` (which columns
+of a table are neurons: ``_table_columns.py``); the names above (``TIME_KEYS``, ...; listed in
+``__all__`` here too) and the check of timestamps are in ``_matrix_keys.py``; the JSON sidecar in
 ``_sidecar.py``; whether the values look like raw fluorescence or percent ΔF/F in
 ``_dff_scale.py`` (its thresholds listed in ``__all__`` here too).
 """
@@ -67,6 +68,7 @@ import xarray as xr
 from neurocast.data import _matrix_stimulus as stim
 from neurocast.data._arrow_tables import ARROW_SUFFIXES, read_arrow_table
 from neurocast.data._cnmf import accepted_components, cnmf_layout, cnmf_traces
+from neurocast.data._container_files import Unread, read_hdf5, read_mat, read_npy, read_npz
 from neurocast.data._dff_scale import (
     PERCENT_DFF_NEGATIVE,
     PERCENT_DFF_NOISE,
@@ -76,8 +78,10 @@ from neurocast.data._dff_scale import (
     percent_note,
     raw_note,
 )
+from neurocast.data._json_files import read_json
 from neurocast.data._loading import (
     GZIP_TABLES,
+    MATRIX_HINT,
     MATRIX_SUFFIXES,
     TRACE_KINDS,
     _conditions,
@@ -92,16 +96,6 @@ from neurocast.data._loading import (
     with_labels,
 )
 from neurocast.data._matrix_excel import EXCEL_SUFFIXES, read_sheet
-from neurocast.data._matrix_files import (
-    _HINT_FORMAT,
-    _read_hdf5,
-    _read_json,
-    _read_mat,
-    _read_npy,
-    _read_npz,
-    _read_table,
-    _Unread,
-)
 from neurocast.data._matrix_keys import (
     COUNT_KEYS,
     COVARIATE_KEYS,
@@ -119,7 +113,6 @@ from neurocast.data._matrix_keys import (
     IndexedNames,
     _counts,
     _ids,
-    _leaf,
     _name_cells,
     _pick,
     _time_base,
@@ -130,9 +123,12 @@ from neurocast.data._matrix_keys import (
     frame_rate,
     frame_timing,
     indexed_labels,
+    latin1_note,
+    lower_leaf,
 )
 from neurocast.data._schema import make_dataset
 from neurocast.data._sidecar import read_sidecar, refuse_sidecar, sidecar_path, sidecar_timing
+from neurocast.data._text_tables import read_text_table
 from neurocast.data._xarray_zarr import named_dims_store, read_named_dims
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 
@@ -171,14 +167,14 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | N
         return matrices[0], None
     if not matrices:
         raise FormatError(f"{what} holds no 2-D numeric array",
-                          "available: " + (", ".join(sorted(arrays)) or "none") + "; " + _HINT_FORMAT)
+                          "available: " + (", ".join(sorted(arrays)) or "none") + "; " + MATRIX_HINT)
     # rows and columns (MATLAB v7.3 keeps vectors and scalars 2-D: tv, fps) are no other choice
     wide = [k for k in matrices if min(np.shape(arrays[k])) > 1]
     named = _pick({k: arrays[k] for k in matrices}, TRACE_KEYS)
     if named is None and len(wide) == 1:
         return wide[0], None
     same = [k for k in matrices  # 'gcamp/trace_array' beside 'raw/trace_array'
-            if _leaf(k) == _leaf(named)]
+            if lower_leaf(k) == lower_leaf(named)]
     if named is None or len(same) > 1:
         raise FormatError(f"{what} holds {len(matrices)} 2-D arrays"
                           + (f", {len(same)} of them named {str(named).rsplit('/', 1)[-1]!r}"
@@ -188,7 +184,7 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | N
     if not others:
         return named, None
     why = ("the bleach-corrected ΔF/F, preferred to the uncorrected one"
-           if _leaf(named) == "deltafoverf_bc"
+           if lower_leaf(named) == "deltafoverf_bc"
            else "its name comes first among the known trace names")
     return named, (f"{what} holds {len(others) + 1} matrices: {str(named)!r} is read as the "
                    f"traces ({why}), not {', '.join(others)}; choose another with --key (key=)")
@@ -386,16 +382,16 @@ def load_matrix(
     elif suffix == ".npy":
         if wanted:
             raise stim.no_columns(what)
-        values = _read_npy(path, what)
+        values = read_npy(path, what)
     elif suffix in (".npz", ".mat", ".h5", ".hdf5", ".hdf", ".json", ".nwb"):
         if suffix in (".npz", ".json"):
-            arrays = (_read_npz if suffix == ".npz" else _read_json)(path, what)
+            arrays = (read_npz if suffix == ".npz" else read_json)(path, what)
             if suffix == ".json":  # rec.json given for rec.csv: import rec.csv
                 refuse_sidecar(path, arrays, what)
         elif suffix == ".mat":
-            arrays, attrs = _read_mat(path, what)
+            arrays, attrs = read_mat(path, what)
         else:
-            arrays, attrs = _read_hdf5(path, what)
+            arrays, attrs = read_hdf5(path, what)
         indexed = {k: arrays.pop(k) for k in list(arrays) if isinstance(arrays[k], IndexedNames)}
         groups = _per_recording(arrays)
         group = next((g for g in groups if key is not None and key.startswith(f"{g}/")
@@ -416,14 +412,14 @@ def load_matrix(
             trace_key, chosen = _pick_traces(arrays, key, what)
         if chosen is not None:
             notes.append(chosen)
-        if isinstance(unread := arrays[trace_key], _Unread):
+        if isinstance(unread := arrays[trace_key], Unread):
             raise FormatError(f"{what}: array {trace_key!r} "
                               + (f"is {unread.why}" if unread.why else f"has shape {unread.shape}")
-                              + ", expected (time, neuron)", _HINT_FORMAT)
+                              + ", expected (time, neuron)", MATRIX_HINT)
         values = np.asarray(arrays.pop(trace_key))
         key = trace_key
     elif suffix in (".csv", ".tsv", ".txt"):  # --names wins over a sidecar's Columns
-        values, header_names, time_s, time_key, notes, stimulus = _read_table(
+        values, header_names, time_s, time_key, notes, stimulus = read_text_table(
             path, what, dt_given=dt_s is not None, stimulus=wanted, all_rois=all_rois,
             columns=(sidecar.columns, sidecar.source)
             if sidecar is not None and sidecar.columns and neuron_names is None else None)
@@ -444,10 +440,10 @@ def load_matrix(
     if values.ndim != 2:
         raise FormatError(f"{what}: array has shape {values.shape}, expected (time, neuron)",
                           "one neuron's trace is a (time, 1) column: save x[:, None]"
-                          if values.ndim == 1 else _HINT_FORMAT)
+                          if values.ndim == 1 else MATRIX_HINT)
     if values.dtype.kind not in "fiu":
         raise FormatError(f"{what}: array dtype {values.dtype} does not hold fluorescence values",
-                          _HINT_FORMAT)
+                          MATRIX_HINT)
     # the file's own metadata
     vectors = {k: v for k, v in arrays.items() if _numeric(v) and np.size(v) > 1
                and (_ndim(v) == 1 or (_ndim(v) == 2 and 1 in np.shape(v)))}
@@ -471,7 +467,7 @@ def load_matrix(
         time_s = None
     file_names, ambiguous = None, []
     own = str(key).rpartition("/")[0] + "/" if key and "/" in str(key) else None
-    texts = {k: v for k, v in arrays.items() if not _numeric(v) and not isinstance(v, _Unread)}
+    texts = {k: v for k, v in arrays.items() if not _numeric(v) and not isinstance(v, Unread)}
     names_key = (_pick({k: v for k, v in texts.items() if str(k).startswith(own)}, NAME_KEYS,
                        loose=True) if own else None)  # the traces' own group first (NWB 1.x)
     if names_key is None:
@@ -481,9 +477,7 @@ def load_matrix(
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
         file_names, ambiguous, latin = read
         if latin:
-            notes.append(f"{what}: {len(latin)} name(s) in {str(names_key)!r} are not UTF-8 "
-                         f"text: read as latin-1 ({', '.join(map(repr, latin[:3]))}); if they "
-                         "look wrong, give the names with --names")
+            notes.append(f"{what}: " + latin1_note(latin, repr(str(names_key))))
     needed = time_s is None and dt_s is None  # the file's timing rests on its scalars
     timing = frame_timing(meta, key, what, needed)
     k, file_dt = timing.key, timing.dt_s
@@ -524,7 +518,7 @@ def load_matrix(
         whose = ("CaImAn's" if str(key).lower() in NEURON_MAJOR_KEYS
                  else f"{layout.who}'s" if layout is not None and layout.neuron_major(key)
                  else "WormWideWeb's"
-                 if suffix == ".json" and _leaf(key) in JSON_NEURON_MAJOR_KEYS else None)
+                 if suffix == ".json" and lower_leaf(key) in JSON_NEURON_MAJOR_KEYS else None)
         neuron_major = whose is not None and not fits_cols
         transpose = (fits_rows or neuron_major) and not fits_cols
         if neuron_major:

@@ -1,6 +1,6 @@
 """Reading one worksheet of an Excel workbook (.xlsx, .xlsm) as a table (private).
 
-A worksheet is read as a text table is (``_matrix_files._table_columns``: a header row of
+A worksheet is read as a text table is (``_table_columns.table_columns``: a header row of
 neuron names or none, a time column with its unit, a row index or frame index dropped, the
 columns ``--stimulus-columns`` names read as stimulus covariates, others named like a stimulus
 noted), from the cells' values as Excel last saved them: a formula is
@@ -9,7 +9,8 @@ opened in Excel) is refused, naming its cell. Rows and columns without any value
 table (Excel's used range often takes in blank rows or columns that only hold formatting) are
 left out, and so are rows of a title or notes above it (``_title_rows``); a blank cell inside
 the table is a missing value (NaN). Numbers kept as text are read, decimal commas too
-(``_decimal_commas``); cells that are not numbers (other text, dates and times, TRUE/FALSE,
+(``_decimal_commas``), and so are durations written as text in a time column, as seconds
+(``_timedelta_text``); cells that are not numbers (other text, dates and times, TRUE/FALSE,
 Excel's error values such as '#DIV/0!') are refused, naming the cell as Excel does ('C7').
 The old binary .xls is not read.
 """
@@ -24,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from neurocast.data._decimal_commas import is_number, read_decimal_commas
-from neurocast.data._matrix_files import Table, _is_header, _not_numeric, _table_columns
+from neurocast.data._table_columns import Table, is_header, non_numeric_refusal, table_columns
+from neurocast.data._timedelta_text import read_timedelta_text
 from neurocast.errors import FormatError
 
 __all__ = ["EXCEL_SUFFIXES", "read_sheet"]
@@ -40,7 +42,7 @@ _HINT_SAVE = "save the sheet as CSV, or the workbook as .xlsx from Excel (File >
 def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool = False,
                stimulus: list[str] | None = None) -> tuple[Table, str]:
     """The worksheet ``sheet`` (default: the first) of the workbook ``path`` as a table (see
-    ``_matrix_files.Table``; its columns named by ``stimulus`` read as stimulus covariates),
+    ``_table_columns.Table``; its columns named by ``stimulus`` read as stimulus covariates),
     and the sheet's name. A workbook of several sheets gets a note
     naming the one read and the others. Raises FormatError for an .xls file, a file that is no
     readable workbook, a sheet that is missing (listing the sheets) or empty, and a cell that is
@@ -81,7 +83,7 @@ def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool =
                      f"notes: {'; '.join(said)[:120]!r}); the table starts at row {r0 + above + 1}")
         r0, rows = r0 + above, rows[above:]
     first = [_text(v) for v in rows[0]]
-    header = _is_header(first)
+    header = is_header(first)
     body = rows[1:] if header else rows
     if not body:
         raise FormatError(f"{where} has no rows of values below its header",
@@ -98,13 +100,17 @@ def read_sheet(path: Path, what: str, sheet: str | None = None, dt_given: bool =
                                   "correct the formula, or clear the cell (an empty cell is a "
                                   "missing value, imported with --allow-nan)")
     table = read_decimal_commas(pd.DataFrame(body, dtype=object), where, notes)
+    seconds: set[int] = set()  # the columns of durations: seconds, whatever their name says
+    if header:
+        table, seconds = read_timedelta_text(first, table, notes)
 
     def cell_ref(i: int, j: int) -> str:  # a cell of ``table`` by its row and column, from 0
         return _ref(r0 + header + i, c0 + j)
 
-    read = _table_columns(first, table, header, where, notes, dt_given,
-                          lambda: _not_numeric(table, first if header else None, where,
-                                               cell_ref=cell_ref), stimulus, cell_ref)
+    read = table_columns(first, table, header, where, notes, dt_given,
+                         lambda: non_numeric_refusal(table, first if header else None, where,
+                                                     cell_ref=cell_ref), stimulus, cell_ref,
+                         seconds)
     return read, title
 
 
@@ -192,7 +198,7 @@ def _title_rows(rows: list[list]) -> int:
     k = next((i for i, row in enumerate(rows[:11]) if sum(v is not None for v in row) >= full), 0)
     if any(_number_cell(v) for row in rows[:k] for v in row):
         return 0
-    if k and not _is_header([_text(v) for v in rows[k]]):  # a frame: keep the header above it
+    if k and not is_header([_text(v) for v in rows[k]]):  # a frame: keep the header above it
         k = max(i for i in range(k) if any(v is not None for v in rows[i]))
     return k
 

@@ -1,6 +1,6 @@
 """The names a matrix file's metadata is known by, and how its timestamps are read (private).
 
-``load_matrix`` (``_matrix.py``) and the file readers (``_matrix_files.py``) share these: the
+``load_matrix`` (``_matrix.py``) and the file and table readers share these: the
 names of a container's arrays and of a table's columns (traces, timestamps, frame interval or
 rate, neuron names and ids, frame indices, stimulus or behaviour columns), compared on a key's
 last part ignoring case (``_pick``); the unit of time in a name (``_time_base``: seconds,
@@ -25,8 +25,9 @@ from neurocast.errors import FormatError
 __all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_KEYS", "FRAME_KEYS",
            "FRAME_RATE_KEYS", "ID_KEYS", "JSON_NEURON_MAJOR_KEYS", "MAX_FRAME_RATE_HZ",
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "SETTINGS_GROUPS",
-           "TIME_KEYS", "TRACE_KEYS", "FrameRate", "FrameTiming", "IndexedNames", "check_timestamps",
-           "frame_rate", "frame_timing", "named_like_covariate", "rate_beside_traces", "scalar_value"]
+           "TIME_KEYS", "TRACE_KEYS", "FrameRate", "FrameTiming", "IndexedNames",
+           "check_timestamps", "decode_name", "frame_rate", "frame_timing", "latin1_note",
+           "lower_leaf", "named_like_covariate", "rate_beside_traces", "scalar_value"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
@@ -107,7 +108,7 @@ def _pick(arrays, wanted: Sequence[str], loose: bool = False):
     """The key of ``arrays`` (or of an iterable of names) whose last part is the first of
     ``wanted`` found, compared in lower case, or with ``loose`` also without underscores,
     spaces and hyphens (``_loose``: 'NeuronIds' is 'neuron_ids'); None if there is none."""
-    norm = _loose if loose else _leaf
+    norm = _loose if loose else lower_leaf
     found = {norm(k): k for k in arrays}
     for w in wanted:
         if norm(w) in found:
@@ -115,7 +116,7 @@ def _pick(arrays, wanted: Sequence[str], loose: bool = False):
     return None
 
 
-def _leaf(key) -> str:
+def lower_leaf(key) -> str:
     """The last part of a container key, lower case: 'gcamp/Trace_array' -> 'trace_array'."""
     return str(key).lower().strip().rsplit("/", 1)[-1]
 
@@ -123,7 +124,7 @@ def _leaf(key) -> str:
 def _loose(key) -> str:
     """A key's last part in lower case without underscores, spaces and hyphens:
     'wbData/NeuronIds' -> 'neuronids'."""
-    return re.sub(r"[_\s-]", "", _leaf(key))
+    return re.sub(r"[_\s-]", "", lower_leaf(key))
 
 
 def _time_base(name) -> tuple[str, str | None]:
@@ -194,11 +195,12 @@ def _seconds_per_unit(key, what: str, unit: str | None = None, said: str = "") -
 
 
 def _plain(v):
-    """A metadata value as plain Python (str for bytes, a scalar for a 1-element array)."""
+    """A metadata value as plain Python (str for bytes, decoded by ``decode_name``; a scalar for
+    a 1-element array)."""
     a = np.asarray(v)
     v = a.reshape(-1)[0] if a.size == 1 else v
     v = v.item() if isinstance(v, np.generic) else v
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    return decode_name(v)[0] if isinstance(v, bytes) else v
 
 
 def _unit_attribute(attrs: dict, key) -> str | None:
@@ -330,7 +332,7 @@ def frame_rate(meta: dict, trace_key, what: str, needed: bool) -> FrameRate:
     bad = None
     for w in RATE_KEYS:
         for k in meta:
-            if _leaf(k) != w:
+            if lower_leaf(k) != w:
                 continue
             v = scalar_value(meta[k])
             shown = f"{str(k)!r} = {v:g} Hz" if v is not None else f"{str(k)!r}"
@@ -473,21 +475,26 @@ def _number_text(x) -> str:
     return str(x)
 
 
-def _decoded(b: bytes) -> str:
-    """A name stored as bytes, as text: UTF-8, else latin-1 (an old MATLAB's or LabVIEW's
-    b'RIM\\xe9' is 'RIMé'; every byte is a latin-1 character)."""
+def decode_name(b: bytes) -> tuple[str, bool]:
+    """A name (or other text) stored as bytes, as text, and whether it was read as latin-1:
+    UTF-8, else latin-1 (an old MATLAB's or LabVIEW's b'RIM\\xe9' is 'RIMé'; every byte is a
+    latin-1 character, so this never fails). Every reader of names stored as bytes decodes
+    them here."""
     try:
-        return b.decode("utf-8")
+        return b.decode("utf-8"), False
     except UnicodeDecodeError:
-        return b.decode("latin-1")
+        return b.decode("latin-1"), True
 
 
-def _not_utf8(b) -> bool:
-    try:
-        b.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
+def latin1_note(latin: Sequence[str], where: str,
+                fix: str = "give the names with --names") -> str:
+    """The note for names stored as bytes that are not UTF-8, read as latin-1 (``decode_name``):
+    how many (``latin``, as read), ``where`` they are ("'names'", "column 'label' of ROI table
+    ..."), a few of them, and ``fix``, what to do if they look wrong. Every reader of names
+    says it so."""
+    return (f"{len(latin)} name(s) in {where} are not UTF-8 text: read as latin-1 "
+            f"({', '.join(map(repr, latin[:3]))}{', ...' if len(latin) > 3 else ''}); if they "
+            f"look wrong, {fix}")
 
 
 def _candidates(x) -> list[str]:
@@ -496,7 +503,7 @@ def _candidates(x) -> list[str]:
     one (cells inside cells are opened), several for a cell of candidate identities
     ({'AVAR', 'AVAL'})."""
     if isinstance(x, bytes):
-        x = _decoded(x)
+        x = decode_name(x)[0]
     if isinstance(x, str):
         return [x.strip()] if x.strip() else []
     if isinstance(x, np.ndarray):
@@ -516,7 +523,7 @@ def _name_cells(v) -> tuple[np.ndarray, list[str], list[str]] | None:
 
     Returns (names: str array, one per entry, '' for an empty cell and for one listing several
     candidates, whose identity is unknown; those cells' candidates, e.g. 'AVAR or AVAL'; the
-    names stored as bytes that are not UTF-8, read as latin-1 (``_decoded``)), or None if
+    names stored as bytes that are not UTF-8, read as latin-1 (``decode_name``)), or None if
     ``v`` is no such array (a matrix, or numbers that are not whole).
     """
     a = np.asarray(v)
@@ -525,13 +532,16 @@ def _name_cells(v) -> tuple[np.ndarray, list[str], list[str]] | None:
     a = a.reshape(-1) if a.ndim == 2 and 1 in a.shape else a
     if a.ndim != 1 or not (a.dtype.kind in "USO" or _ids(a)):
         return None
-    names, ambiguous = [], []
+    names, ambiguous, latin = [], [], []
     for x in a.tolist():
+        if isinstance(x, bytes):  # decoded once: the note names those read as latin-1
+            x, latin1 = decode_name(x)
+            if latin1:
+                latin.append(x)
         found = _candidates(x)
         if len(found) > 1:
             ambiguous.append(" or ".join(found))
         names.append(found[0] if len(found) == 1 else "")
-    latin = [_decoded(x) for x in a.tolist() if isinstance(x, bytes) and _not_utf8(x)]
     return np.asarray(names, dtype=str), ambiguous, latin
 
 

@@ -96,7 +96,7 @@ def _base(name) -> str:
 
 
 def _leaf(key) -> str:
-    """The last part of a container key as written (``_matrix_keys._leaf`` lower-cases it)."""
+    """The last part of a container key as written (``_matrix_keys.lower_leaf`` lower-cases it)."""
     return str(key).rsplit("/", 1)[-1]
 
 

@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 
+from neurocast.data._matrix_keys import decode_name, latin1_note
+
 __all__ = ["roi_labels"]
 
 #: Names of ROI-table columns read as neuron names, compared in lower case without spaces and
@@ -39,10 +41,25 @@ def _key(name: str) -> str:
 
 
 def _text(x) -> str | None:
-    """A label as str (bytes decoded, surrounding blanks stripped), None for a non-text value."""
+    """A label as str (bytes decoded by ``decode_name``: UTF-8, else latin-1; surrounding blanks
+    stripped), None for a non-text value."""
     if isinstance(x, bytes):
-        x = x.decode("utf-8", "replace")
+        x = decode_name(x)[0]
     return x.strip() if isinstance(x, str) else None
+
+
+def _latin1(values) -> list[str]:
+    """The labels among ``values`` (an array, ragged cells opened) stored as bytes that are not
+    UTF-8, as read (latin-1, ``decode_name``), blanks left out."""
+    out = []
+    for x in np.asarray(values, dtype=object).reshape(-1):
+        if isinstance(x, bytes):
+            text, latin = decode_name(x)
+            if latin and text.strip():
+                out.append(text.strip())
+        elif isinstance(x, (np.ndarray, list, tuple)):
+            out += _latin1(x)
+    return out
 
 
 def _cell(entries) -> tuple[str, list[str]]:
@@ -107,8 +124,9 @@ def _owns(iface, in_own_module: bool, table) -> tuple[bool, str]:
 
 
 def _from_interfaces(nwb, module_name: str, table, table_place: str, notes: list[str]):
-    """(labels shaped (rows,), place) from the first text ``labels`` field that names the rows
-    of the series' ROI table ``table`` (``_owns``) and holds one entry per row, else None.
+    """(labels shaped (rows,), place, those read as latin-1 (``_latin1``)) from the first text
+    ``labels`` field that names the rows of the series' ROI table ``table`` (``_owns``) and
+    holds one entry per row, else None.
 
     Fields of the series' ROIs with another length, and fields of the right length naming
     another segmentation, are noted in ``notes``; no field is taken for its length alone.
@@ -129,7 +147,7 @@ def _from_interfaces(nwb, module_name: str, table, table_place: str, notes: list
             notes.append(f"{place} holds {values.size} labels for the {n_rows} ROIs of the "
                          "series' ROI table: not read as their names")
             continue
-        return np.asarray(texts, dtype=object), f"{place} (labels)"
+        return np.asarray(texts, dtype=object), f"{place} (labels)", _latin1(values)
     return None
 
 
@@ -141,8 +159,9 @@ def _mostly_distinct(texts) -> bool:
 
 
 def _from_table(table, table_place: str, notes: list[str]):
-    """(labels shaped (rows,), place) from a text column of the ROI table named like labels
-    (``LABEL_COLUMNS``), else None; a ragged column's several candidate names are noted."""
+    """(labels shaped (rows,), place, those read as latin-1) from a text column of the ROI
+    table named like labels (``LABEL_COLUMNS``), else None; a ragged column's several candidate
+    names are noted."""
     from hdmf.common.table import VectorIndex  # heavy: only for NWB files
 
     by_key = {_key(c): c for c in table.colnames}
@@ -173,7 +192,8 @@ def _from_table(table, table_place: str, notes: list[str]):
                          + (", ..." if len(common) > 3 else "") + "), a category rather than "
                          "neuron names: not read as their names")
             continue
-        return np.asarray(texts, dtype=object), f"column {by_key[wanted]!r} of {table_place}"
+        return (np.asarray(texts, dtype=object), f"column {by_key[wanted]!r} of {table_place}",
+                _latin1(cells))
     return None
 
 
@@ -190,7 +210,8 @@ def roi_labels(nwb, rrs, module_name: str) -> tuple[np.ndarray | None, list[str]
     subset of the table, in any order).
 
     Returns (labels: str array shaped (roi,), '' for an unnamed ROI, or None when the file holds
-    none; notes: where the names came from; doubts: labels found but not read (wrong length,
+    none; notes: where the names came from, and those not UTF-8 text, read as latin-1
+    (``latin1_note``); doubts: labels found but not read (wrong length,
     another segmentation's, a category column), ROIs with several candidate names; the caller
     also warns about those).
     """
@@ -204,7 +225,11 @@ def roi_labels(nwb, rrs, module_name: str) -> tuple[np.ndarray | None, list[str]
         found = _from_table(table, table_place, doubts)
     if found is None:
         return None, notes, doubts
-    by_row, where = found
+    by_row, where, latin = found
     labels = np.asarray([str(x) for x in by_row[rows]], dtype=str)
     notes.append(f"names from {where}: {int(np.count_nonzero(labels))} of {labels.size} named")
+    read = set(labels.tolist())
+    latin = [t for t in latin if t in read]  # of the series' ROIs only
+    if latin:  # worded as for a matrix file's names; an NWB file takes no --names
+        notes.append(latin1_note(latin, where, "write them in the file as UTF-8 text"))
     return labels, notes, doubts

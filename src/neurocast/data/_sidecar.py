@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast.data._container_files import Unread
+from neurocast.data._json_files import json_arrays, json_kind, load_json
 from neurocast.data._loading import GZIP_TABLES, MATRIX_SUFFIXES, data_extension
-from neurocast.data._matrix_files import _Unread, json_arrays, json_kind, load_json
 from neurocast.data._matrix_keys import (
     DT_KEYS,
     DT_MIN_KEYS,
@@ -38,10 +39,10 @@ from neurocast.data._matrix_keys import (
     SETTINGS_GROUPS,
     TRACE_KEYS,
     FrameTiming,
-    _leaf,
     _pick,
     _time_base,
     frame_timing,
+    lower_leaf,
     scalar_value,
 )
 from neurocast.errors import FormatError
@@ -120,8 +121,8 @@ def not_a_sidecar(arrays: dict) -> str | None:
     level (``_sidecar_key``: a rate, an interval, StartTime, Columns, a settings group), its
     largest array is a 2-D matrix of numbers (``DATA_MIN_AXIS``). Long lists of metadata (1,200
     neuron ids, 400 × 3 positions, a BIDS SliceTiming) beside such a key keep it a sidecar."""
-    data = [str(k) for k, v in arrays.items() if (_numbers(v) or isinstance(v, _Unread))
-            and _leaf(k) in TRACE_KEYS]
+    data = [str(k) for k, v in arrays.items() if (_numbers(v) or isinstance(v, Unread))
+            and lower_leaf(k) in TRACE_KEYS]
     if not data and not any(_sidecar_key(str(k).split("/")[0]) for k in arrays):
         sizes = {str(k): v.size for k, v in arrays.items() if _numbers(v)}
         biggest = max(sizes, key=sizes.get, default=None)
