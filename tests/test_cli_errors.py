@@ -304,7 +304,6 @@ def test_a_killed_multi_trial_write_is_cleaned_by_the_next(tmp_path, monkeypatch
     named as clean_stale expects, so the next run of that output removes it."""
     import re
 
-    import neurocast.cli.simulate as cli_sim
     from neurocast.spikes import Spikes
 
     save = Spikes.save
@@ -315,7 +314,7 @@ def test_a_killed_multi_trial_write_is_cleaned_by_the_next(tmp_path, monkeypatch
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(Spikes, "save", killed)
-    monkeypatch.setattr(cli_sim.shutil, "rmtree", lambda *a, **k: None)  # as if killed
+    monkeypatch.setattr("neurocast._files.shutil.rmtree", lambda *a, **k: None)  # as if killed
     monkeypatch.setattr("neurocast._files._alive", lambda pid: False)  # its process is gone
     argv = ["simulate", "celegans-cook2019", "--duration", "0.01", "--trials", "2",
             "--stimulate", "ASHL", "--out", "x.npz", "-q"]

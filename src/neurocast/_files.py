@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -193,6 +193,39 @@ def partial_path(path: Path) -> Path:
 _NEW_FILES = "new-files"
 
 
+def _write_error(paths: list[Path], exc: OSError) -> WriteError:
+    """WriteError: ``paths`` (one output, or the files of one) cannot be written, for the
+    reason of ``exc``, or of the OSError it comes from (a WriteError raised while writing a
+    temporary file inside names that file, not the output)."""
+    cause = exc
+    while isinstance(cause.__cause__, OSError):
+        cause = cause.__cause__
+    reason = cause.strerror or str(cause)
+    more = f" and {len(paths) - 1} more file(s)" if len(paths) > 1 else ""
+    return WriteError(f"cannot write '{paths[0]}'{more}: {reason}",
+                      "check that the folder is writable and the disk has free space")
+
+
+@contextlib.contextmanager
+def _scratch(path: Path) -> Iterator[Path]:
+    """Yield ``partial_path(path)`` for a write of ``path``, after removing dead runs' leftovers
+    (``clean_stale``); whatever is at that name (file or folder) is removed when the block
+    ends, however it ends. An OSError in the block becomes WriteError naming ``path``."""
+    clean_stale(path)
+    tmp = partial_path(path)
+    try:
+        yield tmp
+    except OSError as exc:
+        if isinstance(exc, NeurocastError):
+            raise
+        raise _write_error([path], exc) from exc
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary sibling path; move it onto ``path`` only if the block succeeds.
@@ -208,9 +241,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     path = Path(path)
     check_output(path, overwrite=overwrite)
     require_output_folder(path)
-    clean_stale(path)
-    tmp = partial_path(path)
-    try:
+    with _scratch(path) as tmp:
         yield tmp
         folder = path.is_dir() and not path.is_symlink()
         if path.exists() and not path.is_symlink() and folder != tmp.is_dir():
@@ -226,17 +257,62 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_files(paths: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
+    """Yield a temporary path for each of the files ``paths`` (siblings, in one folder); move
+    them all into place only if the block succeeds.
+
+    The temporary paths keep the files' names (so their suffixes) inside one scratch folder
+    ``partial_path(paths[0])``, removed with all it holds when the block ends: after an
+    exception in the block (KeyboardInterrupt included) no file has moved; if the process is
+    killed outright, the next write of ``paths[0]`` removes the folder (``clean_stale``). Once
+    the block has written every file they are renamed into place one right after the other,
+    each replacing a file (never a folder) of its name; if a rename fails (rare: a file held
+    open or owned by another user) the files before it are already replaced, and the
+    WriteError says which.
+    Raises ValueError if ``paths`` are not distinct files of one folder; NeurocastError if one
+    is a folder or their folder does not exist; WriteError (naming the outputs, never the
+    scratch folder) if the operating system refuses a write (no permission, disk full, ...).
+    """
+    paths = [Path(p) for p in paths]
+    if len({p.parent for p in paths}) != 1 or len({p.name for p in paths}) != len(paths):
+        raise ValueError(f"atomic_files writes distinct files of one folder, not {paths}")
+    for path in paths:
+        check_output(path, overwrite=True, folder=False)
+    require_output_folder(paths[0])
+    partly = None
+    try:
+        with _scratch(paths[0]) as scratch:
+            scratch.mkdir()
+            yield [scratch / p.name for p in paths]
+            for path in paths:  # a folder made at one of the names meanwhile: no file moves
+                check_output(path, overwrite=True, folder=False)
+            unwritten = [p.name for p in paths if not (scratch / p.name).is_file()]
+            if unwritten:
+                raise ValueError(f"atomic_files: the block wrote no file for {unwritten}")
+            for moved, path in enumerate(paths):
+                try:
+                    os.replace(scratch / path.name, path)
+                except OSError as exc:
+                    if moved == 0:
+                        raise
+                    partly = _partly_moved(paths, moved, exc)
+                    raise partly from exc
     except OSError as exc:
-        if isinstance(exc, NeurocastError):
+        if exc is partly:
             raise
-        reason = exc.strerror or str(exc)
-        raise WriteError(f"cannot write '{path}': {reason}",
-                         "check that the folder is writable and the disk has free space") from exc
-    finally:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
+        raise _write_error(paths, exc) from exc
+
+
+def _partly_moved(paths: list[Path], moved: int, exc: OSError) -> WriteError:
+    """WriteError: the first ``moved`` of ``paths`` were replaced, then moving the next failed."""
+    done = ", ".join(f"'{p.name}'" for p in paths[:moved])
+    return WriteError(f"cannot move '{paths[moved]}' into place: {exc.strerror or exc}; "
+                      f"{done} already replaced, the other {len(paths) - moved} file(s) not",
+                      "fix the cause (permissions, a program holding the file open) and run "
+                      "again to write them all")
 
 
 @contextlib.contextmanager
@@ -298,10 +374,5 @@ def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
             mark_output(path, kind, names)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    except OSError as exc:
-        cause = exc
-        while isinstance(cause.__cause__, OSError):
-            cause = cause.__cause__  # a WriteError of a file inside: say why, for the folder
-        reason = cause.strerror or str(cause)
-        raise WriteError(f"cannot write '{path}': {reason}",
-                         "check that the folder is writable and the disk has free space") from exc
+    except OSError as exc:  # also a WriteError of a file inside: say why, for the folder
+        raise _write_error([path], exc) from exc

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neurocast.cli import main
 from neurocast.connectome import read_connectome, write_connectome
 from neurocast.errors import FormatError, NonFiniteError
 
@@ -64,12 +63,6 @@ def write_release(frame: pd.DataFrame, path) -> None:
         frame.to_csv(path, index=False, compression="gzip")
 
 
-def read_quiet(path, **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # C's dopamine edges have no sign (warned, tested below)
-        return read_connectome(path, **options)
-
-
 def weights_by_pair(c) -> dict[tuple[int, int], tuple[int, float]]:
     ids = c.ids
     pre, post = ids[c.pre_positions()], ids[c.indices]
@@ -96,7 +89,7 @@ def test_proofread_release_sums_neuropils_and_signs_by_weighted_argmax(tmp_path,
     assert list(t["sign"]) == [1, -1, 0, 0]
 
 
-def test_release_ids_stored_unsigned_stay_exact(tmp_path):
+def test_release_ids_stored_unsigned_stay_exact(tmp_path, read_quiet):
     frame = proofread_frame()
     for col in ("pre_pt_root_id", "post_pt_root_id"):
         frame[col] = frame[col].astype(np.uint64)
@@ -124,7 +117,7 @@ def codex_neurons() -> pd.DataFrame:
                          "nt_type_score": [0.7, 0.8, 0.9, 0.6]})
 
 
-def test_codex_connections_with_neurons_signed_by_nt_type(tmp_path):
+def test_codex_connections_with_neurons_signed_by_nt_type(tmp_path, read_quiet):
     codex_frame().to_csv(tmp_path / "connections.csv.gz", index=False, compression="gzip")
     codex_neurons().to_csv(tmp_path / "neurons.csv.gz", index=False, compression="gzip")
     with pytest.warns(UserWarning, match="1 of 4 connection"):  # the C→A tie
@@ -143,7 +136,7 @@ def test_codex_connections_with_neurons_signed_by_nt_type(tmp_path):
         read_connectome(tmp_path)
 
 
-def test_codex_connections_alone_and_without_neuropil(tmp_path):
+def test_codex_connections_alone_and_without_neuropil(tmp_path, read_quiet):
     frame = codex_frame()
     frame.to_csv(tmp_path / "connections.csv.gz", index=False, compression="gzip")
     c = read_quiet(tmp_path / "connections.csv.gz")
@@ -155,7 +148,7 @@ def test_codex_connections_alone_and_without_neuropil(tmp_path):
     assert read_quiet(tmp_path / "pairs.csv", duplicates="sum").n_synapses == 24
 
 
-def test_neuprint_connections_csv_folder_is_still_neuprint(tmp_path):
+def test_neuprint_connections_csv_folder_is_still_neuprint(tmp_path, read_quiet):
     pd.DataFrame({"bodyId_pre": [1, 2], "bodyId_post": [2, 1], "weight": [3, 4],
                   "roi": ["AL", "LH"]}).to_csv(tmp_path / "connections.csv", index=False)
     assert "neuPrint" in read_quiet(tmp_path).attrs["source"]
@@ -197,17 +190,12 @@ def test_feather_is_read_not_written(tmp_path, tiny_connectome):
 
 
 # ---------------------------------------------------------------------------- errors and CLI
-def run_cli(capsys, *args):
-    rc = main(["connectome", "info", *map(str, args)])
-    return rc, capsys.readouterr()
-
-
-def test_cli_info_reads_the_release_file(tmp_path, capsys):
+def test_cli_info_reads_the_release_file(tmp_path, run_cli):
     path = tmp_path / "proofread_connections_783.feather"
     write_release(proofread_frame(), path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rc, out = run_cli(capsys, path, "--json")
+        rc, out = run_cli("info", path, "--json")
     assert rc == 0, out.err
     assert '"n_connections": 4' in out.out and '"n_synapses": 55' in out.out
 
@@ -221,20 +209,20 @@ def assert_one_error(rc, out, *expected):
 
 
 @pytest.mark.parametrize("suffix", [".feather", ".csv.gz"])
-def test_cli_release_file_without_syn_count(tmp_path, capsys, suffix):
+def test_cli_release_file_without_syn_count(tmp_path, suffix, run_cli):
     path = tmp_path / f"proofread_connections_783{suffix}"
     write_release(proofread_frame().rename(columns={"syn_count": "syn_cnt"}), path)
-    assert_one_error(*run_cli(capsys, path),
+    assert_one_error(*run_cli("info", path),
                      f"edge table '{path.name}' has no column 'syn_count' (did you mean 'syn_cnt'?)",
                      "found: pre_pt_root_id, post_pt_root_id, neuropil, syn_cnt")
 
 
-def test_cli_release_probabilities_that_are_not_numbers(tmp_path, capsys):
+def test_cli_release_probabilities_that_are_not_numbers(tmp_path, run_cli):
     frame = proofread_frame().astype({"ach_avg": object})
     frame.loc[3, "ach_avg"] = "high"
     path = tmp_path / "proofread_connections_783.csv.gz"
     write_release(frame, path)
-    assert_one_error(*run_cli(capsys, path),
+    assert_one_error(*run_cli("info", path),
                      "column 'ach_avg' must hold probabilities (numbers from 0 to 1), "
                      "found 'high' at line 5")
 
@@ -255,14 +243,14 @@ def test_release_probability_errors(tmp_path):
         read_connectome(tmp_path / "p.parquet")
 
 
-def test_cli_truncated_feather_is_one_message(tmp_path, capsys):
+def test_cli_truncated_feather_is_one_message(tmp_path, run_cli):
     path = tmp_path / "proofread_connections_783.feather"
     write_release(proofread_frame(), path)
     path.write_bytes(path.read_bytes()[:200])
-    assert_one_error(*run_cli(capsys, path), "is not a readable Arrow feather file")
+    assert_one_error(*run_cli("info", path), "is not a readable Arrow feather file")
 
 
-def test_cli_neuron_table_given_as_connectome_says_so(tmp_path, capsys):
+def test_cli_neuron_table_given_as_connectome_says_so(tmp_path, run_cli):
     codex_neurons().to_csv(tmp_path / "neurons.csv.gz", index=False, compression="gzip")
-    assert_one_error(*run_cli(capsys, tmp_path / "neurons.csv.gz"),
+    assert_one_error(*run_cli("info", tmp_path / "neurons.csv.gz"),
                      "this looks like a neuron table (column 'root_id')", "--neurons")

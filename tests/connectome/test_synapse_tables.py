@@ -8,17 +8,12 @@ Every file is written with pandas / pyarrow in the release's column layout, neve
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.feather as pf
-import pyarrow.parquet as pq
 import pytest
 
 import neurocast.connectome._synapse_tables as synapse_tables
-from neurocast.cli import main
 from neurocast.connectome import read_connectome
 from neurocast.errors import ConfigError, FormatError
 
@@ -30,20 +25,6 @@ F = 720575940600000000
 A, B, C, D = F, F + 1, F + 2, F + 99_999_999_999
 NT = ["gaba", "ach", "glut", "oct", "ser", "da"]
 SUFFIXES = [".csv", ".csv.gz", ".feather", ".parquet"]
-
-
-def write(frame: pd.DataFrame, path, *, chunk: int | None = None) -> None:
-    """Write ``frame`` by suffix (.csv, .csv.gz, .feather, .parquet), in record batches / row
-    groups of ``chunk`` rows if given."""
-    name = path.name
-    if name.endswith(".feather"):
-        pf.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path,
-                         chunksize=chunk)
-    elif name.endswith(".parquet"):
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path,
-                       row_group_size=chunk)
-    else:
-        frame.to_csv(path, index=False)
 
 
 def microns_frame() -> pd.DataFrame:
@@ -108,26 +89,12 @@ def flywire_frame() -> pd.DataFrame:
     return frame.join(pd.DataFrame([r[3] for r in rows], columns=NT).astype(np.float32))
 
 
-def read_noting(path, **options):
-    """read_connectome, returning (connectome, the UserWarning messages)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        c = read_connectome(path, **options)
-    return c, [str(w.message) for w in caught if w.category is UserWarning]
-
-
-def edges_of(c) -> dict:
-    """{(pre id, post id): (count, sign)} of a connectome."""
-    ids = c.ids
-    return {(int(ids[i]), int(ids[j])): (int(n), int(np.sign(w)))
-            for i, j, n, w in zip(c.pre_positions(), c.indices, c.count, c.weight, strict=True)}
-
-
 # ---------------------------------------------------------------------------- MICrONS
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_microns_synapse_table_counts_rows_per_pair(tmp_path, suffix):
+def test_microns_synapse_table_counts_rows_per_pair(tmp_path, suffix, write_table, read_noting,
+                                                    edges_of):
     path = tmp_path / f"synapses_pni_2{suffix}"
-    write(microns_frame(), path)
+    write_table(microns_frame(), path)
     c, notes = read_noting(path)
     assert edges_of(c) == {(M1, M2): (3, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}  # autapse kept
     assert c.ids.tolist() == [M1, M2, M3]  # M4 has only an invalid synapse
@@ -137,19 +104,20 @@ def test_microns_synapse_table_counts_rows_per_pair(tmp_path, suffix):
     assert "3 of 3 connection(s)" in notes[1] and "unknown sign (0)" in notes[1]
 
 
-def test_microns_valid_as_postgres_text_and_batches(tmp_path, monkeypatch):
+def test_microns_valid_as_postgres_text_and_batches(tmp_path, monkeypatch, write_table, read_noting,
+                                                    edges_of):
     """CAVE's PostgreSQL dumps write booleans as t/f; rows are reduced batch by batch."""
     frame = microns_frame()
     frame["valid"] = np.where(frame["valid"], "t", "f")
     path = tmp_path / "synapses_pni_2.csv"
-    write(frame, path)
+    write_table(frame, path)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 1)
     c, notes = read_noting(path)
     assert edges_of(c) == {(M1, M2): (3, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}
     assert "2 with valid = false left out" in notes[0]
 
 
-def test_root_id_0_is_no_neuron(tmp_path):
+def test_root_id_0_is_no_neuron(tmp_path, write_table, read_noting, edges_of):
     """CAVE writes root id 0 for a synapse end that lies in no segment: never a neuron '0'."""
     frame = microns_frame()
     extra = frame.iloc[:2].copy()
@@ -157,7 +125,7 @@ def test_root_id_0_is_no_neuron(tmp_path):
     extra["post_pt_root_id"] = [M2, 0]
     extra["valid"] = True
     path = tmp_path / "synapses_pni_2.csv"
-    write(pd.concat([frame, extra], ignore_index=True), path)
+    write_table(pd.concat([frame, extra], ignore_index=True), path)
     c, notes = read_noting(path)
     assert c.ids.tolist() == [M1, M2, M3]
     assert edges_of(c) == {(M1, M2): (3, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}
@@ -165,23 +133,24 @@ def test_root_id_0_is_no_neuron(tmp_path):
             "6 synapses in 3 connections") in notes[0]
 
 
-def test_table_without_valid_column_keeps_every_row(tmp_path):
+def test_table_without_valid_column_keeps_every_row(tmp_path, write_table, read_noting, edges_of):
     path = tmp_path / "synapses.parquet"
-    write(microns_frame().drop(columns="valid"), path)
+    write_table(microns_frame().drop(columns="valid"), path)
     c, notes = read_noting(path)
     assert edges_of(c) == {(M1, M2): (4, 0), (M1, M4): (1, 0), (M2, M3): (2, 0), (M3, M3): (1, 0)}
     assert "8 rows, 8 synapses in 4 connections" in notes[0] and "left out" not in notes[0]
 
 
 @pytest.mark.parametrize("suffix", [".feather", ".parquet", ".csv"])
-def test_many_batches_give_the_pandas_groupby_counts(tmp_path, monkeypatch, suffix):
+def test_many_batches_give_the_pandas_groupby_counts(tmp_path, monkeypatch, suffix, write_table,
+                                                     read_noting, edges_of):
     rng = np.random.default_rng(7)
     n = 5000
     frame = pd.DataFrame({"valid": rng.random(n) < 0.9,
                           "pre_pt_root_id": M + rng.integers(0, 40, n),
                           "post_pt_root_id": M + rng.integers(0, 40, n)})
     path = tmp_path / f"synapses_pni_2{suffix}"
-    write(frame, path, chunk=300)
+    write_table(frame, path, chunk=300)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 700)  # 8 batches, several reductions
     c, _ = read_noting(path)
     kept = frame[frame["valid"]]
@@ -190,7 +159,8 @@ def test_many_batches_give_the_pandas_groupby_counts(tmp_path, monkeypatch, suff
     assert c.n_synapses == len(kept)
 
 
-def test_tens_of_thousands_of_neurons_over_batches(tmp_path, monkeypatch):
+def test_tens_of_thousands_of_neurons_over_batches(tmp_path, monkeypatch, write_table, read_noting,
+                                                   edges_of):
     """More neurons than the id table first holds (it grows while codes stay), probabilities
     summed per presynaptic neuron across batches: as pandas computes them."""
     rng = np.random.default_rng(3)
@@ -201,7 +171,7 @@ def test_tens_of_thousands_of_neurons_over_batches(tmp_path, monkeypatch):
     frame = frame.join(pd.DataFrame(rng.dirichlet(np.ones(6), n).astype(np.float32),
                                     columns=NT))
     path = tmp_path / "flywire_synapses_783.feather"
-    write(frame, path, chunk=10_000)
+    write_table(frame, path, chunk=10_000)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 25_000)
     c, _ = read_noting(path)
     expected = frame.groupby(["pre_pt_root_id", "post_pt_root_id"]).size()
@@ -216,31 +186,31 @@ def test_tens_of_thousands_of_neurons_over_batches(tmp_path, monkeypatch):
     assert all(table[i] == t for i, t in want.items())
 
 
-def test_bad_valid_cell_is_named_by_its_row_in_the_file(tmp_path, monkeypatch):
+def test_bad_valid_cell_is_named_by_its_row_in_the_file(tmp_path, monkeypatch, write_table):
     frame = microns_frame()
     frame["valid"] = np.where(frame["valid"], "true", "false").astype(object)
     frame.loc[6, "valid"] = "maybe"
     path = tmp_path / "synapses_pni_2.parquet"
-    write(frame, path, chunk=2)
+    write_table(frame, path, chunk=2)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 2)  # the bad cell is in the fourth batch
     with pytest.raises(FormatError, match=r"column 'valid' must hold true or false, found "
                                           r"'maybe' at row 7 \(1 such row\(s\)\)"):
         read_connectome(path)
 
 
-def test_all_rows_invalid_is_an_error(tmp_path):
+def test_all_rows_invalid_is_an_error(tmp_path, write_table):
     frame = microns_frame()
     frame["valid"] = False
     path = tmp_path / "synapses_pni_2.feather"
-    write(frame, path)
+    write_table(frame, path)
     with pytest.raises(FormatError, match="has no valid synapse: all 8 rows have valid = false"):
         read_connectome(path)
 
 
-def test_microns_with_a_neuron_table(tmp_path):
+def test_microns_with_a_neuron_table(tmp_path, write_table, read_noting, edges_of):
     """Signs from the neuron table's transmitter; a neuron without synapses is kept."""
     path = tmp_path / "synapses_pni_2.csv.gz"
-    write(microns_frame(), path)
+    write_table(microns_frame(), path)
     neurons = tmp_path / "neurons.csv"
     pd.DataFrame({"root_id": [M1, M2, M3, M4], "nt_type": ["ACH", "GABA", "", "ACH"]}).to_csv(
         neurons, index=False)
@@ -260,9 +230,10 @@ def proofread_from(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_flywire_synapse_table_signs_as_the_pair_table(tmp_path, suffix):
+def test_flywire_synapse_table_signs_as_the_pair_table(tmp_path, suffix, write_table, read_noting,
+                                                       edges_of):
     path = tmp_path / f"flywire_synapses_783{suffix}"
-    write(flywire_frame(), path)
+    write_table(flywire_frame(), path)
     c, notes = read_noting(path)
     # A: Σ p is 4.3 GABA against 2.7 ACh → −1; B glutamate −1; C dopamine 0
     assert edges_of(c) == {(A, B): (6, -1), (A, C): (1, -1), (B, C): (5, -1), (C, D): (4, 0)}
@@ -276,7 +247,8 @@ def test_flywire_synapse_table_signs_as_the_pair_table(tmp_path, suffix):
     assert expected.neurons["transmitter"].tolist() == c.neurons["transmitter"].tolist()
 
 
-def test_flywire_synapse_weighting_follows_synapses_not_rows(tmp_path, monkeypatch):
+def test_flywire_synapse_weighting_follows_synapses_not_rows(tmp_path, monkeypatch, write_table,
+                                                             read_noting, edges_of):
     """Each synapse counts once: ten ACh-leaning synapses outweigh three clearly GABA ones,
     also when they arrive in different batches."""
     frame = flywire_frame()
@@ -285,7 +257,7 @@ def test_flywire_synapse_weighting_follows_synapses_not_rows(tmp_path, monkeypat
     frame = pd.concat([frame, more], ignore_index=True)
     frame["id"] = np.arange(1, len(frame) + 1)
     path = tmp_path / "flywire_synapses_783.feather"
-    write(frame, path, chunk=4)
+    write_table(frame, path, chunk=4)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 4)
     c, _ = read_noting(path)
     # A: ACh 0.6·14 + 0.1·3 = 8.7 against GABA 0.4·14 + 0.9·3 = 8.3 → cholinergic
@@ -293,19 +265,19 @@ def test_flywire_synapse_weighting_follows_synapses_not_rows(tmp_path, monkeypat
     assert c.neurons["transmitter"].tolist()[0] == "acetylcholine"
 
 
-def test_flywire_synapse_table_missing_a_probability(tmp_path):
+def test_flywire_synapse_table_missing_a_probability(tmp_path, write_table):
     path = tmp_path / "flywire_synapses_783.feather"
-    write(flywire_frame().drop(columns="oct"), path)
+    write_table(flywire_frame().drop(columns="oct"), path)
     with pytest.raises(FormatError, match=r"(?s)has no column 'oct'.*"
                                           r"hint: .*gaba, ach, glut, oct, ser, da"):
         read_connectome(path)
 
 
-def test_flywire_probability_error_names_its_row(tmp_path, monkeypatch):
+def test_flywire_probability_error_names_its_row(tmp_path, monkeypatch, write_table):
     frame = flywire_frame()
     frame.loc[13, "ach"] = 1.5
     path = tmp_path / "flywire_synapses_783.feather"
-    write(frame, path, chunk=5)
+    write_table(frame, path, chunk=5)
     monkeypatch.setattr(synapse_tables, "BATCH_ROWS", 5)
     with pytest.raises(FormatError, match=r"column 'ach' must hold probabilities from 0 to 1, "
                                           r"found 1\.5 at row 14"):
@@ -327,9 +299,10 @@ def hemibrain_frame() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_edge_list_without_count_reads_one_synapse_per_row(tmp_path, suffix):
+def test_edge_list_without_count_reads_one_synapse_per_row(tmp_path, suffix, write_table,
+                                                           read_noting, edges_of):
     path = tmp_path / f"hemibrain_synapses{suffix}"
-    write(hemibrain_frame(), path)
+    write_table(hemibrain_frame(), path)
     c, notes = read_noting(path, columns={"pre": "bodyId_pre", "post": "bodyId_post"})
     b = 5813000000
     assert edges_of(c) == {(b + 1, b + 2): (2, 0), (b + 1, b + 3): (1, 0), (b + 2, b + 3): (2, 0),
@@ -338,7 +311,8 @@ def test_edge_list_without_count_reads_one_synapse_per_row(tmp_path, suffix):
             "as one synapse: 6 rows, 6 synapses in 4 connections") in notes[0]
 
 
-def test_edge_list_without_count_signs_each_neuron_by_its_transmitter(tmp_path):
+def test_edge_list_without_count_signs_each_neuron_by_its_transmitter(tmp_path, read_noting,
+                                                                      edges_of):
     path = tmp_path / "syn.csv"
     pd.DataFrame({"a": [1, 1, 2], "b": [2, 2, 1], "nt": ["ACh", "ACh", "GABA"]}).to_csv(
         path, index=False)
@@ -353,15 +327,10 @@ def test_mapping_needs_pre_and_post_only():
 
 
 # ---------------------------------------------------------------------------- CLI
-def run_cli(capsys, *args):
-    rc = main(["connectome", "info", *map(str, args)])
-    return rc, capsys.readouterr()
-
-
-def test_cli_info_json_of_a_microns_table(tmp_path, capsys):
+def test_cli_info_json_of_a_microns_table(tmp_path, write_table, run_cli):
     path = tmp_path / "synapses_pni_2.csv"
-    write(microns_frame(), path)
-    rc, out = run_cli(capsys, path, "--json")
+    write_table(microns_frame(), path)
+    rc, out = run_cli("info", path, "--json")
     assert rc == 0, out.err
     info = json.loads(out.out)
     assert (info["n_neurons"], info["n_connections"], info["n_synapses"]) == (3, 3, 6)
@@ -371,42 +340,42 @@ def test_cli_info_json_of_a_microns_table(tmp_path, capsys):
     assert "Traceback" not in out.err
 
 
-def test_cli_info_json_of_a_flywire_synapse_table(tmp_path, capsys):
+def test_cli_info_json_of_a_flywire_synapse_table(tmp_path, write_table, run_cli):
     path = tmp_path / "flywire_synapses_783.feather"
-    write(flywire_frame(), path)
-    rc, out = run_cli(capsys, path, "--json")
+    write_table(flywire_frame(), path)
+    rc, out = run_cli("info", path, "--json")
     assert rc == 0, out.err
     info = json.loads(out.out)
     assert (info["n_neurons"], info["n_connections"], info["n_synapses"]) == (4, 4, 16)
 
 
-def test_cli_columns_without_count(tmp_path, capsys):
+def test_cli_columns_without_count(tmp_path, write_table, run_cli):
     path = tmp_path / "hemibrain_synapses.csv"
-    write(hemibrain_frame(), path)
-    rc, out = run_cli(capsys, path, "--columns", "pre=bodyId_pre,post=bodyId_post", "--json")
+    write_table(hemibrain_frame(), path)
+    rc, out = run_cli("info", path, "--columns", "pre=bodyId_pre,post=bodyId_post", "--json")
     assert rc == 0, out.err
     info = json.loads(out.out)
     assert (info["n_connections"], info["n_synapses"]) == (4, 6)
     assert "note: the column mapping names no count column" in out.err
 
 
-def test_cli_hemibrain_synapse_export_without_mapping(tmp_path, capsys):
+def test_cli_hemibrain_synapse_export_without_mapping(tmp_path, write_table, run_cli):
     """Recognised as neuPrint (bodyId_pre, bodyId_post) without a weight column but with
     synapse coordinates and confidences: read one synapse per row, no mapping needed."""
     path = tmp_path / "hemibrain_synapses.csv"
-    write(hemibrain_frame(), path)
-    rc, out = run_cli(capsys, path, "--json")
+    write_table(hemibrain_frame(), path)
+    rc, out = run_cli("info", path, "--json")
     assert rc == 0, out.err
     info = json.loads(out.out)
     assert (info["n_connections"], info["n_synapses"]) == (4, 6)
     assert "note: 'hemibrain_synapses.csv' has no weight column but per-synapse columns" in out.err
 
 
-def test_cli_bad_synapse_table_exits_2(tmp_path, capsys):
+def test_cli_bad_synapse_table_exits_2(tmp_path, write_table, run_cli):
     frame = microns_frame().astype({"post_pt_root_id": object})
     frame.loc[2, "post_pt_root_id"] = "abc"
     path = tmp_path / "synapses_pni_2.csv"
-    write(frame, path)
-    rc, out = run_cli(capsys, path, "--json")
+    write_table(frame, path)
+    rc, out = run_cli("info", path, "--json")
     assert rc == 2 and out.out == ""
     assert "column 'post_pt_root_id' must hold integer neuron ids, found 'abc' at line 4" in out.err

@@ -3,14 +3,12 @@ other separators, no header, ragged neuron tables, unsigned 64-bit ids."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from neurocast.cli import main
-from neurocast.connectome import read_connectome, write_connectome
+from neurocast.connectome import write_connectome
 from neurocast.errors import FormatError
 
 ROOT = 720575940596125868
@@ -28,12 +26,6 @@ def codex_frame() -> pd.DataFrame:
     })
 
 
-def read_quiet(path, **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return read_connectome(path, **options)
-
-
 def run_cli_bad(capsys, args, *expected):
     rc = main(["connectome", *args])
     err = capsys.readouterr().err
@@ -43,7 +35,7 @@ def run_cli_bad(capsys, args, *expected):
         assert text in err, f"{text!r} not in:\n{err}"
 
 
-def test_gzipped_codex_download_reads_like_the_csv(tmp_path):
+def test_gzipped_codex_download_reads_like_the_csv(tmp_path, read_quiet):
     frame = codex_frame()
     frame.to_csv(tmp_path / "connections.csv", index=False)
     frame.to_csv(tmp_path / "connections.csv.gz", index=False, compression="gzip")
@@ -57,7 +49,7 @@ def test_gzipped_codex_download_reads_like_the_csv(tmp_path):
     assert not (tmp_path / "out.csv.gz").exists()
 
 
-def test_tab_separated_files_read_like_the_csv(tmp_path):
+def test_tab_separated_files_read_like_the_csv(tmp_path, read_quiet):
     frame = codex_frame()
     frame.to_csv(tmp_path / "connections.csv", index=False)
     plain = read_quiet(tmp_path / "connections.csv", columns=CODEX, duplicates="sum")
@@ -94,7 +86,7 @@ def test_truncated_gzip_is_one_message(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
-def test_semicolon_and_tab_separated_tables(tmp_path, sep):
+def test_semicolon_and_tab_separated_tables(tmp_path, sep, read_quiet):
     codex_frame().to_csv(tmp_path / "connections.csv", index=False, sep=sep)
     names = pd.DataFrame({"root_id": [ROOT, ROOT + 1, ROOT + 2], "name": ["a,1", "b", "ç"]})
     names.to_csv(tmp_path / "names.csv", index=False, sep=sep)
@@ -124,7 +116,7 @@ def test_ragged_neuron_table_is_refused_not_shifted(tmp_path, capsys):
                     f"neuron table '{name}' could not be parsed", "Expected 2 columns")
 
 
-def test_unsigned_ids_beyond_int64_are_named_not_wrapped(tmp_path):
+def test_unsigned_ids_beyond_int64_are_named_not_wrapped(tmp_path, read_quiet):
     pd.DataFrame({"pre": np.array([2**63 + 5, 5], np.uint64), "post": np.array([5, 7], np.uint64),
                   "count": [1, 2]}).to_parquet(tmp_path / "e.parquet")
     with pytest.raises(FormatError, match="beyond the int64 range, 9223372036854775813"):
@@ -134,7 +126,7 @@ def test_unsigned_ids_beyond_int64_are_named_not_wrapped(tmp_path):
     assert list(read_quiet(tmp_path / "ok.parquet").ids) == [5, 7, 2**63 - 1]
 
 
-def test_empty_edge_transmitter_falls_back_to_the_neuron_table(tmp_path):
+def test_empty_edge_transmitter_falls_back_to_the_neuron_table(tmp_path, read_quiet):
     frame = codex_frame()
     frame["nt_type"] = ["ACH", "", "", "GLUT", "DA"]  # pair ROOT→ROOT+1: ACH + empty, summed
     frame.to_csv(tmp_path / "connections.csv", index=False)

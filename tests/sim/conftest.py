@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,22 +43,94 @@ def random10k():
     return random_connectome(10_000, 100, seed=7, name="rand10k")
 
 
-@pytest.fixture
-def cook2019():
+def _builtin(name: str):
+    """The built-in connectome ``name``; the test is skipped if it cannot be loaded."""
     from neurocast.connectome import load_connectome
 
     try:
-        return load_connectome("celegans-cook2019")
+        return load_connectome(name)
     except Exception as exc:  # pragma: no cover - cect missing
-        pytest.skip(f"celegans-cook2019 unavailable: {exc}")
+        pytest.skip(f"{name} unavailable: {exc}")
+
+
+@pytest.fixture
+def cook2019():
+    return _builtin("celegans-cook2019")
 
 
 @pytest.fixture
 def varshney_kunert():
     """Varshney et al. 2011 wiring signed as in Kunert et al. 2014 (GABAergic -1, others +1)."""
-    from neurocast.connectome import load_connectome
+    return _builtin("celegans-varshney2011-kunert")
 
-    try:
-        return load_connectome("celegans-varshney2011-kunert")
-    except Exception as exc:  # pragma: no cover - cect missing
-        pytest.skip(f"celegans-varshney2011-kunert unavailable: {exc}")
+
+@pytest.fixture
+def net_file(tmp_path):
+    """2,000 neurons, 50 connections each, saved as tmp_path/net/r2k.npz (a folder of its own, so
+    tmp_path's other folders hold only what a run writes): a trial of 80 s takes a few seconds,
+    an hour simulated minutes."""
+    from neurocast.connectome import random_connectome
+
+    folder = tmp_path / "net"
+    folder.mkdir()
+    return random_connectome(2000, 50, seed=1, name="r2k").save(folder / "r2k.npz")
+
+
+class Processes:
+    """Commands a test starts, and the processes they leave, seen through /proc (Linux)."""
+
+    #: The ``neurocast`` command, with Ctrl-C raising KeyboardInterrupt as at a terminal (a
+    #: test run in the background may have inherited SIGINT ignored, which Python keeps).
+    CLI = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+           "from neurocast.cli import main; sys.exit(main())")
+
+    @staticmethod
+    def start(code: str, *argv) -> subprocess.Popen:
+        """``python -c code *argv`` in a session of its own (so that whatever it starts can be
+        found afterwards), stdout and stderr piped as text."""
+        return subprocess.Popen([sys.executable, "-c", code, *map(str, argv)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+
+    @staticmethod
+    def wait_for(cond, timeout_s: float) -> bool:
+        """True once ``cond()`` holds (asked every 50 ms); False if it still does not after
+        ``timeout_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        while not cond():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    @staticmethod
+    def stat(pid: int) -> list[str] | None:
+        """Fields of /proc/PID/stat after the command name (state, ppid, pgrp, session, ...);
+        None once the process is gone."""
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+
+    @classmethod
+    def running(cls, pid: int) -> bool:
+        """Alive and not a zombie (an ended child waiting to be reaped)."""
+        f = cls.stat(pid)
+        return f is not None and f[0] != "Z"
+
+    @classmethod
+    def having(cls, field: int, value: int) -> list[int]:
+        """Running processes whose stat field ``field`` (1: parent, 3: session) is ``value``."""
+        found = []
+        for entry in Path("/proc").glob("[0-9]*/stat"):
+            f = cls.stat(int(entry.parent.name))
+            if f is not None and f[0] != "Z" and int(f[field]) == value:
+                found.append(int(entry.parent.name))
+        return found
+
+
+@pytest.fixture
+def procs():
+    """``Processes``: start commands (``start``, ``CLI``), wait (``wait_for``) and find the
+    processes they leave (``stat``, ``running``, ``having``)."""
+    return Processes

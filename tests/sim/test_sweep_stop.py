@@ -47,50 +47,13 @@ except KeyboardInterrupt:
     sys.exit(130)
 """
 
-#: The ``neurocast`` command, with Ctrl-C raising KeyboardInterrupt as at a terminal.
-CLI = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-       "from neurocast.cli import main; sys.exit(main())")
 
-
-def _stat(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (state, ppid, pgrp, session, ...)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _processes(where: int, field: int) -> list[int]:
-    """Live processes (not zombies) whose stat field (1: parent, 3: session) is ``where``."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        f = _stat(int(entry.parent.name))
-        if f is not None and f[0] != "Z" and int(f[field]) == where:
-            found.append(int(entry.parent.name))
-    return found
-
-
-def _cpu_s(pid: int) -> float:
-    f = _stat(pid)
+def _cpu_s(procs, pid: int) -> float:
+    f = procs.stat(pid)
     return 0.0 if f is None else (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _wait_for(cond, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _start(*argv: str) -> subprocess.Popen:
-    """In a session of its own, so that whatever it starts can be found afterwards."""
-    return subprocess.Popen([sys.executable, "-c", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def _stop_and_check(proc: subprocess.Popen, signum: int, code: int) -> str:
+def _stop_and_check(procs, proc: subprocess.Popen, signum: int, code: int) -> str:
     """Send ``signum``; the command ends within STOP_WITHIN_S with ``code``, and no process
     of its session outlives it. Returns its stderr."""
     t0 = time.monotonic()
@@ -99,56 +62,48 @@ def _stop_and_check(proc: subprocess.Popen, signum: int, code: int) -> str:
     took = time.monotonic() - t0
     err = proc.communicate()[1]
     assert took < STOP_WITHIN_S, f"stopping took {took:.1f} s"
-    assert _wait_for(lambda: not _processes(proc.pid, 3), 10), \
-        f"processes {_processes(proc.pid, 3)} outlived the command"
+    assert procs.wait_for(lambda: not procs.having(3, proc.pid), 10), \
+        f"processes {procs.having(3, proc.pid)} outlived the command"
     return err
 
 
-def _end(proc: subprocess.Popen) -> None:
+def _end(procs, proc: subprocess.Popen) -> None:
     """Whatever the test saw, leave no process behind."""
-    for pid in _processes(proc.pid, 3):
+    for pid in procs.having(3, proc.pid):
         os.kill(pid, signal.SIGKILL)
     proc.communicate()
 
 
-def test_an_interrupted_dask_client_ends_its_busy_workers_at_once(tmp_path):
-    proc = _start(BUSY, str(tmp_path))
+def test_an_interrupted_dask_client_ends_its_busy_workers_at_once(tmp_path, procs):
+    proc = procs.start(BUSY, tmp_path)
     try:
-        assert _wait_for(lambda: len(list(tmp_path.iterdir())) == 2 or proc.poll() is not None,
-                         120), proc.communicate()[1]
-        err = _stop_and_check(proc, signal.SIGINT, 130)
+        assert procs.wait_for(lambda: len(list(tmp_path.iterdir())) == 2
+                              or proc.poll() is not None, 120), proc.communicate()[1]
+        err = _stop_and_check(procs, proc, signal.SIGINT, 130)
         assert "Traceback" not in err and "leaked" not in err, err
     finally:
-        _end(proc)
+        _end(procs, proc)
 
 
-@pytest.fixture
-def net_file(tmp_path):
-    """2,000 neurons, 50 connections each: an experiment of 60 s takes minutes."""
-    from neurocast.connectome import random_connectome
-
-    folder = tmp_path / "net"
-    folder.mkdir()
-    return random_connectome(2000, 50, seed=1, name="r2k").save(folder / "r2k.npz")
-
-
-def test_a_terminated_sweep_ends_at_once_with_one_message(net_file, tmp_path):
+def test_a_terminated_sweep_ends_at_once_with_one_message(net_file, tmp_path, procs):
     out = tmp_path / "out"
     out.mkdir()
-    proc = _start(CLI, "simulate", str(net_file), "--sweep", "silence:each", "--of", "random:20",
-                  "--stimulate", "random:200", "--duration", "60", "--out", str(out / "s.zarr"))
+    proc = procs.start(procs.CLI, "simulate", net_file, "--sweep", "silence:each", "--of",
+                       "random:20", "--stimulate", "random:200", "--duration", "60",
+                       "--out", out / "s.zarr")
 
     def busy() -> bool:  # both workers started and well into their first experiment
-        workers = [p for p in _processes(proc.pid, 1)
+        workers = [p for p in procs.having(1, proc.pid)
                    if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_text()]
-        return len(workers) == 2 and all(_cpu_s(p) > 4 for p in workers)
+        return len(workers) == 2 and all(_cpu_s(procs, p) > 4 for p in workers)
 
     try:
-        assert _wait_for(lambda: busy() or proc.poll() is not None, 180), proc.communicate()[1]
-        err = _stop_and_check(proc, signal.SIGTERM, 128 + signal.SIGTERM)
+        assert procs.wait_for(lambda: busy() or proc.poll() is not None, 180), \
+            proc.communicate()[1]
+        err = _stop_and_check(procs, proc, signal.SIGTERM, 128 + signal.SIGTERM)
         lines = err.strip().splitlines()
         assert lines[-1] == "neurocast: terminated (SIGTERM)", err  # the only line after the start
         assert "Traceback" not in err and "leaked" not in err and len(lines) == 2, err
         assert list(out.iterdir()) == []
     finally:
-        _end(proc)
+        _end(procs, proc)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,67 +20,19 @@ import pytest
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc; the workers are forked (Linux)")
 
-#: The ``neurocast`` command, with Ctrl-C raising KeyboardInterrupt as at a terminal (a
-#: test run in the background may have inherited SIGINT ignored, which Python keeps).
-CLI = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-       "from neurocast.cli import main; sys.exit(main())")
 
-
-def _stat(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (state, ppid, ...); None once gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _children(pid: int) -> list[int]:
-    return [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat")
-            if (f := _stat(int(p.parent.name))) is not None and int(f[1]) == pid]
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (an ended child waiting to be reaped by init)."""
-    f = _stat(pid)
-    return f is not None and f[0] != "Z"
-
-
-def _wait_for(cond, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-@pytest.fixture
-def net_file(tmp_path):
-    """2,000 neurons, 50 connections each: a trial of 80 s takes a few seconds."""
-    from neurocast.connectome import random_connectome
-
-    folder = tmp_path / "net"
-    folder.mkdir()
-    return random_connectome(2000, 50, seed=1, name="r2k").save(folder / "r2k.npz")
-
-
-def _start(*argv, code: str = CLI) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, argv)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def _workers(proc: subprocess.Popen, n: int = 2) -> list[int]:
+def _workers(procs, proc: subprocess.Popen, n: int = 2) -> list[int]:
     """The pids of proc's n worker processes, once they have all started (fails after 60 s)."""
-    assert _wait_for(lambda: len(_children(proc.pid)) >= n or proc.poll() is not None, 60), \
-        "the workers did not start"
+    assert procs.wait_for(lambda: len(procs.having(1, proc.pid)) >= n or proc.poll() is not None,
+                          60), "the workers did not start"
     assert proc.poll() is None, proc.communicate()[1]
-    return _children(proc.pid)
+    return procs.having(1, proc.pid)
 
 
-def _end(proc: subprocess.Popen, kids: list[int]) -> None:
+def _end(procs, proc: subprocess.Popen, kids: list[int]) -> None:
     """Whatever the test saw, leave no process behind."""
     for pid in kids:
-        if _running(pid):
+        if procs.running(pid):
             os.kill(pid, signal.SIGKILL)
     if proc.poll() is None:
         proc.kill()
@@ -92,63 +43,64 @@ def _end(proc: subprocess.Popen, kids: list[int]) -> None:
     (signal.SIGTERM, 128 + signal.SIGTERM, "neurocast: terminated (SIGTERM)"),
     (signal.SIGINT, 130, "neurocast: interrupted"),
 ])
-def test_a_stopped_command_ends_its_trial_workers(net_file, tmp_path, signum, code, message):
+def test_a_stopped_command_ends_its_trial_workers(net_file, tmp_path, procs, signum, code,
+                                                   message):
     """The running trials (several seconds each) are stopped, not awaited."""
     out = tmp_path / "out"
     out.mkdir()
-    proc = _start("simulate", net_file, "--stimulate", "random:200", "--trials", 8,
-                  "--duration", 80, "--out", out / "x.npz")
+    proc = procs.start(procs.CLI, "simulate", net_file, "--stimulate", "random:200", "--trials",
+                       8, "--duration", 80, "--out", out / "x.npz")
     kids = []
     try:
-        kids = _workers(proc)
+        kids = _workers(procs, proc)
         time.sleep(0.5)  # each worker is inside a trial
-        assert all(_running(pid) for pid in kids)
+        assert all(procs.running(pid) for pid in kids)
         t0 = time.monotonic()
         proc.send_signal(signum)
         assert proc.wait(timeout=15) == code
         assert time.monotonic() - t0 < 2.5
-        assert _wait_for(lambda: not any(_running(pid) for pid in kids), 1), \
-            f"workers {[p for p in kids if _running(p)]} outlived their parent"
+        assert procs.wait_for(lambda: not any(procs.running(pid) for pid in kids), 1), \
+            f"workers {[p for p in kids if procs.running(p)]} outlived their parent"
         err = proc.communicate()[1]
         assert message in err
         assert "Traceback" not in err
         assert sorted(p.name for p in out.iterdir()) == []  # no trial file, no partial one
     finally:
-        _end(proc, kids)
+        _end(procs, proc, kids)
 
 
-def test_a_terminated_streamed_run_leaves_no_partial_file(net_file, tmp_path):
+def test_a_terminated_streamed_run_leaves_no_partial_file(net_file, tmp_path, procs):
     """One trial with --out streams its spikes into a temporary folder beside the file."""
     out = tmp_path / "out"
     out.mkdir()
-    proc = _start("simulate", net_file, "--stimulate", "random:200", "--duration", 3000,
-                  "--out", out / "x.npz")
+    proc = procs.start(procs.CLI, "simulate", net_file, "--stimulate", "random:200",
+                       "--duration", 3000, "--out", out / "x.npz")
     try:
-        assert _wait_for(lambda: any(out.iterdir()) or proc.poll() is not None, 60)
+        assert procs.wait_for(lambda: any(out.iterdir()) or proc.poll() is not None, 60)
         time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 128 + signal.SIGTERM
         assert "Traceback" not in proc.communicate()[1]
         assert sorted(p.name for p in out.iterdir()) == []
     finally:
-        _end(proc, [])
+        _end(procs, proc, [])
 
 
-def test_workers_end_with_a_killed_parent(net_file):
+def test_workers_end_with_a_killed_parent(net_file, procs):
     """SIGKILL cannot be handled: the kernel ends the workers (PR_SET_PDEATHSIG)."""
     code = ("import sys; from neurocast import sim; from neurocast.connectome import load_connectome; "
             "net = sim.build_network(load_connectome(sys.argv[1])); "
             "sim.run_trials(net, 1000.0, 100_000, stimulate='random:200', n_jobs=2)")
-    proc = _start(net_file, code=code)
+    proc = procs.start(code, net_file)
     kids = []
     try:
-        kids = _workers(proc)
+        kids = _workers(procs, proc)
         proc.kill()
         proc.wait(timeout=10)
-        assert _wait_for(lambda: not any(_running(pid) for pid in kids), 3), \
-            f"workers {[p for p in kids if _running(p)]} outlived their killed parent"
+        assert procs.wait_for(lambda: not any(procs.running(pid) for pid in kids), 3), \
+            f"workers {[p for p in kids if procs.running(p)]} outlived their killed parent"
     finally:
-        _end(proc, kids)
+        _end(procs, proc, kids)
 
 
 def test_trials_beyond_those_handed_out_ahead_come_in_order(tiny_connectome):

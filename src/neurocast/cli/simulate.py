@@ -8,7 +8,6 @@ import math
 import os
 import re
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,10 +17,9 @@ import pandas as pd
 
 from neurocast import sim
 from neurocast._files import (
+    atomic_files,
     check_output,
-    clean_stale,
     glob_escape,
-    partial_path,
     require_output_folder,
 )
 from neurocast._progress import progress, progress_enabled
@@ -493,19 +491,11 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float
 
 
 def _save_trials(trials: list, paths: list[Path]) -> None:
-    """Save trial k to paths[k], all files at once or none: each is written into a temporary
-    folder beside them, then all are moved into place (Ctrl-C or a full disk leaves none; a
-    killed run's folder is removed by the next, ``clean_stale``)."""
-    clean_stale(paths[0])
-    tmp = partial_path(paths[0])
-    tmp.mkdir()
-    try:
-        for s, path in zip(trials, paths, strict=True):
-            s.save(tmp / path.name)
-        for path in paths:
-            os.replace(tmp / path.name, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Save trial k to paths[k], all files or none (``atomic_files``: Ctrl-C or a full disk
+    leaves none; a killed run's scratch folder is removed by the next)."""
+    with atomic_files(paths) as tmps:
+        for s, tmp in zip(trials, tmps, strict=True):
+            s.save(tmp)
 
 
 def _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written) -> dict:

@@ -109,8 +109,19 @@ def detect(path: Path, opts: ReadOptions) -> tuple[str, Path, Path | None]:
     return best, path, neurons
 
 
+#: the columns of neuprint-python's ``fetch_synapses``: one synapse site per row (bodyId, its
+#: type 'pre' or 'post', roi, position, confidence), without the neuron on its other side
+_SYNAPSE_SITES = {"bodyId", "x", "y", "z", "confidence"}
+
+
 def _neuron_table_hint(found: list[str]) -> str | None:
-    """A hint for a neuron table given where an edge table belongs (its id column named)."""
+    """A hint for a table of neurons, or of their synapse sites, given where an edge table
+    belongs (its id column named)."""
+    if _SYNAPSE_SITES <= set(found):
+        return ("this looks like neuprint-python's fetch_synapses output: synapse sites "
+                "(bodyId, x, y, z, confidence) without their partner neurons, so no connection "
+                "can be read from it; export the synapses with fetch_synapse_connections instead "
+                "(one row per synapse, with bodyId_pre and bodyId_post)")
     id_col = next((c for c in ("root_id", "bodyId", "id") if c in found), None)
     if id_col is None:
         return None

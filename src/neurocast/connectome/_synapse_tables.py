@@ -15,9 +15,12 @@ names the table's columns; ``read`` does the rest:
   argmax of their sums (``argmax_transmitter``; ties to the earlier column); with a column of
   transmitter names the most frequent name among its synapses (a majority vote: names compared
   ignoring case, spaces, '-' and '_'; empty cells, 'n/a', 'none', 'unknown' cast no vote; a tie
-  between the most frequent names decides nothing). Where the synapses decide, their
-  transmitter replaces the neuron table's and sets the neuron's sign; elsewhere the neuron
-  table's sign, else its transmitter, stays. Every edge takes its presynaptic neuron's sign;
+  between the most frequent names decides no transmitter, and a sign only if they all have
+  the same one, as GABA and glutamate do). Where the synapses decide, their transmitter
+  replaces the neuron table's and sets the neuron's sign; where a tie decides only the sign,
+  the neuron table's transmitter stays if it has that sign, else it is emptied; elsewhere the
+  neuron table's sign, else its transmitter, stays. Every edge takes its presynaptic neuron's
+  sign;
 * a note (``input_note``) says how many rows were read as how many synapses and connections,
   and how the transmitters were chosen.
 Autapses (pre = post) are kept.
@@ -135,14 +138,18 @@ def read(edges: Path, layout: Layout, neurons_for: Callable[[np.ndarray, np.ndar
     full = np.zeros((len(ids), len(sum_keys)))  # per neuron of the table, in sum_keys order
     full[positions_of(ids, senders, path=edges, what=what)] = sums
     votes = ""
+    tie_sign = np.zeros(len(ids), np.int8)  # where a tie's names share a sign: that sign
     if probs:
         derived = argmax_transmitter(full[:, [sum_keys.index(c) for c in probs]],
                                      list(layout.probabilities.values()))
     elif nt:
-        derived, n_ties = _majority(full, [labels[k] for k in sum_keys])
+        derived, tie_sign, n_ties = _majority(full, [labels[k] for k in sum_keys])
         n_decided = int(np.count_nonzero(derived != ""))
+        n_signed = int(np.count_nonzero(tie_sign))
         votes = (f"; each presynaptic neuron's transmitter is the most frequent '{nt}' of its "
                  f"synapses ({n_decided:,} neuron{'s' * (n_decided != 1)}"
+                 + (f"; {n_signed:,} tie{'s' * (n_signed != 1)} between transmitters of one "
+                    "sign gave only that sign" if n_signed else "")
                  + (f"; {n_ties:,} tie{'s' * (n_ties != 1)} left undecided" if n_ties else "")
                  + ")")
     else:
@@ -155,6 +162,11 @@ def read(edges: Path, layout: Layout, neurons_for: Callable[[np.ndarray, np.ndar
                                      table["sign"]).astype(np.int8)
     if "sign" not in table.columns:  # every edge takes its presynaptic neuron's sign
         table["sign"] = transmitter_sign(table["transmitter"])
+    signed = tie_sign != 0
+    if signed.any():  # ties of one sign: that sign, and no table transmitter of another sign
+        table["sign"] = np.where(signed, tie_sign, table["sign"]).astype(np.int8)
+        other = signed & (transmitter_sign(table["transmitter"]) != tie_sign)
+        table["transmitter"] = np.where(other, "", table["transmitter"])
     left = [f"{n_invalid:,} with {layout.valid} = false"] * bool(n_invalid) + [
         f"{n_unsegmented:,} with root id {layout.no_neuron_id} (no segment)"] * bool(n_unsegmented)
     input_note(synapse_note(layout.opening, n_rows, " and ".join(left),
@@ -223,19 +235,26 @@ def _vote_codes(values: pd.Series, col: str, path: Path, what: str,
     return np.asarray(codes, np.int64), keys
 
 
-def _majority(votes: np.ndarray, names: list[str]) -> tuple[np.ndarray, int]:
+def _majority(votes: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
     """Each neuron's most frequent transmitter: votes (n, K) synapse counts per name.
 
-    Returns ((n,) object array of names, '' for a neuron without votes or whose largest count
-    is shared by two or more names; the number of such ties).
+    Returns ((n,) object array of names, '' for a neuron without votes or whose most votes
+    two or more names share (a tie); (n,) int8: for a tie between names of one sign
+    (``transmitter_sign``: GABA and glutamate both -1) that sign, else 0; the number of the
+    other ties, left undecided).
     """
     if not names:
-        return np.full(len(votes), "", dtype=object), 0
+        return np.full(len(votes), "", dtype=object), np.zeros(len(votes), np.int8), 0
     top = votes.max(axis=1)
-    n_top = np.count_nonzero(votes == top[:, None], axis=1)
-    won = (top > 0) & (n_top == 1)
+    leaders = (votes == top[:, None]) & (top[:, None] > 0)
+    n_top = leaders.sum(axis=1)
     picked = np.array(names, dtype=object)[np.argmax(votes, axis=1)]
-    return np.where(won, picked, ""), int(np.count_nonzero((top > 0) & (n_top > 1)))
+    signs = transmitter_sign(names)
+    lowest = np.where(leaders, signs, 1).min(axis=1)
+    highest = np.where(leaders, signs, -1).max(axis=1)
+    one_sign = (n_top > 1) & (lowest == highest) & (lowest != 0)
+    return (np.where(n_top == 1, picked, ""), np.where(one_sign, lowest, 0).astype(np.int8),
+            int(np.count_nonzero((n_top > 1) & ~one_sign)))
 
 
 class _PairCounts:
