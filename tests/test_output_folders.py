@@ -19,7 +19,7 @@ def _store(tmp_path):
 
 @pytest.mark.parametrize("command", [
     ["data", "stats", "{store}", "--plots", "{out}"],
-    ["bench", "{store}", "--models", "naive", "--horizon", "8", "--out", "{out}"],
+    ["bench", "{store}", "--models", "naive", "--horizon", "8", "--no-realism", "--out", "{out}"],
 ])
 def test_a_folder_of_the_user_is_not_offered_to_overwrite(tmp_path, capsys, command):
     """An output folder holding the user's own files: the first refusal must not suggest

@@ -117,7 +117,7 @@ def test_cli_bench_on_a_partly_named_recording_with_an_attached_connectome(tmp_p
     path = save_dataset(ds, tmp_path / "part.zarr")
     attach_connectome(path, con)
     code = main(["bench", str(path), "--models", "naive,connectome-linear", "--context", "4",
-                 "--horizon", "4", "--out", str(tmp_path / "o")])
+                 "--horizon", "4", "--no-realism", "--out", str(tmp_path / "o")])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert ("note: 4 of the 16 scored neurons are unnamed and not in connectome 'rand12': "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -52,8 +53,14 @@ def test_demo_rewrites_its_cache_folder_even_from_before_the_output_mark(tmp_pat
                                                                       monkeypatch):
     """Without --out the demo writes to <cache>/demo, its own folder: one written before
     neurocast marked its outputs (no .neurocast-output) is rewritten, not refused."""
+    import neurocast.cli.demo as demo
+
     path = _store(tmp_path)
     monkeypatch.setenv("NEUROCAST_CACHE", str(tmp_path / "cache"))
+    # this test is about the output folder: one quick model and no realism figures will do
+    # (the full demo's models and report: test_demo_prints_scorecard_and_report_path)
+    monkeypatch.setattr(demo, "DEMO_MODELS", ("naive",))
+    monkeypatch.setattr(demo, "run_benchmark", functools.partial(demo.run_benchmark, realism=False))
     old = tmp_path / "cache" / "demo"
     old.mkdir(parents=True)
     (old / "report.html").write_text("an older demo's report")

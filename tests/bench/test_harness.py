@@ -108,7 +108,8 @@ def test_fully_masked_condition_stays_in_the_files_as_nan(tmp_path):
     ds = _dataset()
     mask = np.ones(ds["traces"].shape, bool)
     mask[600:] = False  # the held-out 'dark' condition: nothing counts
-    res = run_benchmark(ds, models=["naive"], context=4, horizon=8, out_dir=tmp_path, mask=mask)
+    res = run_benchmark(ds, models=["naive"], context=4, horizon=8, out_dir=tmp_path, mask=mask,
+                        realism=False)  # realism reads the traces, not the mask; its report: tested above
     assert np.isnan(res.scorecard["score"].sel(condition="dark").values).all()
     assert res.summary["naive"]["mae_heldout"] is None and res.summary["naive"]["mae"] > 0
     json.dumps(res.summary, allow_nan=False)  # valid JSON for --json
@@ -142,7 +143,7 @@ def test_cli_bench_json(tmp_path, capsys):
     path = _store(tmp_path)
     out = tmp_path / "out"
     code = main(["bench", str(path), "--models", "naive,mean,linear", "--horizon", "8",
-                 "--out", str(out), "--json"])
+                 "--no-realism", "--out", str(out), "--json"])  # realism: tested on its own below
     captured = capsys.readouterr()
     assert code == 0, captured.err
     doc = json.loads(captured.out)  # exactly one JSON object
@@ -153,7 +154,8 @@ def test_cli_bench_json(tmp_path, capsys):
 
 def test_cli_bench_text(tmp_path, capsys):
     path = _store(tmp_path, with_conditions=False)
-    assert main(["bench", str(path), "--models", "naive,stimulus", "--out", str(tmp_path / "o")]) == 0
+    assert main(["bench", str(path), "--models", "naive,stimulus", "--no-realism",
+                 "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[:3] == ["model", "mae", "mae_heldout"]
     assert "report:" in out
@@ -397,7 +399,7 @@ def test_group_breakdown_is_a_binning_dimension(tmp_path, capsys):
     # through the CLI, with the connectome stored alongside the dataset
     path = save_dataset(ds, tmp_path / "typed.zarr", connectome=con)
     assert main(["bench", str(path), "--models", "naive", "--horizon", "8", "--group-by", "type",
-                 "--out", str(tmp_path / "o"), "--json"]) == 0
+                 "--no-realism", "--out", str(tmp_path / "o"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert set(doc["by_group"]["naive"]) == {"motor", "sensory"}
     assert "score_by_group" in read_scorecard(tmp_path / "o" / "scorecard.nc")
@@ -463,7 +465,8 @@ def test_lazy_store_gives_the_same_scorecard_as_memory(tmp_path):
 
 
 def test_report_embeds_the_summary_as_json(tmp_path):
-    res = run_benchmark(_dataset(), models=["naive", "mean"], context=4, horizon=4, out_dir=tmp_path)
+    res = run_benchmark(_dataset(), models=["naive", "mean"], context=4, horizon=4, out_dir=tmp_path,
+                        realism=False)
     text = res.files["report"].read_text()
     embedded = text.split('<script type="application/json" id="summary">')[1].split("</script>")[0]
     assert json.loads(embedded) == res.summary
@@ -489,7 +492,7 @@ def test_zapbench_protocol_on_a_zapbench_shaped_dataset():
 def test_report_states_units_and_which_way_is_better(tmp_path):
     """The HTML report says, for every metric, its units and that lower is better."""
     res = run_benchmark(_dataset(), models=["naive"], metrics=["mae", "mse"], context=4, horizon=4,
-                        out_dir=tmp_path)
+                        out_dir=tmp_path, realism=False)
     text = res.files["report"].read_text()
     assert "<b>mae</b>: " in text and "in ΔF/F; lower is better.</li>" in text
     assert "<b>mse</b>: " in text and "in (ΔF/F)²; lower is better.</li>" in text
@@ -518,7 +521,7 @@ def test_a_failed_write_leaves_no_partial_output_folder(tmp_path, capsys, monkey
 
     path = _store(tmp_path, with_conditions=False)
     out = tmp_path / "runs" / "b"
-    args = ["bench", str(path), "--models", "naive", "--horizon", "8", "--out", str(out)]
+    args = ["bench", str(path), "--models", "naive", "--horizon", "8", "--no-realism", "--out", str(out)]
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -41,6 +41,6 @@ def test_a_condition_without_scored_windows_gets_a_note_in_result_scorecard_and_
 def test_cli_bench_prints_the_unscored_condition(tmp_path, capsys):
     path = save_dataset(_gappy(), tmp_path / "gapa.zarr", allow_nan=True)
     code = main(["bench", str(path), "--models", "naive", "--nan", "skip-windows", "--context", "4",
-                 "--horizon", "8", "--out", str(tmp_path / "o")])
+                 "--horizon", "8", "--no-realism", "--out", str(tmp_path / "o")])
     assert code == 0
     assert f"note: {NOTE}" in capsys.readouterr().err

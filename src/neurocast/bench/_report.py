@@ -15,7 +15,7 @@ from neurocast._files import atomic_path
 from neurocast._plain_text import plain_text
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS
-from neurocast.bench._scorecard import SEED_KEYS, summary_table
+from neurocast.bench._scorecard import SEED_KEYS, format_cell, summary_table
 
 __all__ = ["image_tag", "page_head", "plot_heatmap", "plot_mae_curves", "provenance_rows",
            "write_report"]
@@ -52,7 +52,6 @@ def _figure_module():
     return plt
 
 
-@plain_text()
 def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     """One panel per condition: ``metric`` vs steps ahead, one line per model. PNG, atomic."""
     plt = _figure_module()
@@ -82,13 +81,13 @@ def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     for ax in axes[:, 0]:
         ax.set_ylabel(metric.upper())
     axes.flat[0].legend(fontsize=8)
+    plain_text(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
     return path
 
 
-@plain_text()
 def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     """Scorecard heatmap: models × conditions, ``metric`` averaged over steps. PNG, atomic.
 
@@ -114,6 +113,7 @@ def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
             ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", fontsize=7)
     fig.colorbar(im, ax=ax, label=f"{metric.upper()} / best {metric.upper()} of the condition")
     ax.set_title(f"{metric.upper()} (mean over steps) by model and condition; * held out", fontsize=9)
+    plain_text(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
@@ -142,10 +142,11 @@ def _metric_notes(card: xr.Dataset) -> str:
 
 
 def _fmt_ci(mean, half) -> str:
-    """'mean ± half' (4 significant digits), or the mean alone when there is no interval."""
+    """'mean ± half' with the same decimals (``format_cell``), or the mean alone (4 significant
+    digits) when there is no interval."""
     if half is None or not np.isfinite(half):
         return _fmt(mean)
-    return f"{_fmt(mean)} ± {half:.2g}"
+    return format_cell(mean, half)
 
 
 def _condition_means(card: xr.Dataset, metric: str):

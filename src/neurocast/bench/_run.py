@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,13 +49,30 @@ from neurocast.data import (
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
-from neurocast.models.deep import DEVICES, LearnedForecaster, resolve_device
+from neurocast.models.deep import DEVICES, LearnedForecaster, dataset_identity, resolve_device
 
 __all__ = ["DEFAULT_MODELS", "BenchResult", "neuron_groups", "run_benchmark"]
 
 #: The group of the neurons the connectome does not name (unnamed or partly identified), with
 #: ``group_by`` a connectome column.
 UNNAMED_GROUP = "(unnamed)"
+
+
+@dataclass
+class _Passes:
+    """What the ``run_benchmark`` passes of one run share (``run_wirings``: one pass per wiring)."""
+
+    identity: dict | None = None  # dataset_identity(ds), hashed once when a model is saved or loaded
+    interrupted: bool = False  # Ctrl-C ended a training: no learned model trains after it
+
+
+class _NothingScored(KeyboardInterrupt):
+    """Ctrl-C left a ``run_benchmark`` pass nothing to score (``notes``: why); ``run_wirings``
+    goes on with its other passes, any other caller sees a KeyboardInterrupt."""
+
+    def __init__(self, notes):
+        super().__init__()
+        self.notes = tuple(notes)
 
 
 @dataclass(frozen=True)
@@ -146,7 +164,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                   keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float = 0.0,
                   neuron_seed: int = 0, client=None, chunk_windows: int | None = None,
                   realism: bool = True, seeds: int = 1, device: str | None = None,
-                  max_steps: int | None = None, save_models=None, load_models=None) -> BenchResult:
+                  max_steps: int | None = None, save_models=None, load_models=None,
+                  _passes: _Passes | None = None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
     ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
@@ -194,6 +213,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     windows touching a NaN frame under 'skip-windows', or across pauses, are left out of it too).
     device: 'auto' (a GPU when torch sees one), 'cpu' or 'cuda' for the learned models (None:
     their configured device). max_steps: cap on their training steps (None: early stopping).
+    Ctrl-C during a learned model's training ends it with its best weights so far (after its
+    first validation; before it, that seed has no weights and is left out, with a note), trains
+    no other learned model or seed (closed-form models are still fitted), and scores what is
+    fitted (KeyboardInterrupt if nothing is); a second Ctrl-C aborts.
     save_models: a folder (not ``out_dir`` nor inside it: ConfigError); every fitted learned
     model is saved there as ``NAME-seedK.pt``
     (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
@@ -275,6 +298,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
     _note_short(folds, notes)
+    _note_hidden(proto, int(traces.shape[1]), notes)
     if breaks is not None:
         notes.append(pause_note(ds, traces, folds, breaks, bad_frames))
     path = ds.encoding.get("neurocast_path")
@@ -311,13 +335,19 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     # what a model is fitted on besides the dataset (protocol, splits, neurons, frames left out):
     # a loaded model must match it, a saved one records it
     setup = fit_setup(proto, traces, bad_frames, breaks)
+    passes = _Passes() if _passes is None else _passes  # shared by the passes of one run
+
+    def identity() -> dict:  # the dataset's traces hashed once, for every model saved or loaded
+        if passes.identity is None:
+            passes.identity = dataset_identity(ds)
+        return passes.identity
+
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
-                               device=device, setup=setup)
+                               device=device, setup=setup, identity=identity())
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
     if ensemble_ok and learned_models:  # its slow import (seconds) is no model's scoring time
         import scoringrules  # noqa: F401
-    interrupted = False  # a training ended by Ctrl-C: none starts after it, scoring goes on
     for name in names:
         template = templates[name]
         learned = isinstance(template, LearnedForecaster)
@@ -326,7 +356,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             connectome is None or not getattr(template, "needs_connectome", False))
         repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
-        members, per_seed, untrained = [], [], []
+        members, per_seed, untrained, dropped = [], [], [], []
         for k in range(seeds if repeated else 1):
             per_fold, done = [], None
             for p in folds:
@@ -335,8 +365,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
-                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context, setup=setup)
-                               if reusable else None)
+                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context, setup=setup,
+                                             identity=identity())
+                               if reusable and model_file(save_models, name, k).is_file() else None)
                     if earlier is not None:
                         model, ready = earlier, True
                         notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
@@ -347,21 +378,30 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                      "unreadable one): trained again and saved over it")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
-                if learned and (untrained or (interrupted and not ready)):  # seeds stay 0..j
+                if learned and (untrained or (passes.interrupted and not ready)):  # seeds stay 0..j
                     untrained.append(k)
                     continue
-                done = model
                 if getattr(model, "needs_connectome", False) and model.connectome is None:
                     model.connectome = recorded
                 t0 = time.perf_counter()
                 if not ready:
-                    model.fit(*_fit_segments(traces, p, stimulus, bad_frames, breaks, model.uses_val))
+                    try:
+                        model.fit(*_fit_segments(traces, p, stimulus, bad_frames, breaks, model.uses_val))
+                    except KeyboardInterrupt:  # before a first validation: no weights to score
+                        if not learned:
+                            raise
+                        passes.interrupted = True
+                        _note_dropped(name, k, p if cv_folds else None, notes)
+                        untrained.append(k)
+                        dropped.append(k)
+                        continue
                     if learned and save_models is not None:
                         model.fitted["setup"] = setup
-                        save_seeded(model, save_models, k, ds)
+                        save_seeded(model, save_models, k, ds, identity=identity())
+                done = model
                 t1 = time.perf_counter()
                 if learned and model.fitted.get("stopped_by") == "interrupted":
-                    interrupted = True
+                    passes.interrupted = True
                     notes.append(f"{name} seed {k}: training was interrupted (Ctrl-C) at step "
                                  f"{model.fitted.get('steps', 0):,}; scored with the best weights so "
                                  f"far (step {model.fitted.get('best_step', 0):,})")
@@ -385,8 +425,9 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             per_seed.append(model.fitted)
             if learned and ensemble_ok:
                 members.append(model)
-        if untrained:
-            _note_untrained(name, sorted(set(untrained)), len(per_seed), cv_folds, notes)
+        skipped = sorted(set(untrained) - (set() if cv_folds else set(dropped)))  # dropped: noted
+        if skipped:
+            _note_untrained(name, skipped, len(per_seed), cv_folds, notes, started=bool(dropped))
         if not per_seed:
             del timings[name]
             continue
@@ -411,7 +452,10 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                                           neurons=traces["neuron"].values)
             for name in models_k:
                 timings[name]["evaluate_s"] += time.perf_counter() - t0
-    _note_unscored(runs[0][names[0]], bad_frames, breaks, notes)
+    scored = [name for name in names if name in runs[0]]
+    if not scored:  # Ctrl-C before the first validation of the only models: nothing to score
+        raise _NothingScored(notes)
+    _note_unscored(runs[0][scored[0]], bad_frames, breaks, notes)
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),
@@ -432,7 +476,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     cards = {k: build_scorecard(r, proto, metrics=metrics, timings=timings if k == 0 else None,
                                 attrs=attrs if k == 0 else None) for k, r in runs.items() if r}
     card = add_ensembles(add_training(stack_runs(cards, "seed"), training), ensembles)
-    first = runs[0][names[0]]
+    first = runs[0][scored[0]]
     card["n_windows_skipped"] = ("condition",), np.array(
         [int((first[c].count.sum(axis=(1, 2)) == 0).sum())
          if bad_frames is not None or breaks is not None else 0
@@ -462,12 +506,28 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
 
 
-def _note_untrained(name: str, seeds: list[int], n_scored: int, cv_folds, notes: list[str]) -> None:
+def _note_dropped(name: str, seed: int, fold, notes: list[str]) -> None:
+    """Note (and say on stderr) that Ctrl-C ended a training before its first validation: the
+    model of that seed (with folds: of that fold) has no weights and is not scored."""
+    where = f"seed {seed}" if fold is None else f"seed {seed} fold {fold.fold}"
+    notes.append(f"{name} {where}: training was interrupted (Ctrl-C) before its first validation, "
+                 "so it has no weights to score: not scored"
+                 + ("; scored on the folds trained before it" if fold is not None and fold.fold else ""))
+    print(f"\n{name} {where}: interrupted before its first validation: not scored; training "
+          "no other learned model, scoring what is fitted; press Ctrl-C again to abort",
+          file=sys.stderr)
+
+
+def _note_untrained(name: str, seeds: list[int], n_scored: int, cv_folds, notes: list[str],
+                    started: bool = False) -> None:
     """Say which seeds of a learned model were not trained because Ctrl-C ended a training
-    (once one seed is skipped, so are the later ones, saved or not: seeds scored are 0..j)."""
+    (once one seed is skipped, so are the later ones, saved or not: seeds scored are 0..j).
+    started: an earlier seed of it was interrupted before its first validation (noted apart),
+    so the note names the seeds not trained even when none of it is scored."""
     which = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
     if not n_scored:
-        notes.append(f"{name}: not trained, as Ctrl-C ended an earlier training; left out of the "
+        who = f"{name} {which}" if started else name
+        notes.append(f"{who}: not trained, as Ctrl-C ended an earlier training; left out of the "
                      "scorecard (run again, with --save-models to keep what was trained)")
     elif cv_folds:
         notes.append(f"{name} {which}: not trained in every fold, as Ctrl-C ended a training; "
@@ -573,6 +633,23 @@ def _note_short(folds: list[Protocol], notes: list[str]) -> None:
             note = line if all(line in s for s in short) else f"fold {p.fold} of {p.folds}: {line}"
             if note not in notes:
                 notes.append(note)
+
+
+def _note_hidden(proto: Protocol, n_neurons: int, notes: list[str]) -> None:
+    """Say how many of the ``n_neurons`` scored neurons ``proto.heldout_neurons`` hides, and when
+    that is not the fraction asked (at least one is hidden, at least one left to forecast from)."""
+    hidden = proto.hidden_neurons(n_neurons)  # ConfigError for fewer than 2 neurons
+    if hidden is None:
+        return
+    k, asked = int(hidden.sum()), proto.heldout_neurons * n_neurons
+    why = ""
+    if k != round(asked):
+        why = (f" ({proto.heldout_neurons:g} × {n_neurons} = {asked:.3g} would leave "
+               + ("no neuron hidden" if round(asked) < 1 else "no neuron to forecast from") + ")")
+    notes.append(f"held-out neurons: {k} of the {n_neurons} scored neurons {'is' if k == 1 else 'are'} "
+                 "hidden (their context "
+                 f"is not seen, their forecasts are scored), forecast from the other {n_neurons - k}"
+                 f"{why}; neuron seed {proto.neuron_seed}")
 
 
 def _note_unscored(stats: dict[str, WindowStats], bad_frames, breaks, notes: list[str]) -> None:

@@ -17,7 +17,7 @@ from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["SEED_KEYS", "build_scorecard", "read_scorecard", "scorecard_protocol", "stack_scorecards",
+__all__ = ["SEED_KEYS", "build_scorecard", "format_cell", "read_scorecard", "scorecard_protocol", "stack_scorecards",
            "summary_table", "write_scorecard"]
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
@@ -193,6 +193,31 @@ def _seed_ci(values) -> float | None:
     """95 % CI half-width over the seeds that have a value (None for fewer than 2)."""
     values = [v for v in values if v is not None]
     return float(seed_interval(values)[1]) if len(values) > 1 else None
+
+
+def format_cell(mean: float, ci: float, digits: int = 4) -> str:
+    """'mean ± ci', both with the same decimals: ``digits``, or more when the interval would
+    round to zero (then as many as show its 2 leading digits, at most 8); the mean alone
+    without an interval (None or NaN), '–' for a mean of None or NaN, 'inf' / '-inf' for an
+    infinite one. A mean or interval of 1e6 or more in magnitude is written compactly, the mean
+    to 4 significant digits (3 if the cell would pass 19 characters) and the interval to 2
+    ('1.235e+12 ± 3'), so the seed table's column holds it."""
+    if mean is None or np.isnan(mean):
+        return "–"
+    if np.isinf(mean):
+        return "inf" if mean > 0 else "-inf"
+    huge = abs(mean) >= 1e6
+    text = f"{mean:.4g}" if huge else f"{mean:.{digits}f}"
+    if ci is None or np.isnan(ci):
+        return text
+    if np.isinf(ci):
+        return f"{text} ± inf"
+    if huge or abs(ci) >= 1e6:
+        text = f"{mean:.4g} ± {ci:.2g}"
+        return text if len(text) <= 19 else f"{mean:.3g} ± {ci:.2g}"  # the seed table's column
+    if 0 < abs(ci) < 0.5 * 10.0 ** -digits:
+        digits = min(8, 1 - int(np.floor(np.log10(abs(ci)))))
+    return f"{mean:.{digits}f} ± {ci:.{digits}f}"
 
 
 def summary_table(card: xr.Dataset) -> dict:

@@ -105,23 +105,27 @@ def model_file(folder, name: str, seed: int) -> Path:
     return Path(folder) / f"{name.replace(':', '-')}-seed{int(seed)}.pt"
 
 
-def save_seeded(model: LearnedForecaster, folder, seed: int, dataset) -> Path:
-    """Save a fitted learned model of one seed into ``folder`` (created), with ``dataset``'s identity."""
+def save_seeded(model: LearnedForecaster, folder, seed: int, dataset, *,
+                identity: dict | None = None) -> Path:
+    """Save a fitted learned model of one seed into ``folder`` (created), with ``dataset``'s
+    identity (``identity``: ``dataset_identity(dataset)`` if already computed)."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create the model folder '{folder}': {exc.strerror}",
                           "choose a writable folder with --save-models") from None
-    return save_model(model, model_file(folder, model.name, seed), dataset=dataset)
+    return save_model(model, model_file(folder, model.name, seed), dataset=dataset, identity=identity)
 
 
 def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon: int,
-                device: str | None = None, setup: str | None = None) -> LearnedForecaster:
+                device: str | None = None, setup: str | None = None,
+                identity: dict | None = None) -> LearnedForecaster:
     """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
     frames, frame interval, source, protocol, seed and version), the context C, the horizon H
     and, when both are known, the fitting ``setup`` (``fit_setup``: the protocol's splits and
     held-out conditions and neurons, the neurons kept, the frames left out and the pauses).
+    identity: ``dataset_identity(dataset)`` if already computed (else computed here).
 
     Raises FormatError for a missing file or a model fitted on another dataset (or, for a model
     that reads the stimulus, on another number of covariates), ConfigError for
@@ -132,7 +136,7 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
         raise FormatError(f"no saved model {name!r} of seed {seed} in '{folder}' (expected '{path.name}')",
                           "save it first with neurocast bench ... --save-models DIR and the same "
                           "--models and --seeds")
-    model = load_model(path, dataset=dataset, device=device)
+    model = load_model(path, dataset=dataset, device=device, identity=identity)
     if model.name != name:
         raise FormatError(f"'{path}' holds model {model.name!r}, not {name!r}",
                           "do not rename the files --save-models writes")
@@ -157,7 +161,7 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
 
 
 def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
-                  setup: str) -> LearnedForecaster | None:
+                  setup: str, identity: dict | None = None) -> LearnedForecaster | None:
     """The copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, or None.
 
     A rerun with the same ``--save-models`` folder then trains only what is missing (e.g. after
@@ -168,7 +172,7 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
     version of neurocast, through a recorded ``TraceScale`` (a file from before the map existed
     was fitted on raw fluorescence as it is), and was trained to its end (not interrupted).
     Anything else, or a file that cannot be read, is None: the model is trained and saved over
-    it, as before.
+    it, as before. identity: ``dataset_identity(dataset)`` if already computed.
     """
     from neurocast import __version__
 
@@ -185,7 +189,8 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
                 # saved before the trace map existed: trained on raw traces as they were
                 and "trace_map" in head["fitted"]
                 and (not model.uses_stimulus or head["shape"].get("n_covariates") == _n_covariates(dataset)))
-        return load_model(path, dataset=dataset, device=model.cfg.train.device) if same else None
+        return (load_model(path, dataset=dataset, device=model.cfg.train.device, identity=identity)
+                if same else None)
     except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew
         return None
 

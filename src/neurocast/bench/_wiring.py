@@ -24,8 +24,8 @@ import xarray as xr
 from neurocast._files import atomic_folder, require_output_folder
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
-from neurocast.bench._run import BenchResult, run_benchmark
-from neurocast.bench._scorecard import stack_scorecards, summary_table, write_scorecard
+from neurocast.bench._run import BenchResult, _NothingScored, _Passes, run_benchmark
+from neurocast.bench._scorecard import format_cell, stack_scorecards, summary_table, write_scorecard
 from neurocast.connectome import wiring_control
 from neurocast.data import dataset_connectome
 from neurocast.errors import ConfigError, NeurocastError
@@ -105,7 +105,11 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     (``flatten_wiring``) and a model × wiring table. Files as run_benchmark's (no statistics.nc).
     bench may hold ``seeds`` (a random control is drawn anew per seed, see ``run_benchmark``)
     and ``save_models`` / ``load_models``: one folder for every wiring, a learned model under a
-    control saved as e.g. ``connectome-rate-permuted-seed0.pt`` (``model_file``).
+    control saved as e.g. ``connectome-rate-permuted-seed0.pt`` (``model_file``). The dataset
+    is hashed once for the whole run (when models are saved or loaded). After a Ctrl-C ended a
+    training, no later pass trains a learned model (one saved or loaded is still scored; a pass
+    left with nothing to score is NaN for its models, the others' scores standing for that
+    wiring, with a note), and a second Ctrl-C aborts.
     """
     wirings = list(dict.fromkeys(wirings))
     if not wirings:
@@ -123,11 +127,15 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     notes: list[str] = []
     timings: dict = {}
     base = None
+    passes = _Passes()  # one hash of the dataset, and one Ctrl-C, for every pass
     if plain:
-        res = run_benchmark(ds, models=plain, horizon=horizon, **bench)
-        base, notes = res.scorecard, [*notes, *res.notes]
-        timings.update(res.timings)
-    cards = []
+        try:
+            res = run_benchmark(ds, models=plain, horizon=horizon, _passes=passes, **bench)
+            base, notes = res.scorecard, [*notes, *res.notes]
+            timings.update(res.timings)
+        except _NothingScored as stop:  # Ctrl-C before any of them validated: the wired ones go on
+            notes.extend(stop.notes)
+    cards, done = [], []
     for w in wirings:
         built = [(m, with_wiring(m, w, horizon=horizon)) for m in wired]
         for m, inst in built:
@@ -137,12 +145,24 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
         if not built:
             raise ConfigError(f"no model given has the wiring control {w!r}",
                               "drop it from --wiring, or add a model that has it")
-        res = run_benchmark(ds, models=[inst for _, inst in built], horizon=horizon, **bench)
+        try:
+            res = run_benchmark(ds, models=[inst for _, inst in built], horizon=horizon,
+                                _passes=passes, **bench)
+        except _NothingScored as stop:  # after a Ctrl-C: none of them trained (nor saved earlier)
+            notes.extend(n for n in stop.notes if n not in notes)
+            if base is not None:  # the other models' scores stand for this wiring; these are NaN
+                cards.append(base)
+                done.append(w)
+            continue
         rename = {inst.name: type(inst).name for _, inst in built}
         card = res.scorecard.assign_coords(model=[rename.get(m, m) for m in res.scorecard["model"].values.tolist()])
         timings.update(res.timings)
         notes.extend(n for n in res.notes if n not in notes)
         cards.append(_stack_models([base, card]))
+        done.append(w)
+    if not cards:  # Ctrl-C before anything was scored
+        raise KeyboardInterrupt
+    wirings = done
     order = list(dict.fromkeys(m if isinstance(m, str) else type(m).name if m in wired else m.name
                                for m in models))
     card = stack_scorecards(cards, "wiring", wirings)
@@ -224,13 +244,6 @@ def wiring_cells(card: xr.Dataset, metric: str = "mae", steps=TABLE_STEPS) -> di
                     cells[(g, col)] = (float(mean), float(ci), int(per_seed.size))
             out[m]["–" if same else w] = cells
     return out
-
-
-def format_cell(mean: float, ci: float, digits: int = 4) -> str:
-    """'mean ± ci' (``digits`` decimals), the mean alone without an interval, '–' for NaN."""
-    if not np.isfinite(mean):
-        return "–"
-    return f"{mean:.{digits}f}" if not np.isfinite(ci) else f"{mean:.{digits}f} ± {ci:.{digits}f}"
 
 
 def wiring_table(card: xr.Dataset, metric: str = "mae") -> str:

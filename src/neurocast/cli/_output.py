@@ -49,6 +49,13 @@ def info(*parts) -> None:
     print(*parts, file=sys.stderr)
 
 
+def print_notes(notes) -> None:
+    """What a run left out and why (a result's ``notes``): one ``note: ...`` line each, on
+    stderr (stdout stays for the result, or its JSON)."""
+    for note in notes:
+        info(f"note: {note}")
+
+
 def count(n: int, noun: str) -> str:
     """'1 neuron', '2,000 neurons': n with the noun in the singular or the plural (+s)."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -33,6 +33,7 @@ from neurocast.cli._output import (
     info,
     print_json,
     print_listing,
+    print_notes,
     split_list,
 )
 from neurocast.cli._parser import LIST_MODELS
@@ -55,9 +56,13 @@ def format_summary(summary: dict) -> str:
 
 
 def _pm(mean, half) -> str:
-    if mean is None:
-        return "–"
-    return f"{mean:.4f}" if half is None else f"{mean:.4f} ± {half:.1g}"
+    """'mean ± half' with the same decimals (``format_cell``), the mean alone, or '–'."""
+    return format_cell(mean, half)
+
+
+def format_seconds(s: float) -> str:
+    """A duration in s: one decimal from 1 s on, two significant digits below (0.032, not 0.0)."""
+    return f"{s:.1f}" if s >= 0.95 else f"{s:.2g}"
 
 
 def training_table(card) -> dict:
@@ -87,14 +92,14 @@ def format_seeds(summary: dict, card) -> str | None:
     mw = max(len("model"), *map(len, training))
     cols = ["seeds", "mae", "mae_heldout", "crps", "crps_heldout", "spread/skill", "train_s/seed",
             "epochs", "parameters"]
-    widths = [5, 17, 17, 7, 12, 12, 12, 7, 10]
+    widths = [5, 19, 19, 7, 12, 12, 12, 7, 10]
     lines = [f"{'model':<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))]
     for m, t in training.items():
         row = summary[m]
         cells = [str(t["n_seeds"]), _pm(row["mae"], row.get("mae_ci")),
                  _pm(row["mae_heldout"], row.get("mae_heldout_ci")),
                  _pm(row.get("crps"), None), _pm(row.get("crps_heldout"), None),
-                 _pm(row.get("spread_skill"), None), f"{np.mean(t['train_s']):.1f}",
+                 _pm(row.get("spread_skill"), None), format_seconds(float(np.mean(t['train_s']))),
                  f"{np.mean(t['epochs']):.1f}", f"{t['n_parameters']:,}"]
         lines.append(f"{m:<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     lines.append("mean over seeds ± 95 % CI (Student's t); crps, spread/skill: the seeds as an ensemble; "
@@ -183,8 +188,7 @@ def run(args: argparse.Namespace) -> int:
         info(f"to train: {', '.join(learned)}, {args.seeds} seed(s) each, {limit}")
     with _damage_reported(store):
         result = _run(ds, models, metrics, out, args)
-    for note in result.notes:
-        info(f"note: {note}")
+    print_notes(result.notes)
     _print(result, args)
     return 0
 

@@ -16,7 +16,14 @@ from neurocast.catalog import (
     open_dataset,
     resolve,
 )
-from neurocast.cli._output import check_not_in_input, count, info, print_json, split_list
+from neurocast.cli._output import (
+    check_not_in_input,
+    count,
+    info,
+    print_json,
+    print_notes,
+    split_list,
+)
 from neurocast.cli.connectome import load_option, read_options
 from neurocast.connectome import load_connectome
 from neurocast.data import (
@@ -197,8 +204,7 @@ def _import(args: argparse.Namespace) -> int:
         for w in caught:
             if str(w.message) not in notes:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    for note in notes:  # before saving: a note may explain why saving fails
-        info(f"note: {note}")
+    print_notes(notes)  # before saving: a note may explain why saving fails
     path = save_dataset(ds, args.out, overwrite=args.overwrite, allow_nan=args.allow_nan,
                         connectome=connectome)
     summary = {"path": str(path), "n_frames": ds.sizes["time"], "n_neurons": ds.sizes["neuron"],

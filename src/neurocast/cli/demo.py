@@ -18,7 +18,7 @@ from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON, DEMO_MODELS
 from neurocast._files import check_output_folder, mark_output
 from neurocast.bench import run_benchmark
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import count, info, print_json
+from neurocast.cli._output import count, info, print_json, print_notes
 from neurocast.cli.bench import format_summary
 from neurocast.cli.data import announce_build
 from neurocast.errors import NeurocastError
@@ -62,9 +62,13 @@ def run(args: argparse.Namespace) -> int:
                                          f"neurocast bench {name} --context C --horizon H") from None
         raise
     wall = time.perf_counter() - t0
+    # as bench does: what was left out and why (the demo has no --keep-constant to suggest)
+    notes = [n.replace("with --keep-constant", f"with neurocast bench {name} --keep-constant")
+             for n in result.notes]
+    print_notes(notes)
     if args.json:
         print_json({"dataset": name, "summary": result.summary, "wall_s": wall, "data_s": t_data,
-                    "report": str(result.files["report"])})
+                    "report": str(result.files["report"]), "notes": notes})
         return 0
     print(scorecard_table(result.scorecard))
     print()

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from neurocast._files import check_output_folder
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import check_not_in_input, count, info, print_json, print_listing
+from neurocast.cli._output import (
+    check_not_in_input,
+    count,
+    info,
+    print_json,
+    print_listing,
+    print_notes,
+)
 from neurocast.cli._parser import LIST_MODELS
 from neurocast.cli.connectome import load_option
 from neurocast.cli.data import announce_build
@@ -51,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
                            observed=args.observed, nan=args.nan,
                            title=f"neurocast inference: {args.dataset}")
-    for note in result.notes:
-        info(f"note: {note}")
+    print_notes(result.notes)
     card = result.scorecard
     if args.json:
         print_json({

@@ -8,7 +8,7 @@ import dataclasses
 
 from neurocast.bench import recording_breaks, split_windows_across
 from neurocast.catalog import open_dataset
-from neurocast.cli._output import info, print_json
+from neurocast.cli._output import print_json, print_notes
 from neurocast.data import PRESETS, get_protocol, pause_summary, protocol_for_dataset
 from neurocast.errors import ConfigError
 
@@ -59,8 +59,7 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"protocol": dataclasses.asdict(proto), "splits": rows, "notes": notes})
         return 0
-    for note in notes:
-        info(f"note: {note}")
+    print_notes(notes)
     print(f"protocol {proto.name}: {proto.n_frames} frames, C = {proto.context}, H = {proto.horizon}, "
           f"padding {proto.padding}, held out: {', '.join(proto.heldout) or 'none'}")
     cw = max(len("condition"), *(len(r["condition"]) for r in rows))

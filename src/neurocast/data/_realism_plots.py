@@ -48,13 +48,13 @@ def _legend_on_log_scale(ax) -> None:
 
 
 def _save(fig, path: Path) -> Path:
+    plain_text(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     _plt().close(fig)
     return path
 
 
-@plain_text()
 def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str = "all",
                   prefix: str = "realism") -> tuple[list[Path], str]:
     """Plots comparing recordings' realism statistics with the real reference recordings.
@@ -94,10 +94,10 @@ def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str =
     for label, r in results.items():
         if len(r["overall"]["r_values"]):
             ax.hist(r["overall"]["r_values"], bins=bins, density=True, histtype="step", lw=1.4, label=label)
-    ax.set_xlabel("Pearson r between neurons (one 140-neuron subset)")
+    ax.set_xlabel("Pearson r between neurons")
     ax.set_ylabel("density")
     _legend_on_log_scale(ax)
-    ax.set_title("Pairwise correlations", fontsize=9)
+    ax.set_title("Pairwise correlations (one subset of up to 140 neurons)", fontsize=9)
     paths.append(_save(fig, out_dir / f"{prefix}_corr.png"))
 
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)

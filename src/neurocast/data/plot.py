@@ -173,7 +173,6 @@ def _image_path(path, overwrite: bool) -> Path:
     return path
 
 
-@plain_text()
 def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sort: str = "cluster",
                    max_rows: int = 1000, max_cols: int = 2000, max_sort_neurons: int = 2000,
                    seed: int = 0, overwrite: bool = False, title: str | None = None):
@@ -267,13 +266,13 @@ def traces_heatmap(ds: xr.Dataset, path: str | os.PathLike | None = None, *, sor
     fig.neurocast_n_rows = image.shape[0]
     fig.neurocast_n_dead, fig.neurocast_n_nan = int(dead.sum()), n_nan
     fig.neurocast_pauses = pauses
+    plain_text(fig)
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
     return fig
 
 
-@plain_text()
 def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
                        neurons=None, n_neurons: int = 6, frames: tuple[int, int] | None = None,
                        overwrite: bool = False, title: str | None = None):
@@ -358,6 +357,7 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
                                         "(black ticks)" if has_spikes else f"{unit} traces"),
                  fontsize=9)
     fig.neurocast_neurons = names[idx].tolist()
+    plain_text(fig)
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)

@@ -13,6 +13,8 @@ __all__ = ["module_order", "plot_curves", "plot_matrices"]
 
 #: At most this many neurons are drawn in a matrix plot.
 MATRIX_NEURONS = 200
+#: Matrices of at most this many neurons name them along both axes (more would not be legible).
+MATRIX_LABELS = 40
 
 
 def _plt():
@@ -26,7 +28,6 @@ def _plt():
     return plt
 
 
-@plain_text()
 def plot_curves(curves: dict[str, dict], path: Path, *, base_rate: float | None = None) -> Path:
     """ROC (left) and precision–recall (right) curves of edge existence, one line per method."""
     plt = _plt()
@@ -44,6 +45,7 @@ def plot_curves(curves: dict[str, dict], path: Path, *, base_rate: float | None 
     for ax in (a, b):
         ax.grid(alpha=0.3)
     a.legend(fontsize=8)
+    plain_text(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
@@ -60,20 +62,25 @@ def module_order(types, n_max: int = MATRIX_NEURONS) -> np.ndarray:
     return np.argsort(types, kind="stable")[:n_max]
 
 
-@plain_text()
-def plot_matrices(panels: dict[str, np.ndarray], path: Path, labels=None) -> Path:
+def plot_matrices(panels: dict[str, np.ndarray], path: Path, labels=None, names=None) -> Path:
     """Square matrices side by side (rows presynaptic, columns postsynaptic), e.g. the true signed
     weights next to each method's scores for the same neurons (``module_order``).
 
     panels: {title: (k, k) array}. Colours: red positive/excitatory, blue negative/inhibitory;
     each panel scaled to its own 99th percentile of |value|; the diagonal is drawn as 0.
     labels: optional (k,) group labels; group boundaries are drawn as thin lines.
+    names: optional (k,) neuron names, drawn along both axes when k <= ``MATRIX_LABELS`` (none
+    beyond). Each panel has its own colour bar.
     """
     plt = _plt()
     k = len(panels)
     cols = min(4, k)
     rows = int(np.ceil(k / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 3.3 * rows), squeeze=False,
+    shown = None if names is None else [str(x) for x in names]
+    if shown is not None and len(shown) > MATRIX_LABELS:
+        shown = None
+    side = 3.3 if shown is None else 3.3 + 0.03 * max(map(len, shown), default=0) + 0.04 * len(shown)
+    fig, axes = plt.subplots(rows, cols, figsize=((side + 0.6) * cols, side * rows), squeeze=False,
                              constrained_layout=True)
     bounds = None
     if labels is not None:
@@ -83,19 +90,28 @@ def plot_matrices(panels: dict[str, np.ndarray], path: Path, labels=None) -> Pat
         m = np.array(mat, dtype=np.float64)
         np.fill_diagonal(m, 0.0)
         vmax = float(np.percentile(np.abs(m), 99)) or 1.0
-        ax.imshow(m, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+        im = ax.imshow(m, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+        # the scale ends at the 99th percentile: the triangles mark values beyond it
+        bar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02, extend="both")
+        bar.ax.tick_params(labelsize=7)
         if bounds is not None and len(bounds) < 40:
             for b in bounds:
                 ax.axhline(b, color="0.5", lw=0.3)
                 ax.axvline(b, color="0.5", lw=0.3)
         ax.set_title(name, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        if shown is not None and len(shown) == m.shape[0]:
+            size = 7 if len(shown) <= 20 else 5
+            ax.set_xticks(range(len(shown)), shown, rotation=90, fontsize=size)
+            ax.set_yticks(range(len(shown)), shown, fontsize=size)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_xlabel("postsynaptic", fontsize=8)
         ax.set_ylabel("presynaptic", fontsize=8)
     for ax in axes.flat[k:]:
         ax.set_visible(False)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    plain_text(fig)
+    with atomic_path(path) as tmp:  # tight: names and colour bars can outgrow the panels
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -235,7 +235,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
             files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
             images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
             files["matrices"] = plot_matrices(panels, out / "matrices.png",
-                                              labels=np.asarray(types)[order])
+                                              labels=np.asarray(types)[order],
+                                              names=truth.neurons["name"].astype(str).to_numpy()[sel][order])
             images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
             files["report"] = write_report(card, images, out / "report.html", title=title)
         result.files = {k: final / p.relative_to(out) for k, p in files.items()}

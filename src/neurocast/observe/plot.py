@@ -40,7 +40,6 @@ def _save(fig, path) -> None:
         fig.savefig(fh, format="png", dpi=130)
 
 
-@plain_text()
 def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=None, n_neurons: int = 5,
                      window_s: tuple[float, float] | None = None, indicator: str = DEFAULT_INDICATOR,
                      names=None, path: str | os.PathLike | None = None):
@@ -94,12 +93,12 @@ def plot_observation(spikes, traces: np.ndarray, frame_dt_s: float, *, neurons=N
     axes[0].legend(fontsize=7, loc="upper right")
     axes[-1].set_xlabel("time (s)")
     fig.suptitle(f"{ind.name}: spikes (black ticks), frames every {frame_dt_s:g} s", fontsize=9)
+    plain_text(fig)
     if path is not None:
         _save(fig, path)
     return fig
 
 
-@plain_text()
 def plot_indicators(path: str | os.PathLike | None = None, *, max_ms: float = 2000.0):
     """The modelled 1-AP ΔF/F transient of every indicator preset (time to peak and half-decay marked)."""
     t = np.linspace(0.0, max_ms, 4001)
@@ -113,6 +112,7 @@ def plot_indicators(path: str | os.PathLike | None = None, *, max_ms: float = 20
     ax.set_ylabel("ΔF/F")
     ax.legend(fontsize=8)
     ax.set_title("single-spike responses of the indicator presets", fontsize=9)
+    plain_text(fig)
     if path is not None:
         _save(fig, path)
     return fig

@@ -102,7 +102,7 @@ class Drive:
                 hit |= _glob_vector(types, pat)
             pool = np.flatnonzero(hit)
         if len(pool) == 0:
-            raise ConfigError(
+            raise _NoMatch(
                 f"drive matches no neuron of {connectome.name or 'the connectome'}: "
                 f"names={list(self.names)}, types={list(self.types)}",
                 "check the patterns against `neurocast connectome info` or the neuron table",
@@ -118,6 +118,10 @@ class Drive:
             rng = np.random.default_rng([selection_seed, key])
             pool = np.sort(rng.choice(pool, size=self.n_random, replace=False))
         return pool.astype(np.int64)
+
+
+class _NoMatch(ConfigError):
+    """A drive's patterns match no neuron of the connectome (``StimulusPlan`` explains it)."""
 
 
 def _glob_vector(values: np.ndarray, pattern: str) -> np.ndarray:
@@ -290,8 +294,16 @@ class StimulusPlan:
 
     def resolve(self, connectome) -> list[list[np.ndarray]]:
         """Driven neuron positions per condition and drive: ``[cond][drive] -> int64 array``."""
-        return [[d.resolve(connectome, seed_key=f"{c.name}/{i}", selection_seed=self.selection_seed)
+        return [[self._resolve(d, connectome, f"condition '{c.name}'", f"{c.name}/{i}")
                  for i, d in enumerate(c.drives)] for c in self.conditions]
+
+    def _resolve(self, drive: Drive, connectome, where: str, seed_key: str) -> np.ndarray:
+        """``drive.resolve``; a drive matching no neuron raises a ConfigError naming this plan,
+        the condition or state (``where``), how the plan picks neurons and the plans that fit."""
+        try:
+            return drive.resolve(connectome, seed_key=seed_key, selection_seed=self.selection_seed)
+        except _NoMatch:
+            raise _mismatch(self, drive, where, connectome) from None
 
     def state_inputs(self, connectome, seed: int) -> list[tuple[int, float, float, np.ndarray]]:
         """The state drives of recording ``seed``: (state index, start_s, stop_s, neurons) per
@@ -299,7 +311,7 @@ class StimulusPlan:
         (state, drive index, start_s, stop_s, positions)); empty without states."""
         if self.states is None:
             return []
-        pos = [[d.resolve(connectome, seed_key=f"state:{st.name}/{k}", selection_seed=self.selection_seed)
+        pos = [[self._resolve(d, connectome, f"state '{st.name}'", f"state:{st.name}/{k}")
                 for k, d in enumerate(st.drives)] for st in self.states.states]
         starts, idx = self.states.intervals(self.duration_s, seed)
         stops = np.append(starts[1:], self.duration_s)
@@ -349,6 +361,37 @@ class StimulusPlan:
 #: name -> StimulusPlan: the built-ins (``record/_plans.py``), then plug-ins.
 PLANS: Registry[StimulusPlan] = Registry("stimulus plan", group="neurocast.plans",
                                            check=instance_of(StimulusPlan))
+
+
+def _fits(plan: StimulusPlan, connectome) -> bool:
+    """Whether every drive of ``plan`` (conditions and states) reaches a neuron of ``connectome``."""
+    drives = [d for c in plan.conditions for d in c.drives]
+    drives += [d for st in (plan.states.states if plan.states is not None else ()) for d in st.drives]
+    try:
+        for d in {(d.names, d.types, d.n_random): d for d in drives}.values():  # one check each
+            d.resolve(connectome, selection_seed=plan.selection_seed)
+    except ConfigError:
+        return False
+    return True
+
+
+def _mismatch(plan: StimulusPlan, drive: Drive, where: str, connectome) -> ConfigError:
+    """The error for a drive of ``plan`` that matches no neuron of ``connectome``."""
+    conn = connectome.name or "the connectome"
+    wanted = "; ".join(f"{kind} {', '.join(patterns)}" for kind, patterns
+                       in (("names", drive.names), ("types", drive.types)) if patterns)
+    made_for = f", patterns written for {plan.network}" if plan.network else ""
+    how = f"a drive matches no neuron of {conn} ({wanted}{made_for})"
+    fit = [name for name, other in PLANS.items() if name != plan.name and _fits(other, connectome)]
+    patterns = ("Drives that name this connectome's neurons (names=/types= glob patterns) or "
+                "random ones (Drive(n_random=K))")
+    builtin = plan.name in dict(PLANS.items())  # (or a copy of one, e.g. other frames)
+    own = (f"or give a plan of your own: a neurocast.record.StimulusPlan with {patterns}, passed "
+           "to neurocast.record.record(...) (docs/recordings.md)" if builtin
+           else f"or change the plan's drives to {patterns}")
+    hint = (f"stimulus plans that fit {conn}: {', '.join(fit)}; " + own if fit
+            else f"no built-in stimulus plan fits {conn}; " + own.removeprefix("or "))
+    return ConfigError(f"stimulus plan '{plan.name}', {where}: {how}", hint)
 
 
 def get_plan(plan: str | StimulusPlan) -> StimulusPlan:

@@ -164,7 +164,6 @@ def _legend(fig, driven_shown: bool) -> None:
                loc="outside lower center", ncols=2, fontsize=8, frameon=False)
 
 
-@plain_text()
 def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                 order: str = "first_spike", driven=None, title: str | None = None):
     """Spike raster of the ``top`` most active neurons of the first trial (the driven ones
@@ -184,10 +183,9 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
     _draw_raster(ax, trials[0], rows, _labels(connectome, rows), driven_mask, len(trials))
     ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
-    return fig
+    return plain_text(fig)
 
 
-@plain_text()
 def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                driven=None, title: str | None = None):
     """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons
@@ -201,10 +199,9 @@ def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int =
     _draw_rates(ax, rows, _labels(connectome, rows), mean, sd, driven_mask, len(trials))
     ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
-    return fig
+    return plain_text(fig)
 
 
-@plain_text()
 def plot_summary(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
                  driven=None, title: str | None = None):
     """Raster (left, rows by first spike) and rate bars (right, same rows) in one Figure."""
@@ -220,7 +217,7 @@ def plot_summary(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int
     ax_b.tick_params(labelleft=False)
     fig.suptitle(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
     _legend(fig, bool(driven_mask[rows].any()))
-    return fig
+    return plain_text(fig)
 
 
 def _default_title(trials: list[Spikes], connectome, driven_mask: np.ndarray, shown: int) -> str:
@@ -233,7 +230,6 @@ def _default_title(trials: list[Spikes], connectome, driven_mask: np.ndarray, sh
             f"({trials[0].duration_ms / 1000:g} s{tr}); {shown} shown")
 
 
-@plain_text()
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Write ``fig`` as a PNG atomically (a crash never leaves a partial file); returns the path."""
     path = Path(path)

@@ -5,13 +5,15 @@ Models: ``linear-mae``, ``tsmixer``, ``timemix``, ``tide`` (ZAPBench's configura
 ``connectome-rate`` (a leaky rate network on the connectome's edges). All train with
 ``TrainConfig`` (MAE, AdamW, early stopping on val MAE, seeds); ``save_model``/``load_model``
 persist fitted ones (``saved_header`` reads what a file holds without building the model;
-``config_to_dict`` is the JSON-ready form of a config they store). ``resolve_device(name)``:
+``config_to_dict`` is the JSON-ready form of a config they store; ``dataset_identity`` is what
+they record of the dataset, every trace value hashed). ``resolve_device(name)``:
 'auto' → 'cuda' when a GPU is present, else 'cpu'; 'cuda' without one is refused.
 Importing this package does not import torch; fitting does.
 """
 
 from neurocast.models.deep._config import DEVICES, TrainConfig, config_to_dict
 from neurocast.models.deep._connectome_rate import ConnectomeRateConfig, ConnectomeRateForecaster
+from neurocast.models.deep._identity import dataset_identity
 from neurocast.models.deep._learned import LearnedForecaster
 from neurocast.models.deep._mixers import (
     LinearMaeConfig,
@@ -46,6 +48,7 @@ __all__ = [
     "TsmixerForecaster",
     "WindowStream",
     "config_to_dict",
+    "dataset_identity",
     "load_model",
     "resolve_device",
     "save_model",

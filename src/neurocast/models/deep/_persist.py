@@ -25,12 +25,13 @@ FORMAT = "neurocast.model/1"
 
 
 def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=None,
-               overwrite: bool = True) -> Path:
+               overwrite: bool = True, identity: dict | None = None) -> Path:
     """Write a fitted learned forecaster to ``path`` (one file; conventionally ``NAME.pt``).
 
     dataset: optional xarray Dataset it was fitted on; its source, protocol, seed and version
     are stored too (and checked by ``load_model``). Raises ConfigError for a model that is not
-    a fitted learned forecaster.
+    a fitted learned forecaster. identity: ``dataset_identity(dataset)`` when the caller
+    computed it already (a benchmark hashes its dataset once for all its models).
     """
     from neurocast import __version__
 
@@ -38,9 +39,9 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
         raise ConfigError(f"only fitted learned forecasters can be saved, not {model.name!r}",
                           "fit it first; closed-form baselines are refitted in seconds")
     torch = import_torch()
-    identity = dict(model.dataset or {})
+    given, identity = identity, dict(model.dataset or {})
     if dataset is not None:
-        identity.update(dataset_identity(dataset))
+        identity.update(dataset_identity(dataset) if given is None else given)
     payload = {
         "format": FORMAT,
         "model": type(model).name,  # the registry name (a wiring control's NAME:WIRING comes from the config)
@@ -61,12 +62,14 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
     return path
 
 
-def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = None) -> LearnedForecaster:
+def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = None,
+               identity: dict | None = None) -> LearnedForecaster:
     """Read a model written by ``save_model``; ready to ``predict``.
 
     dataset: the xarray Dataset (or traces array) it will forecast; if given, its neuron count,
     neuron names, source, protocol, seed and version must match those stored (FormatError
     otherwise). device: override the saved config's device ('auto', 'cpu', 'cuda').
+    identity: ``dataset_identity(dataset)`` when the caller computed it already.
     Raises FormatError for a missing or foreign file.
     """
     from neurocast.models import MODELS
@@ -74,9 +77,9 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     path = Path(path)
     payload = _read(path)
     name = payload["model"]
-    identity = json.loads(payload["dataset"])
+    given, identity = identity, json.loads(payload["dataset"])
     if dataset is not None:
-        check_identity(identity, dataset, what=f"model {name!r} in '{path}'")
+        check_identity(identity, dataset, what=f"model {name!r} in '{path}'", identity=given)
     cls = MODELS[name]
     cfg = config_from_dict(cls.config_class, json.loads(payload["config"]))
     model = cls(horizon=int(payload["horizon"]), cfg=cfg)

@@ -490,8 +490,8 @@ def train_network(net, train: WindowStream, val: WindowStream, cfg: TrainConfig,
             raise
         stopped_by = "interrupted"
         print(f"\n{label}: interrupted at step {step:,}; going on with the best weights so far "
-              f"(step {best_step:,}, val MAE {best:.4f}), training nothing more; press Ctrl-C again "
-              "to abort",
+              f"(step {best_step:,}, val MAE {best:.4f}), training no other learned model; press "
+              "Ctrl-C again to abort",
               file=sys.stderr)
     if best_state is None:  # max_steps reached before the first validation
         best, best_step = _validate(torch, net, va, micro, val_neurons), step
