@@ -270,7 +270,7 @@ def atomic_files(paths: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
     killed outright, the next write of ``paths[0]`` removes the folder (``clean_stale``). Once
     the block has written every file they are renamed into place one right after the other,
     each replacing a file (never a folder) of its name; if a rename fails (rare: a file held
-    open or owned by another user) the files before it are already replaced, and the
+    open or owned by another user) the files before it are already written, and the
     WriteError says which.
     Raises ValueError if ``paths`` are not distinct files of one folder; NeurocastError if one
     is a folder or their folder does not exist; WriteError (naming the outputs, never the
@@ -310,7 +310,7 @@ def _partly_moved(paths: list[Path], moved: int, exc: OSError) -> WriteError:
     """WriteError: the first ``moved`` of ``paths`` were replaced, then moving the next failed."""
     done = ", ".join(f"'{p.name}'" for p in paths[:moved])
     return WriteError(f"cannot move '{paths[moved]}' into place: {exc.strerror or exc}; "
-                      f"{done} already replaced, the other {len(paths) - moved} file(s) not",
+                      f"{done} already written, the other {len(paths) - moved} file(s) not",
                       "fix the cause (permissions, a program holding the file open) and run "
                       "again to write them all")
 

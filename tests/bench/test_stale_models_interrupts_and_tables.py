@@ -261,14 +261,6 @@ def test_the_dataset_is_hashed_once_per_run(monkeypatch, tmp_path):
     assert hashed["n"] == 1  # before: once per wiring pass and once for the plain models
 
 
-def test_no_process_wide_identity_cache_is_left():
-    from neurocast.models import deep
-    from neurocast.models.deep import _identity
-
-    assert "identity_cache" not in deep.__all__ and not hasattr(deep, "identity_cache")
-    assert not hasattr(_identity, "_CACHE") and not hasattr(_identity, "identity_cache")
-
-
 
 # 3. the seed table
 

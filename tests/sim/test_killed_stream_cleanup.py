@@ -158,7 +158,7 @@ def test_a_failed_rename_says_which_trial_files_were_already_replaced(tmp_path, 
     assert [p.read_text() for p in paths] == ["new", "old", "old"]
     message = str(caught.value)
     assert f"cannot move '{paths[1]}' into place" in message
-    assert "'x.trial000.npz' already replaced, the other 2 file(s) not" in message
+    assert "'x.trial000.npz' already written, the other 2 file(s) not" in message
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in paths]
 
 

@@ -43,6 +43,7 @@ from neurocast.bench._run import DEFAULT_MODELS, BenchResult, neuron_groups, run
 from neurocast.bench._scorecard import (
     SEED_KEYS,
     build_scorecard,
+    format_cell,
     read_scorecard,
     scorecard_protocol,
     stack_scorecards,
@@ -53,7 +54,6 @@ from neurocast.bench._seeds import learned_names
 from neurocast.bench._statistics import merge_statistics, read_statistics, write_statistics
 from neurocast.bench._wiring import (
     flatten_wiring,
-    format_cell,
     run_wirings,
     wiring_cells,
     wiring_table,

@@ -71,7 +71,7 @@ class _NothingScored(KeyboardInterrupt):
     goes on with its other passes, any other caller sees a KeyboardInterrupt."""
 
     def __init__(self, notes):
-        super().__init__()
+        super().__init__("Ctrl-C left nothing to score: " + "; ".join(notes))
         self.notes = tuple(notes)
 
 

@@ -31,7 +31,7 @@ from neurocast.data import dataset_connectome
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, Forecaster, parse_model_names
 
-__all__ = ["flatten_wiring", "format_cell", "run_wirings", "wiring_cells", "wiring_table", "with_wiring"]
+__all__ = ["flatten_wiring", "run_wirings", "wiring_cells", "wiring_table", "with_wiring"]
 
 #: Steps ahead shown in the wiring table of the report (those within the horizon).
 TABLE_STEPS = (1, 8, 32)

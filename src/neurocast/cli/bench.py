@@ -55,11 +55,6 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _pm(mean, half) -> str:
-    """'mean ± half' with the same decimals (``format_cell``), the mean alone, or '–'."""
-    return format_cell(mean, half)
-
-
 def format_seconds(s: float) -> str:
     """A duration in s: one decimal from 1 s on, two significant digits below (0.032, not 0.0)."""
     return f"{s:.1f}" if s >= 0.95 else f"{s:.2g}"
@@ -96,10 +91,10 @@ def format_seeds(summary: dict, card) -> str | None:
     lines = [f"{'model':<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))]
     for m, t in training.items():
         row = summary[m]
-        cells = [str(t["n_seeds"]), _pm(row["mae"], row.get("mae_ci")),
-                 _pm(row["mae_heldout"], row.get("mae_heldout_ci")),
-                 _pm(row.get("crps"), None), _pm(row.get("crps_heldout"), None),
-                 _pm(row.get("spread_skill"), None), format_seconds(float(np.mean(t['train_s']))),
+        cells = [str(t["n_seeds"]), format_cell(row["mae"], row.get("mae_ci")),
+                 format_cell(row["mae_heldout"], row.get("mae_heldout_ci")),
+                 format_cell(row.get("crps"), None), format_cell(row.get("crps_heldout"), None),
+                 format_cell(row.get("spread_skill"), None), format_seconds(float(np.mean(t['train_s']))),
                  f"{np.mean(t['epochs']):.1f}", f"{t['n_parameters']:,}"]
         lines.append(f"{m:<{mw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     lines.append("mean over seeds ± 95 % CI (Student's t); crps, spread/skill: the seeds as an ensemble; "
