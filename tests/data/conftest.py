@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 
 import numpy as np
@@ -20,7 +21,8 @@ def _zapbench_like(path, n_time=40, n_neuron=6, seed=0, dims=("t", "f"), nan_at=
     return data
 
 
-def _write_nwb(path, data, *, rate=None, timestamps=None, container="DfOverF", n_series=1):
+def _write_nwb(path, data, *, rate=None, timestamps=None, container="DfOverF", n_series=1,
+               roi_major=False):
     from pynwb import NWBHDF5IO, NWBFile
     from pynwb.ophys import DfOverF, Fluorescence, ImageSegmentation, OpticalChannel
 
@@ -33,16 +35,21 @@ def _write_nwb(path, data, *, rate=None, timestamps=None, container="DfOverF", n
                                      indicator="GCaMP6s", location="brain")
     seg = ImageSegmentation()
     ps = seg.create_plane_segmentation(name="rois", description="r", imaging_plane=plane)
-    for _ in range(data.shape[1]):
+    n_roi = data.shape[0 if roi_major else 1]
+    for _ in range(n_roi):
         ps.add_roi(image_mask=np.zeros((4, 4)))
     module = nwb.create_processing_module(name="ophys", description="ophys")
     module.add(seg)
-    region = ps.create_roi_table_region(region=list(range(data.shape[1])), description="all")
+    region = ps.create_roi_table_region(region=list(range(n_roi)), description="all")
     holder = DfOverF() if container == "DfOverF" else Fluorescence()
     module.add(holder)
     for i in range(n_series):
         kw = {"rate": rate} if rate is not None else {"timestamps": timestamps}
-        holder.create_roi_response_series(name=f"series{i}", data=data, rois=region, unit="n.a.", **kw)
+        with warnings.catch_warnings():
+            if roi_major:
+                warnings.simplefilter("ignore")  # pynwb's own remark on the orientation
+            holder.create_roi_response_series(name=f"series{i}", data=data, rois=region,
+                                              unit="n.a.", **kw)
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwb)
 
@@ -58,7 +65,8 @@ def zapbench_like():
 @pytest.fixture
 def write_nwb():
     """Factory: write_nwb(path, data, rate=None, timestamps=None, container="DfOverF",
-    n_series=1) writes an NWB file with RoiResponseSeries (time, roi) in processing/ophys."""
+    n_series=1, roi_major=False) writes an NWB file with RoiResponseSeries (time, roi) in
+    processing/ophys; roi_major: ``data`` is stored (roi, time), as MatNWB writes it."""
     return _write_nwb
 
 

@@ -79,9 +79,9 @@ def test_a_block_is_never_smaller_than_one_zarr_chunk(monkeypatch):
 
     class Chunked:
         shape = ds["traces"].shape
-        encoding = {"chunks": (10, 6)}
 
         def __init__(self):
+            self.encoding = {"chunks": (10, 6)}
             self.starts = []
 
         def __getitem__(self, key):
