@@ -18,7 +18,7 @@ from neurocast.connectome import read_connectome, write_connectome
 from neurocast.errors import FormatError, NonFiniteError
 
 # FlyWire v783 root ids: 18 digits, far above 2**53 (a float64 would merge neighbours)
-ROOT = 720575940600000000
+ROOT = 720575940596125868  # a real-looking root id (not float-exact, as 127 in 128 are not)
 A, B, C, D = ROOT, ROOT + 1, ROOT + 2, ROOT + 99_999_999_999
 AVG = ["gaba_avg", "ach_avg", "glut_avg", "oct_avg", "ser_avg", "da_avg"]
 

@@ -18,7 +18,7 @@ from neurocast.errors import FormatError, UnknownNameError
 
 SUFFIXES = [".csv", ".csv.gz", ".feather", ".parquet"]
 H = 5813000000  # hemibrain body ids are ~10 digits
-F = 720575940600000000  # FlyWire root ids: 18 digits
+F = 720575940596125868  # FlyWire root ids: 18 digits, low bits random (not float-exact)
 
 
 def hemibrain_synapses(nt: list[str] | None = None) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from neurocast.errors import ConfigError, FormatError
 M = 864691135000000000
 M1, M2, M3, M4 = M + 1, M + 2, M + 3, M + 4_000_000_000
 # FlyWire v783 root ids
-F = 720575940600000000
+F = 720575940596125868  # a real-looking root id (not float-exact)
 A, B, C, D = F, F + 1, F + 2, F + 99_999_999_999
 NT = ["gaba", "ach", "glut", "oct", "ser", "da"]
 SUFFIXES = [".csv", ".csv.gz", ".feather", ".parquet"]

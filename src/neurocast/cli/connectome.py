@@ -71,11 +71,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def format_summary(s: dict) -> str:
-    """The summary of a connectome as aligned human-readable lines."""
+    """The summary of a connectome as aligned human-readable lines (a weighted one's weight
+    sum in place of its synapse count)."""
     lines = [
         f"name                  {s['name']}",
         f"neurons               {s['n_neurons']:,}",
         f"connections           {s['n_connections']:,}",
+        f"weight sum            {s['weight_sum']:,.6g} {s['weight_units']}  "
+        f"(absolute {s['abs_weight_sum']:,.6g})" if "weight_sum" in s else
         f"synapses              {s['n_synapses']:,}  ({s['mean_synapses_per_connection']:.2f} per connection)",
         f"gap junction pairs    {s['n_gap_junctions']:,}",
         f"excitatory neurons    {100 * s['excitatory_fraction']:.1f} %  "

@@ -540,7 +540,11 @@ class Connectome:
         return g
 
     def summary(self) -> dict:
-        """Headline statistics as a JSON-ready dict (counts, excitatory fraction, degrees)."""
+        """Headline statistics as a JSON-ready dict (counts, excitatory fraction, degrees).
+
+        A weighted connectome also gets ``weight_sum`` (Σ weight, signed) and
+        ``abs_weight_sum`` (Σ |weight|), in ``weight_units``.
+        """
         outd, ind = self.out_degree(), self.in_degree()
         sign = self.sign
         n = max(self.n_neurons, 1)
@@ -551,6 +555,9 @@ class Connectome:
                 return {"mean": 0.0, "median": 0.0, "max": 0}
             return {"mean": float(d.mean()), "median": float(np.median(d)), "max": int(d.max())}
 
+        weights = ({"weight_sum": float(self.weight.sum(dtype=np.float64)),
+                    "abs_weight_sum": float(np.abs(self.weight).sum(dtype=np.float64))}
+                   if self.weighted else {})
         return {
             "name": self.name,
             "n_neurons": self.n_neurons,
@@ -567,6 +574,7 @@ class Connectome:
             "weight_units": self.weight_units,
             "source": self.attrs.get("source", ""),
             "sign_rule": self.attrs.get("sign_rule", ""),
+            **weights,
         }
 
     # ------------------------------------------------------------------ comparison

@@ -64,13 +64,18 @@ def csr_from_sorted(n: int, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gap_csr(n: int, a: np.ndarray, b: np.ndarray, count: np.ndarray, *, duplicates: str,
-            on_repeat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            on_repeat=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The symmetric gap-junction CSR (indptr, indices, count) of undirected pairs.
 
     a, b: (G,) neuron positions, each unordered pair once in either order (a == b allowed,
     stored once); count: (G,) positive. A pair listed twice (in any order) is an error
-    (``on_repeat(key, n_repeated, rows)``, key = min*N + max) unless duplicates='sum'.
+    (``on_repeat(key, n_repeated, rows)``, key = min*N + max; None: a plain FormatError, for
+    callers whose pairs are already unique) unless duplicates='sum'.
     """
+    if on_repeat is None:
+        def on_repeat(key, n_repeated, rows):
+            return FormatError(f"{n_repeated} gap-junction pair(s) listed twice")
+
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     m = max(n, 1)
     key, (count,) = unique_keys(np.minimum(a, b) * m + np.maximum(a, b), [count], m * m,

@@ -19,8 +19,9 @@ weight column the count column is optional (unknown counts are stored as 1). Wei
 strengths: with a sign column they must be non-negative; without one, the weight's sign is
 its edge's sign (-1 below zero, else +1). neurocast writes the strength |weight| plus the
 sign column, so edge lists round-trip.
-Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else the
-first column), and any of name, type, transmitter, sign, x, y, z.
+Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else
+``root_id``, ``body_id`` or ``bodyId``; else the first column if it holds numbers), and any
+of name, type, transmitter, sign, x, y, z.
 
 Sign: an edge's sign comes from the sign column; without one, from a weight column holding
 negative values; else from the edge table's transmitter column (``columns['transmitter']``, or
@@ -35,7 +36,8 @@ signs), else from its outgoing edges (net signed synapse count).
 Folder layout (read and written): ``edges.parquet`` (or ``edges.csv``; read also
 ``.feather``, ``.arrow``), ``neurons.parquet`` (or the same suffixes) and, for connectomes
 with electrical synapses, ``gap_junctions.parquet`` (or the same suffixes): columns neuron_a, neuron_b (ids), count, one row
-per unordered pair. This folder keeps everything a Connectome holds.
+per unordered pair (read: or every pair in both orders, ``with_gaps``). This folder keeps
+everything a Connectome holds.
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ import pandas as pd
 
 from neurocast.connectome import _synapse_tables
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
-from neurocast.connectome._csr import gap_csr
+from neurocast.connectome._csr import gap_csr, unique_keys
+from neurocast.connectome._ids import check_ids, float_rounded_hint
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
     check_counts,
-    check_ids,
     check_signs,
     check_weights,
     input_note,
@@ -64,6 +66,8 @@ from neurocast.connectome._table_files import (
 from neurocast.connectome._tables import (
     TRANSMITTER_COLUMNS,
     build,
+    guessed_id_column,
+    neuron_id_column,
     neuron_table,
     neurons_from_edges,
     positions_of,
@@ -104,9 +108,9 @@ def find_gaps(edges: Path) -> Path | None:
 def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Connectome:
     """Read a generic edge list (and optional neuron table) with the mapping ``opts.columns``."""
     what = "edge table"
-    mapping = dict(opts.columns) if opts.columns else dict(DEFAULT)
+    mapping = dict(opts.columns) if opts.maps_edges else {**DEFAULT, **(opts.columns or {})}
     found = table_columns(edges, what)
-    if not opts.columns:
+    if not opts.maps_edges:
         for role in ("sign", "weight"):
             if role in found:
                 mapping[role] = role
@@ -118,10 +122,10 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
             mapping["transmitter"] = named
     need = [mapping[k] for k in ("pre", "post", "count") if k in mapping]
     optional = [mapping[k] for k in ("sign", "weight", "transmitter") if k in mapping]
-    hint = (guess_mapping(found) if opts.columns is None
-            else "correct the names given to --columns (API: columns=)")
+    hint = ("correct the names given to --columns (API: columns=)" if opts.maps_edges
+            else guess_mapping(found))
     require_columns(found, need + optional, edges, what, hint)
-    per_synapse = opts.columns is not None and not {"count", "weight"} & mapping.keys()
+    per_synapse = opts.maps_edges and not {"count", "weight"} & mapping.keys()
     opening = (f"the column mapping names no count column, so each row of '{edges.name}' was "
                "read as one synapse")
     if per_synapse and "sign" not in mapping:
@@ -162,13 +166,14 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                  else transmitter_sign(table["transmitter"]))
         rows = np.flatnonzero(unlabelled)
         sign[rows] = known[positions_of(table["id"].to_numpy(np.int64), pre[rows], path=edges,
-                                        what=what, side="presynaptic ")]
+                                        what=what, side="presynaptic ",
+                                        id_column=guessed_id_column(table))]
     if sign is None and "sign" not in table.columns:  # edges take their neuron's sign
         table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
                          else np.zeros(len(table), dtype=np.int8))
     c = build(table, pre, post, count, sign, duplicates="sum" if per_synapse else opts.duplicates,
               path=edges, what=what, name=name, attrs={"source": f"edge list {edges.name}"},
-              weight=weight)
+              id_columns=(mapping["pre"], mapping["post"]), weight=weight)
     if per_synapse:
         input_note(_synapse_tables.synapse_note(opening, len(pre), "", len(pre), c.n_connections))
     gaps = find_gaps(edges)
@@ -177,22 +182,23 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
 
 def _neuron_table(neurons: Path | None, mapping: dict, pre: np.ndarray,
                   post: np.ndarray) -> pd.DataFrame:
-    """The neuron table of ``neurons`` (ids in ``mapping['id']``, else ``id``, else the first
-    column), else the ids of the edges (pre, post: int64 ids), sorted."""
+    """The neuron table of ``neurons`` (ids in ``mapping['id']``, else as ``neuron_id_column``
+    finds them), else the ids of the edges (pre, post: int64 ids), sorted."""
     if neurons is None:
         return neurons_from_edges(pre, post)
     nframe = read_neuron_frame(neurons)
-    id_col = mapping.get("id") or ("id" if "id" in nframe.columns else nframe.columns[0])
-    require_columns(list(nframe.columns), [id_col], neurons, "neuron table",
-                    "name the id column with --columns id=NAME (API: columns={'id': ...})")
-    return neuron_table(nframe, id_col, neurons, "neuron table")
+    column, guessed = neuron_id_column(nframe, neurons, mapping.get("id"))
+    return neuron_table(nframe, column, neurons, "neuron table", guessed=guessed)
 
 
 def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:
     """``c`` with the gap-junction layer read from ``path`` (neuron_a, neuron_b, count).
 
-    Each unordered pair appears once (either order); both directions are stored, a
-    self-pair once. Repeated pairs are an error unless duplicates='sum'.
+    Gap junctions are undirected: each pair is listed once (either order), or, the symmetric
+    convention of many exports, every pair in both orders with equal counts (read once, with a
+    note). Both directions are stored, a self-pair once. A row repeating the same order is an
+    error unless duplicates='sum' (then their counts add); the two orders of a pair are never
+    added: pairs in both orders while others are not, or with different counts, are an error.
     """
     what = "gap-junction table"
     found = table_columns(path, what)
@@ -203,16 +209,51 @@ def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:
     m = max(len(ids), 1)
     a = positions_of(ids, check_ids(frame["neuron_a"], "neuron_a", path, what), path=path, what=what)
     b = positions_of(ids, check_ids(frame["neuron_b"], "neuron_b", path, what), path=path, what=what)
-    count = check_counts(frame["count"], "count", path, what)
+    rows_key = a * m + b
 
-    def repeated(k, n_repeated, rows):
-        return FormatError(
-            f"{what} '{path.name}' repeats {n_repeated} neuron pair(s), first {ids[k // m]}–{ids[k % m]} "
-            f"at {' and '.join(row_label(path, int(r)) for r in rows[:3])}",
-            "list each pair once, or add their counts with --sum-duplicates")
+    def rows(k):
+        return " and ".join(row_label(path, int(r)) for r in np.flatnonzero(rows_key == k)[:3])
 
-    indptr, indices, gap_count = gap_csr(len(ids), a, b, count, duplicates=duplicates,
-                                         on_repeat=repeated)
+    def repeated(k, n_repeated, _rows):
+        x, y = int(ids[k // m]), int(ids[k % m])
+        return FormatError(f"{what} '{path.name}' repeats {n_repeated} neuron pair(s) in the "
+                           f"same order, first {x}–{y} at {rows(k)}",
+                           float_rounded_hint(("neuron_a", "neuron_b"), x, y)
+                           or "list each pair once, or add their counts with --sum-duplicates")
+
+    key, (count,) = unique_keys(rows_key, [check_counts(frame["count"], "count", path, what)],
+                                m * m, duplicates=duplicates, on_repeat=repeated)
+    lo, hi = key // m, key % m
+    reverse = hi * m + lo
+    at = np.minimum(np.searchsorted(key, reverse), len(key) - 1)
+    both = (key[at] == reverse) & (lo != hi)  # listed as A–B and as B–A
+    if both.any():
+        differ = both & (count != count[at])
+        lonely = ~both & (lo != hi)  # listed in one order only
+        if differ.any() or lonely.any():
+            listed = (f"{what} '{path.name}' lists {int(both.sum()) // 2} pair(s) in both orders "
+                      "(A–B and B–A)")
+            if differ.any():
+                i = int(np.flatnonzero(differ)[0])
+                x, y = int(ids[lo[i]]), int(ids[hi[i]])
+                problem = (f", first {x}–{y} at {rows(key[i])} and {y}–{x} at "
+                           f"{rows(reverse[i])} with different counts ({count[i]} and "
+                           f"{count[at[i]]})")
+            else:  # the first pair, in file order, whose mirror is missing
+                first = int(np.flatnonzero(np.isin(rows_key, key[lonely]))[0])
+                x, y = int(ids[a[first]]), int(ids[b[first]])
+                problem = f", but {x}–{y} at {rows(rows_key[first])} has no {y}–{x} row"
+            raise FormatError(
+                listed + problem,
+                "gap junctions are undirected: list each pair once (either order), or every pair "
+                "in both orders with equal counts (the symmetric convention)")
+        input_note(f"{what} '{path.name}' lists each of its {int(both.sum()) // 2} pair(s) in both "
+                   "orders (A–B and B–A) with equal counts, the symmetric convention: each pair "
+                   "was read once")
+        once = lo <= hi
+        lo, hi, count = lo[once], hi[once], count[once]
+    # the pairs are unique now, in either order: gap_csr finds no repeat
+    indptr, indices, gap_count = gap_csr(len(ids), lo, hi, count, duplicates="error")
     return Connectome(c.neurons, c.indptr, c.indices, c.count, c.weight, gap_indptr=indptr,
                       gap_indices=indices, gap_count=gap_count, name=c.name, attrs=c.attrs,
                       weight_units=c.weight_units)

@@ -9,7 +9,10 @@ Edge table (parquet, feather or CSV), one row per pre→post pair:
                                     checked against the ids when a neuron table is given)
 Neuron table (``Completeness_783.csv`` layout): the first column, whatever its header
 (empty in the original), holds the root ids in model order; other columns are kept only
-when neurocast knows them (name, type, transmitter, sign, x, y, z).
+when neurocast knows them (name, type, transmitter, sign, x, y, z). A first column that is
+pandas' row index (unnamed, counting 0, 1, 2, ...) before an unnamed id column ('Unnamed: 0',
+a table re-saved with ``to_csv`` after a read without ``index_col``) is skipped with a note;
+``columns={'id': COL}`` names the id column instead.
 
 Sign: every edge keeps its own sign from ``Excitatory``. A neuron's sign is taken from a
 ``sign`` column in the neuron table if there is one, else derived from its outgoing edges
@@ -20,17 +23,19 @@ recovers it exactly.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._ids import check_ids
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
     check_counts,
-    check_ids,
     check_signs,
+    input_note,
     read_neuron_frame,
     read_table,
     require_columns,
@@ -38,7 +43,12 @@ from neurocast.connectome._table_files import (
     table_columns,
     table_kind,
 )
-from neurocast.connectome._tables import build, neuron_table, neurons_from_edges
+from neurocast.connectome._tables import (
+    build,
+    neuron_id_column,
+    neuron_table,
+    neurons_from_edges,
+)
 from neurocast.errors import FormatError
 
 NAME = "flywire"
@@ -100,14 +110,32 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                 f"recompute '{SIGNED}' from the other two columns, or drop it")
     if neurons is not None:
         nframe = read_neuron_frame(neurons)
-        table = neuron_table(nframe, nframe.columns[0], neurons, "neuron table")
+        id_col, guessed = (neuron_id_column(nframe, neurons, opts.id_column) if opts.id_column
+                           else _id_column(nframe, neurons))
+        table = neuron_table(nframe, id_col, neurons, "neuron table", guessed=guessed)
         positions = _check_index(frame, table["id"].to_numpy(), pre, post, edges)
     else:
         table = neurons_from_edges(pre, post)
         positions = None
     return build(table, pre, post, count, sign, duplicates=opts.duplicates, path=edges,
                  what=what, name=name, attrs={"source": f"FlyWire edge table {edges.name}"},
-                 positions=positions)
+                 id_columns=(PRE, POST), positions=positions)
+
+
+def _id_column(frame: pd.DataFrame, path: Path) -> tuple[str, bool]:
+    """(the id column of a Completeness table, whether it was guessed): the first, unless that
+    is an unnamed row number 0, 1, 2, ... (pandas' index, written by ``to_csv`` after a read
+    without ``index_col``) followed by another unnamed column ('Unnamed: 0'): then that one,
+    guessed, with a note."""
+    cols = list(frame.columns)
+    if len(cols) > 1 and all(re.fullmatch(r"(Unnamed: \d+)?", str(c)) for c in cols[:2]):
+        first = pd.to_numeric(frame[cols[0]], errors="coerce").to_numpy(np.float64)
+        if np.array_equal(first, np.arange(len(first))):
+            input_note(f"neuron table '{path.name}': its unnamed first column counts rows (0, 1, "
+                       f"2, ...), a row index as pandas writes it, so the root ids were read from "
+                       f"the next column '{cols[1]}'")
+            return cols[1], True
+    return cols[0], False
 
 
 def _check_index(frame: dict, ids: np.ndarray, pre: np.ndarray, post: np.ndarray,

@@ -8,7 +8,7 @@ neuropil* (the brain region holding the synapses):
   * Codex ``connections.csv.gz`` / ``connections_no_threshold.csv.gz``: pre_root_id,
     post_root_id, neuropil, syn_count, nt_type (the row's transmitter: ACH, GABA, GLUT, DA,
     SER, OCT).
-Ids are FlyWire root ids (18 digits, e.g. 720575940600000000), kept as exact int64.
+Ids are FlyWire root ids (18 digits, e.g. 720575940596125868), kept as exact int64.
 
 Per-synapse tables, one row per synapse (``_synapse_tables``): no ``syn_count`` column and
 none of the pair tables' ``*_avg`` columns. Zenodo ``flywire_synapses_783.feather`` (id,
@@ -28,8 +28,12 @@ read as synapses, and how the transmitters were chosen. Autapses (pre = post) ar
 every table.
 
 Neuropil rows: the rows of one pair are summed into one connection (that is the layout, not
-a repeat). A table without a ``neuropil`` column is one row per pair, and a repeated pair
-follows ``duplicates`` like any other format.
+a repeat). A (pre, post, neuropil) row given twice is refused whatever ``duplicates`` says:
+FlyWire never repeats one, so it is a copied row (a download concatenated twice); blank or
+null neuropil cells are one more neuropil ("no neuropil"), and the hint offers the generic
+edge-list reading with ``duplicates='sum'`` for rows meant to add up. A table
+without a ``neuropil`` column is one row per pair, and a repeated pair follows ``duplicates``
+like any other format.
 
 Signs, from the first that applies:
   * ``nt_type`` per row, named as ``transmitter_sign`` knows them (ACH +1, GABA and GLUT -1,
@@ -44,7 +48,8 @@ Signs, from the first that applies:
     neuron, as in Shiu et al. 2024);
   * else the presynaptic neuron's transmitter in the neuron table, else 0 (unknown).
 Neuron table (Codex ``neurons.csv.gz``: root_id, group, nt_type, nt_type_score, ...): the id
-column is ``root_id`` (else ``id``, else the first), the transmitter ``nt_type`` (or any of
+column is the one ``columns={'id': COL}`` names, else ``root_id``, else ``id``, else the first
+if it holds numbers; the transmitter ``nt_type`` (or any of
 ``TRANSMITTER_COLUMNS``). The edge table's evidence wins, as for edge lists: a transmitter
 derived from the ``*_avg`` columns replaces the table's (so a neuron's transmitter and sign
 agree). Without a neuron table the neurons are the ids seen in the edges.
@@ -63,14 +68,15 @@ import pandas as pd
 
 from neurocast.connectome import _synapse_tables
 from neurocast.connectome._connectome import Connectome
+from neurocast.connectome._ids import check_ids, float_rounded_hint
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
     check_counts,
-    check_ids,
     check_probabilities,
     read_neuron_frame,
     read_table,
     require_columns,
+    row_label,
     table_columns,
     table_kind,
     table_stem,
@@ -79,9 +85,13 @@ from neurocast.connectome._tables import (
     TRANSMITTER_COLUMNS,
     argmax_transmitter,
     build,
+    guessed_id_column,
+    neuron_id_column,
     neuron_table,
     neurons_from_edges,
     positions_of,
+    text_codes,
+    text_values,
     transmitter_sign,
 )
 from neurocast.errors import FormatError
@@ -141,7 +151,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         require_columns(found, list(pair), edges, what,
                         f"export the file again with its id columns, or read it as a generic "
                         f"edge list: {guess_mapping(found)}")
-        return _read_synapses(edges, neurons, name, found, pair)
+        return _read_synapses(edges, neurons, opts.id_column, name, found, pair)
     probs = [] if has_nt or not set(PROBABILITIES) & set(found) else list(PROBABILITIES)
     need = [*pair, COUNT, *probs]
     require_columns(found, need, edges, what,
@@ -151,18 +161,24 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                     if COUNT not in found else
                     f"export the file again with all its columns, or read it as a generic edge "
                     f"list: {guess_mapping(found)}")
-    frame = read_table(edges, need + [NT] * has_nt, what, id_columns=pair)
+    has_neuropil = NEUROPIL in found
+    frame = read_table(edges, need + [NT] * has_nt + [NEUROPIL] * has_neuropil, what,
+                       id_columns=pair)
     pre = check_ids(frame[pair[0]], pair[0], edges, what)
     post = check_ids(frame[pair[1]], pair[1], edges, what)
     count = check_counts(frame[COUNT], COUNT, edges, what)
-    table = _neuron_table(neurons, pre, post)
+    table = _neuron_table(neurons, opts.id_column, pre, post)
     ids = table["id"].to_numpy(np.int64)
-    pre_pos = positions_of(ids, pre, path=edges, what=what, side="presynaptic ")
-    post_pos = positions_of(ids, post, path=edges, what=what, side="postsynaptic ")
-    duplicates = "sum" if NEUROPIL in found else opts.duplicates
+    guess = guessed_id_column(table)
+    pre_pos = positions_of(ids, pre, path=edges, what=what, side="presynaptic ", id_column=guess)
+    post_pos = positions_of(ids, post, path=edges, what=what, side="postsynaptic ",
+                            id_column=guess)
+    if has_neuropil:
+        _refuse_repeated_rows(ids, pre_pos, post_pos, frame[NEUROPIL], edges, pair)
+    duplicates = "sum" if has_neuropil else opts.duplicates
     sign = None
     if has_nt:
-        names = frame[NT].fillna("").astype(str).str.strip()
+        names = text_values(frame[NT])
         sign = transmitter_sign(names)
         empty = (names == "").to_numpy()
         if empty.any():  # an empty cell says nothing: the neuron table decides
@@ -180,11 +196,11 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     del frame
     return build(table, pre, post, count, sign, duplicates=duplicates, path=edges, what=what,
                  name=name, attrs={"source": f"FlyWire release table {edges.name}"},
-                 positions=(pre_pos, post_pos))
+                 id_columns=pair, positions=(pre_pos, post_pos))
 
 
-def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str],
-                   pair: tuple[str, str]) -> Connectome:
+def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: str,
+                   found: list[str], pair: tuple[str, str]) -> Connectome:
     """Read a per-synapse table (one row per synapse, no count column; module doc)."""
     probs = SYNAPSE_PROBABILITIES if set(SYNAPSE_PROBABILITIES) & set(found) else None
     require_columns(found, [*pair, *(probs or ())], edges, "edge table",
@@ -197,20 +213,58 @@ def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str
                 else f"synapse table {edges.name}"),
         valid=VALID if VALID in found else None, probabilities=probs,
         transmitter=next((c for c in TRANSMITTER_COLUMNS if c in found), None), no_neuron_id=0)
-    return _synapse_tables.read(edges, layout, lambda pre, post: _neuron_table(neurons, pre, post),
-                                name)
+    return _synapse_tables.read(
+        edges, layout, lambda pre, post: _neuron_table(neurons, id_col, pre, post), name)
 
 
-def _neuron_table(neurons: Path | None, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+def _neuron_table(neurons: Path | None, id_col: str | None, pre: np.ndarray,
+                  post: np.ndarray) -> pd.DataFrame:
     """The neuron table (id, name, type, transmitter[, sign, ...]) from ``neurons`` (Codex
-    ``neurons.csv.gz``: ids in ``root_id``), else the ids of the edges with no transmitter."""
+    ``neurons.csv.gz``: ids in ``id_col`` if given, else ``root_id``, else ``id``, else a first
+    column of numbers), else the ids of the edges with no transmitter."""
     if neurons is None:
         table = neurons_from_edges(pre, post)
         table["transmitter"] = np.full(len(table), "", dtype=object)
         return table
     frame = read_neuron_frame(neurons)
-    id_col = next((c for c in (NEURON_ID, "id") if c in frame.columns), frame.columns[0])
-    return neuron_table(frame, id_col, neurons, "neuron table")
+    column, guessed = neuron_id_column(frame, neurons, id_col, (NEURON_ID, "id"))
+    return neuron_table(frame, column, neurons, "neuron table", guessed=guessed)
+
+
+def _refuse_repeated_rows(ids: np.ndarray, pre: np.ndarray, post: np.ndarray,
+                          neuropil: pd.Series, edges: Path, pair: tuple[str, str]) -> None:
+    """FormatError naming the first (pre, post, neuropil) row, in file order, that repeats
+    (module doc); a blank or null neuropil cell is one more neuropil, "no neuropil".
+
+    ids: (N,) neuron ids; pre, post: (E,) their positions; neuropil: (E,) neuropil names (any
+    text column, categorical too); pair: the (pre, post) id columns.
+    One plain sort of the int64 keys finds whether any repeats; only then are its rows sought.
+    """
+    codes, names = text_codes(neuropil)
+    m, p = max(len(ids), 1), max(len(names), 1)
+
+    def keys():
+        return (pre.astype(np.int64) * m + post) * p + codes
+
+    ordered = keys()
+    ordered.sort()  # in place: one (E,) int64 array at a time
+    repeats = ordered[1:] == ordered[:-1]
+    if not repeats.any():
+        return
+    key = keys()
+    first = int(np.flatnonzero(np.isin(key, ordered[1:][repeats]))[0])
+    k = int(key[first])
+    rows = np.flatnonzero(key == k)[:3]
+    a, b = int(ids[k // p // m]), int(ids[k // p % m])
+    where = f"in {names[k % p]!r}" if names[k % p] else "with no neuropil"
+    raise FormatError(
+        f"edge table '{edges.name}' repeats {int(repeats.sum())} (pre, post, neuropil) row(s), "
+        f"first {a}→{b} {where} at {' and '.join(row_label(edges, int(r)) for r in rows)}",
+        float_rounded_hint(pair, a, b)
+        or "a FlyWire release table lists each pair once per neuropil, so the file may hold the "
+           "same rows twice (e.g. a download concatenated twice): remove the repeated rows; or, "
+           "if the rows are meant to add up, read it as a generic edge list that sums repeats: "
+           f"--columns pre={pair[0]},post={pair[1]},count={COUNT} --sum-duplicates")
 
 
 def _pair_sign(key: np.ndarray, count: np.ndarray, sign: np.ndarray) -> np.ndarray:

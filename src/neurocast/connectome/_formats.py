@@ -10,8 +10,9 @@ Readers (``read_connectome``) — the source path selects the reader:
     weight) or neurocast's edge list (pre, post, count); a table without a count column is
     read one synapse per row (``_synapse_tables``);
     the format sharing the most column names wins (at least two, so one misspelt column
-    still selects the format and gets a precise message). A ``columns=`` mapping always
-    selects the generic edge-list reader. A neuron table for a single file comes from
+    still selects the format and gets a precise message). A ``columns=`` mapping of edge
+    columns selects the generic edge-list reader (one of only ``id``, the neuron table's id
+    column, does not). A neuron table for a single file comes from
     ``neurons=``; without one the neurons are the ids seen in the edges;
   * a folder: FlyWire if it holds ``Connectivity*.parquet|feather|csv`` (+ ``Completeness*``),
     FlyWire release if it holds ``connections*``/``proofread_connections*`` with that layout's
@@ -91,7 +92,7 @@ def detect(path: Path, opts: ReadOptions) -> tuple[str, Path, Path | None]:
                           f"neurocast reads {_SUPPORTED}")
     if opts.format == "npz":
         raise FormatError(f"'{path}' is a table, not a .npz file", "leave out --from npz")
-    if opts.columns is not None:
+    if opts.maps_edges:
         return "edgelist", path, neurons
     if opts.format is not None:
         return opts.format, path, neurons
@@ -136,7 +137,7 @@ def _detect_folder(path: Path, opts: ReadOptions, neurons: Path | None) -> tuple
     for name in order:
         hit = _READERS[name].find_in_folder(path)
         if hit is not None:
-            fmt = "edgelist" if opts.columns is not None else name
+            fmt = "edgelist" if opts.maps_edges else name
             return fmt, hit[0], neurons if neurons is not None else hit[1]
     files = sorted(p.name for p in path.iterdir())
     shown = ", ".join(files[:8]) + (", …" if len(files) > 8 else "") if files else "(empty folder)"
@@ -161,6 +162,12 @@ def read_connectome(path: str | os.PathLike, **options) -> Connectome:
         raise FormatError(f"no file or folder at '{os.fspath(path)}'", "check the path")
     try:
         fmt, edges, neurons = detect(path, opts)
+        if opts.id_column is not None and neurons is None and fmt != "npz":
+            raise ConfigError(
+                f"--columns id={opts.id_column} names a neuron table's id column, but no neuron "
+                "table was given (--neurons PATH)",
+                "give the neuron table with --neurons PATH (or put it beside the edge table in "
+                "its folder), or leave out id=...; in Python: columns={'id': ...} needs neurons=")
         if fmt == "npz":
             c = Connectome.load(edges)
         else:

@@ -12,7 +12,8 @@ Synapse exports (neuprint-python ``fetch_synapse_connections``: bodyId_pre, body
   column per synapse (``nt``, as ``nt='max'`` adds it, or another of ``TRANSMITTER_COLUMNS``;
   'n/a' casts no vote) gives each presynaptic neuron its most frequent transmitter; the
   per-transmitter probability columns of ``nt='all'`` are not read.
-neurons.csv: bodyId, type, instance, ... The neuron's name is its ``instance`` (falling
+neurons.csv: bodyId (or body_id, or the column ``columns={'id': COL}`` names), type,
+  instance, ... The neuron's name is its ``instance`` (falling
   back to ``name``, then the body id), its type ``type``, its transmitter the first present
   of ``_tables.TRANSMITTER_COLUMNS`` (``transmitter``, ``predictedNt``, ``consensusNt``, ...).
 
@@ -33,10 +34,10 @@ import pandas as pd
 
 from neurocast.connectome import _synapse_tables
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
+from neurocast.connectome._ids import check_ids
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
     check_counts,
-    check_ids,
     read_neuron_frame,
     read_table,
     require_columns,
@@ -45,6 +46,7 @@ from neurocast.connectome._table_files import (
 from neurocast.connectome._tables import (
     TRANSMITTER_COLUMNS,
     build,
+    neuron_id_column,
     neuron_table,
     neurons_from_edges,
     transmitter_sign,
@@ -78,7 +80,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     found = table_columns(edges, what)
     per_synapse = [c for c in found if c in SYNAPSE_COLUMNS]
     if per_synapse and not set(COUNT_COLUMNS) & set(found):
-        return _read_synapses(edges, neurons, name, found, per_synapse)
+        return _read_synapses(edges, neurons, opts.id_column, name, found, per_synapse)
     as_edge_list = f"read the file as a generic edge list: {guess_mapping(found)}"
     require_columns(found, REQUIRED, edges, what, f"rename it, or {as_edge_list}"
                     if WEIGHT in found else
@@ -90,16 +92,17 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     pre = check_ids(frame[PRE], PRE, edges, what)
     post = check_ids(frame[POST], POST, edges, what)
     count = check_counts(frame[WEIGHT], WEIGHT, edges, what)
-    table = _neuron_table(neurons, pre, post)
+    table = _neuron_table(neurons, opts.id_column, pre, post)
     if "sign" not in table.columns:
         table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
                          else np.zeros(len(table), dtype=np.int8))
     return build(table, pre, post, count, None, duplicates=opts.duplicates, path=edges,
-                 what=what, name=name, attrs={"source": f"neuPrint export {edges.name}"})
+                 what=what, name=name, attrs={"source": f"neuPrint export {edges.name}"},
+                 id_columns=(PRE, POST))
 
 
-def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str],
-                   per_synapse: list[str]) -> Connectome:
+def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: str,
+                   found: list[str], per_synapse: list[str]) -> Connectome:
     """Read a synapse export (one row per synapse; module doc) with ``_synapse_tables``."""
     require_columns(found, [PRE, POST], edges, "synapse table",
                     "export the synapses again with their body ids (bodyId_pre, bodyId_post)")
@@ -110,19 +113,21 @@ def _read_synapses(edges: Path, neurons: Path | None, name: str, found: list[str
                  "so each row was read as one synapse"),
         source=f"neuPrint synapse export {edges.name}",
         transmitter=next((c for c in TRANSMITTER_COLUMNS if c in found), None))
-    return _synapse_tables.read(edges, layout, lambda pre, post: _neuron_table(neurons, pre, post),
-                                name)
+    return _synapse_tables.read(
+        edges, layout, lambda pre, post: _neuron_table(neurons, id_col, pre, post), name)
 
 
-def _neuron_table(neurons: Path | None, pre: np.ndarray, post: np.ndarray) -> pd.DataFrame:
+def _neuron_table(neurons: Path | None, id_col: str | None, pre: np.ndarray,
+                  post: np.ndarray) -> pd.DataFrame:
     """The neuron table (id, name = instance, type, transmitter[, sign, x, y, z]) of a
-    neurons.csv (ids in ``bodyId``), else the body ids of the edges (pre, post: int64 ids)."""
+    neurons.csv (ids in ``id_col`` if given, else ``bodyId`` or ``body_id``, else a first
+    column of numbers), else the body ids of the edges (pre, post: int64 ids)."""
     if neurons is None:
         return neurons_from_edges(pre, post)
     nframe = read_neuron_frame(neurons)
-    if BODY not in nframe.columns:
-        require_columns(list(nframe.columns), [BODY], neurons, "neuron table")
-    return neuron_table(nframe, BODY, neurons, "neuron table", name_cols=("instance", "name"))
+    column, guessed = neuron_id_column(nframe, neurons, id_col, (BODY, "body_id"))
+    return neuron_table(nframe, column, neurons, "neuron table", name_cols=("instance", "name"),
+                        guessed=guessed)
 
 
 def write(c: Connectome, folder: Path) -> None:

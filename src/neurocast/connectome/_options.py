@@ -23,7 +23,8 @@ class ReadOptions:
     columns: generic column mapping {'pre': ..., 'post': ..., optional 'count', optional 'sign',
       optional 'weight' (float strengths), optional
       'transmitter' (per-edge transmitter names giving the signs; found by name when not
-      mapped), optional 'id' (the neuron table's id column)}; implies format 'edgelist'.
+      mapped), optional 'id' (the neuron table's id column)}; implies format 'edgelist',
+      except a mapping of 'id' alone, which names the neuron table's id column for any reader.
       Without 'count' and 'weight' each row is one synapse (a per-synapse table): the rows
       of a pair are summed into one connection.
     neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
@@ -37,6 +38,16 @@ class ReadOptions:
     neurons: str | os.PathLike | None = None
     duplicates: str = "error"
     name: str | None = None
+
+    @property
+    def maps_edges(self) -> bool:
+        """True if ``columns`` maps edge-table columns (any role but 'id'): the edge-list reader."""
+        return bool(self.columns) and set(self.columns) != {"id"}
+
+    @property
+    def id_column(self) -> str | None:
+        """The neuron table's id column named by ``columns['id']``, else None."""
+        return (self.columns or {}).get("id")
 
     def __post_init__(self):
         if self.duplicates not in DUPLICATES:
@@ -64,7 +75,7 @@ class ReadOptions:
                                   "map only one of them: sign=COLUMN (+1/-1/0) or "
                                   "transmitter=COLUMN (ACh, GABA, ...)")
             missing = [k for k in ("pre", "post") if k not in self.columns]
-            if missing:
+            if missing and self.maps_edges:
                 raise ConfigError(f"the column mapping lacks {' and '.join(missing)}",
                                   "give at least pre=COLUMN,post=COLUMN; add count=COLUMN for "
                                   "synapse counts or weight=COLUMN for float weights (without "

@@ -37,8 +37,8 @@ import pandas as pd
 from numba import njit
 
 from neurocast.connectome._connectome import Connectome
+from neurocast.connectome._ids import check_ids
 from neurocast.connectome._table_files import (
-    check_ids,
     check_probabilities,
     input_note,
     is_number,
@@ -49,6 +49,7 @@ from neurocast.connectome._table_files import (
 from neurocast.connectome._tables import (
     argmax_transmitter,
     build,
+    guessed_id_column,
     positions_of,
     transmitter_key,
     transmitter_sign,
@@ -133,8 +134,10 @@ def read(edges: Path, layout: Layout, neurons_for: Callable[[np.ndarray, np.ndar
     if "transmitter" not in table.columns:
         table["transmitter"] = np.full(len(table), "", dtype=object)
     ids = table["id"].to_numpy(np.int64)
-    pre_pos = positions_of(ids, pre, path=edges, what=what, side="presynaptic ")
-    post_pos = positions_of(ids, post, path=edges, what=what, side="postsynaptic ")
+    guess = guessed_id_column(table)
+    pre_pos = positions_of(ids, pre, path=edges, what=what, side="presynaptic ", id_column=guess)
+    post_pos = positions_of(ids, post, path=edges, what=what, side="postsynaptic ",
+                            id_column=guess)
     full = np.zeros((len(ids), len(sum_keys)))  # per neuron of the table, in sum_keys order
     full[positions_of(ids, senders, path=edges, what=what)] = sums
     votes = ""
@@ -172,7 +175,8 @@ def read(edges: Path, layout: Layout, neurons_for: Callable[[np.ndarray, np.ndar
     input_note(synapse_note(layout.opening, n_rows, " and ".join(left),
                             n_rows - n_invalid - n_unsegmented, len(count)) + votes)
     return build(table, pre, post, count, None, duplicates="error", path=edges, what=what,
-                 name=name, attrs={"source": layout.source}, positions=(pre_pos, post_pos))
+                 name=name, attrs={"source": layout.source}, id_columns=(layout.pre, layout.post),
+                 positions=(pre_pos, post_pos))
 
 
 def synapse_note(opening: str, n_rows: int, left_out: str, n_synapses: int,

@@ -2,9 +2,10 @@
 
 File kinds from names (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``, ``.feather``), header and column
 checks, the field separator, reads of only the needed columns (pyarrow; ids as exact 64-bit
-integers, never through float) and the checks of the values read (neuron ids, synapse counts,
-weights, signs, probabilities), all vectorised (pyarrow / numpy, no Python loops over rows). Errors name the
-file, the column and the first offending row, and say how to fix it.
+integers, never through float) and the checks of the values read (synapse counts, weights,
+signs, probabilities; neuron ids are checked in ``_ids``), all vectorised (pyarrow / numpy,
+no Python loops over rows). Errors name the file, the column and the first offending row,
+and say how to fix it.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def require_columns(found: list[str], expected: list[str], path: Path, what: str
 def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> dict[str, pd.Series]:
     """Read the given columns of a CSV, parquet or feather table: {column: Series of shape (rows,)}.
 
-    id_columns are read as exact int64 (CSV) or kept as stored (parquet, feather; checked later).
+    id_columns are read as exact int64 (CSV; as text if a cell is no plain integer, such as
+    '1.0') or kept as stored (parquet, feather); ``check_ids`` parses and checks them.
     Raises FormatError for a table with no data rows or values that cannot be parsed.
     """
     # pyarrow: only for Parquet/CSV tables
@@ -203,12 +205,17 @@ def read_table(path: Path, columns: list[str], what: str, *, id_columns=()) -> d
         # pyarrow: only for Parquet/CSV tables
         import pyarrow.csv as pcsv
 
-        types = {c: pa.int64() for c in id_columns}
-        with _arrow_errors(path, "csv", columns, id_columns, what):
-            table = pcsv.read_csv(
+        def read_csv(id_type):
+            return pcsv.read_csv(
                 path, read_options=_csv_header(path, what), parse_options=_csv_parse(path),
-                convert_options=pcsv.ConvertOptions(column_types=types, include_columns=columns),
-            )
+                convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(id_columns, id_type),
+                                                    include_columns=columns))
+
+        with _arrow_errors(path, "csv", columns, (), what):
+            try:
+                table = read_csv(pa.int64())
+            except pa.ArrowInvalid:  # an id cell that is no plain integer: check_ids reads the text
+                table = read_csv(pa.string())
     if table.num_rows == 0:
         raise FormatError(f"{what} '{path}' has a header but no rows",
                           "export the table again with its data, or choose another file")
@@ -331,7 +338,9 @@ def input_note(message: str) -> None:
 
 
 def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: str) -> None:
-    """After a failed typed read: find an id column holding a non-integer (raises if found)."""
+    """After a failed typed read of a CSV read in blocks (``iter_table``): raise for an id
+    column holding a cell that is no plain integer (``check_ids`` with ``whole_floats=False``:
+    a table read in blocks cannot take whole floats such as '1.0' either)."""
     # pyarrow: only for Parquet/CSV tables
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -346,8 +355,10 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
                                   include_columns=columns))
     except pa.ArrowInvalid:
         return  # a structural problem; the caller reports it
+    from neurocast.connectome._ids import check_ids  # _ids imports this module: import late
+
     for c in id_columns:
-        check_ids(table.column(c).to_pandas(), c, path, what)
+        check_ids(table.column(c).to_pandas(), c, path, what, whole_floats=False)
 
 
 def _delimiter(path: Path, header_line: str) -> str:
@@ -417,71 +428,6 @@ def row_label(path: Path, i: int) -> str:
 def first_row(path: Path, mask: np.ndarray) -> str:
     """The human label (``row_label``) of the first True row of a boolean mask."""
     return row_label(path, int(np.flatnonzero(mask)[0]))
-
-
-def check_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
-    """Neuron ids as an exact int64 array, shape (rows,); see ``_parse_ids``. Negative ids raise FormatError."""
-    ids = _parse_ids(values, col, path, what)
-    negative = ids < 0
-    if negative.any():
-        raise FormatError(f"{what} '{path.name}' column '{col}' holds a negative neuron id, "
-                          f"{int(ids[negative][0])} at {first_row(path, negative)}",
-                          "neuron ids are non-negative integers; fix that row, or map the right column "
-                          "with --columns")
-    return ids
-
-
-def _parse_ids(values: pd.Series, col: str, path: Path, what: str) -> np.ndarray:
-    """Neuron ids as an exact int64 array, shape (rows,).
-
-    Accepts integer columns as they are. Float columns are accepted only if every value
-    is whole and below 2**53 (beyond that a float cannot hold a 64-bit root id exactly).
-    Strings must all be decimal integers. NaN or empty cells raise NonFiniteError.
-    """
-    s = values
-    if s.dtype.kind == "u" and len(s) and s.max() > np.iinfo(np.int64).max:
-        raise FormatError(f"{what} '{path.name}' column '{col}' holds ids beyond the int64 range, "
-                          f"{int(s.max())}", "neuron ids must fit in 64-bit signed integers")
-    if s.dtype.kind in "iu":
-        return s.to_numpy(dtype=np.int64)
-    missing = s.isna().to_numpy(copy=True)
-    text = None
-    if s.dtype.kind != "f":
-        text = s.astype(str).str.strip()
-        missing |= text.str.lower().isin(["nan", "na", "null", "none", ""]).to_numpy(dtype=bool)
-    if missing.any():
-        raise NonFiniteError(
-            f"{what} '{path.name}' column '{col}' has {int(missing.sum())} empty or NaN id(s), "
-            f"first at {first_row(path, missing)}", "every row needs a neuron id; remove or fill those rows")
-    if text is None:  # floats
-        a = s.to_numpy()
-        frac = a != np.round(a)
-        if frac.any():
-            i = int(np.flatnonzero(frac)[0])
-            raise FormatError(
-                f"{what} '{path.name}' column '{col}' must hold integer neuron ids, "
-                f"found {a[i]:g} at {row_label(path, i)}", "fix that row, or map the right column with --columns")
-        if (np.abs(a) >= 2.0**53).any():
-            raise FormatError(
-                f"{what} '{path.name}' column '{col}' holds floating-point ids; "
-                "64-bit ids (e.g. FlyWire root ids) lose digits as floats",
-                "store ids as 64-bit integers (pandas: df[col].astype('int64') before writing)")
-        return a.astype(np.int64)
-    bad = ~text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
-    if bad.any():
-        found = text.iloc[int(np.flatnonzero(bad)[0])]
-        raise FormatError(
-            f"{what} '{path.name}' column '{col}' must hold integer neuron ids, "
-            f"found {found!r} at {first_row(path, bad)}",
-            "edges give neurons by integer id; names go in a neuron table with columns id and name "
-            "(--neurons PATH, or neurons.csv beside edges.csv in a folder; docs/connectomes.md)"
-            if any(c.isalpha() for c in found) else
-            "fix that row, or map the right column with --columns")
-    try:
-        return text.astype(np.int64).to_numpy()
-    except (OverflowError, ValueError):
-        raise FormatError(f"{what} '{path.name}' column '{col}' holds ids beyond the int64 range",
-                          "neuron ids must fit in 64-bit signed integers") from None
 
 
 def _as_numbers(s: pd.Series, col: str, path: Path, what: str, must: str, hint: str) -> pd.Series:

@@ -17,13 +17,42 @@ from numba import njit
 
 from neurocast.connectome._connectome import POSITION_COLUMNS, Connectome
 from neurocast.connectome._csr import counts_to_int32, csr_from_sorted, unique_keys
-from neurocast.connectome._table_files import check_ids, check_signs, row_label, short_list
+from neurocast.connectome._ids import check_ids, float_rounded_hint
+from neurocast.connectome._table_files import (
+    check_signs,
+    require_columns,
+    row_label,
+    short_list,
+)
 from neurocast.errors import FormatError
 
 
 def text_column(frame: pd.DataFrame, col: str) -> np.ndarray:
-    """A string column with missing cells as '' (object array, shape (rows,))."""
-    return frame[col].fillna("").astype(str).to_numpy(dtype=object)
+    """A string column with missing cells as '' (object array, shape (rows,)); a categorical
+    column (pandas' dictionary columns in parquet) too, nulls included."""
+    s = frame[col]
+    if isinstance(s.dtype, pd.CategoricalDtype):  # fillna('') would need '' as a category
+        s = s.astype(object)
+    return s.fillna("").astype(str).to_numpy(dtype=object)
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes int64 (rows,), names object (k,)) of a text column: each cell's name is its text
+    stripped of surrounding whitespace, '' for a missing cell, and equal names share a code.
+
+    Only the k distinct cells are converted (fast for millions of rows of a few names); a
+    categorical column (pandas' dictionary columns in parquet) works too, nulls included.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    stripped = pd.Series(np.asarray(uniques, dtype=object)).fillna("").astype(str).str.strip()
+    merged, names = pd.factorize(stripped)
+    return merged[codes].astype(np.int64), np.asarray(names, dtype=object)
+
+
+def text_values(values: pd.Series) -> pd.Series:
+    """The cells of a text column as ``text_codes`` names them (object Series, shape (rows,))."""
+    codes, names = text_codes(values)
+    return pd.Series(names[codes], dtype=object)
 
 
 #: Names of a transmitter column, in a neuron table or an edge table (the first present wins):
@@ -34,14 +63,52 @@ TRANSMITTER_COLUMNS = ("transmitter", "predictedNt", "consensusNt", "nt_type", "
                        "nt")
 
 
+#: Names of a neuron table's id column, the first present wins: neurocast's, FlyWire Codex's,
+#: neuPrint's (and its snake-case spelling).
+ID_COLUMNS = ("id", "root_id", "bodyId", "body_id")
+
+
+def neuron_id_column(frame: pd.DataFrame, path: Path, given: str | None = None,
+                     known: tuple[str, ...] = ID_COLUMNS) -> tuple[str, bool]:
+    """(the id column of a neuron table, whether it was guessed): ``given`` (``--columns
+    id=COL``), else the first of ``known`` present, else the first column if its non-empty
+    cells are numbers. Guessed: neither given nor ``known[0]``, the format's own name (then
+    ``positions_of`` names the column when edge ids are missing from the table).
+
+    Raises FormatError (hint: ``--columns id=COL``) if ``given`` is missing, or if no column
+    is known and the first holds other text (e.g. names; empty or NaN cells are left to
+    ``check_ids``, which counts them).
+    """
+    found = [str(c) for c in frame.columns]
+    hint = "name the neuron table's id column with --columns id=COL (API: columns={'id': COL})"
+    if given is not None:
+        require_columns(found, [given], path, "neuron table", hint)
+        return given, False
+    named = next((c for c in known if c in found), None)
+    if named is not None:
+        return named, named != known[0]
+    first = frame[frame.columns[0]]
+    text = first.astype(str).str.strip()
+    other = (pd.to_numeric(first, errors="coerce").isna() & first.notna()
+             & (text != "")).to_numpy(dtype=bool)
+    if not other.any():
+        return frame.columns[0], True
+    i = int(np.flatnonzero(other)[0])
+    raise FormatError(f"neuron table '{path.name}' has no id column ({', '.join(known)}), and its "
+                      f"first column '{found[0]}' holds {text.iloc[i]!r} at {row_label(path, i)}, "
+                      f"not neuron ids\n  found: {', '.join(found)}", hint)
+
+
 def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
                  name_cols=("name",), type_cols=("type",), transmitter_cols=TRANSMITTER_COLUMNS,
-                 sign_col: str | None = "sign") -> pd.DataFrame:
+                 sign_col: str | None = "sign", guessed: bool = False) -> pd.DataFrame:
     """A neurocast neuron table (id, name, type, transmitter[, sign][, x, y, z]) from a file's table.
 
     Each *_cols tuple lists the source columns to try, first match wins; the name falls back
     to the id (as text) where empty. The sign column is copied only if present (readers
     derive it otherwise). Raises FormatError for repeated ids.
+    guessed: the id column was guessed (``neuron_id_column``): the table remembers it
+    (``guessed_id_column``) for the hint of ids missing from it.
     """
     ids = check_ids(frame[id_col], id_col, path, what)
     dup = pd.Index(ids).duplicated()
@@ -68,7 +135,17 @@ def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
     for c in POSITION_COLUMNS:
         if c in frame.columns:
             out[c] = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float32)
+    if guessed:
+        out.attrs[_GUESSED] = str(id_col)
     return out
+
+
+_GUESSED = "guessed_id_column"
+
+
+def guessed_id_column(table: pd.DataFrame) -> str | None:
+    """The column a neuron table's ids were taken from if it was guessed (``neuron_table``)."""
+    return table.attrs.get(_GUESSED)
 
 
 def neurons_from_edges(pre_ids: np.ndarray, post_ids: np.ndarray) -> pd.DataFrame:
@@ -162,25 +239,29 @@ def _hash_positions(table_ids, queries):  # pragma: no cover - compiled
 
 
 def positions_of(table_ids: np.ndarray, ids: np.ndarray, *, path: Path, what: str,
-                 side: str = "") -> np.ndarray:
+                 side: str = "", id_column: str | None = None) -> np.ndarray:
     """Positions (int64, shape like ids) of neuron ids in the neuron table's ids.
 
-    Raises FormatError listing the first few ids missing from the table.
+    Raises FormatError listing the first few ids missing from the table; ``id_column``: the
+    neuron table's guessed id column (``guessed_id_column``), named in the hint.
     """
     pos = _hash_positions(np.ascontiguousarray(table_ids, dtype=np.int64),
                           np.ascontiguousarray(ids, dtype=np.int64))
     if (pos < 0).any():
         missing = pd.unique(ids[pos < 0])
+        guess = ("" if id_column is None else f"; ids taken from column '{id_column}'; name "
+                 "another with --columns id=COL")
         raise FormatError(
             f"{what} '{path.name}' names {len(missing)} {side}neuron id(s) missing "
             f"from the neuron table: {short_list(missing)}",
-            "use the neuron table that belongs to this edge table, or add those neurons to it")
+            "use the neuron table that belongs to this edge table, or add those neurons to it"
+            + guess)
     return pos
 
 
 def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, count: np.ndarray,
           edge_sign: np.ndarray | None, *, duplicates: str, path: Path, what: str,
-          name: str, attrs: dict,
+          name: str, attrs: dict, id_columns: tuple[str, str],
           positions: tuple[np.ndarray, np.ndarray] | None = None,
           weight: np.ndarray | None = None, weight_units: str = "weight") -> Connectome:
     """Build a Connectome from edges given by neuron id.
@@ -190,7 +271,9 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
       given, else set to 0 (unknown).
     pre_ids, post_ids: int64 (E,); count: int64 (E,) positive; edge_sign: int8 (E,) or None
       (then every edge takes its presynaptic neuron's sign).
-    duplicates: 'error' rejects repeated pre→post pairs naming the first one; 'sum' adds
+    duplicates: 'error' rejects repeated pre→post pairs naming the first one (its hint says
+      the ids of the ``id_columns`` (pre, post column names) may have been merged by rounding
+      if they are float-exact); 'sum' adds
       their counts (and signed counts); rows of one pair with different edge signs are
       refused (a connection has one sign), naming the pair and its rows.
     positions: optional (pre, post) neuron positions already known and checked (e.g. the
@@ -203,8 +286,11 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
     n = len(table_ids)
     m = max(n, 1)
     if positions is None:
-        pre = positions_of(table_ids, pre_ids, path=path, what=what, side="presynaptic ")
-        post = positions_of(table_ids, post_ids, path=path, what=what, side="postsynaptic ")
+        guess = guessed_id_column(neurons)
+        pre = positions_of(table_ids, pre_ids, path=path, what=what, side="presynaptic ",
+                           id_column=guess)
+        post = positions_of(table_ids, post_ids, path=path, what=what, side="postsynaptic ",
+                            id_column=guess)
     else:
         pre, post = positions
     key = pre.astype(np.int64) * m + post
@@ -215,7 +301,8 @@ def build(neurons: pd.DataFrame, pre_ids: np.ndarray, post_ids: np.ndarray, coun
         return FormatError(
             f"{what} '{path.name}' repeats {n_repeated} pre→post pair(s), "
             f"first {a}→{b} at {' and '.join(row_label(path, int(r)) for r in rows[:3])}",
-            "merge them in the file, or add their synapse counts with --sum-duplicates")
+            float_rounded_hint(id_columns, a, b)
+            or "merge them in the file, or add their synapse counts with --sum-duplicates")
 
     strength = np.asarray(count, np.int64) if weight is None else np.asarray(weight, np.float64)
     values = [count, strength] if edge_sign is None else [count, strength * edge_sign]
