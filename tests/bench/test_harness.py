@@ -129,7 +129,7 @@ def test_bad_input():
         run_benchmark(ds, models="naive,transformer")
     with pytest.raises(ConfigError, match="reserves as context"):
         run_benchmark(ds, models="naive", context=300)
-    with pytest.raises(ConfigError, match="does not fit"):
+    with pytest.raises(ConfigError, match="fewer than the H = 200 frames"):
         run_benchmark(ds, models="naive", horizon=200)
     with pytest.raises(FormatError, match="--protocol single"):
         run_benchmark(_dataset(with_conditions=False), models="naive", protocol="conditions")

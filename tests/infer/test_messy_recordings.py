@@ -208,7 +208,9 @@ def test_frames_out_of_time_order_are_refused(ring, ring_calcium, frames):
 @pytest.mark.parametrize("as_array", [False, True])
 def test_every_kth_frame_counts_the_spikes_of_its_k_frames(ring, ring_calcium, as_array):
     # frames=slice(None, None, k) makes frames k·dt long: xcorr read only the spikes of every
-    # k-th original frame, leaving out (k − 1)/k of them
+    # k-th original frame, leaving out (k − 1)/k of them. A kept frame f carries the spikes its
+    # sample shows first, those of frames f − k + 1 .. f (spike_counts[f] holds those since the
+    # previous sample), not f .. f + k − 1: its count and its trace go together
     calcium, spikes = ring_calcium
     counts = spikes.astype(np.uint16)
     data = calcium if as_array else _dataset(ring, calcium, spike_counts=counts)
@@ -216,7 +218,7 @@ def test_every_kth_frame_counts_the_spikes_of_its_k_frames(ring, ring_calcium, a
     for frames, k in ((slice(None, None, 3), 3), (slice(10, 1001, 4), 4)):
         act = as_activity(data, frames=frames, **kw)
         kept = np.arange(len(counts))[frames]
-        want = np.stack([counts[f:f + k].sum(axis=0) for f in kept]).astype(np.float32)
+        want = np.stack([counts[max(f - k + 1, 0):f + 1].sum(axis=0) for f in kept]).astype(np.float32)
         assert act.dt_s == pytest.approx(0.1 * k)
         np.testing.assert_array_equal(act.spike_counts, want)
     np.testing.assert_array_equal(as_activity(data, frames=slice(5, 50), **kw).spike_counts,

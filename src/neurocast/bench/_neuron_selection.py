@@ -28,7 +28,8 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
 
     Returns (keep bool (neuron,), bad_frames bool (time,) or None, {reason: [names]}).
     Uses the constant channels and NaN count the store recorded on import when it has them,
-    else scans the traces once.
+    else scans the traces once. Dead channels (NaN throughout) kept by ``keep_constant`` are a
+    NonFiniteError under nan 'raise' and 'skip-windows' (they would leave every window out).
     """
     names = as_str(ds["neuron"].values)
     attrs = ds.attrs
@@ -48,17 +49,19 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
                      f"(e.g. {', '.join(names[constant][:3])}); keep them with --keep-constant")
     has_nan = (nan_per_neuron > 0) & keep
     bad_frames = None
+    dead = np.zeros(names.size, dtype=bool)  # dead channels (no value at all) kept by keep_constant
     if has_nan.any():
         n_values = int(nan_per_neuron[keep].sum())
+        dead = has_nan & scan.empty
         if nan == "raise":
             frames = np.flatnonzero(scan.bad_frames_among(keep, ds["traces"]))
-            dead = keep_constant and bool(scan.empty[has_nan].all())  # kept dead channels only
             raise NonFiniteError(
                 f"the traces hold {n_values} NaN/inf value(s) in {int(has_nan.sum())} neuron(s) "
                 f"(e.g. {', '.join(names[has_nan][:3])}) and {frames.size} frame(s), the first at "
                 f"frame {frames[0]}",
                 "they are dead channels, with no value at all: leave out --keep-constant (they are "
-                "then left out like constant channels) or use --nan mask-neurons" if dead else
+                "then left out like constant channels) or use --nan mask-neurons" if dead[has_nan].all()
+                else
                 "leave out the windows that touch them (--nan skip-windows) or those neurons "
                 "(--nan mask-neurons)")
         if nan == "mask-neurons":
@@ -66,12 +69,20 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
             left_out["nan"] = names[has_nan].tolist()
             notes.append(f"{int(has_nan.sum())} neuron(s) holding NaN/inf left out of fitting and scoring")
         else:
+            if dead.any():  # every window touches their NaN
+                raise NonFiniteError(
+                    f"{int(dead.sum())} dead channel(s) with no value at all (e.g. "
+                    f"{', '.join(names[dead][:3])}) are kept by --keep-constant: every window "
+                    "touches their NaN, so --nan skip-windows leaves nothing to fit or score",
+                    "leave out --keep-constant (dead channels are then left out like constant "
+                    "channels)")
             bad_frames = scan.bad_frames_among(keep, ds["traces"])
             notes.append(f"{int(bad_frames.sum())} frame(s) hold NaN/inf: windows touching them left out "
                          "of fitting and scoring (counted in n_windows_skipped)")
     if not keep.any():
-        ways = ([] if "nan" not in left_out else ["--nan skip-windows (leaves out only the windows "
-                                                  "that touch NaN)"]) + \
+        ways = ([] if "nan" not in left_out else [
+            "--nan skip-windows (leaves out only the windows that touch NaN)"
+            + (" without --keep-constant (which keeps the dead channels)" if dead.any() else "")]) + \
                ([] if "constant" not in left_out else ["--keep-constant"])
         raise ConfigError("no neuron left to score: every channel is constant or holds NaN",
                           "check the recording, or keep neurons with " + " and ".join(ways))

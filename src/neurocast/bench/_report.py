@@ -53,7 +53,10 @@ def _figure_module():
 
 
 def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
-    """One panel per condition: ``metric`` vs steps ahead, one line per model. PNG, atomic."""
+    """One panel per condition: ``metric`` vs steps ahead, one line per model. PNG, atomic.
+
+    Up to 3 panels per row sharing the x axis; every panel with none below it shows the x tick
+    labels and label."""
     plt = _figure_module()
     conditions = card["condition"].values.tolist()
     n = len(conditions)
@@ -76,8 +79,10 @@ def plot_mae_curves(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     if finite.size and finite.max() / finite.min() > 10:  # one model far off: keep the rest readable
         for ax in axes.flat[:n]:
             ax.set_yscale("log")
-    for ax in axes[-1]:
-        ax.set_xlabel("steps ahead")
+    for i, ax in enumerate(axes.flat[:n]):
+        if i + cols >= n:  # no panel below it (the last row, or above an empty slot of it)
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("steps ahead")
     for ax in axes[:, 0]:
         ax.set_ylabel(metric.upper())
     axes.flat[0].legend(fontsize=8)

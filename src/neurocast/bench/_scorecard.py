@@ -17,8 +17,8 @@ from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["SEED_KEYS", "build_scorecard", "format_cell", "read_scorecard", "scorecard_protocol", "stack_scorecards",
-           "summary_table", "write_scorecard"]
+__all__ = ["SEED_KEYS", "build_scorecard", "differing_fields", "format_cell", "read_scorecard",
+           "scorecard_protocol", "stack_scorecards", "summary_table", "write_scorecard"]
 
 #: Protocol fields stored as scorecard attrs ``protocol_<field>`` (conditions and held-out
 #: conditions are the ``condition`` coordinate and its ``heldout`` flag).
@@ -156,9 +156,17 @@ def stack_scorecards(cards, dim: str, values) -> xr.Dataset:
 
 def protocol_differences(protocol: Protocol, other: Protocol) -> str:
     """How ``protocol`` differs from ``other``, e.g. "context 8, not 4; horizon 16, not 32" ("" if equal)."""
-    return "; ".join(f"{f.name} {getattr(protocol, f.name)!r}, not {getattr(other, f.name)!r}"
-                     for f in dataclasses.fields(Protocol)
-                     if getattr(protocol, f.name) != getattr(other, f.name))
+    fields = [{f.name: getattr(p, f.name) for f in dataclasses.fields(Protocol)}
+              for p in (protocol, other)]
+    return "; ".join(f"{k} {fields[0][k]!r}, not {fields[1][k]!r}" for k in differing_fields(*fields))
+
+
+def differing_fields(fields: dict, other: dict) -> list[str]:
+    """The keys whose values differ between two field mappings (e.g. of protocols), those of
+    ``fields`` first, then those only ``other`` has: a key one of them lacks differs."""
+    missing = object()
+    return [k for k in dict.fromkeys([*fields, *other])
+            if fields.get(k, missing) != other.get(k, missing)]
 
 
 def scorecard_protocol(card: xr.Dataset) -> Protocol:
@@ -263,6 +271,29 @@ def summary_table(card: xr.Dataset) -> dict:
     return rows
 
 
+#: Integer attributes that may lie outside int32 (seeds): ``netcdf3_attrs`` writes them as
+#: decimal text then, ``read_wide_ints`` turns them back into int.
+WIDE_INT_ATTRS = ("seed", "dataset_seed", "protocol_neuron_seed")
+_INT32 = (-2**31, 2**31)
+
+
+def netcdf3_attrs(attrs: dict) -> dict:
+    """``attrs`` fit for a netCDF3 file: an integer outside int32 (netCDF3 has no 64-bit
+    integers, scipy refuses them: e.g. a seed >= 2**31) becomes its decimal text; the rest are
+    unchanged. ``read_wide_ints`` reads such attributes back as int."""
+    def fit(v):
+        wide = (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                and not _INT32[0] <= v < _INT32[1])
+        return str(int(v)) if wide else v
+    return {k: fit(v) for k, v in attrs.items()}
+
+
+def read_wide_ints(attrs: dict) -> dict:
+    """``attrs`` with the ``WIDE_INT_ATTRS`` that ``netcdf3_attrs`` stored as text back as int."""
+    return {k: (int(v) if k in WIDE_INT_ATTRS and isinstance(v, str) and v.lstrip("-").isdigit() else v)
+            for k, v in attrs.items()}
+
+
 def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:
     """Write ``scorecard.nc`` (netCDF3 via scipy) and ``scorecard.csv`` (long format) atomically."""
     out_dir = Path(out_dir)
@@ -271,6 +302,7 @@ def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:
     enc["heldout"] = enc["heldout"].astype(np.int8)
     enc["n_windows"] = enc["n_windows"].astype(np.int32)
     enc = enc.assign_coords(steps_ahead=enc["steps_ahead"].astype(np.int32))
+    enc.attrs = netcdf3_attrs(enc.attrs)
     with atomic_path(nc) as tmp:
         enc.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
     index = [d for d in card["score"].dims if d != "metric"]  # repeated dims (wiring, ...) first
@@ -305,4 +337,5 @@ def read_scorecard(path) -> xr.Dataset:
         raise FormatError(f"no scorecard at '{path}'", "run `neurocast bench` first")
     with xr.open_dataset(path, engine="scipy") as ds:
         card = ds.load()
+    card.attrs = read_wide_ints(card.attrs)
     return card.assign_coords(heldout=card["heldout"].astype(bool))

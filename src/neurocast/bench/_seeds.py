@@ -27,6 +27,7 @@ import xarray as xr
 
 from neurocast._files import json_default
 from neurocast.bench._ensemble import seed_interval
+from neurocast.bench._scorecard import differing_fields
 from neurocast.errors import ConfigError, FormatError
 from neurocast.models import MODELS, Forecaster
 from neurocast.models.deep import (
@@ -49,6 +50,7 @@ __all__ = [
     "save_seeded",
     "saved_earlier",
     "seeded",
+    "setup_changes",
     "stack_runs",
 ]
 
@@ -119,7 +121,7 @@ def save_seeded(model: LearnedForecaster, folder, seed: int, dataset, *,
 
 
 def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon: int,
-                device: str | None = None, setup: str | None = None,
+                device: str | None = None, setup: dict | None = None,
                 identity: dict | None = None) -> LearnedForecaster:
     """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
     frames, frame interval, source, protocol, seed and version), the context C, the horizon H
@@ -150,18 +152,81 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
                           f"stimulus covariate(s), the dataset has {_n_covariates(dataset)}",
                           "load it with the dataset it was fitted on, or fit the model again")
     saved = model.fitted.get("setup")
-    if setup is not None and saved is not None and saved != setup:
-        raise ConfigError(f"model {name!r} in '{path}' was fitted under another protocol or split "
-                          "(splits, held-out conditions or neurons, NaN policy, neurons kept, "
-                          "windows across pauses left out): its training frames may be this run's "
-                          "test frames",
-                          "load it with the --protocol, --heldout-neurons, --nan and --keep-constant "
-                          "options it was saved with, or fit it again")
+    changes = setup_changes(saved, setup) if setup is not None and saved is not None else []
+    if changes:
+        raise _setup_error(name, path, saved, setup, changes)
     return model
 
 
+#: The bench options that set each part of ``fit_setup`` that can differ when a model is loaded
+#: (the protocol's fields by name). C and H are not here (``load_seeded`` checks them first), nor
+#: the folds (--folds does not go with saving or loading models). Under the same protocol name,
+#: the conditions and held-out conditions come from the dataset instead (``_DATASET_FIELDS``).
+_SETUP_OPTIONS = {
+    "name": ("--protocol",), "conditions": ("--protocol",), "offsets": ("--protocol",),
+    "heldout": ("--protocol",), "padding": ("--protocol",), "val_fraction": ("--protocol",),
+    "test_fraction": ("--protocol",), "max_context": ("--protocol",),
+    "heldout_neurons": ("--heldout-neurons",), "neuron_seed": ("--neuron-seed",),
+    "neurons": ("--nan", "--keep-constant"), "frames_left_out": ("--nan",),
+}
+#: The protocol fields that, under the same protocol name, are the dataset's (what they are).
+_DATASET_FIELDS = {"conditions": "conditions", "offsets": "conditions", "heldout": "held-out conditions"}
+#: What the parts of ``fit_setup`` that are not protocol fields are, in a message.
+_SETUP_PARTS = {"neurons": "the neurons fitted", "frames_left_out": "the frames left out (NaN)",
+                "pauses": "the pauses no window crosses"}
+#: The parts of ``fit_setup`` that ``setup_changes`` does not compare one by one.
+_NOT_COMPARED = ("protocol", "fingerprint")
+
+
+def _listed(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _setup_error(name: str, path: Path, saved, setup: dict, changes: list[str]) -> ConfigError:
+    """The error for a model loaded under another fitting setup, naming what differs (a setup
+    saved as a fingerprint only: the parts it may be) and the options that set it (the same
+    "(fitted) vs (given)" as a model loaded with another dataset, ``check_identity``)."""
+    missing = object()
+
+    def shown(value) -> str:
+        text = "not set" if value is missing else json.dumps(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    options, dataset, others = [], [], []
+    if changes == ["fingerprint"]:  # saved by an older neurocast: which part differs is unknown
+        what = ("its splits, held-out conditions or neurons, NaN policy, neurons kept or windows "
+                "across pauses left out; the file does not say which")
+        options = ["--protocol", "--heldout-neurons", "--neuron-seed", "--nan", "--keep-constant"]
+    else:
+        fitted, given = saved.get("protocol"), setup["protocol"]
+        fitted = fitted if isinstance(fitted, dict) else {}
+        what = "; ".join(
+            f"{c}: {shown(fitted.get(c, missing))} (fitted) vs {shown(given.get(c, missing))} (given)"
+            if c in fitted or c in given else
+            _SETUP_PARTS[c] + " differ" if c in _SETUP_PARTS else f"{c} differs" for c in changes)
+        renamed = "name" in changes  # else the conditions changed with the dataset
+        for c in changes:
+            if c in _DATASET_FIELDS and not renamed:
+                dataset.append(_DATASET_FIELDS[c])
+            elif c in _SETUP_OPTIONS:
+                options.extend(_SETUP_OPTIONS[c])
+            elif c != "pauses":
+                others.append(c)
+    options, dataset = list(dict.fromkeys(options)), list(dict.fromkeys(dataset))
+    ways = ([f"the {_listed(options)} option{'s' if len(options) > 1 else ''} it was saved with"]
+            if options else []) + \
+        ([f"the dataset's {_listed(dataset)} as they were"] if dataset else []) + \
+        (["the same pauses in the frame times"] if "pauses" in changes else []) + \
+        ([f"the same {_listed(others)} as when it was saved"] if others else [])
+    return ConfigError(f"model {name!r} in '{path}' was fitted under another protocol or split "
+                       f"({what}): its training frames may be this run's test frames",
+                       f"load it with {_listed(ways)}, or fit it again")
+
+
 def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
-                  setup: str, identity: dict | None = None) -> LearnedForecaster | None:
+                  setup: dict, identity: dict | None = None) -> LearnedForecaster | None:
     """The copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, or None.
 
     A rerun with the same ``--save-models`` folder then trains only what is missing (e.g. after
@@ -184,7 +249,8 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
         config = json.loads(json.dumps(config_to_dict(model.cfg), default=json_default))
         same = (head["model"] == type(model).name and head["config"] == config
                 and head["horizon"] == model.horizon and head["shape"].get("context") == context
-                and head["fitted"].get("setup") == setup and head["code_version"] == __version__
+                and not setup_changes(head["fitted"].get("setup"), setup)
+                and head["code_version"] == __version__
                 and head["fitted"].get("stopped_by") != "interrupted"
                 # saved before the trace map existed: trained on raw traces as they were
                 and "trace_map" in head["fitted"]
@@ -200,20 +266,45 @@ def _n_covariates(dataset) -> int:
     return int(dataset["stimulus"].shape[1]) if "stimulus" in dataset else 0
 
 
-def fit_setup(protocol, traces, bad_frames, breaks=None) -> str:
-    """A fingerprint (SHA-1 hex) of what a model is fitted on besides its config and the
-    dataset's identity: the protocol (splits, held-out conditions and neurons, folds), the
-    neurons kept (names, in order), the frames left out (bool (time,) or None) and the pauses
-    no window crosses (``breaks``, bool (time,) or None; None adds nothing, so a recording
-    without pauses keeps the fingerprint it had before pauses counted)."""
-    h = hashlib.sha1(json.dumps(dataclasses.asdict(protocol), sort_keys=True, default=str).encode())
-    h.update("\n".join(np.asarray(traces["neuron"].values).astype(str)).encode())
+def _sha1(values: np.ndarray | None) -> str | None:
+    return None if values is None else hashlib.sha1(np.flatnonzero(values).astype(np.int64).tobytes()).hexdigest()
+
+
+def fit_setup(protocol, traces, bad_frames, breaks=None) -> dict:
+    """What a model is fitted on besides its config and the dataset's identity, as a JSON-ready
+    dict: ``protocol`` (its fields: splits, held-out conditions and neurons, folds, ...),
+    ``neurons`` (SHA-1 of the names kept, in order), ``frames_left_out`` (SHA-1 of the indices
+    of ``bad_frames``, bool (time,), or None), ``pauses`` (the same of ``breaks``, the pauses no
+    window crosses, or None), and ``fingerprint``: one SHA-1 of them all, the whole setup as
+    neurocast saved it before the parts were kept (``setup_changes`` compares such a file)."""
+    fields = json.loads(json.dumps(dataclasses.asdict(protocol), default=str))
+    names = "\n".join(np.asarray(traces["neuron"].values).astype(str)).encode()
+    h = hashlib.sha1(json.dumps(fields, sort_keys=True).encode())
+    h.update(names)
     if bad_frames is not None:
         h.update(np.flatnonzero(bad_frames).astype(np.int64).tobytes())
     if breaks is not None:
         h.update(b"breaks")  # never mistaken for more bad frames
         h.update(np.flatnonzero(breaks).astype(np.int64).tobytes())
-    return h.hexdigest()
+    return {"protocol": fields, "neurons": hashlib.sha1(names).hexdigest(),
+            "frames_left_out": _sha1(bad_frames), "pauses": _sha1(breaks), "fingerprint": h.hexdigest()}
+
+
+def setup_changes(saved, setup: dict) -> list[str]:
+    """What differs between the ``fit_setup`` a model was saved with and ``setup``: the names of
+    the protocol fields that differ (this run's order, then those only the file has), then of
+    the other parts (``neurons``, ``frames_left_out``, ``pauses``, then any only the file has);
+    a field or part one of them lacks differs. [] if nothing does. A setup saved as its
+    fingerprint alone (an older neurocast) is ['fingerprint'] unless that equals this one's;
+    one not saved at all (None, older still) is ['fingerprint']."""
+    if isinstance(saved, str) and saved == setup["fingerprint"]:
+        return []
+    if not isinstance(saved, dict):
+        return ["fingerprint"]
+    fitted = saved.get("protocol")
+    parts = [{k: v for k, v in s.items() if k not in _NOT_COMPARED} for s in (setup, saved)]
+    return differing_fields(setup["protocol"], fitted if isinstance(fitted, dict) else {}) + \
+        differing_fields(*parts)
 
 
 def stack_runs(cards: dict, dim: str) -> xr.Dataset:

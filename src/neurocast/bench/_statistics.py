@@ -20,7 +20,9 @@ from neurocast.bench._metrics import WindowStats
 from neurocast.bench._scorecard import (
     _PROTOCOL_FIELDS,
     check_statistics,
+    netcdf3_attrs,
     protocol_differences,
+    read_wide_ints,
     scorecard_protocol,
 )
 from neurocast.data import Protocol
@@ -59,7 +61,7 @@ def write_statistics(results: dict[str, dict[str, WindowStats]], protocol: Proto
         "model": models, "window_condition": ("window", window_condition.astype(str)),
         "group": list(first.group_names), "condition": conds,
         "heldout": ("condition", np.array([c in protocol.heldout for c in conds], dtype=np.int8)),
-    }, attrs=attrs)
+    }, attrs=netcdf3_attrs(attrs))
     path = Path(path)
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
@@ -80,6 +82,7 @@ def read_statistics(path) -> tuple[dict[str, dict[str, WindowStats]], Protocol]:
     try:
         with xr.open_dataset(path, engine="scipy") as ds:
             ds = ds.load()
+        ds.attrs = read_wide_ints(ds.attrs)
     except (OSError, TypeError, ValueError) as exc:
         raise FormatError(f"'{path}' is not a netCDF file of statistics ({exc})", hint) from None
     missing = [v for v in _LAYOUT if v not in ds.variables] + [

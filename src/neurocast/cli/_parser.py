@@ -30,8 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _whole(text: str) -> int:
-    """A count: a whole number, also written as 1e6 or 1_000_000 (exact when written
-    in digits: a float holds whole numbers exactly only up to 2**53)."""
+    """A count: a whole number, also written as 1e6 or 1_000_000. Digits are read exactly, at
+    any size; a number with a point or an exponent only below 2**53, where a float holds
+    every whole number exactly (1e30 is not the 31-digit number a user means)."""
     try:
         return int(text)
     except ValueError:
@@ -42,11 +43,16 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if not value.is_integer():
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
+    if abs(value) >= 2**53:
+        raise argparse.ArgumentTypeError(f"expected a whole number written in digits, not {text!r} "
+                                         "(a number in exponent form is exact only below 2**53)")
     return int(value)
 
 
 def _seed(text: str) -> int:
-    """A random seed: a whole number >= 0 (numpy's generators take no negative seed)."""
+    """A random seed: a whole number >= 0, of any size (numpy's generators take no negative
+    seed, and any non-negative integer; a 128-bit seed is what numpy recommends). Results keep
+    it exactly (netCDF attributes beyond int32 as text)."""
     value = _whole(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"a seed is a whole number >= 0, not {text!r} (e.g. 0)")
@@ -164,7 +170,8 @@ def _simulate(sub) -> None:
                         "with --seed among those not driven; a neuron cannot be both")
     p.add_argument("--duration", type=float, default=1.0, metavar="S", help="simulated seconds (default 1)")
     p.add_argument("--trials", type=_whole, default=1, metavar="N",
-                   help="independent trials (seeds SEED, SEED+1, ...; default 1)")
+                   help="independent trials, seeds SEED, SEED+1, ... (default 1); commands that "
+                        "must share no trial take seeds N apart: --seed 0, --seed N, ...")
     p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
     p.add_argument("--dt", type=float, default=None, metavar="MS",
                    help="time step in ms (default: the model's, 0.1); must divide the 1.8 ms delay "
@@ -205,7 +212,9 @@ def _record(sub) -> None:
     p.add_argument("--stimulus", metavar="PLAN",
                    help="stimulus plan: worm-default, fly-zap, ... (an unknown name lists them)")
     p.add_argument("--protocol", dest="old_protocol", metavar="NAME", help=argparse.SUPPRESS)
-    p.add_argument("--out", required=True, metavar="DATASET.zarr", help="output dataset (zarr folder)")
+    p.add_argument("--out", required=True, metavar="DATASET.zarr",
+                   help="output dataset (zarr folder): NAME.zarr, or a name without a file suffix "
+                        "such as .npz or .h5")
     p.add_argument("--indicator", default=DEFAULT_INDICATOR, metavar="NAME",
                    help=f"calcium indicator preset (default {DEFAULT_INDICATOR})")
     p.add_argument("--seed", type=_seed, default=0, metavar="K", help="random seed (default 0)")
@@ -214,8 +223,9 @@ def _record(sub) -> None:
                         "bench's default protocol needs 10 H + 2 frames per condition and 256 + H + 2 "
                         "per held-out one (worm-default: N >= 2254 at H = 32)")
     p.add_argument("--snr", type=float, default=None,
-                   help="1-spike ΔF/F over noise s.d. (default 5; so low that the noise drives the "
-                        "baseline F0 to zero stops the recording, and the error gives a safe value)")
+                   help="1-spike ΔF/F over noise s.d., a finite number > 0 (default 5; so low that "
+                        "the noise drives the baseline F0 to zero stops the recording, and the error "
+                        "gives a safe value)")
     p.add_argument("--no-spikes", action="store_true", help="do not store spike counts per frame")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     _common(p)

@@ -192,11 +192,15 @@ def _open(args, store):
     """The dataset, opened lazily. Under --nan raise its NaN/inf are refused here, before any
     work (and before a Dask cluster starts), as ``run_benchmark`` refuses them: the dead
     channels (NaN throughout) left out first like any constant channel (not with
-    --keep-constant), the message names the neurons and frames of the NaN left."""
+    --keep-constant), the message names the neurons and frames of the NaN left. Under --nan
+    skip-windows with --keep-constant on a Dask cluster, dead channels kept (which leave no
+    window) are refused here too, before the cluster starts (without a cluster
+    ``run_benchmark`` refuses them before any work)."""
     ds = open_dataset(args.dataset, allow_nan=True)
-    if args.nan == "raise":
+    on_cluster = bool(args.dask or args.scheduler)
+    if args.nan == "raise" or (args.nan == "skip-windows" and args.keep_constant and on_cluster):
         with _damage_reported(store):
-            select_neurons(ds, "raise", args.keep_constant, [])
+            select_neurons(ds, args.nan, args.keep_constant, [])
     return ds
 
 

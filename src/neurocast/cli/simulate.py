@@ -23,6 +23,7 @@ from neurocast._files import (
     require_output_folder,
 )
 from neurocast._progress import progress, progress_enabled
+from neurocast.cli._notes import note_gap_junctions
 from neurocast.cli._output import check_workers, count, info, print_json
 from neurocast.cli.connectome import read_options
 from neurocast.connectome import Connectome, load_connectome
@@ -216,6 +217,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
                "n_spikes_min": int(counts.min()), "n_spikes_max": int(counts.max())}
     if args.out:
         summary["out"] = [str(args.out)]  # a list, as the spike files of simulate
+    note_gap_junctions(con, params)
     if args.json:
         print_json(summary)
         return 0
@@ -287,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         trials = _run(net, duration_ms, stim, rate_hz, args)
         run_s = time.perf_counter() - t2
-        written = _write_outputs(trials, con, stim, args, duration_ms)
+        written = _write_outputs(trials, con, stim, silence, args, duration_ms)
         counts = np.stack([s.counts() for s in trials])
     _remove_leftover_trials(args)
     summary = _summary(con, counts, stim, silence, rate_hz, args, load_s, build_s, run_s, written)
@@ -299,6 +301,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         _print_human(summary)
+    note_gap_junctions(con, params)
     return 0
 
 
@@ -352,10 +355,15 @@ def _check_cost(net, duration_ms: float, stim: np.ndarray, rate_hz: float, args)
     except ResourceError as exc:
         if n == 1:
             raise
-        fit = max(1, int(n * 0.8 * est.available_bytes / est.peak_bytes)) if est.peak_bytes else n
+        fit = n - 1
+        if est.peak_bytes:
+            fit = min(fit, max(1, int(n * 0.8 * est.available_bytes / est.peak_bytes)))
+        s = args.seed
         raise ResourceError(f"{n:,} trials of {args.duration:g} s: {exc.message}",
-                            f"run fewer --trials (e.g. --trials {min(fit, n - 1)}) in several commands "
-                            "with different --seed, or a shorter --duration") from None
+                            f"run fewer --trials (e.g. --trials {fit}) in several commands whose seeds "
+                            f"step by the number of trials: --seed {s}, --seed {s + fit}, --seed "
+                            f"{s + 2 * fit}, ... (trial k uses seed + k, so closer seeds repeat "
+                            "trials); or a shorter --duration") from None
     info(f"estimated cost: {est.describe()} for {count(n, 'trial')} of {args.duration:g} s")
 
 
@@ -420,7 +428,7 @@ def _run_mpi(net, duration_ms: float, stim: np.ndarray, rate_hz: float, con, arg
                   for k in range(args.trials)]
         run_s = time.perf_counter() - t0
         if root:
-            written = _write_outputs(trials, con, stim, args, duration_ms)
+            written = _write_outputs(trials, con, stim, net.silenced, args, duration_ms)
             counts = np.stack([s.counts() for s in trials])
     # partition_s includes the wait for the slowest rank's partitioning (a barrier ends it)
     run_s -= stats.extra.get("partition_s", 0.0)
@@ -470,7 +478,8 @@ def _trial_attrs(i: int, n: int, con, args) -> dict:
     return {"trial": i, "n_trials": n, "network": con.name or str(args.network)}
 
 
-def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float) -> dict:
+def _write_outputs(trials: list, con, stim: np.ndarray, silence: np.ndarray, args,
+                   duration_ms: float) -> dict:
     """--out and --plot of finished trials. One trial without a plot is written by the same
     SpikeFileWriter as a streamed single-process run, so MPI runs give the same bytes."""
     written: dict = {}
@@ -485,7 +494,7 @@ def _write_outputs(trials: list, con, stim: np.ndarray, args, duration_ms: float
             _save_trials(trials, paths)
         written["out"] = [str(p) for p in paths]
     if args.plot:
-        fig = plot_summary(trials, con, top=max(4 * args.top, 1), driven=stim)
+        fig = plot_summary(trials, con, top=max(4 * args.top, 1), driven=stim, silenced=silence)
         written["plot"] = str(save_figure(fig, args.plot))
     return written
 

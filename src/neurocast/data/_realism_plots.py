@@ -97,7 +97,7 @@ def realism_plots(results: dict[str, dict], out_dir: str | Path, *, group: str =
     ax.set_xlabel("Pearson r between neurons")
     ax.set_ylabel("density")
     _legend_on_log_scale(ax)
-    ax.set_title("Pairwise correlations (one subset of up to 140 neurons)", fontsize=9)
+    ax.set_title("Pairwise correlations (in the first subset of neurons)", fontsize=9)
     paths.append(_save(fig, out_dir / f"{prefix}_corr.png"))
 
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
@@ -136,6 +136,19 @@ def _fmt(v: float) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{v:.3g}"
 
 
+def _subsets(results: dict[str, dict]) -> str:
+    """The subsets the statistics were averaged over, e.g. '1 subset of 58 neurons' (per label
+    when the recordings differ)."""
+    def text(r: dict) -> str:
+        k, n = r["n_subsets"], r["overall"]["n_neurons"]
+        return f"{k} subset{'' if k == 1 else 's'} of {n:,} neuron{'' if n == 1 else 's'}"
+
+    texts = {label: text(r) for label, r in results.items()}
+    if len(set(texts.values())) == 1:
+        return next(iter(texts.values()))
+    return "; ".join(f"{html.escape(label)}: {t}" for label, t in texts.items())
+
+
 def _fragment(results: dict[str, dict], paths: list[Path], group: str) -> str:
     ranges = reference_ranges(group)
     labels = list(results)
@@ -155,7 +168,7 @@ def _fragment(results: dict[str, dict], paths: list[Path], group: str) -> str:
         f'{base64.b64encode(p.read_bytes()).decode("ascii")}"><figcaption>{p.stem}</figcaption></figure>'
         for p in paths)
     return (f'<section class="realism">'
-            f"<p>Statistics of docs/realism.md (140-neuron subsets, z-scored traces) against the real "
+            f"<p>Statistics of docs/realism.md ({_subsets(results)}, z-scored traces) against the real "
             f"{html.escape(group)} recordings of the shipped reference table; ✓ inside the real range.</p>"
             f"<table><tr><th>statistic</th><th>real range</th>{head}</tr>{body}"
             f"<tr><td>scored rows inside</td><td></td>{score}</tr></table>{imgs}</section>")

@@ -141,16 +141,20 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
 def _frame_counts(counts, frames, cols, n: int) -> np.ndarray:
     """Spike counts (time, neuron) float32 of the kept frames and columns. Every k-th frame
     (a slice with step k: frames k·dt apart) counts the spikes of its k frames, so a count is
-    still the spikes of one (now longer) frame interval, not those of every k-th interval."""
+    still the spikes of one (now longer) frame interval, not those of every k-th interval: kept
+    frame f carries frames f − k + 1 .. f (from frame 0 at the start), the spikes its sample
+    shows first (``spike_counts[f]`` holds those since the previous sample), so that its count
+    and its trace still go together."""
     step = frames.step or 1 if isinstance(frames, slice) else 1
     if step == 1:
         return np.asarray(np.asarray(counts[frames])[:, cols], dtype=np.float32)
     kept = np.arange(n)[frames]
     if not len(kept):
         return np.zeros((0, np.asarray(counts[:1])[:, cols].shape[1]), dtype=np.float32)
-    lo, hi = int(kept[0]), min(int(kept[-1]) + step, n)
+    lo, hi = max(int(kept[0]) - step + 1, 0), int(kept[-1]) + 1
     block = np.asarray(np.asarray(counts[lo:hi])[:, cols], dtype=np.float32)
-    return np.add.reduceat(block, kept - lo, axis=0)
+    # kept frames are step apart: frame f's interval begins right after the previous kept frame
+    return np.add.reduceat(block, np.concatenate([[0], kept[:-1] + 1 - lo]), axis=0)
 
 
 def _frames(frames, n: int):

@@ -11,6 +11,7 @@ import xarray as xr
 
 from neurocast import __version__
 from neurocast._files import atomic_path
+from neurocast.bench._scorecard import netcdf3_attrs
 from neurocast.infer._score import METRICS
 
 __all__ = ["build_scorecard", "scorecard_summary", "write_scorecard"]
@@ -45,6 +46,7 @@ def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     nc, csv = out_dir / "infer_scorecard.nc", out_dir / "infer_scorecard.csv"
     enc = card.assign_coords(directed=card["directed"].astype(np.int8), signed=card["signed"].astype(np.int8))
+    enc.attrs = netcdf3_attrs(enc.attrs)  # a seed >= 2**31 as text: netCDF3 has no int64
     with atomic_path(nc) as tmp:
         enc.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
     frame = card["score"].to_pandas()

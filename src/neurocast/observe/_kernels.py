@@ -101,6 +101,27 @@ def sliding_percentile(x, q, radius, out):
     return out
 
 
+#: Spikes within this many frames of a sample time are at it (float rounding of spike times).
+SAMPLE_TOLERANCE = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def sample_frames(t_s, offset_s, frame_dt_s):
+    """(at, shows): the frames whose samples matter to a spike at ``t_s`` s, global indices.
+
+    Frame f samples the neuron at f · frame_dt_s + offset_s (s; f < 0 before frame 0). ``at``
+    is the first frame sampling at or after the spike, a spike within SAMPLE_TOLERANCE frames
+    of a sample being at it; ``shows`` the first frame whose sample shows the spike's calcium:
+    ``at`` + 1 for a spike at ``at``'s sample (the transient, a difference of exponentials, is
+    0 at lag 0), else ``at``. So frame f shows first the spikes in [t[f-1], t[f]). The one
+    rule for the calcium (``spikes_to_injections``) and the spike counts of a recording.
+    """
+    x = (t_s - offset_s) / frame_dt_s
+    at = int(np.ceil(x - SAMPLE_TOLERANCE))
+    shows = at + 1 if x >= at - SAMPLE_TOLERANCE else at
+    return at, shows
+
+
 @njit(cache=True, nogil=True)
 def spikes_to_injections(spike_t_s, spike_neuron, offset_s, t0_s, frame_dt_s, n_frames,
                          tau_r_s, tau_d_s, inj_r, inj_d, pend_r, pend_d):
@@ -108,17 +129,22 @@ def spikes_to_injections(spike_t_s, spike_neuron, offset_s, t0_s, frame_dt_s, n_
 
     spike_t_s (S,) float64 spike times (s); spike_neuron (S,) int32; offset_s (N,) the
     acquisition offset of each neuron within a frame (s, in [0, frame_dt_s)).
-    Frame f of this block samples neuron i at t0_s + f * frame_dt_s + offset_s[i].
+    Frame f of this block samples neuron i at t0_s + f * frame_dt_s + offset_s[i]; t0_s is a
+    whole number of frames (the block's first frame × frame_dt_s): the frame of a spike is
+    found on the recording's frame clock (``sample_frames``) and the block's first frame
+    subtracted, so that every block and the spike counts round alike.
     A spike at t adds exp(-(t_sample - t) / tau) to inj_*[f, i] for the first sample at or
     after t (so the exponential states are exact at the sample times). Spikes whose first
     sample lies beyond this block are added to pend_* (their value at the next block's
     first sample, t0_s + n_frames * frame_dt_s + offset_s[i]).
     inj_r, inj_d: float64 (n_frames, N), pend_r, pend_d: float64 (N,), updated in place.
     """
+    first = int(np.rint(t0_s / frame_dt_s))
     for s in range(spike_t_s.shape[0]):
         i = spike_neuron[s]
         t = spike_t_s[s]
-        f = int(np.ceil((t - t0_s - offset_s[i]) / frame_dt_s - 1e-9))
+        at, _ = sample_frames(t, offset_s[i], frame_dt_s)
+        f = at - first
         if f < 0:
             f = 0  # a spike just before the block's first sample of this neuron
         t_sample = t0_s + f * frame_dt_s + offset_s[i]

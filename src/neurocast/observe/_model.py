@@ -13,7 +13,7 @@ Stages (all shapes are (time, neuron), time in frames):
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -61,6 +61,11 @@ class ObserveConfig:
     chunk_neurons: neurons processed at once (bounds memory: about seven (time, chunk_neurons)
       float32 arrays at a time, the next chunk's noise being drawn meanwhile; results depend on
       it only through the noise streams, which are fixed for a given value).
+
+    Every number must be finite and in its range (``_RANGES``; snr may also be inf: no noise),
+    and normalise a bool, else ConfigError naming the setting and its range. baseline_sigma and drift_amplitude stop
+    at 5 (brightness spread over e^±15 at 3 s.d.), amplitude_cv at 10 (1000 %): far beyond
+    measured cells, and short of float32 overflow.
     """
 
     indicator: str = DEFAULT_INDICATOR
@@ -87,28 +92,50 @@ class ObserveConfig:
         if self.indicator.lower() not in INDICATORS:
             raise get_indicator_error(self.indicator)
         object.__setattr__(self, "indicator", self.indicator.lower())
-        checks = [
-            ("snr", self.snr > 0, "> 0"),
-            ("read_noise_fraction", 0 <= self.read_noise_fraction <= 1, "in [0, 1]"),
-            ("baseline_sigma", self.baseline_sigma >= 0, ">= 0"),
-            ("amplitude_cv", self.amplitude_cv >= 0, ">= 0"),
-            ("drift_amplitude", self.drift_amplitude >= 0, ">= 0"),
-            ("drift_tau_s", self.drift_tau_s > 0, "> 0"),
-            ("n_planes", int(self.n_planes) == self.n_planes and self.n_planes >= 1, "an integer >= 1"),
-            ("f0_percentile", 0 <= self.f0_percentile <= 100, "in [0, 100]"),
-            ("f0_radius_frames", int(self.f0_radius_frames) == self.f0_radius_frames
-             and self.f0_radius_frames >= 1, "an integer >= 1"),
-            ("clip_max", self.clip_max > self.clip_min, "> clip_min"),
-            ("chunk_neurons", self.chunk_neurons >= 1, ">= 1"),
-        ]
-        for name, ok, rule in checks:
-            if not ok:
-                raise ConfigError(f"the observation setting {name} must be {rule}, got {getattr(self, name)!r}",
-                                  f"set {name} to a value {rule}")
+        if not isinstance(self.normalise, (bool, np.bool_)):  # "no" (any non-empty text) is truthy
+            raise ConfigError(f"the observation setting normalise must be True or False, got "
+                              f"{self.normalise!r}", "e.g. normalise=True (the default: ZAPBench "
+                              "ΔF/F) or normalise=False (against each neuron's resting brightness)")
+        object.__setattr__(self, "normalise", bool(self.normalise))
+        for name, (ok, rule) in _RANGES.items():
+            value = getattr(self, name)
+            finite = _real(value) and (np.isfinite(value) or (name == "snr" and value == np.inf))
+            if not (finite and ok(value)):
+                raise ConfigError(f"the observation setting {name} must be {rule}, got {value!r}",
+                                  f"e.g. {name}={getattr(ObserveConfig, name)!r} (the default)")
+        if self.clip_max <= self.clip_min:
+            raise ConfigError(f"the observation setting clip_max must be > clip_min ({self.clip_min!r}), "
+                              f"got {self.clip_max!r}", f"set clip_max to a value > {self.clip_min!r}")
 
     @property
     def indicator_preset(self) -> Indicator:
         return get_indicator(self.indicator)
+
+
+def _whole(v) -> bool:
+    return float(v).is_integer()
+
+
+def _real(value) -> bool:
+    """True for a real number (int or float, NumPy's too), False for a bool or anything else."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+#: Valid range of every numeric ObserveConfig setting: name -> (test of a finite value, rule).
+_RANGES = {
+    "snr": (lambda v: v > 0, "a number > 0 (inf: no noise)"),
+    "read_noise_fraction": (lambda v: 0 <= v <= 1, "a finite number in [0, 1]"),
+    "baseline_sigma": (lambda v: 0 <= v <= 5, "a finite number in [0, 5]"),
+    "amplitude_cv": (lambda v: 0 <= v <= 10, "a finite number in [0, 10]"),
+    "drift_amplitude": (lambda v: 0 <= v <= 5, "a finite number in [0, 5]"),
+    "drift_tau_s": (lambda v: v > 0, "a finite number > 0"),
+    "n_planes": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "f0_percentile": (lambda v: 0 <= v <= 100, "a finite number in [0, 100]"),
+    "f0_radius_frames": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "clip_min": (lambda v: True, "a finite number"),
+    "clip_max": (lambda v: True, "a finite number"),
+    "chunk_neurons": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+}
 
 
 def amplitude_scale(ind: Indicator, cv: float, z: np.ndarray) -> np.ndarray:
@@ -124,6 +151,14 @@ def amplitude_scale(ind: Indicator, cv: float, z: np.ndarray) -> np.ndarray:
 
 def get_indicator_error(name):
     return unknown_name("indicator", name, INDICATORS)
+
+
+def _frame_interval(frame_dt_s) -> float:
+    """``frame_dt_s`` as a float (s); ConfigError unless it is a finite number > 0."""
+    if not (_real(frame_dt_s) and np.isfinite(frame_dt_s) and frame_dt_s > 0):
+        raise ConfigError(f"frame_dt_s (seconds per frame) must be a finite number > 0, got {frame_dt_s!r}",
+                          "e.g. frame_dt_s=0.2 for 5 frames per second")
+    return float(frame_dt_s)
 
 
 def plane_offsets(n_neurons: int, n_planes: int, frame_dt_s: float, z=None) -> np.ndarray:
@@ -151,15 +186,14 @@ class CalciumIntegrator:
     ``advance(spike_t_s, spike_neuron, n_frames)`` takes the spikes that happened since the
     previous call (times in s on that clock, sorted or not) and returns float32
     (n_frames, N): the kernel sum in units of single-spike peaks. A spike exactly at a sample
-    time counts in that sample. Spikes later than the returned frames are carried over.
+    time adds 0 there (the transient starts at 0) and shows from the next frame
+    (``sample_frames``). Spikes later than the returned frames are carried over.
     """
 
     def __init__(self, n_neurons: int, frame_dt_s: float, indicator: str | Indicator = DEFAULT_INDICATOR,
                  offsets_s: np.ndarray | None = None, first_frame: int = 0):
-        if frame_dt_s <= 0:
-            raise ConfigError(f"frame_dt_s must be > 0, got {frame_dt_s}")
         self.n_neurons = int(n_neurons)
-        self.frame_dt_s = float(frame_dt_s)
+        self.frame_dt_s = _frame_interval(frame_dt_s)
         self.indicator = get_indicator(indicator)
         off = np.zeros(self.n_neurons) if offsets_s is None else np.asarray(offsets_s, np.float64)
         if off.shape != (self.n_neurons,) or np.any(off < 0) or np.any(off >= frame_dt_s):
@@ -212,10 +246,20 @@ def calcium(spikes, frame_dt_s: float, *, n_frames: int | None = None,
     """Calcium kernel sums of a whole ``Spikes`` run sampled every ``frame_dt_s`` seconds.
 
     Returns float32 (n_frames, N) in units of the single-spike peak (one isolated spike peaks
-    at 1.0). n_frames defaults to floor(duration / frame_dt).
+    at 1.0). n_frames: the frames that start within the run, floor(duration / frame_dt), or
+    fewer; more is a ConfigError (frames past the end of the spikes would be silent, not
+    measured). ConfigError for a frame_dt_s that is not a finite number > 0.
     """
+    frame_dt_s = _frame_interval(frame_dt_s)
+    most = int(np.floor(spikes.duration_ms / 1000.0 / frame_dt_s + 1e-9))
     if n_frames is None:
-        n_frames = int(np.floor(spikes.duration_ms / 1000.0 / frame_dt_s + 1e-9))
+        n_frames = most
+    elif not (isinstance(n_frames, (int, np.integer)) and not isinstance(n_frames, bool)
+              and 0 <= n_frames <= most):
+        raise ConfigError(f"n_frames must be a whole number from 0 to {most} (the frames of "
+                          f"{frame_dt_s:g} s that start within the {spikes.duration_ms / 1000.0:g} s "
+                          f"of spikes), got {n_frames!r}",
+                          f"use n_frames={most} or fewer (or simulate a longer run)")
     integ = CalciumIntegrator(spikes.n_neurons, frame_dt_s, indicator, offsets_s)
     return integ.advance(spikes.steps * (spikes.dt_ms / 1000.0), spikes.neurons, n_frames)
 
@@ -228,7 +272,11 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     Returns the same array, now holding ΔF/F (float32, clipped if config.normalise).
     seed: per-neuron baselines, amplitudes, drift and noise all derive from it; the same seed,
     config and shape give the same traces. progress: optional bar with ``update(n_neurons)``.
+    frame_dt_s: seconds per frame (the drift's time scale), a finite number > 0.
+    Raises ConfigError (``_noise_error``) if the noise makes the fluorescence go negative where
+    ΔF/F divides by it, or overflow.
     """
+    frame_dt_s = _frame_interval(frame_dt_s)
     if k.dtype != np.float32 or k.ndim != 2:
         raise FormatError(f"calcium traces must be float32 (time, neuron), got {k.dtype} {k.shape}")
     for t in range(0, k.shape[0], 256):  # blocks of frames: no full-size boolean temporary
@@ -239,14 +287,15 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     ss = np.random.SeedSequence(seed)
     per_neuron, per_chunk = ss.spawn(2)
     rng = np.random.default_rng(per_neuron)
-    brightness = np.exp(config.baseline_sigma * rng.standard_normal(n)).astype(np.float32)
+    z_brightness = rng.standard_normal(n)
+    brightness = np.exp(config.baseline_sigma * z_brightness).astype(np.float32)
     amplitude = amplitude_scale(ind, config.amplitude_cv, rng.standard_normal(n))
     sigma_rest = np.float64(ind.dff_1ap) / config.snr
     with np.errstate(over="ignore"):  # an absurdly low snr: noise beyond float32 is refused below
         shot_k = np.float32((1.0 - config.read_noise_fraction) * sigma_rest**2)
         read_sd = np.float32(np.sqrt(config.read_noise_fraction) * sigma_rest)
     if not (np.isfinite(shot_k) and np.isfinite(read_sd)):
-        raise _noise_error(config, brightness)
+        raise _noise_error(config, z_brightness.min(initial=0.0))
     a_drift = float(np.exp(-frame_dt_s / config.drift_tau_s))
     dca = ind.dca_per_spike_nm
     slices = [slice(c, min(c + config.chunk_neurons, n)) for c in range(0, n, config.chunk_neurons)]
@@ -279,7 +328,7 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
                                           radius=config.f0_radius_frames,
                                           clip=(config.clip_min, config.clip_max))
                 except (FormatError, NonFiniteError):  # F0 <= 0 (or F overflowed): only noise does it
-                    raise _noise_error(config, brightness) from None
+                    raise _noise_error(config, z_brightness.min(initial=0.0)) from None
                 del f
             else:
                 x[:] = f / brightness[sl] - 1.0
@@ -288,23 +337,78 @@ def fluorescence(k: np.ndarray, config: ObserveConfig, *, frame_dt_s: float, see
     return k
 
 
-def _noise_error(config: ObserveConfig, brightness: np.ndarray) -> ConfigError:
-    """The error for imaging noise so large that F goes negative (F0 <= 0).
+#: The low point of the drift that the noise check allows for, in s.d. of the drift path.
+_DRIFT_LOW_SD = 3.0
+#: The settings that set the noise relative to the resting fluorescence.
+_NOISE_SETTINGS = ("snr", "baseline_sigma", "drift_amplitude")
 
-    The hint's --snr keeps the resting noise s.d. of the dimmest neuron (shot + read noise,
-    ``fluorescence``) at half its resting fluorescence or less: F then goes below 0 in about
-    2 % of the frames at most, well under the F0 percentile.
+
+def _dimmest(config: ObserveConfig, z_dim: float) -> float:
+    """Resting fluorescence of the dimmest neuron at the drift's low point (``_DRIFT_LOW_SD``
+    below its mean), relative to a median neuron without drift; z_dim: that neuron's standard
+    normal of brightness (baseline_sigma · z_dim is its log brightness)."""
+    return float(np.exp(config.baseline_sigma * z_dim - _DRIFT_LOW_SD * config.drift_amplitude))
+
+
+def _log_noise(config: ObserveConfig, z_dim: float) -> float:
+    """Natural log of the resting noise s.d. (shot + read) of the dimmest neuron over its own
+    resting fluorescence (log: an absurdly low snr does not overflow)."""
+    mu, r = _dimmest(config, z_dim), config.read_noise_fraction
+    return float(np.log(config.indicator_preset.dff_1ap) - np.log(config.snr)
+                 + 0.5 * np.log((1.0 - r) / mu + r / mu**2))
+
+
+def _round(x: float, up: bool) -> float:
+    """x rounded up (or down) to 3 significant digits."""
+    step = 10.0 ** (np.floor(np.log10(abs(x))) - 2) if x else 1.0
+    return float((np.ceil if up else np.floor)(x / step) * step)
+
+
+def _noise_error(config: ObserveConfig, z_dim: float) -> ConfigError:
+    """The error for imaging noise so large that F goes negative (F0 <= 0) or overflows.
+
+    z_dim: the dimmest neuron's standard normal of brightness. The noise is fine when the
+    resting noise s.d. of the dimmest neuron at the low point of its drift is at most half its
+    resting fluorescence: F then goes below 0 in about 2 % of those frames at most, well under
+    the F0 percentile. The error names the settings among ``_NOISE_SETTINGS`` whose default
+    alone would make it fine (else every one that is not at its default) and, for each, the
+    value that would (the others as they are).
     """
-    dim = float(brightness.min())
-    r = config.read_noise_fraction
-    relative_sd = np.sqrt((1.0 - r) / dim + r / dim**2)  # s.d. of F / F at rest per sigma_rest
-    lowest = 2.0 * config.indicator_preset.dff_1ap * relative_sd
+    limit = np.log(0.5)
+    changed = [n for n in _NOISE_SETTINGS if getattr(config, n) != getattr(ObserveConfig, n)]
+    culprits = [n for n in changed
+                if _log_noise(replace(config, **{n: getattr(ObserveConfig, n)}), z_dim) <= limit]
+    culprits = culprits or changed or ["snr"]
+    dff, r = config.indicator_preset.dff_1ap, config.read_noise_fraction
+    # log of the dimmest resting F (relative to a median neuron) that keeps the noise fine
+    s = dff / config.snr
+    log_mu = np.log(2.0) + 2 * np.log(s) + np.log((1 - r) + np.sqrt((1 - r) ** 2 + r * (config.snr / dff) ** 2))
+    spread = -min(z_dim, 0.0)  # the dimmest neuron's log brightness is -baseline_sigma · spread
+    fixes = {
+        "snr": ("--snr", np.exp(np.log(config.snr) + _log_noise(config, z_dim) - limit), "more"),
+        "baseline_sigma": ("baseline_sigma", (-log_mu - _DRIFT_LOW_SD * config.drift_amplitude)
+                           / spread if spread else 0.0, "less"),
+        "drift_amplitude": ("drift_amplitude", (-log_mu - config.baseline_sigma * spread) / _DRIFT_LOW_SD,
+                            "less"),
+    }
+    subject = " and ".join(f"{fixes[n][0]} {getattr(config, n):g}" for n in culprits)
+    values = {n: _round(fixes[n][1], fixes[n][2] == "more") for n in culprits if fixes[n][1] > 0}
+    values = {n: v for n, v in values.items() if v > 0}  # a value <= 0 is out of range: no fix alone
+    goal = "the noise s.d. of the dimmest neuron below half of its resting fluorescence"
+    if values:
+        hint = "use " + " or ".join(f"{fixes[n][0]} {v:g} or {fixes[n][2]} (default "
+                                    f"{getattr(ObserveConfig, n):g})" for n, v in values.items())
+        hint += f": it keeps {goal}"
+    else:  # e.g. baseline_sigma and drift_amplitude both far up: each alone would need <= 0
+        defaults = " and ".join(f"{getattr(ObserveConfig, n):g}" for n in culprits)
+        hint = (f"bring {' and '.join(culprits)} back toward "
+                f"{'its default' if len(culprits) == 1 else 'their defaults'} ({defaults}): no one "
+                f"setting alone keeps {goal}, it takes several together")
     return ConfigError(
-        f"--snr {config.snr:g} makes the imaging noise so large (s.d. "
-        f"{config.indicator_preset.dff_1ap / config.snr:.3g} × the resting fluorescence of a "
-        "median neuron) that the fluorescence goes negative, and ΔF/F (F − F0) / F0 is undefined",
-        f"use --snr {np.ceil(lowest * 100) / 100:g} or more (default {ObserveConfig.snr:g}): it "
-        "keeps the noise s.d. of the dimmest neuron below half of its resting fluorescence")
+        f"{subject} {'makes' if len(culprits) == 1 else 'make'} the imaging noise so large that the "
+        "fluorescence goes negative, and ΔF/F (F − F0) / F0 is undefined: its s.d. is "
+        f"{s:.3g} × the resting fluorescence of a median neuron, and the dimmest neuron is "
+        f"{_dimmest(config, z_dim):.3g} × as bright at the low point of its drift", hint)
 
 
 def delta_f_over_f(f: np.ndarray, *, percentile: float = 8.0, radius: int = 400,
@@ -339,9 +443,11 @@ def observe(spikes, config: ObserveConfig | None = None, *, frame_dt_s: float, s
     """Spikes → ΔF/F traces, float32 (n_frames, N), one frame every ``frame_dt_s`` seconds.
 
     config: ObserveConfig (default settings if None); seed: noise and per-neuron variation;
-    z: optional (N,) depths used to assign imaging planes when config.n_planes > 1.
+    z: optional (N,) depths used to assign imaging planes when config.n_planes > 1;
+    n_frames: as in ``calcium`` (at most the frames within the spikes' duration).
     """
     config = config or ObserveConfig()
+    frame_dt_s = _frame_interval(frame_dt_s)
     offsets = plane_offsets(spikes.n_neurons, config.n_planes, frame_dt_s, z)
     k = calcium(spikes, frame_dt_s, n_frames=n_frames, indicator=config.indicator, offsets_s=offsets)
     return fluorescence(k, config, frame_dt_s=frame_dt_s, seed=seed)

@@ -11,7 +11,8 @@ frame 0 is simulated and imaged, then discarded, so frame 0 is in the steady sta
 the spikes through the calcium observation model (``neurocast.observe``) and returns an
 ``xarray.Dataset`` in the
 shared schema (``traces`` (time, neuron) ΔF/F float32, ``condition`` (time,), ``stimulus``
-(time, covariate), ``spike_counts`` (time, neuron) uint16, attrs ``dt_s``, ``source``,
+(time, covariate), ``spike_counts`` (time, neuron) uint16: the spikes each frame's sample
+shows first, attrs ``dt_s``, ``source``,
 ``stimulus_plan``, ``protocol``, ``indicator``, ``seed``, ``neurocast_version``,
 ``conditions``, ``heldout_conditions``).
 

@@ -6,8 +6,6 @@ A *stimulus plan* says what a synthetic recording stimulates and when. It is not
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -15,6 +13,8 @@ import numpy as np
 
 from neurocast._registry import Registry, instance_of
 from neurocast.errors import ConfigError
+from neurocast.record._checks import as_tuple, check_number, check_whole
+from neurocast.record._drive import Drive, NoMatch
 from neurocast.record._states import StateProcess
 from neurocast.sim import get_neuron_model
 
@@ -22,128 +22,21 @@ __all__ = ["PLANS", "Condition", "Drive", "StimulusPlan", "get_plan"]
 
 
 @dataclass(frozen=True)
-class Drive:
-    """Poisson input to a set of neurons while a condition lasts.
-
-    names: glob patterns matched against neuron names (e.g. ``"ASH?"`` → ASHL, ASHR).
-    types: glob patterns matched against the neuron ``type`` column (e.g. ``"sensory"``).
-    n_random: if > 0, instead of all matches take this many of them at random (a fixed draw:
-      seeded by the plan's ``selection_seed`` and the condition name, not the recording seed).
-      With no names and no types, the random draw is from all neurons.
-    rate_hz: Poisson rate per driven neuron (Hz) while the drive is on.
-    weight_mv: jump of the membrane potential per input event (mV).
-    on_frames, off_frames: pulse pattern inside the condition (on for on_frames, then off for
-      off_frames, repeated); on_frames = 0 means on for the whole condition.
-    delay_frames: frames of the condition before the pattern starts (off until then).
-    order, order_seed: if order >= 0, the drive reaches a single neuron: the order-th (modulo
-      the pool size) of the matched neurons in a random order fixed by the plan's
-      ``selection_seed`` and ``order_seed``. Drives with orders 0..K-1 and one order_seed thus
-      visit K distinct neurons, each in turn (the optogenetic atlas plans).
-    """
-
-    names: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    n_random: int = 0
-    rate_hz: float = 50.0
-    weight_mv: float = 10.0
-    on_frames: int = 0
-    off_frames: int = 0
-    delay_frames: int = 0
-    order: int = -1
-    order_seed: int = 0
-
-    def __post_init__(self):
-        object.__setattr__(self, "names", tuple(self.names))
-        object.__setattr__(self, "types", tuple(self.types))
-        if self.rate_hz < 0 or not np.isfinite(self.rate_hz):
-            raise ConfigError(f"Drive.rate_hz must be a finite rate >= 0, got {self.rate_hz}")
-        if not np.isfinite(self.weight_mv):
-            raise ConfigError(f"Drive.weight_mv must be finite, got {self.weight_mv}")
-        for name in ("n_random", "on_frames", "off_frames", "delay_frames", "order", "order_seed"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise ConfigError(f"Drive.{name} must be a whole number, got {v!r}",
-                                  "frames and neuron counts are integers")
-        if self.n_random < 0 or self.on_frames < 0 or self.off_frames < 0:
-            raise ConfigError("Drive.n_random, on_frames and off_frames must be >= 0")
-        if self.on_frames == 0 and self.off_frames > 0:
-            raise ConfigError("Drive.off_frames needs on_frames > 0 (a pulse pattern)")
-        if self.delay_frames < 0 or self.order < -1:
-            raise ConfigError("Drive.delay_frames must be >= 0 and Drive.order >= -1 (-1: no order)")
-        if self.order >= 0 and self.n_random:
-            raise ConfigError("Drive.order and Drive.n_random exclude each other",
-                              "order picks one neuron of a seeded random order; n_random a random set")
-
-    def on_mask(self, n_frames: int) -> np.ndarray:
-        """bool (n_frames,): True in the frames of the condition where this drive is on."""
-        k = np.arange(n_frames) - self.delay_frames
-        if self.on_frames == 0:
-            return k >= 0
-        period = self.on_frames + self.off_frames
-        return (k >= 0) & ((k % period) < self.on_frames)
-
-    def resolve(self, connectome, *, seed_key: str = "", selection_seed: int = 0) -> np.ndarray:
-        """Positions (int64, sorted) of the neurons this drive reaches in ``connectome``.
-
-        Raises ConfigError if the patterns match no neuron (naming the patterns).
-        """
-        n = connectome.n_neurons
-        table = connectome.neurons
-        if not self.names and not self.types:
-            pool = np.arange(n)
-        else:
-            hit = np.zeros(n, dtype=bool)
-            names = table["name"].astype(str).to_numpy()
-            types = table["type"].astype(str).to_numpy()
-            for pat in self.names:
-                hit |= np.array([fnmatch.fnmatchcase(x, pat) for x in names], dtype=bool) \
-                    if n < 50_000 else _glob_vector(names, pat)
-            for pat in self.types:
-                hit |= _glob_vector(types, pat)
-            pool = np.flatnonzero(hit)
-        if len(pool) == 0:
-            raise _NoMatch(
-                f"drive matches no neuron of {connectome.name or 'the connectome'}: "
-                f"names={list(self.names)}, types={list(self.types)}",
-                "check the patterns against `neurocast connectome info` or the neuron table",
-            )
-        if self.order >= 0:
-            rng = np.random.default_rng([selection_seed, zlib.crc32(b"order"), self.order_seed])
-            return pool[rng.permutation(len(pool))[self.order % len(pool)]][None].astype(np.int64)
-        if self.n_random:
-            if self.n_random > len(pool):
-                raise ConfigError(f"drive asks for {self.n_random} random neurons but only "
-                                  f"{len(pool)} match its patterns")
-            key = zlib.crc32(seed_key.encode())
-            rng = np.random.default_rng([selection_seed, key])
-            pool = np.sort(rng.choice(pool, size=self.n_random, replace=False))
-        return pool.astype(np.int64)
-
-
-class _NoMatch(ConfigError):
-    """A drive's patterns match no neuron of the connectome (``StimulusPlan`` explains it)."""
-
-
-def _glob_vector(values: np.ndarray, pattern: str) -> np.ndarray:
-    """fnmatch over many strings at once (via a compiled regular expression)."""
-    rx = re.compile(fnmatch.translate(pattern))
-    uniq, inv = np.unique(values, return_inverse=True)
-    return np.array([bool(rx.match(u)) for u in uniq], dtype=bool)[inv]
-
-
-@dataclass(frozen=True)
 class Condition:
-    """A named block of ``n_frames`` consecutive frames and the drives active during it."""
+    """A named block of ``n_frames`` consecutive frames and the drives active during it (a tuple
+    of Drives, or one Drive)."""
 
     name: str
     n_frames: int
     drives: tuple[Drive, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "drives", tuple(self.drives))
+        object.__setattr__(self, "drives", as_tuple(self.drives, Drive, "a condition's drives",
+                                                    "drives=(Drive(names='ASH?'),)"))
         if not self.name or not isinstance(self.name, str):
             raise ConfigError("a condition needs a non-empty name")
-        if int(self.n_frames) != self.n_frames or self.n_frames < 1:
+        check_whole(self.n_frames, f"condition {self.name!r}: n_frames")  # as Drive's frames
+        if self.n_frames < 1:
             raise ConfigError(f"condition {self.name!r}: n_frames must be an integer >= 1, got {self.n_frames}")
 
 
@@ -153,7 +46,8 @@ class StimulusPlan:
 
     name: plan name; network: the connectome it is designed for (a built-in name; record()
       accepts any connectome whose neurons match the drives).
-    conditions: in temporal order, names unique. heldout_conditions: names kept out of training.
+    conditions: in temporal order, names unique (a tuple of Conditions, or one).
+    heldout_conditions: names kept out of training (a tuple, or one name as a string).
     background_rate_hz, background_weight_mv: Poisson input throughout, so the network is
       spontaneously active (rate 0 disables it).
     background_fraction: share of the neurons that receive the background (1.0: every neuron;
@@ -193,8 +87,11 @@ class StimulusPlan:
     covariate_names: tuple[str, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self):
-        object.__setattr__(self, "conditions", tuple(self.conditions))
-        object.__setattr__(self, "heldout_conditions", tuple(self.heldout_conditions))
+        object.__setattr__(self, "conditions", as_tuple(self.conditions, Condition, "conditions",
+                                                        "conditions=(Condition('rest', 100),)"))
+        object.__setattr__(self, "heldout_conditions", as_tuple(
+            self.heldout_conditions, str, "heldout_conditions",
+            "heldout_conditions='odor' or heldout_conditions=('odor', 'salt')"))
         if not self.conditions:
             raise ConfigError(f"stimulus plan {self.name!r} has no conditions")
         names = [c.name for c in self.conditions]
@@ -204,17 +101,20 @@ class StimulusPlan:
             if h not in names:
                 raise ConfigError(f"held-out condition {h!r} is not a condition of {self.name!r}",
                                   f"conditions: {', '.join(names)}")
-        number = (int, float, np.integer, np.floating)
-        if not (isinstance(self.frame_dt_s, number) and np.isfinite(self.frame_dt_s) and self.frame_dt_s > 0):
+        for name in ("frame_dt_s", "background_rate_hz", "background_weight_mv", "background_fraction"):
+            check_number(getattr(self, name), name)
+        check_whole(self.selection_seed, "selection_seed")
+        if not (np.isfinite(self.frame_dt_s) and self.frame_dt_s > 0):
             raise ConfigError(f"frame_dt_s must be a finite number of seconds > 0, got {self.frame_dt_s!r}")
-        if not (isinstance(self.background_rate_hz, number) and np.isfinite(self.background_rate_hz)
-                and self.background_rate_hz >= 0):
+        if not (np.isfinite(self.background_rate_hz) and self.background_rate_hz >= 0):
             raise ConfigError(f"background_rate_hz must be a finite rate >= 0, got {self.background_rate_hz!r}")
-        if not (isinstance(self.background_weight_mv, number) and np.isfinite(self.background_weight_mv)):
+        if not np.isfinite(self.background_weight_mv):
             raise ConfigError(f"background_weight_mv must be finite, got {self.background_weight_mv!r}")
         if not 0.0 < self.background_fraction <= 1.0:
             raise ConfigError(f"background_fraction must lie in (0, 1], got {self.background_fraction}",
                               "1.0 drives every neuron")
+        if self.selection_seed < 0:
+            raise ConfigError(f"selection_seed must be >= 0, got {self.selection_seed}", "e.g. 0")
         default = get_neuron_model(self.model).params
         if self.params is not None and type(self.params) is not type(default):
             raise ConfigError(f"stimulus plan {self.name!r}: params for model {self.model!r} must be "
@@ -302,7 +202,7 @@ class StimulusPlan:
         the condition or state (``where``), how the plan picks neurons and the plans that fit."""
         try:
             return drive.resolve(connectome, seed_key=seed_key, selection_seed=self.selection_seed)
-        except _NoMatch:
+        except NoMatch:
             raise _mismatch(self, drive, where, connectome) from None
 
     def state_inputs(self, connectome, seed: int) -> list[tuple[int, float, float, np.ndarray]]:

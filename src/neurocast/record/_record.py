@@ -33,9 +33,13 @@ from neurocast.sim import RECORD_DT_MS, PoissonInput, get_neuron_model, preset_n
 __all__ = ["RECORD_VERSION", "SIM_DT_MS", "build_inputs", "record", "record_to", "warmup_frames"]
 
 #: Version of the way ``record`` turns a plan and a seed into data; bumped whenever the same plan
-#: and seed give different traces, so cached built-in recordings are remade (their fingerprint
-#: holds it). 2: the network and the calcium warm up before frame 0 (``warmup_frames``).
-RECORD_VERSION = 2
+#: and seed give different data (traces, spike counts, attrs), so cached built-in recordings
+#: are remade (their fingerprint holds it). 2: the network and the calcium warm up before
+#: frame 0 (``warmup_frames``). 3: ``spike_counts`` count a spike in the frame whose sample
+#: shows it first, every frame over one frame interval [t[f-1], t[f]) (a frame later than
+#: before for most spikes; frame 0 from the warm-up's last frame interval, none after the last
+#: sample: ``add_spike_counts``), and ``n_spikes`` is the spikes counted.
+RECORD_VERSION = 3
 
 #: Simulation step of the Shiu models in recordings (ms; their ``record_dt_ms``). 0.2 ms is the
 #: coarsest step that keeps the Shiu et al. delay (1.8 ms = 9 steps) and refractory period
@@ -192,7 +196,13 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
       Shiu models: ``SIM_DT_MS``). Attr ``sim_model`` names the preset the parameters match (or
       the plan's model for the plan's own parameters), else "custom". ConfigError for the
       parameters of another model.
-    spike_counts: include ``spike_counts`` (time, neuron) uint16 (spikes per frame).
+    spike_counts: include ``spike_counts`` (time, neuron) uint16: frame f holds the spikes of
+      neuron i that its sample of i (at t[f, i] = f · dt + i's plane offset) shows first, those
+      in [t[f-1, i], t[f, i]) (a spike at a sample time shows from the next sample), so a
+      spike counts in the frame where its calcium transient appears. Every frame counts one
+      frame interval: frame 0 the spikes of the warm-up's last interval; spikes after the
+      last frame's sample are in no frame. They add up to ``n_spikes`` (unless a count
+      saturates at 65535).
     progress: show progress bars (None: when stderr is a terminal; False: never).
     warmup_s: seconds simulated and imaged before frame 0, then discarded, so the recording
       starts with the network and the calcium in their steady state (no start-up transient).
@@ -200,14 +210,16 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
       network, no condition's drive. Default (None): max(10 s, 5 decay times of the indicator),
       rounded up to whole frames (``warmup_frames``); 0 turns it off. The recording's frames,
       conditions, covariates and times are the plan's whatever the warm-up; its spikes are not
-      counted (``n_spikes``, ``spike_counts``) and the ΔF/F baseline never sees it.
+      counted (``n_spikes``, ``spike_counts``), except those of its last frame interval, which
+      frame 0 shows first, and the ΔF/F baseline never sees it.
 
     Returns an ``xarray.Dataset`` in the shared schema: ``traces`` (time, neuron) float32 ΔF/F,
     ``condition`` (time,), ``stimulus`` (time, covariate) float32, optional ``spike_counts``;
     coords ``time`` (s), ``neuron`` (names), ``covariate``; attrs ``dt_s``, ``source`` (the
     connectome name), ``stimulus_plan``, ``protocol`` (the plan's split protocol), ``indicator``,
     ``seed``, ``conditions``, ``heldout_conditions``, ``neurocast_version``, plus ``sim_dt_ms``,
-    ``n_spikes``, ``warmup_s`` (the warm-up simulated, s), ``wall_sim_s``, ``wall_observe_s``.
+    ``n_spikes`` (the spikes the frames show first: ``spike_counts.sum()`` but for
+    saturation), ``warmup_s`` (the warm-up simulated, s), ``wall_sim_s``, ``wall_observe_s``.
     The connectome is not inside the Dataset: pass the same Connectome to
     ``neurocast.data.save_dataset(ds, path, connectome=con)``, or use ``record_to``.
     """
@@ -245,6 +257,7 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts, war
     scratch = np.empty((min(warm, INTEGRATE_FRAMES), n), dtype=np.float32)
     traces = np.empty((t_total, n), dtype=np.float32)
     counts = np.zeros((t_total, n), dtype=np.uint16) if spike_counts else None
+    no_counts = np.zeros((0, 0), dtype=np.uint16)  # add_spike_counts then only counts
     n_spikes = 0
     t0 = time.perf_counter()
     # the Poisson inputs' seed (derived twice, so recordings match those made before chunking)
@@ -266,10 +279,9 @@ def _record(network, plan, *, seed, n_frames, observe, params, spike_counts, war
                                      warm))
         for t_s, neu, end_s in itertools.chain(chunks, [(None,) * 3]):
             if t_s is not None:
-                rec = t_s > -1e-9  # the warm-up's spikes reach the calcium only (1e-9 s: rounding)
-                if counts is not None and rec.any():
-                    add_spike_counts(t_s[rec], neu[rec], frame_dt, counts)
-                n_spikes += int(rec.sum())
+                # the spikes each frame shows first, frame 0's from the end of the warm-up
+                n_spikes += add_spike_counts(t_s, neu, offsets, frame_dt, t_total,
+                                             no_counts if counts is None else counts)
                 held_t = np.concatenate([held_t, t_s]) if len(held_t) else t_s
                 held_n = np.concatenate([held_n, neu]) if len(held_n) else neu
             g0 = g

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocast.errors import ConfigError
+from neurocast.record._checks import as_tuple, check_number
+from neurocast.record._drive import Drive
 
 __all__ = ["BehaviouralState", "StateProcess"]
 
@@ -31,20 +33,35 @@ __all__ = ["BehaviouralState", "StateProcess"]
 class BehaviouralState:
     """A named state, its mean visit length (s), and the drives that are on while it lasts.
 
-    drives: ``Drive`` objects (their on_frames/off_frames pulse patterns are not used: a state's
-    drives are on for the whole visit).
+    drives: ``Drive`` objects, or one (their on_frames/off_frames pulse patterns are not used: a
+    state's drives are on for the whole visit).
     """
 
     name: str
     mean_dwell_s: float
-    drives: tuple = ()
+    drives: tuple[Drive, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "drives", tuple(self.drives))
+        object.__setattr__(self, "drives", as_tuple(self.drives, Drive, "a state's drives",
+                                                    "drives=(Drive(names='AVA?'),)"))
         if not self.name or not isinstance(self.name, str):
             raise ConfigError("a behavioural state needs a non-empty name")
+        check_number(self.mean_dwell_s, f"state {self.name!r}: mean_dwell_s")
         if not (np.isfinite(self.mean_dwell_s) and self.mean_dwell_s > 0):
             raise ConfigError(f"state {self.name!r}: mean_dwell_s must be > 0, got {self.mean_dwell_s}")
+
+
+def _matrix_of_numbers(rows, k: int) -> np.ndarray:
+    """``rows`` as a float64 (k, k) array: k rows of k numbers each (not text, not flags).
+    ConfigError otherwise (numpy would read '0.5' as 0.5, and ragged rows as a bare ValueError)."""
+    def row_ok(row):
+        return (isinstance(row, (tuple, list, np.ndarray)) and len(row) == k
+                and all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+                        for x in row))
+    if not (isinstance(rows, (tuple, list, np.ndarray)) and len(rows) == k and all(map(row_ok, rows))):
+        raise ConfigError(f"transitions must be a ({k}, {k}) matrix of numbers (probabilities), "
+                          f"got {rows!r}", "e.g. transitions=((0, 1), (1, 0)) for two states")
+    return np.array([[float(x) for x in row] for row in rows], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -63,19 +80,21 @@ class StateProcess:
     initial: str | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "states", as_tuple(self.states, BehaviouralState, "states",
+                                                    "states=(BehaviouralState('forward', 20.0), ...)"))
         names = self.names
         if len(names) < 2 or len(set(names)) != len(names):
             raise ConfigError(f"a state process needs at least two distinct states, got {names}")
         k = len(names)
         if self.transitions is not None:
-            t = np.asarray(self.transitions, dtype=np.float64)
-            if t.shape != (k, k) or not np.isfinite(t).all() or (t < 0).any():
+            t = _matrix_of_numbers(self.transitions, k)
+            if not np.isfinite(t).all() or (t < 0).any():
                 raise ConfigError(f"transitions must be a ({k}, {k}) matrix of probabilities >= 0")
             if not np.allclose(t.sum(axis=1), 1.0) or np.any(np.diag(t) != 0):
                 raise ConfigError("each row of transitions must sum to 1 with a zero diagonal",
                                   "a state never follows itself: its length is the dwell time")
             object.__setattr__(self, "transitions", tuple(tuple(float(x) for x in row) for row in t))
+        check_number(self.dwell_shape, "dwell_shape")
         if not self.dwell_shape > 0:
             raise ConfigError(f"dwell_shape must be > 0, got {self.dwell_shape}")
         if self.initial is not None and self.initial not in names:

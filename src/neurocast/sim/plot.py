@@ -22,6 +22,7 @@ from neurocast.spikes import Spikes
 __all__ = ["plot_raster", "plot_rates", "plot_summary", "responding_neurons", "save_figure"]
 
 _DRIVEN_COLOR = "#d62728"
+_SILENCED_COLOR = "#9a9a9a"
 _OTHER_COLOR = "#1f4e79"
 _NAME_LIMIT = 40  # label rows with names when at most this many are shown
 
@@ -53,18 +54,33 @@ def _labels(connectome, positions: np.ndarray) -> list[str]:
     return [str(names[p]) for p in positions]
 
 
-def _driven_mask(trials: list[Spikes], driven) -> np.ndarray:
+def _mask(trials: list[Spikes], positions, keys: tuple[str, ...], what: str) -> np.ndarray:
+    """bool (N,): True at ``positions``, by default the first trial's attrs under the first of
+    ``keys`` it has (a list of positions; a count, for long lists, marks none)."""
     n = trials[0].n_neurons
     mask = np.zeros(n, dtype=bool)
-    if driven is None:
-        driven = trials[0].attrs.get("stimulate", trials[0].attrs.get("stimulated", ()))
-        if not all(isinstance(d, (int, np.integer)) for d in driven):
-            driven = ()
-    driven = np.asarray(list(driven), dtype=np.int64)
-    if len(driven) and (driven.min() < 0 or driven.max() >= n):
-        raise NeurocastError(f"driven positions must lie in 0..{n - 1}")
-    mask[driven] = True
+    if positions is None:
+        positions = next((trials[0].attrs[k] for k in keys if k in trials[0].attrs), ())
+        if isinstance(positions, (int, np.integer)) or not all(
+                isinstance(d, (int, np.integer)) for d in positions):
+            positions = ()
+    positions = np.asarray(list(positions), dtype=np.int64)
+    if len(positions) and (positions.min() < 0 or positions.max() >= n):
+        raise NeurocastError(f"{what} positions must lie in 0..{n - 1}")
+    mask[positions] = True
     return mask
+
+
+def _kinds(trials: list[Spikes], driven, silenced) -> tuple[np.ndarray, np.ndarray]:
+    """(driven, silenced) masks, bool (N,) each: from the arguments, else the first trial's attrs."""
+    return (_mask(trials, driven, ("stimulate", "stimulated"), "driven"),
+            _mask(trials, silenced, ("silence", "silenced"), "silenced"))
+
+
+def _colors(positions: np.ndarray, driven: np.ndarray, silenced: np.ndarray) -> np.ndarray:
+    """The colour of each neuron position: driven red, silenced grey, others blue."""
+    return np.where(driven[positions], _DRIVEN_COLOR,
+                    np.where(silenced[positions], _SILENCED_COLOR, _OTHER_COLOR))
 
 
 def responding_neurons(spikes: Spikes | Sequence[Spikes], *, top: int | None = None,
@@ -120,13 +136,13 @@ def _new_figure(width: float, height: float):
 
 
 def _draw_raster(ax, trial: Spikes, rows: np.ndarray, labels: list[str], driven: np.ndarray,
-                 n_trials: int = 1) -> None:
+                 silenced: np.ndarray, n_trials: int = 1) -> None:
     row_of = np.full(trial.n_neurons, -1, dtype=np.int64)
     row_of[rows] = np.arange(len(rows))
     keep = row_of[trial.neurons] >= 0
     y = row_of[trial.neurons[keep]]
     x = trial.times_ms[keep] / 1000.0
-    colors = np.where(driven[trial.neurons[keep]], _DRIVEN_COLOR, _OTHER_COLOR)
+    colors = _colors(trial.neurons[keep], driven, silenced)
     ax.scatter(x, y, marker="|", s=30 if len(rows) <= _NAME_LIMIT else 6, c=colors, linewidths=0.8)
     ax.set_xlim(0, trial.duration_ms / 1000.0)
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
@@ -139,9 +155,9 @@ def _draw_raster(ax, trial: Spikes, rows: np.ndarray, labels: list[str], driven:
 
 
 def _draw_rates(ax, rows: np.ndarray, labels: list[str], mean: np.ndarray, sd: np.ndarray,
-                driven: np.ndarray, n_trials: int) -> None:
+                driven: np.ndarray, silenced: np.ndarray, n_trials: int) -> None:
     y = np.arange(len(rows))
-    colors = np.where(driven[rows], _DRIVEN_COLOR, _OTHER_COLOR)
+    colors = _colors(rows, driven, silenced)
     ax.barh(y, mean[rows], xerr=sd[rows] if n_trials > 1 else None, color=colors,
             error_kw={"elinewidth": 0.6, "capsize": 1.5})
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
@@ -153,19 +169,23 @@ def _draw_rates(ax, rows: np.ndarray, labels: list[str], mean: np.ndarray, sd: n
     ax.grid(axis="x", alpha=0.3)
 
 
-def _legend(fig, driven_shown: bool) -> None:
-    if not driven_shown:
+def _legend(fig, rows: np.ndarray, driven: np.ndarray, silenced: np.ndarray) -> None:
+    """A legend of the colours, when driven or silenced neurons are among the ``rows``."""
+    if not (driven[rows].any() or silenced[rows].any()):
         return
     # matplotlib: only when plotting (slow to import)
     from matplotlib.patches import Patch
 
-    fig.legend(handles=[Patch(color=_DRIVEN_COLOR, label="driven (Poisson input)"),
-                        Patch(color=_OTHER_COLOR, label="responding")],
-               loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    kinds = [(_DRIVEN_COLOR, "driven (Poisson input)", driven[rows].any()),
+             (_SILENCED_COLOR, "silenced (fires, outgoing synapses cut)", silenced[rows].any()),
+             (_OTHER_COLOR, "responding", True)]
+    handles = [Patch(color=color, label=label) for color, label, shown in kinds if shown]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
 
 
 def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
-                order: str = "first_spike", driven=None, title: str | None = None):
+                order: str = "first_spike", driven=None, silenced=None, title: str | None = None):
     """Spike raster of the ``top`` most active neurons of the first trial (the driven ones
     take at most a quarter of the rows while other active neurons can fill the rest); returns
     a Figure.
@@ -173,50 +193,55 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
     spikes: Spikes or a sequence of trials (rates for the selection use all trials; the raster
       shows the first). connectome: for neuron names on the axis (shown when <= 40 rows).
     order: row order, 'first_spike' (default) or 'rate'. driven: positions drawn in red
-      (default: ``spikes.attrs['stimulate']`` when present).
+      (default: ``spikes.attrs['stimulate']`` or ``['stimulated']`` when present). silenced:
+      positions drawn in grey (default: ``spikes.attrs['silenced']``): they still fire on their
+      input, but their outgoing synapses are cut. A legend names the colours shown.
     """
     trials = _trials(spikes)
-    driven_mask = _driven_mask(trials, driven)
+    driven_mask, silenced_mask = _kinds(trials, driven, silenced)
     rows = _rows(trials, top, order, driven_mask)
     fig = _new_figure(8.0, 1.2 + 0.17 * min(max(len(rows), 8), 60))
     ax = fig.add_subplot()
-    _draw_raster(ax, trials[0], rows, _labels(connectome, rows), driven_mask, len(trials))
+    _draw_raster(ax, trials[0], rows, _labels(connectome, rows), driven_mask, silenced_mask,
+                 len(trials))
     ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
-    _legend(fig, bool(driven_mask[rows].any()))
+    _legend(fig, rows, driven_mask, silenced_mask)
     return plain_text(fig)
 
 
 def plot_rates(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
-               driven=None, title: str | None = None):
+               driven=None, silenced=None, title: str | None = None):
     """Horizontal bar chart of the mean firing rates (Hz) of the ``top`` most active neurons
-    (rows chosen as in ``plot_raster``)."""
+    (rows and colours as in ``plot_raster``)."""
     trials = _trials(spikes)
-    driven_mask = _driven_mask(trials, driven)
+    driven_mask, silenced_mask = _kinds(trials, driven, silenced)
     rows = _rows(trials, top, "rate", driven_mask)
     mean, sd = _mean_rates(trials)
     fig = _new_figure(6.0, 1.2 + 0.17 * min(max(len(rows), 8), 60))
     ax = fig.add_subplot()
-    _draw_rates(ax, rows, _labels(connectome, rows), mean, sd, driven_mask, len(trials))
+    _draw_rates(ax, rows, _labels(connectome, rows), mean, sd, driven_mask, silenced_mask,
+                len(trials))
     ax.set_title(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
-    _legend(fig, bool(driven_mask[rows].any()))
+    _legend(fig, rows, driven_mask, silenced_mask)
     return plain_text(fig)
 
 
 def plot_summary(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int = 40,
-                 driven=None, title: str | None = None):
-    """Raster (left, rows by first spike) and rate bars (right, same rows) in one Figure."""
+                 driven=None, silenced=None, title: str | None = None):
+    """Raster (left, rows by first spike) and rate bars (right, same rows) in one Figure
+    (colours as in ``plot_raster``)."""
     trials = _trials(spikes)
-    driven_mask = _driven_mask(trials, driven)
+    driven_mask, silenced_mask = _kinds(trials, driven, silenced)
     rows = _rows(trials, top, "first_spike", driven_mask)
     mean, sd = _mean_rates(trials)
     labels = _labels(connectome, rows)
     fig = _new_figure(11.0, 1.4 + 0.17 * min(max(len(rows), 8), 60))
     ax_r, ax_b = fig.subplots(1, 2, sharey=True, width_ratios=[2.2, 1.0])
-    _draw_raster(ax_r, trials[0], rows, labels, driven_mask, len(trials))
-    _draw_rates(ax_b, rows, labels, mean, sd, driven_mask, len(trials))
+    _draw_raster(ax_r, trials[0], rows, labels, driven_mask, silenced_mask, len(trials))
+    _draw_rates(ax_b, rows, labels, mean, sd, driven_mask, silenced_mask, len(trials))
     ax_b.tick_params(labelleft=False)
     fig.suptitle(title or _default_title(trials, connectome, driven_mask, len(rows)), fontsize=10)
-    _legend(fig, bool(driven_mask[rows].any()))
+    _legend(fig, rows, driven_mask, silenced_mask)
     return plain_text(fig)
 
 
