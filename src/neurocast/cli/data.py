@@ -140,7 +140,9 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_conditions(text: str | None):
+def _parse_conditions(text: str | None) -> tuple[list[int] | None, list[str] | None]:
+    """--conditions 'OFFSETS:NAMES' as (offsets, names), or (None, None) without the flag.
+    Empty names are kept, for ``conditions_from_offsets`` to refuse by their position."""
     if text is None:
         return None, None
     if ":" not in text:
@@ -152,7 +154,7 @@ def _parse_conditions(text: str | None):
     except ValueError:
         raise ConfigError(f"--conditions offsets {left!r} are not integers",
                           "write e.g. --conditions 0,600,1200:rest,stim") from None
-    return offsets, split_list(right)
+    return offsets, [name.strip() for name in right.split(",")]
 
 
 def _nan_line(s: dict) -> str:

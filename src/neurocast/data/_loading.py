@@ -338,29 +338,54 @@ def with_labels(ds: xr.Dataset, labels: np.ndarray | None) -> xr.Dataset:
     return ds.assign_coords(label=("neuron", np.asarray(labels, dtype=str)))
 
 
-#: An interval between recorded frames longer than this many times the median interval on both
-#: sides of it (``PAUSE_NEIGHBOURS`` intervals each) is a pause in acquisition: resampling leaves
-#: it empty (NaN). One missing frame (2×) is a pause; the jitter of volumetric imaging (about
-#: ±15 %), a single late frame (< 1.75×) and a change of frame rate are not.
+#: The constants of the pause rule (``pause_intervals`` states it). In evenly timed frames one
+#: missing frame (2×) is a pause and a single late frame (< ``PAUSE_FACTOR`` = 1.75×) is not; in
+#: jittered timestamps (volumetric imaging: ±45 % uniform or 20 % Gaussian spread) an interval
+#: must also stand out from the jitter by ``PAUSE_SPREAD`` = 6 robust s.d., so a 2× pause is
+#: found while the jitter's s.d. stays below 1/6 of the interval (the pauses themselves are not
+#: counted as jitter; too few intervals measure none). A change of frame rate is not
+#: a pause. Resampling leaves a pause empty (NaN); bench and infer pair no frames across it.
 PAUSE_FACTOR = 1.75
+PAUSE_SPREAD = 6.0
 PAUSE_NEIGHBOURS = 8
+#: Fewer ratios than this (one window of neighbours) measure no jitter: the factor alone decides.
+PAUSE_MIN_JITTER_RATIOS = 2 * PAUSE_NEIGHBOURS + 1
 
 
 def pause_intervals(steps: np.ndarray) -> np.ndarray:
     """Which frame intervals are pauses in acquisition: bool array shaped like ``steps`` (s).
 
-    An interval is a pause when it is longer than ``PAUSE_FACTOR`` times the larger of two local
-    medians: of the ``PAUSE_NEIGHBOURS`` intervals before it and of those after it (itself left
-    out; fewer at the ends, one side only for the first and last). Taking the larger one keeps
-    the first interval after a change of frame rate, slow on one side only, from counting.
+    The local median of an interval is the larger of two medians: of the ``PAUSE_NEIGHBOURS``
+    intervals before it and of those after it (itself left out; fewer at the ends, one side
+    only for the first and last). Taking the larger keeps the first interval after a change of
+    frame rate, slow on one side only, from counting. An interval is a pause when its ratio to
+    its local median exceeds ``PAUSE_FACTOR`` and 1 + ``PAUSE_SPREAD`` × the jitter, 1.4826 ×
+    the median absolute deviation (a robust s.d.) of the ratios up to ``PAUSE_FACTOR`` (longer
+    ones, the candidate pauses, are left out: dropped frames are not jitter, however many). With
+    fewer than ``PAUSE_MIN_JITTER_RATIOS`` such ratios there is no jitter term. A lone interval
+    has no neighbours: never a pause. Trade-offs: under heavy jitter a dropped frame may be
+    missed (uniform ±12 % jitter misses a few percent of them); when more than a third of the
+    frames are dropped at random, the ratios their drops leave below ``PAUSE_FACTOR`` spread
+    so much that none is found; the jitter
+    is the whole of ``steps``', so a slice of the frame times can get other pauses than the
+    whole recording.
     """
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.size < 2:
+        return np.zeros(steps.shape, dtype=bool)
     k = PAUSE_NEIGHBOURS
-    windows = np.lib.stride_tricks.sliding_window_view(
-        np.pad(np.asarray(steps, dtype=np.float64), k, constant_values=np.nan), 2 * k + 1)
-    before, after = np.full(len(steps), np.nan), np.full(len(steps), np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(steps, k, constant_values=np.nan),
+                                                       2 * k + 1)
+    before, after = np.full(steps.size, np.nan), np.full(steps.size, np.nan)
     before[1:] = np.nanmedian(windows[1:, :k], axis=1)  # the first interval has none before it
     after[:-1] = np.nanmedian(windows[:-1, k + 1:], axis=1)
-    return steps > PAUSE_FACTOR * np.fmax(before, after)  # NaN (a lone interval): no pause
+    local = np.fmax(before, after)
+    with np.errstate(divide="ignore", invalid="ignore"):  # repeated timestamps: a zero median
+        ratio = steps / local
+    ratio = ratio[np.isfinite(ratio) & (ratio <= PAUSE_FACTOR)]  # the pauses are not jitter
+    jitter = (1.4826 * float(np.median(np.abs(ratio - np.median(ratio))))
+              if ratio.size >= PAUSE_MIN_JITTER_RATIOS else 0.0)
+    return steps > max(PAUSE_FACTOR, 1.0 + PAUSE_SPREAD * jitter) * local
 
 
 def pause_summary(time_s: np.ndarray) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from neurocast import __version__
@@ -90,10 +91,27 @@ def conditions_from_offsets(offsets: Sequence[int], names: Sequence[str]) -> np.
 
     offsets: increasing frame offsets, shape (n_conditions + 1,), starting at 0; the last one is
     the number of frames. names: shape (n_conditions,).
-    Returns a str array shaped (offsets[-1],). Raises FormatError for inconsistent input.
+    Returns a str array shaped (offsets[-1],). Raises FormatError for inconsistent input, an
+    empty or missing name (or 'nan', a missing one as text), or a name given twice (adjacent conditions with one name would
+    silently merge into one).
     """
     offsets = np.asarray(offsets, dtype=np.int64)
-    names = [str(n) for n in names]
+    names = [_condition_name(n, f"condition name {i + 1} (counting from 1)")
+             for i, n in enumerate(names)]
+    if names:  # a name given twice: positions are gathered for repeated names only
+        unique, first, inverse, counts = np.unique(np.array(names, dtype=str), return_index=True,
+                                                   return_inverse=True, return_counts=True)
+        if (counts > 1).any():
+            repeated = int(min(np.flatnonzero(counts > 1), key=lambda u: first[u]))
+            where = np.flatnonzero(inverse.ravel() == repeated) + 1
+            adjacent = bool((np.diff(where) == 1).any())
+            raise FormatError(
+                f"condition name {str(unique[repeated])!r} is given {where.size} times (conditions "
+                f"{', '.join(map(str, where.tolist()))}, counting from 1)"
+                + (": adjacent conditions with one name would merge into one" if adjacent else ""),
+                "each condition is one contiguous block of frames with a name of its own: give "
+                "the blocks distinct names (e.g. a, a2), or drop the offset between adjacent "
+                "ones to make them one condition")
     if offsets.ndim != 1 or len(offsets) != len(names) + 1:
         raise FormatError(
             f"{len(offsets)} condition offsets for {len(names)} condition names",
@@ -103,6 +121,42 @@ def conditions_from_offsets(offsets: Sequence[int], names: Sequence[str]) -> np.
         raise FormatError(f"condition offsets {offsets.tolist()} must start at 0 and increase",
                           "give the first frame of every condition, then the number of frames")
     return np.repeat(np.array(names, dtype=str), np.diff(offsets))
+
+
+#: How to name conditions, for the errors about a name in a list of condition names.
+_NAME_HINT = ("give every condition a name: --conditions 0,600,1200:rest,stim (Python: "
+              "condition_names=['rest', 'stim'])")
+#: ... and about a per-frame label without one (make_dataset: a loader's or a plan's labels).
+_LABEL_HINT = "give every frame a condition name"
+#: What a missing label (NaN) becomes as text (``pandas``' ``astype(str)``): refused as missing.
+_NAN_TEXT = "nan"
+
+
+def _condition_name(value, what: str, hint: str = _NAME_HINT) -> str:
+    """``value`` as a condition name; FormatError naming ``what`` if it is missing (None, NaN,
+    pandas NA), empty (also only whitespace) or the text 'nan' (a missing label as text)."""
+    if value is None or (np.ndim(value) == 0 and bool(pd.isna(value))):
+        shown = "nan" if isinstance(value, float | np.floating) else repr(value)  # not np.float64
+        raise FormatError(f"{what} is missing ({shown})", hint)
+    name = str(value)
+    if not name.strip():
+        raise FormatError(f"{what} is empty", hint)
+    if name.strip() == _NAN_TEXT:
+        raise FormatError(f"{what} is 'nan' (what a missing label becomes as text)", hint)
+    return name
+
+
+def _check_labels(condition) -> None:
+    """Raise FormatError if a per-frame condition label (shape (time,)) is missing (None, NaN,
+    pandas NA), empty or the text 'nan', naming the first frame without a name. Vectorised."""
+    raw = np.asarray(condition)
+    missing = np.asarray(pd.isna(raw), dtype=bool) if raw.dtype.kind in ("O", "f") else \
+        np.zeros(raw.shape, dtype=bool)
+    text = np.char.strip(as_str(np.where(missing, "", raw)))
+    blank = missing | (text == "") | (text == _NAN_TEXT)
+    if blank.any():
+        first = int(np.flatnonzero(blank.ravel())[0])
+        _condition_name(raw.ravel()[first], f"the condition label of frame {first}", _LABEL_HINT)
 
 
 def condition_blocks(condition: np.ndarray) -> list[tuple[str, int, int]]:
@@ -161,6 +215,7 @@ def make_dataset(
     n_time, n_neuron = traces.shape
     if condition is None:
         condition = np.full(n_time, NO_CONDITION)
+    _check_labels(condition)
     condition = as_str(condition)
     if condition.shape != (n_time,):
         raise FormatError(f"{condition.size} condition labels for {n_time} frames",

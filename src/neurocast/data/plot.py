@@ -286,8 +286,11 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
     channel's panel is labelled so). frames: (start, stop) frame range (default: the first 500 frames). The
     trace's axis is ΔF/F, or F for raw fluorescence (``trace_kind``). path: write the figure
     there (atomically). Returns the matplotlib Figure with ``fig.neurocast_neurons`` (the names
-    shown). Raises UnknownNameError for unknown names, ConfigError for frames outside the
-    recording.
+    shown) and ``fig.neurocast_pauses`` ((start, end) s of each pause in acquisition among the
+    shown frames: ``pause_intervals``; the lines break there, over a hatched gap drawn as on the
+    heatmap, from one median frame interval after the frame before it to the frame after).
+    Raises UnknownNameError for unknown names, ConfigError for frames outside the recording
+    (checked first) or an empty frame range inside it.
     """
     from matplotlib.figure import Figure  # heavy: imported on use
 
@@ -295,9 +298,14 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
         path = _image_path(path, overwrite)
     n_time = ds.sizes["time"]
     start, stop = (0, min(n_time, 500)) if frames is None else (int(frames[0]), int(frames[1]))
-    if not 0 <= start < stop <= n_time:
+    if not (0 <= start < n_time and 0 <= stop <= n_time):
         raise ConfigError(f"frames ({start}, {stop}) outside the recording's 0..{n_time}",
                           "give 0 <= start < stop <= number of frames")
+    if stop <= start:  # inside the recording: suggest up to 500 frames from start, all inside
+        end = min(start + 500, n_time)
+        raise ConfigError(f"frames ({start}, {stop}) are an empty range: frames start..stop-1 "
+                          "are shown, so stop must exceed start",
+                          f"e.g. --frames {start}:{end} (frames=({start}, {end}))")
     names = as_str(ds["neuron"].values)
     has_spikes = "spike_counts" in ds.variables
     counts = np.asarray(ds["spike_counts"][start:stop].values, dtype=np.int64) if has_spikes else None
@@ -325,10 +333,13 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
     traces = np.asarray(ds["traces"][start:stop].values)[:, idx]
     unit = "F" if ds.attrs.get("trace_kind") == "fluorescence" else "ΔF/F"
     t = np.asarray(ds["time"].values[start:stop])
+    line_t, line_traces, pauses = _broken_at_pauses(ds, start, stop, traces)
     fig = Figure(figsize=(10, 1.4 * len(idx) + 0.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(idx), 1, sharex=True))
     for k, ax in enumerate(axes):
-        ax.plot(t, traces[:, k], color="tab:green", linewidth=0.9)
+        ax.plot(line_t, line_traces[:, k], color="tab:green", linewidth=0.9)
+        for x0, x1 in pauses:  # no frames were recorded there: a hatched gap, as on the heatmap
+            ax.axvspan(x0, x1, zorder=0, **_PAUSE_STYLE)
         ax.set_ylabel(unit, fontsize=8)
         finite = traces[np.isfinite(traces[:, k]), k]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -353,15 +364,37 @@ def traces_with_spikes(ds: xr.Dataset, path: str | os.PathLike | None = None, *,
             ax.set_ylim(lo - 0.05 * span, hi + 0.05 * span)
         ax.set_title(label, fontsize=8, loc="left")
     axes[-1].set_xlabel("time (s)")
-    fig.suptitle(title or flat_only or ("traces (green) and the spikes that produced them "
-                                        "(black ticks)" if has_spikes else f"{unit} traces"),
-                 fontsize=9)
+    default = ("traces (green) and the spikes that produced them (black ticks)" if has_spikes
+               else f"{unit} traces")
+    paused = f"; {len(pauses)} pause(s) in acquisition (hatched)" if pauses else ""
+    fig.suptitle(title or flat_only or default + paused, fontsize=9)
     fig.neurocast_neurons = names[idx].tolist()
+    fig.neurocast_pauses = pauses
     plain_text(fig)
     if path is not None:
         with atomic_path(path, overwrite=overwrite) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=150)
     return fig
+
+
+def _broken_at_pauses(ds: xr.Dataset, start: int, stop: int, traces: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
+    """The frames ``start..stop-1`` of (time, neuron) ``traces`` ready to draw as lines that break
+    at each pause in acquisition (``pause_intervals`` of the whole recording's frame times): the
+    times (s) and traces with a NaN row inserted in the middle of each pause, shaped (time +
+    pauses,) and (time + pauses, neuron), and the pauses in seconds as on the heatmap
+    (``_frame_minutes``): from the end of the frame before (one median interval after it) to the
+    frame after."""
+    t_all = np.asarray(ds["time"].values, dtype=np.float64)
+    steps = np.diff(t_all)
+    paused = pause_intervals(steps)[start:stop - 1]  # the interval after each shown frame
+    after = np.flatnonzero(paused) + 1  # where the NaN row goes: before the frame after a pause
+    t = t_all[start:stop]
+    middle = (t[after - 1] + t[after]) / 2
+    interval = float(np.median(steps)) if steps.size else 0.0  # the heatmap's frame length
+    pauses = [(float(t[i - 1] + interval), float(t[i])) for i in after]
+    values = np.insert(np.asarray(traces, dtype=np.float64), after, np.nan, axis=0)
+    return np.insert(t, after, middle), values, pauses
 
 
 def _short(name: str, limit: int = 60) -> str:

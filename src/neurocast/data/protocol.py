@@ -271,17 +271,23 @@ def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: P
         lo, hi = start + protocol.max_context - context, stop
     else:
         raise unknown_name("split", split, [*SPLITS, "test_heldout"])
-    if split == "test_heldout" and lo >= hi:
-        m = protocol.max_context
-        need = m + protocol.horizon + 2 * protocol.padding
+    if split == "test_heldout" and hi - lo < context + protocol.horizon:
+        m, h = protocol.max_context, protocol.horizon
+        need = m + h + 2 * protocol.padding
         where = f"{condition!r} (frames [{start}, {stop}))" if condition else \
             f"of frames [{start}, {stop})"
+        why = (f"max_context: as in ZAPBench, every context length up to {m} is scored on the "
+               "same held-out targets, whatever C is")
+        left = stop - start - m  # frames after the reserved ones: fewer than H
         raise ConfigError(
             f"held-out condition {where} is shorter than the {m} frames the {protocol.name} "
-            f"protocol reserves at its start as context (max_context: as in ZAPBench, every context length "
-            f"up to {m} is scored on the same held-out targets, whatever C is)",
+            f"protocol reserves at its start as context ({why})" if left < 0 else
+            f"held-out condition {where} holds {stop - start} frames: the {protocol.name} protocol "
+            f"reserves its first {m} as context ({why}), leaving {left}, fewer than the H = {h} "
+            "frames one window forecasts: no window to score",
             f"a held-out condition needs at least {need} frames ({m} + H + padding): record a "
-            f"longer one, or score without held-out conditions: {_use('single')} (bench always "
+            "longer one, " + (f"use --horizon {left} or less, " if left > 0 else "")
+            + f"or score without held-out conditions: {_use('single')} (bench always "
             f"reserves {m}; Python: protocol_for_dataset(ds, max_context=K))",
         )
     if lo < start or lo >= hi:
@@ -306,11 +312,8 @@ def blocked_bounds(start: int, stop: int, *, protocol: Protocol) -> list[tuple[s
     and everything else in the pieces is train. Raises ConfigError if a split has no room.
     """
     c, h, k = protocol.context, protocol.horizon, protocol.folds
-    edges = [start + (stop - start) * i // k for i in range(k + 1)]
-    t0, t1 = max(edges[protocol.fold], start + c), edges[protocol.fold + 1]
+    t0, t1, pieces = _test_block(start, stop, protocol)
     gap = c + h
-    pieces = [(start, t0 - gap), (t1 + gap, stop)]
-    pieces = [(a, b) for a, b in pieces if b - a > 0]
     if t1 - t0 <= 0 or not pieces:
         raise ConfigError(f"fold {protocol.fold} of {k} leaves no room in frames [{start}, {stop}) "
                           f"for gaps of C + H = {gap} frames",
@@ -329,6 +332,18 @@ def blocked_bounds(start: int, stop: int, *, protocol: Protocol) -> list[tuple[s
             out.append(("train", a, b))
     order = {"train": 0, "val": 1, "test": 2}
     return sorted(out, key=lambda r: (order[r[0]], r[1]))
+
+
+def _test_block(start: int, stop: int, protocol: Protocol
+                ) -> tuple[int, int, list[tuple[int, int]]]:
+    """Fold ``protocol.fold``'s test block [t0, t1) of the (padded) condition [start, stop) and
+    the non-empty pieces [(a, b), ...] left beside it and its gaps of C + H frames."""
+    c, k = protocol.context, protocol.folds
+    edges = [start + (stop - start) * i // k for i in range(k + 1)]
+    t0, t1 = max(edges[protocol.fold], start + c), edges[protocol.fold + 1]
+    gap = c + protocol.horizon
+    pieces = [(a, b) for a, b in [(start, t0 - gap), (t1 + gap, stop)] if b - a > 0]
+    return t0, t1, pieces
 
 
 def _condition_splits(protocol: Protocol, lo: int, hi: int) -> list[tuple[str, int, int]]:
@@ -372,10 +387,16 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
     Training conditions give train, val and test rows; held-out conditions one test row.
     A split of a training condition too short to hold a window (one short trial among many)
     has no row: it is left out of fitting or of scoring, and ``left_out`` says so.
-    Raises ConfigError if no condition has a window in some split (a horizon too long).
+    Raises ConfigError if no condition has a window in some split (a horizon too long), and
+    with folds if no training condition has one in some split of this fold while the same
+    protocol without folds has (too many folds: the hint names fewer that fit).
     """
     c, h = protocol.context, protocol.horizon
     rows = _all_rows(protocol)
+    if protocol.folds:
+        short = _unfilled(rows)
+        if short and not _unfilled(_all_rows(protocol.replace(folds=0, fold=0))):
+            raise _too_many_folds(protocol, short[0])
     empty = [s for s in SPLITS if not any(r.n_windows for r in rows if r.split == s)]
     if empty:
         candidates = [r for r in rows if r.split == empty[0]]
@@ -398,6 +419,71 @@ def split_table(protocol: Protocol) -> list[SplitRange]:
                f"record longer conditions, or score the recording as one stretch: {_use('single')}"),
         )
     return [r for r in rows if r.n_windows > 0]
+
+
+def _unfilled(rows: list[SplitRange]) -> list[str]:
+    """The splits (of ``SPLITS``) in which no training condition's row holds a window."""
+    return [s for s in SPLITS
+            if not any(r.n_windows for r in rows if r.split == s and not r.heldout)]
+
+
+#: At most this many condition × fold rows are built to check that every number of folds below
+#: the one a hint names fits too (so that it may say "or fewer").
+_FOLDS_CHECK_ROWS = 200_000
+
+
+def _folds_fit(protocol: Protocol, k: int) -> bool:
+    """Whether every fold of ``k`` leaves a window in every split of some training condition."""
+    return not any(_unfilled(_all_rows(protocol.replace(folds=k, fold=f))) for f in range(k))
+
+
+def _fewer_folds(protocol: Protocol) -> tuple[int, bool | None]:
+    """(K, every) for the hint of too many folds: K, fewer than ``protocol.folds``, is the first
+    number of folds that fits (``_folds_fit``) searching down from the most the longest padded
+    training condition could hold (one block of C + H frames per fold); 0 if none from 2 does.
+    Whether a number fits is not monotonic (an odd K splits the middle of a condition), so
+    ``every`` says whether every K from 2 up fits too (then K "or fewer"); None if there were
+    too many to check."""
+    span = protocol.context + protocol.horizon
+    longest = max((hi - lo for i, name in enumerate(protocol.conditions)
+                   if name not in protocol.heldout
+                   for lo, hi in [condition_bounds(protocol, i)]), default=0)
+    best = next((k for k in range(min(protocol.folds - 1, longest // span), 1, -1)
+                 if _folds_fit(protocol, k)), 0)
+    if best <= 2:
+        return best, best == 2
+    if best * best // 2 * len(protocol.conditions) > _FOLDS_CHECK_ROWS:
+        return best, None  # too many to check: name it alone
+    return best, all(_folds_fit(protocol, k) for k in range(2, best))
+
+
+def _too_many_folds(protocol: Protocol, split: str) -> ConfigError:
+    """The error for blocked cross-validation whose fold ``protocol.fold`` leaves no window in
+    ``split`` of any training condition, although the protocol without folds does."""
+    k, c, h = protocol.folds, protocol.context, protocol.horizon
+    index = max(range(len(protocol.conditions)), key=lambda i: (
+        protocol.conditions[i] not in protocol.heldout,
+        protocol.offsets[i + 1] - protocol.offsets[i]))
+    n = protocol.offsets[index + 1] - protocol.offsets[index]
+    t0, t1, pieces = _test_block(*condition_bounds(protocol, index), protocol)
+    where = (f"leaves no room for the test block and its gaps (C + H = {c} + {h} frames on "
+             "either side) in any training condition" if t1 - t0 <= 0 or not pieces else
+             f"leaves no window of C + H = {c} + {h} frames in the {split} range of any "
+             "training condition")
+    best, every = _fewer_folds(protocol)
+    return ConfigError(
+        f"--folds {k} cuts the training conditions into blocks too short to cross-validate: "
+        f"fold {protocol.fold} {where} (the longest, {protocol.conditions[index]!r}, has {n} "
+        f"frames: test blocks of about {n // k}, each with C + H frames unused on either side)",
+        f"use --folds {best} or fewer (every fold of each keeps a window in each split)"
+        if best and every else
+        f"use e.g. --folds {best} (every fold of it keeps a window in each split; "
+        + ("smaller numbers were not all checked)" if every is None else
+           "not every smaller number does: an odd number splits a condition's middle)")
+        if best else
+        "the conditions are too short for blocked cross-validation with these C and "
+        "H: leave out --folds, or use a shorter --context or --horizon",
+    )
 
 
 def left_out(protocol: Protocol) -> list[str]:

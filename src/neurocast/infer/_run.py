@@ -127,8 +127,9 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
       any, with a note; methods relating frame t to t + 1 never pair frames across the gap).
     Dead or constant channels (finite values spanning at most ``CONSTANT_ATOL``, or none) are
     left out of inference and scoring, with a note: a flat trace is evidence of nothing.
-    Frames further apart in the dataset's ``time`` than 1.75 × dt_s (a pause in acquisition)
-    are never paired either. Notes also flag a recording too short to rank connections (fewer
+    Frames on either side of a pause in acquisition in the dataset's ``time`` (an interval that
+    stands out from those around it: the rule of ``data.pause_intervals``) are never paired
+    either. Notes also flag a recording too short to rank connections (fewer
     than ``FEW_FRAMES`` frames, or fewer frames than neurons), raw fluorescence, too few edges
     or non-edges to score, and a method that scored every pair the same.
     A Dataset's neurons are matched to the truth by name, never by position
