@@ -376,3 +376,28 @@ def atomic_folder(path: str | os.PathLike, kind: str) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:  # also a WriteError of a file inside: say why, for the folder
         raise _write_error([path], exc) from exc
+
+
+#: The attribute naming the integer attributes ``netcdf3_attrs`` wrote as text.
+_WIDE_INTS = "wide_int_attrs"
+
+
+def netcdf3_attrs(attrs: dict) -> dict:
+    """``attrs`` fit for a netCDF3 file (scipy's writer): netCDF3 has no 64-bit integers, so an
+    integer outside int32 (e.g. a seed >= 2**31) becomes its decimal text, and the names of such
+    attributes are listed in ``wide_int_attrs``; the rest are unchanged. ``read_wide_ints``
+    undoes it exactly."""
+    def wide(v) -> bool:
+        return (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                and not -2**31 <= v < 2**31)
+    out = {k: str(int(v)) if wide(v) else v for k, v in attrs.items()}
+    if names := [k for k, v in attrs.items() if wide(v)]:
+        out[_WIDE_INTS] = ",".join(names)
+    return out
+
+
+def read_wide_ints(attrs: dict) -> dict:
+    """``attrs`` read from a file ``netcdf3_attrs`` wrote: the integers it stored as text are
+    int again, and its ``wide_int_attrs`` list is dropped."""
+    names = set(str(attrs.get(_WIDE_INTS, "")).split(",")) - {""}
+    return {k: int(v) if k in names else v for k, v in attrs.items() if k != _WIDE_INTS}

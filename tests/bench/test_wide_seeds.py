@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurocast._files import netcdf3_attrs, read_wide_ints
 from neurocast.bench import read_scorecard, run_benchmark
-from neurocast.bench._scorecard import netcdf3_attrs, read_wide_ints
 from neurocast.bench._statistics import read_statistics
 from neurocast.data import make_dataset
 
@@ -18,12 +18,12 @@ def _dataset(seed):
 
 
 def test_attrs_beyond_int32_become_text_and_read_back():
-    enc = netcdf3_attrs({"a": 2**31, "b": -2**31 - 1, "c": 2**31 - 1, "d": np.int64(2**40),
-                         "e": True, "f": 1.5, "g": "x"})
+    attrs = {"a": 2**31, "b": -2**31 - 1, "c": 2**31 - 1, "d": np.int64(2**40), "e": True,
+             "f": 1.5, "g": "x", "h": "12"}
+    enc = netcdf3_attrs(attrs)
     assert enc == {"a": str(2**31), "b": str(-2**31 - 1), "c": 2**31 - 1, "d": str(2**40),
-                   "e": True, "f": 1.5, "g": "x"}
-    assert read_wide_ints({"dataset_seed": str(2**31), "protocol_neuron_seed": "7", "x": "12"}) == {
-        "dataset_seed": 2**31, "protocol_neuron_seed": 7, "x": "12"}
+                   "e": True, "f": 1.5, "g": "x", "h": "12", "wide_int_attrs": "a,b,d"}
+    assert read_wide_ints(enc) == attrs  # text that was text stays text ('h')
 
 
 def test_bench_with_seeds_beyond_int32(tmp_path):

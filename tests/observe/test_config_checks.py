@@ -29,6 +29,9 @@ def spikes(duration_ms: float = 10_000.0) -> Spikes:
     ("f0_radius_frames", 2.5, "a whole number >= 1"), ("clip_min", -INF, "a finite number"),
     ("clip_max", INF, "a finite number"), ("chunk_neurons", 0, "a whole number >= 1"),
     ("n_planes", "2", "a whole number >= 1"),
+    # whole floats passed, then range() and the numba F0 filter failed on them
+    ("chunk_neurons", 1000.0, "a whole number >= 1"), ("n_planes", 2.0, "a whole number >= 1"),
+    ("f0_radius_frames", 400.0, "a whole number >= 1"),
 ])
 def test_a_setting_that_is_not_finite_or_out_of_range_is_named_with_its_range(name, value, rule):
     # inf was accepted, and observe() then blamed --snr or divided by zero

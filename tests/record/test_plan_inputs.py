@@ -36,6 +36,8 @@ def test_a_single_drive_condition_and_state():
 @pytest.mark.parametrize("make, field", [
     (lambda: Drive(names=("A", 3)), "Drive.names"),
     (lambda: Drive(types=None), "Drive.types"),
+    (lambda: Drive(names=(None,)), "Drive.names"),  # a None item passed as 'nothing wrong'
+    (lambda: Condition("a", 3, (None,)), "drives"),
     (lambda: Condition("a", 3, ("not a drive",)), "drives"),
     (lambda: StimulusPlan("x", ("a",), frame_dt_s=1.0), "conditions"),
     (lambda: StimulusPlan("x", (Condition("a", 3),), frame_dt_s=1.0, heldout_conditions=(1,)),

@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from neurocast import __version__
-from neurocast._files import atomic_path
+from neurocast._files import atomic_path, netcdf3_attrs, read_wide_ints
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.data import Protocol
@@ -269,29 +269,6 @@ def summary_table(card: xr.Dataset) -> dict:
             row[var], row[f"{var}_heldout"] = _mean(v[~held]), _mean(v[held])
         rows[m] = row
     return rows
-
-
-#: Integer attributes that may lie outside int32 (seeds): ``netcdf3_attrs`` writes them as
-#: decimal text then, ``read_wide_ints`` turns them back into int.
-WIDE_INT_ATTRS = ("seed", "dataset_seed", "protocol_neuron_seed")
-_INT32 = (-2**31, 2**31)
-
-
-def netcdf3_attrs(attrs: dict) -> dict:
-    """``attrs`` fit for a netCDF3 file: an integer outside int32 (netCDF3 has no 64-bit
-    integers, scipy refuses them: e.g. a seed >= 2**31) becomes its decimal text; the rest are
-    unchanged. ``read_wide_ints`` reads such attributes back as int."""
-    def fit(v):
-        wide = (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-                and not _INT32[0] <= v < _INT32[1])
-        return str(int(v)) if wide else v
-    return {k: fit(v) for k, v in attrs.items()}
-
-
-def read_wide_ints(attrs: dict) -> dict:
-    """``attrs`` with the ``WIDE_INT_ATTRS`` that ``netcdf3_attrs`` stored as text back as int."""
-    return {k: (int(v) if k in WIDE_INT_ATTRS and isinstance(v, str) and v.lstrip("-").isdigit() else v)
-            for k, v in attrs.items()}
 
 
 def write_scorecard(card: xr.Dataset, out_dir: Path) -> dict[str, Path]:

@@ -15,14 +15,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from neurocast._files import atomic_path
+from neurocast._files import atomic_path, netcdf3_attrs, read_wide_ints
 from neurocast.bench._metrics import WindowStats
 from neurocast.bench._scorecard import (
     _PROTOCOL_FIELDS,
     check_statistics,
-    netcdf3_attrs,
     protocol_differences,
-    read_wide_ints,
     scorecard_protocol,
 )
 from neurocast.data import Protocol

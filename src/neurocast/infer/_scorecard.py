@@ -10,8 +10,7 @@ import numpy as np
 import xarray as xr
 
 from neurocast import __version__
-from neurocast._files import atomic_path
-from neurocast.bench._scorecard import netcdf3_attrs
+from neurocast._files import atomic_path, netcdf3_attrs
 from neurocast.infer._score import METRICS
 
 __all__ = ["build_scorecard", "scorecard_summary", "write_scorecard"]

@@ -9,7 +9,8 @@ optional per-plane offsets of a volumetric scan) and normalised ZAPBench-style
 
 Public API: ``Indicator``, ``INDICATORS``, ``get_indicator``, ``ObserveConfig``, ``observe``,
 ``calcium``, ``CalciumIntegrator``, ``fluorescence``, ``delta_f_over_f``, ``plane_offsets``,
-``transient_times``, and the plots in ``neurocast.observe.plot``.
+``transient_times``, ``sample_frames`` (the frame whose sample first shows a spike: one
+rule for the calcium and for a recording's spike counts), and the plots in ``neurocast.observe.plot``.
 """
 
 from neurocast.observe._indicators import (
@@ -19,6 +20,7 @@ from neurocast.observe._indicators import (
     get_indicator,
     transient_times,
 )
+from neurocast.observe._kernels import sample_frames
 from neurocast.observe._model import (
     CalciumIntegrator,
     ObserveConfig,
@@ -41,5 +43,6 @@ __all__ = [
     "get_indicator",
     "observe",
     "plane_offsets",
+    "sample_frames",
     "transient_times",
 ]

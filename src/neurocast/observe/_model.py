@@ -62,9 +62,9 @@ class ObserveConfig:
       float32 arrays at a time, the next chunk's noise being drawn meanwhile; results depend on
       it only through the noise streams, which are fixed for a given value).
 
-    Every number must be finite and in its range (``_RANGES``; snr may also be inf: no noise),
-    and normalise a bool, else ConfigError naming the setting and its range. baseline_sigma and drift_amplitude stop
-    at 5 (brightness spread over e^±15 at 3 s.d.), amplitude_cv at 10 (1000 %): far beyond
+    Every number must be finite and in its range (``_RANGES``; snr may also be inf: no noise;
+    counts are ints, not 2.0), and normalise must be a bool; else ConfigError naming the setting
+    and its range. baseline_sigma and drift_amplitude stop at 5 (brightness spread over e^±15 at 3 s.d.), amplitude_cv at 10 (1000 %): far beyond
     measured cells, and short of float32 overflow.
     """
 
@@ -113,7 +113,8 @@ class ObserveConfig:
 
 
 def _whole(v) -> bool:
-    return float(v).is_integer()
+    """True for an int (NumPy's too), not for 2.0: frames, planes and chunks are counted."""
+    return isinstance(v, (int, np.integer))
 
 
 def _real(value) -> bool:

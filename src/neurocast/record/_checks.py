@@ -24,9 +24,9 @@ def as_tuple(value, kind: type, what: str, example: str) -> tuple:
     if isinstance(value, kind):
         return (value,)
     items = tuple(value) if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) else None
-    wrong = value if items is None else next((x for x in items if not isinstance(x, kind)), None)
-    if items is None or wrong is not None:
-        raise ConfigError(f"{what} takes a {kind.__name__} or a tuple of them, got {wrong!r}",
+    wrong = [value] if items is None else [x for x in items if not isinstance(x, kind)]
+    if wrong:  # a list: a wrong item may itself be None
+        raise ConfigError(f"{what} takes a {kind.__name__} or a tuple of them, got {wrong[0]!r}",
                           f"e.g. {example}")
     return items
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from neurocast.observe._kernels import sample_frames
+from neurocast.observe import sample_frames
 
 
 @njit(cache=True, nogil=True)

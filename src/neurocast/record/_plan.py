@@ -1,6 +1,7 @@
 """Stimulus plans: named conditions, their Poisson drives, and per-frame covariates (private).
 
-A *stimulus plan* says what a synthetic recording stimulates and when. It is not a forecasting
+A *stimulus plan* says what a synthetic recording stimulates and when: its conditions here,
+the drives they switch on in ``_drive``, behavioural states in ``_states``. It is not a forecasting
 *protocol* (``neurocast.data.Protocol``: splits and windows), which says how a recording is scored.
 """
 

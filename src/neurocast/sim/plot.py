@@ -194,8 +194,8 @@ def plot_raster(spikes: Spikes | Sequence[Spikes], connectome=None, *, top: int 
       shows the first). connectome: for neuron names on the axis (shown when <= 40 rows).
     order: row order, 'first_spike' (default) or 'rate'. driven: positions drawn in red
       (default: ``spikes.attrs['stimulate']`` or ``['stimulated']`` when present). silenced:
-      positions drawn in grey (default: ``spikes.attrs['silenced']``): they still fire on their
-      input, but their outgoing synapses are cut. A legend names the colours shown.
+      positions drawn in grey (default: ``spikes.attrs['silence']`` or ``['silenced']``): they
+      still fire on their input, but their outgoing synapses are cut. A legend names the colours shown.
     """
     trials = _trials(spikes)
     driven_mask, silenced_mask = _kinds(trials, driven, silenced)
