@@ -65,3 +65,51 @@ def test_the_private_import_check_sees_one(tmp_path, monkeypatch):
     for name in [m for m in sys.modules if m == "neurocast" or m.startswith("neurocast.")]:
         monkeypatch.delitem(sys.modules, name)
     assert private_imports_across_packages() == ["neurocast.b.user -> neurocast.a._inner"]
+
+
+def late_imports(src) -> list[str]:
+    """'module:line -> imported' for every neurocast import inside a function of the package
+    under ``src`` whose target does not import torch at its top (torch is an optional extra,
+    so torch modules are imported on use; any other late import hides an import cycle)."""
+    import ast
+    from pathlib import Path
+
+    src = Path(src)
+
+    def imports_torch(name: str) -> bool:
+        path = src.joinpath(*name.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        tree = ast.parse(path.read_text())
+        return any(isinstance(node, ast.Import) and any(a.name == "torch" for a in node.names)
+                   for node in tree.body)
+
+    found = []
+    for path in sorted(src.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module
+                         else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                for name in names:
+                    if name.split(".")[0] == "neurocast" and not imports_torch(name):
+                        found.append(f"{path.relative_to(src).as_posix()}:{node.lineno} -> {name}")
+    return found
+
+
+def test_neurocast_modules_are_imported_at_the_top():
+    from pathlib import Path
+
+    assert late_imports(Path(__file__).parents[1] / "src") == []
+
+
+def test_the_late_import_check_sees_one(tmp_path):
+    pkg = tmp_path / "neurocast"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "_net.py").write_text("import torch\n")
+    (pkg / "_plain.py").write_text("X = 1\n")
+    (pkg / "user.py").write_text("def f():\n    from neurocast._net import N\n"
+                                 "    from neurocast._plain import X\n    return N, X\n")
+    assert late_imports(tmp_path) == ["neurocast/user.py:3 -> neurocast._plain"]

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neurocast import __version__
 from neurocast._files import json_default
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._scorecard import differing_fields
@@ -239,8 +240,6 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
     Anything else, or a file that cannot be read, is None: the model is trained and saved over
     it, as before. identity: ``dataset_identity(dataset)`` if already computed.
     """
-    from neurocast import __version__
-
     path = model_file(folder, model.name, seed)
     if not path.is_file():
         return None

@@ -60,8 +60,10 @@ from neurocast.connectome._table_files import (
     read_neuron_frame,
     read_table,
     require_columns,
-    row_label,
     table_columns,
+)
+from neurocast.connectome._table_names import (
+    row_label,
 )
 from neurocast.connectome._tables import (
     TRANSMITTER_COLUMNS,

@@ -76,8 +76,10 @@ from neurocast.connectome._table_files import (
     read_neuron_frame,
     read_table,
     require_columns,
-    row_label,
     table_columns,
+)
+from neurocast.connectome._table_names import (
+    row_label,
     table_kind,
     table_stem,
 )

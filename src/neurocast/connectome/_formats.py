@@ -43,8 +43,10 @@ from neurocast.connectome import _edgelist, _flywire, _flywire_release, _neuprin
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
-    is_read_only_table,
     table_columns,
+)
+from neurocast.connectome._table_names import (
+    is_read_only_table,
     table_kind,
     table_stem,
 )

@@ -19,7 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neurocast.connectome._table_files import first_row, row_label, short_list
+from neurocast.connectome._table_names import (
+    first_row,
+    row_label,
+    short_list,
+)
 from neurocast.errors import FormatError, NonFiniteError
 
 #: ids from 2**53 up can lose their last digits in a float64 (53-bit significand)

@@ -43,6 +43,8 @@ from neurocast.connectome._table_files import (
     input_note,
     is_number,
     iter_table,
+)
+from neurocast.connectome._table_names import (
     row_label,
     rows_from,
 )

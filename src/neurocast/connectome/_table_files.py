@@ -1,17 +1,15 @@
 """Read the CSV, parquet and Arrow feather tables of connectome files, and parse their columns.
 
-File kinds from names (``.csv``, ``.tsv``, ``.csv.gz``, ``.parquet``, ``.feather``), header and column
-checks, the field separator, reads of only the needed columns (pyarrow; ids as exact 64-bit
-integers, never through float) and the checks of the values read (synapse counts, weights,
-signs, probabilities; neuron ids are checked in ``_ids``), all vectorised (pyarrow / numpy,
-no Python loops over rows). Errors name the file, the column and the first offending row,
-and say how to fix it.
+Header and column checks, the field separator, reads of only the needed columns (pyarrow; ids
+as exact 64-bit integers, never through float) and the checks of the values read (synapse
+counts, weights, signs, probabilities; neuron ids are checked in ``_ids``; file kinds and row
+labels come from ``_table_names``), all vectorised (pyarrow / numpy, no Python loops over
+rows). Errors name the file, the column and the first offending row, and say how to fix it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import csv
 import difflib
 import gzip
@@ -23,34 +21,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurocast.connectome._ids import check_ids
+from neurocast.connectome._table_names import (
+    GZIP_SUFFIX,
+    first_row,
+    is_gzip_csv,
+    row_label,
+    short_list,
+    table_kind,
+)
 from neurocast.errors import FormatError, NonFiniteError
-
-CSV_SUFFIXES = (".csv", ".tsv")  # .tsv: tab-separated, read only
-PARQUET_SUFFIXES = (".parquet", ".pq")
-FEATHER_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files (FlyWire's Zenodo release), read only
-TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + FEATHER_SUFFIXES
-GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
-N_LISTED = 5  # how many offending values an error message lists
-
-
-def is_gzip_csv(path: Path) -> bool:
-    """True for a gzip-compressed CSV file name (``*.csv.gz``, ``*.tsv.gz``, case-insensitive)."""
-    return path.name.lower().endswith(tuple(s + GZIP_SUFFIX for s in CSV_SUFFIXES))
-
-
-def is_read_only_table(path: Path) -> bool:
-    """True for table names neurocast reads but does not write (``.csv.gz``, ``.tsv``,
-    ``.feather``, ``.arrow``)."""
-    return is_gzip_csv(path) or path.suffix.lower() in (".tsv", *FEATHER_SUFFIXES)
 
 
 def _is_tsv(path: Path) -> bool:
     return path.name.lower().removesuffix(GZIP_SUFFIX).endswith(".tsv")
-
-
-def table_stem(path: Path) -> str:
-    """The file name without its table suffix (``connections.csv.gz`` → ``connections``)."""
-    return path.with_suffix("").stem if is_gzip_csv(path) else path.stem
 
 
 def _open_text(path: Path):
@@ -58,26 +42,6 @@ def _open_text(path: Path):
     skipped), lines as written."""
     opener = gzip.open if is_gzip_csv(path) else open
     return opener(path, "rt", encoding="utf-8-sig", newline="")
-
-
-def table_kind(path: Path) -> str | None:
-    """'csv' (also for ``*.csv.gz``, read only), 'parquet', 'feather' (``.feather``/``.arrow``,
-    read only) or None, from the file name's suffix (case-insensitive)."""
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES or is_gzip_csv(path):
-        return "csv"
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    if suffix in FEATHER_SUFFIXES:
-        return "feather"
-    return None
-
-
-def short_list(values, n: int = N_LISTED) -> str:
-    """The first n values, comma-separated, with how many in all when there are more."""
-    values = list(values)
-    text = ", ".join(str(v) for v in values[:n])
-    return text + (f", … ({len(values)} in all)" if len(values) > n else "")
 
 
 def table_columns(path: Path, what: str) -> list[str]:
@@ -355,7 +319,6 @@ def _diagnose_csv(path: Path, columns: list[str], id_columns: list[str], what: s
                                   include_columns=columns))
     except pa.ArrowInvalid:
         return  # a structural problem; the caller reports it
-    from neurocast.connectome._ids import check_ids  # _ids imports this module: import late
 
     for c in id_columns:
         check_ids(table.column(c).to_pandas(), c, path, what, whole_floats=False)
@@ -402,32 +365,6 @@ def _series(col) -> pd.Series:
     if col.null_count == 0 and (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
         return pd.Series(col.to_numpy(), copy=False)
     return col.to_pandas()
-
-
-#: Rows before the batch being checked (``iter_table``): row labels count from the file's start.
-_ROW_OFFSET = contextvars.ContextVar("row_offset", default=0)
-
-
-@contextlib.contextmanager
-def rows_from(start: int):
-    """Within the block, ``row_label`` (so every check's message) numbers row i of a batch as
-    row ``start + i`` of the file."""
-    token = _ROW_OFFSET.set(start)
-    try:
-        yield
-    finally:
-        _ROW_OFFSET.reset(token)
-
-
-def row_label(path: Path, i: int) -> str:
-    """Human row number: the CSV line (header is line 1) or the parquet row (1-based)."""
-    i += _ROW_OFFSET.get()
-    return f"line {i + 2}" if table_kind(path) == "csv" else f"row {i + 1}"
-
-
-def first_row(path: Path, mask: np.ndarray) -> str:
-    """The human label (``row_label``) of the first True row of a boolean mask."""
-    return row_label(path, int(np.flatnonzero(mask)[0]))
 
 
 def _as_numbers(s: pd.Series, col: str, path: Path, what: str, must: str, hint: str) -> pd.Series:

@@ -21,6 +21,8 @@ from neurocast.connectome._ids import check_ids, float_rounded_hint
 from neurocast.connectome._table_files import (
     check_signs,
     require_columns,
+)
+from neurocast.connectome._table_names import (
     row_label,
     short_list,
 )

@@ -46,7 +46,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from neurocast.data._matrix_keys import FRAME_KEYS, _number_text, _pick, _time_key
+from neurocast.data._matrix_keys import FRAME_KEYS, _number_text, _time_key, pick_key
 from neurocast.data._matrix_stimulus import _find, flag_for
 from neurocast.errors import FormatError
 
@@ -113,15 +113,15 @@ def pivot_long(cells: Sequence[str], table: pd.DataFrame, what: str, notes: list
     names = [str(c).strip() for c in cells]
     t = _time_key(names)
     if t is None:
-        t = _pick(names, FRAME_KEYS)
+        t = pick_key(names, FRAME_KEYS)
     if t is None or table.shape[0] < 1:
         return None
     ti = names.index(t)
     times = pd.to_numeric(table.iloc[:, ti], errors="coerce")
     if times.isna().any():  # text or blanks: not a frame column (the wide reader says why)
         return None
-    numbered = _pick([t], FRAME_KEYS) is not None  # frame numbers, not times
-    f = None if numbered else _pick([n for j, n in enumerate(names) if j != ti], FRAME_KEYS)
+    numbered = pick_key([t], FRAME_KEYS) is not None  # frame numbers, not times
+    f = None if numbered else pick_key([n for j, n in enumerate(names) if j != ti], FRAME_KEYS)
     fi = None if f is None else names.index(f)
     frame_no = None if fi is None else pd.to_numeric(table.iloc[:, fi], errors="coerce")
     repeats = bool(times.duplicated().any())

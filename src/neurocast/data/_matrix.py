@@ -114,7 +114,6 @@ from neurocast.data._matrix_keys import (
     _counts,
     _ids,
     _name_cells,
-    _pick,
     _time_base,
     _time_keys,
     _time_scale,
@@ -125,6 +124,7 @@ from neurocast.data._matrix_keys import (
     indexed_labels,
     latin1_note,
     lower_leaf,
+    pick_key,
 )
 from neurocast.data._schema import make_dataset
 from neurocast.data._sidecar import read_sidecar, refuse_sidecar, sidecar_path, sidecar_timing
@@ -170,7 +170,7 @@ def _pick_traces(arrays: dict, key: str | None, what: str) -> tuple[str, str | N
                           "available: " + (", ".join(sorted(arrays)) or "none") + "; " + MATRIX_HINT)
     # rows and columns (MATLAB v7.3 keeps vectors and scalars 2-D: tv, fps) are no other choice
     wide = [k for k in matrices if min(np.shape(arrays[k])) > 1]
-    named = _pick({k: arrays[k] for k in matrices}, TRACE_KEYS)
+    named = pick_key({k: arrays[k] for k in matrices}, TRACE_KEYS)
     if named is None and len(wide) == 1:
         return wide[0], None
     same = [k for k in matrices  # 'gcamp/trace_array' beside 'raw/trace_array'
@@ -468,12 +468,12 @@ def load_matrix(
     file_names, ambiguous = None, []
     own = str(key).rpartition("/")[0] + "/" if key and "/" in str(key) else None
     texts = {k: v for k, v in arrays.items() if not _numeric(v) and not isinstance(v, Unread)}
-    names_key = (_pick({k: v for k, v in texts.items() if str(k).startswith(own)}, NAME_KEYS,
+    names_key = (pick_key({k: v for k, v in texts.items() if str(k).startswith(own)}, NAME_KEYS,
                        loose=True) if own else None)  # the traces' own group first (NWB 1.x)
     if names_key is None:
-        names_key = _pick(texts, NAME_KEYS, loose=True)
+        names_key = pick_key(texts, NAME_KEYS, loose=True)
     if names_key is None:  # numbers name neurons only under an id name ('labels': per frame?)
-        names_key = _pick({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
+        names_key = pick_key({k: v for k, v in arrays.items() if _ids(v)}, ID_KEYS, loose=True)
     if names_key is not None and (read := _name_cells(arrays[names_key])) is not None:
         file_names, ambiguous, latin = read
         if latin:

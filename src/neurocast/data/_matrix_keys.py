@@ -3,7 +3,7 @@
 ``load_matrix`` (``_matrix.py``) and the file and table readers share these: the
 names of a container's arrays and of a table's columns (traces, timestamps, frame interval or
 rate, neuron names and ids, frame indices, stimulus or behaviour columns), compared on a key's
-last part ignoring case (``_pick``); the unit of time in a name (``_time_base``: seconds,
+last part ignoring case (``pick_key``); the unit of time in a name (``_time_base``: seconds,
 milliseconds, microseconds, minutes or hours, ``SECONDS_PER_UNIT``) or in an HDF5 ``units``
 attribute (``_time_scale``); and the check every timestamp vector passes
 (``check_timestamps``, also used by the NWB loader). The names an array of names holds are
@@ -104,7 +104,7 @@ NAME_KEYS = ("neuron_names", "neuron_name", "names", "name", "labels", "label", 
              "region_names")
 
 
-def _pick(arrays, wanted: Sequence[str], loose: bool = False):
+def pick_key(arrays, wanted: Sequence[str], loose: bool = False):
     """The key of ``arrays`` (or of an iterable of names) whose last part is the first of
     ``wanted`` found, compared in lower case, or with ``loose`` also without underscores,
     spaces and hyphens (``_loose``: 'NeuronIds' is 'neuron_ids'); None if there is none."""
@@ -250,14 +250,14 @@ def _timing_key(meta: dict) -> tuple[object, float | None]:
     named so with another unit of time ('dt_ms', 'frame_period (ms)': ``SECONDS_PER_UNIT``),
     else one in minutes (``DT_MIN_KEYS``: 60.0); (None, None) if there is none. Frame rates
     are read by ``frame_rate``."""
-    if (k := _pick(meta, DT_KEYS)) is not None:
+    if (k := pick_key(meta, DT_KEYS)) is not None:
         return k, 1.0
     bases = {k: _time_base(k) for k in meta}
     for w in DT_KEYS:
         for k, (base, unit) in bases.items():
             if base == w and unit in SECONDS_PER_UNIT:
                 return k, SECONDS_PER_UNIT[unit]
-    if (k := _pick(meta, DT_MIN_KEYS)) is not None:
+    if (k := pick_key(meta, DT_MIN_KEYS)) is not None:
         return k, 60.0
     return None, None
 
@@ -435,7 +435,7 @@ def _counts(meta: dict) -> tuple[int | None, int | None]:
     when not said (or not a positive whole number)."""
     out = []
     for keys in (COUNT_KEYS["neuron"], COUNT_KEYS["time"]):
-        k = _pick(meta, keys)
+        k = pick_key(meta, keys)
         try:
             x = float(np.asarray(meta[k], dtype=np.float64).reshape(-1)[0]) if k is not None else None
         except (TypeError, ValueError, IndexError):
@@ -591,7 +591,7 @@ def indexed_labels(found: dict, n: int, what: str) -> tuple[np.ndarray, str, boo
     ``n`` neurons, the import note saying how many were named and how the keys counted, and
     whether that count was assumed (no key '0', none naming the last neuron: a doubt).
     Raises FormatError naming a key past the last neuron."""
-    chosen = found[_pick(found, _INDEXED_NAME_KEYS, loose=True) or next(iter(found))]
+    chosen = found[pick_key(found, _INDEXED_NAME_KEYS, loose=True) or next(iter(found))]
     start = chosen.count_from()
     last = max(chosen.rows)
     if last - start >= n:

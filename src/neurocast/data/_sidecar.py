@@ -39,10 +39,10 @@ from neurocast.data._matrix_keys import (
     SETTINGS_GROUPS,
     TRACE_KEYS,
     FrameTiming,
-    _pick,
     _time_base,
     frame_timing,
     lower_leaf,
+    pick_key,
     scalar_value,
 )
 from neurocast.errors import FormatError
@@ -85,7 +85,7 @@ class Sidecar:
     @property
     def start_s(self) -> float | None:
         """The time of the first frame (s) it gives (BIDS's ``StartTime``), or None."""
-        k = _pick([k for k in self.meta if "/" not in str(k)], START_KEYS)
+        k = pick_key([k for k in self.meta if "/" not in str(k)], START_KEYS)
         return scalar_value(self.meta[k]) if k is not None else None
 
 
@@ -178,7 +178,7 @@ def read_sidecar(path: Path, what: str) -> tuple[Sidecar | None, PassedOver | No
     # stimulus's or a camera's ('stimulus/dt', 'stim/StartTime')
     arrays = {k: v for k, v in arrays.items() if "/" not in str(k)
               or (str(k).count("/") == 1 and str(k).split("/")[0].lower() in SETTINGS_GROUPS)}
-    k = _pick([k for k in arrays if "/" not in str(k)], ("columns",))
+    k = pick_key([k for k in arrays if "/" not in str(k)], ("columns",))
     columns = arrays.pop(k) if k is not None else None
     if columns is not None and not (isinstance(columns, np.ndarray) and columns.ndim == 1
                                     and columns.dtype.kind == "U"):

@@ -24,12 +24,12 @@ from neurocast.data._long_tables import pivot_long
 from neurocast.data._matrix_keys import (
     FRAME_KEYS,
     SECONDS_PER_UNIT,
-    _pick,
     _seconds_per_unit,
     _time_base,
     _time_key,
     check_timestamps,
     named_like_covariate,
+    pick_key,
     table_time_columns,
 )
 from neurocast.data._matrix_stimulus import Covariates, flag_for, no_header, table_covariates
@@ -176,7 +176,7 @@ def _one_frame(names: np.ndarray, what: str) -> FormatError:
     neurons its header names, the columns of timestamps or frame numbers not counted."""
     listed = names.tolist()
     t = _time_key(listed)
-    f = _pick(listed, FRAME_KEYS)
+    f = pick_key(listed, FRAME_KEYS)
     other = [str(n) for i, n in enumerate(listed) if n not in (t, f) and not (i == 0 and n == "")]
     said = [f"column {str(k)!r} holds its time" if k == t else f"column {str(k)!r} its number"
             for k in (t, f) if k is not None]
@@ -350,7 +350,7 @@ def wide_columns(names: np.ndarray, n_rows: int, column: Callable[[int], np.ndar
                      "...) " + ("as durations" if 0 in seconds else "but does not count rows")
                      + ": read as the frame timestamps (s), not as a neuron")
         keep = [j for j in keep if j != 0]
-    f = _pick([names[j] for j in keep], FRAME_KEYS)
+    f = pick_key([names[j] for j in keep], FRAME_KEYS)
     i = None if f is None else keep[[names[j] for j in keep].index(f)]
     if i is not None and _counts_rows(frames := column(i)):
         notes.append(f"column {str(f)!r} counts frames ({frames[0]:g}, {frames[1]:g}, ...): "

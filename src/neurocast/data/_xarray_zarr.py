@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast.data._matrix_keys import TRACE_KEYS, pick_key
 from neurocast.errors import FormatError
 
 __all__ = ["NEURON_DIMS", "TIME_DIMS", "NamedDims", "named_dims_store", "read_named_dims"]
@@ -106,8 +107,6 @@ def read_named_dims(path: Path, key: str | None, what: str) -> NamedDims:
     choice is not clear."""
     import xarray as xr
 
-    from neurocast.data._matrix_keys import TRACE_KEYS, _pick
-
     variables: dict = {}
     attrs: dict = {}
     for store in _stores(path):
@@ -141,7 +140,7 @@ def read_named_dims(path: Path, key: str | None, what: str) -> NamedDims:
     elif len(traces) == 1:
         chosen = next(iter(traces))
     else:
-        chosen = _pick(traces, TRACE_KEYS) or _pick(traces, _PREFERRED)
+        chosen = pick_key(traces, TRACE_KEYS) or pick_key(traces, _PREFERRED)
         if chosen is None:
             raise FormatError(f"{what} holds {len(traces)} trace variables",
                               "choose one with --key: " + ", ".join(sorted(traces)))

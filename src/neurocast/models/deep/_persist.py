@@ -11,8 +11,10 @@ import json
 import os
 from pathlib import Path
 
+from neurocast import __version__
 from neurocast._files import atomic_path, json_default
 from neurocast.errors import ConfigError, FormatError
+from neurocast.models._base import MODELS
 from neurocast.models._scaling import TraceScale
 from neurocast.models.deep._config import config_from_dict, config_to_dict
 from neurocast.models.deep._identity import check_identity, dataset_identity
@@ -33,8 +35,6 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
     a fitted learned forecaster. identity: ``dataset_identity(dataset)`` when the caller
     computed it already (a benchmark hashes its dataset once for all its models).
     """
-    from neurocast import __version__
-
     if not isinstance(model, LearnedForecaster) or model.net is None:
         raise ConfigError(f"only fitted learned forecasters can be saved, not {model.name!r}",
                           "fit it first; closed-form baselines are refitted in seconds")
@@ -72,8 +72,6 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     identity: ``dataset_identity(dataset)`` when the caller computed it already.
     Raises FormatError for a missing or foreign file.
     """
-    from neurocast.models import MODELS
-
     path = Path(path)
     payload = _read(path)
     name = payload["model"]
@@ -111,8 +109,6 @@ def saved_header(path: str | os.PathLike) -> dict:
 
 def _read(path: Path) -> dict:
     """The payload of a model file, checked to be ours and of a model this neurocast knows."""
-    from neurocast.models import MODELS
-
     torch = import_torch()
     if not path.is_file():
         raise FormatError(f"no saved model at '{path}'", "check the path (save_model writes one file)")
