@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from neurocast._numbers import is_whole
 from neurocast._progress import progress as progress_bar
 from neurocast.bench._evaluate import batch_windows_for, score_segment
 from neurocast.bench._metrics import WindowStats
@@ -181,8 +182,7 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
     whole = math.lcm(*batches.values())  # chunks of whole batches of every model ...
     if whole > MAX_LCM_BATCHES * largest:  # ... unless that makes chunks far larger than asked
         whole = largest
-    if chunk_windows is not None and (isinstance(chunk_windows, bool) or not isinstance(
-            chunk_windows, (int, np.integer)) or chunk_windows < 1):
+    if chunk_windows is not None and not (is_whole(chunk_windows) and chunk_windows >= 1):
         raise ConfigError(f"chunk_windows must be a positive integer, not {chunk_windows!r}")
     target = chunk_windows or DEFAULT_CHUNK_BATCHES * largest
     per = -(-target // whole) * whole

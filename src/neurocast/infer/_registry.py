@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from neurocast._numbers import is_real
 from neurocast._registry import Registry
 from neurocast.errors import ConfigError
 from neurocast.infer._activity import Activity
@@ -108,6 +109,5 @@ def parse_method_names(text: str) -> list[str]:
 def check_positive(owner: str, **values) -> None:
     """ConfigError unless every value is a finite number > 0 (option validation helper)."""
     for key, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(v) or v <= 0:
+        if not (is_real(v) and np.isfinite(v) and v > 0):
             raise ConfigError(f"{owner}: {key} must be a finite number > 0, not {v!r}")

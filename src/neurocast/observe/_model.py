@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from neurocast._numbers import is_real, is_whole
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 from neurocast.observe._indicators import DEFAULT_INDICATOR, INDICATORS, Indicator, get_indicator
 from neurocast.observe._kernels import (
@@ -99,7 +100,7 @@ class ObserveConfig:
         object.__setattr__(self, "normalise", bool(self.normalise))
         for name, (ok, rule) in _RANGES.items():
             value = getattr(self, name)
-            finite = _real(value) and (np.isfinite(value) or (name == "snr" and value == np.inf))
+            finite = is_real(value) and (np.isfinite(value) or (name == "snr" and value == np.inf))
             if not (finite and ok(value)):
                 raise ConfigError(f"the observation setting {name} must be {rule}, got {value!r}",
                                   f"e.g. {name}={getattr(ObserveConfig, name)!r} (the default)")
@@ -112,16 +113,6 @@ class ObserveConfig:
         return get_indicator(self.indicator)
 
 
-def _whole(v) -> bool:
-    """True for an int (NumPy's too), not for 2.0: frames, planes and chunks are counted."""
-    return isinstance(v, (int, np.integer))
-
-
-def _real(value) -> bool:
-    """True for a real number (int or float, NumPy's too), False for a bool or anything else."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 #: Valid range of every numeric ObserveConfig setting: name -> (test of a finite value, rule).
 _RANGES = {
     "snr": (lambda v: v > 0, "a number > 0 (inf: no noise)"),
@@ -130,12 +121,12 @@ _RANGES = {
     "amplitude_cv": (lambda v: 0 <= v <= 10, "a finite number in [0, 10]"),
     "drift_amplitude": (lambda v: 0 <= v <= 5, "a finite number in [0, 5]"),
     "drift_tau_s": (lambda v: v > 0, "a finite number > 0"),
-    "n_planes": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "n_planes": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
     "f0_percentile": (lambda v: 0 <= v <= 100, "a finite number in [0, 100]"),
-    "f0_radius_frames": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "f0_radius_frames": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
     "clip_min": (lambda v: True, "a finite number"),
     "clip_max": (lambda v: True, "a finite number"),
-    "chunk_neurons": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "chunk_neurons": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
 }
 
 
@@ -156,7 +147,7 @@ def get_indicator_error(name):
 
 def _frame_interval(frame_dt_s) -> float:
     """``frame_dt_s`` as a float (s); ConfigError unless it is a finite number > 0."""
-    if not (_real(frame_dt_s) and np.isfinite(frame_dt_s) and frame_dt_s > 0):
+    if not (is_real(frame_dt_s) and np.isfinite(frame_dt_s) and frame_dt_s > 0):
         raise ConfigError(f"frame_dt_s (seconds per frame) must be a finite number > 0, got {frame_dt_s!r}",
                           "e.g. frame_dt_s=0.2 for 5 frames per second")
     return float(frame_dt_s)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
+from neurocast._numbers import is_real, is_whole
 from neurocast.errors import ConfigError
 
 __all__ = ["as_tuple", "check_number", "check_whole"]
@@ -33,13 +32,13 @@ def as_tuple(value, kind: type, what: str, example: str) -> tuple:
 
 def check_number(value, what: str) -> None:
     """ConfigError naming ``what`` unless ``value`` is a real number (text and flags are not)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise ConfigError(f"{what} must be a number, got {value!r}",
                           "write it as a number, not as text (e.g. 50.0, not '50')")
 
 
 def check_whole(value, what: str) -> None:
     """ConfigError naming ``what`` unless ``value`` is a whole number (an int, not 1.0 or '1')."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_whole(value):
         raise ConfigError(f"{what} must be a whole number, got {value!r}",
                           "frames, counts and seeds are integers")

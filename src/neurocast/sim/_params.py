@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
+from neurocast._numbers import is_real
 from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._registry import preset_name
 
@@ -86,6 +87,8 @@ class ShiuParams:
       spike raises the neuron's threshold by adapt_mv (mV), decaying with tau_adapt_ms (ms).
       0 gives the published model.
 
+    Every value is a number, Python's or NumPy's (np.float32, np.int64 from an array), stored
+    as a float; text and flags (True) are refused.
     Raises ConfigError for non-finite values, non-positive time constants or step,
     a threshold not above rest and reset, equal time constants, a negative rate or adapt_mv, or a delay or
     refractory period that is not a whole number of steps.
@@ -108,7 +111,7 @@ class ShiuParams:
     def __post_init__(self):
         for f in fields(self):
             val = getattr(self, f.name)
-            if isinstance(val, bool) or not isinstance(val, (int, float)):
+            if not is_real(val):
                 raise ConfigError(f"ShiuParams.{f.name} must be a number, not {val!r}")
             if not math.isfinite(val):
                 raise ConfigError(f"ShiuParams.{f.name} must be finite, not {val}")
