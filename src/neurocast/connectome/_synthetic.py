@@ -37,6 +37,7 @@ import pandas as pd
 from numba import njit, prange
 
 from neurocast._cache import cache_dir
+from neurocast._numbers import is_real, is_whole
 from neurocast._progress import progress
 from neurocast.connectome._connectome import Connectome
 from neurocast.errors import ConfigError
@@ -113,11 +114,11 @@ class SyntheticParams:
                      "local_fraction", "mean_count", "count_sigma", "strength_sigma", "local_count_shift",
                      "excitatory_fraction", "glutamate_fraction"):
             v = getattr(self, name)
-            need(isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v),
+            need(is_real(v) and np.isfinite(v),
                  f"{name} must be a finite number, not {v!r}", "pass a float")
         for name in ("n_neurons", "max_out_degree", "module_size", "max_count", "seed"):
             v = getattr(self, name)
-            need(isinstance(v, (int, np.integer)) and not isinstance(v, bool),
+            need(is_whole(v),
                  f"{name} must be an integer, not {v!r}", "pass an int")
         n = self.n_neurons
         need(n >= 2, f"n_neurons must be at least 2, not {n}", "pass n_neurons >= 2")

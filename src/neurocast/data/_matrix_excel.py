@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neurocast._numbers import is_real
 from neurocast.data._decimal_commas import is_number, read_decimal_commas
 from neurocast.data._table_columns import Table, is_header, non_numeric_refusal, table_columns
 from neurocast.data._timedelta_text import read_timedelta_text
@@ -207,7 +208,7 @@ def _number_cell(v) -> bool:
     """True for a cell holding a number, or text that reads as one (decimal commas too)."""
     if isinstance(v, str):
         return is_number(v)
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return is_real(v)
 
 
 def _ref(r: int, c: int) -> str:

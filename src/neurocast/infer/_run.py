@@ -11,6 +11,7 @@ import scipy.sparse as sp
 import xarray as xr
 
 from neurocast._files import atomic_folder
+from neurocast._numbers import is_real
 from neurocast.data import (
     CONSTANT_ATOL,
     as_str,
@@ -78,7 +79,7 @@ def _note_left_out(activity: Activity, notes: list[str]) -> None:
 def observed_subset(n_neurons: int, fraction: float, seed: int = 0) -> np.ndarray:
     """Sorted positions of round(fraction · N) neurons drawn at random (seeded): a partially
     observed recording. fraction in (0, 1]; 1 gives every neuron."""
-    if not (isinstance(fraction, (int, float, np.floating)) and 0 < fraction <= 1):
+    if not (is_real(fraction) and 0 < fraction <= 1):
         raise ConfigError(f"observed fraction must lie in (0, 1], not {fraction!r}",
                           "e.g. 0.1 for 10 % of the neurons")
     k = max(2, round(fraction * n_neurons))

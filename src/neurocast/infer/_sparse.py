@@ -24,6 +24,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
+from neurocast._numbers import is_whole
 from neurocast._progress import progress
 from neurocast.errors import ConfigError
 from neurocast.infer._activity import Activity, lagged_rows, standardise
@@ -32,7 +33,7 @@ from neurocast.infer._registry import InferenceMethod, check_positive
 
 
 def _int_option(name: str, value, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+    if not is_whole(value) or value < low:
         raise ConfigError(f"ridge-sparse: {name} must be an integer >= {low}, not {value!r}")
 
 

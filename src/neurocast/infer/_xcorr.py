@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._numbers import is_whole
 from neurocast.errors import ConfigError
 from neurocast.infer._activity import Activity, lagged_rows, standardise
 from neurocast.infer._linalg import check_dense_fits, gram
@@ -30,7 +31,7 @@ class SpikeCrossCorrelogram(InferenceMethod):
     summary = "spike-count cross-correlogram, lags 0..max_lag frames (needs spike counts)"
 
     def __post_init__(self):
-        if isinstance(self.max_lag, bool) or not isinstance(self.max_lag, (int, np.integer)) or self.max_lag < 0:
+        if not is_whole(self.max_lag) or self.max_lag < 0:
             raise ConfigError(f"xcorr: max_lag must be an integer >= 0, not {self.max_lag!r}")
 
     def infer(self, activity: Activity) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from neurocast._background import run_ahead
 from neurocast._files import check_output, require_output_folder
 from neurocast._memory import available_memory_bytes, format_bytes
+from neurocast._numbers import is_real, is_whole
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
 from neurocast.connectome import Connectome, load_connectome
@@ -72,8 +73,7 @@ def warmup_frames(frame_dt_s: float, indicator, warmup_s: float | None = None) -
     """
     if warmup_s is None:
         warmup_s = max(WARMUP_MIN_S, WARMUP_DECAYS * get_indicator(indicator).tau_ms[1] / 1000.0)
-    number = isinstance(warmup_s, (int, float, np.integer, np.floating)) and not isinstance(warmup_s, bool)
-    if not (number and math.isfinite(warmup_s) and warmup_s >= 0):
+    if not (is_real(warmup_s) and math.isfinite(warmup_s) and warmup_s >= 0):
         raise ConfigError(f"warmup_s must be a number of seconds >= 0, got {warmup_s!r}",
                           "leave it out for the default (10 s)")
     return math.ceil(warmup_s / frame_dt_s - 1e-9)
@@ -229,7 +229,7 @@ def record(network, plan: str | StimulusPlan, *, seed: int = 0, n_frames: int | 
 
 
 def _record(network, plan, *, seed, n_frames, observe, params, spike_counts, warmup_s):
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ConfigError(f"the seed must be a non-negative integer, got {seed!r}", "e.g. --seed 0")
     stim_plan = get_plan(plan)
     if n_frames is not None:

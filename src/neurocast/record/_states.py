@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._numbers import is_real
 from neurocast.errors import ConfigError
 from neurocast.record._checks import as_tuple, check_number
 from neurocast.record._drive import Drive
@@ -56,8 +57,7 @@ def _matrix_of_numbers(rows, k: int) -> np.ndarray:
     ConfigError otherwise (numpy would read '0.5' as 0.5, and ragged rows as a bare ValueError)."""
     def row_ok(row):
         return (isinstance(row, (tuple, list, np.ndarray)) and len(row) == k
-                and all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
-                        for x in row))
+                and all(map(is_real, row)))
     if not (isinstance(rows, (tuple, list, np.ndarray)) and len(rows) == k and all(map(row_ok, rows))):
         raise ConfigError(f"transitions must be a ({k}, {k}) matrix of numbers (probabilities), "
                           f"got {rows!r}", "e.g. transitions=((0, 1), (1, 0)) for two states")

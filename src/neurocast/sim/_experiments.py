@@ -14,8 +14,7 @@ from dataclasses import replace
 from itertools import islice
 from multiprocessing.connection import wait
 
-import numpy as np
-
+from neurocast._numbers import is_whole
 from neurocast.errors import ConfigError
 from neurocast.sim._network import Network, PoissonInput
 from neurocast.sim._simulate import simulate
@@ -78,7 +77,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _check_jobs(n_jobs) -> int:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+    if not is_whole(n_jobs) or n_jobs == 0:
         raise ConfigError(f"n_jobs must be a positive integer or -1 (all cores), not {n_jobs!r}")
     if n_jobs < 0:
         return os.cpu_count() or 1
@@ -116,9 +115,9 @@ def run_trials(net: Network, duration_ms: float, n_trials: int, *, seed: int = 0
     at once, running trials included, before it goes on. The workers end on SIGTERM and ignore
     SIGINT (left to this process); on Linux they also end if this process is killed.
     """
-    if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+    if not is_whole(n_trials) or n_trials < 1:
         raise ConfigError(f"n_trials must be a positive integer, not {n_trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
     # the first trial runs here: it validates the arguments and compiles the kernels before
     # forking; the workers share the trials left, so more of them than that would get none

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numba import njit
 
+from neurocast._numbers import is_real, is_whole
 from neurocast.errors import ConfigError, NonFiniteError
 from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 from neurocast.spikes import Spikes
@@ -94,18 +95,26 @@ class GradedParams:
     cg_tol: float = 1e-5
 
     def __post_init__(self):
-        for name in ("c_pf", "g_leak_ps", "rise_per_s", "decay_per_s", "beta_per_mv", "dt_ms",
-                     "noise_tau_ms", "event_rate_max_hz", "cg_tol"):
+        positive = ("c_pf", "g_leak_ps", "rise_per_s", "decay_per_s", "beta_per_mv", "dt_ms",
+                    "noise_tau_ms", "event_rate_max_hz", "cg_tol")
+        for name in positive:
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            if not (is_real(v) and math.isfinite(v) and v > 0):
                 raise ConfigError(f"GradedParams.{name} must be a finite number > 0, got {v!r}")
-        for name in ("g_gap_ps", "g_syn_ps", "noise_pa"):
+        non_negative = ("g_gap_ps", "g_syn_ps", "noise_pa")
+        for name in non_negative:
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            if not (is_real(v) and math.isfinite(v) and v >= 0):
                 raise ConfigError(f"GradedParams.{name} must be a finite number >= 0, got {v!r}")
-        for name in ("e_leak_mv", "e_exc_mv", "e_inh_mv"):
-            if not math.isfinite(getattr(self, name)):
+        reversals = ("e_leak_mv", "e_exc_mv", "e_inh_mv")
+        for name in reversals:
+            v = getattr(self, name)
+            if not is_real(v):
+                raise ConfigError(f"GradedParams.{name} must be a number, got {v!r}")
+            if not math.isfinite(v):
                 raise NonFiniteError(f"GradedParams.{name} must be finite")
+        for name in positive + non_negative + reversals:  # NumPy scalars stored as floats, as in ShiuParams
+            object.__setattr__(self, name, float(getattr(self, name)))
         if self.event_rate_max_hz * self.dt_ms / 1000.0 > 1.0:
             raise ConfigError("event_rate_max_hz · dt_ms must stay below one event per step",
                               "lower event_rate_max_hz or dt_ms")
@@ -344,7 +353,7 @@ class GradedTrace:
 def _prepare(connectome, p, inputs, seed, duration_ms, i_ext_pa):
     """(n_steps, switch events (step int64, neuron int32, delta fA float64) sorted, ext fA)."""
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
     n_steps = check_duration(duration_ms, p.dt_ms)
     n = connectome.n_neurons

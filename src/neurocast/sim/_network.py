@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
+from neurocast._numbers import is_real
 from neurocast.connectome import BUILTINS, Connectome, load_connectome
 from neurocast.errors import ConfigError, NonFiniteError, UnknownNameError, unknown_name
 from neurocast.sim._params import ShiuParams, is_whole_steps
@@ -402,7 +403,7 @@ class PoissonInput:
     def __post_init__(self):
         for name in ("rate_hz", "weight_mv", "start_ms"):
             val = getattr(self, name)
-            if not isinstance(val, (int, float, np.floating, np.integer)) or isinstance(val, bool):
+            if not is_real(val):
                 raise ConfigError(f"PoissonInput.{name} must be a number, not {val!r}")
             if not math.isfinite(val):
                 raise NonFiniteError(f"PoissonInput.{name} must be finite, not {val}")
@@ -411,6 +412,8 @@ class PoissonInput:
         if self.start_ms < 0:
             raise ConfigError(f"PoissonInput.start_ms must be >= 0, not {self.start_ms}")
         if self.stop_ms is not None:
+            if not is_real(self.stop_ms):
+                raise ConfigError(f"PoissonInput.stop_ms must be a number or None, not {self.stop_ms!r}")
             if not math.isfinite(self.stop_ms):
                 raise NonFiniteError(f"PoissonInput.stop_ms must be finite or None, not {self.stop_ms}")
             if self.stop_ms < self.start_ms:

@@ -15,6 +15,7 @@ import numpy as np
 
 from neurocast._background import run_ahead
 from neurocast._memory import available_memory_bytes, format_bytes
+from neurocast._numbers import is_whole
 from neurocast._progress import progress as progress_bar
 from neurocast.errors import ConfigError, ResourceError
 from neurocast.sim import _kernels as K
@@ -91,7 +92,7 @@ def _prepare(net: Network, duration_ms, stimulate, rate_hz, inputs, input_spikes
     _check_network(net)
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}", f"use one of {', '.join(MODES)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
     p = net.params
     n_steps = check_duration(duration_ms, p.dt_ms)
@@ -169,7 +170,7 @@ def default_threads(n_neurons: int) -> int:
 def _check_threads(threads, n_neurons: int) -> int:
     if threads is None:
         return default_threads(n_neurons)
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+    if not is_whole(threads) or threads < 1:
         raise ConfigError(f"threads must be a positive integer or None (one), not {threads!r}")
     return int(threads)
 

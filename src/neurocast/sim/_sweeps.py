@@ -24,6 +24,7 @@ import numpy as np
 
 from neurocast._dask import dask_client
 from neurocast._files import atomic_path
+from neurocast._numbers import is_whole
 from neurocast._progress import progress as progress_bar
 from neurocast.connectome import Connectome, load_connectome
 from neurocast.errors import ConfigError, unknown_name
@@ -238,9 +239,9 @@ def run_experiments(network, experiments: list[Experiment], duration_ms: float, 
 
     if not experiments:
         raise ConfigError("no experiments to run")
-    if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+    if not is_whole(n_trials) or n_trials < 1:
         raise ConfigError(f"n_trials must be a positive integer, not {n_trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, not {seed!r}")
     params = ShiuParams() if params is None else params
     check_duration(duration_ms, params.dt_ms)
