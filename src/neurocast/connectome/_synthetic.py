@@ -162,8 +162,10 @@ class SyntheticParams:
         return self.max_out_degree or max((self.n_neurons - 1) // 2, 1)
 
     def key(self) -> str:
-        """A short hash of generator version and parameters (used to name cache files)."""
-        text = json.dumps({"v": GENERATOR_VERSION, **asdict(self)}, sort_keys=True, default=float)
+        """A short hash of generator version and parameters (used to name cache files); a NumPy
+        integer hashes as the same Python int (seed=np.int64(3) is seed=3)."""
+        text = json.dumps({"v": GENERATOR_VERSION, **asdict(self)}, sort_keys=True,
+                          default=lambda v: int(v) if isinstance(v, np.integer) else float(v))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
