@@ -152,13 +152,20 @@ def _frame_minutes(ds: xr.Dataset, dt_s: float) -> tuple[np.ndarray, list[tuple[
     since the first frame, shaped (time + 1,) (the last entry: the end of the last frame, one
     median interval after it; ``dt_s`` for a single frame). Also the pauses in acquisition
     (``pause_intervals``), each as (end of the frame before it, start of the frame after it)."""
+    t, paused, interval = _frame_times(ds)
+    interval = dt_s if np.isnan(interval) else interval
+    at = np.append(t, t[-1] + interval) - t[0]
+    pauses = [(float(at[k] + interval) / 60.0, float(at[k + 1]) / 60.0) for k in np.flatnonzero(paused)]
+    return at / 60.0, pauses
+
+
+def _frame_times(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray, float]:
+    """The stored frame times (s), shaped (time,); whether each interval between frames is a
+    pause in acquisition (``pause_intervals``), shaped (time - 1,); the median frame interval
+    (s; NaN for a single frame): a frame's length on every plot."""
     t = np.asarray(ds["time"].values, dtype=np.float64)
     steps = np.diff(t)
-    interval = float(np.median(steps)) if steps.size else dt_s
-    at = np.append(t, t[-1] + interval) - t[0]
-    pauses = [(float(at[k] + interval) / 60.0, float(at[k + 1]) / 60.0)
-              for k in np.flatnonzero(pause_intervals(steps))] if steps.size else []
-    return at / 60.0, pauses
+    return t, pause_intervals(steps), float(np.median(steps)) if steps.size else np.nan
 
 
 def _image_path(path, overwrite: bool) -> Path:
@@ -385,13 +392,10 @@ def _broken_at_pauses(ds: xr.Dataset, start: int, stop: int, traces: np.ndarray
     pauses,) and (time + pauses, neuron), and the pauses in seconds as on the heatmap
     (``_frame_minutes``): from the end of the frame before (one median interval after it) to the
     frame after."""
-    t_all = np.asarray(ds["time"].values, dtype=np.float64)
-    steps = np.diff(t_all)
-    paused = pause_intervals(steps)[start:stop - 1]  # the interval after each shown frame
-    after = np.flatnonzero(paused) + 1  # where the NaN row goes: before the frame after a pause
+    t_all, paused, interval = _frame_times(ds)
+    after = np.flatnonzero(paused[start:stop - 1]) + 1  # the NaN row goes before the frame after a pause
     t = t_all[start:stop]
     middle = (t[after - 1] + t[after]) / 2
-    interval = float(np.median(steps)) if steps.size else 0.0  # the heatmap's frame length
     pauses = [(float(t[i - 1] + interval), float(t[i])) for i in after]
     values = np.insert(np.asarray(traces, dtype=np.float64), after, np.nan, axis=0)
     return np.insert(t, after, middle), values, pauses
