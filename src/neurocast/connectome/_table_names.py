@@ -17,7 +17,6 @@ import numpy as np
 CSV_SUFFIXES = (".csv", ".tsv")  # .tsv: tab-separated, read only
 PARQUET_SUFFIXES = (".parquet", ".pq")
 FEATHER_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files (FlyWire's Zenodo release), read only
-TABLE_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + FEATHER_SUFFIXES
 GZIP_SUFFIX = ".gz"  # read only: FlyWire Codex downloads are connections.csv.gz
 N_LISTED = 5  # how many offending values an error message lists
 

@@ -27,7 +27,7 @@ __all__ = ["BRACKETED_UNIT", "COUNT_KEYS", "COVARIATE_KEYS", "DT_KEYS", "DT_MIN_
            "NAME_KEYS", "NEURON_MAJOR_KEYS", "RATE_KEYS", "SECONDS_PER_UNIT", "SETTINGS_GROUPS",
            "TIME_KEYS", "TRACE_KEYS", "FrameRate", "FrameTiming", "IndexedNames",
            "check_timestamps", "decode_name", "frame_rate", "frame_timing", "latin1_note",
-           "lower_leaf", "named_like_covariate", "rate_beside_traces", "scalar_value"]
+           "lower_leaf", "named_like_covariate", "pick_key", "rate_beside_traces", "scalar_value"]
 
 #: Names of a trace array, best first (compared on the key's last part, lower case). The
 #: bleach-corrected ΔF/F of the Zimmer lab's wbData files (``deltaFOverF_bc``) comes before
