@@ -16,10 +16,12 @@ REAL = [0, -3, 2**80, 2.5, -0.0, math.nan, math.inf, -math.inf,
         np.float16(1.5), np.float32(5.0), np.float64(5.0), np.longdouble(2.0), np.float32(np.nan),
         np.int8(-1), np.int64(7), np.uint64(2**63), np.uint8(0)]
 WHOLE = [0, -3, 2**80, np.int8(-1), np.int32(4), np.int64(7), np.uint64(2**63), np.uint8(0)]
-# not numbers: flags, text, None, containers, 0-d arrays, other number types
+# not numbers: flags, text, None, containers, 0-d arrays, other number types, durations and dates
+# (np.timedelta64 is a subclass of np.signedinteger, yet a duration with a unit, not a number)
 NOT_REAL = [True, False, np.True_, np.False_, "5", "5.0", b"5", "", None, [5], (5.0,),
             np.array(5.0), np.array([5]), 1 + 2j, np.complex128(1), Fraction(1, 2), Fraction(2),
-            Decimal("2.5"), Decimal(2), object()]
+            Decimal("2.5"), Decimal(2), object(), np.timedelta64(1, "ms"), np.timedelta64(3),
+            np.timedelta64("NaT"), np.datetime64("2024-01-01"), np.datetime64(3, "s")]
 
 
 @pytest.mark.parametrize("value", REAL, ids=repr)

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterator
 
+from neurocast._numbers import is_whole
 from neurocast.errors import ConfigError, NeurocastError
 
 __all__ = ["dask_client", "require_dask"]
@@ -61,8 +62,9 @@ def dask_client(scheduler: str | None = None, *, n_workers: int = 2) -> Iterator
         finally:
             client.close()
         return
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+    if not is_whole(n_workers) or n_workers < 1:
         raise ConfigError(f"n_workers must be a positive integer, not {n_workers!r}", "e.g. --workers 2")
+    n_workers = int(n_workers)  # a NumPy integer (np.int64 from an array) as a Python int
     old = os.environ.get("NUMBA_NUM_THREADS")
     os.environ["NUMBA_NUM_THREADS"] = "1"  # inherited by the worker processes started below
     try:

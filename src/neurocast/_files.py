@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurocast._numbers import is_whole
 from neurocast.errors import NeurocastError, WriteError
 
 
@@ -388,8 +389,7 @@ def netcdf3_attrs(attrs: dict) -> dict:
     attributes are listed in ``wide_int_attrs``; the rest are unchanged. ``read_wide_ints``
     undoes it exactly."""
     def wide(v) -> bool:
-        return (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-                and not -2**31 <= v < 2**31)
+        return is_whole(v) and not -2**31 <= v < 2**31
     out = {k: str(int(v)) if wide(v) else v for k, v in attrs.items()}
     if names := [k for k, v in attrs.items() if wide(v)]:
         out[_WIDE_INTS] = ",".join(names)

@@ -184,6 +184,8 @@ def evaluate_on_cluster(models: dict, path, protocol: Protocol, *, client, group
         whole = largest
     if chunk_windows is not None and not (is_whole(chunk_windows) and chunk_windows >= 1):
         raise ConfigError(f"chunk_windows must be a positive integer, not {chunk_windows!r}")
+    if chunk_windows is not None:  # a NumPy integer as a Python int: np.uint64 rounds up wrongly
+        chunk_windows = int(chunk_windows)
     target = chunk_windows or DEFAULT_CHUNK_BATCHES * largest
     per = -(-target // whole) * whole
     tests = segments_for(traces, protocol, "test")

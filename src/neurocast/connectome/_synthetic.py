@@ -37,7 +37,7 @@ import pandas as pd
 from numba import njit, prange
 
 from neurocast._cache import cache_dir
-from neurocast._numbers import is_real, is_whole
+from neurocast._numbers import is_finite_real, is_whole
 from neurocast._progress import progress
 from neurocast.connectome._connectome import Connectome
 from neurocast.errors import ConfigError
@@ -114,7 +114,7 @@ class SyntheticParams:
                      "local_fraction", "mean_count", "count_sigma", "strength_sigma", "local_count_shift",
                      "excitatory_fraction", "glutamate_fraction"):
             v = getattr(self, name)
-            need(is_real(v) and np.isfinite(v),
+            need(is_finite_real(v),
                  f"{name} must be a finite number, not {v!r}", "pass a float")
         for name in ("n_neurons", "max_out_degree", "module_size", "max_count", "seed"):
             v = getattr(self, name)

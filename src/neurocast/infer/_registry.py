@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from neurocast._numbers import is_real
+from neurocast._numbers import is_finite_real
 from neurocast._registry import Registry
 from neurocast.errors import ConfigError
 from neurocast.infer._activity import Activity
@@ -109,5 +109,5 @@ def parse_method_names(text: str) -> list[str]:
 def check_positive(owner: str, **values) -> None:
     """ConfigError unless every value is a finite number > 0 (option validation helper)."""
     for key, v in values.items():
-        if not (is_real(v) and np.isfinite(v) and v > 0):
+        if not (is_finite_real(v) and v > 0):
             raise ConfigError(f"{owner}: {key} must be a finite number > 0, not {v!r}")

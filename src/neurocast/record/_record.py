@@ -14,7 +14,7 @@ import numpy as np
 from neurocast._background import run_ahead
 from neurocast._files import check_output, require_output_folder
 from neurocast._memory import available_memory_bytes, format_bytes
-from neurocast._numbers import is_real, is_whole
+from neurocast._numbers import is_finite_real, is_whole
 from neurocast._progress import progress as make_bar
 from neurocast._progress import quiet
 from neurocast.connectome import Connectome, load_connectome
@@ -73,7 +73,7 @@ def warmup_frames(frame_dt_s: float, indicator, warmup_s: float | None = None) -
     """
     if warmup_s is None:
         warmup_s = max(WARMUP_MIN_S, WARMUP_DECAYS * get_indicator(indicator).tau_ms[1] / 1000.0)
-    if not (is_real(warmup_s) and math.isfinite(warmup_s) and warmup_s >= 0):
+    if not (is_finite_real(warmup_s) and warmup_s >= 0):
         raise ConfigError(f"warmup_s must be a number of seconds >= 0, got {warmup_s!r}",
                           "leave it out for the default (10 s)")
     return math.ceil(warmup_s / frame_dt_s - 1e-9)

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numba import njit
 
-from neurocast._numbers import is_real, is_whole
+from neurocast._numbers import is_finite_real, is_real, is_whole
 from neurocast.errors import ConfigError, NonFiniteError
 from neurocast.sim._network import PoissonInput, check_duration, resolve_neurons
 from neurocast.spikes import Spikes
@@ -75,6 +75,9 @@ class GradedParams:
     event_rate_max_hz: calcium-event rate of a fully activated neuron (Hz).
     poisson_events: False: regularly spaced events (the rate only); True: a Poisson process.
     cg_tol: relative residual at which the per-step linear solve stops.
+
+    Every value is a number, Python's or NumPy's (np.float32, np.int64 from an array), stored
+    as a float; text and flags (True) are refused.
     """
 
     c_pf: float = 1.5
@@ -99,19 +102,19 @@ class GradedParams:
                     "noise_tau_ms", "event_rate_max_hz", "cg_tol")
         for name in positive:
             v = getattr(self, name)
-            if not (is_real(v) and math.isfinite(v) and v > 0):
+            if not (is_finite_real(v) and v > 0):
                 raise ConfigError(f"GradedParams.{name} must be a finite number > 0, got {v!r}")
         non_negative = ("g_gap_ps", "g_syn_ps", "noise_pa")
         for name in non_negative:
             v = getattr(self, name)
-            if not (is_real(v) and math.isfinite(v) and v >= 0):
+            if not (is_finite_real(v) and v >= 0):
                 raise ConfigError(f"GradedParams.{name} must be a finite number >= 0, got {v!r}")
         reversals = ("e_leak_mv", "e_exc_mv", "e_inh_mv")
         for name in reversals:
             v = getattr(self, name)
             if not is_real(v):
                 raise ConfigError(f"GradedParams.{name} must be a number, got {v!r}")
-            if not math.isfinite(v):
+            if not is_finite_real(v):
                 raise NonFiniteError(f"GradedParams.{name} must be finite")
         for name in positive + non_negative + reversals:  # NumPy scalars stored as floats, as in ShiuParams
             object.__setattr__(self, name, float(getattr(self, name)))

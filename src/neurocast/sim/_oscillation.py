@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurocast._numbers import is_real
+from neurocast._numbers import is_finite_real
 from neurocast.errors import ConfigError, NonFiniteError
 
 __all__ = ["Oscillation", "measure_oscillation"]
@@ -43,7 +43,7 @@ def measure_oscillation(v_mv, dt_ms: float) -> Oscillation:
     v = np.asarray(v_mv, dtype=np.float64)
     if v.ndim != 2 or v.shape[0] < 8 or v.shape[1] < 1:
         raise ConfigError(f"v_mv must be (time, neuron) with at least 8 samples, got shape {v.shape}")
-    if not (is_real(dt_ms) and math.isfinite(dt_ms) and dt_ms > 0):
+    if not (is_finite_real(dt_ms) and dt_ms > 0):
         raise ConfigError(f"dt_ms must be a finite number > 0, got {dt_ms!r}")
     if not np.isfinite(v).all():
         raise NonFiniteError("v_mv holds NaN or inf")

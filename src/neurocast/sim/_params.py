@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
-from neurocast._numbers import is_real
+from neurocast._numbers import is_finite_real, is_real
 from neurocast.errors import ConfigError, unknown_name
 from neurocast.sim._registry import preset_name
 
@@ -113,7 +113,7 @@ class ShiuParams:
             val = getattr(self, f.name)
             if not is_real(val):
                 raise ConfigError(f"ShiuParams.{f.name} must be a number, not {val!r}")
-            if not math.isfinite(val):
+            if not is_finite_real(val):
                 raise ConfigError(f"ShiuParams.{f.name} must be finite, not {val}")
             object.__setattr__(self, f.name, float(val))
         for name in ("tau_m_ms", "tau_syn_ms", "dt_ms", "tau_adapt_ms"):
