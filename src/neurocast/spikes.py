@@ -25,6 +25,9 @@ class Spikes:
 
     steps:   int64 (S,) time-step index of each spike (time = step * dt_ms), non-decreasing.
     neurons: int32 (S,) neuron position (0..N-1) of each spike.
+    Both take any integer array, and floats of whole value (2.0, as one's own computations
+    give: ``np.round(t_ms / dt_ms)``); a fraction (0.5, e.g. spike *times* passed as steps),
+    NaN, inf, bools and text raise FormatError rather than being truncated.
     n_neurons, dt_ms, duration_ms: the network size and the time grid (ms).
     attrs: free-form provenance (seed, model, stimulated neurons, ...), JSON-serialisable.
     """
@@ -37,8 +40,8 @@ class Spikes:
     attrs: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        steps = np.ascontiguousarray(self.steps, dtype=np.int64)
-        neurons = np.ascontiguousarray(self.neurons, dtype=np.int32)
+        steps = _whole(self.steps, "steps", np.int64)
+        neurons = _whole(self.neurons, "neurons", np.int32, self.n_neurons)
         if steps.shape != neurons.shape or steps.ndim != 1:
             raise FormatError("spike steps and neurons must be 1-D arrays of equal length")
         if self.dt_ms <= 0 or self.duration_ms < 0:
@@ -153,6 +156,33 @@ class Spikes:
             raise FormatError(f"'{path}' has spike format version {meta.get('version')}",
                               f"this neurocast reads versions up to {_VERSION}; upgrade neurocast")
         return cls(steps, neurons, meta["n_neurons"], meta["dt_ms"], meta["duration_ms"], meta.get("attrs", {}))
+
+
+def _whole(values, what: str, dtype, n_neurons: int | None = None) -> np.ndarray:
+    """``values`` as a contiguous array of ``dtype``; FormatError unless every value is a whole
+    number (an integer, or a float of whole value), never truncated. For the neurons
+    (``n_neurons`` given), a value outside 0..N-1 is refused before the cast to int32, which
+    would wrap it (2**32 + 1 -> 1)."""
+    arr = np.asarray(values)
+    kind = arr.dtype.kind
+    if (kind == "f" and arr.size == 0) or arr.dtype == dtype:  # empty, or already so
+        return np.ascontiguousarray(arr, dtype=dtype)
+    if kind == "f":
+        bad = ~np.isfinite(arr)
+        bad[~bad] = arr[~bad] != np.floor(arr[~bad])
+        if bad.any():
+            v = arr[np.flatnonzero(bad)[0]].item()
+            raise FormatError(f"spike {what} must be whole numbers (indices), got {v!r}",
+                              "spike steps are time-step indices (time / dt_ms) and neurons are "
+                              "positions 0..N-1; round them yourself if that is meant")
+    elif kind not in "iu":
+        raise FormatError(f"spike {what} must be whole numbers (indices), not an array of "
+                          f"dtype {arr.dtype}", "pass an integer array")
+    if arr.size:
+        lo, hi = (0, n_neurons - 1) if n_neurons is not None else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+        if arr.min() < lo or arr.max() > hi:
+            raise FormatError(f"spike {what} must lie in {lo}..{hi}")
+    return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def _read(path: Path) -> tuple[dict, np.ndarray, np.ndarray]:

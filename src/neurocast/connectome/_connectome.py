@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from neurocast._files import atomic_path, json_default
+from neurocast._selection import flag_mask, is_pattern, pattern_positions
 from neurocast.connectome._csr import (
     counts_to_int32,
     csr_from_sorted,
@@ -360,15 +361,32 @@ class Connectome:
         return self._neurons["sign"].to_numpy(copy=True)
 
     def index_of(self, neurons: Iterable[str | int] | str | int) -> np.ndarray:
-        """Positions (int64 array) of neurons given by name or by id.
+        """Positions (int64 array) of neurons given by name, by id, by name pattern, or by a
+        boolean mask.
 
         Strings are matched against names first, then (if all digits) against ids;
-        integers are ids. Raises UnknownNameError naming near matches for the first unknown one,
-        and NeurocastError for a string that is one neuron's name and another neuron's id
-        (e.g. a neuron named "3" beside the neuron with id 3): which is meant is unclear.
+        integers are ids. A string holding ``*``, ``?`` or ``[`` that is no neuron's name or
+        id is a name pattern (fnmatch-style, case included: ``"ASH*"``, ``"AVA[LR]"``) and
+        gives every neuron whose name matches it, in table order. Positions come in the order
+        of the keys. A boolean mask (NumPy bool array, pandas Series or Index of bool, a list or
+        tuple of bools, an xarray bool DataArray) has one flag per neuron and gives the
+        positions of its True flags, ascending; a pandas Series is matched by its index (the
+        default 0..N-1 in order, or the neuron names; any other index is refused). A lone
+        True/False, and flags mixed with names or ids, are refused: a flag is never the id 1
+        or 0 (the rules of ``neurocast.sim.resolve_neurons``; ConfigError).
+
+        Raises UnknownNameError naming near matches for the first unknown name (or a pattern
+        that matches no neuron), and NeurocastError for a string that is one neuron's name and
+        another neuron's id (e.g. a neuron named "3" beside the neuron with id 3): which is
+        meant is unclear.
         """
+        if (mask := flag_mask(self, neurons)) is not None:
+            return np.flatnonzero(mask).astype(np.int64)
         if isinstance(neurons, (str, int, np.integer)):
             neurons = [neurons]
+        neurons = list(neurons)
+        if (mask := flag_mask(self, neurons)) is not None:  # flags from an iterable or object array
+            return np.flatnonzero(mask).astype(np.int64)
         by_name, by_id = self._by_name_and_id
         out = []
         for key in neurons:
@@ -393,6 +411,9 @@ class Connectome:
                                      f"{len(ids)} neurons have it",
                                      "give the one you mean by its id: " + ", ".join(map(str, ids[:10]))
                                      + (", ..." if len(ids) > 10 else ""))
+            if pos < 0 and is_pattern(key):
+                out.extend(pattern_positions(self, key).tolist())
+                continue
             if pos < 0:
                 if isinstance(key, str):
                     self._refuse_case_variants(key)
@@ -417,8 +438,15 @@ class Connectome:
             "apart: give the exact name or the id of the one you mean")
 
     def neuron(self, key: str | int) -> dict:
-        """One neuron's row of the table as a dict, looked up by name or id."""
-        return self._neurons.iloc[int(self.index_of(key)[0])].to_dict()
+        """One neuron's row of the table as a dict, looked up by name or id (a name pattern
+        must match exactly one neuron)."""
+        pos = self.index_of(key)
+        if len(pos) != 1:
+            shown = ", ".join(repr(str(n)) for n in self._neurons["name"].to_numpy()[pos[:5]])
+            raise NeurocastError(f"{key!r} matches {len(pos)} neurons ({shown}"
+                                 + (", ..." if len(pos) > 5 else "") + "), not one",
+                                 "give one neuron's name or id")
+        return self._neurons.iloc[int(pos[0])].to_dict()
 
     # ------------------------------------------------------------------ degrees
     def out_degree(self) -> np.ndarray:
@@ -435,18 +463,15 @@ class Connectome:
 
     # ------------------------------------------------------------------ views and conversions
     def subnetwork(self, neurons: Iterable[str | int] | np.ndarray) -> Connectome:
-        """The connectome restricted to some neurons (names, ids or a boolean mask of shape (N,)).
+        """The connectome restricted to some neurons: names, ids (integers, also in a NumPy
+        integer array), name patterns (``"ASH*"``) or a boolean mask with one flag per neuron,
+        read by the rules of ``index_of`` (a pandas bool Series is matched by its index, the
+        default 0..N-1 or the neuron names, never taken by position under another index).
 
         Keeps every synapse and gap junction whose two ends are kept; order follows the original.
         """
-        arr = np.asarray(neurons) if not isinstance(neurons, str) else None
-        if arr is not None and arr.dtype == bool:
-            if arr.shape != (self.n_neurons,):
-                raise NeurocastError(f"boolean mask must have shape ({self.n_neurons},), not {arr.shape}")
-            keep = arr
-        else:
-            keep = np.zeros(self.n_neurons, dtype=bool)
-            keep[self.index_of(neurons)] = True
+        keep = np.zeros(self.n_neurons, dtype=bool)
+        keep[self.index_of(neurons)] = True
         return self.arranged(np.flatnonzero(keep))
 
     def arranged(self, pos: np.ndarray, new_names: np.ndarray | None = None) -> Connectome:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from neurocast._numbers import is_real, is_whole
+from neurocast._numbers import is_finite_real, is_real, is_whole
 from neurocast.errors import ConfigError, FormatError, NonFiniteError, unknown_name
 from neurocast.observe._indicators import DEFAULT_INDICATOR, INDICATORS, Indicator, get_indicator
 from neurocast.observe._kernels import (
@@ -100,7 +100,7 @@ class ObserveConfig:
         object.__setattr__(self, "normalise", bool(self.normalise))
         for name, (ok, rule) in _RANGES.items():
             value = getattr(self, name)
-            finite = is_real(value) and (np.isfinite(value) or (name == "snr" and value == np.inf))
+            finite = is_finite_real(value) or (name == "snr" and is_real(value) and value == np.inf)
             if not (finite and ok(value)):
                 raise ConfigError(f"the observation setting {name} must be {rule}, got {value!r}",
                                   f"e.g. {name}={getattr(ObserveConfig, name)!r} (the default)")
@@ -113,6 +113,10 @@ class ObserveConfig:
         return get_indicator(self.indicator)
 
 
+#: The largest whole-number setting: an int beyond int64 (2**80, a finite number to
+#: is_finite_real) would reach NumPy as a bare OverflowError, so its rule refuses it.
+_MOST_WHOLE = int(np.iinfo(np.int64).max)
+
 #: Valid range of every numeric ObserveConfig setting: name -> (test of a finite value, rule).
 _RANGES = {
     "snr": (lambda v: v > 0, "a number > 0 (inf: no noise)"),
@@ -121,12 +125,12 @@ _RANGES = {
     "amplitude_cv": (lambda v: 0 <= v <= 10, "a finite number in [0, 10]"),
     "drift_amplitude": (lambda v: 0 <= v <= 5, "a finite number in [0, 5]"),
     "drift_tau_s": (lambda v: v > 0, "a finite number > 0"),
-    "n_planes": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
+    "n_planes": (lambda v: is_whole(v) and 1 <= v <= _MOST_WHOLE, "a whole number >= 1"),
     "f0_percentile": (lambda v: 0 <= v <= 100, "a finite number in [0, 100]"),
-    "f0_radius_frames": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
+    "f0_radius_frames": (lambda v: is_whole(v) and 1 <= v <= _MOST_WHOLE, "a whole number >= 1"),
     "clip_min": (lambda v: True, "a finite number"),
     "clip_max": (lambda v: True, "a finite number"),
-    "chunk_neurons": (lambda v: is_whole(v) and v >= 1, "a whole number >= 1"),
+    "chunk_neurons": (lambda v: is_whole(v) and 1 <= v <= _MOST_WHOLE, "a whole number >= 1"),
 }
 
 
@@ -147,7 +151,7 @@ def get_indicator_error(name):
 
 def _frame_interval(frame_dt_s) -> float:
     """``frame_dt_s`` as a float (s); ConfigError unless it is a finite number > 0."""
-    if not (is_real(frame_dt_s) and np.isfinite(frame_dt_s) and frame_dt_s > 0):
+    if not (is_finite_real(frame_dt_s) and frame_dt_s > 0):
         raise ConfigError(f"frame_dt_s (seconds per frame) must be a finite number > 0, got {frame_dt_s!r}",
                           "e.g. frame_dt_s=0.2 for 5 frames per second")
     return float(frame_dt_s)
@@ -238,20 +242,23 @@ def calcium(spikes, frame_dt_s: float, *, n_frames: int | None = None,
     """Calcium kernel sums of a whole ``Spikes`` run sampled every ``frame_dt_s`` seconds.
 
     Returns float32 (n_frames, N) in units of the single-spike peak (one isolated spike peaks
-    at 1.0). n_frames: the frames that start within the run, floor(duration / frame_dt), or
-    fewer; more is a ConfigError (frames past the end of the spikes would be silent, not
-    measured). ConfigError for a frame_dt_s that is not a finite number > 0.
+    at 1.0). n_frames: the whole frames of the run, those that end within it,
+    floor(duration / frame_dt), or fewer. Frame f is acquired over [f·dt, (f+1)·dt) (each
+    neuron sampled at f·dt plus its plane offset); a frame that would end after the run is not
+    imaged, even if it starts within it: part of it (with several planes, some neurons'
+    samples) would lie where no spikes were simulated, silent rather than measured. More
+    frames are a ConfigError. ConfigError for a frame_dt_s that is not a finite number > 0.
     """
     frame_dt_s = _frame_interval(frame_dt_s)
     most = int(np.floor(spikes.duration_ms / 1000.0 / frame_dt_s + 1e-9))
     if n_frames is None:
         n_frames = most
-    elif not (isinstance(n_frames, (int, np.integer)) and not isinstance(n_frames, bool)
-              and 0 <= n_frames <= most):
-        raise ConfigError(f"n_frames must be a whole number from 0 to {most} (the frames of "
-                          f"{frame_dt_s:g} s that start within the {spikes.duration_ms / 1000.0:g} s "
+    elif not (is_whole(n_frames) and 0 <= n_frames <= most):
+        raise ConfigError(f"n_frames must be a whole number from 0 to {most} (the whole frames of "
+                          f"{frame_dt_s:g} s, those that end within the {spikes.duration_ms / 1000.0:g} s "
                           f"of spikes), got {n_frames!r}",
-                          f"use n_frames={most} or fewer (or simulate a longer run)")
+                          f"use n_frames={most} or fewer (or simulate a longer run: a frame that "
+                          "ends after the run would image time no spikes were simulated for)")
     integ = CalciumIntegrator(spikes.n_neurons, frame_dt_s, indicator, offsets_s)
     return integ.advance(spikes.steps * (spikes.dt_ms / 1000.0), spikes.neurons, n_frames)
 
@@ -411,8 +418,17 @@ def delta_f_over_f(f: np.ndarray, *, percentile: float = 8.0, radius: int = 400,
     [t − radius, t + radius] (window truncated at the ends, linear interpolation between order
     statistics); returns float32 (f − F0) / F0 clipped to ``clip`` (None: no clipping).
     ZAPBench: 8th percentile, radius 400 frames, clip [−0.25, 1.5].
-    Raises NonFiniteError on NaN/inf, FormatError if F0 is not positive somewhere.
+    radius: a whole number >= 1 (an int, Python's or NumPy's; 2.5 or 2.0 is refused, as
+    ``ObserveConfig.f0_radius_frames`` refuses it); percentile: a finite number in [0, 100].
+    Raises ConfigError for those, NonFiniteError on NaN/inf in f, FormatError if F0 is not
+    positive somewhere.
     """
+    if not (is_whole(radius) and 1 <= radius <= np.iinfo(np.int64).max):
+        raise ConfigError(f"radius must be a whole number >= 1 (frames), got {radius!r}",
+                          "e.g. radius=400 (ZAPBench)")
+    if not (is_finite_real(percentile) and 0 <= percentile <= 100):
+        raise ConfigError(f"percentile must be a finite number in [0, 100], got {percentile!r}",
+                          "e.g. percentile=8 (ZAPBench)")
     f = np.ascontiguousarray(f, dtype=np.float32)
     if f.ndim != 2:
         raise FormatError(f"fluorescence must be 2-D (time, neuron), got shape {f.shape}")
@@ -436,7 +452,8 @@ def observe(spikes, config: ObserveConfig | None = None, *, frame_dt_s: float, s
 
     config: ObserveConfig (default settings if None); seed: noise and per-neuron variation;
     z: optional (N,) depths used to assign imaging planes when config.n_planes > 1;
-    n_frames: as in ``calcium`` (at most the frames within the spikes' duration).
+    n_frames: as in ``calcium`` (at most the whole frames, those that end within the spikes'
+      duration: floor(duration / frame_dt_s)).
     """
     config = config or ObserveConfig()
     frame_dt_s = _frame_interval(frame_dt_s)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from neurocast._selection import glob_mask
 from neurocast.errors import ConfigError
 from neurocast.record._checks import as_tuple, check_number, check_whole
 
@@ -94,11 +93,10 @@ class Drive:
             hit = np.zeros(n, dtype=bool)
             names = table["name"].astype(str).to_numpy()
             types = table["type"].astype(str).to_numpy()
-            for pat in self.names:
-                hit |= np.array([fnmatch.fnmatchcase(x, pat) for x in names], dtype=bool) \
-                    if n < 50_000 else _glob_vector(names, pat)
+            for pat in self.names:  # the name patterns of resolve_neurons and Connectome.index_of
+                hit |= glob_mask(names, pat)
             for pat in self.types:
-                hit |= _glob_vector(types, pat)
+                hit |= glob_mask(types, pat)
             pool = np.flatnonzero(hit)
         if len(pool) == 0:
             raise NoMatch(
@@ -121,10 +119,3 @@ class Drive:
 
 class NoMatch(ConfigError):
     """A drive's patterns match no neuron of the connectome (``StimulusPlan`` explains it)."""
-
-
-def _glob_vector(values: np.ndarray, pattern: str) -> np.ndarray:
-    """fnmatch over many strings at once (via a compiled regular expression)."""
-    rx = re.compile(fnmatch.translate(pattern))
-    uniq, inv = np.unique(values, return_inverse=True)
-    return np.array([bool(rx.match(u)) for u in uniq], dtype=bool)[inv]

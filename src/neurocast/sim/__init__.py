@@ -40,8 +40,10 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
   stored with their postsynaptic neuron, spikes exchanged every synaptic delay; identical
   spike trains for any K. ``partition_network``, ``MPIStats``, ``mpi_world_size``. Needs the
   ``mpi`` extra.
-- ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, NumPy
-  positions, boolean masks or "random:K".
+- ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, name
+  patterns ("ASH*", "AV[AB]?"), NumPy positions, boolean masks (NumPy, pandas Series/Index,
+  lists of bools; a Series matched by its index: default 0..N-1 or neuron names, else refused)
+  or "random:K"; masks, Series and patterns read as ``Connectome.index_of`` reads them.
 - ``MODES = ("fast", "event", "reference")``: automatic choice between the event-driven and
   the dense engine every 1,000 steps, event-driven only, dense only; identical spike trains for
   the same seed, and for any ``threads``.

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
-from neurocast._numbers import is_real
+from neurocast._numbers import is_finite_real, is_real
+from neurocast._selection import flag_mask, glob_mask, is_pattern, series_values
 from neurocast.connectome import BUILTINS, Connectome, load_connectome
 from neurocast.errors import ConfigError, NonFiniteError, UnknownNameError, unknown_name
 from neurocast.sim._params import ShiuParams, is_whole_steps
@@ -62,8 +64,16 @@ def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> n
       - None or an empty sequence: no neurons;
       - a name or id, or a list of names/ids (strings match names first, then ids;
         Python ints are ids) — unknown ones raise UnknownNameError listing near matches;
+      - a name pattern, alone or in a list: a string holding ``*``, ``?`` or ``[`` that is no
+        neuron's exact name or id is matched fnmatch-style against the names, case included
+        (``"ASH*"``, ``"AVA[LR]"``, as a stimulus plan's ``Drive``); one that matches nothing
+        raises UnknownNameError naming it and close names (``Connectome.index_of``);
       - a NumPy integer array: neuron *positions* 0..N-1;
-      - a NumPy boolean array of shape (N,): a mask;
+      - a boolean mask with one flag per neuron: a NumPy bool array, a pandas Series or Index
+        of bool dtype, a list or tuple of bools (``flag_mask``). A Series is matched to the
+        neurons by its index: the default 0..N-1 (``connectome.neurons``' own) in order, or the
+        neuron names; any other index is refused (``series_values``). A lone True/False, and
+        flags mixed with names or ids, are refused: a flag is never the id 1 or 0;
       - the string ``"random:K"`` (exactly so, 1 <= K <= N; ``random_pick``): K distinct
         neurons drawn with ``seed``. Any other string, and "random:K" inside a list, is a name.
     """
@@ -73,11 +83,9 @@ def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> n
     if isinstance(neurons, str) and (k := random_pick(connectome, neurons)) is not None:
         rng = np.random.default_rng([int(seed), 0x5E1EC7])
         return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
+    if (mask := flag_mask(connectome, neurons)) is not None:
+        return np.flatnonzero(mask).astype(np.int64)
     if isinstance(neurons, np.ndarray):
-        if neurons.dtype == bool:
-            if neurons.shape != (n,):
-                raise ConfigError(f"a boolean neuron mask must have shape ({n},), not {neurons.shape}")
-            return np.flatnonzero(neurons).astype(np.int64)
         if neurons.dtype.kind in "iu":
             pos = neurons.astype(np.int64).ravel()
             if len(pos) and (pos.min() < 0 or pos.max() >= n):
@@ -95,10 +103,14 @@ def resolve_neurons(connectome, neurons: NeuronSelection, *, seed: int = 0) -> n
     neurons = list(neurons)
     if not neurons:
         return np.zeros(0, dtype=np.int64)
+    if (mask := flag_mask(connectome, neurons)) is not None:  # flags from an iterable or object array
+        return np.flatnonzero(mask).astype(np.int64)
     try:
         return np.unique(connectome.index_of(neurons))
     except UnknownNameError:
-        _check_absent_here(connectome, [n for n in neurons if isinstance(n, str)])
+        names = connectome.names
+        _check_absent_here(connectome, [n for n in neurons if isinstance(n, str) and not (
+            is_pattern(n) and not len(connectome.positions_named(n)) and glob_mask(names, n).any())])
         raise
 
 
@@ -255,13 +267,16 @@ class Network:
 NEURON_PARAMS = ("v_rest_mv", "v_threshold_mv", "v_reset_mv", "refractory_ms", "i_ext_mv")
 
 
-def _check_neuron_params(neuron_params, n: int, params: ShiuParams) -> dict:
-    """Validate per-neuron overrides: known names, scalar or shape (N,), finite, consistent."""
+def _check_neuron_params(neuron_params, n: int, params: ShiuParams, connectome=None) -> dict:
+    """Validate per-neuron overrides: known names, scalar or shape (N,), finite, consistent.
+    A pandas Series is matched to the connectome's neurons by its index (``series_values``)."""
 
     out = {}
     for name, val in (neuron_params or {}).items():
         if name not in NEURON_PARAMS:
             raise unknown_name("per-neuron parameter", name, NEURON_PARAMS)
+        if isinstance(val, pd.Series) and connectome is not None:
+            val = series_values(val, connectome, f"per-neuron {name}")
         arr = np.asarray(val, dtype=np.float64)
         if arr.ndim == 0:
             arr = np.full(n, float(arr))
@@ -347,6 +362,9 @@ def build_network(connectome, params: ShiuParams | None = None, *,
       v_rest_mv, v_threshold_mv, v_reset_mv, refractory_ms, and i_ext_mv — a constant external
       drive in mV of steady-state depolarisation (R·I), i.e. dv/dt = (v_rest + i_ext - v + g)/tau_m.
       The time constants, delay and weights stay global. Not supported by the Brian2 peer.
+      A pandas Series is matched to the neurons by its index: the default 0..N-1 in order (as
+      ``connectome.neurons`` has), or the neuron names (each once, every neuron); another index
+      (ids, some names only) is refused with the fix (``.reindex(connectome.names).to_numpy()``).
     delays_ms: optional per-connection synaptic delays (ms), a number or an array (E,) in the
       connectome's CSR order; whole numbers (>= 1) of steps of ``params.dt_ms``. Replaces
       ``params.delay_ms``; rows are reordered by delay (a copy of indices and weights).
@@ -376,7 +394,7 @@ def build_network(connectome, params: ShiuParams | None = None, *,
     for a in (indices, weight, delay_steps):
         if a is not None and a.flags.writeable:
             a.flags.writeable = False
-    per_neuron = _check_neuron_params(neuron_params, connectome.n_neurons, params)
+    per_neuron = _check_neuron_params(neuron_params, connectome.n_neurons, params, connectome)
     return Network(connectome, connectome.indptr, indices, weight, params, silenced, per_neuron,
                    delay_steps)
 
@@ -389,6 +407,8 @@ class PoissonInput:
     rate_hz: events per second per neuron (>= 0, finite; at most one per step).
     weight_mv: jump of v per event (mV; may be negative).
     start_ms, stop_ms: active window [start, stop) in ms; stop None = until the end.
+    Each is a number, Python's or NumPy's, stored as a float (as in ShiuParams); text and flags
+    (True) are refused.
 
     Events are a Bernoulli process on the time grid (probability rate·dt per step), the same
     law as Brian2's PoissonInput(N=1). Events reaching a refractory neuron are lost.
@@ -405,8 +425,9 @@ class PoissonInput:
             val = getattr(self, name)
             if not is_real(val):
                 raise ConfigError(f"PoissonInput.{name} must be a number, not {val!r}")
-            if not math.isfinite(val):
+            if not is_finite_real(val):
                 raise NonFiniteError(f"PoissonInput.{name} must be finite, not {val}")
+            object.__setattr__(self, name, float(val))  # NumPy scalars stored as floats, as in ShiuParams
         if self.rate_hz < 0:
             raise ConfigError(f"PoissonInput.rate_hz must be >= 0, not {self.rate_hz}")
         if self.start_ms < 0:
@@ -414,8 +435,9 @@ class PoissonInput:
         if self.stop_ms is not None:
             if not is_real(self.stop_ms):
                 raise ConfigError(f"PoissonInput.stop_ms must be a number or None, not {self.stop_ms!r}")
-            if not math.isfinite(self.stop_ms):
+            if not is_finite_real(self.stop_ms):
                 raise NonFiniteError(f"PoissonInput.stop_ms must be finite or None, not {self.stop_ms}")
+            object.__setattr__(self, "stop_ms", float(self.stop_ms))
             if self.stop_ms < self.start_ms:
                 raise ConfigError(f"PoissonInput.stop_ms ({self.stop_ms}) is before start_ms ({self.start_ms})")
 
