@@ -6,6 +6,7 @@ only when it runs. ``--json`` output is one JSON object on stdout; messages and 
 stderr. User mistakes (NeurocastError) print one clear message and a hint (the subcommand's
 ``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse) and
 paths the operating system refuses (an OSError: name too long, no permission, disk full, ...).
+Under ``mpiexec`` only rank 0 prints such a message (``_error``); every rank exits with 2.
 Ctrl-C prints ``neurocast: interrupted`` and exits with 130; SIGTERM and SIGHUP (a closed
 terminal) end the command the same way, with 128 + the signal's number (143, 129): the
 exception unwinds the command, so its temporary files and worker processes go with it.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import io
 import os
 import signal
 import sys
@@ -29,13 +31,13 @@ from neurocast.errors import ConfigError, NeurocastError
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args, extra = build_parser(__version__).parse_known_args(argv)
+    try:  # argparse prints its errors itself: under mpiexec, rank 0 only (``_error``)
+        with contextlib.redirect_stderr(io.StringIO()) if _mpi_rank() else contextlib.nullcontext():
+            args, extra = build_parser(__version__).parse_known_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
         return exc.code if isinstance(exc.code, int) else 0
     if extra:  # named here, where the subcommand is known: its --help lists what it takes
-        print(f"neurocast: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
-        print(f"  hint: {_help_hint(args)}", file=sys.stderr)
+        _error(f"unrecognized arguments: {' '.join(extra)}", _help_hint(args))
         return 2
     # this command only: --quiet, warnings as notes, SIGTERM and SIGHUP as exceptions
     with quiet(getattr(args, "quiet", False)), _warnings_as_notes(), _signals_as_exceptions():
@@ -44,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             command = importlib.import_module(f"neurocast.cli.{args.command}")
             return int(command.run(args) or 0)
         except NeurocastError as exc:
-            print(f"neurocast: error: {exc.message}", file=sys.stderr)
-            print(f"  hint: {exc.hint or _help_hint(args)}", file=sys.stderr)
+            _error(exc.message, exc.hint or _help_hint(args))
             return 2
         except KeyboardInterrupt:
             print("neurocast: interrupted", file=sys.stderr)
@@ -59,9 +60,33 @@ def main(argv: list[str] | None = None) -> int:
             return 141
         except OSError as exc:  # the system refused a path (name too long, no permission, ...)
             where = f" '{exc.filename}'" if exc.filename is not None else ""
-            print(f"neurocast: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
-            print(f"  hint: {_OS_HINTS.get(exc.errno, _OS_HINT)}", file=sys.stderr)
+            _error(f"cannot use{where}: {exc.strerror or exc}", _OS_HINTS.get(exc.errno, _OS_HINT))
             return 2
+
+
+def _error(message: str, hint: str) -> None:
+    """Print an error and its hint on stderr, once per run: under ``mpiexec -n K`` every rank
+    runs the same command with the same input and fails alike, so only rank 0 prints (every
+    rank still returns status 2). A failure of another rank alone (say a file that only
+    rank 0's node can read) is then silent here; mpiexec reports that rank's status 2."""
+    if _mpi_rank() != 0:
+        return
+    print(f"neurocast: error: {message}", file=sys.stderr)
+    print(f"  hint: {hint}", file=sys.stderr)
+
+
+#: The environment variables holding a process's rank as mpiexec/mpirun start it: MPICH and
+#: Intel MPI (Hydra), Open MPI, PMIx launchers (srun --mpi=pmix); then Hydra's rank on the node.
+_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_LOCALRANKID")
+
+
+def _mpi_rank() -> int:
+    """This process's MPI rank from its environment (0 outside MPI), without importing mpi4py
+    (an optional extra; as ``sim.mpi_world_size`` reads the number of ranks)."""
+    for var in _RANK_VARIABLES:
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 0
 
 
 def _refuse_empty(argv: list[str]) -> None:
@@ -113,13 +138,15 @@ def _signals_as_exceptions():
 @contextlib.contextmanager
 def _warnings_as_notes():
     """Within the block, a UserWarning (a library's remark about the input, e.g. connections of
-    unknown sign) prints as one ``note:`` line on stderr, not Python's file:line form; other
-    warnings (deprecations, numerical ones) keep Python's own format."""
+    unknown sign) prints as one ``note:`` line on stderr (under mpiexec, on rank 0 only), not
+    Python's file:line form; other warnings (deprecations, numerical ones) keep Python's own
+    format."""
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
         if category is UserWarning:
-            print(f"note: {message}", file=sys.stderr)
+            if _mpi_rank() == 0:  # under mpiexec every rank reads the same input: one note
+                print(f"note: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 

@@ -120,9 +120,10 @@ def _connectome_read_options(p: argparse.ArgumentParser, title: str = "reading f
                         "(default: recognised)")
     g.add_argument("--columns", metavar="MAP",
                    help="generic edge list column mapping, e.g. pre=pre_root_id,post=post_root_id,"
-                        "count=syn_count[,sign=COL][,weight=COL][,transmitter=COL][,id=COL]; "
-                        "id=COL alone names only the neuron table's id column, with any format "
-                        "(read by its own reader)")
+                        "count=syn_count[,sign=COL][,weight=COL][,transmitter=COL]; and the "
+                        "neuron table's (--neurons) columns: [id=COL][,name=COL][,type=COL]; "
+                        "these alone name only neuron table columns, with any format (read by "
+                        "its own reader)")
     g.add_argument("--neurons", metavar="PATH", help="neuron table for a single edge-table file")
     g.add_argument("--sum-duplicates", action="store_true",
                    help="add the counts of repeated pre→post rows (default: reject them)")

@@ -122,16 +122,13 @@ def _convert(args: argparse.Namespace) -> int:
     }
     kept = keeps(dst, fmt)
     result["n_gap_junctions_dropped"] = 0 if kept["gap_junctions"] else c.n_gap_junctions
-    if c.n_gap_junctions and not kept["gap_junctions"]:
-        info(f"note: {fmt} files have no gap-junction layer; "
-             f"{c.n_gap_junctions:,} gap-junction pairs were not written")
+    # what the destination left out (gap junctions, the neuron table) write_connectome says
+    # itself: a UserWarning, printed as a note: line by cli._warnings_as_notes
     if not kept["neuron_table"]:  # read it back: what a user of the file will get
         was, back = c.summary(), load_connectome(dst).summary()
         result.update(n_neurons_written=back["n_neurons"], excitatory_fraction=was["excitatory_fraction"],
                       excitatory_fraction_written=back["excitatory_fraction"])
-        info("note: a single edge-list file keeps ids, counts and signs only; names, types, "
-             "transmitters and unconnected neurons need a folder (--to edgelist, DST without suffix). "
-             f"Read back, it holds {back['n_neurons']:,} of {was['n_neurons']:,} neurons, "
+        info(f"note: read back, '{dst.name}' holds {back['n_neurons']:,} of {was['n_neurons']:,} neurons, "
              f"{100 * back['excitatory_fraction']:.1f} % excitatory and {100 * back['inhibitory_fraction']:.1f} % "
              f"inhibitory (source: {100 * was['excitatory_fraction']:.1f} % and "
              f"{100 * was['inhibitory_fraction']:.1f} %)")

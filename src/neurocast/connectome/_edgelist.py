@@ -21,7 +21,8 @@ its edge's sign (-1 below zero, else +1). neurocast writes the strength |weight|
 sign column, so edge lists round-trip.
 Neuron table (optional): an ``id`` column (or the one mapped by ``columns['id']``; else
 ``root_id``, ``body_id`` or ``bodyId``; else the first column if it holds numbers), and any
-of name, type, transmitter, sign, x, y, z.
+of name, type (or the columns mapped by ``columns['name']``, ``columns['type']``),
+transmitter, sign, x, y, z.
 
 Sign: an edge's sign comes from the sign column; without one, from a weight column holding
 negative values; else from the edge table's transmitter column (``columns['transmitter']``, or
@@ -185,12 +186,13 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
 def _neuron_table(neurons: Path | None, mapping: dict, pre: np.ndarray,
                   post: np.ndarray) -> pd.DataFrame:
     """The neuron table of ``neurons`` (ids in ``mapping['id']``, else as ``neuron_id_column``
-    finds them), else the ids of the edges (pre, post: int64 ids), sorted."""
+    finds them; names and types in ``mapping['name']``, ``mapping['type']`` if given), else
+    the ids of the edges (pre, post: int64 ids), sorted."""
     if neurons is None:
         return neurons_from_edges(pre, post)
     nframe = read_neuron_frame(neurons)
     column, guessed = neuron_id_column(nframe, neurons, mapping.get("id"))
-    return neuron_table(nframe, column, neurons, "neuron table", guessed=guessed)
+    return neuron_table(nframe, column, neurons, "neuron table", guessed=guessed, given=mapping)
 
 
 def with_gaps(c: Connectome, path: Path, duplicates: str) -> Connectome:

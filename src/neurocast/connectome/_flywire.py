@@ -114,7 +114,8 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         nframe = read_neuron_frame(neurons)
         id_col, guessed = (neuron_id_column(nframe, neurons, opts.id_column) if opts.id_column
                            else _id_column(nframe, neurons))
-        table = neuron_table(nframe, id_col, neurons, "neuron table", guessed=guessed)
+        table = neuron_table(nframe, id_col, neurons, "neuron table", guessed=guessed,
+                             given=opts.neuron_columns)
         positions = _check_index(frame, table["id"].to_numpy(), pre, post, edges)
     else:
         table = neurons_from_edges(pre, post)

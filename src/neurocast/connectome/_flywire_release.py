@@ -153,7 +153,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
         require_columns(found, list(pair), edges, what,
                         f"export the file again with its id columns, or read it as a generic "
                         f"edge list: {guess_mapping(found)}")
-        return _read_synapses(edges, neurons, opts.id_column, name, found, pair)
+        return _read_synapses(edges, neurons, opts.neuron_columns, name, found, pair)
     probs = [] if has_nt or not set(PROBABILITIES) & set(found) else list(PROBABILITIES)
     need = [*pair, COUNT, *probs]
     require_columns(found, need, edges, what,
@@ -169,7 +169,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     pre = check_ids(frame[pair[0]], pair[0], edges, what)
     post = check_ids(frame[pair[1]], pair[1], edges, what)
     count = check_counts(frame[COUNT], COUNT, edges, what)
-    table = _neuron_table(neurons, opts.id_column, pre, post)
+    table = _neuron_table(neurons, opts.neuron_columns, pre, post)
     ids = table["id"].to_numpy(np.int64)
     guess = guessed_id_column(table)
     pre_pos = positions_of(ids, pre, path=edges, what=what, side="presynaptic ", id_column=guess)
@@ -201,7 +201,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                  id_columns=pair, positions=(pre_pos, post_pos))
 
 
-def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: str,
+def _read_synapses(edges: Path, neurons: Path | None, cols: dict, name: str,
                    found: list[str], pair: tuple[str, str]) -> Connectome:
     """Read a per-synapse table (one row per synapse, no count column; module doc)."""
     probs = SYNAPSE_PROBABILITIES if set(SYNAPSE_PROBABILITIES) & set(found) else None
@@ -216,21 +216,22 @@ def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: 
         valid=VALID if VALID in found else None, probabilities=probs,
         transmitter=next((c for c in TRANSMITTER_COLUMNS if c in found), None), no_neuron_id=0)
     return _synapse_tables.read(
-        edges, layout, lambda pre, post: _neuron_table(neurons, id_col, pre, post), name)
+        edges, layout, lambda pre, post: _neuron_table(neurons, cols, pre, post), name)
 
 
-def _neuron_table(neurons: Path | None, id_col: str | None, pre: np.ndarray,
+def _neuron_table(neurons: Path | None, cols: dict, pre: np.ndarray,
                   post: np.ndarray) -> pd.DataFrame:
     """The neuron table (id, name, type, transmitter[, sign, ...]) from ``neurons`` (Codex
-    ``neurons.csv.gz``: ids in ``id_col`` if given, else ``root_id``, else ``id``, else a first
-    column of numbers), else the ids of the edges with no transmitter."""
+    ``neurons.csv.gz``: ids in ``cols['id']`` if given, else ``root_id``, else ``id``, else a first
+    column of numbers; names and types in ``cols['name']``, ``cols['type']`` if given: the
+    neuron-table roles of ``--columns``), else the ids of the edges with no transmitter."""
     if neurons is None:
         table = neurons_from_edges(pre, post)
         table["transmitter"] = np.full(len(table), "", dtype=object)
         return table
     frame = read_neuron_frame(neurons)
-    column, guessed = neuron_id_column(frame, neurons, id_col, (NEURON_ID, "id"))
-    return neuron_table(frame, column, neurons, "neuron table", guessed=guessed)
+    column, guessed = neuron_id_column(frame, neurons, cols.get("id"), (NEURON_ID, "id"))
+    return neuron_table(frame, column, neurons, "neuron table", guessed=guessed, given=cols)
 
 
 def _refuse_repeated_rows(ids: np.ndarray, pre: np.ndarray, post: np.ndarray,

@@ -11,8 +11,8 @@ Readers (``read_connectome``) — the source path selects the reader:
     read one synapse per row (``_synapse_tables``);
     the format sharing the most column names wins (at least two, so one misspelt column
     still selects the format and gets a precise message). A ``columns=`` mapping of edge
-    columns selects the generic edge-list reader (one of only ``id``, the neuron table's id
-    column, does not). A neuron table for a single file comes from
+    columns selects the generic edge-list reader (one of only ``id``, ``name`` and ``type``,
+    the neuron table's columns, does not). A neuron table for a single file comes from
     ``neurons=``; without one the neurons are the ids seen in the edges;
   * a folder: FlyWire if it holds ``Connectivity*.parquet|feather|csv`` (+ ``Completeness*``),
     FlyWire release if it holds ``connections*``/``proofread_connections*`` with that layout's
@@ -43,6 +43,7 @@ from neurocast.connectome import _edgelist, _flywire, _flywire_release, _neuprin
 from neurocast.connectome._connectome import Connectome
 from neurocast.connectome._options import ReadOptions, guess_mapping
 from neurocast.connectome._table_files import (
+    input_note,
     table_columns,
 )
 from neurocast.connectome._table_names import (
@@ -152,7 +153,8 @@ def read_connectome(path: str | os.PathLike, **options) -> Connectome:
     """Read a connectome file or folder in any supported format (see the module docstring).
 
     options (all keyword, see ``ReadOptions``): format ('npz', 'flywire', 'flywire-release',
-    'neuprint', 'edgelist'), columns ({'pre','post','count'[,'sign','id']} → column names), neurons
+    'neuprint', 'edgelist'), columns ({'pre','post','count'[,'sign','weight','transmitter'],
+    and the neuron table's ['id','name','type']} → column names), neurons
     (neuron-table path), duplicates ('error' or 'sum'), name.
     Raises FormatError / NonFiniteError with the file, column and row of the first problem.
     Neuron ids are kept as exact int64 (64-bit FlyWire root ids never pass through float).
@@ -164,12 +166,17 @@ def read_connectome(path: str | os.PathLike, **options) -> Connectome:
         raise FormatError(f"no file or folder at '{os.fspath(path)}'", "check the path")
     try:
         fmt, edges, neurons = detect(path, opts)
-        if opts.id_column is not None and neurons is None and fmt != "npz":
+        roles = opts.neuron_columns
+        if roles and neurons is None and fmt != "npz":
+            given = ",".join(f"{r}={c}" for r, c in roles.items())
+            what = (f"a neuron table's {next(iter(roles))} column" if len(roles) == 1
+                    else "neuron table columns")
+            keys = ", ".join(f"'{r}'" for r in roles)
             raise ConfigError(
-                f"--columns id={opts.id_column} names a neuron table's id column, but no neuron "
-                "table was given (--neurons PATH)",
+                f"--columns {given} names {what}, but no neuron table was given (--neurons PATH)",
                 "give the neuron table with --neurons PATH (or put it beside the edge table in "
-                "its folder), or leave out id=...; in Python: columns={'id': ...} needs neurons=")
+                f"its folder), or leave out {given}; in Python: columns={{{keys}: ...}} needs "
+                "neurons=")
         if fmt == "npz":
             c = Connectome.load(edges)
         else:
@@ -283,6 +290,10 @@ def write_connectome(connectome: Connectome, path: str | os.PathLike, format: st
     connected neurons (``keeps`` says this for a destination). Float weights (a weighted
     connectome) are kept by npz and edge lists (their ``weight_units`` by npz only); flywire
     and neuprint refuse them.
+    What the destination cannot hold is said, not dropped silently: a UserWarning (the CLI
+    prints it as a ``note:`` line) for gap-junction pairs not written, and for a single
+    edge-list file the names, types, transmitters and neurons without chemical synapses
+    not written (``_note_dropped``).
     Raises FormatError for an unusable destination (see ``check_destination``) and
     WriteError if the operating system refuses the write; nothing is left behind then.
     """
@@ -306,4 +317,52 @@ def write_connectome(connectome: Connectome, path: str | os.PathLike, format: st
                 _READERS[fmt].write(connectome, tmp)
         else:
             _edgelist.write_file(connectome, tmp, table_kind(path))
+    _note_dropped(connectome, path, fmt)
     return path
+
+
+def _note_dropped(connectome: Connectome, path: Path, fmt: str) -> None:
+    """Warn (``input_note``: a UserWarning pointed at the caller) about what the write of
+    ``connectome`` to ``path`` as ``fmt`` left out (``keeps``): its gap-junction pairs
+    (flywire, neuprint, a single edge-list file), and for a single edge-list file the neuron
+    table (names, types, transmitters that differ from what reading it back gives) and the
+    neurons without chemical synapses."""
+    kept = keeps(path, fmt)
+    label = f"'{connectome.name}'" if connectome.name else "the connectome"
+    where = f"the {fmt} format" if fmt in _FOLDER_FORMATS else "a single edge-list file"
+    keep_hint = ("an .npz file or an edge-list folder (a path without suffix: --to edgelist, "
+                 "Python: format='edgelist') keeps them")
+    n_gap = connectome.n_gap_junctions
+    if n_gap and not kept["gap_junctions"]:
+        pairs = "the 1 pair of {} is" if n_gap == 1 else f"all {n_gap:,} pairs of {{}} are"
+        input_note(f"gap-junction pairs were not written to '{path.name}': {where} has no "
+                   f"gap-junction layer, so {pairs.format(label)} left out; {keep_hint}")
+    if kept["neuron_table"]:
+        return
+    table = connectome.neurons
+    ids = table["id"].astype(str).to_numpy()
+    lost = [what for what, column, empty in (("names", "name", ids), ("types", "type", None),
+                                             ("transmitters", "transmitter", None))
+            if column in table and _differs(table[column], empty)]
+    lonely = int(np.count_nonzero((connectome.out_degree() + connectome.in_degree()) == 0))
+    parts = [f"the neurons' {_and(lost)}"] if lost else []
+    if lonely:
+        parts.append(f"{lonely:,} neuron{'' if lonely == 1 else 's'} without chemical synapses")
+    if parts:
+        were = "was" if parts == ["1 neuron without chemical synapses"] else "were"
+        input_note(f"a single edge-list file keeps ids, counts and signs only: {_and(parts)} of "
+                   f"{label} {were} not written to '{path.name}'; {keep_hint}")
+
+
+def _differs(column, read_back) -> bool:
+    """True if a neuron-table column holds something reading a single edge-list file back does
+    not give: a value other than '' (or than the neuron's id, for names: ``read_back``)."""
+    values = column.astype(str).to_numpy()
+    given = values != ""
+    if read_back is not None:
+        given &= values != read_back
+    return bool(given.any())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -80,7 +80,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     found = table_columns(edges, what)
     per_synapse = [c for c in found if c in SYNAPSE_COLUMNS]
     if per_synapse and not set(COUNT_COLUMNS) & set(found):
-        return _read_synapses(edges, neurons, opts.id_column, name, found, per_synapse)
+        return _read_synapses(edges, neurons, opts.neuron_columns, name, found, per_synapse)
     as_edge_list = f"read the file as a generic edge list: {guess_mapping(found)}"
     require_columns(found, REQUIRED, edges, what, f"rename it, or {as_edge_list}"
                     if WEIGHT in found else
@@ -92,7 +92,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
     pre = check_ids(frame[PRE], PRE, edges, what)
     post = check_ids(frame[POST], POST, edges, what)
     count = check_counts(frame[WEIGHT], WEIGHT, edges, what)
-    table = _neuron_table(neurons, opts.id_column, pre, post)
+    table = _neuron_table(neurons, opts.neuron_columns, pre, post)
     if "sign" not in table.columns:
         table["sign"] = (transmitter_sign(table["transmitter"]) if "transmitter" in table.columns
                          else np.zeros(len(table), dtype=np.int8))
@@ -101,7 +101,7 @@ def read(edges: Path, neurons: Path | None, opts: ReadOptions, name: str) -> Con
                  id_columns=(PRE, POST))
 
 
-def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: str,
+def _read_synapses(edges: Path, neurons: Path | None, cols: dict, name: str,
                    found: list[str], per_synapse: list[str]) -> Connectome:
     """Read a synapse export (one row per synapse; module doc) with ``_synapse_tables``."""
     require_columns(found, [PRE, POST], edges, "synapse table",
@@ -114,20 +114,21 @@ def _read_synapses(edges: Path, neurons: Path | None, id_col: str | None, name: 
         source=f"neuPrint synapse export {edges.name}",
         transmitter=next((c for c in TRANSMITTER_COLUMNS if c in found), None))
     return _synapse_tables.read(
-        edges, layout, lambda pre, post: _neuron_table(neurons, id_col, pre, post), name)
+        edges, layout, lambda pre, post: _neuron_table(neurons, cols, pre, post), name)
 
 
-def _neuron_table(neurons: Path | None, id_col: str | None, pre: np.ndarray,
+def _neuron_table(neurons: Path | None, cols: dict, pre: np.ndarray,
                   post: np.ndarray) -> pd.DataFrame:
     """The neuron table (id, name = instance, type, transmitter[, sign, x, y, z]) of a
-    neurons.csv (ids in ``id_col`` if given, else ``bodyId`` or ``body_id``, else a first
-    column of numbers), else the body ids of the edges (pre, post: int64 ids)."""
+    neurons.csv (ids in ``cols['id']`` if given, else ``bodyId`` or ``body_id``, else a first
+    column of numbers; names and types in ``cols['name']``, ``cols['type']`` if given: the
+    neuron-table roles of ``--columns``), else the body ids of the edges (pre, post: int64 ids)."""
     if neurons is None:
         return neurons_from_edges(pre, post)
     nframe = read_neuron_frame(neurons)
-    column, guessed = neuron_id_column(nframe, neurons, id_col, (BODY, "body_id"))
+    column, guessed = neuron_id_column(nframe, neurons, cols.get("id"), (BODY, "body_id"))
     return neuron_table(nframe, column, neurons, "neuron table", name_cols=("instance", "name"),
-                        guessed=guessed)
+                        guessed=guessed, given=cols)
 
 
 def write(c: Connectome, folder: Path) -> None:

@@ -11,7 +11,9 @@ from neurocast.connectome._tables import TRANSMITTER_COLUMNS
 from neurocast.errors import ConfigError, FormatError
 
 DUPLICATES = ("error", "sum")
-COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "transmitter", "id")
+COLUMN_ROLES = ("pre", "post", "count", "sign", "weight", "transmitter", "id", "name", "type")
+#: the roles that name a neuron table's columns (the others name the edge table's)
+NEURON_ROLES = ("id", "name", "type")
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,10 @@ class ReadOptions:
     columns: generic column mapping {'pre': ..., 'post': ..., optional 'count', optional 'sign',
       optional 'weight' (float strengths), optional
       'transmitter' (per-edge transmitter names giving the signs; found by name when not
-      mapped), optional 'id' (the neuron table's id column)}; implies format 'edgelist',
-      except a mapping of 'id' alone, which names the neuron table's id column for any reader.
+      mapped), optional 'id', 'name' and 'type' (the neuron table's id, name and type
+      columns: ``NEURON_ROLES``)}; implies format 'edgelist', except a mapping of neuron-table
+      roles alone, which names the neuron table's columns for any reader. The neuron table's
+      transmitter and sign columns are found by name (``TRANSMITTER_COLUMNS``, 'sign').
       Without 'count' and 'weight' each row is one synapse (a per-synapse table): the rows
       of a pair are summed into one connection.
     neurons: path of a neuron table for a single edge-table file (None: neurons are the ids
@@ -41,13 +45,19 @@ class ReadOptions:
 
     @property
     def maps_edges(self) -> bool:
-        """True if ``columns`` maps edge-table columns (any role but 'id'): the edge-list reader."""
-        return bool(self.columns) and set(self.columns) != {"id"}
+        """True if ``columns`` maps edge-table columns (any role but ``NEURON_ROLES``): the
+        edge-list reader."""
+        return bool(set(self.columns or ()) - set(NEURON_ROLES))
 
     @property
     def id_column(self) -> str | None:
         """The neuron table's id column named by ``columns['id']``, else None."""
         return (self.columns or {}).get("id")
+
+    @property
+    def neuron_columns(self) -> dict:
+        """The neuron table's columns named by ``columns`` ({role: column} of ``NEURON_ROLES``)."""
+        return {r: c for r, c in (self.columns or {}).items() if r in NEURON_ROLES}
 
     def __post_init__(self):
         if self.duplicates not in DUPLICATES:
@@ -60,15 +70,17 @@ class ReadOptions:
             if unknown:
                 raise ConfigError(f"unknown column role(s) {', '.join(map(repr, unknown))}",
                                   f"roles are {', '.join(COLUMN_ROLES)}")
-            edge_roles = [k for k in self.columns if k != "id"]  # 'id' names a neuron-table column
-            for i, role in enumerate(edge_roles):
-                col = self.columns[role]
-                other = next((r for r in edge_roles[:i] if self.columns[r] == col), None)
-                if other is not None:
-                    raise ConfigError(f"the column mapping gives the column {col!r} two roles, "
-                                      f"{other} and {role}",
-                                      "map each role to its own column, e.g. --columns "
-                                      "pre=COLUMN,post=OTHER_COLUMN,count=THIRD_COLUMN")
+            edge_roles = [k for k in self.columns if k not in NEURON_ROLES]
+            neuron_roles = [k for k in self.columns if k in NEURON_ROLES]
+            for roles, example in ((edge_roles, "pre=COLUMN,post=OTHER_COLUMN,count=THIRD_COLUMN"),
+                                   (neuron_roles, "id=ID_COLUMN,name=NAME_COLUMN")):
+                for i, role in enumerate(roles):  # within one table: edge or neuron table
+                    col = self.columns[role]
+                    other = next((r for r in roles[:i] if self.columns[r] == col), None)
+                    if other is not None:
+                        raise ConfigError(f"the column mapping gives the column {col!r} two "
+                                          f"roles, {other} and {role}",
+                                          f"map each role to its own column, e.g. --columns {example}")
             if "sign" in self.columns and "transmitter" in self.columns:
                 raise ConfigError("the column mapping gives both a sign and a transmitter column; "
                                   "an edge has one sign",

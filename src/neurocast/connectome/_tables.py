@@ -20,6 +20,7 @@ from neurocast.connectome._csr import counts_to_int32, csr_from_sorted, unique_k
 from neurocast.connectome._ids import check_ids, float_rounded_hint
 from neurocast.connectome._table_files import (
     check_signs,
+    input_note,
     require_columns,
 )
 from neurocast.connectome._table_names import (
@@ -103,15 +104,27 @@ def neuron_id_column(frame: pd.DataFrame, path: Path, given: str | None = None,
 
 def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
                  name_cols=("name",), type_cols=("type",), transmitter_cols=TRANSMITTER_COLUMNS,
-                 sign_col: str | None = "sign", guessed: bool = False) -> pd.DataFrame:
+                 sign_col: str | None = "sign", guessed: bool = False,
+                 given: dict | None = None) -> pd.DataFrame:
     """A neurocast neuron table (id, name, type, transmitter[, sign][, x, y, z]) from a file's table.
 
-    Each *_cols tuple lists the source columns to try, first match wins; the name falls back
-    to the id (as text) where empty. The sign column is copied only if present (readers
-    derive it otherwise). Raises FormatError for repeated ids.
+    Each *_cols tuple lists the source columns to try, first match wins; ``given`` ({'name':
+    COL, 'type': COL}, from ``--columns name=COL,type=COL``; other keys ignored) names the
+    name or type column instead (FormatError if missing). The name falls back to the id (as
+    text) where empty; without a name column every neuron is named by its id, with a note
+    (``input_note``) naming the text columns whose distinct cells could be the names. The
+    sign column is copied only if present (readers derive it otherwise). Raises FormatError
+    for repeated ids.
     guessed: the id column was guessed (``neuron_id_column``): the table remembers it
     (``guessed_id_column``) for the hint of ids missing from it.
     """
+    given = {r: c for r, c in (given or {}).items() if r in ("name", "type")}
+    found = [str(c) for c in frame.columns]
+    for role, col in given.items():
+        require_columns(found, [col], path, what, f"name the neuron table's {role} column with "
+                        f"--columns {role}=COL (API: columns={{'{role}': COL}})")
+    name_cols = (given["name"],) if "name" in given else name_cols
+    type_cols = (given["type"],) if "type" in given else type_cols
     ids = check_ids(frame[id_col], id_col, path, what)
     dup = pd.Index(ids).duplicated()
     if dup.any():
@@ -129,6 +142,10 @@ def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
     names = first(name_cols)
     id_text = ids.astype(str).astype(object)
     out["name"] = id_text if names is None else np.where(names == "", id_text, names)
+    if names is None:
+        _note_unnamed(frame, path, what, name_cols, skip={
+            str(id_col), *type_cols, *transmitter_cols, *([sign_col] if sign_col else []),
+            *POSITION_COLUMNS})
     for key, cols in (("type", type_cols), ("transmitter", transmitter_cols)):
         vals = first(cols)
         out[key] = np.full(len(ids), "", dtype=object) if vals is None else vals
@@ -140,6 +157,47 @@ def neuron_table(frame: pd.DataFrame, id_col: str, path: Path, what: str, *,
     if guessed:
         out.attrs[_GUESSED] = str(id_col)
     return out
+
+
+#: Text columns of known neuron tables that hold no names: FlyWire Codex's ``group`` (input and
+#: output neuropil, e.g. 'AVLP.AVLP'; distinct in a small extract).
+NOT_NAME_COLUMNS = ("group",)
+
+
+def _name_candidates(frame: pd.DataFrame, skip=()) -> list[str]:
+    """The columns of a neuron table (but ``skip`` and ``NOT_NAME_COLUMNS``) that could hold
+    neuron names: text (not numbers, nor numbers written as text) whose non-empty cells, at
+    least one, are distinct."""
+    out = []
+    for c in frame.columns:
+        s = frame[c]
+        if (str(c) in skip or str(c) in NOT_NAME_COLUMNS or pd.api.types.is_numeric_dtype(s)
+                or pd.api.types.is_bool_dtype(s)):
+            continue
+        text = text_values(s)
+        text = text[text != ""]
+        if len(text) and text.is_unique and pd.to_numeric(text, errors="coerce").isna().any():
+            out.append(str(c))
+    return out
+
+
+def _note_unnamed(frame: pd.DataFrame, path: Path, what: str, name_cols, skip) -> None:
+    """A note (``input_note``) that the neurons of a neuron table without a name column are
+    named by their ids, naming the columns that could hold the names (``_name_candidates``);
+    nothing if no column could."""
+    candidates = _name_candidates(frame, skip)
+    if not candidates:
+        return
+    listed = ", ".join(f"'{c}'" for c in candidates)
+    holds, it = ((f"column {listed} holds", "it") if len(candidates) == 1
+                 else (f"columns {listed} hold", "one"))
+    expected = ", ".join(f"'{c}'" for c in name_cols)
+    seen = [str(c) for c in frame.columns]
+    seen = ", ".join(seen[:12]) + (f", … ({len(seen)} columns)" if len(seen) > 12 else "")
+    input_note(f"{what} '{path.name}' has no name column ({expected}), so its neurons are "
+               f"named by their ids; {holds} distinct text that could be the names (columns: "
+               f"{seen}): name {it} with --columns name={candidates[0]} "
+               f"(Python: columns={{'name': {candidates[0]!r}}})")
 
 
 _GUESSED = "guessed_id_column"
