@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from neurocast._files import json_default
 from neurocast.errors import ConfigError
@@ -27,9 +30,25 @@ def check_workers(n_workers: int, scheduler: str | None) -> None:
 
 
 def print_json(obj) -> None:
-    """Print one JSON object on stdout."""
-    json.dump(obj, sys.stdout, default=json_default)
+    """Print one JSON object on stdout: strict JSON, NaN and ±inf (an undefined number) as null
+    (``json.dump`` would write the bare tokens NaN / Infinity, which JSON parsers refuse)."""
+    json.dump(_finite_json(obj), sys.stdout, default=lambda o: _finite_json(json_default(o)),
+              allow_nan=False)
     sys.stdout.write("\n")
+
+
+def _finite_json(obj):
+    """``obj`` with every float NaN/±inf (Python or NumPy, in dicts, lists, tuples and arrays)
+    replaced by None; NumPy scalars and arrays as plain values; anything else unchanged."""
+    if isinstance(obj, dict):
+        return {k: _finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite_json(v) for v in obj]
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return _finite_json(obj.tolist() if isinstance(obj, np.ndarray) else obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def print_listing(key: str, rows: list[dict], as_json: bool, extra: str | None = None) -> int:

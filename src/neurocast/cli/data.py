@@ -282,6 +282,26 @@ def _note_too_small(res: dict) -> None:
              f"{used} it is 1 by construction); it is NaN (not scored)")
 
 
+def _realism_stats(ds, cfg: StatsConfig) -> dict:
+    """realism_stats of a Dataset, NaN gaps left out; its warning that a recording is too small
+    is left to ``_note_too_small``, which says it in the command's terms."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="realism_stats: every realism statistic is NaN")
+        return realism_stats(ds, config=cfg, allow_nan=True)
+
+
+def _inside_line(cmp: dict) -> str:
+    """The last line of ``data stats``: how many of the scored statistics that have a value
+    (``compare_stats``' n_scored) lie inside the reference, and how many could not be scored."""
+    listed = sum(k in cmp["rows"] for k in SCORED_STATISTICS)
+    unscored = listed - cmp["n_scored"]
+    if not cmp["n_scored"]:
+        return (f"inside the reference: none of the {listed} scored statistics (marked *) could be "
+                "scored (NaN on this recording or in the reference)")
+    return (f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics "
+            "(marked *)" + (f"; {unscored} more NaN, not scored" if unscored else ""))
+
+
 def _stats(args: argparse.Namespace) -> int:
     if args.plots:  # before the statistics: a refused folder costs no work
         check_not_in_input(args.plots, args.dataset, "--plots")
@@ -292,7 +312,7 @@ def _stats(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)
     cfg = StatsConfig(seed=args.seed)
-    res = realism_stats(ds, config=cfg, allow_nan=True)
+    res = _realism_stats(ds, cfg)
     _note_too_small(res)
     if int(ds.attrs.get("n_nan_values", 0)):
         s = trace_quality(ds)
@@ -313,8 +333,7 @@ def _stats(args: argparse.Namespace) -> int:
             raise UnknownNameError(f"unknown reference {args.reference!r}: not a group of the "
                                    "shipped table, a .csv table or a dataset",
                                    f"groups: {', '.join(REFERENCE_GROUPS)}; {exc.hint}") from None
-        found = (f"dataset {args.reference}",
-                 realism_stats(other, config=cfg, allow_nan=True)["overall"])
+        found = (f"dataset {args.reference}", _realism_stats(other, cfg)["overall"])
     label, ref = found
     cmp = compare_stats(res["overall"], ref)
     plots = []
@@ -344,8 +363,7 @@ def _stats(args: argparse.Namespace) -> int:
         mark = "" if row is None else {True: "yes", False: "no", None: "-"}[row["inside"]]
         name = f"{k} *" if k in SCORED_STATISTICS else k
         print(f"{name:<22}{numbers[k]:>9.3g}  {rng:>15}  {mark:<4} " + "".join(f"{per_cond[c][k]:>11.3g}" for c in conds))
-    print(f"inside the reference: {cmp['n_inside']} of the {cmp['n_scored']} scored statistics "
-          "(marked *)")
+    print(_inside_line(cmp))
     for p in plots:
         info(f"wrote {p}")
 def _attach(args: argparse.Namespace) -> int:

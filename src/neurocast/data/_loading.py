@@ -175,10 +175,45 @@ def load_recording(path: str | os.PathLike, format: str, **options) -> xr.Datase
                           "`neurocast data import` has no flag for",
                           f"read it in Python: ds = load_recording(path, {format!r}, {call}), then "
                           "save_dataset(ds, 'out.zarr')")
-    ds = loader.load(path, **options)
+    try:
+        ds = loader.load(path, **options)
+    except FormatError as exc:
+        turned = _names_fit_rows(exc, loader, path, options)
+        if turned is None:
+            raise
+        raise turned from None
     validate_dataset(ds, allow_nan=True, what=f"what the loader of format {format!r} "
                      f"({_qualname(loader.load)}) returned")
     return ds
+
+
+#: The refusal of ``_neuron_names``: N neuron names for M trace columns.
+_NAMES_COUNT = re.compile(r"(\d[\d,]*) neuron names for (\d[\d,]*) trace columns")
+
+
+def _names_fit_rows(exc: FormatError, loader: Loader, path, options: dict) -> FormatError | None:
+    """For a refusal of as many names as the file has rows, not columns (a (neuron, time) file
+    read without transpose): the refusal with a hint to transpose it, else None.
+
+    Tells by reading the file again transposed (this costs a second read, on this refusal
+    only): names that then fit, one per column, show the rows are the neurons."""
+    found = _NAMES_COUNT.search(exc.message)
+    if found is None or options.get("transpose") or "transpose" not in loader.options \
+            or options.get("neuron_names") is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            turned = loader.load(path, **{**options, "transpose": True})
+    except Exception:  # transposed it fails too (or otherwise): keep the refusal
+        return None
+    n_names = int(found.group(1).replace(",", ""))
+    if not isinstance(turned, xr.Dataset) or turned.sizes.get("neuron") != n_names:
+        return None
+    return FormatError(exc.message, f"the file has {n_names:,} rows, as many as the names: if "
+                       "its rows are the neurons (a (neuron, time) array), import again with "
+                       "--transpose (Python: transpose=True); otherwise give exactly one name per "
+                       "column (neuron)")
 
 
 def _qualname(func) -> str:

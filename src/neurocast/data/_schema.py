@@ -22,6 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from neurocast import __version__
+from neurocast._numbers import is_real, is_whole
 from neurocast.errors import FormatError, NonFiniteError
 
 __all__ = [
@@ -54,6 +55,9 @@ REQUIRED_ATTRS: dict[str, tuple[type, ...]] = {
     "conditions": (list, tuple, np.ndarray),
     "heldout_conditions": (list, tuple, np.ndarray),
 }
+#: attr name -> the test of its value where the types above are not enough: the number attrs
+#: take Python's and NumPy's numbers but no flag (True is an int to isinstance) nor duration.
+_ATTR_CHECKS = {"dt_s": is_real, "seed": is_whole}
 
 #: The name of the single condition of a recording without stimulus conditions.
 NO_CONDITION = "all"
@@ -67,7 +71,9 @@ KEEP_NAN_HINT = ("keep them as gaps with --allow-nan, then benchmark with neuroc
 #: ... and in a stored dataset being opened without allow_nan.
 STORED_NAN_HINT = ("benchmark it with neurocast bench DATASET --nan skip-windows (leave out "
                    "windows that touch them) or --nan mask-neurons (leave out those neurons); "
-                   "neurocast infer takes --nan mask-neurons or --nan skip-frames")
+                   "neurocast infer takes --nan mask-neurons or --nan skip-frames (Python: "
+                   "open_dataset(path, allow_nan=True), then run_benchmark(ds, nan=...) or "
+                   "run_inference(ds, nan=...) with the same choices)")
 
 
 def _version() -> str:
@@ -173,6 +179,51 @@ def condition_blocks(condition: np.ndarray) -> list[tuple[str, int, int]]:
     return [(str(condition[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
 
 
+def _from_frame(frame: pd.DataFrame, neuron, time_s, dt_s) -> tuple[np.ndarray, object, object]:
+    """(values, neuron, time_s) of a (time, neuron) DataFrame for ``make_dataset``: the neuron
+    names from its columns and the times from its index, where not given. The index is taken
+    as seconds when numeric or timedelta, as seconds from its first row when datetime; the
+    default index (0, 1, 2, ...: no times) is left out. Raises FormatError for a column that is
+    not numeric, columns or an index that cannot be names or times (asking for ``neuron=`` /
+    ``time_s=``), and a numeric index whose spacing is not ``dt_s`` (frame numbers?)."""
+    text = [str(c) for c, kind in zip(frame.columns, frame.dtypes, strict=True)
+            if not (pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind))]
+    if text:
+        raise FormatError(f"DataFrame column(s) {text[:5]} are not numbers: traces must be numeric",
+                          "drop or convert those columns (e.g. set a time column as the index)")
+    cols, index = frame.columns, frame.index
+    if neuron is None and not _default_index(cols):
+        if isinstance(cols, pd.MultiIndex):
+            raise FormatError("the DataFrame's columns have several levels; which one names the "
+                              "neurons is unknown", "pass neuron=[...] (one name per column)")
+        neuron = as_str(np.asarray(cols))
+    if time_s is None and not _default_index(index):
+        if isinstance(index, pd.TimedeltaIndex):  # time since the start, as a numeric index
+            time_s = np.asarray(index.total_seconds(), dtype=np.float64)
+        elif isinstance(index, pd.DatetimeIndex):  # clock times: from the first row
+            time_s = np.asarray((index - index[0]).total_seconds(), dtype=np.float64)
+        elif pd.api.types.is_numeric_dtype(index.dtype) and not pd.api.types.is_bool_dtype(index.dtype) \
+                and not isinstance(index, pd.MultiIndex):
+            time_s = np.asarray(index, dtype=np.float64)
+        else:
+            raise FormatError(f"the DataFrame's index ({index.dtype}, e.g. {str(index[0])!r}) is "
+                              "not times", "pass time_s=[...] (seconds, one per row), or make the "
+                              "index seconds, a timedelta or a datetime")
+        step = np.diff(time_s)
+        if step.size and np.all(np.isfinite(step)) and np.all(step > 0) \
+                and abs(float(np.median(step)) - float(dt_s)) > 0.01 * float(dt_s):
+            raise FormatError(f"the DataFrame's index, taken as seconds, steps by "
+                              f"{float(np.median(step)):.6g} but dt_s is {float(dt_s):.6g}",
+                              "if it counts frames, pass time_s=df.index * dt_s or reset the index "
+                              "(df.reset_index(drop=True)); else give the dt_s of its spacing")
+    return frame.to_numpy(), neuron, time_s
+
+
+def _default_index(index: pd.Index) -> bool:
+    """True for pandas' default labels 0, 1, ..., n − 1 (a RangeIndex): no names, no times."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
 def make_dataset(
     traces: np.ndarray,
     *,
@@ -195,18 +246,26 @@ def make_dataset(
     """Build a Dataset that follows the schema, and validate it.
 
     traces: shape (time, neuron), ΔF/F (converted to float32; an ``xarray.Variable`` wrapping a
-    lazily indexed float32 array is kept lazy). dt_s: seconds per frame.
+    lazily indexed float32 array is kept lazy). dt_s: seconds per frame. A pandas DataFrame
+    (rows frames, columns neurons) gives the neuron names from its columns and the times from
+    its index when neuron/time_s are not given: a numeric or timedelta index as seconds, a
+    datetime index as seconds from its first row; pandas' default index 0, 1, ... gives no
+    times. Another index, columns of several levels, and a numeric index whose spacing is not
+    dt_s (frame numbers?) raise FormatError asking for ``time_s=``/``neuron=``.
     condition: shape (time,) condition name per frame (default: every frame is "all").
     neuron: shape (neuron,) names (default "0", "1", ...). time_s: shape (time,) seconds from
     the start (default ``arange(time) * dt_s``). stimulus: shape (time, covariate) with
     ``covariate`` names. spike_counts: shape (time, neuron), converted to uint16.
     protocol: the split protocol to score it with by default ("" = choose from the conditions).
     stimulus_plan: the stimulus plan of a synthetic recording (stored only if given).
+    heldout_conditions: condition names held out of training; a single name (a str) is one.
     attrs: extra attributes (must be JSON-serialisable to be saved).
     Raises FormatError on inconsistent shapes, NonFiniteError on NaN/inf in the traces unless
     allow_nan, and on NaN/inf in the stimulus covariates whatever allow_nan says (no policy
     masks them, so new datasets never hold them).
     """
+    if isinstance(traces, pd.DataFrame):  # its columns name the neurons, its index the times
+        traces, neuron, time_s = _from_frame(traces, neuron, time_s, dt_s)
     if not isinstance(traces, xr.Variable):
         traces = np.asarray(traces)
     if traces.ndim != 2:
@@ -277,7 +336,8 @@ def make_dataset(
         "seed": int(seed),
         "neurocast_version": _version(),
         "conditions": [b[0] for b in blocks],
-        "heldout_conditions": [str(h) for h in heldout_conditions],
+        "heldout_conditions": [str(h) for h in ((heldout_conditions,) if isinstance(
+            heldout_conditions, str) else heldout_conditions)],  # "odor": one, not 4 letters
     }
     if stimulus_plan:
         all_attrs["stimulus_plan"] = str(stimulus_plan)
@@ -347,7 +407,8 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
         if key not in ds.attrs:
             raise _fail(what, f"missing attribute '{key}'",
                         f"required attrs: {', '.join(REQUIRED_ATTRS)}")
-        if not isinstance(ds.attrs[key], types):
+        value = ds.attrs[key]
+        if not (_ATTR_CHECKS[key](value) if key in _ATTR_CHECKS else isinstance(value, types)):
             raise _fail(what, f"attribute '{key}' is a {type(ds.attrs[key]).__name__}",
                         f"expected {' or '.join(t.__name__ for t in types)}")
     if ds.sizes.get("time", 0) < 2 or ds.sizes.get("neuron", 0) < 1:

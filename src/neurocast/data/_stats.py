@@ -21,6 +21,8 @@ On a z-scored trace z (mean 0, population standard deviation 1, T frames):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -37,7 +39,9 @@ STATISTICS = ("lag1_autocorr", "acf_half_life_s", "median_abs_r", "frac_pairs_r_
 
 
 #: Fewest frames the statistics are computed from: below it every one is NaN (an autocorrelation
-#: or a correlation from a few dozen frames says little).
+#: or a correlation from a few dozen frames says little), and ``realism_stats`` / ``trace_stats``
+#: warn. They also need at least 2 neurons that vary (no warning for that alone: a recording of
+#: one neuron is what it is, and bench's realism panels say "not measurable").
 MIN_FRAMES = 50
 #: ``pc1_5`` needs more neurons than this: with at most 5 it is 1 by construction.
 PC1_5_MIN_NEURONS = 6
@@ -165,9 +169,38 @@ def trace_stats(traces: np.ndarray, dt_s: float, *, max_lag: int | None = None,
     r(k) is each neuron's correlation over the pairs of frames k apart both finite, about its
     mean, times (T − k) / T; the step ratio compares |z[t+32] − z[t]| and |z[t+1] − z[t]| over
     the same frames t (t, t + 1, t + 32 all finite). Without NaN these are the complete-data
-    numbers.
+    numbers. Warns (UserWarning) when every statistic is NaN for want of frames (fewer than
+    ``MIN_FRAMES``).
     """
-    return _trace_stats(traces, dt_s, max_lag, allow_nan)[0]
+    out = _trace_stats(traces, dt_s, max_lag, allow_nan)[0]
+    _warn_too_short("trace_stats", out["n_frames"], out["n_neurons"], np.shape(traces)[1], True)
+    return out
+
+
+def _too_short(n_frames: int, n_varying: int, n_columns: int, array: bool) -> str | None:
+    """Why every statistic is NaN on a recording of fewer than ``MIN_FRAMES`` frames
+    (``n_frames``; ``n_varying`` neurons that vary, of ``n_columns``), or None if it has enough
+    frames. array: the input was a bare array, whose orientation the person chose (asked about
+    when it is wider than long)."""
+    if n_frames >= MIN_FRAMES:
+        return None
+    lacks = [f"{n_frames:,} frame{'' if n_frames == 1 else 's'}, fewer than the {MIN_FRAMES} "
+             "(MIN_FRAMES) they need"]
+    if n_varying < 2:
+        lacks.append(f"{n_varying} neuron{'' if n_varying == 1 else 's'} that var"
+                     f"{'ies' if n_varying == 1 else 'y'}, fewer than the 2 they need")
+    said = f"every realism statistic is NaN: the traces have {' and '.join(lacks)}"
+    if array and n_columns > n_frames:
+        said += (f"; is the array (time, neuron)? It is read as {n_frames:,} frames (rows) × "
+                 f"{n_columns:,} neurons (columns): if its rows are neurons, pass it transposed "
+                 "(x.T)")
+    return said
+
+
+def _warn_too_short(who: str, n_frames: int, n_varying: int, n_columns: int, array: bool) -> None:
+    said = _too_short(n_frames, n_varying, n_columns, array)
+    if said is not None:
+        warnings.warn(f"{who}: {said}", UserWarning, stacklevel=3)
 
 
 def _trace_stats(traces, dt_s: float, max_lag: int | None,
@@ -288,10 +321,12 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
     neurons (over the whole recording) are never drawn; a neuron constant only inside one
     condition is dropped there. Raises FormatError on NaN/inf in the columns read unless
     ``allow_nan`` (then they are left out of every statistic, as ``trace_stats`` says),
-    ConfigError without a frame period.
+    ConfigError without a frame period. Warns (UserWarning) when every statistic is NaN for
+    want of frames, fewer than ``MIN_FRAMES`` (50), asking for an array wider than long whether
+    it is (time, neuron); fewer than 2 neurons that vary also make every statistic NaN.
     """
     cfg = config if config is not None else StatsConfig()
-    cols, cond, data_dt = _source(data, condition)
+    cols, cond, data_dt = _source(data, condition, allow_nan)
     dt_s = data_dt if dt_s is None else dt_s
     if dt_s is None or not float(dt_s) > 0:
         raise ConfigError("realism_stats needs the frame period dt_s (> 0) for an array",
@@ -314,6 +349,8 @@ def realism_stats(data, *, dt_s: float | None = None, condition=None, config: St
                 for c in names:
                     per_cond[c].append(_with_r(x[cond == c], dt_s, max_lag, allow_nan))
             bar.update(1)
+    _warn_too_short("realism_stats", n_frames, max(p["n_neurons"] for p in overall), n_neurons,
+                    isinstance(cols.traces, np.ndarray))
     return {"overall": _mean_stats(overall),
             "conditions": {c: _mean_stats(v) for c, v in per_cond.items() if v and len(names) > 1},
             "dt_s": dt_s, "n_frames": int(n_frames), "n_neurons": int(n_neurons),
@@ -364,10 +401,10 @@ class _Columns:
         return np.stack([self.cache[int(p)] for p in pos], axis=1) if len(pos) else np.zeros((self.shape[0], 0))
 
 
-def _source(data, condition):
+def _source(data, condition, allow_nan: bool = False):
     """(_Columns over the traces, condition labels or None, dt_s or None) of the input."""
     if isinstance(data, str) or hasattr(data, "__fspath__"):
-        data = open_dataset(data)
+        data = open_dataset(data, allow_nan=allow_nan)
     if isinstance(data, xr.Dataset):
         if "traces" not in data:
             raise FormatError("the Dataset has no 'traces' variable", "use neurocast.data.make_dataset")

@@ -93,6 +93,13 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     touches few chunks. The data are written in blocks of frames with a progress bar.
     connectome: the true wiring (a Connectome), saved as ``connectome.npz`` inside the store;
     its neurons must be the dataset's neurons (same count) or contain all of them by name.
+    Without it (None), the wiring ``ds`` carries is kept: that of the store it was opened from
+    (``dataset_connectome(ds)``, also after ``ds.isel(neuron=...)``: the whole connectome,
+    which names the kept neurons), with a warning instead if it cannot be read or names none
+    of the neurons kept; ``connectome=False`` saves none.
+    ``n_spikes`` (attr) is set to the sum of the ``spike_counts`` saved when they differ (a
+    subset of the neurons or frames), with a warning; where a count saturates (65535) the sum
+    is short of the spikes, so the attr is kept and the warning says so.
     Raises NeurocastError if ``path`` exists and not ``overwrite``; FormatError/NonFiniteError
     if ``ds`` does not follow the schema (NaN allowed only with ``allow_nan=True``).
     """
@@ -102,9 +109,14 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
     validate_dataset(ds, allow_nan=True)  # NaN/inf: checked block by block while writing
     if "stimulus" in ds.variables:  # new stores never hold NaN covariates (as make_dataset)
         check_stimulus_finite(ds, f"dataset for '{path}'")
-    if connectome is not None:
+    if connectome is False:  # asked for none, not even the wiring ds carries
+        connectome = None
+    elif connectome is not None:
         check_connectome(ds, connectome)
+    else:  # the wiring of the store it came from, also for a subset of its neurons
+        connectome = _carried_connectome(ds, path)
     store = _to_storable(ds)
+    spikes = SpikeTally() if "spike_counts" in store and "n_spikes" in ds.attrs else None
     n_time = store.sizes["time"]
     per_frame = max(1, sum(int(np.prod(v.shape[1:])) for v in store.data_vars.values()
                            if v.dims and v.dims[0] == "time"))
@@ -120,6 +132,8 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                 check_finite(first["traces"].values, what=f"dataset for '{path}': traces",
                              hint=KEEP_NAN_HINT)
             scanner.add(first["traces"].values)
+            if spikes is not None:
+                spikes.add(first["spike_counts"].values)
             first.to_zarr(tmp, mode="w", zarr_format=3, encoding=encoding, consolidated=False,
                           write_empty_chunks=True)  # every chunk exists: a missing one is damage
             bar.update(first.sizes["time"])
@@ -129,14 +143,69 @@ def save_dataset(ds: xr.Dataset, path: str | os.PathLike, *, connectome=None, ov
                     check_finite(part["traces"].values, what=f"dataset for '{path}': traces",
                                  offset=start, hint=KEEP_NAN_HINT)
                 scanner.add(part["traces"].values)
+                if spikes is not None:
+                    spikes.add(part["spike_counts"].values)
                 part.to_zarr(tmp, append_dim="time", zarr_format=3, consolidated=False, write_empty_chunks=True)
                 bar.update(part.sizes["time"])
         _write_scan(tmp, scanner.result(), as_str(ds["neuron"].values))
+        if spikes is not None:
+            spikes.write(tmp, ds.attrs["n_spikes"])
         if connectome is not None:
             connectome.save(tmp / CONNECTOME_FILE)
             _record_connectome(tmp)
         _consolidate(tmp)
     return path
+
+
+def _carried_connectome(ds: xr.Dataset, path: Path):
+    """The Connectome ``ds`` carries (``dataset_connectome``: that of the store it was opened
+    from), when it names some of ``ds``'s neurons (a subset saved keeps the whole wiring); None
+    without one, with a warning when it cannot be read or names none of them."""
+    try:
+        connectome = dataset_connectome(ds)
+        if connectome is not None:
+            connectome_positions(ds, connectome)  # FormatError if it names none of them
+    except NeurocastError as err:
+        warnings.warn(f"dataset for '{path}': the wiring of the store it was opened from is not "
+                      f"saved with it: {err.message}; pass connectome= to save one",
+                      UserWarning, stacklevel=3)
+        return None
+    return connectome
+
+
+class SpikeTally:
+    """The spikes of a dataset's ``spike_counts`` added up block by block while it is written,
+    then ``n_spikes`` made their sum in the store (``save_dataset``)."""
+
+    def __init__(self):
+        self.total = 0
+        self.saturated = False
+
+    def add(self, counts: np.ndarray) -> None:
+        counts = np.asarray(counts)
+        self.total += int(counts.sum(dtype=np.int64))
+        self.saturated |= bool(counts.size and counts.max() >= np.iinfo(np.uint16).max)
+
+    def write(self, store: Path, n_spikes) -> None:
+        """Set attr ``n_spikes`` of ``store`` to the total, with a warning, if it differs from
+        ``n_spikes`` (the dataset's attr); a saturated count keeps it (warned too)."""
+        try:
+            before = int(n_spikes)
+        except (TypeError, ValueError):
+            before = None
+        if before == self.total:
+            return
+        if self.saturated:
+            warnings.warn(f"attr n_spikes ({n_spikes}) differs from the spike_counts saved "
+                          f"({self.total:,}), some of which saturate at 65535: kept as it was",
+                          UserWarning, stacklevel=3)
+            return
+        warnings.warn(f"attr n_spikes ({n_spikes}) is not the sum of the spike_counts saved (a subset "
+                      f"of the neurons or frames?): saved as {self.total:,}, their sum",
+                      UserWarning, stacklevel=3)
+        with _quiet_extra_files():
+            group = zarr.open_group(store, mode="r+", zarr_format=3, use_consolidated=False)
+        group.attrs["n_spikes"] = self.total
 
 
 def _write_scan(store: Path, scan: TraceScan, names: np.ndarray) -> None:

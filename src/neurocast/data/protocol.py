@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurocast._defaults import DEFAULT_CONTEXT, DEFAULT_HORIZON
+from neurocast._numbers import is_whole
 from neurocast.data._schema import condition_blocks
 from neurocast.errors import ConfigError, FormatError, unknown_name
 
@@ -79,18 +80,33 @@ ZAPBENCH = _ZapbenchConstants()
 SPLITS = ("train", "val", "test")
 
 
+def names_tuple(names) -> tuple:
+    """``names`` as a tuple: a single name (a str) is a tuple of one, not of its characters
+    (``heldout="odor"`` holds out 'odor'); any other iterable a tuple of its items."""
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+#: The Protocol fields that count frames (refused unless whole numbers: ``is_whole``).
+_FRAME_COUNTS = ("padding", "max_context", "context", "horizon", "folds", "fold")
+_FRAME_EXAMPLE = {"context": 4, "horizon": 8, "padding": 0, "max_context": 256, "folds": 5,
+                  "fold": 0}
+
+
 @dataclass(frozen=True)
 class Protocol:
     """A forecasting protocol: conditions as frame offsets, split rules, context and horizon.
 
     name: the preset name (for provenance). conditions: condition names in temporal order.
     offsets: frame offsets, shape (n_conditions + 1,), starting at 0; the last is the number
-    of frames. heldout: names of held-out conditions (tested, never trained on).
+    of frames. heldout: names of held-out conditions (tested, never trained on); a single name
+    (a str) is a tuple of one, as for conditions.
     padding: frames dropped at both ends of every condition. val_fraction, test_fraction:
     fractions of a training condition (after padding) used for val and test.
     max_context: frames reserved as context at the start of held-out conditions; with held-out
     conditions also the longest context a model may use (without them, any C the splits hold).
     context (C), horizon (H): frames in, frames out.
+    The frame counts (padding, max_context, context, horizon, folds, fold) are ints (Python's or
+    NumPy's); a float, even 8.0, is refused with a ConfigError (``neurocast._numbers.is_whole``).
     folds, fold: blocked cross-validation (``folds`` >= 2; 0 = off, the temporal 70/10/20 split):
     every training condition is cut into ``folds`` equal blocks; block ``fold`` is the test set,
     the ``C + H`` frames on each side of it are a gap used by nothing, and the val set is the
@@ -117,9 +133,16 @@ class Protocol:
     neuron_seed: int = 0
 
     def __post_init__(self):
-        object.__setattr__(self, "conditions", tuple(str(c) for c in self.conditions))
+        object.__setattr__(self, "conditions", tuple(str(c) for c in names_tuple(self.conditions)))
         object.__setattr__(self, "offsets", tuple(int(o) for o in self.offsets))
-        object.__setattr__(self, "heldout", tuple(str(h) for h in self.heldout))
+        object.__setattr__(self, "heldout", tuple(str(h) for h in names_tuple(self.heldout)))
+        for what in _FRAME_COUNTS:  # a whole number of frames: 8.0 (e.g. from JSON) is a slip
+            value = getattr(self, what)
+            if not is_whole(value):
+                raise ConfigError(f"{what} must be a whole number of frames, not {value!r} "
+                                  f"({type(value).__name__})",
+                                  f"give an int, e.g. {what}={_FRAME_EXAMPLE.get(what, 4)}")
+            object.__setattr__(self, what, int(value))
         off = np.asarray(self.offsets)
         if len(off) != len(self.conditions) + 1 or len(self.conditions) == 0:
             raise ConfigError(
@@ -288,7 +311,7 @@ def split_bounds(split: str, start: int, stop: int, *, context: int, protocol: P
             f"a held-out condition needs at least {need} frames ({m} + H + padding): record a "
             "longer one, " + (f"use --horizon {left} or less, " if left > 0 else "")
             + f"or score without held-out conditions: {_use('single')} (bench always "
-            f"reserves {m}; Python: protocol_for_dataset(ds, max_context=K))",
+            f"reserves {m}; Python: run_benchmark(ds, protocol=protocol_for_dataset(ds, max_context=K, context=C, horizon=H)))",
         )
     if lo < start or lo >= hi:
         raise ConfigError(
@@ -545,7 +568,8 @@ def get_protocol(name: str, *, frames: int | None = None, conditions: Sequence[s
     """Build a preset protocol by name (see ``PRESETS``).
 
     frames: number of frames (needed by 'single'; checked by 'zapbench').
-    conditions, offsets, heldout: the condition layout (needed by 'conditions').
+    conditions, offsets, heldout: the condition layout (needed by 'conditions'); a single name
+    (a str) for conditions or heldout is a list of one (``heldout="odor"``).
     fields: other Protocol fields, e.g. ``context=256, horizon=32``.
     """
     if name == "zapbench":
@@ -558,7 +582,8 @@ def get_protocol(name: str, *, frames: int | None = None, conditions: Sequence[s
                               "name the dataset whose conditions to use: --dataset PATH")
         if frames is not None and offsets[-1] != frames:
             raise ConfigError(f"the conditions cover {offsets[-1]} frames, not {frames}")
-        return Protocol("conditions", tuple(conditions), tuple(offsets), tuple(heldout), **fields)
+        return Protocol("conditions", names_tuple(conditions), tuple(offsets), names_tuple(heldout),
+                        **fields)
     raise unknown_name("protocol", name, PRESETS)
 
 
