@@ -33,6 +33,17 @@ def format_summary(summary: dict, timings: dict) -> str:
     return "\n".join(lines)
 
 
+def format_header(dataset, ds, plan: dict) -> str:
+    """The first line: the recording's size, how many neurons were left out, and how many of the
+    rest are observed (what ran, not only the --observed asked: at least 2 are kept)."""
+    head = (f"inferring connectivity on {dataset} ({count(ds.sizes['neuron'], 'neuron')} × "
+            f"{count(ds.sizes['time'], 'frame')})")
+    gone = plan["n_neurons"] - plan["n_usable"]
+    if gone:
+        head += f", {gone:,} left out (see the notes)"
+    return f"{head}: {plan['observed_text']}"
+
+
 def _list_methods(as_json: bool) -> int:
     """``--methods`` alone: every registered method (built-ins and plug-ins) with its summary."""
     rows = [{"name": name, "description": cls.summary} for name, cls in METHODS.items()]
@@ -53,10 +64,14 @@ def run(args: argparse.Namespace) -> int:
     announce_build(args.dataset)
     ds = open_dataset(args.dataset, allow_nan=True)  # run_inference applies --nan
     truth = load_option(args.truth, "--truth", args)
-    info(f"inferring connectivity on {args.dataset} ({count(ds.sizes['neuron'], 'neuron')} × "
-         f"{count(ds.sizes['time'], 'frame')}, {args.observed * 100:.3g} % observed)")
+    plan = {}
+
+    def header(what: dict) -> None:  # once the neurons are chosen, before the methods run
+        plan.update(what)
+        info(format_header(args.dataset, ds, what))
+
     result = run_inference(ds, truth=truth, methods=methods, out_dir=out, seed=args.seed,
-                           observed=args.observed, nan=args.nan,
+                           observed=args.observed, nan=args.nan, announce=header,
                            title=f"neurocast inference: {args.dataset}")
     print_notes(result.notes)
     card = result.scorecard
@@ -64,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         print_json({
             "dataset": str(args.dataset), "truth": card.attrs.get("truth", ""),
             "n_neurons": int(card.attrs["n_neurons"]), "n_frames": int(card.attrs["n_frames"]),
-            "n_edges": int(card.attrs["n_edges"]), "observed": args.observed, "seed": args.seed,
+            "n_edges": int(card.attrs["n_edges"]), "n_usable": plan["n_usable"],
+            "observed": plan["observed"], "observed_asked": args.observed, "seed": args.seed,
             "nan": args.nan, "notes": list(result.notes),
             "methods": result.summary, "wall_s": result.timings,
             "files": {k: str(v) for k, v in result.files.items()},

@@ -14,6 +14,9 @@ Public API::
     infer_connectivity(data, method="partial", *, dt_s=None, neurons=None, **options) -> (N, N)
     run_inference(data, *, truth=None, methods=None, out_dir=None, seed=0, observed=1.0, ...)
         -> InferenceResult (scorecard, summary, scores, curves, timings, files)
+        data: a Dataset or DataArray (oriented by its dim names) or a (time, neuron) array;
+        methods: one name or a list. The scorecard's dim ``method`` is also ``.sel``'s keyword:
+        select with a dict, ``scorecard["score"].sel({"method": "ridge", "metric": "auroc"})``
     score_matrix(scores, truth, *, directed, signed=True, ...) -> {metric: value}
     truth_matrix(connectome, names=None, notes=None) -> scipy CSR (N, N) signed synapse counts
         (NaN for a connection of unknown sign)

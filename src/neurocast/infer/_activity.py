@@ -10,7 +10,8 @@ import xarray as xr
 from neurocast.data import pause_intervals
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
-__all__ = ["Activity", "as_activity", "lagged_rows", "standardise"]
+__all__ = ["Activity", "activity_dataset", "activity_dims", "as_activity", "lagged_rows",
+           "orient_dataset", "standardise"]
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,14 @@ def lagged_rows(x: np.ndarray, activity: Activity, lag: int, method: str):
 
 def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
                 spike_counts: np.ndarray | None = None) -> Activity:
-    """An ``Activity`` from a neurocast Dataset (xarray) or a (time, neuron) array.
+    """An ``Activity`` from a neurocast Dataset (xarray), a DataArray or a (time, neuron) array.
 
     data: a Dataset following ``neurocast.data`` 's schema (``traces``, optional ``spike_counts``,
-      attrs ``dt_s``, ``indicator``), or a 2-D array shaped (time, neuron).
-    dt_s: seconds per frame for an array (default 1.0); ignored for a Dataset (its attr is used).
+      attrs ``dt_s``, ``indicator``), a 2-D DataArray such as ``ds.traces`` (oriented by its dim
+      names and named by its neuron coordinate: ``activity_dataset``), or a 2-D array shaped
+      (time, neuron) (neurons named '0', '1', ... by position).
+    dt_s: seconds per frame for an array (default 1.0) or a DataArray (default: its attr
+      ``dt_s``, else the spacing of its time coordinate); ignored for a Dataset (its attr is used).
     neurons: optional positions (int array) or boolean mask of the neurons to keep (a partially
       observed recording); frames: optional slice, sorted positions or boolean mask of the frames
       to keep (e.g. a shorter recording, or the frames without NaN).
@@ -83,15 +87,18 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
     A pause in acquisition between two kept frames (a Dataset's ``time``; the rule of ``data
     import``, ``pause_intervals``), and frames left out between them, start a new stretch
     (``Activity.segment_starts``).
-    Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons) and
-    NonFiniteError for NaN/inf in the traces.
+    A Dataset's traces (and spike counts) are read by their dim names (``orient_dataset``):
+    ``ds.transpose("neuron", "time")`` gives the same Activity as ``ds``.
+    Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons, a
+    Dataset's traces without the dims time and neuron) and NonFiniteError for NaN/inf in the
+    traces.
     """
     frames = slice(None) if frames is None else frames
     step = frames.step or 1 if isinstance(frames, slice) else 1  # every k-th frame: k·dt apart
+    if isinstance(data, xr.DataArray):  # names and orientation from its labels, not positions
+        data = activity_dataset(data, dt_s=dt_s, spike_counts=spike_counts)
     if isinstance(data, xr.Dataset):
-        if "traces" not in data:
-            raise FormatError("dataset has no 'traces' variable",
-                              "give a neurocast Dataset (neurocast.data.open_dataset)")
+        data = orient_dataset(data)  # (neuron, time) traces: by their dim names, not positions
         dt = float(data.attrs.get("dt_s", 1.0))
         times = np.asarray(data["time"].values, dtype=np.float64) if "time" in data.coords \
             else dt * np.arange(data["traces"].shape[0])
@@ -136,6 +143,91 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
     starts = np.flatnonzero(gap) + 1
     return Activity(traces=traces, dt_s=dt, names=names, spike_counts=counts, indicator=indicator,
                     segment_starts=starts)
+
+
+def activity_dataset(traces: xr.DataArray, *, dt_s: float | None = None,
+                     spike_counts: np.ndarray | None = None) -> xr.Dataset:
+    """A 2-D DataArray of activity (e.g. ``ds.traces``) as a Dataset of one ``traces`` variable
+    (time, neuron) that ``as_activity`` (and matching neurons to a connectome by name) reads as
+    it reads a recording.
+
+    Orientation comes from the dim names, never the position: the dim ``neuron`` (else the one
+    that is not ``time``) holds the neurons, the other the frames; without either name the
+    dims are (time, neuron) in that order. Neuron names: the coordinate of the neuron dim
+    ('0', '1', ... by position without one); other coordinates (e.g. ``label``) are kept.
+    Times: the coordinate of the time dim when numeric (seconds), else dt · frame. dt_s: given,
+    else the DataArray's attr ``dt_s``, else the median spacing of its times, else 1.0.
+    spike_counts: optional (time, neuron) spikes per frame, in the oriented order.
+    The traces stay lazy (a lazily opened store is not read here).
+    Raises FormatError unless 2-D, or for spike_counts of another shape.
+    """
+    if traces.ndim != 2:
+        raise FormatError(f"activity must be 2-D (time, neuron), got dims {traces.dims} "
+                          f"shaped {traces.shape}", "pass a (time, neuron) DataArray, e.g. ds.traces")
+    tdim, ndim = activity_dims(traces)
+    da = traces.transpose(tdim, ndim)
+    da = da.rename({k: v for k, v in ((tdim, "time"), (ndim, "neuron")) if k != v})
+    da.name = "traces"
+    n_time, n_neuron = da.shape
+    names = (np.asarray(da["neuron"].values).astype(str) if "neuron" in da.coords
+             else np.arange(n_neuron).astype(str))
+    times = np.asarray(da["time"].values) if "time" in da.coords else None
+    if times is not None and times.dtype.kind == "m":  # timedeltas: seconds
+        times = times / np.timedelta64(1, "s")
+    if times is not None and times.dtype.kind not in "iuf":
+        times = None  # not seconds (e.g. datetimes or labels): dt · frame
+    if dt_s is None:
+        dt_s = traces.attrs.get("dt_s")
+    if dt_s is None and times is not None and times.size > 1:
+        dt_s = float(f"{np.median(np.diff(times.astype(np.float64))):.12g}")  # not 0.6000000000000227
+    dt = 1.0 if dt_s is None else float(dt_s)
+    if times is None:
+        times = dt * np.arange(n_time)
+    ds = da.assign_coords(time=np.asarray(times, dtype=np.float64), neuron=names).to_dataset()
+    ds.attrs = {"dt_s": dt, "indicator": str(traces.attrs.get("indicator", ""))}
+    if spike_counts is not None:
+        counts = np.asarray(spike_counts)
+        if counts.shape != (n_time, n_neuron):
+            raise FormatError(f"spike_counts shape {counts.shape} differs from the traces' "
+                              f"{(n_time, n_neuron)} (time, neuron)", "give spikes per frame, (time, neuron)")
+        ds["spike_counts"] = (("time", "neuron"), counts)
+    return ds
+
+
+def activity_dims(traces: xr.DataArray) -> tuple:
+    """(time dim, neuron dim) of a 2-D DataArray of activity, by name (``activity_dataset``'s
+    rule): the dim ``neuron`` (else the one that is not ``time``) holds the neurons, the other
+    the frames; without either name, (time, neuron) in that order."""
+    dims = list(traces.dims)
+    names = [str(d) for d in dims]
+    if "neuron" in names:
+        n = names.index("neuron")
+    elif "time" in names:
+        n = 1 - names.index("time")
+    else:
+        n = 1
+    return dims[1 - n], dims[n]
+
+
+def orient_dataset(data: xr.Dataset) -> xr.Dataset:
+    """``data`` with its variables' dims ``time`` then ``neuron`` (e.g. after
+    ``ds.transpose("neuron", "time")``): orientation by dim names, never by axis position (with
+    as many frames as neurons a transposed recording would otherwise run on the wrong axis).
+    Lazy data stay lazy; attrs and encoding (the stored connectome) are kept.
+    Raises FormatError without a ``traces`` variable, or for traces whose dims are not time and
+    neuron (the message of ``neurocast.data.validate_dataset``)."""
+    if "traces" not in data:
+        raise FormatError("dataset has no 'traces' variable",
+                          "give a neurocast Dataset (neurocast.data.open_dataset)")
+    dims = data["traces"].dims
+    if dims == ("time", "neuron"):
+        if "spike_counts" not in data or data["spike_counts"].dims == dims:
+            return data
+    elif set(dims) != {"time", "neuron"}:
+        raise FormatError(f"dataset: variable 'traces' has dims {dims}, expected ('time', 'neuron')",
+                          "transpose or rename the dimensions (e.g. ds.rename(frame='time', "
+                          "cell='neuron')); neurocast.data.validate_dataset checks a whole recording")
+    return data.transpose("time", "neuron", ...)
 
 
 def _frame_counts(counts, frames, cols, n: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import xarray as xr
 
 from neurocast._files import atomic_folder
 from neurocast._numbers import is_real
+from neurocast._progress import progress
 from neurocast.data import (
     CONSTANT_ATOL,
     as_str,
@@ -20,7 +22,14 @@ from neurocast.data import (
     scan_traces,
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
-from neurocast.infer._activity import Activity, _frames, as_activity
+from neurocast.infer._activity import (
+    Activity,
+    _frames,
+    activity_dataset,
+    activity_dims,
+    as_activity,
+    orient_dataset,
+)
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
 from neurocast.infer._registry import METHODS, InferenceMethod, get_method
@@ -44,6 +53,8 @@ FEW_FRAMES = 100
 #: Fewer true edges or non-edges than this among the scored pairs get a note: AUROC and AUPRC
 #: then take only a few values.
 FEW_PAIRS = 5
+#: observed_subset keeps at least this many neurons (a connection needs two).
+MIN_OBSERVED = 2
 
 
 def infer_connectivity(data, method: str | InferenceMethod = "partial", *, dt_s: float | None = None,
@@ -78,11 +89,12 @@ def _note_left_out(activity: Activity, notes: list[str]) -> None:
 
 def observed_subset(n_neurons: int, fraction: float, seed: int = 0) -> np.ndarray:
     """Sorted positions of round(fraction · N) neurons drawn at random (seeded): a partially
-    observed recording. fraction in (0, 1]; 1 gives every neuron."""
+    observed recording, at least ``MIN_OBSERVED`` (2) of them: so round(fraction · N) may be
+    raised (0.01 of 30 neurons keeps 2, not 0.3). fraction in (0, 1]; 1 gives every neuron."""
     if not (is_real(fraction) and 0 < fraction <= 1):
         raise ConfigError(f"observed fraction must lie in (0, 1], not {fraction!r}",
                           "e.g. 0.1 for 10 % of the neurons")
-    k = max(2, round(fraction * n_neurons))
+    k = max(MIN_OBSERVED, round(fraction * n_neurons))
     if k >= n_neurons:
         return np.arange(n_neurons)
     return np.sort(np.random.default_rng(seed).choice(n_neurons, size=k, replace=False))
@@ -111,15 +123,32 @@ class InferenceResult:
 def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0,
                   observed: float = 1.0, frames=None, dt_s: float | None = None,
                   max_pairs: int | None = None, title: str = "neurocast inference",
-                  keep_scores: bool = False, nan: str = "raise") -> InferenceResult:
+                  keep_scores: bool = False, nan: str = "raise",
+                  announce: Callable[[dict], None] | None = None) -> InferenceResult:
     """Run inference methods on a recording and score them against the true wiring.
 
     data: a Dataset (xarray; its stored connectome is the default truth when it was opened with
-      ``open_dataset``) or a (time, neuron) array (then give ``truth`` and ``dt_s``).
+      ``open_dataset``), a 2-D DataArray such as ``ds.traces`` (then give ``truth``; ``dt_s``
+      defaults to its attr ``dt_s``, else its time spacing) or a (time, neuron) array (then
+      give ``truth`` and ``dt_s``). A Dataset or DataArray is oriented by its dim names, never
+      by axis position: ``ds.transpose("neuron", "time")`` runs as ``ds`` does (a Dataset
+      whose traces lack the dims time and neuron is a FormatError).
     truth: a Connectome (or None: ``neurocast.data.dataset_connectome(data)``).
-    methods: names (default ``default_methods``); observed: share of neurons kept (random,
-      seeded by ``seed``); frames: optional slice of frames; seed: the neuron subset and the
-      sample of non-edges (large N); the methods themselves are deterministic.
+    methods: a name, an ``InferenceMethod`` or a list of them (default ``default_methods``;
+      ``methods="pearson"`` is one method); observed: share of neurons kept (random,
+      seeded by ``seed``, drawn among the neurons left below; at least 2, so the share observed
+      may exceed it: scorecard attrs ``observed`` (the share observed) and ``observed_asked``,
+      and a note when the minimum raised it); frames: optional slice of frames; seed: the
+      neuron subset and the sample of non-edges (large N); the methods themselves are
+      deterministic.
+    announce: optional callable, called once the neurons and frames are chosen and before the
+      traces are read for the methods, with a dict: n_neurons (the recording's), n_usable (left
+      after leaving out the neurons below), n_observed (used), n_frames (used), observed (share
+      of n_usable observed), observed_asked (``observed``) and observed_text (e.g. '2 of the
+      30 neurons observed (6.67 %; 1 % asked: 0.3 neurons, at least 2 kept)'); ``neurocast
+      infer`` prints its first line from it. A progress bar (``neurocast._progress.progress``:
+      stderr, silenced by ``--quiet``) then advances per method (inferring, then scoring) and
+      for the figures.
     out_dir: if given, writes infer_scorecard.nc/.csv, roc_pr.png, matrices.png, report.html.
     keep_scores: keep every method's full (N, N) matrix in ``result.scores`` (memory: 4·N²
       bytes each); the figures need only the ≤ 200 drawn neurons, kept anyway.
@@ -133,11 +162,15 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     either. Notes also flag a recording too short to rank connections (fewer
     than ``FEW_FRAMES`` frames, or fewer frames than neurons), raw fluorescence, too few edges
     or non-edges to score, and a method that scored every pair the same.
-    A Dataset's neurons are matched to the truth by name, never by position
-    (``data.connectome_positions``: also ignoring case when that pairs each with its own neuron;
-    an array's neuron k is the truth's neuron k). Neurons the truth does not name (unnamed, or
-    partly identified such as 'AVA') are left out (their wiring is unknown), with notes; a truth
-    naming none of them is a FormatError. The observed share is drawn among the neurons left.
+    A Dataset's (and a DataArray's with a neuron coordinate) neurons are matched to the truth by
+    name, never by position (``data.connectome_positions``: also ignoring case when that pairs
+    each with its own neuron; an array's neuron k is the truth's neuron k). Neurons the truth
+    does not name (unnamed, or partly identified such as 'AVA') are left out (their wiring is
+    unknown), with notes; a truth naming none of them is a FormatError. The observed share is drawn among the neurons left.
+    Selecting from the scorecard: its dimension ``method`` shares its name with the keyword of
+    xarray's ``.sel``, so give a dict: ``result.scorecard["score"].sel({"method": "ridge"})``
+    and ``.sel({"method": "ridge", "metric": "auroc"})`` (``.sel(method="ridge")`` would
+    silently return every method; ``result.summary["ridge"]["auroc"]`` is the plain number).
     Returns an InferenceResult. Raises FormatError without a truth, UnknownNameError for an
     unknown method, NonFiniteError for NaN with nan='raise', ConfigError for a method that does
     not apply (e.g. xcorr without spikes, a lagged method without 2 consecutive frames), when
@@ -155,6 +188,8 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}",
                           "choose one of: " + ", ".join(NAN_POLICIES))
+    methods = _method_list(methods)
+    data, by_name = _oriented(data, dt_s)
     traces = data["traces"] if isinstance(data, xr.Dataset) else np.asarray(data)
     if traces.ndim != 2:
         raise FormatError(f"activity must be 2-D (time, neuron), got shape {traces.shape}",
@@ -165,10 +200,18 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     notes: list[str] = []
     used = traces[frames if frames is not None else slice(None)]
     scan = scan_traces(used)
-    usable, truth_pos = _usable_neurons(data, truth, scan, used, nan, notes)
+    usable, truth_pos = _usable_neurons(data, truth, scan, used, nan, notes, by_name=by_name)
     keep = usable[observed_subset(len(usable), observed, seed)]
+    plan = {"n_neurons": int(n_all), "n_usable": len(usable), "n_observed": len(keep),
+            "observed": len(keep) / len(usable), "observed_asked": float(observed)}
+    plan["observed_text"] = _observed_text(plan)  # '2 of the 30 neurons observed (6.67 %; ...)'
+    if len(keep) == MIN_OBSERVED and round(observed * len(usable)) < MIN_OBSERVED:
+        notes.append(plan["observed_text"])
     if nan == "skip-frames":
         frames = _frames_without_nan(scan, keep, used, frames, traces.shape[0], notes)
+    plan["n_frames"] = int(used.shape[0] if frames is None else np.arange(traces.shape[0])[frames].size)
+    if announce is not None:
+        announce(plan)
     keep = None if len(keep) == n_all else keep
     n_used = n_all if keep is None else len(keep)
     if methods:  # before reading the traces: a brain too large for a dense method fails at once
@@ -178,7 +221,7 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     act = as_activity(data, dt_s=dt_s, neurons=keep, frames=frames)
     _note_recording(act, data, notes)
     true_w = truth_matrix(truth)
-    if true_w.shape[0] != n_all and not isinstance(data, xr.Dataset):  # neuron k is truth's k
+    if true_w.shape[0] != n_all and not by_name:  # neuron k is truth's k
         raise FormatError(f"the truth has {true_w.shape[0]} neurons, the activity {n_all}",
                           "give the connectome the recording was made from")
     sel = truth_pos if keep is None else truth_pos[keep]
@@ -201,48 +244,102 @@ def run_inference(data, *, truth=None, methods=None, out_dir=None, seed: int = 0
     truth_panel = np.nan_to_num(pair_values(true_w, ii.ravel(), jj.ravel()))  # unknown sign: 0
     panels = {"truth (signed synapse count)": truth_panel.reshape(ii.shape)}
     scores, results, curves, timings = {}, {}, {}, {}
-    for m, inst in insts.items():
-        t0 = time.perf_counter()
-        s = inst.infer(act)
-        timings[m] = round(time.perf_counter() - t0, 3)
-        if _all_zero(s):
-            notes.append(f"method '{m}' scored every pair 0 (e.g. no spikes, or no "
-                         "activity above its thresholds): its AUROC of 0.5 says nothing")
-        if np.shape(s) != (act.n_neurons,) * 2:
-            raise FormatError(f"method '{m}' returned scores shaped {np.shape(s)} for "
-                              f"{act.n_neurons} neurons", "an inference method returns a (neuron, "
-                              "neuron) matrix of the neurons it was given (Activity.traces' columns)")
-        try:
-            res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
-                                    max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
-        except FormatError as err:  # NaN or inf among its scores: name the method
-            raise FormatError(f"method '{m}': {err.message}", err.hint) from None
-        results[m], curves[m] = res, cur
-        panels[m] = pair_values(s, ii.ravel(), jj.ravel()).reshape(ii.shape)
-        if keep_scores:
-            scores[m] = s
-        del s
-    n_edges = _note_undefined(true_w, act.n_neurons, notes)
-    card = build_scorecard(results, insts, attrs={
-        "n_neurons": act.n_neurons, "n_frames": act.n_frames, "dt_s": act.dt_s, "n_edges": n_edges,
-        "observed": float(observed), "seed": int(seed), "truth": getattr(truth, "name", ""),
-        "wall_s": timings, "options": {m: i.options() for m, i in insts.items()}, "notes": notes})
-    result = InferenceResult(card, scorecard_summary(card), scores, curves, timings,
-                             notes=tuple(notes))
-    if out_dir is not None:
-        final = Path(out_dir)
-        with atomic_folder(final, "infer") as out:  # a failed write (disk full, ...) leaves no partial folder
-            files = write_scorecard(card, out)
-            base = next(iter(results.values()))["base_rate"] if results else None
-            files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
-            images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
-            files["matrices"] = plot_matrices(panels, out / "matrices.png",
-                                              labels=np.asarray(types)[order],
-                                              names=truth.neurons["name"].astype(str).to_numpy()[sel][order])
-            images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
-            files["report"] = write_report(card, images, out / "report.html", title=title)
-        result.files = {k: final / p.relative_to(out) for k, p in files.items()}
+    # one step for inferring with each method, one for scoring it, one for the figures: the
+    # command line shows nothing else for minutes on a large recording
+    with progress(2 * len(insts) + (out_dir is not None), "infer", "step") as bar:
+        for m, inst in insts.items():
+            bar.set_description_str(f"infer {m}")
+            t0 = time.perf_counter()
+            s = inst.infer(act)
+            timings[m] = round(time.perf_counter() - t0, 3)
+            bar.update(1)
+            if _all_zero(s):
+                notes.append(f"method '{m}' scored every pair 0 (e.g. no spikes, or no "
+                             "activity above its thresholds): its AUROC of 0.5 says nothing")
+            if np.shape(s) != (act.n_neurons,) * 2:
+                raise FormatError(f"method '{m}' returned scores shaped {np.shape(s)} for "
+                                  f"{act.n_neurons} neurons", "an inference method returns a (neuron, "
+                                  "neuron) matrix of the neurons it was given (Activity.traces' columns)")
+            bar.set_description_str(f"score {m}")
+            try:
+                res, cur = score_matrix(s, true_w, directed=inst.directed, signed=inst.signed,
+                                        max_pairs=max_pairs or MAX_PAIRS, seed=seed, curves=True)
+            except FormatError as err:  # NaN or inf among its scores: name the method
+                raise FormatError(f"method '{m}': {err.message}", err.hint) from None
+            results[m], curves[m] = res, cur
+            panels[m] = pair_values(s, ii.ravel(), jj.ravel()).reshape(ii.shape)
+            if keep_scores:
+                scores[m] = s
+            del s
+            bar.update(1)
+        n_edges = _note_undefined(true_w, act.n_neurons, notes)
+        card = build_scorecard(results, insts, attrs={
+            "n_neurons": act.n_neurons, "n_frames": act.n_frames, "dt_s": act.dt_s,
+            "n_edges": n_edges, "n_usable": plan["n_usable"], "observed": plan["observed"],
+            "observed_asked": plan["observed_asked"], "seed": int(seed),
+            "truth": getattr(truth, "name", ""), "wall_s": timings,
+            "options": {m: i.options() for m, i in insts.items()}, "notes": notes})
+        result = InferenceResult(card, scorecard_summary(card), scores, curves, timings,
+                                 notes=tuple(notes))
+        if out_dir is not None:
+            bar.set_description_str("figures and report")
+            final = Path(out_dir)
+            with atomic_folder(final, "infer") as out:  # a failed write (disk full, ...) leaves no partial folder
+                files = write_scorecard(card, out)
+                base = next(iter(results.values()))["base_rate"] if results else None
+                files["roc_pr"] = plot_curves(curves, out / "roc_pr.png", base_rate=base)
+                images = {"ROC and precision–recall curves (edge existence)": files["roc_pr"]}
+                files["matrices"] = plot_matrices(panels, out / "matrices.png",
+                                                  labels=np.asarray(types)[order],
+                                                  names=truth.neurons["name"].astype(str).to_numpy()[sel][order])
+                images["inferred vs true weights, neurons ordered by module/type"] = files["matrices"]
+                files["report"] = write_report(card, images, out / "report.html", title=title)
+            result.files = {k: final / p.relative_to(out) for k, p in files.items()}
+            bar.update(1)
     return result
+
+
+def _method_list(methods) -> list | None:
+    """run_inference's ``methods`` as a list: one name (or InferenceMethod) is one method, as
+    record's plans read one condition (``methods="pearson"`` is not 'p', 'e', ...)."""
+    if methods is None or isinstance(methods, (str, InferenceMethod)):
+        return None if methods is None else [methods]
+    try:
+        return list(methods)
+    except TypeError:
+        raise ConfigError(f"methods takes a method name or a list of them, got {methods!r}",
+                          f"e.g. methods=['pearson', 'ridge']; known: {', '.join(METHODS)}") from None
+
+
+def _oriented(data, dt_s: float | None):
+    """(data, by_name): a Dataset with its traces (time, neuron) by dim names
+    (``orient_dataset``), a DataArray as such a Dataset (``activity_dataset``), an array as it is;
+    by_name: whether its neurons are matched to the truth by name (a Dataset, a DataArray with a
+    coordinate on its neuron dim) or by position (neuron k is the truth's neuron k)."""
+    if isinstance(data, xr.DataArray):
+        ds = activity_dataset(data, dt_s=dt_s)  # FormatError unless 2-D
+        return ds, activity_dims(data)[1] in data.coords
+    if isinstance(data, xr.Dataset):
+        return orient_dataset(data), True
+    return data, False
+
+
+def _observed_text(plan: dict) -> str:
+    """'2 of the 30 neurons observed (6.67 %; 5 % asked: 1.5 neurons, rounded)' or '... (6.67 %;
+    1 % asked: 0.3 neurons, at least 2 kept)' (the asked share only when it differs from what
+    ran) from run_inference's ``announce`` dict."""
+    k, n = plan["n_observed"], plan["n_usable"]
+    of = f"{k:,} of the {n:,} neurons" if k < n else f"all {n:,} neurons" if n > 2 else "both neurons"
+    if plan["observed_asked"] >= 1:
+        return f"{of} observed"
+    asked, share = plan["observed_asked"] * 100, plan["observed"] * 100
+    extra = ""
+    if f"{share:.3g}" != f"{asked:.3g}":  # what ran differs from what was asked: say why
+        exact = plan["observed_asked"] * n
+        why = (f"at least {MIN_OBSERVED} kept" if round(exact) < MIN_OBSERVED <= k
+               else "rounded")
+        extra = f"; {asked:.3g} % asked: {exact:.3g} neurons, {why}"
+    return f"{of} observed ({share:.3g} %{extra})"
 
 
 def _note_recording(act: Activity, data, notes: list[str]) -> None:
@@ -303,16 +400,19 @@ def _note_undefined(true_w, n_neurons: int, notes: list[str]) -> int:
     return len(w)
 
 
-def _usable_neurons(data, truth, scan, used, nan: str, notes: list[str]) -> np.ndarray:
+def _usable_neurons(data, truth, scan, used, nan: str, notes: list[str], *,
+                    by_name: bool) -> np.ndarray:
     """Positions (int64, sorted) of the neurons to infer on: all, less the dead or constant ones,
     those holding NaN (with ``nan='mask-neurons'``) and those the truth does not name (unnamed,
-    or partly identified: ``data.connectome_positions``);
-    a note for each kind. scan: the ``TraceScan`` of the frames used, ``used`` their traces.
+    or named but not in it, e.g. partly identified: ``data.connectome_positions``);
+    a note for each kind. scan: the ``TraceScan`` of the frames used, ``used`` their traces;
+    by_name: match the neurons to the truth by name (else neuron k is the truth's neuron k).
     Raises NonFiniteError for NaN with ``nan='raise'``, ConfigError if fewer than 2 are left."""
     names = (as_str(data["neuron"].values) if isinstance(data, xr.Dataset)
              else np.arange(scan.constant.size).astype(str))
+    none = np.zeros(names.size, dtype=bool)
     left_out = {"constant": scan.constant, "nan": (scan.nan_per_neuron > 0) & ~scan.constant,
-                "unnamed": np.zeros(names.size, dtype=bool)}
+                "unnamed": none, "missing": none}
     if left_out["constant"].any():
         notes.append(f"{int(left_out['constant'].sum())} dead or constant channel(s) (values "
                      f"spanning at most {CONSTANT_ATOL:g}, or none finite) left out of inference and "
@@ -325,55 +425,75 @@ def _usable_neurons(data, truth, scan, used, nan: str, notes: list[str]) -> np.n
             f"{int(scan.bad_frames_among(left_out['nan'], used).sum())} frame(s)", "leave out the neurons holding them with --nan mask-neurons, or the frames "
             "holding them with --nan skip-frames (in Python: run_inference(ds, nan=...))")
     if nan != "mask-neurons":
-        left_out["nan"][:] = False
+        left_out["nan"] = none
     elif left_out["nan"].any():
         notes.append(f"{int(left_out['nan'].sum())} neuron(s) holding NaN/inf left out of inference "
                      "and scoring")
     pos = np.arange(names.size)  # an array's neuron k is the truth's neuron k
-    if isinstance(data, xr.Dataset):
+    if by_name:
         pos, matching = connectome_positions(data, truth)
         notes.extend(matching)
-        left_out["unnamed"] = out = pos < 0
+        out = pos < 0
         if out.any():
             labels = as_str(data["label"].values) if "label" in data.coords else names
-            unnamed = labels[out] == ""
+            unnamed = out & (labels == "")
+            left_out["unnamed"], left_out["missing"] = unnamed, out & ~unnamed
+            k = int(out.sum())
             if unnamed.any():
-                which = "unnamed and not" if unnamed.all() else "unnamed or not"
-                notes.append(f"{int(out.sum())} of the recording's {names.size} neurons are {which} "
+                which = "unnamed and not" if unnamed.sum() == k else "unnamed or not"
+                notes.append(f"{k} of the recording's {names.size} neurons {_is(k)} {which} "
                              f"in connectome '{truth.name}': left out of inference and scoring "
                              "(their wiring is unknown)")
             else:  # the matching note above names them
-                notes.append(f"those {int(out.sum())} are left out of inference and scoring")
-    usable = ~(left_out["constant"] | left_out["nan"] | left_out["unnamed"])
+                notes.append("that neuron is left out of inference and scoring" if k == 1 else
+                             f"those {k} are left out of inference and scoring")
+    usable = ~(left_out["constant"] | left_out["nan"] | left_out["unnamed"] | left_out["missing"])
     if usable.sum() < 2:
-        _too_few_left(int(usable.sum()), usable.size, {k: int(v.sum()) for k, v in left_out.items()},
-                      truth)
+        _too_few_left(int(usable.sum()), usable.size, left_out, truth)
     return np.flatnonzero(usable), pos
 
 
-def _too_few_left(n_left: int, n_all: int, n_out: dict[str, int], truth) -> None:
-    """Raise ConfigError: leaving out the neurons counted in n_out (constant, nan, unnamed) left
-    n_left (< 2) of n_all."""
-    why, hints = [], []
-    if n_out["constant"]:
-        why.append(f"{n_out['constant']} are dead or constant (values spanning at most "
-                   f"{CONSTANT_ATOL:g}, or no finite value)")
-        hints.append("check the recording (neurocast data info lists the constant channels; "
-                     "values in tiny units need rescaling)")
-    if n_out["nan"]:
-        why.append(f"{n_out['nan']} hold NaN/inf (--nan mask-neurons)")
-        hints.append("leave out the frames holding NaN instead: --nan skip-frames "
-                     "(run_inference(ds, nan='skip-frames'))")
-    if n_out["unnamed"]:
-        why.append(f"{n_out['unnamed']} are unnamed and not in connectome '{truth.name}'")
-        hints.append("name the neurons (the dataset's 'label' coordinate) or give the connectome "
-                     "they were recorded from (--truth, or neurocast.data.attach_connectome)")
+def _is(k: int) -> str:
+    return "is" if k == 1 else "are"
+
+
+def _too_few_left(n_left: int, n_all: int, left_out: dict[str, np.ndarray], truth) -> None:
+    """Raise ConfigError: leaving out the neurons marked in left_out (bool masks: constant, nan,
+    unnamed, missing: named but not in the truth) left n_left (< 2) of n_all. Each neuron is
+    counted once, under the first of those reasons that applies (the counts add up to the
+    neurons left out); the neurons that have a later reason too are counted after them."""
+    taken = np.zeros(n_all, dtype=bool)
+    n_out, also = {}, {}
+    for key, mask in left_out.items():
+        n_out[key], also[key] = int((mask & ~taken).sum()), int((mask & taken).sum())
+        taken |= mask
+    name = truth.name
+    says = {  # reason -> (n -> what n neurons are), hint
+        "constant": (lambda n: f"{_is(n)} dead or constant (values spanning at most "
+                               f"{CONSTANT_ATOL:g}, or no finite value)",
+                     "check the recording (neurocast data info lists the constant channels; "
+                     "values in tiny units need rescaling)"),
+        "nan": (lambda n: f"{'holds' if n == 1 else 'hold'} NaN/inf (--nan mask-neurons)",
+                "leave out the frames holding NaN instead: --nan skip-frames "
+                "(run_inference(ds, nan='skip-frames'))"),
+        "unnamed": (lambda n: f"{_is(n)} unnamed and not in connectome '{name}'",
+                    "name the neurons (the dataset's 'label' coordinate) or give the connectome "
+                    "they were recorded from (--truth, or neurocast.data.attach_connectome)"),
+        "missing": (lambda n: f"{_is(n)} named but not in connectome '{name}'",
+                    "give the neurons the connectome's names (neurocast data import ... --names "
+                    "FILE) or give the connectome they were recorded from (--truth)"),
+    }
+    why = [f"{n} {says[k][0](n)}" for k, n in n_out.items() if n]
     if not why:  # nothing left out: the recording itself has fewer than 2 neurons
         raise ConfigError(f"the recording has {n_all} neuron{'' if n_all == 1 else 's'}; inferring "
                           "connections needs at least 2",
                           "give a recording of 2 or more neurons")
+    more = [f"{n} of these {says[k][0](n)}" for k, n in also.items() if n]
+    overlap = (f" (each neuron counted once, under the first reason; also: {'; '.join(more)})"
+               if more else "")
+    hints = list(dict.fromkeys(says[k][1] for k in left_out if n_out[k] or also[k]))
     raise ConfigError(f"only {n_left} of the recording's {n_all} neurons left to infer on, 2 "
-                      f"needed: {' and '.join(why)}", "; or ".join(hints))
+                      f"needed: {' and '.join(why)}{overlap}", "; or ".join(hints))
 
 
 def _frames_without_nan(scan, keep: np.ndarray, used, frames, n_total: int,

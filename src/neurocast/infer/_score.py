@@ -115,10 +115,25 @@ def _curve(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> dict | None:
 
 
 def _precision_at_k(c: dict, k: float) -> float:
-    """Share of true edges among the k highest scores (at the first threshold reaching k pairs)."""
-    reached = np.flatnonzero(c["tp"] + c["fp"] >= k - 1e-9)
-    at = reached[0] if len(reached) else len(c["tp"]) - 1
-    return float(c["tp"][at] / max(c["tp"][at] + c["fp"][at], 1e-300))
+    """Share of true edges among the k highest scores, ties at the k-th score shared fractionally.
+
+    c: a ``_curve`` (cumulative weighted tp, fp at every distinct threshold, highest first, from
+    (0, 0)); k: the number of true edges (> 0). The pairs scoring above the k-th highest score
+    all count; of the b pairs tied at it, holding e edges, the k − (pairs above) still needed
+    count e/b edges each: the expected precision when the ties are broken at random, exact and
+    independent of the order of the pairs (an undirected method scores i→j and j→i the same, so
+    with k odd one such pair is always split).
+    """
+    n = c["tp"] + c["fp"]
+    reached = np.flatnonzero(n >= k - 1e-9)
+    if not len(reached):  # fewer scored pairs than k (cannot happen: the k edges are scored)
+        return float(c["tp"][-1] / max(n[-1], 1e-300))
+    at = reached[0]
+    above_n = n[at - 1] if at > 0 else 0.0
+    above_tp = c["tp"][at - 1] if at > 0 else 0.0
+    tied_n, tied_tp = n[at] - above_n, c["tp"][at] - above_tp
+    share = tied_tp / tied_n if tied_n > 0 else 0.0
+    return float(min(1.0, max(0.0, (above_tp + (k - above_n) * share) / k)))
 
 
 def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool = True,
@@ -131,7 +146,10 @@ def score_matrix(scores, truth: sp.csr_matrix, *, directed: bool, signed: bool =
       auroc_exc, auprc_exc — excitatory edges (weight > 0) against non-edges, ranked by score
         (by |score| for unsigned methods); auroc_inh, auprc_inh — inhibitory edges against
         non-edges, ranked by −score (|score| if unsigned);
-      precision_at_k — share of true edges among the k highest |score|, k = number of edges;
+      precision_at_k — share of true edges among the k highest |score|, k = number of edges,
+        over exactly k pairs: of the pairs tied at the k-th highest |score| (compared in
+        float32), each still needed counts as the tied pairs' share of edges (the expected
+        precision under random tie-breaking; i→j and j→i always tie for undirected methods);
       direction_accuracy — for edges i→j without j→i: share with |s_ij| > |s_ji| (ties ½);
         NaN for undirected methods;
       weight_corr — Spearman correlation of score and true signed weight over the true edges of
