@@ -131,8 +131,10 @@ def test_stimulus_learns_the_response_per_phase():
 def test_stimulus_without_period_uses_the_condition_mean():
     x = np.random.default_rng(6).standard_normal((300, 4)).astype(np.float32) + 3.0
     proto = get_protocol("single", frames=300, context=4, horizon=2)
-    model = StimulusForecaster(horizon=2).fit(segments_for(x, proto, "train"), segments_for(x, proto, "val"))
-    seg = segments_for(x, proto, "test")[0]
+    flat = np.zeros((300, 1), np.float32)  # covariates that never change: no stimulus effect
+    model = StimulusForecaster(horizon=2).fit(segments_for(x, proto, "train", stimulus=flat),
+                                              segments_for(x, proto, "val", stimulus=flat))
+    seg = segments_for(x, proto, "test", stimulus=flat)[0]
     pred = model.predict(np.zeros((3, 4, 4), np.float32), seg.meta(0, 3))
     np.testing.assert_allclose(pred[0, 0], x[:210].mean(axis=0), rtol=1e-5)  # train frames only
 

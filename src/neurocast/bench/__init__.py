@@ -2,8 +2,9 @@
 
 Public API::
 
-    run_benchmark(ds, *, models=..., context=4, horizon=32, protocol=None, metrics=None,
+    run_benchmark(ds, *, models=..., context=None, horizon=None, protocol=None, metrics=None,
                   out_dir=None, ...) -> BenchResult (scorecard, protocol, summary, files, timings)
+        protocol: a preset name (context/horizon None: 4 and 32) or a Protocol object (its own)
     evaluate(model, traces, protocol, ...) -> {condition: WindowStats}
     evaluate_on_cluster(models, path, protocol, client=...)  the same, as Dask tasks (dask extra);
         check_cluster_run(path, mask=, cv_folds=) what of a run the Dask evaluation refuses

@@ -4,16 +4,19 @@ Dead/constant channels are left out unless kept (they only reward predicting a f
 or inf in the traces follow the NaN policy (``NAN_POLICIES``): refused, the neurons holding them
 left out, or the frames holding them marked so that every window touching one is left out of
 fitting and scoring (``bad_frames``). Each choice adds a note saying what was left out.
+A caller's mask of the target values that count is aligned to the dataset first (``aligned_mask``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import xarray as xr
 
 from neurocast.data import as_str, scan_traces
 from neurocast.errors import ConfigError, NonFiniteError
 
-__all__ = ["NAN_POLICIES", "select_neurons"]
+__all__ = ["NAN_POLICIES", "aligned_mask", "select_neurons"]
 
 #: What run_benchmark does with NaN/inf in the traces (real recordings have gaps).
 NAN_POLICIES = {
@@ -87,3 +90,70 @@ def select_neurons(ds, nan: str, keep_constant: bool, notes: list[str]):
         raise ConfigError("no neuron left to score: every channel is constant or holds NaN",
                           "check the recording, or keep neurons with " + " and ".join(ways))
     return keep, bad_frames, left_out
+
+
+def aligned_mask(mask, ds) -> np.ndarray:
+    """A mask of the target values that count, as bool (time, neuron) in ``ds``'s order.
+
+    mask: an ``xarray.DataArray`` with dims ``time`` and ``neuron`` (in either order), aligned
+    by its ``time`` and ``neuron`` coordinates where it has them (they must hold the dataset's
+    frame times and neuron names, in any order) and by position along a dim without one; or an
+    array-like shaped (time, neuron), taken by position. Bool, or integers 0/1.
+    Raises ConfigError for other dims, another shape (naming the expected one), coordinates
+    that are not the dataset's, or values other than True/False.
+    """
+    shape = (int(ds.sizes["time"]), int(ds.sizes["neuron"]))
+    how = (f"a bool array shaped (time, neuron) = {shape}, or a DataArray with dims time and neuron "
+           "(e.g. xr.ones_like(ds.traces, dtype=bool))")
+    if isinstance(mask, xr.DataArray):
+        if mask.ndim != 2 or set(mask.dims) != {"time", "neuron"}:
+            raise ConfigError(f"mask has dims {mask.dims}; expected (time, neuron) in either order",
+                              f"give {how}")
+        mask = mask.transpose("time", "neuron")
+        if mask.shape != shape:
+            raise ConfigError(f"mask has {mask.sizes['time']} frames × {mask.sizes['neuron']} neurons; "
+                              f"the dataset has (time, neuron) = {shape}", f"give {how}")
+        order = {dim: _label_order(mask, ds, dim) for dim in ("time", "neuron") if dim in mask.coords}
+        values = np.asarray(mask.isel(order).values if order else mask.values)
+    else:
+        values = np.asarray(mask)
+        if values.shape != shape:
+            raise ConfigError(
+                f"mask has shape {values.shape}; expected (time, neuron) = {shape}",
+                "it looks transposed: pass mask.T" if values.shape == shape[::-1] else f"give {how}")
+    if values.dtype.kind in "iu" and ((values == 0) | (values == 1)).all():
+        values = values.astype(bool)
+    if values.dtype != bool:
+        raise ConfigError(f"mask holds {values.dtype} values; expected True/False",
+                          "True where a target value counts, e.g. np.isfinite(ds.traces.values)")
+    return values
+
+
+def _label_order(mask: xr.DataArray, ds, dim: str) -> np.ndarray:
+    """Positions in ``mask`` along ``dim`` of ``ds``'s labels (frame times or neuron names), in
+    the dataset's order; ConfigError when the labels repeat or are not the dataset's."""
+    mine, theirs = mask[dim].values, ds[dim].values
+    if dim == "neuron":
+        mine, theirs = as_str(mine), as_str(theirs)
+    if np.array_equal(mine, theirs):
+        return np.arange(theirs.size)
+    labels = pd.Index(mine)
+    what = "frame times" if dim == "time" else "neuron names"
+    if not labels.is_unique:
+        raise ConfigError(f"the mask's {dim} coordinate repeats {what} "
+                          f"(e.g. {_some(labels[labels.duplicated()])})",
+                          f"give each of the dataset's {what} once")
+    pos = labels.get_indexer(theirs)
+    if (pos < 0).any():
+        extra = labels[~labels.isin(theirs)]
+        raise ConfigError(f"the mask's {dim} coordinate is not the dataset's: it has {_some(extra)} "
+                          f"and lacks {_some(theirs[pos < 0])}",
+                          "build the mask on the dataset's coordinates, e.g. "
+                          "xr.ones_like(ds.traces, dtype=bool), or pass a NumPy array (by position)")
+    return pos
+
+
+def _some(labels, k: int = 3) -> str:
+    """Up to ``k`` labels, quoted, for a message."""
+    items = [repr(x.item() if hasattr(x, "item") else x) for x in list(labels)[:k]]
+    return ", ".join(items) + (", ..." if len(labels) > k else "")

@@ -98,7 +98,9 @@ def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
 
     Cells are annotated with the value; the colour is the value relative to the best model
     of the same condition (1 = best, capped at 2), so conditions of different difficulty
-    share one colour scale.
+    share one colour scale. The figure is sized from its texts (the longest model and
+    condition names, the title, the colour bar's labels) and the numbers of rows and columns,
+    so no label is cut, however long the names or few the conditions.
     """
     plt = _figure_module()
     values = card["score"].sel(metric=metric).mean("steps_ahead").values  # (model, condition)
@@ -108,21 +110,83 @@ def plot_heatmap(card: xr.Dataset, path: Path, metric: str = "mae") -> Path:
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a fully masked condition: all NaN
         rel = values / np.nanmin(values, axis=0, keepdims=True)
-    fig, ax = plt.subplots(figsize=(1.6 + 0.9 * len(conds), 1.2 + 0.45 * len(models)),
-                           constrained_layout=True)
+    # drawn first at a provisional size, placed by hand once its texts are measured (no layout
+    # engine: constrained layout collapses a one-column heatmap with long names)
+    fig = plt.figure(figsize=(4.0, 3.0), dpi=_HEATMAP_DPI)  # measured at the dpi it is saved at
+    ax = fig.add_axes((0.3, 0.3, 0.4, 0.4))
+    cax = fig.add_axes((0.75, 0.3, 0.05, 0.4))
     im = ax.imshow(np.clip(rel, 1.0, 2.0), cmap="RdYlGn_r", vmin=1.0, vmax=2.0, aspect="auto")
     ax.set_xticks(range(len(conds)), conds, rotation=45, ha="right")
     ax.set_yticks(range(len(models)), models)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", fontsize=7)
-    fig.colorbar(im, ax=ax, label=f"{metric.upper()} / best {metric.upper()} of the condition")
-    ax.set_title(f"{metric.upper()} (mean over steps) by model and condition; * held out", fontsize=9)
+    fig.colorbar(im, cax=cax, label=f"{metric.upper()} / best {metric.upper()}\nof the condition")
+    ax.set_title(f"{metric.upper()} (mean over steps) by model and condition; * held out",
+                 fontsize=9, loc="left")
     plain_text(fig)
+    _place_heatmap(fig, ax, cax, len(models), len(conds))
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+        fig.savefig(tmp, format="png", dpi=_HEATMAP_DPI)
     plt.close(fig)
     return path
+
+
+#: Heatmap geometry, in inches: a cell, the figure's margin, the room around the colour bar's
+#: label along the bar, the colour bar's gap from the cells and its width.
+_CELL_W, _CELL_H, _MARGIN, _GAP, _CBAR_GAP, _CBAR_W = 0.9, 0.45, 0.12, 0.08, 0.15, 0.15
+_HEATMAP_DPI = 110
+
+
+def _titles(ax) -> list:
+    """The Text objects of ``ax``'s titles (centre, left and right: ``set_title(loc=...)``)."""
+    from matplotlib.text import Text  # heavy: imported on use
+
+    words = {ax.get_title(loc=loc) for loc in ("center", "left", "right")} - {""}
+    return [t for t in ax.get_children() if isinstance(t, Text) and t not in ax.texts
+            and t.get_text() in words]
+
+
+def _place_heatmap(fig, ax, cax, n_rows: int, n_cols: int) -> None:
+    """Size ``fig`` and place the heatmap ``ax`` and its colour bar ``cax`` from how far their
+    texts (tick labels, title, colour bar ticks and label) reach out of them, in inches."""
+    fig.canvas.draw()  # every text laid out (the colour bar's tick labels are made on drawing)
+    renderer = fig.canvas.get_renderer()
+    inch = fig.dpi
+
+    def boxes(texts):
+        return [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+
+    frame, bar = ax.get_window_extent(renderer), cax.get_window_extent(renderer)
+    ylabels, xlabels = boxes(ax.get_yticklabels()), boxes(ax.get_xticklabels())
+    bar_texts = boxes([*cax.get_yticklabels(), cax.yaxis.label])
+    title = boxes(_titles(ax))
+    # how far the texts reach out of the cells (left, below, above) and the bar (right)
+    left = max([frame.x0 - b.x0 for b in ylabels] or [0.0]) / inch
+    below = max([frame.y0 - b.y0 for b in xlabels] or [0.0]) / inch
+    above = max([b.y1 - frame.y1 for b in title] or [0.0]) / inch
+    beside = max([b.x1 - bar.x1 for b in bar_texts] or [0.0]) / inch
+    ends = boxes(cax.get_yticklabels())  # the first and last reach past the bar's ends
+    below = max([below] + [(bar.y0 - b.y0) / inch for b in ends])
+    above = max([above] + [(b.y1 - bar.y1) / inch for b in ends])
+    bar_h = max([b.height for b in bar_texts] or [0.0]) / inch  # the bar's label runs along it
+    title_w = max([b.x1 - frame.x0 for b in title] or [0.0]) / inch  # starts at the cells' left
+    # a rotated condition name ends at its column (ha='right') and reaches left from there
+    ticks = ax.transData.transform(np.column_stack([np.arange(n_cols), np.zeros(n_cols)]))[:, 0]
+    for j, (b, x) in enumerate(zip(xlabels, ticks, strict=False)):
+        left = max(left, (x - b.x0) / inch - (j + 0.5) * _CELL_W)
+    left += _MARGIN
+    ax_w = n_cols * _CELL_W
+    ax_h = max(n_rows * _CELL_H, bar_h + 2 * _GAP)
+    right = _CBAR_GAP + _CBAR_W + max(beside, 0.0) + _MARGIN
+    bottom = _MARGIN + max(below, 0.0)
+    top = _MARGIN + max(above, 0.0)
+    ax_w += max(0.0, title_w + _MARGIN - ax_w - right)  # a long title: wider cells, not a gap
+    width = left + ax_w + right
+    height = bottom + ax_h + top
+    fig.set_size_inches(width, height)
+    ax.set_position((left / width, bottom / height, ax_w / width, ax_h / height))
+    cax.set_position(((left + ax_w + _CBAR_GAP) / width, bottom / height, _CBAR_W / width, ax_h / height))
 
 
 def image_tag(path: Path, alt: str) -> str:

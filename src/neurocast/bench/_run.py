@@ -15,7 +15,7 @@ from neurocast.bench._cluster import check_cluster_run, evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._metrics import METRICS, WindowStats
-from neurocast.bench._neuron_selection import NAN_POLICIES, select_neurons
+from neurocast.bench._neuron_selection import NAN_POLICIES, aligned_mask, select_neurons
 from neurocast.bench._pauses import pause_note, recording_breaks
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
@@ -26,11 +26,12 @@ from neurocast.bench._seeds import (
     is_seeded,
     load_seeded,
     model_file,
+    reuse_saved,
     save_seeded,
-    saved_earlier,
     seeded,
     stack_runs,
 )
+from neurocast.bench._signals import deferred_signals
 from neurocast.bench._statistics import write_statistics
 from neurocast.data import (
     DEFAULT_CONTEXT,
@@ -38,6 +39,7 @@ from neurocast.data import (
     Protocol,
     as_str,
     check_stimulus_finite,
+    condition_blocks,
     connectome_positions,
     dataset_connectome,
     finite_segments,
@@ -46,6 +48,7 @@ from neurocast.data import (
     realism_stats,
     reference_group,
     segments_for,
+    validate_dataset,
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
@@ -60,7 +63,8 @@ UNNAMED_GROUP = "(unnamed)"
 
 @dataclass
 class _Passes:
-    """What the ``run_benchmark`` passes of one run share (``run_wirings``: one pass per wiring)."""
+    """What the ``run_benchmark`` passes of one run share (``run_wirings``: one pass per wiring;
+    only it passes them, so a run given ``_passes`` is a pass of a ``--wiring`` run)."""
 
     identity: dict | None = None  # dataset_identity(ds), hashed once when a model is saved or loaded
     interrupted: bool = False  # Ctrl-C ended a training: no learned model trains after it
@@ -122,6 +126,63 @@ def neuron_groups(ds, column: str, connectome=None):
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
 
 
+def _oriented(ds):
+    """``ds`` with every variable's dims in the schema's order ((time, neuron), (time, covariate)),
+    transposed by their names (lazily: nothing is read). Traces whose dims are not time and
+    neuron are refused with ``validate_dataset``'s FormatError; a Dataset in order is returned
+    as it is."""
+    traces = ds.get("traces") if hasattr(ds, "data_vars") else None
+    if traces is None:  # not a Dataset, or no traces: refused further on
+        return ds
+    if set(traces.dims) != {"time", "neuron"}:
+        validate_dataset(ds, allow_nan=True)  # names the dims found and the ones expected
+        raise FormatError(f"variable 'traces' has dims {traces.dims}, expected ('time', 'neuron')",
+                          "transpose or rename the dimensions")
+    out = ds.transpose("time", "neuron", ...)
+    if all(out[v].dims == ds[v].dims for v in ds.variables):
+        return ds
+    out.encoding = dict(ds.encoding)  # the store it was read from (bench on a Dask cluster)
+    return out
+
+
+def _protocol(ds, protocol, *, context, horizon, heldout_neurons, neuron_seed) -> Protocol:
+    """The protocol run_benchmark scores under: a preset name (or None) applied to ``ds`` with
+    the fields given (None: the defaults), or a ``Protocol``, checked against ``ds`` and the
+    fields given. Raises ConfigError for a Protocol of other frames, condition blocks or
+    fields, or one with folds; UnknownNameError / FormatError as ``protocol_for_dataset``."""
+    fields = {"context": context, "horizon": horizon, "heldout_neurons": heldout_neurons,
+              "neuron_seed": neuron_seed}
+    if not isinstance(protocol, Protocol):
+        chosen = {"context": DEFAULT_CONTEXT, "horizon": DEFAULT_HORIZON,
+                  **{k: v for k, v in fields.items() if v is not None}}
+        return protocol_for_dataset(ds, protocol, **chosen)
+    differ = [k for k, v in fields.items() if v is not None and v != getattr(protocol, k)]
+    if differ:
+        raise ConfigError(", ".join(f"{k}={fields[k]!r}" for k in differ)
+                          + f" {'disagrees' if len(differ) == 1 else 'disagree'} with the protocol given, "
+                          "which has " + ", ".join(f"{k} {getattr(protocol, k)!r}" for k in differ),
+                          "leave them out (the protocol's are used), or build the protocol with them: "
+                          "protocol_for_dataset(ds, ..., " + ", ".join(f"{k}={fields[k]!r}" for k in differ) + ")")
+    if protocol.folds:
+        raise ConfigError(f"the protocol given is fold {protocol.fold} of {protocol.folds}",
+                          f"pass it without folds (protocol.replace(folds=0, fold=0)) and "
+                          f"cv_folds={protocol.folds}: every fold is then fitted and scored")
+    frames = int(ds.sizes["time"])
+    rebuild = "build it for this dataset: protocol_for_dataset(ds, NAME, max_context=..., context=C, horizon=H)"
+    if protocol.n_frames != frames:
+        raise ConfigError(f"the protocol given covers {protocol.n_frames:,} frames, and the dataset "
+                          f"holds {frames:,}", rebuild)
+    if len(protocol.conditions) > 1:
+        blocks = condition_blocks(ds["condition"].values) if "condition" in ds else [("all", 0, frames)]
+        own = [(name, start) for name, start, _ in blocks]
+        if own != list(zip(protocol.conditions, protocol.offsets[:-1], strict=True)):
+            show = ", ".join(f"{name} at {start}" for name, start in own)
+            raise ConfigError("the protocol given has conditions " + ", ".join(
+                f"{c} at {o}" for c, o in zip(protocol.conditions, protocol.offsets, strict=False))
+                + f"; the dataset's condition blocks are {show}", rebuild)
+    return protocol
+
+
 def _unnamed(data) -> np.ndarray:
     """bool (neuron,): the neurons of a Dataset or DataArray without a name (empty ``label``)."""
     if "label" not in data.coords:
@@ -157,29 +218,40 @@ def _recorded_connectome(traces, connectome, notes: list[str], models=("this mod
     return connectome.arranged(pos, names)
 
 
-def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
-                  horizon: int = DEFAULT_HORIZON, protocol: str | None = None, metrics=None,
+def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
+                  horizon: int | None = None, protocol: str | Protocol | None = None, metrics=None,
                   out_dir=None, title: str | None = None, mask=None, group_by: str | None = None,
                   connectome=None, batch_windows: int | None = None, nan: str = "raise",
-                  keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float = 0.0,
-                  neuron_seed: int = 0, client=None, chunk_windows: int | None = None,
+                  keep_constant: bool = False, cv_folds: int = 0, heldout_neurons: float | None = None,
+                  neuron_seed: int | None = None, client=None, chunk_windows: int | None = None,
                   realism: bool = True, seeds: int = 1, device: str | None = None,
                   max_steps: int | None = None, save_models=None, load_models=None,
                   _passes: _Passes | None = None) -> BenchResult:
     """Fit every model on the train split, score it on every test set, build the scorecard.
 
-    ds: a Dataset in the shared schema (in memory or lazily opened). models: registry names
+    ds: a Dataset in the shared schema (in memory or lazily opened); variables whose dims are
+    the schema's in another order (``ds.transpose("neuron", "time")``) are put back in order by
+    their dim names, other dims are a FormatError (``validate_dataset``'s). models: registry names
     ('a,b,c' or a list), or unfitted Forecaster instances (scored under their ``name``).
+    context, horizon: C and H in frames (None: ``DEFAULT_CONTEXT`` and ``DEFAULT_HORIZON``, or
+    the protocol's when ``protocol`` is a Protocol).
     protocol: a preset name ('zapbench', 'conditions', 'single') or None (the dataset's own
-    ``protocol`` attr, else conditions if the dataset has several, else single).
+    ``protocol`` attr, else conditions if the dataset has several, else single); or a
+    ``Protocol`` of this dataset, e.g. ``protocol_for_dataset(ds, max_context=64, context=4,
+    horizon=8)`` (its frames and condition blocks must be the dataset's, and context, horizon,
+    heldout_neurons and neuron_seed given here must agree with it: ConfigError; no folds in it:
+    use cv_folds).
     metrics: names in METRICS (default: every registered metric). out_dir: if given, write
     scorecard.nc/.csv, statistics.nc, mae_curves.png, heatmap.png and report.html there
-    (atomically). mask: optional (time, neuron) bool. group_by: also score neuron groups: a
+    (atomically). mask: optional, True where a target value counts: a bool array shaped (time,
+    neuron), by position, or an ``xarray.DataArray`` with dims time and neuron (either order),
+    aligned by its time and neuron coordinates (which must be the dataset's; ``aligned_mask``);
+    ConfigError otherwise, naming the expected shape. group_by: also score neuron groups: a
     column of the connectome's neuron table (e.g. 'type') or a dataset coordinate along
     ``neuron``; ``connectome`` defaults to the dataset's own (it is also what forecasters that
     need the wiring, e.g. connectome-linear, are built with).
     heldout_neurons, neuron_seed: hold out this fraction of the neurons (``Protocol``): hidden
-    from the test contexts, the only ones scored.
+    from the test contexts, the only ones scored (None: 0.0 and 0, or the protocol's).
     nan: what to do with NaN/inf in the traces, one of ``NAN_POLICIES`` ('raise', 'skip-windows',
     'mask-neurons'); the scorecard counts what was left out (``n_windows_skipped`` per
     condition, attrs ``nan_policy``, ``neurons_left_out``). Pauses in acquisition (frame times
@@ -222,7 +294,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
     folder already holds for the same dataset, configuration and fitting setup (``fit_setup``)
     is loaded instead of trained again (``saved_earlier``; a note says so), so a rerun trains
-    only what is missing.
+    only what is missing; any other file there is trained again and saved over, with a note
+    saying why (what differs, 'interrupted' or 'cannot be read': ``reuse_saved``).
     load_models: a folder written by ``save_models``: the learned models are loaded instead of
     trained (FormatError if one was fitted on another dataset, or is missing; ConfigError for
     another C or H); baselines are fitted as usual.
@@ -248,12 +321,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir)
     metrics = list(METRICS) if metrics is None else [METRICS.get(m).name for m in metrics]
     statistics = list(dict.fromkeys(s for m in metrics for s in METRICS[m].statistics))
+    ds = _oriented(ds)
+    proto = _protocol(ds, protocol, context=context, horizon=horizon,
+                      heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
+    horizon = proto.horizon
     for m in given.values():
         if getattr(m, "horizon", horizon) != horizon:
             raise ConfigError(f"model {m.name!r} forecasts {m.horizon} frames, the benchmark scores {horizon}",
                               f"build it with horizon={horizon}")
-    proto = protocol_for_dataset(ds, protocol, context=context, horizon=horizon,
-                                 heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     proto.splits()  # raises now if the horizon does not fit a split, not after fitting
     if cv_folds and int(cv_folds) > proto.n_frames:  # before any scan or fold list
         raise ConfigError(f"cv_folds={int(cv_folds):,} is more than the {proto.n_frames:,} frames "
@@ -264,6 +339,8 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         raise NeurocastError("the dataset has no 'traces' variable", "give a dataset in the neurocast schema")
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}", "choose one of: " + ", ".join(NAN_POLICIES))
+    if mask is not None:  # by its labels (a DataArray), or a (time, neuron) array: before any scan
+        mask = aligned_mask(mask, ds)
     notes: list[str] = []
     marked = [str(h) for h in np.atleast_1d(ds.attrs.get("heldout_conditions", [])) if str(h)]
     ignored = [h for h in marked if h not in proto.heldout]
@@ -293,7 +370,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
     if groups is not None:
         groups = groups[keep]
     if mask is not None and not keep.all():
-        mask = np.asarray(mask)[:, keep]
+        mask = mask[:, keep]
     folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
@@ -344,10 +421,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
 
     loaded = {} if load_models is None else {  # every file checked before anything is fitted
         (name, k): load_seeded(load_models, name, k, ds, context=proto.context, horizon=horizon,
-                               device=device, setup=setup, identity=identity())
+                               device=device, setup=setup, identity=identity(),
+                               wiring=_passes is not None)  # only run_wirings shares its passes
         for name, m in templates.items() if isinstance(m, LearnedForecaster) for k in range(seeds)}
     if ensemble_ok and learned_models:  # its slow import (seconds) is no model's scoring time
-        import scoringrules  # noqa: F401
+        # it compiles numba functions: a Ctrl-C in there would be lost in a ctypes callback (or
+        # leave them half-built), so it comes right after, as a KeyboardInterrupt here
+        with deferred_signals():
+            import scoringrules  # noqa: F401
     for name in names:
         template = templates[name]
         learned = isinstance(template, LearnedForecaster)
@@ -356,7 +437,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
             connectome is None or not getattr(template, "needs_connectome", False))
         repeated = is_seeded(template)  # learned, or a wiring control drawn anew per seed
         timings[name] = {"fit_s": 0.0, "evaluate_s": 0.0}
-        members, per_seed, untrained, dropped = [], [], [], []
+        members, per_seed, configs, untrained, dropped = [], [], [], [], []
         for k in range(seeds if repeated else 1):
             per_fold, done = [], None
             for p in folds:
@@ -365,17 +446,16 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     model, ready = loaded.pop((name, k)), True
                 elif learned or (repeated and k > 0):
                     model = seeded(template, k, device=device, max_steps=max_steps)
-                    earlier = (saved_earlier(save_models, model, k, ds, context=p.context, setup=setup,
-                                             identity=identity())
-                               if reusable and model_file(save_models, name, k).is_file() else None)
+                    earlier, why = (reuse_saved(save_models, model, k, ds, context=p.context, setup=setup,
+                                                identity=identity())
+                                    if reusable and model_file(save_models, name, k).is_file() else (None, None))
                     if earlier is not None:
                         model, ready = earlier, True
                         notes.append(f"{name} seed {k}: loaded from '{save_models}', where an earlier "
                                      "run saved it (same dataset, configuration and splits), not trained again")
-                    elif reusable and model_file(save_models, name, k).is_file():
+                    elif why is not None:  # what differs, as --load-models would name it
                         notes.append(f"{name} seed {k}: '{model_file(save_models, name, k)}' held a model "
-                                     "of another dataset, configuration or split (or an interrupted or "
-                                     "unreadable one): trained again and saved over it")
+                                     f"{why}: trained again and saved over it")
                 else:
                     model = template if name in given or p is folds[0] else get_model(name, horizon=horizon)
                 if learned and (untrained or (passes.interrupted and not ready)):  # seeds stay 0..j
@@ -423,6 +503,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
                     c: concat_windows([r[c] for r in per_fold if c in r])  # lack some folds' tests
                     for c in proto.conditions if any(c in r for r in per_fold)}
             per_seed.append(model.fitted)
+            configs.append(model.config())  # of this seed (a learned model's train.seed is k)
             if learned and ensemble_ok:
                 members.append(model)
         skipped = sorted(set(untrained) - (set() if cv_folds else set(dropped)))  # dropped: noted
@@ -431,7 +512,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int = DEFAULT_CONTEXT,
         if not per_seed:
             del timings[name]
             continue
-        fitted[name] = {"config": model.config(), "fitted": per_seed[0],
+        fitted[name] = {"config": configs[0], "fitted": per_seed[0],  # both of the first seed fitted
                         **({"fitted_by_seed": per_seed} if len(per_seed) > 1 else {})}
         if learned:
             training[name] = per_seed

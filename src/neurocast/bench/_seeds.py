@@ -29,11 +29,12 @@ from neurocast import __version__
 from neurocast._files import json_default
 from neurocast.bench._ensemble import seed_interval
 from neurocast.bench._scorecard import differing_fields
-from neurocast.errors import ConfigError, FormatError
+from neurocast.errors import ConfigError, FormatError, NeurocastError
 from neurocast.models import MODELS, Forecaster
 from neurocast.models.deep import (
     LearnedForecaster,
     config_to_dict,
+    dataset_identity,
     load_model,
     save_model,
     saved_header,
@@ -48,6 +49,7 @@ __all__ = [
     "is_seeded",
     "load_seeded",
     "model_file",
+    "reuse_saved",
     "save_seeded",
     "saved_earlier",
     "seeded",
@@ -123,12 +125,14 @@ def save_seeded(model: LearnedForecaster, folder, seed: int, dataset, *,
 
 def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon: int,
                 device: str | None = None, setup: dict | None = None,
-                identity: dict | None = None) -> LearnedForecaster:
+                identity: dict | None = None, wiring: bool = False) -> LearnedForecaster:
     """The model ``name`` of ``seed`` saved in ``folder``, checked against ``dataset`` (its neurons,
     frames, frame interval, source, protocol, seed and version), the context C, the horizon H
     and, when both are known, the fitting ``setup`` (``fit_setup``: the protocol's splits and
     held-out conditions and neurons, the neurons kept, the frames left out and the pauses).
     identity: ``dataset_identity(dataset)`` if already computed (else computed here).
+    wiring: a pass of a ``--wiring`` run (the hint for a missing file then names --wiring, as it
+    does for a wiring control's file, ``NAME:CONTROL``).
 
     Raises FormatError for a missing file or a model fitted on another dataset (or, for a model
     that reads the stimulus, on another number of covariates), ConfigError for
@@ -136,9 +140,9 @@ def load_seeded(folder, name: str, seed: int, dataset, *, context: int, horizon:
     """
     path = model_file(folder, name, seed)
     if not path.is_file():
+        same = "--models, --seeds and --wiring" if wiring or ":" in name else "--models and --seeds"
         raise FormatError(f"no saved model {name!r} of seed {seed} in '{folder}' (expected '{path.name}')",
-                          "save it first with neurocast bench ... --save-models DIR and the same "
-                          "--models and --seeds")
+                          f"save it first with neurocast bench ... --save-models DIR and the same {same}")
     model = load_model(path, dataset=dataset, device=device, identity=identity)
     if model.name != name:
         raise FormatError(f"'{path}' holds model {model.name!r}, not {name!r}",
@@ -185,28 +189,38 @@ def _listed(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+_MISSING = object()
+
+
+def _shown(value) -> str:
+    """A saved or given value in a message: JSON, cut to 60 characters ('not set' if missing)."""
+    text = "not set" if value is _MISSING else json.dumps(value, default=json_default)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _setup_what(saved, setup: dict, changes: list[str]) -> str:
+    """What differs between the fitting setup a model was ``saved`` with and ``setup``
+    (``changes``: ``setup_changes``), as "FIELD: X (fitted) vs Y (given)" or "PART differ"."""
+    if changes == ["fingerprint"]:  # saved by an older neurocast: which part differs is unknown
+        return ("its splits, held-out conditions or neurons, NaN policy, neurons kept or windows "
+                "across pauses left out; the file does not say which")
+    fitted, given = saved.get("protocol"), setup["protocol"]
+    fitted = fitted if isinstance(fitted, dict) else {}
+    return "; ".join(
+        f"{c}: {_shown(fitted.get(c, _MISSING))} (fitted) vs {_shown(given.get(c, _MISSING))} (given)"
+        if c in fitted or c in given else
+        _SETUP_PARTS[c] + " differ" if c in _SETUP_PARTS else f"{c} differs" for c in changes)
+
+
 def _setup_error(name: str, path: Path, saved, setup: dict, changes: list[str]) -> ConfigError:
     """The error for a model loaded under another fitting setup, naming what differs (a setup
     saved as a fingerprint only: the parts it may be) and the options that set it (the same
     "(fitted) vs (given)" as a model loaded with another dataset, ``check_identity``)."""
-    missing = object()
-
-    def shown(value) -> str:
-        text = "not set" if value is missing else json.dumps(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-
     options, dataset, others = [], [], []
-    if changes == ["fingerprint"]:  # saved by an older neurocast: which part differs is unknown
-        what = ("its splits, held-out conditions or neurons, NaN policy, neurons kept or windows "
-                "across pauses left out; the file does not say which")
+    what = _setup_what(saved, setup, changes)
+    if changes == ["fingerprint"]:
         options = ["--protocol", "--heldout-neurons", "--neuron-seed", "--nan", "--keep-constant"]
     else:
-        fitted, given = saved.get("protocol"), setup["protocol"]
-        fitted = fitted if isinstance(fitted, dict) else {}
-        what = "; ".join(
-            f"{c}: {shown(fitted.get(c, missing))} (fitted) vs {shown(given.get(c, missing))} (given)"
-            if c in fitted or c in given else
-            _SETUP_PARTS[c] + " differ" if c in _SETUP_PARTS else f"{c} differs" for c in changes)
         renamed = "name" in changes  # else the conditions changed with the dataset
         for c in changes:
             if c in _DATASET_FIELDS and not renamed:
@@ -238,26 +252,105 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
     version of neurocast, through a recorded ``TraceScale`` (a file from before the map existed
     was fitted on raw fluorescence as it is), and was trained to its end (not interrupted).
     Anything else, or a file that cannot be read, is None: the model is trained and saved over
-    it, as before. identity: ``dataset_identity(dataset)`` if already computed.
+    it, as before. identity: ``dataset_identity(dataset)`` if already computed. Why a file does
+    not count: ``reuse_saved``.
+    """
+    return reuse_saved(folder, model, seed, dataset, context=context, setup=setup, identity=identity)[0]
+
+
+def reuse_saved(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
+                setup: dict, identity: dict | None = None) -> tuple[LearnedForecaster | None, str | None]:
+    """(the copy of ``model`` saved earlier in ``folder``, None) as ``saved_earlier``, or
+    (None, why the file there does not count), or (None, None) when there is no file.
+
+    why completes "'FILE' held a model ...", naming every difference found, e.g. 'of another
+    configuration (train.max_steps: 100 (fitted) vs 150 (given))', 'of another dataset (other
+    trace values (traces_sha1))', 'of another protocol or split (heldout_neurons: 0.0 (fitted)
+    vs 0.25 (given))', 'whose training was interrupted (Ctrl-C) at step 120', or 'that cannot be
+    read (WHY)'; several joined by 'and'.
     """
     path = model_file(folder, model.name, seed)
     if not path.is_file():
-        return None
+        return None, None
     try:
         head = saved_header(path)
-        config = json.loads(json.dumps(config_to_dict(model.cfg), default=json_default))
-        same = (head["model"] == type(model).name and head["config"] == config
-                and head["horizon"] == model.horizon and head["shape"].get("context") == context
-                and not setup_changes(head["fitted"].get("setup"), setup)
-                and head["code_version"] == __version__
-                and head["fitted"].get("stopped_by") != "interrupted"
-                # saved before the trace map existed: trained on raw traces as they were
-                and "trace_map" in head["fitted"]
-                and (not model.uses_stimulus or head["shape"].get("n_covariates") == _n_covariates(dataset)))
-        return (load_model(path, dataset=dataset, device=model.cfg.train.device, identity=identity)
-                if same else None)
-    except Exception:  # an unreadable or foreign file is not a model saved earlier: train anew
-        return None
+    except NeurocastError as err:
+        return None, f"that cannot be read ({err.message})"
+    except Exception as exc:  # any unreadable file is trained anew
+        return None, f"that cannot be read ({type(exc).__name__}: {exc})"
+    try:
+        why = _why_not_reused(head, model, dataset, context=context, setup=setup, identity=identity)
+    except Exception as exc:  # a header of another shape (foreign or edited file)
+        why = [f"that cannot be read ({type(exc).__name__}: {exc})"]
+    if why:
+        return None, " and ".join(why)
+    try:
+        return load_model(path, dataset=dataset, device=model.cfg.train.device, identity=identity), None
+    except NeurocastError as err:  # the dataset check of load_model (legacy hashes) or another
+        tail = err.message.partition(" was fitted on another dataset: ")[2]
+        return None, f"of another dataset ({tail})" if tail else f"that cannot be loaded ({err.message})"
+    except Exception as exc:  # e.g. weights that do not fit the network
+        return None, f"that cannot be loaded ({type(exc).__name__}: {exc})"
+
+
+#: The hashed parts of a dataset's identity (``dataset_identity``), in words.
+_HASHED = {"neuron_sha1": "other neuron names or order", "traces_sha1": "other trace values"}
+
+
+def _flat(config: dict, prefix: str = "") -> dict:
+    """A nested config dict with dotted keys ('train.max_steps')."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _why_not_reused(head: dict, model: LearnedForecaster, dataset, *, context: int, setup: dict,
+                    identity: dict | None) -> list[str]:
+    """What makes a saved model (its ``saved_header``) other than the one this run would train
+    (see ``reuse_saved``); [] if nothing does."""
+    if head["model"] != type(model).name:
+        return [f"of another model ({_shown(head['model'])} (fitted) vs {_shown(type(model).name)} (given))"]
+    why = []
+    saved_identity = head.get("dataset") or {}
+    now = dataset_identity(dataset) if identity is None else identity
+    differ = [k for k in saved_identity if k in now and k != "frames_sha1"  # frames: load_model checks
+              and saved_identity[k] != now[k]]
+    if differ:
+        why.append("of another dataset (" + "; ".join(
+            f"{_HASHED[k]} ({k})" if k in _HASHED else
+            f"{k}: {_shown(saved_identity[k])} (fitted) vs {_shown(now[k])} (given)" for k in differ) + ")")
+    fitted_c, fitted_h = head["shape"].get("context"), head["horizon"]
+    if (fitted_c, fitted_h) != (context, model.horizon):
+        why.append(f"of another context or horizon (C = {fitted_c} → H = {fitted_h} (fitted) vs "
+                   f"C = {context} → H = {model.horizon} (given))")
+    saved_config = _flat(head["config"])
+    config = _flat(json.loads(json.dumps(config_to_dict(model.cfg), default=json_default)))
+    fields = differing_fields(config, saved_config)
+    if fields:
+        why.append("of another configuration (" + "; ".join(
+            f"{f}: {_shown(saved_config.get(f, _MISSING))} (fitted) vs {_shown(config.get(f, _MISSING))} (given)"
+            for f in fields) + ")")
+    elif head["config"] != json.loads(json.dumps(config_to_dict(model.cfg), default=json_default)):
+        why.append("of another configuration")  # e.g. an empty section: no field to name
+    if model.uses_stimulus and head["shape"].get("n_covariates") != _n_covariates(dataset):
+        why.append(f"of another number of stimulus covariates ({_shown(head['shape'].get('n_covariates', _MISSING))} "
+                   f"(fitted) vs {_n_covariates(dataset)} (given))")
+    saved_setup = head["fitted"].get("setup")
+    changes = setup_changes(saved_setup, setup)
+    if changes and not differ:  # another dataset has other neurons and frames anyway
+        why.append(f"of another protocol or split ({_setup_what(saved_setup, setup, changes)})")
+    if head["code_version"] != __version__:
+        why.append(f"of another neurocast version ({_shown(head['code_version'])} (fitted) vs "
+                   f"{_shown(__version__)} (given))")
+    if head["fitted"].get("stopped_by") == "interrupted":
+        why.append(f"whose training was interrupted (Ctrl-C) at step {head['fitted'].get('steps', 0):,}")
+    if "trace_map" not in head["fitted"]:  # saved before the trace map existed: fitted on raw traces
+        why.append("fitted before neurocast mapped the traces per neuron (on the raw traces)")
+    return why
 
 
 def _n_covariates(dataset) -> int:

@@ -104,6 +104,11 @@ class StimulusForecaster(Forecaster):
     conditions use the mean over all train frames. Ignores the context. ZAPBench's released
     array averages over every repeat, test frames included; here the val and test frames are
     never used (no leak).
+    It needs the stimulus covariates: segments built without them (``segments_for`` without
+    ``stimulus=``) are a ConfigError in ``fit`` and ``predict`` (not a silent per-condition
+    mean); a recording with no stimulus has none to give (``run_benchmark`` leaves this model
+    out there, with a note). Covariates that do not repeat (constant, or zero columns) give
+    the condition's mean train response.
     """
 
     name = "stimulus"
@@ -122,8 +127,14 @@ class StimulusForecaster(Forecaster):
 
         A condition may come in several train segments (pieces between NaN gaps, the blocks of
         cross-validation): their frames are pooled by phase; the period is found on the
-        condition's longest segment.
+        condition's longest segment. Raises ConfigError for segments without stimulus covariates.
         """
+        if any(seg.stimulus is None for seg in train):
+            raise ConfigError("the stimulus baseline averages over the stimulus repeats, and these train "
+                              "segments carry no stimulus covariates",
+                              "build them with segments_for(traces, protocol, 'train', "
+                              "stimulus=ds['stimulus']) (and the test segments likewise); a recording "
+                              "without stimulus covariates has none: use another model, e.g. mean")
         by_condition: dict[str, list[Segment]] = {}
         for seg in train:
             by_condition.setdefault(seg.condition, []).append(seg)
@@ -151,13 +162,28 @@ class StimulusForecaster(Forecaster):
         return self
 
     def predict(self, context, meta: WindowMeta | None = None):
-        """context (batch, C, neuron) (unused but for its shape) → (batch, H, neuron)."""
+        """context (batch, C, neuron) (unused but for its shape) → (batch, H, neuron).
+
+        meta: the windows' WindowMeta (``Segment.meta``) of segments built with ``stimulus=``;
+        without it, or without its covariates, a ConfigError (the place of each target frame in
+        the stimulus repeat is then unknown or unchecked).
+        """
         context = self._check_context(context)
         if self.global_mean is None:
             raise FormatError("the stimulus baseline must be fitted before predicting",
                               "call fit(train, val) first")
+        if meta is None:
+            raise ConfigError("the stimulus baseline forecasts each target frame from its place in "
+                              "the stimulus repeat, and was given no meta (condition, frame, covariates)",
+                              "pass meta=seg.meta(first, n) of segments built with "
+                              "segments_for(traces, protocol, 'test', stimulus=ds['stimulus'])")
+        if meta.stimulus is None:
+            raise ConfigError("the stimulus baseline was asked to forecast windows without stimulus "
+                              "covariates (segments built without stimulus=)",
+                              "build the segments with segments_for(traces, protocol, 'test', "
+                              "stimulus=ds['stimulus'])")
         b, _, n = context.shape
-        if meta is None or meta.condition not in self.tables:
+        if meta.condition not in self.tables:
             return np.broadcast_to(self.global_mean, (b, self.horizon, n))
         period, table = self.tables[meta.condition]
         frames = meta.target_frame[:, None] + np.arange(self.horizon)[None, :]

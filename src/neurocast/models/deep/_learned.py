@@ -32,7 +32,7 @@ from neurocast.models.deep._training import (
 )
 from neurocast.models.deep._windows import WindowStream
 
-__all__ = ["LearnedForecaster"]
+__all__ = ["LearnedForecaster", "neuron_names"]
 
 # Share of TrainConfig.memory_budget_gb for train frames (the rest for val frames).
 _TRAIN_SHARE = 0.8
@@ -44,8 +44,13 @@ class LearnedForecaster(Forecaster):
     After ``fit`` (or ``load_model``): ``net`` (the torch module, best val weights),
     ``shape`` {context, n_neurons, n_covariates}, ``dataset`` (identity of the data fitted on),
     ``trace_scale`` (the ``TraceScale`` the net sees the traces through: identity on ΔF/F's
-    scale) and ``fitted`` (steps, epochs, best val MAE in the net's units, train time,
-    parameter count, device, seed, ``trace_map``).
+    scale), ``fitted`` (steps, epochs, best val MAE in the net's units, train time,
+    parameter count, device, seed, ``trace_map``), ``neuron_names`` (the names of the neurons
+    it was fitted on, in the order of the context's last axis, when the train segments carried
+    a ``neuron`` coordinate; None otherwise, and for files saved before neurocast recorded them)
+    and ``neurons_left_out`` (the names of the neurons of the dataset it was saved or loaded
+    with that it was not fitted on, e.g. constant channels a benchmark leaves out; None if not
+    known).
     """
 
     uses_stimulus = False
@@ -60,6 +65,8 @@ class LearnedForecaster(Forecaster):
         self.dataset: dict | None = None
         self.device: str | None = None
         self.trace_scale = TraceScale()
+        self.neuron_names: list | None = None
+        self.neurons_left_out: list | None = None
         self._max_windows: tuple | None = None  # (net, windows per forecast batch) of predict
 
     def build_net(self, context: int, n_neurons: int, n_covariates: int):
@@ -81,6 +88,7 @@ class LearnedForecaster(Forecaster):
         tc = self.cfg.train
         budget = tc.memory_budget_gb * 2**30
         identity = dataset_identity(train[0].source)
+        names = neuron_names(train[0].source)
         scale = TraceScale.of(train)
         train, val = scale.segments(train), scale.segments(val)
         tr = WindowStream(train, budget_bytes=budget * _TRAIN_SHARE, what="train",
@@ -103,11 +111,34 @@ class LearnedForecaster(Forecaster):
         self.device = device
         self.shape = {"context": tr.context, "n_neurons": tr.n_neurons, "n_covariates": tr.n_covariates}
         self.dataset, self.trace_scale = identity, scale
+        self.neuron_names, self.neurons_left_out = names, None
         self.fitted = {**result.as_dict(), "trace_map": scale.summary(),
                        "fit_s": round(time.perf_counter() - t0, 3),
                        "n_parameters": self.n_parameters, "device": device, "seed": tc.seed,
                        "resident": tr.resident}
         return self
+
+    def _context_mismatch(self, frames: int, neurons: int) -> tuple[str, str]:
+        """(message, hint) for a context of ``frames`` × ``neurons`` this model was not fitted on:
+        which neurons it was fitted on, and which of the dataset's it was not."""
+        c, n = self.shape["context"], self.shape["n_neurons"]
+        message = (f"model {self.name!r} was fitted on contexts of {c} frames × {n} neurons, "
+                   f"got {frames} × {neurons}")
+        if neurons == n:
+            return message, f"give contexts of {c} frames (the --context the model was fitted with)"
+        frames_hint = "" if frames == c else f" and {c} frames (the --context it was fitted with)"
+        if self.neuron_names is None:  # a file saved before neurocast recorded the neurons
+            return message, ("give the neurons it was fitted on, in that order" + frames_hint
+                             + " (a benchmark leaves out constant channels and neurons with NaN: "
+                             "the scorecard's attribute neurons_left_out names them)")
+        left_out = list(self.neurons_left_out or [])
+        if left_out and neurons == n + len(left_out):
+            message += (f", as many as the dataset it was saved with has; it was fitted without "
+                        f"{_names(left_out)} (left out of fitting, e.g. a constant channel)")
+        else:
+            message += f": it was fitted on {_names(self.neuron_names)}"
+        return message, ("give the neurons it was fitted on, in its order (model.neuron_names), "
+                         "e.g. ds['traces'].sel(neuron=model.neuron_names)" + frames_hint)
 
     def config(self) -> dict:
         """The configuration as a JSON-ready dict, the training settings nested (``train``)."""
@@ -131,9 +162,7 @@ class LearnedForecaster(Forecaster):
                               "call fit(train, val) or load_model(path)")
         c, n = self.shape["context"], self.shape["n_neurons"]
         if context.shape[1:] != (c, n):
-            raise FormatError(f"model {self.name!r} was fitted on contexts of {c} frames × {n} neurons, "
-                              f"got {context.shape[1]} × {context.shape[2]}",
-                              "use the dataset and --context the model was fitted with")
+            raise FormatError(*self._context_mismatch(context.shape[1], context.shape[2]))
         context = self.trace_scale.context_to_model(context, meta)
         future = None
         if self.uses_stimulus:
@@ -162,3 +191,21 @@ class LearnedForecaster(Forecaster):
                     np.ascontiguousarray(future[lo:lo + chunk], dtype=np.float32)).to(self.device)
                 out[lo:lo + chunk] = self.net(x.to(self.device), f).cpu().numpy()
         return self.trace_scale.to_data(out)
+
+
+def neuron_names(source) -> list | None:
+    """The ``neuron`` coordinate of a (time, neuron) source as a list (str or int names, JSON-
+    ready), or None for a source without one (a numpy array)."""
+    coords = getattr(source, "coords", None)
+    if coords is None or "neuron" not in coords:
+        return None
+    return np.asarray(coords["neuron"].values).tolist()
+
+
+def _names(names: list, most: int = 8) -> str:
+    """'a', 'b' and 'c' — the first ``most`` of ``names`` quoted, and how many more."""
+    shown = [repr(x) for x in names[:most]]
+    more = len(names) - len(shown)
+    if more:
+        return f"{', '.join(shown)} and {more:,} more ({len(names):,} neurons)"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"

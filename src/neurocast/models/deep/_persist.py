@@ -2,7 +2,10 @@
 
 One file per model (``torch.save`` of plain tensors, strings and numbers, read back with
 ``weights_only=True``: loading a file never runs code from it), written atomically. It holds
-the ``TraceScale`` the model was fitted through, so forecasts come back in the data's units.
+the ``TraceScale`` the model was fitted through, so forecasts come back in the data's units,
+and the names of the neurons it was fitted on (``neurons``: a benchmark fits on the dataset's
+neurons less its constant channels), so a context of other neurons is refused by name. Files
+saved before either existed load as before (no map; neurons not known).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from neurocast.models._base import MODELS
 from neurocast.models._scaling import TraceScale
 from neurocast.models.deep._config import config_from_dict, config_to_dict
 from neurocast.models.deep._identity import check_identity, dataset_identity
-from neurocast.models.deep._learned import LearnedForecaster
+from neurocast.models.deep._learned import LearnedForecaster, neuron_names
 from neurocast.models.deep._training import import_torch, resolve_device
 
 __all__ = ["FORMAT", "load_model", "save_model", "saved_header"]
@@ -54,6 +57,10 @@ def save_model(model: LearnedForecaster, path: str | os.PathLike, *, dataset=Non
         "dataset": json.dumps(identity, default=json_default),
         "fitted": json.dumps(model.fitted, default=json_default),
         "code_version": __version__,
+        **({} if model.neuron_names is None else {"neurons": json.dumps(
+            {"fitted": model.neuron_names,
+             "left_out": _left_out(model.neuron_names, dataset, model.neurons_left_out)},
+            default=json_default)}),
         "state": {k: v.detach().cpu() for k, v in model.net.state_dict().items()},
     }
     path = Path(path)
@@ -91,9 +98,26 @@ def load_model(path: str | os.PathLike, *, dataset=None, device: str | None = No
     saved = payload.get("trace_scale")
     model.trace_scale = (TraceScale(saved["offset"].numpy(), saved["scale"].numpy())
                          if isinstance(saved, dict) and saved else TraceScale())
+    # files saved before the neurons were stored: not known (None)
+    neurons = json.loads(payload["neurons"]) if "neurons" in payload else {}
+    model.neuron_names = neurons.get("fitted")
+    model.neurons_left_out = (None if model.neuron_names is None else
+                              _left_out(model.neuron_names, dataset, neurons.get("left_out")))
     model.fitted = {**json.loads(payload["fitted"]), "loaded_from": str(path),
                     "saved_by": payload["code_version"]}
     return model
+
+
+def _left_out(fitted: list, dataset, known: list | None) -> list | None:
+    """The names of ``dataset``'s neurons not in ``fitted`` (in the dataset's order), or
+    ``known`` when the dataset is not given or names no neurons."""
+    if dataset is None:
+        return known
+    names = neuron_names(dataset["traces"] if hasattr(dataset, "data_vars") else dataset)
+    if names is None:
+        return known
+    kept = set(fitted)
+    return [x for x in names if x not in kept]
 
 
 def saved_header(path: str | os.PathLike) -> dict:

@@ -1,0 +1,61 @@
+"""Signals held back for a moment: Ctrl-C (and SIGTERM, SIGHUP when they have a Python handler,
+as the command line's ``neurocast: terminated``) during a block is delivered right after it.
+
+For code that must not be interrupted half-way, above all the import of a library that
+compiles numba functions (``scoringrules``, for the seed ensembles): numba's compiler calls back
+into Python through ctypes, and an exception raised in a ctypes callback is printed ("Exception
+ignored on calling ctypes callback function ... KeyboardInterrupt") and dropped, leaving the
+compiled library half-built (``RuntimeError: no compiled object yet``) or the Ctrl-C lost.
+
+Blocking the signals with ``signal.pthread_sigmask`` is not enough: it blocks them in the main
+thread only, and the kernel then hands a Ctrl-C (sent to the whole process) to another thread
+(OpenBLAS and torch start some), whose C handler still has the main thread run the Python handler
+at its next bytecode, inside the callback. So the Python handlers themselves are replaced for the
+block by one that only records the signal, and the signal is raised again after it, when its own
+handler turns it into a KeyboardInterrupt (or the command line's exception) at a safe point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+
+__all__ = ["deferred_signals"]
+
+#: The signals held back, where the platform has them (Windows: SIGINT and SIGTERM).
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def deferred_signals():
+    """Within the block, SIGINT, SIGTERM and SIGHUP are recorded, not handled; on leaving it the
+    handlers are restored and each signal that came is raised again (``signal.raise_signal``, in
+    the order they came), so its handler runs then: after Ctrl-C, the block ends as usual and a
+    KeyboardInterrupt is raised where it was entered. Only signals with a Python handler are held
+    (Python's own Ctrl-C handler, the command line's SIGTERM/SIGHUP handler); a default or ignored
+    one is left alone (SIGTERM without a handler still ends the process at once). Outside the
+    main thread (where no signal handler runs and none can be set) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+
+    def record(signum, frame):
+        if signum not in came:
+            came.append(signum)
+
+    held = {}
+    for signum in _SIGNALS:
+        handler = signal.getsignal(signum)
+        if callable(handler):
+            held[signum] = handler
+    try:
+        for signum in held:
+            signal.signal(signum, record)
+        yield
+    finally:
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
+        for signum in came:
+            signal.raise_signal(signum)  # its handler runs now: KeyboardInterrupt from here
