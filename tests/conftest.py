@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +15,32 @@ import pytest
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Each test session writes cached data into its own temporary folder, never ~/.cache."""
     monkeypatch.setenv("NEUROCAST_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def mpiexec() -> str:
+    """The mpiexec of the mpi extra's MPI wheel (or on PATH); the test is skipped without it."""
+    pytest.importorskip("mpi4py")
+    exe = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
+    if not Path(exe).exists():
+        pytest.skip("no mpiexec (pip install 'neurocast[mpi]')")
+    return exe
+
+
+@pytest.fixture
+def saved(monkeypatch) -> list:
+    """Every matplotlib Figure saved during the test, in order."""
+    from matplotlib.figure import Figure
+
+    figs: list = []
+    original = Figure.savefig
+
+    def savefig(self, *args, **kwargs):
+        figs.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    return figs
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ and every rank still exits with status 2."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +16,6 @@ from neurocast.cli import main
 pytestmark = pytest.mark.distributed
 
 RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_LOCALRANKID")
-
-
-def _mpiexec() -> str:
-    pytest.importorskip("mpi4py")
-    exe = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    if not Path(exe).exists():
-        pytest.skip("no mpiexec (pip install 'neurocast[mpi]')")
-    return exe
 
 
 @pytest.fixture
@@ -50,9 +41,9 @@ def _statuses(folder: Path) -> list[str]:
 @pytest.mark.parametrize("extra", [["--stimulate", "NOPE"],  # a NeurocastError
                                    ["--stimulate", "A", "--bogus"],  # unrecognized arguments
                                    ["--stimulate", "A", "--duration", "abc"]])  # argparse's own
-def test_one_error_for_three_ranks(net, tmp_path, extra):
+def test_one_error_for_three_ranks(net, tmp_path, extra, mpiexec):
     argv = ["simulate", str(net), "--duration", "0.5", "--out", str(tmp_path / "a.npz"), *extra]
-    out = subprocess.run([_mpiexec(), "-n", "3", sys.executable, "-c", _RANK_SCRIPT, *argv],
+    out = subprocess.run([mpiexec, "-n", "3", sys.executable, "-c", _RANK_SCRIPT, *argv],
                          capture_output=True, text=True, timeout=240, cwd=tmp_path,
                          env={**os.environ, "NUMBA_NUM_THREADS": "1"})
     assert out.stderr.count("neurocast: error:") == 1, out.stderr[-3000:]
@@ -62,11 +53,11 @@ def test_one_error_for_three_ranks(net, tmp_path, extra):
     assert "Traceback" not in out.stderr
 
 
-def test_existing_out_one_error(net, tmp_path):
+def test_existing_out_one_error(net, tmp_path, mpiexec):
     (tmp_path / "a.npz").write_bytes(b"")
     argv = ["simulate", str(net), "--stimulate", "A", "--duration", "0.5",
             "--out", str(tmp_path / "a.npz")]
-    out = subprocess.run([_mpiexec(), "-n", "2", sys.executable, "-c", _RANK_SCRIPT, *argv],
+    out = subprocess.run([mpiexec, "-n", "2", sys.executable, "-c", _RANK_SCRIPT, *argv],
                          capture_output=True, text=True, timeout=240, cwd=tmp_path,
                          env={**os.environ, "NUMBA_NUM_THREADS": "1"})
     assert out.stderr.count("neurocast: error:") == 1, out.stderr[-3000:]

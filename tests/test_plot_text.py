@@ -27,20 +27,6 @@ def drawn(monkeypatch):
     return seen
 
 
-@pytest.fixture
-def saved(monkeypatch):
-    """Every Figure saved."""
-    figs: list = []
-    original = Figure.savefig
-
-    def savefig(self, *args, **kwargs):
-        figs.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", savefig)
-    return figs
-
-
 def _assert_log_ticks_formatted(drawn):
     raw = [s for s, math in drawn if not math and "mathdefault" in s]
     assert not raw, f"raw mathtext drawn as tick labels: {raw}"

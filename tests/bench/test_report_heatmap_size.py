@@ -10,25 +10,10 @@ import numpy as np
 import pytest
 import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 MODELS = ("naive", "connectome-linear", "connectome-linear:permuted", "connectome-linear:none",
           "connectome-rate:none", "a-rather-long-model-name-of-a-third-party-forecaster")
-
-
-@pytest.fixture
-def saved(monkeypatch):
-    """Every Figure saved."""
-    figs: list = []
-    original = Figure.savefig
-
-    def savefig(self, *args, **kwargs):
-        figs.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", savefig)
-    return figs
 
 
 def _card(models=MODELS, conditions=("recording",), heldout=(False,)):

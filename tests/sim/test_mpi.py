@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,16 +18,8 @@ from neurocast.spikes import Spikes
 pytestmark = pytest.mark.distributed
 
 
-def _mpiexec() -> str:
-    pytest.importorskip("mpi4py")
-    exe = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    if not Path(exe).exists():
-        pytest.skip("no mpiexec (pip install 'neurocast[mpi]')")
-    return exe
-
-
-def _run(k: int, *argv, timeout=240) -> subprocess.CompletedProcess:
-    out = subprocess.run([_mpiexec(), "-n", str(k), *argv], capture_output=True, text=True,
+def _run(mpiexec: str, k: int, *argv, timeout=240) -> subprocess.CompletedProcess:
+    out = subprocess.run([mpiexec, "-n", str(k), *argv], capture_output=True, text=True,
                          timeout=timeout, env={**os.environ, "NUMBA_NUM_THREADS": "1"})
     assert out.returncode == 0, out.stderr[-3000:]
     return out
@@ -83,11 +73,11 @@ def test_world_size_from_the_environment(monkeypatch):
     assert mpi_world_size() == 4
 
 
-def test_cli_two_ranks_write_the_same_bytes(busy, tmp_path):
+def test_cli_two_ranks_write_the_same_bytes(busy, tmp_path, mpiexec):
     argv = [sys.executable, "-m", "neurocast.cli", "simulate", str(busy), "--stimulate", "random:200",
             "--rate", "200", "--duration", "1.5", "--seed", "4"]  # two chunks of the streamed file
-    one = _run(1, *argv, "--out", str(tmp_path / "k1.npz"))
-    two = _run(2, *argv, "--out", str(tmp_path / "k2.npz"), "--json")
+    one = _run(mpiexec, 1, *argv, "--out", str(tmp_path / "k1.npz"))
+    two = _run(mpiexec, 2, *argv, "--out", str(tmp_path / "k2.npz"), "--json")
     summary = json.loads(two.stdout)  # one JSON object: only rank 0 prints
     assert summary["mpi_ranks"] == 2 and summary["n_exchanges"] == 834  # ceil(15,000 steps / 18)
     assert "spikes written" in one.stderr
@@ -97,7 +87,7 @@ def test_cli_two_ranks_write_the_same_bytes(busy, tmp_path):
     assert spikes.n_spikes > 1000 and len(np.unique(spikes.neurons)) > 200  # a busy network
 
 
-def test_cli_run_s_leaves_out_the_partitioning(busy, tmp_path):
+def test_cli_run_s_leaves_out_the_partitioning(busy, tmp_path, mpiexec):
     """run_s (and rtf) are the simulation's wall seconds, as in one process; the partitioning,
     made to last 1 s here, is partition_s alone."""
     script = tmp_path / "slow_partition.py"
@@ -114,13 +104,13 @@ def test_cli_run_s_leaves_out_the_partitioning(busy, tmp_path):
                        "--json", *sys.argv[1:]]))
     """))
     for extra in ([], ["--out", str(tmp_path / "s.npz")]):  # trials in memory, and streamed
-        s = json.loads(_run(2, sys.executable, str(script), *extra).stdout)
+        s = json.loads(_run(mpiexec, 2, sys.executable, str(script), *extra).stdout)
         assert s["partition_s"] >= 1.0
         assert s["run_s"] < 0.9, s
         assert s["rtf"] == pytest.approx(s["run_s"] / s["sim_s"], rel=1e-3, abs=1e-4)
 
 
-def test_simulate_mpi_equals_simulate_with_per_neuron_parameters(busy, tmp_path):
+def test_simulate_mpi_equals_simulate_with_per_neuron_parameters(busy, tmp_path, mpiexec):
     """Silencing, per-neuron parameters (constant drives that start neurons active), a
     background input, both engine modes: K = 2 gives simulate's spikes."""
     script = tmp_path / "check.py"
@@ -144,5 +134,5 @@ def test_simulate_mpi_equals_simulate_with_per_neuron_parameters(busy, tmp_path)
             assert got.attrs == ref.attrs
         print("ok", got.n_spikes)
     """))
-    out = _run(2, sys.executable, str(script))
+    out = _run(mpiexec, 2, sys.executable, str(script))
     assert out.stdout.count("ok") == 2  # both ranks hold the whole spike train (printed after 3 modes)
