@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from neurocast.bench import neuron_groups, run_benchmark
-from neurocast.bench._run import _recorded_connectome
+from neurocast.bench._inputs import recorded_connectome as _recorded_connectome
 from neurocast.cli import main
 from neurocast.connectome import random_connectome
 from neurocast.data import attach_connectome, make_dataset, save_dataset

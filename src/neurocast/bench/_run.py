@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,26 @@ from neurocast._files import atomic_folder, require_output_folder
 from neurocast.bench._cluster import check_cluster_run, evaluate_on_cluster
 from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
+from neurocast.bench._inputs import (
+    neuron_groups,
+    oriented,
+    recorded_connectome,
+    scoring_protocol,
+)
 from neurocast.bench._metrics import METRICS, WindowStats
 from neurocast.bench._neuron_selection import NAN_POLICIES, aligned_mask, select_neurons
 from neurocast.bench._pauses import pause_note, recording_breaks
 from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
+from neurocast.bench._run_notes import (
+    SEEDS_NOTE,
+    check_seed_options,
+    ensemble_applies,
+    note_dropped,
+    note_hidden,
+    note_short,
+    note_unscored,
+    note_untrained,
+)
 from neurocast.bench._scorecard import build_scorecard, summary_table, write_scorecard
 from neurocast.bench._seeds import (
     add_ensembles,
@@ -34,31 +49,20 @@ from neurocast.bench._seeds import (
 from neurocast.bench._signals import deferred_signals
 from neurocast.bench._statistics import write_statistics
 from neurocast.data import (
-    DEFAULT_CONTEXT,
-    DEFAULT_HORIZON,
     Protocol,
-    as_str,
     check_stimulus_finite,
-    condition_blocks,
-    connectome_positions,
     dataset_connectome,
     finite_segments,
-    protocol_for_dataset,
     realism_plots,
     realism_stats,
     reference_group,
     segments_for,
-    validate_dataset,
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
 from neurocast.models import Forecaster, get_model, parse_model_names
-from neurocast.models.deep import DEVICES, LearnedForecaster, dataset_identity, resolve_device
+from neurocast.models.deep import LearnedForecaster, dataset_identity, resolve_device
 
 __all__ = ["DEFAULT_MODELS", "BenchResult", "neuron_groups", "run_benchmark"]
-
-#: The group of the neurons the connectome does not name (unnamed or partly identified), with
-#: ``group_by`` a connectome column.
-UNNAMED_GROUP = "(unnamed)"
 
 
 @dataclass
@@ -97,125 +101,6 @@ class BenchResult:
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-
-
-def neuron_groups(ds, column: str, connectome=None):
-    """Group index per neuron from a connectome neuron-table column or a dataset coordinate.
-
-    Returns (groups int64 (neuron,), group names). Neurons are matched to the connectome by
-    name (``data.connectome_positions``); those it does not name (unnamed, or partly
-    identified) form the group ``UNNAMED_GROUP``. Raises FormatError if the column is missing,
-    or as ``connectome_positions``.
-    """
-    if column in ds.coords and ds[column].dims == ("neuron",):
-        labels = np.asarray(ds[column].values).astype(str)
-    else:
-        if connectome is None:
-            connectome = dataset_connectome(ds)
-        if connectome is None:
-            raise FormatError(f"cannot group neurons by {column!r}: the dataset has no such coordinate "
-                              "and no connectome", "attach the connectome, or drop --group-by")
-        table = connectome.neurons
-        if column not in table.columns:
-            raise FormatError(f"the connectome's neuron table has no column {column!r}",
-                              f"choose one of: {', '.join(map(str, table.columns))}")
-        pos = connectome_positions(ds, connectome)[0]
-        labels = np.where(pos >= 0, table[column].astype(str).to_numpy()[np.maximum(pos, 0)],
-                          UNNAMED_GROUP)
-    group_names, groups = np.unique(labels, return_inverse=True)
-    return groups.astype(np.int64), tuple(str(g) for g in group_names)
-
-
-def _oriented(ds):
-    """``ds`` with every variable's dims in the schema's order ((time, neuron), (time, covariate)),
-    transposed by their names (lazily: nothing is read). Traces whose dims are not time and
-    neuron are refused with ``validate_dataset``'s FormatError; a Dataset in order is returned
-    as it is."""
-    traces = ds.get("traces") if hasattr(ds, "data_vars") else None
-    if traces is None:  # not a Dataset, or no traces: refused further on
-        return ds
-    if set(traces.dims) != {"time", "neuron"}:
-        validate_dataset(ds, allow_nan=True)  # names the dims found and the ones expected
-        raise FormatError(f"variable 'traces' has dims {traces.dims}, expected ('time', 'neuron')",
-                          "transpose or rename the dimensions")
-    out = ds.transpose("time", "neuron", ...)
-    if all(out[v].dims == ds[v].dims for v in ds.variables):
-        return ds
-    out.encoding = dict(ds.encoding)  # the store it was read from (bench on a Dask cluster)
-    return out
-
-
-def _protocol(ds, protocol, *, context, horizon, heldout_neurons, neuron_seed) -> Protocol:
-    """The protocol run_benchmark scores under: a preset name (or None) applied to ``ds`` with
-    the fields given (None: the defaults), or a ``Protocol``, checked against ``ds`` and the
-    fields given. Raises ConfigError for a Protocol of other frames, condition blocks or
-    fields, or one with folds; UnknownNameError / FormatError as ``protocol_for_dataset``."""
-    fields = {"context": context, "horizon": horizon, "heldout_neurons": heldout_neurons,
-              "neuron_seed": neuron_seed}
-    if not isinstance(protocol, Protocol):
-        chosen = {"context": DEFAULT_CONTEXT, "horizon": DEFAULT_HORIZON,
-                  **{k: v for k, v in fields.items() if v is not None}}
-        return protocol_for_dataset(ds, protocol, **chosen)
-    differ = [k for k, v in fields.items() if v is not None and v != getattr(protocol, k)]
-    if differ:
-        raise ConfigError(", ".join(f"{k}={fields[k]!r}" for k in differ)
-                          + f" {'disagrees' if len(differ) == 1 else 'disagree'} with the protocol given, "
-                          "which has " + ", ".join(f"{k} {getattr(protocol, k)!r}" for k in differ),
-                          "leave them out (the protocol's are used), or build the protocol with them: "
-                          "protocol_for_dataset(ds, ..., " + ", ".join(f"{k}={fields[k]!r}" for k in differ) + ")")
-    if protocol.folds:
-        raise ConfigError(f"the protocol given is fold {protocol.fold} of {protocol.folds}",
-                          f"pass it without folds (protocol.replace(folds=0, fold=0)) and "
-                          f"cv_folds={protocol.folds}: every fold is then fitted and scored")
-    frames = int(ds.sizes["time"])
-    rebuild = "build it for this dataset: protocol_for_dataset(ds, NAME, max_context=..., context=C, horizon=H)"
-    if protocol.n_frames != frames:
-        raise ConfigError(f"the protocol given covers {protocol.n_frames:,} frames, and the dataset "
-                          f"holds {frames:,}", rebuild)
-    if len(protocol.conditions) > 1:
-        blocks = condition_blocks(ds["condition"].values) if "condition" in ds else [("all", 0, frames)]
-        own = [(name, start) for name, start, _ in blocks]
-        if own != list(zip(protocol.conditions, protocol.offsets[:-1], strict=True)):
-            show = ", ".join(f"{name} at {start}" for name, start in own)
-            raise ConfigError("the protocol given has conditions " + ", ".join(
-                f"{c} at {o}" for c, o in zip(protocol.conditions, protocol.offsets, strict=False))
-                + f"; the dataset's condition blocks are {show}", rebuild)
-    return protocol
-
-
-def _unnamed(data) -> np.ndarray:
-    """bool (neuron,): the neurons of a Dataset or DataArray without a name (empty ``label``)."""
-    if "label" not in data.coords:
-        return np.zeros(data.sizes["neuron"], dtype=bool)
-    return as_str(data["label"].values) == ""
-
-
-def _recorded_connectome(traces, connectome, notes: list[str], models=("this model",)):
-    """The connectome of the scored neurons (``traces``' ``neuron`` names), in their order.
-
-    ``connectome`` is cut to them and put in their order by name. A neuron it does not name (an
-    unnamed one, or a partial identification such as 'AVA') joins without synapses, so a
-    connectome model forecasts it from its own past alone; a note says how many did.
-    Raises FormatError without a connectome (naming the ``models`` that need it), or as
-    ``data.connectome_positions`` (repeated labels; a connectome naming none of them).
-    """
-    if connectome is None:
-        raise FormatError(f"{', '.join(models)} need{'s' if len(models) == 1 else ''} the connectome "
-                          "of the recorded neurons, and the dataset has none",
-                          "attach it (neurocast data attach DATASET CONNECTOME) or pass connectome=; "
-                          "or leave out the connectome models")
-    pos, matching = connectome_positions(traces, connectome)
-    names = as_str(traces["neuron"].values)
-    out = pos < 0
-    if out.any():
-        which = "unnamed and not" if _unnamed(traces)[out].all() else "not"
-        matching.append(f"{int(out.sum())} of the {names.size} scored neurons are {which} in "
-                        f"connectome '{connectome.name}': connectome models forecast them "
-                        "without synaptic partners")
-    notes.extend(n for n in matching if n not in notes)
-    if np.array_equal(pos, np.arange(connectome.n_neurons)):
-        return connectome
-    return connectome.arranged(pos, names)
 
 
 def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
@@ -318,11 +203,11 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
         raise NeurocastError(f"model names repeat: {names}", "give every forecaster a distinct name")
     if not names:
         raise NeurocastError("no models to run", "pass --models naive,mean,...")
-    _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir)
+    check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir)
     metrics = list(METRICS) if metrics is None else [METRICS.get(m).name for m in metrics]
     statistics = list(dict.fromkeys(s for m in metrics for s in METRICS[m].statistics))
-    ds = _oriented(ds)
-    proto = _protocol(ds, protocol, context=context, horizon=horizon,
+    ds = oriented(ds)
+    proto = scoring_protocol(ds, protocol, context=context, horizon=horizon,
                       heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     horizon = proto.horizon
     for m in given.values():
@@ -374,14 +259,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     folds = [proto] if not cv_folds else [proto.replace(folds=int(cv_folds), fold=k) for k in range(int(cv_folds))]
     for p in folds:
         p.splits()  # every fold fits, checked before any fitting
-    _note_short(folds, notes)
-    _note_hidden(proto, int(traces.shape[1]), notes)
+    note_short(folds, notes)
+    note_hidden(proto, int(traces.shape[1]), notes)
     if breaks is not None:
         notes.append(pause_note(ds, traces, folds, breaks, bad_frames))
     path = ds.encoding.get("neurocast_path")
     if client is not None:
         check_cluster_run(path, mask=mask, cv_folds=cv_folds)
-    ensemble_ok = _ensemble_applies(seeds, cv_folds, mask, proto, notes)
+    ensemble_ok = ensemble_applies(seeds, cv_folds, mask, proto, notes)
     # runs[k][model] = {condition: WindowStats} of seed k; deterministic models run under seed 0 only
     runs: dict[int, dict] = {k: {} for k in range(seeds)}
     on_cluster: dict[int, dict] = {k: {} for k in range(seeds)}
@@ -408,7 +293,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     recorded = None  # the connectome of the scored neurons, for the models built without one
     if wired:
         wiring = connectome if connectome is not None else dataset_connectome(ds)
-        recorded = _recorded_connectome(traces, wiring, notes, wired)
+        recorded = recorded_connectome(traces, wiring, notes, wired)
     # what a model is fitted on besides the dataset (protocol, splits, neurons, frames left out):
     # a loaded model must match it, a saved one records it
     setup = fit_setup(proto, traces, bad_frames, breaks)
@@ -471,7 +356,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
                         if not learned:
                             raise
                         passes.interrupted = True
-                        _note_dropped(name, k, p if cv_folds else None, notes)
+                        note_dropped(name, k, p if cv_folds else None, notes)
                         untrained.append(k)
                         dropped.append(k)
                         continue
@@ -508,7 +393,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
                 members.append(model)
         skipped = sorted(set(untrained) - (set() if cv_folds else set(dropped)))  # dropped: noted
         if skipped:
-            _note_untrained(name, skipped, len(per_seed), cv_folds, notes, started=bool(dropped))
+            note_untrained(name, skipped, len(per_seed), cv_folds, notes, started=bool(dropped))
         if not per_seed:
             del timings[name]
             continue
@@ -536,7 +421,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     scored = [name for name in names if name in runs[0]]
     if not scored:  # Ctrl-C before the first validation of the only models: nothing to score
         raise _NothingScored(notes)
-    _note_unscored(runs[0][scored[0]], bad_frames, breaks, notes)
+    note_unscored(runs[0][scored[0]], bad_frames, breaks, notes)
     attrs = {
         "dataset_source": str(ds.attrs.get("source", "")),
         "dataset_path": str(ds.encoding.get("neurocast_path", "")),
@@ -587,37 +472,6 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     return BenchResult(card, proto, summary_table(card), files, timings, tuple(notes))
 
 
-def _note_dropped(name: str, seed: int, fold, notes: list[str]) -> None:
-    """Note (and say on stderr) that Ctrl-C ended a training before its first validation: the
-    model of that seed (with folds: of that fold) has no weights and is not scored."""
-    where = f"seed {seed}" if fold is None else f"seed {seed} fold {fold.fold}"
-    notes.append(f"{name} {where}: training was interrupted (Ctrl-C) before its first validation, "
-                 "so it has no weights to score: not scored"
-                 + ("; scored on the folds trained before it" if fold is not None and fold.fold else ""))
-    print(f"\n{name} {where}: interrupted before its first validation: not scored; training "
-          "no other learned model, scoring what is fitted; press Ctrl-C again to abort",
-          file=sys.stderr)
-
-
-def _note_untrained(name: str, seeds: list[int], n_scored: int, cv_folds, notes: list[str],
-                    started: bool = False) -> None:
-    """Say which seeds of a learned model were not trained because Ctrl-C ended a training
-    (once one seed is skipped, so are the later ones, saved or not: seeds scored are 0..j).
-    started: an earlier seed of it was interrupted before its first validation (noted apart),
-    so the note names the seeds not trained even when none of it is scored."""
-    which = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-    if not n_scored:
-        who = f"{name} {which}" if started else name
-        notes.append(f"{who}: not trained, as Ctrl-C ended an earlier training; left out of the "
-                     "scorecard (run again, with --save-models to keep what was trained)")
-    elif cv_folds:
-        notes.append(f"{name} {which}: not trained in every fold, as Ctrl-C ended a training; "
-                     "scored on the folds trained")
-    else:
-        notes.append(f"{name} {which}: not trained, as Ctrl-C ended a training; scored over "
-                     f"{n_scored} seed{'s' if n_scored > 1 else ''}")
-
-
 def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, Path]]:
     """([("Realism of the recording", html)], {"realism_acf": path, ...}) for the report; on a
     recording the statistics cannot measure, ([], {}) and a note."""
@@ -631,39 +485,6 @@ def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, P
     label = Path(where).stem if where else "this recording"
     paths, fragment = realism_plots({label: res}, out, group=group)
     return [("Realism of the recording", fragment)], {p.stem: p for p in paths}
-
-
-#: What the seed dimension means (scorecard attr ``seeds_note``, shown in reports).
-SEEDS_NOTE = ("learned models are trained once per seed 0..N-1 and their scores are the mean over "
-              "seeds, ± the half-width of the 95 % confidence interval of that mean (Student's t with "
-              "N-1 degrees of freedom: t(0.975, N-1) · sd / sqrt(N)); a random wiring control "
-              "(permuted, rewired) is drawn anew per seed; baselines are deterministic and run once (seed 0)")
-
-
-def _check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir) -> None:
-    """Raise ConfigError for bad seed/device/step/model-folder options, before anything is fitted."""
-    if int(seeds) < 1:
-        raise ConfigError(f"seeds must be at least 1, not {seeds}", "e.g. --seeds 3")
-    if device is not None and device not in DEVICES:
-        raise ConfigError(f"unknown device {device!r}", f"choose one of: {', '.join(DEVICES)}")
-    if max_steps is not None and int(max_steps) < 1:
-        raise ConfigError(f"max_steps must be at least 1, not {max_steps}", "e.g. --max-steps 2000")
-    if save_models is not None and load_models is not None:
-        raise ConfigError("--save-models and --load-models together", "give one of them")
-    if (save_models is not None or load_models is not None) and cv_folds:
-        raise ConfigError("saving or loading models does not go with --folds (one model per fold)",
-                          "leave out --folds")
-    if load_models is not None and not Path(load_models).is_dir():
-        raise FormatError(f"no model folder '{load_models}'",
-                          "give a folder written by neurocast bench --save-models")
-    if save_models is not None and Path(save_models).is_file():
-        raise ConfigError(f"model folder '{save_models}' is a file", "choose a folder with --save-models")
-    if save_models is not None and out_dir is not None:
-        models, out = Path(save_models).resolve(), Path(out_dir).resolve()
-        if models == out or out in models.parents:  # the scorecard would then not be written there
-            raise ConfigError(f"the model folder '{save_models}' is in the output folder '{out_dir}', "
-                              "which holds only the files neurocast bench writes",
-                              "give the models a folder of their own, e.g. --save-models models/")
 
 
 def _fit_segments(traces, protocol, stimulus, bad_frames, breaks=None, uses_val: bool = True):
@@ -703,58 +524,6 @@ def _check_batches(models, traces, folds, stimulus, bad_frames, breaks=None) -> 
                                   f"the training split holds only {n} (of C + H = {p.context + p.horizon} "
                                   "frames each)", "use a shorter --context or --horizon or a longer "
                                   "recording, or leave out the learned models (e.g. --models naive,mean,linear)")
-
-
-def _note_short(folds: list[Protocol], notes: list[str]) -> None:
-    """A note for every condition too short to hold a window in some split (``left_out``),
-    naming the fold when not every fold leaves out the same."""
-    short = [p.left_out() for p in folds]
-    for p, lines in zip(folds, short, strict=True):
-        for line in lines:
-            note = line if all(line in s for s in short) else f"fold {p.fold} of {p.folds}: {line}"
-            if note not in notes:
-                notes.append(note)
-
-
-def _note_hidden(proto: Protocol, n_neurons: int, notes: list[str]) -> None:
-    """Say how many of the ``n_neurons`` scored neurons ``proto.heldout_neurons`` hides, and when
-    that is not the fraction asked (at least one is hidden, at least one left to forecast from)."""
-    hidden = proto.hidden_neurons(n_neurons)  # ConfigError for fewer than 2 neurons
-    if hidden is None:
-        return
-    k, asked = int(hidden.sum()), proto.heldout_neurons * n_neurons
-    why = ""
-    if k != round(asked):
-        why = (f" ({proto.heldout_neurons:g} × {n_neurons} = {asked:.3g} would leave "
-               + ("no neuron hidden" if round(asked) < 1 else "no neuron to forecast from") + ")")
-    notes.append(f"held-out neurons: {k} of the {n_neurons} scored neurons {'is' if k == 1 else 'are'} "
-                 "hidden (their context "
-                 f"is not seen, their forecasts are scored), forecast from the other {n_neurons - k}"
-                 f"{why}; neuron seed {proto.neuron_seed}")
-
-
-def _note_unscored(stats: dict[str, WindowStats], bad_frames, breaks, notes: list[str]) -> None:
-    """A note for every condition none of whose test windows was scored ({condition: WindowStats}
-    of one model; every model skips the same windows): the summaries average the others only."""
-    left = [w for w, on in (("NaN windows", bad_frames is not None),
-                            ("windows across pauses", breaks is not None)) if on]
-    why = f"after skipping {' and '.join(left)}" if left else "under the mask"
-    for condition, st in stats.items():
-        if not st.count.any():
-            notes.append(f"condition {condition}: no test window left {why}; "
-                         "it is not scored and not in the mean")
-
-
-def _ensemble_applies(seeds, cv_folds, mask, proto, notes) -> bool:
-    """Whether the seeds of a model are scored as an ensemble (CRPS, spread/skill); a note if not.
-    (NaN skipping and pauses do not stop it: the ensemble pass leaves out the same windows.)"""
-    if seeds < 2:
-        return False
-    blocked = [why for why, on in (("folds", cv_folds), ("a mask", mask is not None),
-                                   ("held-out neurons", proto.heldout_neurons)) if on]
-    if blocked:
-        notes.append(f"ensemble scores (CRPS, spread/skill) left out: not computed with {', '.join(blocked)}")
-    return not blocked
 
 
 def concat_windows(parts: list[WindowStats]) -> WindowStats:
