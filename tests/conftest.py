@@ -19,10 +19,12 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def mpiexec() -> str:
-    """The mpiexec of the mpi extra's MPI wheel (or on PATH); the test is skipped without it."""
+    """The mpiexec of the mpi extra's MPI wheel beside this Python (the MPI mpi4py is linked
+    to), else one on PATH; the test is skipped without one."""
     pytest.importorskip("mpi4py")
-    exe = shutil.which("mpiexec") or str(Path(sys.executable).parent / "mpiexec")
-    if not Path(exe).exists():
+    beside = Path(sys.executable).parent / "mpiexec"
+    exe = str(beside) if beside.exists() else shutil.which("mpiexec")
+    if exe is None:
         pytest.skip("no mpiexec (pip install 'neurocast[mpi]')")
     return exe
 

@@ -11,6 +11,14 @@ import pytest
 
 from neurocast._numbers import is_real, is_whole
 
+
+class _Other:
+    """An object of no number kind, with a repr that names it the same in every run."""
+
+    def __repr__(self) -> str:
+        return "_Other()"
+
+
 # numbers: Python's and NumPy's, NaN and inf included (finiteness is the caller's check)
 REAL = [0, -3, 2**80, 2.5, -0.0, math.nan, math.inf, -math.inf,
         np.float16(1.5), np.float32(5.0), np.float64(5.0), np.longdouble(2.0), np.float32(np.nan),
@@ -20,7 +28,7 @@ WHOLE = [0, -3, 2**80, np.int8(-1), np.int32(4), np.int64(7), np.uint64(2**63), 
 # (np.timedelta64 is a subclass of np.signedinteger, yet a duration with a unit, not a number)
 NOT_REAL = [True, False, np.True_, np.False_, "5", "5.0", b"5", "", None, [5], (5.0,),
             np.array(5.0), np.array([5]), 1 + 2j, np.complex128(1), Fraction(1, 2), Fraction(2),
-            Decimal("2.5"), Decimal(2), object(), np.timedelta64(1, "ms"), np.timedelta64(3),
+            Decimal("2.5"), Decimal(2), _Other(), np.timedelta64(1, "ms"), np.timedelta64(3),
             np.timedelta64("NaT"), np.datetime64("2024-01-01"), np.datetime64(3, "s")]
 
 

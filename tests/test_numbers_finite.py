@@ -10,6 +10,14 @@ import pytest
 
 from neurocast._numbers import is_finite_real, is_real
 
+
+class _Other:
+    """An object of no number kind, with a repr that names it the same in every run."""
+
+    def __repr__(self) -> str:
+        return "_Other()"
+
+
 FINITE = [0, -3, 2.5, -0.0, 2**80, -2**80, 2**1023, np.float16(1.5), np.float32(5.0),
           np.float64(-1e308), np.longdouble(2.0), np.int8(-1), np.int64(7), np.uint64(2**64 - 1)]
 # numbers without a finite float: NaN and inf of every kind, ints and longdoubles beyond float64
@@ -19,7 +27,7 @@ if np.finfo(np.longdouble).max > np.finfo(np.float64).max:  # x86: 80-bit long d
     NOT_FINITE.append(np.longdouble("1e400"))
 # not numbers at all
 NOT_REAL = [True, np.True_, "5", None, [5.0], np.array(5.0), 1j, np.timedelta64(1, "ms"),
-            np.timedelta64(3), np.datetime64("2024-01-01"), object()]
+            np.timedelta64(3), np.datetime64("2024-01-01"), _Other()]
 
 
 @pytest.mark.parametrize("value", FINITE, ids=repr)

@@ -10,6 +10,7 @@ import pytest
 from neurocast._dask import dask_client
 from neurocast.errors import ConfigError
 
+pytestmark = pytest.mark.distributed  # CI installs distributed (the dask extra) in that step
 distributed = pytest.importorskip("distributed")
 
 _MADE = []  # the stand-in clusters made by a test

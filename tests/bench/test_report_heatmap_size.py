@@ -52,7 +52,7 @@ def test_heatmap_keeps_every_label_and_the_title_inside(tmp_path, saved, conditi
     from neurocast.bench._report import plot_heatmap
 
     with warnings.catch_warnings():  # a layout warning ('axes sizes collapsed') fails the test
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UserWarning)
         plot_heatmap(_card(conditions=conditions, heldout=heldout), tmp_path / "heat.png")
     (fig,) = saved
     png = _png_size(tmp_path / "heat.png")

@@ -104,7 +104,7 @@ def test_trace_stats_warns_too_and_names_both_minimums():
 def test_realism_stats_is_quiet_on_a_measurable_recording_and_data_stats_notes_once(
         tmp_path, capsys):
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UserWarning)  # neurocast's warnings (other libraries' may come)
         nd.realism_stats(_walk(200, 6), dt_s=0.1, progress=False)
     path = _store(tmp_path, "short.zarr", _walk(40, 6))
     assert main(["data", "stats", str(path)]) == 0

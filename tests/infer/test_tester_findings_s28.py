@@ -18,6 +18,12 @@ from neurocast.data import attach_connectome, make_dataset, save_dataset
 from neurocast.errors import ConfigError
 from neurocast.infer import run_inference, score_matrix
 
+
+def _header(err: str) -> str:
+    """The command's header line (notes of the libraries may come before it)."""
+    return next(line for line in err.splitlines() if line.startswith("inferring connectivity on "))
+
+
 # -- 1. precision_at_k: exactly k pairs, ties at the k-th score shared -----------------------
 
 
@@ -183,7 +189,7 @@ def test_the_first_line_and_json_say_how_many_neurons_were_observed(store30, tmp
     doc = json.loads(cap.out)
     assert doc["n_neurons"] == 2 and doc["n_usable"] == 30
     assert doc["observed"] == pytest.approx(2 / 30) and doc["observed_asked"] == 0.05
-    head = cap.err.splitlines()[0]
+    head = _header(cap.err)
     assert head == ("inferring connectivity on " + str(store30) + " (30 neurons × 500 frames): "
                     "2 of the 30 neurons observed (6.67 %; 5 % asked: 1.5 neurons, rounded)"), head
 
@@ -195,7 +201,7 @@ def test_the_two_neuron_minimum_is_said_in_the_first_line_notes_and_scorecard(st
     cap = capsys.readouterr()
     doc = json.loads(cap.out)
     said = "2 of the 30 neurons observed (6.67 %; 1 % asked: 0.3 neurons, at least 2 kept)"
-    assert cap.err.splitlines()[0].endswith(": " + said)
+    assert _header(cap.err).endswith(": " + said)
     assert said in doc["notes"] and doc["observed_asked"] == 0.01
     from neurocast.data import open_dataset
 
@@ -206,5 +212,5 @@ def test_the_two_neuron_minimum_is_said_in_the_first_line_notes_and_scorecard(st
 
 def test_every_neuron_observed_says_so(store30, tmp_path, capsys):
     assert main(["infer", str(store30), "--methods", "pearson", "--out", str(tmp_path / "o")]) == 0
-    head = capsys.readouterr().err.splitlines()[0]
+    head = _header(capsys.readouterr().err)
     assert head.endswith("(30 neurons × 500 frames): all 30 neurons observed"), head
