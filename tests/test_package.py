@@ -71,7 +71,7 @@ def test_the_private_import_check_sees_one(tmp_path, monkeypatch):
 #: Heavy libraries most commands do not need: a module may import them, or a neurocast module
 #: that imports one of them at its top, inside a function (docs/architecture.md, "Imports").
 HEAVY = {"torch", "brian2", "nest", "mpi4py", "dask", "distributed", "pynwb", "neurolib",
-         "matplotlib", "h5py", "pyarrow", "scipy", "sklearn", "networkx", "cect", "tqdm",
+         "matplotlib", "h5py", "pyarrow", "scipy", "sklearn", "networkx", "cect", "scoringrules", "tqdm",
          "importlib.metadata"}
 
 

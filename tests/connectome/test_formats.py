@@ -22,7 +22,7 @@ from neurocast.connectome import (
     read_connectome,
     write_connectome,
 )
-from neurocast.errors import FormatError
+from neurocast.errors import FormatError, UnknownNameError
 
 # FlyWire root ids: 18 digits, above 2**53, so neighbours differ in the last bit a float keeps.
 ROOT = 720575940596125868
@@ -426,6 +426,11 @@ def test_destination_keeps_what_the_format_can_hold(tmp_path):
     assert keeps(tmp_path / "el", "edgelist") == {"gap_junctions": True, "neuron_table": True}
     assert keeps(tmp_path / "e.csv", "edgelist") == {"gap_junctions": False, "neuron_table": False}
     assert keeps(tmp_path / "fw", "flywire") == {"gap_junctions": False, "neuron_table": True}
+    # no format: by suffix, as write_connectome picks it; an unknown one refused
+    assert keeps(tmp_path / "c.npz") == {"gap_junctions": True, "neuron_table": True}
+    assert keeps(tmp_path / "e.csv") == {"gap_junctions": False, "neuron_table": False}
+    with pytest.raises(UnknownNameError):
+        keeps(tmp_path / "x.csv", "edgelst")
 
 
 def test_flywire_parquet_neuron_table_with_ids_as_index(tmp_path):

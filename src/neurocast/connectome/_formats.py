@@ -269,9 +269,11 @@ def check_destination(path: str | os.PathLike, format: str | None = None, *,
     return fmt
 
 
-def keeps(path: str | os.PathLike, fmt: str) -> dict[str, bool]:
-    """What a write of format ``fmt`` to ``path`` keeps: {'gap_junctions': ..., 'neuron_table': ...}."""
+def keeps(path: str | os.PathLike, fmt: str | None = None) -> dict[str, bool]:
+    """What a write to ``path`` keeps: {'gap_junctions': ..., 'neuron_table': ...}; ``fmt`` as
+    ``write_connectome``'s format (None: by suffix; an unknown one raises as it would there)."""
     path = Path(path)
+    fmt = writer_format(path, fmt)
     folder = _writes_folder(path, fmt)
     return {"gap_junctions": fmt == "npz" or (fmt == "edgelist" and folder),
             "neuron_table": fmt != "edgelist" or folder}
