@@ -230,3 +230,85 @@ def test_a_missing_model_under_wiring_names_the_wiring_option(tmp_path):
     with pytest.raises(FormatError, match="no saved model 'linear-mae' of seed 0") as err:
         run_benchmark(ds, models="linear-mae", horizon=H, context=4, load_models=tmp_path)
     assert err.value.hint.endswith("the same --models and --seeds")  # no --wiring here
+
+
+@pytest.mark.parametrize("worse", ["SIGTERM", "SIGHUP"])
+def test_deferred_signals_raise_the_most_severe_of_several(worse):
+    """Ctrl-C, then SIGTERM (or SIGHUP) during the block: the command ends as terminated (143,
+    129), not interrupted (130); a Ctrl-C after a SIGTERM changes nothing."""
+    from neurocast.bench._signals import deferred_signals
+
+    signum = getattr(signal, worse, None)
+    if signum is None:
+        pytest.skip(f"no {worse} here")
+
+    class Terminated(BaseException):
+        pass
+
+    def terminated(s, frame):
+        raise Terminated(s)
+
+    previous = signal.signal(signum, terminated)
+    try:
+        for order in ([signal.SIGINT, signum], [signum, signal.SIGINT], [signal.SIGINT, signum, signal.SIGINT]):
+            got = None
+            try:
+                with deferred_signals():
+                    for s in order:
+                        signal.raise_signal(s)
+            except (Terminated, KeyboardInterrupt) as exc:  # KeyboardInterrupt: the SIGTERM lost
+                got = exc
+            assert isinstance(got, Terminated) and got.args == (signum,), (order, got)
+    finally:
+        signal.signal(signum, previous)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_command_interrupted_then_terminated_during_the_import_ends_as_terminated(monkeypatch, capsys):
+    """Through the command line's handlers: Ctrl-C then SIGTERM while the import is held back
+    exits 143 ('terminated (SIGTERM)'), the SIGTERM not lost behind the Ctrl-C."""
+    from neurocast import cli
+    from neurocast.bench._signals import deferred_signals
+
+    def run(args):
+        with deferred_signals():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+        return 0
+
+    import neurocast.cli.data as data_cli
+
+    monkeypatch.setattr(data_cli, "run", run)
+    assert cli.main(["data", "list"]) == 143
+    err = capsys.readouterr().err
+    assert "terminated (SIGTERM)" in err and "interrupted" not in err
+
+
+# A recording too short for the realism statistics: the report says 'not measurable', and
+# realism_stats' warning (naming a Python function and constant) is not repeated as a note
+
+def _short_dataset(t=40, n=6):
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.standard_normal((t, n)), axis=0).astype(np.float32)
+    return make_dataset(x, dt_s=0.5, source="test synth")
+
+
+def test_bench_on_a_short_recording_does_not_pass_on_realism_stats_warning(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = run_benchmark(_short_dataset(), models="naive", context=2, horizon=2,
+                            out_dir=tmp_path / "out")
+    said = [str(w.message) for w in caught] + list(res.notes)
+    assert not [s for s in said if "realism_stats" in s or "MIN_FRAMES" in s], said
+    assert "not measurable" in (tmp_path / "out" / "report.html").read_text() or list(
+        (tmp_path / "out").glob("realism_*.png"))
+
+
+def test_bench_command_on_a_short_recording_prints_no_python_names(tmp_path, capsys):
+    store = save_dataset(_short_dataset(), tmp_path / "short.zarr")
+    assert main(["bench", str(store), "--models", "naive", "--context", "2", "--horizon", "2",
+                 "--out", str(tmp_path / "D")]) == 0
+    err = capsys.readouterr().err
+    assert "realism_stats" not in err and "MIN_FRAMES" not in err, err

@@ -51,7 +51,6 @@ __all__ = [
     "model_file",
     "reuse_saved",
     "save_seeded",
-    "saved_earlier",
     "seeded",
     "setup_changes",
     "stack_runs",
@@ -240,9 +239,10 @@ def _setup_error(name: str, path: Path, saved, setup: dict, changes: list[str]) 
                        f"load it with {_listed(ways)}, or fit it again")
 
 
-def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
-                  setup: dict, identity: dict | None = None) -> LearnedForecaster | None:
-    """The copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, or None.
+def reuse_saved(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
+                setup: dict, identity: dict | None = None) -> tuple[LearnedForecaster | None, str | None]:
+    """(the copy of the unfitted ``model`` (seed ``seed``) that ``folder`` already holds, None),
+    or (None, why the file there does not count), or (None, None) when there is no file.
 
     A rerun with the same ``--save-models`` folder then trains only what is missing (e.g. after
     a crash, Ctrl-C, or to add a seed). The saved file counts only if it holds the same model
@@ -251,17 +251,8 @@ def saved_earlier(folder, model: LearnedForecaster, seed: int, dataset, *, conte
     dataset with the same ``setup`` (``fit_setup``: protocol, neurons and frames used) by this
     version of neurocast, through a recorded ``TraceScale`` (a file from before the map existed
     was fitted on raw fluorescence as it is), and was trained to its end (not interrupted).
-    Anything else, or a file that cannot be read, is None: the model is trained and saved over
-    it, as before. identity: ``dataset_identity(dataset)`` if already computed. Why a file does
-    not count: ``reuse_saved``.
-    """
-    return reuse_saved(folder, model, seed, dataset, context=context, setup=setup, identity=identity)[0]
-
-
-def reuse_saved(folder, model: LearnedForecaster, seed: int, dataset, *, context: int,
-                setup: dict, identity: dict | None = None) -> tuple[LearnedForecaster | None, str | None]:
-    """(the copy of ``model`` saved earlier in ``folder``, None) as ``saved_earlier``, or
-    (None, why the file there does not count), or (None, None) when there is no file.
+    Anything else, or a file that cannot be read, is trained again and saved over.
+    identity: ``dataset_identity(dataset)`` if already computed.
 
     why completes "'FILE' held a model ...", naming every difference found, e.g. 'of another
     configuration (train.max_steps: 100 (fitted) vs 150 (given))', 'of another dataset (other

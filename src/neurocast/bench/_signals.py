@@ -12,7 +12,9 @@ thread only, and the kernel then hands a Ctrl-C (sent to the whole process) to a
 (OpenBLAS and torch start some), whose C handler still has the main thread run the Python handler
 at its next bytecode, inside the callback. So the Python handlers themselves are replaced for the
 block by one that only records the signal, and the signal is raised again after it, when its own
-handler turns it into a KeyboardInterrupt (or the command line's exception) at a safe point.
+handler turns it into a KeyboardInterrupt (or the command line's exception) at a safe point;
+of several signals, the most severe (SIGTERM, SIGHUP, then SIGINT), since one handler's
+exception ends the block's caller before another could run.
 """
 
 from __future__ import annotations
@@ -27,23 +29,30 @@ __all__ = ["deferred_signals"]
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
+#: The order in which the signals that came are weighed, most severe first: a SIGTERM (the
+#: system or a scheduler ending the job) or SIGHUP (a closed terminal) outweighs a Ctrl-C.
+_SEVERITY = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
+
+
 @contextlib.contextmanager
 def deferred_signals():
     """Within the block, SIGINT, SIGTERM and SIGHUP are recorded, not handled; on leaving it the
-    handlers are restored and each signal that came is raised again (``signal.raise_signal``, in
-    the order they came), so its handler runs then: after Ctrl-C, the block ends as usual and a
-    KeyboardInterrupt is raised where it was entered. Only signals with a Python handler are held
+    handlers are restored and one signal is raised again (``signal.raise_signal``), so its
+    handler runs then: after Ctrl-C, the block ends as usual and a KeyboardInterrupt is raised
+    where it was entered. One, because the first handler to run raises at once (the others
+    would never run): if several signals came, the most severe is raised (SIGTERM, then SIGHUP,
+    then SIGINT; so Ctrl-C then SIGTERM ends the command as SIGTERM, status 143, not 130). A
+    signal that came several times is raised once. Only signals with a Python handler are held
     (Python's own Ctrl-C handler, the command line's SIGTERM/SIGHUP handler); a default or ignored
     one is left alone (SIGTERM without a handler still ends the process at once). Outside the
     main thread (where no signal handler runs and none can be set) it does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    came: list[int] = []
+    came: set[int] = set()
 
     def record(signum, frame):
-        if signum not in came:
-            came.append(signum)
+        came.add(signum)
 
     held = {}
     for signum in _SIGNALS:
@@ -57,5 +66,6 @@ def deferred_signals():
     finally:
         for signum, handler in held.items():
             signal.signal(signum, handler)
-        for signum in came:
-            signal.raise_signal(signum)  # its handler runs now: KeyboardInterrupt from here
+        worst = next((signum for signum in _SEVERITY if signum in came), None)
+        if worst is not None:
+            signal.raise_signal(worst)  # its handler runs now: KeyboardInterrupt from here

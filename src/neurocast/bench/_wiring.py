@@ -27,7 +27,7 @@ from neurocast.bench._report import plot_heatmap, plot_mae_curves, write_report
 from neurocast.bench._run import BenchResult, _NothingScored, _Passes, run_benchmark
 from neurocast.bench._scorecard import format_cell, stack_scorecards, summary_table, write_scorecard
 from neurocast.connectome import wiring_control
-from neurocast.data import dataset_connectome
+from neurocast.data import DEFAULT_HORIZON, Protocol, dataset_connectome
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.models import MODELS, Forecaster, parse_model_names
 
@@ -93,13 +93,15 @@ def _models_attr(card) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=None,
+def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int | None = None, out_dir=None,
                 title: str | None = None, **bench) -> BenchResult:
     """Run ``run_benchmark`` once per wiring control and stack the scorecards along ``wiring``.
 
     wirings: e.g. ('true', 'permuted', 'rewired', 'none'); each must be a control of at least
     one of the connectome models given. models: names or unfitted instances, as for
-    run_benchmark; at least one must use the wiring. bench: the other run_benchmark arguments.
+    run_benchmark; at least one must use the wiring. horizon: H in frames, as run_benchmark's
+    (None: the protocol's when ``protocol`` is a ``Protocol``, else ``DEFAULT_HORIZON``, 32);
+    the connectome models are built with it. bench: the other run_benchmark arguments.
     Returns a BenchResult whose scorecard has dims (wiring, model, condition, steps_ahead,
     metric); summary: {wiring: {model: ...}}; the report shows the flattened scorecard
     (``flatten_wiring``) and a model × wiring table. Files as run_benchmark's (no statistics.nc).
@@ -111,6 +113,9 @@ def run_wirings(ds, *, wirings: Sequence[str], models, horizon: int, out_dir=Non
     left with nothing to score is NaN for its models, the others' scores standing for that
     wiring, with a note), and a second Ctrl-C aborts.
     """
+    if horizon is None:  # as run_benchmark chooses it (which checks it against the protocol)
+        given = bench.get("protocol")
+        horizon = given.horizon if isinstance(given, Protocol) else DEFAULT_HORIZON
     wirings = list(dict.fromkeys(wirings))
     if not wirings:
         raise ConfigError("no wiring controls given", "e.g. --wiring true,permuted,rewired,none")

@@ -6,7 +6,11 @@ only when it runs. ``--json`` output is one JSON object on stdout; messages and 
 stderr. User mistakes (NeurocastError) print one clear message and a hint (the subcommand's
 ``--help`` if the error has none), and exit with status 2; so do bad arguments (argparse) and
 paths the operating system refuses (an OSError: name too long, no permission, disk full, ...).
-Under ``mpiexec`` only rank 0 prints such a message (``_error``); every rank exits with 2.
+Under ``mpiexec -n K`` (K > 1 ranks of one job) only rank 0 prints the errors and notes every
+rank shares (arguments, checks before the run); once ``simulate`` starts the distributed run
+(``distributed_run``), each rank prints its own, as ``neurocast: error (rank k): ...``, and
+then ends the whole job (``MPI_Abort``: the other ranks would wait for it for ever). Every
+rank exits with 2. A rank without a size > 1 (``srun -n 8``: independent tasks) prints as usual.
 Ctrl-C prints ``neurocast: interrupted`` and exits with 130; SIGTERM and SIGHUP (a closed
 terminal) end the command the same way, with 128 + the signal's number (143, 129): the
 exception unwinds the command, so its temporary files and worker processes go with it.
@@ -25,6 +29,7 @@ import threading
 import warnings
 
 from neurocast import __version__
+from neurocast._mpi_env import mpi_rank, mpi_world_size
 from neurocast._progress import quiet
 from neurocast.cli._parser import build_parser
 from neurocast.errors import ConfigError, NeurocastError
@@ -32,7 +37,7 @@ from neurocast.errors import ConfigError, NeurocastError
 
 def main(argv: list[str] | None = None) -> int:
     try:  # argparse prints its errors itself: under mpiexec, rank 0 only (``_error``)
-        with contextlib.redirect_stderr(io.StringIO()) if _mpi_rank() else contextlib.nullcontext():
+        with contextlib.redirect_stderr(io.StringIO()) if _quiet() else contextlib.nullcontext():
             args, extra = build_parser(__version__).parse_known_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad argument (already printed): its status
         return exc.code if isinstance(exc.code, int) else 0
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             command = importlib.import_module(f"neurocast.cli.{args.command}")
             return int(command.run(args) or 0)
         except NeurocastError as exc:
-            _error(exc.message, exc.hint or _help_hint(args))
+            _error(exc.message, exc.hint or _help_hint(args), _rank_of(exc))
+            _end_job(exc)
             return 2
         except KeyboardInterrupt:
             print("neurocast: interrupted", file=sys.stderr)
@@ -60,33 +66,71 @@ def main(argv: list[str] | None = None) -> int:
             return 141
         except OSError as exc:  # the system refused a path (name too long, no permission, ...)
             where = f" '{exc.filename}'" if exc.filename is not None else ""
-            _error(f"cannot use{where}: {exc.strerror or exc}", _OS_HINTS.get(exc.errno, _OS_HINT))
+            _error(f"cannot use{where}: {exc.strerror or exc}", _OS_HINTS.get(exc.errno, _OS_HINT),
+                   _rank_of(exc))
+            _end_job(exc)
             return 2
 
 
-def _error(message: str, hint: str) -> None:
-    """Print an error and its hint on stderr, once per run: under ``mpiexec -n K`` every rank
-    runs the same command with the same input and fails alike, so only rank 0 prints (every
-    rank still returns status 2). A failure of another rank alone (say a file that only
-    rank 0's node can read) is then silent here; mpiexec reports that rank's status 2."""
-    if _mpi_rank() != 0:
+def _error(message: str, hint: str, rank: int | None = None) -> None:
+    """Print an error and its hint on stderr. Under ``mpiexec -n K`` every rank runs the same
+    command with the same input, and before the distributed run starts fails alike: only rank 0
+    prints then (``_quiet``; every rank still returns status 2). rank: the rank that raised the
+    error during the distributed run (``distributed_run``), which prints it, named, whatever
+    its number: another rank may not have failed at all."""
+    if rank is None and _quiet():
         return
-    print(f"neurocast: error: {message}", file=sys.stderr)
+    where = "" if rank is None else f" (rank {rank})"
+    print(f"neurocast: error{where}: {message}", file=sys.stderr)
     print(f"  hint: {hint}", file=sys.stderr)
 
 
-#: The environment variables holding a process's rank as mpiexec/mpirun start it: MPICH and
-#: Intel MPI (Hydra), Open MPI, PMIx launchers (srun --mpi=pmix); then Hydra's rank on the node.
-_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_LOCALRANKID")
+def _quiet() -> bool:
+    """Whether this process leaves the messages every rank shares to rank 0: it is one of
+    several ranks of one MPI job (a size > 1: a rank alone is set for independent ``srun``
+    tasks too), and not rank 0."""
+    return mpi_world_size() > 1 and mpi_rank() != 0
 
 
-def _mpi_rank() -> int:
-    """This process's MPI rank from its environment (0 outside MPI), without importing mpi4py
-    (an optional extra; as ``sim.mpi_world_size`` reads the number of ranks)."""
-    for var in _RANK_VARIABLES:
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
-    return 0
+#: Whether the distributed run is under way in this process (``distributed_run``).
+_running = [False]
+#: The attribute naming the rank an error was raised on during the distributed run.
+_RANK_ATTR = "neurocast_mpi_rank"
+
+
+@contextlib.contextmanager
+def distributed_run():
+    """Mark the distributed run of a command started by ``mpiexec -n K`` (K > 1): within the
+    block the ranks no longer share their errors (one rank's node may fail to write, run out of
+    memory, ...), so an error raised here is printed by its own rank as ``neurocast: error
+    (rank k): ...``, and a note as ``note (rank k): ...``. Outside one MPI job it does nothing."""
+    if mpi_world_size() <= 1:
+        yield
+        return
+    before = _running[0]
+    _running[0] = True
+    try:
+        yield
+    except (NeurocastError, OSError) as exc:
+        setattr(exc, _RANK_ATTR, mpi_rank())
+        raise
+    finally:
+        _running[0] = before
+
+
+def _rank_of(exc: BaseException) -> int | None:
+    """The rank that raised ``exc`` during the distributed run, None for an error before it."""
+    return getattr(exc, _RANK_ATTR, None)
+
+
+def _end_job(exc: BaseException) -> None:
+    """After an error raised during the distributed run (and printed), end every rank of the
+    job with status 2 (``MPI_Abort``): the others would wait for this one's spikes for ever."""
+    mpi = sys.modules.get("mpi4py.MPI")  # imported by the run; never imported here
+    if _rank_of(exc) is None or mpi is None or mpi.COMM_WORLD.Get_size() <= 1:
+        return
+    sys.stderr.flush()
+    mpi.COMM_WORLD.Abort(2)
 
 
 def _refuse_empty(argv: list[str]) -> None:
@@ -138,14 +182,16 @@ def _signals_as_exceptions():
 @contextlib.contextmanager
 def _warnings_as_notes():
     """Within the block, a UserWarning (a library's remark about the input, e.g. connections of
-    unknown sign) prints as one ``note:`` line on stderr (under mpiexec, on rank 0 only), not
-    Python's file:line form; other warnings (deprecations, numerical ones) keep Python's own
-    format."""
+    unknown sign) prints as one ``note:`` line on stderr (under mpiexec, on rank 0 only; during
+    the distributed run on every rank, as ``note (rank k):``), not Python's file:line form;
+    other warnings (deprecations, numerical ones) keep Python's own format."""
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
         if category is UserWarning:
-            if _mpi_rank() == 0:  # under mpiexec every rank reads the same input: one note
+            if _running[0]:  # a rank's own remark
+                print(f"note (rank {mpi_rank()}): {message}", file=sys.stderr)
+            elif not _quiet():  # under mpiexec every rank reads the same input: one note
                 print(f"note: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)

@@ -23,6 +23,7 @@ from neurocast._files import (
     require_output_folder,
 )
 from neurocast._progress import progress, progress_enabled
+from neurocast.cli import distributed_run
 from neurocast.cli._notes import note_gap_junctions
 from neurocast.cli._output import check_workers, count, info, print_json
 from neurocast.cli.connectome import read_options
@@ -276,7 +277,9 @@ def run(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     mpi = None
     if ranks > 1:  # started by mpiexec -n K: every rank simulates its part, rank 0 reports
-        counts, written, mpi = _run_mpi(net, duration_ms, stim, rate_hz, con, args)
+        # from here on an error may be one rank's alone: that rank prints it, named
+        with distributed_run():
+            counts, written, mpi = _run_mpi(net, duration_ms, stim, rate_hz, con, args)
         if mpi is None:
             return 0
         run_s = mpi.pop("run_s")

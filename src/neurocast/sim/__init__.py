@@ -38,8 +38,9 @@ Public API (see docs/simulator.md for the exact semantics and measured speeds):
 - ``simulate_mpi(net, duration_ms, *, same as simulate, comm=None, stats=None) -> Spikes``:
   the same run across MPI ranks (``mpiexec -n K``): neurons partitioned round robin, synapses
   stored with their postsynaptic neuron, spikes exchanged every synaptic delay; identical
-  spike trains for any K. ``partition_network``, ``MPIStats``, ``mpi_world_size``. Needs the
-  ``mpi`` extra.
+  spike trains for any K. ``partition_network``, ``MPIStats``; ``mpi_world_size()`` and
+  ``mpi_rank()`` read the launcher's environment (no mpi4py; a rank counts only when the size
+  is > 1: ``srun -n 8`` sets one for independent tasks too). Needs the ``mpi`` extra.
 - ``resolve_neurons(connectome, selection, *, seed=0) -> positions``: names, ids, name
   patterns ("ASH*", "AV[AB]?"), NumPy positions, boolean masks (NumPy, pandas Series/Index,
   lists of bools; a Series matched by its index: default 0..N-1 or neuron names, else refused)
@@ -85,6 +86,7 @@ from neurocast.sim._graded import (
 )
 from neurocast.sim._mpi import (
     MPIStats,
+    mpi_rank,
     mpi_world_size,
     partition_network,
     simulate_mpi,
@@ -166,6 +168,7 @@ __all__ = [
     "grid_experiments",
     "is_whole_steps",
     "measure_oscillation",
+    "mpi_rank",
     "mpi_world_size",
     "neuron_model",
     "partition_network",

@@ -16,12 +16,12 @@ trains are identical to ``simulate`` for any K, bit for bit.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from neurocast._mpi_env import mpi_rank, mpi_world_size  # read without mpi4py: see there
 from neurocast.errors import ConfigError, NeurocastError
 from neurocast.sim import _kernels as K
 from neurocast.sim._inputs import BLOCK_STEPS
@@ -38,18 +38,8 @@ from neurocast.sim._simulate import (
 )
 from neurocast.spikes import Spikes
 
-__all__ = ["LocalNetwork", "MPIStats", "mpi_world_size", "partition_network", "simulate_mpi",
-           "simulate_mpi_chunks"]
-
-
-def mpi_world_size() -> int:
-    """Processes started by mpiexec/mpirun (from their environment; 1 outside MPI), without
-    importing mpi4py."""
-
-    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE"):
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
-    return 1
+__all__ = ["LocalNetwork", "MPIStats", "mpi_rank", "mpi_world_size", "partition_network",
+           "simulate_mpi", "simulate_mpi_chunks"]
 
 
 def world():
