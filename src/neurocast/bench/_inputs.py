@@ -1,9 +1,9 @@
 """The dataset and protocol a benchmark run is given, made ready to score.
 
-``oriented`` puts a dataset's dims in the schema's order by their names; ``scoring_protocol``
-turns a preset name or a ``Protocol`` into the protocol the run scores under (checked against
-the dataset); ``neuron_groups`` groups the neurons for ``group_by``; ``recorded_connectome``
-cuts and orders the connectome to the scored neurons for the connectome models.
+``scoring_protocol`` turns a preset name or a ``Protocol`` into the protocol the run scores
+under (checked against the dataset); ``neuron_groups`` groups the neurons for ``group_by``;
+``recorded_connectome`` cuts and orders the connectome to the scored neurons for the connectome
+models. (Dims are put in the schema's order by ``neurocast.data.orient_dataset``.)
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from neurocast.data import (
     connectome_positions,
     dataset_connectome,
     protocol_for_dataset,
-    validate_dataset,
 )
 from neurocast.errors import ConfigError, FormatError
 
-__all__ = ["UNNAMED_GROUP", "neuron_groups", "oriented", "recorded_connectome", "scoring_protocol"]
+__all__ = ["UNNAMED_GROUP", "neuron_groups", "recorded_connectome", "scoring_protocol"]
 
 #: The group of the neurons the connectome does not name (unnamed or partly identified), with
 #: ``group_by`` a connectome column.
@@ -55,25 +54,6 @@ def neuron_groups(ds, column: str, connectome=None):
                           UNNAMED_GROUP)
     group_names, groups = np.unique(labels, return_inverse=True)
     return groups.astype(np.int64), tuple(str(g) for g in group_names)
-
-
-def oriented(ds):
-    """``ds`` with every variable's dims in the schema's order ((time, neuron), (time, covariate)),
-    transposed by their names (lazily: nothing is read). Traces whose dims are not time and
-    neuron are refused with ``validate_dataset``'s FormatError; a Dataset in order is returned
-    as it is."""
-    traces = ds.get("traces") if hasattr(ds, "data_vars") else None
-    if traces is None:  # not a Dataset, or no traces: refused further on
-        return ds
-    if set(traces.dims) != {"time", "neuron"}:
-        validate_dataset(ds, allow_nan=True)  # names the dims found and the ones expected
-        raise FormatError(f"variable 'traces' has dims {traces.dims}, expected ('time', 'neuron')",
-                          "transpose or rename the dimensions")
-    out = ds.transpose("time", "neuron", ...)
-    if all(out[v].dims == ds[v].dims for v in ds.variables):
-        return ds
-    out.encoding = dict(ds.encoding)  # the store it was read from (bench on a Dask cluster)
-    return out
 
 
 def scoring_protocol(ds, protocol, *, context, horizon, heldout_neurons, neuron_seed) -> Protocol:

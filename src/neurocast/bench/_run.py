@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from neurocast.bench._ensemble import ensemble_scores
 from neurocast.bench._evaluate import evaluate
 from neurocast.bench._inputs import (
     neuron_groups,
-    oriented,
     recorded_connectome,
     scoring_protocol,
 )
@@ -53,6 +53,7 @@ from neurocast.data import (
     check_stimulus_finite,
     dataset_connectome,
     finite_segments,
+    orient_dataset,
     realism_plots,
     realism_stats,
     reference_group,
@@ -178,7 +179,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     model is saved there as ``NAME-seedK.pt``
     (weights, config, dataset identity, code version; ``models.deep.save_model``); a model the
     folder already holds for the same dataset, configuration and fitting setup (``fit_setup``)
-    is loaded instead of trained again (``saved_earlier``; a note says so), so a rerun trains
+    is loaded instead of trained again (``reuse_saved``; a note says so), so a rerun trains
     only what is missing; any other file there is trained again and saved over, with a note
     saying why (what differs, 'interrupted' or 'cannot be read': ``reuse_saved``).
     load_models: a folder written by ``save_models``: the learned models are loaded instead of
@@ -206,7 +207,7 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
     check_seed_options(seeds, device, max_steps, save_models, load_models, cv_folds, out_dir)
     metrics = list(METRICS) if metrics is None else [METRICS.get(m).name for m in metrics]
     statistics = list(dict.fromkeys(s for m in metrics for s in METRICS[m].statistics))
-    ds = oriented(ds)
+    ds = orient_dataset(ds)
     proto = scoring_protocol(ds, protocol, context=context, horizon=horizon,
                       heldout_neurons=heldout_neurons, neuron_seed=neuron_seed)
     horizon = proto.horizon
@@ -474,10 +475,14 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
 
 def _realism_section(ds, out: Path, notes: list[str]) -> tuple[list, dict[str, Path]]:
     """([("Realism of the recording", html)], {"realism_acf": path, ...}) for the report; on a
-    recording the statistics cannot measure, ([], {}) and a note."""
+    recording the statistics cannot measure, ([], {}) and a note. realism_stats' warning that
+    the recording is too short (every statistic NaN, in a Python caller's terms) is not passed
+    on: the report's panels say 'not measurable on this recording' (as ``data stats``)."""
     group = reference_group(ds)
     try:
-        res = realism_stats(ds, progress=False, allow_nan=True)  # gaps left out of each statistic
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="realism_stats: every realism statistic is NaN")
+            res = realism_stats(ds, progress=False, allow_nan=True)  # gaps left out of each statistic
     except FormatError as err:
         notes.append(f"realism statistics left out of the report: {err.message}")
         return [], {}

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     name = args.dataset
     announce_build(name)
-    ds = open_dataset(name)
+    ds = open_dataset(name, allow_nan=True)  # NaN traces: refused by run_benchmark, in CLI words
     t_data = time.perf_counter() - t0
     info(f"dataset {name}: {count(ds.sizes['neuron'], 'neuron')} × {count(ds.sizes['time'], 'frame')}, "
          f"conditions {', '.join(map(str, ds.attrs.get('conditions', [])))} ({t_data:.1f} s)")
@@ -55,11 +55,19 @@ def run(args: argparse.Namespace) -> int:
         result = run_benchmark(ds, models=DEMO_MODELS, context=DEFAULT_CONTEXT,
                                horizon=DEFAULT_HORIZON, out_dir=out,
                                title=f"neurocast demo: {name}")
-    except NeurocastError as exc:  # the demo has no --context/--horizon to suggest
+    except NeurocastError as exc:  # the demo has no --context/--horizon nor --nan to suggest
         if exc.hint and ("--context" in exc.hint or "--horizon" in exc.hint):
             raise type(exc)(exc.message, f"the demo always forecasts C = {DEFAULT_CONTEXT} → H = {DEFAULT_HORIZON} "
                                          f"frames: give a longer recording, or choose C and H with "
                                          f"neurocast bench {name} --context C --horizon H") from None
+        if exc.hint and "--nan" in exc.hint:  # NaN in the traces (the default policy refuses them)
+            raise type(exc)(exc.message, f"the demo takes no NaN: benchmark the recording with "
+                                         f"neurocast bench {name} --nan skip-windows (leave out the "
+                                         "windows that touch them) or --nan mask-neurons (leave out "
+                                         "those neurons)") from None
+        if exc.hint and "with --keep-constant" in exc.hint:  # every channel constant
+            raise type(exc)(exc.message, exc.hint.replace(
+                "with --keep-constant", f"with neurocast bench {name} --keep-constant")) from None
         raise
     wall = time.perf_counter() - t0
     # as bench does: what was left out and why (the demo has no --keep-constant to suggest)

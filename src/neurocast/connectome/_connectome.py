@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from neurocast._files import atomic_path, json_default
+from neurocast._numbers import is_whole
 from neurocast._selection import flag_mask, is_pattern, pattern_positions
 from neurocast.connectome._csr import (
     counts_to_int32,
@@ -403,7 +404,7 @@ class Connectome:
                         f"give the neuron named {key!r} by its id {by_id[pos]}, or the neuron "
                         f"with id {key} by its name {by_name[id_pos]!r} (in Python also as the "
                         f"int {key})")
-            elif isinstance(key, (int, np.integer)) and int(key) in by_id:
+            elif is_whole(key) and int(key) in by_id:  # an id (a np.timedelta64 is no id)
                 pos = by_id.get_loc(int(key))
             if not isinstance(pos, (int, np.integer)):
                 ids = self._neurons["id"].to_numpy()[by_name == key]

@@ -12,6 +12,7 @@ Public API::
 
     make_dataset(traces, *, dt_s, condition=None, neuron=None, ...) -> xarray.Dataset
     validate_dataset(ds, *, allow_nan=False)            raises FormatError / NonFiniteError
+    orient_dataset(ds) -> ds with every variable's dims in the schema's order, by their names
     save_dataset(ds, path, *, connectome=None, overwrite=False, allow_nan=False) -> Path
     open_dataset(path, *, allow_nan=False) -> xarray.Dataset (lazy)
     dataset_connectome(path_or_ds) -> Connectome | None;  dataset_info(path_or_ds) -> dict
@@ -49,6 +50,7 @@ from neurocast.data._loading import (
 )
 from neurocast.data._matrix import load_matrix
 from neurocast.data._nwb import load_nwb
+from neurocast.data._orient import orient_dataset
 from neurocast.data._quality import CONSTANT_ATOL, TraceScan, scan_traces
 from neurocast.data._realism_plots import realism_plots
 from neurocast.data._reference import (
@@ -157,6 +159,7 @@ __all__ = [
     "load_zapbench",
     "make_dataset",
     "open_dataset",
+    "orient_dataset",
     "pause_breaks",
     "pause_intervals",
     "pause_summary",

@@ -59,6 +59,10 @@ REQUIRED_ATTRS: dict[str, tuple[type, ...]] = {
 #: take Python's and NumPy's numbers but no flag (True is an int to isinstance) nor duration.
 _ATTR_CHECKS = {"dt_s": is_real, "seed": is_whole}
 
+#: What to do about a variable whose dims are not the schema's (``validate_dataset``,
+#: ``orient_dataset``).
+DIMS_HINT = "transpose or rename the dimensions"
+
 #: The name of the single condition of a recording without stimulus conditions.
 NO_CONDITION = "all"
 
@@ -381,8 +385,7 @@ def validate_dataset(ds: xr.Dataset, *, allow_nan: bool = False, what: str = "da
             continue
         var = ds[name]
         if var.dims != dims:
-            raise _fail(what, f"variable '{name}' has dims {var.dims}, expected {dims}",
-                        "transpose or rename the dimensions")
+            raise _fail(what, f"variable '{name}' has dims {var.dims}, expected {dims}", DIMS_HINT)
         if dtype is None:
             if not _is_string_dtype(var.dtype):
                 raise _fail(what, f"variable '{name}' has dtype {var.dtype}, expected strings",

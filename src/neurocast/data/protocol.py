@@ -115,6 +115,8 @@ class Protocol:
     (``hidden_neurons``), recorded in the train and val frames, hidden from the context of
     every test window (their values there are zeros, and ``WindowMeta.hidden`` marks them),
     and the only neurons scored: the forecast of those neurons from the others.
+    neuron_seed: a whole number >= 0 (an int, Python's or NumPy's; a float or a bool is refused
+    with a ConfigError, as for the frame counts).
     """
 
     name: str
@@ -143,6 +145,11 @@ class Protocol:
                                   f"({type(value).__name__})",
                                   f"give an int, e.g. {what}={_FRAME_EXAMPLE.get(what, 4)}")
             object.__setattr__(self, what, int(value))
+        seed = self.neuron_seed  # NumPy's SeedSequence takes a whole number >= 0, nothing else
+        if not (is_whole(seed) and seed >= 0):
+            raise ConfigError(f"neuron_seed must be a whole number >= 0, not {seed!r} "
+                              f"({type(seed).__name__})", "give an int, e.g. neuron_seed=0")
+        object.__setattr__(self, "neuron_seed", int(seed))
         off = np.asarray(self.offsets)
         if len(off) != len(self.conditions) + 1 or len(self.conditions) == 0:
             raise ConfigError(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from neurocast.data import pause_intervals
+from neurocast.data import orient_dataset, pause_intervals
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["Activity", "activity_dataset", "activity_dims", "as_activity", "lagged_rows",
@@ -87,7 +87,7 @@ def as_activity(data, *, dt_s: float | None = None, neurons=None, frames=None,
     A pause in acquisition between two kept frames (a Dataset's ``time``; the rule of ``data
     import``, ``pause_intervals``), and frames left out between them, start a new stretch
     (``Activity.segment_starts``).
-    A Dataset's traces (and spike counts) are read by their dim names (``orient_dataset``):
+    A Dataset's variables are read by their dim names (``neurocast.data.orient_dataset``):
     ``ds.transpose("neuron", "time")`` gives the same Activity as ``ds``.
     Raises FormatError for a wrong shape (not 2-D, fewer than 3 frames or 2 neurons, a
     Dataset's traces without the dims time and neuron) and NonFiniteError for NaN/inf in the
@@ -207,27 +207,6 @@ def activity_dims(traces: xr.DataArray) -> tuple:
     else:
         n = 1
     return dims[1 - n], dims[n]
-
-
-def orient_dataset(data: xr.Dataset) -> xr.Dataset:
-    """``data`` with its variables' dims ``time`` then ``neuron`` (e.g. after
-    ``ds.transpose("neuron", "time")``): orientation by dim names, never by axis position (with
-    as many frames as neurons a transposed recording would otherwise run on the wrong axis).
-    Lazy data stay lazy; attrs and encoding (the stored connectome) are kept.
-    Raises FormatError without a ``traces`` variable, or for traces whose dims are not time and
-    neuron (the message of ``neurocast.data.validate_dataset``)."""
-    if "traces" not in data:
-        raise FormatError("dataset has no 'traces' variable",
-                          "give a neurocast Dataset (neurocast.data.open_dataset)")
-    dims = data["traces"].dims
-    if dims == ("time", "neuron"):
-        if "spike_counts" not in data or data["spike_counts"].dims == dims:
-            return data
-    elif set(dims) != {"time", "neuron"}:
-        raise FormatError(f"dataset: variable 'traces' has dims {dims}, expected ('time', 'neuron')",
-                          "transpose or rename the dimensions (e.g. ds.rename(frame='time', "
-                          "cell='neuron')); neurocast.data.validate_dataset checks a whole recording")
-    return data.transpose("time", "neuron", ...)
 
 
 def _frame_counts(counts, frames, cols, n: int) -> np.ndarray:

@@ -423,7 +423,7 @@ def delta_f_over_f(f: np.ndarray, *, percentile: float = 8.0, radius: int = 400,
     Raises ConfigError for those, NonFiniteError on NaN/inf in f, FormatError if F0 is not
     positive somewhere.
     """
-    if not (is_whole(radius) and 1 <= radius <= np.iinfo(np.int64).max):
+    if not (is_whole(radius) and 1 <= radius <= _MOST_WHOLE):
         raise ConfigError(f"radius must be a whole number >= 1 (frames), got {radius!r}",
                           "e.g. radius=400 (ZAPBench)")
     if not (is_finite_real(percentile) and 0 <= percentile <= 100):
