@@ -32,6 +32,19 @@ from neurocast.models.deep import (
     save_model,
 )
 
+
+@pytest.fixture(autouse=True)
+def _python_signal_handlers():
+    """Python's own SIGINT and SIGTERM handling, whatever the test runner was started with (a
+    background job or nohup ignores SIGINT; some runners handle SIGTERM themselves)."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGINT, before[0])
+    signal.signal(signal.SIGTERM, before[1])
+
+
 H = 4
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmark.md"
 
