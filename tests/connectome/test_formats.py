@@ -457,5 +457,6 @@ def test_single_edge_file_export_says_how_the_neuron_fractions_change(tmp_path, 
     back = load_connectome(dst).summary()
     assert doc["n_neurons_written"] == back["n_neurons"] == 3 and doc["excitatory_fraction"] == 0.5
     assert doc["excitatory_fraction_written"] == back["excitatory_fraction"] != 0.5
-    assert (f"Read back, it holds 3 of 4 neurons, {100 * back['excitatory_fraction']:.1f} % excitatory"
-            in out.err) and "(source: 50.0 % and 50.0 %)" in out.err
+    assert (f"read back, 'e.csv' holds 3 of 4 neurons, {100 * back['excitatory_fraction']:.1f} % "
+            "excitatory" in out.err) and "(source: 50.0 % and 50.0 %)" in out.err
+    assert "1 neuron without chemical synapses" in out.err  # what the file leaves out, said once
