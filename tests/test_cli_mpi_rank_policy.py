@@ -5,6 +5,7 @@ distributed run has started each rank prints its own, named ``(rank k)``."""
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pandas as pd
@@ -110,6 +111,11 @@ def test_rank_and_size_read_in_pairs(clean_env):
     clean_env.setenv("OMPI_COMM_WORLD_RANK", "2")
     clean_env.setenv("OMPI_COMM_WORLD_SIZE", "4")
     assert (_mpi_env.mpi_rank(), _mpi_env.mpi_world_size()) == (2, 4)
+    clean_env.setenv("PMIX_RANK", "5")  # a rank left alone by another launcher never mixes in
+    clean_env.setenv("PMI_RANK", "7")
+    assert (_mpi_env.mpi_rank(), _mpi_env.mpi_world_size()) == (2, 4)
+    clean_env.delenv("OMPI_COMM_WORLD_SIZE")  # no complete pair: the first rank, no job
+    assert (_mpi_env.mpi_rank(), _mpi_env.mpi_world_size()) == (7, 1)
     assert _mpi_env.RANK_VARIABLES == RANK_VARIABLES
     assert set(_mpi_env.SIZE_VARIABLES) == set(SIZE_VARIABLES)
     from neurocast import sim
@@ -125,6 +131,25 @@ def test_the_command_line_does_not_import_sim_to_read_the_rank():
             "main(['data', 'nosuchaction']); "
             "print('neurocast.sim' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={"PATH": "", "PMIX_RANK": "3"})
+                         env={**{k: v for k, v in os.environ.items()
+                                 if k not in (*RANK_VARIABLES, *SIZE_VARIABLES)}, "PMIX_RANK": "3"})
     assert out.stdout.strip() == "False", out.stderr[-2000:]
     assert "invalid choice" in out.stderr
+
+
+def test_any_failure_during_the_distributed_run_names_its_rank(clean_env, capsys, net):
+    """Not only neurocast's errors: a MemoryError (or a bug) on one rank is printed, named, with
+    its traceback, and raised on (under a real MPI job the rank then ends the job: MPI_Abort)."""
+    import neurocast.cli.simulate as simulate
+
+    def fail(*args, **kwargs):
+        raise MemoryError("no room for the spike buffer")
+
+    clean_env.setattr(simulate, "_run_mpi", fail)
+    clean_env.setenv("PMI_SIZE", "2")
+    clean_env.setenv("PMI_RANK", "1")
+    with pytest.raises(MemoryError):
+        main(["simulate", str(net), "--stimulate", "A", "--duration", "0.5"])
+    err = capsys.readouterr().err
+    assert "neurocast: error (rank 1): MemoryError during the distributed run" in err
+    assert "Traceback" in err and "no room for the spike buffer" in err

@@ -22,21 +22,28 @@ RANK_VARIABLES = tuple(rank for rank, _ in _LAUNCHERS)
 SIZE_VARIABLES = tuple(size for _, size in _LAUNCHERS)
 
 
-def _first_number(names: tuple[str, ...], default: int) -> int:
-    for var in names:
-        value = os.environ.get(var, "")
-        if value.isdigit():
-            return int(value)
-    return default
+def _number(var: str) -> int | None:
+    value = os.environ.get(var, "")
+    return int(value) if value.isdigit() else None
+
+
+def _place() -> tuple[int, int]:
+    """(rank, size) of the first launcher that set both; else (the first rank set or 0, 1): a
+    leftover pair of an outer launcher never mixes with the inner one's."""
+    for rank_var, size_var in _LAUNCHERS:
+        rank, size = _number(rank_var), _number(size_var)
+        if rank is not None and size is not None:
+            return rank, size
+    return next((r for r in map(_number, RANK_VARIABLES) if r is not None), 0), 1
 
 
 def mpi_world_size() -> int:
     """Processes started by mpiexec/mpirun as one job (from their environment; 1 outside MPI)."""
-    return _first_number(SIZE_VARIABLES, 1)
+    return _place()[1]
 
 
 def mpi_rank() -> int:
     """This process's rank from its environment (0 outside MPI). A rank is set for tasks that
     are not one MPI job too (``srun -n 8``): check ``mpi_world_size() > 1`` before counting on
     it."""
-    return _first_number(RANK_VARIABLES, 0)
+    return _place()[0]

@@ -277,6 +277,22 @@ def test_deferred_signals_raise_the_most_severe_of_several(worse):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+
+def test_a_handler_that_returns_lets_the_next_signal_through():
+    """A SIGTERM handler that only sets a flag (a caller's own) returns: the Ctrl-C held with it
+    is raised after it, not lost."""
+    from neurocast.bench._signals import deferred_signals
+
+    flags = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: flags.append(signum))
+    try:
+        with pytest.raises(KeyboardInterrupt), deferred_signals():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert flags == [signal.SIGTERM]  # raised first (the more severe), then the Ctrl-C
+
 def test_a_command_interrupted_then_terminated_during_the_import_ends_as_terminated(monkeypatch, capsys):
     """Through the command line's handlers: Ctrl-C then SIGTERM while the import is held back
     exits 143 ('terminated (SIGTERM)'), the SIGTERM not lost behind the Ctrl-C."""
@@ -315,8 +331,8 @@ def test_bench_on_a_short_recording_does_not_pass_on_realism_stats_warning(tmp_p
                             out_dir=tmp_path / "out")
     said = [str(w.message) for w in caught] + list(res.notes)
     assert not [s for s in said if "realism_stats" in s or "MIN_FRAMES" in s], said
-    assert "not measurable" in (tmp_path / "out" / "report.html").read_text() or list(
-        (tmp_path / "out").glob("realism_*.png"))
+    # the realism panels are still drawn (each says 'not measurable on this recording' in the image)
+    assert list((tmp_path / "out").glob("realism_*.png"))
 
 
 def test_bench_command_on_a_short_recording_prints_no_python_names(tmp_path, capsys):

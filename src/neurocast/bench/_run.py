@@ -221,8 +221,6 @@ def run_benchmark(ds, *, models=DEFAULT_MODELS, context: int | None = None,
                           "of the recording", "use a few folds, e.g. cv_folds=5 (--folds 5)")
     if out_dir is not None:
         require_output_folder(out_dir, create=True)  # before the (long) fitting
-    if "traces" not in ds:
-        raise NeurocastError("the dataset has no 'traces' variable", "give a dataset in the neurocast schema")
     if nan not in NAN_POLICIES:
         raise ConfigError(f"unknown NaN policy {nan!r}", "choose one of: " + ", ".join(NAN_POLICIES))
     if mask is not None:  # by its labels (a DataArray), or a (time, neuron) array: before any scan

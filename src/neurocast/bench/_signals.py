@@ -39,9 +39,10 @@ def deferred_signals():
     """Within the block, SIGINT, SIGTERM and SIGHUP are recorded, not handled; on leaving it the
     handlers are restored and one signal is raised again (``signal.raise_signal``), so its
     handler runs then: after Ctrl-C, the block ends as usual and a KeyboardInterrupt is raised
-    where it was entered. One, because the first handler to run raises at once (the others
-    would never run): if several signals came, the most severe is raised (SIGTERM, then SIGHUP,
-    then SIGINT; so Ctrl-C then SIGTERM ends the command as SIGTERM, status 143, not 130). A
+    where it was entered. If several signals came they are raised most severe first (SIGTERM,
+    SIGHUP, SIGINT), and the first handler that raises ends it (so Ctrl-C then SIGTERM ends the
+    command as SIGTERM, status 143, not 130); a handler that only returns (say, one that sets a
+    flag) lets the next one be raised too. A
     signal that came several times is raised once. Only signals with a Python handler are held
     (Python's own Ctrl-C handler, the command line's SIGTERM/SIGHUP handler); a default or ignored
     one is left alone (SIGTERM without a handler still ends the process at once). Outside the
@@ -66,6 +67,6 @@ def deferred_signals():
     finally:
         for signum, handler in held.items():
             signal.signal(signum, handler)
-        worst = next((signum for signum in _SEVERITY if signum in came), None)
-        if worst is not None:
-            signal.raise_signal(worst)  # its handler runs now: KeyboardInterrupt from here
+        for signum in _SEVERITY:  # most severe first; the first handler that raises ends it
+            if signum in came:
+                signal.raise_signal(signum)  # its handler runs now: KeyboardInterrupt from here

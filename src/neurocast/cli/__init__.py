@@ -26,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 import warnings
 
 from neurocast import __version__
@@ -61,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
                 print(f"neurocast: terminated ({signal.Signals(exc.signum).name})", file=sys.stderr)
             return 128 + exc.signum
-        except BrokenPipeError:  # e.g. `neurocast connectome info X | head -3`: the reader left
+        except BrokenPipeError as exc:  # e.g. `neurocast connectome info X | head -3`: the reader left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
+            _end_job(exc)
             return 141
         except OSError as exc:  # the system refused a path (name too long, no permission, ...)
             where = f" '{exc.filename}'" if exc.filename is not None else ""
@@ -70,6 +72,15 @@ def main(argv: list[str] | None = None) -> int:
                    _rank_of(exc))
             _end_job(exc)
             return 2
+        except Exception as exc:  # not neurocast's: a traceback, and under MPI the job ends
+            if _rank_of(exc) is None:
+                raise
+            traceback.print_exc()
+            _error(f"{type(exc).__name__} during the distributed run",
+                   "the traceback above says where; the other ranks are ended with it",
+                   _rank_of(exc))
+            _end_job(exc)
+            raise
 
 
 def _error(message: str, hint: str, rank: int | None = None) -> None:
@@ -111,7 +122,7 @@ def distributed_run():
     _running[0] = True
     try:
         yield
-    except (NeurocastError, OSError) as exc:
+    except Exception as exc:  # NeurocastError, OSError, MemoryError, a bug: the rank is named
         setattr(exc, _RANK_ATTR, mpi_rank())
         raise
     finally:

@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
             raise type(exc)(exc.message, f"the demo always forecasts C = {DEFAULT_CONTEXT} → H = {DEFAULT_HORIZON} "
                                          f"frames: give a longer recording, or choose C and H with "
                                          f"neurocast bench {name} --context C --horizon H") from None
-        if exc.hint and "--nan" in exc.hint:  # NaN in the traces (the default policy refuses them)
+        if exc.hint and "--nan" in exc.hint and exc.message.startswith("the traces hold"):
+            # NaN in the traces (the default policy refuses them; --nan is no help for covariates)
             raise type(exc)(exc.message, f"the demo takes no NaN: benchmark the recording with "
                                          f"neurocast bench {name} --nan skip-windows (leave out the "
                                          "windows that touch them) or --nan mask-neurons (leave out "

@@ -11,7 +11,7 @@ from neurocast.data import orient_dataset, pause_intervals
 from neurocast.errors import ConfigError, FormatError, NonFiniteError
 
 __all__ = ["Activity", "activity_dataset", "activity_dims", "as_activity", "lagged_rows",
-           "orient_dataset", "standardise"]
+           "standardise"]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from neurocast.data import (
     as_str,
     connectome_positions,
     dataset_connectome,
+    orient_dataset,
     scan_traces,
 )
 from neurocast.errors import ConfigError, FormatError, NeurocastError, NonFiniteError
@@ -28,7 +29,6 @@ from neurocast.infer._activity import (
     activity_dataset,
     activity_dims,
     as_activity,
-    orient_dataset,
 )
 from neurocast.infer._linalg import check_dense_fits
 from neurocast.infer._plots import module_order, plot_curves, plot_matrices
