@@ -28,12 +28,13 @@ def _number(var: str) -> int | None:
 
 
 def _place() -> tuple[int, int]:
-    """(rank, size) of the first launcher that set both; else (the first rank set or 0, 1): a
-    leftover pair of an outer launcher never mixes with the inner one's."""
+    """(rank, size) of the first launcher that set a size, its rank (0 if unset) with it; else
+    (the first rank set or 0, 1): one launcher's rank never mixes with another's size."""
     for rank_var, size_var in _LAUNCHERS:
-        rank, size = _number(rank_var), _number(size_var)
-        if rank is not None and size is not None:
-            return rank, size
+        size = _number(size_var)
+        if size is not None:
+            rank = _number(rank_var)
+            return (0 if rank is None else rank), size
     return next((r for r in map(_number, RANK_VARIABLES) if r is not None), 0), 1
 
 
