@@ -71,14 +71,6 @@ def test_precision_at_k_is_the_mean_over_every_tie_break(seed):
         "precision_at_k"] == pytest.approx(got, abs=1e-12)
 
 
-def test_precision_at_k_without_ties_is_unchanged():
-    w = np.zeros((4, 4))
-    w[0, 1] = w[1, 2] = w[2, 3] = 1  # k = 3
-    s = np.zeros((4, 4))
-    s[0, 1], s[1, 2], s[3, 0] = 0.9, 0.8, 0.7  # top 3: two edges and one non-edge
-    assert score_matrix(s, _truth(w), directed=True)["precision_at_k"] == pytest.approx(2 / 3)
-
-
 # -- 2. progress per method, silenced by --quiet --------------------------------------------
 
 
